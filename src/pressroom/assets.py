@@ -1,0 +1,71 @@
+"""The content-addressed asset store: every file is named by the SHA-256 of its bytes.
+
+Layout: ``<store>/<first two hex>/<full hex>.<ext>``. Writes are atomic (temp file in the
+same folder, fsync, rename, fsync of the folder), so a crash leaves either the whole file
+or nothing under its final name. Writing the same bytes twice is a no-op.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from pathlib import Path
+
+
+def sha256_bytes(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def sha256_file(path: Path, chunk: int = 1 << 20) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        while block := handle.read(chunk):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def atomic_write(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` so that readers see the old file or the new one, never half."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=path.suffix)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    dir_fd = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(dir_fd)
+    finally:
+        os.close(dir_fd)
+
+
+class AssetStore:
+    """Files addressed by their SHA-256; ``put`` returns the hash, ``path`` finds the file."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root)
+
+    def path(self, sha256: str, ext: str) -> Path:
+        return self.root / sha256[:2] / f"{sha256}.{ext.lstrip('.')}"
+
+    def put(self, data: bytes, ext: str) -> str:
+        sha = sha256_bytes(data)
+        target = self.path(sha, ext)
+        if not target.exists():
+            atomic_write(target, data)
+        return sha
+
+    def find(self, sha256: str) -> Path | None:
+        """The stored file with this hash, whatever its extension, or None."""
+        folder = self.root / sha256[:2]
+        if not folder.is_dir():
+            return None
+        for candidate in folder.glob(f"{sha256}.*"):
+            return candidate
+        return None

@@ -1,0 +1,198 @@
+"""The diffusers engine: text-to-image on a local pipeline, one CPU generator per image.
+
+The only module of pressroom that imports torch and diffusers. Pipelines are loaded once per
+process and kept, keyed by (weights fingerprint, dtype, device); the scheduler is rebuilt
+for every job from its name or from a recorded class and config, so a cached pipeline never
+carries one job's scheduler into the next.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+from pathlib import Path
+from typing import Any
+
+os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
+
+import diffusers  # noqa: E402
+import torch  # noqa: E402
+import transformers  # noqa: E402
+from diffusers.utils import logging as diffusers_logging  # noqa: E402
+
+from .. import samplers  # noqa: E402
+from ..errors import EngineError, InputError, ModelError  # noqa: E402
+from .base import Job, Output  # noqa: E402
+
+diffusers_logging.set_verbosity_error()
+diffusers_logging.disable_progress_bar()
+transformers.logging.set_verbosity_error()
+transformers.logging.disable_progress_bar()
+
+DTYPES = {"float32": torch.float32, "float16": torch.float16, "bfloat16": torch.bfloat16}
+
+
+def resolve_device(device: str) -> str:
+    if device == "auto":
+        if torch.cuda.is_available():
+            return "cuda"
+        if getattr(torch.backends, "mps", None) and torch.backends.mps.is_available():
+            return "mps"
+        return "cpu"
+    if device == "cuda" and not torch.cuda.is_available():
+        raise InputError("--device cuda asked for, but torch sees no CUDA GPU; use --device cpu or auto")
+    if device == "mps" and not torch.backends.mps.is_available():
+        raise InputError("--device mps asked for, but this machine has no MPS; use --device cpu or auto")
+    return device
+
+
+def resolve_dtype(dtype: str, device: str) -> str:
+    if dtype == "auto":
+        return "float32" if device == "cpu" else "float16"
+    return dtype
+
+
+def device_name(device: str) -> str:
+    if device == "cuda":
+        return torch.cuda.get_device_name(0)
+    if device == "mps":
+        return f"Apple MPS ({platform.machine()})"
+    return f"CPU {platform.machine()} ({platform.processor() or 'unknown'}), {torch.get_num_threads()} threads"
+
+
+def set_determinism() -> dict[str, Any]:
+    """Turn off the nondeterministic fast paths we control, and report every flag that matters."""
+    torch.backends.cudnn.deterministic = True
+    torch.backends.cudnn.benchmark = False
+    torch.backends.cuda.matmul.allow_tf32 = False
+    torch.backends.cudnn.allow_tf32 = False
+    return {
+        "cudnn_deterministic": torch.backends.cudnn.deterministic,
+        "cudnn_benchmark": torch.backends.cudnn.benchmark,
+        "tf32_matmul": torch.backends.cuda.matmul.allow_tf32,
+        "tf32_cudnn": torch.backends.cudnn.allow_tf32,
+        "deterministic_algorithms": torch.are_deterministic_algorithms_enabled(),
+        "cublas_workspace_config": os.environ.get("CUBLAS_WORKSPACE_CONFIG", ""),
+    }
+
+
+def _plain(config: Any) -> dict[str, Any]:
+    """A scheduler config as plain JSON values, private keys (``_class_name`` ...) dropped."""
+    return json.loads(json.dumps({k: v for k, v in dict(config).items() if not k.startswith("_")}, default=list))
+
+
+def build_scheduler(pipeline, job: Job):
+    if job.scheduler_class and job.scheduler_config is not None:
+        cls = getattr(diffusers, job.scheduler_class, None)
+        if cls is None:
+            raise EngineError(f"diffusers {diffusers.__version__} has no scheduler class {job.scheduler_class!r}")
+        return cls.from_config(job.scheduler_config)
+    sampler = samplers.get(job.scheduler)
+    cls = getattr(diffusers, sampler.class_name)
+    return cls.from_config(pipeline.scheduler.config, **sampler.overrides)
+
+
+def _load(job: Job, dtype: str, device: str):
+    kwargs = {"dtype": DTYPES[dtype]}
+    try:
+        if job.model_format == "single_file":
+            if job.config_dir is None:
+                raise ModelError(
+                    f"{job.model_path} is a single-file checkpoint and no local config folder is known; "
+                    "register it with `pressroom model add NAME --path FILE --config DIR`"
+                )
+            index = json.loads((Path(job.config_dir) / "model_index.json").read_text())
+            cls = getattr(diffusers, index["_class_name"])
+            pipeline = cls.from_single_file(
+                str(job.model_path), config=str(job.config_dir), local_files_only=True, **kwargs
+            )
+        else:
+            pipeline = diffusers.DiffusionPipeline.from_pretrained(
+                str(job.model_path), local_files_only=True, **kwargs
+            )
+    except (OSError, ValueError, KeyError) as exc:
+        raise ModelError(f"cannot load the model at {job.model_path}: {exc}") from exc
+    pipeline.set_progress_bar_config(disable=True)
+    return pipeline.to(device)
+
+
+class DiffusersEngine:
+    name = "diffusers"
+
+    def __init__(self) -> None:
+        self._pipelines: dict[tuple[str, str, str], Any] = {}
+
+    def pipeline(self, job: Job, dtype: str, device: str):
+        key = (job.model_key, dtype, device)
+        if job.fresh:
+            return _load(job, dtype, device)
+        if key not in self._pipelines:
+            self._pipelines[key] = _load(job, dtype, device)
+        return self._pipelines[key]
+
+    def environment(self, pipeline, device: str, determinism: dict[str, Any]) -> dict[str, Any]:
+        from .. import __version__
+
+        processors = getattr(getattr(pipeline, "unet", None) or getattr(pipeline, "transformer", None),
+                             "attn_processors", {})
+        return {
+            "python": platform.python_version(),
+            "pressroom": __version__,
+            "torch": torch.__version__,
+            "diffusers": diffusers.__version__,
+            "transformers": transformers.__version__,
+            "platform": f"{platform.system()} {platform.release()} {platform.machine()}",
+            "device_name": device_name(device),
+            "attention": ",".join(sorted({type(p).__name__ for p in processors.values()})),
+            "determinism": determinism,
+        }
+
+    def token_warnings(self, pipeline, prompt: str) -> list[str]:
+        tokenizer = getattr(pipeline, "tokenizer", None)
+        if tokenizer is None or not prompt:
+            return []
+        limit = tokenizer.model_max_length
+        ids = tokenizer(prompt, truncation=False).input_ids
+        if len(ids) <= limit:
+            return []
+        kept = tokenizer.decode(ids[1 : limit - 1])
+        return [
+            f"prompt is {len(ids)} tokens; the text encoder sees {limit}, so the tail after "
+            f"{kept[-40:]!r} is dropped"
+        ]
+
+    def run(self, job: Job) -> Output:
+        if not (len(job.prompts) == len(job.negatives) == len(job.seeds)) or not job.seeds:
+            raise InputError("a job needs one prompt, one negative prompt and one seed per image")
+        device = resolve_device(job.device)
+        dtype = resolve_dtype(job.dtype, device)
+        determinism = set_determinism()
+        pipeline = self.pipeline(job, dtype, device)
+        pipeline.scheduler = build_scheduler(pipeline, job)
+        generators = [torch.Generator("cpu").manual_seed(seed) for seed in job.seeds]
+        try:
+            result = pipeline(
+                prompt=list(job.prompts),
+                negative_prompt=list(job.negatives),
+                num_inference_steps=job.steps,
+                guidance_scale=job.guidance,
+                width=job.width,
+                height=job.height,
+                generator=generators,
+                output_type="pil",
+            )
+        except (RuntimeError, ValueError) as exc:
+            raise EngineError(f"generation failed: {exc}") from exc
+        return Output(
+            images=list(result.images),
+            warnings=[self.token_warnings(pipeline, p) for p in job.prompts],
+            scheduler_class=type(pipeline.scheduler).__name__,
+            scheduler_config=_plain(pipeline.scheduler.config),
+            dtype=dtype,
+            device=device,
+            environment=self.environment(pipeline, device, determinism),
+        )
+
+
+__all__ = ["DiffusersEngine"]

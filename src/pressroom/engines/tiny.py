@@ -1,0 +1,147 @@
+"""The built-in ``tiny`` model: a Stable Diffusion pipeline small enough for a laptop CPU.
+
+Same architecture as SD 1.x — UNet2DConditionModel, an AutoencoderKL with four blocks (the
+usual 8x latent factor), a CLIP text encoder and a CLIP BPE tokenizer — at toy width, with
+random weights drawn from fixed seeds. Its images are noise-like: it is there so that every
+play can be run and tested offline, not to make pictures anyone would keep.
+
+The tokenizer is built without files: byte-level characters plus merges that turn a short
+list of common prompt words into single tokens, so the 77-token limit means roughly what it
+means for a real CLIP tokenizer.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+SEED = 20261121
+VERSION = 1  # bump when the architecture or the seed changes: old cards keep their hashes
+
+WORDS = """a an the of in on at with and for from by to under over near photo photograph
+portrait studio light lighting soft hard warm cool golden hour natural product shot close up
+wide angle lens 35mm 50mm 85mm macro bokeh background white black red blue green yellow orange
+purple pink brown grey gold silver colour color palette minimal clean bright dark moody
+cinematic editorial fashion food drink bottle can shoe shoes bag watch chair table room city
+street beach forest mountain sky sea water sun snow rain night day morning evening fox cat dog
+bird person hands face logo text sharp focus detailed high quality render illustration
+painting watercolor oil sketch flat vector 3d isometric poster campaign social style
+composition centered symmetrical rule thirds top view side view low angle copy space
+blurry lowres deformed extra fingers watermark signature ugly noise""".split()
+
+
+def _bytes_to_unicode() -> dict[int, str]:
+    """CLIP's reversible byte-to-printable-character table."""
+    printable = (
+        list(range(ord("!"), ord("~") + 1))
+        + list(range(ord("¡"), ord("¬") + 1))
+        + list(range(ord("®"), ord("ÿ") + 1))
+    )
+    chars = printable[:]
+    extra = 0
+    for byte in range(256):
+        if byte not in printable:
+            printable.append(byte)
+            chars.append(256 + extra)
+            extra += 1
+    return dict(zip(printable, map(chr, chars)))
+
+
+def build_tokenizer():
+    from transformers import CLIPTokenizer
+
+    symbols = list(_bytes_to_unicode().values())
+    vocab: dict[str, int] = {}
+    for symbol in symbols + [s + "</w>" for s in symbols]:
+        vocab.setdefault(symbol, len(vocab))
+    merges: list[tuple[str, str]] = []
+    for word in WORDS:
+        pieces = list(word[:-1]) + [word[-1] + "</w>"]
+        while len(pieces) > 1:
+            merged = pieces[0] + pieces[1]
+            rule = (pieces[0], pieces[1])
+            if rule not in merges:
+                merges.append(rule)
+            vocab.setdefault(merged, len(vocab))
+            pieces = [merged] + pieces[2:]
+    for special in ("<|startoftext|>", "<|endoftext|>"):
+        vocab.setdefault(special, len(vocab))
+    return CLIPTokenizer(vocab=vocab, merges=merges, model_max_length=77)
+
+
+def build_pipeline():
+    import torch
+    from diffusers import AutoencoderKL, EulerDiscreteScheduler, StableDiffusionPipeline, UNet2DConditionModel
+    from transformers import CLIPTextConfig, CLIPTextModel
+
+    tokenizer = build_tokenizer()
+    torch.manual_seed(SEED)
+    unet = UNet2DConditionModel(
+        block_out_channels=(32, 64),
+        layers_per_block=1,
+        sample_size=32,
+        in_channels=4,
+        out_channels=4,
+        down_block_types=("DownBlock2D", "CrossAttnDownBlock2D"),
+        up_block_types=("CrossAttnUpBlock2D", "UpBlock2D"),
+        cross_attention_dim=32,
+        attention_head_dim=8,
+        norm_num_groups=32,
+    )
+    torch.manual_seed(SEED + 1)
+    vae = AutoencoderKL(
+        block_out_channels=(16, 16, 32, 32),
+        in_channels=3,
+        out_channels=3,
+        down_block_types=("DownEncoderBlock2D",) * 4,
+        up_block_types=("UpDecoderBlock2D",) * 4,
+        latent_channels=4,
+        layers_per_block=1,
+        norm_num_groups=16,
+        sample_size=64,
+    )
+    torch.manual_seed(SEED + 2)
+    text_encoder = CLIPTextModel(
+        CLIPTextConfig(
+            bos_token_id=tokenizer.bos_token_id,
+            eos_token_id=tokenizer.eos_token_id,
+            pad_token_id=tokenizer.pad_token_id,
+            hidden_size=32,
+            intermediate_size=37,
+            num_attention_heads=4,
+            num_hidden_layers=2,
+            layer_norm_eps=1e-5,
+            vocab_size=len(tokenizer),
+            max_position_embeddings=77,
+        )
+    )
+    scheduler = EulerDiscreteScheduler(
+        beta_start=0.00085,
+        beta_end=0.012,
+        beta_schedule="scaled_linear",
+        num_train_timesteps=1000,
+        steps_offset=1,
+    )
+    return StableDiffusionPipeline(
+        unet=unet,
+        vae=vae,
+        text_encoder=text_encoder,
+        tokenizer=tokenizer,
+        scheduler=scheduler,
+        safety_checker=None,
+        feature_extractor=None,
+        requires_safety_checker=False,
+    )
+
+
+def save(target: Path) -> Path:
+    """Build the tiny pipeline and write it as a diffusers folder at ``target``."""
+    from diffusers.utils import logging as diffusers_logging
+    from huggingface_hub.utils import disable_progress_bars
+    from transformers.utils import logging as transformers_logging
+
+    for quiet in (diffusers_logging.disable_progress_bar, transformers_logging.disable_progress_bar,
+                  disable_progress_bars):
+        quiet()
+    pipeline = build_pipeline()
+    pipeline.save_pretrained(target, safe_serialization=True)
+    return target

@@ -1,0 +1,288 @@
+"""The model registry: one TOML manifest per model in ``<studio>/models/NAME.toml``.
+
+A manifest names where the weights are (a local diffusers folder, a single ``.safetensors``
+checkpoint with a local config folder, or a hub id), the licence, and the full SHA-256 of
+every file. Manifests are files, not ledger rows, so a card can find its weights even in a
+studio whose ledger is gone. Weights are never copied: a manifest points at them, and each
+use checks that they have not changed since they were hashed.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from . import tomlout
+from .assets import atomic_write, sha256_file
+from .errors import InputError, ModelError, ModelMismatch, NotFound
+from .recipes import ModelRef
+from .studio import Studio
+
+NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+SKIP_SUFFIXES = (".md", ".lock", ".metadata")
+TINY = "tiny"
+
+
+class Manifest(BaseModel):
+    model_config = ConfigDict(extra="forbid", protected_namespaces=())
+
+    name: str
+    format: Literal["diffusers", "single_file", "hub"]
+    path: str = ""
+    config: str = ""
+    hub_id: str = ""
+    license: str = "unknown"
+    commercial: bool | None = None
+    size: int = 512
+    builtin: bool = False
+    note: str = ""
+    added_at: str = ""
+    files: dict[str, str] = Field(default_factory=dict)
+    stamps: dict[str, list[int]] = Field(default_factory=dict)
+
+    @property
+    def weights_format(self) -> Literal["diffusers", "single_file"]:
+        return "single_file" if self.format == "single_file" else "diffusers"
+
+    def ref(self) -> ModelRef:
+        return ModelRef(
+            name=self.name,
+            format=self.weights_format,
+            source=self.hub_id or self.path,
+            license=self.license,
+            commercial=self.commercial,
+            files=dict(self.files),
+        )
+
+
+def _files(root: Path) -> list[Path]:
+    if root.is_file():
+        return [root]
+    return sorted(
+        p
+        for p in root.rglob("*")
+        if p.is_file()
+        and not any(part.startswith(".") for part in p.relative_to(root).parts)
+        and not p.name.endswith(SKIP_SUFFIXES)
+    )
+
+
+def _rel(root: Path, path: Path) -> str:
+    return path.name if root.is_file() else path.relative_to(root).as_posix()
+
+
+def hash_weights(root: Path) -> tuple[dict[str, str], dict[str, list[int]]]:
+    """SHA-256 of every file under ``root`` (or of the file itself), with size/mtime stamps."""
+    hashes, stamps = {}, {}
+    for path in _files(root):
+        stat = path.stat()
+        rel = _rel(root, path)
+        hashes[rel] = sha256_file(path)
+        stamps[rel] = [stat.st_size, stat.st_mtime_ns]
+    if not hashes:
+        raise ModelError(f"{root} holds no files to hash; point --path at the model's weights")
+    return hashes, stamps
+
+
+def _manifest_path(studio: Studio, name: str) -> Path:
+    return studio.models_dir / f"{name}.toml"
+
+
+def save(studio: Studio, manifest: Manifest) -> None:
+    body = manifest.model_dump(exclude_none=True)
+    text = tomlout.dumps(
+        body,
+        comments={
+            "files": "SHA-256 of every file; the first 10 hex digits of a checkpoint's are A1111's short hash.",
+            "stamps": "size and mtime of each file when it was hashed: a change triggers a re-hash.",
+        },
+        header=f"pressroom model manifest for {manifest.name!r}. Written by `pressroom model add`.",
+    )
+    atomic_write(_manifest_path(studio, manifest.name), text.encode())
+
+
+def load(studio: Studio, name: str) -> Manifest:
+    path = _manifest_path(studio, name)
+    if not path.is_file():
+        if name == TINY:
+            return ensure_tiny(studio)
+        known = ", ".join(m.name for m in all_models(studio)) or "none yet"
+        raise NotFound(f"unknown model {name!r} (registered: {known}); add it with `pressroom model add`")
+    return _read(path)
+
+
+def _read(path: Path) -> Manifest:
+    try:
+        return Manifest.model_validate(tomllib.loads(path.read_text(encoding="utf-8")))
+    except (tomllib.TOMLDecodeError, ValidationError) as exc:
+        raise ModelError(f"model manifest {path} is damaged: {exc}") from exc
+
+
+def all_models(studio: Studio) -> list[Manifest]:
+    if not studio.models_dir.is_dir():
+        return []
+    return [_read(p) for p in sorted(studio.models_dir.glob("*.toml"))]
+
+
+def add(
+    studio: Studio,
+    name: str,
+    *,
+    path: Path | None = None,
+    hub_id: str | None = None,
+    config: Path | None = None,
+    license: str = "unknown",
+    commercial: bool | None = None,
+    size: int = 512,
+    replace: bool = False,
+) -> Manifest:
+    """Register a model: hash a local folder or checkpoint now, or a hub id when first used."""
+    if not NAME.match(name):
+        raise InputError(f"model name {name!r} is not allowed: use letters, digits, '.', '_' or '-'")
+    if _manifest_path(studio, name).exists() and not replace:
+        raise InputError(f"a model named {name!r} is registered already; pass --replace to re-register it")
+    if (path is None) == (hub_id is None):
+        raise InputError("give exactly one of --path (a local folder or .safetensors file) or --hub (a hub id)")
+    if size % 8:
+        raise InputError(f"--size must be a multiple of 8 (got {size})")
+    now = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    if hub_id is not None:
+        manifest = Manifest(name=name, format="hub", hub_id=hub_id, license=license,
+                            commercial=commercial, size=size, added_at=now,
+                            note="hashed when first downloaded")
+        save(studio, manifest)
+        return manifest
+    path = Path(path).expanduser().resolve()
+    if not path.exists():
+        raise NotFound(f"--path {path} does not exist")
+    if path.is_file():
+        if path.suffix not in (".safetensors", ".ckpt"):
+            raise InputError(f"--path {path} is a file but not a .safetensors or .ckpt checkpoint")
+        if config is None:
+            raise InputError(
+                "a single-file checkpoint needs --config DIR, a local diffusers config folder "
+                "(model_index.json and component configs), so loading never reaches the network"
+            )
+        config = Path(config).expanduser().resolve()
+        if not (config / "model_index.json").is_file():
+            raise InputError(f"--config {config} has no model_index.json; give a diffusers config folder")
+        fmt = "single_file"
+    else:
+        if not (path / "model_index.json").is_file():
+            raise InputError(
+                f"--path {path} is not a diffusers folder (no model_index.json); "
+                "give such a folder or a .safetensors checkpoint"
+            )
+        fmt = "diffusers"
+    files, stamps = hash_weights(path)
+    manifest = Manifest(name=name, format=fmt, path=str(path), config=str(config or ""),
+                        license=license, commercial=commercial, size=size, added_at=now,
+                        files=files, stamps=stamps)
+    save(studio, manifest)
+    return manifest
+
+
+def ensure_tiny(studio: Studio) -> Manifest:
+    """Build the built-in tiny model into the studio once, and register it like any other."""
+    path = _manifest_path(studio, TINY)
+    if path.is_file():
+        return _read(path)
+    from .engines import tiny
+
+    target = studio.weights_dir / f"tiny-v{tiny.VERSION}"
+    if not (target / "model_index.json").is_file():
+        try:
+            tiny.save(target)
+        except ImportError as exc:
+            raise ModelError(
+                "the built-in tiny model needs the diffusers extra: pip install 'pressroom[diffusers]'"
+            ) from exc
+    files, stamps = hash_weights(target)
+    manifest = Manifest(
+        name=TINY, format="diffusers", path=str(target), license="Apache-2.0", commercial=True,
+        size=256, builtin=True, files=files, stamps=stamps,
+        added_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        note="built-in: random weights from a fixed seed; its images are noise-like",
+    )
+    save(studio, manifest)
+    return manifest
+
+
+def local_path(studio: Studio, manifest: Manifest) -> Path:
+    """Where the weights are on disk, downloading (and then hashing) a hub model on first use."""
+    if manifest.format != "hub":
+        return Path(manifest.path)
+    if manifest.path and Path(manifest.path).exists():
+        return Path(manifest.path)
+    try:
+        from huggingface_hub import snapshot_download
+
+        folder = Path(snapshot_download(manifest.hub_id))
+    except Exception as exc:  # network, auth, offline mode: all end the same for the user
+        raise ModelError(f"cannot download {manifest.hub_id!r} for model {manifest.name!r}: {exc}") from exc
+    files, stamps = hash_weights(folder)
+    updated = manifest.model_copy(update={"path": str(folder), "files": files, "stamps": stamps, "note": ""})
+    save(studio, updated)
+    manifest.__dict__.update(updated.__dict__)
+    return folder
+
+
+def verify(root: Path, expected: dict[str, str], stamps: dict[str, list[int]] | None = None) -> None:
+    """Refuse weights whose files differ from ``expected``; ``stamps`` skip re-hashing unchanged files."""
+    if not root.exists():
+        raise NotFound(f"the model weights are gone from {root}")
+    found = {_rel(root, p): p for p in _files(root)}
+    for rel, sha in sorted(expected.items()):
+        if rel not in found:
+            raise ModelMismatch(f"model file {rel} is missing from {root} (expected sha256 {sha})")
+        path = found[rel]
+        stat = path.stat()
+        if stamps and stamps.get(rel) == [stat.st_size, stat.st_mtime_ns]:
+            continue
+        actual = sha256_file(path)
+        if actual != sha:
+            raise ModelMismatch(
+                f"model file {rel} has sha256 {actual}, but {sha} is expected: "
+                "the weights changed; use the exact weights the card names"
+            )
+
+
+def checked_path(studio: Studio, manifest: Manifest) -> Path:
+    root = local_path(studio, manifest)
+    verify(root, manifest.files, manifest.stamps)
+    return root
+
+
+def find_for(studio: Studio | None, ref: ModelRef, model_path: Path | None = None) -> tuple[Manifest, Path]:
+    """The weights a recipe names: from ``model_path``, else a studio model with the same hashes.
+
+    With hashes in the recipe, the weights found must match every one of them; a studio model
+    of the same name with other hashes is refused rather than silently used.
+    """
+    if model_path is not None:
+        root = Path(model_path).expanduser().resolve()
+        if not root.exists():
+            raise NotFound(f"--model-path {root} does not exist")
+        if ref.files:
+            verify(root, ref.files)
+        fmt = "single_file" if root.is_file() else "diffusers"
+        return Manifest(name=ref.name, format=fmt, path=str(root), files=ref.files,
+                        license=ref.license, commercial=ref.commercial), root
+    if studio is None:
+        raise ModelError(
+            f"no studio to find model {ref.name!r} in; pass --model-path to the weights or --studio"
+        )
+    if ref.files:
+        for manifest in all_models(studio):
+            if manifest.ref().fingerprint == ref.fingerprint:
+                return manifest, checked_path(studio, manifest)
+    manifest = load(studio, ref.name)
+    root = checked_path(studio, manifest)
+    if ref.files:
+        verify(root, ref.files)
+    return manifest, root

@@ -1,0 +1,150 @@
+"""The recipe: the complete state needed to reproduce one image.
+
+A recipe is written as a card (``cards.py``) and as the ``pressroom`` chunk in every PNG.
+Fields the engine fills in (scheduler config, environment, determinism flags) are optional
+so that a hand-written card with just a prompt, a model and a seed can still be generated;
+every recipe pressroom writes after generating has them all.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+SLOTS = ("subject", "context", "composition", "style", "technical")
+RNG = "torch.Generator('cpu').manual_seed(seed), a fresh generator per image"
+DTYPES = ("auto", "float32", "float16", "bfloat16")
+DEVICES = ("auto", "cpu", "cuda", "mps")
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", protected_namespaces=())
+
+
+class Skeleton(Strict):
+    """The prompt slots a prompt is composed from, in this fixed order."""
+
+    subject: str = ""
+    context: str = ""
+    composition: str = ""
+    style: str = ""
+    technical: str = ""
+
+    def compose(self) -> str:
+        return ", ".join(part.strip() for part in (getattr(self, s) for s in SLOTS) if part.strip())
+
+    def is_empty(self) -> bool:
+        return not self.compose()
+
+
+class ModelRef(Strict):
+    """Which weights made the image: name, licence and the SHA-256 of every file."""
+
+    name: str
+    format: Literal["diffusers", "single_file"] = "diffusers"
+    source: str = ""
+    license: str = "unknown"
+    commercial: bool | None = None
+    files: dict[str, str] = Field(default_factory=dict)
+
+    @property
+    def fingerprint(self) -> str:
+        """SHA-256 over the sorted (file, sha256) list: one hash for the whole model."""
+        lines = "".join(f"{path}\t{sha}\n" for path, sha in sorted(self.files.items()))
+        return hashlib.sha256(lines.encode()).hexdigest()
+
+    @property
+    def short_hash(self) -> str:
+        """A1111's 'Model hash' (AutoV2) for a single checkpoint; for a folder, the fingerprint's."""
+        if self.format == "single_file" and len(self.files) >= 1:
+            checkpoint = [sha for path, sha in self.files.items() if path.endswith((".safetensors", ".ckpt"))]
+            if checkpoint:
+                return checkpoint[0][:10]
+        return self.fingerprint[:10]
+
+
+class SchedulerSpec(Strict):
+    name: str = "euler"
+    class_name: str | None = None
+    config: dict[str, Any] | None = None
+
+
+class PostStep(Strict):
+    op: str
+    params: dict[str, Any] = Field(default_factory=dict)
+
+
+class Environment(Strict):
+    python: str = ""
+    pressroom: str = ""
+    torch: str = ""
+    diffusers: str = ""
+    transformers: str = ""
+    platform: str = ""
+    device_name: str = ""
+    attention: str = ""
+    determinism: dict[str, Any] = Field(default_factory=dict)
+
+
+class Recipe(Strict):
+    prompt: str
+    negative: str = ""
+    skeleton: Skeleton = Field(default_factory=Skeleton)
+    model: ModelRef
+    seed: int = Field(ge=0, lt=2**64)
+    rng: str = RNG
+    steps: int = Field(default=20, ge=1, le=1000)
+    guidance: float = Field(default=7.0, ge=0, le=50)
+    width: int = Field(default=512, ge=8, le=8192)
+    height: int = Field(default=512, ge=8, le=8192)
+    scheduler: SchedulerSpec = Field(default_factory=SchedulerSpec)
+    dtype: str = "auto"
+    device: str = "auto"
+    batch_size: int = Field(default=1, ge=1)
+    batch_index: int = Field(default=0, ge=0)
+    post: list[PostStep] = Field(default_factory=list)
+    references: list[str] = Field(default_factory=list)
+    environment: Environment | None = None
+
+    @field_validator("width", "height")
+    @classmethod
+    def _multiple_of_8(cls, value: int) -> int:
+        if value % 8:
+            low, high = value - value % 8, value - value % 8 + 8
+            raise ValueError(f"must be a multiple of 8 (got {value}); use {low or 8} or {high}")
+        return value
+
+    @field_validator("dtype")
+    @classmethod
+    def _dtype(cls, value: str) -> str:
+        if value not in DTYPES:
+            raise ValueError(f"must be one of {', '.join(DTYPES)} (got {value!r})")
+        return value
+
+    @field_validator("device")
+    @classmethod
+    def _device(cls, value: str) -> str:
+        if value not in DEVICES:
+            raise ValueError(f"must be one of {', '.join(DEVICES)} (got {value!r})")
+        return value
+
+    @field_validator("references")
+    @classmethod
+    def _hashes(cls, value: list[str]) -> list[str]:
+        for sha in value:
+            if len(sha) != 64 or any(c not in "0123456789abcdef" for c in sha):
+                raise ValueError(f"{sha!r} is not a SHA-256 (64 lowercase hex digits)")
+        return value
+
+    @model_validator(mode="after")
+    def _prompt_matches_skeleton(self) -> "Recipe":
+        if not self.prompt.strip():
+            raise ValueError("prompt is empty; give the text to generate from")
+        if not self.skeleton.is_empty() and self.skeleton.compose() != self.prompt:
+            raise ValueError(
+                "prompt does not match its skeleton slots: the slots compose to "
+                f"{self.skeleton.compose()!r}; fix one or clear the skeleton"
+            )
+        return self

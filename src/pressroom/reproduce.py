@@ -1,0 +1,85 @@
+"""Reproduction: regenerate an image from its recipe card alone and judge the result.
+
+Needs no ledger: the weights are found by their hashes (``--model-path`` or a studio's model
+manifests) and the expected image by the card's hashes (``--expect``, or the studio's asset
+store, which is addressed by content).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from . import models
+from .cards import Card
+from .compare import Comparison, Fingerprint, compare, compare_to_fingerprint
+from .errors import InputError, NotFound
+from .generations import render
+from .recipes import Recipe
+from .studio import Studio
+
+if TYPE_CHECKING:
+    from PIL.Image import Image
+
+SHA256 = re.compile(r"^[0-9a-f]{64}$")
+
+
+@dataclass
+class Reproduction:
+    comparison: Comparison
+    image: "Image"
+    recipe: "Recipe"  # the card's recipe as run here (this machine's environment)
+    expected: str  # what the result was compared with, in words
+    weights: Path
+    warnings: list[str]
+
+
+def _open(path: Path) -> "Image":
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(path) as image:
+            image.load()
+            return image
+    except FileNotFoundError:
+        raise NotFound(f"--expect {path} does not exist") from None
+    except UnidentifiedImageError as exc:
+        raise InputError(f"--expect {path} is not an image file") from exc
+
+
+def _expected(card: Card, studio: Studio | None, expect: str | None) -> tuple["Image | Fingerprint", str]:
+    if expect and not SHA256.match(expect.lower()):
+        return _open(Path(expect)), f"image {expect}"
+    wanted = expect.lower() if expect else ""
+    if wanted and studio is not None and (found := studio.assets.find(wanted)):
+        return _open(found), f"stored image {wanted[:12]}"
+    if wanted:
+        if card.expect and card.expect.pixel_sha256 == wanted:
+            return card.expect, f"pixel hash {wanted[:12]}"
+        return Fingerprint(wanted, "", ""), f"pixel hash {wanted[:12]}"
+    if card.file_sha256 and studio is not None and (found := studio.assets.find(card.file_sha256)):
+        return _open(found), f"stored image {card.file_sha256[:12]}"
+    if card.expect:
+        return card.expect, "the card's hashes"
+    raise InputError("the card records no expected image; pass --expect IMAGE_OR_PIXEL_SHA256")
+
+
+def reproduce(card: Card, *, studio: Studio | None = None, model_path: Path | None = None,
+              expect: str | None = None) -> Reproduction:
+    target, described = _expected(card, studio, expect)
+    manifest, weights = models.find_for(studio, card.recipe.model, model_path)
+    recipe = card.recipe.model_copy(update={"batch_size": 1, "batch_index": 0})
+    rendered = next(render([recipe], manifest, weights, fresh=True))
+    if isinstance(target, Fingerprint):
+        result = compare_to_fingerprint(rendered.image, target)
+    else:
+        result = compare(rendered.image, target)
+    warnings = list(rendered.warnings)
+    if card.recipe.batch_size > 1:
+        warnings.append(
+            f"the card's image was made in a batch of {card.recipe.batch_size}; a single run can "
+            "differ from it by float rounding, so 'close' is the expected verdict"
+        )
+    return Reproduction(result, rendered.image, rendered.recipe, described, weights, warnings)
