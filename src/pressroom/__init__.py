@@ -23,7 +23,7 @@ _EXPORTS = {
     "generate": ("generations", "generate"),
     "plan": ("generations", "plan"),
     "read_card": ("cards", "read"),
-    "reproduce": ("reproduce", "reproduce"),
+    "reproduce": ("reproduction", "reproduce"),
 }
 
 __all__ = sorted([*_EXPORTS, "__version__"])

@@ -37,7 +37,7 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document o
 def _console(stderr: bool = False):
     from rich.console import Console
 
-    return Console(stderr=stderr, highlight=False)
+    return Console(stderr=stderr, highlight=False, soft_wrap=True)
 
 
 def _studio(path: Optional[Path]):
@@ -258,7 +258,7 @@ def reproduce(
     """Regenerate an image from its card alone and compare: exact, close or different (exit 1)."""
     from . import cards
     from .errors import StudioError
-    from .reproduce import reproduce as run_reproduction
+    from .reproduction import reproduce as run_reproduction
     from .studio import Studio
 
     try:
@@ -308,7 +308,8 @@ def main(argv: list[str] | None = None) -> int:
 
     command = typer.main.get_command(app)
     try:
-        command.main(args=argv, prog_name="pressroom", standalone_mode=False)
+        # without standalone mode click returns an Exit's code instead of raising it
+        code = command.main(args=argv, prog_name="pressroom", standalone_mode=False)
     except click.exceptions.Exit as exc:
         return exc.exit_code
     except click.ClickException as exc:
@@ -320,7 +321,7 @@ def main(argv: list[str] | None = None) -> int:
     except PressroomError as exc:
         sys.stderr.write(f"error: {exc}\n")
         return exc.exit_code
-    return 0
+    return code if isinstance(code, int) else 0
 
 
 if __name__ == "__main__":

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
+
+# transformers reports optional vision backends at import time; pressroom needs none of them
+os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
 
 from .base import Engine, Job, Output
 

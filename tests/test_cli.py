@@ -1,0 +1,72 @@
+"""The command line: fast start, one-line errors, scriptable JSON."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+
+def test_help_imports_no_torch():
+    code = (
+        "import sys\n"
+        "from pressroom.cli import main\n"
+        "try:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
+        "heavy = [m for m in ('torch', 'diffusers', 'transformers', 'sqlalchemy', 'numpy') if m in sys.modules]\n"
+        "print('HEAVY', heavy)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert "Usage" in done.stdout
+    assert "HEAVY []" in done.stdout, done.stdout
+
+
+@pytest.mark.parametrize("args,needle", [
+    (["generate", "--model", "nope", "--prompt", "x"], "unknown model 'nope'"),
+    (["generate", "--prompt", "x", "--width", "250"], "--width must be a multiple of 8 (got 250); use 248 or 256"),
+    (["generate", "--prompt", "x", "--scheduler", "warp"], "unknown scheduler 'warp'"),
+    (["generate"], "nothing to generate"),
+    (["generate", "--prompt", "x", "--subject", "y"], "either --prompt or skeleton slots"),
+    (["generate", "--card", "missing.toml"], "card missing.toml does not exist"),
+    (["reproduce", "missing.toml"], "card missing.toml does not exist"),
+    (["recipe", "export", "99"], "no generation 99"),
+    (["model", "add", "x", "--path", "/nonexistent"], "does not exist"),
+])
+def test_user_mistakes_are_one_line_errors(cli, args, needle):
+    result = cli(*args)
+    assert result.code == 2
+    assert needle in result.err
+    assert result.err.startswith("error: ") and len(result.err.strip().splitlines()) == 1
+
+
+def test_a_malformed_card_names_field_and_line(cli, tmp_path):
+    card = tmp_path / "bad.toml"
+    card.write_text('prompt = "x"\nseed = -4\n[model]\nname = "tiny"\n')
+    result = cli("generate", "--card", card)
+    assert result.code == 2 and "seed (line 2) Input should be greater than or equal to 0" in result.err
+
+
+def test_generate_json_lists_every_image_with_its_hashes(cli, studio):
+    result = cli("generate", "--subject", "a lighthouse", "--style", "flat vector", "--seed", "40", "--count", "3",
+                 "--steps", "2", "--width", "64", "--height", "64", "--batch-size", "2", "--json")
+    assert result.code == 0, result.err
+    rows = json.loads(result.out)
+    assert [r["seed"] for r in rows] == [40, 41, 42]
+    assert [r["id"] for r in rows] == sorted(r["id"] for r in rows)
+    for row in rows:
+        assert set(row) >= {"id", "path", "seed", "sha256"} and row["prompt"] == "a lighthouse, flat vector"
+    listed = json.loads(cli("generations", "--json").out)
+    assert [r["id"] for r in listed] == [r["id"] for r in rows]
+
+
+def test_a_long_prompt_warns_on_stderr(cli):
+    result = cli("generate", "--prompt", " ".join(["golden hour portrait photo"] * 30), "--steps", "1",
+                 "--width", "64", "--height", "64")
+    assert result.code == 0 and "warning:" in result.err and "77" in result.err
+
+
+def test_init_from_the_command_line(tmp_path, capsys):
+    from pressroom.cli import main
+
+    assert main(["init", str(tmp_path / "s"), "--json"]) == 0
+    made = json.loads(capsys.readouterr().out)
+    assert made["studio"] == str(tmp_path / "s") and "tiny" in made["note"]

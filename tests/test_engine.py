@@ -1,0 +1,82 @@
+"""The diffusers engine on the real tiny pipeline."""
+
+import numpy as np
+import pytest
+
+from pressroom import engines, generations, models
+from pressroom.engines.base import Job
+
+
+def job(studio, seeds, prompts=None, **overrides):
+    manifest = models.load(studio, "tiny")
+    settings = dict(
+        model_key=manifest.ref().fingerprint, model_path=models.checked_path(studio, manifest),
+        model_format="diffusers", prompts=tuple(prompts or ["a red fox"] * len(seeds)),
+        negatives=("",) * len(seeds), seeds=tuple(seeds), steps=4, guidance=7.0, width=64, height=64,
+    )
+    settings.update(overrides)
+    return Job(**settings)
+
+
+def pixels(image):
+    return np.asarray(image, dtype=np.int16)
+
+
+def test_a_batch_reproduces_each_single_run_within_rounding(studio):
+    engine = engines.get()
+    batch = engine.run(job(studio, [11, 12, 13]))
+    for image, seed in zip(batch.images, [11, 12, 13]):
+        single = engine.run(job(studio, [seed])).images[0]
+        # one CPU generator per image: same noise; only float rounding may differ (documented in README)
+        assert np.abs(pixels(image) - pixels(single)).max() <= 1
+    assert not np.array_equal(pixels(batch.images[0]), pixels(batch.images[1]))
+
+
+def test_the_same_seed_gives_the_same_pixels(studio):
+    engine = engines.get()
+    first = engine.run(job(studio, [5])).images[0]
+    again = engine.run(job(studio, [5], fresh=True)).images[0]
+    assert np.array_equal(pixels(first), pixels(again))
+
+
+@pytest.mark.parametrize("name,cls", [("euler", "EulerDiscreteScheduler"),
+                                      ("euler_a", "EulerAncestralDiscreteScheduler"),
+                                      ("dpmpp_2m", "DPMSolverMultistepScheduler"),
+                                      ("ddim", "DDIMScheduler")])
+def test_schedulers_by_name_record_their_full_config(studio, name, cls):
+    output = engines.get().run(job(studio, [3], scheduler=name))
+    assert output.scheduler_class == cls
+    assert output.scheduler_config["num_train_timesteps"] == 1000
+    assert not any(key.startswith("_") for key in output.scheduler_config)
+    rebuilt = engines.get().run(job(studio, [3], scheduler_class=cls, scheduler_config=output.scheduler_config))
+    assert np.array_equal(pixels(rebuilt.images[0]), pixels(output.images[0]))
+
+
+def test_dpmpp_2m_uses_the_multistep_dpmsolver_plus_plus(studio):
+    config = engines.get().run(job(studio, [3], scheduler="dpmpp_2m")).scheduler_config
+    assert config["algorithm_type"] == "dpmsolver++" and config["solver_order"] == 2
+
+
+def test_pipelines_are_loaded_once_per_model_dtype_and_device(studio):
+    engine = engines.get()
+    engine.run(job(studio, [1]))
+    first = engine.pipeline(job(studio, [1]), "float32", "cpu")
+    assert engine.pipeline(job(studio, [2]), "float32", "cpu") is first
+    assert engine.pipeline(job(studio, [2], fresh=True), "float32", "cpu") is not first
+
+
+def test_environment_and_determinism_are_reported(studio):
+    output = engines.get().run(job(studio, [1]))
+    env = output.environment
+    assert env["torch"] and env["diffusers"] and env["transformers"] and env["python"]
+    assert env["device_name"].startswith("CPU")
+    assert env["determinism"]["cudnn_benchmark"] is False
+    assert output.dtype == "float32" and output.device == "cpu"
+
+
+def test_a_prompt_over_77_tokens_is_warned_and_recorded(studio):
+    long_prompt = ", ".join(["a red fox in fresh snow with golden hour light"] * 12)
+    recipes = generations.plan(studio, prompt=long_prompt, seed=1, steps=2, width=64, height=64)
+    row = generations.generate(studio, recipes)[0]
+    assert len(row.warnings) == 1 and "the text encoder sees 77" in row.warnings[0]
+    assert generations.get(studio, row.id).warnings == row.warnings

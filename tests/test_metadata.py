@@ -1,0 +1,40 @@
+import json
+
+from PIL import Image
+from sd_parsers import ParserManager
+
+from pressroom import generations
+
+
+def test_sd_parsers_reads_the_a1111_parameters(studio):
+    recipes = generations.plan(studio, prompt="a red fox in snow", negative="blurry, watermark", seed=1234,
+                               steps=5, guidance=6.5, width=64, height=96, scheduler="euler_a")
+    row = generations.generate(studio, recipes)[0]
+    info = ParserManager().parse(row.path(studio))
+    assert info.generator.value == "AUTOMATIC1111"
+    [sampler] = info.samplers
+    assert sampler.name == "Euler a"
+    assert sampler.parameters["seed"] == "1234"
+    assert sampler.parameters["steps"] == "5"
+    assert sampler.parameters["cfg_scale"] == "6.5"
+    assert info.metadata["Size"] == "64x96"
+    assert sampler.model.hash == recipes[0].model.short_hash and sampler.model.name == "tiny"
+    assert sampler.prompts[0].value == "a red fox in snow"
+    assert sampler.negative_prompts[0].value == "blurry, watermark"
+
+
+def test_every_png_carries_the_complete_recipe_and_the_ledger_its_hashes(studio):
+    row = generations.generate(studio, generations.plan(studio, prompt="a cat", seed=3, steps=2,
+                                                        width=64, height=64))[0]
+    image = Image.open(row.path(studio))
+    recipe = json.loads(image.text["pressroom"])
+    assert recipe["seed"] == 3 and recipe["scheduler"]["class_name"] == "EulerDiscreteScheduler"
+    assert recipe["model"]["files"] == row.recipe["model"]["files"]
+    assert recipe["environment"]["torch"]
+    from pressroom.compare import fingerprint
+
+    prints = fingerprint(image)
+    assert (row.pixel_sha256, row.phash, row.dhash) == (prints.pixel_sha256, prints.phash, prints.dhash)
+    import hashlib
+
+    assert row.file_sha256 == hashlib.sha256(row.path(studio).read_bytes()).hexdigest()
