@@ -80,3 +80,10 @@ def test_a_prompt_over_77_tokens_is_warned_and_recorded(studio):
     row = generations.generate(studio, recipes)[0]
     assert len(row.warnings) == 1 and "the text encoder sees 77" in row.warnings[0]
     assert generations.get(studio, row.id).warnings == row.warnings
+
+
+def test_a_cached_pipeline_does_not_carry_one_jobs_scheduler_into_the_next(studio):
+    engine = engines.get()
+    plain = engine.run(job(studio, [4], scheduler="euler")).scheduler_config
+    engine.run(job(studio, [4], scheduler="dpmpp_2m_karras"))
+    assert engine.run(job(studio, [4], scheduler="euler")).scheduler_config == plain

@@ -61,6 +61,17 @@ class AssetStore:
             atomic_write(target, data)
         return sha
 
+    def sweep(self, known: set[str]) -> list[Path]:
+        """Delete files whose hash is not in ``known`` and temp files a crash left; return them."""
+        removed = []
+        if not self.root.is_dir():
+            return removed
+        for path in self.root.glob("*/*"):
+            if path.name.startswith(".tmp-") or path.name.split(".")[0] not in known:
+                path.unlink(missing_ok=True)
+                removed.append(path)
+        return removed
+
     def find(self, sha256: str) -> Path | None:
         """The stored file with this hash, whatever its extension, or None."""
         folder = self.root / sha256[:2]

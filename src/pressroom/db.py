@@ -24,6 +24,19 @@ class Base(DeclarativeBase):
     pass
 
 
+# the modules that declare tables; all are imported before the first session so that every
+# foreign key resolves, whichever command runs
+TABLE_MODULES = ("generations", "people", "events", "briefs", "styles", "lockin", "concepts", "culls",
+                 "ledgerfiles")
+
+
+def load_tables() -> None:
+    from importlib import import_module
+
+    for name in TABLE_MODULES:
+        import_module(f"pressroom.{name}")
+
+
 def _on_connect(dbapi_connection, _record) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")

@@ -13,7 +13,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterator, Sequence
 
-from sqlalchemy import JSON, BigInteger, DateTime, Float, Integer, String, Text, select
+from sqlalchemy import JSON, BigInteger, DateTime, Float, ForeignKey, Integer, String, Text, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from . import engines, metadata, models
@@ -46,6 +46,16 @@ class Generation(Base):
     height: Mapped[int] = mapped_column(Integer)
     warnings: Mapped[list] = mapped_column(JSON)
     elapsed_s: Mapped[float] = mapped_column(Float)
+    # where the image stands in the playbook (all empty for a plain `pressroom generate`)
+    brief_id: Mapped[int | None] = mapped_column(ForeignKey("briefs.id"), nullable=True)
+    recipe_id: Mapped[int | None] = mapped_column(ForeignKey("recipes.id"), nullable=True)
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("generations.id"), nullable=True)
+    play: Mapped[str] = mapped_column(String(20), default="generate")
+    style: Mapped[str] = mapped_column(String(100), default="")
+    slot_value: Mapped[str | None] = mapped_column(Text, nullable=True)
+    status: Mapped[str] = mapped_column(String(20), default="new")
+    operator: Mapped[str] = mapped_column(String(100), default="")
+    operation: Mapped[str] = mapped_column(String(20), default="")
 
     def parsed_recipe(self) -> Recipe:
         return Recipe.model_validate(self.recipe)
@@ -66,6 +76,14 @@ class Generation(Base):
             "width": self.width,
             "height": self.height,
             "warnings": self.warnings,
+            "brief": self.brief_id,
+            "recipe": self.recipe_id,
+            "parent": self.parent_id,
+            "play": self.play,
+            "style": self.style,
+            "slot_value": self.slot_value,
+            "status": self.status,
+            "operator": self.operator,
         }
 
 
@@ -78,7 +96,12 @@ class Rendered:
 
 
 def _batch_key(recipe: Recipe) -> str:
-    """Recipes that may share one pipeline call: equal in everything but prompt and seed."""
+    """Recipes that may share one pipeline call: equal in everything but prompt and seed.
+
+    A derivative never shares a call: its key is unique to the recipe.
+    """
+    if recipe.source is not None:
+        return recipe.model_dump_json()
     return recipe.model_dump_json(exclude={"prompt", "negative", "skeleton", "seed", "batch_size", "batch_index"})
 
 
@@ -93,6 +116,16 @@ def _batches(recipes: Sequence[Recipe], size: int) -> Iterator[list[Recipe]]:
         yield batch
 
 
+def _derived(recipe: Recipe, fetch: Callable[[str], "Image"]) -> "Image":
+    """An upscale: the parent resized, no model involved."""
+    from PIL import Image
+
+    source = recipe.source
+    parent = fetch(source.parent_sha256)
+    return parent.convert("RGB").resize((parent.width * source.factor, parent.height * source.factor),
+                                        Image.Resampling.LANCZOS)
+
+
 def render(
     recipes: Sequence[Recipe],
     manifest: "models.Manifest",
@@ -100,12 +133,24 @@ def render(
     *,
     batch_size: int = 1,
     fresh: bool = False,
+    fetch: Callable[[str], "Image"] | None = None,
 ) -> Iterator[Rendered]:
-    """Run recipes through the engine, ``batch_size`` images per pipeline call, in order."""
+    """Run recipes through the engine, ``batch_size`` images per pipeline call, in order.
+
+    Derivatives (``recipe.source``) run one at a time; ``fetch`` finds their parent and mask
+    images by SHA-256.
+    """
     engine = engines.get()
     ref = manifest.ref()
     for batch in _batches(recipes, batch_size):
         first = batch[0]
+        source = first.source
+        if source is not None and fetch is None:
+            raise NotFound("this recipe derives from a parent image; reproduce it with the studio that stores it")
+        started = time.perf_counter()
+        if source is not None and source.op == "upscale":
+            yield Rendered(first, _derived(first, fetch), [], time.perf_counter() - started)
+            continue
         scheduler = first.scheduler
         job = Job(
             model_key=ref.fingerprint,
@@ -125,8 +170,11 @@ def render(
             dtype=first.dtype,
             device=first.device,
             fresh=fresh,
+            mode=source.op if source else "text",
+            init_image=fetch(source.parent_sha256).convert("RGB") if source else None,
+            mask_image=fetch(source.mask_sha256).convert("L") if source and source.mask_sha256 else None,
+            strength=source.strength if source else 1.0,
         )
-        started = time.perf_counter()
         output = engine.run(job)
         each = (time.perf_counter() - started) / len(batch)
         settled = dict(
@@ -143,10 +191,30 @@ def render(
             yield Rendered(complete, image, warnings, each)
 
 
-def store(studio: Studio, rendered: Rendered) -> Generation:
-    """Write the image (with its metadata) to the asset store and its row to the ledger."""
+def fetcher(studio: Studio) -> Callable[[str], "Image"]:
+    """Open stored images by SHA-256 (parents and masks of derivatives)."""
+
+    def fetch(sha256: str) -> "Image":
+        from PIL import Image
+
+        path = studio.assets.find(sha256)
+        if path is None:
+            raise NotFound(f"image {sha256} is not in the asset store of {studio.root}")
+        with Image.open(path) as image:
+            image.load()
+            return image
+
+    return fetch
+
+
+def store(studio: Studio, rendered: Rendered, labels: dict | None = None) -> Generation:
+    """Write the image (with its metadata) to the asset store and its row to the ledger.
+
+    ``labels`` are the playbook columns (brief_id, recipe_id, play, style, slot_value ...).
+    """
+    from . import ledgerfiles
+
     data = metadata.png_bytes(rendered.image, rendered.recipe)
-    sha = studio.assets.put(data, "png")
     prints = fingerprint(rendered.image)
     recipe = rendered.recipe
     row = Generation(
@@ -155,7 +223,7 @@ def store(studio: Studio, rendered: Rendered) -> Generation:
         seed=recipe.seed,
         prompt=recipe.prompt,
         recipe=recipe.model_dump(mode="json", exclude_none=True),
-        file_sha256=sha,
+        file_sha256="",
         pixel_sha256=prints.pixel_sha256,
         phash=prints.phash,
         dhash=prints.dhash,
@@ -164,10 +232,19 @@ def store(studio: Studio, rendered: Rendered) -> Generation:
         height=rendered.image.height,
         warnings=list(rendered.warnings),
         elapsed_s=round(rendered.elapsed_s, 4),
+        **(labels or {}),
     )
     with studio.session() as session:
+        row.file_sha256 = ledgerfiles.put(studio, session, data, "png", "image")
         session.add(row)
     return row
+
+
+def sweep_orphans(studio: Studio) -> int:
+    """Remove stored files no ledger row knows: what a killed run wrote but never recorded."""
+    from . import ledgerfiles
+
+    return ledgerfiles.sweep(studio)
 
 
 def generate(
@@ -176,14 +253,21 @@ def generate(
     *,
     batch_size: int = 1,
     progress: Callable[[Generation], None] | None = None,
+    labels: Sequence[dict] | dict | None = None,
 ) -> list[Generation]:
-    """Render and keep each recipe's image; all recipes must name the same model."""
+    """Render and keep each recipe's image; all recipes must name the same model.
+
+    ``labels``: playbook columns for every image (one dict), or one dict per recipe.
+    """
     if not recipes:
         return []
+    if labels is None or isinstance(labels, dict):
+        labels = [labels or {}] * len(recipes)
     manifest, weights = models.find_for(studio, recipes[0].model)
     made = []
-    for rendered in render(recipes, manifest, weights, batch_size=batch_size):
-        row = store(studio, rendered)
+    rendered_all = render(recipes, manifest, weights, batch_size=batch_size, fetch=fetcher(studio))
+    for rendered, label in zip(rendered_all, labels):
+        row = store(studio, rendered, label)
         made.append(row)
         if progress:
             progress(row)
@@ -270,13 +354,13 @@ def plan(
                 dtype=dtype or "auto", device=device or "auto",
             )
         except ValidationError as exc:
-            raise InputError(_option_errors(exc)) from exc
+            raise InputError(option_errors(exc)) from exc
     if first < 0 or first + count > 2**64:
         raise InputError(f"--seed must be between 0 and 2**64 - count (got {first})")
     return [base.model_copy(update={"seed": first + i}) for i in range(count)]
 
 
-def _option_errors(exc) -> str:
+def option_errors(exc) -> str:
     parts = []
     for error in exc.errors():
         option = "--" + str(error["loc"][0]).replace("_", "-") if error["loc"] else "options"

@@ -24,16 +24,26 @@ class Strict(BaseModel):
 
 
 class Skeleton(Strict):
-    """The prompt slots a prompt is composed from, in this fixed order."""
+    """The prompt slots a prompt is composed from, in this fixed order; named free slots follow."""
 
     subject: str = ""
     context: str = ""
     composition: str = ""
     style: str = ""
     technical: str = ""
+    free: dict[str, str] = Field(default_factory=dict)
 
     def compose(self) -> str:
-        return ", ".join(part.strip() for part in (getattr(self, s) for s in SLOTS) if part.strip())
+        parts = [getattr(self, s) for s in SLOTS] + list(self.free.values())
+        return ", ".join(part.strip() for part in parts if part.strip())
+
+    def get(self, slot: str) -> str:
+        return getattr(self, slot) if slot in SLOTS else self.free.get(slot, "")
+
+    def with_slot(self, slot: str, value: str) -> "Skeleton":
+        if slot in SLOTS:
+            return self.model_copy(update={slot: value})
+        return self.model_copy(update={"free": {**self.free, slot: value}})
 
     def is_empty(self) -> bool:
         return not self.compose()
@@ -76,6 +86,18 @@ class PostStep(Strict):
     params: dict[str, Any] = Field(default_factory=dict)
 
 
+class Source(Strict):
+    """For a derivative: the parent image (by hash) and the operation that made this one from it."""
+
+    op: Literal["refine", "inpaint", "upscale"]
+    parent_sha256: str  # the parent's file in the asset store
+    parent_pixel_sha256: str
+    mask_sha256: str = ""  # inpaint: the mask's file in the asset store (white = repaint)
+    strength: float = 1.0
+    factor: int = 1  # upscale
+    method: str = ""  # upscale: "lanczos"
+
+
 class Environment(Strict):
     python: str = ""
     pressroom: str = ""
@@ -106,7 +128,13 @@ class Recipe(Strict):
     batch_index: int = Field(default=0, ge=0)
     post: list[PostStep] = Field(default_factory=list)
     references: list[str] = Field(default_factory=list)
+    source: Source | None = None
     environment: Environment | None = None
+
+    def with_slot(self, slot: str, value: str) -> "Recipe":
+        """This recipe with one skeleton slot changed and the prompt recomposed."""
+        skeleton = self.skeleton.with_slot(slot, value)
+        return self.model_copy(update={"skeleton": skeleton, "prompt": skeleton.compose()})
 
     @field_validator("width", "height")
     @classmethod

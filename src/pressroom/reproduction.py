@@ -16,7 +16,7 @@ from . import models
 from .cards import Card
 from .compare import Comparison, Fingerprint, compare, compare_to_fingerprint
 from .errors import InputError, NotFound
-from .generations import render
+from .generations import fetcher, render
 from .recipes import Recipe
 from .studio import Studio
 
@@ -71,7 +71,8 @@ def reproduce(card: Card, *, studio: Studio | None = None, model_path: Path | No
     target, described = _expected(card, studio, expect)
     manifest, weights = models.find_for(studio, card.recipe.model, model_path)
     recipe = card.recipe.model_copy(update={"batch_size": 1, "batch_index": 0})
-    rendered = next(render([recipe], manifest, weights, fresh=True))
+    fetch = fetcher(studio) if studio is not None else None
+    rendered = next(render([recipe], manifest, weights, fresh=True, fetch=fetch))
     if isinstance(target, Fingerprint):
         result = compare_to_fingerprint(rendered.image, target)
     else:

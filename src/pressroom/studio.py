@@ -81,6 +81,7 @@ class Studio:
     def _sessionmaker(self):
         from . import db
 
+        db.load_tables()
         engine = db.connect(self.ledger_path)
         db.migrate(engine)
         return db.sessions(engine)

@@ -90,7 +90,8 @@ def build_scheduler(pipeline, job: Job):
         return cls.from_config(job.scheduler_config)
     sampler = samplers.get(job.scheduler)
     cls = getattr(diffusers, sampler.class_name)
-    return cls.from_config(pipeline.scheduler.config, **sampler.overrides)
+    # start from the model's own scheduler config, never from what an earlier job put there
+    return cls.from_config(pipeline._pressroom_model_scheduler, **sampler.overrides)
 
 
 def _load(job: Job, dtype: str, device: str):
@@ -114,6 +115,7 @@ def _load(job: Job, dtype: str, device: str):
     except (OSError, ValueError, KeyError) as exc:
         raise ModelError(f"cannot load the model at {job.model_path}: {exc}") from exc
     pipeline.set_progress_bar_config(disable=True)
+    object.__setattr__(pipeline, "_pressroom_model_scheduler", pipeline.scheduler.config)
     return pipeline.to(device)
 
 
@@ -171,17 +173,29 @@ class DiffusersEngine:
         pipeline = self.pipeline(job, dtype, device)
         pipeline.scheduler = build_scheduler(pipeline, job)
         generators = [torch.Generator("cpu").manual_seed(seed) for seed in job.seeds]
+        arguments = dict(
+            prompt=list(job.prompts),
+            negative_prompt=list(job.negatives),
+            num_inference_steps=job.steps,
+            guidance_scale=job.guidance,
+            generator=generators,
+            output_type="pil",
+        )
+        runner = pipeline
+        if job.mode == "text":
+            arguments.update(width=job.width, height=job.height)
+        elif job.mode == "refine":
+            runner = diffusers.AutoPipelineForImage2Image.from_pipe(pipeline)
+            arguments.update(image=[job.init_image] * len(job.seeds), strength=job.strength)
+        elif job.mode == "inpaint":
+            runner = diffusers.AutoPipelineForInpainting.from_pipe(pipeline)
+            arguments.update(image=[job.init_image] * len(job.seeds), mask_image=[job.mask_image] * len(job.seeds),
+                             strength=job.strength, width=job.width, height=job.height)
+        else:
+            raise InputError(f"unknown engine mode {job.mode!r}")
+        runner.set_progress_bar_config(disable=True)
         try:
-            result = pipeline(
-                prompt=list(job.prompts),
-                negative_prompt=list(job.negatives),
-                num_inference_steps=job.steps,
-                guidance_scale=job.guidance,
-                width=job.width,
-                height=job.height,
-                generator=generators,
-                output_type="pil",
-            )
+            result = runner(**arguments)
         except (RuntimeError, ValueError) as exc:
             raise EngineError(f"generation failed: {exc}") from exc
         return Output(

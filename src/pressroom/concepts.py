@@ -1,0 +1,156 @@
+"""The concept sprint: cheap variations across 3-5 styles, a contact sheet, ranking, direction.
+
+Breadth, not polish: low steps at the model's standard size. Several models give the research
+pass that compares models on the same prompts and seeds. The director ranks candidates and
+approves one direction, which the lock-in pass starts from.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+from sqlalchemy import DateTime, ForeignKey, Integer, String, select
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from . import briefs, contactsheet, events, generations, ledgerfiles, models, people, styles
+from .db import Base
+from .errors import InputError
+from .recipes import Recipe, SchedulerSpec, Skeleton
+from .studio import Studio
+
+MIN_STYLES, MAX_STYLES = 3, 5
+
+
+class Ranking(Base):
+    __tablename__ = "rankings"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    brief_id: Mapped[int] = mapped_column(ForeignKey("briefs.id"))
+    generation_id: Mapped[int] = mapped_column(ForeignKey("generations.id"))
+    rank: Mapped[int] = mapped_column(Integer)
+    ranked_by: Mapped[str] = mapped_column(String(100))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+@dataclass
+class Sprint:
+    rows: list[generations.Generation]
+    sheet: Path
+    warnings: list[str]
+
+
+def plan(session: Session, studio: Studio, brief: briefs.Brief, style_names: list[str], per_style: int | None,
+         steps: int | None, model_names: list[str], seed: int) -> tuple[list[Recipe], list[dict]]:
+    if not MIN_STYLES <= len(style_names) <= MAX_STYLES:
+        raise InputError(f"a concept sprint spans {MIN_STYLES}-{MAX_STYLES} distinct styles "
+                         f"(got {len(style_names)}); pass --style NAME for each")
+    if len(set(style_names)) != len(style_names):
+        raise InputError("each --style must be distinct")
+    per_style = per_style or brief.defaults.per_style
+    if per_style < 1:
+        raise InputError("--per-style must be at least 1")
+    start = brief.parsed.prompt
+    recipes, labels = [], []
+    for model_name in model_names or [studio.default_model]:
+        manifest = models.load(studio, model_name)
+        for style_name in style_names:
+            style = styles.get(session, style_name)
+            skeleton = Skeleton(subject=start.subject, context=start.context, composition=start.composition,
+                                style=style.style, technical=start.technical)
+            for index in range(per_style):
+                recipes.append(Recipe(
+                    prompt=skeleton.compose(), skeleton=skeleton, negative=style.negative, model=manifest.ref(),
+                    seed=seed + index, steps=steps or brief.defaults.concept_steps, guidance=7.0,
+                    width=manifest.size, height=manifest.size, scheduler=SchedulerSpec(name="euler_a"),
+                ))
+                labels.append(dict(brief_id=brief.id, play="concept", style=style.name))
+    return recipes, labels
+
+
+def sprint(studio: Studio, brief_id: int, actor: str, style_names: list[str], *, per_style: int | None = None,
+           steps: int | None = None, model_names: list[str] | None = None, seed: int = 1,
+           progress=None) -> Sprint:
+    with studio.session() as session:
+        people.require(session, actor, "operator", "run a concept sprint")
+        brief = briefs.ready(session, brief_id)
+        recipes, labels = plan(session, studio, brief, style_names, per_style, steps, model_names or [], seed)
+        title = f"brief {brief.id}: {brief.title} - concept sprint"
+    for label in labels:
+        label["operator"] = actor
+    rows: list[generations.Generation] = []
+    by_model: dict[str, list[int]] = {}
+    for index, recipe in enumerate(recipes):
+        by_model.setdefault(recipe.model.name, []).append(index)
+    for indices in by_model.values():
+        rows += generations.generate(studio, [recipes[i] for i in indices], labels=[labels[i] for i in indices],
+                                     progress=progress)
+    from PIL import Image
+
+    cells = []
+    for row in rows:
+        with Image.open(row.path(studio)) as image:
+            image.load()
+            cells.append((image, [f"#{row.id} {row.style}", f"seed {row.seed} {row.model}"]))
+    columns = len(rows) // (len(style_names) * len(by_model)) if rows else 1
+    data = contactsheet.make(cells, max(columns, 1), title)
+    with studio.session() as session:
+        sha = ledgerfiles.put(studio, session, data, "png", "contact-sheet")
+        events.record(session, actor, "concept.sprint", brief_id=brief_id,
+                      objects={"generations": [r.id for r in rows], "contact_sheet": sha},
+                      styles=style_names, models=list(by_model))
+        warnings = budget_warnings(session, brief_id)
+    return Sprint(rows, studio.assets.path(sha, "png"), warnings)
+
+
+def budget_warnings(session: Session, brief_id: int) -> list[str]:
+    """A warning when the brief has used more generations than its iteration budget allows."""
+    brief = briefs.get(session, brief_id)
+    spec = brief.parsed
+    finals = spec.deliverables.count or 1
+    allowed = spec.iteration_budget * finals
+    used = session.query(generations.Generation).filter(generations.Generation.brief_id == brief_id).count()
+    if used > allowed:
+        return [f"brief {brief_id} has used {used} generations, over its budget of {allowed} "
+                f"({spec.iteration_budget} per final x {finals} finals)"]
+    return []
+
+
+def _concept(session: Session, brief_id: int, generation_id: int) -> generations.Generation:
+    row = session.get(generations.Generation, generation_id)
+    if row is None or row.brief_id != brief_id:
+        raise InputError(f"generation {generation_id} is not part of brief {brief_id}")
+    return row
+
+
+def rank(studio: Studio, brief_id: int, generation_ids: list[int], actor: str) -> list[dict]:
+    """The director's ranking of candidates, best first (3-5 is the usual shortlist)."""
+    if not generation_ids:
+        raise InputError("rank at least one generation, best first")
+    with studio.session() as session:
+        people.require(session, actor, "director", "rank concepts")
+        briefs.ready(session, brief_id)
+        now = datetime.now(timezone.utc)
+        for position, generation_id in enumerate(generation_ids, 1):
+            _concept(session, brief_id, generation_id)
+            session.add(Ranking(brief_id=brief_id, generation_id=generation_id, rank=position, ranked_by=actor, at=now))
+        events.record(session, actor, "concept.rank", brief_id=brief_id, objects={"generations": generation_ids})
+    return [{"rank": i, "generation": g} for i, g in enumerate(generation_ids, 1)]
+
+
+def approve_direction(studio: Studio, brief_id: int, generation_id: int, actor: str) -> briefs.Brief:
+    with studio.session() as session:
+        people.require(session, actor, "director", "approve a direction")
+        brief = briefs.ready(session, brief_id)
+        row = _concept(session, brief_id, generation_id)
+        brief.direction_generation_id = row.id
+        brief.direction_approved_by = actor
+        brief.direction_approved_at = datetime.now(timezone.utc)
+        events.record(session, actor, "direction.approve", brief_id=brief_id, objects={"generation": row.id},
+                      style=row.style)
+        return brief
+
+
+def rankings(session: Session, brief_id: int) -> list[Ranking]:
+    return list(session.scalars(select(Ranking).where(Ranking.brief_id == brief_id).order_by(Ranking.id)))

@@ -1,0 +1,58 @@
+"""Culling: keep or reject each image, with a reason tag for every rejection.
+
+Each decision is kept as history (``culls``); the generation's ``status`` is the latest one.
+Keep rates per recipe, per slot value and per prompt come from ``metrics``.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timezone
+
+from sqlalchemy import DateTime, ForeignKey, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from . import events, generations, people
+from .db import Base
+from .errors import InputError
+from .studio import Studio
+
+REASONS = ("hands", "faces", "text", "drift", "artifact", "composition", "palette", "duplicate", "other")
+TAG = re.compile(r"^[a-z][a-z0-9-]{0,40}$")
+
+
+class Cull(Base):
+    __tablename__ = "culls"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    generation_id: Mapped[int] = mapped_column(ForeignKey("generations.id"))
+    decision: Mapped[str] = mapped_column(String(10))  # kept | rejected
+    reason: Mapped[str] = mapped_column(String(60), default="")
+    culled_by: Mapped[str] = mapped_column(String(100))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+def cull(studio: Studio, generation_ids: list[int], *, keep: bool, reason: str, actor: str) -> list[dict]:
+    if not generation_ids:
+        raise InputError("name at least one generation to cull")
+    if not keep and not reason:
+        raise InputError(f"a rejection needs --reason TAG (such as {', '.join(REASONS)})")
+    if reason and not TAG.match(reason):
+        raise InputError(f"--reason {reason!r} must be a short lowercase tag such as {', '.join(REASONS[:5])}")
+    decision = "kept" if keep else "rejected"
+    with studio.session() as session:
+        people.require(session, actor, "operator", "cull images")
+        now = datetime.now(timezone.utc)
+        done = []
+        for generation_id in generation_ids:
+            row = session.get(generations.Generation, generation_id)
+            if row is None:
+                raise InputError(f"no generation {generation_id}; nothing was culled")
+            session.add(Cull(generation_id=row.id, decision=decision, reason=reason, culled_by=actor, at=now))
+            row.status = decision
+            done.append({"id": row.id, "status": decision, "reason": reason})
+        brief_ids = {session.get(generations.Generation, g).brief_id for g in generation_ids}
+        for brief_id in brief_ids:
+            events.record(session, actor, f"cull.{'keep' if keep else 'reject'}", brief_id=brief_id,
+                          objects={"generations": generation_ids}, reason=reason)
+    return done

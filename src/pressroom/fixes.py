@@ -1,0 +1,118 @@
+"""Fix and finish: repair a keeper's local flaw, keeping its lineage.
+
+- inpaint: repaint under a mask (white = repaint). A mask over a third of the image is refused:
+  regenerate instead (``--force`` overrides).
+- refine: low-strength img2img over the whole image.
+- upscale: a plain Lanczos resize (recorded as such; no upscaler model is used yet).
+
+A derivative's recipe names its parent (and mask) by SHA-256 and the operation with all its
+parameters, so its card reproduces it from the parent image in the studio's asset store.
+"""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+from . import briefs, events, generations, ledgerfiles, people
+from .errors import InputError, NotFound, PressroomError
+from .recipes import PostStep, Source
+from .studio import Studio
+
+MAX_MASK_SHARE = 1 / 3
+
+
+class FixRefused(PressroomError):
+    """The flaw is too large to repair: regenerate instead."""
+
+
+def mask_share(mask) -> float:
+    import numpy as np
+
+    return float((np.asarray(mask.convert("L")) > 127).mean())
+
+
+def fix(
+    studio: Studio,
+    generation_id: int,
+    actor: str,
+    *,
+    inpaint: Path | None = None,
+    refine: bool = False,
+    upscale: int | None = None,
+    prompt: str | None = None,
+    strength: float | None = None,
+    seed: int | None = None,
+    force: bool = False,
+) -> generations.Generation:
+    from PIL import Image, UnidentifiedImageError
+
+    chosen = [name for name, on in (("--inpaint", inpaint is not None), ("--refine", refine),
+                                    ("--upscale", upscale is not None)) if on]
+    if len(chosen) != 1:
+        raise InputError("choose exactly one of --inpaint MASK.png, --refine or --upscale N")
+    with studio.session() as session:
+        people.require(session, actor, "operator", "fix an image")
+        parent = session.get(generations.Generation, generation_id)
+        if parent is None:
+            raise NotFound(f"no generation {generation_id}")
+        if parent.brief_id is not None:
+            briefs.ready(session, parent.brief_id)
+    base = parent.parsed_recipe()
+    source = dict(parent_sha256=parent.file_sha256, parent_pixel_sha256=parent.pixel_sha256)
+    updates: dict = {"batch_size": 1, "batch_index": 0}
+    if prompt is not None:
+        if not prompt.strip():
+            raise InputError("--prompt must not be empty")
+        updates.update(prompt=prompt, skeleton=base.skeleton.__class__())
+    if seed is not None:
+        updates["seed"] = seed
+    mask_data = b""
+    if inpaint is not None:
+        try:
+            with Image.open(inpaint) as mask:
+                mask.load()
+        except FileNotFoundError:
+            raise NotFound(f"mask {inpaint} does not exist") from None
+        except UnidentifiedImageError as exc:
+            raise InputError(f"mask {inpaint} is not an image") from exc
+        if mask.size != (parent.width, parent.height):
+            raise InputError(f"the mask is {mask.width}x{mask.height} but the image is {parent.width}x{parent.height}; "
+                             "paint the mask at the image's size")
+        share = mask_share(mask)
+        if share > MAX_MASK_SHARE and not force:
+            raise FixRefused(
+                f"the mask covers {share:.0%} of the image, more than a third: regenerate instead "
+                "(or pass --force to inpaint anyway)"
+            )
+        buffer = io.BytesIO()
+        mask.convert("L").save(buffer, format="PNG")
+        mask_data = buffer.getvalue()
+        strength = 1.0 if strength is None else strength
+        op = "inpaint"
+    elif refine:
+        strength = 0.3 if strength is None else strength
+        op = "refine"
+    else:
+        if upscale not in (2, 3, 4):
+            raise InputError(f"--upscale takes 2, 3 or 4 (got {upscale})")
+        op, strength = "upscale", 1.0
+        updates.update(width=parent.width * upscale, height=parent.height * upscale,
+                       post=[*base.post, PostStep(op="upscale", params={"factor": upscale, "method": "lanczos"})])
+    if not 0 < strength <= 1:
+        raise InputError(f"--strength must be in (0, 1] (got {strength})")
+
+    with studio.session() as session:
+        mask_sha = ledgerfiles.put(studio, session, mask_data, "png", "mask") if mask_data else ""
+    updates["source"] = Source(op=op, strength=strength, mask_sha256=mask_sha,
+                               factor=upscale or 1, method="lanczos" if op == "upscale" else "", **source)
+    updates["references"] = [parent.file_sha256] + ([mask_sha] if mask_sha else [])
+    recipe = base.model_copy(update=updates)
+    labels = dict(brief_id=parent.brief_id, recipe_id=parent.recipe_id, parent_id=parent.id, play="fix",
+                  operation=op, slot_value=parent.slot_value, style=parent.style, operator=actor)
+    row = generations.generate(studio, [recipe], labels=labels)[0]
+    with studio.session() as session:
+        events.record(session, actor, f"fix.{op}", brief_id=parent.brief_id,
+                      objects={"parent": parent.id, "generation": row.id}, strength=strength,
+                      mask=mask_sha, factor=upscale)
+    return row

@@ -1,0 +1,222 @@
+"""The lock-in pass: fix the seed and settings, make the hero, prove it reproduces, lock.
+
+A locked recipe is immutable (the ledger refuses to change its ``recipe`` column); changing
+anything means locking a new version, linked to its parent. The hero is regenerated in a fresh
+pipeline instance; unless that gives ``exact`` (or ``close`` on a non-CPU device, where kernels
+are not deterministic) the lock fails and the brief is paused with the reason.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from math import gcd
+
+from pydantic import ValidationError
+from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, Text, func, select
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from . import briefs, cards, events, generations, models, people, samplers
+from .compare import Fingerprint, compare
+from .db import Base
+from .errors import InputError, NotFound, PressroomError
+from .recipes import SLOTS, Recipe, SchedulerSpec
+from .studio import Studio
+
+
+class LockRefused(PressroomError):
+    """The lock-in pass cannot start: no approved direction, a bad slot, a size off the spec."""
+
+
+class LockedRecipe(Base):
+    __tablename__ = "recipes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    brief_id: Mapped[int | None] = mapped_column(ForeignKey("briefs.id"), nullable=True)
+    version: Mapped[int] = mapped_column(Integer)
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("recipes.id"), nullable=True)
+    status: Mapped[str] = mapped_column(String(20))  # locked | failed
+    slot: Mapped[str] = mapped_column(String(60))
+    recipe: Mapped[dict] = mapped_column(JSON)
+    hero_generation_id: Mapped[int | None] = mapped_column(ForeignKey("generations.id"), nullable=True)
+    verdict: Mapped[str] = mapped_column(String(20), default="")
+    card: Mapped[str] = mapped_column(Text, default="")
+    locked_by: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    template: Mapped[str | None] = mapped_column(String(100), nullable=True, unique=True)
+
+    @property
+    def parsed(self) -> Recipe:
+        return Recipe.model_validate(self.recipe)
+
+    def as_dict(self) -> dict:
+        return {"recipe": self.id, "brief": self.brief_id, "version": self.version, "parent": self.parent_id,
+                "status": self.status, "slot": self.slot, "hero": self.hero_generation_id,
+                "verdict": self.verdict, "card": self.card, "locked_by": self.locked_by,
+                "template": self.template, "created_at": self.created_at.isoformat()}
+
+
+@dataclass
+class LockResult:
+    row: LockedRecipe
+    figures: dict
+    warnings: list[str]
+
+
+def get(session: Session, recipe_id: int) -> LockedRecipe:
+    row = session.get(LockedRecipe, recipe_id)
+    if row is None:
+        raise NotFound(f"no recipe {recipe_id}; locked recipes are listed by `pressroom brief show BRIEF`")
+    return row
+
+
+def by_template(session: Session, name: str) -> LockedRecipe:
+    row = session.scalar(select(LockedRecipe).where(LockedRecipe.template == name))
+    if row is None:
+        raise NotFound(f"no template {name!r}; promote a recipe with `pressroom template promote RECIPE NAME`")
+    return row
+
+
+def _aspect(width: int, height: int) -> str:
+    d = gcd(width, height)
+    return f"{width // d}:{height // d}"
+
+
+def _starting_recipe(session: Session, brief: briefs.Brief, from_generation: int | None,
+                     template: str | None) -> tuple[Recipe, dict]:
+    if template:
+        return by_template(session, template).parsed, {"template": template}
+    source_id = from_generation or brief.direction_generation_id
+    if brief.direction_generation_id is None:
+        raise LockRefused(
+            f"brief {brief.id} has no approved direction: the director approves one with "
+            f"`pressroom direction approve {brief.id} GEN` before the lock-in pass"
+        )
+    row = session.get(generations.Generation, source_id)
+    if row is None:
+        raise NotFound(f"no generation {source_id}")
+    return row.parsed_recipe(), {"from": row.id}
+
+
+def lock(
+    studio: Studio,
+    brief_id: int,
+    actor: str,
+    *,
+    from_generation: int | None = None,
+    template: str | None = None,
+    slot: str = "subject",
+    seed: int | None = None,
+    steps: int | None = None,
+    guidance: float | None = None,
+    width: int | None = None,
+    height: int | None = None,
+    scheduler: str | None = None,
+    negative: str | None = None,
+) -> LockResult:
+    with studio.session() as session:
+        people.require(session, actor, "operator", "lock a recipe")
+        brief = briefs.ready(session, brief_id)
+        base, origin = _starting_recipe(session, brief, from_generation, template)
+        defaults = brief.defaults
+        if slot in ("style", "technical"):
+            raise LockRefused(f"--slot {slot} is not a variable a volume run may change; use subject, "
+                              "context, composition or a named free slot")
+        if not slot.replace("_", "").replace("-", "").isalnum():
+            raise InputError(f"--slot {slot!r} is not a slot name")
+        if defaults.fixed_variable and slot != defaults.fixed_variable:
+            raise LockRefused(f"a {brief.content_type} brief fixes the variable to {defaults.fixed_variable!r}; "
+                              f"--slot {slot} is not allowed")
+        updates: dict = {"batch_size": 1, "batch_index": 0}
+        if seed is not None:
+            updates["seed"] = seed
+        for name, value in (("steps", steps), ("guidance", guidance), ("width", width), ("height", height),
+                            ("negative", negative)):
+            if value is not None:
+                updates[name] = value
+        if scheduler is not None:
+            samplers.get(scheduler)
+            updates["scheduler"] = SchedulerSpec(name=scheduler).model_dump()
+        try:
+            final = Recipe.model_validate({**base.model_dump(), **updates})
+        except ValidationError as exc:
+            raise InputError(generations.option_errors(exc)) from exc
+        if slot not in SLOTS and slot not in final.skeleton.free:
+            final = final.with_slot(slot, "")
+        spec = brief.parsed
+        if defaults.strict_sizes and _aspect(final.width, final.height) != spec.deliverables.aspect:
+            raise LockRefused(
+                f"a {brief.content_type} brief needs the deliverable aspect {spec.deliverables.aspect}; "
+                f"{final.width}x{final.height} is {_aspect(final.width, final.height)}: set --width/--height"
+            )
+        previous = session.scalar(select(LockedRecipe).where(LockedRecipe.brief_id == brief.id,
+                                                             LockedRecipe.status == "locked")
+                                  .order_by(LockedRecipe.version.desc()))
+        version = (session.scalar(select(func.max(LockedRecipe.version))
+                                  .where(LockedRecipe.brief_id == brief.id)) or 0) + 1
+        brief_created = brief.created_at
+
+    # the hero at final settings, then the same recipe again in a fresh pipeline instance
+    hero = generations.generate(studio, [final], labels=dict(brief_id=brief_id, play="lock", operator=actor,
+                                                             slot_value=final.skeleton.get(slot)))[0]
+    manifest, weights = models.find_for(studio, hero.parsed_recipe().model)
+    again = next(generations.render([hero.parsed_recipe()], manifest, weights, fresh=True))
+    from PIL import Image
+
+    with Image.open(hero.path(studio)) as stored:
+        stored.load()
+        result = compare(again.image, stored)
+    device = hero.parsed_recipe().device
+    passed = result.verdict == "exact" or (result.verdict == "close" and device != "cpu")
+    warnings = list(hero.warnings)
+
+    with studio.session() as session:
+        row = LockedRecipe(brief_id=brief_id, version=version, parent_id=previous.id if previous else None,
+                           status="locked" if passed else "failed", slot=slot,
+                           recipe=hero.recipe, hero_generation_id=hero.id, verdict=result.verdict,
+                           locked_by=actor, created_at=datetime.now(timezone.utc))
+        session.add(row)
+        session.flush()
+        session.get(generations.Generation, hero.id).recipe_id = row.id
+        brief = briefs.get(session, brief_id)
+        if passed:
+            card = studio.cards_dir / f"brief-{brief_id}-recipe-{row.id}-v{version}.toml"
+            cards.write(card, hero.parsed_recipe(), expect=Fingerprint(hero.pixel_sha256, hero.phash, hero.dhash),
+                        file_sha256=hero.file_sha256, generation=hero.id)
+            row.card = str(card)
+            events.record(session, actor, "recipe.lock", brief_id=brief_id,
+                          objects={"recipe": row.id, "hero": hero.id, **origin}, version=version,
+                          verdict=result.verdict, slot=slot,
+                          since_brief_s=round((row.created_at - _aware(brief_created)).total_seconds(), 1))
+        else:
+            reason = (f"the hero of recipe {row.id} did not reproduce in a fresh pipeline "
+                      f"(verdict {result.verdict}, ssim {result.ssim}); check the determinism settings")
+            briefs.pause(session, brief, reason, actor)
+            events.record(session, actor, "recipe.lock_failed", brief_id=brief_id,
+                          objects={"recipe": row.id, "hero": hero.id}, verdict=result.verdict)
+    return LockResult(row, result.as_dict(), warnings)
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+def promote(session: Session, recipe_id: int, name: str, actor: str) -> LockedRecipe:
+    """Make a locked recipe a named template that later briefs can start their lock from."""
+    people.require(session, actor, "director", "promote a recipe to a template")
+    row = get(session, recipe_id)
+    if row.status != "locked":
+        raise InputError(f"recipe {recipe_id} is not locked (its lock {row.status}); only locked recipes become templates")
+    if session.scalar(select(LockedRecipe).where(LockedRecipe.template == name)):
+        raise InputError(f"a template named {name!r} exists already")
+    row.template = name
+    events.record(session, actor, "template.promote", brief_id=row.brief_id, objects={"recipe": row.id},
+                  template=name)
+    return row
+
+
+def for_brief(session: Session, brief_id: int) -> list[LockedRecipe]:
+    return list(session.scalars(select(LockedRecipe).where(LockedRecipe.brief_id == brief_id)
+                                .order_by(LockedRecipe.version)))
+
+

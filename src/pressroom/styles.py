@@ -1,0 +1,56 @@
+"""The shared style library: named styles, each with the style slot text and its negative prompt.
+
+A new studio starts with a few useful styles (seeded by migration 0002); teams add the ones
+that kept well, and extend negatives with the failures reviewers caught.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from sqlalchemy import DateTime, Integer, String, Text, select
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from . import events, people
+from .db import Base
+from .errors import InputError, NotFound
+
+
+class Style(Base):
+    __tablename__ = "styles"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    style: Mapped[str] = mapped_column(Text)
+    negative: Mapped[str] = mapped_column(Text, default="")
+    note: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+    def as_dict(self) -> dict:
+        return {"id": self.id, "name": self.name, "style": self.style, "negative": self.negative,
+                "note": self.note}
+
+
+def add(session: Session, name: str, style: str, negative: str, actor: str, note: str = "") -> Style:
+    people.require(session, actor, "operator", "add a style")
+    if not name.strip() or not style.strip():
+        raise InputError("a style needs a name and its style text (--text)")
+    if session.scalar(select(Style).where(Style.name == name)):
+        raise InputError(f"style {name!r} exists already; choose another name")
+    row = Style(name=name, style=style, negative=negative, note=note, created_at=datetime.now(timezone.utc))
+    session.add(row)
+    session.flush()
+    events.record(session, actor, "style.add", objects={"style": row.id}, name=name)
+    return row
+
+
+def get(session: Session, name: str) -> Style:
+    row = session.scalar(select(Style).where(Style.name == name))
+    if row is None:
+        known = ", ".join(s.name for s in listing(session))
+        raise NotFound(f"no style {name!r} (library: {known}); add one with `pressroom style add`")
+    return row
+
+
+def listing(session: Session) -> list[Style]:
+    return list(session.scalars(select(Style).order_by(Style.name)))
