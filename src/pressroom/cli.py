@@ -24,14 +24,25 @@ app = typer.Typer(
 )
 model_app = typer.Typer(help="Register and list models (weights are hashed, licences recorded).", no_args_is_help=True)
 recipe_app = typer.Typer(help="Recipe cards: export the complete recipe of an image.", no_args_is_help=True)
+user_app = typer.Typer(help="People and their roles: director, operator, reviewer.", no_args_is_help=True)
+brief_app = typer.Typer(help="Intake: briefs, their completeness check and status.", no_args_is_help=True)
+style_app = typer.Typer(help="The shared style library (style text and negative prompt).", no_args_is_help=True)
+direction_app = typer.Typer(help="The director approves one concept direction.", no_args_is_help=True)
+template_app = typer.Typer(help="Recipes that kept well, promoted for later briefs.", no_args_is_help=True)
 app.add_typer(model_app, name="model")
 app.add_typer(recipe_app, name="recipe")
+app.add_typer(user_app, name="user")
+app.add_typer(brief_app, name="brief")
+app.add_typer(style_app, name="style")
+app.add_typer(direction_app, name="direction")
+app.add_typer(template_app, name="template")
 
 StudioOpt = Annotated[
     Optional[Path],
     typer.Option("--studio", help="Studio folder (default: $PRESSROOM_STUDIO, else the current folder or a parent)."),
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout.")]
+AsOpt = Annotated[Optional[str], typer.Option("--as", help="Who is acting (default: $PRESSROOM_USER, else the studio config).")]
 
 
 def _console(stderr: bool = False):
@@ -211,24 +222,27 @@ def generate(
 
 @app.command("generations")
 def generations_list(
+    brief: Annotated[Optional[int], typer.Option(help="Only this brief's images.")] = None,
+    recipe: Annotated[Optional[int], typer.Option(help="Only this recipe's images.")] = None,
+    status: Annotated[Optional[str], typer.Option(help="new, kept or rejected.")] = None,
     limit: Annotated[Optional[int], typer.Option(help="Show at most this many.")] = None,
     studio: StudioOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
-    """List generated images."""
+    """List generated images, with their play, slot value and cull status."""
     from rich.table import Table
 
     from . import generations
 
     the_studio = _studio(studio)
-    rows = generations.listing(the_studio, limit)
+    rows = generations.listing(the_studio, limit, brief_id=brief, recipe_id=recipe, status=status)
     if json_out:
         _print_json([row.summary(the_studio) for row in rows])
         return
-    table = Table("id", "model", "seed", "size", "prompt", "path")
+    table = Table("id", "play", "status", "recipe", "slot value", "seed", "size", "prompt", "path")
     for row in rows:
-        table.add_row(str(row.id), row.model, str(row.seed), f"{row.width}x{row.height}",
-                      row.prompt[:48], str(row.path(the_studio)))
+        table.add_row(str(row.id), row.play, row.status, str(row.recipe_id or ""), row.slot_value or "",
+                      str(row.seed), f"{row.width}x{row.height}", row.prompt[:40], str(row.path(the_studio)))
     _console().print(table)
 
 
@@ -289,6 +303,468 @@ def reproduce(
             _console(stderr=True).print(f"[yellow]warning:[/yellow] {warning}")
     if figures["verdict"] == "different":
         raise typer.Exit(1)
+
+
+# -- people and the log -----------------------------------------------------------------------------
+@user_app.command("add")
+def user_add(
+    name: Annotated[str, typer.Argument(help="The person's name (used with --as).")],
+    role: Annotated[list[str], typer.Option(help="director, operator or reviewer; repeat for several.")],
+    studio: StudioOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Add a person, or give an existing person more roles."""
+    from . import people
+
+    with _studio(studio).session() as session:
+        user = people.add(session, name, role)
+        row = {"id": user.id, "name": user.name, "roles": user.roles}
+    if json_out:
+        _print_json(row)
+    else:
+        _console().print(f"{row['name']}: {', '.join(row['roles'])}")
+
+
+@user_app.command("list")
+def user_list(studio: StudioOpt = None, json_out: JsonOpt = False) -> None:
+    """List people and their roles."""
+    from . import people
+
+    with _studio(studio).session() as session:
+        rows = [{"id": u.id, "name": u.name, "roles": u.roles} for u in people.listing(session)]
+    if json_out:
+        _print_json(rows)
+        return
+    for row in rows:
+        _console().print(f"{row['name']}: {', '.join(row['roles'])}")
+
+
+@app.command("log")
+def log(
+    brief: Annotated[Optional[int], typer.Option(help="Only this brief's events.")] = None,
+    studio: StudioOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """The append-only event log: who did what, when, to which objects."""
+    from rich.table import Table
+
+    from . import events
+
+    with _studio(studio).session() as session:
+        rows = [e.as_dict() for e in events.listing(session, brief)]
+    if json_out:
+        _print_json(rows)
+        return
+    table = Table("id", "at", "who", "action", "brief", "objects")
+    for row in rows:
+        table.add_row(str(row["id"]), row["at"][:19], row["actor"], row["action"], str(row["brief"] or ""),
+                      json.dumps(row["objects"])[:60])
+    _console().print(table)
+
+
+# -- intake ------------------------------------------------------------------------------------------
+@brief_app.command("template")
+def brief_template() -> None:
+    """Print an annotated example brief to start from."""
+    from .briefs import TEMPLATE
+
+    sys.stdout.write(TEMPLATE)
+
+
+def _brief_outcome(brief: dict, json_out: bool) -> None:
+    if json_out:
+        _print_json(brief)
+    else:
+        _console().print(f"brief {brief['id']} {brief['title']!r}: {brief['status']}")
+    if brief["status"] == "draft":
+        from .errors import InputError
+
+        raise InputError(f"brief {brief['id']} is stored as a draft; missing: {', '.join(brief['missing'])}")
+    if brief["status"] == "paused":
+        _console(stderr=True).print(f"[yellow]paused:[/yellow] {brief['pause_reason']}")
+
+
+@brief_app.command("new")
+def brief_new(
+    file: Annotated[Path, typer.Option("--file", help="The brief as TOML (see `pressroom brief template`).")],
+    as_: AsOpt = None,
+    studio: StudioOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Open a brief. Incomplete: stored as a draft, with every missing item listed."""
+    from . import briefs, people
+
+    the_studio = _studio(studio)
+    spec = briefs.read(file)
+    with the_studio.session() as session:
+        brief = briefs.create(session, spec, people.acting(the_studio, as_)).as_dict()
+    _brief_outcome(brief, json_out)
+
+
+@brief_app.command("update")
+def brief_update(
+    brief_id: Annotated[int, typer.Argument(metavar="BRIEF")],
+    file: Annotated[Path, typer.Option("--file", help="The new content of the brief.")],
+    as_: AsOpt = None,
+    studio: StudioOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Replace a brief's content (the previous content stays in the log)."""
+    from . import briefs, people
+
+    the_studio = _studio(studio)
+    spec = briefs.read(file)
+    with the_studio.session() as session:
+        brief = briefs.update(session, briefs.get(session, brief_id), spec, people.acting(the_studio, as_)).as_dict()
+    _brief_outcome(brief, json_out)
+
+
+@brief_app.command("resume")
+def brief_resume(
+    brief_id: Annotated[int, typer.Argument(metavar="BRIEF")],
+    reason: Annotated[str, typer.Option(help="Why the pause is over.")],
+    as_: AsOpt = None,
+    studio: StudioOpt = None,
+) -> None:
+    """Resume a paused brief (the director, with a reason)."""
+    from . import briefs, people
+
+    the_studio = _studio(studio)
+    with the_studio.session() as session:
+        briefs.resume(session, briefs.get(session, brief_id), reason, people.acting(the_studio, as_))
+    _console().print(f"brief {brief_id} is active again")
+
+
+@brief_app.command("show")
+def brief_show(
+    brief_id: Annotated[int, typer.Argument(metavar="BRIEF")],
+    studio: StudioOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """A brief with its status, direction, rankings and recipe versions."""
+    from . import briefs, concepts, lockin
+
+    with _studio(studio).session() as session:
+        brief = briefs.get(session, brief_id)
+        doc = {**brief.as_dict(),
+               "rankings": [{"rank": r.rank, "generation": r.generation_id, "by": r.ranked_by}
+                            for r in concepts.rankings(session, brief_id)],
+               "recipes": [r.as_dict() for r in lockin.for_brief(session, brief_id)]}
+    if json_out:
+        _print_json(doc)
+        return
+    out = _console()
+    out.print(f"[bold]brief {doc['id']}[/bold] {doc['title']}  [{doc['status']}]")
+    if doc["pause_reason"]:
+        out.print(f"  paused: {doc['pause_reason']}")
+    if doc["missing"]:
+        out.print(f"  missing: {', '.join(doc['missing'])}")
+    spec = doc["spec"]
+    out.print(f"  intent: {spec['intent']}")
+    out.print(f"  {doc['content_type']} / stakes {doc['stakes']} / use {doc['intended_use']} / director {doc['director']}")
+    if doc["direction"]:
+        out.print(f"  direction: generation {doc['direction']} approved by {doc['direction_approved_by']}")
+    for recipe in doc["recipes"]:
+        out.print(f"  recipe {recipe['recipe']} v{recipe['version']} {recipe['status']} slot={recipe['slot']} "
+                  f"hero={recipe['hero']} verdict={recipe['verdict']}")
+
+
+@brief_app.command("list")
+def brief_list(studio: StudioOpt = None, json_out: JsonOpt = False) -> None:
+    """All briefs with their status."""
+    from rich.table import Table
+
+    from . import briefs
+
+    with _studio(studio).session() as session:
+        rows = [b.as_dict() for b in briefs.listing(session)]
+    if json_out:
+        _print_json(rows)
+        return
+    table = Table("id", "title", "status", "type", "stakes", "director")
+    for row in rows:
+        table.add_row(str(row["id"]), row["title"], row["status"], row["content_type"], row["stakes"], row["director"])
+    _console().print(table)
+
+
+# -- styles, concepting, direction ------------------------------------------------------------------
+@style_app.command("add")
+def style_add(
+    name: Annotated[str, typer.Argument()],
+    text: Annotated[str, typer.Option(help="The style slot text.")],
+    negative: Annotated[str, typer.Option(help="The style's negative prompt.")] = "",
+    note: Annotated[str, typer.Option(help="Where it came from, when to use it.")] = "",
+    as_: AsOpt = None,
+    studio: StudioOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Add a style to the shared library."""
+    from . import people, styles
+
+    the_studio = _studio(studio)
+    with the_studio.session() as session:
+        row = styles.add(session, name, text, negative, people.acting(the_studio, as_), note).as_dict()
+    _print_json(row) if json_out else _console().print(f"style {row['name']} added")
+
+
+@style_app.command("list")
+def style_list(studio: StudioOpt = None, json_out: JsonOpt = False) -> None:
+    """The style library."""
+    from rich.table import Table
+
+    from . import styles
+
+    with _studio(studio).session() as session:
+        rows = [s.as_dict() for s in styles.listing(session)]
+    if json_out:
+        _print_json(rows)
+        return
+    table = Table("name", "style", "negative")
+    for row in rows:
+        table.add_row(row["name"], row["style"], row["negative"])
+    _console().print(table)
+
+
+@app.command()
+def concept(
+    brief_id: Annotated[int, typer.Argument(metavar="BRIEF")],
+    style: Annotated[list[str], typer.Option(help="A library style; give 3 to 5.")],
+    per_style: Annotated[Optional[int], typer.Option(help="Variations per style (default: from the content type).")] = None,
+    steps: Annotated[Optional[int], typer.Option(help="Steps (default: low, from the content type).")] = None,
+    model: Annotated[Optional[list[str]], typer.Option(help="Model(s); several compare models on the same seeds.")] = None,
+    seed: Annotated[int, typer.Option(help="First seed of each style's variations.")] = 1,
+    as_: AsOpt = None,
+    studio: StudioOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Concept sprint: cheap variations across styles, and a labelled contact sheet."""
+    from . import concepts, people
+
+    the_studio = _studio(studio)
+    actor = people.acting(the_studio, as_)
+    with _progress(2, json_out) as bar:
+        task = bar.add_task("concept", total=None)
+        result = concepts.sprint(the_studio, brief_id, actor, style, per_style=per_style, steps=steps,
+                                 model_names=model, seed=seed, progress=lambda _row: bar.advance(task))
+    if json_out:
+        _print_json({"brief": brief_id, "contact_sheet": str(result.sheet),
+                     "generations": [r.summary(the_studio) for r in result.rows], "warnings": result.warnings})
+    else:
+        out = _console()
+        out.print(f"{len(result.rows)} concepts for brief {brief_id}: ids {result.rows[0].id}-{result.rows[-1].id}")
+        out.print(f"contact sheet: {result.sheet}")
+    _warn(result.warnings)
+
+
+def _warn(warnings: list[str]) -> None:
+    for warning in warnings:
+        _console(stderr=True).print(f"[yellow]warning:[/yellow] {warning}")
+
+
+@app.command()
+def rank(
+    brief_id: Annotated[int, typer.Argument(metavar="BRIEF")],
+    generation: Annotated[list[int], typer.Argument(metavar="GEN...", help="Candidates, best first.")],
+    as_: AsOpt = None,
+    studio: StudioOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """The director ranks concept candidates, best first."""
+    from . import concepts, people
+
+    the_studio = _studio(studio)
+    ranked = concepts.rank(the_studio, brief_id, generation, people.acting(the_studio, as_))
+    _print_json(ranked) if json_out else _console().print(
+        "ranked: " + ", ".join(f"{r['rank']}. #{r['generation']}" for r in ranked))
+
+
+@direction_app.command("approve")
+def direction_approve(
+    brief_id: Annotated[int, typer.Argument(metavar="BRIEF")],
+    generation: Annotated[int, typer.Argument(metavar="GEN")],
+    as_: AsOpt = None,
+    studio: StudioOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Approve one concept as the brief's direction (the lock-in pass starts from it)."""
+    from . import concepts, people
+
+    the_studio = _studio(studio)
+    brief = concepts.approve_direction(the_studio, brief_id, generation, people.acting(the_studio, as_))
+    doc = {"brief": brief.id, "direction": brief.direction_generation_id, "approved_by": brief.direction_approved_by}
+    _print_json(doc) if json_out else _console().print(f"brief {brief_id}: direction is generation {generation}")
+
+
+# -- lock-in, volume, cull, fix ------------------------------------------------------------------------
+@app.command()
+def lock(
+    brief_id: Annotated[int, typer.Argument(metavar="BRIEF")],
+    from_: Annotated[Optional[int], typer.Option("--from", help="Start from this generation (default: the direction).")] = None,
+    template: Annotated[Optional[str], typer.Option(help="Start from a promoted template instead.")] = None,
+    slot: Annotated[str, typer.Option(help="The one slot volume runs may vary.")] = "subject",
+    seed: Annotated[Optional[int], typer.Option()] = None,
+    steps: Annotated[Optional[int], typer.Option()] = None,
+    guidance: Annotated[Optional[float], typer.Option()] = None,
+    width: Annotated[Optional[int], typer.Option()] = None,
+    height: Annotated[Optional[int], typer.Option()] = None,
+    scheduler: Annotated[Optional[str], typer.Option()] = None,
+    negative: Annotated[Optional[str], typer.Option()] = None,
+    as_: AsOpt = None,
+    studio: StudioOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Lock-in pass: hero at final settings, reproduced in a fresh pipeline, then locked."""
+    from . import lockin, people
+
+    the_studio = _studio(studio)
+    result = lockin.lock(the_studio, brief_id, people.acting(the_studio, as_), from_generation=from_,
+                         template=template, slot=slot, seed=seed, steps=steps, guidance=guidance, width=width,
+                         height=height, scheduler=scheduler, negative=negative)
+    row = result.row
+    doc = {"recipe": row.id, "hero": row.hero_generation_id, "verdict": row.verdict, "card": row.card or None,
+           "status": row.status, "version": row.version, "parent": row.parent_id, "slot": row.slot,
+           "figures": result.figures}
+    if json_out:
+        _print_json(doc)
+    else:
+        out = _console()
+        out.print(f"recipe {row.id} v{row.version}: {row.status} (hero #{row.hero_generation_id}, "
+                  f"reproduction {row.verdict})")
+        if row.card:
+            out.print(f"card: {row.card}")
+    _warn(result.warnings)
+    if row.status != "locked":
+        from .errors import PressroomError
+
+        raise PressroomError(f"the lock failed: the hero did not reproduce ({row.verdict}); brief {brief_id} is paused")
+
+
+@app.command()
+def volume(
+    recipe_id: Annotated[int, typer.Argument(metavar="RECIPE")],
+    vary: Annotated[list[str], typer.Option(help="SLOT=VALUE; repeat for each value of the declared slot.")],
+    seeds: Annotated[int, typer.Option(help="Seeds per value.")] = 4,
+    batch_size: Annotated[Optional[int], typer.Option(help="Images per pipeline call (default: from the content type).")] = None,
+    as_: AsOpt = None,
+    studio: StudioOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Volume run from a locked recipe; re-running finishes an interrupted run without duplicates."""
+    from . import people, volume as plays
+
+    the_studio = _studio(studio)
+    actor = people.acting(the_studio, as_)
+    bar_holder = {}
+
+    def planned(total: int, todo: int) -> None:
+        bar_holder["task"] = bar.add_task("volume", total=todo)
+
+    with _progress(2, json_out) as bar:
+        result = plays.run(the_studio, recipe_id, vary, seeds, actor, batch_size=batch_size, on_plan=planned,
+                           progress=lambda _row: bar.advance(bar_holder["task"]))
+    if json_out:
+        _print_json({"recipe": recipe_id, "made": [r.summary(the_studio) for r in result.made],
+                     "skipped": result.skipped, "warnings": result.warnings})
+    else:
+        _console().print(f"recipe {recipe_id}: {len(result.made)} made, {result.skipped} already there")
+    _warn(result.warnings)
+
+
+@app.command()
+def cull(
+    generation: Annotated[list[int], typer.Argument(metavar="GEN...")],
+    keep: Annotated[bool, typer.Option("--keep", help="Keep these.")] = False,
+    reject: Annotated[bool, typer.Option("--reject", help="Reject these (needs --reason).")] = False,
+    reason: Annotated[str, typer.Option(help="Why rejected: hands, text, drift, artifact, composition ...")] = "",
+    as_: AsOpt = None,
+    studio: StudioOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Keep or reject images; every rejection carries a reason tag."""
+    from . import culls, people
+    from .errors import InputError
+
+    if keep == reject:
+        raise InputError("give exactly one of --keep or --reject")
+    the_studio = _studio(studio)
+    done = culls.cull(the_studio, generation, keep=keep, reason=reason, actor=people.acting(the_studio, as_))
+    _print_json(done) if json_out else _console().print(
+        f"{len(done)} {'kept' if keep else 'rejected'}" + (f" ({reason})" if reason else ""))
+
+
+@app.command()
+def fix(
+    generation: Annotated[int, typer.Argument(metavar="GEN")],
+    inpaint: Annotated[Optional[Path], typer.Option(help="Mask PNG, white where the image is repainted.")] = None,
+    refine: Annotated[bool, typer.Option(help="Low-strength img2img over the whole image.")] = False,
+    upscale: Annotated[Optional[int], typer.Option(help="Upscale factor (Lanczos).")] = None,
+    prompt: Annotated[Optional[str], typer.Option(help="Prompt for the repair (default: the parent's).")] = None,
+    strength: Annotated[Optional[float], typer.Option(help="Denoising strength (refine default 0.3).")] = None,
+    seed: Annotated[Optional[int], typer.Option()] = None,
+    force: Annotated[bool, typer.Option(help="Inpaint even a mask over a third of the image.")] = False,
+    as_: AsOpt = None,
+    studio: StudioOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Fix and finish: inpaint, refine or upscale; the derivative keeps its lineage."""
+    from . import fixes, people
+
+    the_studio = _studio(studio)
+    row = fixes.fix(the_studio, generation, people.acting(the_studio, as_), inpaint=inpaint, refine=refine,
+                    upscale=upscale, prompt=prompt, strength=strength, seed=seed, force=force)
+    summary = row.summary(the_studio)
+    _print_json(summary) if json_out else _console().print(
+        f"#{row.id} ({row.operation} of #{row.parent_id})  {summary['path']}")
+
+
+@app.command()
+def metrics(
+    brief_id: Annotated[Optional[int], typer.Argument(metavar="[BRIEF]")] = None,
+    studio: StudioOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Keep rate, iterations per final, time to hero; per brief, recipe, operator, and the trend."""
+    from rich.table import Table
+
+    from . import metrics as numbers
+
+    with _studio(studio).session() as session:
+        doc = numbers.compute(session, brief_id)
+    if json_out:
+        _print_json(doc)
+        return
+
+    def show(title: str, key: str, rows: list[dict]) -> None:
+        table = Table(key, "generated", "kept", "keep rate", "iterations/final", title=title)
+        for row in rows:
+            rate = "" if row["keep_rate"] is None else f"{row['keep_rate']:.0%}"
+            table.add_row(str(row[key]), str(row["generated"]), str(row["kept"]), rate,
+                          str(row["iterations_per_final"] or ""))
+        _console().print(table)
+
+    show("per brief", "brief", doc["briefs"])
+    show("per recipe", "recipe", doc["recipes"])
+    show("per operator", "operator", doc["operators"])
+    for row in doc["briefs"]:
+        hero = row["time_to_hero_s"]
+        _console().print(f"brief {row['brief']}: time to hero {'-' if hero is None else f'{hero:.0f}s'}")
+
+
+@template_app.command("promote")
+def template_promote(
+    recipe_id: Annotated[int, typer.Argument(metavar="RECIPE")],
+    name: Annotated[str, typer.Argument()],
+    as_: AsOpt = None,
+    studio: StudioOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Promote a locked recipe that kept well to a named template (`lock --template NAME`)."""
+    from . import lockin, people
+
+    the_studio = _studio(studio)
+    with the_studio.session() as session:
+        row = lockin.promote(session, recipe_id, name, people.acting(the_studio, as_)).as_dict()
+    _print_json(row) if json_out else _console().print(f"recipe {recipe_id} is template {name!r}")
 
 
 @app.command()

@@ -282,9 +282,23 @@ def get(studio: Studio, generation_id: int) -> Generation:
     return row
 
 
-def listing(studio: Studio, limit: int | None = None) -> list[Generation]:
+STATUSES = ("new", "kept", "rejected")
+
+
+def listing(studio: Studio, limit: int | None = None, *, brief_id: int | None = None,
+            recipe_id: int | None = None, status: str | None = None) -> list[Generation]:
+    from .errors import InputError
+
+    if status is not None and status not in STATUSES:
+        raise InputError(f"--status must be one of {', '.join(STATUSES)} (got {status!r})")
     with studio.session() as session:
         query = select(Generation).order_by(Generation.id)
+        if brief_id is not None:
+            query = query.where(Generation.brief_id == brief_id)
+        if recipe_id is not None:
+            query = query.where(Generation.recipe_id == recipe_id)
+        if status is not None:
+            query = query.where(Generation.status == status)
         if limit:
             query = query.limit(limit)
         return list(session.scalars(query))
