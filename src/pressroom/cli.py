@@ -161,8 +161,9 @@ def model_list(studio: StudioOpt = None, json_out: JsonOpt = False) -> None:
 def _progress(total: int, quiet: bool):
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
+    console = _console(stderr=True)
     return Progress(TextColumn("generating"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-                    console=_console(stderr=True), disable=quiet or total < 2, transient=True)
+                    console=console, disable=quiet or total < 2 or not console.is_terminal, transient=True)
 
 
 def _report(studio, rows, json_out: bool) -> None:

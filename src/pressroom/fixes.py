@@ -101,6 +101,9 @@ def fix(
                        post=[*base.post, PostStep(op="upscale", params={"factor": upscale, "method": "lanczos"})])
     if not 0 < strength <= 1:
         raise InputError(f"--strength must be in (0, 1] (got {strength})")
+    if op != "upscale" and int(base.steps * strength) < 1:
+        raise InputError(f"--strength {strength} of the recipe's {base.steps} steps leaves no denoising step; "
+                         f"use a strength of at least {1 / base.steps:.2f}")
 
     with studio.session() as session:
         mask_sha = ledgerfiles.put(studio, session, mask_data, "png", "mask") if mask_data else ""

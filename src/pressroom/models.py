@@ -278,9 +278,10 @@ def find_for(studio: Studio | None, ref: ModelRef, model_path: Path | None = Non
             f"no studio to find model {ref.name!r} in; pass --model-path to the weights or --studio"
         )
     if ref.files:
-        for manifest in all_models(studio):
-            if manifest.ref().fingerprint == ref.fingerprint:
-                return manifest, checked_path(studio, manifest)
+        same = [m for m in all_models(studio) if m.files and m.ref().fingerprint == ref.fingerprint]
+        same.sort(key=lambda m: m.name != ref.name)  # the same name first, then any with these hashes
+        if same:
+            return same[0], checked_path(studio, same[0])
     manifest = load(studio, ref.name)
     root = checked_path(studio, manifest)
     if ref.files:

@@ -67,10 +67,10 @@ def run(studio: Studio, recipe_id: int, vary: list[str], seeds: int, actor: str,
     with studio.session() as session:
         people.require(session, actor, "operator", "run a volume batch")
         locked = lockin.get(session, recipe_id)
+        wanted = plan(locked, pairs, seeds)
         if locked.brief_id is not None:
             brief = briefs.ready(session, locked.brief_id)
             batch_size = batch_size or brief.defaults.volume_batch
-        wanted = plan(locked, pairs, seeds)
         existing = set(session.execute(
             select(generations.Generation.slot_value, generations.Generation.seed)
             .where(generations.Generation.recipe_id == recipe_id, generations.Generation.play == "volume")

@@ -110,6 +110,9 @@ def upgrade() -> None:
         sa.Column("created_at", NOW, nullable=False),
         sa.Column("template", sa.String(100), nullable=True, unique=True),
     )
+    op.execute("CREATE TRIGGER recipes_immutable BEFORE UPDATE OF recipe, slot, version, parent_id ON recipes "
+               "WHEN OLD.status = 'locked' "
+               "BEGIN SELECT RAISE(ABORT, 'a locked recipe is immutable: lock a new version'); END")
     op.create_table(
         "rankings",
         sa.Column("id", sa.Integer, primary_key=True),
