@@ -61,12 +61,20 @@ class AssetStore:
             atomic_write(target, data)
         return sha
 
-    def sweep(self, known: set[str]) -> list[Path]:
-        """Delete files whose hash is not in ``known`` and temp files a crash left; return them."""
+    def sweep(self, known: set[str], older_than_s: float = 60.0) -> list[Path]:
+        """Delete files whose hash is not in ``known`` and temp files a crash left; return them.
+
+        Files younger than ``older_than_s`` are spared: another process may be about to record them.
+        """
+        import time
+
         removed = []
         if not self.root.is_dir():
             return removed
+        cutoff = time.time() - older_than_s
         for path in self.root.glob("*/*"):
+            if path.stat().st_mtime > cutoff:
+                continue
             if path.name.startswith(".tmp-") or path.name.split(".")[0] not in known:
                 path.unlink(missing_ok=True)
                 removed.append(path)
