@@ -70,3 +70,20 @@ def test_init_from_the_command_line(tmp_path, capsys):
     assert main(["init", str(tmp_path / "s"), "--json"]) == 0
     made = json.loads(capsys.readouterr().out)
     assert made["studio"] == str(tmp_path / "s") and "tiny" in made["note"]
+
+
+def test_every_command_is_documented_in_the_readme():
+    from pathlib import Path
+
+    import typer
+
+    from pressroom.cli import app
+
+    readme = (Path(__file__).parents[1] / "README.md").read_text()
+    group = typer.main.get_command(app)
+    names = []
+    for name, command in group.commands.items():
+        subcommands = getattr(command, "commands", None)
+        names += [f"{name} {sub}" for sub in subcommands] if subcommands else [name]
+    undocumented = [name for name in names if f"pressroom {name}" not in readme and f"`{name}" not in readme]
+    assert undocumented == []

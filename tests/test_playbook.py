@@ -289,3 +289,18 @@ def test_the_event_log_is_append_only(cli, studio, tmp_path):
         raw.execute("delete from events")
     with pytest.raises(sqlite3.IntegrityError, match="append-only"):
         raw.execute("update events set actor = 'mallory'")
+
+
+def test_an_ecommerce_brief_fixes_sizes_and_the_variable(cli, tmp_path):
+    people(cli)
+    text = TEMPLATE.replace('content_type = "campaign"', 'content_type = "ecommerce"')
+    brief = open_brief(cli, tmp_path, text)
+    concepts = sprint(cli, brief)
+    cli("direction", "approve", brief, concepts[0]["id"], "--as", "dana")
+    square = cli("lock", brief, "--as", "omar", "--steps", "2", "--width", "64", "--height", "64")
+    assert square.code == 2 and "needs the deliverable aspect 4:5; 64x64 is 1:1" in square.err
+    context = cli("lock", brief, "--as", "omar", "--steps", "2", *SMALL, "--slot", "context")
+    assert context.code == 2 and "fixes the variable to 'subject'" in context.err
+    assert cli("lock", brief, "--as", "omar", "--steps", "2", *SMALL).code == 0
+    shown = json.loads(cli("brief", "show", brief, "--json").out)
+    assert shown["defaults"]["prechecks_before_cull"] is True and shown["defaults"]["gate"] == "strict"

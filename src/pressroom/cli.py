@@ -772,7 +772,7 @@ def template_promote(
 def demo(
     keep: Annotated[Optional[Path], typer.Option(help="Create the demo studio here instead of a temporary folder.")] = None,
 ) -> None:
-    """Run the foundation end to end on a temporary studio with the built-in tiny model."""
+    """Run the whole playbook on a sample brief in a temporary studio with the built-in tiny model."""
     from .demo import run
 
     run(keep, _console())

@@ -1,8 +1,10 @@
-"""``pressroom demo``: the foundation end to end on a throwaway studio, printing each step.
+"""``pressroom demo``: the whole playbook on a sample brief, printing each play as it goes.
 
-Init a studio, generate a few images with the built-in tiny model (random weights: its images
-are noise-like), export a recipe card, delete the ledger, and reproduce the image from the
-card alone.
+Three people (a director, an operator, a reviewer) take a brief through intake, a concept
+sprint, ranking and direction, the lock-in pass with its reproduction check, a volume run over
+three slot values, a cull, one fix and the metrics; then a stranger's reproduction of the hero
+from its card alone, with the ledger deleted. The built-in tiny model has random weights, so
+the images are noise-like; every step is nonetheless the real one.
 """
 
 from __future__ import annotations
@@ -11,50 +13,107 @@ import tempfile
 import time
 from pathlib import Path
 
-from . import cards, generations
+from . import briefs, cards, concepts, culls, fixes, lockin, metrics, models, people, volume
 from .reproduction import reproduce
 from .studio import Studio
+
+DIRECTOR, OPERATOR, REVIEWER = "dana", "omar", "rita"
+VALUES = ["a red trail shoe", "a blue trail shoe", "a grey trail shoe"]
 
 
 def run(keep: Path | None, out) -> Path:
     root = Path(keep) if keep else Path(tempfile.mkdtemp(prefix="pressroom-demo-")) / "studio"
     started = time.perf_counter()
 
-    out.rule("1. init: a studio on disk")
-    studio = Studio.init(root, name="demo")
-    from . import models
+    def play(title: str, owner: str = "") -> None:
+        out.rule(f"{title}" + (f"  [dim]({owner})[/dim]" if owner else ""))
 
+    play("set-up: a studio, the tiny model, three people")
+    studio = Studio.init(root, name="demo")
     tiny = models.ensure_tiny(studio)
     out.print(f"studio {studio.root}")
-    out.print(f"model tiny  short hash {tiny.ref().short_hash}  ({len(tiny.files)} files hashed)")
+    out.print(f"model tiny, short hash {tiny.ref().short_hash} ({len(tiny.files)} files hashed)")
     out.print("[dim]tiny has random weights: its images are noise-like, but every step is real.[/dim]")
+    with studio.session() as session:
+        for name, role in ((DIRECTOR, "director"), (OPERATOR, "operator"), (REVIEWER, "reviewer")):
+            people.add(session, name, [role])
+            out.print(f"{name}: {role}")
 
-    out.rule("2. generate: three images, one CPU generator per seed")
-    recipes = generations.plan(studio, subject="a red fox", context="in fresh snow", style="watercolor",
-                               technical="soft light", negative="blurry, watermark", seed=42, count=3,
-                               steps=8, width=128, height=128, scheduler="euler_a")
-    rows = generations.generate(studio, recipes)
-    for row in rows:
-        out.print(f"#{row.id} seed {row.seed}  pixels {row.pixel_sha256[:12]}  {row.path(studio)}")
-    out.print(f"prompt composed from the skeleton: {rows[0].prompt!r}")
+    play("1. intake", DIRECTOR)
+    spec = briefs.parse(briefs.TEMPLATE)
+    with studio.session() as session:
+        brief = briefs.create(session, spec, DIRECTOR)
+        brief_id = brief.id
+        out.print(f"brief {brief_id} {brief.title!r}: {brief.status}; intent: {spec.intent}")
+        d = brief.defaults
+        out.print(f"{brief.content_type} defaults: {d.concept_styles} styles x {d.per_style} per style at "
+                  f"{d.concept_steps} steps, {d.gate} review gate, volume batches of {d.volume_batch}")
 
-    out.rule("3. recipe export: a self-contained card")
-    card_path = cards.export(studio, rows[0].id)
-    out.print(f"card {card_path}  ({len(card_path.read_text().splitlines())} lines of TOML)")
+    play("2. concept sprint", OPERATOR)
+    sprint = concepts.sprint(studio, brief_id, OPERATOR, ["watercolor", "flat-vector", "cinematic"],
+                             per_style=2, steps=4)
+    out.print(f"{len(sprint.rows)} variations across 3 styles; contact sheet {sprint.sheet}")
 
-    out.rule("4. reproduce: from the card alone, with the ledger deleted")
+    play("3. rank and approve a direction", DIRECTOR)
+    ranked = [sprint.rows[2].id, sprint.rows[0].id, sprint.rows[4].id]
+    concepts.rank(studio, brief_id, ranked, DIRECTOR)
+    concepts.approve_direction(studio, brief_id, ranked[0], DIRECTOR)
+    out.print(f"ranked #{ranked[0]}, #{ranked[1]}, #{ranked[2]}; direction: #{ranked[0]} ({sprint.rows[2].style})")
+
+    play("4. lock-in pass", OPERATOR)
+    lock = lockin.lock(studio, brief_id, OPERATOR, steps=8, width=128, height=160, slot="subject")
+    out.print(f"recipe {lock.row.id} v{lock.row.version}: hero #{lock.row.hero_generation_id} reproduced "
+              f"in a fresh pipeline: [bold]{lock.row.verdict}[/bold] -> {lock.row.status}")
+    out.print(f"card {lock.row.card}")
+
+    play("5. volume run over three slot values", OPERATOR)
+    run_ = volume.run(studio, lock.row.id, [f"subject={v}" for v in VALUES], 4, OPERATOR, batch_size=4)
+    out.print(f"{len(run_.made)} images: {len(VALUES)} subjects x 4 seeds, only the subject slot changed")
+
+    play("6. cull", OPERATOR)
+    keepers = [run_.made[0].id, run_.made[5].id, run_.made[10].id]
+    culls.cull(studio, keepers, keep=True, reason="", actor=OPERATOR)
+    rejected = [r.id for r in run_.made if r.id not in keepers]
+    culls.cull(studio, rejected[:5], keep=False, reason="artifact", actor=OPERATOR)
+    culls.cull(studio, rejected[5:], keep=False, reason="drift", actor=OPERATOR)
+    out.print(f"kept {len(keepers)} of {len(run_.made)}; rejected {len(rejected)} (artifact, drift)")
+
+    play("7. fix and finish", OPERATOR)
+    fixed = fixes.fix(studio, keepers[0], OPERATOR, refine=True, strength=0.5)
+    culls.cull(studio, [fixed.id], keep=True, reason="", actor=OPERATOR)
+    out.print(f"#{fixed.id}: refine of #{fixed.parent_id} at strength 0.5, lineage kept")
+
+    play("8. metrics")
+    with studio.session() as session:
+        numbers = metrics.compute(session, brief_id)
+    row = numbers["briefs"][0]
+    out.print(f"generated {row['generated']}, kept {row['kept']}, keep rate {row['keep_rate']:.0%}, "
+              f"iterations per final {row['iterations_per_final']}, time to hero {row['time_to_hero_s']}s")
+    for value in numbers["slot_values"]:
+        if value["slot_value"] in VALUES:
+            out.print(f"  {value['slot_value']}: keep rate {value['keep_rate']:.0%}")
+
+    play("9. a stranger reproduces the hero from its card, with the ledger moved aside")
     studio.close()
-    studio.ledger_path.unlink()
-    for sidecar in ("-wal", "-shm"):
-        Path(f"{studio.ledger_path}{sidecar}").unlink(missing_ok=True)
-    out.print("ledger deleted")
-    result = reproduce(cards.read(card_path), studio=Studio(studio.root))
+    aside = [(Path(f"{studio.ledger_path}{s}"), Path(f"{studio.root}/ledger-aside{s}")) for s in ("", "-wal", "-shm")]
+    for ledger, hidden in aside:
+        if ledger.exists():
+            ledger.rename(hidden)
+    result = reproduce(cards.read(Path(lock.row.card)), studio=Studio(studio.root))
     figures = result.comparison
-    out.print(f"verdict [bold]{figures.verdict}[/bold] against {result.expected}: "
-              f"ssim {figures.ssim}, pHash distance {figures.phash_distance}, "
-              f"dHash distance {figures.dhash_distance}")
+    out.print(f"verdict [bold]{figures.verdict}[/bold]: ssim {figures.ssim}, pHash distance "
+              f"{figures.phash_distance}, dHash distance {figures.dhash_distance}")
+    for ledger, hidden in aside:
+        if hidden.exists():
+            hidden.rename(ledger)
 
-    out.rule("done")
-    out.print(f"{len(rows)} images, 1 card, verdict {figures.verdict} in {time.perf_counter() - started:.1f}s")
-    out.print(f"files: {studio.root}")
+    play("done")
+    out.print(f"brief {brief_id}: {len(sprint.rows)} concepts, recipe v{lock.row.version} locked, "
+              f"{len(run_.made)} volume images, {len(keepers)} keepers + 1 fix; "
+              f"reproduction {figures.verdict}; {time.perf_counter() - started:.0f}s")
+    out.print(f"studio:        {studio.root}")
+    out.print(f"images:        {studio.assets.root}")
+    out.print(f"contact sheet: {sprint.sheet}")
+    out.print(f"hero card:     {lock.row.card}")
+    out.print(f"try:           pressroom brief show {brief_id} --studio {studio.root}")
     return studio.root
