@@ -468,6 +468,8 @@ def brief_show(
     for recipe in doc["recipes"]:
         out.print(f"  recipe {recipe['recipe']} v{recipe['version']} {recipe['status']} slot={recipe['slot']} "
                   f"hero={recipe['hero']} verdict={recipe['verdict']}")
+        if recipe["flag"]:
+            out.print(f"    [red]flagged[/red]: {recipe['flag']}")
 
 
 @brief_app.command("list")
@@ -646,6 +648,7 @@ def volume(
     vary: Annotated[list[str], typer.Option(help="SLOT=VALUE; repeat for each value of the declared slot.")],
     seeds: Annotated[int, typer.Option(help="Seeds per value.")] = 4,
     batch_size: Annotated[Optional[int], typer.Option(help="Images per pipeline call (default: from the content type).")] = None,
+    check: Annotated[bool, typer.Option("--check", help="Run the pre-checks on each image to flag it before the cull.")] = False,
     as_: AsOpt = None,
     studio: StudioOpt = None,
     json_out: JsonOpt = False,
@@ -662,12 +665,14 @@ def volume(
 
     with _progress(2, json_out) as bar:
         result = plays.run(the_studio, recipe_id, vary, seeds, actor, batch_size=batch_size, on_plan=planned,
-                           progress=lambda _row: bar.advance(bar_holder["task"]))
+                           progress=lambda _row: bar.advance(bar_holder["task"]), prechecks=check)
     if json_out:
         _print_json({"recipe": recipe_id, "made": [r.summary(the_studio) for r in result.made],
-                     "skipped": result.skipped, "warnings": result.warnings})
+                     "skipped": result.skipped, "warnings": result.warnings, "flagged": result.flagged})
     else:
         _console().print(f"recipe {recipe_id}: {len(result.made)} made, {result.skipped} already there")
+        for line in result.flagged:
+            _console().print(f"  [yellow]flagged[/yellow] {line}")
     _warn(result.warnings)
 
 
@@ -766,6 +771,116 @@ def template_promote(
     with the_studio.session() as session:
         row = lockin.promote(session, recipe_id, name, people.acting(the_studio, as_)).as_dict()
     _print_json(row) if json_out else _console().print(f"recipe {recipe_id} is template {name!r}")
+
+
+# -- review gate and quality control -------------------------------------------------------------------
+def _findings_table(findings: list[dict], title: str):
+    from rich.table import Table
+
+    table = Table("check", "item", "result", "score", "detail", title=title)
+    colours = {"pass": "green", "warn": "yellow", "fail": "red", "n/a": "dim"}
+    for f in findings:
+        score = "" if f["score"] is None else f"{f['score']:g}"
+        table.add_row(f["name"], f["item"], f"[{colours[f['result']]}]{f['result']}[/]", score, f["detail"])
+    return table
+
+
+@app.command()
+def review(
+    generation: Annotated[int, typer.Argument(metavar="GEN")],
+    decision: Annotated[Optional[str], typer.Option(help="approved, approved-with-changes, changes-required or rejected.")] = None,
+    check: Annotated[Optional[list[str]], typer.Option(help="ITEM=pass|fail|n/a, or ITEM=fail:REASON; repeat per item.")] = None,
+    note: Annotated[str, typer.Option(help="The decision's note.")] = "",
+    alt_text: Annotated[str, typer.Option(help="Alt text for the image (released with it).")] = "",
+    as_: AsOpt = None,
+    studio: StudioOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Review gate: without --decision, show the checklist and pre-checks; with it, record a decision."""
+    from . import people, reviews
+
+    the_studio = _studio(studio)
+    if decision is None:
+        findings = [f.as_dict() for f in reviews.precheck(the_studio, [generation])[generation]]
+        with the_studio.session() as session:
+            gate_status = reviews.status(the_studio, session, generation)
+            gate = reviews.gate_for(the_studio, gate_status.stakes)
+        if json_out:
+            _print_json(findings)
+            return
+        out = _console()
+        out.print(f"[bold]generation {generation}[/bold]: {gate.stakes} stakes, {gate.reviewers} reviewer(s) needed; "
+                  f"result so far: {gate_status.result}")
+        out.print("checklist: " + ", ".join(gate.items))
+        out.print(_findings_table(findings, "automated pre-checks (they assist; the reviewer decides)"))
+        for current in gate_status.current:
+            out.print(f"  {current['reviewer']}: {current['decision']} {current['note']}")
+        return
+    result = reviews.decide(the_studio, generation, people.acting(the_studio, as_), decision, check or [],
+                            note=note, alt_text=alt_text)
+    if json_out:
+        _print_json(result.as_dict())
+    else:
+        _console().print(f"generation {generation}: {decision} recorded; gate result {result.result} "
+                         f"({len(result.approvals)}/{result.needed} approvals)")
+
+
+@app.command("check")
+def check_command(
+    generation: Annotated[list[int], typer.Argument(metavar="GEN...")],
+    studio: StudioOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Run the automated pre-checks on images at any play (faces, text, NSFW, palette, licence ...)."""
+    from . import reviews
+
+    the_studio = _studio(studio)
+    results = reviews.precheck(the_studio, generation)
+    if json_out:
+        _print_json([{"id": gen, "checks": [f.as_dict() for f in found]} for gen, found in results.items()])
+        return
+    for gen, found in results.items():
+        _console().print(_findings_table([f.as_dict() for f in found], f"generation {gen}"))
+
+
+@app.command()
+def proof(
+    generation: Annotated[int, typer.Argument(metavar="GEN")],
+    size: Annotated[str, typer.Option(help="Print size, e.g. 36x48in or 90x120cm.")],
+    distance: Annotated[str, typer.Option(help="Viewing distance, e.g. 5ft, 60in or 2m.")],
+    crops: Annotated[int, typer.Option(help="How many 1:1 crops of the most detailed regions.")] = 3,
+    studio: StudioOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Large-format proof: ppi at the print size against what the viewing distance needs, and 1:1 crops."""
+    from . import proofs
+
+    the_studio = _studio(studio)
+    report = proofs.proof(the_studio, generation, size, distance, crops)
+    if json_out:
+        _print_json(report)
+        return
+    out = _console()
+    verdict = "[green]enough[/green]" if report["enough"] else "[red]not enough[/red]"
+    out.print(f"{report['pixels']} at {report['size_in']} in: {report['ppi']} ppi; {report['distance_in']} in away "
+              f"needs about {report['needed_ppi']} ppi: {verdict}")
+    for crop in report["crops"]:
+        out.print(f"  crop {crop['box']} (detail {crop['detail']}): {crop['path']}")
+
+
+@recipe_app.command("clear-flag")
+def recipe_clear_flag(
+    recipe_id: Annotated[int, typer.Argument(metavar="RECIPE")],
+    reason: Annotated[str, typer.Option(help="Why the recipe may run again.")],
+    as_: AsOpt = None,
+    studio: StudioOpt = None,
+) -> None:
+    """Clear a recipe's "fix in the recipe" flag (the director, with a reason)."""
+    from . import people, reviews
+
+    the_studio = _studio(studio)
+    reviews.clear_flag(the_studio, recipe_id, people.acting(the_studio, as_), reason)
+    _console().print(f"recipe {recipe_id}: flag cleared")
 
 
 @app.command()

@@ -21,6 +21,21 @@ REASONS = ("hands", "faces", "text", "drift", "artifact", "composition", "palett
 TAG = re.compile(r"^[a-z][a-z0-9-]{0,40}$")
 
 
+def _prechecked_if_required(session, row) -> None:
+    """Some content types (ecommerce) need the automated pre-checks before anything is culled."""
+    from sqlalchemy import select
+
+    from .briefs import Brief
+    from .reviews import Precheck
+
+    brief = session.get(Brief, row.brief_id) if row.brief_id else None
+    if brief is None or not brief.defaults.prechecks_before_cull:
+        return
+    if session.scalar(select(Precheck.id).where(Precheck.generation_id == row.id)) is None:
+        raise InputError(f"a {brief.content_type} brief runs the pre-checks before a cull: "
+                         f"run `pressroom check {row.id}` first; nothing was culled")
+
+
 class Cull(Base):
     __tablename__ = "culls"
 
@@ -48,6 +63,7 @@ def cull(studio: Studio, generation_ids: list[int], *, keep: bool, reason: str, 
             row = session.get(generations.Generation, generation_id)
             if row is None:
                 raise InputError(f"no generation {generation_id}; nothing was culled")
+            _prechecked_if_required(session, row)
             session.add(Cull(generation_id=row.id, decision=decision, reason=reason, culled_by=actor, at=now))
             row.status = decision
             done.append({"id": row.id, "status": decision, "reason": reason})

@@ -44,6 +44,9 @@ class LockedRecipe(Base):
     locked_by: Mapped[str] = mapped_column(String(100))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     template: Mapped[str | None] = mapped_column(String(100), nullable=True, unique=True)
+    flag: Mapped[str] = mapped_column(Text, default="")  # "fix in the recipe", set by the review gate
+    flag_cleared_by: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    flag_cleared_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
 
     @property
     def parsed(self) -> Recipe:
@@ -53,7 +56,8 @@ class LockedRecipe(Base):
         return {"recipe": self.id, "brief": self.brief_id, "version": self.version, "parent": self.parent_id,
                 "status": self.status, "slot": self.slot, "hero": self.hero_generation_id,
                 "verdict": self.verdict, "card": self.card, "locked_by": self.locked_by,
-                "template": self.template, "created_at": self.created_at.isoformat()}
+                "template": self.template, "created_at": self.created_at.isoformat(), "flag": self.flag,
+                "flag_cleared_by": self.flag_cleared_by, "flag_cleared_reason": self.flag_cleared_reason}
 
 
 @dataclass

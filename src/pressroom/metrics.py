@@ -2,10 +2,10 @@
 
 - keep rate: kept / generated (every image a play made for the brief counts as generated);
 - iterations per final: generated / kept;
-- time to hero: from the brief's creation to its first locked hero (the review gate, once it
-  exists, moves this to the first *approved* hero);
-- rework after review: the share of review decisions that send work back; null until the
-  studio records reviews.
+- time to hero: from the brief's creation to the first approval of a hero by the review gate
+  (``time_to_hero_basis`` "approved"); before any approval, to the first locked hero ("locked");
+- rework after review: the share of review decisions that send work back (changes required or
+  rejected); null where nothing was reviewed.
 Grouped per brief, per recipe (with per slot value and per prompt), per operator, and as a
 trend across briefs in the order they were opened.
 """
@@ -34,31 +34,45 @@ def _grouped(session: Session, *keys, where=()) -> list[tuple]:
     return list(session.execute(query.group_by(*keys).order_by(*keys)).tuples())
 
 
-def _time_to_hero(session: Session, brief: briefs.Brief) -> float | None:
+def _time_to_hero(session: Session, brief: briefs.Brief) -> tuple[float | None, str | None]:
+    from .reviews import Review
+
+    approved = session.scalar(select(func.min(Review.at)).join(Generation, Generation.id == Review.generation_id)
+                              .where(Generation.brief_id == brief.id, Generation.play == "lock",
+                                     Review.decision.in_(("approved", "approved-with-changes"))))
+    if approved is not None:
+        start = brief.created_at.replace(tzinfo=None)
+        return round((approved.replace(tzinfo=None) - start).total_seconds(), 1), "approved"
     for event in events.listing(session, brief.id):
         if event.action == "recipe.lock":
-            return event.detail.get("since_brief_s")
-    return None
+            return event.detail.get("since_brief_s"), "locked"
+    return None, None
 
 
 def compute(session: Session, brief_id: int | None = None) -> dict:
     where = (Generation.brief_id == brief_id,) if brief_id is not None else ()
     chosen = [briefs.get(session, brief_id)] if brief_id is not None else briefs.listing(session)
+    from .reviews import rework
+
+    sent_back = {kind: {row["key"]: row["rework_after_review"] for row in rows} for kind, rows in rework(session).items()}
     per_brief = {b: (g, k) for b, g, k in _grouped(session, Generation.brief_id, where=where)}
     briefs_out = []
     for brief in chosen:
         generated, kept = per_brief.get(brief.id, (0, 0))
         budget = brief.parsed.iteration_budget
+        hero_s, basis = _time_to_hero(session, brief)
         briefs_out.append({"brief": brief.id, "title": brief.title, "created_at": brief.created_at.isoformat(),
                            **_rates(generated, kept), "iteration_budget_per_final": budget,
-                           "time_to_hero_s": _time_to_hero(session, brief), "rework_after_review": None})
-    recipes = [{"recipe": r, **_rates(g, k)}
+                           "time_to_hero_s": hero_s, "time_to_hero_basis": basis,
+                           "rework_after_review": sent_back["brief"].get(brief.id)})
+    recipes = [{"recipe": r, **_rates(g, k), "rework_after_review": sent_back["recipe"].get(r)}
                for r, g, k in _grouped(session, Generation.recipe_id, where=(*where, Generation.recipe_id.is_not(None)))]
     slot_values = [{"recipe": r, "slot_value": v, **_rates(g, k)}
                    for r, v, g, k in _grouped(session, Generation.recipe_id, Generation.slot_value,
                                               where=(*where, Generation.recipe_id.is_not(None)))]
     prompts = [{"prompt": p, **_rates(g, k)} for p, g, k in _grouped(session, Generation.prompt, where=where)]
-    operators = [{"operator": o, **_rates(g, k)} for o, g, k in _grouped(session, Generation.operator, where=where)]
+    operators = [{"operator": o, **_rates(g, k), "rework_after_review": sent_back["operator"].get(o)}
+                 for o, g, k in _grouped(session, Generation.operator, where=where)]
     return {
         "briefs": briefs_out,
         "recipes": recipes,
@@ -66,6 +80,7 @@ def compute(session: Session, brief_id: int | None = None) -> dict:
         "prompts": prompts,
         "operators": operators,
         "trend": [{"brief": b["brief"], "keep_rate": b["keep_rate"],
-                   "iterations_per_final": b["iterations_per_final"], "time_to_hero_s": b["time_to_hero_s"]}
+                   "iterations_per_final": b["iterations_per_final"], "time_to_hero_s": b["time_to_hero_s"],
+                   "rework_after_review": b["rework_after_review"]}
                   for b in briefs_out],
     }

@@ -27,6 +27,7 @@ class VolumeRun:
     made: list[generations.Generation]
     skipped: int  # images that existed already (an earlier, interrupted run made them)
     warnings: list[str]
+    flagged: list[str]  # pre-check findings that warn or fail, when pre-checks ran
 
 
 def parse_vary(items: list[str]) -> list[tuple[str, str]]:
@@ -47,6 +48,8 @@ def plan(locked: lockin.LockedRecipe, pairs: list[tuple[str, str]], seeds: int) 
             f"volume before lock: recipe {locked.id} is not locked (its lock {locked.status}); "
             "lock a recipe that reproduces first"
         )
+    if locked.flag:
+        raise VolumeRefused(f"recipe {locked.id} is flagged: {locked.flag}")
     others = sorted({slot for slot, _ in pairs if slot != locked.slot})
     if others:
         raise VolumeRefused(
@@ -62,7 +65,9 @@ def plan(locked: lockin.LockedRecipe, pairs: list[tuple[str, str]], seeds: int) 
 
 
 def run(studio: Studio, recipe_id: int, vary: list[str], seeds: int, actor: str, *, batch_size: int | None = None,
-        progress=None, on_plan=None) -> VolumeRun:
+        progress=None, on_plan=None, prechecks: bool = False) -> VolumeRun:
+    """Generate what is missing; with ``prechecks``, run the pre-checks on each image as it lands
+    and report the ones that warn or fail before the cull."""
     pairs = parse_vary(vary)
     with studio.session() as session:
         people.require(session, actor, "operator", "run a volume batch")
@@ -81,11 +86,23 @@ def run(studio: Studio, recipe_id: int, vary: list[str], seeds: int, actor: str,
         on_plan(len(wanted), len(todo))
     labels = [dict(brief_id=locked.brief_id, recipe_id=recipe_id, play="volume", slot_value=value, operator=actor)
               for _, value, _ in todo]
+    flagged: list[str] = []
+
+    def landed(row: generations.Generation) -> None:
+        if prechecks:
+            from . import reviews
+
+            for finding in reviews.precheck(studio, [row.id])[row.id]:
+                if finding.result in ("warn", "fail"):
+                    flagged.append(f"#{row.id} {finding.name} {finding.result}: {finding.detail}")
+        if progress:
+            progress(row)
+
     made = generations.generate(studio, [r for r, _, _ in todo], batch_size=batch_size or 1, labels=labels,
-                                progress=progress)
+                                progress=landed)
     with studio.session() as session:
         events.record(session, actor, "volume.run", brief_id=locked.brief_id,
                       objects={"recipe": recipe_id, "generations": [r.id for r in made]},
                       values=[v for _, v in pairs], seeds=seeds, skipped=len(wanted) - len(todo))
         warnings = concepts.budget_warnings(session, locked.brief_id) if locked.brief_id else []
-    return VolumeRun(recipe_id, made, len(wanted) - len(todo), warnings)
+    return VolumeRun(recipe_id, made, len(wanted) - len(todo), warnings, flagged)

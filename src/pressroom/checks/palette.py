@@ -1,0 +1,41 @@
+"""Distance from the brand palette: CIEDE2000 between the image's main colours and the brief's."""
+
+from __future__ import annotations
+
+from . import Context, Finding
+
+NAME, ITEM = "palette", "palette"
+COLOURS = 6
+PASS, WARN = 12.0, 25.0
+
+
+def hex_to_rgb(colour: str) -> tuple[int, int, int]:
+    return tuple(int(colour[i : i + 2], 16) for i in (1, 3, 5))
+
+
+def distance(image, palette: list[str]) -> float:
+    """The mean CIEDE2000 from each main colour of the image to its nearest brand colour,
+    weighted by how much of the image that colour covers."""
+    import numpy as np
+    from skimage.color import deltaE_ciede2000, rgb2lab
+
+    small = image.convert("RGB").resize((64, 64))
+    quantised = small.quantize(colors=COLOURS, method=0)  # median cut
+    centres = np.asarray(quantised.getpalette()[: COLOURS * 3], dtype=float).reshape(-1, 3)
+    counts = np.bincount(np.asarray(quantised).ravel(), minlength=len(centres))[: len(centres)].astype(float)
+    used = counts > 0
+    lab_image = rgb2lab(centres[used][None, :, :] / 255.0)[0]
+    lab_brand = rgb2lab(np.asarray([hex_to_rgb(c) for c in palette], dtype=float)[None, :, :] / 255.0)[0]
+    nearest = np.array([min(deltaE_ciede2000(colour, brand) for brand in lab_brand) for colour in lab_image])
+    weights = counts[used] / counts[used].sum()
+    return float((nearest * weights).sum())
+
+
+def run(context: Context) -> Finding:
+    palette = context.brief.constraints.palette if context.brief else []
+    if not palette:
+        return Finding(NAME, ITEM, "n/a", None, "no brand palette in the brief", "")
+    score = distance(context.image, palette)
+    result = "pass" if score <= PASS else "warn" if score <= WARN else "fail"
+    return Finding(NAME, ITEM, result, round(score, 2), f"mean CIEDE2000 to the brand palette {score:.1f} "
+                   f"(pass <= {PASS}, warn <= {WARN})", f"{COLOURS} median-cut colours against {', '.join(palette)}")

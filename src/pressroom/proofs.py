@@ -1,0 +1,83 @@
+"""Large-format proofing: is there enough resolution for this print size at this viewing distance?
+
+A print viewed from d inches needs about 6875 / d ppi (so 5 ft ≈ 115 ppi; 300 dpi is the
+small-format norm). The proof reports the ppi the image reaches at the asked size and writes
+crops of its most detailed regions as they will print, for the reviewer to inspect at 1:1.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from . import generations
+from .errors import InputError
+
+PER_INCH = {"in": 1.0, "ft": 12.0, "cm": 1 / 2.54, "mm": 1 / 25.4, "m": 100 / 2.54}
+VIEWING_CONSTANT = 6875.0
+TILE = 64
+
+
+def _inches(text: str, what: str) -> float:
+    match = re.fullmatch(r"\s*([\d.]+)\s*(in|ft|cm|mm|m)\s*", text)
+    if not match:
+        raise InputError(f"{what} {text!r} needs a number and a unit (in, ft, cm, mm, m), e.g. 5ft")
+    return float(match.group(1)) * PER_INCH[match.group(2)]
+
+
+def parse_size(text: str) -> tuple[float, float]:
+    match = re.fullmatch(r"\s*([\d.]+)\s*x\s*([\d.]+)\s*(in|cm|mm)\s*", text)
+    if not match:
+        raise InputError(f"--size {text!r} must look like 36x48in or 90x120cm")
+    unit = PER_INCH[match.group(3)]
+    return float(match.group(1)) * unit, float(match.group(2)) * unit
+
+
+def needed_ppi(distance_in: float) -> float:
+    return VIEWING_CONSTANT / distance_in
+
+
+def detailed_regions(image, count: int) -> list[tuple[int, int, int, int, float]]:
+    """The ``count`` most detailed TILE-pixel squares (by Laplacian variance), not overlapping."""
+    import cv2
+    import numpy as np
+
+    gray = cv2.cvtColor(np.asarray(image.convert("RGB")), cv2.COLOR_RGB2GRAY)
+    lap = cv2.Laplacian(gray, cv2.CV_64F)
+    tile = min(TILE, image.width, image.height)
+    scored = [(float(lap[y : y + tile, x : x + tile].var()), x, y)
+              for y in range(0, image.height - tile + 1, tile) for x in range(0, image.width - tile + 1, tile)]
+    scored.sort(reverse=True)
+    return [(x, y, x + tile, y + tile, round(score, 1)) for score, x, y in scored[:count]]
+
+
+def proof(studio, generation_id: int, size: str, distance: str, crops: int = 3) -> dict:
+    from PIL import Image
+
+    width_in, height_in = parse_size(size)
+    distance_in = _inches(distance, "--distance")
+    if crops < 0:
+        raise InputError("--crops must be 0 or more")
+    row = generations.get(studio, generation_id)
+    with Image.open(row.path(studio)) as image:
+        image.load()
+    if (image.width > image.height) != (width_in > height_in) and image.width != image.height:
+        width_in, height_in = height_in, width_in  # print in the image's orientation
+    ppi = min(image.width / width_in, image.height / height_in)
+    needed = needed_ppi(distance_in)
+    scale = max(1.0, needed / ppi)
+    folder = studio.root / "proofs" / f"gen-{row.id}"
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for index, (x0, y0, x1, y1, detail) in enumerate(detailed_regions(image, crops), 1):
+        region = image.crop((x0, y0, x1, y1))
+        printed = region.resize((round(region.width * scale), round(region.height * scale)), Image.Resampling.LANCZOS)
+        path = Path(folder / f"crop-{index}.png")
+        printed.save(path)
+        written.append({"path": str(path), "box": [x0, y0, x1, y1], "detail": detail})
+    return {
+        "generation": row.id, "pixels": f"{image.width}x{image.height}",
+        "size_in": f"{width_in:g}x{height_in:g}", "distance_in": round(distance_in, 1),
+        "ppi": round(ppi, 1), "needed_ppi": round(needed, 1), "enough": ppi >= needed,
+        "upscale_needed": round(needed / ppi, 2) if ppi < needed else 1.0, "crops": written,
+    }

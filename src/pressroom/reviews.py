@@ -1,0 +1,323 @@
+"""The review gate: a reviewer's decision with a result per checklist item.
+
+Rules, all enforced here so every front end inherits them:
+- a reviewer may not review an image they made, nor one whose recipe they locked;
+- the stakes set the gate (which items must be checked, how many distinct reviewers approve);
+  studios may change it in ``[gate.low|standard|high]`` of their config;
+- a failed item needs a reason; ``approved`` cannot carry a failed item;
+- the result is the strictest current decision; a new version of an image (a fix made from it)
+  makes the decisions on it stale;
+- when reviewers fail the same item three times on one recipe, the recipe is flagged "fix in the
+  recipe": volume runs stop until a new version is locked or the director clears the flag.
+Decisions are an audit trail: the ledger refuses to change or delete them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+from sqlalchemy import DateTime, Float, ForeignKey, Integer, String, Text, select
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from . import briefs, checks, events, generations, lockin, models, people
+from .db import Base
+from .errors import InputError, NotFound
+from .people import PermissionDenied
+from .studio import Studio
+
+CHECKLIST = ("hands", "faces", "text", "edges", "duplicates", "reflections", "jewellery", "lighting", "palette",
+             "proportions", "real-people", "logos", "artist-mimicry", "licence", "offensive", "alt-text",
+             "contrast", "recipe-logged")
+SHORT_LIST = ("hands", "faces", "text", "real-people", "logos", "licence", "offensive", "alt-text")
+DECISIONS = ("approved", "approved-with-changes", "changes-required", "rejected")  # mildest first
+SENDS_BACK = ("changes-required", "rejected")
+RESULTS = ("pass", "fail", "n/a")
+FLAG_AFTER = 3
+
+
+@dataclass(frozen=True)
+class Gate:
+    stakes: str
+    items: tuple[str, ...]
+    reviewers: int
+
+
+DEFAULT_GATES = {
+    "low": Gate("low", SHORT_LIST, 1),
+    "standard": Gate("standard", CHECKLIST, 1),
+    "high": Gate("high", CHECKLIST, 2),
+}
+
+
+class Review(Base):
+    __tablename__ = "reviews"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    generation_id: Mapped[int] = mapped_column(ForeignKey("generations.id"))
+    reviewer: Mapped[str] = mapped_column(String(100))
+    decision: Mapped[str] = mapped_column(String(30))
+    note: Mapped[str] = mapped_column(Text, default="")
+    alt_text: Mapped[str] = mapped_column(Text, default="")
+    stakes: Mapped[str] = mapped_column(String(20), default="")
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class ReviewCheck(Base):
+    __tablename__ = "review_checks"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    review_id: Mapped[int] = mapped_column(ForeignKey("reviews.id"))
+    item: Mapped[str] = mapped_column(String(40))
+    result: Mapped[str] = mapped_column(String(10))
+    reason: Mapped[str] = mapped_column(Text, default="")
+
+
+class Precheck(Base):
+    __tablename__ = "prechecks"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    generation_id: Mapped[int] = mapped_column(ForeignKey("generations.id"))
+    name: Mapped[str] = mapped_column(String(40))
+    result: Mapped[str] = mapped_column(String(10))
+    score: Mapped[float | None] = mapped_column(Float, nullable=True)
+    detail: Mapped[str] = mapped_column(Text, default="")
+    looked_at: Mapped[str] = mapped_column(Text, default="")
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+def gate_for(studio: Studio, stakes: str) -> Gate:
+    base = DEFAULT_GATES.get(stakes or "standard", DEFAULT_GATES["standard"])
+    custom = studio.config.get("gate", {}).get(base.stakes, {})
+    items = tuple(custom.get("items", base.items))
+    unknown = [i for i in items if i not in CHECKLIST]
+    if unknown:
+        raise InputError(f"[gate.{base.stakes}] in pressroom.toml names unknown items: {', '.join(unknown)}")
+    return Gate(base.stakes, items, int(custom.get("reviewers", base.reviewers)))
+
+
+def parse_checks(values: list[str]) -> dict[str, tuple[str, str]]:
+    """``ITEM=pass|fail|n/a`` or ``ITEM=fail:REASON`` -> {item: (result, reason)}."""
+    parsed = {}
+    for value in values:
+        item, sep, rest = value.partition("=")
+        result, _, reason = rest.partition(":")
+        item, result, reason = item.strip(), result.strip(), reason.strip()
+        if not sep or item not in CHECKLIST:
+            raise InputError(f"--check {value!r}: use ITEM=pass|fail|n/a with ITEM one of {', '.join(CHECKLIST)}")
+        if result not in RESULTS:
+            raise InputError(f"--check {value!r}: the result must be pass, fail or n/a")
+        if result == "fail" and not reason:
+            raise InputError(f"--check {item}=fail needs a reason: --check '{item}=fail:what is wrong'")
+        parsed[item] = (result, reason)
+    return parsed
+
+
+# -- context and pre-checks --------------------------------------------------------------------------
+def alt_text_of(session: Session, generation_id: int) -> str:
+    return session.scalar(select(Review.alt_text).where(Review.generation_id == generation_id, Review.alt_text != "")
+                          .order_by(Review.id.desc())) or ""
+
+
+def context_for(studio: Studio, session: Session, row: generations.Generation,
+                print_size_in: tuple[float, float] | None = None) -> checks.Context:
+    from PIL import Image
+
+    with Image.open(row.path(studio)) as image:
+        image.load()
+    recipe = row.parsed_recipe()
+    brief = briefs.get(session, row.brief_id).parsed if row.brief_id else None
+    try:
+        manifest = models.load(studio, recipe.model.name)
+    except NotFound:
+        manifest = None
+    siblings = {}
+    if row.brief_id:
+        query = select(generations.Generation.id, generations.Generation.phash).where(
+            generations.Generation.brief_id == row.brief_id)
+        siblings = dict(session.execute(query).tuples().all())
+    return checks.Context(image=image, recipe=recipe, generation_id=row.id, brief=brief, manifest=manifest,
+                          alt_text=alt_text_of(session, row.id), siblings=siblings,
+                          config=studio.config.get("checks", {}), print_size_in=print_size_in)
+
+
+def precheck(studio: Studio, generation_ids: list[int]) -> dict[int, list[checks.Finding]]:
+    """Run every pre-check on each image and keep the findings in the ledger."""
+    out = {}
+    for generation_id in generation_ids:
+        with studio.session() as session:
+            row = session.get(generations.Generation, generation_id)
+            if row is None:
+                raise NotFound(f"no generation {generation_id}")
+            findings = checks.run_all(context_for(studio, session, row))
+            now = datetime.now(timezone.utc)
+            for f in findings:
+                session.add(Precheck(generation_id=row.id, name=f.name, result=f.result, score=f.score,
+                                     detail=f.detail, looked_at=f.looked_at, at=now))
+        out[generation_id] = findings
+    return out
+
+
+def latest_prechecks(session: Session, generation_id: int) -> list[Precheck]:
+    rows = list(session.scalars(select(Precheck).where(Precheck.generation_id == generation_id)
+                                .order_by(Precheck.id.desc())))
+    seen, latest = set(), []
+    for row in rows:
+        if row.name not in seen:
+            seen.add(row.name)
+            latest.append(row)
+    return list(reversed(latest))
+
+
+# -- decisions ------------------------------------------------------------------------------------------
+def _is_stale(session: Session, review: Review) -> bool:
+    newer = session.scalar(select(generations.Generation.id).where(
+        generations.Generation.parent_id == review.generation_id, generations.Generation.created_at > review.at))
+    return newer is not None
+
+
+@dataclass
+class GateStatus:
+    generation: int
+    stakes: str
+    result: str  # approved | approved-with-changes | changes-required | rejected | pending
+    approvals: list[str]
+    needed: int
+    current: list[dict]
+    stale: list[dict]
+
+    def as_dict(self) -> dict:
+        return self.__dict__.copy()
+
+
+def _as_dict(session: Session, review: Review) -> dict:
+    items = session.scalars(select(ReviewCheck).where(ReviewCheck.review_id == review.id).order_by(ReviewCheck.id))
+    return {"review": review.id, "reviewer": review.reviewer, "decision": review.decision, "note": review.note,
+            "alt_text": review.alt_text, "at": review.at.isoformat(),
+            "checks": {c.item: ({"result": c.result, "reason": c.reason} if c.reason else c.result) for c in items}}
+
+
+def status(studio: Studio, session: Session, generation_id: int) -> GateStatus:
+    row = session.get(generations.Generation, generation_id)
+    if row is None:
+        raise NotFound(f"no generation {generation_id}")
+    stakes = briefs.get(session, row.brief_id).stakes if row.brief_id else "standard"
+    gate = gate_for(studio, stakes)
+    reviews = list(session.scalars(select(Review).where(Review.generation_id == generation_id).order_by(Review.id)))
+    current = [r for r in reviews if not _is_stale(session, r)]
+    stale = [r for r in reviews if r not in current]
+    latest: dict[str, Review] = {}
+    for review in current:  # a reviewer's newest decision replaces their earlier one
+        latest[review.reviewer] = review
+    decisions = [r.decision for r in latest.values()]
+    approvals = sorted(name for name, r in latest.items() if r.decision in DECISIONS[:2])
+    if not decisions:
+        result = "pending"
+    else:
+        strictest = max(decisions, key=DECISIONS.index)
+        result = strictest if strictest in SENDS_BACK or len(approvals) >= gate.reviewers else "pending"
+    return GateStatus(generation_id, gate.stakes, result, approvals, gate.reviewers,
+                      [_as_dict(session, r) for r in latest.values()], [_as_dict(session, r) for r in stale])
+
+
+def decide(studio: Studio, generation_id: int, reviewer: str, decision: str, check_values: list[str],
+           note: str = "", alt_text: str = "") -> GateStatus:
+    if decision not in DECISIONS:
+        raise InputError(f"--decision must be one of {', '.join(DECISIONS)} (got {decision!r})")
+    results = parse_checks(check_values)
+    with studio.session() as session:
+        people.require(session, reviewer, "reviewer", "review images")
+        row = session.get(generations.Generation, generation_id)
+        if row is None:
+            raise NotFound(f"no generation {generation_id}")
+        if row.operator == reviewer:
+            raise PermissionDenied(f"{reviewer} made generation {row.id} and may not review it; "
+                                   "a reviewer never approves their own work")
+        locked = session.get(lockin.LockedRecipe, row.recipe_id) if row.recipe_id else None
+        if locked is not None and locked.locked_by == reviewer:
+            raise PermissionDenied(f"{reviewer} locked recipe {locked.id}, which made generation {row.id}, "
+                                   "and may not review it")
+        stakes = briefs.get(session, row.brief_id).stakes if row.brief_id else "standard"
+        gate = gate_for(studio, stakes)
+        missing = [item for item in gate.items if item not in results]
+        if missing:
+            raise InputError(f"a {gate.stakes}-stakes review checks every item explicitly; missing: "
+                             f"{', '.join(missing)} (use --check ITEM=pass|fail|n/a)")
+        failed = [item for item, (result, _) in results.items() if result == "fail"]
+        if decision == "approved" and failed:
+            raise InputError(f"'approved' cannot carry failed items ({', '.join(failed)}); "
+                             "use approved-with-changes or changes-required")
+        if decision == "approved" and results.get("alt-text", ("n/a",))[0] == "pass" and not \
+                (alt_text or alt_text_of(session, row.id)):
+            raise InputError("alt-text is checked as pass but the image has none; give --alt-text TEXT")
+        review = Review(generation_id=row.id, reviewer=reviewer, decision=decision, note=note, alt_text=alt_text,
+                        stakes=gate.stakes, at=datetime.now(timezone.utc))
+        session.add(review)
+        session.flush()
+        for item, (result, reason) in results.items():
+            session.add(ReviewCheck(review_id=review.id, item=item, result=result, reason=reason))
+        session.flush()
+        events.record(session, reviewer, "review.decide", brief_id=row.brief_id,
+                      objects={"generation": row.id, "review": review.id}, decision=decision, failed=failed)
+        if locked is not None and failed:
+            _flag_if_repeated(session, locked, failed, reviewer)
+        return status(studio, session, row.id)
+
+
+def _flag_if_repeated(session: Session, locked: lockin.LockedRecipe, failed: list[str], reviewer: str) -> None:
+    if locked.flag:
+        return
+    for item in failed:
+        query = (select(ReviewCheck.id).join(Review, Review.id == ReviewCheck.review_id)
+                 .join(generations.Generation, generations.Generation.id == Review.generation_id)
+                 .where(generations.Generation.recipe_id == locked.id, ReviewCheck.item == item,
+                        ReviewCheck.result == "fail"))
+        cleared_at = session.scalar(select(events.Event.at).where(events.Event.action == "recipe.clear_flag")
+                                    .where(events.Event.objects["recipe"].as_integer() == locked.id)
+                                    .order_by(events.Event.id.desc()))
+        if cleared_at is not None:
+            query = query.where(Review.at > cleared_at)
+        count = len(session.scalars(query).all())
+        if count >= FLAG_AFTER:
+            locked.flag = (f"fix in the recipe: reviewers failed '{item}' {count} times; lock a new version "
+                           "(e.g. with an extended --negative) or have the director clear the flag")
+            locked.flag_cleared_by = None
+            locked.flag_cleared_reason = None
+            events.record(session, reviewer, "recipe.flag", brief_id=locked.brief_id, objects={"recipe": locked.id},
+                          item=item, count=count)
+            return
+
+
+def clear_flag(studio: Studio, recipe_id: int, actor: str, reason: str) -> lockin.LockedRecipe:
+    if not reason.strip():
+        raise InputError("say why the flag can be cleared: --reason TEXT")
+    with studio.session() as session:
+        people.require(session, actor, "director", "clear a recipe's flag")
+        locked = lockin.get(session, recipe_id)
+        if not locked.flag:
+            raise InputError(f"recipe {recipe_id} is not flagged")
+        locked.flag, locked.flag_cleared_by, locked.flag_cleared_reason = "", actor, reason
+        events.record(session, actor, "recipe.clear_flag", brief_id=locked.brief_id, objects={"recipe": locked.id},
+                      reason=reason)
+        return locked
+
+
+def rework(session: Session) -> dict:
+    """Share of review decisions that send work back, per recipe and per operator."""
+    rows = session.execute(select(Review.decision, generations.Generation.recipe_id, generations.Generation.operator,
+                                  generations.Generation.brief_id)
+                           .join(generations.Generation, generations.Generation.id == Review.generation_id)).all()
+
+    def share(key) -> list[dict]:
+        groups: dict = {}
+        for decision, recipe, operator, brief in rows:
+            k = key(recipe, operator, brief)
+            if k is None:
+                continue
+            total, back = groups.get(k, (0, 0))
+            groups[k] = (total + 1, back + (decision in SENDS_BACK))
+        return [{"key": k, "decisions": t, "sent_back": b, "rework_after_review": round(b / t, 4)}
+                for k, (t, b) in sorted(groups.items(), key=lambda kv: str(kv[0]))]
+
+    return {"brief": share(lambda r, o, b: b), "recipe": share(lambda r, o, b: r),
+            "operator": share(lambda r, o, b: o or None)}
