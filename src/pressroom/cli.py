@@ -69,11 +69,12 @@ def init(
     json_out: JsonOpt = False,
 ) -> None:
     """Create a studio: config, SQLite ledger, asset store, and the built-in tiny model."""
-    from . import models
+    from . import models, signing
     from .errors import ModelError
     from .studio import Studio
 
     studio = Studio.init(path, name=name)
+    keys = signing.create(studio)
     note = ""
     try:
         tiny = models.ensure_tiny(studio)
@@ -87,6 +88,7 @@ def init(
     out.print(f"Created studio [bold]{studio.root}[/bold]")
     out.print(f"  ledger  {studio.ledger_path}")
     out.print(f"  assets  {studio.assets.root}")
+    out.print(f"  keys    {keys} (C2PA signing chain; signer.key is readable by you only)")
     out.print(f"  {note}")
 
 
@@ -263,7 +265,7 @@ def recipe_export(
 
 @app.command()
 def reproduce(
-    card: Annotated[Path, typer.Argument(help="A recipe card (TOML).")],
+    card: Annotated[str, typer.Argument(metavar="CARD_OR_ASSET", help="A recipe card (TOML), or a released asset's id.")],
     expect: Annotated[Optional[str], typer.Option(help="The expected image file, or its pixel SHA-256.")] = None,
     model_path: Annotated[Optional[Path], typer.Option(help="The weights, if not in a studio.")] = None,
     output: Annotated[Optional[Path], typer.Option("-o", "--output", help="Also save the reproduced PNG here.")] = None,
@@ -282,7 +284,18 @@ def reproduce(
         if studio is not None:
             raise
         the_studio = None  # a card with --model-path needs no studio at all
-    result = run_reproduction(cards.read(card), studio=the_studio, model_path=model_path, expect=expect)
+    if card.isdigit() and not Path(card).exists():
+        if the_studio is None:
+            raise StudioError(f"asset {card} lives in a studio: pass --studio or run inside one")
+        from . import releases
+
+        with the_studio.session() as session:
+            asset = releases.get(session, int(card))
+            the_card = cards.Card(recipe=releases.Recipe.model_validate(asset.recipe), expect=None)
+            expect = expect or asset.path
+    else:
+        the_card = cards.read(Path(card))
+    result = run_reproduction(the_card, studio=the_studio, model_path=model_path, expect=expect)
     if output is not None:
         from .assets import atomic_write
         from .metadata import png_bytes
@@ -881,6 +894,135 @@ def recipe_clear_flag(
     the_studio = _studio(studio)
     reviews.clear_flag(the_studio, recipe_id, people.acting(the_studio, as_), reason)
     _console().print(f"recipe {recipe_id}: flag cleared")
+
+
+# -- release, provenance, library ----------------------------------------------------------------------
+@app.command("release")
+def release_command(
+    brief_id: Annotated[int, typer.Argument(metavar="BRIEF")],
+    channel: Annotated[Optional[list[str]], typer.Option(help="instagram-feed, instagram-story, linkedin, youtube-thumbnail, print-a4-300dpi or one from config.")] = None,
+    format: Annotated[Optional[list[str]], typer.Option("--format", help="png, jpeg or webp; repeat for several (default png).")] = None,
+    as_: AsOpt = None,
+    studio: StudioOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Release the brief's approved images: signed renditions with parameters, XMP and C2PA provenance."""
+    from . import people, releases
+
+    the_studio = _studio(studio)
+    rows = releases.release(the_studio, brief_id, people.acting(the_studio, as_), channel, format)
+    docs = [r.as_dict() for r in rows]
+    if json_out:
+        _print_json(docs)
+        return
+    out = _console()
+    out.print(f"{len(docs)} file(s) released for brief {brief_id}")
+    for doc in docs:
+        out.print(f"  asset {doc['asset']:>4}  {doc['rendition']:<18} {doc['format']:<5} {doc['path']}")
+
+
+@app.command()
+def verify(
+    file: Annotated[Path, typer.Argument(help="Any PNG, JPEG or WebP file.")],
+    studio: StudioOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Provenance of any file: C2PA state (Trusted against the studio's root, Valid, Invalid), source type, alt text, recipe, lineage."""
+    from PIL import Image, UnidentifiedImageError
+
+    from . import metadata, provenance, signing
+    from .errors import InputError, StudioError
+    from .studio import Studio
+
+    try:
+        the_studio = Studio.find(studio)
+    except StudioError:
+        if studio is not None:
+            raise
+        the_studio = None
+    result = provenance.verify(file, signing.trust_anchors(the_studio))
+    try:
+        with Image.open(file) as image:
+            try:
+                image.load()
+                decodes = True
+            except OSError:  # damaged pixel data: still report what the metadata says
+                decodes = False
+            xmp = metadata.read_xmp(image)
+            parameters = metadata.read_parameters(image)
+            embedded = metadata.read_recipe(image)
+    except UnidentifiedImageError:
+        raise InputError(f"{file} is not an image file") from None
+    recipe = result.recipe or (embedded.model_dump(mode="json") if embedded else None)
+    doc = {"file": str(file), "c2pa": result.state, "failures": result.failures, "decodes": decodes,
+           "signer": result.signer,
+           "actions": result.actions, "digital_source_type": xmp["digital_source_type"] or result.source_type,
+           "alt_text": xmp["alt_text"], "parameters": parameters, "recipe": recipe, "lineage": result.ingredients}
+    if json_out:
+        _print_json(doc)
+        return
+    out = _console()
+    colour = {"Trusted": "green", "Valid": "yellow", "Invalid": "red"}.get(result.state, "dim")
+    out.print(f"[bold {colour}]{result.state}[/]" + (f" signed by {result.signer}" if result.signer else "")
+              + ("" if result.state != "none" else " (no C2PA manifest)"))
+    for failure in result.failures:
+        out.print(f"  [red]{failure}[/red]")
+    if not decodes:
+        out.print("  [red]the pixel data is damaged and cannot be decoded[/red]")
+    out.print(f"  actions: {', '.join(result.actions) or '-'}")
+    out.print(f"  digital source type: {doc['digital_source_type'] or '-'}")
+    out.print(f"  alt text: {doc['alt_text'] or '-'}")
+    if recipe:
+        out.print(f"  recipe: model {recipe['model']['name']}, seed {recipe['seed']}, {recipe['steps']} steps: "
+                  f"{recipe['prompt'][:60]!r}")
+    for ingredient in result.ingredients:
+        out.print(f"  made from: {ingredient['title']} ({ingredient['relationship']}, signed by {ingredient['signed_by']})")
+
+
+@app.command()
+def search(
+    query: Annotated[str, typer.Argument(help="Words from prompts, briefs, tags or alt text.")],
+    model: Annotated[Optional[str], typer.Option(help="Only images from this model.")] = None,
+    status: Annotated[Optional[str], typer.Option(help="Only images with this cull status (kept, rejected, new).")] = None,
+    reviewer: Annotated[Optional[str], typer.Option(help="Only images this person reviewed.")] = None,
+    since: Annotated[Optional[str], typer.Option(help="Released on or after this date (YYYY-MM-DD).")] = None,
+    studio: StudioOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Search released assets (full text over prompts, briefs, tags and alt text)."""
+    from . import library
+
+    with _studio(studio).session() as session:
+        docs = [r.as_dict() for r in library.search(session, query, model=model, status=status, reviewer=reviewer,
+                                                    since=since)]
+    if json_out:
+        _print_json(docs)
+        return
+    for doc in docs:
+        _console().print(f"asset {doc['asset']:>4}  {doc['rendition']:<18} {doc['format']:<5} {doc['path']}")
+    if not docs:
+        _console().print("nothing found")
+
+
+@app.command()
+def similar(
+    file: Annotated[Path, typer.Argument(help="An image to look for.")],
+    limit: Annotated[int, typer.Option(help="At most this many.")] = 10,
+    studio: StudioOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Released assets that look like FILE (perceptual hash distance, nearest first)."""
+    from . import library
+
+    with _studio(studio).session() as session:
+        docs = [{**r.as_dict(), "distance": d} for d, r in library.similar(session, file, limit)]
+    if json_out:
+        _print_json(docs)
+        return
+    for doc in docs:
+        _console().print(f"asset {doc['asset']:>4}  distance {doc['distance']:>2}  {doc['path']}")
+    if not docs:
+        _console().print("nothing similar")
 
 
 @app.command()

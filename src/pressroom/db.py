@@ -27,7 +27,7 @@ class Base(DeclarativeBase):
 # the modules that declare tables; all are imported before the first session so that every
 # foreign key resolves, whichever command runs
 TABLE_MODULES = ("generations", "people", "events", "briefs", "styles", "lockin", "concepts", "culls",
-                 "ledgerfiles", "reviews")
+                 "ledgerfiles", "reviews", "releases")
 
 
 def load_tables() -> None:

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from . import briefs, events, generations, ledgerfiles, people
 from .errors import InputError, NotFound, PressroomError
-from .recipes import PostStep, Source
+from .recipes import Source
 from .studio import Studio
 
 MAX_MASK_SHARE = 1 / 3
@@ -97,8 +97,7 @@ def fix(
         if upscale not in (2, 3, 4):
             raise InputError(f"--upscale takes 2, 3 or 4 (got {upscale})")
         op, strength = "upscale", 1.0
-        updates.update(width=parent.width * upscale, height=parent.height * upscale,
-                       post=[*base.post, PostStep(op="upscale", params={"factor": upscale, "method": "lanczos"})])
+        updates.update(width=parent.width * upscale, height=parent.height * upscale)
     if not 0 < strength <= 1:
         raise InputError(f"--strength must be in (0, 1] (got {strength})")
     if op != "upscale" and int(base.steps * strength) < 1:

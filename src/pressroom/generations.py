@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Callable, Iterator, Sequence
 from sqlalchemy import JSON, BigInteger, DateTime, Float, ForeignKey, Integer, String, Text, select
 from sqlalchemy.orm import Mapped, mapped_column
 
-from . import engines, metadata, models
+from . import engines, metadata, models, renditions
 from .compare import fingerprint
 from .db import Base
 from .engines.base import Job
@@ -149,7 +149,8 @@ def render(
             raise NotFound("this recipe derives from a parent image; reproduce it with the studio that stores it")
         started = time.perf_counter()
         if source is not None and source.op == "upscale":
-            yield Rendered(first, _derived(first, fetch), [], time.perf_counter() - started)
+            image = renditions.apply(_derived(first, fetch), first.post)
+            yield Rendered(first, image, [], time.perf_counter() - started)
             continue
         scheduler = first.scheduler
         job = Job(
@@ -188,7 +189,7 @@ def render(
         )
         for index, (recipe, image, warnings) in enumerate(zip(batch, output.images, output.warnings)):
             complete = recipe.model_copy(update={**settled, "batch_index": index})
-            yield Rendered(complete, image, warnings, each)
+            yield Rendered(complete, renditions.apply(image, recipe.post), warnings, each)
 
 
 def fetcher(studio: Studio) -> Callable[[str], "Image"]:

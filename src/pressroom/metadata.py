@@ -1,15 +1,21 @@
 """Metadata written into every image, in the formats the ecosystem reads.
 
 - ``parameters``: AUTOMATIC1111's text block (prompt, ``Negative prompt:`` line, then one line of
-  ``Key: value`` pairs), read by A1111, Forge, Civitai and sd-parsers;
-- ``pressroom``: the complete recipe as JSON, enough to reproduce the image with no card.
+  ``Key: value`` pairs), read by A1111, Forge, Civitai and sd-parsers: a PNG text chunk, or the
+  EXIF UserComment of a JPEG or WebP;
+- ``pressroom``: the complete recipe as JSON, enough to reproduce the image with no card (PNG);
+- XMP with IPTC's ``Iptc4xmpExt:DigitalSourceType`` and ``Iptc4xmpCore:AltTextAccessibility``
+  (released files): an ``XML:com.adobe.xmp`` iTXt chunk in PNG, the XMP packet in JPEG/WebP.
+C2PA signing (``provenance``) comes after all of these: changing them later breaks the signature.
 """
 
 from __future__ import annotations
 
 import io
 import json
+import re
 from typing import TYPE_CHECKING
+from xml.sax.saxutils import escape
 
 from . import samplers
 from .recipes import Recipe
@@ -66,5 +72,75 @@ def png_bytes(image: "Image", recipe: Recipe) -> bytes:
 
 def read_recipe(image: "Image") -> Recipe | None:
     """The recipe embedded by pressroom, or None for images from elsewhere."""
-    text = getattr(image, "text", {}).get(RECIPE_CHUNK) or image.info.get(RECIPE_CHUNK)
+    text = image.info.get(RECIPE_CHUNK)
     return Recipe.model_validate_json(text) if text else None
+
+
+XMP_TEMPLATE = """<?xpacket begin="\ufeff" id="W5M0MpCehiHzreSzNTczkc9d"?>
+<x:xmpmeta xmlns:x="adobe:ns:meta/">
+ <rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">
+  <rdf:Description rdf:about=""
+    xmlns:Iptc4xmpExt="http://iptc.org/std/Iptc4xmpExt/2008-02-29/"
+    xmlns:Iptc4xmpCore="http://iptc.org/std/Iptc4xmpCore/1.0/xmlns/"
+    xmlns:dc="http://purl.org/dc/elements/1.1/"
+    Iptc4xmpExt:DigitalSourceType="{source_type}">
+   <Iptc4xmpCore:AltTextAccessibility>
+    <rdf:Alt><rdf:li xml:lang="x-default">{alt_text}</rdf:li></rdf:Alt>
+   </Iptc4xmpCore:AltTextAccessibility>
+   <dc:title><rdf:Alt><rdf:li xml:lang="x-default">{title}</rdf:li></rdf:Alt></dc:title>
+  </rdf:Description>
+ </rdf:RDF>
+</x:xmpmeta>
+<?xpacket end="w"?>"""
+
+FORMATS = {"png": "PNG", "jpeg": "JPEG", "webp": "WEBP"}
+EXIF_IFD, USER_COMMENT = 0x8769, 0x9286
+
+
+def xmp_packet(source_type: str, alt_text: str, title: str) -> str:
+    return XMP_TEMPLATE.format(source_type=escape(source_type), alt_text=escape(alt_text), title=escape(title))
+
+
+def encode(image: "Image", fmt: str, recipe: Recipe, *, xmp: str, quality: int = 95) -> bytes:
+    """A released file: the A1111 parameters where the format allows, the recipe (PNG), then XMP."""
+    from PIL import Image as PILImage
+    from PIL.PngImagePlugin import PngInfo
+
+    buffer = io.BytesIO()
+    parameters = a1111_parameters(recipe)
+    if fmt == "png":
+        info = PngInfo()
+        info.add_text(A1111_CHUNK, parameters)
+        info.add_text(RECIPE_CHUNK, recipe_json(recipe))
+        info.add_itxt("XML:com.adobe.xmp", xmp, zip=False)
+        image.save(buffer, format="PNG", pnginfo=info)
+    else:
+        exif = PILImage.Exif()
+        exif.get_ifd(EXIF_IFD)[USER_COMMENT] = b"UNICODE\x00" + parameters.encode("utf-16-be")
+        image.convert("RGB").save(buffer, format=FORMATS[fmt], quality=quality, exif=exif.tobytes(),
+                                  xmp=xmp.encode("utf-8"))
+    return buffer.getvalue()
+
+
+def read_xmp(image: "Image") -> dict:
+    """DigitalSourceType, alt text and title from an image's XMP packet (empty when absent)."""
+    packet = image.info.get("xmp") or image.info.get("XML:com.adobe.xmp") or b""
+    text = packet.decode("utf-8", "replace") if isinstance(packet, bytes) else str(packet)
+    source = re.search(r'DigitalSourceType="([^"]*)"', text) or re.search(
+        r"<Iptc4xmpExt:DigitalSourceType>([^<]*)<", text)
+    alt = re.search(r"<Iptc4xmpCore:AltTextAccessibility>.*?<rdf:li[^>]*>(.*?)</rdf:li>", text, re.S)
+    from xml.sax.saxutils import unescape
+
+    return {"digital_source_type": unescape(source.group(1)) if source else "",
+            "alt_text": unescape(alt.group(1)) if alt else ""}
+
+
+def read_parameters(image: "Image") -> str:
+    """The A1111 parameters text, from a PNG chunk or the EXIF UserComment."""
+    text = image.info.get(A1111_CHUNK)
+    if text:
+        return text
+    comment = image.getexif().get_ifd(EXIF_IFD).get(USER_COMMENT)
+    if isinstance(comment, bytes) and comment.startswith(b"UNICODE\x00"):
+        return comment[8:].decode("utf-16-be", "replace")
+    return comment if isinstance(comment, str) else ""

@@ -1,0 +1,12 @@
+#!/bin/sh
+# The Debian packages pressroom's pre-checks and tests use: Tesseract OCR (text in images) and
+# exiftool (an independent reader of released files' metadata). Installs only what is missing.
+set -e
+missing=""
+command -v tesseract >/dev/null 2>&1 || missing="$missing tesseract-ocr tesseract-ocr-eng"
+command -v exiftool >/dev/null 2>&1 || missing="$missing libimage-exiftool-perl"
+[ -z "$missing" ] && exit 0
+if [ "$(id -u)" -eq 0 ]; then sudo=""; else sudo="sudo"; fi
+$sudo apt-get update -qq
+# shellcheck disable=SC2086
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq $missing >/dev/null

@@ -1,0 +1,65 @@
+"""The library: released assets found again by words (SQLite FTS5) or by look (pHash)."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, timezone
+from pathlib import Path
+
+from sqlalchemy import select, text
+from sqlalchemy.orm import Session
+
+from . import reviews
+from .compare import fingerprint, hash_distance
+from .errors import InputError
+from .generations import Generation
+from .releases import Release
+
+
+def _match_expression(query: str) -> str:
+    """Each word of the query as a quoted FTS5 term (all must match); no FTS syntax leaks through."""
+    words = re.findall(r"[\w'-]+", query, re.UNICODE)
+    if not words:
+        raise InputError("search needs at least one word")
+    return " ".join('"' + word.replace('"', '""') + '"' for word in words)
+
+
+def search(session: Session, query: str, *, model: str | None = None, status: str | None = None,
+           reviewer: str | None = None, since: str | None = None) -> list[Release]:
+    ids = [row[0] for row in session.execute(
+        text("SELECT release_id FROM library WHERE library MATCH :q ORDER BY rank"), {"q": _match_expression(query)})]
+    if not ids:
+        return []
+    statement = (select(Release).join(Generation, Generation.id == Release.generation_id)
+                 .where(Release.id.in_(ids)))
+    if model:
+        statement = statement.where(Generation.model == model)
+    if status:
+        statement = statement.where(Generation.status == status)
+    if reviewer:
+        reviewed = select(reviews.Review.generation_id).where(reviews.Review.reviewer == reviewer)
+        statement = statement.where(Release.generation_id.in_(reviewed))
+    if since:
+        try:
+            start = datetime.combine(date.fromisoformat(since), datetime.min.time(), timezone.utc)
+        except ValueError:
+            raise InputError(f"--since {since!r} must be a date like 2026-11-01") from None
+        statement = statement.where(Release.at >= start)
+    found = {row.id: row for row in session.scalars(statement)}
+    return [found[i] for i in ids if i in found]
+
+
+def similar(session: Session, path: Path, limit: int = 10, max_distance: int = 12) -> list[tuple[int, Release]]:
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(path) as image:
+            image.load()
+            mine = fingerprint(image).phash
+    except FileNotFoundError:
+        raise InputError(f"{path} does not exist") from None
+    except UnidentifiedImageError:
+        raise InputError(f"{path} is not an image") from None
+    scored = sorted(((hash_distance(mine, r.phash), r) for r in session.scalars(select(Release))),
+                    key=lambda pair: (pair[0], pair[1].id))
+    return [(d, r) for d, r in scored if d <= max_distance][:limit]

@@ -1,0 +1,229 @@
+"""Release: approved images become signed, searchable files, one rendition per channel and format.
+
+Only images the review gate approved are released, and only with alt text. For each one the
+release writes a master (the image at full size, PNG) and a rendition per channel preset and
+format, each carrying in this order: the A1111 parameters (where the format allows), XMP with
+IPTC's DigitalSourceType and alt text, then a C2PA manifest signed with the studio's key —
+``c2pa.created`` for a generated master, ``c2pa.opened`` + ``c2pa.edited`` with the parent as
+ingredient for a derivative's master and for every rendition — with the recipe inside.
+
+File names: ``b{brief}-r{recipe}v{version}-s{seed}-g{generation}-{rendition}.{ext}`` in
+``<studio>/releases/brief-{brief}/`` (``r0v0`` for an image made outside a locked recipe).
+"""
+
+from __future__ import annotations
+
+import tempfile
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, Text, select, text
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from . import briefs, events, generations, lockin, metadata, people, provenance, renditions, reviews, signing
+from .assets import atomic_write, sha256_bytes
+from .compare import fingerprint
+from .db import Base
+from .errors import InputError, NotFound, PressroomError
+from .recipes import Recipe
+from .studio import Studio
+
+FORMATS = ("png", "jpeg", "webp")
+EXTENSIONS = {"png": "png", "jpeg": "jpg", "webp": "webp"}
+APPROVED = ("approved", "approved-with-changes")
+
+
+class ReleaseBlocked(PressroomError):
+    """Nothing approved to release, or an approved image lacks what a release needs."""
+
+
+class Release(Base):
+    __tablename__ = "releases"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    brief_id: Mapped[int | None] = mapped_column(ForeignKey("briefs.id"), nullable=True)
+    generation_id: Mapped[int] = mapped_column(ForeignKey("generations.id"))
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("releases.id"), nullable=True)
+    rendition: Mapped[str] = mapped_column(String(60))
+    format: Mapped[str] = mapped_column(String(8))
+    path: Mapped[str] = mapped_column(Text)
+    sha256: Mapped[str] = mapped_column(String(64))
+    pixel_sha256: Mapped[str] = mapped_column(String(64))
+    phash: Mapped[str] = mapped_column(String(16))
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+    recipe: Mapped[dict] = mapped_column(JSON)
+    alt_text: Mapped[str] = mapped_column(Text)
+    source_type: Mapped[str] = mapped_column(Text)
+    released_by: Mapped[str] = mapped_column(String(100))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+    def as_dict(self) -> dict:
+        return {"asset": self.id, "path": self.path, "format": self.format, "rendition": self.rendition,
+                "generation": self.generation_id, "brief": self.brief_id, "parent": self.parent_id,
+                "sha256": self.sha256, "width": self.width, "height": self.height, "alt_text": self.alt_text,
+                "digital_source_type": self.source_type, "released_by": self.released_by,
+                "at": self.at.isoformat()}
+
+
+@dataclass
+class Candidate:
+    row: generations.Generation
+    recipe: Recipe
+    alt_text: str
+    recipe_version: str
+    source_type: str
+    parent_path: Path | None
+
+
+def _source_type(session: Session, row: generations.Generation) -> str:
+    """Composite when the image or any ancestor was inpainted or refined."""
+    current = row
+    while current is not None:
+        source = current.parsed_recipe().source
+        if source is not None and source.op in ("inpaint", "refine"):
+            return provenance.COMPOSITE
+        current = session.get(generations.Generation, current.parent_id) if current.parent_id else None
+    return provenance.TRAINED
+
+
+def candidates(studio: Studio, session: Session, brief_id: int) -> list[Candidate]:
+    rows = list(session.scalars(select(generations.Generation).where(generations.Generation.brief_id == brief_id)
+                                .order_by(generations.Generation.id)))
+    approved = [r for r in rows if reviews.status(studio, session, r.id).result in APPROVED]
+    if not approved:
+        raise ReleaseBlocked(f"export stays blocked until approval: no image of brief {brief_id} is approved "
+                             "by the review gate")
+    missing_alt = [r.id for r in approved if not reviews.alt_text_of(session, r.id)]
+    if missing_alt:
+        raise ReleaseBlocked(f"approved images without alt text: {', '.join(map(str, missing_alt))}; "
+                             "a reviewer adds it with `pressroom review GEN --decision ... --alt-text TEXT`")
+    found = []
+    for row in approved:
+        locked = session.get(lockin.LockedRecipe, row.recipe_id) if row.recipe_id else None
+        version = f"r{locked.id}v{locked.version}" if locked else "r0v0"
+        parent = session.get(generations.Generation, row.parent_id) if row.parent_id else None
+        found.append(Candidate(row, row.parsed_recipe(), reviews.alt_text_of(session, row.id), version,
+                               _source_type(session, row), parent.path(studio) if parent else None))
+    return found
+
+
+def file_name(brief_id: int | None, candidate: Candidate, rendition: str, fmt: str) -> str:
+    return (f"b{brief_id or 0}-{candidate.recipe_version}-s{candidate.row.seed}-g{candidate.row.id}-"
+            f"{rendition}.{EXTENSIONS[fmt]}")
+
+
+def _write_signed(studio: Studio, identity, target: Path, data: bytes, *, title: str, recipe: Recipe,
+                  source_type: str, parent: Path | None, edit: str) -> bytes:
+    """Sign ``data`` into ``target`` (atomically: a killed release leaves no half-signed file)."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=target.parent) as work:
+        unsigned = Path(work) / f"unsigned{target.suffix}"
+        signed = Path(work) / f"signed{target.suffix}"
+        unsigned.write_bytes(data)
+        provenance.sign(unsigned, signed, identity=identity, title=title, recipe_json=metadata.recipe_json(recipe),
+                        source_type=source_type, parent=parent, edit=edit)
+        body = signed.read_bytes()
+    atomic_write(target, body)
+    return body
+
+
+def release(studio: Studio, brief_id: int, actor: str, channel_names: list[str] | None = None,
+            formats: list[str] | None = None) -> list[Release]:
+    from PIL import Image
+
+    formats = formats or ["png"]
+    bad = [f for f in formats if f not in FORMATS]
+    if bad:
+        raise InputError(f"--format {bad[0]!r} is not one of {', '.join(FORMATS)}")
+    presets = renditions.channels(studio.config)
+    unknown = [c for c in channel_names or [] if c not in presets]
+    if unknown:
+        raise InputError(f"unknown channel {unknown[0]!r}; choose from {', '.join(presets)} or add "
+                         f"[channels.{unknown[0]}] to pressroom.toml")
+    chosen = [presets[c] for c in channel_names or []]
+    with studio.session() as session:
+        _require_person(session, actor)
+        brief = briefs.get(session, brief_id)
+        found = candidates(studio, session, brief.id)
+        done = {(r.generation_id, r.rendition, r.format): r for r in
+                session.scalars(select(Release).where(Release.brief_id == brief.id))}
+        spec = brief.parsed
+    identity = signing.identity(studio)
+    folder = studio.root / "releases" / f"brief-{brief_id}"
+    written: list[Release] = []
+    for item in found:
+        with Image.open(item.row.path(studio)) as opened:
+            opened.load()
+            image = opened.convert("RGB")
+        title = f"{spec.title}: generation {item.row.id}"
+        xmp = metadata.xmp_packet(item.source_type, item.alt_text, title)
+        master = done.get((item.row.id, "master", "png"))
+        if master is None:
+            master_recipe = item.recipe.model_copy(update={"post": [*item.recipe.post, renditions.encode_step("png")]})
+            data = metadata.encode(image, "png", master_recipe, xmp=xmp)
+            target = folder / file_name(brief_id, item, "master", "png")
+            edit = f"{item.recipe.source.op} of the parent image" if item.recipe.source else ""
+            body = _write_signed(studio, identity, target, data, title=title, recipe=master_recipe,
+                                 source_type=item.source_type, parent=item.parent_path, edit=edit)
+            master = _record(studio, brief_id, item, None, "master", "png", target, body, image, master_recipe, actor)
+            written.append(master)
+        for channel in chosen:
+            for fmt in formats:
+                if (item.row.id, channel.name, fmt) in done:
+                    continue
+                steps = [*renditions.fit(image.width, image.height, channel), renditions.encode_step(fmt)]
+                recipe = item.recipe.model_copy(update={"post": [*item.recipe.post, *steps]})
+                pixels = renditions.apply(image, steps[:-1])
+                data = metadata.encode(pixels, fmt, recipe, xmp=xmp)
+                target = folder / file_name(brief_id, item, channel.name, fmt)
+                box = steps[0].params["box"]
+                body = _write_signed(studio, identity, target, data, title=f"{title} ({channel.name})",
+                                     recipe=recipe, source_type=item.source_type, parent=Path(master.path),
+                                     edit=f"cropped to {box} and resized to {channel.width}x{channel.height} for "
+                                          f"{channel.name}, {fmt}")
+                with Image.open(target) as stored:
+                    stored.load()
+                    decoded = stored.convert("RGB")
+                written.append(_record(studio, brief_id, item, master.id, channel.name, fmt, target, body, decoded,
+                                       recipe, actor))
+    with studio.session() as session:
+        events.record(session, actor, "release", brief_id=brief_id,
+                      objects={"assets": [r.id for r in written]}, channels=[c.name for c in chosen], formats=formats)
+    return written
+
+
+def _require_person(session: Session, actor: str) -> None:
+    """Whoever keeps the library releases; they must be a person of the studio (any role)."""
+    if session.scalar(select(people.User).where(people.User.name == actor)) is None:
+        raise NotFound(f"no user {actor!r} in this studio; add them with `pressroom user add {actor} --role ...`")
+
+
+def _record(studio: Studio, brief_id: int, item: Candidate, parent_id: int | None, rendition: str, fmt: str,
+            target: Path, body: bytes, image, recipe: Recipe, actor: str) -> Release:
+    prints = fingerprint(image)
+    row = Release(brief_id=brief_id, generation_id=item.row.id, parent_id=parent_id, rendition=rendition, format=fmt,
+                  path=str(target), sha256=sha256_bytes(body), pixel_sha256=prints.pixel_sha256, phash=prints.phash,
+                  width=image.width, height=image.height, recipe=recipe.model_dump(mode="json", exclude_none=True),
+                  alt_text=item.alt_text, source_type=item.source_type, released_by=actor,
+                  at=datetime.now(timezone.utc))
+    with studio.session() as session:
+        session.add(row)
+        session.flush()
+        brief = briefs.get(session, brief_id)
+        spec = brief.parsed
+        tags = " ".join([item.row.style, item.row.slot_value or "", rendition, fmt, item.row.model,
+                         *spec.channels, *spec.mood, brief.content_type])
+        session.execute(text("INSERT INTO library (release_id, prompt, brief, tags, alt_text) "
+                             "VALUES (:id, :prompt, :brief, :tags, :alt)"),
+                        {"id": row.id, "prompt": f"{item.recipe.prompt} {item.recipe.negative}",
+                         "brief": f"{spec.title} {spec.purpose} {spec.intent}", "tags": tags, "alt": item.alt_text})
+    return row
+
+
+def get(session: Session, asset_id: int) -> Release:
+    row = session.get(Release, asset_id)
+    if row is None:
+        raise NotFound(f"no released asset {asset_id}; find assets with `pressroom search`")
+    return row

@@ -1,0 +1,121 @@
+"""The studio's signing identity for C2PA: a root, an intermediate and a leaf certificate.
+
+``pressroom init`` makes the chain in ``<studio>/keys/`` (ES256, P-256; the private key is
+readable by its owner only). C2PA requires X.509 v3, a leaf that is not a CA with
+digitalSignature key usage and an extended key usage (emailProtection here), AKI on the leaf
+and SKI on the CAs; the chain handed to the signer is leaf first. An organisation can use its
+own certificate instead: ``[signing] chain``, ``key`` and ``trust_anchors`` in pressroom.toml
+(paths to PEM files).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from .assets import atomic_write
+from .errors import InputError
+from .studio import Studio
+
+VALID_DAYS = 3650
+
+
+@dataclass(frozen=True)
+class Identity:
+    chain_pem: bytes  # leaf first, then intermediate
+    key_pem: bytes
+    trust_anchors_pem: bytes  # the root(s) a studio's own files verify as Trusted against
+
+
+def _name(common_name: str, organisation: str):
+    from cryptography.x509 import Name, NameAttribute
+    from cryptography.x509.oid import NameOID
+
+    return Name([NameAttribute(NameOID.ORGANIZATION_NAME, organisation), NameAttribute(NameOID.COMMON_NAME, common_name)])
+
+
+def _certificate(subject, key, issuer, issuer_key, *, ca: bool, path_length: int | None):
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.x509.oid import ExtendedKeyUsageOID
+
+    now = dt.datetime.now(dt.timezone.utc)
+    usage = dict(content_commitment=False, key_encipherment=False, data_encipherment=False, key_agreement=False,
+                 encipher_only=False, decipher_only=False)
+    builder = (x509.CertificateBuilder().subject_name(subject).issuer_name(issuer).public_key(key.public_key())
+               .serial_number(x509.random_serial_number())
+               .not_valid_before(now - dt.timedelta(days=1)).not_valid_after(now + dt.timedelta(days=VALID_DAYS))
+               .add_extension(x509.BasicConstraints(ca=ca, path_length=path_length), critical=True)
+               .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False))
+    if issuer_key is not key:
+        builder = builder.add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer_key.public_key()),
+                                        critical=False)
+    if ca:
+        builder = builder.add_extension(x509.KeyUsage(digital_signature=False, key_cert_sign=True, crl_sign=True,
+                                                      **usage), critical=True)
+    else:
+        builder = (builder.add_extension(x509.KeyUsage(digital_signature=True, key_cert_sign=False, crl_sign=False,
+                                                       **usage), critical=True)
+                   .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.EMAIL_PROTECTION]), critical=False))
+    return builder.sign(issuer_key, hashes.SHA256())
+
+
+def create(studio: Studio) -> Path:
+    """Make the studio's root, intermediate and leaf; returns the keys folder."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    folder = studio.root / "keys"
+    folder.mkdir(exist_ok=True)
+    organisation = studio.config.get("studio", {}).get("name", "pressroom studio")
+    root_key, middle_key, leaf_key = (ec.generate_private_key(ec.SECP256R1()) for _ in range(3))
+    root_name = _name(f"{organisation} root", organisation)
+    root = _certificate(root_name, root_key, root_name, root_key, ca=True, path_length=1)
+    middle = _certificate(_name(f"{organisation} intermediate", organisation), middle_key, root.subject, root_key,
+                          ca=True, path_length=0)
+    leaf = _certificate(_name(f"{organisation} signer", organisation), leaf_key, middle.subject, middle_key,
+                        ca=False, path_length=None)
+    pem = lambda cert: cert.public_bytes(serialization.Encoding.PEM)  # noqa: E731
+    key_pem = leaf_key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                     serialization.NoEncryption())
+    atomic_write(folder / "root.pem", pem(root))
+    atomic_write(folder / "chain.pem", pem(leaf) + pem(middle))
+    atomic_write(folder / "signer.key", key_pem)
+    os.chmod(folder / "signer.key", 0o600)
+    return folder
+
+
+def _read(path: str | Path, what: str) -> bytes:
+    try:
+        return Path(path).expanduser().read_bytes()
+    except OSError as exc:
+        raise InputError(f"[signing] {what} {path} cannot be read: {exc.strerror}") from exc
+
+
+def identity(studio: Studio) -> Identity:
+    """The organisation's certificate if configured, else the studio's own (made on first use)."""
+    configured = studio.config.get("signing", {})
+    if configured:
+        missing = [k for k in ("chain", "key", "trust_anchors") if k not in configured]
+        if missing:
+            raise InputError(f"[signing] in pressroom.toml needs chain, key and trust_anchors (missing {', '.join(missing)})")
+        return Identity(_read(configured["chain"], "chain"), _read(configured["key"], "key"),
+                        _read(configured["trust_anchors"], "trust_anchors"))
+    folder = studio.root / "keys"
+    if not (folder / "signer.key").is_file():
+        create(studio)
+    return Identity((folder / "chain.pem").read_bytes(), (folder / "signer.key").read_bytes(),
+                    (folder / "root.pem").read_bytes())
+
+
+def trust_anchors(studio: Studio | None) -> bytes:
+    """What files verify against: the studio's root (or configured anchors), nothing without a studio."""
+    if studio is None:
+        return b""
+    configured = studio.config.get("signing", {})
+    if "trust_anchors" in configured:
+        return _read(configured["trust_anchors"], "trust_anchors")
+    root = studio.root / "keys" / "root.pem"
+    return root.read_bytes() if root.is_file() else b""

@@ -1,0 +1,220 @@
+"""Release with signed provenance, verification of any file, and the searchable library."""
+
+import json
+import shutil
+import struct
+import subprocess
+
+import pytest
+from PIL import Image
+from sd_parsers import ParserManager
+
+from playbook import locked
+from pressroom.provenance import COMPOSITE, TRAINED
+from test_reviews import every
+
+ALT = "A red trail running shoe on a mossy rock"
+
+
+def approve(cli, generation, alt=ALT):
+    result = cli("review", generation, "--decision", "approved", *every(), "--alt-text", alt, "--as", "rita")
+    assert result.code == 0, result.err
+
+
+def released(cli, brief, *args):
+    result = cli("release", brief, *args, "--as", "dana", "--json")
+    assert result.code == 0, result.err
+    return json.loads(result.out)
+
+
+def flip_pixel_byte(path, target):
+    """Change one byte of the compressed image data in place, leaving every other byte alone."""
+    data = bytearray(path.read_bytes())
+    if path.suffix == ".png":
+        pos = 8
+        while True:
+            length, kind = struct.unpack(">I4s", data[pos:pos + 8])
+            if kind == b"IDAT":
+                index = pos + 8 + length // 2
+                break
+            pos += 12 + length
+    elif path.suffix == ".jpg":
+        pos = 2
+        while True:  # walk the segments: the C2PA box holds a JPEG thumbnail with its own markers
+            marker, size = data[pos + 1], struct.unpack(">H", data[pos + 2:pos + 4])[0]
+            if marker == 0xDA:
+                start, end = pos + 2 + size, data.rfind(b"\xff\xd9")
+                break
+            pos += 2 + size
+        index = (start + end) // 2
+        while data[index] >= 0xF0 or data[index - 1] == 0xFF:
+            index += 1
+    else:  # WebP: RIFF chunks; change a byte inside the VP8 / VP8L bitstream
+        pos = 12
+        while True:
+            kind, size = bytes(data[pos:pos + 4]), struct.unpack("<I", data[pos + 4:pos + 8])[0]
+            if kind in (b"VP8 ", b"VP8L"):
+                index = pos + 8 + size // 2
+                break
+            pos += 8 + size + (size & 1)
+    data[index] ^= 0x01
+    target.write_bytes(bytes(data))
+
+
+def test_nothing_ships_before_approval(cli, tmp_path):
+    brief, lock = locked(cli, tmp_path)
+    blocked = cli("release", brief, "--as", "dana")
+    assert blocked.code == 2 and "export stays blocked until approval" in blocked.err
+    cli("review", lock["hero"], "--decision", "approved", *every(alt_text="n/a"), "--as", "rita")
+    no_alt = cli("release", brief, "--as", "dana")
+    assert no_alt.code == 2 and "without alt text" in no_alt.err
+
+
+def test_released_png_jpeg_webp_verify_trusted_and_a_changed_byte_is_invalid(cli, studio, tmp_path):
+    brief, lock = locked(cli, tmp_path)
+    approve(cli, lock["hero"])
+    files = released(cli, brief, "--channel", "instagram-feed", "--format", "png", "--format", "jpeg",
+                     "--format", "webp")
+    assert [(f["rendition"], f["format"]) for f in files] == [
+        ("master", "png"), ("instagram-feed", "png"), ("instagram-feed", "jpeg"), ("instagram-feed", "webp")]
+    assert all(set(f) >= {"asset", "path", "format", "rendition"} for f in files)
+    for f in files[1:]:
+        assert Image.open(f["path"]).size == (1080, 1350)
+        assert f["path"].endswith(f"b{brief}-r{lock['recipe']}v1-s{1}-g{lock['hero']}-instagram-feed."
+                                  + {"png": "png", "jpeg": "jpg", "webp": "webp"}[f["format"]])
+        doc = json.loads(cli("verify", f["path"], "--json").out)
+        assert doc["c2pa"] == "Trusted", doc["failures"]
+        assert doc["actions"] == ["c2pa.opened", "c2pa.edited"]
+        assert doc["digital_source_type"] == TRAINED and doc["alt_text"] == ALT
+        assert doc["recipe"]["seed"] == 1 and doc["recipe"]["post"][-1]["op"] == "encode"
+        assert doc["lineage"][0]["title"].endswith("-master.png") and doc["lineage"][0]["relationship"] == "parentOf"
+        tampered = tmp_path / ("tampered" + f["path"][f["path"].rfind("."):])
+        flip_pixel_byte(type(tmp_path)(f["path"]), tampered)
+        broken = json.loads(cli("verify", tampered, "--json").out)
+        assert broken["c2pa"] == "Invalid" and any("dataHash.mismatch" in x for x in broken["failures"])
+    master = json.loads(cli("verify", files[0]["path"], "--json").out)
+    assert master["c2pa"] == "Trusted" and master["actions"] == ["c2pa.created"]
+
+
+def test_without_the_studio_root_a_file_is_valid_not_trusted(cli, tmp_path, monkeypatch):
+    brief, lock = locked(cli, tmp_path)
+    approve(cli, lock["hero"])
+    [master] = released(cli, brief)
+    copy = tmp_path / "elsewhere.png"
+    shutil.copy(master["path"], copy)
+    monkeypatch.delenv("PRESSROOM_STUDIO")
+    monkeypatch.chdir(tmp_path)
+    doc = json.loads(cli("verify", copy, "--json").out)
+    assert doc["c2pa"] == "Valid" and any("untrusted" in f for f in doc["failures"])
+    plain = tmp_path / "plain.png"
+    Image.new("RGB", (16, 16)).save(plain)
+    assert json.loads(cli("verify", plain, "--json").out)["c2pa"] == "none"
+
+
+def test_independent_readers_see_source_type_alt_text_and_parameters(cli, tmp_path):
+    brief, lock = locked(cli, tmp_path)
+    approve(cli, lock["hero"])
+    files = released(cli, brief, "--channel", "linkedin", "--format", "png", "--format", "jpeg", "--format", "webp")
+    for f in files:
+        out = subprocess.run(["exiftool", "-j", "-XMP-iptcExt:DigitalSourceType",
+                              "-XMP-iptcCore:AltTextAccessibility", f["path"]],
+                             capture_output=True, text=True, check=True).stdout
+        tags = json.loads(out)[0]
+        assert tags["DigitalSourceType"] == TRAINED and tags["AltTextAccessibility"] == ALT
+        info = ParserManager().parse(f["path"])
+        assert info is not None, f["path"]
+        [sampler] = info.samplers
+        assert sampler.parameters["seed"] == "1" and sampler.parameters["steps"] == "2"
+
+
+def test_a_fixed_image_is_released_as_composite_with_its_parent(cli, tmp_path):
+    brief, lock = locked(cli, tmp_path)
+    fixed = json.loads(cli("fix", lock["hero"], "--refine", "--strength", "0.5", "--as", "omar", "--json").out)
+    approve(cli, fixed["id"], "A red shoe, refined")
+    [master] = released(cli, brief)
+    doc = json.loads(cli("verify", master["path"], "--json").out)
+    assert doc["c2pa"] == "Trusted" and doc["actions"] == ["c2pa.opened", "c2pa.edited"]
+    assert doc["digital_source_type"] == COMPOSITE and doc["lineage"][0]["relationship"] == "parentOf"
+
+
+def test_release_is_idempotent_and_custom_channels_come_from_config(cli, studio, tmp_path):
+    brief, lock = locked(cli, tmp_path)
+    approve(cli, lock["hero"])
+    config = studio.root / "pressroom.toml"
+    config.write_text(config.read_text() + "\n[channels.billboard]\nwidth = 960\nheight = 320\n")
+    first = released(cli, brief, "--channel", "billboard")
+    assert [(f["rendition"], Image.open(f["path"]).size) for f in first] == [
+        ("master", (64, 80)), ("billboard", (960, 320))]
+    assert released(cli, brief, "--channel", "billboard") == []
+    unknown = cli("release", brief, "--channel", "tiktok", "--as", "dana")
+    assert unknown.code == 2 and "unknown channel 'tiktok'" in unknown.err
+
+
+def test_search_finds_a_release_by_prompt_and_alt_text_and_filters(cli, tmp_path):
+    brief, lock = locked(cli, tmp_path)
+    approve(cli, lock["hero"], "A crimson sneaker resting on emerald moss")
+    files = released(cli, brief, "--channel", "linkedin")
+    ids = sorted(f["asset"] for f in files)
+    by_prompt = json.loads(cli("search", "mountain stream", "--json").out)  # from the prompt's context slot
+    by_alt = json.loads(cli("search", "crimson sneaker", "--json").out)
+    assert sorted(a["asset"] for a in by_prompt) == ids and sorted(a["asset"] for a in by_alt) == ids
+    assert json.loads(cli("search", "crimson", "--model", "tiny", "--reviewer", "rita", "--since", "2020-01-01",
+                          "--json").out)
+    assert json.loads(cli("search", "crimson", "--reviewer", "ravi", "--json").out) == []
+    assert json.loads(cli("search", "crimson", "--since", "2999-01-01", "--json").out) == []
+    assert json.loads(cli("search", "zeppelin", "--json").out) == []
+    bad = cli("search", "crimson", "--since", "yesterday")
+    assert bad.code == 2 and "must be a date" in bad.err
+
+
+def test_similar_finds_released_assets_by_look(cli, tmp_path):
+    brief, lock = locked(cli, tmp_path)
+    approve(cli, lock["hero"])
+    [master] = released(cli, brief)
+    probe = tmp_path / "probe.jpg"
+    Image.open(master["path"]).convert("RGB").save(probe, quality=70)
+    found = json.loads(cli("similar", probe, "--json").out)
+    assert found[0]["asset"] == master["asset"] and found[0]["distance"] <= 4
+
+
+def test_reproduce_a_released_asset_by_its_id(cli, tmp_path):
+    brief, lock = locked(cli, tmp_path)
+    approve(cli, lock["hero"])
+    files = released(cli, brief, "--channel", "youtube-thumbnail", "--format", "jpeg")
+    for f in files:
+        doc = json.loads(cli("reproduce", f["asset"], "--json").out)
+        assert doc["verdict"] == "exact", (f, doc)
+
+
+def test_init_makes_a_signing_chain_with_a_private_key(tmp_path, capsys):
+    import stat
+
+    from cryptography import x509
+
+    from pressroom.cli import main
+
+    assert main(["init", str(tmp_path / "s")]) == 0
+    keys = tmp_path / "s" / "keys"
+    assert stat.S_IMODE((keys / "signer.key").stat().st_mode) == 0o600
+    chain = x509.load_pem_x509_certificates((keys / "chain.pem").read_bytes())
+    root = x509.load_pem_x509_certificate((keys / "root.pem").read_bytes())
+    leaf, middle = chain
+    assert leaf.issuer == middle.subject and middle.issuer == root.subject
+    assert not leaf.extensions.get_extension_for_class(x509.BasicConstraints).value.ca
+    assert middle.extensions.get_extension_for_class(x509.BasicConstraints).value.ca
+
+
+def test_an_organisation_certificate_can_replace_the_studio_chain(cli, studio, tmp_path):
+    from pressroom import signing
+    from pressroom.studio import Studio
+
+    org = Studio.init(tmp_path / "org", name="ACME Brands")  # any chain C2PA accepts will do
+    signing.create(org)
+    config = studio.root / "pressroom.toml"
+    config.write_text(config.read_text() + f'\n[signing]\nchain = "{org.root}/keys/chain.pem"\n'
+                      f'key = "{org.root}/keys/signer.key"\ntrust_anchors = "{org.root}/keys/root.pem"\n')
+    brief, lock = locked(cli, tmp_path)
+    approve(cli, lock["hero"])
+    [master] = released(cli, brief)
+    doc = json.loads(cli("verify", master["path"], "--json").out)
+    assert doc["c2pa"] == "Trusted" and doc["signer"] == "ACME Brands signer"
