@@ -2,8 +2,8 @@
 
 Three people (a director, an operator, a reviewer) take a brief through intake, a concept
 sprint, ranking and direction, the lock-in pass with its reproduction check, a volume run over
-three slot values, a cull, one fix and the metrics; then a stranger's reproduction of the hero
-from its card alone, with the ledger deleted. The built-in tiny model has random weights, so
+three slot values, a cull, one fix, the review gate, a signed release and the metrics; then a
+stranger's reproduction of the hero from its card alone, with the ledger moved aside. The built-in tiny model has random weights, so
 the images are noise-like; every step is nonetheless the real one.
 """
 
@@ -13,7 +13,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from . import briefs, cards, concepts, culls, fixes, lockin, metrics, models, people, volume
+from . import (briefs, cards, concepts, culls, fixes, library, lockin, metrics, models, people, provenance, releases,
+               reviews, signing, volume)
 from .reproduction import reproduce
 from .studio import Studio
 
@@ -83,17 +84,42 @@ def run(keep: Path | None, out) -> Path:
     culls.cull(studio, [fixed.id], keep=True, reason="", actor=OPERATOR)
     out.print(f"#{fixed.id}: refine of #{fixed.parent_id} at strength 0.5, lineage kept")
 
-    play("8. metrics")
+    play("8. review gate", REVIEWER)
+    findings = reviews.precheck(studio, [keepers[1]])[keepers[1]]
+    flagged = [f"{f.name} {f.result}" for f in findings if f.result != "pass"]
+    out.print(f"pre-checks on #{keepers[1]}: {len(findings)} run; to look at: {', '.join(flagged) or 'none'}")
+    checked = [f"{item}=pass" for item in reviews.CHECKLIST]
+    reviews.decide(studio, keepers[1], REVIEWER, "changes-required",
+                   [c if not c.startswith("hands=") else "hands=fail:six toes on the sole" for c in checked])
+    out.print(f"#{keepers[1]}: changes required (hands: six toes on the sole)")
+    for generation, alt in ((keepers[0], "A red trail running shoe on a mossy rock by a stream"),
+                            (fixed.id, "A red trail running shoe, refined, on a mossy rock")):
+        gate = reviews.decide(studio, generation, REVIEWER, "approved", checked, alt_text=alt)
+        out.print(f"#{generation}: {gate.result} by {REVIEWER}, alt text {alt!r}")
+
+    play("9. release with signed provenance", DIRECTOR)
+    files = releases.release(studio, brief_id, DIRECTOR, ["instagram-feed"], ["png", "jpeg", "webp"])
+    for asset in files:
+        out.print(f"asset {asset.id}: {asset.rendition} {asset.format} {Path(asset.path).name}")
+    check = provenance.verify(Path(files[-1].path), signing.trust_anchors(studio))
+    out.print(f"verify {Path(files[-1].path).name}: [bold]{check.state}[/bold], {', '.join(check.actions)}, "
+              f"made from {check.ingredients[0]['title']}")
+    with studio.session() as session:
+        hits = library.search(session, "mossy rock")
+    out.print(f"search 'mossy rock': {len(hits)} released files")
+
+    play("10. metrics")
     with studio.session() as session:
         numbers = metrics.compute(session, brief_id)
     row = numbers["briefs"][0]
     out.print(f"generated {row['generated']}, kept {row['kept']}, keep rate {row['keep_rate']:.0%}, "
-              f"iterations per final {row['iterations_per_final']}, time to hero {row['time_to_hero_s']}s")
+              f"iterations per final {row['iterations_per_final']}, rework after review "
+              f"{row['rework_after_review']:.0%}, time to hero {row['time_to_hero_s']}s ({row['time_to_hero_basis']})")
     for value in numbers["slot_values"]:
         if value["slot_value"] in VALUES:
             out.print(f"  {value['slot_value']}: keep rate {value['keep_rate']:.0%}")
 
-    play("9. a stranger reproduces the hero from its card, with the ledger moved aside")
+    play("11. a stranger reproduces the hero from its card, with the ledger moved aside")
     studio.close()
     aside = [(Path(f"{studio.ledger_path}{s}"), Path(f"{studio.root}/ledger-aside{s}")) for s in ("", "-wal", "-shm")]
     for ledger, hidden in aside:
@@ -109,11 +135,12 @@ def run(keep: Path | None, out) -> Path:
 
     play("done")
     out.print(f"brief {brief_id}: {len(sprint.rows)} concepts, recipe v{lock.row.version} locked, "
-              f"{len(run_.made)} volume images, {len(keepers)} keepers + 1 fix; "
+              f"{len(run_.made)} volume images, {len(keepers)} keepers + 1 fix, {len(files)} files released; "
               f"reproduction {figures.verdict}; {time.perf_counter() - started:.0f}s")
     out.print(f"studio:        {studio.root}")
     out.print(f"images:        {studio.assets.root}")
     out.print(f"contact sheet: {sprint.sheet}")
     out.print(f"hero card:     {lock.row.card}")
+    out.print(f"releases:      {Path(files[0].path).parent}")
     out.print(f"try:           pressroom brief show {brief_id} --studio {studio.root}")
     return studio.root

@@ -135,7 +135,7 @@ def context_for(studio: Studio, session: Session, row: generations.Generation,
     if row.brief_id:
         query = select(generations.Generation.id, generations.Generation.phash).where(
             generations.Generation.brief_id == row.brief_id)
-        siblings = dict(session.execute(query).tuples().all())
+        siblings = dict(session.execute(query).all())
     return checks.Context(image=image, recipe=recipe, generation_id=row.id, brief=brief, manifest=manifest,
                           alt_text=alt_text_of(session, row.id), siblings=siblings,
                           config=studio.config.get("checks", {}), print_size_in=print_size_in)

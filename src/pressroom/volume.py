@@ -79,7 +79,7 @@ def run(studio: Studio, recipe_id: int, vary: list[str], seeds: int, actor: str,
         existing = set(session.execute(
             select(generations.Generation.slot_value, generations.Generation.seed)
             .where(generations.Generation.recipe_id == recipe_id, generations.Generation.play == "volume")
-        ).tuples())
+        ).all())
     generations.sweep_orphans(studio)
     todo = [(recipe, value, seed) for recipe, value, seed in wanted if (value, seed) not in existing]
     if on_plan:
