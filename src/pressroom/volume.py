@@ -76,10 +76,9 @@ def run(studio: Studio, recipe_id: int, vary: list[str], seeds: int, actor: str,
         if locked.brief_id is not None:
             brief = briefs.ready(session, locked.brief_id)
             batch_size = batch_size or brief.defaults.volume_batch
-        existing = set(session.execute(
+        existing = {tuple(row) for row in session.execute(
             select(generations.Generation.slot_value, generations.Generation.seed)
-            .where(generations.Generation.recipe_id == recipe_id, generations.Generation.play == "volume")
-        ).all())
+            .where(generations.Generation.recipe_id == recipe_id, generations.Generation.play == "volume"))}
     generations.sweep_orphans(studio)
     todo = [(recipe, value, seed) for recipe, value, seed in wanted if (value, seed) not in existing]
     if on_plan:
