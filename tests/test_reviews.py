@@ -173,3 +173,28 @@ def test_decisions_are_an_audit_trail(cli, studio, tmp_path):
         raw.execute("update reviews set decision = 'rejected'")
     log = [e["action"] for e in json.loads(cli("log", "--brief", brief, "--json").out)]
     assert "review.decide" in log
+
+
+def test_a_non_commercial_model_on_a_commercial_brief_fails_the_licence_check(cli, studio, tmp_path):
+    people(cli)
+    cli("model", "add", "research-only", "--path", studio.weights_dir / "tiny-v1", "--license", "sd-turbo",
+        "--non-commercial")
+    brief = open_brief(cli, tmp_path)  # the template's intended use is commercial
+    result = cli("concept", brief, "--style", "watercolor", "--style", "flat-vector", "--style", "cinematic",
+                 "--per-style", "1", "--steps", "2", "--model", "research-only", "--as", "omar", "--json")
+    image = json.loads(result.out)["generations"][0]["id"]
+    [checked] = json.loads(cli("check", image, "--json").out)
+    [finding] = [f for f in checked["checks"] if f["name"] == "licence"]
+    assert finding["result"] == "fail" and "not licensed for commercial use" in finding["detail"]
+    refused = cli("review", image, "--decision", "approved", *every(), "--alt-text", "A shoe on moss", "--as", "rita")
+    assert refused.code == 2 and "cannot be approved" in refused.err
+
+
+def test_a_plain_generation_records_its_maker_who_then_may_not_review_it(cli):
+    people(cli)
+    cli("user", "add", "omar", "--role", "reviewer")
+    made = json.loads(cli("generate", "--prompt", "a boot", "--steps", "1", "--width", "64", "--height", "64",
+                          "--as", "omar", "--json").out)[0]
+    assert made["operator"] == "omar"
+    refused = cli("review", made["id"], "--decision", "approved", *every(), "--alt-text", "A boot", "--as", "omar")
+    assert refused.code == 2 and "may not review it" in refused.err

@@ -203,13 +203,18 @@ def generate(
     device: Annotated[Optional[str], typer.Option(help="auto, cpu, cuda or mps.")] = None,
     batch_size: Annotated[int, typer.Option(min=1, help="Images per pipeline call.")] = 1,
     card: Annotated[Optional[Path], typer.Option(help="Generate from a recipe card instead of options.")] = None,
+    as_: AsOpt = None,
     studio: StudioOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
     """Generate images; each is stored with its complete recipe in the ledger and in the PNG."""
-    from . import generations
+    import os
+
+    from . import generations, people
 
     the_studio = _studio(studio)
+    # who made it, when known: the review gate will not let them review it
+    maker = as_ or os.environ.get(people.ENV_VAR) or the_studio.config.get("studio", {}).get("user", "")
     recipes = generations.plan(
         the_studio, model=model, prompt=prompt, subject=subject, context=context, composition=composition,
         style=style, technical=technical, negative=negative, seed=seed, count=count, steps=steps,
@@ -219,7 +224,7 @@ def generate(
     with _progress(count, json_out) as bar:
         task = bar.add_task("generate", total=count)
         rows = generations.generate(the_studio, recipes, batch_size=batch_size,
-                                    progress=lambda _row: bar.advance(task))
+                                    progress=lambda _row: bar.advance(task), labels={"operator": maker})
     _report(the_studio, rows, json_out)
 
 
@@ -255,12 +260,13 @@ def recipe_export(
     generation: Annotated[int, typer.Argument(help="Generation id.")],
     output: Annotated[Optional[Path], typer.Option("-o", "--output", help="Card path (default: the studio's cards/).")] = None,
     studio: StudioOpt = None,
+    json_out: JsonOpt = False,
 ) -> None:
     """Write the recipe card (TOML) of a generated image."""
     from . import cards
 
     path = cards.export(_studio(studio), generation, output)
-    _console().print(str(path))
+    _print_json({"generation": generation, "card": str(path)}) if json_out else _console().print(str(path))
 
 
 @app.command()

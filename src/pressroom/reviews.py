@@ -250,6 +250,12 @@ def decide(studio: Studio, generation_id: int, reviewer: str, decision: str, che
         if decision == "approved" and results.get("alt-text", ("n/a",))[0] == "pass" and not \
                 (alt_text or alt_text_of(session, row.id)):
             raise InputError("alt-text is checked as pass but the image has none; give --alt-text TEXT")
+        if decision in DECISIONS[:2]:
+            from .checks import licence
+
+            verdict = licence.run(context_for(studio, session, row))
+            if verdict.result == "fail":
+                raise PermissionDenied(f"generation {row.id} cannot be approved: {verdict.detail}")
         review = Review(generation_id=row.id, reviewer=reviewer, decision=decision, note=note, alt_text=alt_text,
                         stakes=gate.stakes, at=datetime.now(timezone.utc))
         session.add(review)
