@@ -726,6 +726,8 @@ def fix(
     prompt: Annotated[Optional[str], typer.Option(help="Prompt for the repair (default: the parent's).")] = None,
     strength: Annotated[Optional[float], typer.Option(help="Denoising strength (refine default 0.3).")] = None,
     seed: Annotated[Optional[int], typer.Option()] = None,
+    steps: Annotated[Optional[int], typer.Option(help="Denoising steps (default: the parent's).")] = None,
+    upscaler: Annotated[Optional[str], typer.Option(help="Upscaler model name, or 'lanczos' (default: the studio's upscaler if any).")] = None,
     force: Annotated[bool, typer.Option(help="Inpaint even a mask over a third of the image.")] = False,
     as_: AsOpt = None,
     studio: StudioOpt = None,
@@ -736,10 +738,12 @@ def fix(
 
     the_studio = _studio(studio)
     row = fixes.fix(the_studio, generation, people.acting(the_studio, as_), inpaint=inpaint, refine=refine,
-                    upscale=upscale, prompt=prompt, strength=strength, seed=seed, force=force)
+                    upscale=upscale, prompt=prompt, strength=strength, seed=seed, steps=steps,
+                    upscaler=upscaler, force=force)
     summary = row.summary(the_studio)
     _print_json(summary) if json_out else _console().print(
-        f"#{row.id} ({row.operation} of #{row.parent_id})  {summary['path']}")
+        f"#{row.id} ({row.operation} of #{row.parent_id}"
+        + (f", {row.parsed_recipe().source.method}" if row.operation == "upscale" else "") + f")  {summary['path']}")
 
 
 @app.command()

@@ -3,7 +3,9 @@
 - inpaint: repaint under a mask (white = repaint). A mask over a third of the image is refused:
   regenerate instead (``--force`` overrides).
 - refine: low-strength img2img over the whole image.
-- upscale: a plain Lanczos resize (recorded as such; no upscaler model is used yet).
+- upscale: a diffusers upscaler model when the studio has one registered (Stable Diffusion x4
+  upscaler: factor 4); otherwise, or with ``upscaler="lanczos"``, a plain Lanczos resize,
+  recorded as such.
 
 A derivative's recipe names its parent (and mask) by SHA-256 and the operation with all its
 parameters, so its card reproduces it from the parent image in the studio's asset store.
@@ -14,9 +16,9 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
-from . import briefs, events, generations, ledgerfiles, people
+from . import briefs, events, generations, ledgerfiles, models, people
 from .errors import InputError, NotFound, PressroomError
-from .recipes import Source
+from .recipes import SchedulerSpec, Source
 from .studio import Studio
 
 MAX_MASK_SHARE = 1 / 3
@@ -43,6 +45,8 @@ def fix(
     prompt: str | None = None,
     strength: float | None = None,
     seed: int | None = None,
+    steps: int | None = None,
+    upscaler: str | None = None,
     force: bool = False,
 ) -> generations.Generation:
     from PIL import Image, UnidentifiedImageError
@@ -67,6 +71,10 @@ def fix(
         updates.update(prompt=prompt, skeleton=base.skeleton.__class__())
     if seed is not None:
         updates["seed"] = seed
+    if steps is not None:
+        if steps < 1:
+            raise InputError("--steps must be at least 1")
+        updates["steps"] = steps
     mask_data = b""
     if inpaint is not None:
         try:
@@ -98,16 +106,26 @@ def fix(
             raise InputError(f"--upscale takes 2, 3 or 4 (got {upscale})")
         op, strength = "upscale", 1.0
         updates.update(width=parent.width * upscale, height=parent.height * upscale)
+        model = None if upscaler == "lanczos" else models.upscaler(studio, upscaler)
+        if model is not None and models.UPSCALERS[model.pipeline] != upscale:
+            if upscaler:
+                raise InputError(f"upscaler {model.name!r} enlarges {models.UPSCALERS[model.pipeline]}x; "
+                                 f"use --upscale {models.UPSCALERS[model.pipeline]} or --upscaler lanczos")
+            model = None  # the factor asked for is not the model's: a plain resize, recorded as such
+        if model is not None:
+            updates.update(model=model.ref(), scheduler=SchedulerSpec(name="default"))
     if not 0 < strength <= 1:
         raise InputError(f"--strength must be in (0, 1] (got {strength})")
-    if op != "upscale" and int(base.steps * strength) < 1:
-        raise InputError(f"--strength {strength} of the recipe's {base.steps} steps leaves no denoising step; "
-                         f"use a strength of at least {1 / base.steps:.2f}")
+    fix_steps = updates.get("steps", base.steps)
+    if op != "upscale" and int(fix_steps * strength) < 1:
+        raise InputError(f"--strength {strength} of {fix_steps} steps leaves no denoising step; "
+                         f"use a strength of at least {1 / fix_steps:.2f} or more --steps")
 
     with studio.session() as session:
         mask_sha = ledgerfiles.put(studio, session, mask_data, "png", "mask") if mask_data else ""
-    updates["source"] = Source(op=op, strength=strength, mask_sha256=mask_sha,
-                               factor=upscale or 1, method="lanczos" if op == "upscale" else "", **source)
+    method = ("model" if "model" in updates else "lanczos") if op == "upscale" else ""
+    updates["source"] = Source(op=op, strength=strength, mask_sha256=mask_sha, factor=upscale or 1, method=method,
+                               **source)
     updates["references"] = [parent.file_sha256] + ([mask_sha] if mask_sha else [])
     recipe = base.model_copy(update=updates)
     labels = dict(brief_id=parent.brief_id, recipe_id=parent.recipe_id, parent_id=parent.id, play="fix",

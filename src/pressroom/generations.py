@@ -148,7 +148,7 @@ def render(
         if source is not None and fetch is None:
             raise NotFound("this recipe derives from a parent image; reproduce it with the studio that stores it")
         started = time.perf_counter()
-        if source is not None and source.op == "upscale":
+        if source is not None and source.op == "upscale" and source.method != "model":
             image = renditions.apply(_derived(first, fetch), first.post)
             yield Rendered(first, image, [], time.perf_counter() - started)
             continue
@@ -175,6 +175,7 @@ def render(
             init_image=fetch(source.parent_sha256).convert("RGB") if source else None,
             mask_image=fetch(source.mask_sha256).convert("L") if source and source.mask_sha256 else None,
             strength=source.strength if source else 1.0,
+            noise_level=source.noise_level if source else 20,
         )
         output = engine.run(job)
         each = (time.perf_counter() - started) / len(batch)

@@ -40,6 +40,7 @@ class Manifest(BaseModel):
     commercial: bool | None = None
     size: int = 512
     builtin: bool = False
+    pipeline: str = ""  # the diffusers pipeline class named in model_index.json
     note: str = ""
     added_at: str = ""
     files: dict[str, str] = Field(default_factory=dict)
@@ -180,11 +181,35 @@ def add(
             )
         fmt = "diffusers"
     files, stamps = hash_weights(path)
+    index = (config if fmt == "single_file" else path) / "model_index.json"
     manifest = Manifest(name=name, format=fmt, path=str(path), config=str(config or ""),
                         license=license, commercial=commercial, size=size, added_at=now,
-                        files=files, stamps=stamps)
+                        files=files, stamps=stamps, pipeline=_pipeline_class(index))
     save(studio, manifest)
     return manifest
+
+
+UPSCALERS = {"StableDiffusionUpscalePipeline": 4}
+
+
+def _pipeline_class(index: Path) -> str:
+    import json
+
+    try:
+        return str(json.loads(index.read_text()).get("_class_name", ""))
+    except (OSError, ValueError):
+        return ""
+
+
+def upscaler(studio: Studio, name: str | None = None) -> Manifest | None:
+    """The studio's upscaler model: the one named, else the first registered, else None."""
+    if name:
+        manifest = load(studio, name)
+        if manifest.pipeline not in UPSCALERS:
+            raise InputError(f"model {name!r} is a {manifest.pipeline or 'model'}, not an upscaler "
+                             f"({', '.join(UPSCALERS)})")
+        return manifest
+    return next((m for m in all_models(studio) if m.pipeline in UPSCALERS), None)
 
 
 def ensure_tiny(studio: Studio) -> Manifest:
@@ -205,7 +230,7 @@ def ensure_tiny(studio: Studio) -> Manifest:
     files, stamps = hash_weights(target)
     manifest = Manifest(
         name=TINY, format="diffusers", path=str(target), license="Apache-2.0", commercial=True,
-        size=256, builtin=True, files=files, stamps=stamps,
+        size=256, builtin=True, files=files, stamps=stamps, pipeline=_pipeline_class(target / "model_index.json"),
         added_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
         note="built-in: random weights from a fixed seed; its images are noise-like",
     )

@@ -95,7 +95,8 @@ class Source(Strict):
     mask_sha256: str = ""  # inpaint: the mask's file in the asset store (white = repaint)
     strength: float = 1.0
     factor: int = 1  # upscale
-    method: str = ""  # upscale: "lanczos"
+    method: str = ""  # upscale: "lanczos", or "model" (the recipe's model is a diffusers upscaler)
+    noise_level: int = 20  # upscale by model: the noise added to the low-resolution image
 
 
 class Environment(Strict):

@@ -35,10 +35,11 @@ class Job:
     device: str = "auto"
     config_dir: Path | None = None  # the local config folder of a single-file checkpoint
     fresh: bool = False  # load a new pipeline instead of the cached one
-    mode: str = "text"  # text | refine (img2img) | inpaint
+    mode: str = "text"  # text | refine (img2img) | inpaint | upscale (a diffusers upscaler model)
     init_image: "Image | None" = None  # refine and inpaint: the parent image
     mask_image: "Image | None" = None  # inpaint: white where the image is repainted
     strength: float = 1.0
+    noise_level: int = 20  # upscale
 
 
 @dataclass

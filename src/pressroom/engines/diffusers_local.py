@@ -88,6 +88,9 @@ def build_scheduler(pipeline, job: Job):
         if cls is None:
             raise EngineError(f"diffusers {diffusers.__version__} has no scheduler class {job.scheduler_class!r}")
         return cls.from_config(job.scheduler_config)
+    if job.scheduler == "default":  # the model's own scheduler, as it ships
+        cls = getattr(diffusers, pipeline._pressroom_model_scheduler["_class_name"])
+        return cls.from_config(pipeline._pressroom_model_scheduler)
     sampler = samplers.get(job.scheduler)
     cls = getattr(diffusers, sampler.class_name)
     # start from the model's own scheduler config, never from what an earlier job put there
@@ -191,6 +194,8 @@ class DiffusersEngine:
             runner = diffusers.AutoPipelineForInpainting.from_pipe(pipeline)
             arguments.update(image=[job.init_image] * len(job.seeds), mask_image=[job.mask_image] * len(job.seeds),
                              strength=job.strength, width=job.width, height=job.height)
+        elif job.mode == "upscale":
+            arguments.update(image=[job.init_image] * len(job.seeds), noise_level=job.noise_level)
         else:
             raise InputError(f"unknown engine mode {job.mode!r}")
         runner.set_progress_bar_config(disable=True)
