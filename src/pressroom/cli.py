@@ -57,6 +57,26 @@ def _studio(path: Optional[Path]):
     return Studio.find(path)
 
 
+def _optional_studio(path: Optional[Path]):
+    """The studio if one is named or found; None when none is around and none was asked for."""
+    from .errors import StudioError
+    from .studio import Studio
+
+    try:
+        return Studio.find(path)
+    except StudioError:
+        if path is not None:
+            raise
+        return None
+
+
+def _print_assets(docs: list[dict], extra: str = "") -> None:
+    out = _console()
+    for doc in docs:
+        detail = f"  distance {doc[extra]:>2}" if extra else ""
+        out.print(f"  asset {doc['asset']:>4}{detail}  {doc['rendition']:<18} {doc['format']:<5} {doc['path']}")
+
+
 def _print_json(document) -> None:
     sys.stdout.write(json.dumps(document, indent=2, default=str) + "\n")
 
@@ -282,14 +302,8 @@ def reproduce(
     from . import cards
     from .errors import StudioError
     from .reproduction import reproduce as run_reproduction
-    from .studio import Studio
 
-    try:
-        the_studio = Studio.find(studio)
-    except StudioError:
-        if studio is not None:
-            raise
-        the_studio = None  # a card with --model-path needs no studio at all
+    the_studio = _optional_studio(studio)  # a card with --model-path needs no studio at all
     if card.isdigit() and not Path(card).exists():
         if the_studio is None:
             raise StudioError(f"asset {card} lives in a studio: pass --studio or run inside one")
@@ -925,10 +939,8 @@ def release_command(
     if json_out:
         _print_json(docs)
         return
-    out = _console()
-    out.print(f"{len(docs)} file(s) released for brief {brief_id}")
-    for doc in docs:
-        out.print(f"  asset {doc['asset']:>4}  {doc['rendition']:<18} {doc['format']:<5} {doc['path']}")
+    _console().print(f"{len(docs)} file(s) released for brief {brief_id}")
+    _print_assets(docs)
 
 
 @app.command()
@@ -941,15 +953,9 @@ def verify(
     from PIL import Image, UnidentifiedImageError
 
     from . import metadata, provenance, signing
-    from .errors import InputError, StudioError
-    from .studio import Studio
+    from .errors import InputError
 
-    try:
-        the_studio = Studio.find(studio)
-    except StudioError:
-        if studio is not None:
-            raise
-        the_studio = None
+    the_studio = _optional_studio(studio)  # files from anywhere verify; a studio adds its trust anchor
     result = provenance.verify(file, signing.trust_anchors(the_studio))
     try:
         with Image.open(file) as image:
@@ -1008,8 +1014,7 @@ def search(
     if json_out:
         _print_json(docs)
         return
-    for doc in docs:
-        _console().print(f"asset {doc['asset']:>4}  {doc['rendition']:<18} {doc['format']:<5} {doc['path']}")
+    _print_assets(docs)
     if not docs:
         _console().print("nothing found")
 
@@ -1029,8 +1034,7 @@ def similar(
     if json_out:
         _print_json(docs)
         return
-    for doc in docs:
-        _console().print(f"asset {doc['asset']:>4}  distance {doc['distance']:>2}  {doc['path']}")
+    _print_assets(docs, "distance")
     if not docs:
         _console().print("nothing similar")
 
