@@ -5,7 +5,6 @@ import shutil
 import struct
 import subprocess
 
-import pytest
 from PIL import Image
 from sd_parsers import ParserManager
 

@@ -2,7 +2,7 @@
 
 import json
 
-from playbook import SMALL, brief_file, locked, open_brief, people, sprint
+from playbook import SMALL, locked, open_brief, people, sprint
 from pressroom.briefs import TEMPLATE
 from pressroom.reviews import CHECKLIST, SHORT_LIST
 

@@ -188,7 +188,7 @@ def render(
             environment=Environment.model_validate(output.environment),
             batch_size=len(batch),
         )
-        for index, (recipe, image, warnings) in enumerate(zip(batch, output.images, output.warnings)):
+        for index, (recipe, image, warnings) in enumerate(zip(batch, output.images, output.warnings, strict=True)):
             complete = recipe.model_copy(update={**settled, "batch_index": index})
             yield Rendered(complete, renditions.apply(image, recipe.post), warnings, each)
 
@@ -268,7 +268,7 @@ def generate(
     manifest, weights = models.find_for(studio, recipes[0].model)
     made = []
     rendered_all = render(recipes, manifest, weights, batch_size=batch_size, fetch=fetcher(studio))
-    for rendered, label in zip(rendered_all, labels):
+    for rendered, label in zip(rendered_all, labels, strict=True):
         row = store(studio, rendered, label)
         made.append(row)
         if progress:

@@ -93,6 +93,10 @@ class Studio:
             with session.begin():
                 yield session
 
+    def migrate(self) -> None:
+        """Create the ledger if needed and bring it to the newest schema (done on first use anyway)."""
+        self._sessionmaker  # noqa: B018 - building the sessionmaker migrates
+
     def close(self) -> None:
         if "_sessionmaker" in self.__dict__:
             self._sessionmaker.kw["bind"].dispose()
@@ -117,7 +121,7 @@ class Studio:
         except OSError as exc:
             raise StudioError(f"cannot create a studio at {root}: {exc.strerror}") from exc
         studio = cls(root)
-        studio._sessionmaker  # create and migrate the ledger now
+        studio.migrate()
         return studio
 
     @classmethod
