@@ -198,3 +198,20 @@ def test_a_plain_generation_records_its_maker_who_then_may_not_review_it(cli):
     assert made["operator"] == "omar"
     refused = cli("review", made["id"], "--decision", "approved", *every(), "--alt-text", "A boot", "--as", "omar")
     assert refused.code == 2 and "may not review it" in refused.err
+
+
+def test_a_studio_can_set_its_own_gate(cli, studio, tmp_path):
+    config = studio.root / "pressroom.toml"
+    config.write_text(config.read_text() + '\n[gate.standard]\nitems = ["hands", "faces", "alt-text"]\nreviewers = 2\n')
+    cli("user", "add", "ravi", "--role", "reviewer")
+    brief, lock = locked(cli, tmp_path)
+    short = ["--check", "hands=pass", "--check", "faces=pass", "--check", "alt-text=pass"]
+    first = cli("review", lock["hero"], "--decision", "approved", *short, "--alt-text", "A red shoe on moss",
+                "--as", "rita", "--json")
+    assert first.code == 0, first.err
+    assert json.loads(first.out)["result"] == "pending"
+    second = json.loads(cli("review", lock["hero"], "--decision", "approved", *short, "--as", "ravi", "--json").out)
+    assert second["result"] == "approved" and second["needed"] == 2
+    config.write_text(config.read_text().replace('"alt-text"]', '"alt-text", "sparkle"]'))
+    broken = cli("review", lock["hero"], "--decision", "approved", *short, "--as", "ravi")
+    assert broken.code == 2 and "unknown items: sparkle" in broken.err

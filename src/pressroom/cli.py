@@ -934,7 +934,13 @@ def release_command(
     from . import people, releases
 
     the_studio = _studio(studio)
-    rows = releases.release(the_studio, brief_id, people.acting(the_studio, as_), channel, format)
+    with _progress(2, json_out) as bar:
+        task = bar.add_task("release", total=None)
+
+        def advance(total: int, _row) -> None:
+            bar.update(task, total=total, advance=1)
+
+        rows = releases.release(the_studio, brief_id, people.acting(the_studio, as_), channel, format, advance)
     docs = [r.as_dict() for r in rows]
     if json_out:
         _print_json(docs)

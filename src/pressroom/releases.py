@@ -130,7 +130,11 @@ def _write_signed(studio: Studio, identity, target: Path, data: bytes, *, title:
 
 
 def release(studio: Studio, brief_id: int, actor: str, channel_names: list[str] | None = None,
-            formats: list[str] | None = None) -> list[Release]:
+            formats: list[str] | None = None, progress=None) -> list[Release]:
+    """Release every approved image of the brief; ``progress(total, release)`` after each file.
+
+    Files already released (same image, rendition and format) are skipped, so a release that was
+    interrupted is finished by running it again."""
     from PIL import Image
 
     formats = formats or ["png"]
@@ -151,6 +155,9 @@ def release(studio: Studio, brief_id: int, actor: str, channel_names: list[str] 
                 session.scalars(select(Release).where(Release.brief_id == brief.id))}
         spec = brief.parsed
     identity = signing.identity(studio)
+    wanted = [(item.row.id, "master", "png") for item in found] + [
+        (item.row.id, channel.name, fmt) for item in found for channel in chosen for fmt in formats]
+    total = sum(1 for key in wanted if key not in done)  # the files this run writes
     folder = studio.root / "releases" / f"brief-{brief_id}"
     written: list[Release] = []
     for item in found:
@@ -169,6 +176,8 @@ def release(studio: Studio, brief_id: int, actor: str, channel_names: list[str] 
                                  source_type=item.source_type, parent=item.parent_path, edit=edit)
             master = _record(studio, brief_id, item, None, "master", "png", target, body, image, master_recipe, actor)
             written.append(master)
+            if progress:
+                progress(total, master)
         for channel in chosen:
             for fmt in formats:
                 if (item.row.id, channel.name, fmt) in done:
@@ -188,6 +197,8 @@ def release(studio: Studio, brief_id: int, actor: str, channel_names: list[str] 
                     decoded = stored.convert("RGB")
                 written.append(_record(studio, brief_id, item, master.id, channel.name, fmt, target, body, decoded,
                                        recipe, actor))
+                if progress:
+                    progress(total, written[-1])
     with studio.session() as session:
         events.record(session, actor, "release", brief_id=brief_id,
                       objects={"assets": [r.id for r in written]}, channels=[c.name for c in chosen], formats=formats)
