@@ -29,7 +29,7 @@ def test_review_shows_the_checklist_and_prechecks(cli, tmp_path):
                                             "resolution", "sharpness", "duplicates"}
     assert all(set(f) >= {"name", "result", "score", "detail"} for f in findings)
     human = cli("review", lock["hero"])
-    assert "checklist: hands, faces" in human.out and "standard stakes" in human.out
+    assert "checklist: hands, faces" in human.out and "standard-stakes gate" in human.out
 
 
 def test_self_review_and_review_by_the_locking_operator_are_refused(cli, tmp_path):
@@ -215,3 +215,22 @@ def test_a_studio_can_set_its_own_gate(cli, studio, tmp_path):
     config.write_text(config.read_text().replace('"alt-text"]', '"alt-text", "sparkle"]'))
     broken = cli("review", lock["hero"], "--decision", "approved", *short, "--as", "ravi")
     assert broken.code == 2 and "unknown items: sparkle" in broken.err
+
+
+def test_the_content_type_lightens_or_tightens_the_gate(cli, tmp_path):
+    people(cli)
+    short = []
+    for item in SHORT_LIST:
+        short += ["--check", f"{item}=pass"]
+    social = open_brief(cli, tmp_path, TEMPLATE.replace('content_type = "campaign"', 'content_type = "social"'))
+    image = sprint(cli, social)[0]["id"]
+    light = cli("review", image, "--decision", "approved", *short, "--alt-text", "A shoe on moss", "--as", "rita",
+                "--json")
+    assert light.code == 0, light.err
+    assert json.loads(light.out)["gate"] == "standard-stakes social (light gate)"
+    strict_text = TEMPLATE.replace('content_type = "campaign"', 'content_type = "ecommerce"').replace(
+        'stakes = "standard"', 'stakes = "low"')
+    shop = open_brief(cli, tmp_path, strict_text)
+    other = sprint(cli, shop)[0]["id"]
+    refused = cli("review", other, "--decision", "approved", *short, "--alt-text", "A shoe", "--as", "rita")
+    assert refused.code == 2 and "low-stakes ecommerce (strict gate) review checks every item" in refused.err

@@ -841,14 +841,13 @@ def review(
         findings = [f.as_dict() for f in reviews.precheck(the_studio, [generation])[generation]]
         with the_studio.session() as session:
             gate_status = reviews.status(the_studio, session, generation)
-            gate = reviews.gate_for(the_studio, gate_status.stakes)
         if json_out:
             _print_json(findings)
             return
         out = _console()
-        out.print(f"[bold]generation {generation}[/bold]: {gate.stakes} stakes, {gate.reviewers} reviewer(s) needed; "
-                  f"result so far: {gate_status.result}")
-        out.print("checklist: " + ", ".join(gate.items))
+        out.print(f"[bold]generation {generation}[/bold]: {gate_status.gate} gate, {gate_status.needed} reviewer(s) "
+                  f"needed; result so far: {gate_status.result}")
+        out.print("checklist: " + ", ".join(gate_status.items))
         out.print(_findings_table(findings, "automated pre-checks (they assist; the reviewer decides)"))
         for current in gate_status.current:
             out.print(f"  {current['reviewer']}: {current['decision']} {current['note']}")

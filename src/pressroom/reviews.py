@@ -38,9 +38,13 @@ FLAG_AFTER = 3
 
 @dataclass(frozen=True)
 class Gate:
-    stakes: str
+    stakes: str  # the level applied: low | standard | high
     items: tuple[str, ...]
     reviewers: int
+    label: str = ""  # how it was chosen, for messages
+
+    def describe(self) -> str:
+        return self.label or f"{self.stakes}-stakes"
 
 
 DEFAULT_GATES = {
@@ -94,6 +98,23 @@ def gate_for(studio: Studio, stakes: str) -> Gate:
     if unknown:
         raise InputError(f"[gate.{base.stakes}] in pressroom.toml names unknown items: {', '.join(unknown)}")
     return Gate(base.stakes, items, int(custom.get("reviewers", base.reviewers)))
+
+
+def gate_of(studio: Studio, session: Session, row: generations.Generation) -> Gate:
+    """The gate an image passes: its brief's stakes, tightened or lightened by the content type.
+
+    High stakes always get the full gate. A social brief (light gate) at standard stakes is
+    reviewed against the short list; an ecommerce brief (strict gate) at low stakes against
+    every item.
+    """
+    brief = briefs.get(session, row.brief_id) if row.brief_id else None
+    stakes = (brief.stakes if brief else "") or "standard"
+    tightness = brief.defaults.gate if brief and brief.content_type else "full"
+    level = {("standard", "light"): "low", ("low", "strict"): "standard"}.get((stakes, tightness), stakes)
+    gate = gate_for(studio, level)
+    if level == stakes:
+        return gate
+    return Gate(gate.stakes, gate.items, gate.reviewers, f"{stakes}-stakes {brief.content_type} ({tightness} gate)")
 
 
 def parse_checks(values: list[str]) -> dict[str, tuple[str, str]]:
@@ -179,7 +200,8 @@ def _is_stale(session: Session, review: Review) -> bool:
 @dataclass
 class GateStatus:
     generation: int
-    stakes: str
+    gate: str  # which gate applies, in words
+    items: list[str]  # the checklist items it requires
     result: str  # approved | approved-with-changes | changes-required | rejected | pending
     approvals: list[str]
     needed: int
@@ -201,8 +223,7 @@ def status(studio: Studio, session: Session, generation_id: int) -> GateStatus:
     row = session.get(generations.Generation, generation_id)
     if row is None:
         raise NotFound(f"no generation {generation_id}")
-    stakes = briefs.get(session, row.brief_id).stakes if row.brief_id else "standard"
-    gate = gate_for(studio, stakes)
+    gate = gate_of(studio, session, row)
     reviews = list(session.scalars(select(Review).where(Review.generation_id == generation_id).order_by(Review.id)))
     current = [r for r in reviews if not _is_stale(session, r)]
     stale = [r for r in reviews if r not in current]
@@ -216,7 +237,7 @@ def status(studio: Studio, session: Session, generation_id: int) -> GateStatus:
     else:
         strictest = max(decisions, key=DECISIONS.index)
         result = strictest if strictest in SENDS_BACK or len(approvals) >= gate.reviewers else "pending"
-    return GateStatus(generation_id, gate.stakes, result, approvals, gate.reviewers,
+    return GateStatus(generation_id, gate.describe(), list(gate.items), result, approvals, gate.reviewers,
                       [_as_dict(session, r) for r in latest.values()], [_as_dict(session, r) for r in stale])
 
 
@@ -237,11 +258,10 @@ def decide(studio: Studio, generation_id: int, reviewer: str, decision: str, che
         if locked is not None and locked.locked_by == reviewer:
             raise PermissionDenied(f"{reviewer} locked recipe {locked.id}, which made generation {row.id}, "
                                    "and may not review it")
-        stakes = briefs.get(session, row.brief_id).stakes if row.brief_id else "standard"
-        gate = gate_for(studio, stakes)
+        gate = gate_of(studio, session, row)
         missing = [item for item in gate.items if item not in results]
         if missing:
-            raise InputError(f"a {gate.stakes}-stakes review checks every item explicitly; missing: "
+            raise InputError(f"a {gate.describe()} review checks every item explicitly; missing: "
                              f"{', '.join(missing)} (use --check ITEM=pass|fail|n/a)")
         failed = [item for item, (result, _) in results.items() if result == "fail"]
         if decision == "approved" and failed:
@@ -257,7 +277,7 @@ def decide(studio: Studio, generation_id: int, reviewer: str, decision: str, che
             if verdict.result == "fail":
                 raise PermissionDenied(f"generation {row.id} cannot be approved: {verdict.detail}")
         review = Review(generation_id=row.id, reviewer=reviewer, decision=decision, note=note, alt_text=alt_text,
-                        stakes=gate.stakes, at=datetime.now(timezone.utc))
+                        stakes=gate.stakes, at=datetime.now(timezone.utc))  # the gate level applied
         session.add(review)
         session.flush()
         for item, (result, reason) in results.items():
