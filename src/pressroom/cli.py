@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated, Callable, Optional
 
 import typer
 
@@ -75,6 +75,19 @@ def _print_assets(docs: list[dict], extra: str = "") -> None:
     for doc in docs:
         detail = f"  distance {doc[extra]:>2}" if extra else ""
         out.print(f"  asset {doc['asset']:>4}{detail}  {doc['rendition']:<18} {doc['format']:<5} {doc['path']}")
+
+
+def _listing(rows: list[dict], columns: dict[str, "Callable[[dict], object]"], json_out: bool) -> None:
+    """A list command's output: the rows as one JSON document, or a table of the named columns."""
+    if json_out:
+        _print_json(rows)
+        return
+    from rich.table import Table
+
+    table = Table(*columns)
+    for row in rows:
+        table.add_row(*(str(cell(row)) for cell in columns.values()))
+    _console().print(table)
 
 
 def _print_json(document) -> None:
@@ -163,20 +176,13 @@ def model_add(
 @model_app.command("list")
 def model_list(studio: StudioOpt = None, json_out: JsonOpt = False) -> None:
     """List registered models with their hashes and licences."""
-    from rich.table import Table
-
     from . import models
 
     rows = [_model_row(m) for m in models.all_models(_studio(studio))]
-    if json_out:
-        _print_json(rows)
-        return
-    table = Table("name", "format", "short hash", "licence", "commercial", "source")
-    for row in rows:
-        commercial = {True: "yes", False: "no", None: "?"}[row["commercial"]]
-        table.add_row(row["name"], row["format"], row["short_hash"] or "(not hashed yet)", row["license"],
-                      commercial, row["source"])
-    _console().print(table)
+    _listing(rows, {"name": lambda r: r["name"], "format": lambda r: r["format"],
+                    "short hash": lambda r: r["short_hash"] or "(not hashed yet)", "licence": lambda r: r["license"],
+                    "commercial": lambda r: {True: "yes", False: "no", None: "?"}[r["commercial"]],
+                    "source": lambda r: r["source"]}, json_out)
 
 
 # -- generation --------------------------------------------------------------------------------
@@ -258,20 +264,15 @@ def generations_list(
     json_out: JsonOpt = False,
 ) -> None:
     """List generated images, with their play, slot value and cull status."""
-    from rich.table import Table
-
     from . import generations
 
     the_studio = _studio(studio)
-    rows = generations.listing(the_studio, limit, brief_id=brief, recipe_id=recipe, status=status)
-    if json_out:
-        _print_json([row.summary(the_studio) for row in rows])
-        return
-    table = Table("id", "play", "status", "recipe", "slot value", "seed", "size", "prompt", "path")
-    for row in rows:
-        table.add_row(str(row.id), row.play, row.status, str(row.recipe_id or ""), row.slot_value or "",
-                      str(row.seed), f"{row.width}x{row.height}", row.prompt[:40], str(row.path(the_studio)))
-    _console().print(table)
+    rows = [r.summary(the_studio) for r in
+            generations.listing(the_studio, limit, brief_id=brief, recipe_id=recipe, status=status)]
+    _listing(rows, {"id": lambda r: r["id"], "play": lambda r: r["play"], "status": lambda r: r["status"],
+                    "recipe": lambda r: r["recipe"] or "", "slot value": lambda r: r["slot_value"] or "",
+                    "seed": lambda r: r["seed"], "size": lambda r: f"{r['width']}x{r['height']}",
+                    "prompt": lambda r: r["prompt"][:40], "path": lambda r: r["path"]}, json_out)
 
 
 # -- cards and reproduction ----------------------------------------------------------------------
@@ -380,20 +381,13 @@ def log(
     json_out: JsonOpt = False,
 ) -> None:
     """The append-only event log: who did what, when, to which objects."""
-    from rich.table import Table
-
     from . import events
 
     with _studio(studio).session() as session:
         rows = [e.as_dict() for e in events.listing(session, brief)]
-    if json_out:
-        _print_json(rows)
-        return
-    table = Table("id", "at", "who", "action", "brief", "objects")
-    for row in rows:
-        table.add_row(str(row["id"]), row["at"][:19], row["actor"], row["action"], str(row["brief"] or ""),
-                      json.dumps(row["objects"])[:60])
-    _console().print(table)
+    _listing(rows, {"id": lambda r: r["id"], "at": lambda r: r["at"][:19], "who": lambda r: r["actor"],
+                    "action": lambda r: r["action"], "brief": lambda r: r["brief"] or "",
+                    "objects": lambda r: json.dumps(r["objects"])[:60]}, json_out)
 
 
 # -- intake ------------------------------------------------------------------------------------------
@@ -508,19 +502,14 @@ def brief_show(
 @brief_app.command("list")
 def brief_list(studio: StudioOpt = None, json_out: JsonOpt = False) -> None:
     """All briefs with their status."""
-    from rich.table import Table
-
     from . import briefs
 
     with _studio(studio).session() as session:
         rows = [b.as_dict() for b in briefs.listing(session)]
-    if json_out:
-        _print_json(rows)
-        return
-    table = Table("id", "title", "status", "type", "stakes", "director")
-    for row in rows:
-        table.add_row(str(row["id"]), row["title"], row["status"], row["content_type"], row["stakes"], row["director"])
-    _console().print(table)
+    columns = {name: (lambda row, key=key: row[key]) for name, key in (
+        ("id", "id"), ("title", "title"), ("status", "status"), ("type", "content_type"), ("stakes", "stakes"),
+        ("director", "director"))}
+    _listing(rows, columns, json_out)
 
 
 # -- styles, concepting, direction ------------------------------------------------------------------
@@ -546,19 +535,11 @@ def style_add(
 @style_app.command("list")
 def style_list(studio: StudioOpt = None, json_out: JsonOpt = False) -> None:
     """The style library."""
-    from rich.table import Table
-
     from . import styles
 
     with _studio(studio).session() as session:
         rows = [s.as_dict() for s in styles.listing(session)]
-    if json_out:
-        _print_json(rows)
-        return
-    table = Table("name", "style", "negative")
-    for row in rows:
-        table.add_row(row["name"], row["style"], row["negative"])
-    _console().print(table)
+    _listing(rows, {key: (lambda row, key=key: row[key]) for key in ("name", "style", "negative")}, json_out)
 
 
 @app.command()
