@@ -234,13 +234,11 @@ def generate(
     json_out: JsonOpt = False,
 ) -> None:
     """Generate images; each is stored with its complete recipe in the ledger and in the PNG."""
-    import os
-
     from . import generations, people
 
     the_studio = _studio(studio)
     # who made it, when known: the review gate will not let them review it
-    maker = as_ or os.environ.get(people.ENV_VAR) or the_studio.config.get("studio", {}).get("user", "")
+    maker = people.acting(the_studio, as_, required=False)
     recipes = generations.plan(
         the_studio, model=model, prompt=prompt, subject=subject, context=context, composition=composition,
         style=style, technical=technical, negative=negative, seed=seed, count=count, steps=steps,

@@ -58,7 +58,7 @@ def cull(studio: Studio, generation_ids: list[int], *, keep: bool, reason: str, 
     with studio.session() as session:
         people.require(session, actor, "operator", "cull images")
         now = datetime.now(timezone.utc)
-        done = []
+        done, brief_ids = [], set()
         for generation_id in generation_ids:
             row = session.get(generations.Generation, generation_id)
             if row is None:
@@ -66,8 +66,8 @@ def cull(studio: Studio, generation_ids: list[int], *, keep: bool, reason: str, 
             _prechecked_if_required(session, row)
             session.add(Cull(generation_id=row.id, decision=decision, reason=reason, culled_by=actor, at=now))
             row.status = decision
+            brief_ids.add(row.brief_id)
             done.append({"id": row.id, "status": decision, "reason": reason})
-        brief_ids = {session.get(generations.Generation, g).brief_id for g in generation_ids}
         for brief_id in brief_ids:
             events.record(session, actor, f"cull.{'keep' if keep else 'reject'}", brief_id=brief_id,
                           objects={"generations": generation_ids}, reason=reason)

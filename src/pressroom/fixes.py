@@ -18,7 +18,7 @@ from pathlib import Path
 
 from . import briefs, events, generations, ledgerfiles, models, people
 from .errors import InputError, NotFound, PressroomError
-from .recipes import SchedulerSpec, Source
+from .recipes import SchedulerSpec, Skeleton, Source
 from .studio import Studio
 
 MAX_MASK_SHARE = 1 / 3
@@ -68,7 +68,7 @@ def fix(
     if prompt is not None:
         if not prompt.strip():
             raise InputError("--prompt must not be empty")
-        updates.update(prompt=prompt, skeleton=base.skeleton.__class__())
+        updates.update(prompt=prompt, skeleton=Skeleton())
     if seed is not None:
         updates["seed"] = seed
     if steps is not None:

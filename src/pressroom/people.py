@@ -69,10 +69,10 @@ def listing(session: Session) -> list[User]:
     return list(session.scalars(select(User).order_by(User.name)))
 
 
-def acting(studio: Studio, explicit: str | None = None) -> str:
-    """The name of the person acting now."""
+def acting(studio: Studio, explicit: str | None = None, *, required: bool = True) -> str:
+    """The name of the person acting now ("" when unknown and not ``required``)."""
     name = explicit or os.environ.get(ENV_VAR) or studio.config.get("studio", {}).get("user", "")
-    if not name:
+    if not name and required:
         raise InputError(f"who is acting? pass --as NAME, set {ENV_VAR}, or set user in pressroom.toml")
     return name
 

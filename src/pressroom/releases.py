@@ -154,6 +154,8 @@ def release(studio: Studio, brief_id: int, actor: str, channel_names: list[str] 
         done = {(r.generation_id, r.rendition, r.format): r for r in
                 session.scalars(select(Release).where(Release.brief_id == brief.id))}
         spec = brief.parsed
+        shelf = Shelf(brief.id, f"{spec.title} {spec.purpose} {spec.intent}",
+                      " ".join([*spec.channels, *spec.mood, brief.content_type]))
     identity = signing.identity(studio)
     wanted = [(item.row.id, "master", "png") for item in found] + [
         (item.row.id, channel.name, fmt) for item in found for channel in chosen for fmt in formats]
@@ -174,7 +176,7 @@ def release(studio: Studio, brief_id: int, actor: str, channel_names: list[str] 
             edit = f"{item.recipe.source.op} of the parent image" if item.recipe.source else ""
             body = _write_signed(studio, identity, target, data, title=title, recipe=master_recipe,
                                  source_type=item.source_type, parent=item.parent_path, edit=edit)
-            master = _record(studio, brief_id, item, None, "master", "png", target, body, image, master_recipe, actor)
+            master = _record(studio, shelf, item, None, "master", "png", target, body, image, master_recipe, actor)
             written.append(master)
             if progress:
                 progress(total, master)
@@ -195,7 +197,7 @@ def release(studio: Studio, brief_id: int, actor: str, channel_names: list[str] 
                 with Image.open(target) as stored:
                     stored.load()
                     decoded = stored.convert("RGB")
-                written.append(_record(studio, brief_id, item, master.id, channel.name, fmt, target, body, decoded,
+                written.append(_record(studio, shelf, item, master.id, channel.name, fmt, target, body, decoded,
                                        recipe, actor))
                 if progress:
                     progress(total, written[-1])
@@ -211,10 +213,19 @@ def _require_person(session: Session, actor: str) -> None:
         raise NotFound(f"no user {actor!r} in this studio; add them with `pressroom user add {actor} --role ...`")
 
 
-def _record(studio: Studio, brief_id: int, item: Candidate, parent_id: int | None, rendition: str, fmt: str,
+@dataclass(frozen=True)
+class Shelf:
+    """Where a release is filed in the library: its brief, and the brief's words and tags."""
+
+    brief_id: int
+    words: str
+    tags: str
+
+
+def _record(studio: Studio, shelf: Shelf, item: Candidate, parent_id: int | None, rendition: str, fmt: str,
             target: Path, body: bytes, image, recipe: Recipe, actor: str) -> Release:
     prints = fingerprint(image)
-    row = Release(brief_id=brief_id, generation_id=item.row.id, parent_id=parent_id, rendition=rendition, format=fmt,
+    row = Release(brief_id=shelf.brief_id, generation_id=item.row.id, parent_id=parent_id, rendition=rendition, format=fmt,
                   path=str(target), sha256=sha256_bytes(body), pixel_sha256=prints.pixel_sha256, phash=prints.phash,
                   width=image.width, height=image.height, recipe=recipe.model_dump(mode="json", exclude_none=True),
                   alt_text=item.alt_text, source_type=item.source_type, released_by=actor,
@@ -222,14 +233,11 @@ def _record(studio: Studio, brief_id: int, item: Candidate, parent_id: int | Non
     with studio.session() as session:
         session.add(row)
         session.flush()
-        brief = briefs.get(session, brief_id)
-        spec = brief.parsed
-        tags = " ".join([item.row.style, item.row.slot_value or "", rendition, fmt, item.row.model,
-                         *spec.channels, *spec.mood, brief.content_type])
+        tags = " ".join([item.row.style, item.row.slot_value or "", rendition, fmt, item.row.model, shelf.tags])
         session.execute(text("INSERT INTO library (release_id, prompt, brief, tags, alt_text) "
                              "VALUES (:id, :prompt, :brief, :tags, :alt)"),
                         {"id": row.id, "prompt": f"{item.recipe.prompt} {item.recipe.negative}",
-                         "brief": f"{spec.title} {spec.purpose} {spec.intent}", "tags": tags, "alt": item.alt_text})
+                         "brief": shelf.words, "tags": tags, "alt": item.alt_text})
     return row
 
 

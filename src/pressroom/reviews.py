@@ -293,14 +293,14 @@ def decide(studio: Studio, generation_id: int, reviewer: str, decision: str, che
 def _flag_if_repeated(session: Session, locked: lockin.LockedRecipe, failed: list[str], reviewer: str) -> None:
     if locked.flag:
         return
+    cleared_at = session.scalar(select(events.Event.at).where(events.Event.action == "recipe.clear_flag")
+                                .where(events.Event.objects["recipe"].as_integer() == locked.id)
+                                .order_by(events.Event.id.desc()))
     for item in failed:
         query = (select(ReviewCheck.id).join(Review, Review.id == ReviewCheck.review_id)
                  .join(generations.Generation, generations.Generation.id == Review.generation_id)
                  .where(generations.Generation.recipe_id == locked.id, ReviewCheck.item == item,
                         ReviewCheck.result == "fail"))
-        cleared_at = session.scalar(select(events.Event.at).where(events.Event.action == "recipe.clear_flag")
-                                    .where(events.Event.objects["recipe"].as_integer() == locked.id)
-                                    .order_by(events.Event.id.desc()))
         if cleared_at is not None:
             query = query.where(Review.at > cleared_at)
         count = len(session.scalars(query).all())
