@@ -3,7 +3,7 @@ import pressroom
 
 def test_the_public_api_is_pinned():
     assert pressroom.__all__ == [
-        "PressroomError", "Recipe", "Studio", "__version__", "export_card", "generate", "plan",
+        "Actor", "Context", "PressroomError", "Recipe", "Studio", "__version__", "export_card", "generate", "plan",
         "read_card", "reproduce",
     ]
     for name in pressroom.__all__:

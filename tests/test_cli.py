@@ -20,20 +20,21 @@ def test_help_imports_no_torch():
     assert "HEAVY []" in done.stdout, done.stdout
 
 
-@pytest.mark.parametrize("args,needle", [
-    (["generate", "--model", "nope", "--prompt", "x"], "unknown model 'nope'"),
-    (["generate", "--prompt", "x", "--width", "250"], "--width must be a multiple of 8 (got 250); use 248 or 256"),
-    (["generate", "--prompt", "x", "--scheduler", "warp"], "unknown scheduler 'warp'"),
-    (["generate"], "nothing to generate"),
-    (["generate", "--prompt", "x", "--subject", "y"], "either --prompt or skeleton slots"),
-    (["generate", "--card", "missing.toml"], "card missing.toml does not exist"),
-    (["reproduce", "missing.toml"], "card missing.toml does not exist"),
-    (["recipe", "export", "99"], "no generation 99"),
-    (["model", "add", "x", "--path", "/nonexistent"], "does not exist"),
+# each mistake's kind has its exit code: 2 bad input, 3 not found (see errors.py)
+@pytest.mark.parametrize("args,needle,code", [
+    (["generate", "--model", "nope", "--prompt", "x"], "unknown model 'nope'", 3),
+    (["generate", "--prompt", "x", "--width", "250"], "--width must be a multiple of 8 (got 250); use 248 or 256", 2),
+    (["generate", "--prompt", "x", "--scheduler", "warp"], "unknown scheduler 'warp'", 2),
+    (["generate"], "nothing to generate", 2),
+    (["generate", "--prompt", "x", "--subject", "y"], "either --prompt or skeleton slots", 2),
+    (["generate", "--card", "missing.toml"], "card missing.toml does not exist", 3),
+    (["reproduce", "missing.toml"], "card missing.toml does not exist", 3),
+    (["recipe", "export", "99"], "no generation 99", 3),
+    (["model", "add", "x", "--path", "/nonexistent"], "does not exist", 3),
 ])
-def test_user_mistakes_are_one_line_errors(cli, args, needle):
+def test_user_mistakes_are_one_line_errors(cli, args, needle, code):
     result = cli(*args)
-    assert result.code == 2
+    assert result.code == code, result.err
     assert needle in result.err
     assert result.err.startswith("error: ") and len(result.err.strip().splitlines()) == 1
 

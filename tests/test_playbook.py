@@ -7,6 +7,10 @@ from PIL import Image, ImageDraw
 
 from playbook import SMALL, brief_file, locked, open_brief, people, sprint
 from pressroom.briefs import TEMPLATE
+from pressroom.errors import Forbidden, Refused
+
+FORBIDDEN = Forbidden.exit_code
+REFUSED = Refused.exit_code
 
 
 def test_people_hold_roles_and_the_log_records_every_action(cli, tmp_path):
@@ -22,7 +26,7 @@ def test_people_hold_roles_and_the_log_records_every_action(cli, tmp_path):
 def test_an_action_without_the_role_is_refused_naming_the_role(cli, tmp_path):
     people(cli)
     result = cli("brief", "new", "--file", brief_file(tmp_path), "--as", "omar")
-    assert result.code == 2
+    assert result.code == FORBIDDEN
     assert "omar may not open a brief: it needs the director role" in result.err
     assert json.loads(cli("brief", "list", "--json").out) == []
 
@@ -33,7 +37,7 @@ def test_the_acting_person_comes_from_the_environment(cli, tmp_path, monkeypatch
     assert cli("brief", "new", "--file", brief_file(tmp_path)).code == 0
     monkeypatch.delenv("PRESSROOM_USER")
     result = cli("brief", "new", "--file", brief_file(tmp_path))
-    assert result.code == 2 and "who is acting?" in result.err
+    assert result.code == FORBIDDEN and "who is acting?" in result.err
 
 
 def test_an_incomplete_brief_is_a_draft_listing_every_missing_item(cli, tmp_path):
@@ -41,13 +45,13 @@ def test_an_incomplete_brief_is_a_draft_listing_every_missing_item(cli, tmp_path
     text = "\n".join(line for line in TEMPLATE.splitlines()
                      if not line.startswith(("mood", "due", "palette", "count")))
     result = cli("brief", "new", "--file", brief_file(tmp_path, text), "--as", "dana", "--json")
-    assert result.code == 2
+    assert result.code == REFUSED
     assert "missing: mood, due, constraints.palette, deliverables.count" in result.err
     brief = json.loads(result.out)
     assert brief["status"] == "draft"
     refused = cli("concept", brief["id"], "--style", "watercolor", "--style", "flat-vector", "--style",
                   "cinematic", "--as", "omar")
-    assert refused.code == 2
+    assert refused.code == REFUSED
     assert f"brief {brief['id']} is a draft: no generation starts until it is complete" in refused.err
     assert json.loads(cli("generations", "--json").out) == []
 
@@ -113,10 +117,10 @@ def test_rank_direction_and_lock_write_a_locked_card(cli, tmp_path):
     brief = open_brief(cli, tmp_path)
     concepts = sprint(cli, brief)
     early = cli("lock", brief, "--as", "omar")
-    assert early.code == 2 and "no approved direction" in early.err
+    assert early.code == REFUSED and "no approved direction" in early.err
     ids = [c["id"] for c in concepts]
     assert cli("rank", brief, ids[2], ids[0], "--as", "dana").code == 0
-    assert cli("rank", brief, ids[0], "--as", "omar").code == 2
+    assert cli("rank", brief, ids[0], "--as", "omar").code == FORBIDDEN
     assert cli("direction", "approve", brief, ids[2], "--as", "dana").code == 0
     result = cli("lock", brief, "--as", "omar", "--steps", "3", *SMALL, "--json")
     assert result.code == 0, result.err
@@ -146,7 +150,7 @@ def test_a_locked_recipe_is_immutable_and_a_new_lock_is_a_new_version(cli, studi
 def test_volume_changing_a_second_slot_is_refused(cli, tmp_path):
     brief, lock = locked(cli, tmp_path)
     second = cli("volume", lock["recipe"], "--vary", "context=on a beach", "--seeds", "1", "--as", "omar")
-    assert second.code == 2
+    assert second.code == REFUSED
     assert "declares 'subject' as its only variable; --vary context would change a second slot" in second.err
 
 
@@ -168,13 +172,13 @@ def test_a_hero_that_does_not_reproduce_fails_the_lock_pauses_and_blocks_volume(
     with monkeypatch.context() as patched:
         patched.setattr(lockin, "compare", drifting)
         result = cli("lock", brief, "--as", "omar", "--steps", "2", *SMALL, "--json")
-    assert result.code == 2 and "the lock failed" in result.err
+    assert result.code == REFUSED and "the lock failed" in result.err
     failed = json.loads(result.out)
     assert failed["status"] == "failed" and failed["verdict"] == "different" and failed["card"] is None
     shown = json.loads(cli("brief", "show", brief, "--json").out)
     assert shown["status"] == "paused" and "did not reproduce" in shown["pause_reason"]
     refused = cli("volume", failed["recipe"], "--vary", "subject=a boot", "--seeds", "1", "--as", "omar")
-    assert refused.code == 2 and "volume before lock" in refused.err
+    assert refused.code == REFUSED and "volume before lock" in refused.err
     assert cli("brief", "resume", brief, "--reason", "determinism flags fixed", "--as", "dana").code == 0
     assert json.loads(cli("lock", brief, "--as", "omar", "--steps", "2", *SMALL, "--json").out)["status"] == "locked"
 
@@ -234,7 +238,7 @@ def test_fix_and_finish_keeps_lineage_and_reproduces(cli, tmp_path):
     ImageDraw.Draw(big).rectangle([0, 0, 63, 40], fill=255)
     big.save(tmp_path / "big.png")
     refused = cli("fix", hero, "--inpaint", tmp_path / "big.png", "--prompt", "a lace", "--as", "omar")
-    assert refused.code == 2 and "more than a third: regenerate instead" in refused.err
+    assert refused.code == REFUSED and "more than a third: regenerate instead" in refused.err
     too_weak = cli("fix", hero, "--refine", "--strength", "0.2", "--as", "omar")
     assert too_weak.code == 2 and "leaves no denoising step" in too_weak.err
     for args in (["--inpaint", tmp_path / "mask.png", "--prompt", "a lace"], ["--refine", "--strength", "0.5"],
@@ -256,7 +260,7 @@ def test_fix_and_finish_keeps_lineage_and_reproduces(cli, tmp_path):
 
 def test_templates_start_a_new_briefs_lock(cli, tmp_path):
     brief, lock = locked(cli, tmp_path)
-    assert cli("template", "promote", lock["recipe"], "trail-hero", "--as", "omar").code == 2  # needs director
+    assert cli("template", "promote", lock["recipe"], "trail-hero", "--as", "omar").code == FORBIDDEN  # needs director
     assert cli("template", "promote", lock["recipe"], "trail-hero", "--as", "dana").code == 0
     second = open_brief(cli, tmp_path)
     result = cli("lock", second, "--template", "trail-hero", "--as", "omar", "--json")
@@ -299,9 +303,9 @@ def test_an_ecommerce_brief_fixes_sizes_and_the_variable(cli, tmp_path):
     concepts = sprint(cli, brief)
     cli("direction", "approve", brief, concepts[0]["id"], "--as", "dana")
     square = cli("lock", brief, "--as", "omar", "--steps", "2", "--width", "64", "--height", "64")
-    assert square.code == 2 and "needs the deliverable aspect 4:5; 64x64 is 1:1" in square.err
+    assert square.code == REFUSED and "needs the deliverable aspect 4:5; 64x64 is 1:1" in square.err
     context = cli("lock", brief, "--as", "omar", "--steps", "2", *SMALL, "--slot", "context")
-    assert context.code == 2 and "fixes the variable to 'subject'" in context.err
+    assert context.code == REFUSED and "fixes the variable to 'subject'" in context.err
     assert cli("lock", brief, "--as", "omar", "--steps", "2", *SMALL).code == 0
     shown = json.loads(cli("brief", "show", brief, "--json").out)
     assert shown["defaults"]["prechecks_before_cull"] is True and shown["defaults"]["gate"] == "strict"

@@ -11,6 +11,9 @@ from sd_parsers import ParserManager
 from playbook import locked
 from pressroom.provenance import COMPOSITE, TRAINED
 from test_reviews import every
+from pressroom.errors import Refused
+
+REFUSED = Refused.exit_code
 
 ALT = "A red trail running shoe on a mossy rock"
 
@@ -63,10 +66,10 @@ def flip_pixel_byte(path, target):
 def test_nothing_ships_before_approval(cli, tmp_path):
     brief, lock = locked(cli, tmp_path)
     blocked = cli("release", brief, "--as", "dana")
-    assert blocked.code == 2 and "export stays blocked until approval" in blocked.err
+    assert blocked.code == REFUSED and "export stays blocked until approval" in blocked.err
     cli("review", lock["hero"], "--decision", "approved", *every(alt_text="n/a"), "--as", "rita")
     no_alt = cli("release", brief, "--as", "dana")
-    assert no_alt.code == 2 and "without alt text" in no_alt.err
+    assert no_alt.code == REFUSED and "without alt text" in no_alt.err
 
 
 def test_released_png_jpeg_webp_verify_trusted_and_a_changed_byte_is_invalid(cli, studio, tmp_path):

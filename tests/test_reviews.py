@@ -5,6 +5,10 @@ import json
 from playbook import SMALL, locked, open_brief, people, sprint
 from pressroom.briefs import TEMPLATE
 from pressroom.reviews import CHECKLIST, SHORT_LIST
+from pressroom.errors import Forbidden, Refused
+
+FORBIDDEN = Forbidden.exit_code
+REFUSED = Refused.exit_code
 
 
 def every(result="pass", **overrides):
@@ -36,12 +40,12 @@ def test_self_review_and_review_by_the_locking_operator_are_refused(cli, tmp_pat
     brief, lock = locked(cli, tmp_path)
     cli("user", "add", "omar", "--role", "reviewer")  # omar made the hero and locked the recipe
     mine = cli("review", lock["hero"], "--decision", "approved", *every(), "--alt-text", "a boot", "--as", "omar")
-    assert mine.code == 2 and "omar made generation" in mine.err and "may not review it" in mine.err
+    assert mine.code == FORBIDDEN and "omar made generation" in mine.err and "may not review it" in mine.err
     cli("user", "add", "olga", "--role", "operator")
     made = json.loads(cli("volume", lock["recipe"], "--vary", "subject=a red boot", "--seeds", "1",
                           "--as", "olga", "--json").out)["made"][0]["id"]
     locker = cli("review", made, "--decision", "approved", *every(), "--alt-text", "a boot", "--as", "omar")
-    assert locker.code == 2 and f"omar locked recipe {lock['recipe']}" in locker.err
+    assert locker.code == FORBIDDEN and f"omar locked recipe {lock['recipe']}" in locker.err
 
 
 def test_standard_stakes_need_every_item_and_failed_items_need_reasons(cli, tmp_path):
@@ -111,8 +115,8 @@ def test_three_failures_of_one_item_flag_the_recipe_and_block_volume(cli, tmp_pa
     shown = cli("brief", "show", brief)
     assert "flagged" in shown.out and "fix in the recipe: reviewers failed 'hands' 3 times" in shown.out
     blocked = cli("volume", lock["recipe"], "--vary", "subject=a blue boot", "--seeds", "1", "--as", "omar")
-    assert blocked.code == 2 and "is flagged" in blocked.err
-    assert cli("recipe", "clear-flag", lock["recipe"], "--reason", "x", "--as", "omar").code == 2  # director only
+    assert blocked.code == REFUSED and "is flagged" in blocked.err
+    assert cli("recipe", "clear-flag", lock["recipe"], "--reason", "x", "--as", "omar").code == FORBIDDEN  # director only
     assert cli("recipe", "clear-flag", lock["recipe"], "--reason", "hands fixed in the negative",
                "--as", "dana").code == 0
     assert cli("volume", lock["recipe"], "--vary", "subject=a blue boot", "--seeds", "1", "--as", "omar").code == 0
@@ -145,7 +149,7 @@ def test_an_ecommerce_cull_needs_prechecks_first(cli, tmp_path):
     concepts = sprint(cli, brief)
     first = concepts[0]["id"]
     refused = cli("cull", first, "--keep", "--as", "omar")
-    assert refused.code == 2 and f"run `pressroom check {first}` first" in refused.err
+    assert refused.code == REFUSED and f"run `pressroom check {first}` first" in refused.err
     assert cli("check", first, "--json").code == 0
     assert cli("cull", first, "--keep", "--as", "omar").code == 0
 
@@ -187,7 +191,7 @@ def test_a_non_commercial_model_on_a_commercial_brief_fails_the_licence_check(cl
     [finding] = [f for f in checked["checks"] if f["name"] == "licence"]
     assert finding["result"] == "fail" and "not licensed for commercial use" in finding["detail"]
     refused = cli("review", image, "--decision", "approved", *every(), "--alt-text", "A shoe on moss", "--as", "rita")
-    assert refused.code == 2 and "cannot be approved" in refused.err
+    assert refused.code == REFUSED and "cannot be approved" in refused.err
 
 
 def test_a_plain_generation_records_its_maker_who_then_may_not_review_it(cli):
@@ -197,7 +201,7 @@ def test_a_plain_generation_records_its_maker_who_then_may_not_review_it(cli):
                           "--as", "omar", "--json").out)[0]
     assert made["operator"] == "omar"
     refused = cli("review", made["id"], "--decision", "approved", *every(), "--alt-text", "A boot", "--as", "omar")
-    assert refused.code == 2 and "may not review it" in refused.err
+    assert refused.code == FORBIDDEN and "may not review it" in refused.err
 
 
 def test_a_studio_can_set_its_own_gate(cli, studio, tmp_path):

@@ -16,6 +16,8 @@ __version__ = "0.1.0"
 
 # Names are imported on first use, so that `import pressroom` (and `pressroom --help`) stay fast.
 _EXPORTS = {
+    "Actor": ("context", "Actor"),
+    "Context": ("context", "Context"),
     "PressroomError": ("errors", "PressroomError"),
     "Recipe": ("recipes", "Recipe"),
     "Studio": ("studio", "Studio"),

@@ -19,13 +19,11 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, Text, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from . import events, people
+from . import events
+from .context import Actor, Context
 from .db import Base
-from .errors import InputError, NotFound, PressroomError
+from .errors import BriefNotReady, InputError, NotFound
 
-
-class BriefNotReady(PressroomError):
-    """A play was asked for on a brief that is a draft or paused."""
 
 
 @dataclass(frozen=True)
@@ -206,14 +204,14 @@ def _status(spec: BriefSpec) -> tuple[str, str]:
     return "active", ""
 
 
-def create(session: Session, spec: BriefSpec, actor: str) -> Brief:
+def create(session: Session, spec: BriefSpec, actor: Actor) -> Brief:
     """Store a brief: active when complete, a draft listing what is missing, or paused."""
-    people.require(session, actor, "director", "open a brief")
+    actor.require("director", "open a brief")
     status, reason = _status(spec)
     brief = Brief(title=spec.title or "(untitled)", status=status, pause_reason=reason,
                   content_type=spec.content_type, stakes=spec.stakes, intended_use=spec.intended_use,
                   director=spec.director, spec=spec.model_dump(mode="json"), missing=spec.missing(),
-                  created_at=datetime.now(timezone.utc), created_by=actor)
+                  created_at=datetime.now(timezone.utc), created_by=actor.name)
     session.add(brief)
     session.flush()
     events.record(session, actor, "brief.new", brief_id=brief.id, objects={"brief": brief.id},
@@ -221,9 +219,9 @@ def create(session: Session, spec: BriefSpec, actor: str) -> Brief:
     return brief
 
 
-def update(session: Session, brief: Brief, spec: BriefSpec, actor: str) -> Brief:
+def update(session: Session, brief: Brief, spec: BriefSpec, actor: Actor) -> Brief:
     """Replace the brief's content (the old one stays in the event log)."""
-    people.require(session, actor, "director", "change a brief")
+    actor.require("director", "change a brief")
     status, reason = _status(spec)
     events.record(session, actor, "brief.update", brief_id=brief.id, objects={"brief": brief.id},
                   previous=brief.spec, status=status, missing=spec.missing())
@@ -234,20 +232,20 @@ def update(session: Session, brief: Brief, spec: BriefSpec, actor: str) -> Brief
     return brief
 
 
-def pause(session: Session, brief: Brief, reason: str, actor: str) -> None:
+def pause(session: Session, brief: Brief, reason: str, actor: Actor) -> None:
     brief.status, brief.pause_reason = "paused", reason
     events.record(session, actor, "brief.pause", brief_id=brief.id, objects={"brief": brief.id}, reason=reason)
 
 
-def resume(session: Session, brief: Brief, reason: str, actor: str) -> None:
-    people.require(session, actor, "director", "resume a brief")
+def resume(session: Session, brief: Brief, reason: str, actor: Actor) -> None:
+    actor.require("director", "resume a brief")
     if brief.status != "paused":
         raise InputError(f"brief {brief.id} is {brief.status}, not paused")
     status, why = _status(brief.parsed)
     if status != "active":
         raise BriefNotReady(f"brief {brief.id} cannot resume: {why or 'it is incomplete'}")
     if not reason.strip():
-        raise InputError("say why the brief can resume: --reason TEXT")
+        raise InputError("say why the brief can resume (a reason)", field="reason")
     brief.status, brief.pause_reason = "active", ""
     events.record(session, actor, "brief.resume", brief_id=brief.id, objects={"brief": brief.id}, reason=reason)
 
@@ -274,6 +272,42 @@ def ready(session: Session, brief_id: int) -> Brief:
 
 def listing(session: Session) -> list[Brief]:
     return list(session.scalars(select(Brief).order_by(Brief.id)))
+
+
+# -- use cases ------------------------------------------------------------------------------------
+def open_brief(ctx: Context, spec: BriefSpec) -> dict:
+    """Intake: store the brief; a draft or a paused brief is a result (its status says so), not an error."""
+    with ctx.unit() as session:
+        return create(session, spec, ctx.actor).as_dict()
+
+
+def replace_brief(ctx: Context, brief_id: int, spec: BriefSpec) -> dict:
+    with ctx.unit() as session:
+        return update(session, get(session, brief_id), spec, ctx.actor).as_dict()
+
+
+def resume_brief(ctx: Context, brief_id: int, reason: str) -> dict:
+    with ctx.unit() as session:
+        brief = get(session, brief_id)
+        resume(session, brief, reason, ctx.actor)
+        return brief.as_dict()
+
+
+def show(ctx: Context, brief_id: int) -> dict:
+    """A brief with its direction, the director's ranking and its recipe versions."""
+    from . import concepts, lockin
+
+    with ctx.unit() as session:
+        brief = get(session, brief_id)
+        return {**brief.as_dict(),
+                "rankings": [{"rank": r.rank, "generation": r.generation_id, "by": r.ranked_by}
+                             for r in concepts.rankings(session, brief_id)],
+                "recipes": [r.as_dict() for r in lockin.for_brief(session, brief_id)]}
+
+
+def briefs(ctx: Context) -> list[dict]:
+    with ctx.unit() as session:
+        return [brief.as_dict() for brief in listing(session)]
 
 
 TEMPLATE = '''\

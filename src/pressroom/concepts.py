@@ -14,7 +14,8 @@ from pathlib import Path
 from sqlalchemy import DateTime, ForeignKey, Integer, String, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from . import briefs, contactsheet, events, generations, ledgerfiles, models, people, styles
+from . import briefs, contactsheet, events, generations, ledgerfiles, models, styles
+from .context import Context
 from .db import Base
 from .errors import InputError
 from .recipes import Recipe, SchedulerSpec, Skeleton
@@ -69,16 +70,16 @@ def plan(session: Session, studio: Studio, brief: briefs.Brief, style_names: lis
     return recipes, labels
 
 
-def sprint(studio: Studio, brief_id: int, actor: str, style_names: list[str], *, per_style: int | None = None,
+def sprint(ctx: Context, brief_id: int, style_names: list[str], *, per_style: int | None = None,
            steps: int | None = None, model_names: list[str] | None = None, seed: int = 1,
            progress=None) -> Sprint:
-    with studio.session() as session:
-        people.require(session, actor, "operator", "run a concept sprint")
+    studio, actor = ctx.studio, ctx.actor.require("operator", "run a concept sprint")
+    with ctx.unit() as session:
         brief = briefs.ready(session, brief_id)
         recipes, labels = plan(session, studio, brief, style_names, per_style, steps, model_names or [], seed)
         title = f"brief {brief.id}: {brief.title} - concept sprint"
     for label in labels:
-        label["operator"] = actor
+        label.update(generations.made_by(actor))
     rows: list[generations.Generation] = []
     by_model: dict[str, list[int]] = {}
     for index, recipe in enumerate(recipes):
@@ -95,7 +96,7 @@ def sprint(studio: Studio, brief_id: int, actor: str, style_names: list[str], *,
             cells.append((image, [f"#{row.id} {row.style}", f"seed {row.seed} {row.model}"]))
     columns = len(rows) // (len(style_names) * len(by_model)) if rows else 1
     data = contactsheet.make(cells, max(columns, 1), title)
-    with studio.session() as session:
+    with ctx.unit() as session:
         sha = ledgerfiles.put(studio, session, data, "png", "contact-sheet")
         events.record(session, actor, "concept.sprint", brief_id=brief_id,
                       objects={"generations": [r.id for r in rows], "contact_sheet": sha},
@@ -124,32 +125,33 @@ def _concept(session: Session, brief_id: int, generation_id: int) -> generations
     return row
 
 
-def rank(studio: Studio, brief_id: int, generation_ids: list[int], actor: str) -> list[dict]:
+def rank(ctx: Context, brief_id: int, generation_ids: list[int]) -> list[dict]:
     """The director's ranking of candidates, best first (3-5 is the usual shortlist)."""
     if not generation_ids:
-        raise InputError("rank at least one generation, best first")
-    with studio.session() as session:
-        people.require(session, actor, "director", "rank concepts")
+        raise InputError("rank at least one generation, best first", field="generations")
+    actor = ctx.actor.require("director", "rank concepts")
+    with ctx.unit() as session:
         briefs.ready(session, brief_id)
         now = datetime.now(timezone.utc)
         for position, generation_id in enumerate(generation_ids, 1):
             _concept(session, brief_id, generation_id)
-            session.add(Ranking(brief_id=brief_id, generation_id=generation_id, rank=position, ranked_by=actor, at=now))
+            session.add(Ranking(brief_id=brief_id, generation_id=generation_id, rank=position, ranked_by=actor.name, at=now))
         events.record(session, actor, "concept.rank", brief_id=brief_id, objects={"generations": generation_ids})
     return [{"rank": i, "generation": g} for i, g in enumerate(generation_ids, 1)]
 
 
-def approve_direction(studio: Studio, brief_id: int, generation_id: int, actor: str) -> briefs.Brief:
-    with studio.session() as session:
-        people.require(session, actor, "director", "approve a direction")
+def approve_direction(ctx: Context, brief_id: int, generation_id: int) -> dict:
+    actor = ctx.actor.require("director", "approve a direction")
+    with ctx.unit() as session:
         brief = briefs.ready(session, brief_id)
         row = _concept(session, brief_id, generation_id)
         brief.direction_generation_id = row.id
-        brief.direction_approved_by = actor
+        brief.direction_approved_by = actor.name
         brief.direction_approved_at = datetime.now(timezone.utc)
         events.record(session, actor, "direction.approve", brief_id=brief_id, objects={"generation": row.id},
                       style=row.style)
-        return brief
+        return {"brief": brief.id, "direction": brief.direction_generation_id,
+                "approved_by": brief.direction_approved_by}
 
 
 def rankings(session: Session, brief_id: int) -> list[Ranking]:

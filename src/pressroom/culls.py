@@ -12,10 +12,10 @@ from datetime import datetime, timezone
 from sqlalchemy import DateTime, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from . import events, generations, people
+from . import events, generations
+from .context import Context
 from .db import Base
-from .errors import InputError
-from .studio import Studio
+from .errors import InputError, NotFound, Refused
 
 REASONS = ("hands", "faces", "text", "drift", "artifact", "composition", "palette", "duplicate", "other")
 TAG = re.compile(r"^[a-z][a-z0-9-]{0,40}$")
@@ -32,7 +32,7 @@ def _prechecked_if_required(session, row) -> None:
     if brief is None or not brief.defaults.prechecks_before_cull:
         return
     if session.scalar(select(Precheck.id).where(Precheck.generation_id == row.id)) is None:
-        raise InputError(f"a {brief.content_type} brief runs the pre-checks before a cull: "
+        raise Refused(f"a {brief.content_type} brief runs the pre-checks before a cull: "
                          f"run `pressroom check {row.id}` first; nothing was culled")
 
 
@@ -47,7 +47,7 @@ class Cull(Base):
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
-def cull(studio: Studio, generation_ids: list[int], *, keep: bool, reason: str, actor: str) -> list[dict]:
+def cull(ctx: Context, generation_ids: list[int], *, keep: bool, reason: str) -> list[dict]:
     if not generation_ids:
         raise InputError("name at least one generation to cull")
     if not keep and not reason:
@@ -55,16 +55,16 @@ def cull(studio: Studio, generation_ids: list[int], *, keep: bool, reason: str, 
     if reason and not TAG.match(reason):
         raise InputError(f"--reason {reason!r} must be a short lowercase tag such as {', '.join(REASONS[:5])}")
     decision = "kept" if keep else "rejected"
-    with studio.session() as session:
-        people.require(session, actor, "operator", "cull images")
+    actor = ctx.actor.require("operator", "cull images")
+    with ctx.unit() as session:
         now = datetime.now(timezone.utc)
         done, brief_ids = [], set()
         for generation_id in generation_ids:
             row = session.get(generations.Generation, generation_id)
             if row is None:
-                raise InputError(f"no generation {generation_id}; nothing was culled")
+                raise NotFound(f"no generation {generation_id}; nothing was culled")
             _prechecked_if_required(session, row)
-            session.add(Cull(generation_id=row.id, decision=decision, reason=reason, culled_by=actor, at=now))
+            session.add(Cull(generation_id=row.id, decision=decision, reason=reason, culled_by=actor.name, at=now))
             row.status = decision
             brief_ids.add(row.brief_id)
             done.append({"id": row.id, "status": decision, "reason": reason})

@@ -8,14 +8,16 @@ changes are Alembic revisions under ``pressroom/migrations/versions``.
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
 from sqlalchemy import create_engine, event, inspect
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
-from .errors import StudioError
+from .errors import Conflict, StudioError
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 
@@ -90,3 +92,12 @@ def migrate(engine: Engine) -> None:
 
 def sessions(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False)
+
+
+@contextmanager
+def taken(message: str, field: str | None = None) -> Iterator[None]:
+    """Turn a unique-constraint violation (a concurrent writer got there first) into a Conflict."""
+    try:
+        yield
+    except IntegrityError as exc:
+        raise Conflict(message, field=field) from exc

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from . import (briefs, cards, concepts, culls, fixes, library, lockin, metrics, models, people, provenance, releases,
                reviews, signing, volume)
+from .context import Context
 from .reproduction import reproduce
 from .studio import Studio
 
@@ -35,53 +36,55 @@ def run(keep: Path | None, out) -> Path:
     out.print(f"studio {studio.root}")
     out.print(f"model tiny, short hash {tiny.ref().short_hash} ({len(tiny.files)} files hashed)")
     out.print("[dim]tiny has random weights: its images are noise-like, but every step is real.[/dim]")
-    with studio.session() as session:
-        for name, role in ((DIRECTOR, "director"), (OPERATOR, "operator"), (REVIEWER, "reviewer")):
-            people.add(session, name, [role])
-            out.print(f"{name}: {role}")
+    ctx = Context(studio)
+    for name, role in ((DIRECTOR, "director"), (OPERATOR, "operator"), (REVIEWER, "reviewer")):
+        people.add_person(ctx, name, [role])
+        out.print(f"{name}: {role}")
+    # each person acts in their own context, as they would signed in on their own machine
+    director, operator, reviewer = (ctx.acting_as(people.actor(ctx, name, "python"))
+                                    for name in (DIRECTOR, OPERATOR, REVIEWER))
 
     play("1. intake", DIRECTOR)
     spec = briefs.parse(briefs.TEMPLATE)
-    with studio.session() as session:
-        brief = briefs.create(session, spec, DIRECTOR)
-        brief_id = brief.id
-        out.print(f"brief {brief_id} {brief.title!r}: {brief.status}; intent: {spec.intent}")
-        d = brief.defaults
-        out.print(f"{brief.content_type} defaults: {d.concept_styles} styles x {d.per_style} per style at "
-                  f"{d.concept_steps} steps, {d.gate} review gate, volume batches of {d.volume_batch}")
+    brief = briefs.open_brief(director, spec)
+    brief_id = brief["id"]
+    out.print(f"brief {brief_id} {brief['title']!r}: {brief['status']}; intent: {spec.intent}")
+    d = briefs.CONTENT_TYPES[brief["content_type"]]
+    out.print(f"{brief['content_type']} defaults: {d.concept_styles} styles x {d.per_style} per style at "
+              f"{d.concept_steps} steps, {d.gate} review gate, volume batches of {d.volume_batch}")
 
     play("2. concept sprint", OPERATOR)
-    sprint = concepts.sprint(studio, brief_id, OPERATOR, ["watercolor", "flat-vector", "cinematic"],
+    sprint = concepts.sprint(operator, brief_id, ["watercolor", "flat-vector", "cinematic"],
                              per_style=2, steps=4)
     out.print(f"{len(sprint.rows)} variations across 3 styles; contact sheet {sprint.sheet}")
 
     play("3. rank and approve a direction", DIRECTOR)
     ranked = [sprint.rows[2].id, sprint.rows[0].id, sprint.rows[4].id]
-    concepts.rank(studio, brief_id, ranked, DIRECTOR)
-    concepts.approve_direction(studio, brief_id, ranked[0], DIRECTOR)
+    concepts.rank(director, brief_id, ranked)
+    concepts.approve_direction(director, brief_id, ranked[0])
     out.print(f"ranked #{ranked[0]}, #{ranked[1]}, #{ranked[2]}; direction: #{ranked[0]} ({sprint.rows[2].style})")
 
     play("4. lock-in pass", OPERATOR)
-    lock = lockin.lock(studio, brief_id, OPERATOR, steps=8, width=128, height=160, slot="subject")
+    lock = lockin.lock(operator, brief_id, steps=8, width=128, height=160, slot="subject")
     out.print(f"recipe {lock.row.id} v{lock.row.version}: hero #{lock.row.hero_generation_id} reproduced "
               f"in a fresh pipeline: [bold]{lock.row.verdict}[/bold] -> {lock.row.status}")
     out.print(f"card {lock.row.card}")
 
     play("5. volume run over three slot values", OPERATOR)
-    run_ = volume.run(studio, lock.row.id, [f"subject={v}" for v in VALUES], 4, OPERATOR, batch_size=4)
+    run_ = volume.run(operator, lock.row.id, [f"subject={v}" for v in VALUES], 4, batch_size=4)
     out.print(f"{len(run_.made)} images: {len(VALUES)} subjects x 4 seeds, only the subject slot changed")
 
     play("6. cull", OPERATOR)
     keepers = [run_.made[0].id, run_.made[5].id, run_.made[10].id]
-    culls.cull(studio, keepers, keep=True, reason="", actor=OPERATOR)
+    culls.cull(operator, keepers, keep=True, reason="")
     rejected = [r.id for r in run_.made if r.id not in keepers]
-    culls.cull(studio, rejected[:5], keep=False, reason="artifact", actor=OPERATOR)
-    culls.cull(studio, rejected[5:], keep=False, reason="drift", actor=OPERATOR)
+    culls.cull(operator, rejected[:5], keep=False, reason="artifact")
+    culls.cull(operator, rejected[5:], keep=False, reason="drift")
     out.print(f"kept {len(keepers)} of {len(run_.made)}; rejected {len(rejected)} (artifact, drift)")
 
     play("7. fix and finish", OPERATOR)
-    fixed = fixes.fix(studio, keepers[0], OPERATOR, refine=True, strength=0.5)
-    culls.cull(studio, [fixed.id], keep=True, reason="", actor=OPERATOR)
+    fixed = fixes.fix(operator, keepers[0], refine=True, strength=0.5)
+    culls.cull(operator, [fixed.id], keep=True, reason="")
     out.print(f"#{fixed.id}: refine of #{fixed.parent_id} at strength 0.5, lineage kept")
 
     play("8. review gate", REVIEWER)
@@ -89,28 +92,26 @@ def run(keep: Path | None, out) -> Path:
     flagged = [f"{f.name} {f.result}" for f in findings if f.result != "pass"]
     out.print(f"pre-checks on #{keepers[1]}: {len(findings)} run; to look at: {', '.join(flagged) or 'none'}")
     checked = [f"{item}=pass" for item in reviews.CHECKLIST]
-    reviews.decide(studio, keepers[1], REVIEWER, "changes-required",
+    reviews.decide(reviewer, keepers[1], "changes-required",
                    [c if not c.startswith("hands=") else "hands=fail:six toes on the sole" for c in checked])
     out.print(f"#{keepers[1]}: changes required (hands: six toes on the sole)")
     for generation, alt in ((keepers[0], "A red trail running shoe on a mossy rock by a stream"),
                             (fixed.id, "A red trail running shoe, refined, on a mossy rock")):
-        gate = reviews.decide(studio, generation, REVIEWER, "approved", checked, alt_text=alt)
+        gate = reviews.decide(reviewer, generation, "approved", checked, alt_text=alt)
         out.print(f"#{generation}: {gate.result} by {REVIEWER}, alt text {alt!r}")
 
     play("9. release with signed provenance", DIRECTOR)
-    files = releases.release(studio, brief_id, DIRECTOR, ["instagram-feed"], ["png", "jpeg", "webp"])
+    files = releases.release(director, brief_id, ["instagram-feed"], ["png", "jpeg", "webp"])
     for asset in files:
         out.print(f"asset {asset.id}: {asset.rendition} {asset.format} {Path(asset.path).name}")
     check = provenance.verify(Path(files[-1].path), signing.trust_anchors(studio))
     out.print(f"verify {Path(files[-1].path).name}: [bold]{check.state}[/bold], {', '.join(check.actions)}, "
               f"made from {check.ingredients[0]['title']}")
-    with studio.session() as session:
-        hits = library.search(session, "mossy rock")
+    hits = library.find(ctx, "mossy rock")
     out.print(f"search 'mossy rock': {len(hits)} released files")
 
     play("10. metrics")
-    with studio.session() as session:
-        numbers = metrics.compute(session, brief_id)
+    numbers = metrics.report(ctx, brief_id)
     row = numbers["briefs"][0]
     out.print(f"generated {row['generated']}, kept {row['kept']}, keep rate {row['keep_rate']:.0%}, "
               f"iterations per final {row['iterations_per_final']}, rework after review "

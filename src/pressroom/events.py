@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from datetime import datetime, timezone
+from typing import TYPE_CHECKING
 
-from sqlalchemy import JSON, DateTime, Integer, String, select
+from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from .db import Base
+
+if TYPE_CHECKING:
+    from .context import Actor, Context
 
 
 class Event(Base):
@@ -15,21 +19,24 @@ class Event(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    actor: Mapped[str] = mapped_column(String(100))
+    actor: Mapped[str] = mapped_column(String(100))  # the name the person had then
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    channel: Mapped[str] = mapped_column(String(10), default="cli")  # cli | web | api | worker | python
     action: Mapped[str] = mapped_column(String(60))
     brief_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     objects: Mapped[dict] = mapped_column(JSON)
     detail: Mapped[dict] = mapped_column(JSON)
 
     def as_dict(self) -> dict:
-        return {"id": self.id, "at": self.at.isoformat(), "actor": self.actor, "action": self.action,
+        return {"id": self.id, "at": self.at.isoformat(), "actor": self.actor, "actor_id": self.actor_id,
+                "channel": self.channel, "action": self.action,
                 "brief": self.brief_id, "objects": self.objects, "detail": self.detail}
 
 
-def record(session: Session, actor: str, action: str, *, brief_id: int | None = None,
+def record(session: Session, actor: "Actor", action: str, *, brief_id: int | None = None,
            objects: dict | None = None, **detail) -> Event:
-    event = Event(at=datetime.now(timezone.utc), actor=actor, action=action, brief_id=brief_id,
-                  objects=objects or {}, detail=detail)
+    event = Event(at=datetime.now(timezone.utc), actor=actor.name, actor_id=actor.id, channel=actor.channel,
+                  action=action, brief_id=brief_id, objects=objects or {}, detail=detail)
     session.add(event)
     session.flush()
     return event
@@ -40,3 +47,9 @@ def listing(session: Session, brief_id: int | None = None) -> list[Event]:
     if brief_id is not None:
         query = query.where(Event.brief_id == brief_id)
     return list(session.scalars(query))
+
+
+def log(ctx: "Context", brief_id: int | None = None) -> list[dict]:
+    """The event log (of one brief, or all), oldest first."""
+    with ctx.unit() as session:
+        return [event.as_dict() for event in listing(session, brief_id)]

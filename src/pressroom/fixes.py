@@ -14,18 +14,14 @@ parameters, so its card reproduces it from the parent image in the studio's asse
 from __future__ import annotations
 
 import io
-from pathlib import Path
 
-from . import briefs, events, generations, ledgerfiles, models, people
-from .errors import InputError, NotFound, PressroomError
+from . import briefs, events, generations, ledgerfiles, models
+from .context import Context
+from .errors import FixRefused, InputError, NotFound
 from .recipes import SchedulerSpec, Skeleton, Source
-from .studio import Studio
 
 MAX_MASK_SHARE = 1 / 3
 
-
-class FixRefused(PressroomError):
-    """The flaw is too large to repair: regenerate instead."""
 
 
 def mask_share(mask) -> float:
@@ -35,11 +31,10 @@ def mask_share(mask) -> float:
 
 
 def fix(
-    studio: Studio,
+    ctx: Context,
     generation_id: int,
-    actor: str,
     *,
-    inpaint: Path | None = None,
+    inpaint: bytes | None = None,
     refine: bool = False,
     upscale: int | None = None,
     prompt: str | None = None,
@@ -55,8 +50,8 @@ def fix(
                                     ("--upscale", upscale is not None)) if on]
     if len(chosen) != 1:
         raise InputError("choose exactly one of --inpaint MASK.png, --refine or --upscale N")
-    with studio.session() as session:
-        people.require(session, actor, "operator", "fix an image")
+    studio, actor = ctx.studio, ctx.actor.require("operator", "fix an image")
+    with ctx.unit() as session:
         parent = session.get(generations.Generation, generation_id)
         if parent is None:
             raise NotFound(f"no generation {generation_id}")
@@ -78,12 +73,11 @@ def fix(
     mask_data = b""
     if inpaint is not None:
         try:
-            with Image.open(inpaint) as mask:
+            with Image.open(io.BytesIO(inpaint)) as mask:
                 mask.load()
-        except FileNotFoundError:
-            raise NotFound(f"mask {inpaint} does not exist") from None
-        except UnidentifiedImageError as exc:
-            raise InputError(f"mask {inpaint} is not an image") from exc
+        except (UnidentifiedImageError, OSError) as exc:
+            raise InputError("the mask is not a readable image; paint it as a PNG, white where to repaint",
+                             field="mask") from exc
         if mask.size != (parent.width, parent.height):
             raise InputError(f"the mask is {mask.width}x{mask.height} but the image is {parent.width}x{parent.height}; "
                              "paint the mask at the image's size")
@@ -121,7 +115,7 @@ def fix(
         raise InputError(f"--strength {strength} of {fix_steps} steps leaves no denoising step; "
                          f"use a strength of at least {1 / fix_steps:.2f} or more --steps")
 
-    with studio.session() as session:
+    with ctx.unit() as session:
         mask_sha = ledgerfiles.put(studio, session, mask_data, "png", "mask") if mask_data else ""
     method = ("model" if "model" in updates else "lanczos") if op == "upscale" else ""
     updates["source"] = Source(op=op, strength=strength, mask_sha256=mask_sha, factor=upscale or 1, method=method,
@@ -129,9 +123,9 @@ def fix(
     updates["references"] = [parent.file_sha256] + ([mask_sha] if mask_sha else [])
     recipe = base.model_copy(update=updates)
     labels = dict(brief_id=parent.brief_id, recipe_id=parent.recipe_id, parent_id=parent.id, play="fix",
-                  operation=op, slot_value=parent.slot_value, style=parent.style, operator=actor)
+                  operation=op, slot_value=parent.slot_value, style=parent.style, **generations.made_by(actor))
     row = generations.generate(studio, [recipe], labels=labels)[0]
-    with studio.session() as session:
+    with ctx.unit() as session:
         events.record(session, actor, f"fix.{op}", brief_id=parent.brief_id,
                       objects={"parent": parent.id, "generation": row.id}, strength=strength,
                       mask=mask_sha, factor=upscale)

@@ -27,6 +27,8 @@ from .studio import Studio
 if TYPE_CHECKING:
     from PIL.Image import Image
 
+    from .context import Actor, Context
+
 
 class Generation(Base):
     __tablename__ = "generations"
@@ -54,7 +56,8 @@ class Generation(Base):
     style: Mapped[str] = mapped_column(String(100), default="")
     slot_value: Mapped[str | None] = mapped_column(Text, nullable=True)
     status: Mapped[str] = mapped_column(String(20), default="new")
-    operator: Mapped[str] = mapped_column(String(100), default="")
+    operator: Mapped[str] = mapped_column(String(100), default="")  # the maker's name then ("" unknown)
+    maker_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)  # None: unknown
     operation: Mapped[str] = mapped_column(String(20), default="")
 
     def parsed_recipe(self) -> Recipe:
@@ -274,6 +277,22 @@ def generate(
         if progress:
             progress(row)
     return made
+
+
+def made_by(actor: "Actor") -> dict:
+    """The labels that record who made an image (nothing known when the actor is unknown)."""
+    return {"operator": actor.name, "maker_id": actor.id}
+
+
+def make(ctx: "Context", recipes: Sequence[Recipe], *, batch_size: int = 1,
+         progress: Callable[[Generation], None] | None = None) -> list[dict]:
+    """Plain generation, outside any brief: each image recorded with its maker when known."""
+    rows = generate(ctx.studio, recipes, batch_size=batch_size, progress=progress, labels=made_by(ctx.actor))
+    return [row.summary(ctx.studio) for row in rows]
+
+
+def images(ctx: "Context", limit: int | None = None, **filters) -> list[dict]:
+    return [row.summary(ctx.studio) for row in listing(ctx.studio, limit, **filters)]
 
 
 def get(studio: Studio, generation_id: int) -> Generation:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from datetime import date, datetime, timezone
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
@@ -14,6 +15,9 @@ from .compare import fingerprint, hash_distance
 from .errors import InputError
 from .generations import Generation
 from .releases import Release
+
+if TYPE_CHECKING:
+    from .context import Context
 
 
 def _match_expression(query: str) -> str:
@@ -63,3 +67,23 @@ def similar(session: Session, path: Path, limit: int = 10, max_distance: int = 1
     scored = sorted(((hash_distance(mine, r.phash), r) for r in session.scalars(select(Release))),
                     key=lambda pair: (pair[0], pair[1].id))
     return [(d, r) for d, r in scored if d <= max_distance][:limit]
+
+
+# -- use cases ------------------------------------------------------------------------------------
+def find(ctx: "Context", query: str, **filters) -> list[dict]:
+    """Released assets matching every word (prompts, briefs, tags, alt text), best first."""
+    with ctx.unit() as session:
+        return [row.as_dict() for row in search(session, query, **filters)]
+
+
+def look_alike(ctx: "Context", path: Path, limit: int = 10) -> list[dict]:
+    """Released assets that look like the image at ``path``, nearest first."""
+    with ctx.unit() as session:
+        return [{**row.as_dict(), "distance": distance} for distance, row in similar(session, path, limit)]
+
+
+def verify_file(ctx: "Context | None", path: Path) -> dict:
+    """The provenance of any file; a studio adds its root as the trust anchor."""
+    from . import provenance, signing
+
+    return provenance.describe(path, signing.trust_anchors(ctx.studio if ctx else None))

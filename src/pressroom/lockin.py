@@ -16,16 +16,14 @@ from pydantic import ValidationError
 from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, Text, func, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from . import briefs, cards, events, generations, models, people, samplers
+from . import briefs, cards, events, generations, models, samplers
+from .context import Actor, Context
 from .compare import Fingerprint, compare
 from .db import Base
-from .errors import InputError, NotFound, PressroomError
+from .db import taken
+from .errors import Conflict, InputError, LockRefused, NotFound, Refused
 from .recipes import SLOTS, Recipe, SchedulerSpec
-from .studio import Studio
 
-
-class LockRefused(PressroomError):
-    """The lock-in pass cannot start: no approved direction, a bad slot, a size off the spec."""
 
 
 class LockedRecipe(Base):
@@ -41,7 +39,8 @@ class LockedRecipe(Base):
     hero_generation_id: Mapped[int | None] = mapped_column(ForeignKey("generations.id"), nullable=True)
     verdict: Mapped[str] = mapped_column(String(20), default="")
     card: Mapped[str] = mapped_column(Text, default="")
-    locked_by: Mapped[str] = mapped_column(String(100))
+    locked_by: Mapped[str] = mapped_column(String(100))  # the name the person had then
+    locked_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     template: Mapped[str | None] = mapped_column(String(100), nullable=True, unique=True)
     flag: Mapped[str] = mapped_column(Text, default="")  # "fix in the recipe", set by the review gate
@@ -62,9 +61,17 @@ class LockedRecipe(Base):
 
 @dataclass
 class LockResult:
+    """A lock's outcome: locked, or failed (the hero did not reproduce) — a result either way."""
+
     row: LockedRecipe
     figures: dict
     warnings: list[str]
+
+    def as_dict(self) -> dict:
+        row = self.row
+        return {"recipe": row.id, "hero": row.hero_generation_id, "verdict": row.verdict, "card": row.card or None,
+                "status": row.status, "version": row.version, "parent": row.parent_id, "slot": row.slot,
+                "figures": self.figures}
 
 
 def get(session: Session, recipe_id: int) -> LockedRecipe:
@@ -103,9 +110,8 @@ def _starting_recipe(session: Session, brief: briefs.Brief, from_generation: int
 
 
 def lock(
-    studio: Studio,
+    ctx: Context,
     brief_id: int,
-    actor: str,
     *,
     from_generation: int | None = None,
     template: str | None = None,
@@ -118,8 +124,8 @@ def lock(
     scheduler: str | None = None,
     negative: str | None = None,
 ) -> LockResult:
-    with studio.session() as session:
-        people.require(session, actor, "operator", "lock a recipe")
+    studio, actor = ctx.studio, ctx.actor.require("operator", "lock a recipe")
+    with ctx.unit() as session:
         brief = briefs.ready(session, brief_id)
         base, origin = _starting_recipe(session, brief, from_generation, template)
         defaults = brief.defaults
@@ -153,16 +159,11 @@ def lock(
                 f"a {brief.content_type} brief needs the deliverable aspect {spec.deliverables.aspect}; "
                 f"{final.width}x{final.height} is {_aspect(final.width, final.height)}: set --width/--height"
             )
-        previous = session.scalar(select(LockedRecipe).where(LockedRecipe.brief_id == brief.id,
-                                                             LockedRecipe.status == "locked")
-                                  .order_by(LockedRecipe.version.desc()))
-        version = (session.scalar(select(func.max(LockedRecipe.version))
-                                  .where(LockedRecipe.brief_id == brief.id)) or 0) + 1
         brief_created = brief.created_at
 
     # the hero at final settings, then the same recipe again in a fresh pipeline instance
-    hero = generations.generate(studio, [final], labels=dict(brief_id=brief_id, play="lock", operator=actor,
-                                                             slot_value=final.skeleton.get(slot)))[0]
+    hero = generations.generate(studio, [final], labels=dict(brief_id=brief_id, play="lock", slot_value=final.skeleton.get(slot),
+                                                             **generations.made_by(actor)))[0]
     manifest, weights = models.find_for(studio, hero.parsed_recipe().model)
     again = next(generations.render([hero.parsed_recipe()], manifest, weights, fresh=True))
     from PIL import Image
@@ -174,13 +175,38 @@ def lock(
     passed = result.verdict == "exact" or (result.verdict == "close" and device != "cpu")
     warnings = list(hero.warnings)
 
-    with studio.session() as session:
+    for attempt in range(VERSION_TRIES):
+        try:
+            return _record_lock(ctx, brief_id, slot, hero, result, passed, origin, brief_created, warnings)
+        except Conflict:
+            if attempt == VERSION_TRIES - 1:
+                raise
+
+
+VERSION_TRIES = 5
+
+
+def _record_lock(ctx: Context, brief_id: int, slot: str, hero, result, passed: bool, origin: dict,
+                 brief_created: datetime, warnings: list[str]) -> LockResult:
+    """Record the lock under the brief's next version number, taken in this transaction.
+
+    Two locks of one brief at once may both read the same highest version; the unique index on
+    (brief, version) lets only one of them have it, and the other takes the next one.
+    """
+    studio, actor = ctx.studio, ctx.actor
+    with ctx.unit() as session:
+        previous = session.scalar(select(LockedRecipe).where(LockedRecipe.brief_id == brief_id,
+                                                             LockedRecipe.status == "locked")
+                                  .order_by(LockedRecipe.version.desc()))
+        version = (session.scalar(select(func.max(LockedRecipe.version))
+                                  .where(LockedRecipe.brief_id == brief_id)) or 0) + 1
         row = LockedRecipe(brief_id=brief_id, version=version, parent_id=previous.id if previous else None,
                            status="locked" if passed else "failed", slot=slot,
                            recipe=hero.recipe, hero_generation_id=hero.id, verdict=result.verdict,
-                           locked_by=actor, created_at=datetime.now(timezone.utc))
+                           locked_by=actor.name, locked_by_id=actor.id, created_at=datetime.now(timezone.utc))
         session.add(row)
-        session.flush()
+        with taken(f"brief {brief_id}'s version {version} was taken by another lock at the same time"):
+            session.flush()
         session.get(generations.Generation, hero.id).recipe_id = row.id
         brief = briefs.get(session, brief_id)
         if passed:
@@ -205,18 +231,25 @@ def _aware(moment: datetime) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
-def promote(session: Session, recipe_id: int, name: str, actor: str) -> LockedRecipe:
+def promote(session: Session, recipe_id: int, name: str, actor: Actor) -> LockedRecipe:
     """Make a locked recipe a named template that later briefs can start their lock from."""
-    people.require(session, actor, "director", "promote a recipe to a template")
+    actor.require("director", "promote a recipe to a template")
     row = get(session, recipe_id)
     if row.status != "locked":
-        raise InputError(f"recipe {recipe_id} is not locked (its lock {row.status}); only locked recipes become templates")
+        raise Refused(f"recipe {recipe_id} is not locked (its lock {row.status}); only locked recipes become templates")
     if session.scalar(select(LockedRecipe).where(LockedRecipe.template == name)):
-        raise InputError(f"a template named {name!r} exists already")
+        raise Conflict(f"a template named {name!r} exists already; choose another name", field="name")
     row.template = name
+    with taken(f"a template named {name!r} was just made by someone else; choose another name", "name"):
+        session.flush()
     events.record(session, actor, "template.promote", brief_id=row.brief_id, objects={"recipe": row.id},
                   template=name)
     return row
+
+
+def promote_template(ctx: Context, recipe_id: int, name: str) -> dict:
+    with ctx.unit() as session:
+        return promote(session, recipe_id, name, ctx.actor).as_dict()
 
 
 def for_brief(session: Session, brief_id: int) -> list[LockedRecipe]:

@@ -12,11 +12,16 @@ trend across briefs in the order they were opened.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from . import briefs, events
 from .generations import Generation
+
+if TYPE_CHECKING:
+    from .context import Context
 
 
 def _rates(generated: int, kept: int) -> dict:
@@ -84,3 +89,9 @@ def compute(session: Session, brief_id: int | None = None) -> dict:
                    "rework_after_review": b["rework_after_review"]}
                   for b in briefs_out],
     }
+
+
+def report(ctx: "Context", brief_id: int | None = None) -> dict:
+    """Keep rate, iterations per final, rework after review and time to hero (one brief or all)."""
+    with ctx.unit() as session:
+        return compute(session, brief_id)

@@ -13,7 +13,7 @@ import re
 import tomllib
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -22,6 +22,9 @@ from .assets import atomic_write, sha256_file
 from .errors import InputError, ModelError, ModelMismatch, NotFound
 from .recipes import ModelRef
 from .studio import Studio
+
+if TYPE_CHECKING:
+    from .context import Context
 
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 SKIP_SUFFIXES = (".md", ".lock", ".metadata")
@@ -86,7 +89,7 @@ def hash_weights(root: Path) -> tuple[dict[str, str], dict[str, list[int]]]:
         hashes[rel] = sha256_file(path)
         stamps[rel] = [stat.st_size, stat.st_mtime_ns]
     if not hashes:
-        raise ModelError(f"{root} holds no files to hash; point --path at the model's weights")
+        raise InputError(f"{root} holds no files to hash; point --path at the model's weights")
     return hashes, stamps
 
 
@@ -299,7 +302,7 @@ def find_for(studio: Studio | None, ref: ModelRef, model_path: Path | None = Non
         return Manifest(name=ref.name, format=fmt, path=str(root), files=ref.files,
                         license=ref.license, commercial=ref.commercial), root
     if studio is None:
-        raise ModelError(
+        raise InputError(
             f"no studio to find model {ref.name!r} in; pass --model-path to the weights or --studio"
         )
     if ref.files:
@@ -312,3 +315,28 @@ def find_for(studio: Studio | None, ref: ModelRef, model_path: Path | None = Non
     if ref.files:
         verify(root, ref.files)
     return manifest, root
+
+
+# -- use cases ------------------------------------------------------------------------------------
+def summary(manifest: Manifest) -> dict:
+    ref = manifest.ref()
+    return {
+        "name": manifest.name,
+        "format": manifest.format,
+        "source": manifest.hub_id or manifest.path,
+        "license": manifest.license,
+        "commercial": manifest.commercial,
+        "short_hash": ref.short_hash if manifest.files else "",
+        "fingerprint": ref.fingerprint if manifest.files else "",
+        "files": manifest.files,
+        "note": manifest.note,
+    }
+
+
+def register(ctx: "Context", name: str, **options) -> dict:
+    """Register a model: every weight file hashed, its licence recorded."""
+    return summary(add(ctx.studio, name, **options))
+
+
+def catalogue(ctx: "Context") -> list[dict]:
+    return [summary(manifest) for manifest in all_models(ctx.studio)]

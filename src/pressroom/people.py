@@ -1,27 +1,24 @@
 """People and their roles: director, operator, reviewer. One person may hold several.
 
-Every play names the role it needs; ``require`` refuses an actor without it. The acting person
-comes from ``--as NAME``, then ``PRESSROOM_USER``, then ``[studio] user`` in the config.
+Every play names the role it needs; ``Actor.require`` refuses an actor without it. The acting
+person is named at the edge (the CLI's ``--as``, a server session, a job's requester) and
+resolved here to an :class:`~pressroom.context.Actor`; the ledger refers to people by id.
 """
 
 from __future__ import annotations
 
-import os
 from datetime import datetime, timezone
 
 from sqlalchemy import DateTime, ForeignKey, Integer, String, select
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
+from . import events
+from .context import Actor, Context
 from .db import Base
-from .errors import InputError, NotFound, PressroomError
-from .studio import Studio
+from .errors import Conflict, InputError, NotFound
 
 ROLES = ("director", "operator", "reviewer")
-ENV_VAR = "PRESSROOM_USER"
 
-
-class PermissionDenied(PressroomError):
-    """The acting person does not hold the role a play needs, or may not act on this object."""
 
 
 class UserRole(Base):
@@ -42,6 +39,9 @@ class User(Base):
     @property
     def roles(self) -> list[str]:
         return sorted(r.role for r in self.role_rows)
+
+    def as_dict(self) -> dict:
+        return {"id": self.id, "name": self.name, "roles": self.roles}
 
 
 def add(session: Session, name: str, roles: list[str]) -> User:
@@ -69,21 +69,53 @@ def listing(session: Session) -> list[User]:
     return list(session.scalars(select(User).order_by(User.name)))
 
 
-def acting(studio: Studio, explicit: str | None = None, *, required: bool = True) -> str:
-    """The name of the person acting now ("" when unknown and not ``required``)."""
-    name = explicit or os.environ.get(ENV_VAR) or studio.config.get("studio", {}).get("user", "")
-    if not name and required:
-        raise InputError(f"who is acting? pass --as NAME, set {ENV_VAR}, or set user in pressroom.toml")
-    return name
-
-
-def require(session: Session, name: str, role: str, action: str) -> User:
-    """The user ``name``, if they hold ``role``; otherwise a refusal naming the role needed."""
+def resolve(session: Session, name: str, channel: str = "python") -> Actor:
+    """The Actor for a person's name (at the edge, where the acting person is named)."""
     user = session.scalar(select(User).where(User.name == name))
     if user is None:
-        raise NotFound(f"no user {name!r} in this studio; add them with `pressroom user add {name} --role {role}`")
-    if role not in user.roles:
-        raise PermissionDenied(
-            f"{name} may not {action}: it needs the {role} role ({name} has: {', '.join(user.roles) or 'none'})"
-        )
+        raise NotFound(f"no user {name!r} in this studio; add them with `pressroom user add {name} --role ROLE`",
+                       field="actor")
+    return Actor(user.id, user.name, frozenset(user.roles), channel)
+
+
+def rename(session: Session, old: str, new: str) -> User:
+    """A person's new name; everything they did stays theirs (the ledger refers to them by id)."""
+    new = new.strip()
+    if not new:
+        raise InputError("a user needs a name", field="name")
+    user = session.scalar(select(User).where(User.name == old))
+    if user is None:
+        raise NotFound(f"no user {old!r} in this studio", field="name")
+    if session.scalar(select(User).where(User.name == new)) is not None:
+        raise Conflict(f"the name {new!r} is taken; choose another", field="name")
+    user.name = new
+    session.flush()
     return user
+
+
+# -- use cases ------------------------------------------------------------------------------------
+def add_person(ctx: Context, name: str, roles: list[str]) -> dict:
+    with ctx.unit() as session:
+        user = add(session, name, roles)
+        events.record(session, ctx.actor, "user.add", objects={"user": user.id}, name=user.name, roles=roles)
+        return user.as_dict()
+
+
+def rename_person(ctx: Context, old: str, new: str) -> dict:
+    with ctx.unit() as session:
+        user = rename(session, old, new)
+        events.record(session, ctx.actor, "user.rename", objects={"user": user.id}, old=old, new=user.name)
+        return user.as_dict()
+
+
+def people(ctx: Context) -> list[dict]:
+    with ctx.unit() as session:
+        return [user.as_dict() for user in listing(session)]
+
+
+def actor(ctx: Context, name: str | None, channel: str) -> Actor:
+    """The acting person named at the edge, or an unknown actor when no name was given."""
+    if not name:
+        return Actor.unknown(channel)
+    with ctx.unit() as session:
+        return resolve(session, name, channel)

@@ -9,9 +9,13 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from . import generations
 from .errors import InputError
+
+if TYPE_CHECKING:
+    from .context import Context
 
 PER_INCH = {"in": 1.0, "ft": 12.0, "cm": 1 / 2.54, "mm": 1 / 25.4, "m": 100 / 2.54}
 VIEWING_CONSTANT = 6875.0
@@ -51,9 +55,11 @@ def detailed_regions(image, count: int) -> list[tuple[int, int, int, int, float]
     return [(x, y, x + tile, y + tile, round(score, 1)) for score, x, y in scored[:count]]
 
 
-def proof(studio, generation_id: int, size: str, distance: str, crops: int = 3) -> dict:
+def proof(ctx: "Context", generation_id: int, size: str, distance: str, crops: int = 3) -> dict:
+    """The large-format proof of an image: its ppi at a print size against a viewing distance, and 1:1 crops."""
     from PIL import Image
 
+    studio = ctx.studio
     width_in, height_in = parse_size(size)
     distance_in = _inches(distance, "--distance")
     if crops < 0:

@@ -14,7 +14,7 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .errors import InputError, PressroomError
+from .errors import InputError, ProvenanceError
 
 RECIPE_LABEL = "com.pressroom.recipe"
 IPTC = "http://cv.iptc.org/newscodes/digitalsourcetype/"
@@ -22,9 +22,6 @@ TRAINED = IPTC + "trainedAlgorithmicMedia"
 COMPOSITE = IPTC + "compositeWithTrainedAlgorithmicMedia"
 MIME = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".webp": "image/webp"}
 
-
-class ProvenanceError(PressroomError):
-    """Signing failed (a certificate C2PA refuses, an unreadable file)."""
 
 
 def _settings(trust_anchors: bytes) -> dict:
@@ -131,3 +128,32 @@ def verify(path: Path, trust_anchors: bytes = b"") -> Verification:
                                    "format": ingredient.get("format"),
                                    "signed_by": (parent_manifest.get("signature_info") or {}).get("common_name")})
     return result
+
+
+def describe(path: Path, trust_anchors: bytes = b"") -> dict:
+    """Everything a file says about where it came from: C2PA state, source type, alt text, recipe, lineage.
+
+    Works on any PNG, JPEG or WebP, signed or not, from this studio or elsewhere.
+    """
+    from PIL import Image, UnidentifiedImageError
+
+    from . import metadata
+
+    result = verify(path, trust_anchors)
+    try:
+        with Image.open(path) as image:
+            try:
+                image.load()
+                decodes = True
+            except OSError:  # damaged pixel data: still report what the metadata says
+                decodes = False
+            xmp = metadata.read_xmp(image)
+            parameters = metadata.read_parameters(image)
+            embedded = metadata.read_recipe(image)
+    except UnidentifiedImageError:
+        raise InputError(f"{path} is not an image file", field="file") from None
+    recipe = result.recipe or (embedded.model_dump(mode="json") if embedded else None)
+    return {"file": str(path), "c2pa": result.state, "failures": result.failures, "decodes": decodes,
+            "signer": result.signer, "actions": result.actions,
+            "digital_source_type": xmp["digital_source_type"] or result.source_type,
+            "alt_text": xmp["alt_text"], "parameters": parameters, "recipe": recipe, "lineage": result.ingredients}

@@ -13,19 +13,22 @@ File names: ``b{brief}-r{recipe}v{version}-s{seed}-g{generation}-{rendition}.{ex
 
 from __future__ import annotations
 
+import io
 import tempfile
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
 from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, Text, select, text
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from . import briefs, events, generations, lockin, metadata, people, provenance, renditions, reviews, signing
+from . import briefs, events, generations, lockin, metadata, provenance, renditions, reviews, signing
 from .assets import atomic_write, sha256_bytes
 from .compare import fingerprint
+from .context import Actor, Context
 from .db import Base
-from .errors import InputError, NotFound, PressroomError
+from .errors import Forbidden, InputError, NotFound, ReleaseBlocked
 from .recipes import Recipe
 from .studio import Studio
 
@@ -33,9 +36,6 @@ FORMATS = ("png", "jpeg", "webp")
 EXTENSIONS = {"png": "png", "jpeg": "jpg", "webp": "webp"}
 APPROVED = ("approved", "approved-with-changes")
 
-
-class ReleaseBlocked(PressroomError):
-    """Nothing approved to release, or an approved image lacks what a release needs."""
 
 
 class Release(Base):
@@ -114,9 +114,9 @@ def file_name(brief_id: int | None, candidate: Candidate, rendition: str, fmt: s
             f"{rendition}.{EXTENSIONS[fmt]}")
 
 
-def _write_signed(studio: Studio, identity, target: Path, data: bytes, *, title: str, recipe: Recipe,
-                  source_type: str, parent: Path | None, edit: str) -> bytes:
-    """Sign ``data`` into ``target`` (atomically: a killed release leaves no half-signed file)."""
+def _signed(identity, target: Path, data: bytes, *, title: str, recipe: Recipe, source_type: str,
+            parent: Path | None, edit: str) -> bytes:
+    """``data`` with its C2PA manifest signed in (the bytes that go to ``target``)."""
     target.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=target.parent) as work:
         unsigned = Path(work) / f"unsigned{target.suffix}"
@@ -124,12 +124,10 @@ def _write_signed(studio: Studio, identity, target: Path, data: bytes, *, title:
         unsigned.write_bytes(data)
         provenance.sign(unsigned, signed, identity=identity, title=title, recipe_json=metadata.recipe_json(recipe),
                         source_type=source_type, parent=parent, edit=edit)
-        body = signed.read_bytes()
-    atomic_write(target, body)
-    return body
+        return signed.read_bytes()
 
 
-def release(studio: Studio, brief_id: int, actor: str, channel_names: list[str] | None = None,
+def release(ctx: Context, brief_id: int, channel_names: list[str] | None = None,
             formats: list[str] | None = None, progress=None) -> list[Release]:
     """Release every approved image of the brief; ``progress(total, release)`` after each file.
 
@@ -137,6 +135,7 @@ def release(studio: Studio, brief_id: int, actor: str, channel_names: list[str] 
     interrupted is finished by running it again."""
     from PIL import Image
 
+    studio, actor = ctx.studio, _keeper(ctx.actor)
     formats = formats or ["png"]
     bad = [f for f in formats if f not in FORMATS]
     if bad:
@@ -147,8 +146,7 @@ def release(studio: Studio, brief_id: int, actor: str, channel_names: list[str] 
         raise InputError(f"unknown channel {unknown[0]!r}; choose from {', '.join(presets)} or add "
                          f"[channels.{unknown[0]}] to pressroom.toml")
     chosen = [presets[c] for c in channel_names or []]
-    with studio.session() as session:
-        _require_person(session, actor)
+    with ctx.unit() as session:
         brief = briefs.get(session, brief_id)
         found = candidates(studio, session, brief.id)
         done = {(r.generation_id, r.rendition, r.format): r for r in
@@ -174,10 +172,13 @@ def release(studio: Studio, brief_id: int, actor: str, channel_names: list[str] 
             data = metadata.encode(image, "png", master_recipe, xmp=xmp)
             target = folder / file_name(brief_id, item, "master", "png")
             edit = f"{item.recipe.source.op} of the parent image" if item.recipe.source else ""
-            body = _write_signed(studio, identity, target, data, title=title, recipe=master_recipe,
-                                 source_type=item.source_type, parent=item.parent_path, edit=edit)
-            master = _record(studio, shelf, item, None, "master", "png", target, body, image, master_recipe, actor)
-            written.append(master)
+            body = _signed(identity, target, data, title=title, recipe=master_recipe,
+                           source_type=item.source_type, parent=item.parent_path, edit=edit)
+            master = _record(ctx, shelf, item, None, "master", "png", target, body, image, master_recipe)
+            if master is None:  # a release running at the same time wrote it first
+                master = _existing(ctx, item.row.id, "master", "png")
+            else:
+                written.append(master)
             if progress:
                 progress(total, master)
         for channel in chosen:
@@ -190,27 +191,36 @@ def release(studio: Studio, brief_id: int, actor: str, channel_names: list[str] 
                 data = metadata.encode(pixels, fmt, recipe, xmp=xmp)
                 target = folder / file_name(brief_id, item, channel.name, fmt)
                 box = steps[0].params["box"]
-                body = _write_signed(studio, identity, target, data, title=f"{title} ({channel.name})",
-                                     recipe=recipe, source_type=item.source_type, parent=Path(master.path),
-                                     edit=f"cropped to {box} and resized to {channel.width}x{channel.height} for "
-                                          f"{channel.name}, {fmt}")
-                with Image.open(target) as stored:
+                body = _signed(identity, target, data, title=f"{title} ({channel.name})",
+                               recipe=recipe, source_type=item.source_type, parent=Path(master.path),
+                               edit=f"cropped to {box} and resized to {channel.width}x{channel.height} for "
+                                    f"{channel.name}, {fmt}")
+                with Image.open(io.BytesIO(body)) as stored:
                     stored.load()
                     decoded = stored.convert("RGB")
-                written.append(_record(studio, shelf, item, master.id, channel.name, fmt, target, body, decoded,
-                                       recipe, actor))
+                row = _record(ctx, shelf, item, master.id, channel.name, fmt, target, body, decoded, recipe)
+                if row is None:
+                    continue
+                written.append(row)
                 if progress:
-                    progress(total, written[-1])
-    with studio.session() as session:
+                    progress(total, row)
+    with ctx.unit() as session:
         events.record(session, actor, "release", brief_id=brief_id,
                       objects={"assets": [r.id for r in written]}, channels=[c.name for c in chosen], formats=formats)
     return written
 
 
-def _require_person(session: Session, actor: str) -> None:
+def _keeper(actor: Actor) -> Actor:
     """Whoever keeps the library releases; they must be a person of the studio (any role)."""
-    if session.scalar(select(people.User).where(people.User.name == actor)) is None:
-        raise NotFound(f"no user {actor!r} in this studio; add them with `pressroom user add {actor} --role ...`")
+    if not actor.known:
+        raise Forbidden("who is releasing? a release is made by a person of the studio", field="actor")
+    return actor
+
+
+def _existing(ctx: Context, generation_id: int, rendition: str, fmt: str) -> Release:
+    with ctx.unit() as session:
+        return session.scalar(select(Release).where(Release.generation_id == generation_id,
+                                                    Release.rendition == rendition, Release.format == fmt))
 
 
 @dataclass(frozen=True)
@@ -222,23 +232,38 @@ class Shelf:
     tags: str
 
 
-def _record(studio: Studio, shelf: Shelf, item: Candidate, parent_id: int | None, rendition: str, fmt: str,
-            target: Path, body: bytes, image, recipe: Recipe, actor: str) -> Release:
+def _record(ctx: Context, shelf: Shelf, item: Candidate, parent_id: int | None, rendition: str, fmt: str,
+            target: Path, body: bytes, image, recipe: Recipe) -> Release | None:
+    """Claim the file in the ledger, write it, then commit: None when another release has it.
+
+    The row is flushed before the file is put in place, in one transaction, so two releases at
+    once never both write one file: the second's insert waits for the first and then fails on the
+    (generation, rendition, format) constraint, and it leaves the file alone.
+    """
     prints = fingerprint(image)
     row = Release(brief_id=shelf.brief_id, generation_id=item.row.id, parent_id=parent_id, rendition=rendition, format=fmt,
                   path=str(target), sha256=sha256_bytes(body), pixel_sha256=prints.pixel_sha256, phash=prints.phash,
                   width=image.width, height=image.height, recipe=recipe.model_dump(mode="json", exclude_none=True),
-                  alt_text=item.alt_text, source_type=item.source_type, released_by=actor,
+                  alt_text=item.alt_text, source_type=item.source_type, released_by=ctx.actor.name,
                   at=datetime.now(timezone.utc))
-    with studio.session() as session:
-        session.add(row)
-        session.flush()
-        tags = " ".join([item.row.style, item.row.slot_value or "", rendition, fmt, item.row.model, shelf.tags])
-        session.execute(text("INSERT INTO library (release_id, prompt, brief, tags, alt_text) "
-                             "VALUES (:id, :prompt, :brief, :tags, :alt)"),
-                        {"id": row.id, "prompt": f"{item.recipe.prompt} {item.recipe.negative}",
-                         "brief": shelf.words, "tags": tags, "alt": item.alt_text})
+    try:
+        with ctx.unit() as session:
+            session.add(row)
+            session.flush()
+            _index(session, row, item, shelf, rendition, fmt)
+            atomic_write(target, body)
+    except IntegrityError:
+        return None
     return row
+
+
+def _index(session: Session, row: Release, item: Candidate, shelf: Shelf, rendition: str, fmt: str) -> None:
+    """File the release in the library's full-text index."""
+    tags = " ".join([item.row.style, item.row.slot_value or "", rendition, fmt, item.row.model, shelf.tags])
+    session.execute(text("INSERT INTO library (release_id, prompt, brief, tags, alt_text) "
+                         "VALUES (:id, :prompt, :brief, :tags, :alt)"),
+                    {"id": row.id, "prompt": f"{item.recipe.prompt} {item.recipe.negative}",
+                     "brief": shelf.words, "tags": tags, "alt": item.alt_text})
 
 
 def get(session: Session, asset_id: int) -> Release:

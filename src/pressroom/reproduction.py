@@ -23,6 +23,8 @@ from .studio import Studio
 if TYPE_CHECKING:
     from PIL.Image import Image
 
+    from .context import Context
+
 SHA256 = re.compile(r"^[0-9a-f]{64}$")
 
 
@@ -34,6 +36,13 @@ class Reproduction:
     expected: str  # what the result was compared with, in words
     weights: Path
     warnings: list[str]
+
+    def save(self, path: Path) -> None:
+        """Write the reproduced image, with its recipe, as a PNG."""
+        from .assets import atomic_write
+        from .metadata import png_bytes
+
+        atomic_write(Path(path), png_bytes(self.image, self.recipe))
 
 
 def _open(path: Path) -> "Image":
@@ -84,3 +93,14 @@ def reproduce(card: Card, *, studio: Studio | None = None, model_path: Path | No
             "differ from it by float rounding, so 'close' is the expected verdict"
         )
     return Reproduction(result, rendered.image, rendered.recipe, described, weights, warnings)
+
+
+def reproduce_asset(ctx: "Context", asset_id: int, expect: str | None = None) -> Reproduction:
+    """Regenerate a released file from the recipe it carries (renditions included) and judge it."""
+    from . import releases
+
+    with ctx.unit() as session:
+        asset = releases.get(session, asset_id)
+        card = Card(recipe=Recipe.model_validate(asset.recipe), expect=None)
+        expect = expect or asset.path
+    return reproduce(card, studio=ctx.studio, expect=expect)

@@ -20,10 +20,10 @@ from datetime import datetime, timezone
 from sqlalchemy import DateTime, Float, ForeignKey, Integer, String, Text, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from . import briefs, checks, events, generations, lockin, models, people
+from . import briefs, checks, events, generations, lockin, models
+from .context import Actor, Context
 from .db import Base
-from .errors import InputError, NotFound
-from .people import PermissionDenied
+from .errors import Forbidden, InputError, NotFound, Refused
 from .studio import Studio
 
 CHECKLIST = ("hands", "faces", "text", "edges", "duplicates", "reflections", "jewellery", "lighting", "palette",
@@ -59,7 +59,8 @@ class Review(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     generation_id: Mapped[int] = mapped_column(ForeignKey("generations.id"))
-    reviewer: Mapped[str] = mapped_column(String(100))
+    reviewer: Mapped[str] = mapped_column(String(100))  # the name the person had then
+    reviewer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
     decision: Mapped[str] = mapped_column(String(30))
     note: Mapped[str] = mapped_column(Text, default="")
     alt_text: Mapped[str] = mapped_column(Text, default="")
@@ -227,11 +228,11 @@ def status(studio: Studio, session: Session, generation_id: int) -> GateStatus:
     reviews = list(session.scalars(select(Review).where(Review.generation_id == generation_id).order_by(Review.id)))
     current = [r for r in reviews if not _is_stale(session, r)]
     stale = [r for r in reviews if r not in current]
-    latest: dict[str, Review] = {}
+    latest: dict[object, Review] = {}
     for review in current:  # a reviewer's newest decision replaces their earlier one
-        latest[review.reviewer] = review
+        latest[review.reviewer_id or review.reviewer] = review
     decisions = [r.decision for r in latest.values()]
-    approvals = sorted(name for name, r in latest.items() if r.decision in DECISIONS[:2])
+    approvals = sorted(r.reviewer for r in latest.values() if r.decision in DECISIONS[:2])
     if not decisions:
         result = "pending"
     else:
@@ -241,23 +242,46 @@ def status(studio: Studio, session: Session, generation_id: int) -> GateStatus:
                       [_as_dict(session, r) for r in latest.values()], [_as_dict(session, r) for r in stale])
 
 
-def decide(studio: Studio, generation_id: int, reviewer: str, decision: str, check_values: list[str],
+def _separate(session: Session, row: generations.Generation, reviewer: Actor, decision: str
+              ) -> lockin.LockedRecipe | None:
+    """Refuse a reviewer who made the image (or any image it was made from) or locked its recipe.
+
+    People are compared by id, so a renamed person is still the same person. An image whose maker
+    is unknown may have been made by anyone, so no one can be shown not to have made it: it can
+    be sent back, never approved.
+    """
+    lineage, current = [], row
+    while current is not None:
+        lineage.append(current)
+        current = session.get(generations.Generation, current.parent_id) if current.parent_id else None
+    for made in lineage:
+        if made.maker_id == reviewer.id:
+            what = f"generation {row.id}" if made is row else \
+                f"generation {made.id}, which generation {row.id} was made from,"
+            raise Forbidden(f"{reviewer.name} made {what} and may not review it; "
+                            "a reviewer never approves their own work")
+        if made.maker_id is None and decision in DECISIONS[:2]:
+            raise Forbidden(f"generation {made.id} has no recorded maker, so no reviewer can be shown not to have "
+                            f"made it; it can be sent back but not approved. Regenerate it with the acting person "
+                            f"named", field="generation")
+    locked = session.get(lockin.LockedRecipe, row.recipe_id) if row.recipe_id else None
+    if locked is not None and locked.locked_by_id == reviewer.id:
+        raise Forbidden(f"{reviewer.name} locked recipe {locked.id}, which made generation {row.id}, "
+                        "and may not review it")
+    return locked
+
+
+def decide(ctx: Context, generation_id: int, decision: str, check_values: list[str],
            note: str = "", alt_text: str = "") -> GateStatus:
     if decision not in DECISIONS:
-        raise InputError(f"--decision must be one of {', '.join(DECISIONS)} (got {decision!r})")
+        raise InputError(f"decision must be one of {', '.join(DECISIONS)} (got {decision!r})", field="decision")
     results = parse_checks(check_values)
-    with studio.session() as session:
-        people.require(session, reviewer, "reviewer", "review images")
+    studio, reviewer = ctx.studio, ctx.actor.require("reviewer", "review images")
+    with ctx.unit() as session:
         row = session.get(generations.Generation, generation_id)
         if row is None:
             raise NotFound(f"no generation {generation_id}")
-        if row.operator == reviewer:
-            raise PermissionDenied(f"{reviewer} made generation {row.id} and may not review it; "
-                                   "a reviewer never approves their own work")
-        locked = session.get(lockin.LockedRecipe, row.recipe_id) if row.recipe_id else None
-        if locked is not None and locked.locked_by == reviewer:
-            raise PermissionDenied(f"{reviewer} locked recipe {locked.id}, which made generation {row.id}, "
-                                   "and may not review it")
+        locked = _separate(session, row, reviewer, decision)
         gate = gate_of(studio, session, row)
         missing = [item for item in gate.items if item not in results]
         if missing:
@@ -275,8 +299,8 @@ def decide(studio: Studio, generation_id: int, reviewer: str, decision: str, che
 
             verdict = licence.run(context_for(studio, session, row))
             if verdict.result == "fail":
-                raise PermissionDenied(f"generation {row.id} cannot be approved: {verdict.detail}")
-        review = Review(generation_id=row.id, reviewer=reviewer, decision=decision, note=note, alt_text=alt_text,
+                raise Refused(f"generation {row.id} cannot be approved: {verdict.detail}")
+        review = Review(generation_id=row.id, reviewer=reviewer.name, reviewer_id=reviewer.id, decision=decision, note=note, alt_text=alt_text,
                         stakes=gate.stakes, at=datetime.now(timezone.utc))  # the gate level applied
         session.add(review)
         session.flush()
@@ -290,7 +314,7 @@ def decide(studio: Studio, generation_id: int, reviewer: str, decision: str, che
         return status(studio, session, row.id)
 
 
-def _flag_if_repeated(session: Session, locked: lockin.LockedRecipe, failed: list[str], reviewer: str) -> None:
+def _flag_if_repeated(session: Session, locked: lockin.LockedRecipe, failed: list[str], reviewer: Actor) -> None:
     if locked.flag:
         return
     cleared_at = session.scalar(select(events.Event.at).where(events.Event.action == "recipe.clear_flag")
@@ -314,18 +338,18 @@ def _flag_if_repeated(session: Session, locked: lockin.LockedRecipe, failed: lis
             return
 
 
-def clear_flag(studio: Studio, recipe_id: int, actor: str, reason: str) -> lockin.LockedRecipe:
+def clear_flag(ctx: Context, recipe_id: int, reason: str) -> dict:
     if not reason.strip():
-        raise InputError("say why the flag can be cleared: --reason TEXT")
-    with studio.session() as session:
-        people.require(session, actor, "director", "clear a recipe's flag")
+        raise InputError("say why the flag can be cleared (a reason)", field="reason")
+    actor = ctx.actor.require("director", "clear a recipe's flag")
+    with ctx.unit() as session:
         locked = lockin.get(session, recipe_id)
         if not locked.flag:
-            raise InputError(f"recipe {recipe_id} is not flagged")
-        locked.flag, locked.flag_cleared_by, locked.flag_cleared_reason = "", actor, reason
+            raise Refused(f"recipe {recipe_id} is not flagged")
+        locked.flag, locked.flag_cleared_by, locked.flag_cleared_reason = "", actor.name, reason
         events.record(session, actor, "recipe.clear_flag", brief_id=locked.brief_id, objects={"recipe": locked.id},
                       reason=reason)
-        return locked
+        return locked.as_dict()
 
 
 def rework(session: Session) -> dict:
@@ -347,3 +371,16 @@ def rework(session: Session) -> dict:
 
     return {"brief": share(lambda r, o, b: b), "recipe": share(lambda r, o, b: r),
             "operator": share(lambda r, o, b: o or None)}
+
+
+# -- use cases ------------------------------------------------------------------------------------
+def sheet(ctx: Context, generation_id: int) -> dict:
+    """What a reviewer looks at: the gate, its checklist, the decisions so far and the pre-check findings."""
+    findings = [f.as_dict() for f in precheck(ctx.studio, [generation_id])[generation_id]]
+    with ctx.unit() as session:
+        return {"status": status(ctx.studio, session, generation_id).as_dict(), "findings": findings}
+
+
+def check(ctx: Context, generation_ids: list[int]) -> dict[int, list[dict]]:
+    """Run the automated pre-checks on images and keep the findings (they assist; the reviewer decides)."""
+    return {gen: [f.as_dict() for f in found] for gen, found in precheck(ctx.studio, generation_ids).items()}

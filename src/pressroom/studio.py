@@ -139,3 +139,19 @@ class Studio:
             f"no studio in {here} or its parents; run `pressroom init`, pass --studio PATH "
             f"or set {ENV_VAR}"
         )
+
+
+def create(path: Path, *, name: str | None = None) -> dict:
+    """A new studio, ready to use: its ledger, its signing chain and the built-in tiny model."""
+    from . import models, signing
+    from .errors import ModelError
+
+    studio = Studio.init(path, name=name)
+    keys = signing.create(studio)
+    try:
+        tiny = models.ensure_tiny(studio)
+        note = f"built-in model tiny registered ({tiny.ref().short_hash}; random weights, noise-like images)"
+    except ModelError as exc:
+        note = f"tiny model not built: {exc}"
+    return {"studio": str(studio.root), "ledger": str(studio.ledger_path), "assets": str(studio.assets.root),
+            "keys": str(keys), "note": note}

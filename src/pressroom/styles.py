@@ -11,9 +11,10 @@ from datetime import datetime, timezone
 from sqlalchemy import DateTime, Integer, String, Text, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from . import events, people
-from .db import Base
-from .errors import InputError, NotFound
+from . import events
+from .context import Actor, Context
+from .db import Base, taken
+from .errors import Conflict, InputError, NotFound
 
 
 class Style(Base):
@@ -31,15 +32,16 @@ class Style(Base):
                 "note": self.note}
 
 
-def add(session: Session, name: str, style: str, negative: str, actor: str, note: str = "") -> Style:
-    people.require(session, actor, "operator", "add a style")
+def add(session: Session, name: str, style: str, negative: str, actor: Actor, note: str = "") -> Style:
+    actor.require("operator", "add a style")
     if not name.strip() or not style.strip():
-        raise InputError("a style needs a name and its style text (--text)")
+        raise InputError("a style needs a name and its style text", field="text")
     if session.scalar(select(Style).where(Style.name == name)):
-        raise InputError(f"style {name!r} exists already; choose another name")
+        raise Conflict(f"style {name!r} exists already; choose another name", field="name")
     row = Style(name=name, style=style, negative=negative, note=note, created_at=datetime.now(timezone.utc))
     session.add(row)
-    session.flush()
+    with taken(f"style {name!r} exists already (added just now by someone else); choose another name", "name"):
+        session.flush()
     events.record(session, actor, "style.add", objects={"style": row.id}, name=name)
     return row
 
@@ -54,3 +56,14 @@ def get(session: Session, name: str) -> Style:
 
 def listing(session: Session) -> list[Style]:
     return list(session.scalars(select(Style).order_by(Style.name)))
+
+
+# -- use cases ------------------------------------------------------------------------------------
+def add_style(ctx: Context, name: str, style: str, negative: str = "", note: str = "") -> dict:
+    with ctx.unit() as session:
+        return add(session, name, style, negative, ctx.actor, note).as_dict()
+
+
+def styles(ctx: Context) -> list[dict]:
+    with ctx.unit() as session:
+        return [row.as_dict() for row in listing(session)]

@@ -11,14 +11,11 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from . import briefs, concepts, events, generations, lockin, people
-from .errors import InputError, PressroomError
+from . import briefs, concepts, events, generations, lockin
+from .context import Context
+from .errors import InputError, VolumeRefused
 from .recipes import Recipe
-from .studio import Studio
 
-
-class VolumeRefused(PressroomError):
-    """Volume before lock, or a run that would change more than the declared slot."""
 
 
 @dataclass
@@ -64,13 +61,13 @@ def plan(locked: lockin.LockedRecipe, pairs: list[tuple[str, str]], seeds: int) 
             for value in values for i in range(seeds)]
 
 
-def run(studio: Studio, recipe_id: int, vary: list[str], seeds: int, actor: str, *, batch_size: int | None = None,
+def run(ctx: Context, recipe_id: int, vary: list[str], seeds: int, *, batch_size: int | None = None,
         progress=None, on_plan=None, prechecks: bool = False) -> VolumeRun:
     """Generate what is missing; with ``prechecks``, run the pre-checks on each image as it lands
     and report the ones that warn or fail before the cull."""
     pairs = parse_vary(vary)
-    with studio.session() as session:
-        people.require(session, actor, "operator", "run a volume batch")
+    studio, actor = ctx.studio, ctx.actor.require("operator", "run a volume batch")
+    with ctx.unit() as session:
         locked = lockin.get(session, recipe_id)
         wanted = plan(locked, pairs, seeds)
         if locked.brief_id is not None:
@@ -83,7 +80,8 @@ def run(studio: Studio, recipe_id: int, vary: list[str], seeds: int, actor: str,
     todo = [(recipe, value, seed) for recipe, value, seed in wanted if (value, seed) not in existing]
     if on_plan:
         on_plan(len(wanted), len(todo))
-    labels = [dict(brief_id=locked.brief_id, recipe_id=recipe_id, play="volume", slot_value=value, operator=actor)
+    labels = [dict(brief_id=locked.brief_id, recipe_id=recipe_id, play="volume", slot_value=value,
+                   **generations.made_by(actor))
               for _, value, _ in todo]
     flagged: list[str] = []
 
@@ -99,7 +97,7 @@ def run(studio: Studio, recipe_id: int, vary: list[str], seeds: int, actor: str,
 
     made = generations.generate(studio, [r for r, _, _ in todo], batch_size=batch_size or 1, labels=labels,
                                 progress=landed)
-    with studio.session() as session:
+    with ctx.unit() as session:
         events.record(session, actor, "volume.run", brief_id=locked.brief_id,
                       objects={"recipe": recipe_id, "generations": [r.id for r in made]},
                       values=[v for _, v in pairs], seeds=seeds, skipped=len(wanted) - len(todo))

@@ -1,0 +1,53 @@
+"""The ``pressroom`` command line: one module per command group, each command a few lines.
+
+A command parses its arguments, builds a Context at the edge (:mod:`.common`), calls one play
+and prints the result (a Rich table for people, one JSON document with ``--json`` for scripts).
+Errors deriving from ``PressroomError`` end as one line on stderr with the kind's exit code.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from . import briefs, concept, images, library, models, people, production, recipes, review, studio
+
+app = typer.Typer(
+    name="pressroom",
+    help="AI image generation as a governed team function: every image reproducible from its recipe card.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+for group in (studio, models, people, briefs, concept, production, review, recipes, library, images):
+    group.register(app)
+
+
+def main(argv: list[str] | None = None) -> int:
+    import click
+
+    from ..errors import PressroomError
+    from .common import hint
+
+    command = typer.main.get_command(app)
+    try:
+        # without standalone mode click returns an Exit's code instead of raising it
+        code = command.main(args=argv, prog_name="pressroom", standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        return exc.exit_code
+    except click.ClickException as exc:
+        exc.show()
+        return exc.exit_code
+    except (click.Abort, KeyboardInterrupt):
+        sys.stderr.write("interrupted: everything made so far is stored\n")
+        return 130
+    except PressroomError as exc:
+        extra = hint(exc.field)
+        sys.stderr.write(f"error: {exc}" + (f" ({extra})" if extra and extra not in str(exc) else "") + "\n")
+        return exc.exit_code
+    return code if isinstance(code, int) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,109 @@
+"""Library commands: release approved images, verify any file, find released files by words or by look."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from .common import AsOpt, JsonOpt, StudioOpt, console, context, optional_context, print_assets, print_json, progress
+
+
+def release(
+    brief_id: Annotated[int, typer.Argument(metavar="BRIEF")],
+    channel: Annotated[Optional[list[str]], typer.Option(help="instagram-feed, instagram-story, linkedin, youtube-thumbnail, print-a4-300dpi or one from config.")] = None,
+    format: Annotated[Optional[list[str]], typer.Option("--format", help="png, jpeg or webp; repeat for several (default png).")] = None,
+    as_: AsOpt = None,
+    studio: StudioOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Release the brief's approved images: signed renditions with parameters, XMP and C2PA provenance."""
+    from .. import releases
+
+    ctx = context(studio, as_)
+    with progress(2, json_out) as bar:
+        task = bar.add_task("release", total=None)
+        rows = releases.release(ctx, brief_id, channel, format,
+                                lambda total, _row: bar.update(task, total=total, advance=1))
+    docs = [r.as_dict() for r in rows]
+    if json_out:
+        print_json(docs)
+        return
+    console().print(f"{len(docs)} file(s) released for brief {brief_id}")
+    print_assets(docs)
+
+
+def verify(
+    file: Annotated[Path, typer.Argument(help="Any PNG, JPEG or WebP file.")],
+    studio: StudioOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Provenance of any file: C2PA state (Trusted against the studio's root, Valid, Invalid), source type, alt text, recipe, lineage."""
+    from .. import library
+
+    doc = library.verify_file(optional_context(studio), file)  # a studio adds its trust anchor
+    if json_out:
+        print_json(doc)
+        return
+    out, state = console(), doc["c2pa"]
+    colour = {"Trusted": "green", "Valid": "yellow", "Invalid": "red"}.get(state, "dim")
+    out.print(f"[bold {colour}]{state}[/]" + (f" signed by {doc['signer']}" if doc["signer"] else "")
+              + ("" if state != "none" else " (no C2PA manifest)"))
+    for failure in doc["failures"]:
+        out.print(f"  [red]{failure}[/red]")
+    if not doc["decodes"]:
+        out.print("  [red]the pixel data is damaged and cannot be decoded[/red]")
+    out.print(f"  actions: {', '.join(doc['actions']) or '-'}")
+    out.print(f"  digital source type: {doc['digital_source_type'] or '-'}")
+    out.print(f"  alt text: {doc['alt_text'] or '-'}")
+    if recipe := doc["recipe"]:
+        out.print(f"  recipe: model {recipe['model']['name']}, seed {recipe['seed']}, {recipe['steps']} steps: "
+                  f"{recipe['prompt'][:60]!r}")
+    for ingredient in doc["lineage"]:
+        out.print(f"  made from: {ingredient['title']} ({ingredient['relationship']}, signed by {ingredient['signed_by']})")
+
+
+def search(
+    query: Annotated[str, typer.Argument(help="Words from prompts, briefs, tags or alt text.")],
+    model: Annotated[Optional[str], typer.Option(help="Only images from this model.")] = None,
+    status: Annotated[Optional[str], typer.Option(help="Only images with this cull status (kept, rejected, new).")] = None,
+    reviewer: Annotated[Optional[str], typer.Option(help="Only images this person reviewed.")] = None,
+    since: Annotated[Optional[str], typer.Option(help="Released on or after this date (YYYY-MM-DD).")] = None,
+    studio: StudioOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Search released assets (full text over prompts, briefs, tags and alt text)."""
+    from .. import library
+
+    docs = library.find(context(studio, acting=False), query, model=model, status=status, reviewer=reviewer,
+                        since=since)
+    if json_out:
+        print_json(docs)
+        return
+    print_assets(docs)
+    if not docs:
+        console().print("nothing found")
+
+
+def similar(
+    file: Annotated[Path, typer.Argument(help="An image to look for.")],
+    limit: Annotated[int, typer.Option(help="At most this many.")] = 10,
+    studio: StudioOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Released assets that look like FILE (perceptual hash distance, nearest first)."""
+    from .. import library
+
+    docs = library.look_alike(context(studio, acting=False), file, limit)
+    if json_out:
+        print_json(docs)
+        return
+    print_assets(docs, "distance")
+    if not docs:
+        console().print("nothing similar")
+
+
+def register(root: typer.Typer) -> None:
+    for command in (release, verify, search, similar):
+        root.command()(command)

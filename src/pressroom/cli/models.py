@@ -1,0 +1,65 @@
+"""Model commands: register a model (its weights hashed, its licence recorded) and list them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from .common import JsonOpt, StudioOpt, console, context, listing, print_json
+
+app = typer.Typer(help="Register and list models (weights are hashed, licences recorded).", no_args_is_help=True)
+
+
+@app.command("add")
+def add(
+    name: Annotated[str, typer.Argument(help="Name to use in --model and on cards.")],
+    path: Annotated[Optional[Path], typer.Option(help="A local diffusers folder or .safetensors checkpoint.")] = None,
+    hub: Annotated[Optional[str], typer.Option(help="A hub id; downloaded and hashed on first use.")] = None,
+    config: Annotated[Optional[Path], typer.Option(help="Local diffusers config folder for a single-file checkpoint.")] = None,
+    license: Annotated[str, typer.Option("--license", help="Licence id, e.g. creativeml-openrail-m.")] = "unknown",
+    commercial: Annotated[Optional[bool], typer.Option("--commercial/--non-commercial", help="May its outputs be used commercially?")] = None,
+    size: Annotated[int, typer.Option(help="Default image size in pixels for this model.")] = 512,
+    replace: Annotated[bool, typer.Option(help="Re-register a name that exists.")] = False,
+    studio: StudioOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Register a model and record the SHA-256 of every weight file."""
+    from .. import models
+
+    row = models.register(context(studio, acting=False), name, path=path, hub_id=hub, config=config, license=license,
+                          commercial=commercial, size=size, replace=replace)
+    if json_out:
+        print_json(row)
+        return
+    out = console()
+    out.print(f"Registered [bold]{name}[/bold] ({row['format']}) licence {row['license']}")
+    if row["files"]:
+        out.print(f"  short hash (A1111) {row['short_hash']}")
+        for rel, sha in row["files"].items():
+            out.print(f"  {sha}  {rel}")
+    else:
+        out.print(f"  {row['note']}")
+
+
+@app.command("list")
+def list_(studio: StudioOpt = None, json_out: JsonOpt = False) -> None:
+    """List registered models with their hashes and licences."""
+    from .. import models
+
+    listing(models.catalogue(context(studio, acting=False)), {
+        "name": lambda r: r["name"], "format": lambda r: r["format"],
+        "short hash": lambda r: r["short_hash"] or "(not hashed yet)", "licence": lambda r: r["license"],
+        "commercial": lambda r: {True: "yes", False: "no", None: "?"}[r["commercial"]],
+        "source": lambda r: r["source"]}, json_out)
+
+
+def context(studio, acting=False):
+    from .common import context
+
+    return context(studio)
+
+
+def register(root: typer.Typer) -> None:
+    root.add_typer(app, name="model")

@@ -1,0 +1,72 @@
+"""People commands: the studio's people and their roles, and the event log."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Optional
+
+import typer
+
+from .common import JsonOpt, StudioOpt, console, context, listing, print_json
+
+app = typer.Typer(help="People and their roles: director, operator, reviewer.", no_args_is_help=True)
+
+
+@app.command("add")
+def add(
+    name: Annotated[str, typer.Argument(help="The person's name (used with --as).")],
+    role: Annotated[list[str], typer.Option(help="director, operator or reviewer; repeat for several.")],
+    studio: StudioOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Add a person, or give an existing person more roles."""
+    from .. import people
+
+    row = people.add_person(context(studio, acting=False), name, role)
+    print_json(row) if json_out else console().print(f"{row['name']}: {', '.join(row['roles'])}")
+
+
+@app.command("rename")
+def rename(
+    name: Annotated[str, typer.Argument(help="The person's current name.")],
+    new_name: Annotated[str, typer.Argument(metavar="NEW_NAME")],
+    studio: StudioOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Rename a person; what they did stays theirs (the ledger refers to people by id)."""
+    from .. import people
+
+    row = people.rename_person(context(studio, acting=False), name, new_name)
+    print_json(row) if json_out else console().print(f"{name} is now {row['name']}")
+
+
+@app.command("list")
+def list_(studio: StudioOpt = None, json_out: JsonOpt = False) -> None:
+    """List people and their roles."""
+    from .. import people
+
+    rows = people.people(context(studio, acting=False))
+    if json_out:
+        print_json(rows)
+        return
+    for row in rows:
+        console().print(f"{row['name']}: {', '.join(row['roles'])}")
+
+
+def log(
+    brief: Annotated[Optional[int], typer.Option(help="Only this brief's events.")] = None,
+    studio: StudioOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """The append-only event log: who did what, when, through which channel, to which objects."""
+    from .. import events
+
+    listing(events.log(context(studio, acting=False), brief), {
+        "id": lambda r: r["id"], "at": lambda r: r["at"][:19], "who": lambda r: r["actor"],
+        "via": lambda r: r["channel"], "action": lambda r: r["action"], "brief": lambda r: r["brief"] or "",
+        "objects": lambda r: json.dumps(r["objects"])[:60]}, json_out)
+
+
+def register(root: typer.Typer) -> None:
+    root.add_typer(app, name="user")
+    root.command("log")(log)

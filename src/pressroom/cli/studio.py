@@ -1,0 +1,44 @@
+"""Studio commands: create a studio, run the demo."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from .common import JsonOpt, console, print_json
+
+
+def init(
+    path: Annotated[Path, typer.Argument(help="Folder for the new studio.")] = Path("."),
+    name: Annotated[Optional[str], typer.Option(help="Studio name (default: the folder's name).")] = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Create a studio: config, SQLite ledger, asset store, and the built-in tiny model."""
+    from ..studio import create
+
+    made = create(path, name=name)
+    if json_out:
+        print_json({"studio": made["studio"], "ledger": made["ledger"], "note": made["note"]})
+        return
+    out = console()
+    out.print(f"Created studio [bold]{made['studio']}[/bold]")
+    out.print(f"  ledger  {made['ledger']}")
+    out.print(f"  assets  {made['assets']}")
+    out.print(f"  keys    {made['keys']} (C2PA signing chain; signer.key is readable by you only)")
+    out.print(f"  {made['note']}")
+
+
+def demo(
+    keep: Annotated[Optional[Path], typer.Option(help="Create the demo studio here instead of a temporary folder.")] = None,
+) -> None:
+    """Run the whole playbook on a sample brief in a temporary studio with the built-in tiny model."""
+    from ..demo import run
+
+    run(keep, console())
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(init)
+    app.command()(demo)

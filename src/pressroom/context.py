@@ -1,0 +1,85 @@
+"""What every play is handed: who is acting, and the studio it acts in.
+
+The acting person is an :class:`Actor`, resolved once at the edge (the CLI from ``--as`` or the
+environment, the server from a session, a worker from its job's requester) and passed in; no
+play reads the environment or the config to find out who is acting. A :class:`Context` carries
+the actor with the studio (settings and store), the ledger's units of work, the engines and a
+clock, so a play is ``play(ctx, ...) -> result`` and owns its transaction(s).
+"""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING, Callable, Iterator
+
+from .errors import Forbidden
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from .studio import Studio
+
+CHANNELS = ("cli", "web", "api", "worker", "python")
+
+
+@dataclass(frozen=True)
+class Actor:
+    """A person known to the ledger (``id``), or nobody known (``id`` None)."""
+
+    id: int | None
+    name: str
+    roles: frozenset[str] = frozenset()
+    channel: str = "python"
+
+    @classmethod
+    def unknown(cls, channel: str = "python") -> "Actor":
+        return cls(None, "", frozenset(), channel)
+
+    @property
+    def known(self) -> bool:
+        return self.id is not None
+
+    def require(self, role: str, action: str) -> "Actor":
+        """This actor, if they hold ``role``; otherwise a refusal naming the role needed."""
+        if not self.known:
+            raise Forbidden(f"who is acting? to {action} a person with the {role} role must be named",
+                            field="actor")
+        if role not in self.roles:
+            raise Forbidden(f"{self.name} may not {action}: it needs the {role} role "
+                            f"({self.name} has: {', '.join(sorted(self.roles)) or 'none'})", field="actor")
+        return self
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+@dataclass
+class Context:
+    """A play's world: the studio, the acting person, the engines and the clock."""
+
+    studio: "Studio"
+    actor: Actor = field(default_factory=Actor.unknown)
+    clock: Callable[[], datetime] = utc_now
+    engine: Callable[..., object] | None = None  # engine lookup by name; None: the registry's
+
+    @contextmanager
+    def unit(self) -> Iterator["Session"]:
+        """One unit of work: a transaction that commits on success and rolls back on any error."""
+        with self.studio.session() as session:
+            yield session
+
+    def engines(self, name: str = "diffusers"):
+        if self.engine is not None:
+            return self.engine(name)
+        from . import engines
+
+        return engines.get(name)
+
+    def acting_as(self, actor: Actor) -> "Context":
+        return replace(self, actor=actor)
+
+    def now(self) -> datetime:
+        return self.clock()

@@ -1,0 +1,66 @@
+"""People by id: the maker of an image, the locker of a recipe, a reviewer and an event's actor.
+
+Separation of duties compares people; comparing names breaks when a person is renamed, or when a
+name is typed by someone else. The name columns stay as what the person was called at the time
+(the audit trail shows it); every rule compares the ids.
+
+Revision ID: 0006
+Revises: 0005
+Create Date: 2026-11-22
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0006"
+down_revision = "0004"
+branch_labels = None
+depends_on = None
+
+# (table, name column, new id column)
+COLUMNS = (
+    ("generations", "operator", "maker_id"),
+    ("recipes", "locked_by", "locked_by_id"),
+    ("reviews", "reviewer", "reviewer_id"),
+    ("events", "actor", "actor_id"),
+)
+# tables whose rows the ledger refuses to change: their triggers are lifted for the backfill only
+GUARDED = {"reviews": "review decisions are an audit trail", "events": "the event log is append-only"}
+
+
+def _guard(table: str, message: str) -> list[str]:
+    if op.get_context().dialect.name == "sqlite":
+        return [f"CREATE TRIGGER {table}_no_update BEFORE UPDATE ON {table} "
+                f"BEGIN SELECT RAISE(ABORT, '{message}'); END"]
+    return [f"CREATE TRIGGER {table}_no_update BEFORE UPDATE ON {table} "
+            f"FOR EACH ROW EXECUTE FUNCTION pressroom_refuse('{message}')"]
+
+
+def upgrade() -> None:
+    for table, name_column, id_column in COLUMNS:
+        if op.get_context().dialect.name == "sqlite":  # ADD COLUMN with REFERENCES, no table rebuild
+            op.execute(f"ALTER TABLE {table} ADD COLUMN {id_column} INTEGER REFERENCES users (id)")
+        else:
+            op.add_column(table, sa.Column(id_column, sa.Integer, sa.ForeignKey("users.id"), nullable=True))
+        op.create_index(f"ix_{table}_{id_column}", table, [id_column])
+        guarded = table in GUARDED
+        if guarded:
+            op.execute(f"DROP TRIGGER IF EXISTS {table}_no_update"
+                       + ("" if op.get_context().dialect.name == "sqlite" else f" ON {table}"))
+        op.execute(f"UPDATE {table} SET {id_column} = (SELECT users.id FROM users "
+                   f"WHERE users.name = {table}.{name_column}) WHERE {name_column} <> ''")
+        if guarded:
+            for statement in _guard(table, GUARDED[table]):
+                op.execute(statement)
+    op.add_column("events", sa.Column("channel", sa.String(10), nullable=False, server_default="cli"))
+    # two locks of one brief at once must not both take the same version number
+    op.create_index("ux_recipes_version", "recipes", ["brief_id", "version"], unique=True)
+
+
+def downgrade() -> None:
+    op.drop_index("ux_recipes_version", table_name="recipes")
+    op.drop_column("events", "channel")
+    for table, _name_column, id_column in reversed(COLUMNS):
+        op.drop_index(f"ix_{table}_{id_column}", table_name=table)
+        with op.batch_alter_table(table) as batch:
+            batch.drop_column(id_column)
