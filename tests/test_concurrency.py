@@ -20,7 +20,8 @@ def _spawn(studio, *args):
 def _together(studio, *commands, timeout=300):
     """Start every command at once; (exit code, stdout, stderr) of each."""
     running = [_spawn(studio, *command) for command in commands]
-    return [(p.returncode, *p.communicate(timeout=timeout)) for p in running]
+    outputs = [p.communicate(timeout=timeout) for p in running]
+    return [(p.returncode, out, err) for p, (out, err) in zip(running, outputs, strict=True)]
 
 
 def _no_lock_errors(results):

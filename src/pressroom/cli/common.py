@@ -48,10 +48,10 @@ def context(studio: Optional[Path], as_: Optional[str] = None, *, acting: bool =
     ``acting=False`` for commands that only read: nobody needs to be named for them.
     """
     from .. import people
-    from ..context import Context
+    from ..context import Actor, Context
     from ..studio import Studio
 
-    ctx = Context(Studio.find(studio))
+    ctx = Context(Studio.find(studio), Actor.unknown("cli"))
     if not acting:
         return ctx
     name = as_ or os.environ.get(USER_VAR) or ctx.studio.config.get("studio", {}).get("user", "")
