@@ -17,7 +17,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from . import briefs, contactsheet, events, generations, ledgerfiles, models, people, styles
 from .db import Base
 from .errors import InputError
-from .recipes import Recipe, SchedulerSpec, Skeleton
+from .recipes import Recipe, SchedulerSpec, Skeleton, check_seeds
 from .studio import Studio
 
 MIN_STYLES, MAX_STYLES = 3, 5
@@ -51,6 +51,7 @@ def plan(session: Session, studio: Studio, brief: briefs.Brief, style_names: lis
     per_style = per_style or brief.defaults.per_style
     if per_style < 1:
         raise InputError("--per-style must be at least 1")
+    check_seeds(seed, per_style)
     start = brief.parsed.prompt
     recipes, labels = [], []
     for model_name in model_names or [studio.default_model]:

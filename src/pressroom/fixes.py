@@ -18,7 +18,7 @@ from pathlib import Path
 
 from . import briefs, events, generations, ledgerfiles, models, people
 from .errors import InputError, NotFound, PressroomError
-from .recipes import SchedulerSpec, Skeleton, Source
+from .recipes import SchedulerSpec, Skeleton, Source, check_seeds
 from .studio import Studio
 
 MAX_MASK_SHARE = 1 / 3
@@ -70,6 +70,7 @@ def fix(
             raise InputError("--prompt must not be empty")
         updates.update(prompt=prompt, skeleton=Skeleton())
     if seed is not None:
+        check_seeds(seed)
         updates["seed"] = seed
     if steps is not None:
         if steps < 1:

@@ -13,12 +13,12 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterator, Sequence
 
-from sqlalchemy import JSON, BigInteger, DateTime, Float, ForeignKey, Integer, String, Text, select
+from sqlalchemy import JSON, DateTime, Float, ForeignKey, Integer, String, Text, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from . import engines, metadata, models, renditions
 from .compare import fingerprint
-from .db import Base
+from .db import Base, Unsigned64
 from .engines.base import Job
 from .errors import NotFound
 from .recipes import Environment, Recipe, SchedulerSpec
@@ -34,7 +34,7 @@ class Generation(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     model: Mapped[str] = mapped_column(String(200))
-    seed: Mapped[int] = mapped_column(BigInteger)
+    seed: Mapped[int] = mapped_column(Unsigned64)
     prompt: Mapped[str] = mapped_column(Text)
     recipe: Mapped[dict] = mapped_column(JSON)
     file_sha256: Mapped[str] = mapped_column(String(64), index=True)
@@ -215,6 +215,7 @@ def store(studio: Studio, rendered: Rendered, labels: dict | None = None) -> Gen
     ``labels`` are the playbook columns (brief_id, recipe_id, play, style, slot_value ...).
     """
     from . import ledgerfiles
+    from .assets import sha256_bytes
 
     data = metadata.png_bytes(rendered.image, rendered.recipe)
     prints = fingerprint(rendered.image)
@@ -225,7 +226,7 @@ def store(studio: Studio, rendered: Rendered, labels: dict | None = None) -> Gen
         seed=recipe.seed,
         prompt=recipe.prompt,
         recipe=recipe.model_dump(mode="json", exclude_none=True),
-        file_sha256="",
+        file_sha256=sha256_bytes(data),
         pixel_sha256=prints.pixel_sha256,
         phash=prints.phash,
         dhash=prints.dhash,
@@ -237,8 +238,8 @@ def store(studio: Studio, rendered: Rendered, labels: dict | None = None) -> Gen
         **(labels or {}),
     )
     with studio.session() as session:
-        row.file_sha256 = ledgerfiles.put(studio, session, data, "png", "image")
         session.add(row)
+        ledgerfiles.put(studio, session, data, "png", "image")
     return row
 
 
@@ -335,7 +336,7 @@ def plan(
 
     from . import cards, samplers
     from .errors import InputError
-    from .recipes import Skeleton
+    from .recipes import Skeleton, check_seeds
 
     if count < 1:
         raise InputError(f"--count must be at least 1 (got {count})")
@@ -371,8 +372,7 @@ def plan(
             )
         except ValidationError as exc:
             raise InputError(option_errors(exc)) from exc
-    if first < 0 or first + count > 2**64:
-        raise InputError(f"--seed must be between 0 and 2**64 - count (got {first})")
+    check_seeds(first, count)
     return [base.model_copy(update={"seed": first + i}) for i in range(count)]
 
 

@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from . import briefs, concepts, events, generations, lockin, people
 from .errors import InputError, PressroomError
-from .recipes import Recipe
+from .recipes import Recipe, check_seeds
 from .studio import Studio
 
 
@@ -59,6 +59,7 @@ def plan(locked: lockin.LockedRecipe, pairs: list[tuple[str, str]], seeds: int) 
     if seeds < 1:
         raise InputError("--seeds must be at least 1")
     base = locked.parsed
+    check_seeds(base.seed, seeds, f"with --seeds {seeds}, the locked seed")
     values = list(dict.fromkeys(value for _, value in pairs))
     return [(base.with_slot(locked.slot, value).model_copy(update={"seed": base.seed + i}), value, base.seed + i)
             for value in values for i in range(seeds)]
