@@ -80,13 +80,8 @@ def sprint(studio: Studio, brief_id: int, actor: str, style_names: list[str], *,
         title = f"brief {brief.id}: {brief.title} - concept sprint"
     for label in labels:
         label["operator"] = actor
-    rows: list[generations.Generation] = []
-    by_model: dict[str, list[int]] = {}
-    for index, recipe in enumerate(recipes):
-        by_model.setdefault(recipe.model.name, []).append(index)
-    for indices in by_model.values():
-        rows += generations.generate(studio, [recipes[i] for i in indices], labels=[labels[i] for i in indices],
-                                     progress=progress)
+    rows = generations.generate(studio, recipes, labels=labels, progress=progress)
+    model_names = list(dict.fromkeys(recipe.model.name for recipe in recipes))
     from PIL import Image
 
     cells = []
@@ -94,13 +89,13 @@ def sprint(studio: Studio, brief_id: int, actor: str, style_names: list[str], *,
         with Image.open(row.path(studio)) as image:
             image.load()
             cells.append((image, [f"#{row.id} {row.style}", f"seed {row.seed} {row.model}"]))
-    columns = len(rows) // (len(style_names) * len(by_model)) if rows else 1
+    columns = len(rows) // (len(style_names) * len(model_names)) if rows else 1
     data = contactsheet.make(cells, max(columns, 1), title)
     with studio.session() as session:
         sha = ledgerfiles.put(studio, session, data, "png", "contact-sheet")
         events.record(session, actor, "concept.sprint", brief_id=brief_id,
                       objects={"generations": [r.id for r in rows], "contact_sheet": sha},
-                      styles=style_names, models=list(by_model))
+                      styles=style_names, models=model_names)
         warnings = budget_warnings(session, brief_id)
     return Sprint(rows, studio.assets.path(sha, "png"), warnings)
 

@@ -258,23 +258,29 @@ def generate(
     progress: Callable[[Generation], None] | None = None,
     labels: Sequence[dict] | dict | None = None,
 ) -> list[Generation]:
-    """Render and keep each recipe's image; all recipes must name the same model.
+    """Render and keep each recipe's image, each with the model its recipe names.
 
-    ``labels``: playbook columns for every image (one dict), or one dict per recipe.
+    Recipes are rendered model by model (every model is found before the first image); the rows
+    come back in the order of ``recipes``. ``labels``: playbook columns for every image (one
+    dict), or one dict per recipe.
     """
-    if not recipes:
-        return []
     if labels is None or isinstance(labels, dict):
         labels = [labels or {}] * len(recipes)
-    manifest, weights = models.find_for(studio, recipes[0].model)
-    made = []
-    rendered_all = render(recipes, manifest, weights, batch_size=batch_size, fetch=fetcher(studio))
-    for rendered, label in zip(rendered_all, labels, strict=True):
-        row = store(studio, rendered, label)
-        made.append(row)
-        if progress:
-            progress(row)
-    return made
+    if len(labels) != len(recipes):
+        raise ValueError(f"{len(labels)} labels for {len(recipes)} recipes")
+    by_model: dict[str, list[int]] = {}
+    for index, recipe in enumerate(recipes):
+        by_model.setdefault(recipe.model.model_dump_json(), []).append(index)
+    found = [(indices, models.find_for(studio, recipes[indices[0]].model)) for indices in by_model.values()]
+    made: dict[int, Generation] = {}
+    for indices, (manifest, weights) in found:
+        rendered_all = render([recipes[i] for i in indices], manifest, weights, batch_size=batch_size,
+                              fetch=fetcher(studio))
+        for index, rendered in zip(indices, rendered_all, strict=True):
+            row = made[index] = store(studio, rendered, labels[index])
+            if progress:
+                progress(row)
+    return [made[index] for index in range(len(recipes))]
 
 
 def get(studio: Studio, generation_id: int) -> Generation:
