@@ -817,7 +817,7 @@ def review(
 
     the_studio = _studio(studio)
     if decision is None:
-        findings = [f.as_dict() for f in reviews.precheck(the_studio, [generation])[generation]]
+        findings = [f.as_dict() for f in reviews.precheck(the_studio, [generation], record=False)[generation]]
         with the_studio.session() as session:
             gate_status = reviews.status(the_studio, session, generation)
         if json_out:
