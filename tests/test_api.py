@@ -6,8 +6,19 @@ def test_the_public_api_is_pinned():
         "Actor", "Context", "PressroomError", "Recipe", "Studio", "__version__", "export_card", "generate", "plan",
         "read_card", "reproduce",
     ]
-    for name in pressroom.__all__:
-        assert getattr(pressroom, name) is not None
+    from importlib.metadata import version
+
+    from pressroom import cards, errors, generations, recipes, reproduction, studio
+
+    expected = {
+        "PressroomError": errors.PressroomError, "Recipe": recipes.Recipe, "Studio": studio.Studio,
+        "export_card": cards.export, "generate": generations.generate, "plan": generations.plan,
+        "read_card": cards.read, "reproduce": reproduction.reproduce,
+    }
+    assert sorted([*expected, "__version__"]) == pressroom.__all__
+    for name, value in expected.items():
+        assert getattr(pressroom, name) is value, name
+    assert pressroom.__version__ == version("pressroom")
 
 
 def test_the_api_runs_the_foundation_end_to_end(studio):

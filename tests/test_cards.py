@@ -1,6 +1,7 @@
 import tomllib
 
 import pytest
+from pydantic import ValidationError
 
 from pressroom import cards
 from pressroom.compare import Fingerprint
@@ -60,5 +61,5 @@ def test_toml_syntax_errors_give_the_line():
 
 
 def test_a_prompt_that_disagrees_with_its_skeleton_is_refused():
-    with pytest.raises(Exception, match="does not match its skeleton"):
+    with pytest.raises(ValidationError, match="does not match its skeleton"):
         recipe(prompt="something else")

@@ -105,6 +105,9 @@ def test_every_check_names_what_it_looked_at(module):
 
     check = import_module(f"pressroom.checks.{module}")
     assert check.ITEM in __import__("pressroom.reviews", fromlist=["CHECKLIST"]).CHECKLIST
-    finding = check.run(context(Image.fromarray(skimage.data.astronaut()), alt_text="An astronaut in a suit",
-                                siblings={5: "0" * 16}))
-    assert finding.result in checks.RESULTS and finding.name == check.NAME
+    astronaut = Image.fromarray(skimage.data.astronaut())
+    full = check.run(context(astronaut, alt_text="An astronaut in a suit", siblings={5: "0" * 16}))
+    bare = check.run(context(astronaut, brief=None))  # no brief, no alt text, no other images of the set
+    for finding in (full, bare):
+        assert finding.result in checks.RESULTS and finding.name == check.NAME and finding.item == check.ITEM
+        assert finding.looked_at.strip(), f"{check.NAME} ({finding.result}) does not say what it looked at"

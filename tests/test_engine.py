@@ -87,3 +87,22 @@ def test_a_cached_pipeline_does_not_carry_one_jobs_scheduler_into_the_next(studi
     plain = engine.run(job(studio, [4], scheduler="euler")).scheduler_config
     engine.run(job(studio, [4], scheduler="dpmpp_2m_karras"))
     assert engine.run(job(studio, [4], scheduler="euler")).scheduler_config == plain
+
+
+def test_recipes_for_two_models_are_each_rendered_with_their_own(studio, tmp_path):
+    from pressroom.engines import tiny
+
+    models.add(studio, "tiny-b", path=tiny.save(tmp_path / "tiny-b", seed=tiny.SEED + 100))
+    settings = dict(prompt="a red fox", steps=2, width=64, height=64)
+    ours = generations.plan(studio, model="tiny", seed=5, count=2, **settings)
+    theirs = generations.plan(studio, model="tiny-b", seed=5, count=2, **settings)
+    mixed = generations.generate(studio, [ours[0], theirs[0], ours[1], theirs[1]])
+    alone = generations.generate(studio, ours) + generations.generate(studio, theirs)
+    expected = [alone[0], alone[2], alone[1], alone[3]]
+    assert [r.parsed_recipe().model.name for r in mixed] == ["tiny", "tiny-b", "tiny", "tiny-b"]
+    assert [r.model for r in mixed] == [r.model for r in expected]
+    assert [r.parsed_recipe().model.fingerprint for r in mixed] == [r.parsed_recipe().model.fingerprint
+                                                                    for r in expected]
+    assert [r.seed for r in mixed] == [5, 5, 6, 6]
+    assert [r.pixel_sha256 for r in mixed] == [r.pixel_sha256 for r in expected]
+    assert mixed[0].pixel_sha256 != mixed[1].pixel_sha256  # the second model's weights do differ

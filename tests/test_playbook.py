@@ -309,3 +309,39 @@ def test_an_ecommerce_brief_fixes_sizes_and_the_variable(cli, tmp_path):
     assert cli("lock", brief, "--as", "omar", "--steps", "2", *SMALL).code == 0
     shown = json.loads(cli("brief", "show", brief, "--json").out)
     assert shown["defaults"]["prechecks_before_cull"] is True and shown["defaults"]["gate"] == "strict"
+
+
+def test_the_top_seed_runs_through_the_plays_and_past_it_is_a_one_line_error(cli, studio, tmp_path):
+    from sqlalchemy import func, select
+
+    from pressroom.generations import Generation
+
+    def one_line_error(result, *needles):
+        assert result.code == 2 and "Traceback" not in result.err and len(result.err.strip().splitlines()) == 1
+        assert all(needle in result.err for needle in needles), result.err
+
+    def rows() -> int:
+        with studio.session() as session:
+            return session.scalar(select(func.count(Generation.id)))
+
+    top = 2**64 - 1
+    brief, lock = locked(cli, tmp_path)
+    relock = cli("lock", brief, "--as", "omar", "--seed", top, "--steps", "2", *SMALL, "--json")
+    assert relock.code == 0, relock.err
+    recipe = json.loads(relock.out)["recipe"]
+    made = json.loads(cli("volume", recipe, "--vary", "subject=a red boot", "--seeds", "1", "--as", "omar",
+                          "--json").out)["made"]
+    assert [m["seed"] for m in made] == [top]
+    # the volume identity (recipe, slot value, seed) still holds at the top seed: nothing is made twice
+    again = json.loads(cli("volume", recipe, "--vary", "subject=a red boot", "--seeds", "1", "--as", "omar",
+                           "--json").out)
+    assert again["made"] == [] and again["skipped"] == 1
+    before = rows()
+    one_line_error(cli("volume", recipe, "--vary", "subject=a red boot", "--seeds", "2", "--as", "omar"),
+                   "--seeds 2", str(top))
+    one_line_error(cli("fix", made[0]["id"], "--refine", "--seed", 2**64, "--as", "omar"), "--seed", str(2**64))
+    one_line_error(cli("concept", brief, "--style", "watercolor", "--style", "flat-vector", "--style", "cinematic",
+                       "--per-style", "2", "--seed", top, "--steps", "2", "--as", "omar"), "--seed", str(top))
+    one_line_error(cli("concept", brief, "--style", "watercolor", "--style", "flat-vector", "--style", "cinematic",
+                       "--seed", "-1", "--steps", "2", "--as", "omar"), "--seed", "-1")
+    assert rows() == before

@@ -6,6 +6,7 @@ import pytest
 from PIL import Image
 
 from pressroom import proofs
+from pressroom.errors import InputError
 
 
 def test_the_viewing_distance_rule_and_units():
@@ -13,7 +14,7 @@ def test_the_viewing_distance_rule_and_units():
     assert proofs.parse_size("36x48in") == (36.0, 48.0)
     assert proofs.parse_size("90x120cm") == pytest.approx((35.43, 47.24), abs=0.01)
     assert proofs._inches("5ft", "--distance") == 60.0
-    with pytest.raises(Exception, match="needs a number and a unit"):
+    with pytest.raises(InputError, match="needs a number and a unit"):
         proofs._inches("far", "--distance")
 
 

@@ -106,3 +106,55 @@ def test_close_and_different_verdicts_follow_the_thresholds(tmp_path):
     shifted = compare(Image.fromarray(np.roll(np.asarray(image), 9, axis=1)), image)
     assert shifted.verdict == "different" and shifted.phash_distance > 4
     assert compare(image, image.copy()).verdict == "exact"
+
+
+def stored_files(studio) -> set:
+    return {p.name for p in studio.assets.root.glob("*/*")}
+
+
+def test_seeds_up_to_2_64_minus_1_are_stored_exported_and_reproduced(cli, studio, tmp_path):
+    from sqlalchemy import select
+
+    from pressroom.generations import Generation
+
+    top = 2**64 - 1
+    result = cli("generate", "--prompt", "x", "--seed", top, "--width", 64, "--height", 64, "--steps", 1, "--json")
+    assert result.code == 0, result.err
+    [row] = json.loads(result.out)
+    assert row["seed"] == top
+    # across the signed 64-bit boundary: 2**63 - 1 and 2**63 each keep their own value
+    across = cli("generate", "--prompt", "x", "--seed", 2**63 - 1, "--count", 2, "--width", 64, "--height", 64,
+                 "--steps", 1, "--json")
+    assert across.code == 0, across.err
+    assert [r["seed"] for r in json.loads(across.out)] == [2**63 - 1, 2**63]
+    listed = json.loads(cli("generations", "--json").out)
+    assert [r["seed"] for r in listed] == [top, 2**63 - 1, 2**63]
+    with studio.session() as session:  # equality queries find the stored value
+        assert session.scalars(select(Generation.id).where(Generation.seed == top)).all() == [row["id"]]
+        assert session.scalars(select(Generation.id).where(Generation.seed == 2**63)).all() == [row["id"] + 2]
+    card = tmp_path / "top.toml"
+    assert cli("recipe", "export", row["id"], "-o", card).code == 0
+    assert f"seed = {top}" in card.read_text()
+    again = cli("reproduce", card, "--json")
+    assert again.code == 0, again.err
+    assert json.loads(again.out)["verdict"] == "exact"
+
+    files = stored_files(studio)
+    refused = cli("generate", "--prompt", "x", "--seed", 2**64, "--width", 64, "--height", 64, "--steps", 1)
+    assert refused.code == 2 and "--seed" in refused.err and str(2**64) in refused.err
+    assert "Traceback" not in refused.err and len(refused.err.strip().splitlines()) == 1
+    assert len(json.loads(cli("generations", "--json").out)) == 3 and stored_files(studio) == files
+
+
+def test_a_row_the_ledger_refuses_leaves_no_stored_file(studio):
+    import pytest
+    from sqlalchemy.exc import IntegrityError
+
+    from pressroom import generations
+
+    recipes = generations.plan(studio, prompt="an orphan", seed=3, steps=1, width=64, height=64)
+    files = stored_files(studio)
+    with pytest.raises(IntegrityError):  # brief 999 does not exist: the foreign key refuses the row
+        generations.generate(studio, recipes, labels={"brief_id": 999})
+    assert stored_files(studio) == files
+    assert generations.listing(studio) == []

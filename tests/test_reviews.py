@@ -90,7 +90,8 @@ def test_low_stakes_need_only_the_short_list(cli, tmp_path):
         args += ["--check", f"{item}=pass"]
     result = cli("review", concepts[0]["id"], "--decision", "approved", *args, "--alt-text", "A shoe on moss",
                  "--as", "rita", "--json")
-    assert result.code == 0, result.err and json.loads(result.out)["result"] == "approved"
+    assert result.code == 0, result.err
+    assert json.loads(result.out)["result"] == "approved"
 
 
 def test_the_strictest_decision_wins_and_a_fix_makes_decisions_stale(cli, tmp_path):
@@ -238,3 +239,23 @@ def test_the_content_type_lightens_or_tightens_the_gate(cli, tmp_path):
     other = sprint(cli, shop)[0]["id"]
     refused = cli("review", other, "--decision", "approved", *short, "--alt-text", "A shoe", "--as", "rita")
     assert refused.code == 2 and "low-stakes ecommerce (strict gate) review checks every item" in refused.err
+
+
+def test_viewing_a_review_writes_nothing_and_check_records_findings(cli, studio, tmp_path):
+    from sqlalchemy import func, select
+
+    from pressroom.reviews import Precheck
+
+    def prechecks() -> int:
+        with studio.session() as session:
+            return session.scalar(select(func.count(Precheck.id)))
+
+    brief, lock = locked(cli, tmp_path)
+    before = prechecks()
+    for args in ((), ("--json",)):
+        shown = cli("review", lock["hero"], *args)
+        assert shown.code == 0, shown.err
+    assert len(json.loads(shown.out)) == 10  # the view still shows every pre-check's finding
+    assert prechecks() == before
+    assert cli("check", lock["hero"], "--json").code == 0  # checking is an action: it is recorded
+    assert prechecks() == before + 10

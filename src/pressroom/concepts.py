@@ -18,7 +18,7 @@ from . import briefs, contactsheet, events, generations, ledgerfiles, models, st
 from .context import Context
 from .db import Base
 from .errors import InputError
-from .recipes import Recipe, SchedulerSpec, Skeleton
+from .recipes import Recipe, SchedulerSpec, Skeleton, check_seeds
 from .studio import Studio
 
 MIN_STYLES, MAX_STYLES = 3, 5
@@ -52,6 +52,7 @@ def plan(session: Session, studio: Studio, brief: briefs.Brief, style_names: lis
     per_style = per_style or brief.defaults.per_style
     if per_style < 1:
         raise InputError("--per-style must be at least 1")
+    check_seeds(seed, per_style)
     start = brief.parsed.prompt
     recipes, labels = [], []
     for model_name in model_names or [studio.default_model]:
@@ -80,13 +81,8 @@ def sprint(ctx: Context, brief_id: int, style_names: list[str], *, per_style: in
         title = f"brief {brief.id}: {brief.title} - concept sprint"
     for label in labels:
         label.update(generations.made_by(actor))
-    rows: list[generations.Generation] = []
-    by_model: dict[str, list[int]] = {}
-    for index, recipe in enumerate(recipes):
-        by_model.setdefault(recipe.model.name, []).append(index)
-    for indices in by_model.values():
-        rows += generations.generate(studio, [recipes[i] for i in indices], labels=[labels[i] for i in indices],
-                                     progress=progress)
+    rows = generations.generate(studio, recipes, labels=labels, progress=progress)
+    model_names = list(dict.fromkeys(recipe.model.name for recipe in recipes))
     from PIL import Image
 
     cells = []
@@ -94,13 +90,13 @@ def sprint(ctx: Context, brief_id: int, style_names: list[str], *, per_style: in
         with Image.open(row.path(studio)) as image:
             image.load()
             cells.append((image, [f"#{row.id} {row.style}", f"seed {row.seed} {row.model}"]))
-    columns = len(rows) // (len(style_names) * len(by_model)) if rows else 1
+    columns = len(rows) // (len(style_names) * len(model_names)) if rows else 1
     data = contactsheet.make(cells, max(columns, 1), title)
     with ctx.unit() as session:
         sha = ledgerfiles.put(studio, session, data, "png", "contact-sheet")
         events.record(session, actor, "concept.sprint", brief_id=brief_id,
                       objects={"generations": [r.id for r in rows], "contact_sheet": sha},
-                      styles=style_names, models=list(by_model))
+                      styles=style_names, models=model_names)
         warnings = budget_warnings(session, brief_id)
     return Sprint(rows, studio.assets.path(sha, "png"), warnings)
 

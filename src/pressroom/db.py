@@ -12,10 +12,11 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
-from sqlalchemy import create_engine, event, inspect
+from sqlalchemy import BigInteger, create_engine, event, inspect
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.types import TypeDecorator
 
 from .errors import Conflict, StudioError
 
@@ -101,3 +102,26 @@ def taken(message: str, field: str | None = None) -> Iterator[None]:
         yield
     except IntegrityError as exc:
         raise Conflict(message, field=field) from exc
+class Unsigned64(TypeDecorator):
+    """An unsigned 64-bit integer (0 .. 2**64-1, such as a seed) kept in a signed BIGINT column.
+
+    SQLite and PostgreSQL integers are signed 64-bit, so values from 2**63 up are stored as their
+    two's complement (negative) and mapped back when read. The mapping is one-to-one, so equality
+    queries and unique indexes work on the stored values as they would on the originals; ordering
+    does not (2**63 sorts before 0).
+    """
+
+    impl = BigInteger
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if not 0 <= value < 2**64:
+            raise ValueError(f"{value} is outside the unsigned 64-bit range 0 .. 2**64-1")
+        return value - 2**64 if value >= 2**63 else value
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        return value + 2**64 if value < 0 else value

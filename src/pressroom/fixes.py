@@ -18,7 +18,7 @@ import io
 from . import briefs, events, generations, ledgerfiles, models
 from .context import Context
 from .errors import FixRefused, InputError, NotFound
-from .recipes import SchedulerSpec, Skeleton, Source
+from .recipes import SchedulerSpec, Skeleton, Source, check_seeds
 
 MAX_MASK_SHARE = 1 / 3
 
@@ -65,6 +65,7 @@ def fix(
             raise InputError("--prompt must not be empty")
         updates.update(prompt=prompt, skeleton=Skeleton())
     if seed is not None:
+        check_seeds(seed)
         updates["seed"] = seed
     if steps is not None:
         if steps < 1:

@@ -13,12 +13,12 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterator, Sequence
 
-from sqlalchemy import JSON, BigInteger, DateTime, Float, ForeignKey, Integer, String, Text, select
+from sqlalchemy import JSON, DateTime, Float, ForeignKey, Integer, String, Text, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from . import engines, metadata, models, renditions
 from .compare import fingerprint
-from .db import Base
+from .db import Base, Unsigned64
 from .engines.base import Job
 from .errors import NotFound
 from .recipes import Environment, Recipe, SchedulerSpec
@@ -36,7 +36,7 @@ class Generation(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     model: Mapped[str] = mapped_column(String(200))
-    seed: Mapped[int] = mapped_column(BigInteger)
+    seed: Mapped[int] = mapped_column(Unsigned64)
     prompt: Mapped[str] = mapped_column(Text)
     recipe: Mapped[dict] = mapped_column(JSON)
     file_sha256: Mapped[str] = mapped_column(String(64), index=True)
@@ -218,6 +218,7 @@ def store(studio: Studio, rendered: Rendered, labels: dict | None = None) -> Gen
     ``labels`` are the playbook columns (brief_id, recipe_id, play, style, slot_value ...).
     """
     from . import ledgerfiles
+    from .assets import sha256_bytes
 
     data = metadata.png_bytes(rendered.image, rendered.recipe)
     prints = fingerprint(rendered.image)
@@ -228,7 +229,7 @@ def store(studio: Studio, rendered: Rendered, labels: dict | None = None) -> Gen
         seed=recipe.seed,
         prompt=recipe.prompt,
         recipe=recipe.model_dump(mode="json", exclude_none=True),
-        file_sha256="",
+        file_sha256=sha256_bytes(data),
         pixel_sha256=prints.pixel_sha256,
         phash=prints.phash,
         dhash=prints.dhash,
@@ -240,8 +241,8 @@ def store(studio: Studio, rendered: Rendered, labels: dict | None = None) -> Gen
         **(labels or {}),
     )
     with studio.session() as session:
-        row.file_sha256 = ledgerfiles.put(studio, session, data, "png", "image")
         session.add(row)
+        ledgerfiles.put(studio, session, data, "png", "image")
     return row
 
 
@@ -260,23 +261,29 @@ def generate(
     progress: Callable[[Generation], None] | None = None,
     labels: Sequence[dict] | dict | None = None,
 ) -> list[Generation]:
-    """Render and keep each recipe's image; all recipes must name the same model.
+    """Render and keep each recipe's image, each with the model its recipe names.
 
-    ``labels``: playbook columns for every image (one dict), or one dict per recipe.
+    Recipes are rendered model by model (every model is found before the first image); the rows
+    come back in the order of ``recipes``. ``labels``: playbook columns for every image (one
+    dict), or one dict per recipe.
     """
-    if not recipes:
-        return []
     if labels is None or isinstance(labels, dict):
         labels = [labels or {}] * len(recipes)
-    manifest, weights = models.find_for(studio, recipes[0].model)
-    made = []
-    rendered_all = render(recipes, manifest, weights, batch_size=batch_size, fetch=fetcher(studio))
-    for rendered, label in zip(rendered_all, labels, strict=True):
-        row = store(studio, rendered, label)
-        made.append(row)
-        if progress:
-            progress(row)
-    return made
+    if len(labels) != len(recipes):
+        raise ValueError(f"{len(labels)} labels for {len(recipes)} recipes")
+    by_model: dict[str, list[int]] = {}
+    for index, recipe in enumerate(recipes):
+        by_model.setdefault(recipe.model.model_dump_json(), []).append(index)
+    found = [(indices, models.find_for(studio, recipes[indices[0]].model)) for indices in by_model.values()]
+    made: dict[int, Generation] = {}
+    for indices, (manifest, weights) in found:
+        rendered_all = render([recipes[i] for i in indices], manifest, weights, batch_size=batch_size,
+                              fetch=fetcher(studio))
+        for index, rendered in zip(indices, rendered_all, strict=True):
+            row = made[index] = store(studio, rendered, labels[index])
+            if progress:
+                progress(row)
+    return [made[index] for index in range(len(recipes))]
 
 
 def made_by(actor: "Actor") -> dict:
@@ -354,7 +361,7 @@ def plan(
 
     from . import cards, samplers
     from .errors import InputError
-    from .recipes import Skeleton
+    from .recipes import Skeleton, check_seeds
 
     if count < 1:
         raise InputError(f"--count must be at least 1 (got {count})")
@@ -390,8 +397,7 @@ def plan(
             )
         except ValidationError as exc:
             raise InputError(option_errors(exc)) from exc
-    if first < 0 or first + count > 2**64:
-        raise InputError(f"--seed must be between 0 and 2**64 - count (got {first})")
+    check_seeds(first, count)
     return [base.model_copy(update={"seed": first + i}) for i in range(count)]
 
 

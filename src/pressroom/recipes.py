@@ -111,12 +111,25 @@ class Environment(Strict):
     determinism: dict[str, Any] = Field(default_factory=dict)
 
 
+SEEDS = 2**64  # a seed is 0 .. 2**64-1, the range ComfyUI and torch generators take
+
+
+def check_seeds(first: int, count: int = 1, option: str = "--seed") -> None:
+    """Refuse a run of ``count`` seeds from ``first`` that leaves 0 .. 2**64-1."""
+    from .errors import InputError
+
+    if first < 0 or first + count > SEEDS:
+        span = f" for {count} images" if count > 1 else ""
+        raise InputError(f"{option} must be between 0 and 2**64-{count}{span} (got {first}); "
+                         "seeds run 0 .. 2**64-1")
+
+
 class Recipe(Strict):
     prompt: str
     negative: str = ""
     skeleton: Skeleton = Field(default_factory=Skeleton)
     model: ModelRef
-    seed: int = Field(ge=0, lt=2**64)
+    seed: int = Field(ge=0, lt=SEEDS)
     rng: str = RNG
     steps: int = Field(default=20, ge=1, le=1000)
     guidance: float = Field(default=7.0, ge=0, le=50)

@@ -163,8 +163,9 @@ def context_for(studio: Studio, session: Session, row: generations.Generation,
                           config=studio.config.get("checks", {}), print_size_in=print_size_in)
 
 
-def precheck(studio: Studio, generation_ids: list[int]) -> dict[int, list[checks.Finding]]:
-    """Run every pre-check on each image and keep the findings in the ledger."""
+def precheck(studio: Studio, generation_ids: list[int], *, record: bool = True) -> dict[int, list[checks.Finding]]:
+    """Run every pre-check on each image; keep the findings in the ledger unless ``record`` is off
+    (a look at an image, such as the review view, writes nothing)."""
     out = {}
     for generation_id in generation_ids:
         with studio.session() as session:
@@ -173,7 +174,7 @@ def precheck(studio: Studio, generation_ids: list[int]) -> dict[int, list[checks
                 raise NotFound(f"no generation {generation_id}")
             findings = checks.run_all(context_for(studio, session, row))
             now = datetime.now(timezone.utc)
-            for f in findings:
+            for f in findings if record else ():
                 session.add(Precheck(generation_id=row.id, name=f.name, result=f.result, score=f.score,
                                      detail=f.detail, looked_at=f.looked_at, at=now))
         out[generation_id] = findings
@@ -376,7 +377,7 @@ def rework(session: Session) -> dict:
 # -- use cases ------------------------------------------------------------------------------------
 def sheet(ctx: Context, generation_id: int) -> dict:
     """What a reviewer looks at: the gate, its checklist, the decisions so far and the pre-check findings."""
-    findings = [f.as_dict() for f in precheck(ctx.studio, [generation_id])[generation_id]]
+    findings = [f.as_dict() for f in precheck(ctx.studio, [generation_id], record=False)[generation_id]]
     with ctx.unit() as session:
         return {"status": status(ctx.studio, session, generation_id).as_dict(), "findings": findings}
 

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from . import briefs, concepts, events, generations, lockin
 from .context import Context
 from .errors import InputError, VolumeRefused
-from .recipes import Recipe
+from .recipes import Recipe, check_seeds
 
 
 
@@ -56,6 +56,7 @@ def plan(locked: lockin.LockedRecipe, pairs: list[tuple[str, str]], seeds: int) 
     if seeds < 1:
         raise InputError("--seeds must be at least 1")
     base = locked.parsed
+    check_seeds(base.seed, seeds, f"with --seeds {seeds}, the locked seed")
     values = list(dict.fromkeys(value for _, value in pairs))
     return [(base.with_slot(locked.slot, value).model_copy(update={"seed": base.seed + i}), value, base.seed + i)
             for value in values for i in range(seeds)]

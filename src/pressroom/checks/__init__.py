@@ -61,5 +61,6 @@ def run_all(context: Context) -> list[Finding]:
         try:
             findings.append(check.run(context))
         except Exception as exc:  # a broken helper must not hide the others; the reviewer sees why
-            findings.append(Finding(check.NAME, check.ITEM, "n/a", None, f"the check could not run: {exc}", ""))
+            findings.append(Finding(check.NAME, check.ITEM, "n/a", None, f"the check could not run: {exc}",
+                                    "nothing: the check failed before it could look"))
     return findings

@@ -10,7 +10,7 @@ NAME, ITEM = "duplicates", "duplicates"
 
 def run(context: Context) -> Finding:
     if not context.siblings:
-        return Finding(NAME, ITEM, "n/a", None, "no other images in the set", "")
+        return Finding(NAME, ITEM, "n/a", None, "no other images in the set", "pHash against 0 other images of the set")
     mine = fingerprint(context.image).phash
     near = sorted((hash_distance(mine, phash), other) for other, phash in context.siblings.items()
                   if other != context.generation_id)

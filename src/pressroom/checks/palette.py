@@ -34,7 +34,8 @@ def distance(image, palette: list[str]) -> float:
 def run(context: Context) -> Finding:
     palette = context.brief.constraints.palette if context.brief else []
     if not palette:
-        return Finding(NAME, ITEM, "n/a", None, "no brand palette in the brief", "")
+        looked = "the brief's brand palette (none given)" if context.brief else "no brief, so no brand palette"
+        return Finding(NAME, ITEM, "n/a", None, "no brand palette in the brief", looked)
     score = distance(context.image, palette)
     result = "pass" if score <= PASS else "warn" if score <= WARN else "fail"
     return Finding(NAME, ITEM, result, round(score, 2), f"mean CIEDE2000 to the brand palette {score:.1f} "

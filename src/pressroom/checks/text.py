@@ -22,7 +22,8 @@ def run(context: Context) -> Finding:
     try:
         words = read_words(context.image)
     except pytesseract.TesseractNotFoundError:
-        return Finding(NAME, ITEM, "n/a", None, "Tesseract is not installed (Debian: tesseract-ocr)", "")
+        return Finding(NAME, ITEM, "n/a", None, "Tesseract is not installed (Debian: tesseract-ocr)",
+                       "nothing: no OCR engine to read the image with")
     looked = f"Tesseract {pytesseract.get_tesseract_version()} OCR, words with confidence >= {MIN_CONFIDENCE}"
     if not words:
         return Finding(NAME, ITEM, "pass", 0.0, "no legible text", looked)

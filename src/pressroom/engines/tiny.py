@@ -68,13 +68,14 @@ def build_tokenizer():
     return CLIPTokenizer(vocab=vocab, merges=merges, model_max_length=77)
 
 
-def build_pipeline():
+def build_pipeline(seed: int = SEED):
+    """The pipeline; another ``seed`` gives other weights (a second model, for tests)."""
     import torch
     from diffusers import AutoencoderKL, EulerDiscreteScheduler, StableDiffusionPipeline, UNet2DConditionModel
     from transformers import CLIPTextConfig, CLIPTextModel
 
     tokenizer = build_tokenizer()
-    torch.manual_seed(SEED)
+    torch.manual_seed(seed)
     unet = UNet2DConditionModel(
         block_out_channels=(32, 64),
         layers_per_block=1,
@@ -87,7 +88,7 @@ def build_pipeline():
         attention_head_dim=8,
         norm_num_groups=32,
     )
-    torch.manual_seed(SEED + 1)
+    torch.manual_seed(seed + 1)
     vae = AutoencoderKL(
         block_out_channels=(16, 16, 32, 32),
         in_channels=3,
@@ -99,7 +100,7 @@ def build_pipeline():
         norm_num_groups=16,
         sample_size=64,
     )
-    torch.manual_seed(SEED + 2)
+    torch.manual_seed(seed + 2)
     text_encoder = CLIPTextModel(
         CLIPTextConfig(
             bos_token_id=tokenizer.bos_token_id,
@@ -133,7 +134,7 @@ def build_pipeline():
     )
 
 
-def save(target: Path) -> Path:
+def save(target: Path, seed: int = SEED) -> Path:
     """Build the tiny pipeline and write it as a diffusers folder at ``target``."""
     from diffusers.utils import logging as diffusers_logging
     from huggingface_hub.utils import disable_progress_bars
@@ -142,6 +143,6 @@ def save(target: Path) -> Path:
     for quiet in (diffusers_logging.disable_progress_bar, transformers_logging.disable_progress_bar,
                   disable_progress_bars):
         quiet()
-    pipeline = build_pipeline()
+    pipeline = build_pipeline(seed)
     pipeline.save_pretrained(target, safe_serialization=True)
     return target
