@@ -131,6 +131,7 @@ def _model_row(manifest) -> dict:
     return {
         "name": manifest.name,
         "format": manifest.format,
+        "engine": manifest.engine,
         "source": manifest.hub_id or manifest.path,
         "license": manifest.license,
         "commercial": manifest.commercial,
@@ -151,6 +152,7 @@ def model_add(
     commercial: Annotated[Optional[bool], typer.Option("--commercial/--non-commercial", help="May its outputs be used commercially?")] = None,
     size: Annotated[int, typer.Option(help="Default image size in pixels for this model.")] = 512,
     replace: Annotated[bool, typer.Option(help="Re-register a name that exists.")] = False,
+    engine: Annotated[str, typer.Option(help="The engine that runs it; 'fake' needs no --path (fast rule tests, dry runs).")] = "diffusers",
     studio: StudioOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
@@ -158,13 +160,13 @@ def model_add(
     from . import models
 
     manifest = models.add(_studio(studio), name, path=path, hub_id=hub, config=config, license=license,
-                          commercial=commercial, size=size, replace=replace)
+                          commercial=commercial, size=size, replace=replace, engine=engine)
     row = _model_row(manifest)
     if json_out:
         _print_json(row)
         return
     out = _console()
-    out.print(f"Registered [bold]{name}[/bold] ({manifest.format}) licence {manifest.license}")
+    out.print(f"Registered [bold]{name}[/bold] ({manifest.format}, engine {manifest.engine}) licence {manifest.license}")
     if manifest.files:
         out.print(f"  short hash (A1111) {row['short_hash']}")
         for rel, sha in manifest.files.items():
@@ -179,7 +181,7 @@ def model_list(studio: StudioOpt = None, json_out: JsonOpt = False) -> None:
     from . import models
 
     rows = [_model_row(m) for m in models.all_models(_studio(studio))]
-    _listing(rows, {"name": lambda r: r["name"], "format": lambda r: r["format"],
+    _listing(rows, {"name": lambda r: r["name"], "format": lambda r: r["format"], "engine": lambda r: r["engine"],
                     "short hash": lambda r: r["short_hash"] or "(not hashed yet)", "licence": lambda r: r["license"],
                     "commercial": lambda r: {True: "yes", False: "no", None: "?"}[r["commercial"]],
                     "source": lambda r: r["source"]}, json_out)
@@ -322,7 +324,7 @@ def reproduce(
         atomic_write(output, png_bytes(result.image, result.recipe))
     figures = result.comparison.as_dict()
     if json_out:
-        _print_json({**figures, "expected": result.expected, "weights": str(result.weights),
+        _print_json({**figures, "expected": result.expected, "weights": str(result.weights) if result.weights else None,
                      "warnings": result.warnings, "output": str(output) if output else None})
     else:
         out = _console()

@@ -16,11 +16,12 @@ from pydantic import ValidationError
 from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, Text, func, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from . import briefs, cards, events, generations, models, people, samplers
+from . import briefs, cards, events, generations, people, samplers
 from .compare import Fingerprint, compare
 from .db import Base
 from .errors import InputError, NotFound, PressroomError
 from .recipes import SLOTS, Recipe, SchedulerSpec
+from .resolver import Resolver
 from .studio import Studio
 
 
@@ -163,8 +164,7 @@ def lock(
     # the hero at final settings, then the same recipe again in a fresh pipeline instance
     hero = generations.generate(studio, [final], labels=dict(brief_id=brief_id, play="lock", operator=actor,
                                                              slot_value=final.skeleton.get(slot)))[0]
-    manifest, weights = models.find_for(studio, hero.parsed_recipe().model)
-    again = next(generations.render([hero.parsed_recipe()], manifest, weights, fresh=True))
+    again = next(generations.render([hero.parsed_recipe()], Resolver(studio), fresh=True))
     from PIL import Image
 
     with Image.open(hero.path(studio)) as stored:
