@@ -16,7 +16,7 @@ from pressroom.resolver import Resolver
 
 def job(studio, seeds, prompts=None, model="tiny", **overrides):
     settings = dict(
-        model=models.load(studio, model).ref(), prompts=tuple(prompts or ["a red fox"] * len(seeds)),
+        model=models.load(studio, model).ref().identity(), prompts=tuple(prompts or ["a red fox"] * len(seeds)),
         negatives=("",) * len(seeds), seeds=tuple(seeds), steps=4, guidance=7.0, width=64, height=64,
     )
     settings.update(overrides)
