@@ -73,6 +73,37 @@ def test_a_plugin_registered_through_the_hook_is_found_by_name(studio):
     assert "echo" not in engines.names()
 
 
+class Short(Echo):
+    """A broken engine: one image short."""
+
+    name = "short"
+
+    def run(self, job, resolver):
+        output = super().run(job, resolver)
+        output.images.pop()
+        return output
+
+
+class ShortPlugin:
+    @engines.hookimpl
+    def pressroom_register_engines(self, register):
+        register("short", Short)
+
+
+def test_an_engine_that_breaks_the_contract_is_an_engine_error_not_a_traceback(studio):
+    plugin = ShortPlugin()
+    engines.plugins().register(plugin)
+    try:
+        models.add(studio, "stub", engine="short", size=64)
+        recipes = generations.plan(studio, model="stub", prompt="a fox", seed=1, count=2)
+        with pytest.raises(EngineError, match="engine 'short' returned 1 images and 2 warnings lists for 2 seeds"):
+            generations.generate(studio, recipes, batch_size=2)
+        assert generations.listing(studio) == []
+    finally:
+        engines.plugins().unregister(plugin)
+        engines._made.pop("short", None)
+
+
 def test_two_plugins_claiming_one_name_are_refused():
     plugin = Impostor()
     engines.plugins().register(plugin)

@@ -20,7 +20,7 @@ from . import engines, metadata, models, renditions
 from .compare import fingerprint
 from .db import Base
 from .engines.base import Job
-from .errors import NotFound
+from .errors import EngineError, NotFound
 from .recipes import Environment, ModelRef, Recipe, SchedulerSpec
 from .resolver import Resolver
 from .studio import Studio
@@ -143,7 +143,8 @@ def job_for(batch: Sequence[Recipe], model: ModelRef, *, fresh: bool = False) ->
         width=first.width,
         height=first.height,
         scheduler=scheduler.name,
-        scheduler_class=scheduler.class_name,
+        # a class without its config (a hand-written card) means the scheduler by name, as it always has
+        scheduler_class=scheduler.class_name if scheduler.config is not None else None,
         scheduler_config=scheduler.config,
         dtype=first.dtype,
         device=first.device,
@@ -182,6 +183,9 @@ def render(
         model = ref if ref.files else first.model  # a hand-written card's model gains its hashes
         engine = engines.get(first.engine)
         output = engine.run(job_for(batch, model, fresh=fresh), resolver)
+        if not len(output.images) == len(output.warnings) == len(batch):
+            raise EngineError(f"engine {engine.name!r} returned {len(output.images)} images and "
+                              f"{len(output.warnings)} warnings lists for {len(batch)} seeds")
         each = (time.perf_counter() - started) / len(batch)
         settled = dict(
             model=model,
