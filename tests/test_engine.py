@@ -1,21 +1,30 @@
-"""The diffusers engine on the real tiny pipeline."""
+"""The diffusers engine on the real tiny pipeline (what every engine must do: test_engine_contract.py)."""
+
+import gc
+import shutil
+import weakref
 
 import numpy as np
 import pytest
 
 from pressroom import engines, generations, models
 from pressroom.engines.base import Job
+from pressroom.engines.diffusers_local import DiffusersEngine
+from pressroom.errors import InputError
+from pressroom.resolver import Resolver
 
 
-def job(studio, seeds, prompts=None, **overrides):
-    manifest = models.load(studio, "tiny")
+def job(studio, seeds, prompts=None, model="tiny", **overrides):
     settings = dict(
-        model_key=manifest.ref().fingerprint, model_path=models.checked_path(studio, manifest),
-        model_format="diffusers", prompts=tuple(prompts or ["a red fox"] * len(seeds)),
+        model=models.load(studio, model).ref().identity(), prompts=tuple(prompts or ["a red fox"] * len(seeds)),
         negatives=("",) * len(seeds), seeds=tuple(seeds), steps=4, guidance=7.0, width=64, height=64,
     )
     settings.update(overrides)
     return Job(**settings)
+
+
+def run(engine, studio, seeds, **overrides):
+    return engine.run(job(studio, seeds, **overrides), Resolver(studio))
 
 
 def pixels(image):
@@ -24,9 +33,9 @@ def pixels(image):
 
 def test_a_batch_reproduces_each_single_run_within_rounding(studio):
     engine = engines.get()
-    batch = engine.run(job(studio, [11, 12, 13]))
+    batch = run(engine, studio, [11, 12, 13])
     for image, seed in zip(batch.images, [11, 12, 13]):
-        single = engine.run(job(studio, [seed])).images[0]
+        single = run(engine, studio, [seed]).images[0]
         # one CPU generator per image: same noise; only float rounding may differ (documented in README)
         assert np.abs(pixels(image) - pixels(single)).max() <= 1
     assert not np.array_equal(pixels(batch.images[0]), pixels(batch.images[1]))
@@ -34,8 +43,8 @@ def test_a_batch_reproduces_each_single_run_within_rounding(studio):
 
 def test_the_same_seed_gives_the_same_pixels(studio):
     engine = engines.get()
-    first = engine.run(job(studio, [5])).images[0]
-    again = engine.run(job(studio, [5], fresh=True)).images[0]
+    first = run(engine, studio, [5]).images[0]
+    again = run(engine, studio, [5], fresh=True).images[0]
     assert np.array_equal(pixels(first), pixels(again))
 
 
@@ -44,29 +53,51 @@ def test_the_same_seed_gives_the_same_pixels(studio):
                                       ("dpmpp_2m", "DPMSolverMultistepScheduler"),
                                       ("ddim", "DDIMScheduler")])
 def test_schedulers_by_name_record_their_full_config(studio, name, cls):
-    output = engines.get().run(job(studio, [3], scheduler=name))
+    output = run(engines.get(), studio, [3], scheduler=name)
     assert output.scheduler_class == cls
     assert output.scheduler_config["num_train_timesteps"] == 1000
     assert not any(key.startswith("_") for key in output.scheduler_config)
-    rebuilt = engines.get().run(job(studio, [3], scheduler_class=cls, scheduler_config=output.scheduler_config))
+    rebuilt = run(engines.get(), studio, [3], scheduler_class=cls, scheduler_config=output.scheduler_config)
     assert np.array_equal(pixels(rebuilt.images[0]), pixels(output.images[0]))
 
 
 def test_dpmpp_2m_uses_the_multistep_dpmsolver_plus_plus(studio):
-    config = engines.get().run(job(studio, [3], scheduler="dpmpp_2m")).scheduler_config
+    config = run(engines.get(), studio, [3], scheduler="dpmpp_2m").scheduler_config
     assert config["algorithm_type"] == "dpmsolver++" and config["solver_order"] == 2
 
 
 def test_pipelines_are_loaded_once_per_model_dtype_and_device(studio):
     engine = engines.get()
-    engine.run(job(studio, [1]))
-    first = engine.pipeline(job(studio, [1]), "float32", "cpu")
-    assert engine.pipeline(job(studio, [2]), "float32", "cpu") is first
-    assert engine.pipeline(job(studio, [2], fresh=True), "float32", "cpu") is not first
+    resolver = Resolver(studio)
+    engine.run(job(studio, [1]), resolver)
+    first = engine.pipeline(job(studio, [1]), resolver, "float32", "cpu")
+    assert engine.pipeline(job(studio, [2]), resolver, "float32", "cpu") is first
+    assert engine.pipeline(job(studio, [2], fresh=True), resolver, "float32", "cpu") is not first
+
+
+def test_the_pipeline_cache_keeps_the_most_recently_used_and_frees_the_evicted(studio, tmp_path):
+    tiny = models.load(studio, "tiny")
+    for name in ("second", "third"):  # the same pipeline with one more file: another fingerprint
+        folder = shutil.copytree(tiny.path, tmp_path / name)
+        (folder / "variant.txt").write_text(name)
+        models.add(studio, name, path=folder)
+    engine, resolver = DiffusersEngine(max_pipelines=2), Resolver(studio)
+    made = {}
+    for name in ("tiny", "second", "tiny", "third"):  # "second" is now the least recently used
+        made[name] = weakref.ref(engine.pipeline(job(studio, [1], model=name), resolver, "float32", "cpu"))
+    gc.collect()
+    assert made["second"]() is None  # evicted and freed
+    assert made["tiny"]() is not None and made["third"]() is not None
+    assert engine.pipeline(job(studio, [1], model="tiny"), resolver, "float32", "cpu") is made["tiny"]()
+    engine.close()
+    gc.collect()
+    assert made["tiny"]() is None and made["third"]() is None
+    with pytest.raises(InputError, match="max_pipelines"):
+        DiffusersEngine(max_pipelines=0)
 
 
 def test_environment_and_determinism_are_reported(studio):
-    output = engines.get().run(job(studio, [1]))
+    output = run(engines.get(), studio, [1])
     env = output.environment
     assert env["torch"] and env["diffusers"] and env["transformers"] and env["python"]
     assert env["device_name"].startswith("CPU")
@@ -84,9 +115,9 @@ def test_a_prompt_over_77_tokens_is_warned_and_recorded(studio):
 
 def test_a_cached_pipeline_does_not_carry_one_jobs_scheduler_into_the_next(studio):
     engine = engines.get()
-    plain = engine.run(job(studio, [4], scheduler="euler")).scheduler_config
-    engine.run(job(studio, [4], scheduler="dpmpp_2m_karras"))
-    assert engine.run(job(studio, [4], scheduler="euler")).scheduler_config == plain
+    plain = run(engine, studio, [4], scheduler="euler").scheduler_config
+    run(engine, studio, [4], scheduler="dpmpp_2m_karras")
+    assert run(engine, studio, [4], scheduler="euler").scheduler_config == plain
 
 
 def test_recipes_for_two_models_are_each_rendered_with_their_own(studio, tmp_path):

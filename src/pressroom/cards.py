@@ -33,6 +33,7 @@ COMMENTS = {
     "reproducing at batch size 1 may give 'close' rather than 'exact' when this is above 1.",
     "skeleton": "The prompt slots, composed in this order (subject, context, composition, style, technical).",
     "model": "The weights, by the SHA-256 of every file. Reproduce refuses weights that differ.",
+    "engine": "The engine that ran it (a name in pressroom's engine registry); reproduce runs the same one.",
     "scheduler": "The scheduler's class and full config; `unset` lists config keys whose value is None.",
     "environment": "Where it ran. Exact pixels are promised only on the same software and hardware.",
 }

@@ -64,7 +64,7 @@ def plan(session: Session, studio: Studio, brief: briefs.Brief, style_names: lis
             for index in range(per_style):
                 recipes.append(Recipe(
                     prompt=skeleton.compose(), skeleton=skeleton, negative=style.negative, model=manifest.ref(),
-                    seed=seed + index, steps=steps or brief.defaults.concept_steps, guidance=7.0,
+                    engine=manifest.engine, seed=seed + index, steps=steps or brief.defaults.concept_steps, guidance=7.0,
                     width=manifest.size, height=manifest.size, scheduler=SchedulerSpec(name="euler_a"),
                 ))
                 labels.append(dict(brief_id=brief.id, play="concept", style=style.name))

@@ -108,7 +108,7 @@ def fix(
                                  f"use --upscale {models.UPSCALERS[model.pipeline]} or --upscaler lanczos")
             model = None  # the factor asked for is not the model's: a plain resize, recorded as such
         if model is not None:
-            updates.update(model=model.ref(), scheduler=SchedulerSpec(name="default"))
+            updates.update(model=model.ref(), engine=model.engine, scheduler=SchedulerSpec(name="default"))
     if not 0 < strength <= 1:
         raise InputError(f"--strength must be in (0, 1] (got {strength})")
     fix_steps = updates.get("steps", base.steps)

@@ -20,8 +20,9 @@ from . import engines, metadata, models, renditions
 from .compare import fingerprint
 from .db import Base, Unsigned64
 from .engines.base import Job
-from .errors import NotFound
-from .recipes import Environment, Recipe, SchedulerSpec
+from .errors import EngineError, NotFound
+from .recipes import Environment, ModelRef, Recipe, SchedulerSpec
+from .resolver import Resolver
 from .studio import Studio
 
 if TYPE_CHECKING:
@@ -119,72 +120,80 @@ def _batches(recipes: Sequence[Recipe], size: int) -> Iterator[list[Recipe]]:
         yield batch
 
 
-def _derived(recipe: Recipe, fetch: Callable[[str], "Image"]) -> "Image":
+def _derived(recipe: Recipe, resolver: Resolver) -> "Image":
     """An upscale: the parent resized, no model involved."""
     from PIL import Image
 
     source = recipe.source
-    parent = fetch(source.parent_sha256)
+    parent = resolver.image(source.parent_sha256)
     return parent.convert("RGB").resize((parent.width * source.factor, parent.height * source.factor),
                                         Image.Resampling.LANCZOS)
 
 
+def job_for(batch: Sequence[Recipe], model: ModelRef, *, fresh: bool = False) -> Job:
+    """The engine job for recipes that share one pipeline call (see ``_batch_key``)."""
+    first = batch[0]
+    source = first.source
+    scheduler = first.scheduler
+    return Job(
+        engine=first.engine,
+        model=model.identity(),
+        prompts=tuple(r.prompt for r in batch),
+        negatives=tuple(r.negative for r in batch),
+        seeds=tuple(r.seed for r in batch),
+        steps=first.steps,
+        guidance=first.guidance,
+        width=first.width,
+        height=first.height,
+        scheduler=scheduler.name,
+        # a class without its config (a hand-written card) means the scheduler by name, as it always has
+        scheduler_class=scheduler.class_name if scheduler.config is not None else None,
+        scheduler_config=scheduler.config,
+        dtype=first.dtype,
+        device=first.device,
+        fresh=fresh,
+        mode=source.op if source else "text",
+        parent=source.parent_sha256 if source else None,
+        mask=(source.mask_sha256 or None) if source else None,
+        strength=source.strength if source else 1.0,
+        noise_level=source.noise_level if source else 20,
+        factor=source.factor if source else 1,
+    )
+
+
 def render(
     recipes: Sequence[Recipe],
-    manifest: "models.Manifest",
-    weights: Path,
+    resolver: Resolver,
     *,
     batch_size: int = 1,
     fresh: bool = False,
-    fetch: Callable[[str], "Image"] | None = None,
 ) -> Iterator[Rendered]:
-    """Run recipes through the engine, ``batch_size`` images per pipeline call, in order.
+    """Run recipes through their engine, ``batch_size`` images per engine job, in order.
 
-    Derivatives (``recipe.source``) run one at a time; ``fetch`` finds their parent and mask
-    images by SHA-256.
+    Each batch runs on the engine its recipes name, with the model they name as ``resolver``
+    finds it (recipes for several models make several jobs). Derivatives (``recipe.source``)
+    run one at a time; ``resolver`` finds their parent and mask images by SHA-256.
     """
-    engine = engines.get()
-    ref = manifest.ref()
     for batch in _batches(recipes, batch_size):
         first = batch[0]
         source = first.source
-        if source is not None and fetch is None:
-            raise NotFound("this recipe derives from a parent image; reproduce it with the studio that stores it")
         started = time.perf_counter()
         if source is not None and source.op == "upscale" and source.method != "model":
-            image = renditions.apply(_derived(first, fetch), first.post)
+            image = renditions.apply(_derived(first, resolver), first.post)
             yield Rendered(first, image, [], time.perf_counter() - started)
             continue
-        scheduler = first.scheduler
-        job = Job(
-            model_key=ref.fingerprint,
-            model_path=weights,
-            model_format=manifest.weights_format,
-            config_dir=Path(manifest.config) if manifest.config else None,
-            prompts=tuple(r.prompt for r in batch),
-            negatives=tuple(r.negative for r in batch),
-            seeds=tuple(r.seed for r in batch),
-            steps=first.steps,
-            guidance=first.guidance,
-            width=first.width,
-            height=first.height,
-            scheduler=scheduler.name,
-            scheduler_class=scheduler.class_name,
-            scheduler_config=scheduler.config,
-            dtype=first.dtype,
-            device=first.device,
-            fresh=fresh,
-            mode=source.op if source else "text",
-            init_image=fetch(source.parent_sha256).convert("RGB") if source else None,
-            mask_image=fetch(source.mask_sha256).convert("L") if source and source.mask_sha256 else None,
-            strength=source.strength if source else 1.0,
-            noise_level=source.noise_level if source else 20,
-        )
-        output = engine.run(job)
+        ref = resolver.manifest(first.model).ref()
+        model = ref if ref.files else first.model  # a hand-written card's model gains its hashes
+        engine = engines.get(first.engine)
+        output = engine.run(job_for(batch, model, fresh=fresh), resolver)
+        if not len(output.images) == len(output.warnings) == len(batch):
+            raise EngineError(f"engine {engine.name!r} returned {len(output.images)} images and "
+                              f"{len(output.warnings)} warnings lists for {len(batch)} seeds")
         each = (time.perf_counter() - started) / len(batch)
         settled = dict(
-            model=ref if ref.files else first.model,
-            scheduler=SchedulerSpec(name=scheduler.name, class_name=output.scheduler_class,
+            model=model,
+            engine=engine.name,
+            scheduler=SchedulerSpec(name=first.scheduler.name, class_name=output.scheduler_class,
                                     config=output.scheduler_config),
             dtype=output.dtype,
             device=output.device,
@@ -194,22 +203,6 @@ def render(
         for index, (recipe, image, warnings) in enumerate(zip(batch, output.images, output.warnings, strict=True)):
             complete = recipe.model_copy(update={**settled, "batch_index": index})
             yield Rendered(complete, renditions.apply(image, recipe.post), warnings, each)
-
-
-def fetcher(studio: Studio) -> Callable[[str], "Image"]:
-    """Open stored images by SHA-256 (parents and masks of derivatives)."""
-
-    def fetch(sha256: str) -> "Image":
-        from PIL import Image
-
-        path = studio.assets.find(sha256)
-        if path is None:
-            raise NotFound(f"image {sha256} is not in the asset store of {studio.root}")
-        with Image.open(path) as image:
-            image.load()
-            return image
-
-    return fetch
 
 
 def store(studio: Studio, rendered: Rendered, labels: dict | None = None) -> Generation:
@@ -261,7 +254,7 @@ def generate(
     progress: Callable[[Generation], None] | None = None,
     labels: Sequence[dict] | dict | None = None,
 ) -> list[Generation]:
-    """Render and keep each recipe's image, each with the model its recipe names.
+    """Render and keep each recipe's image, each with the model and engine its recipe names.
 
     Recipes are rendered model by model (every model is found before the first image); the rows
     come back in the order of ``recipes``. ``labels``: playbook columns for every image (one
@@ -271,19 +264,14 @@ def generate(
         labels = [labels or {}] * len(recipes)
     if len(labels) != len(recipes):
         raise ValueError(f"{len(labels)} labels for {len(recipes)} recipes")
-    by_model: dict[str, list[int]] = {}
-    for index, recipe in enumerate(recipes):
-        by_model.setdefault(recipe.model.model_dump_json(), []).append(index)
-    found = [(indices, models.find_for(studio, recipes[indices[0]].model)) for indices in by_model.values()]
-    made: dict[int, Generation] = {}
-    for indices, (manifest, weights) in found:
-        rendered_all = render([recipes[i] for i in indices], manifest, weights, batch_size=batch_size,
-                              fetch=fetcher(studio))
-        for index, rendered in zip(indices, rendered_all, strict=True):
-            row = made[index] = store(studio, rendered, labels[index])
-            if progress:
-                progress(row)
-    return [made[index] for index in range(len(recipes))]
+    made = []
+    rendered_all = render(recipes, Resolver(studio), batch_size=batch_size)
+    for rendered, label in zip(rendered_all, labels, strict=True):
+        row = store(studio, rendered, label)
+        made.append(row)
+        if progress:
+            progress(row)
+    return made
 
 
 def made_by(actor: "Actor") -> dict:
@@ -389,7 +377,7 @@ def plan(
         first = secrets.randbelow(2**32) if seed is None else seed
         try:
             base = Recipe(
-                prompt=text, negative=negative, skeleton=skeleton, model=manifest.ref(), seed=first,
+                prompt=text, negative=negative, skeleton=skeleton, model=manifest.ref(), engine=manifest.engine, seed=first,
                 steps=steps or 20, guidance=7.0 if guidance is None else guidance,
                 width=width or manifest.size, height=height or manifest.size,
                 scheduler=SchedulerSpec(name=scheduler or "euler"),

@@ -16,13 +16,14 @@ from pydantic import ValidationError
 from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, Text, func, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from . import briefs, cards, events, generations, models, samplers
+from . import briefs, cards, events, generations, samplers
 from .context import Actor, Context
 from .compare import Fingerprint, compare
 from .db import Base
 from .db import taken
 from .errors import Conflict, InputError, LockRefused, NotFound, Refused
 from .recipes import SLOTS, Recipe, SchedulerSpec
+from .resolver import Resolver
 
 
 
@@ -164,8 +165,7 @@ def lock(
     # the hero at final settings, then the same recipe again in a fresh pipeline instance
     hero = generations.generate(studio, [final], labels=dict(brief_id=brief_id, play="lock", slot_value=final.skeleton.get(slot),
                                                              **generations.made_by(actor)))[0]
-    manifest, weights = models.find_for(studio, hero.parsed_recipe().model)
-    again = next(generations.render([hero.parsed_recipe()], manifest, weights, fresh=True))
+    again = next(generations.render([hero.parsed_recipe()], Resolver(studio), fresh=True))
     from PIL import Image
 
     with Image.open(hero.path(studio)) as stored:

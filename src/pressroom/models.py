@@ -5,6 +5,10 @@ checkpoint with a local config folder, or a hub id), the licence, and the full S
 every file. Manifests are files, not ledger rows, so a card can find its weights even in a
 studio whose ledger is gone. Weights are never copied: a manifest points at them, and each
 use checks that they have not changed since they were hashed.
+
+A manifest also names the engine that runs the model (``engine``, default ``diffusers``); a
+recipe made from the model takes it, and the recipe's engine is what runs it from then on. A
+model whose engine needs no weights (``fake``) is registered without any (format ``none``).
 """
 
 from __future__ import annotations
@@ -35,7 +39,8 @@ class Manifest(BaseModel):
     model_config = ConfigDict(extra="forbid", protected_namespaces=())
 
     name: str
-    format: Literal["diffusers", "single_file", "hub"]
+    format: Literal["diffusers", "single_file", "hub", "none"]
+    engine: str = "diffusers"  # the engine that runs it; recipes made from this model take it
     path: str = ""
     config: str = ""
     hub_id: str = ""
@@ -50,8 +55,8 @@ class Manifest(BaseModel):
     stamps: dict[str, list[int]] = Field(default_factory=dict)
 
     @property
-    def weights_format(self) -> Literal["diffusers", "single_file"]:
-        return "single_file" if self.format == "single_file" else "diffusers"
+    def weights_format(self) -> Literal["diffusers", "single_file", "none"]:
+        return "diffusers" if self.format == "hub" else self.format
 
     def ref(self) -> ModelRef:
         return ModelRef(
@@ -144,19 +149,34 @@ def add(
     commercial: bool | None = None,
     size: int = 512,
     replace: bool = False,
+    engine: str = "diffusers",
 ) -> Manifest:
-    """Register a model: hash a local folder or checkpoint now, or a hub id when first used."""
+    """Register a model: hash a local folder or checkpoint now, or a hub id when first used.
+
+    ``engine`` names the engine that runs it; one other than diffusers may take no weights at
+    all (``engine="fake"``: a model for rule tests and dry runs, registered in milliseconds).
+    """
+    from . import engines
+
     if not NAME.match(name):
         raise InputError(f"model name {name!r} is not allowed: use letters, digits, '.', '_' or '-'")
     if _manifest_path(studio, name).exists() and not replace:
         raise InputError(f"a model named {name!r} is registered already; pass --replace to re-register it")
-    if (path is None) == (hub_id is None):
+    if engine not in engines.names():
+        raise InputError(f"--engine {engine!r} is not an installed engine; choose one of: {', '.join(engines.names())}")
+    weightless = path is None and hub_id is None and engine != "diffusers"
+    if (path is None) == (hub_id is None) and not weightless:
         raise InputError("give exactly one of --path (a local folder or .safetensors file) or --hub (a hub id)")
     if size % 8:
         raise InputError(f"--size must be a multiple of 8 (got {size})")
     now = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    if weightless:
+        manifest = Manifest(name=name, format="none", engine=engine, license=license, commercial=commercial,
+                            size=size, added_at=now, note=f"no weights: the {engine} engine needs none")
+        save(studio, manifest)
+        return manifest
     if hub_id is not None:
-        manifest = Manifest(name=name, format="hub", hub_id=hub_id, license=license,
+        manifest = Manifest(name=name, format="hub", engine=engine, hub_id=hub_id, license=license,
                             commercial=commercial, size=size, added_at=now,
                             note="hashed when first downloaded")
         save(studio, manifest)
@@ -185,7 +205,7 @@ def add(
         fmt = "diffusers"
     files, stamps = hash_weights(path)
     index = (config if fmt == "single_file" else path) / "model_index.json"
-    manifest = Manifest(name=name, format=fmt, path=str(path), config=str(config or ""),
+    manifest = Manifest(name=name, format=fmt, engine=engine, path=str(path), config=str(config or ""),
                         license=license, commercial=commercial, size=size, added_at=now,
                         files=files, stamps=stamps, pipeline=_pipeline_class(index))
     save(studio, manifest)
@@ -243,6 +263,9 @@ def ensure_tiny(studio: Studio) -> Manifest:
 
 def local_path(studio: Studio, manifest: Manifest) -> Path:
     """Where the weights are on disk, downloading (and then hashing) a hub model on first use."""
+    if manifest.format == "none":
+        raise ModelError(f"model {manifest.name!r} has no weights (the {manifest.engine} engine runs it without); "
+                         "register weights with `pressroom model add NAME --path P`")
     if manifest.format != "hub":
         return Path(manifest.path)
     if manifest.path and Path(manifest.path).exists():
@@ -280,27 +303,28 @@ def verify(root: Path, expected: dict[str, str], stamps: dict[str, list[int]] | 
             )
 
 
-def checked_path(studio: Studio, manifest: Manifest) -> Path:
+def checked_path(studio: Studio | None, manifest: Manifest, ref: ModelRef | None = None) -> Path:
+    """The manifest's weights on disk, checked against its hashes and, if given, a recipe's."""
     root = local_path(studio, manifest)
     verify(root, manifest.files, manifest.stamps)
+    if ref is not None and ref.files and ref.files != manifest.files:
+        verify(root, ref.files)
     return root
 
 
-def find_for(studio: Studio | None, ref: ModelRef, model_path: Path | None = None) -> tuple[Manifest, Path]:
-    """The weights a recipe names: from ``model_path``, else a studio model with the same hashes.
+def manifest_for(studio: Studio | None, ref: ModelRef, model_path: Path | None = None) -> Manifest:
+    """The model a recipe names: at ``model_path``, else a studio model with the same hashes, else by name.
 
-    With hashes in the recipe, the weights found must match every one of them; a studio model
-    of the same name with other hashes is refused rather than silently used.
+    With hashes in the recipe, the weights must match every one of them (``checked_path`` with
+    the ref); a studio model of the same name with other hashes is refused, not silently used.
     """
     if model_path is not None:
         root = Path(model_path).expanduser().resolve()
         if not root.exists():
             raise NotFound(f"--model-path {root} does not exist")
-        if ref.files:
-            verify(root, ref.files)
         fmt = "single_file" if root.is_file() else "diffusers"
         return Manifest(name=ref.name, format=fmt, path=str(root), files=ref.files,
-                        license=ref.license, commercial=ref.commercial), root
+                        license=ref.license, commercial=ref.commercial)
     if studio is None:
         raise InputError(
             f"no studio to find model {ref.name!r} in; pass --model-path to the weights or --studio"
@@ -309,12 +333,8 @@ def find_for(studio: Studio | None, ref: ModelRef, model_path: Path | None = Non
         same = [m for m in all_models(studio) if m.files and m.ref().fingerprint == ref.fingerprint]
         same.sort(key=lambda m: m.name != ref.name)  # the same name first, then any with these hashes
         if same:
-            return same[0], checked_path(studio, same[0])
-    manifest = load(studio, ref.name)
-    root = checked_path(studio, manifest)
-    if ref.files:
-        verify(root, ref.files)
-    return manifest, root
+            return same[0]
+    return load(studio, ref.name)
 
 
 # -- use cases ------------------------------------------------------------------------------------
@@ -323,6 +343,7 @@ def summary(manifest: Manifest) -> dict:
     return {
         "name": manifest.name,
         "format": manifest.format,
+        "engine": manifest.engine,
         "source": manifest.hub_id or manifest.path,
         "license": manifest.license,
         "commercial": manifest.commercial,

@@ -9,14 +9,47 @@ every recipe pressroom writes after generating has them all.
 from __future__ import annotations
 
 import hashlib
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 SLOTS = ("subject", "context", "composition", "style", "technical")
 RNG = "torch.Generator('cpu').manual_seed(seed), a fresh generator per image"
 DTYPES = ("auto", "float32", "float16", "bfloat16")
 DEVICES = ("auto", "cpu", "cuda", "mps")
+
+
+def _multiple_of_8(value: int) -> int:
+    if value % 8:
+        low, high = value - value % 8, value - value % 8 + 8
+        raise ValueError(f"must be a multiple of 8 (got {value}); use {low or 8} or {high}")
+    return value
+
+
+def _one_of(choices: tuple[str, ...]):
+    def check(value: str) -> str:
+        if value not in choices:
+            raise ValueError(f"must be one of {', '.join(choices)} (got {value!r})")
+        return value
+
+    return check
+
+
+def _sha256(value: str) -> str:
+    if len(value) != 64 or any(c not in "0123456789abcdef" for c in value):
+        raise ValueError(f"{value!r} is not a SHA-256 (64 lowercase hex digits)")
+    return value
+
+
+# The value rules a recipe and an engine job share (``engines.base.Job``).
+Seed = Annotated[int, Field(ge=0, lt=2**64)]  # 0 .. 2**64-1, the range ComfyUI and torch generators take
+Steps = Annotated[int, Field(ge=1, le=1000)]
+Guidance = Annotated[float, Field(ge=0, le=50)]
+Size = Annotated[int, Field(ge=8, le=8192), AfterValidator(_multiple_of_8)]
+Dtype = Annotated[str, AfterValidator(_one_of(DTYPES))]
+Device = Annotated[str, AfterValidator(_one_of(DEVICES))]
+Sha256 = Annotated[str, AfterValidator(_sha256)]
+ENGINE = "diffusers"  # the engine of a recipe that names none (every card written before engines had names)
 
 
 class Strict(BaseModel):
@@ -53,7 +86,7 @@ class ModelRef(Strict):
     """Which weights made the image: name, licence and the SHA-256 of every file."""
 
     name: str
-    format: Literal["diffusers", "single_file"] = "diffusers"
+    format: Literal["diffusers", "single_file", "none"] = "diffusers"  # none: an engine that needs no weights
     source: str = ""
     license: str = "unknown"
     commercial: bool | None = None
@@ -64,6 +97,10 @@ class ModelRef(Strict):
         """SHA-256 over the sorted (file, sha256) list: one hash for the whole model."""
         lines = "".join(f"{path}\t{sha}\n" for path, sha in sorted(self.files.items()))
         return hashlib.sha256(lines.encode()).hexdigest()
+
+    def identity(self) -> "ModelRef":
+        """The model as an engine job names it: name, format and file hashes, not where they are."""
+        return ModelRef(name=self.name, format=self.format, files=dict(self.files))
 
     @property
     def short_hash(self) -> str:
@@ -129,19 +166,20 @@ class Recipe(Strict):
     negative: str = ""
     skeleton: Skeleton = Field(default_factory=Skeleton)
     model: ModelRef
-    seed: int = Field(ge=0, lt=SEEDS)
+    seed: Seed
     rng: str = RNG
-    steps: int = Field(default=20, ge=1, le=1000)
-    guidance: float = Field(default=7.0, ge=0, le=50)
-    width: int = Field(default=512, ge=8, le=8192)
-    height: int = Field(default=512, ge=8, le=8192)
+    steps: Steps = 20
+    guidance: Guidance = 7.0
+    width: Size = 512
+    height: Size = 512
     scheduler: SchedulerSpec = Field(default_factory=SchedulerSpec)
-    dtype: str = "auto"
-    device: str = "auto"
+    dtype: Dtype = "auto"
+    device: Device = "auto"
+    engine: str = ENGINE  # the engine that ran (``pressroom.engines``); recipes take it from their model
     batch_size: int = Field(default=1, ge=1)
     batch_index: int = Field(default=0, ge=0)
     post: list[PostStep] = Field(default_factory=list)
-    references: list[str] = Field(default_factory=list)
+    references: list[Sha256] = Field(default_factory=list)
     source: Source | None = None
     environment: Environment | None = None
 
@@ -149,36 +187,6 @@ class Recipe(Strict):
         """This recipe with one skeleton slot changed and the prompt recomposed."""
         skeleton = self.skeleton.with_slot(slot, value)
         return self.model_copy(update={"skeleton": skeleton, "prompt": skeleton.compose()})
-
-    @field_validator("width", "height")
-    @classmethod
-    def _multiple_of_8(cls, value: int) -> int:
-        if value % 8:
-            low, high = value - value % 8, value - value % 8 + 8
-            raise ValueError(f"must be a multiple of 8 (got {value}); use {low or 8} or {high}")
-        return value
-
-    @field_validator("dtype")
-    @classmethod
-    def _dtype(cls, value: str) -> str:
-        if value not in DTYPES:
-            raise ValueError(f"must be one of {', '.join(DTYPES)} (got {value!r})")
-        return value
-
-    @field_validator("device")
-    @classmethod
-    def _device(cls, value: str) -> str:
-        if value not in DEVICES:
-            raise ValueError(f"must be one of {', '.join(DEVICES)} (got {value!r})")
-        return value
-
-    @field_validator("references")
-    @classmethod
-    def _hashes(cls, value: list[str]) -> list[str]:
-        for sha in value:
-            if len(sha) != 64 or any(c not in "0123456789abcdef" for c in sha):
-                raise ValueError(f"{sha!r} is not a SHA-256 (64 lowercase hex digits)")
-        return value
 
     @model_validator(mode="after")
     def _prompt_matches_skeleton(self) -> "Recipe":

@@ -12,12 +12,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from . import models
 from .cards import Card
 from .compare import Comparison, Fingerprint, compare, compare_to_fingerprint
 from .errors import InputError, NotFound
-from .generations import fetcher, render
+from .generations import render
 from .recipes import Recipe
+from .resolver import Resolver
 from .studio import Studio
 
 if TYPE_CHECKING:
@@ -34,7 +34,7 @@ class Reproduction:
     image: "Image"
     recipe: "Recipe"  # the card's recipe as run here (this machine's environment)
     expected: str  # what the result was compared with, in words
-    weights: Path
+    weights: Path | None  # None for a model whose engine needs no weights (fake)
     warnings: list[str]
 
     def save(self, path: Path) -> None:
@@ -78,10 +78,11 @@ def _expected(card: Card, studio: Studio | None, expect: str | None) -> tuple["I
 def reproduce(card: Card, *, studio: Studio | None = None, model_path: Path | None = None,
               expect: str | None = None) -> Reproduction:
     target, described = _expected(card, studio, expect)
-    manifest, weights = models.find_for(studio, card.recipe.model, model_path)
+    resolver = Resolver(studio, model_path=model_path)
+    manifest = resolver.manifest(card.recipe.model)
+    weights = None if manifest.format == "none" else resolver.weights(card.recipe.model).path
     recipe = card.recipe.model_copy(update={"batch_size": 1, "batch_index": 0})
-    fetch = fetcher(studio) if studio is not None else None
-    rendered = next(render([recipe], manifest, weights, fresh=True, fetch=fetch))
+    rendered = next(render([recipe], resolver, fresh=True))
     if isinstance(target, Fingerprint):
         result = compare_to_fingerprint(rendered.image, target)
     else:

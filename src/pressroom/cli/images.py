@@ -97,7 +97,7 @@ def reproduce(
         result.save(output)
     figures = result.comparison.as_dict()
     if json_out:
-        print_json({**figures, "expected": result.expected, "weights": str(result.weights),
+        print_json({**figures, "expected": result.expected, "weights": str(result.weights) if result.weights else None,
                     "warnings": result.warnings, "output": str(output) if output else None})
     else:
         out = console()

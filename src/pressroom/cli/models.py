@@ -22,6 +22,7 @@ def add(
     commercial: Annotated[Optional[bool], typer.Option("--commercial/--non-commercial", help="May its outputs be used commercially?")] = None,
     size: Annotated[int, typer.Option(help="Default image size in pixels for this model.")] = 512,
     replace: Annotated[bool, typer.Option(help="Re-register a name that exists.")] = False,
+    engine: Annotated[str, typer.Option(help="The engine that runs it; 'fake' needs no --path (fast rule tests, dry runs).")] = "diffusers",
     studio: StudioOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
@@ -29,12 +30,12 @@ def add(
     from .. import models
 
     row = models.register(context(studio, acting=False), name, path=path, hub_id=hub, config=config, license=license,
-                          commercial=commercial, size=size, replace=replace)
+                          commercial=commercial, size=size, replace=replace, engine=engine)
     if json_out:
         print_json(row)
         return
     out = console()
-    out.print(f"Registered [bold]{name}[/bold] ({row['format']}) licence {row['license']}")
+    out.print(f"Registered [bold]{name}[/bold] ({row['format']}, engine {row['engine']}) licence {row['license']}")
     if row["files"]:
         out.print(f"  short hash (A1111) {row['short_hash']}")
         for rel, sha in row["files"].items():
@@ -49,7 +50,7 @@ def list_(studio: StudioOpt = None, json_out: JsonOpt = False) -> None:
     from .. import models
 
     listing(models.catalogue(context(studio, acting=False)), {
-        "name": lambda r: r["name"], "format": lambda r: r["format"],
+        "name": lambda r: r["name"], "format": lambda r: r["format"], "engine": lambda r: r["engine"],
         "short hash": lambda r: r["short_hash"] or "(not hashed yet)", "licence": lambda r: r["license"],
         "commercial": lambda r: {True: "yes", False: "no", None: "?"}[r["commercial"]],
         "source": lambda r: r["source"]}, json_out)

@@ -1,45 +1,106 @@
-"""The engine interface: one method that turns a batch job into images.
+"""The engine interface: a job as plain data in, images and the settled facts out.
 
-Everything above the engine (recipes, the ledger, the plays) talks to this protocol only, so
-it never imports torch; ``diffusers_local`` is the one implementation that does.
+A ``Job`` names everything by content: the model by its ``ModelRef`` (name, format and the
+SHA-256 of every file), the parent and mask of a derivative by the SHA-256 of their files. It
+holds no local path and no image object, so it survives a JSON round trip unchanged and any
+worker can run it: the engine finds the files through the ``Resolver`` it is handed (the store
+of the machine running it), which checks weights against their hashes.
+
+Every value is checked here, once, when a job is built or read; a bad one raises
+``InputError`` naming the job field. Engines (``diffusers_local``, ``fake``, third-party
+plugins) implement ``Engine``; everything above them talks to this module only, so it never
+imports torch.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from .. import samplers
+from ..errors import InputError
+from ..recipes import Device, Dtype, Guidance, ModelRef, Seed, Sha256, Size, Steps
 
 if TYPE_CHECKING:
     from PIL.Image import Image
 
+    from ..resolver import Resolver
 
-@dataclass(frozen=True)
-class Job:
-    """One batch: the same settings for every image, one prompt and one seed per image."""
 
-    model_key: str  # identifies the weights (their fingerprint); the pipeline cache key
-    model_path: Path
-    model_format: str  # "diffusers" or "single_file"
+def job_error(exc: ValidationError) -> InputError:
+    """A pydantic error as one line naming each job field at fault."""
+    parts = []
+    for error in exc.errors():
+        where = ".".join(str(part) for part in error["loc"])
+        parts.append(f"{'job field ' + where if where else 'job'}: {error['msg'].removeprefix('Value error, ')}")
+    return InputError("; ".join(parts))
+
+
+class Job(BaseModel):
+    """One batch: the same settings for every image, one prompt, negative prompt and seed each."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", protected_namespaces=(),
+                              ser_json_inf_nan="constants")  # DPM++ configs hold -inf; keep it exact
+
+    engine: str = "diffusers"  # the engine that runs it (``pressroom.engines.get``)
+    model: ModelRef  # the weights by name, format and file hashes (``ModelRef.identity()``); the cache key
     prompts: tuple[str, ...]
     negatives: tuple[str, ...]
-    seeds: tuple[int, ...]
-    steps: int
-    guidance: float
-    width: int
-    height: int
-    scheduler: str = "euler"
+    seeds: tuple[Seed, ...]
+    steps: Steps
+    guidance: Guidance
+    width: Size
+    height: Size
+    scheduler: str = "euler"  # a sampler name, or "default": the model's own scheduler
     scheduler_class: str | None = None  # with scheduler_config: rebuild exactly this scheduler
     scheduler_config: dict[str, Any] | None = None
-    dtype: str = "auto"
-    device: str = "auto"
-    config_dir: Path | None = None  # the local config folder of a single-file checkpoint
+    dtype: Dtype = "auto"
+    device: Device = "auto"
     fresh: bool = False  # load a new pipeline instead of the cached one
-    mode: str = "text"  # text | refine (img2img) | inpaint | upscale (a diffusers upscaler model)
-    init_image: "Image | None" = None  # refine and inpaint: the parent image
-    mask_image: "Image | None" = None  # inpaint: white where the image is repainted
-    strength: float = 1.0
-    noise_level: int = 20  # upscale
+    mode: Literal["text", "refine", "inpaint", "upscale"] = "text"
+    parent: Sha256 | None = None  # refine, inpaint, upscale: the parent image's file
+    mask: Sha256 | None = None  # inpaint: white where the image is repainted
+    strength: float = Field(default=1.0, gt=0, le=1)
+    noise_level: int = Field(default=20, ge=0)  # upscale
+    factor: int = Field(default=1, ge=1)  # upscale: the result is the parent's size times this
+
+    def __init__(self, **fields: Any) -> None:
+        try:
+            super().__init__(**fields)
+        except ValidationError as exc:
+            raise job_error(exc) from None
+
+    @model_validator(mode="after")
+    def _consistent(self) -> "Job":
+        if self.model != self.model.identity():
+            raise ValueError("model names the weights by name, format and files only "
+                             "(no source, licence or path): pass ModelRef.identity()")
+        if not self.seeds:
+            raise ValueError("a job needs at least one seed")
+        if not len(self.prompts) == len(self.negatives) == len(self.seeds):
+            raise ValueError(f"a job needs one prompt, one negative prompt and one seed per image "
+                             f"(got {len(self.prompts)}, {len(self.negatives)} and {len(self.seeds)})")
+        if (self.scheduler_class is None) != (self.scheduler_config is None):
+            raise ValueError("scheduler_class and scheduler_config go together; give both or neither")
+        if self.scheduler_class is None and self.scheduler != "default":
+            samplers.get(self.scheduler)  # an unknown name raises InputError listing the known ones
+        if self.mode != "text" and self.parent is None:
+            raise ValueError(f"a {self.mode} job needs the parent image's SHA-256 in parent")
+        if (self.mode == "inpaint") != (self.mask is not None):
+            raise ValueError("mask is the inpaint job's mask: give it for inpaint and only there")
+        return self
+
+    def to_json(self) -> str:
+        return self.model_dump_json()
+
+    @classmethod
+    def from_json(cls, text: str | bytes) -> "Job":
+        try:
+            return cls.model_validate_json(text)
+        except ValidationError as exc:
+            raise job_error(exc) from None
 
 
 @dataclass
@@ -47,7 +108,7 @@ class Output:
     """What a job made, and the facts the engine settled while making it."""
 
     images: list["Image"]
-    warnings: list[list[str]]  # per image
+    warnings: list[list[str]]  # one list per image
     scheduler_class: str
     scheduler_config: dict[str, Any]
     dtype: str
@@ -56,6 +117,15 @@ class Output:
 
 
 class Engine(Protocol):
+    """What every engine does; ``tests/test_engine_contract.py`` holds each one to it."""
+
     name: str
 
-    def run(self, job: Job) -> Output: ...
+    def run(self, job: Job, resolver: "Resolver") -> Output:
+        """Make ``len(job.seeds)`` images, image i from seed i alone, whatever the batch."""
+
+    def close(self) -> None:
+        """Free what the engine holds (pipelines, memory); a later ``run`` loads again."""
+
+
+__all__ = ["Engine", "Job", "Output"]

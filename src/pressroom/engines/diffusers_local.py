@@ -1,18 +1,20 @@
 """The diffusers engine: text-to-image on a local pipeline, one CPU generator per image.
 
-The only module of pressroom that imports torch and diffusers. Pipelines are loaded once per
-process and kept, keyed by (weights fingerprint, dtype, device); the scheduler is rebuilt
-for every job from its name or from a recorded class and config, so a cached pipeline never
-carries one job's scheduler into the next.
+The only module of pressroom that imports torch and diffusers. Pipelines are loaded once and
+kept, keyed by (weights fingerprint, dtype, device), the ``max_pipelines`` most recently used
+(default 2): the least recently used one is closed when another is loaded. The scheduler is
+rebuilt for every job from its name or from a recorded class and config, so a cached pipeline
+never carries one job's scheduler into the next.
 """
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import platform
-from pathlib import Path
-from typing import Any
+from collections import OrderedDict
+from typing import TYPE_CHECKING, Any
 
 os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
 
@@ -24,6 +26,9 @@ from diffusers.utils import logging as diffusers_logging  # noqa: E402
 from .. import samplers  # noqa: E402
 from ..errors import EngineError, InputError, ModelError  # noqa: E402
 from .base import Job, Output  # noqa: E402
+
+if TYPE_CHECKING:
+    from ..resolver import Resolver
 
 diffusers_logging.set_verbosity_error()
 diffusers_logging.disable_progress_bar()
@@ -97,44 +102,68 @@ def build_scheduler(pipeline, job: Job):
     return cls.from_config(pipeline._pressroom_model_scheduler, **sampler.overrides)
 
 
-def _load(job: Job, dtype: str, device: str):
+def _load(job: Job, resolver: "Resolver", dtype: str, device: str):
+    weights = resolver.weights(job.model)
     kwargs = {"dtype": DTYPES[dtype]}
     try:
-        if job.model_format == "single_file":
-            if job.config_dir is None:
+        if job.model.format == "single_file":
+            if weights.config is None:
                 raise ModelError(
-                    f"{job.model_path} is a single-file checkpoint and no local config folder is known; "
+                    f"{weights.path} is a single-file checkpoint and no local config folder is known; "
                     "register it with `pressroom model add NAME --path FILE --config DIR`"
                 )
-            index = json.loads((Path(job.config_dir) / "model_index.json").read_text())
+            index = json.loads((weights.config / "model_index.json").read_text())
             cls = getattr(diffusers, index["_class_name"])
             pipeline = cls.from_single_file(
-                str(job.model_path), config=str(job.config_dir), local_files_only=True, **kwargs
+                str(weights.path), config=str(weights.config), local_files_only=True, **kwargs
             )
         else:
             pipeline = diffusers.DiffusionPipeline.from_pretrained(
-                str(job.model_path), local_files_only=True, **kwargs
+                str(weights.path), local_files_only=True, **kwargs
             )
     except (OSError, ValueError, KeyError) as exc:
-        raise ModelError(f"cannot load the model at {job.model_path}: {exc}") from exc
+        raise ModelError(f"cannot load the model at {weights.path}: {exc}") from exc
     pipeline.set_progress_bar_config(disable=True)
     object.__setattr__(pipeline, "_pressroom_model_scheduler", pipeline.scheduler.config)
     return pipeline.to(device)
 
 
+def _release(device: str) -> None:
+    """Give the memory of pipelines just dropped back (to the GPU's allocator, where there is one)."""
+    gc.collect()
+    if device == "cuda":
+        torch.cuda.empty_cache()
+
+
 class DiffusersEngine:
     name = "diffusers"
 
-    def __init__(self) -> None:
-        self._pipelines: dict[tuple[str, str, str], Any] = {}
+    def __init__(self, max_pipelines: int = 2) -> None:
+        if max_pipelines < 1:
+            raise InputError(f"max_pipelines must be at least 1 (got {max_pipelines})")
+        self.max_pipelines = max_pipelines
+        self._pipelines: OrderedDict[tuple[str, str, str], Any] = OrderedDict()
 
-    def pipeline(self, job: Job, dtype: str, device: str):
-        key = (job.model_key, dtype, device)
+    def pipeline(self, job: Job, resolver: "Resolver", dtype: str, device: str):
+        """The job's pipeline: the cached one (now the most recently used), or a newly loaded one."""
         if job.fresh:
-            return _load(job, dtype, device)
-        if key not in self._pipelines:
-            self._pipelines[key] = _load(job, dtype, device)
-        return self._pipelines[key]
+            return _load(job, resolver, dtype, device)
+        key = (job.model.fingerprint, dtype, device)
+        if key in self._pipelines:
+            self._pipelines.move_to_end(key)
+            return self._pipelines[key]
+        pipeline = _load(job, resolver, dtype, device)
+        self._pipelines[key] = pipeline
+        while len(self._pipelines) > self.max_pipelines:
+            (_, _, evicted_device), _ = self._pipelines.popitem(last=False)
+            _release(evicted_device)
+        return pipeline
+
+    def close(self) -> None:
+        devices = {key[2] for key in self._pipelines}
+        self._pipelines.clear()
+        for device in devices:
+            _release(device)
 
     def environment(self, pipeline, device: str, determinism: dict[str, Any]) -> dict[str, Any]:
         from .. import __version__
@@ -167,13 +196,11 @@ class DiffusersEngine:
             f"{kept[-40:]!r} is dropped"
         ]
 
-    def run(self, job: Job) -> Output:
-        if not (len(job.prompts) == len(job.negatives) == len(job.seeds)) or not job.seeds:
-            raise InputError("a job needs one prompt, one negative prompt and one seed per image")
+    def run(self, job: Job, resolver: "Resolver") -> Output:
         device = resolve_device(job.device)
         dtype = resolve_dtype(job.dtype, device)
         determinism = set_determinism()
-        pipeline = self.pipeline(job, dtype, device)
+        pipeline = self.pipeline(job, resolver, dtype, device)
         pipeline.scheduler = build_scheduler(pipeline, job)
         generators = [torch.Generator("cpu").manual_seed(seed) for seed in job.seeds]
         arguments = dict(
@@ -184,27 +211,32 @@ class DiffusersEngine:
             generator=generators,
             output_type="pil",
         )
+        count = len(job.seeds)
+        parent = resolver.image(job.parent).convert("RGB") if job.parent else None
         runner = pipeline
         if job.mode == "text":
             arguments.update(width=job.width, height=job.height)
         elif job.mode == "refine":
             runner = diffusers.AutoPipelineForImage2Image.from_pipe(pipeline)
-            arguments.update(image=[job.init_image] * len(job.seeds), strength=job.strength)
+            arguments.update(image=[parent] * count, strength=job.strength)
         elif job.mode == "inpaint":
             runner = diffusers.AutoPipelineForInpainting.from_pipe(pipeline)
-            arguments.update(image=[job.init_image] * len(job.seeds), mask_image=[job.mask_image] * len(job.seeds),
+            mask = resolver.image(job.mask).convert("L")
+            arguments.update(image=[parent] * count, mask_image=[mask] * count,
                              strength=job.strength, width=job.width, height=job.height)
-        elif job.mode == "upscale":
-            arguments.update(image=[job.init_image] * len(job.seeds), noise_level=job.noise_level)
-        else:
-            raise InputError(f"unknown engine mode {job.mode!r}")
+        else:  # upscale: the model is a diffusers upscaler
+            arguments.update(image=[parent] * count, noise_level=job.noise_level)
         runner.set_progress_bar_config(disable=True)
         try:
             result = runner(**arguments)
         except (RuntimeError, ValueError) as exc:
             raise EngineError(f"generation failed: {exc}") from exc
+        images = list(result.images)
+        if job.mode == "upscale" and images[0].size != (parent.width * job.factor, parent.height * job.factor):
+            raise EngineError(f"the upscaler made {images[0].width}x{images[0].height} from "
+                              f"{parent.width}x{parent.height}, not the {job.factor}x the job asks for")
         return Output(
-            images=list(result.images),
+            images=images,
             warnings=[self.token_warnings(pipeline, p) for p in job.prompts],
             scheduler_class=type(pipeline.scheduler).__name__,
             scheduler_config=_plain(pipeline.scheduler.config),

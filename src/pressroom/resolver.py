@@ -1,0 +1,70 @@
+"""What an engine job names by content, found on this machine.
+
+An engine job (``engines.base.Job``) names its model by the SHA-256 of every weight file and
+its input images by the SHA-256 of their files. The process that runs it hands the engine a
+``Resolver`` over its own store: weights through the studio's model manifests (or the one
+folder given with ``--model-path``), checked against the hashes before use; images from the
+studio's content-addressed asset store. A studio folder can move, and a worker on another host
+resolves the same job through its own store root.
+
+One resolver serves one run (a ``generate`` call, one reproduction): it remembers what it
+found and checked, so a batch after the first costs no lookup.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from . import models
+from .errors import NotFound
+
+if TYPE_CHECKING:
+    from PIL.Image import Image
+
+    from .recipes import ModelRef
+    from .studio import Studio
+
+
+@dataclass(frozen=True)
+class Weights:
+    path: Path  # a diffusers folder or a single-file checkpoint
+    config: Path | None = None  # a single-file checkpoint's local diffusers config folder
+
+
+class Resolver:
+    def __init__(self, studio: "Studio | None" = None, *, model_path: Path | None = None) -> None:
+        self.studio = studio
+        self.model_path = model_path
+        self._manifests: dict[str, models.Manifest] = {}
+        self._weights: dict[str, Weights] = {}
+
+    def manifest(self, model: "ModelRef") -> models.Manifest:
+        """The registered model a recipe or job names (by its hashes first, then by name)."""
+        key = model.identity().model_dump_json()
+        if key not in self._manifests:
+            self._manifests[key] = models.manifest_for(self.studio, model, self.model_path)
+        return self._manifests[key]
+
+    def weights(self, model: "ModelRef") -> Weights:
+        """The model's files on disk, every one checked against the SHA-256 the job names."""
+        key = model.identity().model_dump_json()
+        if key not in self._weights:
+            manifest = self.manifest(model)
+            root = models.checked_path(self.studio, manifest, model)
+            self._weights[key] = Weights(root, Path(manifest.config) if manifest.config else None)
+        return self._weights[key]
+
+    def image(self, sha256: str) -> "Image":
+        """A stored image (a parent, a mask) by the SHA-256 of its file, loaded."""
+        from PIL import Image
+
+        if self.studio is None:
+            raise NotFound("this recipe derives from a parent image; reproduce it with the studio that stores it")
+        path = self.studio.assets.find(sha256)
+        if path is None:
+            raise NotFound(f"image {sha256} is not in the asset store of {self.studio.root}")
+        with Image.open(path) as image:
+            image.load()
+            return image
