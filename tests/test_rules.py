@@ -1,0 +1,151 @@
+"""The plays' rules, against the service layer with the fake engine: no torch, milliseconds a rule.
+
+Each test drives the plays as the CLI and the server do — a Context per person — on a studio
+whose default model is run by the fake engine (deterministic images from prompt and seed).
+"""
+
+import io
+
+import pytest
+from PIL import Image
+
+from pressroom import briefs, concepts, culls, fixes, lockin, models, people, reviews, volume
+from pressroom.context import Context
+from pressroom.errors import FixRefused, Forbidden, InputError, Refused, VolumeRefused
+from pressroom.reviews import CHECKLIST, SHORT_LIST
+from pressroom.studio import Studio
+
+SIZE = 64
+
+
+@pytest.fixture
+def room(tmp_path):
+    """A studio on the fake engine with a director, an operator and two reviewers; one Context each."""
+    studio = Studio.init(tmp_path / "studio", name="rules")
+    models.add(studio, "sketch", engine="fake", license="apache-2.0", commercial=True, size=SIZE)
+    config = studio.root / "pressroom.toml"
+    config.write_text(config.read_text().replace('default_model = "tiny"', 'default_model = "sketch"'))
+    studio = Studio(studio.root)
+    ctx = Context(studio)
+    for name, role in (("dana", "director"), ("omar", "operator"), ("rita", "reviewer"), ("ravi", "reviewer")):
+        people.add_person(ctx, name, [role])
+    who = {name: ctx.acting_as(people.actor(ctx, name, "python")) for name in ("dana", "omar", "rita", "ravi")}
+    yield who
+    studio.close()
+
+
+def _brief(room, **changes) -> int:
+    text = briefs.TEMPLATE
+    for key, value in changes.items():
+        text = text.replace(f'{key} = "{_template_value(key)}"', f'{key} = "{value}"')
+    return briefs.open_brief(room["dana"], briefs.parse(text))["id"]
+
+
+def _template_value(key: str) -> str:
+    return briefs.parse(briefs.TEMPLATE).model_dump()[key]
+
+
+def _locked(room, **changes) -> tuple[int, dict]:
+    brief = _brief(room, **changes)
+    sprint = concepts.sprint(room["omar"], brief, ["watercolor", "flat-vector", "cinematic"], per_style=1, steps=2)
+    concepts.approve_direction(room["dana"], brief, sprint.rows[0].id)
+    width, height = (SIZE, SIZE * 5 // 4) if changes.get("content_type") == "ecommerce" else (SIZE, SIZE)
+    lock = lockin.lock(room["omar"], brief, steps=2, width=width, height=height)
+    assert lock.row.status == "locked" and lock.row.verdict == "exact"
+    return brief, lock.as_dict()
+
+
+def _checks(items=CHECKLIST, **results) -> list[str]:
+    return [f"{item}={results.get(item.replace('-', '_'), 'pass')}" for item in items]
+
+
+def test_the_gate_follows_the_stakes_and_the_content_type(room):
+    cases = {("standard", "campaign"): (CHECKLIST, 1), ("high", "campaign"): (CHECKLIST, 2),
+             ("low", "campaign"): (SHORT_LIST, 1), ("standard", "social"): (SHORT_LIST, 1),
+             ("low", "ecommerce"): (CHECKLIST, 1), ("high", "social"): (CHECKLIST, 2)}
+    for (stakes, content_type), (items, reviewers) in cases.items():
+        brief, lock = _locked(room, stakes=stakes, content_type=content_type)
+        sheet = reviews.sheet(room["rita"], lock["hero"])["status"]
+        assert (tuple(sheet["items"]), sheet["needed"]) == (items, reviewers), (stakes, content_type)
+
+
+def test_the_strictest_decision_wins_and_a_fix_makes_decisions_stale(room):
+    brief, lock = _locked(room, stakes="high")
+    hero = lock["hero"]
+    first = reviews.decide(room["rita"], hero, "approved", _checks(), alt_text="A shoe")
+    assert first.result == "pending"  # high stakes: two distinct reviewers
+    second = reviews.decide(room["ravi"], hero, "changes-required", _checks(hands="fail:an extra toe"))
+    assert second.result == "changes-required"
+    fixes.fix(room["omar"], hero, refine=True, strength=0.5)
+    after = reviews.sheet(room["rita"], hero)["status"]
+    assert after["result"] == "pending" and len(after["stale"]) == 2 and after["current"] == []
+
+
+def test_three_failures_of_one_item_flag_the_recipe_and_stop_its_volume(room):
+    brief, lock = _locked(room)
+    run = volume.run(room["omar"], lock["recipe"], ["subject=a red boot"], 3)
+    for row in run.made:
+        reviews.decide(room["rita"], row.id, "changes-required", _checks(hands="fail:six fingers"))
+    with pytest.raises(VolumeRefused, match="is flagged: fix in the recipe: reviewers failed 'hands' 3 times"):
+        volume.run(room["omar"], lock["recipe"], ["subject=a blue boot"], 1)
+    with pytest.raises(Forbidden, match="needs the director role"):
+        reviews.clear_flag(room["omar"], lock["recipe"], "fixed the negative")
+    reviews.clear_flag(room["dana"], lock["recipe"], "the negative prompt now names hands")
+    assert len(volume.run(room["omar"], lock["recipe"], ["subject=a blue boot"], 1).made) == 1
+
+
+def test_a_volume_image_is_made_once_per_recipe_value_and_seed(room):
+    brief, lock = _locked(room)
+    vary = ["subject=a red boot", "subject=a blue boot"]
+    first = volume.run(room["omar"], lock["recipe"], vary, 3)
+    again = volume.run(room["omar"], lock["recipe"], vary, 4)
+    assert (len(first.made), first.skipped) == (6, 0)
+    assert (len(again.made), again.skipped) == (2, 6)
+    identities = [(r.slot_value, r.seed) for r in first.made + again.made]
+    assert len(identities) == len(set(identities)) == 8
+    with pytest.raises(VolumeRefused, match="would change a second slot"):
+        volume.run(room["omar"], lock["recipe"], ["context=on sand"], 1)
+
+
+def _mask(share: float) -> bytes:
+    mask = Image.new("L", (SIZE, SIZE), 0)
+    mask.paste(255, (0, 0, SIZE, round(SIZE * share)))
+    buffer = io.BytesIO()
+    mask.save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def test_a_mask_over_a_third_of_the_image_is_refused(room):
+    brief, lock = _locked(room)
+    with pytest.raises(FixRefused, match="covers 50% of the image, more than a third"):
+        fixes.fix(room["omar"], lock["hero"], inpaint=_mask(0.5), prompt="a clean lace")
+    small = fixes.fix(room["omar"], lock["hero"], inpaint=_mask(0.25), prompt="a clean lace")
+    assert small.parent_id == lock["hero"] and (small.width, small.height) == (SIZE, SIZE)
+    forced = fixes.fix(room["omar"], lock["hero"], inpaint=_mask(0.5), prompt="a clean lace", force=True)
+    assert forced.operation == "inpaint"
+    with pytest.raises(InputError, match="mask is not a readable image"):
+        fixes.fix(room["omar"], lock["hero"], inpaint=b"not a png", prompt="x")
+
+
+def test_a_non_commercial_model_cannot_be_approved_for_a_commercial_brief(room):
+    studio = room["dana"].studio
+    models.add(studio, "sketch", engine="fake", license="cc-by-nc-4.0", commercial=False, size=SIZE, replace=True)
+    brief, lock = _locked(room)
+    with pytest.raises(Refused, match="cannot be approved"):
+        reviews.decide(room["rita"], lock["hero"], "approved", _checks(), alt_text="A shoe")
+    sent_back = reviews.decide(room["rita"], lock["hero"], "rejected", _checks(licence="fail:non-commercial model"))
+    assert sent_back.result == "rejected"
+
+
+def test_roles_and_separation_of_duties_hold_below_every_front_end(room):
+    brief, lock = _locked(room)
+    with pytest.raises(Forbidden, match="omar may not rank concepts: it needs the director role"):
+        concepts.rank(room["omar"], brief, [lock["hero"]])
+    nobody = Context(room["dana"].studio)
+    with pytest.raises(Forbidden, match="who is acting?"):
+        culls.cull(nobody, [lock["hero"]], keep=True, reason="")
+    both = people.add_person(nobody, "omar", ["reviewer"])
+    assert both["roles"] == ["operator", "reviewer"]
+    omar = nobody.acting_as(people.actor(nobody, "omar", "python"))
+    with pytest.raises(Forbidden, match="omar made generation .* may not review it"):
+        reviews.decide(omar, lock["hero"], "approved", _checks(), alt_text="A shoe")
