@@ -661,23 +661,24 @@ def volume(
     seeds: Annotated[int, typer.Option(help="Seeds per value.")] = 4,
     batch_size: Annotated[Optional[int], typer.Option(help="Images per pipeline call (default: from the content type).")] = None,
     check: Annotated[bool, typer.Option("--check", help="Run the pre-checks on each image to flag it before the cull.")] = False,
+    no_wait: Annotated[bool, typer.Option("--no-wait", help="Queue the run for `pressroom worker` and return at once.")] = False,
     as_: AsOpt = None,
     studio: StudioOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
-    """Volume run from a locked recipe; re-running finishes an interrupted run without duplicates."""
+    """Volume run from a locked recipe (a job: run here unless workers are running); re-running
+    finishes an interrupted run without duplicates."""
     from . import people, volume as plays
 
     the_studio = _studio(studio)
     actor = people.acting(the_studio, as_)
-    bar_holder = {}
-
-    def planned(total: int, todo: int) -> None:
-        bar_holder["task"] = bar.add_task("volume", total=todo)
-
+    if no_wait:
+        return _print_job(plays.submit(the_studio, recipe_id, vary, seeds, actor, batch_size=batch_size,
+                                       prechecks=check), json_out)
     with _progress(2, json_out) as bar:
-        result = plays.run(the_studio, recipe_id, vary, seeds, actor, batch_size=batch_size, on_plan=planned,
-                           progress=lambda _row: bar.advance(bar_holder["task"]), prechecks=check)
+        task = bar.add_task("volume", total=None)
+        result = plays.run(the_studio, recipe_id, vary, seeds, actor, batch_size=batch_size, prechecks=check,
+                           progress=lambda done, total: bar.update(task, completed=done, total=total))
     if json_out:
         _print_json({"recipe": recipe_id, "made": [r.summary(the_studio) for r in result.made],
                      "skipped": result.skipped, "warnings": result.warnings, "flagged": result.flagged})
@@ -1031,6 +1032,55 @@ def demo(
     from .demo import run
 
     run(keep, _console())
+
+
+# -- jobs and workers ---------------------------------------------------------------------------------
+jobs_app = typer.Typer(help="Generation jobs: list them (`pressroom jobs`), cancel one.")
+app.add_typer(jobs_app, name="jobs")
+
+
+def _print_job(job, json_out: bool) -> None:
+    doc = job.as_dict()
+    if json_out:
+        _print_json({"job": doc.pop("id"), **doc})
+    else:
+        _console().print(f"job {job.id} ({job.kind}) {job.state}: {job.progress_done} of {job.progress_total} "
+                         "done; `pressroom worker` runs queued jobs")
+
+
+@jobs_app.callback(invoke_without_command=True)
+def jobs_list(ctx: typer.Context, studio: StudioOpt = None, json_out: JsonOpt = False) -> None:
+    """List the jobs: id, kind, state, progress, attempts, who asked, the last error."""
+    if ctx.invoked_subcommand is None:
+        from .jobs import queue
+
+        _listing([job.as_dict() for job in queue.listing(_studio(studio))],
+                 {"id": lambda r: r["id"], "kind": lambda r: r["kind"], "state": lambda r: r["state"],
+                  "progress": lambda r: f"{r['progress']['done']}/{r['progress']['total']}",
+                  "attempts": lambda r: r["attempts"], "requester": lambda r: r["requester"],
+                  "error": lambda r: (r["error"] or "")[:60]}, json_out)
+
+
+@jobs_app.command("cancel")
+def jobs_cancel(job_id: Annotated[int, typer.Argument(metavar="JOB")], studio: StudioOpt = None,
+                json_out: JsonOpt = False) -> None:
+    """Cancel a queued job, or a running one (it stops after the image in flight)."""
+    from .jobs import queue
+
+    _print_job(queue.cancel(_studio(studio), job_id), json_out)
+
+
+@app.command()
+def worker(
+    until_idle: Annotated[bool, typer.Option("--until-idle", help="Exit when no job is queued or running.")] = False,
+    studio: StudioOpt = None,
+) -> None:
+    """Claim and run queued jobs until stopped; any number of workers may share a studio."""
+    from .jobs import worker as jobs_worker
+
+    err = _console(stderr=True)
+    ran = jobs_worker.serve(_studio(studio), until_idle=until_idle, log=err.print)
+    err.print(f"idle: {ran} job(s) run")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -26,6 +26,7 @@ from .studio import Studio
 
 if TYPE_CHECKING:
     from PIL.Image import Image
+    from sqlalchemy.orm import Session
 
 
 class Generation(Base):
@@ -85,6 +86,10 @@ class Generation(Base):
             "status": self.status,
             "operator": self.operator,
         }
+
+
+# checks an image's transaction before its file is written (see ``store``)
+Guard = Callable[["Session", Generation], bool]
 
 
 @dataclass
@@ -209,10 +214,12 @@ def fetcher(studio: Studio) -> Callable[[str], "Image"]:
     return fetch
 
 
-def store(studio: Studio, rendered: Rendered, labels: dict | None = None) -> Generation:
+def store(studio: Studio, rendered: Rendered, labels: dict | None = None, guard: Guard | None = None) -> Generation | None:
     """Write the image (with its metadata) to the asset store and its row to the ledger.
 
     ``labels`` are the playbook columns (brief_id, recipe_id, play, style, slot_value ...).
+    ``guard(session, row)`` runs in the image's transaction once it holds the store lock, before
+    the file is written: it may raise to abort, or return False to skip an image already made.
     """
     from . import ledgerfiles
 
@@ -237,6 +244,9 @@ def store(studio: Studio, rendered: Rendered, labels: dict | None = None) -> Gen
         **(labels or {}),
     )
     with studio.session() as session:
+        ledgerfiles.lock(session)
+        if guard is not None and not guard(session, row):
+            return None
         row.file_sha256 = ledgerfiles.put(studio, session, data, "png", "image")
         session.add(row)
     return row
@@ -256,10 +266,12 @@ def generate(
     batch_size: int = 1,
     progress: Callable[[Generation], None] | None = None,
     labels: Sequence[dict] | dict | None = None,
+    guard: Guard | None = None,
 ) -> list[Generation]:
     """Render and keep each recipe's image; all recipes must name the same model.
 
     ``labels``: playbook columns for every image (one dict), or one dict per recipe.
+    ``guard``: see ``store``; an image it skips is left out of the list returned.
     """
     if not recipes:
         return []
@@ -269,7 +281,9 @@ def generate(
     made = []
     rendered_all = render(recipes, manifest, weights, batch_size=batch_size, fetch=fetcher(studio))
     for rendered, label in zip(rendered_all, labels, strict=True):
-        row = store(studio, rendered, label)
+        row = store(studio, rendered, label, guard)
+        if row is None:
+            continue
         made.append(row)
         if progress:
             progress(row)
