@@ -16,8 +16,8 @@ from typing import Callable
 from sqlalchemy import select
 
 from . import briefs, concepts, events, generations, lockin, people
-from .jobs import queue
 from .errors import InputError, PressroomError
+from .jobs import queue
 from .recipes import Recipe
 from .studio import Studio
 
@@ -111,10 +111,9 @@ def outcome(studio: Studio, job: queue.Job) -> VolumeRun:
 def run_job(studio: Studio, job: queue.Job, lease: queue.Lease) -> dict:
     """The worker's handler: make what the plan misses, one image per transaction under the lease."""
     request = job.payload
-    recipe_id, actor = request["recipe"], job.requester
+    recipe_id, actor, pairs = request["recipe"], job.requester, parse_vary(request["vary"])
     with studio.session() as session:
-        locked, wanted, todo, batch_size = _prepare(session, actor, recipe_id, parse_vary(request["vary"]),
-                                                    request["seeds"])
+        locked, wanted, todo, batch_size = _prepare(session, actor, recipe_id, pairs, request["seeds"])
     generations.sweep_orphans(studio)
     lease.progress(len(wanted) - len(todo), len(wanted))
     labels = [dict(brief_id=locked.brief_id, recipe_id=recipe_id, play="volume", slot_value=value, operator=actor)
@@ -139,7 +138,7 @@ def run_job(studio: Studio, job: queue.Job, lease: queue.Lease) -> dict:
     with studio.session() as session:
         events.record(session, actor, "volume.run", brief_id=locked.brief_id,
                       objects={"recipe": recipe_id, "generations": [r.id for r in made]},
-                      values=[v for _, v in parse_vary(request["vary"])], seeds=request["seeds"],
+                      values=[v for _, v in pairs], seeds=request["seeds"],
                       skipped=len(wanted) - len(made))
         warnings = concepts.budget_warnings(session, locked.brief_id) if locked.brief_id else []
     return {"recipe": recipe_id, "made": [r.id for r in made], "skipped": len(wanted) - len(made),
