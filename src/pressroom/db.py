@@ -30,7 +30,7 @@ class Base(DeclarativeBase):
 # the modules that declare tables; all are imported before the first session so that every
 # foreign key resolves, whichever command runs
 TABLE_MODULES = ("generations", "people", "events", "briefs", "styles", "lockin", "concepts", "culls",
-                 "ledgerfiles", "reviews", "releases")
+                 "ledgerfiles", "reviews", "releases", "jobs.queue", "jobs.worker")
 
 
 def load_tables() -> None:
@@ -102,6 +102,8 @@ def taken(message: str, field: str | None = None) -> Iterator[None]:
         yield
     except IntegrityError as exc:
         raise Conflict(message, field=field) from exc
+
+
 class Unsigned64(TypeDecorator):
     """An unsigned 64-bit integer (0 .. 2**64-1, such as a seed) kept in a signed BIGINT column.
 
@@ -125,3 +127,17 @@ class Unsigned64(TypeDecorator):
         if value is None:
             return None
         return value + 2**64 if value < 0 else value
+
+
+def begin_immediate(session: Session) -> None:
+    """Take SQLite's write lock now, at the start of this session's transaction.
+
+    A deferred SQLite transaction that reads and later writes can fail at once with "database
+    is locked" when another process wrote in between; one that begins immediately waits its turn
+    (busy_timeout) and then holds the lock until it ends. Call it before the transaction writes;
+    once it has written, SQLite holds the lock already and this is a no-op. Other dialects lock
+    rows instead (``FOR UPDATE``), so this does nothing there.
+    """
+    connection = session.connection()
+    if connection.dialect.name == "sqlite" and not connection.connection.driver_connection.in_transaction:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")

@@ -27,6 +27,7 @@ from .studio import Studio
 
 if TYPE_CHECKING:
     from PIL.Image import Image
+    from sqlalchemy.orm import Session
 
     from .context import Actor, Context
 
@@ -89,6 +90,10 @@ class Generation(Base):
             "status": self.status,
             "operator": self.operator,
         }
+
+
+# checks an image's transaction before its file is written (see ``store``)
+Guard = Callable[["Session", Generation], bool]
 
 
 @dataclass
@@ -205,10 +210,12 @@ def render(
             yield Rendered(complete, renditions.apply(image, recipe.post), warnings, each)
 
 
-def store(studio: Studio, rendered: Rendered, labels: dict | None = None) -> Generation:
+def store(studio: Studio, rendered: Rendered, labels: dict | None = None, guard: Guard | None = None) -> Generation | None:
     """Write the image (with its metadata) to the asset store and its row to the ledger.
 
     ``labels`` are the playbook columns (brief_id, recipe_id, play, style, slot_value ...).
+    ``guard(session, row)`` runs in the image's transaction once it holds the store lock, before
+    the file is written: it may raise to abort, or return False to skip an image already made.
     """
     from . import ledgerfiles
     from .assets import sha256_bytes
@@ -234,6 +241,9 @@ def store(studio: Studio, rendered: Rendered, labels: dict | None = None) -> Gen
         **(labels or {}),
     )
     with studio.session() as session:
+        ledgerfiles.lock(session)
+        if guard is not None and not guard(session, row):
+            return None
         session.add(row)
         ledgerfiles.put(studio, session, data, "png", "image")
     return row
@@ -253,12 +263,14 @@ def generate(
     batch_size: int = 1,
     progress: Callable[[Generation], None] | None = None,
     labels: Sequence[dict] | dict | None = None,
+    guard: Guard | None = None,
 ) -> list[Generation]:
     """Render and keep each recipe's image, each with the model and engine its recipe names.
 
     Recipes are rendered model by model (every model is found before the first image); the rows
     come back in the order of ``recipes``. ``labels``: playbook columns for every image (one
-    dict), or one dict per recipe.
+    dict), or one dict per recipe. ``guard``: see ``store``; an image it skips is left out of the
+    list returned.
     """
     if labels is None or isinstance(labels, dict):
         labels = [labels or {}] * len(recipes)
@@ -267,7 +279,9 @@ def generate(
     made = []
     rendered_all = render(recipes, Resolver(studio), batch_size=batch_size)
     for rendered, label in zip(rendered_all, labels, strict=True):
-        row = store(studio, rendered, label)
+        row = store(studio, rendered, label, guard)
+        if row is None:
+            continue
         made.append(row)
         if progress:
             progress(row)

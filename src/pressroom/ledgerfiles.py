@@ -1,8 +1,11 @@
 """The ledger's index of the asset store: one row per stored file, written with its owner's row.
 
-A file is written (atomically) only once its rows are flushed, so a row the ledger refuses never
-leaves a file behind, and a transaction that rolls back removes the files it newly wrote. A crash
-between writing the file and committing leaves a file with no row, which ``sweep`` removes.
+A file is written (atomically) only once its rows are flushed, inside the transaction that records
+it and while that transaction holds the store lock (``lock``): a row the ledger refuses never leaves
+a file behind, and a transaction that rolls back removes the files it newly wrote. A crash between
+writing the file and committing leaves a file with no row, which ``sweep`` removes. The sweep holds
+the same lock exclusively, so it never sees a file that a live process has written and is about to
+record: every file it finds unrecorded is garbage, whatever its age.
 """
 
 from __future__ import annotations
@@ -12,9 +15,13 @@ from datetime import datetime, timezone
 from sqlalchemy import DateTime, String, event, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from . import db
 from .assets import sha256_bytes
 from .db import Base
 from .studio import Studio
+
+# the PostgreSQL advisory lock that writers share and the sweep takes alone ("pres" in ASCII)
+STORE_LOCK = 0x70726573
 
 
 class StoredFile(Base):
@@ -26,11 +33,22 @@ class StoredFile(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
+def lock(session: Session, *, exclusive: bool = False) -> None:
+    """Hold the store lock until this session's transaction ends: shared by writers, exclusive
+    for the sweep. SQLite has one writer at a time, so there it is the write lock itself."""
+    db.begin_immediate(session)
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        shared = "" if exclusive else "_shared"
+        connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock{shared}({STORE_LOCK})")
+
+
 def put(studio: Studio, session: Session, data: bytes, ext: str, kind: str) -> str:
     """Record ``data`` in this session's transaction and store it; returns its SHA-256.
 
     Add the rows that refer to the file first: they are flushed before the file is written.
     """
+    lock(session)
     sha = sha256_bytes(data)
     if session.get(StoredFile, sha) is None:
         session.add(StoredFile(sha256=sha, ext=ext, kind=kind, created_at=datetime.now(timezone.utc)))
@@ -59,5 +77,7 @@ def _remove_new_files(session: Session) -> None:
 def sweep(studio: Studio) -> int:
     """Remove files the ledger does not know (left by a killed process); returns how many."""
     with studio.session() as session:
+        lock(session, exclusive=True)
         known = set(session.scalars(select(StoredFile.sha256)))
-    return len(studio.assets.sweep(known))
+        # no writer is between writing a file and recording it while the lock is held: no age to spare
+        return len(studio.assets.sweep(known, older_than_s=0))

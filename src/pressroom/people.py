@@ -78,6 +78,14 @@ def resolve(session: Session, name: str, channel: str = "python") -> Actor:
     return Actor(user.id, user.name, frozenset(user.roles), channel)
 
 
+def by_id(session: Session, user_id: int | None, channel: str = "python") -> Actor:
+    """The Actor of a person the ledger refers to (a job's requester, a session's owner)."""
+    user = session.get(User, user_id) if user_id is not None else None
+    if user is None:
+        return Actor.unknown(channel)
+    return Actor(user.id, user.name, frozenset(user.roles), channel)
+
+
 def rename(session: Session, old: str, new: str) -> User:
     """A person's new name; everything they did stays theirs (the ledger refers to them by id)."""
     new = new.strip()

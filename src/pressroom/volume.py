@@ -2,19 +2,25 @@
 
 Each image is identified by (recipe version, slot value, seed) and the ledger refuses a second
 row with the same identity, so a run that was interrupted is finished by running it again:
-only what is missing is generated.
+only what is missing is generated. A run is a job (``jobs.queue``): ``submit`` checks and queues
+it, ``run_job`` is the handler a worker runs, ``run`` sees it through from a command.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import dataclass
+from typing import Callable
 
 from sqlalchemy import select
 
-from . import briefs, concepts, events, generations, lockin
-from .context import Context
+from . import briefs, concepts, events, generations, lockin, people
+from .context import Actor, Context
 from .errors import InputError, VolumeRefused
+from .jobs import queue
 from .recipes import Recipe, check_seeds
+from .studio import Studio
 
 
 
@@ -62,45 +68,100 @@ def plan(locked: lockin.LockedRecipe, pairs: list[tuple[str, str]], seeds: int) 
             for value in values for i in range(seeds)]
 
 
-def run(ctx: Context, recipe_id: int, vary: list[str], seeds: int, *, batch_size: int | None = None,
-        progress=None, on_plan=None, prechecks: bool = False) -> VolumeRun:
-    """Generate what is missing; with ``prechecks``, run the pre-checks on each image as it lands
-    and report the ones that warn or fail before the cull."""
+KIND = "volume"
+
+
+def submit(ctx: Context, recipe_id: int, vary: list[str], seeds: int, *,
+           batch_size: int | None = None, prechecks: bool = False) -> queue.Job:
+    """Check the run now (the person, the lock, the slot, the seeds) and queue it as a job.
+
+    The same run asked for again is the same job (its idempotency key is the request).
+    """
     pairs = parse_vary(vary)
-    studio, actor = ctx.studio, ctx.actor.require("operator", "run a volume batch")
+    actor = ctx.actor.require("operator", "run a volume batch")
     with ctx.unit() as session:
-        locked = lockin.get(session, recipe_id)
-        wanted = plan(locked, pairs, seeds)
-        if locked.brief_id is not None:
-            brief = briefs.ready(session, locked.brief_id)
-            batch_size = batch_size or brief.defaults.volume_batch
-        existing = {tuple(row) for row in session.execute(
-            select(generations.Generation.slot_value, generations.Generation.seed)
-            .where(generations.Generation.recipe_id == recipe_id, generations.Generation.play == "volume"))}
+        _, wanted, todo, _ = _prepare(session, recipe_id, pairs, seeds)
+    payload = {"recipe": recipe_id, "vary": [f"{slot}={value}" for slot, value in pairs], "seeds": seeds,
+               "batch_size": batch_size, "prechecks": prechecks}
+    key = f"{KIND}:" + hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
+    return queue.enqueue(ctx.studio, KIND, payload, key=key, requester=actor, total=len(wanted),
+                         done=len(wanted) - len(todo))
+
+
+def run(ctx: Context, recipe_id: int, vary: list[str], seeds: int, *, batch_size: int | None = None,
+        progress: Callable[[int, int], None] | None = None, prechecks: bool = False) -> VolumeRun:
+    """Queue the run and see it through (in this process unless workers are running); with
+    ``prechecks``, run the pre-checks on each image as it lands and report the ones that warn or
+    fail before the cull. ``progress(done, total)`` follows the images."""
+    from .jobs import worker
+
+    job = submit(ctx, recipe_id, vary, seeds, batch_size=batch_size, prechecks=prechecks)
+    return outcome(ctx.studio, worker.finish(ctx.studio, job.id, progress=progress))
+
+
+def outcome(studio: Studio, job: queue.Job) -> VolumeRun:
+    """What a finished volume job made (its failure or cancellation as an error)."""
+    done = queue.result(job)
+    with studio.session() as session:
+        made = list(session.scalars(select(generations.Generation).where(generations.Generation.id.in_(done["made"]))
+                                    .order_by(generations.Generation.id)))
+    return VolumeRun(done["recipe"], made, done["skipped"], done["warnings"], done["flagged"])
+
+
+def run_job(studio: Studio, job: queue.Job, lease: queue.Lease) -> dict:
+    """The worker's handler: make what the plan misses, one image per transaction under the lease."""
+    request = job.payload
+    recipe_id, pairs = request["recipe"], parse_vary(request["vary"])
+    with studio.session() as session:  # the worker acts as the person who asked for the run
+        actor = people.by_id(session, job.requester_id, "worker").require("operator", "run a volume batch")
+        locked, wanted, todo, batch_size = _prepare(session, recipe_id, pairs, request["seeds"])
     generations.sweep_orphans(studio)
-    todo = [(recipe, value, seed) for recipe, value, seed in wanted if (value, seed) not in existing]
-    if on_plan:
-        on_plan(len(wanted), len(todo))
+    lease.progress(len(wanted) - len(todo), len(wanted))
     labels = [dict(brief_id=locked.brief_id, recipe_id=recipe_id, play="volume", slot_value=value,
                    **generations.made_by(actor))
               for _, value, _ in todo]
     flagged: list[str] = []
 
+    def unmade(session, row: generations.Generation) -> bool:
+        lease.hold(session)
+        return not _existing(session, recipe_id, row)  # else a run that overlaps this one made it
+
     def landed(row: generations.Generation) -> None:
-        if prechecks:
+        if request["prechecks"]:
             from . import reviews
 
             for finding in reviews.precheck(studio, [row.id])[row.id]:
                 if finding.result in ("warn", "fail"):
                     flagged.append(f"#{row.id} {finding.name} {finding.result}: {finding.detail}")
-        if progress:
-            progress(row)
+        lease.landed()
 
-    made = generations.generate(studio, [r for r, _, _ in todo], batch_size=batch_size or 1, labels=labels,
-                                progress=landed)
-    with ctx.unit() as session:
+    made = generations.generate(studio, [r for r, _, _ in todo], batch_size=request["batch_size"] or batch_size,
+                                labels=labels, progress=landed, guard=unmade)
+    with studio.session() as session:
         events.record(session, actor, "volume.run", brief_id=locked.brief_id,
                       objects={"recipe": recipe_id, "generations": [r.id for r in made]},
-                      values=[v for _, v in pairs], seeds=seeds, skipped=len(wanted) - len(todo))
+                      values=[v for _, v in pairs], seeds=request["seeds"],
+                      skipped=len(wanted) - len(made))
         warnings = concepts.budget_warnings(session, locked.brief_id) if locked.brief_id else []
-    return VolumeRun(recipe_id, made, len(wanted) - len(todo), warnings, flagged)
+    return {"recipe": recipe_id, "made": [r.id for r in made], "skipped": len(wanted) - len(made),
+            "warnings": warnings, "flagged": flagged}
+
+
+def _prepare(session, recipe_id: int, pairs: list[tuple[str, str]], seeds: int):
+    """The checks a run passes, its plan, what the plan still misses and the brief's batch size."""
+    locked = lockin.get(session, recipe_id)
+    wanted = plan(locked, pairs, seeds)
+    batch_size = briefs.ready(session, locked.brief_id).defaults.volume_batch if locked.brief_id is not None else 1
+    existing = _existing(session, recipe_id)
+    todo = [(recipe, value, seed) for recipe, value, seed in wanted if (value, seed) not in existing]
+    return locked, wanted, todo, batch_size
+
+
+def _existing(session, recipe_id: int, row: generations.Generation | None = None) -> set[tuple[str, int]]:
+    """The (slot value, seed) of the recipe's volume images (only ``row``'s identity, if given)."""
+    query = (select(generations.Generation.slot_value, generations.Generation.seed)
+             .where(generations.Generation.recipe_id == recipe_id, generations.Generation.play == "volume"))
+    if row is not None:
+        query = query.where(generations.Generation.slot_value == row.slot_value,
+                            generations.Generation.seed == row.seed)
+    return {tuple(found) for found in session.execute(query)}

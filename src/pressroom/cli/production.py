@@ -54,19 +54,23 @@ def volume(
     seeds: Annotated[int, typer.Option(help="Seeds per value.")] = 4,
     batch_size: Annotated[Optional[int], typer.Option(help="Images per pipeline call (default: from the content type).")] = None,
     check: Annotated[bool, typer.Option("--check", help="Run the pre-checks on each image to flag it before the cull.")] = False,
+    no_wait: Annotated[bool, typer.Option("--no-wait", help="Queue the run for `pressroom worker` and return at once.")] = False,
     as_: AsOpt = None,
     studio: StudioOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
-    """Volume run from a locked recipe; re-running finishes an interrupted run without duplicates."""
+    """Volume run from a locked recipe (a job: run here unless workers are running); re-running
+    finishes an interrupted run without duplicates."""
     from .. import volume as plays
+    from .jobs import print_job
 
     ctx = context(studio, as_)
-    tasks = {}
+    if no_wait:
+        return print_job(plays.submit(ctx, recipe_id, vary, seeds, batch_size=batch_size, prechecks=check), json_out)
     with progress(2, json_out) as bar:
+        task = bar.add_task("volume", total=None)
         result = plays.run(ctx, recipe_id, vary, seeds, batch_size=batch_size, prechecks=check,
-                           on_plan=lambda total, todo: tasks.setdefault("task", bar.add_task("volume", total=todo)),
-                           progress=lambda _row: bar.advance(tasks["task"]))
+                           progress=lambda done, total: bar.update(task, completed=done, total=total))
     if json_out:
         print_json({"recipe": recipe_id, "made": [r.summary(ctx.studio) for r in result.made],
                     "skipped": result.skipped, "warnings": result.warnings, "flagged": result.flagged})

@@ -1,0 +1,59 @@
+"""Job commands: the queue of generation jobs, cancelling one, and the worker that runs them."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from .common import JsonOpt, StudioOpt, console, context, listing, print_json
+
+app = typer.Typer(help="Generation jobs: list them (`pressroom jobs`), cancel one.")
+
+
+def print_job(job, json_out: bool) -> None:
+    doc = job.as_dict()
+    if json_out:
+        print_json({"job": doc.pop("id"), **doc})
+    else:
+        console().print(f"job {job.id} ({job.kind}) {job.state}: {job.progress_done} of {job.progress_total} "
+                        "done; `pressroom worker` runs queued jobs")
+
+
+@app.callback(invoke_without_command=True)
+def jobs(command: typer.Context, studio: StudioOpt = None, json_out: JsonOpt = False) -> None:
+    """List the jobs: id, kind, state, progress, attempts, who asked, the last error."""
+    if command.invoked_subcommand is None:
+        from ..jobs import queue
+
+        listing([job.as_dict() for job in queue.listing(context(studio, acting=False).studio)],
+                {"id": lambda r: r["id"], "kind": lambda r: r["kind"], "state": lambda r: r["state"],
+                 "progress": lambda r: f"{r['progress']['done']}/{r['progress']['total']}",
+                 "attempts": lambda r: r["attempts"], "requester": lambda r: r["requester"],
+                 "error": lambda r: (r["error"] or "")[:60]}, json_out)
+
+
+@app.command("cancel")
+def cancel(job_id: Annotated[int, typer.Argument(metavar="JOB")], studio: StudioOpt = None,
+           json_out: JsonOpt = False) -> None:
+    """Cancel a queued job, or a running one (it stops after the image in flight)."""
+    from ..jobs import queue
+
+    print_job(queue.cancel(context(studio, acting=False).studio, job_id), json_out)
+
+
+def worker(
+    until_idle: Annotated[bool, typer.Option("--until-idle", help="Exit when no job is queued or running.")] = False,
+    studio: StudioOpt = None,
+) -> None:
+    """Claim and run queued jobs until stopped; any number of workers may share a studio."""
+    from ..jobs import worker as jobs_worker
+
+    err = console(stderr=True)
+    ran = jobs_worker.serve(context(studio, acting=False).studio, until_idle=until_idle, log=err.print)
+    err.print(f"idle: {ran} job(s) run")
+
+
+def register(root: typer.Typer) -> None:
+    root.add_typer(app, name="jobs")
+    root.command()(worker)

@@ -1,0 +1,367 @@
+"""The job queue: work as plain data in the ledger, claimed under a lease by any worker.
+
+A job is a kind (``volume`` ...), a payload of plain data (ids, slot values, seeds: never a local
+path or an image) and an idempotency key. Enqueuing a key that is queued or running returns that
+job; enqueuing the key of a finished job runs it again, so handlers must make only what is
+missing (the volume handler does).
+
+States: queued -> running -> done | failed | cancelled. A running job goes back to queued when
+its handler fails with a retryable error (at most ``[jobs] max_attempts`` attempts in all) or
+when its worker stops heartbeating (killed, frozen, its host gone) and the lease of
+``[jobs] lease_seconds`` runs out; a lease held by a process that is gone from this machine is
+taken back at once. The lease is checked inside every transaction that records work for the job
+(``Lease.hold``), so a worker that lost its job can never record anything for it again.
+Claims are serialised with ``FOR UPDATE SKIP LOCKED`` on PostgreSQL and an immediate
+transaction on SQLite.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import socket
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Callable
+
+from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, Text, and_, func, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from .. import db
+from ..db import Base
+from ..errors import NotFound, PressroomError, StudioError
+from ..studio import CONFIG_NAME, Studio
+
+if TYPE_CHECKING:
+    from ..context import Actor
+
+STATES = ("queued", "running", "done", "failed", "cancelled")
+FINISHED = ("done", "failed", "cancelled")
+
+
+class JobStateError(PressroomError):
+    """The job is not in a state that allows this (cancelling a finished job)."""
+
+
+class JobFailed(PressroomError):
+    """A job the command waited for failed or was cancelled."""
+
+
+class LeaseLost(Exception):
+    """The job is no longer leased to this worker: another took it over. Control flow, not a user error."""
+
+
+class Cancelled(Exception):
+    """The job was cancelled while it ran; the worker stops after the image in flight."""
+
+
+class Job(Base):
+    __tablename__ = "jobs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    idempotency_key: Mapped[str] = mapped_column(String(200), unique=True)
+    payload: Mapped[dict] = mapped_column(JSON)
+    state: Mapped[str] = mapped_column(String(12), default="queued")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    lease_owner: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    lease_expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    heartbeat_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    requester: Mapped[str] = mapped_column(String(100))  # the name the person had then
+    requester_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)  # who the job acts as
+    progress_done: Mapped[int] = mapped_column(Integer, default=0)
+    progress_total: Mapped[int] = mapped_column(Integer, default=0)
+    result: Mapped[dict | None] = mapped_column(JSON, nullable=True)
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+    def as_dict(self) -> dict:
+        return {
+            "id": self.id,
+            "kind": self.kind,
+            "state": self.state,
+            "progress": {"done": self.progress_done, "total": self.progress_total},
+            "attempts": self.attempts,
+            "requester": self.requester,
+            "payload": self.payload,
+            "result": self.result,
+            "error": self.error,
+            "lease_owner": self.lease_owner,
+            "lease_expires_at": _iso(self.lease_expires_at),
+            "heartbeat_at": _iso(self.heartbeat_at),
+            "created_at": _iso(self.created_at),
+            "updated_at": _iso(self.updated_at),
+        }
+
+
+# -- settings and identities ------------------------------------------------------------------
+@dataclass(frozen=True)
+class Settings:
+    lease_s: float
+    max_attempts: int
+
+
+def settings(studio: Studio) -> Settings:
+    """``[jobs]`` in pressroom.toml: ``lease_seconds`` (default 60), ``max_attempts`` (default 3)."""
+    section = studio.config.get("jobs", {})
+    lease = section.get("lease_seconds", 60)
+    attempts = section.get("max_attempts", 3)
+    where = f"in {studio.root / CONFIG_NAME}"
+    if isinstance(lease, bool) or not isinstance(lease, (int, float)) or lease <= 0:
+        raise StudioError(f"[jobs] lease_seconds {where} must be a number of seconds above 0 (got {lease!r})")
+    if isinstance(attempts, bool) or not isinstance(attempts, int) or attempts < 1:
+        raise StudioError(f"[jobs] max_attempts {where} must be a whole number of at least 1 (got {attempts!r})")
+    return Settings(float(lease), attempts)
+
+
+@lru_cache(maxsize=1)
+def _machine() -> str:
+    """This machine: its host name and boot id (containers on one host share the boot id, not the name)."""
+    try:
+        boot = Path("/proc/sys/kernel/random/boot_id").read_text().strip()[:8]
+    except OSError:
+        boot = "-"
+    return f"{socket.gethostname()}/{boot}"
+
+
+def owner_id() -> str:
+    """A name for one process's claims: machine, process id and a random part."""
+    return f"{_machine()}:{os.getpid()}:{secrets.token_hex(4)}"
+
+
+def gone(owner: str | None) -> bool:
+    """True when ``owner`` was a process on this machine that no longer runs."""
+    machine, _, rest = (owner or "").rpartition(":")[0].rpartition(":")
+    if machine != _machine() or not rest.isdigit():
+        return False
+    try:
+        os.kill(int(rest), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
+
+
+# -- the queue ----------------------------------------------------------------------------------
+def enqueue(studio: Studio, kind: str, payload: dict, *, key: str, requester: "Actor", total: int = 0,
+            done: int = 0) -> Job:
+    """Queue a job, or return the one with this key (queued again if it had finished)."""
+    now = _now()
+    try:
+        with studio.session() as session:
+            db.begin_immediate(session)
+            job = session.scalars(select(Job).where(Job.idempotency_key == key).with_for_update()).first()
+            if job is None:
+                job = Job(kind=kind, idempotency_key=key, payload=payload, state="queued", attempts=0,
+                          requester=requester.name, requester_id=requester.id, progress_done=done, progress_total=total, created_at=now,
+                          updated_at=now)
+                session.add(job)
+                session.flush()
+            elif job.state in FINISHED:
+                job.state, job.attempts, job.requester, job.requester_id = "queued", 0, requester.name, requester.id
+                job.progress_done, job.progress_total, job.result, job.error, job.updated_at = done, total, None, None, now
+            return job
+    except IntegrityError:  # a concurrent enqueue of the same key committed first (PostgreSQL)
+        with studio.session() as session:
+            return session.scalars(select(Job).where(Job.idempotency_key == key)).one()
+
+
+def get(studio: Studio, job_id: int) -> Job:
+    with studio.session() as session:
+        job = session.get(Job, job_id)
+    if job is None:
+        raise NotFound(f"no job {job_id} in {studio.root}; list them with `pressroom jobs`")
+    return job
+
+
+def listing(studio: Studio) -> list[Job]:
+    with studio.session() as session:
+        return list(session.scalars(select(Job).order_by(Job.id)))
+
+
+def claim(studio: Studio, owner: str, *, job_id: int | None = None) -> Job | None:
+    """Take the oldest queued job (or job ``job_id`` if it is queued) under a fresh lease."""
+    lease = timedelta(seconds=settings(studio).lease_s)
+    with studio.session() as session:
+        db.begin_immediate(session)
+        query = select(Job).where(Job.state == "queued").order_by(Job.id).limit(1).with_for_update(skip_locked=True)
+        if job_id is not None:
+            query = query.where(Job.id == job_id)
+        job = session.scalars(query).first()
+        if job is not None:
+            now = _now()
+            job.state, job.attempts, job.lease_owner = "running", job.attempts + 1, owner
+            job.lease_expires_at, job.heartbeat_at, job.updated_at = now + lease, now, now
+        return job
+
+
+def reclaim(studio: Studio) -> list[Job]:
+    """Queue again the running jobs whose lease ran out or whose process is gone from this machine;
+    a job that has had its attempts fails instead. Returns them."""
+    limit = settings(studio).max_attempts
+    with studio.session() as session:
+        db.begin_immediate(session)
+        now = _now()
+        stale = or_(Job.lease_expires_at <= now, Job.lease_owner.startswith(_machine() + ":"))
+        running = session.scalars(select(Job).where(Job.state == "running", stale).with_for_update(skip_locked=True))
+        taken = [job for job in running if _utc(job.lease_expires_at) <= now or gone(job.lease_owner)]
+        for job in taken:
+            job.error = f"its worker {job.lease_owner} stopped (attempt {job.attempts})"
+            job.state = "queued" if job.attempts < limit else "failed"
+            _unlease(job, now)
+        return taken
+
+
+def pending(studio: Studio) -> bool:
+    """Whether any job is queued, or running under a live lease."""
+    with studio.session() as session:
+        now = _now()
+        live = or_(Job.state == "queued", and_(Job.state == "running", Job.lease_expires_at > now))
+        return session.scalar(select(func.count()).select_from(Job).where(live)) > 0
+
+
+def cancel(studio: Studio, job_id: int) -> Job:
+    """Cancel a queued job, or a running one: its worker stops after the image in flight."""
+    with studio.session() as session:
+        db.begin_immediate(session)
+        job = session.get(Job, job_id, with_for_update=True)
+        if job is None:
+            raise NotFound(f"no job {job_id} in {studio.root}; list them with `pressroom jobs`")
+        if job.state in FINISHED:
+            raise JobStateError(f"job {job_id} is {job.state} already; only a queued or running job can be cancelled")
+        job.state, job.updated_at = "cancelled", _now()
+        return job
+
+
+def result(job: Job) -> dict:
+    """A finished job's result; its failure or cancellation as an error."""
+    if job.state == "done":
+        return job.result or {}
+    if job.state == "cancelled":
+        raise JobFailed(f"job {job.id} ({job.kind}) was cancelled after {job.progress_done} of "
+                        f"{job.progress_total}; run the command again to finish it")
+    raise JobFailed(f"job {job.id} ({job.kind}) {job.state} after {job.attempts} attempt(s): {job.error}")
+
+
+# -- the worker's side of a lease ---------------------------------------------------------------
+@dataclass
+class Lease:
+    """A claimed job as its worker sees it: hold it while recording work, report progress."""
+
+    studio: Studio
+    job_id: int
+    owner: str
+    on_progress: Callable[[int, int], None] | None = None
+    cancelled: bool = False
+    done: int = 0
+    total: int = 0
+
+    def hold(self, session: Session, advance: int = 1) -> Job:
+        """In a transaction that records work for the job: make sure the job is still ours (else
+        LeaseLost), extend the lease and count ``advance`` units of work done."""
+        job = session.get(Job, self.job_id, with_for_update=True)
+        if job is None or job.lease_owner != self.owner or job.state not in ("running", "cancelled"):
+            raise LeaseLost(f"job {self.job_id} is no longer leased to {self.owner}")
+        now = _now()
+        job.progress_done += advance
+        job.lease_expires_at = now + timedelta(seconds=settings(self.studio).lease_s)
+        job.heartbeat_at = job.updated_at = now
+        self.cancelled = job.state == "cancelled"
+        self.done, self.total = job.progress_done, job.progress_total
+        return job
+
+    def beat(self) -> bool:
+        """Extend the lease in a transaction of its own; False once the job is no longer ours."""
+        try:
+            with self.studio.session() as session:
+                db.begin_immediate(session)
+                self.hold(session, advance=0)
+        except LeaseLost:
+            return False
+        return True
+
+    def progress(self, done: int, total: int) -> None:
+        with self.studio.session() as session:
+            db.begin_immediate(session)
+            job = self.hold(session, advance=0)
+            job.progress_done, job.progress_total = self.done, self.total = done, total
+        self.landed()
+
+    def landed(self) -> None:
+        """After a transaction that held the lease committed: report progress; stop if cancelled."""
+        if self.on_progress:
+            self.on_progress(self.done, self.total)
+        if self.cancelled:
+            raise Cancelled(f"job {self.job_id} was cancelled")
+
+
+def complete(studio: Studio, job_id: int, owner: str, outcome: dict) -> bool:
+    def done(job: Job) -> None:
+        job.state, job.result, job.error = "done", outcome, None
+
+    return _settle(studio, job_id, owner, done) is not None
+
+
+def fail(studio: Studio, job_id: int, owner: str, error: str, *, retry: bool) -> str | None:
+    """Record a failed attempt: queued again when ``retry`` and attempts remain, else failed."""
+    limit = settings(studio).max_attempts
+
+    def failed(job: Job) -> None:
+        job.error = error
+        if job.state == "running":
+            job.state = "queued" if retry and job.attempts < limit else "failed"
+
+    job = _settle(studio, job_id, owner, failed)
+    return job.state if job else None
+
+
+def release(studio: Studio, job_id: int, owner: str) -> None:
+    """Give a job back untouched (its worker was interrupted): queued again, the attempt not counted."""
+
+    def back(job: Job) -> None:
+        if job.state == "running":
+            job.state, job.attempts = "queued", job.attempts - 1
+
+    _settle(studio, job_id, owner, back)
+
+
+def stop(studio: Studio, job_id: int, owner: str) -> None:
+    """Let go of a job that was cancelled while it ran."""
+    _settle(studio, job_id, owner, lambda job: None)
+
+
+def _settle(studio: Studio, job_id: int, owner: str, change: Callable[[Job], None]) -> Job | None:
+    """Apply ``change`` and drop the lease, if the job is still leased to ``owner``."""
+    with studio.session() as session:
+        db.begin_immediate(session)
+        job = session.get(Job, job_id, with_for_update=True)
+        if job is None or job.lease_owner != owner:
+            return None
+        change(job)
+        _unlease(job, _now())
+        return job
+
+
+def _unlease(job: Job, now: datetime) -> None:
+    job.lease_owner = job.lease_expires_at = None
+    job.updated_at = now
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def _utc(value: datetime | None) -> datetime | None:
+    """SQLite hands timestamps back without their zone; every one pressroom writes is UTC."""
+    if value is None or value.tzinfo is not None:
+        return value
+    return value.replace(tzinfo=timezone.utc)
+
+
+def _iso(value: datetime | None) -> str | None:
+    return _utc(value).isoformat() if value is not None else None

@@ -1,0 +1,173 @@
+"""The worker: claims queued jobs and runs them, heartbeating its lease while it works.
+
+``serve`` is ``pressroom worker``: it registers in the ``workers`` table (so commands know that
+workers are running and leave their jobs to them), takes back jobs whose worker stopped, claims
+the oldest queued job and runs its kind's handler. ``finish`` is what a command does with a job
+it started: run it in its own process unless live workers will, and wait for its end either way.
+
+A handler is ``handler(studio, job, lease) -> dict`` (the job's result, plain data). It records
+its work in transactions that call ``lease.hold(session)`` (one image per transaction) and calls
+``lease.landed()`` after each commits.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from contextlib import contextmanager
+from datetime import datetime, timedelta, timezone
+from importlib import import_module
+from typing import Callable, Iterator
+
+from sqlalchemy import DateTime, Integer, String, delete, select
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Mapped, mapped_column
+
+from .. import db
+from ..db import Base
+from ..errors import PressroomError
+from ..studio import Studio
+from . import queue
+
+# job kind -> "module:function" of its handler, imported when a job of that kind runs
+HANDLERS = {"volume": "pressroom.volume:run_job"}
+
+
+class Worker(Base):
+    __tablename__ = "workers"
+
+    id: Mapped[str] = mapped_column(String(200), primary_key=True)  # its owner id (see queue.owner_id)
+    job_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    heartbeat_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+def serve(studio: Studio, *, until_idle: bool = False, poll_s: float = 1.0,
+          log: Callable[[str], None] = lambda line: None) -> int:
+    """Run jobs until interrupted (or, with ``until_idle``, until none is queued or running
+    under a live lease); returns how many it ran."""
+    owner = queue.owner_id()
+    _beat(studio, owner, None, started=True)
+    ran = 0
+    try:
+        while True:
+            for job in queue.reclaim(studio):
+                log(f"job {job.id}: its worker stopped; {job.state}")
+            job = queue.claim(studio, owner)
+            if job is not None:
+                log(f"job {job.id} ({job.kind}): running, attempt {job.attempts}")
+                state = execute(studio, job, owner, on_beat=lambda: _beat(studio, owner, job.id))
+                log(f"job {job.id}: {state}")
+                ran += 1
+            elif until_idle and not queue.pending(studio):
+                return ran
+            else:
+                time.sleep(poll_s)
+            _beat(studio, owner, None)
+    finally:
+        with studio.session() as session:
+            session.execute(delete(Worker).where(Worker.id == owner))
+
+
+def finish(studio: Studio, job_id: int, *, progress: Callable[[int, int], None] | None = None,
+           poll_s: float = 0.5) -> queue.Job:
+    """See a job through: run it here unless live workers will, wait for its end, return it."""
+    owner = queue.owner_id()
+    while True:
+        queue.reclaim(studio)
+        job = queue.get(studio, job_id)
+        if job.state in queue.FINISHED:
+            return job
+        if job.state == "queued" and not live(studio):
+            claimed = queue.claim(studio, owner, job_id=job_id)
+            if claimed is not None:
+                try:
+                    execute(studio, claimed, owner, progress=progress)
+                except KeyboardInterrupt:  # the person who started it stopped it
+                    queue.cancel(studio, job_id)
+                    raise
+                continue
+        if progress:
+            progress(job.progress_done, job.progress_total)
+        time.sleep(poll_s)
+
+
+def execute(studio: Studio, job: queue.Job, owner: str, *, progress: Callable[[int, int], None] | None = None,
+            on_beat: Callable[[], None] | None = None) -> str:
+    """Run a claimed job to its end here; returns done, failed, queued (to retry), cancelled or lost."""
+    lease = queue.Lease(studio, job.id, owner, on_progress=progress)
+    try:
+        with _heartbeat(queue.settings(studio).lease_s / 3, lease, on_beat):
+            outcome = _handler(job.kind)(studio, job, lease)
+    except queue.LeaseLost:
+        return "lost"
+    except queue.Cancelled:
+        queue.stop(studio, job.id, owner)
+        return "cancelled"
+    except KeyboardInterrupt:
+        queue.release(studio, job.id, owner)
+        raise
+    except Exception as exc:  # noqa: BLE001 - any failure of a job is recorded on the job
+        # a PressroomError is the user's to fix (a refusal, a missing recipe): retrying cannot help
+        return queue.fail(studio, job.id, owner, one_line(exc), retry=not isinstance(exc, PressroomError)) or "lost"
+    return "done" if queue.complete(studio, job.id, owner, {**outcome, "worker": owner}) else "lost"
+
+
+def live(studio: Studio) -> int:
+    """How many workers heartbeated within a lease and are not known to be gone."""
+    since = datetime.now(timezone.utc) - timedelta(seconds=queue.settings(studio).lease_s)
+    with studio.session() as session:
+        owners = session.scalars(select(Worker.id).where(Worker.heartbeat_at > since))
+        return sum(1 for owner in owners if not queue.gone(owner))
+
+
+def one_line(exc: BaseException) -> str:
+    """An error as one line for the job's record: the message, with its type when it is not ours."""
+    text = " ".join(str(exc).split()) or "no message"
+    line = text if isinstance(exc, PressroomError) else f"{type(exc).__name__}: {text}"
+    return line[:500]
+
+
+def _handler(kind: str) -> Callable:
+    if kind not in HANDLERS:
+        raise PressroomError(f"no worker handler for jobs of kind {kind!r} (known: {', '.join(HANDLERS)})")
+    module, _, name = HANDLERS[kind].partition(":")
+    return getattr(import_module(module), name)
+
+
+def _beat(studio: Studio, owner: str, job_id: int | None, *, started: bool = False) -> None:
+    now = datetime.now(timezone.utc)
+    with studio.session() as session:
+        db.begin_immediate(session)
+        row = session.get(Worker, owner)
+        if row is None:
+            session.add(Worker(id=owner, job_id=job_id, started_at=now, heartbeat_at=now))
+        else:
+            row.job_id, row.heartbeat_at = job_id, now
+        if started:  # rows of workers that stopped without leaving
+            stale = now - timedelta(days=1)
+            session.execute(delete(Worker).where(Worker.heartbeat_at < stale))
+
+
+@contextmanager
+def _heartbeat(interval: float, lease: queue.Lease, on_beat: Callable[[], None] | None) -> Iterator[None]:
+    """Extend the lease every ``interval`` seconds from a thread while the job runs."""
+    stop = threading.Event()
+
+    def beat() -> None:
+        while not stop.wait(interval):
+            try:
+                if not lease.beat():
+                    return
+                if on_beat:
+                    on_beat()
+            except SQLAlchemyError:  # a busy ledger: try again next time; the lease tells if it was too long
+                continue
+
+    thread = threading.Thread(target=beat, name=f"heartbeat-job-{lease.job_id}", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join()

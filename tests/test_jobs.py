@@ -1,0 +1,312 @@
+"""Volume runs as jobs: real worker processes, killed ones, leases that run out, cancels, failures."""
+
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+
+import pytest
+from playbook import locked, people
+
+from pressroom import ledgerfiles
+from pressroom.jobs import queue
+from pressroom.studio import Studio
+
+VALUES = ["a red boot", "a blue boot"]
+SEEDS = 6
+
+
+def configure(studio, lease_seconds: float, max_attempts: int = 3) -> Studio:
+    """Short leases for tests; returns the studio opened again so that it reads them."""
+    with open(studio.root / "pressroom.toml", "a") as config:
+        config.write(f"\n[jobs]\nlease_seconds = {lease_seconds}\nmax_attempts = {max_attempts}\n")
+    return Studio(studio.root)
+
+
+def volume_args(recipe, values=VALUES, seeds=SEEDS) -> list:
+    args = ["volume", recipe, "--seeds", seeds, "--batch-size", "1", "--as", "omar"]
+    for value in values:
+        args += ["--vary", f"subject={value}"]
+    return args
+
+
+def start_worker(studio, *args) -> subprocess.Popen:
+    env = {**os.environ, "PRESSROOM_STUDIO": str(studio.root)}
+    return subprocess.Popen([sys.executable, "-m", "pressroom.cli", "worker", *args], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def actor(studio, name: str):
+    """The Actor a job is requested by (resolved as the CLI resolves --as)."""
+    from pressroom import people as persons
+    from pressroom.context import Context
+
+    return persons.actor(Context(studio), name, "cli")
+
+
+def query(studio, sql: str, *params) -> list[tuple]:
+    with sqlite3.connect(studio.ledger_path, timeout=30) as raw:
+        return raw.execute(sql, params).fetchall()
+
+
+def volume_rows(studio, values=VALUES) -> list[tuple]:
+    marks = ",".join("?" * len(values))
+    return query(studio, f"select slot_value, seed from generations where play = 'volume' and slot_value in ({marks})",
+                 *values)
+
+
+def wait_for(condition, what: str, processes=(), timeout: float = 300) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        for process in processes:
+            assert process.poll() is None, f"a worker ended before {what}: {process.communicate()[1]}"
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.05)
+
+
+def pid_of(owner: str) -> int:
+    return int(owner.split(":")[-2])
+
+
+def assert_every_image_once(studio, values=VALUES, seeds=SEEDS) -> None:
+    rows = volume_rows(studio, values)
+    assert len(rows) == len(values) * seeds and len(set(rows)) == len(rows)
+    assert {value for value, _ in rows} == set(values)
+    found = sorted({seed for _, seed in rows})
+    assert found == list(range(found[0], found[0] + seeds))
+
+
+def assert_no_orphans(studio) -> None:
+    known = {row[0] for row in query(studio, "select sha256 from assets")}
+    referenced = {row[0] for row in query(studio, "select file_sha256 from generations")}
+    on_disk = {path.name.split(".")[0] for path in studio.assets.root.glob("*/*")}
+    assert on_disk == known and referenced <= known
+
+
+def job_doc(cli, job_id: int) -> dict:
+    [doc] = [doc for doc in json.loads(cli("jobs", "--json").out) if doc["id"] == job_id]
+    return doc
+
+
+def stop_all(processes) -> None:
+    for process in processes:
+        if process.poll() is None:
+            process.kill()
+        process.communicate()
+
+
+def test_two_workers_one_killed_mid_batch_make_every_image_exactly_once(cli, studio, tmp_path):
+    _, lock = locked(cli, tmp_path)
+    configure(studio, lease_seconds=3)
+    queued = cli(*volume_args(lock["recipe"]), "--no-wait", "--json")
+    assert queued.code == 0, queued.err
+    doc = json.loads(queued.out)
+    assert doc["kind"] == "volume" and doc["state"] == "queued"
+    assert doc["progress"] == {"done": 0, "total": len(VALUES) * SEEDS}
+    again = json.loads(cli(*volume_args(lock["recipe"]), "--no-wait", "--json").out)
+    assert again["job"] == doc["job"], "the same run asked for twice is one job"
+
+    workers = [start_worker(studio, "--until-idle") for _ in range(2)]
+    try:
+        wait_for(lambda: len(volume_rows(studio)) >= 2, "the first images", workers)
+        [(owner,)] = query(studio, "select lease_owner from jobs where id = ?", doc["job"])
+        [victim] = [w for w in workers if w.pid == pid_of(owner)]
+        [survivor] = [w for w in workers if w is not victim]
+        victim.send_signal(signal.SIGKILL)
+        victim.wait()
+        before = len(volume_rows(studio))
+        assert 2 <= before < len(VALUES) * SEEDS, "the worker should have been killed mid-batch"
+        _, err = survivor.communicate(timeout=300)
+        assert survivor.returncode == 0, err
+    finally:
+        stop_all(workers)
+
+    assert_every_image_once(studio)
+    assert_no_orphans(studio)
+    job = job_doc(cli, doc["job"])
+    assert job["state"] == "done" and job["attempts"] == 2 and job["error"] is None
+    assert job["progress"] == {"done": len(VALUES) * SEEDS, "total": len(VALUES) * SEEDS}
+    assert pid_of(job["result"]["worker"]) == survivor.pid
+    assert job["result"]["skipped"] == before and len(job["result"]["made"]) == len(VALUES) * SEEDS - before
+    assert {"id", "kind", "state", "progress", "attempts", "requester", "error", "result"} <= set(job)
+    assert job["requester"] == "omar" and job["lease_owner"] is None
+
+
+def test_a_worker_that_stops_heartbeating_loses_its_job_when_the_lease_runs_out(cli, studio, tmp_path):
+    _, lock = locked(cli, tmp_path)
+    here = configure(studio, lease_seconds=3)
+    job_id = json.loads(cli(*volume_args(lock["recipe"]), "--no-wait", "--json").out)["job"]
+    first = start_worker(studio, "--until-idle")
+    second = None
+    try:
+        wait_for(lambda: len(volume_rows(studio)) >= 2, "the first images", [first])
+        # killed but not reaped: its process id still answers, so only its lease can tell it stopped
+        first.send_signal(signal.SIGKILL)
+        stopped_at = time.monotonic()
+        assert queue.reclaim(here) == []
+        assert queue.get(here, job_id).state == "running"
+        second = start_worker(studio, "--until-idle")
+        _, err = second.communicate(timeout=300)
+        assert second.returncode == 0, err
+        assert time.monotonic() - stopped_at >= 3
+        assert f"job {job_id}: its worker stopped; queued" in err
+    finally:
+        stop_all([first] + ([second] if second else []))
+    assert_every_image_once(studio)
+    assert_no_orphans(studio)
+    job = queue.get(here, job_id)
+    assert job.state == "done" and job.attempts == 2 and pid_of(job.result["worker"]) == second.pid
+    here.close()
+
+
+def test_with_a_worker_running_volume_leaves_its_job_to_it_and_cancel_stops_it(cli, studio, tmp_path):
+    _, lock = locked(cli, tmp_path)
+    configure(studio, lease_seconds=3)
+    serving = start_worker(studio)
+    try:
+        wait_for(lambda: query(studio, "select count(*) from workers")[0][0] == 1, "the worker to start", [serving])
+        result = cli(*volume_args(lock["recipe"], ["a red boot"], 2), "--json")
+        assert result.code == 0, result.err
+        doc = json.loads(result.out)
+        assert set(doc) == {"recipe", "made", "skipped", "warnings", "flagged"}
+        assert sorted((m["slot_value"], m["seed"]) for m in doc["made"]) == sorted(volume_rows(studio, ["a red boot"]))
+        assert len(doc["made"]) == 2 and doc["skipped"] == 0
+        [first] = json.loads(cli("jobs", "--json").out)
+        assert pid_of(first["result"]["worker"]) == serving.pid, "the worker made them, not the command"
+
+        values = ["a green boot", "a grey boot"]
+        big = json.loads(cli(*volume_args(lock["recipe"], values, SEEDS), "--no-wait", "--json").out)["job"]
+        wait_for(lambda: len(volume_rows(studio, values)) >= 1, "the first image", [serving])
+        cancelled = cli("jobs", "cancel", big, "--json")
+        assert cancelled.code == 0, cancelled.err
+        assert json.loads(cancelled.out)["state"] == "cancelled"
+        wait_for(lambda: query(studio, "select lease_owner from jobs where id = ?", big)[0][0] is None,
+                 "the worker to let the job go", [serving])
+        settled = len(volume_rows(studio, values))
+        time.sleep(1.5)
+        assert len(volume_rows(studio, values)) == settled < len(values) * SEEDS
+        job = job_doc(cli, big)
+        assert job["state"] == "cancelled" and job["progress"]["done"] == settled
+        again = cli("jobs", "cancel", big)
+        assert again.code == 2
+        assert again.err == f"error: job {big} is cancelled already; only a queued or running job can be cancelled\n"
+        assert serving.poll() is None, "the worker keeps serving"
+    finally:
+        serving.send_signal(signal.SIGINT)
+        serving.communicate(timeout=60)
+    assert query(studio, "select count(*) from workers")[0][0] == 0, "a worker that stops leaves the table"
+    assert_no_orphans(studio)
+
+
+def test_a_failing_job_records_its_error_and_is_tried_at_most_max_attempts(cli, studio):
+    people(cli)
+    here = configure(studio, lease_seconds=3, max_attempts=2)
+    request = {"recipe": 999, "vary": ["subject=a boot"], "seeds": 2, "batch_size": None, "prechecks": False}
+    broken = queue.enqueue(here, "volume", {**request, "vary": 5}, key="broken", requester=actor(here, "omar"))
+    missing = queue.enqueue(here, "volume", request, key="missing", requester=actor(here, "omar"))
+    unknown = queue.enqueue(here, "resize", {}, key="unknown", requester=actor(here, "omar"))
+    result = cli("worker", "--until-idle")
+    assert result.code == 0, result.err
+    docs = {doc["id"]: doc for doc in json.loads(cli("jobs", "--json").out)}
+    # a fault in the code or the machine is tried again, up to max_attempts
+    assert (docs[broken.id]["state"], docs[broken.id]["attempts"]) == ("failed", 2)
+    assert docs[broken.id]["error"] == "TypeError: 'int' object is not iterable"
+    # a problem the user must fix fails at once, with pressroom's own message
+    assert (docs[missing.id]["state"], docs[missing.id]["attempts"]) == ("failed", 1)
+    assert docs[missing.id]["error"] == "no recipe 999; locked recipes are listed by `pressroom brief show BRIEF`"
+    assert docs[unknown.id]["error"] == "no worker handler for jobs of kind 'resize' (known: volume)"
+    shown = cli("jobs")
+    assert shown.code == 0 and "failed" in shown.out and "TypeError" in shown.out
+    here.close()
+
+
+def test_the_queue_is_idempotent_leases_reclaims_and_fences(cli, studio):
+    people(cli)
+    here = configure(studio, lease_seconds=1, max_attempts=2)
+    job = queue.enqueue(here, "volume", {"n": 1}, key="k", requester=actor(here, "omar"), total=3)
+    assert queue.enqueue(here, "volume", {"n": 1}, key="k", requester=actor(here, "omar")).id == job.id
+    assert [j.id for j in queue.listing(here)] == [job.id]
+
+    elsewhere = "another-host/0:4242:aa"  # a worker on another machine: only its lease says whether it lives
+    claimed = queue.claim(here, elsewhere)
+    assert (claimed.id, claimed.state, claimed.attempts) == (job.id, "running", 1)
+    assert queue.claim(here, "another-host/0:4243:bb") is None
+    assert queue.reclaim(here) == [] and queue.pending(here)
+    time.sleep(1.2)
+    assert not queue.pending(here)
+    assert [j.id for j in queue.reclaim(here)] == [job.id]
+    assert queue.get(here, job.id).state == "queued"
+
+    mine = queue.owner_id()
+    assert queue.claim(here, mine).attempts == 2
+    stale = queue.Lease(here, job.id, elsewhere)  # the first worker comes back: it may record nothing
+    with pytest.raises(queue.LeaseLost):
+        stale.progress(1, 3)
+    assert not stale.beat() and not queue.complete(here, job.id, elsewhere, {})
+    queue.Lease(here, job.id, mine).progress(1, 3)
+    assert (queue.get(here, job.id).progress_done, queue.get(here, job.id).lease_owner) == (1, mine)
+
+    time.sleep(1.2)  # this lease runs out too, and the job has had its two attempts
+    assert [j.state for j in queue.reclaim(here)] == ["failed"]
+    assert "stopped (attempt 2)" in queue.get(here, job.id).error
+
+    again = queue.enqueue(here, "volume", {"n": 1}, key="k", requester=actor(here, "dana"), total=3)
+    assert (again.id, again.state, again.attempts, again.requester) == (job.id, "queued", 0, "dana")
+
+    # a process of this machine that has gone loses its lease at once, without waiting for it to run out
+    pid = int(subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True,
+                             text=True, check=True).stdout)
+    ghost = f"{mine.rsplit(':', 2)[0]}:{pid}:cc"
+    assert queue.gone(ghost) and not queue.gone(mine) and not queue.gone(elsewhere)
+    queue.claim(here, ghost)
+    assert [j.id for j in queue.reclaim(here)] == [job.id]
+
+    assert cli("jobs", "cancel", job.id).code == 0
+    assert queue.get(here, job.id).state == "cancelled"
+    second = cli("jobs", "cancel", job.id)
+    assert second.code == 2
+    assert second.err == f"error: job {job.id} is cancelled already; only a queued or running job can be cancelled\n"
+    nothing = cli("jobs", "cancel", 999)
+    assert nothing.code == 2 and nothing.err.startswith("error: no job 999") and nothing.err.count("\n") == 1
+    here.close()
+
+
+def test_bad_job_settings_are_one_line_errors(cli, studio):
+    with open(studio.root / "pressroom.toml", "a") as config:
+        config.write('\n[jobs]\nlease_seconds = "soon"\n')
+    result = cli("worker", "--until-idle")
+    assert result.code == 2
+    assert result.err.startswith("error: [jobs] lease_seconds in ") and "must be a number of seconds above 0" in result.err
+    assert result.err.count("\n") == 1
+
+
+def test_a_sweep_never_deletes_a_file_a_live_writer_is_about_to_record(studio):
+    orphan = studio.assets.path("e" * 64, "png")  # written by a process that died before recording it
+    orphan.parent.mkdir(parents=True, exist_ok=True)
+    orphan.write_bytes(b"never recorded")
+    an_hour_ago = time.time() - 3600
+    sweeper = None
+    try:
+        with studio.session() as session:
+            sha = ledgerfiles.put(studio, session, b"an image on its way into the ledger", "png", "image")
+            written = studio.assets.path(sha, "png")
+            os.utime(written, (an_hour_ago, an_hour_ago))  # its age does not protect it: the lock does
+            sweeper = subprocess.Popen(
+                [sys.executable, "-c", "import sys; from pressroom import ledgerfiles; from pressroom.studio import "
+                 "Studio; studio = Studio(sys.argv[1]); studio.migrate(); print('ready', flush=True); "
+                 "print(ledgerfiles.sweep(studio))", str(studio.root)],
+                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            assert sweeper.stdout.readline() == "ready\n"
+            time.sleep(1.0)
+            assert sweeper.poll() is None, "the sweep waits for the writer's transaction"
+            assert written.exists()
+        out, err = sweeper.communicate(timeout=60)
+    finally:
+        if sweeper is not None and sweeper.poll() is None:
+            sweeper.kill()
+    assert sweeper.returncode == 0, err
+    assert out == "1\n" and written.exists() and not orphan.exists()
+    assert_no_orphans(studio)
