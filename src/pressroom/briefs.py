@@ -16,11 +16,11 @@ from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
-from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, Text, select
+from sqlalchemy import JSON, ForeignKey, Integer, String, Text, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from . import events, people
-from .db import Base
+from .db import Base, UTCDateTime
 from .errors import InputError, NotFound, PressroomError
 
 
@@ -154,11 +154,11 @@ class Brief(Base):
     director: Mapped[str] = mapped_column(String(100), default="")
     spec: Mapped[dict] = mapped_column(JSON)
     missing: Mapped[list] = mapped_column(JSON)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     created_by: Mapped[str] = mapped_column(String(100))
     direction_generation_id: Mapped[int | None] = mapped_column(ForeignKey("generations.id"), nullable=True)
     direction_approved_by: Mapped[str | None] = mapped_column(String(100), nullable=True)
-    direction_approved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    direction_approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
     @property
     def parsed(self) -> BriefSpec:

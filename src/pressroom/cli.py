@@ -99,14 +99,17 @@ def _print_json(document) -> None:
 def init(
     path: Annotated[Path, typer.Argument(help="Folder for the new studio.")] = Path("."),
     name: Annotated[Optional[str], typer.Option(help="Studio name (default: the folder's name).")] = None,
+    database: Annotated[Optional[str], typer.Option(
+        "--database", metavar="URL", help="The ledger: postgresql+psycopg://user@host:5432/db for a team "
+                                          "(default: the studio's own SQLite file).")] = None,
     json_out: JsonOpt = False,
 ) -> None:
-    """Create a studio: config, SQLite ledger, asset store, and the built-in tiny model."""
+    """Create a studio: config, ledger (SQLite, or PostgreSQL with --database), asset store, tiny model."""
     from . import models, signing
     from .errors import ModelError
     from .studio import Studio
 
-    studio = Studio.init(path, name=name)
+    studio = Studio.init(path, name=name, database_url=database)
     keys = signing.create(studio)
     note = ""
     try:
@@ -115,11 +118,11 @@ def init(
     except ModelError as exc:
         note = f"tiny model not built: {exc}"
     if json_out:
-        _print_json({"studio": str(studio.root), "ledger": str(studio.ledger_path), "note": note})
+        _print_json({"studio": str(studio.root), "ledger": studio.ledger_label, "note": note})
         return
     out = _console()
     out.print(f"Created studio [bold]{studio.root}[/bold]")
-    out.print(f"  ledger  {studio.ledger_path}")
+    out.print(f"  ledger  {studio.ledger_label}")
     out.print(f"  assets  {studio.assets.root}")
     out.print(f"  keys    {keys} (C2PA signing chain; signer.key is readable by you only)")
     out.print(f"  {note}")
@@ -311,7 +314,7 @@ def reproduce(
         with the_studio.session() as session:
             asset = releases.get(session, int(card))
             the_card = cards.Card(recipe=releases.Recipe.model_validate(asset.recipe), expect=None)
-            expect = expect or asset.path
+            expect = expect or str(asset.file(the_studio))
     else:
         the_card = cards.read(Path(card))
     result = run_reproduction(the_card, studio=the_studio, model_path=model_path, expect=expect)
@@ -470,12 +473,13 @@ def brief_show(
     """A brief with its status, direction, rankings and recipe versions."""
     from . import briefs, concepts, lockin
 
-    with _studio(studio).session() as session:
+    the_studio = _studio(studio)
+    with the_studio.session() as session:
         brief = briefs.get(session, brief_id)
         doc = {**brief.as_dict(),
                "rankings": [{"rank": r.rank, "generation": r.generation_id, "by": r.ranked_by}
                             for r in concepts.rankings(session, brief_id)],
-               "recipes": [r.as_dict() for r in lockin.for_brief(session, brief_id)]}
+               "recipes": [r.as_dict(the_studio) for r in lockin.for_brief(session, brief_id)]}
     if json_out:
         _print_json(doc)
         return
@@ -636,7 +640,8 @@ def lock(
                          template=template, slot=slot, seed=seed, steps=steps, guidance=guidance, width=width,
                          height=height, scheduler=scheduler, negative=negative)
     row = result.row
-    doc = {"recipe": row.id, "hero": row.hero_generation_id, "verdict": row.verdict, "card": row.card or None,
+    card = row.card_file(the_studio)
+    doc = {"recipe": row.id, "hero": row.hero_generation_id, "verdict": row.verdict, "card": str(card) if card else None,
            "status": row.status, "version": row.version, "parent": row.parent_id, "slot": row.slot,
            "figures": result.figures}
     if json_out:
@@ -645,8 +650,8 @@ def lock(
         out = _console()
         out.print(f"recipe {row.id} v{row.version}: {row.status} (hero #{row.hero_generation_id}, "
                   f"reproduction {row.verdict})")
-        if row.card:
-            out.print(f"card: {row.card}")
+        if card:
+            out.print(f"card: {card}")
     _warn(result.warnings)
     if row.status != "locked":
         from .errors import PressroomError
@@ -785,7 +790,7 @@ def template_promote(
 
     the_studio = _studio(studio)
     with the_studio.session() as session:
-        row = lockin.promote(session, recipe_id, name, people.acting(the_studio, as_)).as_dict()
+        row = lockin.promote(session, recipe_id, name, people.acting(the_studio, as_)).as_dict(the_studio)
     _print_json(row) if json_out else _console().print(f"recipe {recipe_id} is template {name!r}")
 
 
@@ -919,7 +924,7 @@ def release_command(
             bar.update(task, total=total, advance=1)
 
         rows = releases.release(the_studio, brief_id, people.acting(the_studio, as_), channel, format, advance)
-    docs = [r.as_dict() for r in rows]
+    docs = [r.as_dict(the_studio) for r in rows]
     if json_out:
         _print_json(docs)
         return
@@ -992,9 +997,10 @@ def search(
     """Search released assets (full text over prompts, briefs, tags and alt text)."""
     from . import library
 
-    with _studio(studio).session() as session:
-        docs = [r.as_dict() for r in library.search(session, query, model=model, status=status, reviewer=reviewer,
-                                                    since=since)]
+    the_studio = _studio(studio)
+    with the_studio.session() as session:
+        docs = [r.as_dict(the_studio) for r in library.search(session, query, model=model, status=status,
+                                                              reviewer=reviewer, since=since)]
     if json_out:
         _print_json(docs)
         return
@@ -1013,8 +1019,9 @@ def similar(
     """Released assets that look like FILE (perceptual hash distance, nearest first)."""
     from . import library
 
-    with _studio(studio).session() as session:
-        docs = [{**r.as_dict(), "distance": d} for d, r in library.similar(session, file, limit)]
+    the_studio = _studio(studio)
+    with the_studio.session() as session:
+        docs = [{**r.as_dict(the_studio), "distance": d} for d, r in library.similar(session, file, limit)]
     if json_out:
         _print_json(docs)
         return

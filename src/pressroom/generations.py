@@ -13,12 +13,12 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterator, Sequence
 
-from sqlalchemy import JSON, BigInteger, DateTime, Float, ForeignKey, Integer, String, Text, select
+from sqlalchemy import JSON, BigInteger, Float, ForeignKey, Integer, String, Text, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from . import engines, metadata, models, renditions
 from .compare import fingerprint
-from .db import Base
+from .db import Base, UTCDateTime
 from .engines.base import Job
 from .errors import NotFound
 from .recipes import Environment, Recipe, SchedulerSpec
@@ -32,7 +32,7 @@ class Generation(Base):
     __tablename__ = "generations"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     model: Mapped[str] = mapped_column(String(200))
     seed: Mapped[int] = mapped_column(BigInteger)
     prompt: Mapped[str] = mapped_column(Text)
@@ -157,7 +157,7 @@ def render(
             model_key=ref.fingerprint,
             model_path=weights,
             model_format=manifest.weights_format,
-            config_dir=Path(manifest.config) if manifest.config else None,
+            config_dir=manifest.config_dir,
             prompts=tuple(r.prompt for r in batch),
             negatives=tuple(r.negative for r in batch),
             seeds=tuple(r.seed for r in batch),

@@ -1,33 +1,23 @@
-"""The library: released assets found again by words (SQLite FTS5) or by look (pHash)."""
+"""The library: released assets found again by words (``fulltext``) or by look (pHash)."""
 
 from __future__ import annotations
 
-import re
 from datetime import date, datetime, timezone
 from pathlib import Path
 
-from sqlalchemy import select, text
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from . import reviews
+from . import fulltext, reviews
 from .compare import fingerprint, hash_distance
 from .errors import InputError
 from .generations import Generation
 from .releases import Release
 
 
-def _match_expression(query: str) -> str:
-    """Each word of the query as a quoted FTS5 term (all must match); no FTS syntax leaks through."""
-    words = re.findall(r"[\w'-]+", query, re.UNICODE)
-    if not words:
-        raise InputError("search needs at least one word")
-    return " ".join('"' + word.replace('"', '""') + '"' for word in words)
-
-
 def search(session: Session, query: str, *, model: str | None = None, status: str | None = None,
            reviewer: str | None = None, since: str | None = None) -> list[Release]:
-    ids = [row[0] for row in session.execute(
-        text("SELECT release_id FROM library WHERE library MATCH :q ORDER BY rank"), {"q": _match_expression(query)})]
+    ids = fulltext.find(session, query)
     if not ids:
         return []
     statement = (select(Release).join(Generation, Generation.id == Release.generation_id)

@@ -11,14 +11,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from math import gcd
+from pathlib import Path
 
 from pydantic import ValidationError
-from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, Text, func, select
+from sqlalchemy import JSON, ForeignKey, Integer, String, Text, func, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from . import briefs, cards, events, generations, models, people, samplers
 from .compare import Fingerprint, compare
-from .db import Base
+from .db import Base, UTCDateTime
 from .errors import InputError, NotFound, PressroomError
 from .recipes import SLOTS, Recipe, SchedulerSpec
 from .studio import Studio
@@ -42,7 +43,7 @@ class LockedRecipe(Base):
     verdict: Mapped[str] = mapped_column(String(20), default="")
     card: Mapped[str] = mapped_column(Text, default="")
     locked_by: Mapped[str] = mapped_column(String(100))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     template: Mapped[str | None] = mapped_column(String(100), nullable=True, unique=True)
     flag: Mapped[str] = mapped_column(Text, default="")  # "fix in the recipe", set by the review gate
     flag_cleared_by: Mapped[str | None] = mapped_column(String(100), nullable=True)
@@ -52,10 +53,15 @@ class LockedRecipe(Base):
     def parsed(self) -> Recipe:
         return Recipe.model_validate(self.recipe)
 
-    def as_dict(self) -> dict:
+    def card_file(self, studio: Studio) -> Path | None:
+        """The recipe card written at lock (``card`` is stored relative to the studio), if any."""
+        return studio.resolve(self.card) if self.card else None
+
+    def as_dict(self, studio: Studio) -> dict:
+        card = self.card_file(studio)
         return {"recipe": self.id, "brief": self.brief_id, "version": self.version, "parent": self.parent_id,
                 "status": self.status, "slot": self.slot, "hero": self.hero_generation_id,
-                "verdict": self.verdict, "card": self.card, "locked_by": self.locked_by,
+                "verdict": self.verdict, "card": str(card) if card else None, "locked_by": self.locked_by,
                 "template": self.template, "created_at": self.created_at.isoformat(), "flag": self.flag,
                 "flag_cleared_by": self.flag_cleared_by, "flag_cleared_reason": self.flag_cleared_reason}
 
@@ -187,11 +193,11 @@ def lock(
             card = studio.cards_dir / f"brief-{brief_id}-recipe-{row.id}-v{version}.toml"
             cards.write(card, hero.parsed_recipe(), expect=Fingerprint(hero.pixel_sha256, hero.phash, hero.dhash),
                         file_sha256=hero.file_sha256, generation=hero.id)
-            row.card = str(card)
+            row.card = studio.relative(card)
             events.record(session, actor, "recipe.lock", brief_id=brief_id,
                           objects={"recipe": row.id, "hero": hero.id, **origin}, version=version,
                           verdict=result.verdict, slot=slot,
-                          since_brief_s=round((row.created_at - _aware(brief_created)).total_seconds(), 1))
+                          since_brief_s=round((row.created_at - brief_created).total_seconds(), 1))
         else:
             reason = (f"the hero of recipe {row.id} did not reproduce in a fresh pipeline "
                       f"(verdict {result.verdict}, ssim {result.ssim}); check the determinism settings")
@@ -199,10 +205,6 @@ def lock(
             events.record(session, actor, "recipe.lock_failed", brief_id=brief_id,
                           objects={"recipe": row.id, "hero": hero.id}, verdict=result.verdict)
     return LockResult(row, result.as_dict(), warnings)
-
-
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
 def promote(session: Session, recipe_id: int, name: str, actor: str) -> LockedRecipe:

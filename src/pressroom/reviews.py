@@ -17,11 +17,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
-from sqlalchemy import DateTime, Float, ForeignKey, Integer, String, Text, select
+from sqlalchemy import Float, ForeignKey, Integer, String, Text, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from . import briefs, checks, events, generations, lockin, models, people
-from .db import Base
+from .db import Base, UTCDateTime
 from .errors import InputError, NotFound
 from .people import PermissionDenied
 from .studio import Studio
@@ -64,7 +64,7 @@ class Review(Base):
     note: Mapped[str] = mapped_column(Text, default="")
     alt_text: Mapped[str] = mapped_column(Text, default="")
     stakes: Mapped[str] = mapped_column(String(20), default="")
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 class ReviewCheck(Base):
@@ -87,7 +87,7 @@ class Precheck(Base):
     score: Mapped[float | None] = mapped_column(Float, nullable=True)
     detail: Mapped[str] = mapped_column(Text, default="")
     looked_at: Mapped[str] = mapped_column(Text, default="")
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 def gate_for(studio: Studio, stakes: str) -> Gate:

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from sqlalchemy import DateTime, Integer, String, Text, select
+from sqlalchemy import Integer, String, Text, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from . import events, people
-from .db import Base
+from .db import Base, UTCDateTime
 from .errors import InputError, NotFound
 
 
@@ -24,7 +24,7 @@ class Style(Base):
     style: Mapped[str] = mapped_column(Text)
     negative: Mapped[str] = mapped_column(Text, default="")
     note: Mapped[str] = mapped_column(Text, default="")
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
     def as_dict(self) -> dict:
         return {"id": self.id, "name": self.name, "style": self.style, "negative": self.negative,
