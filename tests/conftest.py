@@ -51,6 +51,17 @@ def ledgers():
     kind.stop()
 
 
+@pytest.fixture(scope="session")
+def postgres(ledgers):
+    """A PostgreSQL server: the run's own on a PostgreSQL run, else one started for the tests that need it."""
+    if ledgers.kind == "postgresql":
+        yield ledgers
+        return
+    server = ledger_kinds.PostgresLedgers()
+    yield server
+    server.stop()
+
+
 @pytest.fixture
 def new_ledger(ledgers):
     """Make a fresh, empty ledger URL for a studio a test creates itself (None: the SQLite default)."""
@@ -79,11 +90,11 @@ def template_studio(tmp_path_factory, ledgers) -> Path:
 def studio(template_studio, tmp_path, ledgers) -> Studio:
     root = tmp_path / "studio"
     shutil.copytree(template_studio, root)
-    ledgers.clone(template_studio, root)
+    url = ledgers.clone(template_studio, root)
     opened = Studio(root)
     yield opened
     opened.close()
-    ledgers.discard(root)
+    ledgers.drop(url)
 
 
 @dataclass

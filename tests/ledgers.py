@@ -36,10 +36,7 @@ class SQLiteLedgers:
         return None  # the default: ledger.sqlite inside the studio
 
     def clone(self, template: Path, root: Path) -> None:
-        pass  # the file came along with the folder
-
-    def discard(self, root: Path) -> None:
-        pass
+        return None  # the file came along with the folder
 
     def drop(self, url: str | None) -> None:
         pass
@@ -104,17 +101,15 @@ class PostgresLedgers:
         self.admin(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}" STRATEGY FILE_COPY' if template else ""))
         return self.url(name)
 
-    def clone(self, template: Path, root: Path) -> None:
-        """Give the copy ``root`` of the studio ``template`` a copy of its ledger."""
+    def clone(self, template: Path, root: Path) -> str:
+        """Give the copy ``root`` of the studio ``template`` a copy of its ledger; returns its URL."""
         from sqlalchemy.engine import make_url
 
         old = config_url(template)
         new = self.new_url(template=make_url(old).database)
         config = root / "pressroom.toml"
         config.write_text(config.read_text().replace(old, new))
-
-    def discard(self, root: Path) -> None:
-        self.drop(config_url(root))
+        return new
 
     def drop(self, url: str) -> None:
         from sqlalchemy.engine import make_url
