@@ -217,6 +217,7 @@ def one_line_error(result) -> str:
     ("postgresql+asyncpg://ann@db.example/pressroom", "use the postgresql+psycopg:// driver"),
     ("postgresql+psycopg://ann@db.example:5432", "names no database"),
     ("sqlite://", "names no file"),
+    ("sqlite:////nonexistent/folder/ledger.sqlite", "the folder /nonexistent/folder does not exist"),
     ("postgresql+psycopg://ann:s3cret@/pressroom?host=/nonexistent/socket",
      "cannot reach the ledger postgresql+psycopg://ann:***@/pressroom?host=%2Fnonexistent%2Fsocket: "),
     ("postgresql://ann:s3cret@127.0.0.1:9/pressroom", "cannot reach the ledger postgresql+psycopg://ann:***@127.0.0.1:9/"),
@@ -226,6 +227,16 @@ def test_a_bad_ledger_url_is_one_line_naming_it_and_the_fix(cli, tmp_path, url, 
     assert err.startswith("error: ") and expected in err and "s3cret" not in err
     assert "cannot reach" not in expected or "check that the server runs" in err
     assert not (tmp_path / "s" / "pressroom.toml").exists()  # nothing was made
+
+
+def test_a_sqlite_ledger_path_is_inside_the_studio_unless_absolute(tmp_path):
+    inside = Studio.init(tmp_path / "s", database_url="sqlite:///ledger/main.sqlite")
+    inside.close()
+    assert inside.ledger_path == tmp_path / "s" / "ledger" / "main.sqlite" and inside.ledger_path.is_file()
+    assert 'url = "sqlite:///ledger/main.sqlite"' in (tmp_path / "s" / "pressroom.toml").read_text()
+    outside = Studio.init(tmp_path / "t", database_url=f"sqlite:///{tmp_path}/shared.sqlite")
+    outside.close()
+    assert outside.ledger_path == tmp_path / "shared.sqlite" and outside.ledger_path.is_file()
 
 
 def test_a_database_missing_on_a_running_server_is_one_line(cli, tmp_path, postgres):

@@ -167,7 +167,12 @@ class Studio:
             raise StudioError(f"{root} exists and is not a folder; choose another path")
         url_text = database_url or DEFAULT_LEDGER
         url = db.parse_url(url_text, relative_to=root)
-        if db.ledger_file(url) is None:
+        ledger_file = db.ledger_file(url)
+        if ledger_file is not None:
+            if not ledger_file.parent.is_relative_to(root) and not ledger_file.parent.is_dir():
+                raise StudioError(f"ledger URL {db.describe(url)}: the folder {ledger_file.parent} does not exist; "
+                                  "create it or give another path")
+        else:
             engine = db.connect(url)
             try:
                 db.reach(engine)
@@ -177,6 +182,8 @@ class Studio:
             root.mkdir(parents=True, exist_ok=True)
             for folder in ("assets", "models", "weights", "cards"):
                 (root / folder).mkdir(exist_ok=True)
+            if ledger_file is not None:
+                ledger_file.parent.mkdir(parents=True, exist_ok=True)
             config = CONFIG_TEMPLATE.format(name=_toml_string(name or root.name), url=_toml_string(url_text))
             atomic_write(root / CONFIG_NAME, config.encode())
         except OSError as exc:
