@@ -1,7 +1,9 @@
 """Shared fixtures: a real studio on disk with the built-in tiny model, built once per run.
 
 Building the tiny model takes a few seconds, so one template studio is made per session and
-each test gets its own copy. Tests never touch the network.
+each test gets its own copy (and, on PostgreSQL, its own copy of the template's database; see
+``ledgers.py``: ``PRESSROOM_TEST_DATABASE`` picks the database of the whole run). Tests never
+touch the network.
 """
 
 from __future__ import annotations
@@ -17,30 +19,82 @@ os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ["TRANSFORMERS_OFFLINE"] = "1"
 os.environ.pop("PRESSROOM_STUDIO", None)
 
+import ledgers as ledger_kinds  # noqa: E402
+
 from pressroom import models  # noqa: E402
 from pressroom.cli import main  # noqa: E402
 from pressroom.studio import Studio  # noqa: E402
 
 
+def pytest_configure(config):
+    config.addinivalue_line("markers", "sqlite_only(reason): the test is about SQLite itself; skipped on PostgreSQL")
+
+
+def pytest_report_header(config):
+    return f"ledger database: {ledger_kinds.KIND} (PRESSROOM_TEST_DATABASE)"
+
+
+def pytest_collection_modifyitems(config, items):
+    if ledger_kinds.KIND == "sqlite":
+        return
+    for item in items:
+        marker = item.get_closest_marker("sqlite_only")
+        if marker is not None:
+            item.add_marker(pytest.mark.skip(reason=f"SQLite only: {marker.kwargs.get('reason') or marker.args[0]}"))
+
+
 @pytest.fixture(scope="session")
-def template_studio(tmp_path_factory) -> Path:
+def ledgers():
+    """Where this run's ledgers live (SQLite files, or databases on a PostgreSQL server it started)."""
+    kind = ledger_kinds.start()
+    yield kind
+    kind.stop()
+
+
+@pytest.fixture(scope="session")
+def postgres(ledgers):
+    """A PostgreSQL server: the run's own on a PostgreSQL run, else one started for the tests that need it."""
+    if ledgers.kind == "postgresql":
+        yield ledgers
+        return
+    server = ledger_kinds.PostgresLedgers()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def new_ledger(ledgers):
+    """Make a fresh, empty ledger URL for a studio a test creates itself (None: the SQLite default)."""
+    made = []
+
+    def make() -> str | None:
+        url = ledgers.new_url()
+        made.append(url)
+        return url
+
+    yield make
+    for url in made:
+        ledgers.drop(url)
+
+
+@pytest.fixture(scope="session")
+def template_studio(tmp_path_factory, ledgers) -> Path:
     root = tmp_path_factory.mktemp("template") / "studio"
-    studio = Studio.init(root, name="test")
+    studio = Studio.init(root, name="test", database_url=ledgers.new_url())
     models.ensure_tiny(studio)
     studio.close()
     return root
 
 
 @pytest.fixture
-def studio(template_studio, tmp_path) -> Studio:
+def studio(template_studio, tmp_path, ledgers) -> Studio:
     root = tmp_path / "studio"
     shutil.copytree(template_studio, root)
-    # the copied manifest points at the template's weights; point it at this copy's
-    manifest = root / "models" / "tiny.toml"
-    manifest.write_text(manifest.read_text().replace(str(template_studio), str(root)))
+    url = ledgers.clone(template_studio, root)
     opened = Studio(root)
     yield opened
     opened.close()
+    ledgers.drop(url)
 
 
 @dataclass

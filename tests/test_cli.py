@@ -65,12 +65,19 @@ def test_a_long_prompt_warns_on_stderr(cli):
     assert result.code == 0 and "warning:" in result.err and "77" in result.err
 
 
-def test_init_from_the_command_line(tmp_path, capsys):
+def test_init_from_the_command_line(tmp_path, capsys, new_ledger):
     from pressroom.cli import main
 
-    assert main(["init", str(tmp_path / "s"), "--json"]) == 0
+    url = new_ledger()
+    assert main(["init", str(tmp_path / "s"), "--json", *(["--database", url] if url else [])]) == 0
     made = json.loads(capsys.readouterr().out)
     assert made["studio"] == str(tmp_path / "s") and "tiny" in made["note"]
+    if url is None:
+        assert made["ledger"] == str(tmp_path / "s" / "ledger.sqlite")
+    else:
+        from sqlalchemy.engine import make_url
+
+        assert make_url(made["ledger"]) == make_url(url)
 
 
 def test_every_command_is_documented_in_the_readme():

@@ -1,7 +1,10 @@
 import subprocess
 import sys
 
+import pytest
 
+
+@pytest.mark.sqlite_only("the demo makes its own temporary studio with the default SQLite ledger; it takes no database")
 def test_the_demo_runs_from_a_fresh_process(tmp_path):
     done = subprocess.run([sys.executable, "-m", "pressroom.cli", "demo", "--keep", str(tmp_path / "demo")],
                           capture_output=True, text=True, timeout=600)

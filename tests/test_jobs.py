@@ -3,7 +3,6 @@
 import json
 import os
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
@@ -48,8 +47,13 @@ def actor(studio, name: str):
 
 
 def query(studio, sql: str, *params) -> list[tuple]:
-    with sqlite3.connect(studio.ledger_path, timeout=30) as raw:
-        return raw.execute(sql, params).fetchall()
+    """Rows of plain SQL (``?`` for each parameter) on the studio's ledger, whichever database it is."""
+    from sqlalchemy import text
+
+    parts = sql.split("?")
+    named = "".join(part + (f":p{i}" if i < len(params) else "") for i, part in enumerate(parts))
+    with studio.session() as session:
+        return [tuple(row) for row in session.execute(text(named), {f"p{i}": v for i, v in enumerate(params)})]
 
 
 def volume_rows(studio, values=VALUES) -> list[tuple]:

@@ -134,17 +134,15 @@ def test_rank_direction_and_lock_write_a_locked_card(cli, tmp_path):
 
 
 def test_a_locked_recipe_is_immutable_and_a_new_lock_is_a_new_version(cli, studio, tmp_path):
-    import sqlite3
-
     import pytest
+    from sqlalchemy import text
+    from sqlalchemy.exc import IntegrityError
 
     brief, first = locked(cli, tmp_path)
     second = json.loads(cli("lock", brief, "--as", "omar", "--steps", "3", *SMALL, "--json").out)
     assert second["version"] == 2 and second["parent"] == first["recipe"]
-    studio.close()
-    raw = sqlite3.connect(studio.ledger_path)
-    with pytest.raises(sqlite3.IntegrityError, match="locked recipe is immutable"):
-        raw.execute("update recipes set recipe = '{}' where id = ?", (first["recipe"],))
+    with pytest.raises(IntegrityError, match="locked recipe is immutable"), studio.session() as session:
+        session.execute(text("update recipes set recipe = '{}' where id = :id"), {"id": first["recipe"]})
 
 
 def test_volume_changing_a_second_slot_is_refused(cli, tmp_path):
@@ -282,18 +280,16 @@ def test_moving_back_to_concepting_after_a_lock_keeps_history(cli, tmp_path):
 
 
 def test_the_event_log_is_append_only(cli, studio, tmp_path):
-    import sqlite3
-
     import pytest
+    from sqlalchemy import text
+    from sqlalchemy.exc import IntegrityError
 
     people(cli)
     open_brief(cli, tmp_path)
-    studio.close()
-    raw = sqlite3.connect(studio.ledger_path)
-    with pytest.raises(sqlite3.IntegrityError, match="append-only"):
-        raw.execute("delete from events")
-    with pytest.raises(sqlite3.IntegrityError, match="append-only"):
-        raw.execute("update events set actor = 'mallory'")
+    with pytest.raises(IntegrityError, match="append-only"), studio.session() as session:
+        session.execute(text("delete from events"))
+    with pytest.raises(IntegrityError, match="append-only"), studio.session() as session:
+        session.execute(text("update events set actor = 'mallory'"))
 
 
 def test_an_ecommerce_brief_fixes_sizes_and_the_variable(cli, tmp_path):

@@ -188,14 +188,15 @@ def test_reproduce_a_released_asset_by_its_id(cli, tmp_path):
         assert doc["verdict"] == "exact", (f, doc)
 
 
-def test_init_makes_a_signing_chain_with_a_private_key(tmp_path, capsys):
+def test_init_makes_a_signing_chain_with_a_private_key(tmp_path, capsys, new_ledger):
     import stat
 
     from cryptography import x509
 
     from pressroom.cli import main
 
-    assert main(["init", str(tmp_path / "s")]) == 0
+    url = new_ledger()
+    assert main(["init", str(tmp_path / "s"), *(["--database", url] if url else [])]) == 0
     keys = tmp_path / "s" / "keys"
     assert stat.S_IMODE((keys / "signer.key").stat().st_mode) == 0o600
     chain = x509.load_pem_x509_certificates((keys / "chain.pem").read_bytes())
@@ -206,11 +207,11 @@ def test_init_makes_a_signing_chain_with_a_private_key(tmp_path, capsys):
     assert middle.extensions.get_extension_for_class(x509.BasicConstraints).value.ca
 
 
-def test_an_organisation_certificate_can_replace_the_studio_chain(cli, studio, tmp_path):
+def test_an_organisation_certificate_can_replace_the_studio_chain(cli, studio, tmp_path, new_ledger):
     from pressroom import signing
     from pressroom.studio import Studio
 
-    org = Studio.init(tmp_path / "org", name="ACME Brands")  # any chain C2PA accepts will do
+    org = Studio.init(tmp_path / "org", name="ACME Brands", database_url=new_ledger())  # any chain C2PA accepts will do
     signing.create(org)
     config = studio.root / "pressroom.toml"
     config.write_text(config.read_text() + f'\n[signing]\nchain = "{org.root}/keys/chain.pem"\n'

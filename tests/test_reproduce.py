@@ -4,7 +4,6 @@ import json
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 import numpy as np
 from PIL import Image
@@ -19,17 +18,12 @@ def generate(cli, *extra):
     return json.loads(result.out)
 
 
-def drop_ledger(studio):
-    studio.close()
-    for suffix in ("", "-wal", "-shm"):
-        Path(f"{studio.ledger_path}{suffix}").unlink(missing_ok=True)
-
-
-def test_reproduce_from_the_card_alone_after_deleting_the_ledger(cli, studio, tmp_path):
+def test_reproduce_from_the_card_alone_after_deleting_the_ledger(cli, studio, ledgers, tmp_path):
     [row] = generate(cli)
     card = tmp_path / "hero.toml"
     assert cli("recipe", "export", row["id"], "-o", card).code == 0
-    drop_ledger(studio)
+    studio.close()
+    ledgers.wipe(studio.root)
     result = cli("reproduce", card, "--json")
     assert result.code == 0, result.err
     figures = json.loads(result.out)

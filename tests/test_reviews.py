@@ -166,16 +166,14 @@ def test_volume_can_run_prechecks_on_each_image(cli, tmp_path):
 
 
 def test_decisions_are_an_audit_trail(cli, studio, tmp_path):
-    import sqlite3
-
     import pytest
+    from sqlalchemy import text
+    from sqlalchemy.exc import IntegrityError
 
     brief, lock = locked(cli, tmp_path)
     cli("review", lock["hero"], "--decision", "approved", *every(), "--alt-text", "A boot", "--as", "rita")
-    studio.close()
-    raw = sqlite3.connect(studio.ledger_path)
-    with pytest.raises(sqlite3.IntegrityError, match="audit trail"):
-        raw.execute("update reviews set decision = 'rejected'")
+    with pytest.raises(IntegrityError, match="audit trail"), studio.session() as session:
+        session.execute(text("update reviews set decision = 'rejected'"))
     log = [e["action"] for e in json.loads(cli("log", "--brief", brief, "--json").out)]
     assert "review.decide" in log
 

@@ -7,6 +7,7 @@ from pressroom.errors import StudioError
 from pressroom.studio import Studio
 
 
+@pytest.mark.sqlite_only("checks the default ledger: the SQLite file in the studio, its WAL and foreign keys")
 def test_init_creates_config_ledger_and_store(tmp_path):
     studio = Studio.init(tmp_path / "s", name="acme")
     for name in ("pressroom.toml", "ledger.sqlite", "assets", "models", "weights", "cards"):
@@ -21,14 +22,14 @@ def test_init_creates_config_ledger_and_store(tmp_path):
     assert raw.execute("select version_num from alembic_version").fetchone()[0] == db.head_revision()
 
 
-def test_init_refuses_an_existing_studio(tmp_path):
-    Studio.init(tmp_path / "s").close()
+def test_init_refuses_an_existing_studio(tmp_path, new_ledger):
+    Studio.init(tmp_path / "s", database_url=new_ledger()).close()
     with pytest.raises(StudioError, match="already holds a studio"):
-        Studio.init(tmp_path / "s")
+        Studio.init(tmp_path / "s", database_url=new_ledger())
 
 
-def test_find_walks_up_like_git_and_honours_the_environment(tmp_path, monkeypatch):
-    studio = Studio.init(tmp_path / "s")
+def test_find_walks_up_like_git_and_honours_the_environment(tmp_path, monkeypatch, new_ledger):
+    studio = Studio.init(tmp_path / "s", database_url=new_ledger())
     nested = studio.root / "cards" / "deep"
     nested.mkdir()
     monkeypatch.delenv("PRESSROOM_STUDIO", raising=False)

@@ -3,20 +3,21 @@
 import json
 import os
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
 
 from playbook import open_brief, people, sprint
+from sqlalchemy import text
 
 VALUES = ["a red boot", "a blue boot", "a grey boot"]
 SEEDS = 4
 
 
-def volume_rows(ledger):
-    with sqlite3.connect(ledger) as raw:
-        return raw.execute("select slot_value, seed from generations where play = 'volume'").fetchall()
+def volume_rows(studio):
+    with studio.session() as session:
+        return [tuple(row) for row in session.execute(
+            text("select slot_value, seed from generations where play = 'volume'"))]
 
 
 def test_a_killed_volume_run_resumes_without_duplicates_or_orphans(cli, studio, tmp_path):
@@ -33,11 +34,11 @@ def test_a_killed_volume_run_resumes_without_duplicates_or_orphans(cli, studio, 
     env = {**os.environ, "PRESSROOM_STUDIO": str(studio.root)}
     process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     deadline = time.monotonic() + 240
-    while len(volume_rows(studio.ledger_path)) < 2 and time.monotonic() < deadline and process.poll() is None:
+    while len(volume_rows(studio)) < 2 and time.monotonic() < deadline and process.poll() is None:
         time.sleep(0.05)
     process.send_signal(signal.SIGKILL)
     process.wait()
-    before = volume_rows(studio.ledger_path)
+    before = volume_rows(studio)
     assert 2 <= len(before) < len(VALUES) * SEEDS, "the run should have been killed part way"
 
     # what a kill between writing a file and committing its row leaves behind
@@ -56,15 +57,15 @@ def test_a_killed_volume_run_resumes_without_duplicates_or_orphans(cli, studio, 
     doc = json.loads(rerun.stdout)
     assert doc["skipped"] == len(before) and len(doc["made"]) == len(VALUES) * SEEDS - len(before)
 
-    after = volume_rows(studio.ledger_path)
+    after = volume_rows(studio)
     assert len(after) == len(VALUES) * SEEDS and len(set(after)) == len(after)
     assert {v for v, _ in after} == set(VALUES)
     seeds = sorted({s for _, s in after})
     assert len(seeds) == SEEDS and seeds == list(range(seeds[0], seeds[0] + SEEDS))
 
-    with sqlite3.connect(studio.ledger_path) as raw:
-        known = {row[0] for row in raw.execute("select sha256 from assets")}
-        referenced = {row[0] for row in raw.execute("select file_sha256 from generations")}
+    with studio.session() as session:
+        known = {row[0] for row in session.execute(text("select sha256 from assets"))}
+        referenced = {row[0] for row in session.execute(text("select file_sha256 from generations"))}
     on_disk = {p.name.split(".")[0] for p in studio.assets.root.glob("*/*")}
     assert not orphan.exists() and not half_written.exists()
     assert on_disk == known and referenced <= known

@@ -16,12 +16,12 @@ from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
-from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, Text, select
+from sqlalchemy import JSON, ForeignKey, Integer, String, Text, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from . import events
 from .context import Actor, Context
-from .db import Base
+from .db import Base, UTCDateTime
 from .errors import BriefNotReady, InputError, NotFound
 
 
@@ -152,11 +152,11 @@ class Brief(Base):
     director: Mapped[str] = mapped_column(String(100), default="")
     spec: Mapped[dict] = mapped_column(JSON)
     missing: Mapped[list] = mapped_column(JSON)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     created_by: Mapped[str] = mapped_column(String(100))
     direction_generation_id: Mapped[int | None] = mapped_column(ForeignKey("generations.id"), nullable=True)
     direction_approved_by: Mapped[str | None] = mapped_column(String(100), nullable=True)
-    direction_approved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    direction_approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
     @property
     def parsed(self) -> BriefSpec:
@@ -302,7 +302,7 @@ def show(ctx: Context, brief_id: int) -> dict:
         return {**brief.as_dict(),
                 "rankings": [{"rank": r.rank, "generation": r.generation_id, "by": r.ranked_by}
                              for r in concepts.rankings(session, brief_id)],
-                "recipes": [r.as_dict() for r in lockin.for_brief(session, brief_id)]}
+                "recipes": [r.as_dict(ctx.studio) for r in lockin.for_brief(session, brief_id)]}
 
 
 def briefs(ctx: Context) -> list[dict]:

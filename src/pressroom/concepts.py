@@ -11,12 +11,12 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-from sqlalchemy import DateTime, ForeignKey, Integer, String, select
+from sqlalchemy import ForeignKey, Integer, String, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from . import briefs, contactsheet, events, generations, ledgerfiles, models, styles
 from .context import Context
-from .db import Base
+from .db import Base, UTCDateTime
 from .errors import InputError
 from .recipes import Recipe, SchedulerSpec, Skeleton, check_seeds
 from .studio import Studio
@@ -32,7 +32,7 @@ class Ranking(Base):
     generation_id: Mapped[int] = mapped_column(ForeignKey("generations.id"))
     rank: Mapped[int] = mapped_column(Integer)
     ranked_by: Mapped[str] = mapped_column(String(100))
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 @dataclass

@@ -9,12 +9,12 @@ from __future__ import annotations
 import re
 from datetime import datetime, timezone
 
-from sqlalchemy import DateTime, ForeignKey, Integer, String
+from sqlalchemy import ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from . import events, generations
 from .context import Context
-from .db import Base
+from .db import Base, UTCDateTime
 from .errors import InputError, NotFound, Refused
 
 REASONS = ("hands", "faces", "text", "drift", "artifact", "composition", "palette", "duplicate", "other")
@@ -44,7 +44,7 @@ class Cull(Base):
     decision: Mapped[str] = mapped_column(String(10))  # kept | rejected
     reason: Mapped[str] = mapped_column(String(60), default="")
     culled_by: Mapped[str] = mapped_column(String(100))
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 def cull(ctx: Context, generation_ids: list[int], *, keep: bool, reason: str) -> list[dict]:

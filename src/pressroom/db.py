@@ -1,30 +1,63 @@
-"""The ledger: a SQLite file opened through SQLAlchemy 2, migrated by Alembic.
+"""The ledger: SQLite or PostgreSQL through SQLAlchemy 2, migrated by Alembic.
 
-Every connection turns foreign keys on and uses WAL, so a reader never blocks the writer
-and a killed process leaves the ledger consistent. Tables are declared in the module of the
-concept they hold (``generations.Generation`` ...) on the one ``Base`` defined here; schema
-changes are Alembic revisions under ``pressroom/migrations/versions``.
+A studio's ledger is named by a URL (``[ledger] url`` in ``pressroom.toml``): by default the
+studio's own SQLite file, or a PostgreSQL database a team shares
+(``postgresql+psycopg://user@host:5432/db``, or ``...@/db?host=/socket/dir`` over a socket).
+A SQLite connection turns foreign keys on and uses WAL, so a reader never blocks the writer
+and a killed process leaves the ledger consistent; a PostgreSQL pool checks a connection
+before it hands it out. Tables are declared in the module of the concept they hold
+(``generations.Generation`` ...) on the one ``Base`` defined here, with ``UTCDateTime`` for
+every timestamp; schema changes are Alembic revisions under ``pressroom/migrations/versions``,
+one history for both databases.
 """
 
 from __future__ import annotations
 
 from contextlib import contextmanager
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterator
 
-from sqlalchemy import BigInteger, create_engine, event, inspect
-from sqlalchemy.engine import Engine
-from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy import BigInteger, DateTime, create_engine, event, inspect
+from sqlalchemy.engine import URL, Engine, make_url
+from sqlalchemy.exc import ArgumentError, IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
 from .errors import Conflict, StudioError
 
 MIGRATIONS = Path(__file__).with_name("migrations")
+DIALECTS = ("sqlite", "postgresql")
+URL_FIX = ('give a URL like "sqlite:///ledger.sqlite" (a file in the studio) or '
+           '"postgresql+psycopg://user@host:5432/db"')
 
 
 class Base(DeclarativeBase):
     pass
+
+
+class UTCDateTime(TypeDecorator):
+    """A timestamp stored in UTC and read back timezone-aware (UTC) on every database.
+
+    SQLite keeps no zone: the value is written as its UTC wall time and given UTC back on
+    reading; PostgreSQL keeps a ``timestamptz`` and the value is read back converted to UTC.
+    A naive value is refused rather than guessed at."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f"naive timestamp {value.isoformat()}: the ledger stores aware (UTC) times only")
+        value = value.astimezone(timezone.utc)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
 
 
 # the modules that declare tables; all are imported before the first session so that every
@@ -40,7 +73,47 @@ def load_tables() -> None:
         import_module(f"pressroom.{name}")
 
 
-def _on_connect(dbapi_connection, _record) -> None:
+# -- ledger URLs ---------------------------------------------------------------------------------
+def describe(url: URL) -> str:
+    """The URL as shown to a person: the password masked."""
+    return url.render_as_string(hide_password=True)
+
+
+def parse_url(text: str, *, relative_to: Path) -> URL:
+    """A ledger URL, checked; a relative SQLite path is taken inside ``relative_to`` (the studio)."""
+    try:
+        url = make_url(text.strip())
+    except (ArgumentError, ValueError):
+        raise StudioError(f"ledger URL {text!r} is not a database URL; {URL_FIX}") from None
+    backend = url.get_backend_name()
+    if backend not in DIALECTS:
+        raise StudioError(f"ledger URL {describe(url)} names {backend!r}; pressroom keeps its ledger in SQLite "
+                          f"or PostgreSQL: {URL_FIX}")
+    if backend == "sqlite":
+        if url.get_driver_name() != "pysqlite":
+            raise StudioError(f"ledger URL {describe(url)}: use the plain sqlite:/// driver")
+        if not url.database or url.database == ":memory:":
+            raise StudioError(f"ledger URL {describe(url)} names no file; give sqlite:///FILE, e.g. "
+                              "sqlite:///ledger.sqlite for a file in the studio")
+        return url.set(database=str(relative_to / url.database))  # an absolute path stays as it is
+    if url.drivername == "postgresql":  # the plain scheme means psycopg (3) here, the driver pressroom ships
+        url = url.set(drivername="postgresql+psycopg")
+    if url.get_driver_name() != "psycopg":
+        raise StudioError(f"ledger URL {describe(url)}: use the postgresql+psycopg:// driver "
+                          "(psycopg 3, installed with pressroom)")
+    if not url.database:
+        raise StudioError(f"ledger URL {describe(url)} names no database; add it after the host, e.g. "
+                          "postgresql+psycopg://user@host:5432/pressroom")
+    return url
+
+
+def ledger_file(url: URL) -> Path | None:
+    """The SQLite file of a ledger, or None for a database server."""
+    return Path(url.database) if url.get_backend_name() == "sqlite" else None
+
+
+# -- engines -------------------------------------------------------------------------------------
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
@@ -49,12 +122,34 @@ def _on_connect(dbapi_connection, _record) -> None:
     cursor.close()
 
 
-def connect(path: Path) -> Engine:
-    engine = create_engine(f"sqlite:///{path}", future=True)
-    event.listen(engine, "connect", _on_connect)
-    return engine
+def connect(url: URL) -> Engine:
+    """An engine for a ledger URL from ``parse_url`` (nothing is opened yet)."""
+    if url.get_backend_name() == "sqlite":
+        engine = create_engine(url)
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    return create_engine(url, pool_pre_ping=True, connect_args={"connect_timeout": 10})
 
 
+def _first_line(exc: BaseException) -> str:
+    cause = getattr(exc, "orig", None) or exc
+    lines = [line.strip() for line in str(cause).splitlines() if line.strip()]
+    return lines[0] if lines else type(cause).__name__
+
+
+def reach(engine: Engine) -> None:
+    """Open one connection, or say in one line why the ledger cannot be reached and what to do."""
+    try:
+        with engine.connect():
+            pass
+    except SQLAlchemyError as exc:
+        where = ("check that its folder exists and is writable" if engine.url.get_backend_name() == "sqlite" else
+                 "check that the server runs, the database exists and the user may connect, or fix "
+                 "[ledger] url in pressroom.toml")
+        raise StudioError(f"cannot reach the ledger {describe(engine.url)}: {_first_line(exc)}; {where}") from exc
+
+
+# -- migrations ----------------------------------------------------------------------------------
 def _alembic_config(engine: Engine):
     from alembic.config import Config
 
@@ -81,6 +176,7 @@ def current_revision(engine: Engine) -> str | None:
 
 def migrate(engine: Engine) -> None:
     """Bring the ledger to the newest schema; a no-op when it is there already."""
+    reach(engine)
     try:
         if current_revision(engine) == head_revision():
             return
@@ -88,7 +184,7 @@ def migrate(engine: Engine) -> None:
 
         command.upgrade(_alembic_config(engine), "head")
     except SQLAlchemyError as exc:
-        raise StudioError(f"cannot migrate the ledger {engine.url.database}: {exc}") from exc
+        raise StudioError(f"cannot migrate the ledger {describe(engine.url)}: {_first_line(exc)}") from exc
 
 
 def sessions(engine: Engine) -> sessionmaker[Session]:

@@ -68,7 +68,7 @@ def run(keep: Path | None, out) -> Path:
     lock = lockin.lock(operator, brief_id, steps=8, width=128, height=160, slot="subject")
     out.print(f"recipe {lock.row.id} v{lock.row.version}: hero #{lock.row.hero_generation_id} reproduced "
               f"in a fresh pipeline: [bold]{lock.row.verdict}[/bold] -> {lock.row.status}")
-    out.print(f"card {lock.row.card}")
+    out.print(f"card {lock.row.card_file(studio)}")
 
     play("5. volume run over three slot values", OPERATOR)
     run_ = volume.run(operator, lock.row.id, [f"subject={v}" for v in VALUES], 4, batch_size=4)
@@ -103,9 +103,9 @@ def run(keep: Path | None, out) -> Path:
     play("9. release with signed provenance", DIRECTOR)
     files = releases.release(director, brief_id, ["instagram-feed"], ["png", "jpeg", "webp"])
     for asset in files:
-        out.print(f"asset {asset.id}: {asset.rendition} {asset.format} {Path(asset.path).name}")
-    check = provenance.verify(Path(files[-1].path), signing.trust_anchors(studio))
-    out.print(f"verify {Path(files[-1].path).name}: [bold]{check.state}[/bold], {', '.join(check.actions)}, "
+        out.print(f"asset {asset.id}: {asset.rendition} {asset.format} {asset.file(studio).name}")
+    check = provenance.verify(files[-1].file(studio), signing.trust_anchors(studio))
+    out.print(f"verify {files[-1].file(studio).name}: [bold]{check.state}[/bold], {', '.join(check.actions)}, "
               f"made from {check.ingredients[0]['title']}")
     hits = library.find(ctx, "mossy rock")
     out.print(f"search 'mossy rock': {len(hits)} released files")
@@ -126,7 +126,7 @@ def run(keep: Path | None, out) -> Path:
     for ledger, hidden in aside:
         if ledger.exists():
             ledger.rename(hidden)
-    result = reproduce(cards.read(Path(lock.row.card)), studio=Studio(studio.root))
+    result = reproduce(cards.read(lock.row.card_file(studio)), studio=Studio(studio.root))
     figures = result.comparison
     out.print(f"verdict [bold]{figures.verdict}[/bold]: ssim {figures.ssim}, pHash distance "
               f"{figures.phash_distance}, dHash distance {figures.dhash_distance}")
@@ -141,7 +141,7 @@ def run(keep: Path | None, out) -> Path:
     out.print(f"studio:        {studio.root}")
     out.print(f"images:        {studio.assets.root}")
     out.print(f"contact sheet: {sprint.sheet}")
-    out.print(f"hero card:     {lock.row.card}")
-    out.print(f"releases:      {Path(files[0].path).parent}")
+    out.print(f"hero card:     {lock.row.card_file(studio)}")
+    out.print(f"releases:      {files[0].file(studio).parent}")
     out.print(f"try:           pressroom brief show {brief_id} --studio {studio.root}")
     return studio.root

@@ -13,12 +13,12 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterator, Sequence
 
-from sqlalchemy import JSON, DateTime, Float, ForeignKey, Integer, String, Text, select
+from sqlalchemy import JSON, Float, ForeignKey, Integer, String, Text, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from . import engines, metadata, models, renditions
 from .compare import fingerprint
-from .db import Base, Unsigned64
+from .db import Base, UTCDateTime, Unsigned64
 from .engines.base import Job
 from .errors import EngineError, NotFound
 from .recipes import Environment, ModelRef, Recipe, SchedulerSpec
@@ -36,7 +36,7 @@ class Generation(Base):
     __tablename__ = "generations"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     model: Mapped[str] = mapped_column(String(200))
     seed: Mapped[int] = mapped_column(Unsigned64)
     prompt: Mapped[str] = mapped_column(Text)

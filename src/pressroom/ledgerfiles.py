@@ -12,12 +12,12 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from sqlalchemy import DateTime, String, event, select
+from sqlalchemy import String, event, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from . import db
 from .assets import sha256_bytes
-from .db import Base
+from .db import Base, UTCDateTime
 from .studio import Studio
 
 # the PostgreSQL advisory lock that writers share and the sweep takes alone ("pres" in ASCII)
@@ -30,7 +30,7 @@ class StoredFile(Base):
     sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
     ext: Mapped[str] = mapped_column(String(8))
     kind: Mapped[str] = mapped_column(String(20))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 def lock(session: Session, *, exclusive: bool = False) -> None:

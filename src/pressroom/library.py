@@ -1,16 +1,15 @@
-"""The library: released assets found again by words (SQLite FTS5) or by look (pHash)."""
+"""The library: released assets found again by words (``fulltext``) or by look (pHash)."""
 
 from __future__ import annotations
 
-import re
 from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sqlalchemy import select, text
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from . import reviews
+from . import fulltext, reviews
 from .compare import fingerprint, hash_distance
 from .errors import InputError
 from .generations import Generation
@@ -20,18 +19,9 @@ if TYPE_CHECKING:
     from .context import Context
 
 
-def _match_expression(query: str) -> str:
-    """Each word of the query as a quoted FTS5 term (all must match); no FTS syntax leaks through."""
-    words = re.findall(r"[\w'-]+", query, re.UNICODE)
-    if not words:
-        raise InputError("search needs at least one word")
-    return " ".join('"' + word.replace('"', '""') + '"' for word in words)
-
-
 def search(session: Session, query: str, *, model: str | None = None, status: str | None = None,
            reviewer: str | None = None, since: str | None = None) -> list[Release]:
-    ids = [row[0] for row in session.execute(
-        text("SELECT release_id FROM library WHERE library MATCH :q ORDER BY rank"), {"q": _match_expression(query)})]
+    ids = fulltext.find(session, query)
     if not ids:
         return []
     statement = (select(Release).join(Generation, Generation.id == Release.generation_id)
@@ -73,13 +63,13 @@ def similar(session: Session, path: Path, limit: int = 10, max_distance: int = 1
 def find(ctx: "Context", query: str, **filters) -> list[dict]:
     """Released assets matching every word (prompts, briefs, tags, alt text), best first."""
     with ctx.unit() as session:
-        return [row.as_dict() for row in search(session, query, **filters)]
+        return [row.as_dict(ctx.studio) for row in search(session, query, **filters)]
 
 
 def look_alike(ctx: "Context", path: Path, limit: int = 10) -> list[dict]:
     """Released assets that look like the image at ``path``, nearest first."""
     with ctx.unit() as session:
-        return [{**row.as_dict(), "distance": distance} for distance, row in similar(session, path, limit)]
+        return [{**row.as_dict(ctx.studio), "distance": distance} for distance, row in similar(session, path, limit)]
 
 
 def verify_file(ctx: "Context | None", path: Path) -> dict:

@@ -11,19 +11,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from math import gcd
+from pathlib import Path
 
 from pydantic import ValidationError
-from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, Text, func, select
+from sqlalchemy import JSON, ForeignKey, Integer, String, Text, func, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from . import briefs, cards, events, generations, samplers
-from .context import Actor, Context
 from .compare import Fingerprint, compare
-from .db import Base
-from .db import taken
+from .context import Actor, Context
+from .db import Base, UTCDateTime, taken
 from .errors import Conflict, InputError, LockRefused, NotFound, Refused
 from .recipes import SLOTS, Recipe, SchedulerSpec
 from .resolver import Resolver
+from .studio import Studio
 
 
 
@@ -42,7 +43,7 @@ class LockedRecipe(Base):
     card: Mapped[str] = mapped_column(Text, default="")
     locked_by: Mapped[str] = mapped_column(String(100))  # the name the person had then
     locked_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     template: Mapped[str | None] = mapped_column(String(100), nullable=True, unique=True)
     flag: Mapped[str] = mapped_column(Text, default="")  # "fix in the recipe", set by the review gate
     flag_cleared_by: Mapped[str | None] = mapped_column(String(100), nullable=True)
@@ -52,10 +53,15 @@ class LockedRecipe(Base):
     def parsed(self) -> Recipe:
         return Recipe.model_validate(self.recipe)
 
-    def as_dict(self) -> dict:
+    def card_file(self, studio: Studio) -> Path | None:
+        """The recipe card written at lock (``card`` is stored relative to the studio), if any."""
+        return studio.resolve(self.card) if self.card else None
+
+    def as_dict(self, studio: Studio) -> dict:
+        card = self.card_file(studio)
         return {"recipe": self.id, "brief": self.brief_id, "version": self.version, "parent": self.parent_id,
                 "status": self.status, "slot": self.slot, "hero": self.hero_generation_id,
-                "verdict": self.verdict, "card": self.card, "locked_by": self.locked_by,
+                "verdict": self.verdict, "card": str(card) if card else None, "locked_by": self.locked_by,
                 "template": self.template, "created_at": self.created_at.isoformat(), "flag": self.flag,
                 "flag_cleared_by": self.flag_cleared_by, "flag_cleared_reason": self.flag_cleared_reason}
 
@@ -68,9 +74,10 @@ class LockResult:
     figures: dict
     warnings: list[str]
 
-    def as_dict(self) -> dict:
-        row = self.row
-        return {"recipe": row.id, "hero": row.hero_generation_id, "verdict": row.verdict, "card": row.card or None,
+    def as_dict(self, studio: Studio) -> dict:
+        row, card = self.row, self.row.card_file(studio)
+        return {"recipe": row.id, "hero": row.hero_generation_id, "verdict": row.verdict,
+                "card": str(card) if card else None,
                 "status": row.status, "version": row.version, "parent": row.parent_id, "slot": row.slot,
                 "figures": self.figures}
 
@@ -213,11 +220,11 @@ def _record_lock(ctx: Context, brief_id: int, slot: str, hero, result, passed: b
             card = studio.cards_dir / f"brief-{brief_id}-recipe-{row.id}-v{version}.toml"
             cards.write(card, hero.parsed_recipe(), expect=Fingerprint(hero.pixel_sha256, hero.phash, hero.dhash),
                         file_sha256=hero.file_sha256, generation=hero.id)
-            row.card = str(card)
+            row.card = studio.relative(card)
             events.record(session, actor, "recipe.lock", brief_id=brief_id,
                           objects={"recipe": row.id, "hero": hero.id, **origin}, version=version,
                           verdict=result.verdict, slot=slot,
-                          since_brief_s=round((row.created_at - _aware(brief_created)).total_seconds(), 1))
+                          since_brief_s=round((row.created_at - brief_created).total_seconds(), 1))
         else:
             reason = (f"the hero of recipe {row.id} did not reproduce in a fresh pipeline "
                       f"(verdict {result.verdict}, ssim {result.ssim}); check the determinism settings")
@@ -225,10 +232,6 @@ def _record_lock(ctx: Context, brief_id: int, slot: str, hero, result, passed: b
             events.record(session, actor, "recipe.lock_failed", brief_id=brief_id,
                           objects={"recipe": row.id, "hero": hero.id}, verdict=result.verdict)
     return LockResult(row, result.as_dict(), warnings)
-
-
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
 def promote(session: Session, recipe_id: int, name: str, actor: Actor) -> LockedRecipe:
@@ -249,7 +252,7 @@ def promote(session: Session, recipe_id: int, name: str, actor: Actor) -> Locked
 
 def promote_template(ctx: Context, recipe_id: int, name: str) -> dict:
     with ctx.unit() as session:
-        return promote(session, recipe_id, name, ctx.actor).as_dict()
+        return promote(session, recipe_id, name, ctx.actor).as_dict(ctx.studio)
 
 
 def for_brief(session: Session, brief_id: int) -> list[LockedRecipe]:

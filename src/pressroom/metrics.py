@@ -46,8 +46,7 @@ def _time_to_hero(session: Session, brief: briefs.Brief) -> tuple[float | None, 
                               .where(Generation.brief_id == brief.id, Generation.play == "lock",
                                      Review.decision.in_(("approved", "approved-with-changes"))))
     if approved is not None:
-        start = brief.created_at.replace(tzinfo=None)
-        return round((approved.replace(tzinfo=None) - start).total_seconds(), 1), "approved"
+        return round((approved - brief.created_at).total_seconds(), 1), "approved"
     for event in events.listing(session, brief.id):
         if event.action == "recipe.lock":
             return event.detail.get("since_brief_s"), "locked"

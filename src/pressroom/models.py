@@ -4,7 +4,9 @@ A manifest names where the weights are (a local diffusers folder, a single ``.sa
 checkpoint with a local config folder, or a hub id), the licence, and the full SHA-256 of
 every file. Manifests are files, not ledger rows, so a card can find its weights even in a
 studio whose ledger is gone. Weights are never copied: a manifest points at them, and each
-use checks that they have not changed since they were hashed.
+use checks that they have not changed since they were hashed. Weights inside the studio (the
+built-in tiny model's) are named relative to the studio folder, so the studio can be moved;
+weights elsewhere keep their absolute path.
 
 A manifest also names the engine that runs the model (``engine``, default ``diffusers``); a
 recipe made from the model takes it, and the recipe's engine is what runs it from then on. A
@@ -19,7 +21,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
 
 from . import tomlout
 from .assets import atomic_write, sha256_file
@@ -53,6 +55,19 @@ class Manifest(BaseModel):
     added_at: str = ""
     files: dict[str, str] = Field(default_factory=dict)
     stamps: dict[str, list[int]] = Field(default_factory=dict)
+    _root: Path | None = PrivateAttr(default=None)  # the studio folder that relative paths are in
+
+    def located(self, root: Path) -> "Manifest":
+        """This manifest, its relative paths taken inside the studio folder ``root``."""
+        self._root = root
+        return self
+
+    def where(self, stored: str) -> Path:
+        return self._root / stored if self._root else Path(stored)
+
+    @property
+    def config_dir(self) -> Path | None:
+        return self.where(self.config) if self.config else None
 
     @property
     def weights_format(self) -> Literal["diffusers", "single_file", "none"]:
@@ -122,12 +137,12 @@ def load(studio: Studio, name: str) -> Manifest:
             return ensure_tiny(studio)
         known = ", ".join(m.name for m in all_models(studio)) or "none yet"
         raise NotFound(f"unknown model {name!r} (registered: {known}); add it with `pressroom model add`")
-    return _read(path)
+    return _read(studio, path)
 
 
-def _read(path: Path) -> Manifest:
+def _read(studio: Studio, path: Path) -> Manifest:
     try:
-        return Manifest.model_validate(tomllib.loads(path.read_text(encoding="utf-8")))
+        return Manifest.model_validate(tomllib.loads(path.read_text(encoding="utf-8"))).located(studio.root)
     except (tomllib.TOMLDecodeError, ValidationError) as exc:
         raise ModelError(f"model manifest {path} is damaged: {exc}") from exc
 
@@ -135,7 +150,7 @@ def _read(path: Path) -> Manifest:
 def all_models(studio: Studio) -> list[Manifest]:
     if not studio.models_dir.is_dir():
         return []
-    return [_read(p) for p in sorted(studio.models_dir.glob("*.toml"))]
+    return [_read(studio, p) for p in sorted(studio.models_dir.glob("*.toml"))]
 
 
 def add(
@@ -178,7 +193,7 @@ def add(
     if hub_id is not None:
         manifest = Manifest(name=name, format="hub", engine=engine, hub_id=hub_id, license=license,
                             commercial=commercial, size=size, added_at=now,
-                            note="hashed when first downloaded")
+                            note="hashed when first downloaded").located(studio.root)
         save(studio, manifest)
         return manifest
     path = Path(path).expanduser().resolve()
@@ -205,9 +220,10 @@ def add(
         fmt = "diffusers"
     files, stamps = hash_weights(path)
     index = (config if fmt == "single_file" else path) / "model_index.json"
-    manifest = Manifest(name=name, format=fmt, engine=engine, path=str(path), config=str(config or ""),
-                        license=license, commercial=commercial, size=size, added_at=now,
-                        files=files, stamps=stamps, pipeline=_pipeline_class(index))
+    manifest = Manifest(name=name, format=fmt, engine=engine, path=studio.relative(path),
+                        config=studio.relative(config) if config else "", license=license,
+                        commercial=commercial, size=size, added_at=now, files=files, stamps=stamps,
+                        pipeline=_pipeline_class(index)).located(studio.root)
     save(studio, manifest)
     return manifest
 
@@ -239,7 +255,7 @@ def ensure_tiny(studio: Studio) -> Manifest:
     """Build the built-in tiny model into the studio once, and register it like any other."""
     path = _manifest_path(studio, TINY)
     if path.is_file():
-        return _read(path)
+        return _read(studio, path)
     from .engines import tiny
 
     target = studio.weights_dir / f"tiny-v{tiny.VERSION}"
@@ -252,11 +268,11 @@ def ensure_tiny(studio: Studio) -> Manifest:
             ) from exc
     files, stamps = hash_weights(target)
     manifest = Manifest(
-        name=TINY, format="diffusers", path=str(target), license="Apache-2.0", commercial=True,
+        name=TINY, format="diffusers", path=studio.relative(target), license="Apache-2.0", commercial=True,
         size=256, builtin=True, files=files, stamps=stamps, pipeline=_pipeline_class(target / "model_index.json"),
         added_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
         note="built-in: random weights from a fixed seed; its images are noise-like",
-    )
+    ).located(studio.root)
     save(studio, manifest)
     return manifest
 
@@ -267,9 +283,9 @@ def local_path(studio: Studio, manifest: Manifest) -> Path:
         raise ModelError(f"model {manifest.name!r} has no weights (the {manifest.engine} engine runs it without); "
                          "register weights with `pressroom model add NAME --path P`")
     if manifest.format != "hub":
-        return Path(manifest.path)
-    if manifest.path and Path(manifest.path).exists():
-        return Path(manifest.path)
+        return manifest.where(manifest.path)
+    if manifest.path and manifest.where(manifest.path).exists():
+        return manifest.where(manifest.path)
     try:
         from huggingface_hub import snapshot_download
 
@@ -277,7 +293,7 @@ def local_path(studio: Studio, manifest: Manifest) -> Path:
     except Exception as exc:  # network, auth, offline mode: all end the same for the user
         raise ModelError(f"cannot download {manifest.hub_id!r} for model {manifest.name!r}: {exc}") from exc
     files, stamps = hash_weights(folder)
-    updated = manifest.model_copy(update={"path": str(folder), "files": files, "stamps": stamps, "note": ""})
+    updated = manifest.model_copy(update={"path": studio.relative(folder), "files": files, "stamps": stamps, "note": ""})
     save(studio, updated)
     manifest.__dict__.update(updated.__dict__)
     return folder

@@ -19,15 +19,15 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, Text, select, text
+from sqlalchemy import JSON, ForeignKey, Integer, String, Text, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from . import briefs, events, generations, lockin, metadata, provenance, renditions, reviews, signing
+from . import briefs, events, fulltext, generations, lockin, metadata, provenance, renditions, reviews, signing
 from .assets import atomic_write, sha256_bytes
 from .compare import fingerprint
 from .context import Actor, Context
-from .db import Base
+from .db import Base, UTCDateTime
 from .errors import Forbidden, InputError, NotFound, ReleaseBlocked
 from .recipes import Recipe
 from .studio import Studio
@@ -57,10 +57,14 @@ class Release(Base):
     alt_text: Mapped[str] = mapped_column(Text)
     source_type: Mapped[str] = mapped_column(Text)
     released_by: Mapped[str] = mapped_column(String(100))
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
 
-    def as_dict(self) -> dict:
-        return {"asset": self.id, "path": self.path, "format": self.format, "rendition": self.rendition,
+    def file(self, studio: Studio) -> Path:
+        """The released file (``path`` is stored relative to the studio)."""
+        return studio.resolve(self.path)
+
+    def as_dict(self, studio: Studio) -> dict:
+        return {"asset": self.id, "path": str(self.file(studio)), "format": self.format, "rendition": self.rendition,
                 "generation": self.generation_id, "brief": self.brief_id, "parent": self.parent_id,
                 "sha256": self.sha256, "width": self.width, "height": self.height, "alt_text": self.alt_text,
                 "digital_source_type": self.source_type, "released_by": self.released_by,
@@ -192,7 +196,7 @@ def release(ctx: Context, brief_id: int, channel_names: list[str] | None = None,
                 target = folder / file_name(brief_id, item, channel.name, fmt)
                 box = steps[0].params["box"]
                 body = _signed(identity, target, data, title=f"{title} ({channel.name})",
-                               recipe=recipe, source_type=item.source_type, parent=Path(master.path),
+                               recipe=recipe, source_type=item.source_type, parent=master.file(studio),
                                edit=f"cropped to {box} and resized to {channel.width}x{channel.height} for "
                                     f"{channel.name}, {fmt}")
                 with Image.open(io.BytesIO(body)) as stored:
@@ -242,7 +246,7 @@ def _record(ctx: Context, shelf: Shelf, item: Candidate, parent_id: int | None, 
     """
     prints = fingerprint(image)
     row = Release(brief_id=shelf.brief_id, generation_id=item.row.id, parent_id=parent_id, rendition=rendition, format=fmt,
-                  path=str(target), sha256=sha256_bytes(body), pixel_sha256=prints.pixel_sha256, phash=prints.phash,
+                  path=ctx.studio.relative(target), sha256=sha256_bytes(body), pixel_sha256=prints.pixel_sha256, phash=prints.phash,
                   width=image.width, height=image.height, recipe=recipe.model_dump(mode="json", exclude_none=True),
                   alt_text=item.alt_text, source_type=item.source_type, released_by=ctx.actor.name,
                   at=datetime.now(timezone.utc))
@@ -260,10 +264,8 @@ def _record(ctx: Context, shelf: Shelf, item: Candidate, parent_id: int | None, 
 def _index(session: Session, row: Release, item: Candidate, shelf: Shelf, rendition: str, fmt: str) -> None:
     """File the release in the library's full-text index."""
     tags = " ".join([item.row.style, item.row.slot_value or "", rendition, fmt, item.row.model, shelf.tags])
-    session.execute(text("INSERT INTO library (release_id, prompt, brief, tags, alt_text) "
-                         "VALUES (:id, :prompt, :brief, :tags, :alt)"),
-                    {"id": row.id, "prompt": f"{item.recipe.prompt} {item.recipe.negative}",
-                     "brief": shelf.words, "tags": tags, "alt": item.alt_text})
+    fulltext.add(session, row.id, prompt=f"{item.recipe.prompt} {item.recipe.negative}", brief=shelf.words,
+                 tags=tags, alt_text=item.alt_text)
 
 
 def get(session: Session, asset_id: int) -> Release:

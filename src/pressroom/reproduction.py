@@ -103,5 +103,5 @@ def reproduce_asset(ctx: "Context", asset_id: int, expect: str | None = None) ->
     with ctx.unit() as session:
         asset = releases.get(session, asset_id)
         card = Card(recipe=Recipe.model_validate(asset.recipe), expect=None)
-        expect = expect or asset.path
+        expect = expect or str(asset.file(ctx.studio))
     return reproduce(card, studio=ctx.studio, expect=expect)

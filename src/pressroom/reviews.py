@@ -17,12 +17,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
-from sqlalchemy import DateTime, Float, ForeignKey, Integer, String, Text, select
+from sqlalchemy import Float, ForeignKey, Integer, String, Text, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from . import briefs, checks, events, generations, lockin, models
 from .context import Actor, Context
-from .db import Base
+from .db import Base, UTCDateTime
 from .errors import Forbidden, InputError, NotFound, Refused
 from .studio import Studio
 
@@ -65,7 +65,7 @@ class Review(Base):
     note: Mapped[str] = mapped_column(Text, default="")
     alt_text: Mapped[str] = mapped_column(Text, default="")
     stakes: Mapped[str] = mapped_column(String(20), default="")
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 class ReviewCheck(Base):
@@ -88,7 +88,7 @@ class Precheck(Base):
     score: Mapped[float | None] = mapped_column(Float, nullable=True)
     detail: Mapped[str] = mapped_column(Text, default="")
     looked_at: Mapped[str] = mapped_column(Text, default="")
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 def gate_for(studio: Studio, stakes: str) -> Gate:
@@ -350,7 +350,7 @@ def clear_flag(ctx: Context, recipe_id: int, reason: str) -> dict:
         locked.flag, locked.flag_cleared_by, locked.flag_cleared_reason = "", actor.name, reason
         events.record(session, actor, "recipe.clear_flag", brief_id=locked.brief_id, objects={"recipe": locked.id},
                       reason=reason)
-        return locked.as_dict()
+        return locked.as_dict(ctx.studio)
 
 
 def rework(session: Session) -> dict:

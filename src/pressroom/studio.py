@@ -3,7 +3,8 @@
 Layout of a studio folder::
 
     pressroom.toml     the config (the marker a studio is found by)
-    ledger.sqlite      the SQLite ledger (WAL), migrated by Alembic
+    ledger.sqlite      the SQLite ledger (WAL), migrated by Alembic, unless [ledger] url names
+                       a PostgreSQL database
     assets/            content-addressed files (images), see ``assets.py``
     models/            one TOML manifest per registered model, see ``models.py``
     weights/           weights pressroom made itself (the built-in ``tiny`` model)
@@ -11,6 +12,10 @@ Layout of a studio folder::
 
 A command finds its studio from ``--studio``, then ``PRESSROOM_STUDIO``, then the current
 folder and its parents, the way git finds a repository.
+
+Nothing in the ledger or a model manifest holds an absolute path to a file inside the studio:
+such paths are stored relative to the studio folder (``relative``) and found through it
+(``resolve``), so the folder can be moved or copied, and another host can mount it elsewhere.
 """
 
 from __future__ import annotations
@@ -35,7 +40,18 @@ name = {name}
 # The model used when a command names none. `tiny` is built in: random weights, its images
 # are noise-like; it exists so everything can be tried and tested without a real model.
 default_model = "tiny"
+
+[ledger]
+# Where the ledger lives: a SQLite file (a relative path is inside this folder), or a PostgreSQL
+# database a team shares, e.g. "postgresql+psycopg://user@host:5432/pressroom" (leave the
+# password out and give it with PGPASSWORD or ~/.pgpass).
+url = {url}
 """
+DEFAULT_LEDGER = "sqlite:///ledger.sqlite"
+
+
+def _toml_string(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 class Studio:
@@ -52,9 +68,42 @@ class Studio:
             raise StudioError(f"{config_path} is not valid TOML: {exc}") from exc
 
     # -- places -------------------------------------------------------------------------
+    @cached_property
+    def ledger_url(self) -> "URL":  # noqa: F821
+        """The ledger's URL from ``[ledger] url`` (default: ``ledger.sqlite`` in the studio)."""
+        from . import db
+
+        text = str(self.config.get("ledger", {}).get("url", DEFAULT_LEDGER))
+        try:
+            return db.parse_url(text, relative_to=self.root)
+        except StudioError as exc:
+            raise StudioError(f"[ledger] url in {self.root / CONFIG_NAME}: {exc}") from None
+
     @property
-    def ledger_path(self) -> Path:
-        return self.root / "ledger.sqlite"
+    def ledger_path(self) -> Path | None:
+        """The SQLite ledger file, or None when the ledger is on a database server."""
+        from . import db
+
+        return db.ledger_file(self.ledger_url)
+
+    @property
+    def ledger_label(self) -> str:
+        """Where the ledger is, as shown to a person (a file, or the URL with its password masked)."""
+        from . import db
+
+        return str(self.ledger_path) if self.ledger_path else db.describe(self.ledger_url)
+
+    def relative(self, path: Path) -> str:
+        """How a path is stored: relative to the studio when inside it, else as given (absolute)."""
+        path = Path(path).resolve()
+        try:
+            return path.relative_to(self.root).as_posix()
+        except ValueError:
+            return str(path)
+
+    def resolve(self, stored: str) -> Path:
+        """The file a stored path names (an absolute one stays as it is)."""
+        return self.root / stored
 
     @property
     def assets(self) -> AssetStore:
@@ -82,7 +131,7 @@ class Studio:
         from . import db
 
         db.load_tables()
-        engine = db.connect(self.ledger_path)
+        engine = db.connect(self.ledger_url)
         db.migrate(engine)
         return db.sessions(engine)
 
@@ -104,20 +153,39 @@ class Studio:
 
     # -- creation and discovery ------------------------------------------------------------
     @classmethod
-    def init(cls, path: Path, *, name: str | None = None) -> "Studio":
-        """Create a studio at ``path`` (the folder may exist but must not hold a studio)."""
+    def init(cls, path: Path, *, name: str | None = None, database_url: str | None = None) -> "Studio":
+        """Create a studio at ``path`` (the folder may exist but must not hold a studio).
+
+        ``database_url`` names the ledger (default: ``ledger.sqlite`` in the studio); a database
+        server must be reachable before anything is created."""
+        from . import db
+
         root = Path(path).resolve()
         if (root / CONFIG_NAME).exists():
             raise StudioError(f"{root} already holds a studio ({CONFIG_NAME} exists)")
         if root.exists() and not root.is_dir():
             raise StudioError(f"{root} exists and is not a folder; choose another path")
+        url_text = database_url or DEFAULT_LEDGER
+        url = db.parse_url(url_text, relative_to=root)
+        ledger_file = db.ledger_file(url)
+        if ledger_file is not None:
+            if not ledger_file.parent.is_relative_to(root) and not ledger_file.parent.is_dir():
+                raise StudioError(f"ledger URL {db.describe(url)}: the folder {ledger_file.parent} does not exist; "
+                                  "create it or give another path")
+        else:
+            engine = db.connect(url)
+            try:
+                db.reach(engine)
+            finally:
+                engine.dispose()
         try:
             root.mkdir(parents=True, exist_ok=True)
             for folder in ("assets", "models", "weights", "cards"):
                 (root / folder).mkdir(exist_ok=True)
-            title = name or root.name
-            quoted = '"' + title.replace("\\", "\\\\").replace('"', '\\"') + '"'
-            atomic_write(root / CONFIG_NAME, CONFIG_TEMPLATE.format(name=quoted).encode())
+            if ledger_file is not None:
+                ledger_file.parent.mkdir(parents=True, exist_ok=True)
+            config = CONFIG_TEMPLATE.format(name=_toml_string(name or root.name), url=_toml_string(url_text))
+            atomic_write(root / CONFIG_NAME, config.encode())
         except OSError as exc:
             raise StudioError(f"cannot create a studio at {root}: {exc.strerror}") from exc
         studio = cls(root)
@@ -141,17 +209,17 @@ class Studio:
         )
 
 
-def create(path: Path, *, name: str | None = None) -> dict:
+def create(path: Path, *, name: str | None = None, database_url: str | None = None) -> dict:
     """A new studio, ready to use: its ledger, its signing chain and the built-in tiny model."""
     from . import models, signing
     from .errors import ModelError
 
-    studio = Studio.init(path, name=name)
+    studio = Studio.init(path, name=name, database_url=database_url)
     keys = signing.create(studio)
     try:
         tiny = models.ensure_tiny(studio)
         note = f"built-in model tiny registered ({tiny.ref().short_hash}; random weights, noise-like images)"
     except ModelError as exc:
         note = f"tiny model not built: {exc}"
-    return {"studio": str(studio.root), "ledger": str(studio.ledger_path), "assets": str(studio.assets.root),
+    return {"studio": str(studio.root), "ledger": studio.ledger_label, "assets": str(studio.assets.root),
             "keys": str(keys), "note": note}

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from sqlalchemy import DateTime, Integer, String, Text, select
+from sqlalchemy import Integer, String, Text, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from . import events
 from .context import Actor, Context
-from .db import Base, taken
+from .db import Base, UTCDateTime, taken
 from .errors import Conflict, InputError, NotFound
 
 
@@ -25,7 +25,7 @@ class Style(Base):
     style: Mapped[str] = mapped_column(Text)
     negative: Mapped[str] = mapped_column(Text, default="")
     note: Mapped[str] = mapped_column(Text, default="")
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
     def as_dict(self) -> dict:
         return {"id": self.id, "name": self.name, "style": self.style, "negative": self.negative,

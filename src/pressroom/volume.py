@@ -16,7 +16,7 @@ from typing import Callable
 from sqlalchemy import select
 
 from . import briefs, concepts, events, generations, lockin, people
-from .context import Actor, Context
+from .context import Context
 from .errors import InputError, VolumeRefused
 from .jobs import queue
 from .recipes import Recipe, check_seeds

@@ -26,7 +26,7 @@ def release(
         task = bar.add_task("release", total=None)
         rows = releases.release(ctx, brief_id, channel, format,
                                 lambda total, _row: bar.update(task, total=total, advance=1))
-    docs = [r.as_dict() for r in rows]
+    docs = [r.as_dict(ctx.studio) for r in rows]
     if json_out:
         print_json(docs)
         return

@@ -56,11 +56,5 @@ def list_(studio: StudioOpt = None, json_out: JsonOpt = False) -> None:
         "source": lambda r: r["source"]}, json_out)
 
 
-def context(studio, acting=False):
-    from .common import context
-
-    return context(studio)
-
-
 def register(root: typer.Typer) -> None:
     root.add_typer(app, name="model")

@@ -32,10 +32,11 @@ def lock(
     from .. import lockin
     from ..errors import LockRefused
 
-    result = lockin.lock(context(studio, as_), brief_id, from_generation=from_, template=template, slot=slot,
+    ctx = context(studio, as_)
+    result = lockin.lock(ctx, brief_id, from_generation=from_, template=template, slot=slot,
                          seed=seed, steps=steps, guidance=guidance, width=width, height=height,
                          scheduler=scheduler, negative=negative)
-    doc = result.as_dict()
+    doc = result.as_dict(ctx.studio)
     if json_out:
         print_json(doc)
     else:

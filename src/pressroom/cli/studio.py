@@ -13,12 +13,15 @@ from .common import JsonOpt, console, print_json
 def init(
     path: Annotated[Path, typer.Argument(help="Folder for the new studio.")] = Path("."),
     name: Annotated[Optional[str], typer.Option(help="Studio name (default: the folder's name).")] = None,
+    database: Annotated[Optional[str], typer.Option(
+        "--database", metavar="URL", help="The ledger: postgresql+psycopg://user@host:5432/db for a team "
+                                          "(default: the studio's own SQLite file).")] = None,
     json_out: JsonOpt = False,
 ) -> None:
-    """Create a studio: config, SQLite ledger, asset store, and the built-in tiny model."""
+    """Create a studio: config, ledger (SQLite, or PostgreSQL with --database), asset store, tiny model."""
     from ..studio import create
 
-    made = create(path, name=name)
+    made = create(path, name=name, database_url=database)
     if json_out:
         print_json({"studio": made["studio"], "ledger": made["ledger"], "note": made["note"]})
         return

@@ -26,12 +26,12 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, Text, and_, func, or_, select
+from sqlalchemy import JSON, ForeignKey, Integer, String, Text, and_, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from .. import db
-from ..db import Base
+from ..db import Base, UTCDateTime
 from ..errors import NotFound, PressroomError, StudioError
 from ..studio import CONFIG_NAME, Studio
 
@@ -68,16 +68,16 @@ class Job(Base):
     state: Mapped[str] = mapped_column(String(12), default="queued")
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     lease_owner: Mapped[str | None] = mapped_column(String(200), nullable=True)
-    lease_expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
-    heartbeat_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    lease_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     requester: Mapped[str] = mapped_column(String(100))  # the name the person had then
     requester_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)  # who the job acts as
     progress_done: Mapped[int] = mapped_column(Integer, default=0)
     progress_total: Mapped[int] = mapped_column(Integer, default=0)
     result: Mapped[dict | None] = mapped_column(JSON, nullable=True)
     error: Mapped[str | None] = mapped_column(Text, nullable=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
     def as_dict(self) -> dict:
         return {

@@ -19,12 +19,12 @@ from datetime import datetime, timedelta, timezone
 from importlib import import_module
 from typing import Callable, Iterator
 
-from sqlalchemy import DateTime, Integer, String, delete, select
+from sqlalchemy import Integer, String, delete, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .. import db
-from ..db import Base
+from ..db import Base, UTCDateTime
 from ..errors import PressroomError
 from ..studio import Studio
 from . import queue
@@ -38,8 +38,8 @@ class Worker(Base):
 
     id: Mapped[str] = mapped_column(String(200), primary_key=True)  # its owner id (see queue.owner_id)
     job_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
-    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    heartbeat_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    heartbeat_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 def serve(studio: Studio, *, until_idle: bool = False, poll_s: float = 1.0,

@@ -10,6 +10,8 @@ from datetime import datetime, timezone
 import sqlalchemy as sa
 from alembic import op
 
+from pressroom.triggers import refuse
+
 revision = "0002"
 down_revision = "0001"
 branch_labels = None
@@ -56,10 +58,8 @@ def upgrade() -> None:
         sa.Column("detail", sa.JSON, nullable=False),
     )
     # the event log is append-only: the ledger itself refuses to change or delete an event
-    op.execute("CREATE TRIGGER events_no_update BEFORE UPDATE ON events "
-               "BEGIN SELECT RAISE(ABORT, 'the event log is append-only'); END")
-    op.execute("CREATE TRIGGER events_no_delete BEFORE DELETE ON events "
-               "BEGIN SELECT RAISE(ABORT, 'the event log is append-only'); END")
+    refuse("events_no_update", "events", "UPDATE", "the event log is append-only")
+    refuse("events_no_delete", "events", "DELETE", "the event log is append-only")
     op.create_table(
         "briefs",
         sa.Column("id", sa.Integer, primary_key=True),
@@ -110,9 +110,8 @@ def upgrade() -> None:
         sa.Column("created_at", NOW, nullable=False),
         sa.Column("template", sa.String(100), nullable=True, unique=True),
     )
-    op.execute("CREATE TRIGGER recipes_immutable BEFORE UPDATE OF recipe, slot, version, parent_id ON recipes "
-               "WHEN OLD.status = 'locked' "
-               "BEGIN SELECT RAISE(ABORT, 'a locked recipe is immutable: lock a new version'); END")
+    refuse("recipes_immutable", "recipes", "UPDATE", "a locked recipe is immutable: lock a new version",
+           columns=("recipe", "slot", "version", "parent_id"), when="OLD.status = 'locked'")
     op.create_table(
         "rankings",
         sa.Column("id", sa.Integer, primary_key=True),
@@ -130,8 +129,10 @@ def upgrade() -> None:
         sa.Column("kind", sa.String(20), nullable=False),
         sa.Column("created_at", NOW, nullable=False),
     )
+    # (a ledger older than this revision is always SQLite; PostgreSQL wants every column grouped)
+    ext = "ext" if op.get_bind().dialect.name == "sqlite" else "MIN(ext)"
     op.execute("INSERT INTO assets (sha256, ext, kind, created_at) "
-               "SELECT DISTINCT file_sha256, ext, 'image', MIN(created_at) FROM generations GROUP BY file_sha256")
+               f"SELECT DISTINCT file_sha256, {ext}, 'image', MIN(created_at) FROM generations GROUP BY file_sha256")
     op.create_table(
         "culls",
         sa.Column("id", sa.Integer, primary_key=True),
@@ -154,7 +155,7 @@ def upgrade() -> None:
     op.create_index("ix_generations_brief", "generations", ["brief_id"])
     # a volume image is identified by (recipe version, slot value, seed): never made twice
     op.create_index("ux_generations_volume", "generations", ["recipe_id", "slot_value", "seed"], unique=True,
-                    sqlite_where=sa.text("play = 'volume'"))
+                    sqlite_where=sa.text("play = 'volume'"), postgresql_where=sa.text("play = 'volume'"))
 
 
 def downgrade() -> None:

@@ -8,6 +8,8 @@ Create Date: 2026-11-21
 import sqlalchemy as sa
 from alembic import op
 
+from pressroom.triggers import refuse
+
 revision = "0003"
 down_revision = "0002"
 branch_labels = None
@@ -38,10 +40,8 @@ def upgrade() -> None:
     )
     # decisions are an audit trail: never changed, never deleted
     for table in ("reviews", "review_checks"):
-        op.execute(f"CREATE TRIGGER {table}_no_update BEFORE UPDATE ON {table} "
-                   "BEGIN SELECT RAISE(ABORT, 'review decisions are an audit trail'); END")
-        op.execute(f"CREATE TRIGGER {table}_no_delete BEFORE DELETE ON {table} "
-                   "BEGIN SELECT RAISE(ABORT, 'review decisions are an audit trail'); END")
+        refuse(f"{table}_no_update", table, "UPDATE", "review decisions are an audit trail")
+        refuse(f"{table}_no_delete", table, "DELETE", "review decisions are an audit trail")
     op.create_table(
         "prechecks",
         sa.Column("id", sa.Integer, primary_key=True),
@@ -53,15 +53,17 @@ def upgrade() -> None:
         sa.Column("looked_at", sa.Text, nullable=False, server_default=""),
         sa.Column("at", NOW, nullable=False),
     )
+    sqlite = op.get_bind().dialect.name == "sqlite"
+    if sqlite:  # batch mode may rebuild the table there, dropping its trigger: keep its SQL to put it back
+        immutable = op.get_bind().exec_driver_sql(
+            "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = 'recipes_immutable'").scalar_one()
     with op.batch_alter_table("recipes") as batch:
         batch.add_column(sa.Column("flag", sa.Text, nullable=False, server_default=""))
         batch.add_column(sa.Column("flag_cleared_by", sa.String(100), nullable=True))
         batch.add_column(sa.Column("flag_cleared_reason", sa.Text, nullable=True))
-    # batch mode rebuilt the table: put the immutability trigger back
-    op.execute("DROP TRIGGER IF EXISTS recipes_immutable")
-    op.execute("CREATE TRIGGER recipes_immutable BEFORE UPDATE OF recipe, slot, version, parent_id ON recipes "
-               "WHEN OLD.status = 'locked' "
-               "BEGIN SELECT RAISE(ABORT, 'a locked recipe is immutable: lock a new version'); END")
+    if sqlite:  # (PostgreSQL altered the table in place and kept its trigger)
+        op.execute("DROP TRIGGER IF EXISTS recipes_immutable")
+        op.execute(immutable)
 
 
 def downgrade() -> None:

@@ -7,6 +7,7 @@ Create Date: 2026-11-21
 
 import sqlalchemy as sa
 from alembic import op
+from sqlalchemy.dialects import postgresql
 
 revision = "0004"
 down_revision = "0003"
@@ -36,8 +37,23 @@ def upgrade() -> None:
         sa.Column("at", sa.DateTime(timezone=True), nullable=False),
         sa.UniqueConstraint("generation_id", "rendition", "format", name="uq_release_rendition"),
     )
-    op.execute("CREATE VIRTUAL TABLE library USING fts5(release_id UNINDEXED, prompt, brief, tags, alt_text, "
-               "tokenize = 'porter unicode61')")
+    # the full-text index of the library (read and written by pressroom.fulltext): FTS5 with the
+    # Porter stemmer on SQLite; on PostgreSQL the same columns and an English tsvector with a GIN index
+    if op.get_bind().dialect.name == "sqlite":
+        op.execute("CREATE VIRTUAL TABLE library USING fts5(release_id UNINDEXED, prompt, brief, tags, alt_text, "
+                   "tokenize = 'porter unicode61')")
+        return
+    op.create_table(
+        "library",
+        sa.Column("release_id", sa.Integer, sa.ForeignKey("releases.id"), primary_key=True, autoincrement=False),
+        sa.Column("prompt", sa.Text, nullable=False),
+        sa.Column("brief", sa.Text, nullable=False),
+        sa.Column("tags", sa.Text, nullable=False),
+        sa.Column("alt_text", sa.Text, nullable=False),
+        sa.Column("document", postgresql.TSVECTOR, sa.Computed(
+            "to_tsvector('english', prompt || ' ' || brief || ' ' || tags || ' ' || alt_text)", persisted=True)),
+    )
+    op.create_index("ix_library_document", "library", ["document"], postgresql_using="gin")
 
 
 def downgrade() -> None:

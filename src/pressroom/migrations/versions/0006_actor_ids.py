@@ -5,12 +5,14 @@ name is typed by someone else. The name columns stay as what the person was call
 (the audit trail shows it); every rule compares the ids.
 
 Revision ID: 0006
-Revises: 0005
+Revises: 0004
 Create Date: 2026-11-22
 """
 
 import sqlalchemy as sa
 from alembic import op
+
+from pressroom.triggers import refuse
 
 revision = "0006"
 down_revision = "0004"
@@ -28,14 +30,6 @@ COLUMNS = (
 GUARDED = {"reviews": "review decisions are an audit trail", "events": "the event log is append-only"}
 
 
-def _guard(table: str, message: str) -> list[str]:
-    if op.get_context().dialect.name == "sqlite":
-        return [f"CREATE TRIGGER {table}_no_update BEFORE UPDATE ON {table} "
-                f"BEGIN SELECT RAISE(ABORT, '{message}'); END"]
-    return [f"CREATE TRIGGER {table}_no_update BEFORE UPDATE ON {table} "
-            f"FOR EACH ROW EXECUTE FUNCTION pressroom_refuse('{message}')"]
-
-
 def upgrade() -> None:
     for table, name_column, id_column in COLUMNS:
         if op.get_context().dialect.name == "sqlite":  # ADD COLUMN with REFERENCES, no table rebuild
@@ -50,8 +44,7 @@ def upgrade() -> None:
         op.execute(f"UPDATE {table} SET {id_column} = (SELECT users.id FROM users "
                    f"WHERE users.name = {table}.{name_column}) WHERE {name_column} <> ''")
         if guarded:
-            for statement in _guard(table, GUARDED[table]):
-                op.execute(statement)
+            refuse(f"{table}_no_update", table, "UPDATE", GUARDED[table])
     op.add_column("events", sa.Column("channel", sa.String(10), nullable=False, server_default="cli"))
     # two locks of one brief at once must not both take the same version number
     op.create_index("ux_recipes_version", "recipes", ["brief_id", "version"], unique=True)
