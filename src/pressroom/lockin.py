@@ -73,9 +73,10 @@ class LockResult:
     row: LockedRecipe
     figures: dict
     warnings: list[str]
+    card: Path | None = None  # the card written at lock, where this studio keeps it
 
-    def as_dict(self, studio: Studio) -> dict:
-        row, card = self.row, self.row.card_file(studio)
+    def as_dict(self) -> dict:
+        row, card = self.row, self.card
         return {"recipe": row.id, "hero": row.hero_generation_id, "verdict": row.verdict,
                 "card": str(card) if card else None,
                 "status": row.status, "version": row.version, "parent": row.parent_id, "slot": row.slot,
@@ -231,7 +232,7 @@ def _record_lock(ctx: Context, brief_id: int, slot: str, hero, result, passed: b
             briefs.pause(session, brief, reason, actor)
             events.record(session, actor, "recipe.lock_failed", brief_id=brief_id,
                           objects={"recipe": row.id, "hero": hero.id}, verdict=result.verdict)
-    return LockResult(row, result.as_dict(), warnings)
+    return LockResult(row, result.as_dict(), warnings, row.card_file(studio))
 
 
 def promote(session: Session, recipe_id: int, name: str, actor: Actor) -> LockedRecipe:

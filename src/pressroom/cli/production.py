@@ -36,7 +36,7 @@ def lock(
     result = lockin.lock(ctx, brief_id, from_generation=from_, template=template, slot=slot,
                          seed=seed, steps=steps, guidance=guidance, width=width, height=height,
                          scheduler=scheduler, negative=negative)
-    doc = result.as_dict(ctx.studio)
+    doc = result.as_dict()
     if json_out:
         print_json(doc)
     else:
