@@ -8,10 +8,10 @@ def test_the_public_api_is_pinned():
     ]
     from importlib.metadata import version
 
-    from pressroom import cards, errors, generations, recipes, reproduction, studio
+    from pressroom import cards, context, errors, generations, recipes, reproduction, studio
 
     expected = {
-        "PressroomError": errors.PressroomError, "Recipe": recipes.Recipe, "Studio": studio.Studio,
+        "Actor": context.Actor, "Context": context.Context, "PressroomError": errors.PressroomError, "Recipe": recipes.Recipe, "Studio": studio.Studio,
         "export_card": cards.export, "generate": generations.generate, "plan": generations.plan,
         "read_card": cards.read, "reproduce": reproduction.reproduce,
     }

@@ -149,3 +149,37 @@ def test_roles_and_separation_of_duties_hold_below_every_front_end(room):
     omar = nobody.acting_as(people.actor(nobody, "omar", "python"))
     with pytest.raises(Forbidden, match="omar made generation .* may not review it"):
         reviews.decide(omar, lock["hero"], "approved", _checks(), alt_text="A shoe")
+
+
+PLAYS_WITHOUT_TORCH = """
+import sys
+from pressroom import briefs, concepts, lockin, models, people, reviews, volume
+from pressroom.context import Context
+from pressroom.studio import Studio
+
+studio = Studio.init(sys.argv[1], name="no-torch")
+models.add(studio, "sketch", engine="fake", license="apache-2.0", commercial=True, size=64)
+config = studio.root / "pressroom.toml"
+config.write_text(config.read_text().replace('default_model = "tiny"', 'default_model = "sketch"'))
+ctx = Context(Studio(studio.root))
+for name, role in (("dana", "director"), ("omar", "operator"), ("rita", "reviewer")):
+    people.add_person(ctx, name, [role])
+dana, omar, rita = (ctx.acting_as(people.actor(ctx, n, "python")) for n in ("dana", "omar", "rita"))
+brief = briefs.open_brief(dana, briefs.parse(briefs.TEMPLATE))["id"]
+sprint = concepts.sprint(omar, brief, ["watercolor", "flat-vector", "cinematic"], per_style=1, steps=2)
+concepts.approve_direction(dana, brief, sprint.rows[0].id)
+lock = lockin.lock(omar, brief, steps=2, width=64, height=64)
+run = volume.run(omar, lock.row.id, ["subject=a red boot"], 2)
+gate = reviews.decide(rita, run.made[0].id, "changes-required", [f"{i}=pass" for i in reviews.CHECKLIST])
+print(lock.row.verdict, len(run.made), gate.result, [m for m in ("torch", "diffusers", "transformers") if m in sys.modules])
+"""
+
+
+def test_the_plays_run_without_torch(tmp_path):
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-c", PLAYS_WITHOUT_TORCH, str(tmp_path / "s")],
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["exact", "2", "changes-required", "[]"]
