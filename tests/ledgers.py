@@ -46,6 +46,10 @@ class SQLiteLedgers:
         for suffix in ("", "-wal", "-shm"):
             Path(f"{root / 'ledger.sqlite'}{suffix}").unlink(missing_ok=True)
 
+    def untouched(self, root: Path) -> bool:
+        """No ledger was made since ``wipe``: the file does not exist."""
+        return not (root / "ledger.sqlite").exists()
+
     def stop(self) -> None:
         pass
 
@@ -123,6 +127,15 @@ class PostgresLedgers:
         name = make_url(config_url(root)).database
         self.admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         self.admin(f'CREATE DATABASE "{name}"')
+
+    def untouched(self, root: Path) -> bool:
+        """No ledger was made since ``wipe``: the database holds no table."""
+        import psycopg
+        from sqlalchemy.engine import make_url
+
+        with psycopg.connect(host=str(self.folder), port=PORT, user="postgres",
+                             dbname=make_url(config_url(root)).database) as connection:
+            return connection.execute("SELECT count(*) FROM pg_tables WHERE schemaname = 'public'").fetchone()[0] == 0
 
     def stop(self) -> None:
         self._run([*self.pg_ctl, "-m", "immediate", "stop"])

@@ -29,7 +29,7 @@ def test_reproduce_from_the_card_alone_after_deleting_the_ledger(cli, studio, le
     figures = json.loads(result.out)
     assert figures["verdict"] == "exact"
     assert figures["ssim"] == 1.0 and figures["phash_distance"] == 0 and figures["dhash_distance"] == 0
-    assert not studio.ledger_path.exists()  # reproduction needs no ledger and makes none
+    assert ledgers.untouched(studio.root)  # reproduction needs no ledger and makes none
 
 
 def test_reproduce_with_only_a_card_and_the_weights_no_studio(cli, studio, tmp_path, monkeypatch):
