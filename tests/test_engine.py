@@ -78,7 +78,7 @@ def test_pipelines_are_loaded_once_per_model_dtype_and_device(studio):
 def test_the_pipeline_cache_keeps_the_most_recently_used_and_frees_the_evicted(studio, tmp_path):
     tiny = models.load(studio, "tiny")
     for name in ("second", "third"):  # the same pipeline with one more file: another fingerprint
-        folder = shutil.copytree(tiny.path, tmp_path / name)
+        folder = shutil.copytree(tiny.where(tiny.path), tmp_path / name)
         (folder / "variant.txt").write_text(name)
         models.add(studio, name, path=folder)
     engine, resolver = DiffusersEngine(max_pipelines=2), Resolver(studio)

@@ -15,6 +15,7 @@ from PIL import Image
 
 from pressroom import cards, engines, fixes, generations, models, people, reproduction
 from pressroom.engines.base import Job, Output
+from pressroom.context import Context
 from pressroom.errors import EngineError, InputError
 from pressroom.metadata import read_recipe
 from pressroom.resolver import Resolver
@@ -167,15 +168,16 @@ def test_recipes_for_two_models_each_run_on_their_own(studio, quick):
 
 
 def test_fix_plays_run_on_the_fake_engine(studio, quick, tmp_path):
-    with studio.session() as session:
-        people.add(session, "op", ["operator"])
+    ctx = Context(studio)
+    people.add_person(ctx, "op", ["operator"])
+    op = ctx.acting_as(people.actor(ctx, "op", "python"))
     parent = generations.generate(studio, generations.plan(studio, model="quick", prompt="a red fox", seed=2,
                                                            width=96, height=64))[0]
     mask = Image.new("L", (96, 64), 0)
     mask.paste(255, (0, 0, 16, 16))
     mask.save(tmp_path / "mask.png")
-    refined = fixes.fix(studio, parent.id, "op", refine=True)
-    painted = fixes.fix(studio, parent.id, "op", inpaint=tmp_path / "mask.png")
+    refined = fixes.fix(op, parent.id, refine=True)
+    painted = fixes.fix(op, parent.id, inpaint=(tmp_path / "mask.png").read_bytes())
     assert (refined.width, refined.height) == (painted.width, painted.height) == (96, 64)
     with Image.open(painted.path(studio)) as after, Image.open(parent.path(studio)) as before:
         diff = np.abs(np.asarray(after, dtype=np.int16) - np.asarray(before, dtype=np.int16)).sum(axis=2)

@@ -11,6 +11,7 @@ import pytest
 from playbook import locked, people
 
 from pressroom import ledgerfiles
+from pressroom.errors import NotFound, Refused
 from pressroom.jobs import queue
 from pressroom.studio import Studio
 
@@ -195,7 +196,7 @@ def test_with_a_worker_running_volume_leaves_its_job_to_it_and_cancel_stops_it(c
         job = job_doc(cli, big)
         assert job["state"] == "cancelled" and job["progress"]["done"] == settled
         again = cli("jobs", "cancel", big)
-        assert again.code == 2
+        assert again.code == Refused.exit_code
         assert again.err == f"error: job {big} is cancelled already; only a queued or running job can be cancelled\n"
         assert serving.poll() is None, "the worker keeps serving"
     finally:
@@ -271,10 +272,10 @@ def test_the_queue_is_idempotent_leases_reclaims_and_fences(cli, studio):
     assert cli("jobs", "cancel", job.id).code == 0
     assert queue.get(here, job.id).state == "cancelled"
     second = cli("jobs", "cancel", job.id)
-    assert second.code == 2
+    assert second.code == Refused.exit_code
     assert second.err == f"error: job {job.id} is cancelled already; only a queued or running job can be cancelled\n"
     nothing = cli("jobs", "cancel", 999)
-    assert nothing.code == 2 and nothing.err.startswith("error: no job 999") and nothing.err.count("\n") == 1
+    assert nothing.code == NotFound.exit_code and nothing.err.startswith("error: no job 999") and nothing.err.count("\n") == 1
     here.close()
 
 

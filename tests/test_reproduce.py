@@ -9,6 +9,7 @@ import numpy as np
 from PIL import Image
 
 from pressroom.compare import compare
+from pressroom.errors import ModelMismatch
 
 
 def generate(cli, *extra):
@@ -61,7 +62,7 @@ def test_a_card_whose_model_hash_changed_by_one_character_is_refused(cli, tmp_pa
     bad = good[:-1] + ("0" if good[-1] != "0" else "1")
     card.write_text(text.replace(good, bad))
     result = cli("reproduce", card)
-    assert result.code == 2
+    assert result.code == ModelMismatch.exit_code
     assert bad in result.err and "unet/diffusion_pytorch_model.safetensors" in result.err
     assert "Traceback" not in result.err and len(result.err.strip().splitlines()) == 1
 

@@ -10,12 +10,13 @@ Each kind of problem maps to one exit code (the CLI) and one HTTP status (the se
     ├── Forbidden                   exit 4   403  the acting person may not do this (role, separation of duties)
     ├── Conflict                    exit 5   409  someone else changed or holds it first (a concurrent writer)
     ├── Refused                     exit 6   422  a play's rule says no (volume before lock, mask over a third ...)
-    │   ├── BriefNotReady, LockRefused, VolumeRefused, FixRefused, ReleaseBlocked
+    │   ├── BriefNotReady, LockRefused, VolumeRefused, FixRefused, ReleaseBlocked, JobStateError
     └── Unavailable                 exit 7   503  something pressroom depends on is missing or failing
         ├── ModelError                            a model that cannot be registered, found or loaded
         │   └── ModelMismatch                     weights whose SHA-256 differs from what a card recorded
         ├── EngineError                           the generation engine failed or is not installed
-        └── ProvenanceError                       signing or reading provenance failed
+        ├── ProvenanceError                       signing or reading provenance failed
+        └── JobFailed                             a job waited for failed or was cancelled
 
 A message names the field in plain words (``seed must be ...``); the CLI adds flag names where it
 maps fields to flags, a web form marks the field. The CLI prints ``error: <message>`` and exits
@@ -100,6 +101,10 @@ class ReleaseBlocked(Refused):
     """Nothing may be released: no approved image, or an approved image without alt text."""
 
 
+class JobStateError(Refused):
+    """A job that cannot be changed in its state (cancelling one that has finished)."""
+
+
 class Unavailable(PressroomError):
     """Something pressroom depends on (a model, the engine, the signer) is missing or failing."""
 
@@ -121,4 +126,8 @@ class EngineError(Unavailable):
 
 class ProvenanceError(Unavailable):
     """Signing a file or reading its provenance failed."""
+
+
+class JobFailed(Unavailable):
+    """A job the command waited for failed or was cancelled; the message carries its last error."""
 

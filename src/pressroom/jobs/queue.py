@@ -32,7 +32,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from .. import db
 from ..db import Base, UTCDateTime
-from ..errors import NotFound, PressroomError, StudioError
+from ..errors import JobFailed, JobStateError, NotFound, StudioError
 from ..studio import CONFIG_NAME, Studio
 
 if TYPE_CHECKING:
@@ -40,14 +40,6 @@ if TYPE_CHECKING:
 
 STATES = ("queued", "running", "done", "failed", "cancelled")
 FINISHED = ("done", "failed", "cancelled")
-
-
-class JobStateError(PressroomError):
-    """The job is not in a state that allows this (cancelling a finished job)."""
-
-
-class JobFailed(PressroomError):
-    """A job the command waited for failed or was cancelled."""
 
 
 class LeaseLost(Exception):

@@ -25,7 +25,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from .. import db
 from ..db import Base, UTCDateTime
-from ..errors import PressroomError
+from ..errors import InputError, PressroomError
 from ..studio import Studio
 from . import queue
 
@@ -130,7 +130,7 @@ def one_line(exc: BaseException) -> str:
 
 def _handler(kind: str) -> Callable:
     if kind not in HANDLERS:
-        raise PressroomError(f"no worker handler for jobs of kind {kind!r} (known: {', '.join(HANDLERS)})")
+        raise InputError(f"no worker handler for jobs of kind {kind!r} (known: {', '.join(HANDLERS)})")
     module, _, name = HANDLERS[kind].partition(":")
     return getattr(import_module(module), name)
 
