@@ -49,7 +49,7 @@ def main() -> int:
     jobs = [(PROMPTS[i % len(PROMPTS)], 1000 + i) for i in range(args.n)]
     settings = dict(steps=args.steps, guidance=7.0, width=args.size, height=args.size, scheduler="euler")
 
-    plain_pipe = StableDiffusionPipeline.from_pretrained(tiny.path, local_files_only=True)
+    plain_pipe = StableDiffusionPipeline.from_pretrained(tiny.where(tiny.path), local_files_only=True)
     plain_pipe.scheduler = EulerDiscreteScheduler.from_config(plain_pipe.scheduler.config)
     plain_pipe.set_progress_bar_config(disable=True)
 

@@ -67,3 +67,15 @@ def test_adding_one_style_twice_at_once_is_a_conflict_not_a_traceback(cli, studi
     for code, _, err in results:
         if code:
             assert err.startswith("error: style 'risograph' exists already") and len(err.strip().splitlines()) == 1
+
+
+def test_promoting_two_recipes_to_one_template_name_at_once_is_a_conflict(cli, studio, tmp_path):
+    brief, first = locked(cli, tmp_path)
+    second = cli("lock", brief, "--as", "omar", "--steps", "2", "--width", "64", "--height", "80", "--json")
+    assert second.code == 0, second.err
+    recipes = [first["recipe"], json.loads(second.out)["recipe"]]
+    results = _together(studio, *[["template", "promote", recipe, "trail-hero", "--as", "dana"] for recipe in recipes])
+    _no_lock_errors(results)
+    assert sorted(code for code, _, _ in results) == [0, Conflict.exit_code], [e for _, _, e in results]
+    refused = next(err for code, _, err in results if code)
+    assert refused.startswith("error: a template named 'trail-hero'") and len(refused.strip().splitlines()) == 1
