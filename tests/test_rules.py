@@ -183,3 +183,17 @@ def test_the_plays_run_without_torch(tmp_path):
                           capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["exact", "2", "changes-required", "[]"]
+
+
+def test_messages_name_the_field_and_the_command_line_names_the_flag(room, cli):
+    brief, lock = _locked(room)
+    with pytest.raises(InputError) as refused:
+        fixes.fix(room["omar"], lock["hero"], refine=True, strength=2.0)
+    assert (refused.value.field, str(refused.value)) == ("strength", "strength must be in (0, 1] (got 2.0)")
+    with pytest.raises(InputError) as planned:
+        from pressroom import generations
+
+        generations.plan(room["omar"].studio, prompt="x", width=250)
+    assert planned.value.field == "width" and str(planned.value).startswith("width must be a multiple of 8")
+    shown = cli("generate", "--prompt", "x", "--width", "250")
+    assert shown.err.startswith("error: --width must be a multiple of 8 (got 250)")

@@ -51,7 +51,7 @@ def plan(session: Session, studio: Studio, brief: briefs.Brief, style_names: lis
         raise InputError("each --style must be distinct")
     per_style = per_style or brief.defaults.per_style
     if per_style < 1:
-        raise InputError("--per-style must be at least 1")
+        raise InputError("per-style must be at least 1", field="per_style")
     check_seeds(seed, per_style)
     start = brief.parsed.prompt
     recipes, labels = [], []

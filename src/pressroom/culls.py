@@ -53,7 +53,7 @@ def cull(ctx: Context, generation_ids: list[int], *, keep: bool, reason: str) ->
     if not keep and not reason:
         raise InputError(f"a rejection needs --reason TAG (such as {', '.join(REASONS)})")
     if reason and not TAG.match(reason):
-        raise InputError(f"--reason {reason!r} must be a short lowercase tag such as {', '.join(REASONS[:5])}")
+        raise InputError(f"reason {reason!r} must be a short lowercase tag such as {', '.join(REASONS[:5])}", field="reason")
     decision = "kept" if keep else "rejected"
     actor = ctx.actor.require("operator", "cull images")
     with ctx.unit() as session:

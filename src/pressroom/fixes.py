@@ -62,14 +62,14 @@ def fix(
     updates: dict = {"batch_size": 1, "batch_index": 0}
     if prompt is not None:
         if not prompt.strip():
-            raise InputError("--prompt must not be empty")
+            raise InputError("prompt must not be empty", field="prompt")
         updates.update(prompt=prompt, skeleton=Skeleton())
     if seed is not None:
         check_seeds(seed)
         updates["seed"] = seed
     if steps is not None:
         if steps < 1:
-            raise InputError("--steps must be at least 1")
+            raise InputError("steps must be at least 1", field="steps")
         updates["steps"] = steps
     mask_data = b""
     if inpaint is not None:
@@ -98,7 +98,7 @@ def fix(
         op = "refine"
     else:
         if upscale not in (2, 3, 4):
-            raise InputError(f"--upscale takes 2, 3 or 4 (got {upscale})")
+            raise InputError(f"upscale takes 2, 3 or 4 (got {upscale})", field="upscale")
         op, strength = "upscale", 1.0
         updates.update(width=parent.width * upscale, height=parent.height * upscale)
         model = None if upscaler == "lanczos" else models.upscaler(studio, upscaler)
@@ -110,11 +110,11 @@ def fix(
         if model is not None:
             updates.update(model=model.ref(), engine=model.engine, scheduler=SchedulerSpec(name="default"))
     if not 0 < strength <= 1:
-        raise InputError(f"--strength must be in (0, 1] (got {strength})")
+        raise InputError(f"strength must be in (0, 1] (got {strength})", field="strength")
     fix_steps = updates.get("steps", base.steps)
     if op != "upscale" and int(fix_steps * strength) < 1:
-        raise InputError(f"--strength {strength} of {fix_steps} steps leaves no denoising step; "
-                         f"use a strength of at least {1 / fix_steps:.2f} or more --steps")
+        raise InputError(f"strength {strength} of {fix_steps} steps leaves no denoising step; "
+                         f"use a strength of at least {1 / fix_steps:.2f} or more --steps", field="strength")
 
     with ctx.unit() as session:
         mask_sha = ledgerfiles.put(studio, session, mask_data, "png", "mask") if mask_data else ""

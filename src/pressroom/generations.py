@@ -20,7 +20,7 @@ from . import engines, metadata, models, renditions
 from .compare import fingerprint
 from .db import Base, UTCDateTime, Unsigned64
 from .engines.base import Job
-from .errors import EngineError, NotFound
+from .errors import EngineError, InputError, NotFound
 from .recipes import Environment, ModelRef, Recipe, SchedulerSpec
 from .resolver import Resolver
 from .studio import Studio
@@ -317,10 +317,8 @@ STATUSES = ("new", "kept", "rejected")
 
 def listing(studio: Studio, limit: int | None = None, *, brief_id: int | None = None,
             recipe_id: int | None = None, status: str | None = None) -> list[Generation]:
-    from .errors import InputError
-
     if status is not None and status not in STATUSES:
-        raise InputError(f"--status must be one of {', '.join(STATUSES)} (got {status!r})")
+        raise InputError(f"status must be one of {', '.join(STATUSES)} (got {status!r})", field="status")
     with studio.session() as session:
         query = select(Generation).order_by(Generation.id)
         if brief_id is not None:
@@ -362,11 +360,10 @@ def plan(
     from pydantic import ValidationError
 
     from . import cards, samplers
-    from .errors import InputError
     from .recipes import Skeleton, check_seeds
 
     if count < 1:
-        raise InputError(f"--count must be at least 1 (got {count})")
+        raise InputError(f"count must be at least 1 (got {count})", field="count")
     if card is not None:
         chosen = {k: v for k, v in dict(model=model, prompt=prompt, steps=steps, guidance=guidance, width=width,
                                          height=height, scheduler=scheduler, dtype=dtype, device=device).items()
@@ -398,14 +395,13 @@ def plan(
                 dtype=dtype or "auto", device=device or "auto",
             )
         except ValidationError as exc:
-            raise InputError(option_errors(exc)) from exc
+            raise invalid(exc) from exc
     check_seeds(first, count)
     return [base.model_copy(update={"seed": first + i}) for i in range(count)]
 
 
-def option_errors(exc) -> str:
-    parts = []
-    for error in exc.errors():
-        option = "--" + str(error["loc"][0]).replace("_", "-") if error["loc"] else "options"
-        parts.append(f"{option} {error['msg'].removeprefix('Value error, ')}")
-    return "; ".join(parts)
+def invalid(exc) -> InputError:
+    """A recipe's validation errors as one InputError naming each field (the first as its field)."""
+    fields = [str(error["loc"][0]) if error["loc"] else "options" for error in exc.errors()]
+    parts = [f"{field} {error['msg'].removeprefix('Value error, ')}" for field, error in zip(fields, exc.errors())]
+    return InputError("; ".join(parts), field=fields[0] if fields else None)

@@ -37,7 +37,7 @@ def search(session: Session, query: str, *, model: str | None = None, status: st
         try:
             start = datetime.combine(date.fromisoformat(since), datetime.min.time(), timezone.utc)
         except ValueError:
-            raise InputError(f"--since {since!r} must be a date like 2026-11-01") from None
+            raise InputError(f"since {since!r} must be a date like 2026-11-01", field="since") from None
         statement = statement.where(Release.at >= start)
     found = {row.id: row for row in session.scalars(statement)}
     return [found[i] for i in ids if i in found]

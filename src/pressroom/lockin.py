@@ -139,10 +139,10 @@ def lock(
         base, origin = _starting_recipe(session, brief, from_generation, template)
         defaults = brief.defaults
         if slot in ("style", "technical"):
-            raise LockRefused(f"--slot {slot} is not a variable a volume run may change; use subject, "
-                              "context, composition or a named free slot")
+            raise LockRefused(f"slot {slot} is not a variable a volume run may change; use subject, "
+                              "context, composition or a named free slot", field="slot")
         if not slot.replace("_", "").replace("-", "").isalnum():
-            raise InputError(f"--slot {slot!r} is not a slot name")
+            raise InputError(f"slot {slot!r} is not a slot name", field="slot")
         if defaults.fixed_variable and slot != defaults.fixed_variable:
             raise LockRefused(f"a {brief.content_type} brief fixes the variable to {defaults.fixed_variable!r}; "
                               f"--slot {slot} is not allowed")
@@ -159,7 +159,7 @@ def lock(
         try:
             final = Recipe.model_validate({**base.model_dump(), **updates})
         except ValidationError as exc:
-            raise InputError(generations.option_errors(exc)) from exc
+            raise generations.invalid(exc) from exc
         if slot not in SLOTS and slot not in final.skeleton.free:
             final = final.with_slot(slot, "")
         spec = brief.parsed

@@ -178,12 +178,12 @@ def add(
     if _manifest_path(studio, name).exists() and not replace:
         raise InputError(f"a model named {name!r} is registered already; pass --replace to re-register it")
     if engine not in engines.names():
-        raise InputError(f"--engine {engine!r} is not an installed engine; choose one of: {', '.join(engines.names())}")
+        raise InputError(f"engine {engine!r} is not an installed engine; choose one of: {', '.join(engines.names())}", field="engine")
     weightless = path is None and hub_id is None and engine != "diffusers"
     if (path is None) == (hub_id is None) and not weightless:
         raise InputError("give exactly one of --path (a local folder or .safetensors file) or --hub (a hub id)")
     if size % 8:
-        raise InputError(f"--size must be a multiple of 8 (got {size})")
+        raise InputError(f"size must be a multiple of 8 (got {size})", field="size")
     now = datetime.now(timezone.utc).isoformat(timespec="seconds")
     if weightless:
         manifest = Manifest(name=name, format="none", engine=engine, license=license, commercial=commercial,
@@ -198,10 +198,10 @@ def add(
         return manifest
     path = Path(path).expanduser().resolve()
     if not path.exists():
-        raise NotFound(f"--path {path} does not exist")
+        raise NotFound(f"path {path} does not exist", field="path")
     if path.is_file():
         if path.suffix not in (".safetensors", ".ckpt"):
-            raise InputError(f"--path {path} is a file but not a .safetensors or .ckpt checkpoint")
+            raise InputError(f"path {path} is a file but not a .safetensors or .ckpt checkpoint", field="path")
         if config is None:
             raise InputError(
                 "a single-file checkpoint needs --config DIR, a local diffusers config folder "
@@ -209,7 +209,7 @@ def add(
             )
         config = Path(config).expanduser().resolve()
         if not (config / "model_index.json").is_file():
-            raise InputError(f"--config {config} has no model_index.json; give a diffusers config folder")
+            raise InputError(f"config {config} has no model_index.json; give a diffusers config folder", field="config")
         fmt = "single_file"
     else:
         if not (path / "model_index.json").is_file():
@@ -337,7 +337,7 @@ def manifest_for(studio: Studio | None, ref: ModelRef, model_path: Path | None =
     if model_path is not None:
         root = Path(model_path).expanduser().resolve()
         if not root.exists():
-            raise NotFound(f"--model-path {root} does not exist")
+            raise NotFound(f"model-path {root} does not exist", field="model_path")
         fmt = "single_file" if root.is_file() else "diffusers"
         return Manifest(name=ref.name, format=fmt, path=str(root), files=ref.files,
                         license=ref.license, commercial=ref.commercial)

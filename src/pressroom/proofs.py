@@ -32,7 +32,7 @@ def _inches(text: str, what: str) -> float:
 def parse_size(text: str) -> tuple[float, float]:
     match = re.fullmatch(r"\s*([\d.]+)\s*x\s*([\d.]+)\s*(in|cm|mm)\s*", text)
     if not match:
-        raise InputError(f"--size {text!r} must look like 36x48in or 90x120cm")
+        raise InputError(f"size {text!r} must look like 36x48in or 90x120cm", field="size")
     unit = PER_INCH[match.group(3)]
     return float(match.group(1)) * unit, float(match.group(2)) * unit
 
@@ -63,7 +63,7 @@ def proof(ctx: "Context", generation_id: int, size: str, distance: str, crops: i
     width_in, height_in = parse_size(size)
     distance_in = _inches(distance, "--distance")
     if crops < 0:
-        raise InputError("--crops must be 0 or more")
+        raise InputError("crops must be 0 or more", field="crops")
     row = generations.get(studio, generation_id)
     with Image.open(row.path(studio)) as image:
         image.load()

@@ -143,7 +143,7 @@ def release(ctx: Context, brief_id: int, channel_names: list[str] | None = None,
     formats = formats or ["png"]
     bad = [f for f in formats if f not in FORMATS]
     if bad:
-        raise InputError(f"--format {bad[0]!r} is not one of {', '.join(FORMATS)}")
+        raise InputError(f"format {bad[0]!r} is not one of {', '.join(FORMATS)}", field="format")
     presets = renditions.channels(studio.config)
     unknown = [c for c in channel_names or [] if c not in presets]
     if unknown:

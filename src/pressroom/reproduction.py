@@ -53,9 +53,9 @@ def _open(path: Path) -> "Image":
             image.load()
             return image
     except FileNotFoundError:
-        raise NotFound(f"--expect {path} does not exist") from None
+        raise NotFound(f"expect {path} does not exist", field="expect") from None
     except UnidentifiedImageError as exc:
-        raise InputError(f"--expect {path} is not an image file") from exc
+        raise InputError(f"expect {path} is not an image file", field="expect") from exc
 
 
 def _expected(card: Card, studio: Studio | None, expect: str | None) -> tuple["Image | Fingerprint", str]:

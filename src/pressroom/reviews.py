@@ -126,11 +126,11 @@ def parse_checks(values: list[str]) -> dict[str, tuple[str, str]]:
         result, _, reason = rest.partition(":")
         item, result, reason = item.strip(), result.strip(), reason.strip()
         if not sep or item not in CHECKLIST:
-            raise InputError(f"--check {value!r}: use ITEM=pass|fail|n/a with ITEM one of {', '.join(CHECKLIST)}")
+            raise InputError(f"check {value!r}: use ITEM=pass|fail|n/a with ITEM one of {', '.join(CHECKLIST)}", field="check")
         if result not in RESULTS:
-            raise InputError(f"--check {value!r}: the result must be pass, fail or n/a")
+            raise InputError(f"check {value!r}: the result must be pass, fail or n/a", field="check")
         if result == "fail" and not reason:
-            raise InputError(f"--check {item}=fail needs a reason: --check '{item}=fail:what is wrong'")
+            raise InputError(f"check {item}=fail needs a reason: --check '{item}=fail:what is wrong'", field="check")
         parsed[item] = (result, reason)
     return parsed
 

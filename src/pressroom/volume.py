@@ -38,7 +38,7 @@ def parse_vary(items: list[str]) -> list[tuple[str, str]]:
     for item in items:
         slot, sep, value = item.partition("=")
         if not sep or not slot.strip() or not value.strip():
-            raise InputError(f"--vary {item!r} must look like SLOT=VALUE, e.g. subject='a blue shoe'")
+            raise InputError(f"vary {item!r} must look like SLOT=VALUE, e.g. subject='a blue shoe'", field="vary")
         pairs.append((slot.strip(), value.strip()))
     if not pairs:
         raise InputError("give at least one --vary SLOT=VALUE")
@@ -60,7 +60,7 @@ def plan(locked: lockin.LockedRecipe, pairs: list[tuple[str, str]], seeds: int) 
             f"change a second slot. Lock a new version with --slot {others[0]} to vary it instead"
         )
     if seeds < 1:
-        raise InputError("--seeds must be at least 1")
+        raise InputError("seeds must be at least 1", field="seeds")
     base = locked.parsed
     check_seeds(base.seed, seeds, f"with --seeds {seeds}, the locked seed")
     values = list(dict.fromkeys(value for _, value in pairs))

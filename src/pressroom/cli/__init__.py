@@ -28,7 +28,7 @@ def main(argv: list[str] | None = None) -> int:
     import click
 
     from ..errors import PressroomError
-    from .common import hint
+    from .common import message
 
     command = typer.main.get_command(app)
     try:
@@ -43,8 +43,7 @@ def main(argv: list[str] | None = None) -> int:
         sys.stderr.write("interrupted: everything made so far is stored\n")
         return 130
     except PressroomError as exc:
-        extra = hint(exc.field)
-        sys.stderr.write(f"error: {exc}" + (f" ({extra})" if extra and extra not in str(exc) else "") + "\n")
+        sys.stderr.write(f"error: {message(exc)}\n")
         return exc.exit_code
     return code if isinstance(code, int) else 0
 

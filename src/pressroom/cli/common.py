@@ -42,6 +42,17 @@ def hint(field: str | None) -> str:
     return FLAGS.get(field or "", "")
 
 
+def message(exc) -> str:
+    """An error as the command line says it: a message that starts with the field it is about
+    names the flag instead (``steps must be ...`` -> ``--steps must be ...``), and a field with a
+    known fix gets it added."""
+    text, field = str(exc), exc.field
+    if field and text.startswith(field) and not text[len(field):len(field) + 1].isalnum():
+        text = "--" + field.replace("_", "-") + text[len(field):]
+    extra = hint(field)
+    return text + (f" ({extra})" if extra and extra not in text else "")
+
+
 def context(studio: Optional[Path], as_: Optional[str] = None, *, acting: bool = True) -> "Context":
     """The Context of a command: the studio found from --studio, and the person acting, if named.
 

@@ -46,9 +46,9 @@ def resolve_device(device: str) -> str:
             return "mps"
         return "cpu"
     if device == "cuda" and not torch.cuda.is_available():
-        raise InputError("--device cuda asked for, but torch sees no CUDA GPU; use --device cpu or auto")
+        raise InputError("device cuda asked for, but torch sees no CUDA GPU; use --device cpu or auto", field="device")
     if device == "mps" and not torch.backends.mps.is_available():
-        raise InputError("--device mps asked for, but this machine has no MPS; use --device cpu or auto")
+        raise InputError("device mps asked for, but this machine has no MPS; use --device cpu or auto", field="device")
     return device
 
 
