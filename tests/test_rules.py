@@ -21,7 +21,7 @@ SIZE = 64
 @pytest.fixture
 def room(tmp_path, new_ledger):
     """A studio on the fake engine with a director, an operator and two reviewers; one Context each."""
-    studio = Studio.init(tmp_path / "studio", name="rules", database_url=new_ledger())
+    studio = Studio.init(tmp_path / "rules", name="rules", database_url=new_ledger())
     models.add(studio, "sketch", engine="fake", license="apache-2.0", commercial=True, size=SIZE)
     config = studio.root / "pressroom.toml"
     config.write_text(config.read_text().replace('default_model = "tiny"', 'default_model = "sketch"'))
