@@ -5,6 +5,7 @@ whose default model is run by the fake engine (deterministic images from prompt 
 """
 
 import io
+import shutil
 
 import pytest
 from PIL import Image
@@ -18,20 +19,35 @@ from pressroom.studio import Studio
 SIZE = 64
 
 
-@pytest.fixture
-def room(tmp_path, new_ledger):
-    """A studio on the fake engine with a director, an operator and two reviewers; one Context each."""
-    studio = Studio.init(tmp_path / "rules", name="rules", database_url=new_ledger())
+NAMES = ("dana", "omar", "rita", "ravi")
+
+
+@pytest.fixture(scope="module")
+def rules_template(tmp_path_factory, ledgers):
+    """One migrated studio on the fake engine with its people, copied for each test (as ``studio`` is)."""
+    root = tmp_path_factory.mktemp("rules") / "template"
+    studio = Studio.init(root, name="rules", database_url=ledgers.new_url())
     models.add(studio, "sketch", engine="fake", license="apache-2.0", commercial=True, size=SIZE)
     config = studio.root / "pressroom.toml"
     config.write_text(config.read_text().replace('default_model = "tiny"', 'default_model = "sketch"'))
-    studio = Studio(studio.root)
-    ctx = Context(studio)
-    for name, role in (("dana", "director"), ("omar", "operator"), ("rita", "reviewer"), ("ravi", "reviewer")):
+    ctx = Context(Studio(root))
+    for name, role in zip(NAMES, ("director", "operator", "reviewer", "reviewer"), strict=True):
         people.add_person(ctx, name, [role])
-    who = {name: ctx.acting_as(people.actor(ctx, name, "python")) for name in ("dana", "omar", "rita", "ravi")}
-    yield who
+    ctx.studio.close()
     studio.close()
+    return root
+
+
+@pytest.fixture
+def room(rules_template, tmp_path, ledgers):
+    """A director, an operator and two reviewers in a studio on the fake engine; one Context each."""
+    root = tmp_path / "rules"
+    shutil.copytree(rules_template, root)
+    url = ledgers.clone(rules_template, root)
+    ctx = Context(Studio(root))
+    yield {name: ctx.acting_as(people.actor(ctx, name, "python")) for name in NAMES}
+    ctx.studio.close()
+    ledgers.drop(url)
 
 
 def _brief(room, **changes) -> int:
