@@ -3,8 +3,8 @@
 The acting person is an :class:`Actor`, resolved once at the edge (the CLI from ``--as`` or the
 environment, the server from a session, a worker from its job's requester) and passed in; no
 play reads the environment or the config to find out who is acting. A :class:`Context` carries
-the actor with the studio (settings and store), the ledger's units of work, the engines and a
-clock, so a play is ``play(ctx, ...) -> result`` and owns its transaction(s).
+the actor with the studio (settings and store), the ledger's units of work and a clock, so a
+play is ``play(ctx, ...) -> result`` and owns its transaction(s).
 """
 
 from __future__ import annotations
@@ -58,25 +58,21 @@ def utc_now() -> datetime:
 
 @dataclass
 class Context:
-    """A play's world: the studio, the acting person, the engines and the clock."""
+    """A play's world: the studio (settings and store), the acting person and the clock.
+
+    Engines are not carried: a recipe names its engine and the process-wide registry
+    (``pressroom.engines``) runs it, so a worker on another machine runs the same one.
+    """
 
     studio: "Studio"
     actor: Actor = field(default_factory=Actor.unknown)
     clock: Callable[[], datetime] = utc_now
-    engine: Callable[..., object] | None = None  # engine lookup by name; None: the registry's
 
     @contextmanager
     def unit(self) -> Iterator["Session"]:
         """One unit of work: a transaction that commits on success and rolls back on any error."""
         with self.studio.session() as session:
             yield session
-
-    def engines(self, name: str = "diffusers"):
-        if self.engine is not None:
-            return self.engine(name)
-        from . import engines
-
-        return engines.get(name)
 
     def acting_as(self, actor: Actor) -> "Context":
         return replace(self, actor=actor)
