@@ -31,6 +31,12 @@ def test_help_imports_no_torch():
     (["reproduce", "missing.toml"], "card missing.toml does not exist", 3),
     (["recipe", "export", "99"], "no generation 99", 3),
     (["model", "add", "x", "--path", "/nonexistent"], "does not exist", 3),
+    # usage mistakes that typer's own copy of click raises: one line as well
+    (["nosuchcommand"], "No such command 'nosuchcommand'", 2),
+    (["generate", "--steps", "abc", "--prompt", "x"], "Invalid value for '--steps'", 2),
+    (["cull", "notanumber", "--keep"], "Invalid value for 'GEN...'", 2),
+    (["generate", "--nope"], "No such option: --nope", 2),
+    (["verify", "."], "is a folder; give an image file", 2),
 ])
 def test_user_mistakes_are_one_line_errors(cli, args, needle, code):
     result = cli(*args)

@@ -104,7 +104,11 @@ def verify(path: Path, trust_anchors: bytes = b"") -> Verification:
                 results = reader.get_validation_results() or {}
                 store = json.loads(reader.json())
     except FileNotFoundError:
-        raise InputError(f"{path} does not exist") from None
+        raise InputError(f"{path} does not exist", field="file") from None
+    except IsADirectoryError:
+        raise InputError(f"{path} is a folder; give an image file", field="file") from None
+    except PermissionError:
+        raise InputError(f"{path} cannot be read (permission denied)", field="file") from None
     except C2paError as exc:
         return Verification("Invalid", [str(exc)])
     failures = [f"{item['code']}: {item.get('explanation', '')}".rstrip(": ")

@@ -26,6 +26,7 @@ for group in (studio, models, people, briefs, concept, production, jobs, review,
 
 def main(argv: list[str] | None = None) -> int:
     import click
+    from typer.exceptions import TyperException  # typer's own copy of click's usage errors
 
     from ..errors import PressroomError
     from .common import message
@@ -36,9 +37,12 @@ def main(argv: list[str] | None = None) -> int:
         code = command.main(args=argv, prog_name="pressroom", standalone_mode=False)
     except click.exceptions.Exit as exc:
         return exc.exit_code
-    except click.ClickException as exc:
-        exc.show()
-        return exc.exit_code
+    except (click.ClickException, TyperException) as exc:
+        # a usage mistake (unknown command or option, a value of the wrong type): one line too
+        text = exc.format_message() if hasattr(exc, "format_message") else str(exc)
+        if text.strip():  # (no text: a bare group, whose help was just printed)
+            sys.stderr.write(f"error: {text} (see `pressroom --help`)\n")
+        return getattr(exc, "exit_code", 2)
     except (click.Abort, KeyboardInterrupt):
         sys.stderr.write("interrupted: everything made so far is stored\n")
         return 130
