@@ -7,7 +7,6 @@ import io
 import json
 import subprocess
 import sys
-import time
 
 import numpy as np
 import pytest
@@ -198,13 +197,14 @@ def test_a_fake_upscale_multiplies_the_parents_size(studio):
     assert engine.run(up, resolver).images[0].size == (144, 96)
 
 
-def test_the_fake_engine_takes_milliseconds(studio):
+def test_the_fake_engine_makes_full_size_images_without_weights(studio):
+    # (how fast it is belongs to a benchmark, not to a timed test: a busy machine makes those flaky)
     engine, resolver = engines.get("fake"), Resolver(studio)
     job = Job(engine="fake", model=models.load(studio, "tiny").ref().identity(), prompts=("a fox",) * 4,
               negatives=("",) * 4, seeds=(1, 2, 3, 4), steps=30, guidance=7, width=512, height=512)
-    started = time.perf_counter()
-    engine.run(job, resolver)
-    assert time.perf_counter() - started < 0.5  # four 512x512 images; typically about 10 ms
+    output = engine.run(job, resolver)
+    assert [image.size for image in output.images] == [(512, 512)] * 4
+    assert len({image.tobytes() for image in output.images}) == 4  # each seed its own image
 
 
 def test_unknown_model_field_in_a_job_from_elsewhere_is_refused(studio):
