@@ -46,8 +46,19 @@ def worker(
     until_idle: Annotated[bool, typer.Option("--until-idle", help="Exit when no job is queued or running.")] = False,
     studio: StudioOpt = None,
 ) -> None:
-    """Claim and run queued jobs until stopped; any number of workers may share a studio."""
+    """Claim and run queued jobs until stopped (Ctrl-C or SIGTERM: the job in hand goes back to the
+    queue); any number of workers may share a studio."""
+    import signal
+
     from ..jobs import worker as jobs_worker
+
+    def stop(_signum, _frame):
+        raise KeyboardInterrupt
+
+    # a worker started in the background (a service manager, `cmd &`) may inherit SIGINT ignored;
+    # it must still stop cleanly when asked, and SIGTERM asks the same
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
 
     err = console(stderr=True)
     ran = jobs_worker.serve(context(studio, acting=False).studio, until_idle=until_idle, log=err.print)
