@@ -1,22 +1,16 @@
 """The content-addressed asset store: every file is named by the SHA-256 of its bytes.
 
-Layout: ``<store>/<first two hex>/<full hex>.<ext>``. Writes are atomic (temp file in the
-same folder, fsync, rename, fsync of the folder), so a crash leaves either the whole file
-or nothing under its final name. Writing the same bytes twice is a no-op.
+Layout: ``<store>/<first two hex>/<full hex>.<ext>``. Writes are atomic (``files.write``: temp
+file in the studio's temporary place, fsync, rename, fsync of the folder), so a crash leaves
+either the whole file or nothing under its final name. Writing the same bytes twice is a no-op.
 """
 
 from __future__ import annotations
 
 import hashlib
-import os
-import tempfile
 from pathlib import Path
 
-
-def _umask() -> int:
-    current = os.umask(0)
-    os.umask(current)
-    return current
+from .files import write as atomic_write  # noqa: F401 - the name other modules know it by
 
 
 def sha256_bytes(data: bytes) -> str:
@@ -31,32 +25,12 @@ def sha256_file(path: Path, chunk: int = 1 << 20) -> str:
     return digest.hexdigest()
 
 
-def atomic_write(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` so that readers see the old file or the new one, never half."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=path.suffix)
-    try:
-        os.fchmod(fd, 0o666 & ~_umask())  # mkstemp makes 0600; stored files are for the whole team
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    dir_fd = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(dir_fd)
-    finally:
-        os.close(dir_fd)
-
-
 class AssetStore:
     """Files addressed by their SHA-256; ``put`` returns the hash, ``path`` finds the file."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, scratch: Path | None = None) -> None:
         self.root = Path(root)
+        self.scratch = scratch  # the studio whose temporary place holds files being written
 
     def path(self, sha256: str, ext: str) -> Path:
         return self.root / sha256[:2] / f"{sha256}.{ext.lstrip('.')}"
@@ -65,7 +39,8 @@ class AssetStore:
         sha = sha256_bytes(data)
         target = self.path(sha, ext)
         if not target.exists():
-            atomic_write(target, data)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            atomic_write(target, data, scratch=self.scratch)
         return sha
 
     def sweep(self, known: set[str], older_than_s: float = 60.0) -> list[Path]:

@@ -17,7 +17,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from . import tomlout
-from .assets import atomic_write
+from . import files
 from .compare import Fingerprint
 from .errors import CardError, NotFound
 from .recipes import Recipe
@@ -76,9 +76,10 @@ def to_toml(recipe: Recipe, *, expect: Fingerprint | None = None, file_sha256: s
     return tomlout.dumps({"card": card, **body}, COMMENTS, header)
 
 
-def write(path: Path, recipe: Recipe, **kwargs) -> Path:
-    atomic_write(Path(path), to_toml(recipe, **kwargs).encode())
-    return Path(path)
+def write(path: str | Path, recipe: Recipe, *, scratch: Path | None = None, field: str | None = None,
+          **kwargs) -> Path:
+    """Write a card with ``files.write`` (``scratch``: the studio, for a card it keeps itself)."""
+    return files.write(path, to_toml(recipe, **kwargs).encode(), scratch=scratch, field=field)
 
 
 def _line_of(text: str, loc: tuple) -> int | None:
@@ -148,11 +149,17 @@ def read(path: Path) -> Card:
     return parse(text, str(path))
 
 
-def export(studio: "Studio", generation_id: int, output: Path | None = None) -> Path:  # noqa: F821
-    """Write the card of a stored generation; default path ``<studio>/cards/gen-<id>.toml``."""
+def export(studio: "Studio", generation_id: int, output: str | Path | None = None) -> Path:  # noqa: F821
+    """Write the card of a stored generation; default path ``<studio>/cards/gen-<id>.toml``.
+
+    ``output`` is where a person asked for it (``-o``): checked before anything else is done."""
     from .generations import get
 
+    if output is not None:
+        files.target(output, field="output")
     row = get(studio, generation_id)
-    path = Path(output) if output else studio.cards_dir / f"gen-{row.id}.toml"
+    kept = output is None
+    path = studio.cards_dir / f"gen-{row.id}.toml" if kept else output
     return write(path, row.parsed_recipe(), expect=Fingerprint(row.pixel_sha256, row.phash, row.dhash),
-                 file_sha256=row.file_sha256, generation=row.id)
+                 file_sha256=row.file_sha256, generation=row.id, scratch=studio.root if kept else None,
+                 field=None if kept else "output")

@@ -122,11 +122,28 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.close()
 
 
-def connect(url: URL) -> Engine:
-    """An engine for a ledger URL from ``parse_url`` (nothing is opened yet)."""
+def _driver_transactions_off(dbapi_connection, _record) -> None:
+    dbapi_connection.isolation_level = None  # pysqlite begins nothing itself; the "begin" event does
+
+
+def _begin_immediate(connection) -> None:
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def connect(url: URL, *, transactional_ddl: bool = False) -> Engine:
+    """An engine for a ledger URL from ``parse_url`` (nothing is opened yet).
+
+    ``transactional_ddl`` (SQLite; what migrations run on): pysqlite opens a transaction only
+    before INSERT, UPDATE or DELETE, so a CREATE or ALTER outside one commits on its own and a
+    kill in the middle of a migration leaves half a schema. Here the driver's own transaction
+    handling is turned off and every transaction begins with ``BEGIN IMMEDIATE``, so DDL commits
+    or rolls back with the rest, and a second process migrating at once waits its turn."""
     if url.get_backend_name() == "sqlite":
         engine = create_engine(url)
         event.listen(engine, "connect", _sqlite_pragmas)
+        if transactional_ddl:
+            event.listen(engine, "connect", _driver_transactions_off)
+            event.listen(engine, "begin", _begin_immediate)
         return engine
     return create_engine(url, pool_pre_ping=True, connect_args={"connect_timeout": 10})
 
@@ -175,14 +192,23 @@ def current_revision(engine: Engine) -> str | None:
 
 
 def migrate(engine: Engine) -> None:
-    """Bring the ledger to the newest schema; a no-op when it is there already."""
+    """Bring the ledger to the newest schema; a no-op when it is there already.
+
+    The whole upgrade is one transaction (``migrations/env.py``), DDL included on SQLite too
+    (``connect(transactional_ddl=True)``): a process killed in the middle leaves the ledger as it
+    was before, and the next command (or ``init`` run again) migrates it from there."""
     reach(engine)
     try:
         if current_revision(engine) == head_revision():
             return
         from alembic import command
 
-        command.upgrade(_alembic_config(engine), "head")
+        runner = connect(engine.url, transactional_ddl=True) if engine.dialect.name == "sqlite" else engine
+        try:
+            command.upgrade(_alembic_config(runner), "head")
+        finally:
+            if runner is not engine:
+                runner.dispose()
     except SQLAlchemyError as exc:
         raise StudioError(f"cannot migrate the ledger {describe(engine.url)}: {_first_line(exc)}") from exc
 

@@ -276,6 +276,9 @@ def generate(
         labels = [labels or {}] * len(recipes)
     if len(labels) != len(recipes):
         raise ValueError(f"{len(labels)} labels for {len(recipes)} recipes")
+    from . import scratch
+
+    scratch.sweep(studio.root)  # temporary files of a killed generate, concept, fix or volume run
     made = []
     rendered_all = render(recipes, Resolver(studio), batch_size=batch_size)
     for rendered, label in zip(rendered_all, labels, strict=True):

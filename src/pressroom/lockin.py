@@ -17,7 +17,7 @@ from pydantic import ValidationError
 from sqlalchemy import JSON, ForeignKey, Integer, String, Text, func, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from . import briefs, cards, events, generations, samplers
+from . import briefs, cards, events, generations, names, samplers
 from .compare import Fingerprint, compare
 from .context import Actor, Context
 from .db import Base, UTCDateTime, taken
@@ -220,7 +220,7 @@ def _record_lock(ctx: Context, brief_id: int, slot: str, hero, result, passed: b
         if passed:
             card = studio.cards_dir / f"brief-{brief_id}-recipe-{row.id}-v{version}.toml"
             cards.write(card, hero.parsed_recipe(), expect=Fingerprint(hero.pixel_sha256, hero.phash, hero.dhash),
-                        file_sha256=hero.file_sha256, generation=hero.id)
+                        file_sha256=hero.file_sha256, generation=hero.id, scratch=studio.root)
             row.card = studio.relative(card)
             events.record(session, actor, "recipe.lock", brief_id=brief_id,
                           objects={"recipe": row.id, "hero": hero.id, **origin}, version=version,
@@ -238,6 +238,7 @@ def _record_lock(ctx: Context, brief_id: int, slot: str, hero, result, passed: b
 def promote(session: Session, recipe_id: int, name: str, actor: Actor) -> LockedRecipe:
     """Make a locked recipe a named template that later briefs can start their lock from."""
     actor.require("director", "promote a recipe to a template")
+    names.check(name, "template name", field="name")
     row = get(session, recipe_id)
     if row.status != "locked":
         raise Refused(f"recipe {recipe_id} is not locked (its lock {row.status}); only locked recipes become templates")

@@ -15,7 +15,6 @@ model whose engine needs no weights (``fake``) is registered without any (format
 
 from __future__ import annotations
 
-import re
 import tomllib
 from datetime import datetime, timezone
 from pathlib import Path
@@ -23,8 +22,9 @@ from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
 
-from . import tomlout
-from .assets import atomic_write, sha256_file
+from . import names, tomlout
+from .assets import sha256_file
+from .files import write
 from .errors import InputError, ModelError, ModelMismatch, NotFound
 from .recipes import ModelRef
 from .studio import Studio
@@ -32,7 +32,6 @@ from .studio import Studio
 if TYPE_CHECKING:
     from .context import Context
 
-NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 SKIP_SUFFIXES = (".md", ".lock", ".metadata")
 TINY = "tiny"
 
@@ -114,7 +113,9 @@ def hash_weights(root: Path) -> tuple[dict[str, str], dict[str, list[int]]]:
 
 
 def _manifest_path(studio: Studio, name: str) -> Path:
-    return studio.models_dir / f"{name}.toml"
+    """Where a model's manifest is: every model name, from any command, config or card, comes here."""
+    names.check(name, "model name", file=True, limit=64)
+    return studio.inside(studio.models_dir / f"{name}.toml", f"model {name!r}")
 
 
 def save(studio: Studio, manifest: Manifest) -> None:
@@ -127,7 +128,7 @@ def save(studio: Studio, manifest: Manifest) -> None:
         },
         header=f"pressroom model manifest for {manifest.name!r}. Written by `pressroom model add`.",
     )
-    atomic_write(_manifest_path(studio, manifest.name), text.encode())
+    write(_manifest_path(studio, manifest.name), text.encode(), scratch=studio.root)
 
 
 def load(studio: Studio, name: str) -> Manifest:
@@ -142,9 +143,11 @@ def load(studio: Studio, name: str) -> Manifest:
 
 def _read(studio: Studio, path: Path) -> Manifest:
     try:
-        return Manifest.model_validate(tomllib.loads(path.read_text(encoding="utf-8"))).located(studio.root)
-    except (tomllib.TOMLDecodeError, ValidationError) as exc:
+        manifest = Manifest.model_validate(tomllib.loads(path.read_text(encoding="utf-8")))
+        names.check(manifest.name, "its model name", file=True, limit=64)
+    except (tomllib.TOMLDecodeError, ValidationError, InputError) as exc:
         raise ModelError(f"model manifest {path} is damaged: {exc}") from exc
+    return manifest.located(studio.root)
 
 
 def all_models(studio: Studio) -> list[Manifest]:
@@ -173,8 +176,6 @@ def add(
     """
     from . import engines
 
-    if not NAME.match(name):
-        raise InputError(f"model name {name!r} is not allowed: use letters, digits, '.', '_' or '-'")
     if _manifest_path(studio, name).exists() and not replace:
         raise InputError(f"a model named {name!r} is registered already; pass --replace to re-register it")
     if engine not in engines.names():
@@ -258,14 +259,19 @@ def ensure_tiny(studio: Studio) -> Manifest:
         return _read(studio, path)
     from .engines import tiny
 
+    from . import scratch
+
     target = studio.weights_dir / f"tiny-v{tiny.VERSION}"
-    if not (target / "model_index.json").is_file():
-        try:
-            tiny.save(target)
-        except ImportError as exc:
-            raise ModelError(
-                "the built-in tiny model needs the diffusers extra: pip install 'pressroom[diffusers]'"
-            ) from exc
+    if not target.is_dir():  # built in the temporary place and renamed in whole: a kill leaves no half model
+        with scratch.folder(studio.root) as work:
+            try:
+                tiny.save(work / "tiny")
+            except ImportError as exc:
+                raise ModelError(
+                    "the built-in tiny model needs the diffusers extra: pip install 'pressroom[diffusers]'"
+                ) from exc
+            target.parent.mkdir(parents=True, exist_ok=True)
+            (work / "tiny").rename(target)
     files, stamps = hash_weights(target)
     manifest = Manifest(
         name=TINY, format="diffusers", path=studio.relative(target), license="Apache-2.0", commercial=True,

@@ -12,7 +12,7 @@ from datetime import datetime, timezone
 from sqlalchemy import ForeignKey, Integer, String, select
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
-from . import events
+from . import events, names
 from .context import Actor, Context
 from .db import Base, UTCDateTime
 from .errors import Conflict, InputError, NotFound
@@ -46,9 +46,7 @@ class User(Base):
 
 def add(session: Session, name: str, roles: list[str]) -> User:
     """Add a person, or give an existing person more roles."""
-    name = name.strip()
-    if not name:
-        raise InputError("a user needs a name")
+    name = names.check(name.strip(), "a user's name", limit=100)
     if not roles:
         raise InputError(f"give at least one --role ({', '.join(ROLES)})")
     for role in roles:
@@ -88,9 +86,7 @@ def by_id(session: Session, user_id: int | None, channel: str = "python") -> Act
 
 def rename(session: Session, old: str, new: str) -> User:
     """A person's new name; everything they did stays theirs (the ledger refers to them by id)."""
-    new = new.strip()
-    if not new:
-        raise InputError("a user needs a name", field="name")
+    new = names.check(new.strip(), "a user's name", field="name", limit=100)
     user = session.scalar(select(User).where(User.name == old))
     if user is None:
         raise NotFound(f"no user {old!r} in this studio", field="name")

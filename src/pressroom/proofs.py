@@ -7,11 +7,12 @@ crops of its most detailed regions as they will print, for the reviewer to inspe
 
 from __future__ import annotations
 
+import io
 import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from . import generations
+from . import files, generations
 from .errors import InputError
 
 if TYPE_CHECKING:
@@ -72,14 +73,15 @@ def proof(ctx: "Context", generation_id: int, size: str, distance: str, crops: i
     ppi = min(image.width / width_in, image.height / height_in)
     needed = needed_ppi(distance_in)
     scale = max(1.0, needed / ppi)
-    folder = studio.root / "proofs" / f"gen-{row.id}"
-    folder.mkdir(parents=True, exist_ok=True)
+    folder = studio.inside(Path("proofs") / f"gen-{row.id}", "the proof folder")
     written = []
     for index, (x0, y0, x1, y1, detail) in enumerate(detailed_regions(image, crops), 1):
         region = image.crop((x0, y0, x1, y1))
         printed = region.resize((round(region.width * scale), round(region.height * scale)), Image.Resampling.LANCZOS)
-        path = Path(folder / f"crop-{index}.png")
-        printed.save(path)
+        path = folder / f"crop-{index}.png"
+        buffer = io.BytesIO()
+        printed.save(buffer, format="PNG")
+        files.write(path, buffer.getvalue(), scratch=studio.root)
         written.append({"path": str(path), "box": [x0, y0, x1, y1], "detail": detail})
     return {
         "generation": row.id, "pixels": f"{image.width}x{image.height}",

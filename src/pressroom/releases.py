@@ -14,7 +14,6 @@ File names: ``b{brief}-r{recipe}v{version}-s{seed}-g{generation}-{rendition}.{ex
 from __future__ import annotations
 
 import io
-import tempfile
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -23,8 +22,10 @@ from sqlalchemy import JSON, ForeignKey, Integer, String, Text, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from . import briefs, events, fulltext, generations, lockin, metadata, provenance, renditions, reviews, signing
-from .assets import atomic_write, sha256_bytes
+from . import (briefs, events, fulltext, generations, lockin, metadata, provenance, renditions, reviews, scratch,
+               signing)
+from .assets import sha256_bytes
+from .files import write
 from .compare import fingerprint
 from .context import Actor, Context
 from .db import Base, UTCDateTime
@@ -118,11 +119,11 @@ def file_name(brief_id: int | None, candidate: Candidate, rendition: str, fmt: s
             f"{rendition}.{EXTENSIONS[fmt]}")
 
 
-def _signed(identity, target: Path, data: bytes, *, title: str, recipe: Recipe, source_type: str,
-            parent: Path | None, edit: str) -> bytes:
-    """``data`` with its C2PA manifest signed in (the bytes that go to ``target``)."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=target.parent) as work:
+def _signed(studio: Studio, identity, target: Path, data: bytes, *, title: str, recipe: Recipe,
+            source_type: str, parent: Path | None, edit: str) -> bytes:
+    """``data`` with its C2PA manifest signed in (the bytes that go to ``target``); the unsigned
+    copy lives in the studio's temporary place, where a sweep finds it if the release is killed."""
+    with scratch.folder(studio.root) as work:
         unsigned = Path(work) / f"unsigned{target.suffix}"
         signed = Path(work) / f"signed{target.suffix}"
         unsigned.write_bytes(data)
@@ -150,6 +151,7 @@ def release(ctx: Context, brief_id: int, channel_names: list[str] | None = None,
         raise InputError(f"unknown channel {unknown[0]!r}; choose from {', '.join(presets)} or add "
                          f"[channels.{unknown[0]}] to pressroom.toml")
     chosen = [presets[c] for c in channel_names or []]
+    scratch.sweep(studio.root)  # what a killed release (or any other command) left half-made
     with ctx.unit() as session:
         brief = briefs.get(session, brief_id)
         found = candidates(studio, session, brief.id)
@@ -162,7 +164,7 @@ def release(ctx: Context, brief_id: int, channel_names: list[str] | None = None,
     wanted = [(item.row.id, "master", "png") for item in found] + [
         (item.row.id, channel.name, fmt) for item in found for channel in chosen for fmt in formats]
     total = sum(1 for key in wanted if key not in done)  # the files this run writes
-    folder = studio.root / "releases" / f"brief-{brief_id}"
+    folder = studio.inside(Path("releases") / f"brief-{brief_id}", "the release folder")
     written: list[Release] = []
     for item in found:
         with Image.open(item.row.path(studio)) as opened:
@@ -174,9 +176,9 @@ def release(ctx: Context, brief_id: int, channel_names: list[str] | None = None,
         if master is None:
             master_recipe = item.recipe.model_copy(update={"post": [*item.recipe.post, renditions.encode_step("png")]})
             data = metadata.encode(image, "png", master_recipe, xmp=xmp)
-            target = folder / file_name(brief_id, item, "master", "png")
+            target = studio.inside(folder / file_name(brief_id, item, "master", "png"), "a released file")
             edit = f"{item.recipe.source.op} of the parent image" if item.recipe.source else ""
-            body = _signed(identity, target, data, title=title, recipe=master_recipe,
+            body = _signed(studio, identity, target, data, title=title, recipe=master_recipe,
                            source_type=item.source_type, parent=item.parent_path, edit=edit)
             master = _record(ctx, shelf, item, None, "master", "png", target, body, image, master_recipe)
             if master is None:  # a release running at the same time wrote it first
@@ -193,9 +195,9 @@ def release(ctx: Context, brief_id: int, channel_names: list[str] | None = None,
                 recipe = item.recipe.model_copy(update={"post": [*item.recipe.post, *steps]})
                 pixels = renditions.apply(image, steps[:-1])
                 data = metadata.encode(pixels, fmt, recipe, xmp=xmp)
-                target = folder / file_name(brief_id, item, channel.name, fmt)
+                target = studio.inside(folder / file_name(brief_id, item, channel.name, fmt), "a released file")
                 box = steps[0].params["box"]
-                body = _signed(identity, target, data, title=f"{title} ({channel.name})",
+                body = _signed(studio, identity, target, data, title=f"{title} ({channel.name})",
                                recipe=recipe, source_type=item.source_type, parent=master.file(studio),
                                edit=f"cropped to {box} and resized to {channel.width}x{channel.height} for "
                                     f"{channel.name}, {fmt}")
@@ -255,7 +257,7 @@ def _record(ctx: Context, shelf: Shelf, item: Candidate, parent_id: int | None, 
             session.add(row)
             session.flush()
             _index(session, row, item, shelf, rendition, fmt)
-            atomic_write(target, body)
+            write(target, body, scratch=ctx.studio.root)
     except IntegrityError:
         return None
     return row

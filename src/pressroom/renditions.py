@@ -11,6 +11,7 @@ import io
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from . import names
 from .errors import InputError
 from .recipes import PostStep
 
@@ -41,6 +42,10 @@ def channels(config: dict) -> dict[str, Channel]:
     """The built-in presets plus ``[channels.NAME] width, height, dpi`` from the studio config."""
     found = dict(CHANNELS)
     for name, spec in config.get("channels", {}).items():
+        try:
+            names.check(name, "channel name", file=True, limit=60)
+        except InputError as exc:
+            raise InputError(f"[channels] in pressroom.toml: {exc}") from None
         try:
             found[name] = Channel(name, int(spec["width"]), int(spec["height"]), int(spec.get("dpi", 72)))
         except (KeyError, TypeError, ValueError) as exc:

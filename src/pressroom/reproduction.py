@@ -37,12 +37,12 @@ class Reproduction:
     weights: Path | None  # None for a model whose engine needs no weights (fake)
     warnings: list[str]
 
-    def save(self, path: Path) -> None:
-        """Write the reproduced image, with its recipe, as a PNG."""
-        from .assets import atomic_write
+    def save(self, path: str | Path) -> Path:
+        """Write the reproduced image, with its recipe, as a PNG (``-o``: refused if not a regular file)."""
+        from . import files
         from .metadata import png_bytes
 
-        atomic_write(Path(path), png_bytes(self.image, self.recipe))
+        return files.write(path, png_bytes(self.image, self.recipe), field="output")
 
 
 def _open(path: Path) -> "Image":

@@ -11,11 +11,10 @@ own certificate instead: ``[signing] chain``, ``key`` and ``trust_anchors`` in p
 from __future__ import annotations
 
 import datetime as dt
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from .assets import atomic_write
+from .files import write
 from .errors import InputError
 from .studio import Studio
 
@@ -80,10 +79,11 @@ def create(studio: Studio) -> Path:
     pem = lambda cert: cert.public_bytes(serialization.Encoding.PEM)  # noqa: E731
     key_pem = leaf_key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                                      serialization.NoEncryption())
-    atomic_write(folder / "root.pem", pem(root))
-    atomic_write(folder / "chain.pem", pem(leaf) + pem(middle))
-    atomic_write(folder / "signer.key", key_pem)
-    os.chmod(folder / "signer.key", 0o600)
+    # the key first and private from the moment its file exists: a kill at any point leaves no
+    # readable key, and a chain is only complete once its certificates are written after it
+    write(folder / "signer.key", key_pem, scratch=studio.root, private=True)
+    write(folder / "chain.pem", pem(leaf) + pem(middle), scratch=studio.root)
+    write(folder / "root.pem", pem(root), scratch=studio.root)
     return folder
 
 
@@ -104,7 +104,7 @@ def identity(studio: Studio) -> Identity:
         return Identity(_read(configured["chain"], "chain"), _read(configured["key"], "key"),
                         _read(configured["trust_anchors"], "trust_anchors"))
     folder = studio.root / "keys"
-    if not (folder / "signer.key").is_file():
+    if not all((folder / name).is_file() for name in ("signer.key", "chain.pem", "root.pem")):
         create(studio)
     return Identity((folder / "chain.pem").read_bytes(), (folder / "signer.key").read_bytes(),
                     (folder / "root.pem").read_bytes())

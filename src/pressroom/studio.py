@@ -25,12 +25,14 @@ import tomllib
 from contextlib import contextmanager
 from functools import cached_property
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
-from .assets import AssetStore, atomic_write
+from .assets import AssetStore
+from .files import write
 from .errors import StudioError
 
 CONFIG_NAME = "pressroom.toml"
+UNFINISHED = ".init-unfinished"  # there while `pressroom init` has not finished making the studio
 ENV_VAR = "PRESSROOM_STUDIO"
 
 CONFIG_TEMPLATE = """\
@@ -55,9 +57,12 @@ def _toml_string(text: str) -> str:
 
 
 class Studio:
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, *, unfinished: bool = False) -> None:
         self.root = Path(root).resolve()
         config_path = self.root / CONFIG_NAME
+        if not unfinished and (self.root / UNFINISHED).exists():
+            raise StudioError(f"the studio at {self.root} was not finished (pressroom init was stopped); run "
+                              f"`pressroom init {self.root}` again to finish it")
         try:
             self.config = tomllib.loads(config_path.read_text(encoding="utf-8"))
         except FileNotFoundError as exc:
@@ -101,13 +106,24 @@ class Studio:
         except ValueError:
             return str(path)
 
+    def inside(self, path: Path, what: str = "a path") -> Path:
+        """``path`` resolved (links followed), refused unless it lies inside the studio folder.
+
+        Every file pressroom makes from a name (a model's manifest, a released rendition, a
+        proof) goes through here, so no name, link or config entry can send a write elsewhere."""
+        resolved = (self.root / path).resolve()
+        if not resolved.is_relative_to(self.root):
+            raise StudioError(f"{what} {path} leads outside the studio ({resolved}); pressroom writes only "
+                              f"inside {self.root}")
+        return resolved
+
     def resolve(self, stored: str) -> Path:
         """The file a stored path names (an absolute one stays as it is)."""
         return self.root / stored
 
     @property
     def assets(self) -> AssetStore:
-        return AssetStore(self.root / "assets")
+        return AssetStore(self.root / "assets", scratch=self.root)
 
     @property
     def models_dir(self) -> Path:
@@ -153,18 +169,27 @@ class Studio:
 
     # -- creation and discovery ------------------------------------------------------------
     @classmethod
-    def init(cls, path: Path, *, name: str | None = None, database_url: str | None = None) -> "Studio":
+    def init(cls, path: Path, *, name: str | None = None, database_url: str | None = None,
+             finish: "Callable[[Studio], None] | None" = None) -> "Studio":
         """Create a studio at ``path`` (the folder may exist but must not hold a studio).
 
         ``database_url`` names the ledger (default: ``ledger.sqlite`` in the studio); a database
-        server must be reachable before anything is created."""
-        from . import db
+        server must be reachable before anything is created. ``finish(studio)`` completes it
+        (keys, models) before it counts as made. Until then the folder holds ``UNFINISHED``, every
+        other command refuses it, and running ``init`` again resumes: the config written stays,
+        the ledger migrates from where it was (each upgrade is one transaction), and ``finish``
+        runs again, so it must be safe to repeat."""
+        from . import db, scratch
 
         root = Path(path).resolve()
-        if (root / CONFIG_NAME).exists():
+        resuming = (root / UNFINISHED).is_file()
+        if (root / CONFIG_NAME).exists() and not resuming:
             raise StudioError(f"{root} already holds a studio ({CONFIG_NAME} exists)")
         if root.exists() and not root.is_dir():
             raise StudioError(f"{root} exists and is not a folder; choose another path")
+        if resuming and (root / CONFIG_NAME).exists():
+            database_url = str(cls(root, unfinished=True).config.get("ledger", {}).get("url", DEFAULT_LEDGER))
+            scratch.sweep(root)
         url_text = database_url or DEFAULT_LEDGER
         url = db.parse_url(url_text, relative_to=root)
         ledger_file = db.ledger_file(url)
@@ -180,16 +205,23 @@ class Studio:
                 engine.dispose()
         try:
             root.mkdir(parents=True, exist_ok=True)
+            if not resuming:
+                write(root / UNFINISHED, b"pressroom init has not finished this studio; run it again to finish\n",
+                      scratch=root)
             for folder in ("assets", "models", "weights", "cards"):
                 (root / folder).mkdir(exist_ok=True)
             if ledger_file is not None:
                 ledger_file.parent.mkdir(parents=True, exist_ok=True)
-            config = CONFIG_TEMPLATE.format(name=_toml_string(name or root.name), url=_toml_string(url_text))
-            atomic_write(root / CONFIG_NAME, config.encode())
+            if not (root / CONFIG_NAME).exists():
+                config = CONFIG_TEMPLATE.format(name=_toml_string(name or root.name), url=_toml_string(url_text))
+                write(root / CONFIG_NAME, config.encode(), scratch=root)
         except OSError as exc:
             raise StudioError(f"cannot create a studio at {root}: {exc.strerror}") from exc
-        studio = cls(root)
+        studio = cls(root, unfinished=True)
         studio.migrate()
+        if finish is not None:
+            finish(studio)
+        (root / UNFINISHED).unlink()
         return studio
 
     @classmethod
@@ -214,12 +246,17 @@ def create(path: Path, *, name: str | None = None, database_url: str | None = No
     from . import models, signing
     from .errors import ModelError
 
-    studio = Studio.init(path, name=name, database_url=database_url)
-    keys = signing.create(studio)
-    try:
-        tiny = models.ensure_tiny(studio)
-        note = f"built-in model tiny registered ({tiny.ref().short_hash}; random weights, noise-like images)"
-    except ModelError as exc:
-        note = f"tiny model not built: {exc}"
+    made: dict = {}
+
+    def finish(studio: Studio) -> None:
+        made["keys"] = signing.create(studio)  # nothing was signed yet: a resumed init makes a new chain
+        try:
+            tiny = models.ensure_tiny(studio)
+            made["note"] = f"built-in model tiny registered ({tiny.ref().short_hash}; random weights, noise-like images)"
+        except ModelError as exc:
+            made["note"] = f"tiny model not built: {exc}"
+
+    studio = Studio.init(path, name=name, database_url=database_url, finish=finish)
+    keys, note = made["keys"], made["note"]
     return {"studio": str(studio.root), "ledger": studio.ledger_label, "assets": str(studio.assets.root),
             "keys": str(keys), "note": note}

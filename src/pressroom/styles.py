@@ -11,7 +11,7 @@ from datetime import datetime, timezone
 from sqlalchemy import Integer, String, Text, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from . import events
+from . import events, names
 from .context import Actor, Context
 from .db import Base, UTCDateTime, taken
 from .errors import Conflict, InputError, NotFound
@@ -36,6 +36,7 @@ def add(session: Session, name: str, style: str, negative: str, actor: Actor, no
     actor.require("operator", "add a style")
     if not name.strip() or not style.strip():
         raise InputError("a style needs a name and its style text", field="text")
+    names.check(name, "style name", field="name")
     if session.scalar(select(Style).where(Style.name == name)):
         raise Conflict(f"style {name!r} exists already; choose another name", field="name")
     row = Style(name=name, style=style, negative=negative, note=note, created_at=datetime.now(timezone.utc))

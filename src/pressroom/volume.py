@@ -15,7 +15,7 @@ from typing import Callable
 
 from sqlalchemy import select
 
-from . import briefs, concepts, events, generations, lockin, people
+from . import briefs, concepts, events, generations, lockin, names, people
 from .context import Context
 from .errors import InputError, VolumeRefused
 from .jobs import queue
@@ -39,7 +39,7 @@ def parse_vary(items: list[str]) -> list[tuple[str, str]]:
         slot, sep, value = item.partition("=")
         if not sep or not slot.strip() or not value.strip():
             raise InputError(f"vary {item!r} must look like SLOT=VALUE, e.g. subject='a blue shoe'", field="vary")
-        pairs.append((slot.strip(), value.strip()))
+        pairs.append((names.check(slot.strip(), "slot name", field="vary", limit=60), value.strip()))
     if not pairs:
         raise InputError("give at least one --vary SLOT=VALUE")
     return pairs

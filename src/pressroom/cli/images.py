@@ -77,14 +77,16 @@ def reproduce(
     card: Annotated[str, typer.Argument(metavar="CARD_OR_ASSET", help="A recipe card (TOML), or a released asset's id.")],
     expect: Annotated[Optional[str], typer.Option(help="The expected image file, or its pixel SHA-256.")] = None,
     model_path: Annotated[Optional[Path], typer.Option(help="The weights, if not in a studio.")] = None,
-    output: Annotated[Optional[Path], typer.Option("-o", "--output", help="Also save the reproduced PNG here.")] = None,
+    output: Annotated[Optional[str], typer.Option("-o", "--output", help="Also save the reproduced PNG here.")] = None,
     studio: StudioOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
     """Regenerate an image from its card alone and compare: exact, close or different (exit 1)."""
-    from .. import cards, reproduction
+    from .. import cards, files, reproduction
     from ..errors import StudioError
 
+    if output is not None:
+        files.target(output, field="output")  # refused before the work, not after
     ctx = optional_context(studio)  # a card with --model-path needs no studio at all
     if card.isdigit() and not Path(card).exists():
         if ctx is None:
@@ -94,7 +96,7 @@ def reproduce(
         result = reproduction.reproduce(cards.read(Path(card)), studio=ctx.studio if ctx else None,
                                         model_path=model_path, expect=expect)
     if output is not None:
-        result.save(output)
+        output = str(result.save(output))
     figures = result.comparison.as_dict()
     if json_out:
         print_json({**figures, "expected": result.expected, "weights": str(result.weights) if result.weights else None,

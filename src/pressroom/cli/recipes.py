@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
@@ -15,7 +14,7 @@ app = typer.Typer(help="Recipe cards: export the complete recipe of an image.", 
 @app.command("export")
 def export(
     generation: Annotated[int, typer.Argument(help="Generation id.")],
-    output: Annotated[Optional[Path], typer.Option("-o", "--output", help="Card path (default: the studio's cards/).")] = None,
+    output: Annotated[Optional[str], typer.Option("-o", "--output", help="Card path (default: the studio's cards/).")] = None,
     studio: StudioOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
