@@ -189,7 +189,7 @@ class Studio:
             raise StudioError(f"{root} exists and is not a folder; choose another path")
         if resuming and (root / CONFIG_NAME).exists():
             database_url = str(cls(root, unfinished=True).config.get("ledger", {}).get("url", DEFAULT_LEDGER))
-            scratch.sweep(root)
+        scratch.sweep(root)  # what an init killed before it left its mark may have left
         url_text = database_url or DEFAULT_LEDGER
         url = db.parse_url(url_text, relative_to=root)
         ledger_file = db.ledger_file(url)

@@ -1,0 +1,46 @@
+"""Run pressroom's command line in this process and SIGKILL it at a chosen point (for crash tests).
+
+    python crashpoint.py MODULE:ATTRIBUTE:MATCH:N -- ARGS...
+
+kills the process on the N-th call of MODULE.ATTRIBUTE (``os:replace``, ``pressroom.provenance:sign``,
+``alembic.runtime.migration:HeadMaintainer.update_to_step``) among the calls that have an argument
+containing MATCH (empty: every call), before the call runs. The kill is a real SIGKILL: no
+``finally`` block, no atexit handler, no flush runs, as when a machine loses power or the OOM killer
+strikes. A run that never reaches the point ends normally with the command's exit code.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import signal
+import sys
+
+
+def arm(spec: str) -> None:
+    module_name, attribute, match, nth = spec.split(":")
+    owner = importlib.import_module(module_name)
+    *path, name = attribute.split(".")
+    for part in path:
+        owner = getattr(owner, part)
+    original = getattr(owner, name)
+    seen = 0
+
+    def wrapper(*args, **kwargs):
+        nonlocal seen
+        if not match or any(match in str(a) for a in (*args, *kwargs.values())):
+            seen += 1
+            if seen == int(nth):
+                os.kill(os.getpid(), signal.SIGKILL)
+        return original(*args, **kwargs)
+
+    setattr(owner, name, wrapper)
+
+
+if __name__ == "__main__":
+    spec, separator, *argv = sys.argv[1:]
+    assert separator == "--", "usage: crashpoint.py MODULE:ATTRIBUTE:MATCH:N -- ARGS..."
+    arm(spec)
+    from pressroom.cli import main
+
+    sys.exit(main(argv))
