@@ -136,6 +136,26 @@ def test_an_upgrade_killed_midway_leaves_the_old_schema_and_the_next_command_fin
     assert [u["name"] for u in json.loads(listed.stdout)] == ["dana"]
 
 
+def test_two_commands_upgrading_one_ledger_at_once_both_work(tmp_path, new_ledger):
+    """The second waits for the first's upgrade (one transaction, under a lock) and finds nothing to do."""
+    from alembic import command
+
+    root = tmp_path / "old"
+    root.mkdir()
+    url = new_ledger() or DEFAULT_LEDGER
+    (root / CONFIG_NAME).write_text(CONFIG_TEMPLATE.format(name='"old"', url=_toml_string(url)))
+    engine = db.connect(Studio(root).ledger_url)
+    command.upgrade(db._alembic_config(engine), "0002")
+    engine.dispose()
+    env = {**os.environ, "PRESSROOM_STUDIO": str(root)}
+    both = [subprocess.Popen([sys.executable, "-m", "pressroom.cli", "user", "list", "--json"], env=env,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    for process in both:
+        out, err = process.communicate(timeout=600)
+        assert process.returncode == 0 and json.loads(out) == [], err
+    assert revision(root) == db.head_revision()
+
+
 def _release_files(root: Path) -> tuple[dict[str, str], set[str]]:
     """(path -> sha256 of every release row, every file under releases/)."""
     from sqlalchemy import select
