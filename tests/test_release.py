@@ -80,6 +80,8 @@ def test_released_png_jpeg_webp_verify_trusted_and_a_changed_byte_is_invalid(cli
     assert [(f["rendition"], f["format"]) for f in files] == [
         ("master", "png"), ("instagram-feed", "png"), ("instagram-feed", "jpeg"), ("instagram-feed", "webp")]
     assert all(set(f) >= {"asset", "path", "format", "rendition"} for f in files)
+    dana = {u["name"]: u["id"] for u in json.loads(cli("user", "list", "--json").out)}["dana"]
+    assert {(f["released_by"], f["released_by_id"]) for f in files} == {("dana", dana)}
     for f in files[1:]:
         assert Image.open(f["path"]).size == (1080, 1350)
         assert f["path"].endswith(f"b{brief}-r{lock['recipe']}v1-s{1}-g{lock['hero']}-instagram-feed."

@@ -78,6 +78,18 @@ def resolve(session: Session, name: str, channel: str = "python") -> Actor:
     return Actor(user.id, user.name, frozenset(user.roles), channel)
 
 
+def holding(session: Session, name: str, role: str, field: str) -> User:
+    """The person called ``name``, who must hold ``role`` (a brief's director is one)."""
+    user = session.scalar(select(User).where(User.name == name))
+    if user is None:
+        raise InputError(f"{name!r} is not a person in this studio; add them with "
+                         f"`pressroom user add {name} --role {role}` or name someone who is", field=field)
+    if role not in user.roles:
+        raise InputError(f"{name} does not hold the {role} role; give it with "
+                         f"`pressroom user add {name} --role {role}` or name someone who does", field=field)
+    return user
+
+
 def by_id(session: Session, user_id: int | None, channel: str = "python") -> Actor:
     """The Actor of a person the ledger refers to (a job's requester, a session's owner)."""
     user = session.get(User, user_id) if user_id is not None else None

@@ -56,7 +56,8 @@ class Release(Base):
     recipe: Mapped[dict] = mapped_column(JSON)
     alt_text: Mapped[str] = mapped_column(Text)
     source_type: Mapped[str] = mapped_column(Text)
-    released_by: Mapped[str] = mapped_column(String(100))
+    released_by: Mapped[str] = mapped_column(String(100))  # the name at the time
+    released_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime())
 
     def file(self, studio: Studio) -> Path:
@@ -68,7 +69,7 @@ class Release(Base):
                 "generation": self.generation_id, "brief": self.brief_id, "parent": self.parent_id,
                 "sha256": self.sha256, "width": self.width, "height": self.height, "alt_text": self.alt_text,
                 "digital_source_type": self.source_type, "released_by": self.released_by,
-                "at": self.at.isoformat()}
+                "released_by_id": self.released_by_id, "at": self.at.isoformat()}
 
 
 @dataclass
@@ -248,7 +249,7 @@ def _record(ctx: Context, shelf: Shelf, item: Candidate, parent_id: int | None, 
     row = Release(brief_id=shelf.brief_id, generation_id=item.row.id, parent_id=parent_id, rendition=rendition, format=fmt,
                   path=ctx.studio.relative(target), sha256=sha256_bytes(body), pixel_sha256=prints.pixel_sha256, phash=prints.phash,
                   width=image.width, height=image.height, recipe=recipe.model_dump(mode="json", exclude_none=True),
-                  alt_text=item.alt_text, source_type=item.source_type, released_by=ctx.actor.name,
+                  alt_text=item.alt_text, source_type=item.source_type, released_by=ctx.actor.name, released_by_id=ctx.actor.id,
                   at=datetime.now(timezone.utc))
     try:
         with ctx.unit() as session:

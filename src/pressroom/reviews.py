@@ -332,7 +332,7 @@ def _flag_if_repeated(session: Session, locked: lockin.LockedRecipe, failed: lis
         if count >= FLAG_AFTER:
             locked.flag = (f"fix in the recipe: reviewers failed '{item}' {count} times; lock a new version "
                            "(e.g. with an extended --negative) or have the director clear the flag")
-            locked.flag_cleared_by = None
+            locked.flag_cleared_by = locked.flag_cleared_by_id = None
             locked.flag_cleared_reason = None
             events.record(session, reviewer, "recipe.flag", brief_id=locked.brief_id, objects={"recipe": locked.id},
                           item=item, count=count)
@@ -348,6 +348,7 @@ def clear_flag(ctx: Context, recipe_id: int, reason: str) -> dict:
         if not locked.flag:
             raise Refused(f"recipe {recipe_id} is not flagged")
         locked.flag, locked.flag_cleared_by, locked.flag_cleared_reason = "", actor.name, reason
+        locked.flag_cleared_by_id = actor.id
         events.record(session, actor, "recipe.clear_flag", brief_id=locked.brief_id, objects={"recipe": locked.id},
                       reason=reason)
         return locked.as_dict(ctx.studio)
@@ -355,14 +356,15 @@ def clear_flag(ctx: Context, recipe_id: int, reason: str) -> dict:
 
 def rework(session: Session) -> dict:
     """Share of review decisions that send work back, per recipe and per operator."""
-    rows = session.execute(select(Review.decision, generations.Generation.recipe_id, generations.Generation.operator,
-                                  generations.Generation.brief_id)
+    rows = session.execute(select(Review.decision, generations.Generation.recipe_id, generations.Generation.maker_id,
+                                  generations.Generation.operator, generations.Generation.brief_id)
                            .join(generations.Generation, generations.Generation.id == Review.generation_id)).all()
 
     def share(key) -> list[dict]:
         groups: dict = {}
-        for decision, recipe, operator, brief in rows:
-            k = key(recipe, operator, brief)
+        for decision, recipe, maker_id, name, brief in rows:
+            # an operator is a person (by id); work by an unknown maker, by the name it was recorded under
+            k = key(recipe, maker_id if maker_id is not None else (name or None), brief)
             if k is None:
                 continue
             total, back = groups.get(k, (0, 0))
