@@ -1,4 +1,5 @@
-"""People and their roles: director, operator, reviewer. One person may hold several.
+"""People and their roles: director, operator, reviewer, keeper (the library keeper). One person may
+hold several.
 
 Every play names the role it needs; ``Actor.require`` refuses an actor without it. The acting
 person is named at the edge (the CLI's ``--as``, a server session, a job's requester) and
@@ -17,7 +18,7 @@ from .context import Actor, Context
 from .db import Base, UTCDateTime
 from .errors import Conflict, InputError, NotFound
 
-ROLES = ("director", "operator", "reviewer")
+ROLES = ("director", "operator", "reviewer", "keeper")  # keeper: the library keeper, who releases
 
 
 

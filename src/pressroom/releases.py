@@ -100,6 +100,11 @@ def candidates(studio: Studio, session: Session, brief_id: int) -> list[Candidat
     if not approved:
         raise ReleaseBlocked(f"export stays blocked until approval: no image of brief {brief_id} is approved "
                              "by the review gate")
+    culled = [r.id for r in approved if r.status == "rejected"]
+    if culled:
+        raise ReleaseBlocked(f"generation {culled[0]} is approved but was culled as rejected; an operator keeps it "
+                             f"again (`pressroom cull {culled[0]} --keep`) or a reviewer sends it back "
+                             f"(`pressroom review {culled[0]} --decision rejected ...`) before the brief is released")
     missing_alt = [r.id for r in approved if not reviews.alt_text_of(session, r.id)]
     if missing_alt:
         raise ReleaseBlocked(f"approved images without alt text: {', '.join(map(str, missing_alt))}; "
@@ -216,10 +221,8 @@ def release(ctx: Context, brief_id: int, channel_names: list[str] | None = None,
 
 
 def _keeper(actor: Actor) -> Actor:
-    """Whoever keeps the library releases; they must be a person of the studio (any role)."""
-    if not actor.known:
-        raise Forbidden("who is releasing? a release is made by a person of the studio", field="actor")
-    return actor
+    """Release is the library keeper's play."""
+    return actor.require("keeper", "release images")
 
 
 def _existing(ctx: Context, generation_id: int, rendition: str, fmt: str) -> Release:

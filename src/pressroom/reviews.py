@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
-from sqlalchemy import Float, ForeignKey, Integer, String, Text, select
+from sqlalchemy import Float, ForeignKey, Integer, String, Text, func, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from . import briefs, checks, events, generations, lockin, models
@@ -137,7 +137,9 @@ def parse_checks(values: list[str]) -> dict[str, tuple[str, str]]:
 
 # -- context and pre-checks --------------------------------------------------------------------------
 def alt_text_of(session: Session, generation_id: int) -> str:
-    return session.scalar(select(Review.alt_text).where(Review.generation_id == generation_id, Review.alt_text != "")
+    """The image's alt text, from its latest review that gave one (whitespace alone is none)."""
+    return session.scalar(select(Review.alt_text).where(Review.generation_id == generation_id,
+                                                        func.trim(Review.alt_text) != "")
                           .order_by(Review.id.desc())) or ""
 
 
@@ -277,6 +279,7 @@ def decide(ctx: Context, generation_id: int, decision: str, check_values: list[s
     if decision not in DECISIONS:
         raise InputError(f"decision must be one of {', '.join(DECISIONS)} (got {decision!r})", field="decision")
     results = parse_checks(check_values)
+    alt_text = alt_text.strip()  # alt text of whitespace alone is no alt text
     studio, reviewer = ctx.studio, ctx.actor.require("reviewer", "review images")
     with ctx.unit() as session:
         row = session.get(generations.Generation, generation_id)
