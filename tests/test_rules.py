@@ -169,22 +169,6 @@ def test_roles_and_separation_of_duties_hold_below_every_front_end(room):
 
 
 
-def test_a_brief_is_directed_by_a_person_with_the_director_role(room):
-    with pytest.raises(InputError, match="'nobody' is not a person in this studio; add them with") as nobody:
-        _brief(room, director="nobody")
-    assert nobody.value.field == "director"
-    with pytest.raises(InputError, match="omar does not hold the director role"):
-        _brief(room, director="omar")
-    brief = _brief(room)
-    with pytest.raises(InputError, match="rita does not hold the director role"):
-        briefs.replace_brief(room["dana"], brief, briefs.parse(briefs.TEMPLATE.replace('director = "dana"',
-                                                                                     'director = "rita"')))
-    with room["dana"].unit() as session:
-        row = briefs.get(session, brief)
-        assert (row.director, row.director_id, row.created_by_id) == ("dana", room["dana"].actor.id,
-                                                                       room["dana"].actor.id)
-
-
 def test_a_renamed_person_stays_one_person_in_every_row_and_in_the_metrics(room):
     dana, omar = room["dana"], room["omar"]
     brief, lock = _locked(room)
