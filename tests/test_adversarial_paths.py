@@ -153,17 +153,17 @@ def test_release_writes_nothing_outside_the_studio(cli, studio, tmp_path):
     plain = config.read_text()
     escape = studio.root.parent / "escape"
     config.write_text(plain + '\n[channels."../../escape"]\nwidth = 64\nheight = 64\n')
-    refused = cli("release", brief, "--channel", "../../escape", "--as", "dana")
+    refused = cli("release", brief, "--channel", "../../escape", "--as", "kim")
     assert "channel name" in one_line_error(refused) and not escape.exists()
     config.write_text(plain + '\n[channels."x\\u001b[2J"]\nwidth = 64\nheight = 64\n')
-    assert "control character" in one_line_error(cli("release", brief, "--as", "dana"))
+    assert "control character" in one_line_error(cli("release", brief, "--as", "kim"))
     config.write_text(plain)
     outside = tmp_path / "outside"
     outside.mkdir()
     (studio.root / "releases").symlink_to(outside, target_is_directory=True)  # an insider's link
-    linked = cli("release", brief, "--as", "dana")
+    linked = cli("release", brief, "--as", "kim")
     assert "outside the studio" in one_line_error(linked) and not list(outside.iterdir())
     (studio.root / "releases").unlink()
-    done = cli("release", brief, "--as", "dana", "--json")
+    done = cli("release", brief, "--as", "kim", "--json")
     assert done.code == 0, done.err
     assert all(path.startswith(str(studio.root)) for path in (f["path"] for f in json.loads(done.out)))

@@ -179,7 +179,7 @@ def _release_files(root: Path) -> tuple[dict[str, str], set[str]]:
 def test_a_killed_release_is_finished_by_running_it_again(cli, studio, tmp_path, kill_at):
     brief, lock = locked(cli, tmp_path)
     approve(cli, lock["hero"])
-    command = ["release", brief, "--channel", "linkedin", "--channel", "instagram-feed", "--as", "dana", "--json"]
+    command = ["release", brief, "--channel", "linkedin", "--channel", "instagram-feed", "--as", "kim", "--json"]
     killed(pressroom(*command, kill_at=kill_at, studio=studio.root))
     if "sign::1" in kill_at:
         assert leftovers(studio.root), "the killed release should have left its unsigned copy"
