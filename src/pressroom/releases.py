@@ -23,7 +23,7 @@ from sqlalchemy import JSON, ForeignKey, Integer, String, Text, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from . import briefs, events, fulltext, generations, lockin, metadata, provenance, renditions, reviews, signing
+from . import audit, briefs, events, fulltext, generations, lockin, metadata, provenance, renditions, reviews, signing
 from .assets import atomic_write, sha256_bytes
 from .compare import fingerprint
 from .context import Actor, Context
@@ -151,6 +151,7 @@ def release(ctx: Context, brief_id: int, channel_names: list[str] | None = None,
                          f"[channels.{unknown[0]}] to pressroom.toml")
     chosen = [presets[c] for c in channel_names or []]
     with ctx.unit() as session:
+        audit.require_intact(session, f"release brief {brief_id}")
         brief = briefs.get(session, brief_id)
         found = candidates(studio, session, brief.id)
         done = {(r.generation_id, r.rendition, r.format): r for r in
