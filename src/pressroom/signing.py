@@ -14,10 +14,14 @@ import datetime as dt
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .assets import atomic_write
 from .errors import InputError, Refused
 from .studio import Studio
+
+if TYPE_CHECKING:
+    from .context import Context
 
 VALID_DAYS = 3650
 
@@ -163,6 +167,17 @@ def rotate(studio: Studio) -> dict:
     create(studio)
     return {"keys": str(folder), "kept_anchor": str(kept) if kept else None,
             "anchors": [str(p) for p in anchors(studio)]}
+
+
+def rotate_key(ctx: "Context") -> dict:
+    """The director starts a new signing key (see ``rotate``); the event log records it."""
+    from . import events
+
+    director = ctx.actor.require("director", "rotate the signing key")
+    done = rotate(ctx.studio)
+    with ctx.unit() as session:
+        events.record(session, director, "keys.rotate", kept_anchor=done["kept_anchor"])
+    return done
 
 
 def trust_anchors(studio: Studio | None) -> bytes:
