@@ -52,7 +52,7 @@ def found(cli) -> list[str]:
 
 def test_an_untouched_ledger_is_intact_and_people_changes_are_in_the_log(cli, studio):
     people(cli)
-    assert cli("user", "add", "omar", "--role", "reviewer").code == 0
+    assert cli("user", "add", "omar", "--role", "reviewer", "--as", "dana").code == 0
     assert cli("user", "add", "omar", "--role", "reviewer").code == 0  # nothing new: nothing logged
     assert cli("user", "rename", "rita", "rita-k").code == 0
     report = audited(cli)
@@ -61,6 +61,7 @@ def test_an_untouched_ledger_is_intact_and_people_changes_are_in_the_log(cli, st
     actions = [(e["action"], e["detail"]) for e in log]
     assert ("user.roles", {"name": "omar", "added": ["reviewer"], "roles": ["operator", "reviewer"]}) in actions
     assert [a for a, _ in actions].count("user.roles") == 1
+    assert next(e for e in log if e["action"] == "user.roles")["actor"] == "dana"  # who gave it, when named
     assert ("user.rename", {"old": "rita", "new": "rita-k"}) in actions
     plain = cli("audit")
     assert plain.code == 0 and "ledger intact" in plain.out
@@ -239,3 +240,34 @@ def _links(studio) -> list[tuple]:
     with studio.session() as session:
         return [tuple(r) for r in session.connection().exec_driver_sql(
             "SELECT seq, prev, hash FROM chain ORDER BY seq").all()]
+
+
+def test_an_older_ledger_gets_its_chain_when_upgraded(tmp_path, new_ledger):
+    from alembic import command
+
+    from pressroom import audit, db
+
+    url = db.parse_url(new_ledger() or "sqlite:///ledger.sqlite", relative_to=tmp_path)
+    engine = db.connect(url)
+    try:
+        command.upgrade(db._alembic_config(engine), "0007")
+        with engine.begin() as connection:
+            connection.exec_driver_sql("INSERT INTO users (id, name, created_at) VALUES (1, 'dana', "
+                                       "'2026-01-01 00:00:00')")
+            connection.exec_driver_sql("INSERT INTO user_roles (user_id, role) VALUES (1, 'director')")
+            for action in ("user.add", "brief.new"):
+                connection.exec_driver_sql(
+                    "INSERT INTO events (at, actor, actor_id, channel, action, objects, detail) VALUES "
+                    f"('2026-01-01 00:00:00', 'dana', 1, 'cli', '{action}', '{{}}', '{{}}')")
+        command.upgrade(db._alembic_config(engine), "head")
+        with engine.begin() as connection:
+            kinds = [k for (k,) in connection.exec_driver_sql("SELECT kind FROM chain ORDER BY seq")]
+            assert kinds == ["user", "event", "event"]
+            assert audit.findings(connection) == []
+            connection.exec_driver_sql("DROP TRIGGER events_no_update" + ("" if url.get_backend_name() == "sqlite"
+                                                                        else " ON events"))
+            connection.exec_driver_sql("UPDATE events SET actor = 'omar' WHERE id = 2")
+            assert [f.text for f in audit.findings(connection) if f.what == "row"] == [
+                'event 2 was changed: actor "dana" -> "omar"']
+    finally:
+        engine.dispose()
