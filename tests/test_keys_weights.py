@@ -36,13 +36,13 @@ def test_a_lost_signing_key_is_refused_and_rotation_keeps_earlier_releases_trust
     shutil.copytree(keys, backup)
 
     (keys / "signer.key").unlink()  # by accident
-    refused = cli("release", brief, "--channel", "linkedin", "--as", "dana")
+    refused = cli("release", brief, "--channel", "linkedin", "--as", "kim")
     assert refused.code == Refused.exit_code and len(refused.err.strip().splitlines()) == 1
     assert "keys/signer.key missing" in refused.err and "restore" in refused.err and "keys rotate" in refused.err
     assert not (keys / "signer.key").exists() and trusted(cli, master["path"])  # nothing was replaced
 
     shutil.rmtree(keys)  # the whole folder: still refused, not made anew
-    assert cli("release", brief, "--channel", "linkedin", "--as", "dana").code == Refused.exit_code
+    assert cli("release", brief, "--channel", "linkedin", "--as", "kim").code == Refused.exit_code
     assert not keys.exists()
 
     shutil.copytree(backup, keys)  # restoring the backup is the fix

@@ -96,7 +96,7 @@ def test_a_changed_maker_blocks_approval_and_release_until_the_director_accepts(
     own = cli("review", hero, "--decision", "approved", *every(), "--alt-text", ALT, "--as", "omar")
     assert own.code == Refused.exit_code and "ledger shows tampering" in own.err
     assert "pressroom audit accept" in own.err and len(own.err.strip().splitlines()) == 1
-    blocked = cli("release", brief, "--as", "dana")
+    blocked = cli("release", brief, "--as", "kim")
     assert blocked.code == Refused.exit_code and "cannot release" in blocked.err and "pressroom audit" in blocked.err
     # sending back never waits for the audit
     assert cli("review", hero, "--decision", "changes-required", *every(hands="fail:six fingers"),

@@ -4,7 +4,7 @@ Every row already in the ledger gets its link, in one pass (users, images, recip
 decisions, events); from then on each transaction appends the links of the rows it adds.
 
 Revision ID: 0009
-Revises: 0007
+Revises: 0008
 Create Date: 2026-11-22
 """
 
@@ -15,7 +15,7 @@ from pressroom import chain
 from pressroom.triggers import RULES, refuse
 
 revision = "0009"
-down_revision = "0007"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 
