@@ -21,7 +21,9 @@ from test_release import approve, released
 FTS5_SHADOWS = {"library_config", "library_content", "library_data", "library_docsize", "library_idx"}
 TRIGGERS = {("events_no_update", "events"), ("events_no_delete", "events"), ("recipes_immutable", "recipes"),
             ("reviews_no_update", "reviews"), ("reviews_no_delete", "reviews"),
-            ("review_checks_no_update", "review_checks"), ("review_checks_no_delete", "review_checks")}
+            ("review_checks_no_update", "review_checks"), ("review_checks_no_delete", "review_checks"),
+            ("chain_no_update", "chain"), ("chain_no_delete", "chain"), ("generations_maker_fixed", "generations"),
+            ("recipes_status_fixed", "recipes")}
 
 
 def _kind(column_type) -> str:

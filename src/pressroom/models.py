@@ -15,6 +15,7 @@ model whose engine needs no weights (``fake``) is registered without any (format
 
 from __future__ import annotations
 
+import os
 import tomllib
 from datetime import datetime, timezone
 from pathlib import Path
@@ -99,14 +100,21 @@ def _rel(root: Path, path: Path) -> str:
     return path.name if root.is_file() else path.relative_to(root).as_posix()
 
 
+def stamp(stat: os.stat_result) -> list[int]:
+    """What says a file is unchanged since it was hashed: size, mtime, and the inode and its change
+    time, which no edit can put back (``os.utime`` restores an mtime but sets the change time to now;
+    a replaced file has a new inode). A copied or restored studio re-hashes once, which is safe."""
+    return [stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino]
+
+
 def hash_weights(root: Path) -> tuple[dict[str, str], dict[str, list[int]]]:
-    """SHA-256 of every file under ``root`` (or of the file itself), with size/mtime stamps."""
+    """SHA-256 of every file under ``root`` (or of the file itself), with the stamps of ``stamp``."""
     hashes, stamps = {}, {}
     for path in _files(root):
         stat = path.stat()
         rel = _rel(root, path)
         hashes[rel] = sha256_file(path)
-        stamps[rel] = [stat.st_size, stat.st_mtime_ns]
+        stamps[rel] = stamp(stat)
     if not hashes:
         raise InputError(f"{root} holds no files to hash; point --path at the model's weights")
     return hashes, stamps
@@ -124,7 +132,7 @@ def save(studio: Studio, manifest: Manifest) -> None:
         body,
         comments={
             "files": "SHA-256 of every file; the first 10 hex digits of a checkpoint's are A1111's short hash.",
-            "stamps": "size and mtime of each file when it was hashed: a change triggers a re-hash.",
+            "stamps": "size, mtime, ctime and inode of each file when it was hashed: a change triggers a re-hash.",
         },
         header=f"pressroom model manifest for {manifest.name!r}. Written by `pressroom model add`.",
     )
@@ -315,7 +323,7 @@ def verify(root: Path, expected: dict[str, str], stamps: dict[str, list[int]] | 
             raise ModelMismatch(f"model file {rel} is missing from {root} (expected sha256 {sha})")
         path = found[rel]
         stat = path.stat()
-        if stamps and stamps.get(rel) == [stat.st_size, stat.st_mtime_ns]:
+        if stamps and stamps.get(rel) == stamp(stat):
             continue
         actual = sha256_file(path)
         if actual != sha:

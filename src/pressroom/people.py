@@ -112,9 +112,16 @@ def rename(session: Session, old: str, new: str) -> User:
 
 # -- use cases ------------------------------------------------------------------------------------
 def add_person(ctx: Context, name: str, roles: list[str]) -> dict:
+    """Add a person or give them more roles; the event log records who was added or given what."""
     with ctx.unit() as session:
+        before = session.scalar(select(User).where(User.name == name.strip()))
+        had = set(before.roles) if before is not None else None
         user = add(session, name, roles)
-        events.record(session, ctx.actor, "user.add", objects={"user": user.id}, name=user.name, roles=roles)
+        if had is None:
+            events.record(session, ctx.actor, "user.add", objects={"user": user.id}, name=user.name, roles=user.roles)
+        elif set(user.roles) != had:
+            events.record(session, ctx.actor, "user.roles", objects={"user": user.id}, name=user.name,
+                          added=sorted(set(user.roles) - had), roles=user.roles)
         return user.as_dict()
 
 

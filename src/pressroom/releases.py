@@ -22,14 +22,14 @@ from sqlalchemy import JSON, ForeignKey, Integer, String, Text, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from . import (briefs, events, fulltext, generations, lockin, metadata, provenance, renditions, reviews, scratch,
+from . import (audit, briefs, events, fulltext, generations, lockin, metadata, provenance, renditions, reviews, scratch,
                signing)
 from .assets import sha256_bytes
 from .files import write
 from .compare import fingerprint
 from .context import Actor, Context
 from .db import Base, UTCDateTime
-from .errors import Forbidden, InputError, NotFound, ReleaseBlocked
+from .errors import InputError, NotFound, ReleaseBlocked
 from .recipes import Recipe
 from .studio import Studio
 
@@ -159,6 +159,7 @@ def release(ctx: Context, brief_id: int, channel_names: list[str] | None = None,
     chosen = [presets[c] for c in channel_names or []]
     scratch.sweep(studio.root)  # what a killed release (or any other command) left half-made
     with ctx.unit() as session:
+        audit.require_intact(session, f"release brief {brief_id}")
         brief = briefs.get(session, brief_id)
         found = candidates(studio, session, brief.id)
         done = {(r.generation_id, r.rendition, r.format): r for r in

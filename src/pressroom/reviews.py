@@ -20,7 +20,7 @@ from datetime import datetime, timezone
 from sqlalchemy import Float, ForeignKey, Integer, String, Text, func, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from . import briefs, checks, events, generations, lockin, models
+from . import audit, briefs, checks, events, generations, lockin, models
 from .context import Actor, Context
 from .db import Base, UTCDateTime
 from .errors import Forbidden, InputError, NotFound, Refused
@@ -282,6 +282,8 @@ def decide(ctx: Context, generation_id: int, decision: str, check_values: list[s
     alt_text = alt_text.strip()  # alt text of whitespace alone is no alt text
     studio, reviewer = ctx.studio, ctx.actor.require("reviewer", "review images")
     with ctx.unit() as session:
+        if decision in DECISIONS[:2]:  # who made what is read from the ledger: it must be whole
+            audit.require_intact(session, f"approve generation {generation_id}")
         row = session.get(generations.Generation, generation_id)
         if row is None:
             raise NotFound(f"no generation {generation_id}")

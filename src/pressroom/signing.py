@@ -13,10 +13,14 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .files import write
-from .errors import InputError
+from .errors import InputError, Refused
 from .studio import Studio
+
+if TYPE_CHECKING:
+    from .context import Context
 
 VALID_DAYS = 3650
 
@@ -94,8 +98,31 @@ def _read(path: str | Path, what: str) -> bytes:
         raise InputError(f"[signing] {what} {path} cannot be read: {exc.strerror}") from exc
 
 
+KEY_FILES = ("signer.key", "chain.pem", "root.pem")
+
+
+def missing_key(studio: Studio) -> str | None:
+    """Why the studio's own signing identity cannot be used, or None when it is whole.
+
+    A studio whose keys were never made, or were half made (nothing released) gets them on first use;
+    one whose key or certificates are gone must not quietly get a new root, or every file signed
+    before would stop verifying as Trusted."""
+    folder = studio.root / "keys"
+    missing = [name for name in KEY_FILES if not (folder / name).is_file()]
+    if not missing:
+        return None
+    released = (studio.root / "releases").is_dir() and any(p.is_file() for p in (studio.root / "releases").rglob("*"))
+    if not released and not anchors(studio):
+        return ""  # never made, or half made by a killed init: nothing was signed with them, make them
+    return (f"the studio's signing key is incomplete (keys/{', keys/'.join(missing)} missing): restore the keys folder "
+            f"from a backup so releases keep verifying as Trusted, or, if the key is lost for good, start a new "
+            f"one with `pressroom keys rotate --as DIRECTOR` (files signed before stay Trusted)")
+
+
 def identity(studio: Studio) -> Identity:
-    """The organisation's certificate if configured, else the studio's own (made on first use)."""
+    """The organisation's certificate if configured, else the studio's own (made on first use).
+
+    A lost key is refused (``missing_key``), never silently replaced."""
     configured = studio.config.get("signing", {})
     if configured:
         missing = [k for k in ("chain", "key", "trust_anchors") if k not in configured]
@@ -104,18 +131,63 @@ def identity(studio: Studio) -> Identity:
         return Identity(_read(configured["chain"], "chain"), _read(configured["key"], "key"),
                         _read(configured["trust_anchors"], "trust_anchors"))
     folder = studio.root / "keys"
-    if not all((folder / name).is_file() for name in ("signer.key", "chain.pem", "root.pem")):
+    problem = missing_key(studio)
+    if problem:
+        raise Refused(problem, field="signing")
+    if problem == "":
         create(studio)
     return Identity((folder / "chain.pem").read_bytes(), (folder / "signer.key").read_bytes(),
-                    (folder / "root.pem").read_bytes())
+                    trust_anchors(studio))
+
+
+def anchors(studio: Studio) -> list[Path]:
+    """The roots of earlier keys, kept by ``rotate`` so that what they signed stays Trusted."""
+    folder = studio.root / "keys" / "anchors"
+    return sorted(folder.glob("*.pem")) if folder.is_dir() else []
+
+
+def rotate(studio: Studio) -> dict:
+    """Start a new signing key and root; the old root (if any) stays a trust anchor.
+
+    Used when the key is lost (restoring a backup is better, when there is one) or suspected
+    known to others. Files signed with the old key still verify as Trusted in this studio."""
+    if studio.config.get("signing", {}):
+        raise Refused("this studio signs with the organisation's certificate ([signing] in pressroom.toml); "
+                      "rotate it there", field="signing")
+    folder = studio.root / "keys"
+    kept = None
+    root = folder / "root.pem"
+    if root.is_file():
+        from cryptography import x509
+
+        certificate = x509.load_pem_x509_certificate(root.read_bytes())
+        kept = folder / "anchors" / f"root-{certificate.fingerprint(certificate.signature_hash_algorithm).hex()[:16]}.pem"
+        kept.parent.mkdir(parents=True, exist_ok=True)
+        write(kept, root.read_bytes(), scratch=studio.root)
+    create(studio)
+    return {"keys": str(folder), "kept_anchor": str(kept) if kept else None,
+            "anchors": [str(p) for p in anchors(studio)]}
+
+
+def rotate_key(ctx: "Context") -> dict:
+    """The director starts a new signing key (see ``rotate``); the event log records it."""
+    from . import events
+
+    director = ctx.actor.require("director", "rotate the signing key")
+    done = rotate(ctx.studio)
+    with ctx.unit() as session:
+        events.record(session, director, "keys.rotate", kept_anchor=done["kept_anchor"])
+    return done
 
 
 def trust_anchors(studio: Studio | None) -> bytes:
-    """What files verify against: the studio's root (or configured anchors), nothing without a studio."""
+    """What files verify against: the studio's root and earlier roots (or configured anchors),
+    nothing without a studio."""
     if studio is None:
         return b""
     configured = studio.config.get("signing", {})
     if "trust_anchors" in configured:
         return _read(configured["trust_anchors"], "trust_anchors")
     root = studio.root / "keys" / "root.pem"
-    return root.read_bytes() if root.is_file() else b""
+    roots = ([root] if root.is_file() else []) + anchors(studio)
+    return b"".join(path.read_bytes() for path in roots)

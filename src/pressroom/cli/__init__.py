@@ -11,7 +11,7 @@ import sys
 
 import typer
 
-from . import briefs, concept, images, jobs, library, models, people, production, recipes, review, studio
+from . import audit, briefs, concept, images, jobs, keys, library, models, people, production, recipes, review, studio
 
 app = typer.Typer(
     name="pressroom",
@@ -20,7 +20,8 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-for group in (studio, models, people, briefs, concept, production, jobs, review, recipes, library, images):
+for group in (studio, models, people, briefs, concept, production, jobs, review, recipes, library, images, audit,
+              keys):
     group.register(app)
 
 

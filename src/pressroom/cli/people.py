@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from .common import JsonOpt, StudioOpt, console, context, listing, print_json
+from .common import AsOpt, JsonOpt, StudioOpt, console, context, listing, print_json
 
 app = typer.Typer(help="People and their roles: director, operator, reviewer, keeper (the library keeper).", no_args_is_help=True)
 
@@ -16,13 +16,14 @@ app = typer.Typer(help="People and their roles: director, operator, reviewer, ke
 def add(
     name: Annotated[str, typer.Argument(help="The person's name (used with --as).")],
     role: Annotated[list[str], typer.Option(help="director, operator, reviewer or keeper; repeat for several.")],
+    as_: AsOpt = None,
     studio: StudioOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
     """Add a person, or give an existing person more roles."""
     from .. import people
 
-    row = people.add_person(context(studio, acting=False), name, role)
+    row = people.add_person(context(studio, as_, acting=bool(as_)), name, role)
     print_json(row) if json_out else console().print(f"{row['name']}: {', '.join(row['roles'])}")
 
 
@@ -30,13 +31,14 @@ def add(
 def rename(
     name: Annotated[str, typer.Argument(help="The person's current name.")],
     new_name: Annotated[str, typer.Argument(metavar="NEW_NAME")],
+    as_: AsOpt = None,
     studio: StudioOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
     """Rename a person; what they did stays theirs (the ledger refers to people by id)."""
     from .. import people
 
-    row = people.rename_person(context(studio, acting=False), name, new_name)
+    row = people.rename_person(context(studio, as_, acting=bool(as_)), name, new_name)
     print_json(row) if json_out else console().print(f"{name} is now {row['name']}")
 
 

@@ -1,0 +1,273 @@
+"""Issue 13, class 4: the ledger shows tampering.
+
+Edits a person could make by accident (a stray UPDATE) are refused by the ledger's triggers;
+edits an insider makes on purpose (triggers dropped or disabled, rows and links rewritten,
+deleted, reordered, rows written around pressroom) are found by `pressroom audit`, and approval
+and release are refused until the director accepts the break. On SQLite and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+
+import pytest
+from sqlalchemy.exc import IntegrityError
+
+from playbook import locked, people
+from pressroom.errors import Forbidden, Refused
+from test_release import ALT, approve, released
+from test_reviews import every
+
+FOUND = 6  # the audit's exit status when it finds anything
+
+
+def sql(studio, *statements):
+    """Run SQL straight on the ledger, as someone with the database file or a login would."""
+    with studio.session() as session:
+        connection = session.connection()
+        for statement in statements:
+            connection.exec_driver_sql(statement)
+
+
+def drop_trigger(studio, name, table):
+    sql(studio, f"DROP TRIGGER {name}" + ("" if dialect(studio) == "sqlite" else f" ON {table}"))
+
+
+def dialect(studio) -> str:
+    with studio.session() as session:
+        return session.bind.dialect.name
+
+
+def audited(cli) -> dict:
+    result = cli("audit", "--json")
+    report = json.loads(result.out)
+    assert result.code == (0 if report["intact"] else FOUND), result.err
+    return report
+
+
+def found(cli) -> list[str]:
+    return [f["finding"] for f in audited(cli)["findings"]]
+
+
+def test_an_untouched_ledger_is_intact_and_people_changes_are_in_the_log(cli, studio):
+    people(cli)
+    assert cli("user", "add", "omar", "--role", "reviewer", "--as", "dana").code == 0
+    assert cli("user", "add", "omar", "--role", "reviewer").code == 0  # nothing new: nothing logged
+    assert cli("user", "rename", "rita", "rita-k").code == 0
+    report = audited(cli)
+    assert report["intact"] and report["findings"] == [] and report["links"] >= 8
+    log = json.loads(cli("log", "--json").out)
+    actions = [(e["action"], e["detail"]) for e in log]
+    assert ("user.roles", {"name": "omar", "added": ["reviewer"], "roles": ["operator", "reviewer"]}) in actions
+    assert [a for a, _ in actions].count("user.roles") == 1
+    assert next(e for e in log if e["action"] == "user.roles")["actor"] == "dana"  # who gave it, when named
+    assert ("user.rename", {"old": "rita", "new": "rita-k"}) in actions
+    plain = cli("audit")
+    assert plain.code == 0 and "ledger intact" in plain.out
+
+
+def test_an_accidental_update_of_a_maker_a_locked_recipe_or_the_chain_is_refused(cli, studio, tmp_path):
+    brief, lock = locked(cli, tmp_path)
+    for statement, rule in (
+            (f"UPDATE generations SET maker_id = NULL WHERE id = {lock['hero']}", "who made an image"),
+            (f"UPDATE recipes SET status = 'failed' WHERE id = {lock['recipe']}", "stays locked"),
+            ("UPDATE chain SET facts = '{}' WHERE seq = 1", "hash chain is append-only"),
+            ("DELETE FROM chain WHERE seq = 1", "hash chain is append-only"),
+            ("DELETE FROM events WHERE id = 1", "append-only")):
+        with pytest.raises(IntegrityError, match=rule):
+            sql(studio, statement)
+    assert audited(cli)["intact"]
+
+
+def test_a_changed_maker_blocks_approval_and_release_until_the_director_accepts(cli, studio, tmp_path):
+    brief, lock = locked(cli, tmp_path)
+    hero = lock["hero"]
+    approve(cli, hero)  # rita approves with alt text: ready to release
+    assert cli("user", "add", "omar", "--role", "reviewer").code == 0
+    # omar made the hero; to approve his own work he makes dana its maker, around the trigger
+    drop_trigger(studio, "generations_maker_fixed", "generations")
+    sql(studio, f"UPDATE generations SET maker_id = (SELECT id FROM users WHERE name = 'dana') WHERE id = {hero}")
+    findings = found(cli)
+    assert any(f"generation {hero} was changed: maker_id" in f for f in findings), findings
+    assert any("generations_maker_fixed" in f and "is gone" in f for f in findings), findings
+    assert any(f"review decision" in f and "maker_id" in f for f in findings), findings  # the decision recorded him
+
+    own = cli("review", hero, "--decision", "approved", *every(), "--alt-text", ALT, "--as", "omar")
+    assert own.code == Refused.exit_code and "ledger shows tampering" in own.err
+    assert "pressroom audit accept" in own.err and len(own.err.strip().splitlines()) == 1
+    blocked = cli("release", brief, "--as", "kim")
+    assert blocked.code == Refused.exit_code and "cannot release" in blocked.err and "pressroom audit" in blocked.err
+    # sending back never waits for the audit
+    assert cli("review", hero, "--decision", "changes-required", *every(hands="fail:six fingers"),
+               "--as", "rita").code == 0
+
+    assert cli("audit", "accept", "--reason", "found", "--as", "omar").code == Forbidden.exit_code
+    assert cli("audit", "accept", "--reason", " ", "--as", "dana").code == 2
+    accepted = cli("audit", "accept", "--reason", "omar changed the maker; he is off reviews", "--as", "dana",
+                   "--json")
+    assert accepted.code == 0, accepted.err
+    assert any("maker_id" in f["finding"] for f in json.loads(accepted.out)["accepted"])
+    assert audited(cli)["intact"]
+    again = cli("audit", "accept", "--reason", "again", "--as", "dana")
+    assert again.code == Refused.exit_code and "whole" in again.err
+    with pytest.raises(IntegrityError, match="who made an image"):  # the director's accept put the rule back
+        sql(studio, f"UPDATE generations SET maker_id = NULL WHERE id = {hero}")
+    log = json.loads(cli("log", "--json").out)
+    assert log[-1]["action"] == "audit.accept" and log[-1]["actor"] == "dana"
+    approve(cli, hero)
+    assert released(cli, brief)
+
+
+def test_a_reopened_locked_recipe_is_found(cli, studio, tmp_path):
+    brief, lock = locked(cli, tmp_path)
+    drop_trigger(studio, "recipes_status_fixed", "recipes")
+    sql(studio, f"UPDATE recipes SET status = 'failed' WHERE id = {lock['recipe']}",
+        f"UPDATE recipes SET slot = 'anything' WHERE id = {lock['recipe']}")
+    findings = found(cli)
+    assert any(f"recipe {lock['recipe']} was changed: " in f and "slot" in f and "status" in f for f in findings)
+    assert any("recipes_status_fixed" in f for f in findings)
+
+
+EVENT_EDITS = {
+    "altered": (["UPDATE events SET detail = '{}' WHERE id = 1"], "event 1 was changed: detail"),
+    "deleted": (["DELETE FROM events WHERE id = 2"], "event 2 was deleted"),
+    "reordered": (["UPDATE events SET id = -1 WHERE id = 1", "UPDATE events SET id = 1 WHERE id = 2",
+                   "UPDATE events SET id = 2 WHERE id = -1"], "event 1 was changed"),
+    "written around pressroom": (
+        ["INSERT INTO events (at, actor, channel, action, objects, detail) "
+         "VALUES ('2026-01-01 00:00:00', 'dana', 'cli', 'user.add', '{}', '{}')"], "is not in the chain"),
+}
+
+
+@pytest.mark.parametrize("edit", EVENT_EDITS)
+def test_an_altered_deleted_reordered_or_forged_event_is_found(cli, studio, edit):
+    people(cli)
+    assert audited(cli)["intact"]
+    statements, expected = EVENT_EDITS[edit]
+    for name in ("events_no_update", "events_no_delete"):
+        drop_trigger(studio, name, "events")
+    sql(studio, *statements)
+    findings = found(cli)
+    assert any(expected in f for f in findings), findings
+    assert any("events_no_update" in f for f in findings) and any("events_no_delete" in f for f in findings)
+
+
+LINK_EDITS = {
+    "a link deleted": (["DELETE FROM chain WHERE seq = 3"], "does not follow the link before it"),
+    "a link rewritten": (["UPDATE chain SET facts = replace(facts, 'operator', 'director') WHERE kind = 'user' "
+                          "AND ref = 2"], "was rewritten"),
+    "two links swapped": (["UPDATE chain SET seq = -1 WHERE seq = 2", "UPDATE chain SET seq = 2 WHERE seq = 3",
+                           "UPDATE chain SET seq = 3 WHERE seq = -1"], "does not follow the link before it"),
+}
+
+
+@pytest.mark.parametrize("edit", LINK_EDITS)
+def test_a_deleted_rewritten_or_reordered_link_is_found_and_accepting_resets_the_check(cli, studio, edit):
+    people(cli)
+    statements, expected = LINK_EDITS[edit]
+    for name in ("chain_no_update", "chain_no_delete"):
+        drop_trigger(studio, name, "chain")
+    sql(studio, *statements)
+    findings = found(cli)
+    assert any(expected in f for f in findings), findings
+    assert cli("audit", "accept", "--reason", "restored from the nightly dump", "--as", "dana").code == 0
+    assert audited(cli)["intact"]
+    # the accepted links are vouched for as they stood: changing one of them again is found
+    drop_trigger(studio, "chain_no_update", "chain")
+    sql(studio, "UPDATE chain SET facts = facts || ' ' WHERE seq = 1")
+    assert any("were changed since it was accepted" in f for f in found(cli))
+
+
+def test_a_role_granted_in_sql_is_found(cli, studio):
+    people(cli)
+    sql(studio, "INSERT INTO user_roles (user_id, role) SELECT id, 'director' FROM users WHERE name = 'rita'")
+    findings = found(cli)
+    assert any("roles" in f and '"director", "reviewer"' in f for f in findings), findings
+
+
+def test_a_disabled_or_hollowed_trigger_is_found(cli, studio):
+    people(cli)
+    if dialect(studio) == "postgresql":
+        sql(studio, "ALTER TABLE events DISABLE TRIGGER events_no_delete",
+            "CREATE OR REPLACE FUNCTION pressroom_refuse() RETURNS trigger LANGUAGE plpgsql AS "
+            "$$ BEGIN RETURN NEW; END $$")
+        findings = found(cli)
+        assert any("events_no_delete" in f and "is disabled" in f for f in findings), findings
+        assert any("reviews_no_update" in f and "was changed" in f for f in findings), findings
+    else:  # SQLite has no disabled trigger: one of the same name that lets everything through
+        drop_trigger(studio, "events_no_delete", "events")
+        sql(studio, "CREATE TRIGGER events_no_delete BEFORE DELETE ON events BEGIN SELECT 1; END")
+        assert any("events_no_delete" in f and "was changed" in f for f in found(cli))
+    assert cli("audit", "accept", "--reason", "trigger put back", "--as", "dana").code == 0
+    assert audited(cli)["intact"]
+    with pytest.raises(IntegrityError, match="append-only"):
+        sql(studio, "DELETE FROM events WHERE id = 1")
+
+
+def _add_people(root: str, prefix: str, count: int) -> None:
+    from pressroom import people as people_
+    from pressroom.context import Context
+    from pressroom.studio import Studio
+
+    studio = Studio(__import__("pathlib").Path(root))
+    ctx = Context(studio)
+    for i in range(count):
+        people_.add_person(ctx, f"{prefix}{i}", ["operator"])
+    studio.close()
+
+
+def test_two_writers_at_once_never_fork_the_chain(studio):
+    before = len(_links(studio))
+    spawn = multiprocessing.get_context("spawn")
+    workers = [spawn.Process(target=_add_people, args=(str(studio.root), prefix, 12)) for prefix in ("a", "b")]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(120)
+        assert worker.exitcode == 0
+    links = _links(studio)
+    assert len(links) == before + 2 * 12 * 2  # a person and an event each
+    assert [seq for seq, _, _ in links] == list(range(1, len(links) + 1))
+    assert all(prev == links[i - 1][2] for i, (_, prev, _) in enumerate(links) if i)
+    from pressroom import audit
+    from pressroom.context import Context
+
+    assert audit.audit(Context(studio))["intact"]
+
+
+def _links(studio) -> list[tuple]:
+    with studio.session() as session:
+        return [tuple(r) for r in session.connection().exec_driver_sql(
+            "SELECT seq, prev, hash FROM chain ORDER BY seq").all()]
+
+
+def test_an_older_ledger_gets_its_chain_when_upgraded(tmp_path, new_ledger):
+    from alembic import command
+
+    from pressroom import audit, db
+
+    url = db.parse_url(new_ledger() or "sqlite:///ledger.sqlite", relative_to=tmp_path)
+    engine = db.connect(url)
+    try:
+        command.upgrade(db._alembic_config(engine), "0007")
+        with engine.begin() as connection:
+            connection.exec_driver_sql("INSERT INTO users (id, name, created_at) VALUES (1, 'dana', "
+                                       "'2026-01-01 00:00:00')")
+            connection.exec_driver_sql("INSERT INTO user_roles (user_id, role) VALUES (1, 'director')")
+            for action in ("user.add", "brief.new"):
+                connection.exec_driver_sql(
+                    "INSERT INTO events (at, actor, actor_id, channel, action, objects, detail) VALUES "
+                    f"('2026-01-01 00:00:00', 'dana', 1, 'cli', '{action}', '{{}}', '{{}}')")
+        command.upgrade(db._alembic_config(engine), "head")
+        with engine.begin() as connection:
+            kinds = [k for (k,) in connection.exec_driver_sql("SELECT kind FROM chain ORDER BY seq")]
+            assert kinds == ["user", "event", "event"]
+            assert audit.findings(connection) == []
+            connection.exec_driver_sql("DROP TRIGGER events_no_update" + ("" if url.get_backend_name() == "sqlite"
+                                                                        else " ON events"))
+            connection.exec_driver_sql("UPDATE events SET actor = 'omar' WHERE id = 2")
+            assert [f.text for f in audit.findings(connection) if f.what == "row"] == [
+                'event 2 was changed: actor "dana" -> "omar"']
+    finally:
+        engine.dispose()
