@@ -227,7 +227,7 @@ def test_a_failing_job_records_its_error_and_is_tried_at_most_max_attempts(cli, 
     # a problem the user must fix fails at once, with pressroom's own message
     assert (docs[missing.id]["state"], docs[missing.id]["attempts"]) == ("failed", 1)
     assert docs[missing.id]["error"] == "no recipe 999; locked recipes are listed by `pressroom brief show BRIEF`"
-    assert docs[unknown.id]["error"] == "no worker handler for jobs of kind 'resize' (known: volume)"
+    assert docs[unknown.id]["error"] == "no worker handler for jobs of kind 'resize' (known: volume, concept, lock, fix)"
     shown = cli("jobs")
     assert shown.code == 0 and "failed" in shown.out and "TypeError" in shown.out
     here.close()
