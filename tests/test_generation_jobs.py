@@ -87,6 +87,8 @@ def test_a_sprint_handed_to_two_workers_one_killed_makes_every_concept_once(cli,
     cancelled = cli("jobs", "cancel", another["job"], "--json")
     assert cancelled.code == 0 and json.loads(cancelled.out)["state"] == "cancelled"
     assert len(rows_of(studio, "concept", brief)) == 3 * PER_STYLE
+    resumed = json.loads(cli(*ask).out)  # a cancelled sprint asked for again is taken up, not made anew
+    assert (resumed["job"], resumed["state"]) == (another["job"], "queued")
 
 
 def test_a_lock_whose_worker_is_killed_after_the_hero_landed_locks_once_with_that_hero(cli, studio, tmp_path):

@@ -64,8 +64,8 @@ def submit(
         parent = _parent(session, generation_id)
         if inpaint is not None:
             mask = _mask(inpaint, parent, force)
-        request = {"generation": generation_id, "op": chosen[0].lstrip("-"), "mask": sha256_bytes(mask) if mask else "",
-                   "factor": upscale, "prompt": prompt, "strength": strength, "seed": seed, "steps": steps,
+        request = {"generation": generation_id, "op": chosen[0].lstrip("-"),
+                   "mask": sha256_bytes(mask) if mask else "", "factor": upscale, "prompt": prompt, "strength": strength, "seed": seed, "steps": steps,
                    "upscaler": upscaler}
         _prepare(studio, parent, request)
     if mask:

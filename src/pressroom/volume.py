@@ -127,7 +127,8 @@ def run_job(studio: Studio, job: queue.Job, lease: queue.Lease) -> dict:
     made = landing.land(studio, lease, [r for r, _, _ in todo], labels,
                         [json.dumps([value, seed]) for _, value, seed in todo],
                         batch_size=request["batch_size"] or batch_size, done=len(wanted) - len(todo),
-                        wanted=lambda session, row: not _existing(session, recipe_id, row),  # else an overlapping run made it
+                        # an image an overlapping run made meanwhile is not made again
+                        wanted=lambda session, row: not _existing(session, recipe_id, row),
                         each=checked).made
     with studio.session() as session:
         events.record(session, actor, "volume.run", brief_id=locked.brief_id,
