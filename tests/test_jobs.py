@@ -9,21 +9,14 @@ import time
 
 import pytest
 from playbook import locked, people
+from workers import actor, assert_no_orphans, configure, job_doc, pid_of, query, start_worker, stop_all, wait_for
 
 from pressroom import ledgerfiles
 from pressroom.errors import NotFound, Refused
 from pressroom.jobs import queue
-from pressroom.studio import Studio
 
 VALUES = ["a red boot", "a blue boot"]
 SEEDS = 6
-
-
-def configure(studio, lease_seconds: float, max_attempts: int = 3) -> Studio:
-    """Short leases for tests; returns the studio opened again so that it reads them."""
-    with open(studio.root / "pressroom.toml", "a") as config:
-        config.write(f"\n[jobs]\nlease_seconds = {lease_seconds}\nmax_attempts = {max_attempts}\n")
-    return Studio(studio.root)
 
 
 def volume_args(recipe, values=VALUES, seeds=SEEDS) -> list:
@@ -33,47 +26,10 @@ def volume_args(recipe, values=VALUES, seeds=SEEDS) -> list:
     return args
 
 
-def start_worker(studio, *args) -> subprocess.Popen:
-    env = {**os.environ, "PRESSROOM_STUDIO": str(studio.root)}
-    return subprocess.Popen([sys.executable, "-m", "pressroom.cli", "worker", *args], env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-
-
-def actor(studio, name: str):
-    """The Actor a job is requested by (resolved as the CLI resolves --as)."""
-    from pressroom import people as persons
-    from pressroom.context import Context
-
-    return persons.actor(Context(studio), name, "cli")
-
-
-def query(studio, sql: str, *params) -> list[tuple]:
-    """Rows of plain SQL (``?`` for each parameter) on the studio's ledger, whichever database it is."""
-    from sqlalchemy import text
-
-    parts = sql.split("?")
-    named = "".join(part + (f":p{i}" if i < len(params) else "") for i, part in enumerate(parts))
-    with studio.session() as session:
-        return [tuple(row) for row in session.execute(text(named), {f"p{i}": v for i, v in enumerate(params)})]
-
-
 def volume_rows(studio, values=VALUES) -> list[tuple]:
     marks = ",".join("?" * len(values))
     return query(studio, f"select slot_value, seed from generations where play = 'volume' and slot_value in ({marks})",
                  *values)
-
-
-def wait_for(condition, what: str, processes=(), timeout: float = 300) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        for process in processes:
-            assert process.poll() is None, f"a worker ended before {what}: {process.communicate()[1]}"
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.05)
-
-
-def pid_of(owner: str) -> int:
-    return int(owner.split(":")[-2])
 
 
 def assert_every_image_once(studio, values=VALUES, seeds=SEEDS) -> None:
@@ -82,25 +38,6 @@ def assert_every_image_once(studio, values=VALUES, seeds=SEEDS) -> None:
     assert {value for value, _ in rows} == set(values)
     found = sorted({seed for _, seed in rows})
     assert found == list(range(found[0], found[0] + seeds))
-
-
-def assert_no_orphans(studio) -> None:
-    known = {row[0] for row in query(studio, "select sha256 from assets")}
-    referenced = {row[0] for row in query(studio, "select file_sha256 from generations")}
-    on_disk = {path.name.split(".")[0] for path in studio.assets.root.glob("*/*")}
-    assert on_disk == known and referenced <= known
-
-
-def job_doc(cli, job_id: int) -> dict:
-    [doc] = [doc for doc in json.loads(cli("jobs", "--json").out) if doc["id"] == job_id]
-    return doc
-
-
-def stop_all(processes) -> None:
-    for process in processes:
-        if process.poll() is None:
-            process.kill()
-        process.communicate()
 
 
 def test_two_workers_one_killed_mid_batch_make_every_image_exactly_once(cli, studio, tmp_path):
@@ -179,7 +116,7 @@ def test_with_a_worker_running_volume_leaves_its_job_to_it_and_cancel_stops_it(c
         assert set(doc) == {"recipe", "made", "skipped", "warnings", "flagged"}
         assert sorted((m["slot_value"], m["seed"]) for m in doc["made"]) == sorted(volume_rows(studio, ["a red boot"]))
         assert len(doc["made"]) == 2 and doc["skipped"] == 0
-        [first] = json.loads(cli("jobs", "--json").out)
+        [first] = [job for job in json.loads(cli("jobs", "--json").out) if job["kind"] == "volume"]
         assert pid_of(first["result"]["worker"]) == serving.pid, "the worker made them, not the command"
 
         values = ["a green boot", "a grey boot"]
@@ -227,7 +164,7 @@ def test_a_failing_job_records_its_error_and_is_tried_at_most_max_attempts(cli, 
     # a problem the user must fix fails at once, with pressroom's own message
     assert (docs[missing.id]["state"], docs[missing.id]["attempts"]) == ("failed", 1)
     assert docs[missing.id]["error"] == "no recipe 999; locked recipes are listed by `pressroom brief show BRIEF`"
-    assert docs[unknown.id]["error"] == "no worker handler for jobs of kind 'resize' (known: volume)"
+    assert docs[unknown.id]["error"] == "no worker handler for jobs of kind 'resize' (known: volume, concept, lock, fix)"
     shown = cli("jobs")
     assert shown.code == 0 and "failed" in shown.out and "TypeError" in shown.out
     here.close()

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Callable
 
 from sqlalchemy import ForeignKey, Integer, String, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
@@ -18,6 +19,7 @@ from . import briefs, contactsheet, events, generations, ledgerfiles, models, st
 from .context import Context
 from .db import Base, UTCDateTime
 from .errors import InputError
+from .jobs import landing, queue
 from .recipes import Recipe, SchedulerSpec, Skeleton, check_seeds
 from .studio import Studio
 
@@ -50,6 +52,8 @@ def plan(session: Session, studio: Studio, brief: briefs.Brief, style_names: lis
                          f"(got {len(style_names)}); pass --style NAME for each")
     if len(set(style_names)) != len(style_names):
         raise InputError("each --style must be distinct")
+    if len(set(model_names)) != len(model_names):
+        raise InputError("each --model must be distinct")
     per_style = per_style or brief.defaults.per_style
     if per_style < 1:
         raise InputError("per-style must be at least 1", field="per_style")
@@ -72,18 +76,80 @@ def plan(session: Session, studio: Studio, brief: briefs.Brief, style_names: lis
     return recipes, labels
 
 
+KIND = "concept"
+
+
+def submit(ctx: Context, brief_id: int, style_names: list[str], *, per_style: int | None = None,
+           steps: int | None = None, model_names: list[str] | None = None, seed: int = 1) -> queue.Job:
+    """Check the sprint now (the person, the brief, the styles, the seeds) and queue it as a job.
+
+    The same sprint asked for again while it is queued or running is the same job; once it is
+    done, asking again is another sprint.
+    """
+    actor = ctx.actor.require("operator", "run a concept sprint")
+    request = {"brief": brief_id, "styles": list(style_names), "per_style": per_style, "steps": steps,
+               "models": list(model_names or []), "seed": seed}
+    with ctx.unit() as session:
+        recipes, _, _ = _prepare(session, ctx.studio, request)
+    return queue.enqueue(ctx.studio, KIND, request, key=queue.request_key(KIND, request), requester=actor,
+                         total=len(recipes), fresh=True)
+
+
 def sprint(ctx: Context, brief_id: int, style_names: list[str], *, per_style: int | None = None,
            steps: int | None = None, model_names: list[str] | None = None, seed: int = 1,
-           progress=None) -> Sprint:
-    studio, actor = ctx.studio, ctx.actor.require("operator", "run a concept sprint")
-    with ctx.unit() as session:
-        brief = briefs.ready(session, brief_id)
-        recipes, labels = plan(session, studio, brief, style_names, per_style, steps, model_names or [], seed)
-        title = f"brief {brief.id}: {brief.title} - concept sprint"
+           progress: Callable[[int, int], None] | None = None) -> Sprint:
+    """Queue the sprint and see it through (in this process unless workers are running);
+    ``progress(done, total)`` follows the images."""
+    from .jobs import worker
+
+    job = submit(ctx, brief_id, style_names, per_style=per_style, steps=steps, model_names=model_names, seed=seed)
+    return outcome(ctx.studio, worker.finish(ctx.studio, job.id, progress=progress))
+
+
+def outcome(studio: Studio, job: queue.Job) -> Sprint:
+    """What a finished sprint job made (its failure or cancellation as an error)."""
+    done = queue.result(job)
+    return Sprint(landing.rows(studio, done["generations"]), studio.assets.path(done["contact_sheet"], "png"),
+                  done["warnings"])
+
+
+def run_job(studio: Studio, job: queue.Job, lease: queue.Lease) -> dict:
+    """The worker's handler: each concept in its own transaction, then the contact sheet, once."""
+    request = job.payload
+    with studio.session() as session:
+        actor = landing.requester(session, job, "operator", "run a concept sprint")
+        recipes, labels, title = _prepare(session, studio, request)
     for label in labels:
         label.update(generations.made_by(actor))
-    rows = generations.generate(studio, recipes, labels=labels, progress=progress)
+    keys = [f"{recipe.model.name}/{label['style']}/{recipe.seed}" for recipe, label in zip(recipes, labels)]
+    ids = landing.land(studio, lease, recipes, labels, keys).ids
+    rows = landing.rows(studio, [ids[key] for key in keys])
     model_names = list(dict.fromkeys(recipe.model.name for recipe in recipes))
+    columns = len(rows) // (len(request["styles"]) * len(model_names)) if rows else 1
+
+    def sheet(session: Session) -> str:
+        sha = ledgerfiles.put(studio, session, _sheet(studio, rows, max(columns, 1), title), "png", "contact-sheet")
+        events.record(session, actor, "concept.sprint", brief_id=request["brief"],
+                      objects={"generations": [r.id for r in rows], "contact_sheet": sha},
+                      styles=request["styles"], models=model_names)
+        return sha
+
+    sha = lease.once("contact sheet", sheet)
+    with studio.session() as session:
+        warnings = budget_warnings(session, request["brief"])
+    return {"brief": request["brief"], "generations": [r.id for r in rows], "contact_sheet": sha,
+            "warnings": warnings}
+
+
+def _prepare(session: Session, studio: Studio, request: dict) -> tuple[list[Recipe], list[dict], str]:
+    """The checks a sprint passes, its recipes and their labels, and its contact sheet's title."""
+    brief = briefs.ready(session, request["brief"])
+    recipes, labels = plan(session, studio, brief, request["styles"], request["per_style"], request["steps"],
+                           request["models"], request["seed"])
+    return recipes, labels, f"brief {brief.id}: {brief.title} - concept sprint"
+
+
+def _sheet(studio: Studio, rows: list[generations.Generation], columns: int, title: str) -> bytes:
     from PIL import Image
 
     cells = []
@@ -91,15 +157,7 @@ def sprint(ctx: Context, brief_id: int, style_names: list[str], *, per_style: in
         with Image.open(row.path(studio)) as image:
             image.load()
             cells.append((image, [f"#{row.id} {row.style}", f"seed {row.seed} {row.model}"]))
-    columns = len(rows) // (len(style_names) * len(model_names)) if rows else 1
-    data = contactsheet.make(cells, max(columns, 1), title)
-    with ctx.unit() as session:
-        sha = ledgerfiles.put(studio, session, data, "png", "contact-sheet")
-        events.record(session, actor, "concept.sprint", brief_id=brief_id,
-                      objects={"generations": [r.id for r in rows], "contact_sheet": sha},
-                      styles=style_names, models=model_names)
-        warnings = budget_warnings(session, brief_id)
-    return Sprint(rows, studio.assets.path(sha, "png"), warnings)
+    return contactsheet.make(cells, columns, title)
 
 
 def budget_warnings(session: Session, brief_id: int) -> list[str]:

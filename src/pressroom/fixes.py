@@ -14,11 +14,15 @@ parameters, so its card reproduces it from the parent image in the studio's asse
 from __future__ import annotations
 
 import io
+from typing import Callable
 
 from . import briefs, events, generations, ledgerfiles, models
+from .assets import sha256_bytes
 from .context import Context
 from .errors import FixRefused, InputError, NotFound
-from .recipes import SchedulerSpec, Skeleton, Source, check_seeds
+from .jobs import landing, queue
+from .recipes import Recipe, SchedulerSpec, Skeleton, Source, check_seeds
+from .studio import Studio
 
 MAX_MASK_SHARE = 1 / 3
 
@@ -30,7 +34,10 @@ def mask_share(mask) -> float:
     return float((np.asarray(mask.convert("L")) > 127).mean())
 
 
-def fix(
+KIND = "fix"
+
+
+def submit(
     ctx: Context,
     generation_id: int,
     *,
@@ -43,63 +50,125 @@ def fix(
     steps: int | None = None,
     upscaler: str | None = None,
     force: bool = False,
-) -> generations.Generation:
-    from PIL import Image, UnidentifiedImageError
-
+) -> queue.Job:
+    """Check the fix now (the person, the image, the mask, the settings), keep the mask in the
+    studio and queue the fix as a job, the mask named by its SHA-256. The same fix asked for again
+    while it is queued or running is the same job; once it is done, asking again is another fix."""
     chosen = [name for name, on in (("--inpaint", inpaint is not None), ("--refine", refine),
                                     ("--upscale", upscale is not None)) if on]
     if len(chosen) != 1:
         raise InputError("choose exactly one of --inpaint MASK.png, --refine or --upscale N")
     studio, actor = ctx.studio, ctx.actor.require("operator", "fix an image")
+    mask = b""
     with ctx.unit() as session:
-        parent = session.get(generations.Generation, generation_id)
-        if parent is None:
-            raise NotFound(f"no generation {generation_id}")
-        if parent.brief_id is not None:
-            briefs.ready(session, parent.brief_id)
+        parent = _parent(session, generation_id)
+        if inpaint is not None:
+            mask = _mask(inpaint, parent, force)
+        request = {"generation": generation_id, "op": chosen[0].lstrip("-"),
+                   "mask": sha256_bytes(mask) if mask else "", "factor": upscale, "prompt": prompt, "strength": strength, "seed": seed, "steps": steps,
+                   "upscaler": upscaler}
+        _prepare(studio, parent, request)
+    if mask:
+        with ctx.unit() as session:
+            ledgerfiles.put(studio, session, mask, "png", "mask")
+    return queue.enqueue(studio, KIND, request, key=queue.request_key(KIND, request), requester=actor, total=1,
+                         fresh=True)
+
+
+def fix(ctx: Context, generation_id: int, *, progress: Callable[[int, int], None] | None = None,
+        **settings) -> generations.Generation:
+    """Queue the fix (settings as ``submit`` takes them) and see it through, in this process unless
+    workers are running; returns the derivative."""
+    from .jobs import worker
+
+    job = submit(ctx, generation_id, **settings)
+    return outcome(ctx.studio, worker.finish(ctx.studio, job.id, progress=progress))
+
+
+def outcome(studio: Studio, job: queue.Job) -> generations.Generation:
+    """The derivative a finished fix job made (its failure or cancellation as an error)."""
+    return landing.rows(studio, [queue.result(job)["generation"]])[0]
+
+
+def run_job(studio: Studio, job: queue.Job, lease: queue.Lease) -> dict:
+    """The worker's handler: the derivative in one transaction under the lease, then its event, once."""
+    request = job.payload
+    with studio.session() as session:
+        actor = landing.requester(session, job, "operator", "fix an image")
+        parent = _parent(session, request["generation"])
+    recipe, strength = _prepare(studio, parent, request)
+    op = recipe.source.op
+    labels = dict(brief_id=parent.brief_id, recipe_id=parent.recipe_id, parent_id=parent.id, play="fix",
+                  operation=op, slot_value=parent.slot_value, style=parent.style, **generations.made_by(actor))
+    made = landing.land(studio, lease, [recipe], [labels], ["derivative"]).ids["derivative"]
+
+    def record(session) -> int:
+        events.record(session, actor, f"fix.{op}", brief_id=parent.brief_id,
+                      objects={"parent": parent.id, "generation": made}, strength=strength,
+                      mask=request["mask"], factor=request["factor"])
+        return made
+
+    return {"generation": lease.once("event", record)}
+
+
+def _parent(session, generation_id: int) -> generations.Generation:
+    parent = session.get(generations.Generation, generation_id)
+    if parent is None:
+        raise NotFound(f"no generation {generation_id}")
+    if parent.brief_id is not None:
+        briefs.ready(session, parent.brief_id)
+    return parent
+
+
+def _mask(data: bytes, parent: generations.Generation, force: bool) -> bytes:
+    """The mask as a greyscale PNG, once it is readable, at the image's size and not over a third of it."""
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(io.BytesIO(data)) as mask:
+            mask.load()
+    except (UnidentifiedImageError, OSError) as exc:
+        raise InputError("the mask is not a readable image; paint it as a PNG, white where to repaint",
+                         field="mask") from exc
+    if mask.size != (parent.width, parent.height):
+        raise InputError(f"the mask is {mask.width}x{mask.height} but the image is {parent.width}x{parent.height}; "
+                         "paint the mask at the image's size")
+    share = mask_share(mask)
+    if share > MAX_MASK_SHARE and not force:
+        raise FixRefused(
+            f"the mask covers {share:.0%} of the image, more than a third: regenerate instead "
+            "(or pass --force to inpaint anyway)"
+        )
+    buffer = io.BytesIO()
+    mask.convert("L").save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def _prepare(studio: Studio, parent: generations.Generation, request: dict) -> tuple[Recipe, float]:
+    """The derivative's recipe (its source naming the parent, and the mask by SHA-256) and strength."""
     base = parent.parsed_recipe()
-    source = dict(parent_sha256=parent.file_sha256, parent_pixel_sha256=parent.pixel_sha256)
+    op, mask_sha, upscale, upscaler = request["op"], request["mask"], request["factor"], request["upscaler"]
+    strength = request["strength"]
     updates: dict = {"batch_size": 1, "batch_index": 0}
-    if prompt is not None:
-        if not prompt.strip():
+    if request["prompt"] is not None:
+        if not request["prompt"].strip():
             raise InputError("prompt must not be empty", field="prompt")
-        updates.update(prompt=prompt, skeleton=Skeleton())
-    if seed is not None:
-        check_seeds(seed)
-        updates["seed"] = seed
-    if steps is not None:
-        if steps < 1:
+        updates.update(prompt=request["prompt"], skeleton=Skeleton())
+    if request["seed"] is not None:
+        check_seeds(request["seed"])
+        updates["seed"] = request["seed"]
+    if request["steps"] is not None:
+        if request["steps"] < 1:
             raise InputError("steps must be at least 1", field="steps")
-        updates["steps"] = steps
-    mask_data = b""
-    if inpaint is not None:
-        try:
-            with Image.open(io.BytesIO(inpaint)) as mask:
-                mask.load()
-        except (UnidentifiedImageError, OSError) as exc:
-            raise InputError("the mask is not a readable image; paint it as a PNG, white where to repaint",
-                             field="mask") from exc
-        if mask.size != (parent.width, parent.height):
-            raise InputError(f"the mask is {mask.width}x{mask.height} but the image is {parent.width}x{parent.height}; "
-                             "paint the mask at the image's size")
-        share = mask_share(mask)
-        if share > MAX_MASK_SHARE and not force:
-            raise FixRefused(
-                f"the mask covers {share:.0%} of the image, more than a third: regenerate instead "
-                "(or pass --force to inpaint anyway)"
-            )
-        buffer = io.BytesIO()
-        mask.convert("L").save(buffer, format="PNG")
-        mask_data = buffer.getvalue()
+        updates["steps"] = request["steps"]
+    if op == "inpaint":
         strength = 1.0 if strength is None else strength
-        op = "inpaint"
-    elif refine:
+    elif op == "refine":
         strength = 0.3 if strength is None else strength
-        op = "refine"
     else:
         if upscale not in (2, 3, 4):
             raise InputError(f"upscale takes 2, 3 or 4 (got {upscale})", field="upscale")
-        op, strength = "upscale", 1.0
+        strength = 1.0
         updates.update(width=parent.width * upscale, height=parent.height * upscale)
         model = None if upscaler == "lanczos" else models.upscaler(studio, upscaler)
         if model is not None and models.UPSCALERS[model.pipeline] != upscale:
@@ -115,19 +184,8 @@ def fix(
     if op != "upscale" and int(fix_steps * strength) < 1:
         raise InputError(f"strength {strength} of {fix_steps} steps leaves no denoising step; "
                          f"use a strength of at least {1 / fix_steps:.2f} or more --steps", field="strength")
-
-    with ctx.unit() as session:
-        mask_sha = ledgerfiles.put(studio, session, mask_data, "png", "mask") if mask_data else ""
     method = ("model" if "model" in updates else "lanczos") if op == "upscale" else ""
     updates["source"] = Source(op=op, strength=strength, mask_sha256=mask_sha, factor=upscale or 1, method=method,
-                               **source)
+                               parent_sha256=parent.file_sha256, parent_pixel_sha256=parent.pixel_sha256)
     updates["references"] = [parent.file_sha256] + ([mask_sha] if mask_sha else [])
-    recipe = base.model_copy(update=updates)
-    labels = dict(brief_id=parent.brief_id, recipe_id=parent.recipe_id, parent_id=parent.id, play="fix",
-                  operation=op, slot_value=parent.slot_value, style=parent.style, **generations.made_by(actor))
-    row = generations.generate(studio, [recipe], labels=labels)[0]
-    with ctx.unit() as session:
-        events.record(session, actor, f"fix.{op}", brief_id=parent.brief_id,
-                      objects={"parent": parent.id, "generation": row.id}, strength=strength,
-                      mask=mask_sha, factor=upscale)
-    return row
+    return base.model_copy(update=updates), strength

@@ -215,7 +215,8 @@ def store(studio: Studio, rendered: Rendered, labels: dict | None = None, guard:
 
     ``labels`` are the playbook columns (brief_id, recipe_id, play, style, slot_value ...).
     ``guard(session, row)`` runs in the image's transaction once it holds the store lock, before
-    the file is written: it may raise to abort, or return False to skip an image already made.
+    the file is written: it may raise to abort, or return False to skip an image already made; it
+    may add and flush the row itself, to record its id with the work it belongs to.
     """
     from . import ledgerfiles
     from .assets import sha256_bytes
@@ -263,26 +264,27 @@ def generate(
     batch_size: int = 1,
     progress: Callable[[Generation], None] | None = None,
     labels: Sequence[dict] | dict | None = None,
-    guard: Guard | None = None,
+    guard: Guard | Sequence[Guard] | None = None,
 ) -> list[Generation]:
     """Render and keep each recipe's image, each with the model and engine its recipe names.
 
     Recipes are rendered model by model (every model is found before the first image); the rows
     come back in the order of ``recipes``. ``labels``: playbook columns for every image (one
-    dict), or one dict per recipe. ``guard``: see ``store``; an image it skips is left out of the
-    list returned.
+    dict), or one dict per recipe. ``guard``: see ``store`` (one for every image, or one per
+    recipe); an image it skips is left out of the list returned.
     """
     if labels is None or isinstance(labels, dict):
         labels = [labels or {}] * len(recipes)
-    if len(labels) != len(recipes):
-        raise ValueError(f"{len(labels)} labels for {len(recipes)} recipes")
+    guards = guard if isinstance(guard, Sequence) else [guard] * len(recipes)
+    if not len(labels) == len(guards) == len(recipes):
+        raise ValueError(f"{len(labels)} labels and {len(guards)} guards for {len(recipes)} recipes")
     from . import scratch
 
     scratch.sweep(studio.root)  # temporary files of a killed generate, concept, fix or volume run
     made = []
     rendered_all = render(recipes, Resolver(studio), batch_size=batch_size)
-    for rendered, label in zip(rendered_all, labels, strict=True):
-        row = store(studio, rendered, label, guard)
+    for rendered, label, check in zip(rendered_all, labels, guards, strict=True):
+        row = store(studio, rendered, label, check)
         if row is None:
             continue
         made.append(row)

@@ -8,10 +8,12 @@ are not deterministic) the lock fails and the brief is paused with the reason.
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from math import gcd
 from pathlib import Path
+from typing import Callable
 
 from pydantic import ValidationError
 from sqlalchemy import JSON, ForeignKey, Integer, String, Text, func, select
@@ -22,6 +24,7 @@ from .compare import Fingerprint, compare
 from .context import Actor, Context
 from .db import Base, UTCDateTime, taken
 from .errors import Conflict, InputError, LockRefused, NotFound, Refused
+from .jobs import landing, queue
 from .recipes import SLOTS, Recipe, SchedulerSpec
 from .resolver import Resolver
 from .studio import Studio
@@ -121,7 +124,10 @@ def _starting_recipe(session: Session, brief: briefs.Brief, from_generation: int
     return row.parsed_recipe(), {"from": row.id}
 
 
-def lock(
+KIND = "lock"
+
+
+def submit(
     ctx: Context,
     brief_id: int,
     *,
@@ -135,47 +141,49 @@ def lock(
     height: int | None = None,
     scheduler: str | None = None,
     negative: str | None = None,
-) -> LockResult:
-    studio, actor = ctx.studio, ctx.actor.require("operator", "lock a recipe")
+) -> queue.Job:
+    """Check the lock now (the person, the brief, its direction or template, the settings) and queue
+    it as a job. Each lock asked for is a job of its own: two locks of one brief make two versions."""
+    actor = ctx.actor.require("operator", "lock a recipe")
+    request = {"brief": brief_id, "from": from_generation, "template": template, "slot": slot, "seed": seed,
+               "steps": steps, "guidance": guidance, "width": width, "height": height, "scheduler": scheduler,
+               "negative": negative}
     with ctx.unit() as session:
-        brief = briefs.ready(session, brief_id)
-        base, origin = _starting_recipe(session, brief, from_generation, template)
-        defaults = brief.defaults
-        if slot in ("style", "technical"):
-            raise LockRefused(f"slot {slot} is not a variable a volume run may change; use subject, "
-                              "context, composition or a named free slot", field="slot")
-        if not slot.replace("_", "").replace("-", "").isalnum():
-            raise InputError(f"slot {slot!r} is not a slot name", field="slot")
-        if defaults.fixed_variable and slot != defaults.fixed_variable:
-            raise LockRefused(f"a {brief.content_type} brief fixes the variable to {defaults.fixed_variable!r}; "
-                              f"--slot {slot} is not allowed")
-        updates: dict = {"batch_size": 1, "batch_index": 0}
-        if seed is not None:
-            updates["seed"] = seed
-        for name, value in (("steps", steps), ("guidance", guidance), ("width", width), ("height", height),
-                            ("negative", negative)):
-            if value is not None:
-                updates[name] = value
-        if scheduler is not None:
-            samplers.get(scheduler)
-            updates["scheduler"] = SchedulerSpec(name=scheduler).model_dump()
-        try:
-            final = Recipe.model_validate({**base.model_dump(), **updates})
-        except ValidationError as exc:
-            raise generations.invalid(exc) from exc
-        if slot not in SLOTS and slot not in final.skeleton.free:
-            final = final.with_slot(slot, "")
-        spec = brief.parsed
-        if defaults.strict_sizes and _aspect(final.width, final.height) != spec.deliverables.aspect:
-            raise LockRefused(
-                f"a {brief.content_type} brief needs the deliverable aspect {spec.deliverables.aspect}; "
-                f"{final.width}x{final.height} is {_aspect(final.width, final.height)}: set --width/--height"
-            )
-        brief_created = brief.created_at
+        _prepare(session, request)
+    return queue.enqueue(ctx.studio, KIND, request, key=f"{KIND}:{secrets.token_hex(16)}", requester=actor, total=1)
 
-    # the hero at final settings, then the same recipe again in a fresh pipeline instance
-    hero = generations.generate(studio, [final], labels=dict(brief_id=brief_id, play="lock", slot_value=final.skeleton.get(slot),
-                                                             **generations.made_by(actor)))[0]
+
+def lock(ctx: Context, brief_id: int, *, progress: Callable[[int, int], None] | None = None,
+         **settings) -> LockResult:
+    """Queue the lock-in pass (settings as ``submit`` takes them) and see it through, in this
+    process unless workers are running: the hero, its reproduction in a fresh pipeline, the lock."""
+    from .jobs import worker
+
+    job = submit(ctx, brief_id, **settings)
+    return outcome(ctx.studio, worker.finish(ctx.studio, job.id, progress=progress))
+
+
+def outcome(studio: Studio, job: queue.Job) -> LockResult:
+    """What a finished lock job recorded (its failure or cancellation as an error)."""
+    done = queue.result(job)
+    with studio.session() as session:
+        row = get(session, done["recipe"])
+    return LockResult(row, done["figures"], done["warnings"], row.card_file(studio))
+
+
+def run_job(studio: Studio, job: queue.Job, lease: queue.Lease) -> dict:
+    """The worker's handler: the hero at final settings (once), the same recipe again in a fresh
+    pipeline instance, then the lock recorded (once) under the brief's next version."""
+    request = job.payload
+    brief_id, slot = request["brief"], request["slot"]
+    recorded = lease.recorded().get("lock")
+    if recorded is not None:  # an attempt before this one locked (or failed, pausing the brief)
+        return recorded
+    with studio.session() as session:
+        actor = landing.requester(session, job, "operator", "lock a recipe")
+        final, origin, brief_created = _prepare(session, request)
+    labels = dict(brief_id=brief_id, play="lock", slot_value=final.skeleton.get(slot), **generations.made_by(actor))
+    [hero] = landing.rows(studio, [landing.land(studio, lease, [final], [labels], ["hero"]).ids["hero"]])
     again = next(generations.render([hero.parsed_recipe()], Resolver(studio), fresh=True))
     from PIL import Image
 
@@ -184,58 +192,94 @@ def lock(
         result = compare(again.image, stored)
     device = hero.parsed_recipe().device
     passed = result.verdict == "exact" or (result.verdict == "close" and device != "cpu")
-    warnings = list(hero.warnings)
+
+    def record(session: Session) -> dict:
+        recipe_id = _record_lock(session, studio, actor, brief_id, slot, hero, result, passed, origin, brief_created)
+        return {"recipe": recipe_id, "figures": result.as_dict(), "warnings": list(hero.warnings)}
 
     for attempt in range(VERSION_TRIES):
         try:
-            return _record_lock(ctx, brief_id, slot, hero, result, passed, origin, brief_created, warnings)
+            return lease.once("lock", record)
         except Conflict:
             if attempt == VERSION_TRIES - 1:
                 raise
 
 
+def _prepare(session: Session, request: dict) -> tuple[Recipe, dict, datetime]:
+    """The checks a lock passes; its final recipe, where it started from and when its brief was made."""
+    brief = briefs.ready(session, request["brief"])
+    base, origin = _starting_recipe(session, brief, request["from"], request["template"])
+    defaults, slot = brief.defaults, request["slot"]
+    if slot in ("style", "technical"):
+        raise LockRefused(f"slot {slot} is not a variable a volume run may change; use subject, "
+                          "context, composition or a named free slot", field="slot")
+    if not slot.replace("_", "").replace("-", "").isalnum():
+        raise InputError(f"slot {slot!r} is not a slot name", field="slot")
+    if defaults.fixed_variable and slot != defaults.fixed_variable:
+        raise LockRefused(f"a {brief.content_type} brief fixes the variable to {defaults.fixed_variable!r}; "
+                          f"--slot {slot} is not allowed")
+    updates: dict = {"batch_size": 1, "batch_index": 0}
+    for name in ("seed", "steps", "guidance", "width", "height", "negative"):
+        if request[name] is not None:
+            updates[name] = request[name]
+    if request["scheduler"] is not None:
+        samplers.get(request["scheduler"])
+        updates["scheduler"] = SchedulerSpec(name=request["scheduler"]).model_dump()
+    try:
+        final = Recipe.model_validate({**base.model_dump(), **updates})
+    except ValidationError as exc:
+        raise generations.invalid(exc) from exc
+    if slot not in SLOTS and slot not in final.skeleton.free:
+        final = final.with_slot(slot, "")
+    spec = brief.parsed
+    if defaults.strict_sizes and _aspect(final.width, final.height) != spec.deliverables.aspect:
+        raise LockRefused(
+            f"a {brief.content_type} brief needs the deliverable aspect {spec.deliverables.aspect}; "
+            f"{final.width}x{final.height} is {_aspect(final.width, final.height)}: set --width/--height"
+        )
+    return final, origin, brief.created_at
+
+
 VERSION_TRIES = 5
 
 
-def _record_lock(ctx: Context, brief_id: int, slot: str, hero, result, passed: bool, origin: dict,
-                 brief_created: datetime, warnings: list[str]) -> LockResult:
-    """Record the lock under the brief's next version number, taken in this transaction.
+def _record_lock(session: Session, studio: Studio, actor: Actor, brief_id: int, slot: str, hero, result,
+                 passed: bool, origin: dict, brief_created: datetime) -> int:
+    """Record the lock under the brief's next version number, taken in this transaction; its id.
 
     Two locks of one brief at once may both read the same highest version; the unique index on
     (brief, version) lets only one of them have it, and the other takes the next one.
     """
-    studio, actor = ctx.studio, ctx.actor
-    with ctx.unit() as session:
-        previous = session.scalar(select(LockedRecipe).where(LockedRecipe.brief_id == brief_id,
-                                                             LockedRecipe.status == "locked")
-                                  .order_by(LockedRecipe.version.desc()))
-        version = (session.scalar(select(func.max(LockedRecipe.version))
-                                  .where(LockedRecipe.brief_id == brief_id)) or 0) + 1
-        row = LockedRecipe(brief_id=brief_id, version=version, parent_id=previous.id if previous else None,
-                           status="locked" if passed else "failed", slot=slot,
-                           recipe=hero.recipe, hero_generation_id=hero.id, verdict=result.verdict,
-                           locked_by=actor.name, locked_by_id=actor.id, created_at=datetime.now(timezone.utc))
-        session.add(row)
-        with taken(f"brief {brief_id}'s version {version} was taken by another lock at the same time"):
-            session.flush()
-        session.get(generations.Generation, hero.id).recipe_id = row.id
-        brief = briefs.get(session, brief_id)
-        if passed:
-            card = studio.cards_dir / f"brief-{brief_id}-recipe-{row.id}-v{version}.toml"
-            cards.write(card, hero.parsed_recipe(), expect=Fingerprint(hero.pixel_sha256, hero.phash, hero.dhash),
-                        file_sha256=hero.file_sha256, generation=hero.id, scratch=studio.root)
-            row.card = studio.relative(card)
-            events.record(session, actor, "recipe.lock", brief_id=brief_id,
-                          objects={"recipe": row.id, "hero": hero.id, **origin}, version=version,
-                          verdict=result.verdict, slot=slot,
-                          since_brief_s=round((row.created_at - brief_created).total_seconds(), 1))
-        else:
-            reason = (f"the hero of recipe {row.id} did not reproduce in a fresh pipeline "
-                      f"(verdict {result.verdict}, ssim {result.ssim}); check the determinism settings")
-            briefs.pause(session, brief, reason, actor)
-            events.record(session, actor, "recipe.lock_failed", brief_id=brief_id,
-                          objects={"recipe": row.id, "hero": hero.id}, verdict=result.verdict)
-    return LockResult(row, result.as_dict(), warnings, row.card_file(studio))
+    previous = session.scalar(select(LockedRecipe).where(LockedRecipe.brief_id == brief_id,
+                                                         LockedRecipe.status == "locked")
+                              .order_by(LockedRecipe.version.desc()))
+    version = (session.scalar(select(func.max(LockedRecipe.version))
+                              .where(LockedRecipe.brief_id == brief_id)) or 0) + 1
+    row = LockedRecipe(brief_id=brief_id, version=version, parent_id=previous.id if previous else None,
+                       status="locked" if passed else "failed", slot=slot,
+                       recipe=hero.recipe, hero_generation_id=hero.id, verdict=result.verdict,
+                       locked_by=actor.name, locked_by_id=actor.id, created_at=datetime.now(timezone.utc))
+    session.add(row)
+    with taken(f"brief {brief_id}'s version {version} was taken by another lock at the same time"):
+        session.flush()
+    session.get(generations.Generation, hero.id).recipe_id = row.id
+    brief = briefs.get(session, brief_id)
+    if passed:
+        card = studio.cards_dir / f"brief-{brief_id}-recipe-{row.id}-v{version}.toml"
+        cards.write(card, hero.parsed_recipe(), expect=Fingerprint(hero.pixel_sha256, hero.phash, hero.dhash),
+                    file_sha256=hero.file_sha256, generation=hero.id, scratch=studio.root)
+        row.card = studio.relative(card)
+        events.record(session, actor, "recipe.lock", brief_id=brief_id,
+                      objects={"recipe": row.id, "hero": hero.id, **origin}, version=version,
+                      verdict=result.verdict, slot=slot,
+                      since_brief_s=round((row.created_at - brief_created).total_seconds(), 1))
+    else:
+        reason = (f"the hero of recipe {row.id} did not reproduce in a fresh pipeline "
+                  f"(verdict {result.verdict}, ssim {result.ssim}); check the determinism settings")
+        briefs.pause(session, brief, reason, actor)
+        events.record(session, actor, "recipe.lock_failed", brief_id=brief_id,
+                      objects={"recipe": row.id, "hero": hero.id}, verdict=result.verdict)
+    return row.id
 
 
 def promote(session: Session, recipe_id: int, name: str, actor: Actor) -> LockedRecipe:

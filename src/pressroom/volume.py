@@ -8,17 +8,16 @@ it, ``run_job`` is the handler a worker runs, ``run`` sees it through from a com
 
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import dataclass
 from typing import Callable
 
 from sqlalchemy import select
 
-from . import briefs, concepts, events, generations, lockin, names, people
+from . import briefs, concepts, events, generations, lockin, names
 from .context import Context
 from .errors import InputError, VolumeRefused
-from .jobs import queue
+from .jobs import landing, queue
 from .recipes import Recipe, check_seeds
 from .studio import Studio
 
@@ -83,9 +82,8 @@ def submit(ctx: Context, recipe_id: int, vary: list[str], seeds: int, *,
         _, wanted, todo, _ = _prepare(session, recipe_id, pairs, seeds)
     payload = {"recipe": recipe_id, "vary": [f"{slot}={value}" for slot, value in pairs], "seeds": seeds,
                "batch_size": batch_size, "prechecks": prechecks}
-    key = f"{KIND}:" + hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
-    return queue.enqueue(ctx.studio, KIND, payload, key=key, requester=actor, total=len(wanted),
-                         done=len(wanted) - len(todo))
+    return queue.enqueue(ctx.studio, KIND, payload, key=queue.request_key(KIND, payload), requester=actor,
+                         total=len(wanted), done=len(wanted) - len(todo))
 
 
 def run(ctx: Context, recipe_id: int, vary: list[str], seeds: int, *, batch_size: int | None = None,
@@ -102,9 +100,7 @@ def run(ctx: Context, recipe_id: int, vary: list[str], seeds: int, *, batch_size
 def outcome(studio: Studio, job: queue.Job) -> VolumeRun:
     """What a finished volume job made (its failure or cancellation as an error)."""
     done = queue.result(job)
-    with studio.session() as session:
-        made = list(session.scalars(select(generations.Generation).where(generations.Generation.id.in_(done["made"]))
-                                    .order_by(generations.Generation.id)))
+    made = landing.rows(studio, sorted(done["made"]))
     return VolumeRun(done["recipe"], made, done["skipped"], done["warnings"], done["flagged"])
 
 
@@ -113,30 +109,27 @@ def run_job(studio: Studio, job: queue.Job, lease: queue.Lease) -> dict:
     request = job.payload
     recipe_id, pairs = request["recipe"], parse_vary(request["vary"])
     with studio.session() as session:  # the worker acts as the person who asked for the run
-        actor = people.by_id(session, job.requester_id, "worker").require("operator", "run a volume batch")
+        actor = landing.requester(session, job, "operator", "run a volume batch")
         locked, wanted, todo, batch_size = _prepare(session, recipe_id, pairs, request["seeds"])
-    generations.sweep_orphans(studio)
-    lease.progress(len(wanted) - len(todo), len(wanted))
     labels = [dict(brief_id=locked.brief_id, recipe_id=recipe_id, play="volume", slot_value=value,
                    **generations.made_by(actor))
               for _, value, _ in todo]
     flagged: list[str] = []
 
-    def unmade(session, row: generations.Generation) -> bool:
-        lease.hold(session)
-        return not _existing(session, recipe_id, row)  # else a run that overlaps this one made it
-
-    def landed(row: generations.Generation) -> None:
+    def checked(row: generations.Generation) -> None:
         if request["prechecks"]:
             from . import reviews
 
             for finding in reviews.precheck(studio, [row.id])[row.id]:
                 if finding.result in ("warn", "fail"):
                     flagged.append(f"#{row.id} {finding.name} {finding.result}: {finding.detail}")
-        lease.landed()
 
-    made = generations.generate(studio, [r for r, _, _ in todo], batch_size=request["batch_size"] or batch_size,
-                                labels=labels, progress=landed, guard=unmade)
+    made = landing.land(studio, lease, [r for r, _, _ in todo], labels,
+                        [json.dumps([value, seed]) for _, value, seed in todo],
+                        batch_size=request["batch_size"] or batch_size, done=len(wanted) - len(todo),
+                        # an image an overlapping run made meanwhile is not made again
+                        wanted=lambda session, row: not _existing(session, recipe_id, row),
+                        each=checked).made
     with studio.session() as session:
         events.record(session, actor, "volume.run", brief_id=locked.brief_id,
                       objects={"recipe": recipe_id, "generations": [r.id for r in made]},

@@ -7,6 +7,7 @@ from typing import Annotated, Optional
 import typer
 
 from .common import AsOpt, JsonOpt, StudioOpt, console, context, listing, print_json, progress, warn
+from .jobs import NoWaitOpt, print_job
 
 style_app = typer.Typer(help="The shared style library (style text and negative prompt).", no_args_is_help=True)
 direction_app = typer.Typer(help="The director approves one concept direction.", no_args_is_help=True)
@@ -46,18 +47,23 @@ def concept(
     steps: Annotated[Optional[int], typer.Option(help="Steps (default: low, from the content type).")] = None,
     model: Annotated[Optional[list[str]], typer.Option(help="Model(s); several compare models on the same seeds.")] = None,
     seed: Annotated[int, typer.Option(help="First seed of each style's variations.")] = 1,
+    no_wait: NoWaitOpt = False,
     as_: AsOpt = None,
     studio: StudioOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
-    """Concept sprint: cheap variations across styles, and a labelled contact sheet."""
+    """Concept sprint: cheap variations across styles, and a labelled contact sheet (a job: run
+    here unless workers are running)."""
     from .. import concepts
 
     ctx = context(studio, as_)
+    settings = dict(per_style=per_style, steps=steps, model_names=model, seed=seed)
+    if no_wait:
+        return print_job(concepts.submit(ctx, brief_id, style, **settings), json_out)
     with progress(2, json_out) as bar:
         task = bar.add_task("concept", total=None)
-        result = concepts.sprint(ctx, brief_id, style, per_style=per_style, steps=steps, model_names=model,
-                                 seed=seed, progress=lambda _row: bar.advance(task))
+        result = concepts.sprint(ctx, brief_id, style, **settings,
+                                 progress=lambda done, total: bar.update(task, completed=done, total=total))
     if json_out:
         print_json({"brief": brief_id, "contact_sheet": str(result.sheet),
                     "generations": [r.summary(ctx.studio) for r in result.rows], "warnings": result.warnings})

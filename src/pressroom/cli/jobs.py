@@ -10,6 +10,9 @@ from .common import JsonOpt, StudioOpt, console, context, listing, print_json
 
 app = typer.Typer(help="Generation jobs: list them (`pressroom jobs`), cancel one.")
 
+NoWaitOpt = Annotated[bool, typer.Option("--no-wait",
+                                         help="Queue it as a job for `pressroom worker` and return at once.")]
+
 
 def print_job(job, json_out: bool) -> None:
     doc = job.as_dict()

@@ -8,6 +8,7 @@ from typing import Annotated, Optional
 import typer
 
 from .common import AsOpt, JsonOpt, StudioOpt, console, context, print_json, progress, read_bytes, warn
+from .jobs import NoWaitOpt, print_job
 
 template_app = typer.Typer(help="Recipes that kept well, promoted for later briefs.", no_args_is_help=True)
 
@@ -24,18 +25,25 @@ def lock(
     height: Annotated[Optional[int], typer.Option()] = None,
     scheduler: Annotated[Optional[str], typer.Option()] = None,
     negative: Annotated[Optional[str], typer.Option()] = None,
+    no_wait: NoWaitOpt = False,
     as_: AsOpt = None,
     studio: StudioOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
-    """Lock-in pass: hero at final settings, reproduced in a fresh pipeline, then locked."""
+    """Lock-in pass: hero at final settings, reproduced in a fresh pipeline, then locked (a job:
+    run here unless workers are running)."""
     from .. import lockin
     from ..errors import LockRefused
 
     ctx = context(studio, as_)
-    result = lockin.lock(ctx, brief_id, from_generation=from_, template=template, slot=slot,
-                         seed=seed, steps=steps, guidance=guidance, width=width, height=height,
-                         scheduler=scheduler, negative=negative)
+    settings = dict(from_generation=from_, template=template, slot=slot, seed=seed, steps=steps,
+                    guidance=guidance, width=width, height=height, scheduler=scheduler, negative=negative)
+    if no_wait:
+        return print_job(lockin.submit(ctx, brief_id, **settings), json_out)
+    with progress(2, json_out) as bar:
+        task = bar.add_task("lock", total=None)
+        result = lockin.lock(ctx, brief_id, **settings,
+                             progress=lambda done, total: bar.update(task, completed=done, total=total))
     doc = result.as_dict()
     if json_out:
         print_json(doc)
@@ -55,7 +63,7 @@ def volume(
     seeds: Annotated[int, typer.Option(help="Seeds per value.")] = 4,
     batch_size: Annotated[Optional[int], typer.Option(help="Images per pipeline call (default: from the content type).")] = None,
     check: Annotated[bool, typer.Option("--check", help="Run the pre-checks on each image to flag it before the cull.")] = False,
-    no_wait: Annotated[bool, typer.Option("--no-wait", help="Queue the run for `pressroom worker` and return at once.")] = False,
+    no_wait: NoWaitOpt = False,
     as_: AsOpt = None,
     studio: StudioOpt = None,
     json_out: JsonOpt = False,
@@ -63,7 +71,6 @@ def volume(
     """Volume run from a locked recipe (a job: run here unless workers are running); re-running
     finishes an interrupted run without duplicates."""
     from .. import volume as plays
-    from .jobs import print_job
 
     ctx = context(studio, as_)
     if no_wait:
@@ -113,17 +120,25 @@ def fix(
     steps: Annotated[Optional[int], typer.Option(help="Denoising steps (default: the parent's).")] = None,
     upscaler: Annotated[Optional[str], typer.Option(help="Upscaler model name, or 'lanczos' (default: the studio's upscaler if any).")] = None,
     force: Annotated[bool, typer.Option(help="Inpaint even a mask over a third of the image.")] = False,
+    no_wait: NoWaitOpt = False,
     as_: AsOpt = None,
     studio: StudioOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
-    """Fix and finish: inpaint, refine or upscale; the derivative keeps its lineage."""
+    """Fix and finish: inpaint, refine or upscale; the derivative keeps its lineage (a job: run
+    here unless workers are running)."""
     from .. import fixes
 
     ctx = context(studio, as_)
     mask = read_bytes(inpaint, "mask") if inpaint is not None else None
-    row = fixes.fix(ctx, generation, inpaint=mask, refine=refine, upscale=upscale, prompt=prompt,
-                    strength=strength, seed=seed, steps=steps, upscaler=upscaler, force=force)
+    settings = dict(inpaint=mask, refine=refine, upscale=upscale, prompt=prompt, strength=strength, seed=seed,
+                    steps=steps, upscaler=upscaler, force=force)
+    if no_wait:
+        return print_job(fixes.submit(ctx, generation, **settings), json_out)
+    with progress(2, json_out) as bar:
+        task = bar.add_task("fix", total=None)
+        row = fixes.fix(ctx, generation, **settings,
+                        progress=lambda done, total: bar.update(task, completed=done, total=total))
     summary = row.summary(ctx.studio)
     print_json(summary) if json_out else console().print(
         f"#{row.id} ({row.operation} of #{row.parent_id}"

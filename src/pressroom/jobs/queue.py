@@ -1,9 +1,11 @@
 """The job queue: work as plain data in the ledger, claimed under a lease by any worker.
 
-A job is a kind (``volume`` ...), a payload of plain data (ids, slot values, seeds: never a local
-path or an image) and an idempotency key. Enqueuing a key that is queued or running returns that
-job; enqueuing the key of a finished job runs it again, so handlers must make only what is
-missing (the volume handler does).
+A job is a kind (``volume``, ``concept``, ``lock``, ``fix``), a payload of plain data (ids, names,
+slot values, seeds, files by SHA-256: never a local path or an image) and an idempotency key.
+Enqueuing a key that is queued or running returns that job; enqueuing the key of a finished job
+runs it again, so handlers must make only what is missing (each records what it has done on the
+job as it goes: ``Lease.once``). With ``fresh``, a key whose job is done makes a new job instead
+(asking for a concept sprint again, once the first has finished, is another sprint).
 
 States: queued -> running -> done | failed | cancelled. A running job goes back to queued when
 its handler fails with a retryable error (at most ``[jobs] max_attempts`` attempts in all) or
@@ -17,6 +19,8 @@ transaction on SQLite.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import secrets
 import socket
@@ -24,7 +28,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING, Callable, TypeVar
 
 from sqlalchemy import JSON, ForeignKey, Integer, String, Text, and_, func, or_, select
 from sqlalchemy.exc import IntegrityError
@@ -37,6 +41,8 @@ from ..studio import CONFIG_NAME, Studio
 
 if TYPE_CHECKING:
     from ..context import Actor
+
+T = TypeVar("T")
 
 STATES = ("queued", "running", "done", "failed", "cancelled")
 FINISHED = ("done", "failed", "cancelled")
@@ -140,14 +146,27 @@ def gone(owner: str | None) -> bool:
 
 
 # -- the queue ----------------------------------------------------------------------------------
+def request_key(kind: str, request: dict) -> str:
+    """The idempotency key of a request: the same request (as plain data) is the same key."""
+    return f"{kind}:" + hashlib.sha256(json.dumps(request, sort_keys=True).encode()).hexdigest()
+
+
 def enqueue(studio: Studio, kind: str, payload: dict, *, key: str, requester: "Actor", total: int = 0,
-            done: int = 0) -> Job:
-    """Queue a job, or return the one with this key (queued again if it had finished)."""
+            done: int = 0, fresh: bool = False) -> Job:
+    """Queue a job, or return the one with this key (queued again if it had finished).
+
+    A job queued again keeps what it recorded unless it was done. With ``fresh``, a done job keeps
+    its record (its key becomes ``KEY#ID``) and a new job takes the key.
+    """
     now = _now()
     try:
         with studio.session() as session:
             db.begin_immediate(session)
             job = session.scalars(select(Job).where(Job.idempotency_key == key).with_for_update()).first()
+            if job is not None and fresh and job.state == "done":
+                job.idempotency_key = f"{key}#{job.id}"
+                session.flush()
+                job = None
             if job is None:
                 job = Job(kind=kind, idempotency_key=key, payload=payload, state="queued", attempts=0,
                           requester=requester.name, requester_id=requester.id, progress_done=done, progress_total=total, created_at=now,
@@ -155,8 +174,10 @@ def enqueue(studio: Studio, kind: str, payload: dict, *, key: str, requester: "A
                 session.add(job)
                 session.flush()
             elif job.state in FINISHED:
+                if job.state == "done":
+                    job.result = None
                 job.state, job.attempts, job.requester, job.requester_id = "queued", 0, requester.name, requester.id
-                job.progress_done, job.progress_total, job.result, job.error, job.updated_at = done, total, None, None, now
+                job.progress_done, job.progress_total, job.error, job.updated_at = done, total, None, now
             return job
     except IntegrityError:  # a concurrent enqueue of the same key committed first (PostgreSQL)
         with studio.session() as session:
@@ -267,6 +288,31 @@ class Lease:
         self.done, self.total = job.progress_done, job.progress_total
         return job
 
+    def recorded(self) -> dict:
+        """What this job recorded as done, by key (see ``once``), earlier attempts included."""
+        with self.studio.session() as session:
+            job = session.get(Job, self.job_id)
+            return recorded(job) if job is not None else {}
+
+    def record(self, job: Job, key: str, value) -> None:
+        """Note ``key`` as done (with a plain ``value``) on the job held in this transaction."""
+        job.result = {RECORDED: {**recorded(job), key: value}}
+
+    def once(self, key: str, step: Callable[[Session], T], *, advance: int = 0) -> T:
+        """Run ``step(session)`` in a transaction that holds the lease and notes ``key`` as done with
+        the plain value it returns, unless an attempt before this one did: then return that value."""
+        with self.studio.session() as session:
+            db.begin_immediate(session)
+            job = self.hold(session, advance=0)
+            done = recorded(job)
+            if key in done:
+                return done[key]
+            value = step(session)
+            job = self.hold(session, advance=advance)
+            self.record(job, key, value)
+        self.landed()
+        return value
+
     def beat(self) -> bool:
         """Extend the lease in a transaction of its own; False once the job is no longer ours."""
         try:
@@ -290,6 +336,13 @@ class Lease:
             self.on_progress(self.done, self.total)
         if self.cancelled:
             raise Cancelled(f"job {self.job_id} was cancelled")
+
+
+RECORDED = "recorded"  # a running job's result: what it has done so far, by key
+
+
+def recorded(job: Job) -> dict:
+    return dict((job.result or {}).get(RECORDED, {}))
 
 
 def complete(studio: Studio, job_id: int, owner: str, outcome: dict) -> bool:

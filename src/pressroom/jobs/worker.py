@@ -7,7 +7,8 @@ it started: run it in its own process unless live workers will, and wait for its
 
 A handler is ``handler(studio, job, lease) -> dict`` (the job's result, plain data). It records
 its work in transactions that call ``lease.hold(session)`` (one image per transaction) and calls
-``lease.landed()`` after each commits.
+``lease.landed()`` after each commits; ``jobs.landing`` does this for images, ``Lease.once`` for
+a step after them.
 """
 
 from __future__ import annotations
@@ -30,7 +31,8 @@ from ..studio import Studio
 from . import queue
 
 # job kind -> "module:function" of its handler, imported when a job of that kind runs
-HANDLERS = {"volume": "pressroom.volume:run_job"}
+HANDLERS = {"volume": "pressroom.volume:run_job", "concept": "pressroom.concepts:run_job",
+            "lock": "pressroom.lockin:run_job", "fix": "pressroom.fixes:run_job"}
 
 
 class Worker(Base):
