@@ -14,7 +14,7 @@ from pathlib import Path
 from sqlalchemy import ForeignKey, Integer, String, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from . import briefs, contactsheet, events, generations, ledgerfiles, models, styles
+from . import briefs, contactsheet, events, generations, imagefiles, ledgerfiles, models, styles
 from .context import Context
 from .db import Base, UTCDateTime
 from .errors import InputError
@@ -83,13 +83,8 @@ def sprint(ctx: Context, brief_id: int, style_names: list[str], *, per_style: in
         label.update(generations.made_by(actor))
     rows = generations.generate(studio, recipes, labels=labels, progress=progress)
     model_names = list(dict.fromkeys(recipe.model.name for recipe in recipes))
-    from PIL import Image
-
-    cells = []
-    for row in rows:
-        with Image.open(row.path(studio)) as image:
-            image.load()
-            cells.append((image, [f"#{row.id} {row.style}", f"seed {row.seed} {row.model}"]))
+    cells = [(imagefiles.load(row.path(studio), f"generation {row.id}'s file"),
+              [f"#{row.id} {row.style}", f"seed {row.seed} {row.model}"]) for row in rows]
     columns = len(rows) // (len(style_names) * len(model_names)) if rows else 1
     data = contactsheet.make(cells, max(columns, 1), title)
     with ctx.unit() as session:

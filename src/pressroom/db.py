@@ -20,11 +20,11 @@ from typing import Iterator
 
 from sqlalchemy import BigInteger, DateTime, create_engine, event, inspect
 from sqlalchemy.engine import URL, Engine, make_url
-from sqlalchemy.exc import ArgumentError, IntegrityError, SQLAlchemyError
+from sqlalchemy.exc import ArgumentError, DataError, IntegrityError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
-from .errors import Conflict, StudioError
+from .errors import Conflict, InputError, StudioError, Unavailable
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 DIALECTS = ("sqlite", "postgresql")
@@ -198,6 +198,34 @@ def taken(message: str, field: str | None = None) -> Iterator[None]:
         yield
     except IntegrityError as exc:
         raise Conflict(message, field=field) from exc
+
+
+LARGEST = 2**63 - 1  # the largest whole number a ledger column holds (SQLite and PostgreSQL)
+
+
+@contextmanager
+def translated() -> Iterator[None]:
+    """Turn what the database refuses because of what was asked (a number too large for it, a full
+    disk) into one error that says so; the transaction has been rolled back by then."""
+    try:
+        yield
+    except OverflowError as exc:  # SQLite's driver refuses integers past 64 bits before sending them
+        raise InputError(f"a number given is larger than the ledger holds (at most {LARGEST}); "
+                         "check the ids and counts given") from exc
+    except DataError as exc:  # PostgreSQL: a value out of its column's range
+        raise InputError(f"the ledger refused a value: {_first_line(exc.orig or exc)}") from exc
+    except OperationalError as exc:
+        if not full_disk(exc):
+            raise
+        raise Unavailable("the disk holding the ledger is full: nothing of this step was stored; "
+                          "free some space and run the same command again") from exc
+
+
+def full_disk(exc: BaseException) -> bool:
+    """Whether a database error says its disk is full (SQLite: SQLITE_FULL; PostgreSQL: 53100)."""
+    orig = getattr(exc, "orig", exc)
+    return ("database or disk is full" in str(orig) or getattr(orig, "sqlstate", None) == "53100"
+            or getattr(orig, "sqlite_errorname", "") == "SQLITE_FULL")
 
 
 class Unsigned64(TypeDecorator):

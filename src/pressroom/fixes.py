@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import io
 
-from . import briefs, events, generations, ledgerfiles, models
+from . import briefs, events, generations, imagefiles, ledgerfiles, models
 from .context import Context
 from .errors import FixRefused, InputError, NotFound
 from .recipes import SchedulerSpec, Skeleton, Source, check_seeds
@@ -44,8 +44,6 @@ def fix(
     upscaler: str | None = None,
     force: bool = False,
 ) -> generations.Generation:
-    from PIL import Image, UnidentifiedImageError
-
     chosen = [name for name, on in (("--inpaint", inpaint is not None), ("--refine", refine),
                                     ("--upscale", upscale is not None)) if on]
     if len(chosen) != 1:
@@ -73,12 +71,7 @@ def fix(
         updates["steps"] = steps
     mask_data = b""
     if inpaint is not None:
-        try:
-            with Image.open(io.BytesIO(inpaint)) as mask:
-                mask.load()
-        except (UnidentifiedImageError, OSError) as exc:
-            raise InputError("the mask is not a readable image; paint it as a PNG, white where to repaint",
-                             field="mask") from exc
+        mask = imagefiles.load(inpaint, "the mask", field="mask")
         if mask.size != (parent.width, parent.height):
             raise InputError(f"the mask is {mask.width}x{mask.height} but the image is {parent.width}x{parent.height}; "
                              "paint the mask at the image's size")

@@ -11,7 +11,7 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from . import generations
+from . import generations, imagefiles
 from .errors import InputError
 
 if TYPE_CHECKING:
@@ -65,8 +65,7 @@ def proof(ctx: "Context", generation_id: int, size: str, distance: str, crops: i
     if crops < 0:
         raise InputError("crops must be 0 or more", field="crops")
     row = generations.get(studio, generation_id)
-    with Image.open(row.path(studio)) as image:
-        image.load()
+    image = imagefiles.load(row.path(studio), f"generation {row.id}'s file")
     if (image.width > image.height) != (width_in > height_in) and image.width != image.height:
         width_in, height_in = height_in, width_in  # print in the image's orientation
     ppi = min(image.width / width_in, image.height / height_in)

@@ -11,6 +11,7 @@ import io
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from . import imagefiles
 from .errors import InputError
 from .recipes import PostStep
 
@@ -77,9 +78,7 @@ def apply(image: "Image", steps: list[PostStep]) -> "Image":
             if p["format"] != "png":
                 buffer = io.BytesIO()
                 image.convert("RGB").save(buffer, format=p["format"].upper(), quality=p["quality"])
-                with Image.open(io.BytesIO(buffer.getvalue())) as decoded:
-                    decoded.load()
-                    image = decoded.convert("RGB")
+                image = imagefiles.load(buffer.getvalue(), f"the {p['format']} encoding").convert("RGB")
         else:
             raise InputError(f"unknown post-processing step {step.op!r}")
     return image
