@@ -8,6 +8,7 @@ sample runs the installed ``pressroom`` as a real process.
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -165,3 +166,144 @@ def test_a_real_process_prints_one_line(args, studio, tmp_path):
     env = {**os.environ, "PRESSROOM_STUDIO": str(studio.root), "PRESSROOM_USER": "walker"}
     done = subprocess.run([*_installed(), *args], capture_output=True, text=True, timeout=120, env=env, cwd=tmp_path)
     _one_line(args, done.returncode, done.stderr, True)
+
+
+# -- files given where a file is expected ------------------------------------------------------
+SMALL = ["--steps", "1", "--width", "64", "--height", "64"]
+
+
+def _one_error(result, code: int, *needles: str) -> None:
+    assert result.code == code, result.err
+    assert "Traceback" not in result.err
+    lines = result.err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: "), result.err
+    for needle in needles:
+        assert needle in lines[0], lines[0]
+
+
+@pytest.mark.parametrize("make,needle", [
+    (lambda p: p.mkdir(), "is a folder; give a file"),
+    (lambda p: p.write_bytes('title = "café"\n'.encode("latin-1")), "is not UTF-8 text (byte 11 is 0xe9)"),
+    (lambda p: p.write_bytes(b"\xff\xfe\x00t\x00i"), "is not UTF-8 text"),
+    (lambda p: None, "does not exist; `pressroom brief template` prints one"),
+])
+def test_a_brief_file_that_cannot_be_read_is_one_line(cli, tmp_path, make, needle):
+    cli("user", "add", "dana", "--role", "director")
+    path = tmp_path / "brief.toml"
+    make(path)
+    for args in (["brief", "new", "--file", path], ["brief", "update", "1", "--file", path]):
+        result = cli(*args, "--as", "dana")
+        _one_error(result, 3 if "does not exist" in needle else 2, needle, str(path))
+
+
+def test_a_card_that_cannot_be_read_is_one_line(cli, tmp_path):
+    folder = tmp_path / "card.toml"
+    folder.mkdir()
+    _one_error(cli("reproduce", folder), 2, "is a folder")
+    latin = tmp_path / "latin.toml"
+    latin.write_bytes('prompt = "café"\n'.encode("latin-1"))
+    _one_error(cli("generate", "--card", latin), 2, "is not UTF-8 text")
+
+
+# -- images: one opening, one pixel limit, checked before decoding --------------------------------
+def _chunk(kind: bytes, data: bytes) -> bytes:
+    import struct
+    import zlib
+
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+
+def _png(width: int, height: int, pixels: bytes) -> bytes:
+    """A greyscale PNG declaring ``width`` x ``height``, its compressed data ``pixels``."""
+    import struct
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + _chunk(b"IHDR", header) + _chunk(b"IDAT", pixels) + _chunk(b"IEND", b"")
+
+
+def _bomb() -> bytes:
+    """A real decompression bomb: a few hundred KB that decode to a square just past the limit."""
+    import zlib
+
+    from pressroom.imagefiles import MAX_SIDE
+
+    side = MAX_SIDE + 64
+    return _png(side, side, zlib.compress(bytes((side + 1) * side), 9))
+
+
+def _claims_huge() -> bytes:
+    import zlib
+
+    return _png(100_000, 100_000, zlib.compress(bytes(1000)))  # past Pillow's own refusal too
+
+
+BAD_IMAGES = {
+    "bomb": (lambda p, good: p.write_bytes(_bomb()), 2, "over pressroom's limit of 67,108,864 (8192x8192)"),
+    "huge header": (lambda p, good: p.write_bytes(_claims_huge()), 2, "limit of 67,108,864"),
+    "truncated": (lambda p, good: p.write_bytes(good[: len(good) // 2]), 2, "is damaged or truncated"),
+    "corrupt": (lambda p, good: p.write_bytes(bytes(range(256)) * 8), 2, "is not an image file"),
+    "empty": (lambda p, good: p.write_bytes(b""), 2, "is not an image file"),
+    "folder": (lambda p, good: p.mkdir(), 2, "is a folder"),
+    "missing": (lambda p, good: None, 3, "does not exist"),
+}
+
+
+@pytest.fixture
+def made(cli, studio):
+    """One small generated image: its id, its file's bytes, its card (and a person with every role)."""
+    _everyone(studio)
+    result = cli("generate", "--prompt", "a red shoe on moss", "--seed", "3", *SMALL, "--json")
+    assert result.code == 0, result.err
+    row = json.loads(result.out)[0]
+    exported = cli("recipe", "export", row["id"])
+    assert exported.code == 0, exported.err
+    return row["id"], Path(row["path"]).read_bytes(), studio.cards_dir / f"gen-{row['id']}.toml"
+
+
+@pytest.mark.parametrize("case", sorted(BAD_IMAGES))
+def test_every_command_that_reads_a_given_image_refuses_a_bad_one_in_one_line(cli, made, tmp_path, case):
+    make, code, needle = BAD_IMAGES[case]
+    generation, good, card = made
+    path = tmp_path / "bad.png"
+    make(path, good)
+    _one_error(cli("similar", path), code, needle, str(path))
+    _one_error(cli("reproduce", card, "--expect", path), code, needle)
+    mask_needle = {"folder": "is a folder", "missing": "does not exist"}.get(case, needle)
+    _one_error(cli("fix", generation, "--inpaint", path, "--as", "walker"), code, mask_needle)
+    verified = cli("verify", path)  # a damaged file may still be described; never a traceback
+    assert "Traceback" not in verified.err
+    if verified.code:
+        _one_error(verified, verified.code, str(path))
+
+
+@pytest.mark.parametrize("case", ["bomb", "huge header", "truncated", "corrupt", "empty"])
+def test_a_damaged_stored_image_is_one_line_for_every_command_that_reads_it(cli, studio, made, case):
+    make, code, needle = BAD_IMAGES[case]
+    generation, good, _card = made
+    stored = studio.root / json.loads(cli("generations", "--json").out)[0]["path"]
+    stored.unlink()
+    make(stored, good)
+    for args in (["check", generation], ["proof", generation, "--size", "10x10in", "--distance", "5ft"],
+                 ["fix", generation, "--refine", "--steps", "2", "--as", "walker"]):
+        _one_error(cli(*args), 2, needle, f"generation {generation}")
+
+
+def test_every_image_in_the_code_opens_through_imagefiles():
+    # one place checks the size before decoding: nothing else may call Pillow's opener
+    source = Path(__file__).parents[1] / "src" / "pressroom"
+    openers = sorted(str(path.relative_to(source)) for path in source.rglob("*.py")
+                     if "Image.open(" in path.read_text() or "imread(" in path.read_text())
+    assert openers == ["imagefiles.py"]
+
+
+def test_the_pixel_limit_is_checked_before_decoding():
+    from pressroom import imagefiles
+    from pressroom.errors import InputError
+
+    # a header claiming 100000 x 100000 with a kilobyte of data: decoding would fail as truncated,
+    # so a message about the limit shows the header was judged first
+    with pytest.raises(InputError, match="limit of 67,108,864"):
+        imagefiles.load(_claims_huge(), "the upload")
+    side = imagefiles.MAX_SIDE
+    with imagefiles.opened(_png(side, side, b""), "a square at the limit") as image:
+        assert image.size == (side, side)  # at the limit is allowed (and nothing was decoded)

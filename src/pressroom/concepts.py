@@ -18,7 +18,7 @@ from . import briefs, contactsheet, events, generations, imagefiles, ledgerfiles
 from .context import Context
 from .db import Base, UTCDateTime
 from .errors import InputError
-from .recipes import Recipe, SchedulerSpec, Skeleton, check_seeds
+from .recipes import Recipe, SchedulerSpec, Skeleton, check_run, check_seeds
 from .studio import Studio
 
 MIN_STYLES, MAX_STYLES = 3, 5
@@ -52,6 +52,8 @@ def plan(session: Session, studio: Studio, brief: briefs.Brief, style_names: lis
     per_style = per_style or brief.defaults.per_style
     if per_style < 1:
         raise InputError("per-style must be at least 1", field="per_style")
+    check_run(per_style * len(style_names) * max(1, len(model_names)), "per_style",
+              "a sprint is breadth, not volume: lower --per-style, or lock a direction and run volume")
     check_seeds(seed, per_style)
     start = brief.parsed.prompt
     recipes, labels = [], []
