@@ -183,7 +183,7 @@ def _one_error(result, code: int, *needles: str) -> None:
 
 @pytest.mark.parametrize("make,needle", [
     (lambda p: p.mkdir(), "is a folder; give a file"),
-    (lambda p: p.write_bytes('title = "café"\n'.encode("latin-1")), "is not UTF-8 text (byte 11 is 0xe9)"),
+    (lambda p: p.write_bytes('title = "café"\n'.encode("latin-1")), "is not UTF-8 text (byte 12 is 0xe9)"),
     (lambda p: p.write_bytes(b"\xff\xfe\x00t\x00i"), "is not UTF-8 text"),
     (lambda p: None, "does not exist; `pressroom brief template` prints one"),
 ])
@@ -283,9 +283,9 @@ def test_a_damaged_stored_image_is_one_line_for_every_command_that_reads_it(cli,
     stored = studio.root / json.loads(cli("generations", "--json").out)[0]["path"]
     stored.unlink()
     make(stored, good)
-    for args in (["check", generation], ["proof", generation, "--size", "10x10in", "--distance", "5ft"],
-                 ["fix", generation, "--refine", "--steps", "2", "--as", "walker"]):
-        _one_error(cli(*args), 2, needle, f"generation {generation}")
+    for args in (["check", generation], ["proof", generation, "--size", "10x10in", "--distance", "5ft"]):
+        _one_error(cli(*args), 2, needle, f"generation {generation}'s file")
+    _one_error(cli("fix", generation, "--refine", "--steps", "4", "--as", "walker"), 2, needle)  # the parent
 
 
 def test_every_image_in_the_code_opens_through_imagefiles():
@@ -307,3 +307,115 @@ def test_the_pixel_limit_is_checked_before_decoding():
     side = imagefiles.MAX_SIDE
     with imagefiles.opened(_png(side, side, b""), "a square at the limit") as image:
         assert image.size == (side, side)  # at the limit is allowed (and nothing was decoded)
+
+
+# -- proof sizes and distances, channel sizes ------------------------------------------------------
+@pytest.mark.parametrize("options,code,needle", [
+    (["--size", "0x0in", "--distance", "5ft"], 2, "--size '0x0in' must be more than 0"),
+    (["--size", "36x0cm", "--distance", "5ft"], 2, "must be more than 0"),
+    (["--size", "1.2.3x4in", "--distance", "5ft"], 2, "must look like 36x48in"),
+    (["--size", "36x48", "--distance", "5ft"], 2, "must look like 36x48in"),
+    (["--size", "-3x4in", "--distance", "5ft"], 2, "must look like 36x48in"),
+    (["--size", "36x48in", "--distance", "0ft"], 2, "--distance '0ft' must be more than 0"),
+    (["--size", "36x48in", "--distance", "ft"], 2, "needs a number and a unit"),
+    (["--size", "36x48in", "--distance", "1e9ft"], 2, "needs a number and a unit"),
+    (["--size", "36x48in", "--distance", "5 parsecs"], 2, "needs a number and a unit"),
+    (["--size", "36x48in", "--distance", "100000ft"], 2, "at most 1000 ft"),
+    (["--size", "36x48in", "--distance", "5ft", "--crops", "-1"], 2, "--crops must be 0 to 32"),
+    (["--size", "36x48in", "--distance", "5ft", "--crops", "1000"], 2, "--crops must be 0 to 32"),
+    (["--size", "36x48in", "--distance", "0.001in"], 6, "enlarged"),
+])
+def test_proof_refuses_impossible_sizes_and_distances_in_one_line(cli, made, options, code, needle):
+    generation = made[0]
+    _one_error(cli("proof", generation, *options), code, needle)
+
+
+def test_proof_without_crops_works_at_any_distance(cli, made):
+    # the crop scale bound says how to go further: figures alone need no crops
+    result = cli("proof", made[0], "--size", "36x48in", "--distance", "0.001in", "--crops", "0", "--json")
+    assert result.code == 0, result.err
+    assert json.loads(result.out)["crops"] == [] and json.loads(result.out)["enough"] is False
+
+
+@pytest.mark.parametrize("channel,needle", [
+    ("width = 0\nheight = 1350", "width and height must be 1 to 8192 pixels (got 0x1350)"),
+    ("width = -1080\nheight = 1350", "(got -1080x1350)"),
+    ("width = 1080\nheight = -5", "(got 1080x-5)"),
+    ("width = 100000\nheight = 100", "must be 1 to 8192"),
+    ("width = 1080\nheight = 1350\ndpi = 0", "dpi must be 1 to 10000"),
+    ("width = 'wide'\nheight = 1350", "needs integer width and height"),
+])
+def test_a_channel_with_an_impossible_size_is_one_line(cli, studio, channel, needle):
+    _everyone(studio)
+    config = studio.root / "pressroom.toml"
+    config.write_text(config.read_text() + f"\n[channels.bad]\n{channel}\n")
+    _one_error(cli("release", "1", "--channel", "bad", "--as", "walker"), 2, "[channels.bad] in pressroom.toml",
+               needle)
+
+
+# -- how much one command may make ---------------------------------------------------------------
+def test_generate_counts_are_bounded_and_the_error_says_how_to_split(cli):
+    for count in ("10001", str(10**12)):
+        _one_error(cli("generate", "--prompt", "x", "--count", count, "--seed", "5"), 2,
+                   "more than 10,000 in one run", "--count 10000 with --seed S, then --seed S+10000")
+    _one_error(cli("generate", "--prompt", "x", "--count", "3", "--seed", str(2**64 - 2)), 2, "--seed must be")
+
+
+def test_volume_and_concept_runs_are_bounded(cli, tmp_path):
+    from playbook import locked
+
+    brief, lock = locked(cli, tmp_path)
+    recipe = lock["recipe"]
+    _one_error(cli("volume", recipe, "--vary", "subject=a", "--seeds", "2000000", "--as", "omar"), 2,
+               "--seeds must be 1 to 1,000,000 per value")
+    _one_error(cli("volume", recipe, "--vary", "subject=a", "--vary", "subject=b", "--seeds", "6000", "--as", "omar"),
+               2, "asks for 12,000 images", "first --seeds 5000 and then the full number")
+    _one_error(cli("volume", recipe, "--vary", "subject=a", "--seeds", "0", "--as", "omar"), 2, "--seeds must be 1")
+    _one_error(cli("concept", brief, "--style", "watercolor", "--style", "flat-vector", "--style", "cinematic",
+                   "--per-style", "5000", "--as", "omar"), 2, "--per-style asks for 15,000 images")
+    assert cli("jobs", "--json").out.strip() in ("[]", "")  # nothing refused was queued
+
+
+def test_a_volume_plan_streams_its_recipes(cli, studio, tmp_path):
+    import tracemalloc
+
+    from playbook import locked
+    from pressroom import lockin, volume
+
+    _brief, lock = locked(cli, tmp_path)
+    with studio.session() as session:
+        recipe = lockin.get(session, lock["recipe"])
+        tracemalloc.start()
+        plan = volume.plan(recipe, [("subject", "a"), ("subject", "b")], volume.MAX_SEEDS)
+        assert len(plan) == 2 * volume.MAX_SEEDS
+        assert sum(1 for _ in plan.identities()) == len(plan)
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+    assert peak < 4 * 2**20, peak  # two million recipes in a list would take gigabytes
+    first = plan.recipe("b", recipe.parsed.seed + 7)
+    assert first.seed == recipe.parsed.seed + 7 and "b" in first.prompt
+
+
+# -- the same volume run twice at once -----------------------------------------------------------
+def test_two_identical_volume_runs_at_once_share_one_job(cli, studio, tmp_path):
+    from playbook import locked
+
+    _brief, lock = locked(cli, tmp_path)
+    run = ["volume", lock["recipe"], "--vary", "subject=a blue shoe", "--seeds", "3", "--as", "omar", "--json"]
+    env = {**os.environ, "PRESSROOM_STUDIO": str(studio.root)}
+    running = [subprocess.Popen([sys.executable, "-m", "pressroom.cli", *map(str, run)], env=env, cwd=tmp_path,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    results = [(p.returncode, out, err) for p, (out, err) in
+               ((p, p.communicate(timeout=300)) for p in running)]
+    for code, _out, err in results:
+        assert code == 0 and "Traceback" not in err, err
+    made = [sorted(row["id"] for row in json.loads(out)["made"]) for _, out, _ in results]
+    assert made[0] == made[1] and len(made[0]) == 3  # both report the one job's images
+    jobs = json.loads(cli("jobs", "--json").out)
+    assert [job["state"] for job in jobs] == ["done"]
+    rows = json.loads(cli("generations", "--recipe", lock["recipe"], "--json").out)
+    volume_seeds = sorted(row["seed"] for row in rows if row["play"] == "volume")
+    assert len(volume_seeds) == 3 == len(set(volume_seeds))
+    # queued twice without waiting: the same job again, not a second one
+    queued = [json.loads(cli(*run[:-1], "--no-wait", "--json").out)["job"] for _ in range(2)]
+    assert queued[0] == queued[1] == jobs[0]["id"]
