@@ -419,3 +419,90 @@ def test_two_identical_volume_runs_at_once_share_one_job(cli, studio, tmp_path):
     # queued twice without waiting: the same job again, not a second one
     queued = [json.loads(cli(*run[:-1], "--no-wait", "--json").out)["job"] for _ in range(2)]
     assert queued[0] == queued[1] == jobs[0]["id"]
+
+
+# -- a full disk -------------------------------------------------------------------------------------
+@pytest.fixture
+def small_disk(tmp_path):
+    """A real 24 MiB filesystem (tmpfs; mounting needs root), unmounted after the test."""
+    mount = tmp_path / "disk"
+    mount.mkdir()
+    made = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=24m", "tmpfs", str(mount)], capture_output=True)
+    if made.returncode != 0:
+        pytest.skip(f"cannot mount a small filesystem here (needs root): {made.stderr.decode().strip()}")
+    yield mount
+    subprocess.run(["umount", "-l", str(mount)], check=True)
+
+
+def _fill(folder: Path, leave: int) -> Path:
+    """Fill the filesystem of ``folder`` until about ``leave`` bytes are free; returns the filler."""
+    filler = folder / "filler"
+    with open(filler, "wb") as handle:
+        try:
+            while True:
+                free = os.statvfs(folder).f_bavail * os.statvfs(folder).f_frsize
+                if free <= leave:
+                    break
+                handle.write(bytes(min(1 << 20, max(4096, free - leave))))
+                handle.flush()
+        except OSError:
+            pass
+    return filler
+
+
+def _consistent(root: Path) -> int:
+    """Every stored file is in the ledger's index and every indexed file is whole; no temp file is
+    left anywhere in the studio. Returns how many generations the ledger holds."""
+    from pressroom.assets import sha256_file
+    from pressroom.generations import Generation
+    from pressroom.ledgerfiles import StoredFile
+    from pressroom.studio import Studio
+
+    assert [p for p in root.rglob(".tmp-*")] == []
+    studio = Studio(root)
+    try:
+        with studio.session() as session:
+            indexed = {row.sha256: row.ext for row in session.query(StoredFile)}
+            rows = session.query(Generation).all()
+        on_disk = {p.stem: p for p in studio.assets.root.rglob("*.*")}
+        assert set(on_disk) == set(indexed)
+        for sha, path in on_disk.items():
+            assert sha256_file(path) == sha  # no half file under a final name
+        for row in rows:
+            assert row.file_sha256 in indexed
+        return len(rows)
+    finally:
+        studio.close()
+
+
+@pytest.mark.parametrize("leave", [0, 8 * 1024, 64 * 1024, 256 * 1024])
+@pytest.mark.parametrize("ledger_too", [True, False], ids=["ledger-on-the-full-disk", "images-only"])
+def test_a_full_disk_is_one_line_and_leaves_the_studio_consistent(studio, small_disk, tmp_path, leave, ledger_too,
+                                                                   capsys, monkeypatch):
+    import shutil
+
+    root = small_disk / "studio"
+    shutil.copytree(studio.root, root)
+    config = root / "pressroom.toml"
+    if not ledger_too and 'url = "sqlite:///ledger.sqlite"' in config.read_text():
+        # the ledger on a disk with room, the images on the full one (on PostgreSQL it is so anyway)
+        shutil.move(root / "ledger.sqlite", tmp_path / "ledger.sqlite")
+        config.write_text(config.read_text().replace('url = "sqlite:///ledger.sqlite"',
+                                                     f'url = "sqlite:///{tmp_path / "ledger.sqlite"}"'))
+    monkeypatch.setenv("PRESSROOM_STUDIO", str(root))
+    before = _consistent(root)
+    filler = _fill(small_disk, leave)
+    code, err = _run_in_process(["generate", "--prompt", "a red shoe", "--seed", "9", "--count", "6", *SMALL,
+                                 "--json"], capsys)
+    if code:  # the disk ran out before the six images were stored
+        assert code == 7 and err.startswith("error: the disk holding") and "is full" in err, err
+        if not ledger_too:
+            assert "the disk holding the ledger" not in err  # the image's write met the full disk
+        assert len(err.strip().splitlines()) == 1 and "run the same command again" in err
+    filler.unlink()  # space again (SQLite needs some to open its ledger): what the failed run left is whole
+    made = _consistent(root) - before
+    assert made == 6 if code == 0 else 0 <= made < 6
+    # the same command finishes the work
+    code, err = _run_in_process(["generate", "--prompt", "a red shoe", "--seed", "9", "--count", "6", *SMALL], capsys)
+    assert code == 0, err
+    assert _consistent(root) >= before + 6

@@ -2,15 +2,33 @@
 
 Layout: ``<store>/<first two hex>/<full hex>.<ext>``. Writes are atomic (temp file in the
 same folder, fsync, rename, fsync of the folder), so a crash leaves either the whole file
-or nothing under its final name. Writing the same bytes twice is a no-op.
+or nothing under its final name. Writing the same bytes twice is a no-op. A full disk is
+one error that says so, and leaves nothing behind.
 """
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
 import tempfile
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
+
+from .errors import Unavailable
+
+
+@contextmanager
+def room(path: Path) -> Iterator[None]:
+    """Turn a full disk (or a spent quota) met while writing under ``path`` into one error."""
+    try:
+        yield
+    except OSError as exc:
+        if exc.errno not in (errno.ENOSPC, errno.EDQUOT):
+            raise
+        raise Unavailable(f"the disk holding {path} is full: nothing was written there; "
+                          "free some space and run the same command again") from exc
 
 
 def _umask() -> int:
@@ -33,23 +51,24 @@ def sha256_file(path: Path, chunk: int = 1 << 20) -> str:
 
 def atomic_write(path: Path, data: bytes) -> None:
     """Write ``data`` to ``path`` so that readers see the old file or the new one, never half."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=path.suffix)
-    try:
-        os.fchmod(fd, 0o666 & ~_umask())  # mkstemp makes 0600; stored files are for the whole team
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    dir_fd = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(dir_fd)
-    finally:
-        os.close(dir_fd)
+    with room(path.parent):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=path.suffix)
+        try:
+            os.fchmod(fd, 0o666 & ~_umask())  # mkstemp makes 0600; stored files are for the whole team
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        dir_fd = os.open(path.parent, os.O_RDONLY)
+        try:
+            os.fsync(dir_fd)
+        finally:
+            os.close(dir_fd)
 
 
 class AssetStore:

@@ -143,6 +143,8 @@ def reach(engine: Engine) -> None:
         with engine.connect():
             pass
     except SQLAlchemyError as exc:
+        if full_disk(exc, engine.url):
+            raise Unavailable(FULL) from exc
         where = ("check that its folder exists and is writable" if engine.url.get_backend_name() == "sqlite" else
                  "check that the server runs, the database exists and the user may connect, or fix "
                  "[ledger] url in pressroom.toml")
@@ -203,8 +205,11 @@ def taken(message: str, field: str | None = None) -> Iterator[None]:
 LARGEST = 2**63 - 1  # the largest whole number a ledger column holds (SQLite and PostgreSQL)
 
 
+FULL = "the disk holding the ledger is full: nothing of this step was stored; free some space and run the same command again"
+
+
 @contextmanager
-def translated() -> Iterator[None]:
+def translated(url: URL | None = None) -> Iterator[None]:
     """Turn what the database refuses because of what was asked (a number too large for it, a full
     disk) into one error that says so; the transaction has been rolled back by then."""
     try:
@@ -215,17 +220,25 @@ def translated() -> Iterator[None]:
     except DataError as exc:  # PostgreSQL: a value out of its column's range
         raise InputError(f"the ledger refused a value: {_first_line(exc.orig or exc)}") from exc
     except OperationalError as exc:
-        if not full_disk(exc):
+        if not full_disk(exc, url):
             raise
-        raise Unavailable("the disk holding the ledger is full: nothing of this step was stored; "
-                          "free some space and run the same command again") from exc
+        raise Unavailable(FULL) from exc
 
 
-def full_disk(exc: BaseException) -> bool:
-    """Whether a database error says its disk is full (SQLite: SQLITE_FULL; PostgreSQL: 53100)."""
+def full_disk(exc: BaseException, url: URL | None = None) -> bool:
+    """Whether a database error comes from a full disk: SQLite says so (SQLITE_FULL), or fails to
+    write its journal ("disk I/O error") on a disk with no room left; PostgreSQL's 53100."""
+    import shutil
+
     orig = getattr(exc, "orig", exc)
-    return ("database or disk is full" in str(orig) or getattr(orig, "sqlstate", None) == "53100"
-            or getattr(orig, "sqlite_errorname", "") == "SQLITE_FULL")
+    if "database or disk is full" in str(orig) or getattr(orig, "sqlstate", None) == "53100":
+        return True
+    if url is None or url.get_backend_name() != "sqlite" or not url.database or "disk I/O error" not in str(orig):
+        return False
+    try:
+        return shutil.disk_usage(Path(url.database).parent).free < 1 << 20
+    except OSError:
+        return False
 
 
 class Unsigned64(TypeDecorator):

@@ -7,11 +7,13 @@ crops of its most detailed regions as they will print, for the reviewer to inspe
 
 from __future__ import annotations
 
+import io
 import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from . import generations, imagefiles
+from .assets import atomic_write
 from .errors import InputError, Refused
 
 if TYPE_CHECKING:
@@ -89,13 +91,14 @@ def proof(ctx: "Context", generation_id: int, size: str, distance: str, crops: i
         raise Refused(f"at {distance} the 1:1 crops would be enlarged {scale:.0f}x, more than {MAX_CROP_SCALE}x; "
                       f"judge from {nearest:.1f} in or further, or pass --crops 0 for the figures alone")
     folder = studio.root / "proofs" / f"gen-{row.id}"
-    folder.mkdir(parents=True, exist_ok=True)
     written = []
     for index, (x0, y0, x1, y1, detail) in enumerate(detailed_regions(image, crops), 1):
         region = image.crop((x0, y0, x1, y1))
         printed = region.resize((round(region.width * scale), round(region.height * scale)), Image.Resampling.LANCZOS)
         path = Path(folder / f"crop-{index}.png")
-        printed.save(path)
+        buffer = io.BytesIO()
+        printed.save(buffer, format="PNG")
+        atomic_write(path, buffer.getvalue())  # a full disk leaves no half crop
         written.append({"path": str(path), "box": [x0, y0, x1, y1], "detail": detail})
     return {
         "generation": row.id, "pixels": f"{image.width}x{image.height}",

@@ -23,7 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from . import briefs, events, fulltext, generations, imagefiles, lockin, metadata, provenance, renditions, reviews, signing
-from .assets import atomic_write, sha256_bytes
+from .assets import atomic_write, room, sha256_bytes
 from .compare import fingerprint
 from .context import Actor, Context
 from .db import Base, UTCDateTime
@@ -120,14 +120,15 @@ def file_name(brief_id: int | None, candidate: Candidate, rendition: str, fmt: s
 def _signed(identity, target: Path, data: bytes, *, title: str, recipe: Recipe, source_type: str,
             parent: Path | None, edit: str) -> bytes:
     """``data`` with its C2PA manifest signed in (the bytes that go to ``target``)."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=target.parent) as work:
-        unsigned = Path(work) / f"unsigned{target.suffix}"
-        signed = Path(work) / f"signed{target.suffix}"
-        unsigned.write_bytes(data)
-        provenance.sign(unsigned, signed, identity=identity, title=title, recipe_json=metadata.recipe_json(recipe),
-                        source_type=source_type, parent=parent, edit=edit)
-        return signed.read_bytes()
+    with room(target.parent):
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory(dir=target.parent) as work:
+            unsigned = Path(work) / f"unsigned{target.suffix}"
+            signed = Path(work) / f"signed{target.suffix}"
+            unsigned.write_bytes(data)
+            provenance.sign(unsigned, signed, identity=identity, title=title,
+                            recipe_json=metadata.recipe_json(recipe), source_type=source_type, parent=parent, edit=edit)
+            return signed.read_bytes()
 
 
 def release(ctx: Context, brief_id: int, channel_names: list[str] | None = None,

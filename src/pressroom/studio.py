@@ -140,7 +140,7 @@ class Studio:
         """A ledger session that commits on success and rolls back on any error."""
         from . import db
 
-        with self._sessionmaker() as session, db.translated():
+        with self._sessionmaker() as session, db.translated(self.ledger_url):
             with session.begin():
                 yield session
 
