@@ -506,3 +506,17 @@ def test_a_full_disk_is_one_line_and_leaves_the_studio_consistent(studio, small_
     code, err = _run_in_process(["generate", "--prompt", "a red shoe", "--seed", "9", "--count", "6", *SMALL], capsys)
     assert code == 0, err
     assert _consistent(root) >= before + 6
+
+
+def test_an_upscale_past_the_pixel_limit_is_refused_before_any_pixel_is_made(cli, studio):
+    from pressroom import models
+
+    _everyone(studio)
+    models.add(studio, "quick", engine="fake", size=64)  # the fake engine: a large image in milliseconds
+    result = cli("generate", "--model", "quick", "--prompt", "a wide banner", "--seed", "1", "--steps", "1",
+                 "--width", "2056", "--height", "2048", "--json")
+    assert result.code == 0, result.err
+    generation = json.loads(result.out)[0]["id"]
+    _one_error(cli("fix", generation, "--upscale", "4", "--upscaler", "lanczos", "--as", "walker"), 2,
+               "a 4x upscale is 8224x8192 pixels, over pressroom's limit", "use a smaller factor")
+    assert [row["id"] for row in json.loads(cli("generations", "--json").out)] == [generation]  # nothing made

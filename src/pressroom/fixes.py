@@ -92,6 +92,8 @@ def fix(
     else:
         if upscale not in (2, 3, 4):
             raise InputError(f"upscale takes 2, 3 or 4 (got {upscale})", field="upscale")
+        imagefiles.check_size(parent.width * upscale, parent.height * upscale, f"a {upscale}x upscale",
+                              "upscale", "use a smaller factor, or upscale a crop")
         op, strength = "upscale", 1.0
         updates.update(width=parent.width * upscale, height=parent.height * upscale)
         model = None if upscaler == "lanczos" else models.upscaler(studio, upscaler)

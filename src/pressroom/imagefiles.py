@@ -32,11 +32,12 @@ def _name(source: Path | bytes, what: str) -> str:
     return what if isinstance(source, (bytes, bytearray)) else f"{what} {source}"
 
 
-def check_size(width: int, height: int, name: str = "the image", field: str | None = None) -> None:
+def check_size(width: int, height: int, name: str = "the image", field: str | None = None,
+               fix: str = "use a smaller image") -> None:
     """Refuse an image over the project's pixel limit (also for images pressroom is asked to make)."""
     if width * height > MAX_PIXELS:
         raise InputError(f"{name} is {width}x{height} pixels, over pressroom's limit of {MAX_PIXELS:,} "
-                         f"({MAX_SIDE}x{MAX_SIDE}); use a smaller image", field=field)
+                         f"({MAX_SIDE}x{MAX_SIDE}); {fix}", field=field)
 
 
 @contextmanager
