@@ -241,8 +241,8 @@ BAD_IMAGES = {
     "bomb": (lambda p, good: p.write_bytes(_bomb()), 2, "over pressroom's limit of 67,108,864 (8192x8192)"),
     "huge header": (lambda p, good: p.write_bytes(_claims_huge()), 2, "limit of 67,108,864"),
     "truncated": (lambda p, good: p.write_bytes(good[: len(good) // 2]), 2, "is damaged or truncated"),
-    "corrupt": (lambda p, good: p.write_bytes(bytes(range(256)) * 8), 2, "is not an image file"),
-    "empty": (lambda p, good: p.write_bytes(b""), 2, "is not an image file"),
+    "corrupt": (lambda p, good: p.write_bytes(bytes(range(256)) * 8), 2, "is not a readable image"),
+    "empty": (lambda p, good: p.write_bytes(b""), 2, "is not a readable image"),
     "folder": (lambda p, good: p.mkdir(), 2, "is a folder"),
     "missing": (lambda p, good: None, 3, "does not exist"),
 }

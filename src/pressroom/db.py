@@ -205,7 +205,8 @@ def taken(message: str, field: str | None = None) -> Iterator[None]:
 LARGEST = 2**63 - 1  # the largest whole number a ledger column holds (SQLite and PostgreSQL)
 
 
-FULL = "the disk holding the ledger is full: nothing of this step was stored; free some space and run the same command again"
+FULL = ("the disk holding the ledger is full: nothing of this step was stored; "
+        "free some space and run the same command again")
 
 
 @contextmanager

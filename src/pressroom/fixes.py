@@ -71,7 +71,7 @@ def fix(
         updates["steps"] = steps
     mask_data = b""
     if inpaint is not None:
-        mask = imagefiles.load(inpaint, "the mask", field="mask")
+        mask = imagefiles.load(inpaint, "the mask", field="mask", hint="paint it as a PNG, white where to repaint")
         if mask.size != (parent.width, parent.height):
             raise InputError(f"the mask is {mask.width}x{mask.height} but the image is {parent.width}x{parent.height}; "
                              "paint the mask at the image's size")

@@ -41,9 +41,11 @@ def check_size(width: int, height: int, name: str = "the image", field: str | No
 
 
 @contextmanager
-def opened(source: Path | bytes, what: str = "image", *, field: str | None = None) -> Iterator["Image"]:
+def opened(source: Path | bytes, what: str = "image", *, field: str | None = None,
+           hint: str = "give a PNG, JPEG or WebP") -> Iterator["Image"]:
     """The image at ``source`` (a path, or the file's bytes), its header read and its size checked,
-    no pixel decoded yet. Decoding failures inside the block are the caller's to handle."""
+    no pixel decoded yet; ``hint`` says what to give instead of a file that is no image. Decoding
+    failures inside the block are the caller's to handle."""
     import warnings
 
     from PIL import Image, UnidentifiedImageError
@@ -64,17 +66,18 @@ def opened(source: Path | bytes, what: str = "image", *, field: str | None = Non
         raise InputError(f"{name} declares more pixels than pressroom's limit of {MAX_PIXELS:,} "
                          f"({MAX_SIDE}x{MAX_SIDE}); use a smaller image", field=field) from None
     except UnidentifiedImageError:
-        raise InputError(f"{name} is not an image file; give a PNG, JPEG or WebP", field=field) from None
+        raise InputError(f"{name} is not a readable image; {hint}", field=field) from None
     except DAMAGED as exc:
-        raise InputError(f"{name} cannot be read as an image ({exc}); give a PNG, JPEG or WebP", field=field) from None
+        raise InputError(f"{name} cannot be read as an image ({exc}); {hint}", field=field) from None
     with image:
         check_size(image.width, image.height, name, field)
         yield image
 
 
-def load(source: Path | bytes, what: str = "image", *, field: str | None = None) -> "Image":
+def load(source: Path | bytes, what: str = "image", *, field: str | None = None,
+         hint: str = "give a PNG, JPEG or WebP") -> "Image":
     """The image at ``source``, checked (see :func:`opened`) and fully decoded."""
-    with opened(source, what, field=field) as image:
+    with opened(source, what, field=field, hint=hint) as image:
         try:
             image.load()
         except DAMAGED as exc:
