@@ -216,6 +216,8 @@ def translated(url: URL | None = None) -> Iterator[None]:
     try:
         yield
     except OverflowError as exc:  # SQLite's driver refuses integers past 64 bits before sending them
+        if "SQLite INTEGER" not in str(exc):
+            raise
         raise InputError(f"a number given is larger than the ledger holds (at most {LARGEST}); "
                          "check the ids and counts given") from exc
     except DataError as exc:  # PostgreSQL: a value out of its column's range
