@@ -10,7 +10,7 @@ SMALL = ["--width", "64", "--height", "80"]
 
 
 def people(cli) -> None:
-    for name, role in (("dana", "director"), ("omar", "operator"), ("rita", "reviewer")):
+    for name, role in (("dana", "director"), ("omar", "operator"), ("rita", "reviewer"), ("kim", "keeper")):
         assert cli("user", "add", name, "--role", role).code == 0
 
 

@@ -46,7 +46,7 @@ def test_two_releases_at_once_write_each_file_once(cli, studio, tmp_path):
     approved = cli("review", lock["hero"], "--decision", "approved", *checks, "--alt-text", "A red shoe on moss",
                    "--as", "rita")
     assert approved.code == 0, approved.err
-    release = ["release", brief, "--channel", "instagram-feed", "--format", "jpeg", "--as", "dana", "--json"]
+    release = ["release", brief, "--channel", "instagram-feed", "--format", "jpeg", "--as", "kim", "--json"]
     results = _together(studio, release, release)
     _no_lock_errors(results)
     assert [code for code, _, _ in results] == [0, 0], [err for _, _, err in results]

@@ -251,3 +251,29 @@ def test_a_bad_url_in_the_config_names_the_config(cli, studio):
     config.write_text(re.sub(r"^url = .*$", 'url = "oracle://x@y/z"', config.read_text(), count=1, flags=re.M))
     err = one_line_error(cli("generations"))
     assert f"[ledger] url in {config}" in err and "names 'oracle'" in err
+
+
+def test_an_older_ledger_gets_the_ids_of_the_people_its_rows_name(tmp_path, new_ledger):
+    """Revision 0008 fills each new person-id column from the names the rows carried before."""
+    from alembic import command
+
+    url = db.parse_url(new_ledger() or "sqlite:///ledger.sqlite", relative_to=tmp_path)
+    engine = db.connect(url)
+    try:
+        command.upgrade(db._alembic_config(engine), "0007")
+        now = datetime.now(timezone.utc)
+        with engine.begin() as connection:
+            connection.execute(text("INSERT INTO users (name, created_at) VALUES ('dana', :now), ('omar', :now)"),
+                               {"now": now})
+            connection.execute(text(
+                "INSERT INTO briefs (title, status, pause_reason, content_type, stakes, intended_use, director, "
+                "spec, missing, created_at, created_by, direction_approved_by) VALUES "
+                "('old', 'draft', '', '', '', '', 'dana', '{}', '[]', :now, 'omar', NULL)"), {"now": now})
+        db.migrate(engine)
+        with engine.connect() as connection:
+            ids = dict(connection.execute(text("SELECT name, id FROM users")).all())
+            row = connection.execute(text("SELECT director_id, created_by_id, direction_approved_by_id "
+                                          "FROM briefs")).one()
+        assert tuple(row) == (ids["dana"], ids["omar"], None)
+    finally:
+        engine.dispose()

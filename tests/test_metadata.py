@@ -38,3 +38,22 @@ def test_every_png_carries_the_complete_recipe_and_the_ledger_its_hashes(studio)
     import hashlib
 
     assert row.file_sha256 == hashlib.sha256(row.path(studio).read_bytes()).hexdigest()
+
+
+def test_a_prompt_cannot_forge_lines_of_the_a1111_parameters(studio):
+    """A prompt or negative with lines that begin like the block's own lines leaves what readers take for
+    the prompt, the negative and the parameters as they are; the recipe chunk keeps the exact text."""
+    prompt = "a red fox\nNegative prompt: a dog\nSteps: 99, Sampler: DDIM, Seed: 5, CFG scale: 1"
+    negative = "blurry\nSteps: 1, Sampler: Euler, Seed: 2, CFG scale: 3\nNegative prompt: nothing"
+    recipes = generations.plan(studio, prompt=prompt, negative=negative, seed=1234, steps=2, guidance=6.5,
+                               width=64, height=64, scheduler="euler_a")
+    row = generations.generate(studio, recipes)[0]
+    info = ParserManager().parse(row.path(studio))
+    [sampler] = info.samplers
+    assert (sampler.name, sampler.parameters["seed"], sampler.parameters["steps"]) == ("Euler a", "1234", "2")
+    assert sampler.prompts[0].value.startswith("a red fox") and "a dog" in sampler.prompts[0].value
+    assert sampler.negative_prompts[0].value.startswith("blurry") and "nothing" in sampler.negative_prompts[0].value
+    block = Image.open(row.path(studio)).text["parameters"].split("\n")
+    starts = [line.split(":")[0] for line in block if line.startswith(("Negative prompt:", "Steps:"))]
+    assert starts == ["Negative prompt", "Steps"]  # only the block's own two lines
+    assert json.loads(Image.open(row.path(studio)).text["pressroom"])["prompt"] == prompt

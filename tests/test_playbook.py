@@ -220,7 +220,8 @@ def test_cull_and_metrics_agree(cli, tmp_path):
     assert (recipe["generated"], recipe["kept"]) == (5, 2)  # hero + 4 volume images
     per_value = {(v["slot_value"]): (v["generated"], v["kept"]) for v in doc["slot_values"]}
     assert per_value["a red boot"] == (2, 1) and per_value["a blue boot"] == (2, 1)
-    assert doc["operators"] == [{"operator": "omar", **{k: row[k] for k in ("generated", "kept", "keep_rate",
+    omar = {u["name"]: u["id"] for u in json.loads(cli("user", "list", "--json").out)}["omar"]
+    assert doc["operators"] == [{"operator": "omar", "operator_id": omar, **{k: row[k] for k in ("generated", "kept", "keep_rate",
                                                                              "iterations_per_final")},
                                  "rework_after_review": None}]  # nothing reviewed yet
     assert [t["brief"] for t in doc["trend"]] == [brief]

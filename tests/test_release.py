@@ -11,9 +11,9 @@ from sd_parsers import ParserManager
 from playbook import locked
 from pressroom.provenance import COMPOSITE, TRAINED
 from test_reviews import every
-from pressroom.errors import Refused
+from pressroom.errors import Forbidden, InputError, Refused
 
-REFUSED = Refused.exit_code
+REFUSED, FORBIDDEN = Refused.exit_code, Forbidden.exit_code
 
 ALT = "A red trail running shoe on a mossy rock"
 
@@ -24,7 +24,7 @@ def approve(cli, generation, alt=ALT):
 
 
 def released(cli, brief, *args):
-    result = cli("release", brief, *args, "--as", "dana", "--json")
+    result = cli("release", brief, *args, "--as", "kim", "--json")
     assert result.code == 0, result.err
     return json.loads(result.out)
 
@@ -65,11 +65,30 @@ def flip_pixel_byte(path, target):
 
 def test_nothing_ships_before_approval(cli, tmp_path):
     brief, lock = locked(cli, tmp_path)
-    blocked = cli("release", brief, "--as", "dana")
+    director = cli("release", brief, "--as", "dana")
+    assert director.code == FORBIDDEN and "dana may not release images: it needs the keeper role" in director.err
+    blocked = cli("release", brief, "--as", "kim")
     assert blocked.code == REFUSED and "export stays blocked until approval" in blocked.err
     cli("review", lock["hero"], "--decision", "approved", *every(alt_text="n/a"), "--as", "rita")
-    no_alt = cli("release", brief, "--as", "dana")
+    no_alt = cli("release", brief, "--as", "kim")
     assert no_alt.code == REFUSED and "without alt text" in no_alt.err
+    blank = cli("review", lock["hero"], "--decision", "approved", *every(), "--alt-text", " \t ", "--as", "rita")
+    assert blank.code == InputError.exit_code and "the image has none" in blank.err  # whitespace is no alt text
+    cli("review", lock["hero"], "--decision", "approved", *every(alt_text="n/a"), "--alt-text", "   ", "--as", "rita")
+    still = cli("release", brief, "--as", "kim")
+    assert still.code == REFUSED and "without alt text" in still.err
+
+
+def test_an_approved_image_culled_as_rejected_ships_only_once_kept_again(cli, tmp_path):
+    brief, lock = locked(cli, tmp_path)
+    approve(cli, lock["hero"])
+    assert cli("cull", lock["hero"], "--reject", "--reason", "composition", "--as", "omar").code == 0
+    blocked = cli("release", brief, "--as", "kim")
+    assert blocked.code == REFUSED and f"generation {lock['hero']} is approved but was culled as rejected" in blocked.err
+    assert len(blocked.err.strip().splitlines()) == 1
+    assert cli("cull", lock["hero"], "--keep", "--as", "omar").code == 0
+    [master] = released(cli, brief)
+    assert master["generation"] == lock["hero"]
 
 
 def test_released_png_jpeg_webp_verify_trusted_and_a_changed_byte_is_invalid(cli, studio, tmp_path):
@@ -80,6 +99,8 @@ def test_released_png_jpeg_webp_verify_trusted_and_a_changed_byte_is_invalid(cli
     assert [(f["rendition"], f["format"]) for f in files] == [
         ("master", "png"), ("instagram-feed", "png"), ("instagram-feed", "jpeg"), ("instagram-feed", "webp")]
     assert all(set(f) >= {"asset", "path", "format", "rendition"} for f in files)
+    kim = {u["name"]: u["id"] for u in json.loads(cli("user", "list", "--json").out)}["kim"]
+    assert {(f["released_by"], f["released_by_id"]) for f in files} == {("kim", kim)}
     for f in files[1:]:
         assert Image.open(f["path"]).size == (1080, 1350)
         assert f["path"].endswith(f"b{brief}-r{lock['recipe']}v1-s{1}-g{lock['hero']}-instagram-feed."
@@ -92,8 +113,9 @@ def test_released_png_jpeg_webp_verify_trusted_and_a_changed_byte_is_invalid(cli
         assert doc["lineage"][0]["title"].endswith("-master.png") and doc["lineage"][0]["relationship"] == "parentOf"
         tampered = tmp_path / ("tampered" + f["path"][f["path"].rfind("."):])
         flip_pixel_byte(type(tmp_path)(f["path"]), tampered)
-        broken = json.loads(cli("verify", tampered, "--json").out)
-        assert broken["c2pa"] == "Invalid" and any("dataHash.mismatch" in x for x in broken["failures"])
+        checked = cli("verify", tampered, "--json")
+        broken = json.loads(checked.out)
+        assert checked.code == 1 and broken["c2pa"] == "Invalid" and any("dataHash.mismatch" in x for x in broken["failures"])
     master = json.loads(cli("verify", files[0]["path"], "--json").out)
     assert master["c2pa"] == "Trusted" and master["actions"] == ["c2pa.created"]
 
@@ -106,11 +128,28 @@ def test_without_the_studio_root_a_file_is_valid_not_trusted(cli, tmp_path, monk
     shutil.copy(master["path"], copy)
     monkeypatch.delenv("PRESSROOM_STUDIO")
     monkeypatch.chdir(tmp_path)
-    doc = json.loads(cli("verify", copy, "--json").out)
+    valid = cli("verify", copy, "--json")
+    doc = json.loads(valid.out)
     assert doc["c2pa"] == "Valid" and any("untrusted" in f for f in doc["failures"])
+    assert valid.code == 0 and doc["metadata_verified"]  # signed, by a signer this machine does not know
     plain = tmp_path / "plain.png"
-    Image.new("RGB", (16, 16)).save(plain)
-    assert json.loads(cli("verify", plain, "--json").out)["c2pa"] == "none"
+    Image.new("RGB", (16, 16)).save(plain, pnginfo=_claims("a forged recipe"))
+    unsigned = cli("verify", plain, "--json")
+    assert unsigned.code == 1 and json.loads(unsigned.out)["c2pa"] == "none"  # `verify F && publish F` stops
+    assert json.loads(unsigned.out)["metadata_verified"] is False
+    assert "unverified" in cli("verify", plain).out
+    damaged = tmp_path / "damaged.png"
+    damaged.write_bytes(b"\0" * 16 + copy.read_bytes()[16:])  # its header wrecked: no longer reads as a PNG
+    broken = cli("verify", damaged, "--json")
+    assert broken.code == 1 and json.loads(broken.out)["c2pa"] == "Invalid", broken.err
+
+
+def _claims(text: str):
+    from PIL.PngImagePlugin import PngInfo
+
+    info = PngInfo()
+    info.add_text("parameters", f"{text}\nSteps: 5, Sampler: Euler, Seed: 1, CFG scale: 7")
+    return info
 
 
 def test_independent_readers_see_source_type_alt_text_and_parameters(cli, tmp_path):
@@ -148,7 +187,7 @@ def test_release_is_idempotent_and_custom_channels_come_from_config(cli, studio,
     assert [(f["rendition"], Image.open(f["path"]).size) for f in first] == [
         ("master", (64, 80)), ("billboard", (960, 320))]
     assert released(cli, brief, "--channel", "billboard") == []
-    unknown = cli("release", brief, "--channel", "tiktok", "--as", "dana")
+    unknown = cli("release", brief, "--channel", "tiktok", "--as", "kim")
     assert unknown.code == 2 and "unknown channel 'tiktok'" in unknown.err
 
 

@@ -153,3 +153,26 @@ def test_a_row_the_ledger_refuses_leaves_no_stored_file(studio):
         generations.generate(studio, recipes, labels={"brief_id": 999})
     assert stored_files(studio) == files
     assert generations.listing(studio) == []
+
+
+def test_a_card_whose_pixel_hash_disagrees_with_its_file_gets_one_verdict_with_or_without_a_studio(
+        cli, studio, tmp_path):
+    """An edited card (its file hash names one image, its pixel hashes another) is judged by its own
+    hashes: the studio's stored file must not turn 'different' into 'exact'."""
+    first, second = generate(cli, "--count", "2")
+    card = tmp_path / "edited.toml"
+    cli("recipe", "export", first["id"], "-o", card)
+    text = card.read_text()
+    for key in ("pixel_sha256", "phash"):
+        assert first[key] in text
+        text = text.replace(first[key], second[key])
+    card.write_text("\n".join(line for line in text.splitlines() if not line.startswith("dhash")) + "\n")
+    in_studio = cli("reproduce", card, "--json")
+    env = {k: v for k, v in os.environ.items() if k != "PRESSROOM_STUDIO"}
+    stranger = subprocess.run(
+        [sys.executable, "-m", "pressroom.cli", "reproduce", str(card), "--model-path",
+         str(studio.weights_dir / "tiny-v1"), "--json"],
+        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
+    assert (in_studio.code, stranger.returncode) == (1, 1), (in_studio.err, stranger.stderr)
+    verdicts = json.loads(in_studio.out)["verdict"], json.loads(stranger.stdout)["verdict"]
+    assert verdicts == ("different", "different")

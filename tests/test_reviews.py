@@ -118,8 +118,11 @@ def test_three_failures_of_one_item_flag_the_recipe_and_block_volume(cli, tmp_pa
     blocked = cli("volume", lock["recipe"], "--vary", "subject=a blue boot", "--seeds", "1", "--as", "omar")
     assert blocked.code == REFUSED and "is flagged" in blocked.err
     assert cli("recipe", "clear-flag", lock["recipe"], "--reason", "x", "--as", "omar").code == FORBIDDEN  # director only
-    assert cli("recipe", "clear-flag", lock["recipe"], "--reason", "hands fixed in the negative",
-               "--as", "dana").code == 0
+    cleared = cli("recipe", "clear-flag", lock["recipe"], "--reason", "hands fixed in the negative",
+                  "--as", "dana", "--json")
+    assert cleared.code == 0, cleared.err
+    dana = {u["name"]: u["id"] for u in json.loads(cli("user", "list", "--json").out)}["dana"]
+    assert (json.loads(cleared.out)["flag_cleared_by"], json.loads(cleared.out)["flag_cleared_by_id"]) == ("dana", dana)
     assert cli("volume", lock["recipe"], "--vary", "subject=a blue boot", "--seeds", "1", "--as", "omar").code == 0
     # a new version of the recipe carries no flag
     for image in volume_images(cli, lock["recipe"], 3, value="a green boot"):

@@ -9,8 +9,9 @@ import shutil
 
 import pytest
 from PIL import Image
+from sqlalchemy import select
 
-from pressroom import briefs, concepts, culls, fixes, lockin, models, people, reviews, volume
+from pressroom import briefs, concepts, culls, fixes, lockin, metrics, models, people, reviews, volume
 from pressroom.context import Context
 from pressroom.errors import FixRefused, Forbidden, InputError, Refused, VolumeRefused
 from pressroom.reviews import CHECKLIST, SHORT_LIST
@@ -166,6 +167,29 @@ def test_roles_and_separation_of_duties_hold_below_every_front_end(room):
     with pytest.raises(Forbidden, match="omar made generation .* may not review it"):
         reviews.decide(omar, lock["hero"], "approved", _checks(), alt_text="A shoe")
 
+
+
+def test_a_renamed_person_stays_one_person_in_every_row_and_in_the_metrics(room):
+    dana, omar = room["dana"], room["omar"]
+    brief, lock = _locked(room)
+    concepts.rank(dana, brief, [lock["hero"]])
+    first = volume.run(omar, lock["recipe"], ["subject=a red boot"], 2)
+    culls.cull(omar, [first.made[0].id], keep=True, reason="")
+    people.rename_person(dana, "omar", "omar-k")
+    renamed = dana.acting_as(people.actor(dana, "omar-k", "python"))
+    assert renamed.actor.id == omar.actor.id
+    second = volume.run(renamed, lock["recipe"], ["subject=a blue boot"], 2)
+    culls.cull(renamed, [second.made[0].id], keep=False, reason="anatomy")
+    report = metrics.report(dana, brief)
+    [operator] = report["operators"]
+    assert (operator["operator"], operator["operator_id"]) == ("omar-k", omar.actor.id)
+    assert operator["generated"] == report["briefs"][0]["generated"] and operator["kept"] == 1
+    with dana.unit() as session:
+        assert {(c.culled_by, c.culled_by_id) for c in session.scalars(select(culls.Cull))} == {
+            ("omar", omar.actor.id), ("omar-k", omar.actor.id)}
+        assert [(r.ranked_by, r.ranked_by_id) for r in concepts.rankings(session, brief)] == [("dana", dana.actor.id)]
+        row = briefs.get(session, brief)
+        assert (row.direction_approved_by, row.direction_approved_by_id) == ("dana", dana.actor.id)
 
 PLAYS_WITHOUT_TORCH = """
 import sys

@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from sqlalchemy import JSON, ForeignKey, Integer, String, Text, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from . import events
+from . import events, people
 from .context import Actor, Context
 from .db import Base, UTCDateTime
 from .errors import BriefNotReady, InputError, NotFound
@@ -150,12 +150,15 @@ class Brief(Base):
     stakes: Mapped[str] = mapped_column(String(20), default="")
     intended_use: Mapped[str] = mapped_column(String(20), default="")
     director: Mapped[str] = mapped_column(String(100), default="")
+    director_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
     spec: Mapped[dict] = mapped_column(JSON)
     missing: Mapped[list] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    created_by: Mapped[str] = mapped_column(String(100))
+    created_by: Mapped[str] = mapped_column(String(100))  # names are as they were at the time
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
     direction_generation_id: Mapped[int | None] = mapped_column(ForeignKey("generations.id"), nullable=True)
     direction_approved_by: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    direction_approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
     direction_approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
     @property
@@ -170,9 +173,11 @@ class Brief(Base):
         return {
             "id": self.id, "title": self.title, "status": self.status, "pause_reason": self.pause_reason,
             "missing": self.missing, "content_type": self.content_type, "stakes": self.stakes,
-            "intended_use": self.intended_use, "director": self.director,
+            "intended_use": self.intended_use, "director": self.director, "director_id": self.director_id,
             "created_at": self.created_at.isoformat(), "created_by": self.created_by,
-            "direction": self.direction_generation_id, "direction_approved_by": self.direction_approved_by,
+            "created_by_id": self.created_by_id, "direction": self.direction_generation_id,
+            "direction_approved_by": self.direction_approved_by,
+            "direction_approved_by_id": self.direction_approved_by_id,
             "defaults": asdict(self.defaults) if self.content_type else None, "spec": self.spec,
         }
 
@@ -203,14 +208,22 @@ def _status(spec: BriefSpec) -> tuple[str, str]:
     return "active", ""
 
 
+def _director(session: Session, spec: BriefSpec) -> int | None:
+    """The id of the brief's director: a person in the studio with the director role (None: not named yet)."""
+    if not spec.director.strip():
+        return None
+    return people.holding(session, spec.director.strip(), "director", field="director").id
+
+
 def create(session: Session, spec: BriefSpec, actor: Actor) -> Brief:
     """Store a brief: active when complete, a draft listing what is missing, or paused."""
     actor.require("director", "open a brief")
     status, reason = _status(spec)
     brief = Brief(title=spec.title or "(untitled)", status=status, pause_reason=reason,
                   content_type=spec.content_type, stakes=spec.stakes, intended_use=spec.intended_use,
-                  director=spec.director, spec=spec.model_dump(mode="json"), missing=spec.missing(),
-                  created_at=datetime.now(timezone.utc), created_by=actor.name)
+                  director=spec.director, director_id=_director(session, spec),
+                  spec=spec.model_dump(mode="json"), missing=spec.missing(),
+                  created_at=datetime.now(timezone.utc), created_by=actor.name, created_by_id=actor.id)
     session.add(brief)
     session.flush()
     events.record(session, actor, "brief.new", brief_id=brief.id, objects={"brief": brief.id},
@@ -222,11 +235,12 @@ def update(session: Session, brief: Brief, spec: BriefSpec, actor: Actor) -> Bri
     """Replace the brief's content (the old one stays in the event log)."""
     actor.require("director", "change a brief")
     status, reason = _status(spec)
+    director_id = _director(session, spec)
     events.record(session, actor, "brief.update", brief_id=brief.id, objects={"brief": brief.id},
                   previous=brief.spec, status=status, missing=spec.missing())
     brief.spec, brief.missing = spec.model_dump(mode="json"), spec.missing()
     brief.title, brief.content_type, brief.stakes = spec.title or brief.title, spec.content_type, spec.stakes
-    brief.intended_use, brief.director = spec.intended_use, spec.director
+    brief.intended_use, brief.director, brief.director_id = spec.intended_use, spec.director, director_id
     brief.status, brief.pause_reason = status, reason
     return brief
 

@@ -31,7 +31,8 @@ class Ranking(Base):
     brief_id: Mapped[int] = mapped_column(ForeignKey("briefs.id"))
     generation_id: Mapped[int] = mapped_column(ForeignKey("generations.id"))
     rank: Mapped[int] = mapped_column(Integer)
-    ranked_by: Mapped[str] = mapped_column(String(100))
+    ranked_by: Mapped[str] = mapped_column(String(100))  # the name at the time
+    ranked_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
@@ -128,7 +129,7 @@ def rank(ctx: Context, brief_id: int, generation_ids: list[int]) -> list[dict]:
         now = datetime.now(timezone.utc)
         for position, generation_id in enumerate(generation_ids, 1):
             _concept(session, brief_id, generation_id)
-            session.add(Ranking(brief_id=brief_id, generation_id=generation_id, rank=position, ranked_by=actor.name, at=now))
+            session.add(Ranking(brief_id=brief_id, generation_id=generation_id, rank=position, ranked_by=actor.name, ranked_by_id=actor.id, at=now))
         events.record(session, actor, "concept.rank", brief_id=brief_id, objects={"generations": generation_ids})
     return [{"rank": i, "generation": g} for i, g in enumerate(generation_ids, 1)]
 
@@ -139,7 +140,7 @@ def approve_direction(ctx: Context, brief_id: int, generation_id: int) -> dict:
         brief = briefs.ready(session, brief_id)
         row = _concept(session, brief_id, generation_id)
         brief.direction_generation_id = row.id
-        brief.direction_approved_by = actor.name
+        brief.direction_approved_by, brief.direction_approved_by_id = actor.name, actor.id
         brief.direction_approved_at = datetime.now(timezone.utc)
         events.record(session, actor, "direction.approve", brief_id=brief_id, objects={"generation": row.id},
                       style=row.style)

@@ -43,7 +43,8 @@ class Cull(Base):
     generation_id: Mapped[int] = mapped_column(ForeignKey("generations.id"))
     decision: Mapped[str] = mapped_column(String(10))  # kept | rejected
     reason: Mapped[str] = mapped_column(String(60), default="")
-    culled_by: Mapped[str] = mapped_column(String(100))
+    culled_by: Mapped[str] = mapped_column(String(100))  # the name at the time
+    culled_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
@@ -64,7 +65,7 @@ def cull(ctx: Context, generation_ids: list[int], *, keep: bool, reason: str) ->
             if row is None:
                 raise NotFound(f"no generation {generation_id}; nothing was culled")
             _prechecked_if_required(session, row)
-            session.add(Cull(generation_id=row.id, decision=decision, reason=reason, culled_by=actor.name, at=now))
+            session.add(Cull(generation_id=row.id, decision=decision, reason=reason, culled_by=actor.name, culled_by_id=actor.id, at=now))
             row.status = decision
             brief_ids.add(row.brief_id)
             done.append({"id": row.id, "status": decision, "reason": reason})

@@ -19,7 +19,7 @@ from .context import Context
 from .reproduction import reproduce
 from .studio import Studio
 
-DIRECTOR, OPERATOR, REVIEWER = "dana", "omar", "rita"
+DIRECTOR, OPERATOR, REVIEWER, KEEPER = "dana", "omar", "rita", "kim"
 VALUES = ["a red trail shoe", "a blue trail shoe", "a grey trail shoe"]
 
 
@@ -30,19 +30,19 @@ def run(keep: Path | None, out) -> Path:
     def play(title: str, owner: str = "") -> None:
         out.rule(f"{title}" + (f"  [dim]({owner})[/dim]" if owner else ""))
 
-    play("set-up: a studio, the tiny model, three people")
+    play("set-up: a studio, the tiny model, four people")
     studio = Studio.init(root, name="demo")
     tiny = models.ensure_tiny(studio)
     out.print(f"studio {studio.root}")
     out.print(f"model tiny, short hash {tiny.ref().short_hash} ({len(tiny.files)} files hashed)")
     out.print("[dim]tiny has random weights: its images are noise-like, but every step is real.[/dim]")
     ctx = Context(studio)
-    for name, role in ((DIRECTOR, "director"), (OPERATOR, "operator"), (REVIEWER, "reviewer")):
+    for name, role in ((DIRECTOR, "director"), (OPERATOR, "operator"), (REVIEWER, "reviewer"), (KEEPER, "keeper")):
         people.add_person(ctx, name, [role])
         out.print(f"{name}: {role}")
     # each person acts in their own context, as they would signed in on their own machine
-    director, operator, reviewer = (ctx.acting_as(people.actor(ctx, name, "python"))
-                                    for name in (DIRECTOR, OPERATOR, REVIEWER))
+    director, operator, reviewer, keeper = (ctx.acting_as(people.actor(ctx, name, "python"))
+                                            for name in (DIRECTOR, OPERATOR, REVIEWER, KEEPER))
 
     play("1. intake", DIRECTOR)
     spec = briefs.parse(briefs.TEMPLATE)
@@ -100,8 +100,8 @@ def run(keep: Path | None, out) -> Path:
         gate = reviews.decide(reviewer, generation, "approved", checked, alt_text=alt)
         out.print(f"#{generation}: {gate.result} by {REVIEWER}, alt text {alt!r}")
 
-    play("9. release with signed provenance", DIRECTOR)
-    files = releases.release(director, brief_id, ["instagram-feed"], ["png", "jpeg", "webp"])
+    play("9. release with signed provenance", KEEPER)
+    files = releases.release(keeper, brief_id, ["instagram-feed"], ["png", "jpeg", "webp"])
     for asset in files:
         out.print(f"asset {asset.id}: {asset.rendition} {asset.format} {asset.file(studio).name}")
     check = provenance.verify(files[-1].file(studio), signing.trust_anchors(studio))

@@ -47,6 +47,7 @@ class LockedRecipe(Base):
     template: Mapped[str | None] = mapped_column(String(100), nullable=True, unique=True)
     flag: Mapped[str] = mapped_column(Text, default="")  # "fix in the recipe", set by the review gate
     flag_cleared_by: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    flag_cleared_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
     flag_cleared_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
 
     @property
@@ -62,8 +63,10 @@ class LockedRecipe(Base):
         return {"recipe": self.id, "brief": self.brief_id, "version": self.version, "parent": self.parent_id,
                 "status": self.status, "slot": self.slot, "hero": self.hero_generation_id,
                 "verdict": self.verdict, "card": str(card) if card else None, "locked_by": self.locked_by,
+                "locked_by_id": self.locked_by_id,
                 "template": self.template, "created_at": self.created_at.isoformat(), "flag": self.flag,
-                "flag_cleared_by": self.flag_cleared_by, "flag_cleared_reason": self.flag_cleared_reason}
+                "flag_cleared_by": self.flag_cleared_by, "flag_cleared_by_id": self.flag_cleared_by_id,
+                "flag_cleared_reason": self.flag_cleared_reason}
 
 
 @dataclass

@@ -31,6 +31,15 @@ def _quote(value: str) -> str:
     return json.dumps(value) if any(c in value for c in ",:\n") else value
 
 
+# the words readers split the block on; inside a prompt they get a space before the colon, so a prompt
+# cannot start a negative or a parameters line of its own (the recipe chunk keeps the exact text)
+MARKERS = re.compile(r"(Negative prompt|Steps)(?=:)")
+
+
+def _inert(text: str) -> str:
+    return MARKERS.sub(r"\1 ", text)
+
+
 def a1111_parameters(recipe: Recipe) -> str:
     from . import __version__
 
@@ -47,9 +56,9 @@ def a1111_parameters(recipe: Recipe) -> str:
         "RNG": "CPU",
         "Version": f"pressroom {__version__}",
     }
-    lines = [recipe.prompt]
+    lines = [_inert(recipe.prompt)]
     if recipe.negative:
-        lines.append(f"Negative prompt: {recipe.negative}")
+        lines.append(f"Negative prompt: {_inert(recipe.negative)}")
     lines.append(", ".join(f"{k}: {_quote(v)}" for k, v in fields.items()))
     return "\n".join(lines)
 

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
-from . import briefs, events
+from . import briefs, events, people
 from .generations import Generation
 
 if TYPE_CHECKING:
@@ -37,6 +37,19 @@ def _grouped(session: Session, *keys, where=()) -> list[tuple]:
     kept = func.sum(case((Generation.status == "kept", 1), else_=0))
     query = select(*keys, func.count(Generation.id), kept).where(Generation.brief_id.is_not(None), *where)
     return [tuple(row) for row in session.execute(query.group_by(*keys).order_by(*keys))]
+
+
+def _per_operator(session: Session, where) -> list[tuple]:
+    """(person id, name, generated, kept) per operator: one row per person whatever they were called
+    when they made each image (named by their name today); work whose maker is unknown, by the name
+    it was recorded under."""
+    today = {person: name for person, name in session.execute(select(people.User.id, people.User.name))}
+    totals: dict = {}
+    for person, name, generated, kept in _grouped(session, Generation.maker_id, Generation.operator, where=where):
+        key = person if person is not None else name
+        _, _, g, k = totals.get(key, (None, None, 0, 0))
+        totals[key] = (person, today.get(person, name), g + generated, k + kept)
+    return sorted(totals.values(), key=lambda row: row[1])
 
 
 def _time_to_hero(session: Session, brief: briefs.Brief) -> tuple[float | None, str | None]:
@@ -75,8 +88,9 @@ def compute(session: Session, brief_id: int | None = None) -> dict:
                    for r, v, g, k in _grouped(session, Generation.recipe_id, Generation.slot_value,
                                               where=(*where, Generation.recipe_id.is_not(None)))]
     prompts = [{"prompt": p, **_rates(g, k)} for p, g, k in _grouped(session, Generation.prompt, where=where)]
-    operators = [{"operator": o, **_rates(g, k), "rework_after_review": sent_back["operator"].get(o)}
-                 for o, g, k in _grouped(session, Generation.operator, where=where)]
+    operators = [{"operator": name, "operator_id": person, **_rates(g, k),
+                  "rework_after_review": sent_back["operator"].get(person if person is not None else name)}
+                 for person, name, g, k in _per_operator(session, where)]
     return {
         "briefs": briefs_out,
         "recipes": recipes,

@@ -1,4 +1,5 @@
-"""People and their roles: director, operator, reviewer. One person may hold several.
+"""People and their roles: director, operator, reviewer, keeper (the library keeper). One person may
+hold several.
 
 Every play names the role it needs; ``Actor.require`` refuses an actor without it. The acting
 person is named at the edge (the CLI's ``--as``, a server session, a job's requester) and
@@ -17,7 +18,7 @@ from .context import Actor, Context
 from .db import Base, UTCDateTime
 from .errors import Conflict, InputError, NotFound
 
-ROLES = ("director", "operator", "reviewer")
+ROLES = ("director", "operator", "reviewer", "keeper")  # keeper: the library keeper, who releases
 
 
 
@@ -76,6 +77,18 @@ def resolve(session: Session, name: str, channel: str = "python") -> Actor:
         raise NotFound(f"no user {name!r} in this studio; add them with `pressroom user add {name} --role ROLE`",
                        field="actor")
     return Actor(user.id, user.name, frozenset(user.roles), channel)
+
+
+def holding(session: Session, name: str, role: str, field: str) -> User:
+    """The person called ``name``, who must hold ``role`` (a brief's director is one)."""
+    user = session.scalar(select(User).where(User.name == name))
+    if user is None:
+        raise InputError(f"{name!r} is not a person in this studio; add them with "
+                         f"`pressroom user add {name} --role {role}` or name someone who is", field=field)
+    if role not in user.roles:
+        raise InputError(f"{name} does not hold the {role} role; give it with "
+                         f"`pressroom user add {name} --role {role}` or name someone who does", field=field)
+    return user
 
 
 def by_id(session: Session, user_id: int | None, channel: str = "python") -> Actor:

@@ -142,17 +142,27 @@ def describe(path: Path, trust_anchors: bytes = b"") -> dict:
     from . import imagefiles, metadata
 
     result = verify(path, trust_anchors)
-    with imagefiles.opened(path, "file", field="file") as image:
-        try:
-            image.load()
-            decodes = True
-        except imagefiles.DAMAGED:  # damaged pixel data: still report what the metadata says
-            decodes = False
-        xmp = metadata.read_xmp(image)
-        parameters = metadata.read_parameters(image)
-        embedded = metadata.read_recipe(image)
+    try:
+        with imagefiles.opened(path, "file", field="file") as image:
+            try:
+                image.load()
+                decodes = True
+            except imagefiles.DAMAGED:  # damaged pixel data: still report what the metadata says
+                decodes = False
+            xmp = metadata.read_xmp(image)
+            parameters = metadata.read_parameters(image)
+            embedded = metadata.read_recipe(image)
+    except InputError as exc:
+        if result.state == "none":
+            raise
+        # it carries a manifest, so it was signed as an image: damaged since, it is Invalid
+        result.state = "Invalid"
+        result.failures.append(f"the file no longer reads as an image: its bytes were damaged after signing ({exc})")
+        decodes, xmp, parameters, embedded = False, {"digital_source_type": "", "alt_text": ""}, None, None
     recipe = result.recipe or (embedded.model_dump(mode="json") if embedded else None)
     return {"file": str(path), "c2pa": result.state, "failures": result.failures, "decodes": decodes,
+            # what the file says outside a valid signature is a claim anyone could have written
+            "metadata_verified": result.state in ("Trusted", "Valid"),
             "signer": result.signer, "actions": result.actions,
             "digital_source_type": xmp["digital_source_type"] or result.source_type,
             "alt_text": xmp["alt_text"], "parameters": parameters, "recipe": recipe, "lineage": result.ingredients}

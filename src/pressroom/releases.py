@@ -55,7 +55,8 @@ class Release(Base):
     recipe: Mapped[dict] = mapped_column(JSON)
     alt_text: Mapped[str] = mapped_column(Text)
     source_type: Mapped[str] = mapped_column(Text)
-    released_by: Mapped[str] = mapped_column(String(100))
+    released_by: Mapped[str] = mapped_column(String(100))  # the name at the time
+    released_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime())
 
     def file(self, studio: Studio) -> Path:
@@ -67,7 +68,7 @@ class Release(Base):
                 "generation": self.generation_id, "brief": self.brief_id, "parent": self.parent_id,
                 "sha256": self.sha256, "width": self.width, "height": self.height, "alt_text": self.alt_text,
                 "digital_source_type": self.source_type, "released_by": self.released_by,
-                "at": self.at.isoformat()}
+                "released_by_id": self.released_by_id, "at": self.at.isoformat()}
 
 
 @dataclass
@@ -98,6 +99,11 @@ def candidates(studio: Studio, session: Session, brief_id: int) -> list[Candidat
     if not approved:
         raise ReleaseBlocked(f"export stays blocked until approval: no image of brief {brief_id} is approved "
                              "by the review gate")
+    culled = [r.id for r in approved if r.status == "rejected"]
+    if culled:
+        raise ReleaseBlocked(f"generation {culled[0]} is approved but was culled as rejected; an operator keeps it "
+                             f"again (`pressroom cull {culled[0]} --keep`) or a reviewer sends it back "
+                             f"(`pressroom review {culled[0]} --decision rejected ...`) before the brief is released")
     missing_alt = [r.id for r in approved if not reviews.alt_text_of(session, r.id)]
     if missing_alt:
         raise ReleaseBlocked(f"approved images without alt text: {', '.join(map(str, missing_alt))}; "
@@ -209,10 +215,8 @@ def release(ctx: Context, brief_id: int, channel_names: list[str] | None = None,
 
 
 def _keeper(actor: Actor) -> Actor:
-    """Whoever keeps the library releases; they must be a person of the studio (any role)."""
-    if not actor.known:
-        raise Forbidden("who is releasing? a release is made by a person of the studio", field="actor")
-    return actor
+    """Release is the library keeper's play."""
+    return actor.require("keeper", "release images")
 
 
 def _existing(ctx: Context, generation_id: int, rendition: str, fmt: str) -> Release:
@@ -242,7 +246,7 @@ def _record(ctx: Context, shelf: Shelf, item: Candidate, parent_id: int | None, 
     row = Release(brief_id=shelf.brief_id, generation_id=item.row.id, parent_id=parent_id, rendition=rendition, format=fmt,
                   path=ctx.studio.relative(target), sha256=sha256_bytes(body), pixel_sha256=prints.pixel_sha256, phash=prints.phash,
                   width=image.width, height=image.height, recipe=recipe.model_dump(mode="json", exclude_none=True),
-                  alt_text=item.alt_text, source_type=item.source_type, released_by=ctx.actor.name,
+                  alt_text=item.alt_text, source_type=item.source_type, released_by=ctx.actor.name, released_by_id=ctx.actor.id,
                   at=datetime.now(timezone.utc))
     try:
         with ctx.unit() as session:

@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
-from sqlalchemy import Float, ForeignKey, Integer, String, Text, select
+from sqlalchemy import Float, ForeignKey, Integer, String, Text, func, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from . import briefs, checks, events, generations, imagefiles, lockin, models
@@ -137,7 +137,9 @@ def parse_checks(values: list[str]) -> dict[str, tuple[str, str]]:
 
 # -- context and pre-checks --------------------------------------------------------------------------
 def alt_text_of(session: Session, generation_id: int) -> str:
-    return session.scalar(select(Review.alt_text).where(Review.generation_id == generation_id, Review.alt_text != "")
+    """The image's alt text, from its latest review that gave one (whitespace alone is none)."""
+    return session.scalar(select(Review.alt_text).where(Review.generation_id == generation_id,
+                                                        func.trim(Review.alt_text) != "")
                           .order_by(Review.id.desc())) or ""
 
 
@@ -274,6 +276,7 @@ def decide(ctx: Context, generation_id: int, decision: str, check_values: list[s
     if decision not in DECISIONS:
         raise InputError(f"decision must be one of {', '.join(DECISIONS)} (got {decision!r})", field="decision")
     results = parse_checks(check_values)
+    alt_text = alt_text.strip()  # alt text of whitespace alone is no alt text
     studio, reviewer = ctx.studio, ctx.actor.require("reviewer", "review images")
     with ctx.unit() as session:
         row = session.get(generations.Generation, generation_id)
@@ -329,7 +332,7 @@ def _flag_if_repeated(session: Session, locked: lockin.LockedRecipe, failed: lis
         if count >= FLAG_AFTER:
             locked.flag = (f"fix in the recipe: reviewers failed '{item}' {count} times; lock a new version "
                            "(e.g. with an extended --negative) or have the director clear the flag")
-            locked.flag_cleared_by = None
+            locked.flag_cleared_by = locked.flag_cleared_by_id = None
             locked.flag_cleared_reason = None
             events.record(session, reviewer, "recipe.flag", brief_id=locked.brief_id, objects={"recipe": locked.id},
                           item=item, count=count)
@@ -345,6 +348,7 @@ def clear_flag(ctx: Context, recipe_id: int, reason: str) -> dict:
         if not locked.flag:
             raise Refused(f"recipe {recipe_id} is not flagged")
         locked.flag, locked.flag_cleared_by, locked.flag_cleared_reason = "", actor.name, reason
+        locked.flag_cleared_by_id = actor.id
         events.record(session, actor, "recipe.clear_flag", brief_id=locked.brief_id, objects={"recipe": locked.id},
                       reason=reason)
         return locked.as_dict(ctx.studio)
@@ -352,14 +356,15 @@ def clear_flag(ctx: Context, recipe_id: int, reason: str) -> dict:
 
 def rework(session: Session) -> dict:
     """Share of review decisions that send work back, per recipe and per operator."""
-    rows = session.execute(select(Review.decision, generations.Generation.recipe_id, generations.Generation.operator,
-                                  generations.Generation.brief_id)
+    rows = session.execute(select(Review.decision, generations.Generation.recipe_id, generations.Generation.maker_id,
+                                  generations.Generation.operator, generations.Generation.brief_id)
                            .join(generations.Generation, generations.Generation.id == Review.generation_id)).all()
 
     def share(key) -> list[dict]:
         groups: dict = {}
-        for decision, recipe, operator, brief in rows:
-            k = key(recipe, operator, brief)
+        for decision, recipe, maker_id, name, brief in rows:
+            # an operator is a person (by id); work by an unknown maker, by the name it was recorded under
+            k = key(recipe, maker_id if maker_id is not None else (name or None), brief)
             if k is None:
                 continue
             total, back = groups.get(k, (0, 0))

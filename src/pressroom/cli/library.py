@@ -39,13 +39,21 @@ def verify(
     studio: StudioOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
-    """Provenance of any file: C2PA state (Trusted against the studio's root, Valid, Invalid), source type, alt text, recipe, lineage."""
+    """Provenance of any file: C2PA state (Trusted against the studio's root, Valid, Invalid), source type, alt text, recipe, lineage.
+
+    Exits 1 when the file is Invalid or carries no manifest, so `verify F && publish F` publishes only signed files."""
     from .. import library
 
     doc = library.verify_file(optional_context(studio), file)  # a studio adds its trust anchor
     if json_out:
         print_json(doc)
-        return
+    else:
+        _describe(doc)
+    if doc["c2pa"] in ("Invalid", "none"):
+        raise typer.Exit(1)
+
+
+def _describe(doc: dict) -> None:
     out, state = console(), doc["c2pa"]
     colour = {"Trusted": "green", "Valid": "yellow", "Invalid": "red"}.get(state, "dim")
     out.print(f"[bold {colour}]{state}[/]" + (f" signed by {doc['signer']}" if doc["signer"] else "")
@@ -54,6 +62,8 @@ def verify(
         out.print(f"  [red]{failure}[/red]")
     if not doc["decodes"]:
         out.print("  [red]the pixel data is damaged and cannot be decoded[/red]")
+    if not doc["metadata_verified"]:
+        out.print("  [yellow]unverified: no valid signature covers what follows; anyone could have written it[/]")
     out.print(f"  actions: {', '.join(doc['actions']) or '-'}")
     out.print(f"  digital source type: {doc['digital_source_type'] or '-'}")
     out.print(f"  alt text: {doc['alt_text'] or '-'}")

@@ -9,13 +9,13 @@ import typer
 
 from .common import JsonOpt, StudioOpt, console, context, listing, print_json
 
-app = typer.Typer(help="People and their roles: director, operator, reviewer.", no_args_is_help=True)
+app = typer.Typer(help="People and their roles: director, operator, reviewer, keeper (the library keeper).", no_args_is_help=True)
 
 
 @app.command("add")
 def add(
     name: Annotated[str, typer.Argument(help="The person's name (used with --as).")],
-    role: Annotated[list[str], typer.Option(help="director, operator or reviewer; repeat for several.")],
+    role: Annotated[list[str], typer.Option(help="director, operator, reviewer or keeper; repeat for several.")],
     studio: StudioOpt = None,
     json_out: JsonOpt = False,
 ) -> None:

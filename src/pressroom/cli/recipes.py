@@ -32,12 +32,13 @@ def clear_flag(
     reason: Annotated[str, typer.Option(help="Why the recipe may run again.")],
     as_: AsOpt = None,
     studio: StudioOpt = None,
+    json_out: JsonOpt = False,
 ) -> None:
     """Clear a recipe's "fix in the recipe" flag (the director, with a reason)."""
     from .. import reviews
 
-    reviews.clear_flag(context(studio, as_), recipe_id, reason)
-    console().print(f"recipe {recipe_id}: flag cleared")
+    row = reviews.clear_flag(context(studio, as_), recipe_id, reason)
+    print_json(row) if json_out else console().print(f"recipe {recipe_id}: flag cleared")
 
 
 def register(root: typer.Typer) -> None:

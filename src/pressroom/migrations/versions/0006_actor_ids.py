@@ -12,7 +12,7 @@ Create Date: 2026-11-22
 import sqlalchemy as sa
 from alembic import op
 
-from pressroom.triggers import refuse
+from pressroom.migrations.steps import drop_person_ids, person_ids
 
 revision = "0006"
 down_revision = "0004"
@@ -31,20 +31,7 @@ GUARDED = {"reviews": "review decisions are an audit trail", "events": "the even
 
 
 def upgrade() -> None:
-    for table, name_column, id_column in COLUMNS:
-        if op.get_context().dialect.name == "sqlite":  # ADD COLUMN with REFERENCES, no table rebuild
-            op.execute(f"ALTER TABLE {table} ADD COLUMN {id_column} INTEGER REFERENCES users (id)")
-        else:
-            op.add_column(table, sa.Column(id_column, sa.Integer, sa.ForeignKey("users.id"), nullable=True))
-        op.create_index(f"ix_{table}_{id_column}", table, [id_column])
-        guarded = table in GUARDED
-        if guarded:
-            op.execute(f"DROP TRIGGER IF EXISTS {table}_no_update"
-                       + ("" if op.get_context().dialect.name == "sqlite" else f" ON {table}"))
-        op.execute(f"UPDATE {table} SET {id_column} = (SELECT users.id FROM users "
-                   f"WHERE users.name = {table}.{name_column}) WHERE {name_column} <> ''")
-        if guarded:
-            refuse(f"{table}_no_update", table, "UPDATE", GUARDED[table])
+    person_ids(COLUMNS, GUARDED)
     op.add_column("events", sa.Column("channel", sa.String(10), nullable=False, server_default="cli"))
     # two locks of one brief at once must not both take the same version number
     op.create_index("ux_recipes_version", "recipes", ["brief_id", "version"], unique=True)
@@ -53,7 +40,4 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_index("ux_recipes_version", table_name="recipes")
     op.drop_column("events", "channel")
-    for table, _name_column, id_column in reversed(COLUMNS):
-        op.drop_index(f"ix_{table}_{id_column}", table_name=table)
-        with op.batch_alter_table(table) as batch:
-            batch.drop_column(id_column)
+    drop_person_ids(COLUMNS)
