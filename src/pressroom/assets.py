@@ -2,7 +2,8 @@
 
 Layout: ``<store>/<first two hex>/<full hex>.<ext>``. Writes are atomic (``files.write``: temp
 file in the studio's temporary place, fsync, rename, fsync of the folder), so a crash leaves
-either the whole file or nothing under its final name. Writing the same bytes twice is a no-op.
+either the whole file or nothing under its final name. Writing the same bytes twice is a no-op. A full disk is
+one error that says so, and leaves nothing behind.
 """
 
 from __future__ import annotations

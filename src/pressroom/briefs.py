@@ -195,10 +195,9 @@ def parse(text: str, source: str = "brief") -> BriefSpec:
 
 
 def read(path: Path) -> BriefSpec:
-    try:
-        return parse(Path(path).read_text(encoding="utf-8"), str(path))
-    except FileNotFoundError:
-        raise NotFound(f"brief file {path} does not exist; `pressroom brief template` prints one to start from") from None
+    from .userfiles import read_text
+
+    return parse(read_text(path, "brief file", hint="`pressroom brief template` prints one to start from"), str(path))
 
 
 def _status(spec: BriefSpec) -> tuple[str, str]:

@@ -19,7 +19,7 @@ from pydantic import ValidationError
 from . import tomlout
 from . import files
 from .compare import Fingerprint
-from .errors import CardError, NotFound
+from .errors import CardError
 from .recipes import Recipe
 
 CARD_VERSION = 1
@@ -139,14 +139,9 @@ def parse(text: str, source: str = "card") -> Card:
 
 
 def read(path: Path) -> Card:
-    path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise NotFound(f"card {path} does not exist") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise CardError(f"cannot read card {path}: {exc}") from exc
-    return parse(text, str(path))
+    from .userfiles import read_text
+
+    return parse(read_text(path, "card"), str(path))
 
 
 def export(studio: "Studio", generation_id: int, output: str | Path | None = None) -> Path:  # noqa: F821

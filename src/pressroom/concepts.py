@@ -15,12 +15,12 @@ from typing import Callable
 from sqlalchemy import ForeignKey, Integer, String, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from . import briefs, contactsheet, events, generations, ledgerfiles, models, styles
+from . import briefs, contactsheet, events, generations, imagefiles, ledgerfiles, models, styles
 from .context import Context
 from .db import Base, UTCDateTime
 from .errors import InputError
 from .jobs import landing, queue
-from .recipes import Recipe, SchedulerSpec, Skeleton, check_seeds
+from .recipes import Recipe, SchedulerSpec, Skeleton, check_run, check_seeds
 from .studio import Studio
 
 MIN_STYLES, MAX_STYLES = 3, 5
@@ -57,6 +57,8 @@ def plan(session: Session, studio: Studio, brief: briefs.Brief, style_names: lis
     per_style = per_style or brief.defaults.per_style
     if per_style < 1:
         raise InputError("per-style must be at least 1", field="per_style")
+    check_run(per_style * len(style_names) * max(1, len(model_names)), "per_style",
+              "a sprint is breadth, not volume: lower --per-style, or lock a direction and run volume")
     check_seeds(seed, per_style)
     start = brief.parsed.prompt
     recipes, labels = [], []
@@ -150,13 +152,8 @@ def _prepare(session: Session, studio: Studio, request: dict) -> tuple[list[Reci
 
 
 def _sheet(studio: Studio, rows: list[generations.Generation], columns: int, title: str) -> bytes:
-    from PIL import Image
-
-    cells = []
-    for row in rows:
-        with Image.open(row.path(studio)) as image:
-            image.load()
-            cells.append((image, [f"#{row.id} {row.style}", f"seed {row.seed} {row.model}"]))
+    cells = [(imagefiles.load(row.path(studio), f"generation {row.id}'s file"),
+              [f"#{row.id} {row.style}", f"seed {row.seed} {row.model}"]) for row in rows]
     return contactsheet.make(cells, columns, title)
 
 

@@ -20,11 +20,11 @@ from typing import Iterator
 
 from sqlalchemy import BigInteger, DateTime, create_engine, event, inspect
 from sqlalchemy.engine import URL, Engine, make_url
-from sqlalchemy.exc import ArgumentError, IntegrityError, SQLAlchemyError
+from sqlalchemy.exc import ArgumentError, DataError, IntegrityError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
-from .errors import Conflict, StudioError
+from .errors import Conflict, InputError, StudioError, Unavailable
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 DIALECTS = ("sqlite", "postgresql")
@@ -160,6 +160,8 @@ def reach(engine: Engine) -> None:
         with engine.connect():
             pass
     except SQLAlchemyError as exc:
+        if full_disk(exc, engine.url):
+            raise Unavailable(FULL) from exc
         where = ("check that its folder exists and is writable" if engine.url.get_backend_name() == "sqlite" else
                  "check that the server runs, the database exists and the user may connect, or fix "
                  "[ledger] url in pressroom.toml")
@@ -224,6 +226,48 @@ def taken(message: str, field: str | None = None) -> Iterator[None]:
         yield
     except IntegrityError as exc:
         raise Conflict(message, field=field) from exc
+
+
+LARGEST = 2**63 - 1  # the largest whole number a ledger column holds (SQLite and PostgreSQL)
+
+
+FULL = ("the disk holding the ledger is full: nothing of this step was stored; "
+        "free some space and run the same command again")
+
+
+@contextmanager
+def translated(url: URL | None = None) -> Iterator[None]:
+    """Turn what the database refuses because of what was asked (a number too large for it, a full
+    disk) into one error that says so; the transaction has been rolled back by then."""
+    try:
+        yield
+    except OverflowError as exc:  # SQLite's driver refuses integers past 64 bits before sending them
+        if "SQLite INTEGER" not in str(exc):
+            raise
+        raise InputError(f"a number given is larger than the ledger holds (at most {LARGEST}); "
+                         "check the ids and counts given") from exc
+    except DataError as exc:  # PostgreSQL: a value out of its column's range
+        raise InputError(f"the ledger refused a value: {_first_line(exc.orig or exc)}") from exc
+    except OperationalError as exc:
+        if not full_disk(exc, url):
+            raise
+        raise Unavailable(FULL) from exc
+
+
+def full_disk(exc: BaseException, url: URL | None = None) -> bool:
+    """Whether a database error comes from a full disk: SQLite says so (SQLITE_FULL), or fails to
+    write its journal ("disk I/O error") on a disk with no room left; PostgreSQL's 53100."""
+    import shutil
+
+    orig = getattr(exc, "orig", exc)
+    if "database or disk is full" in str(orig) or getattr(orig, "sqlstate", None) == "53100":
+        return True
+    if url is None or url.get_backend_name() != "sqlite" or not url.database or "disk I/O error" not in str(orig):
+        return False
+    try:
+        return shutil.disk_usage(Path(url.database).parent).free < 1 << 20
+    except OSError:
+        return False
 
 
 class Unsigned64(TypeDecorator):

@@ -17,7 +17,9 @@ import errno
 import os
 import stat
 import tempfile
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
 from .errors import InputError, Unavailable
 
@@ -104,10 +106,21 @@ def _temporary(where: Path, scratch: Path | None) -> tuple[int, str]:
     return tempfile.mkstemp(dir=where.parent, prefix=".tmp-", suffix=where.suffix)
 
 
+@contextmanager
+def room(path: Path) -> Iterator[None]:
+    """Turn a full disk (or a spent quota) met while writing under ``path`` into one error."""
+    try:
+        yield
+    except OSError as exc:
+        if exc.errno not in (errno.ENOSPC, errno.EDQUOT):
+            raise
+        raise _failed(path, exc, None) from exc
+
+
 def _failed(where: Path, exc: OSError, field: str | None) -> Exception:
     if exc.errno in (errno.ENOSPC, errno.EDQUOT):
-        return Unavailable(f"no space left to write {where}; free some space and run the command again "
-                           "(nothing was half-written)", field=field)
+        return Unavailable(f"the disk holding {where} is full: nothing was written there; free some space and "
+                           "run the same command again", field=field)
     if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
         return InputError(f"cannot write {where}: {exc.strerror}; choose a place you may write to", field=field)
     return InputError(f"cannot write {where}: {exc.strerror or exc}", field=field)

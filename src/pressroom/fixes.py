@@ -16,7 +16,7 @@ from __future__ import annotations
 import io
 from typing import Callable
 
-from . import briefs, events, generations, ledgerfiles, models
+from . import briefs, events, generations, imagefiles, ledgerfiles, models
 from .assets import sha256_bytes
 from .context import Context
 from .errors import FixRefused, InputError, NotFound
@@ -122,14 +122,7 @@ def _parent(session, generation_id: int) -> generations.Generation:
 
 def _mask(data: bytes, parent: generations.Generation, force: bool) -> bytes:
     """The mask as a greyscale PNG, once it is readable, at the image's size and not over a third of it."""
-    from PIL import Image, UnidentifiedImageError
-
-    try:
-        with Image.open(io.BytesIO(data)) as mask:
-            mask.load()
-    except (UnidentifiedImageError, OSError) as exc:
-        raise InputError("the mask is not a readable image; paint it as a PNG, white where to repaint",
-                         field="mask") from exc
+    mask = imagefiles.load(data, "the mask", field="mask", hint="paint it as a PNG, white where to repaint")
     if mask.size != (parent.width, parent.height):
         raise InputError(f"the mask is {mask.width}x{mask.height} but the image is {parent.width}x{parent.height}; "
                          "paint the mask at the image's size")
@@ -168,6 +161,8 @@ def _prepare(studio: Studio, parent: generations.Generation, request: dict) -> t
     else:
         if upscale not in (2, 3, 4):
             raise InputError(f"upscale takes 2, 3 or 4 (got {upscale})", field="upscale")
+        imagefiles.check_size(parent.width * upscale, parent.height * upscale, f"a {upscale}x upscale",
+                              "upscale", "use a smaller factor, or upscale a crop")
         strength = 1.0
         updates.update(width=parent.width * upscale, height=parent.height * upscale)
         model = None if upscaler == "lanczos" else models.upscaler(studio, upscaler)

@@ -7,11 +7,12 @@ image, committed as it is made so an interruption loses at most the image in fli
 
 from __future__ import annotations
 
+import itertools
 import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Iterator, Sequence
+from typing import TYPE_CHECKING, Callable, Iterable, Iterator, Sequence
 
 from sqlalchemy import JSON, Float, ForeignKey, Integer, String, Text, select
 from sqlalchemy.orm import Mapped, mapped_column
@@ -114,7 +115,7 @@ def _batch_key(recipe: Recipe) -> str:
     return recipe.model_dump_json(exclude={"prompt", "negative", "skeleton", "seed", "batch_size", "batch_index"})
 
 
-def _batches(recipes: Sequence[Recipe], size: int) -> Iterator[list[Recipe]]:
+def _batches(recipes: Iterable[Recipe], size: int) -> Iterator[list[Recipe]]:
     batch: list[Recipe] = []
     for recipe in recipes:
         if batch and (len(batch) == size or _batch_key(batch[0]) != _batch_key(recipe)):
@@ -167,7 +168,7 @@ def job_for(batch: Sequence[Recipe], model: ModelRef, *, fresh: bool = False) ->
 
 
 def render(
-    recipes: Sequence[Recipe],
+    recipes: Iterable[Recipe],
     resolver: Resolver,
     *,
     batch_size: int = 1,
@@ -259,11 +260,11 @@ def sweep_orphans(studio: Studio) -> int:
 
 def generate(
     studio: Studio,
-    recipes: Sequence[Recipe],
+    recipes: Iterable[Recipe],
     *,
     batch_size: int = 1,
     progress: Callable[[Generation], None] | None = None,
-    labels: Sequence[dict] | dict | None = None,
+    labels: Iterable[dict] | dict | None = None,
     guard: Guard | Sequence[Guard] | None = None,
 ) -> list[Generation]:
     """Render and keep each recipe's image, each with the model and engine its recipe names.
@@ -271,19 +272,18 @@ def generate(
     Recipes are rendered model by model (every model is found before the first image); the rows
     come back in the order of ``recipes``. ``labels``: playbook columns for every image (one
     dict), or one dict per recipe. ``guard``: see ``store`` (one for every image, or one per
-    recipe); an image it skips is left out of the list returned.
+    recipe); an image it skips is left out of the list returned. Recipes and labels may be
+    streams: each is read as its image is reached.
     """
-    if labels is None or isinstance(labels, dict):
-        labels = [labels or {}] * len(recipes)
-    guards = guard if isinstance(guard, Sequence) else [guard] * len(recipes)
-    if not len(labels) == len(guards) == len(recipes):
-        raise ValueError(f"{len(labels)} labels and {len(guards)} guards for {len(recipes)} recipes")
     from . import scratch
 
     scratch.sweep(studio.root)  # temporary files of a killed generate, concept, fix or volume run
+    one = labels is None or isinstance(labels, dict)
+    per_recipe = isinstance(guard, Sequence)
     made = []
     rendered_all = render(recipes, Resolver(studio), batch_size=batch_size)
-    for rendered, label, check in zip(rendered_all, labels, guards, strict=True):
+    pairs = zip(rendered_all, itertools.repeat(labels or {}) if one else labels, strict=not one)
+    for (rendered, label), check in zip(pairs, guard if per_recipe else itertools.repeat(guard), strict=per_recipe):
         row = store(studio, rendered, label, check)
         if row is None:
             continue
@@ -365,10 +365,11 @@ def plan(
     from pydantic import ValidationError
 
     from . import cards, samplers
-    from .recipes import Skeleton, check_seeds
+    from .recipes import MAX_RUN, Skeleton, check_run, check_seeds
 
     if count < 1:
         raise InputError(f"count must be at least 1 (got {count})", field="count")
+    check_run(count, "count", f"split it: --count {MAX_RUN} with --seed S, then --seed S+{MAX_RUN}, and so on")
     if card is not None:
         chosen = {k: v for k, v in dict(model=model, prompt=prompt, steps=steps, guidance=guidance, width=width,
                                          height=height, scheduler=scheduler, dtype=dtype, device=device).items()

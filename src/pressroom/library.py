@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from . import fulltext, reviews
+from . import fulltext, imagefiles, reviews
 from .compare import fingerprint, hash_distance
 from .errors import InputError
 from .generations import Generation
@@ -44,16 +44,7 @@ def search(session: Session, query: str, *, model: str | None = None, status: st
 
 
 def similar(session: Session, path: Path, limit: int = 10, max_distance: int = 12) -> list[tuple[int, Release]]:
-    from PIL import Image, UnidentifiedImageError
-
-    try:
-        with Image.open(path) as image:
-            image.load()
-            mine = fingerprint(image).phash
-    except FileNotFoundError:
-        raise InputError(f"{path} does not exist") from None
-    except UnidentifiedImageError:
-        raise InputError(f"{path} is not an image") from None
+    mine = fingerprint(imagefiles.load(path, "image")).phash
     scored = sorted(((hash_distance(mine, r.phash), r) for r in session.scalars(select(Release))),
                     key=lambda pair: (pair[0], pair[1].id))
     return [(d, r) for d, r in scored if d <= max_distance][:limit]

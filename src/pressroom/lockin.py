@@ -19,7 +19,7 @@ from pydantic import ValidationError
 from sqlalchemy import JSON, ForeignKey, Integer, String, Text, func, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from . import briefs, cards, events, generations, names, samplers
+from . import briefs, cards, events, generations, imagefiles, names, samplers
 from .compare import Fingerprint, compare
 from .context import Actor, Context
 from .db import Base, UTCDateTime, taken
@@ -185,11 +185,7 @@ def run_job(studio: Studio, job: queue.Job, lease: queue.Lease) -> dict:
     labels = dict(brief_id=brief_id, play="lock", slot_value=final.skeleton.get(slot), **generations.made_by(actor))
     [hero] = landing.rows(studio, [landing.land(studio, lease, [final], [labels], ["hero"]).ids["hero"]])
     again = next(generations.render([hero.parsed_recipe()], Resolver(studio), fresh=True))
-    from PIL import Image
-
-    with Image.open(hero.path(studio)) as stored:
-        stored.load()
-        result = compare(again.image, stored)
+    result = compare(again.image, imagefiles.load(hero.path(studio), f"the hero's file (generation {hero.id})"))
     device = hero.parsed_recipe().device
     passed = result.verdict == "exact" or (result.verdict == "close" and device != "cpu")
 

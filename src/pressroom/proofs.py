@@ -12,8 +12,8 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from . import files, generations
-from .errors import InputError
+from . import files, generations, imagefiles
+from .errors import InputError, Refused
 
 if TYPE_CHECKING:
     from .context import Context
@@ -21,21 +21,34 @@ if TYPE_CHECKING:
 PER_INCH = {"in": 1.0, "ft": 12.0, "cm": 1 / 2.54, "mm": 1 / 25.4, "m": 100 / 2.54}
 VIEWING_CONSTANT = 6875.0
 TILE = 64
+NUMBER = r"(\d+(?:\.\d*)?|\.\d+)"  # 5, 5.5, .5 (never 1.2.3)
+LARGEST_IN = 12 * 1000  # a thousand feet: past any billboard or viewing distance
+MAX_CROPS = 32
+# a 1:1 crop is a TILE square enlarged to print size: at most the project's pixel limit
+MAX_CROP_SCALE = imagefiles.MAX_SIDE // TILE
+
+
+def _measure(number: str, unit: str, what: str, text: str, field: str) -> float:
+    inches = float(number) * PER_INCH[unit]
+    if not 0 < inches <= LARGEST_IN:
+        raise InputError(f"{what} {text!r} must be more than 0 and at most {LARGEST_IN // 12} ft", field=field)
+    return inches
 
 
 def _inches(text: str, what: str) -> float:
-    match = re.fullmatch(r"\s*([\d.]+)\s*(in|ft|cm|mm|m)\s*", text)
+    match = re.fullmatch(rf"\s*{NUMBER}\s*(in|ft|cm|mm|m)\s*", text)
     if not match:
-        raise InputError(f"{what} {text!r} needs a number and a unit (in, ft, cm, mm, m), e.g. 5ft")
-    return float(match.group(1)) * PER_INCH[match.group(2)]
+        raise InputError(f"{what} {text!r} needs a number and a unit (in, ft, cm, mm, m), e.g. 5ft",
+                         field="distance")
+    return _measure(match.group(1), match.group(2), what, text, "distance")
 
 
 def parse_size(text: str) -> tuple[float, float]:
-    match = re.fullmatch(r"\s*([\d.]+)\s*x\s*([\d.]+)\s*(in|cm|mm)\s*", text)
+    match = re.fullmatch(rf"\s*{NUMBER}\s*x\s*{NUMBER}\s*(in|cm|mm)\s*", text)
     if not match:
         raise InputError(f"size {text!r} must look like 36x48in or 90x120cm", field="size")
-    unit = PER_INCH[match.group(3)]
-    return float(match.group(1)) * unit, float(match.group(2)) * unit
+    return (_measure(match.group(1), match.group(3), "size", text, "size"),
+            _measure(match.group(2), match.group(3), "size", text, "size"))
 
 
 def needed_ppi(distance_in: float) -> float:
@@ -63,16 +76,19 @@ def proof(ctx: "Context", generation_id: int, size: str, distance: str, crops: i
     studio = ctx.studio
     width_in, height_in = parse_size(size)
     distance_in = _inches(distance, "--distance")
-    if crops < 0:
-        raise InputError("crops must be 0 or more", field="crops")
+    if not 0 <= crops <= MAX_CROPS:
+        raise InputError(f"crops must be 0 to {MAX_CROPS} (got {crops})", field="crops")
     row = generations.get(studio, generation_id)
-    with Image.open(row.path(studio)) as image:
-        image.load()
+    image = imagefiles.load(row.path(studio), f"generation {row.id}'s file")
     if (image.width > image.height) != (width_in > height_in) and image.width != image.height:
         width_in, height_in = height_in, width_in  # print in the image's orientation
     ppi = min(image.width / width_in, image.height / height_in)
     needed = needed_ppi(distance_in)
     scale = max(1.0, needed / ppi)
+    if crops and scale > MAX_CROP_SCALE:
+        nearest = VIEWING_CONSTANT / (ppi * MAX_CROP_SCALE)
+        raise Refused(f"at {distance} the 1:1 crops would be enlarged {scale:.0f}x, more than {MAX_CROP_SCALE}x; "
+                      f"judge from {nearest:.1f} in or further, or pass --crops 0 for the figures alone")
     folder = studio.inside(Path("proofs") / f"gen-{row.id}", "the proof folder")
     written = []
     for index, (x0, y0, x1, y1, detail) in enumerate(detailed_regions(image, crops), 1):

@@ -139,27 +139,25 @@ def describe(path: Path, trust_anchors: bytes = b"") -> dict:
 
     Works on any PNG, JPEG or WebP, signed or not, from this studio or elsewhere.
     """
-    from PIL import Image, UnidentifiedImageError
-
-    from . import metadata
+    from . import imagefiles, metadata
 
     result = verify(path, trust_anchors)
     try:
-        with Image.open(path) as image:
+        with imagefiles.opened(path, "file", field="file") as image:
             try:
                 image.load()
                 decodes = True
-            except OSError:  # damaged pixel data: still report what the metadata says
+            except imagefiles.DAMAGED:  # damaged pixel data: still report what the metadata says
                 decodes = False
             xmp = metadata.read_xmp(image)
             parameters = metadata.read_parameters(image)
             embedded = metadata.read_recipe(image)
-    except UnidentifiedImageError:
+    except InputError as exc:
         if result.state == "none":
-            raise InputError(f"{path} is not an image file", field="file") from None
+            raise
         # it carries a manifest, so it was signed as an image: damaged since, it is Invalid
         result.state = "Invalid"
-        result.failures.append("the file no longer reads as an image: its bytes were damaged after signing")
+        result.failures.append(f"the file no longer reads as an image: its bytes were damaged after signing ({exc})")
         decodes, xmp, parameters, embedded = False, {"digital_source_type": "", "alt_text": ""}, None, None
     recipe = result.recipe or (embedded.model_dump(mode="json") if embedded else None)
     return {"file": str(path), "c2pa": result.state, "failures": result.failures, "decodes": decodes,

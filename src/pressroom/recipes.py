@@ -149,6 +149,15 @@ class Environment(Strict):
 
 
 SEEDS = 2**64  # a seed is 0 .. 2**64-1, the range ComfyUI and torch generators take
+MAX_RUN = 10_000  # images one command makes; a larger run is split into several
+
+
+def check_run(count: int, field: str, split: str) -> None:
+    """Refuse a run of more than ``MAX_RUN`` images; ``split`` says how to make them in several runs."""
+    from .errors import InputError
+
+    if count > MAX_RUN:
+        raise InputError(f"{field} asks for {count:,} images, more than {MAX_RUN:,} in one run; {split}", field=field)
 
 
 def check_seeds(first: int, count: int = 1, option: str = "--seed") -> None:

@@ -13,7 +13,6 @@ File names: ``b{brief}-r{recipe}v{version}-s{seed}-g{generation}-{rendition}.{ex
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -22,10 +21,10 @@ from sqlalchemy import JSON, ForeignKey, Integer, String, Text, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from . import (audit, briefs, events, fulltext, generations, lockin, metadata, provenance, renditions, reviews, scratch,
-               signing)
+from . import (audit, briefs, events, fulltext, generations, imagefiles, lockin, metadata, provenance, renditions,
+               reviews, scratch, signing)
 from .assets import sha256_bytes
-from .files import write
+from .files import room, write
 from .compare import fingerprint
 from .context import Actor, Context
 from .db import Base, UTCDateTime
@@ -129,7 +128,7 @@ def _signed(studio: Studio, identity, target: Path, data: bytes, *, title: str, 
             source_type: str, parent: Path | None, edit: str) -> bytes:
     """``data`` with its C2PA manifest signed in (the bytes that go to ``target``); the unsigned
     copy lives in the studio's temporary place, where a sweep finds it if the release is killed."""
-    with scratch.folder(studio.root) as work:
+    with room(target.parent), scratch.folder(studio.root) as work:
         unsigned = Path(work) / f"unsigned{target.suffix}"
         signed = Path(work) / f"signed{target.suffix}"
         unsigned.write_bytes(data)
@@ -144,8 +143,6 @@ def release(ctx: Context, brief_id: int, channel_names: list[str] | None = None,
 
     Files already released (same image, rendition and format) are skipped, so a release that was
     interrupted is finished by running it again."""
-    from PIL import Image
-
     studio, actor = ctx.studio, _keeper(ctx.actor)
     formats = formats or ["png"]
     bad = [f for f in formats if f not in FORMATS]
@@ -174,9 +171,7 @@ def release(ctx: Context, brief_id: int, channel_names: list[str] | None = None,
     folder = studio.inside(Path("releases") / f"brief-{brief_id}", "the release folder")
     written: list[Release] = []
     for item in found:
-        with Image.open(item.row.path(studio)) as opened:
-            opened.load()
-            image = opened.convert("RGB")
+        image = imagefiles.load(item.row.path(studio), f"generation {item.row.id}'s file").convert("RGB")
         title = f"{spec.title}: generation {item.row.id}"
         xmp = metadata.xmp_packet(item.source_type, item.alt_text, title)
         master = done.get((item.row.id, "master", "png"))
@@ -208,9 +203,7 @@ def release(ctx: Context, brief_id: int, channel_names: list[str] | None = None,
                                recipe=recipe, source_type=item.source_type, parent=master.file(studio),
                                edit=f"cropped to {box} and resized to {channel.width}x{channel.height} for "
                                     f"{channel.name}, {fmt}")
-                with Image.open(io.BytesIO(body)) as stored:
-                    stored.load()
-                    decoded = stored.convert("RGB")
+                decoded = imagefiles.load(body, f"the signed {channel.name} {fmt} rendition").convert("RGB")
                 row = _record(ctx, shelf, item, master.id, channel.name, fmt, target, body, decoded, recipe)
                 if row is None:
                     continue

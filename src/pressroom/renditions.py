@@ -11,7 +11,7 @@ import io
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from . import names
+from . import imagefiles, names
 from .errors import InputError
 from .recipes import PostStep
 
@@ -42,14 +42,21 @@ def channels(config: dict) -> dict[str, Channel]:
     """The built-in presets plus ``[channels.NAME] width, height, dpi`` from the studio config."""
     found = dict(CHANNELS)
     for name, spec in config.get("channels", {}).items():
+        where = f"[channels.{name}] in pressroom.toml"
         try:
             names.check(name, "channel name", file=True, limit=60)
         except InputError as exc:
             raise InputError(f"[channels] in pressroom.toml: {exc}") from None
         try:
-            found[name] = Channel(name, int(spec["width"]), int(spec["height"]), int(spec.get("dpi", 72)))
+            channel = Channel(name, int(spec["width"]), int(spec["height"]), int(spec.get("dpi", 72)))
         except (KeyError, TypeError, ValueError) as exc:
-            raise InputError(f"[channels.{name}] in pressroom.toml needs integer width and height") from exc
+            raise InputError(f"{where} needs integer width and height") from exc
+        if not (0 < channel.width <= imagefiles.MAX_SIDE and 0 < channel.height <= imagefiles.MAX_SIDE):
+            raise InputError(f"{where}: width and height must be 1 to {imagefiles.MAX_SIDE} pixels "
+                             f"(got {channel.width}x{channel.height}); fix the studio's config")
+        if not 0 < channel.dpi <= 10_000:
+            raise InputError(f"{where}: dpi must be 1 to 10000 (got {channel.dpi}); fix the studio's config")
+        found[name] = channel
     return found
 
 
@@ -82,9 +89,7 @@ def apply(image: "Image", steps: list[PostStep]) -> "Image":
             if p["format"] != "png":
                 buffer = io.BytesIO()
                 image.convert("RGB").save(buffer, format=p["format"].upper(), quality=p["quality"])
-                with Image.open(io.BytesIO(buffer.getvalue())) as decoded:
-                    decoded.load()
-                    image = decoded.convert("RGB")
+                image = imagefiles.load(buffer.getvalue(), f"the {p['format']} encoding").convert("RGB")
         else:
             raise InputError(f"unknown post-processing step {step.op!r}")
     return image

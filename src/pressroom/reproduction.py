@@ -12,9 +12,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from . import imagefiles
 from .cards import Card
 from .compare import Comparison, Fingerprint, compare, compare_to_fingerprint, pixel_sha256
-from .errors import InputError, NotFound
+from .errors import InputError
 from .generations import render
 from .recipes import Recipe
 from .resolver import Resolver
@@ -46,16 +47,7 @@ class Reproduction:
 
 
 def _open(path: Path) -> "Image":
-    from PIL import Image, UnidentifiedImageError
-
-    try:
-        with Image.open(path) as image:
-            image.load()
-            return image
-    except FileNotFoundError:
-        raise NotFound(f"expect {path} does not exist", field="expect") from None
-    except UnidentifiedImageError as exc:
-        raise InputError(f"expect {path} is not an image file", field="expect") from exc
+    return imagefiles.load(path, "expect", field="expect")
 
 
 def _expected(card: Card, studio: Studio | None, expect: str | None) -> tuple["Image | Fingerprint", str]:

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from . import models
+from . import imagefiles, models
 from .errors import NotFound
 
 if TYPE_CHECKING:
@@ -58,13 +58,9 @@ class Resolver:
 
     def image(self, sha256: str) -> "Image":
         """A stored image (a parent, a mask) by the SHA-256 of its file, loaded."""
-        from PIL import Image
-
         if self.studio is None:
             raise NotFound("this recipe derives from a parent image; reproduce it with the studio that stores it")
         path = self.studio.assets.find(sha256)
         if path is None:
             raise NotFound(f"image {sha256} is not in the asset store of {self.studio.root}")
-        with Image.open(path) as image:
-            image.load()
-            return image
+        return imagefiles.load(path, f"stored image {sha256[:12]}")

@@ -20,7 +20,7 @@ from datetime import datetime, timezone
 from sqlalchemy import Float, ForeignKey, Integer, String, Text, func, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from . import audit, briefs, checks, events, generations, lockin, models
+from . import audit, briefs, checks, events, generations, imagefiles, lockin, models
 from .context import Actor, Context
 from .db import Base, UTCDateTime
 from .errors import Forbidden, InputError, NotFound, Refused
@@ -145,10 +145,7 @@ def alt_text_of(session: Session, generation_id: int) -> str:
 
 def context_for(studio: Studio, session: Session, row: generations.Generation,
                 print_size_in: tuple[float, float] | None = None) -> checks.Context:
-    from PIL import Image
-
-    with Image.open(row.path(studio)) as image:
-        image.load()
+    image = imagefiles.load(row.path(studio), f"generation {row.id}'s file")
     recipe = row.parsed_recipe()
     brief = briefs.get(session, row.brief_id).parsed if row.brief_id else None
     try:

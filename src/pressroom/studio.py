@@ -154,7 +154,9 @@ class Studio:
     @contextmanager
     def session(self) -> Iterator["Session"]:  # noqa: F821
         """A ledger session that commits on success and rolls back on any error."""
-        with self._sessionmaker() as session:
+        from . import db
+
+        with self._sessionmaker() as session, db.translated(self.ledger_url):
             with session.begin():
                 yield session
 

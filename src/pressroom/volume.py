@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, Iterator
 
 from sqlalchemy import select
 
@@ -18,7 +18,7 @@ from . import briefs, concepts, events, generations, lockin, names
 from .context import Context
 from .errors import InputError, VolumeRefused
 from .jobs import landing, queue
-from .recipes import Recipe, check_seeds
+from .recipes import MAX_RUN, Recipe, check_run, check_seeds
 from .studio import Studio
 
 
@@ -44,7 +44,30 @@ def parse_vary(items: list[str]) -> list[tuple[str, str]]:
     return pairs
 
 
-def plan(locked: lockin.LockedRecipe, pairs: list[tuple[str, str]], seeds: int) -> list[tuple[Recipe, str, int]]:
+MAX_SEEDS = 1_000_000  # seeds per value one run may plan (what it makes is bounded by MAX_RUN)
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The images a run asks for, each identified by (slot value, seed); recipes are made one by
+    one as the run reaches them, never all at once."""
+
+    base: Recipe
+    slot: str
+    values: list[str]
+    seeds: int
+
+    def __len__(self) -> int:
+        return len(self.values) * self.seeds
+
+    def identities(self) -> Iterator[tuple[str, int]]:
+        return ((value, self.base.seed + i) for value in self.values for i in range(self.seeds))
+
+    def recipe(self, value: str, seed: int) -> Recipe:
+        return self.base.with_slot(self.slot, value).model_copy(update={"seed": seed})
+
+
+def plan(locked: lockin.LockedRecipe, pairs: list[tuple[str, str]], seeds: int) -> Plan:
     if locked.status != "locked":
         raise VolumeRefused(
             f"volume before lock: recipe {locked.id} is not locked (its lock {locked.status}); "
@@ -58,13 +81,11 @@ def plan(locked: lockin.LockedRecipe, pairs: list[tuple[str, str]], seeds: int) 
             f"recipe {locked.id} declares {locked.slot!r} as its only variable; --vary {others[0]} would "
             f"change a second slot. Lock a new version with --slot {others[0]} to vary it instead"
         )
-    if seeds < 1:
-        raise InputError("seeds must be at least 1", field="seeds")
+    if not 1 <= seeds <= MAX_SEEDS:
+        raise InputError(f"seeds must be 1 to {MAX_SEEDS:,} per value (got {seeds})", field="seeds")
     base = locked.parsed
     check_seeds(base.seed, seeds, f"with --seeds {seeds}, the locked seed")
-    values = list(dict.fromkeys(value for _, value in pairs))
-    return [(base.with_slot(locked.slot, value).model_copy(update={"seed": base.seed + i}), value, base.seed + i)
-            for value in values for i in range(seeds)]
+    return Plan(base, locked.slot, list(dict.fromkeys(value for _, value in pairs)), seeds)
 
 
 KIND = "volume"
@@ -79,11 +100,11 @@ def submit(ctx: Context, recipe_id: int, vary: list[str], seeds: int, *,
     pairs = parse_vary(vary)
     actor = ctx.actor.require("operator", "run a volume batch")
     with ctx.unit() as session:
-        _, wanted, todo, _ = _prepare(session, recipe_id, pairs, seeds)
+        _, wanted, _, missing, _ = _prepare(session, recipe_id, pairs, seeds)
     payload = {"recipe": recipe_id, "vary": [f"{slot}={value}" for slot, value in pairs], "seeds": seeds,
                "batch_size": batch_size, "prechecks": prechecks}
     return queue.enqueue(ctx.studio, KIND, payload, key=queue.request_key(KIND, payload), requester=actor,
-                         total=len(wanted), done=len(wanted) - len(todo))
+                         total=len(wanted), done=len(wanted) - missing)
 
 
 def run(ctx: Context, recipe_id: int, vary: list[str], seeds: int, *, batch_size: int | None = None,
@@ -110,10 +131,12 @@ def run_job(studio: Studio, job: queue.Job, lease: queue.Lease) -> dict:
     recipe_id, pairs = request["recipe"], parse_vary(request["vary"])
     with studio.session() as session:  # the worker acts as the person who asked for the run
         actor = landing.requester(session, job, "operator", "run a volume batch")
-        locked, wanted, todo, batch_size = _prepare(session, recipe_id, pairs, request["seeds"])
+        locked, wanted, existing, missing, batch_size = _prepare(session, recipe_id, pairs, request["seeds"])
+    # the plan streams; what it still misses is at most MAX_RUN images (``_prepare`` checked)
+    todo = [(value, seed) for value, seed in wanted.identities() if (value, seed) not in existing]
     labels = [dict(brief_id=locked.brief_id, recipe_id=recipe_id, play="volume", slot_value=value,
                    **generations.made_by(actor))
-              for _, value, _ in todo]
+              for value, _ in todo]
     flagged: list[str] = []
 
     def checked(row: generations.Generation) -> None:
@@ -124,8 +147,8 @@ def run_job(studio: Studio, job: queue.Job, lease: queue.Lease) -> dict:
                 if finding.result in ("warn", "fail"):
                     flagged.append(f"#{row.id} {finding.name} {finding.result}: {finding.detail}")
 
-    made = landing.land(studio, lease, [r for r, _, _ in todo], labels,
-                        [json.dumps([value, seed]) for _, value, seed in todo],
+    made = landing.land(studio, lease, [wanted.recipe(value, seed) for value, seed in todo], labels,
+                        [json.dumps([value, seed]) for value, seed in todo],
                         batch_size=request["batch_size"] or batch_size, done=len(wanted) - len(todo),
                         # an image an overlapping run made meanwhile is not made again
                         wanted=lambda session, row: not _existing(session, recipe_id, row),
@@ -141,13 +164,16 @@ def run_job(studio: Studio, job: queue.Job, lease: queue.Lease) -> dict:
 
 
 def _prepare(session, recipe_id: int, pairs: list[tuple[str, str]], seeds: int):
-    """The checks a run passes, its plan, what the plan still misses and the brief's batch size."""
+    """The checks a run passes, its plan, the images that exist, how many the plan still misses
+    (at most ``MAX_RUN``) and the brief's batch size."""
     locked = lockin.get(session, recipe_id)
     wanted = plan(locked, pairs, seeds)
     batch_size = briefs.ready(session, locked.brief_id).defaults.volume_batch if locked.brief_id is not None else 1
     existing = _existing(session, recipe_id)
-    todo = [(recipe, value, seed) for recipe, value, seed in wanted if (value, seed) not in existing]
-    return locked, wanted, todo, batch_size
+    missing = sum(1 for identity in wanted.identities() if identity not in existing)
+    check_run(missing, "seeds", f"split it: fewer --vary values per run, or first --seeds {MAX_RUN // len(wanted.values)} "
+                                "and then the full number (a run skips the images that exist)")
+    return locked, wanted, existing, missing, batch_size
 
 
 def _existing(session, recipe_id: int, row: generations.Generation | None = None) -> set[tuple[str, int]]:

@@ -128,13 +128,6 @@ def warn(warnings: list[str]) -> None:
 
 def read_bytes(path: Path, what: str) -> bytes:
     """The bytes of a file the user named (the adapter's job: plays take content, not paths)."""
-    from ..errors import InputError, NotFound
+    from ..userfiles import read_bytes
 
-    try:
-        return Path(path).read_bytes()
-    except FileNotFoundError:
-        raise NotFound(f"{what} {path} does not exist") from None
-    except IsADirectoryError:
-        raise InputError(f"{what} {path} is a folder; give a file") from None
-    except OSError as exc:
-        raise InputError(f"cannot read {what} {path}: {exc.strerror}") from None
+    return read_bytes(path, what)
