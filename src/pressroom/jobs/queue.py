@@ -34,7 +34,7 @@ from sqlalchemy import JSON, ForeignKey, Integer, String, Text, and_, func, or_,
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from .. import db
+from .. import db, errors
 from ..db import Base, UTCDateTime
 from ..errors import JobFailed, JobStateError, NotFound, StudioError
 from ..studio import CONFIG_NAME, Studio
@@ -258,6 +258,9 @@ def result(job: Job) -> dict:
     if job.state == "cancelled":
         raise JobFailed(f"job {job.id} ({job.kind}) was cancelled after {job.progress_done} of "
                         f"{job.progress_total}; run the command again to finish it")
+    kind = getattr(errors, (job.result or {}).get("error_kind") or "", None)
+    if isinstance(kind, type) and issubclass(kind, errors.PressroomError) and not issubclass(kind, JobFailed):
+        raise kind(job.error or f"job {job.id} ({job.kind}) failed")
     raise JobFailed(f"job {job.id} ({job.kind}) {job.state} after {job.attempts} attempt(s): {job.error}")
 
 
@@ -352,12 +355,17 @@ def complete(studio: Studio, job_id: int, owner: str, outcome: dict) -> bool:
     return _settle(studio, job_id, owner, done) is not None
 
 
-def fail(studio: Studio, job_id: int, owner: str, error: str, *, retry: bool) -> str | None:
-    """Record a failed attempt: queued again when ``retry`` and attempts remain, else failed."""
+def fail(studio: Studio, job_id: int, owner: str, error: str, *, retry: bool, kind: str | None = None) -> str | None:
+    """Record a failed attempt: queued again when ``retry`` and attempts remain, else failed.
+
+    ``kind``: the class of pressroom error that failed it (see ``errors``), so whoever waits on
+    the job gets the same kind of error (and exit code) as if the play had run in their process."""
     limit = settings(studio).max_attempts
 
     def failed(job: Job) -> None:
         job.error = error
+        if kind:
+            job.result = {**(job.result or {}), "error_kind": kind}
         if job.state == "running":
             job.state = "queued" if retry and job.attempts < limit else "failed"
 

@@ -111,7 +111,9 @@ def execute(studio: Studio, job: queue.Job, owner: str, *, progress: Callable[[i
         raise
     except Exception as exc:  # noqa: BLE001 - any failure of a job is recorded on the job
         # a PressroomError is the user's to fix (a refusal, a missing recipe): retrying cannot help
-        return queue.fail(studio, job.id, owner, one_line(exc), retry=not isinstance(exc, PressroomError)) or "lost"
+        ours = isinstance(exc, PressroomError)
+        return queue.fail(studio, job.id, owner, one_line(exc), retry=not ours,
+                          kind=type(exc).__name__ if ours else None) or "lost"
     return "done" if queue.complete(studio, job.id, owner, {**outcome, "worker": owner}) else "lost"
 
 
