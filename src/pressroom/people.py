@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from sqlalchemy import ForeignKey, Integer, String, select
+from sqlalchemy import Boolean, ForeignKey, Integer, String, select
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from . import events
@@ -35,6 +35,9 @@ class User(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(100), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # sign-in for the team server (see accounts.py): an argon2 hash, None until a password is set
+    password_hash: Mapped[str | None] = mapped_column(String(200), nullable=True, default=None)
+    admin: Mapped[bool] = mapped_column(Boolean, default=False)
     role_rows: Mapped[list[UserRole]] = relationship(lazy="selectin", cascade="all, delete-orphan")
 
     @property
@@ -42,7 +45,7 @@ class User(Base):
         return sorted(r.role for r in self.role_rows)
 
     def as_dict(self) -> dict:
-        return {"id": self.id, "name": self.name, "roles": self.roles}
+        return {"id": self.id, "name": self.name, "roles": self.roles, "admin": bool(self.admin)}
 
 
 def add(session: Session, name: str, roles: list[str]) -> User:

@@ -11,7 +11,8 @@ import sys
 
 import typer
 
-from . import briefs, concept, images, jobs, library, models, people, production, recipes, review, studio
+from . import (briefs, concept, images, jobs, library, models, people, production, recipes, review, server, studio,
+               tokens)
 
 app = typer.Typer(
     name="pressroom",
@@ -20,7 +21,8 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-for group in (studio, models, people, briefs, concept, production, jobs, review, recipes, library, images):
+for group in (studio, models, people, tokens, briefs, concept, production, jobs, review, recipes, library, images,
+              server):
     group.register(app)
 
 
