@@ -319,3 +319,19 @@ def test_brief_to_release_through_the_http_api_alone(team):
         assert any(a[0].startswith(expected[0]) and a[1:] == expected[1:] for a in actions), (expected, actions)
     assert ok(rita.get("/api/people/me"))["roles"] == ["reviewer"]
     assert {p["name"] for p in ok(rita.get("/api/people"))} == set(PEOPLE)
+
+
+def test_people_get_passwords_from_the_cli_or_an_admin_and_a_short_one_is_refused(team):
+    short = cli(team["root"], "user", "add", "sam", "--role", "operator", "--password-stdin", stdin="short\n")
+    assert short.returncode == 2 and short.stderr.strip().splitlines() == [
+        "error: a password must be at least 10 characters (give it on stdin with --password-stdin)"]
+    assert "sam" not in {p["name"] for p in ok(client(team, "rita").get("/api/people"))}  # nothing stored
+    newcomer = {"name": "sam", "roles": ["operator"], "password": password("sam")}
+    refused = client(team, "rita").post("/api/people", json=newcomer)
+    assert refused.status_code == 403 and "only an admin" in refused.json()["error"]
+    added = ok(client(team, "dana").post("/api/people", json=newcomer), 201)
+    assert (added["name"], added["roles"], added["admin"]) == ("sam", ["operator"], False)
+    signed = ok(client(team).post("/api/session", json={"name": "sam", "password": password("sam")}))
+    assert signed["person"]["name"] == "sam"
+    bad = client(team, "dana").post("/api/people", json={"name": "sam", "roles": ["wizard"]})
+    assert bad.status_code == 400 and "unknown role 'wizard'" in bad.json()["error"]

@@ -35,6 +35,7 @@ FLAGS = {
     "decision": "give --decision",
     "mask": "check the file given to --inpaint",
     "text": "give --text",
+    "password": "give it on stdin with --password-stdin",
 }
 
 
