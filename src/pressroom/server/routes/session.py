@@ -33,7 +33,7 @@ def sign_in(body: SignIn, request: Request, response: Response, ctx: Anonymous) 
 
 
 @router.delete("/session", status_code=204)
-def sign_out(request: Request, response: Response, ctx: Ctx) -> Response:
+def sign_out(request: Request, ctx: Ctx) -> Response:
     """Sign out: the session is revoked in the ledger, the cookies cleared."""
     cookie = request.cookies.get(SESSION_COOKIE)
     if cookie:
