@@ -163,6 +163,10 @@ def test_a_cookie_session_needs_its_csrf_token_to_change_anything_and_ends_when_
     set_cookie = [value for key, value in web.post("/api/session", json={"name": "dana", "password": password("dana")})
                   .headers.multi_items() if key == "set-cookie" and value.startswith("pressroom_session=")][0]
     assert "HttpOnly" in set_cookie and "SameSite=lax" in set_cookie and "Secure" not in set_cookie  # plain HTTP here
+    behind_tls = client(team).post("/api/session", json={"name": "dana", "password": password("dana")},
+                                   headers={"X-Forwarded-Proto": "https"})  # a TLS proxy on this machine
+    cookies = [value for key, value in behind_tls.headers.multi_items() if key == "set-cookie"]
+    assert len(cookies) == 2 and all("; Secure" in value for value in cookies)
     first, cookie = cookie, web.cookies.get("pressroom_session")  # a second sign-in is a second session
     assert first != cookie
     assert ok(web.get("/api/people/me"))["channel"] == "web"  # reading needs no CSRF token
@@ -311,7 +315,9 @@ def test_brief_to_release_through_the_http_api_alone(team):
     found = ok(rita.get("/api/library", params={"q": "moss"}))
     assert asset["asset"] in [doc["asset"] for doc in found]
     report = ok(dana.get("/api/metrics", params={"brief": brief}))
-    assert report
+    [row] = report["briefs"]
+    assert row["brief"] == brief and row["time_to_hero_basis"] == "approved"
+    assert [op["operator"] for op in report["operators"]] == ["omar"]  # everything here was made by omar
     actions = [(e["action"], e["actor"], e["channel"]) for e in ok(rita.get("/api/log", params={"brief": brief}))]
     for expected in (("brief.new", "dana", "api"), ("direction.approve", "dana", "api"),
                      ("review.decide", "rita", "api"), ("release", "dana", "api")):
