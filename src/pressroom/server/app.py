@@ -20,6 +20,10 @@ def error_body(message: str, field: str | None = None) -> dict:
     return {"error": message, "field": field}
 
 
+def too_large(limit: int) -> str:
+    return f"the request body is over {limit // (1 << 20)} MiB; raise [server] max_body_mb to accept it"
+
+
 class BodyLimit:
     """ASGI middleware: a request body over ``limit`` bytes is answered 413 — at once when its
     Content-Length says so, else as soon as the bytes received pass the limit."""
@@ -28,7 +32,7 @@ class BodyLimit:
         self.app, self.limit = app, limit
 
     async def _refuse(self, send) -> None:
-        body = json.dumps(error_body(f"the request body is over {self.limit // (1 << 20)} MiB")).encode()
+        body = json.dumps(error_body(too_large(self.limit))).encode()
         await send({"type": "http.response.start", "status": 413,
                     "headers": [(b"content-type", b"application/json"), (b"connection", b"close"),
                                 (b"content-length", str(len(body)).encode())]})
@@ -68,7 +72,7 @@ class _TooLarge(HTTPException):
     """Raised from the body's stream; FastAPI lets an HTTPException through its body parsing."""
 
     def __init__(self, limit: int) -> None:
-        super().__init__(413, f"the request body is over {limit // (1 << 20)} MiB")
+        super().__init__(413, too_large(limit))
 
 
 def create_app(studio: Studio) -> FastAPI:
