@@ -340,3 +340,24 @@ def test_people_get_passwords_from_the_cli_or_an_admin_and_a_short_one_is_refuse
     assert signed["person"]["name"] == "sam"
     bad = client(team, "dana").post("/api/people", json={"name": "sam", "roles": ["wizard"]})
     assert bad.status_code == 400 and "unknown role 'wizard'" in bad.json()["error"]
+
+
+def test_a_decompression_bomb_is_a_clear_400_and_the_server_stays_up(team):
+    import io
+    import struct
+    import zlib
+
+    from PIL import Image
+
+    small = io.BytesIO()
+    Image.new("L", (1, 1)).save(small, "PNG")
+    png = bytearray(small.getvalue())
+    ihdr = png[12:29]  # b"IHDR" and its 13 bytes: width and height come first
+    ihdr[4:12] = struct.pack(">II", 40000, 40000)  # 1.6 gigapixels claimed by a file of 70 bytes
+    png[12:33] = ihdr + struct.pack(">I", zlib.crc32(bytes(ihdr)))
+    rita = client(team, "rita")
+    bomb = rita.post("/api/verify", files={"file": ("bomb.png", bytes(png), "image/png")})
+    assert bomb.status_code == 400, bomb.text
+    assert bomb.json() == {"error": "bomb.png claims more pixels than an image may have here (89,478,485); "
+                                    "it is refused as a decompression bomb", "field": "file"}
+    assert ok(rita.get("/api/people/me"))["name"] == "rita"

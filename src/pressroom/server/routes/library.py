@@ -47,11 +47,11 @@ def verify(file: UploadFile, ctx: Ctx) -> dict:
     if suffix not in SUFFIXES:
         raise InputError(f"file must be a PNG, JPEG or WebP (got {file.filename!r})", field="file")
     with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / f"upload{suffix}"
+        path = Path(folder) / Path(file.filename or "").name  # its own name, in a folder of its own
         with path.open("wb") as out:
             while chunk := file.file.read(1 << 20):
                 out.write(chunk)
-        return public(ctx, library.verify_file(ctx, path))
+        return {**library.verify_file(ctx, path), "file": path.name}
 
 
 @router.get("/metrics")
