@@ -11,7 +11,7 @@ from pydantic import BaseModel
 from ... import events, library, metrics, releases
 from ...errors import InputError
 from ..auth import Ctx
-from .files import asset, public
+from .files import asset
 
 router = APIRouter(prefix="/api", tags=["library"])
 SUFFIXES = (".png", ".jpg", ".jpeg", ".webp")
