@@ -361,3 +361,19 @@ def test_a_decompression_bomb_is_a_clear_400_and_the_server_stays_up(team):
     assert bomb.json() == {"error": "bomb.png claims more pixels than an image may have here (89,478,485); "
                                     "it is refused as a decompression bomb", "field": "file"}
     assert ok(rita.get("/api/people/me"))["name"] == "rita"
+
+
+def test_a_draft_brief_is_completed_with_put_and_styles_are_the_operators(team):
+    dana, omar, rita = (client(team, name) for name in ("dana", "omar", "rita"))
+    draft = ok(dana.post("/api/briefs", json=brief_json(title="Half done", intent="")), 201)
+    assert draft["status"] == "draft" and "intent" in " ".join(draft["missing"])
+    assert rita.put(f"/api/briefs/{draft['id']}", json=brief_json(title="Half done")).status_code == 403
+    done = ok(dana.put(f"/api/briefs/{draft['id']}", json=brief_json(title="Half done")))
+    assert done["status"] == "active" and ok(rita.get(f"/api/briefs/{draft['id']}"))["status"] == "active"
+    not_paused = dana.post(f"/api/briefs/{draft['id']}/resume", json={"reason": "ready"})
+    assert not_paused.status_code == 400 and "not paused" in not_paused.json()["error"]
+    bad = dana.post("/api/briefs", json={"title": "x", "colour": "red"})
+    assert bad.status_code == 400 and "colour" in bad.json()["error"]
+    assert rita.post("/api/styles", json={"name": "ink", "text": "ink wash"}).status_code == 403
+    ok(omar.post("/api/styles", json={"name": "ink", "text": "ink wash", "negative": "colour"}), 201)
+    assert "ink" in {style["name"] for style in ok(rita.get("/api/styles"))}
