@@ -187,6 +187,11 @@ def parse(text: str, source: str = "brief") -> BriefSpec:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise InputError(f"{source} is not valid TOML: {exc}") from exc
+    return validate(data, source)
+
+
+def validate(data: dict, source: str = "brief") -> BriefSpec:
+    """A brief from its items (parsed TOML, a JSON body), every problem named in one message."""
     try:
         return BriefSpec.model_validate(data)
     except ValidationError as exc:

@@ -8,8 +8,10 @@ Each kind of problem maps to one exit code (the CLI) and one HTTP status (the se
     │   └── StudioError                           no studio here, or one that cannot be created or opened
     ├── NotFound                    exit 3   404  an id, name or file that does not exist
     ├── Forbidden                   exit 4   403  the acting person may not do this (role, separation of duties)
+    │   └── SignInRequired                   401  nobody signed in (no session, token, or a revoked one)
     ├── Conflict                    exit 5   409  someone else changed or holds it first (a concurrent writer)
     ├── Refused                     exit 6   422  a play's rule says no (volume before lock, mask over a third ...)
+    │   ├── TooManyAttempts                  429  too many failed sign-ins for a name; wait and try again
     │   ├── BriefNotReady, LockRefused, VolumeRefused, FixRefused, ReleaseBlocked, JobStateError
     └── Unavailable                 exit 7   503  something pressroom depends on is missing or failing
         ├── ModelError                            a model that cannot be registered, found or loaded
@@ -67,6 +69,12 @@ class Forbidden(PressroomError):
     http_status = 403
 
 
+class SignInRequired(Forbidden):
+    """Nobody is signed in: no session or token, or one that expired or was revoked."""
+
+    http_status = 401
+
+
 class Conflict(PressroomError):
     """The change collides with one another writer made first (a name taken, a version taken)."""
 
@@ -103,6 +111,12 @@ class ReleaseBlocked(Refused):
 
 class JobStateError(Refused):
     """A job that cannot be changed in its state (cancelling one that has finished)."""
+
+
+class TooManyAttempts(Refused):
+    """Too many failed sign-ins for one name in a short time."""
+
+    http_status = 429
 
 
 class Unavailable(PressroomError):

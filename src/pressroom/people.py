@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from sqlalchemy import ForeignKey, Integer, String, select
+from sqlalchemy import Boolean, ForeignKey, Integer, String, select
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from . import events, names
@@ -35,6 +35,9 @@ class User(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(100), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # sign-in for the team server (see accounts.py): an argon2 hash, None until a password is set
+    password_hash: Mapped[str | None] = mapped_column(String(200), nullable=True, default=None)
+    admin: Mapped[bool] = mapped_column(Boolean, default=False)
     role_rows: Mapped[list[UserRole]] = relationship(lazy="selectin", cascade="all, delete-orphan")
 
     @property
@@ -42,7 +45,7 @@ class User(Base):
         return sorted(r.role for r in self.role_rows)
 
     def as_dict(self) -> dict:
-        return {"id": self.id, "name": self.name, "roles": self.roles}
+        return {"id": self.id, "name": self.name, "roles": self.roles, "admin": bool(self.admin)}
 
 
 def add(session: Session, name: str, roles: list[str]) -> User:
@@ -111,18 +114,27 @@ def rename(session: Session, old: str, new: str) -> User:
 
 
 # -- use cases ------------------------------------------------------------------------------------
+def enrol(session: Session, actor: Actor, name: str, roles: list[str], **account) -> User:
+    """Add a person or give them more roles, and log who was added or given what (``account``:
+    what else changed about them, such as a password being set, joins the entry)."""
+    before = session.scalar(select(User).where(User.name == name.strip()))
+    had = set(before.roles) if before is not None else None
+    user = add(session, name, roles)
+    if had is None:
+        events.record(session, actor, "user.add", objects={"user": user.id}, name=user.name, roles=user.roles,
+                      **account)
+    elif set(user.roles) != had:
+        events.record(session, actor, "user.roles", objects={"user": user.id}, name=user.name,
+                      added=sorted(set(user.roles) - had), roles=user.roles, **account)
+    elif any(account.values()):
+        events.record(session, actor, "user.account", objects={"user": user.id}, name=user.name, **account)
+    return user
+
+
 def add_person(ctx: Context, name: str, roles: list[str]) -> dict:
     """Add a person or give them more roles; the event log records who was added or given what."""
     with ctx.unit() as session:
-        before = session.scalar(select(User).where(User.name == name.strip()))
-        had = set(before.roles) if before is not None else None
-        user = add(session, name, roles)
-        if had is None:
-            events.record(session, ctx.actor, "user.add", objects={"user": user.id}, name=user.name, roles=user.roles)
-        elif set(user.roles) != had:
-            events.record(session, ctx.actor, "user.roles", objects={"user": user.id}, name=user.name,
-                          added=sorted(set(user.roles) - had), roles=user.roles)
-        return user.as_dict()
+        return enrol(session, ctx.actor, name, roles).as_dict()
 
 
 def rename_person(ctx: Context, old: str, new: str) -> dict:

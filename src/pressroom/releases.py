@@ -273,3 +273,9 @@ def get(session: Session, asset_id: int) -> Release:
     if row is None:
         raise NotFound(f"no released asset {asset_id}; find assets with `pressroom search`")
     return row
+
+
+def asset(ctx: Context, asset_id: int) -> dict:
+    """One released asset: its file, hashes, alt text and who released it."""
+    with ctx.unit() as session:
+        return get(session, asset_id).as_dict(ctx.studio)

@@ -11,7 +11,8 @@ import sys
 
 import typer
 
-from . import audit, briefs, concept, images, jobs, keys, library, models, people, production, recipes, review, studio
+from . import (audit, briefs, concept, images, jobs, keys, library, models, people, production, recipes, review,
+               server, studio, tokens)
 
 app = typer.Typer(
     name="pressroom",
@@ -20,8 +21,8 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-for group in (studio, models, people, briefs, concept, production, jobs, review, recipes, library, images, audit,
-              keys):
+for group in (studio, models, people, tokens, briefs, concept, production, jobs, review, recipes, library, images,
+              audit, keys, server):
     group.register(app)
 
 

@@ -35,6 +35,7 @@ FLAGS = {
     "decision": "give --decision",
     "mask": "check the file given to --inpaint",
     "text": "give --text",
+    "password": "give it on stdin with --password-stdin",
 }
 
 
@@ -65,6 +66,19 @@ def context(studio: Optional[Path], as_: Optional[str] = None, *, acting: bool =
     ctx = Context(Studio.find(studio), Actor.unknown("cli"))
     if not acting:
         return ctx
+    from .. import accounts
+
+    if accounts.team_mode(ctx.studio.config):  # a team studio: the person comes from their token
+        from ..errors import InputError, SignInRequired
+
+        if as_:
+            raise InputError("--as is refused in a team studio (sign_in = \"required\"); "
+                             f"set {accounts.TOKEN_VAR} to your token instead", field="as")
+        token = os.environ.get(accounts.TOKEN_VAR, "")
+        if not token:
+            raise SignInRequired(f"this is a team studio: set {accounts.TOKEN_VAR} to your token "
+                                 "(`pressroom token create NAME`)", field="token")
+        return ctx.acting_as(accounts.token_actor(ctx, token, "cli"))
     name = as_ or os.environ.get(USER_VAR) or ctx.studio.config.get("studio", {}).get("user", "")
     return ctx.acting_as(people.actor(ctx, name, "cli"))
 

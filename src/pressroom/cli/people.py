@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from typing import Annotated, Optional
 
 import typer
@@ -17,13 +18,17 @@ def add(
     name: Annotated[str, typer.Argument(help="The person's name (used with --as).")],
     role: Annotated[list[str], typer.Option(help="director, operator, reviewer or keeper; repeat for several.")],
     as_: AsOpt = None,
+    admin: Annotated[bool, typer.Option("--admin", help="May manage people and everyone's tokens on the server.")] = False,
+    password_stdin: Annotated[bool, typer.Option("--password-stdin", help="Read a sign-in password from stdin "
+                                                 "(the studio's first person with one becomes its admin).")] = False,
     studio: StudioOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
-    """Add a person, or give an existing person more roles."""
-    from .. import people
+    """Add a person, or give an existing person more roles (and a password, for the team server)."""
+    from .. import accounts
 
-    row = people.add_person(context(studio, as_, acting=bool(as_)), name, role)
+    password = sys.stdin.readline().rstrip("\r\n") if password_stdin else None
+    row = accounts.add_account(context(studio, as_, acting=bool(as_)), name, role, password=password, admin=admin)
     print_json(row) if json_out else console().print(f"{row['name']}: {', '.join(row['roles'])}")
 
 

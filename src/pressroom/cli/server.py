@@ -1,0 +1,26 @@
+"""`pressroom serve`: the team server (the JSON API over the same plays, see pressroom.server)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from .common import StudioOpt, console, context
+
+
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on (0.0.0.0: every interface).")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    studio: StudioOpt = None,
+) -> None:
+    """Serve the studio over HTTP: the JSON API under /api/, OpenAPI at /openapi.json."""
+    from ..server import app as server_app
+
+    ctx = context(studio, acting=False)
+    console(stderr=True).print(f"serving {ctx.studio.root} on http://{host}:{port} (OpenAPI: /openapi.json)")
+    server_app.run(ctx.studio, host=host, port=port)
+
+
+def register(root: typer.Typer) -> None:
+    root.command()(serve)

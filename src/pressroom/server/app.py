@@ -1,0 +1,111 @@
+"""The FastAPI application: every PressroomError as JSON with its HTTP status, a limit on request
+bodies that answers 413 before reading past it, and the routers of each group of plays."""
+
+from __future__ import annotations
+
+import json
+
+from fastapi import FastAPI, HTTPException, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as AnyHTTPException
+
+from ..errors import PressroomError, SignInRequired
+from ..studio import Studio
+
+MAX_BODY_MB = 32  # [server] max_body_mb in pressroom.toml
+
+
+def error_body(message: str, field: str | None = None) -> dict:
+    return {"error": message, "field": field}
+
+
+def too_large(limit: int) -> str:
+    return f"the request body is over {limit // (1 << 20)} MiB; raise [server] max_body_mb to accept it"
+
+
+class BodyLimit:
+    """ASGI middleware: a request body over ``limit`` bytes is answered 413 — at once when its
+    Content-Length says so, else as soon as the bytes received pass the limit."""
+
+    def __init__(self, app, limit: int) -> None:
+        self.app, self.limit = app, limit
+
+    async def _refuse(self, send) -> None:
+        body = json.dumps(error_body(too_large(self.limit))).encode()
+        await send({"type": "http.response.start", "status": 413,
+                    "headers": [(b"content-type", b"application/json"), (b"connection", b"close"),
+                                (b"content-length", str(len(body)).encode())]})
+        await send({"type": "http.response.body", "body": body})
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        declared = dict(scope["headers"]).get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.limit:
+            return await self._refuse(send)
+        seen = 0
+        started = False
+
+        async def counted():
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > self.limit:
+                    raise _TooLarge(self.limit)
+            return message
+
+        async def watched(message):
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, counted, watched)
+        except _TooLarge:
+            if not started:
+                await self._refuse(send)
+
+
+class _TooLarge(HTTPException):
+    """Raised from the body's stream; FastAPI lets an HTTPException through its body parsing."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(413, too_large(limit))
+
+
+def create_app(studio: Studio) -> FastAPI:
+    from .routes import briefs, files, library, people, plays, review, session, styles
+
+    app = FastAPI(title="pressroom", version="1", summary="AI image generation as a governed team function",
+                  description="Sign in with POST /api/session (a cookie; state-changing requests echo the "
+                              "pressroom_csrf cookie in X-CSRF-Token) or send Authorization: Bearer TOKEN.")
+    app.state.studio = studio
+
+    @app.exception_handler(PressroomError)
+    async def pressroom_error(_request: Request, exc: PressroomError):
+        headers = {"WWW-Authenticate": "Bearer"} if isinstance(exc, SignInRequired) else None
+        return JSONResponse(error_body(str(exc), exc.field), status_code=exc.http_status, headers=headers)
+
+    @app.exception_handler(AnyHTTPException)
+    async def http_error(_request: Request, exc: AnyHTTPException):  # 404 for no route, 405, 413 ...
+        return JSONResponse(error_body(str(exc.detail)), status_code=exc.status_code, headers=exc.headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(_request: Request, exc: RequestValidationError):
+        first = exc.errors()[0] if exc.errors() else {"loc": (), "msg": "invalid request"}
+        where = ".".join(str(part) for part in first["loc"] if part != "body")
+        return JSONResponse(error_body(f"{where} {first['msg']}".strip(), where or None), status_code=400)
+
+    for group in (session, people, briefs, styles, plays, review, library, files):
+        app.include_router(group.router)
+    limit = int(studio.config.get("server", {}).get("max_body_mb", MAX_BODY_MB)) << 20
+    app.add_middleware(BodyLimit, limit=limit)
+    return app
+
+
+def run(studio: Studio, *, host: str, port: int) -> None:
+    import uvicorn
+
+    uvicorn.run(create_app(studio), host=host, port=port, log_level="warning", proxy_headers=True)

@@ -1,0 +1,54 @@
+"""Who is asking: a bearer token (channel "api") or a session cookie (channel "web").
+
+The answer is a Context acting as that person, built per request and handed to the play; roles
+and separation of duties are checked there. A cookie-authenticated request that changes state
+must echo the session's CSRF token (the ``pressroom_csrf`` cookie) in the ``X-CSRF-Token``
+header: another site can make the browser send the cookie, not read it.
+"""
+
+from __future__ import annotations
+
+import hmac
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from .. import accounts
+from ..context import Actor, Context
+from ..errors import Forbidden, SignInRequired
+
+SESSION_COOKIE = "pressroom_session"
+CSRF_COOKIE = "pressroom_csrf"
+CSRF_HEADER = "X-CSRF-Token"
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
+
+
+def anonymous(request: Request) -> Context:
+    """A Context with nobody signed in (for signing in)."""
+    return Context(request.app.state.studio, Actor.unknown("web"))
+
+
+def signed_in(request: Request) -> Context:
+    studio = request.app.state.studio
+    header = request.headers.get("authorization")
+    if header:
+        scheme, _, secret = header.partition(" ")
+        if scheme.lower() != "bearer" or not secret.strip():
+            raise SignInRequired("the Authorization header must be 'Bearer TOKEN'")
+        base = Context(studio, Actor.unknown("api"))
+        return base.acting_as(accounts.token_actor(base, secret.strip(), "api"))
+    cookie = request.cookies.get(SESSION_COOKIE)
+    if not cookie:
+        raise SignInRequired("sign in (POST /api/session) or send Authorization: Bearer TOKEN")
+    base = Context(studio, Actor.unknown("web"))
+    actor = accounts.session_actor(base, cookie, "web")
+    if request.method not in SAFE_METHODS:
+        sent = request.headers.get(CSRF_HEADER, "")
+        if not sent or not hmac.compare_digest(sent, accounts.csrf_token(cookie)):
+            raise Forbidden(f"a signed-in change needs the {CSRF_HEADER} header: the value of the "
+                            f"{CSRF_COOKIE} cookie", field="csrf")
+    return base.acting_as(actor)
+
+
+Ctx = Annotated[Context, Depends(signed_in)]
+Anonymous = Annotated[Context, Depends(anonymous)]

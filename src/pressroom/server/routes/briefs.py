@@ -1,0 +1,46 @@
+"""Intake: open a brief from JSON, show one, list them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Body
+from pydantic import BaseModel
+
+from ... import briefs
+from ..auth import Ctx
+from .files import public
+
+router = APIRouter(prefix="/api/briefs", tags=["briefs"])
+
+
+@router.post("", status_code=201)
+def new(ctx: Ctx, spec: dict[str, Any] = Body(..., description="The brief's items, as in `pressroom brief template`.")) -> dict:
+    """Open a brief; an incomplete one is stored as a draft with its missing items listed."""
+    return public(ctx, briefs.open_brief(ctx, briefs.validate(spec, "the brief")))
+
+
+class Resume(BaseModel):
+    reason: str
+
+
+@router.put("/{brief_id}")
+def update(brief_id: int, ctx: Ctx, spec: dict[str, Any] = Body(...)) -> dict:
+    """Replace a brief's content (the previous content stays in the log)."""
+    return public(ctx, briefs.replace_brief(ctx, brief_id, briefs.validate(spec, "the brief")))
+
+
+@router.post("/{brief_id}/resume")
+def resume(brief_id: int, body: Resume, ctx: Ctx) -> dict:
+    """End a pause (the director, with a reason)."""
+    return public(ctx, briefs.resume_brief(ctx, brief_id, body.reason))
+
+
+@router.get("")
+def listing(ctx: Ctx) -> list[dict]:
+    return public(ctx, briefs.briefs(ctx))
+
+
+@router.get("/{brief_id}")
+def show(brief_id: int, ctx: Ctx) -> dict:
+    return public(ctx, briefs.show(ctx, brief_id))

@@ -1,0 +1,64 @@
+"""Images and released files by id, with caching headers (the ETag is the file's SHA-256).
+
+Files are looked up by id only, never by a path from the request, and a file the ledger places
+outside the studio folder is answered 404 like one that does not exist.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import FileResponse
+
+from ... import generations, releases
+from ...context import Context
+from ...errors import NotFound
+from ..auth import Ctx
+
+router = APIRouter(prefix="/api", tags=["files"])
+TYPES = {"png": "image/png", "jpg": "image/jpeg", "jpeg": "image/jpeg", "webp": "image/webp"}
+
+
+def public(ctx: Context, value):
+    """An answer without the server's own paths: paths inside the studio become studio-relative."""
+    root = str(ctx.studio.root) + "/"
+    if isinstance(value, dict):
+        return {key: public(ctx, item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [public(ctx, item) for item in value]
+    if isinstance(value, str) and value.startswith(root):
+        return value[len(root):]
+    return value
+
+
+def image(ctx: Context, summary: dict) -> dict:
+    return {**public(ctx, summary), "url": f"/api/images/{summary['id']}/file"}
+
+
+def asset(ctx: Context, doc: dict) -> dict:
+    return {**public(ctx, doc), "url": f"/api/assets/{doc['asset']}/file"}
+
+
+def _send(ctx: Context, request: Request, path: Path, sha256: str, what: str) -> Response:
+    path = Path(path).resolve()
+    if not path.is_relative_to(ctx.studio.root) or not path.is_file():
+        raise NotFound(f"{what} has no file in this studio")
+    etag = f'"{sha256}"'
+    headers = {"ETag": etag, "Cache-Control": "private, max-age=31536000, immutable"}
+    if etag in [tag.strip() for tag in request.headers.get("if-none-match", "").split(",")]:
+        return Response(status_code=304, headers=headers)
+    return FileResponse(path, media_type=TYPES.get(path.suffix.lstrip(".").lower(), "application/octet-stream"),
+                        headers=headers)
+
+
+@router.get("/images/{generation_id:int}/file", response_class=FileResponse)
+def image_file(generation_id: int, request: Request, ctx: Ctx) -> Response:
+    row = generations.get(ctx.studio, generation_id)
+    return _send(ctx, request, row.path(ctx.studio), row.file_sha256, f"generation {generation_id}")
+
+
+@router.get("/assets/{asset_id:int}/file", response_class=FileResponse)
+def asset_file(asset_id: int, request: Request, ctx: Ctx) -> Response:
+    doc = releases.asset(ctx, asset_id)
+    return _send(ctx, request, Path(doc["path"]), doc["sha256"], f"asset {asset_id}")

@@ -1,0 +1,64 @@
+"""Release, the library (search, verify an uploaded file), the team's metrics and the event log."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+from fastapi import APIRouter, UploadFile
+from pydantic import BaseModel
+
+from ... import events, library, metrics, releases
+from ...errors import InputError
+from ..auth import Ctx
+from .files import asset
+
+router = APIRouter(prefix="/api", tags=["library"])
+SUFFIXES = (".png", ".jpg", ".jpeg", ".webp")
+
+
+class Release(BaseModel):
+    channels: list[str] | None = None
+    formats: list[str] | None = None
+
+
+@router.post("/briefs/{brief_id}/release", status_code=201)
+def release(brief_id: int, body: Release, ctx: Ctx) -> list[dict]:
+    """Release the brief's approved images (the library keeper's play)."""
+    return [asset(ctx, row.as_dict(ctx.studio)) for row in releases.release(ctx, brief_id, body.channels, body.formats)]
+
+
+@router.get("/library")
+def search(ctx: Ctx, q: str = "", model: str | None = None, status: str | None = None,
+           reviewer: str | None = None, since: str | None = None) -> list[dict]:
+    return [asset(ctx, doc) for doc in library.find(ctx, q, model=model, status=status, reviewer=reviewer,
+                                                     since=since)]
+
+
+@router.get("/assets/{asset_id}")
+def show_asset(asset_id: int, ctx: Ctx) -> dict:
+    return asset(ctx, releases.asset(ctx, asset_id))
+
+
+@router.post("/verify")
+def verify(file: UploadFile, ctx: Ctx) -> dict:
+    """The provenance of an uploaded PNG, JPEG or WebP, against this studio's trust anchor."""
+    suffix = Path(file.filename or "").suffix.lower()
+    if suffix not in SUFFIXES:
+        raise InputError(f"file must be a PNG, JPEG or WebP (got {file.filename!r})", field="file")
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / Path(file.filename or "").name  # its own name, in a folder of its own
+        with path.open("wb") as out:
+            while chunk := file.file.read(1 << 20):
+                out.write(chunk)
+        return {**library.verify_file(ctx, path), "file": path.name}
+
+
+@router.get("/metrics")
+def report(ctx: Ctx, brief: int | None = None) -> dict:
+    return metrics.report(ctx, brief)
+
+
+@router.get("/log")
+def log(ctx: Ctx, brief: int | None = None) -> list[dict]:
+    return events.log(ctx, brief)

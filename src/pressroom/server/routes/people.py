@@ -1,0 +1,38 @@
+"""People: who am I, who is in the studio; an admin adds people."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from pydantic import BaseModel
+
+from ... import accounts, people
+from ...errors import Forbidden
+from ..auth import Ctx
+
+router = APIRouter(prefix="/api/people", tags=["people"])
+
+
+class NewPerson(BaseModel):
+    name: str
+    roles: list[str]
+    password: str | None = None
+    admin: bool = False
+
+
+@router.get("/me")
+def me(ctx: Ctx) -> dict:
+    return {"id": ctx.actor.id, "name": ctx.actor.name, "roles": sorted(ctx.actor.roles),
+            "admin": accounts.is_admin(ctx), "channel": ctx.actor.channel}
+
+
+@router.get("")
+def listing(ctx: Ctx) -> list[dict]:
+    return people.people(ctx)
+
+
+@router.post("", status_code=201)
+def add(body: NewPerson, ctx: Ctx) -> dict:
+    """Add a person or give them more roles (admins only)."""
+    if not accounts.is_admin(ctx):
+        raise Forbidden(f"{ctx.actor.name} may not add people: only an admin may", field="actor")
+    return accounts.add_account(ctx, body.name, body.roles, password=body.password, admin=body.admin)

@@ -1,0 +1,60 @@
+"""Signing in and out (a session cookie), and a person's own API tokens."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request, Response
+from pydantic import BaseModel
+
+from ... import accounts
+from ..auth import CSRF_COOKIE, SESSION_COOKIE, Anonymous, Ctx
+
+router = APIRouter(prefix="/api", tags=["session"])
+
+
+class SignIn(BaseModel):
+    name: str
+    password: str
+
+
+class NewToken(BaseModel):
+    label: str = "default"
+
+
+@router.post("/session")
+def sign_in(body: SignIn, request: Request, response: Response, ctx: Anonymous) -> dict:
+    """Sign in: sets the HttpOnly session cookie and the CSRF cookie to echo in X-CSRF-Token."""
+    signed = accounts.sign_in(ctx, body.name, body.password)
+    secure = request.url.scheme == "https"
+    response.set_cookie(SESSION_COOKIE, signed.secret, expires=signed.expires_at, httponly=True, secure=secure,
+                        samesite="lax", path="/")
+    response.set_cookie(CSRF_COOKIE, signed.csrf, expires=signed.expires_at, httponly=False, secure=secure,
+                        samesite="lax", path="/")
+    return {"person": signed.person, "csrf": signed.csrf, "expires_at": signed.expires_at.isoformat()}
+
+
+@router.delete("/session", status_code=204)
+def sign_out(request: Request, ctx: Ctx) -> Response:
+    """Sign out: the session is revoked in the ledger, the cookies cleared."""
+    cookie = request.cookies.get(SESSION_COOKIE)
+    if cookie:
+        accounts.sign_out(ctx, cookie)
+    answer = Response(status_code=204)
+    answer.delete_cookie(SESSION_COOKIE, path="/")
+    answer.delete_cookie(CSRF_COOKIE, path="/")
+    return answer
+
+
+@router.get("/tokens")
+def my_tokens(ctx: Ctx) -> list[dict]:
+    return accounts.tokens(ctx, ctx.actor.name)
+
+
+@router.post("/tokens", status_code=201)
+def create_token(body: NewToken, ctx: Ctx) -> dict:
+    """A new token carrying your roles; its secret is in this answer only."""
+    return accounts.create_token(ctx, ctx.actor.name, body.label)
+
+
+@router.delete("/tokens/{token_id}")
+def revoke_token(token_id: int, ctx: Ctx) -> dict:
+    return accounts.revoke_token(ctx, token_id)

@@ -1,0 +1,379 @@
+"""The team server, as a client sees it: a real `pressroom serve` process on a free port, spoken
+to over HTTP with httpx, on the run's ledger (SQLite or PostgreSQL) and the fake engine.
+
+People get passwords and tokens through the real CLI (`user add --password-stdin`, `token create
+--json`, `token revoke`); everything after that goes through the HTTP API alone.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+
+import httpx
+import pytest
+
+from pressroom import briefs, models
+from pressroom.reviews import CHECKLIST
+from pressroom.studio import Studio
+
+SIZE = 64
+PEOPLE = {"dana": ["director", "keeper"], "omar": ["operator", "reviewer"], "rita": ["reviewer"]}
+STYLES = ["watercolor", "flat-vector", "cinematic"]
+
+
+def cli(root, *args, stdin: str = "", token: str | None = None) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PRESSROOM_STUDIO": str(root)}
+    env.pop("PRESSROOM_TOKEN", None)
+    if token is not None:
+        env["PRESSROOM_TOKEN"] = token
+    return subprocess.run([sys.executable, "-m", "pressroom.cli", *map(str, args)], input=stdin, env=env,
+                          capture_output=True, text=True, timeout=120)
+
+
+def password(name: str) -> str:
+    return f"{name}-correct-horse"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def team(tmp_path_factory, ledgers):
+    """A team studio on the fake engine with three people (passwords from the CLI), served by a real
+    `pressroom serve` subprocess; yields its URL, root and one token per person."""
+    root = tmp_path_factory.mktemp("team") / "studio"
+    url = ledgers.new_url()
+    studio = Studio.init(root, name="team", database_url=url)
+    models.add(studio, "sketch", engine="fake", license="apache-2.0", commercial=True, size=SIZE)
+    studio.close()
+    config = root / "pressroom.toml"
+    config.write_text(config.read_text().replace('default_model = "tiny"', 'default_model = "sketch"')
+                      + '\n[team]\nsign_in = "required"\n\n[server]\nmax_body_mb = 1\n')
+    for name, roles in PEOPLE.items():
+        args = ["user", "add", name, "--password-stdin", "--json"]
+        for role in roles:
+            args += ["--role", role]
+        done = cli(root, *args, stdin=password(name) + "\n")
+        assert done.returncode == 0, done.stderr
+        assert json.loads(done.stdout)["admin"] is (name == "dana")  # the first person with a password
+    tokens = {}
+    for name in PEOPLE:
+        done = cli(root, "token", "create", name, "--label", "tests", "--json")
+        assert done.returncode == 0, done.stderr
+        tokens[name] = json.loads(done.stdout)["token"]
+    port = free_port()
+    server = subprocess.Popen([sys.executable, "-m", "pressroom.cli", "serve", "--port", str(port)],
+                              env={**os.environ, "PRESSROOM_STUDIO": str(root)},
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 90
+    while True:
+        assert server.poll() is None, server.stderr.read()
+        try:
+            if httpx.get(base + "/openapi.json", timeout=2).status_code == 200:
+                break
+        except httpx.TransportError:
+            pass
+        assert time.monotonic() < deadline, "the server did not start"
+        time.sleep(0.2)
+    yield {"url": base, "root": root, "tokens": tokens}
+    server.terminate()
+    try:
+        server.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        server.kill()
+        server.wait()
+    if url:
+        ledgers.drop(url)
+
+
+def client(team, name: str | None = None) -> httpx.Client:
+    headers = {"Authorization": f"Bearer {team['tokens'][name]}"} if name else {}
+    return httpx.Client(base_url=team["url"], headers=headers, timeout=60)
+
+
+def brief_json(**changes) -> dict:
+    return {**briefs.parse(briefs.TEMPLATE).model_dump(mode="json"), **changes}
+
+
+def ok(response: httpx.Response, status: int = 200) -> dict | list:
+    assert response.status_code == status, response.text
+    return response.json()
+
+
+def locked(team, title: str) -> tuple[int, dict]:
+    """A brief taken through concept, rank, direction and lock over the API (dana directs, omar makes)."""
+    dana, omar = client(team, "dana"), client(team, "omar")
+    brief = ok(dana.post("/api/briefs", json=brief_json(title=title)), 201)
+    assert brief["status"] == "active"
+    sprint = ok(omar.post(f"/api/briefs/{brief['id']}/concepts", json={"styles": STYLES, "per_style": 1, "steps": 2}),
+                201)
+    ids = [row["id"] for row in sprint["generations"]]
+    assert len(ids) == 3
+    ranked = ok(dana.post(f"/api/briefs/{brief['id']}/rank", json={"generations": ids[::-1]}))
+    assert [r["generation"] for r in ranked] == ids[::-1]
+    ok(dana.post(f"/api/briefs/{brief['id']}/direction", json={"generation": ids[0]}))
+    lock = ok(omar.post(f"/api/briefs/{brief['id']}/lock", json={"steps": 2, "width": SIZE, "height": SIZE}), 201)
+    assert lock["status"] == "locked" and lock["verdict"] == "exact"
+    return brief["id"], lock
+
+
+def test_nothing_but_the_openapi_document_answers_without_a_session_or_token(team):
+    anyone = client(team)
+    spec = ok(anyone.get("/openapi.json"))
+    assert {"/api/session", "/api/briefs", "/api/recipes/{recipe_id}/volume", "/api/jobs/{job_id}"} <= set(spec["paths"])
+    for method, path in (("GET", "/api/people/me"), ("GET", "/api/briefs"), ("GET", "/api/images/1/file"),
+                         ("POST", "/api/briefs"), ("GET", "/api/log"), ("GET", "/api/metrics")):
+        answer = anyone.request(method, path, json={} if method == "POST" else None)
+        assert answer.status_code == 401, (method, path, answer.text)
+        assert answer.headers["www-authenticate"] == "Bearer"
+    assert anyone.get("/api/people/me", headers={"Authorization": "Bearer prt_not-a-token"}).status_code == 401
+    assert anyone.get("/api/people/me", headers={"Authorization": "Basic ZGFuYTpkYW5h"}).status_code == 401
+    me = ok(client(team, "rita").get("/api/people/me"))
+    assert (me["name"], me["roles"], me["admin"], me["channel"]) == ("rita", ["reviewer"], False, "api")
+
+
+def test_a_reviewer_may_not_approve_their_own_image_through_the_api(team):
+    brief, lock = locked(team, "Own work")
+    checks = {item: "pass" for item in CHECKLIST}
+    refused = client(team, "omar").post(f"/api/images/{lock['hero']}/review",
+                                        json={"decision": "approved", "checks": checks, "alt_text": "A boot"})
+    assert refused.status_code == 403, refused.text
+    assert "omar" in refused.json()["error"] and "may not review it" in refused.json()["error"]
+    sheet = ok(client(team, "rita").get(f"/api/images/{lock['hero']}/review"))
+    assert sheet["status"]["current"] == [] and sheet["status"]["result"] == "pending"
+    assert isinstance(sheet["findings"], list)
+    # and a role the person lacks: rita may not lock
+    assert client(team, "rita").post(f"/api/briefs/{brief}/lock", json={}).status_code == 403
+
+
+def test_a_cookie_session_needs_its_csrf_token_to_change_anything_and_ends_when_signed_out(team):
+    web = client(team)
+    signed = ok(web.post("/api/session", json={"name": "dana", "password": password("dana")}))
+    cookie = web.cookies.get("pressroom_session")
+    assert cookie and signed["csrf"] == web.cookies.get("pressroom_csrf")
+    set_cookie = [value for key, value in web.post("/api/session", json={"name": "dana", "password": password("dana")})
+                  .headers.multi_items() if key == "set-cookie" and value.startswith("pressroom_session=")][0]
+    assert "HttpOnly" in set_cookie and "SameSite=lax" in set_cookie and "Secure" not in set_cookie  # plain HTTP here
+    behind_tls = client(team).post("/api/session", json={"name": "dana", "password": password("dana")},
+                                   headers={"X-Forwarded-Proto": "https"})  # a TLS proxy on this machine
+    cookies = [value for key, value in behind_tls.headers.multi_items() if key == "set-cookie"]
+    assert len(cookies) == 2 and all("; Secure" in value for value in cookies)
+    first, cookie = cookie, web.cookies.get("pressroom_session")  # a second sign-in is a second session
+    assert first != cookie
+    assert ok(web.get("/api/people/me"))["channel"] == "web"  # reading needs no CSRF token
+    forged = web.post("/api/briefs", json=brief_json(title="Forged"))
+    assert forged.status_code == 403 and "X-CSRF-Token" in forged.json()["error"]
+    wrong = web.post("/api/briefs", json=brief_json(title="Forged"), headers={"X-CSRF-Token": "0" * 64})
+    assert wrong.status_code == 403
+    made = ok(web.post("/api/briefs", json=brief_json(title="From the browser"),
+                       headers={"X-CSRF-Token": web.cookies.get("pressroom_csrf")}), 201)
+    titles = [b["title"] for b in ok(web.get("/api/briefs"))]
+    assert "Forged" not in titles and "From the browser" in titles
+    log = ok(web.get("/api/log", params={"brief": made["id"]}))
+    assert [(e["action"], e["actor"], e["channel"]) for e in log][0] == ("brief.new", "dana", "web")
+    ended = web.delete("/api/session", headers={"X-CSRF-Token": web.cookies.get("pressroom_csrf")})
+    assert ended.status_code == 204
+    again = httpx.get(team["url"] + "/api/people/me", cookies={"pressroom_session": cookie})
+    assert again.status_code == 401  # the session is revoked in the ledger, not only forgotten
+    other = httpx.get(team["url"] + "/api/people/me", cookies={"pressroom_session": first})
+    assert other.status_code == 200  # signing out ends this session, not the person's others
+
+
+def test_a_revoked_token_signs_nobody_in(team):
+    made = cli(team["root"], "token", "create", "rita", "--label", "laptop", "--json")
+    token = json.loads(made.stdout)["token"]
+    listed = json.loads(cli(team["root"], "token", "list", "rita", "--json").stdout)
+    assert token not in json.dumps(listed)  # only the hash is kept
+    mine = [row for row in listed if row["label"] == "laptop"]
+    assert len(mine) == 1 and mine[0]["revoked"] is False
+    assert httpx.get(team["url"] + "/api/people/me", headers={"Authorization": f"Bearer {token}"}).status_code == 200
+    assert cli(team["root"], "token", "revoke", mine[0]["id"]).returncode == 0
+    after = httpx.get(team["url"] + "/api/people/me", headers={"Authorization": f"Bearer {token}"})
+    assert after.status_code == 401 and "revoked" in after.json()["error"]
+    # through the API, a person may revoke only their own tokens (dana is the admin)
+    created = ok(client(team, "omar").post("/api/tokens", json={"label": "ci"}), 201)
+    assert client(team, "rita").delete(f"/api/tokens/{created['id']}").status_code == 403
+    assert ok(client(team, "dana").delete(f"/api/tokens/{created['id']}"))["revoked"] is True
+    assert httpx.get(team["url"] + "/api/people/me",
+                     headers={"Authorization": f"Bearer {created['token']}"}).status_code == 401
+
+
+@pytest.mark.parametrize("path", [
+    "/api/images/../../pressroom.toml", "/api/images/..%2F..%2Fpressroom.toml/file", "/api/images/%2e%2e/file",
+    "/api/assets/..%2F..%2F..%2Fetc%2Fpasswd/file", "/api/images/1%2F..%2F..%2Fledger.sqlite/file",
+    "/api/assets/-1/file", "/api/images/999999/file", "/api/../pressroom.toml", "/pressroom.toml",
+    "/ledger.sqlite", "/api/images/1/file/../../../../pressroom.toml",
+])
+def test_no_file_route_reads_by_path(team, path):
+    with httpx.Client(base_url=team["url"], headers={"Authorization": f"Bearer {team['tokens']['rita']}"}) as rita:
+        answer = rita.send(rita.build_request("GET", httpx.URL(team["url"]).copy_with(raw_path=path.encode())))
+    assert answer.status_code == 404, (path, answer.status_code, answer.text[:200])
+    assert b"[ledger]" not in answer.content and b"root:" not in answer.content
+
+
+def test_an_oversized_upload_is_refused_before_it_is_read(team):
+    host, port = team["url"].removeprefix("http://").split(":")
+    declared = 1 << 30  # one GiB declared, a few bytes sent: the answer must not wait for the rest
+    with socket.create_connection((host, int(port)), timeout=20) as sock:
+        sock.sendall((f"POST /api/verify HTTP/1.1\r\nHost: {host}\r\nAuthorization: Bearer {team['tokens']['rita']}\r\n"
+                      f"Content-Type: multipart/form-data; boundary=x\r\nContent-Length: {declared}\r\n\r\n--x\r\n")
+                     .encode())
+        answer = sock.recv(4096).decode()
+    assert answer.startswith("HTTP/1.1 413"), answer
+    # without a declared length (chunked), the count of bytes received stops it
+    def chunks():
+        yield b'--x\r\nContent-Disposition: form-data; name="file"; filename="big.png"\r\n\r\n'
+        for _ in range(3):
+            yield b"\0" * (1 << 20)
+        yield b"\r\n--x--\r\n"
+    streamed = httpx.post(team["url"] + "/api/verify", content=chunks(), timeout=60,
+                          headers={"Authorization": f"Bearer {team['tokens']['rita']}",
+                                   "Content-Type": "multipart/form-data; boundary=x"})
+    assert streamed.status_code == 413
+
+
+def test_repeated_wrong_passwords_are_answered_429(team):
+    web = client(team)
+    for _ in range(5):
+        wrong = web.post("/api/session", json={"name": "rita", "password": "not-her-password"})
+        assert wrong.status_code == 401 and wrong.json()["error"] == "wrong name or password"
+    blocked = web.post("/api/session", json={"name": "rita", "password": password("rita")})
+    assert blocked.status_code == 429 and "too many failed sign-ins" in blocked.json()["error"]
+    # an unknown name is counted the same way and answers the same words
+    assert web.post("/api/session", json={"name": "nobody", "password": "x" * 12}).json()["error"] == \
+        "wrong name or password"
+    assert web.post("/api/session", json={"name": "omar", "password": password("omar")}).status_code == 200
+
+
+def test_a_team_studio_cli_takes_the_person_from_a_token_not_from_as(team, tmp_path):
+    file = tmp_path / "brief.toml"
+    file.write_text(briefs.TEMPLATE.replace('title = "', 'title = "CLI ', 1))
+    refused = cli(team["root"], "brief", "new", "--file", file, "--as", "dana", token=team["tokens"]["dana"])
+    assert refused.returncode == 2 and "--as is refused in a team studio" in refused.stderr
+    nobody = cli(team["root"], "brief", "new", "--file", file)
+    assert nobody.returncode == 4 and "PRESSROOM_TOKEN" in nobody.stderr
+    wrong = cli(team["root"], "brief", "new", "--file", file, token="prt_forged")
+    assert wrong.returncode == 4 and "unknown or revoked" in wrong.stderr
+    made = cli(team["root"], "brief", "new", "--file", file, "--json", token=team["tokens"]["dana"])
+    assert made.returncode == 0, made.stderr
+    brief = json.loads(made.stdout)["id"]
+    log = ok(client(team, "rita").get("/api/log", params={"brief": brief}))
+    assert (log[0]["action"], log[0]["actor"], log[0]["channel"]) == ("brief.new", "dana", "cli")
+
+
+def test_brief_to_release_through_the_http_api_alone(team):
+    dana, omar, rita = (client(team, name) for name in ("dana", "omar", "rita"))
+    brief, lock = locked(team, "Red boots")
+    # volume is a job: 202, then its progress at /api/jobs/{id}; a worker runs it
+    queued = omar.post(f"/api/recipes/{lock['recipe']}/volume", json={"vary": ["subject=a red boot"], "seeds": 2})
+    assert queued.status_code == 202, queued.text
+    job = queued.json()
+    assert queued.headers["location"] == f"/api/jobs/{job['job']}" and job["state"] == "queued"
+    assert job["progress"] == {"done": 0, "total": 2} and job["requester"] == "omar"
+    assert rita.post(f"/api/recipes/{lock['recipe']}/volume", json={"vary": ["subject=x"], "seeds": 1}).status_code == 403
+    worker = cli(team["root"], "worker", "--until-idle")
+    assert worker.returncode == 0, worker.stderr
+    done = ok(rita.get(f"/api/jobs/{job['job']}"))
+    assert done["state"] == "done" and done["progress"] == {"done": 2, "total": 2}
+    made = done["result"]["made"]
+    images = ok(rita.get("/api/images", params={"recipe": lock["recipe"]}))
+    assert set(made) <= {row["id"] for row in images}
+    culled = ok(omar.post("/api/cull", json={"generations": made[:1], "keep": False, "reason": "artifact"}))
+    assert len(culled) == 1
+    # the image by id, cached by its hash
+    hero = next(row for row in ok(rita.get("/api/images", params={"brief": brief})) if row["id"] == lock["hero"])
+    picture = rita.get(hero["url"])
+    assert picture.status_code == 200 and picture.headers["etag"] == f'"{hero["sha256"]}"'
+    assert picture.content[:8] == b"\x89PNG\r\n\x1a\n" and "immutable" in picture.headers["cache-control"]
+    assert rita.get(hero["url"], headers={"If-None-Match": picture.headers["etag"]}).status_code == 304
+    # review: the sheet with its findings, then rita's decision (omar made it; rita did not)
+    sheet = ok(rita.get(f"/api/images/{lock['hero']}/review"))
+    items = sheet["status"]["items"]
+    decided = ok(rita.post(f"/api/images/{lock['hero']}/review",
+                           json={"decision": "approved", "checks": {item: "pass" for item in items},
+                                 "alt_text": "A red boot on moss"}), 201)
+    assert decided["result"] == "approved" and decided["approvals"] == ["rita"]
+    # release is the keeper's play (dana keeps the library); rita may not
+    assert rita.post(f"/api/briefs/{brief}/release", json={}).status_code == 403
+    released = ok(dana.post(f"/api/briefs/{brief}/release", json={"formats": ["png"]}), 201)
+    assert [doc["generation"] for doc in released] == [lock["hero"]]
+    asset = released[0]
+    assert not asset["path"].startswith("/")  # no server path leaks; the file is served by id
+    file = rita.get(asset["url"])
+    assert file.status_code == 200 and file.headers["etag"] == f'"{asset["sha256"]}"'
+    verified = ok(rita.post("/api/verify", files={"file": ("boot.png", file.content, "image/png")}))
+    assert verified["c2pa"] == "Trusted" and verified["alt_text"] == "A red boot on moss"
+    found = ok(rita.get("/api/library", params={"q": "moss"}))
+    assert asset["asset"] in [doc["asset"] for doc in found]
+    report = ok(dana.get("/api/metrics", params={"brief": brief}))
+    [row] = report["briefs"]
+    assert row["brief"] == brief and row["time_to_hero_basis"] == "approved"
+    assert [op["operator"] for op in report["operators"]] == ["omar"]  # everything here was made by omar
+    actions = [(e["action"], e["actor"], e["channel"]) for e in ok(rita.get("/api/log", params={"brief": brief}))]
+    for expected in (("brief.new", "dana", "api"), ("direction.approve", "dana", "api"),
+                     ("review.decide", "rita", "api"), ("release", "dana", "api")):
+        assert any(a[0].startswith(expected[0]) and a[1:] == expected[1:] for a in actions), (expected, actions)
+    assert ok(rita.get("/api/people/me"))["roles"] == ["reviewer"]
+    assert {p["name"] for p in ok(rita.get("/api/people"))} == set(PEOPLE)
+
+
+def test_people_get_passwords_from_the_cli_or_an_admin_and_a_short_one_is_refused(team):
+    short = cli(team["root"], "user", "add", "sam", "--role", "operator", "--password-stdin", stdin="short\n")
+    assert short.returncode == 2 and short.stderr.strip().splitlines() == [
+        "error: a password must be at least 10 characters (give it on stdin with --password-stdin)"]
+    assert "sam" not in {p["name"] for p in ok(client(team, "rita").get("/api/people"))}  # nothing stored
+    newcomer = {"name": "sam", "roles": ["operator"], "password": password("sam")}
+    refused = client(team, "rita").post("/api/people", json=newcomer)
+    assert refused.status_code == 403 and "only an admin" in refused.json()["error"]
+    added = ok(client(team, "dana").post("/api/people", json=newcomer), 201)
+    assert (added["name"], added["roles"], added["admin"]) == ("sam", ["operator"], False)
+    signed = ok(client(team).post("/api/session", json={"name": "sam", "password": password("sam")}))
+    assert signed["person"]["name"] == "sam"
+    bad = client(team, "dana").post("/api/people", json={"name": "sam", "roles": ["wizard"]})
+    assert bad.status_code == 400 and "unknown role 'wizard'" in bad.json()["error"]
+
+
+def test_a_decompression_bomb_is_a_clear_400_and_the_server_stays_up(team):
+    import io
+    import struct
+    import zlib
+
+    from PIL import Image
+
+    small = io.BytesIO()
+    Image.new("L", (1, 1)).save(small, "PNG")
+    png = bytearray(small.getvalue())
+    ihdr = png[12:29]  # b"IHDR" and its 13 bytes: width and height come first
+    ihdr[4:12] = struct.pack(">II", 40000, 40000)  # 1.6 gigapixels claimed by a file of 70 bytes
+    png[12:33] = ihdr + struct.pack(">I", zlib.crc32(bytes(ihdr)))
+    rita = client(team, "rita")
+    bomb = rita.post("/api/verify", files={"file": ("bomb.png", bytes(png), "image/png")})
+    assert bomb.status_code == 400, bomb.text
+    assert bomb.json() == {"error": "bomb.png claims more pixels than an image may have here (89,478,485); "
+                                    "it is refused as a decompression bomb", "field": "file"}
+    assert ok(rita.get("/api/people/me"))["name"] == "rita"
+
+
+def test_a_draft_brief_is_completed_with_put_and_styles_are_the_operators(team):
+    dana, omar, rita = (client(team, name) for name in ("dana", "omar", "rita"))
+    draft = ok(dana.post("/api/briefs", json=brief_json(title="Half done", intent="")), 201)
+    assert draft["status"] == "draft" and "intent" in " ".join(draft["missing"])
+    assert rita.put(f"/api/briefs/{draft['id']}", json=brief_json(title="Half done")).status_code == 403
+    done = ok(dana.put(f"/api/briefs/{draft['id']}", json=brief_json(title="Half done")))
+    assert done["status"] == "active" and ok(rita.get(f"/api/briefs/{draft['id']}"))["status"] == "active"
+    not_paused = dana.post(f"/api/briefs/{draft['id']}/resume", json={"reason": "ready"})
+    assert not_paused.status_code == 400 and "not paused" in not_paused.json()["error"]
+    bad = dana.post("/api/briefs", json={"title": "x", "colour": "red"})
+    assert bad.status_code == 400 and "colour" in bad.json()["error"]
+    assert rita.post("/api/styles", json={"name": "ink", "text": "ink wash"}).status_code == 403
+    ok(omar.post("/api/styles", json={"name": "ink", "text": "ink wash", "negative": "colour"}), 201)
+    assert "ink" in {style["name"] for style in ok(rita.get("/api/styles"))}
