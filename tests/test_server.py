@@ -358,8 +358,8 @@ def test_a_decompression_bomb_is_a_clear_400_and_the_server_stays_up(team):
     rita = client(team, "rita")
     bomb = rita.post("/api/verify", files={"file": ("bomb.png", bytes(png), "image/png")})
     assert bomb.status_code == 400, bomb.text
-    assert bomb.json() == {"error": "bomb.png claims more pixels than an image may have here (89,478,485); "
-                                    "it is refused as a decompression bomb", "field": "file"}
+    assert bomb.json() == {"error": "file bomb.png declares more pixels than pressroom's limit of 67,108,864 "
+                                    "(8192x8192); use a smaller image", "field": "file"}
     assert ok(rita.get("/api/people/me"))["name"] == "rita"
 
 

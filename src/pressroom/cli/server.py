@@ -11,7 +11,7 @@ from .common import StudioOpt, console, context
 
 def serve(
     host: Annotated[str, typer.Option(help="Address to listen on (0.0.0.0: every interface).")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    port: Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on (1-65535).")] = 8000,
     studio: StudioOpt = None,
 ) -> None:
     """Serve the studio over HTTP: the JSON API under /api/, OpenAPI at /openapi.json."""

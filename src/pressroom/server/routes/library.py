@@ -9,7 +9,7 @@ from fastapi import APIRouter, UploadFile
 from pydantic import BaseModel
 
 from ... import events, library, metrics, releases
-from ...errors import InputError
+from ...errors import InputError, PressroomError
 from ..auth import Ctx
 from .files import asset
 
@@ -51,7 +51,10 @@ def verify(file: UploadFile, ctx: Ctx) -> dict:
         with path.open("wb") as out:
             while chunk := file.file.read(1 << 20):
                 out.write(chunk)
-        return {**library.verify_file(ctx, path), "file": path.name}
+        try:
+            return {**library.verify_file(ctx, path), "file": path.name}
+        except PressroomError as exc:  # named by the upload's own name, not the server's folder
+            raise type(exc)(str(exc).replace(f"{folder}/", ""), field=exc.field) from None
 
 
 @router.get("/metrics")
