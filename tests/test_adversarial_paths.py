@@ -93,6 +93,18 @@ def test_a_user_renamed_to_an_escape_is_refused(cli):
     assert [u["name"] for u in json.loads(cli("user", "list", "--json").out)] == ["dana"]
 
 
+
+def test_a_card_cannot_bring_in_a_slot_name_with_escapes(cli, generation, tmp_path):
+    card = tmp_path / "card.toml"
+    assert cli("recipe", "export", generation, "-o", card).code == 0
+    text = card.read_text()
+    assert text.count("[skeleton.free]\n") == 1
+    card.write_text(text.replace("[skeleton.free]\n", '[skeleton.free]\n"red\\u001b[2Jshoe" = "a lace"\n'))
+    before = len(json.loads(cli("generations", "--json").out))
+    line = one_line_error(cli("generate", "--card", card))
+    assert "slot name" in line and "control character U+001B" in line and "\x1b" not in line
+    assert len(json.loads(cli("generations", "--json").out)) == before  # nothing made
+
 # -- output files (-o) -----------------------------------------------------------------------------
 def test_export_to_a_folder_an_empty_name_a_missing_or_unwritable_folder_says_so(cli, generation, tmp_path):
     assert "is a folder" in one_line_error(cli("recipe", "export", generation, "-o", tmp_path))

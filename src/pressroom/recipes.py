@@ -66,6 +66,14 @@ class Skeleton(Strict):
     technical: str = ""
     free: dict[str, str] = Field(default_factory=dict)
 
+    @model_validator(mode="after")
+    def _slot_names(self) -> "Skeleton":
+        from . import names
+
+        for slot in self.free:  # a card is a way in: its slot names are checked like --vary's
+            names.check(slot, "slot name", field="slot", limit=60)
+        return self
+
     def compose(self) -> str:
         parts = [getattr(self, s) for s in SLOTS] + list(self.free.values())
         return ", ".join(part.strip() for part in parts if part.strip())
