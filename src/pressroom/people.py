@@ -117,6 +117,7 @@ def rename(session: Session, old: str, new: str) -> User:
 def enrol(session: Session, actor: Actor, name: str, roles: list[str], **account) -> User:
     """Add a person or give them more roles, and log who was added or given what (``account``:
     what else changed about them, such as a password being set, joins the entry)."""
+    account = {key: value for key, value in account.items() if value}  # what was set, not what was not
     before = session.scalar(select(User).where(User.name == name.strip()))
     had = set(before.roles) if before is not None else None
     user = add(session, name, roles)
@@ -126,7 +127,7 @@ def enrol(session: Session, actor: Actor, name: str, roles: list[str], **account
     elif set(user.roles) != had:
         events.record(session, actor, "user.roles", objects={"user": user.id}, name=user.name,
                       added=sorted(set(user.roles) - had), roles=user.roles, **account)
-    elif any(account.values()):
+    elif account:
         events.record(session, actor, "user.account", objects={"user": user.id}, name=user.name, **account)
     return user
 
