@@ -6,8 +6,8 @@ from typing import Annotated, Optional
 
 import typer
 
-from .common import AsOpt, JsonOpt, StudioOpt, console, context, listing, print_json, progress, warn
-from .jobs import NoWaitOpt, print_job
+from .common import AsOpt, JsonOpt, StudioOpt, console, context, listing, print_json, warn
+from .jobs import NoWaitOpt, followed, print_job
 
 style_app = typer.Typer(help="The shared style library (style text and negative prompt).", no_args_is_help=True)
 direction_app = typer.Typer(help="The director approves one concept direction.", no_args_is_help=True)
@@ -60,10 +60,8 @@ def concept(
     settings = dict(per_style=per_style, steps=steps, model_names=model, seed=seed)
     if no_wait:
         return print_job(concepts.submit(ctx, brief_id, style, **settings), json_out)
-    with progress(2, json_out) as bar:
-        task = bar.add_task("concept", total=None)
-        result = concepts.sprint(ctx, brief_id, style, **settings,
-                                 progress=lambda done, total: bar.update(task, completed=done, total=total))
+    result = followed("concept", json_out,
+                      lambda follow: concepts.sprint(ctx, brief_id, style, **settings, progress=follow))
     if json_out:
         print_json({"brief": brief_id, "contact_sheet": str(result.sheet),
                     "generations": [r.summary(ctx.studio) for r in result.rows], "warnings": result.warnings})

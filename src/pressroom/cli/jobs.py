@@ -6,12 +6,19 @@ from typing import Annotated
 
 import typer
 
-from .common import JsonOpt, StudioOpt, console, context, listing, print_json
+from .common import JsonOpt, StudioOpt, console, context, listing, print_json, progress
 
 app = typer.Typer(help="Generation jobs: list them (`pressroom jobs`), cancel one.")
 
 NoWaitOpt = Annotated[bool, typer.Option("--no-wait",
                                          help="Queue it as a job for `pressroom worker` and return at once.")]
+
+
+def followed(name: str, json_out: bool, play):
+    """``play(progress)``, a play that waits on its job, under a bar following ``progress(done, total)``."""
+    with progress(2, json_out) as bar:
+        task = bar.add_task(name, total=None)
+        return play(lambda done, total: bar.update(task, completed=done, total=total))
 
 
 def print_job(job, json_out: bool) -> None:

@@ -7,8 +7,8 @@ from typing import Annotated, Optional
 
 import typer
 
-from .common import AsOpt, JsonOpt, StudioOpt, console, context, print_json, progress, read_bytes, warn
-from .jobs import NoWaitOpt, print_job
+from .common import AsOpt, JsonOpt, StudioOpt, console, context, print_json, read_bytes, warn
+from .jobs import NoWaitOpt, followed, print_job
 
 template_app = typer.Typer(help="Recipes that kept well, promoted for later briefs.", no_args_is_help=True)
 
@@ -40,10 +40,7 @@ def lock(
                     guidance=guidance, width=width, height=height, scheduler=scheduler, negative=negative)
     if no_wait:
         return print_job(lockin.submit(ctx, brief_id, **settings), json_out)
-    with progress(2, json_out) as bar:
-        task = bar.add_task("lock", total=None)
-        result = lockin.lock(ctx, brief_id, **settings,
-                             progress=lambda done, total: bar.update(task, completed=done, total=total))
+    result = followed("lock", json_out, lambda follow: lockin.lock(ctx, brief_id, **settings, progress=follow))
     doc = result.as_dict()
     if json_out:
         print_json(doc)
@@ -75,10 +72,8 @@ def volume(
     ctx = context(studio, as_)
     if no_wait:
         return print_job(plays.submit(ctx, recipe_id, vary, seeds, batch_size=batch_size, prechecks=check), json_out)
-    with progress(2, json_out) as bar:
-        task = bar.add_task("volume", total=None)
-        result = plays.run(ctx, recipe_id, vary, seeds, batch_size=batch_size, prechecks=check,
-                           progress=lambda done, total: bar.update(task, completed=done, total=total))
+    result = followed("volume", json_out, lambda follow: plays.run(ctx, recipe_id, vary, seeds, batch_size=batch_size,
+                                                                   prechecks=check, progress=follow))
     if json_out:
         print_json({"recipe": recipe_id, "made": [r.summary(ctx.studio) for r in result.made],
                     "skipped": result.skipped, "warnings": result.warnings, "flagged": result.flagged})
@@ -135,10 +130,7 @@ def fix(
                     steps=steps, upscaler=upscaler, force=force)
     if no_wait:
         return print_job(fixes.submit(ctx, generation, **settings), json_out)
-    with progress(2, json_out) as bar:
-        task = bar.add_task("fix", total=None)
-        row = fixes.fix(ctx, generation, **settings,
-                        progress=lambda done, total: bar.update(task, completed=done, total=total))
+    row = followed("fix", json_out, lambda follow: fixes.fix(ctx, generation, **settings, progress=follow))
     summary = row.summary(ctx.studio)
     print_json(summary) if json_out else console().print(
         f"#{row.id} ({row.operation} of #{row.parent_id}"
