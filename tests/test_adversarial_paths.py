@@ -52,6 +52,15 @@ def test_ordinary_file_names_pass(name):
     assert names.check(name, "model name", file=True) == name
 
 
+def test_a_long_path_is_refused_as_a_path_and_shown_cut_short():
+    path = "/" + "deep/" * 40 + "x"
+    with pytest.raises(InputError, match="is not allowed: it names a file") as refused:
+        names.check(path, "model name", file=True, limit=64)
+    assert len(str(refused.value)) < 64 + 150 and "..." in str(refused.value)
+    with pytest.raises(InputError, match="is 65 characters long; keep it to 64"):
+        names.check("x" * 65, "model name", file=True, limit=64)
+
+
 def test_a_model_name_cannot_load_a_manifest_outside_models(cli, studio):
     outside = studio.root.parent / "x.toml"  # a forged manifest next to the studio, weights unregistered
     outside.write_text('name = "x"\nformat = "none"\nengine = "fake"\nlicense = "Apache-2.0"\ncommercial = true\n')
