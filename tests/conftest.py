@@ -27,7 +27,7 @@ from pressroom.studio import Studio  # noqa: E402
 
 
 def pytest_configure(config):
-    config.addinivalue_line("markers", "sqlite_only(reason): the test is about SQLite itself; skipped on PostgreSQL")
+    config.addinivalue_line("markers", "sqlite_only(reason): the test is about SQLite itself; not run on PostgreSQL")
 
 
 def pytest_report_header(config):
@@ -35,12 +35,19 @@ def pytest_report_header(config):
 
 
 def pytest_collection_modifyitems(config, items):
+    """On PostgreSQL, run only the tests a ledger takes part in: a test whose fixtures never reach
+    ``ledgers`` (pure rules, the engine, the demo's own SQLite studio) would run exactly as it did
+    on the SQLite run, and one marked ``sqlite_only`` is about SQLite itself. Both are deselected
+    (the run's summary counts them)."""
     if ledger_kinds.KIND == "sqlite":
         return
+    kept, dropped = [], []
     for item in items:
-        marker = item.get_closest_marker("sqlite_only")
-        if marker is not None:
-            item.add_marker(pytest.mark.skip(reason=f"SQLite only: {marker.kwargs.get('reason') or marker.args[0]}"))
+        ledgerless = "ledgers" not in getattr(item, "fixturenames", ("ledgers",))
+        (dropped if ledgerless or item.get_closest_marker("sqlite_only") else kept).append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept
 
 
 @pytest.fixture(scope="session")
