@@ -76,6 +76,7 @@ class _TooLarge(HTTPException):
 
 
 def create_app(studio: Studio) -> FastAPI:
+    from ..web import pages
     from .routes import briefs, files, library, people, plays, review, session, styles
 
     app = FastAPI(title="pressroom", version="1", summary="AI image generation as a governed team function",
@@ -100,6 +101,7 @@ def create_app(studio: Studio) -> FastAPI:
 
     for group in (session, people, briefs, styles, plays, review, library, files):
         app.include_router(group.router)
+    pages.mount(app)
     limit = int(studio.config.get("server", {}).get("max_body_mb", MAX_BODY_MB)) << 20
     app.add_middleware(BodyLimit, limit=limit)
     return app
