@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from playwright import sync_api as playwright
 
-from pressroom import accounts, briefs, concepts, models, people, reviews
+from pressroom import accounts, briefs, concepts, generations, lockin, models, people, reviews, volume
 from pressroom.context import Actor, Context
 from pressroom.studio import Studio
 from serving import served
@@ -46,10 +46,16 @@ def site(tmp_path_factory, ledgers):
     ctx = {name: admin.acting_as(people.actor(admin, name, "python")) for name in PEOPLE}
     brief = briefs.open_brief(ctx["dana"], briefs.parse(briefs.TEMPLATE))
     sprint = concepts.sprint(ctx["omar"], brief["id"], STYLES, per_style=1, steps=2)
+    produced = briefs.open_brief(ctx["dana"], briefs.parse(briefs.TEMPLATE))["id"]  # a second, taken to volume
+    concepts.approve_direction(ctx["dana"], produced, concepts.sprint(ctx["omar"], produced, STYLES, per_style=1,
+                                                                      steps=2).rows[0].id)
+    lock = lockin.lock(ctx["omar"], produced, steps=2, width=64, height=64)
+    run = volume.run(ctx["omar"], lock.row.id, ["subject=red shoe", "subject=blue shoe"], 3)
     studio.close()
     shots = tmp_path_factory.mktemp("screenshots")
     with served(root) as base:
         yield {"url": base, "root": root, "brief": brief["id"], "concepts": [row.id for row in sprint.rows],
+               "recipe": lock.row.id, "volume": sorted(row.id for row in run.made),
                "shots": shots}
     if url:
         ledgers.drop(url)
@@ -181,3 +187,38 @@ def test_thumbnails_are_small_webp_files_cached_by_content(site):
     assert httpx.get(f"{site['url']}/thumbs/{site['concepts'][0]}/256.webp").status_code == 401
     made = list((Path(site["root"]) / "cache" / "thumbs").glob("*.webp"))
     assert made and all(path.stat().st_size < 20_000 for path in made)
+
+
+def test_the_operator_culls_with_the_keyboard(browser, site):
+    page = signed_in(browser, site, "omar")
+    page.goto(f"/recipes/{site['recipe']}/cull")
+    tiles = page.locator("#cull-grid .tile")
+    assert tiles.count() == len(site["volume"]) == 6
+    assert serious_violations(page) == []
+    tiles.first.focus()
+    page.keyboard.press("k")  # keep the first; the focus moves on to the second
+    page.locator(f"#tile-{site['volume'][0]}.kept").wait_for()
+    page.get_by_label("Reason for r").select_option("hands")
+    page.locator(f"#tile-{site['volume'][1]}").focus()
+    page.keyboard.press("r")
+    page.locator(f"#tile-{site['volume'][1]}.rejected").wait_for()
+    page.locator(f"#tile-{site['volume'][1]}").focus()
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("k")
+    page.locator(f"#tile-{site['volume'][2]}.kept").wait_for()
+    assert "Keep rate 67 %: 2 kept of 3 judged, 3 of 6 still to cull." in " ".join(page.locator("#keep-rate").inner_text().split())
+    page.screenshot(path=site["shots"] / "cull.png", full_page=True)
+    ctx = studio_ctx(site)
+    statuses = {image["id"]: image["status"] for image in generations.images(ctx, recipe_id=site["recipe"])}
+    assert [statuses[i] for i in site["volume"][:4]] == ["kept", "rejected", "kept", "new"]
+    ctx.studio.close()
+
+
+def test_a_reviewer_without_the_operator_role_cannot_cull(browser, site):
+    page = signed_in(browser, site, "rita")
+    page.goto(f"/recipes/{site['recipe']}/cull")
+    last = site["volume"][-1]
+    page.locator(f"#tile-{last}").focus()
+    page.keyboard.press("k")
+    assert "needs the operator role" in page.locator("#cull-outcome").get_by_role("alert").inner_text()
+    assert page.locator(f"#tile-{last}.new").count() == 1

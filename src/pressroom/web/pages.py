@@ -16,9 +16,9 @@ from fastapi import APIRouter, Form, Request, Response
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 
-from .. import accounts, briefs, concepts, generations, reviews
+from .. import accounts, briefs, concepts, culls, generations, reviews
 from ..context import Context
-from ..errors import PressroomError, SignInRequired
+from ..errors import NotFound, PressroomError, SignInRequired
 from ..jobs import queue
 from ..server import auth
 from . import thumbs
@@ -138,6 +138,38 @@ def approve_direction(request: Request, brief_id: int, generation: int = Form(..
     except PressroomError as exc:
         return _refusal(exc)
     return HTMLResponse(templates.get_template("_approved.html").render(brief=shown))
+
+
+# -- culling a recipe's volume run with the keyboard ------------------------------------------------
+def _keep_rate(images: list[dict]) -> dict:
+    kept = sum(image["status"] == "kept" for image in images)
+    judged = kept + sum(image["status"] == "rejected" for image in images)
+    return {"kept": kept, "judged": judged, "total": len(images), "rate": kept / judged if judged else None}
+
+
+@router.get("/recipes/{recipe_id:int}/cull")
+def cull_page(request: Request, recipe_id: int) -> Response:
+    def build(ctx: Context) -> dict:
+        images = [image for image in generations.images(ctx, recipe_id=recipe_id) if image["play"] == "volume"]
+        return {"recipe": recipe_id, "images": images, "reasons": culls.REASONS, "rate": _keep_rate(images)}
+
+    return _shown(request, "cull.html", build)
+
+
+@router.post("/recipes/{recipe_id:int}/cull")
+def cull(request: Request, recipe_id: int, generation: int = Form(...), keep: bool = Form(...),
+         reason: str = Form("")) -> Response:
+    try:
+        ctx = auth.signed_in(request)
+        row = generations.get(ctx.studio, generation)
+        if row.recipe_id != recipe_id:
+            raise NotFound(f"generation {generation} is not from recipe {recipe_id}")
+        culls.cull(ctx, [generation], keep=keep, reason="" if keep else reason)
+        images = [image for image in generations.images(ctx, recipe_id=recipe_id) if image["play"] == "volume"]
+    except PressroomError as exc:
+        return _refusal(exc)
+    image = next(image for image in images if image["id"] == generation)
+    return HTMLResponse(templates.get_template("_culled.html").render(image=image, rate=_keep_rate(images)))
 
 
 # -- an image and its review -----------------------------------------------------------------------
