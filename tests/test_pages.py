@@ -14,13 +14,13 @@ from pathlib import Path
 import pytest
 from playwright import sync_api as playwright
 
-from pressroom import accounts, briefs, concepts, generations, lockin, models, people, reviews, volume
+from pressroom import accounts, briefs, concepts, generations, lockin, marks, models, people, reviews, volume
 from pressroom.context import Actor, Context
 from pressroom.studio import Studio
 from serving import served
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-PEOPLE = {"dana": ["director", "keeper"], "omar": ["operator", "reviewer"], "rita": ["reviewer"]}
+PEOPLE = {"dana": ["director", "keeper"], "omar": ["operator", "reviewer"], "rita": ["reviewer"], "ola": ["operator"]}
 STYLES = ["watercolor", "flat-vector", "cinematic"]
 
 
@@ -222,3 +222,40 @@ def test_a_reviewer_without_the_operator_role_cannot_cull(browser, site):
     page.keyboard.press("k")
     assert "needs the operator role" in page.locator("#cull-outcome").get_by_role("alert").inner_text()
     assert page.locator(f"#tile-{last}.new").count() == 1
+
+
+def test_a_reviewer_marks_a_region_that_the_operator_then_sees(browser, site):
+    image = site["concepts"][0]
+    page = signed_in(browser, site, "rita")
+    page.goto(f"/images/{image}")
+    stage = page.locator("#stage")
+    stage.locator("img").wait_for()
+    page.wait_for_function("document.querySelector('#stage img').naturalWidth > 0")
+    box = stage.bounding_box()
+    page.mouse.move(box["x"] + box["width"] * 0.25, box["y"] + box["height"] * 0.5)
+    page.mouse.down()
+    page.mouse.move(box["x"] + box["width"] * 0.75, box["y"] + box["height"] * 0.75, steps=5)
+    page.mouse.up()
+    assert page.locator("#mark-comment").evaluate("e => e === document.activeElement")
+    page.keyboard.type("the sole is cut off here")
+    page.get_by_role("button", name="Pin the mark").click()
+    page.locator("#marks-list").get_by_text("the sole is cut off here").wait_for()
+    assert page.locator("#marks-layer .box").count() == 1
+    assert serious_violations(page) == []
+    page.screenshot(path=site["shots"] / "marks.png", full_page=True)
+    ctx = studio_ctx(site)
+    [mark] = marks.on(ctx, image)
+    assert mark["author"] == "rita" and mark["kind"] == "rectangle"
+    assert [round(mark[k], 2) for k in ("x", "y", "width", "height")] == [0.25, 0.5, 0.5, 0.25]
+    ctx.studio.close()
+    operator = signed_in(browser, site, "ola")  # an operator only: sees marks, may not make them
+    operator.goto(f"/images/{image}")
+    assert operator.locator("#marks-layer .box").count() == 1
+    assert "the sole is cut off here" in operator.locator("#marks-list").inner_text()
+    operator.locator("#mark-form [name=x]").fill("0.1")
+    operator.locator("#mark-form [name=y]").fill("0.1")
+    operator.locator("#mark-comment").fill("an operator's note")
+    operator.get_by_role("button", name="Pin the mark").click()
+    refusal = operator.locator("#mark-outcome").get_by_role("alert")
+    assert "ola may not mark images: it needs the reviewer or director role" in refusal.inner_text()
+    assert operator.locator("#marks-list li").count() == 1

@@ -16,7 +16,7 @@ from fastapi import APIRouter, Form, Request, Response
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 
-from .. import accounts, briefs, concepts, culls, generations, reviews
+from .. import accounts, briefs, concepts, culls, generations, marks, reviews
 from ..context import Context
 from ..errors import NotFound, PressroomError, SignInRequired
 from ..jobs import queue
@@ -178,7 +178,7 @@ def image(request: Request, generation_id: int) -> Response:
     def build(ctx: Context) -> dict:
         row = generations.get(ctx.studio, generation_id)
         return {"image": row.summary(ctx.studio), "sheet": reviews.sheet(ctx, generation_id),
-                "choices": CHOICES, "decisions": DECISIONS}
+                "choices": CHOICES, "decisions": DECISIONS, "marks": marks.on(ctx, generation_id)}
 
     return _shown(request, "image.html", build)
 
@@ -201,6 +201,18 @@ async def decide(request: Request, generation_id: int) -> Response:
         return _refusal(exc)
     return HTMLResponse(templates.get_template("_decided.html").render(
         decision=decision, reviewer=ctx.actor.name, status=status.as_dict()), status_code=201)
+
+
+@router.post("/images/{generation_id:int}/marks")
+def place_mark(request: Request, generation_id: int, x: float = Form(...), y: float = Form(...),
+               width: float = Form(0.0), height: float = Form(0.0), comment: str = Form("")) -> Response:
+    try:
+        ctx = auth.signed_in(request)
+        marks.place(ctx, generation_id, x, y, comment, width=width, height=height)
+        placed = marks.on(ctx, generation_id)
+    except PressroomError as exc:
+        return _refusal(exc)
+    return HTMLResponse(templates.get_template("_marks.html").render(marks=placed, oob=True), status_code=201)
 
 
 # -- thumbnails -----------------------------------------------------------------------------------

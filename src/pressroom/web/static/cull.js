@@ -33,11 +33,4 @@
     else if (event.key === "k") { decide(tile, true); event.preventDefault(); }
     else if (event.key === "r") { decide(tile, false); event.preventDefault(); }
   });
-  document.body.addEventListener("htmx:beforeSwap", (event) => {
-    // a refusal (a 4xx fragment) goes to the outcome line, not into the tile
-    if (event.detail.xhr.status >= 400 && event.detail.target.classList.contains("tile")) {
-      event.detail.target = document.getElementById("cull-outcome");
-      event.detail.swapOverride = "innerHTML";
-    }
-  });
 })();
