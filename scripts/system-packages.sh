@@ -1,11 +1,13 @@
 #!/bin/sh
 # The Debian packages pressroom's pre-checks and tests use: Tesseract OCR (text in images),
-# exiftool (an independent reader of released files' metadata) and PostgreSQL (the tests start a
+# exiftool (an independent reader of released files' metadata), Chromium (the browser tests drive it
+# through Playwright) and PostgreSQL (the tests start a
 # throwaway server to run the suite against a PostgreSQL ledger). Installs only what is missing.
 set -e
 missing=""
 command -v tesseract >/dev/null 2>&1 || missing="$missing tesseract-ocr tesseract-ocr-eng"
 command -v exiftool >/dev/null 2>&1 || missing="$missing libimage-exiftool-perl"
+command -v chromium >/dev/null 2>&1 || missing="$missing chromium"
 command -v pg_ctl >/dev/null 2>&1 || ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || missing="$missing postgresql"
 [ -z "$missing" ] && exit 0
 if [ "$(id -u)" -eq 0 ]; then sudo=""; else sudo="sudo"; fi

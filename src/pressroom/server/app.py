@@ -76,7 +76,8 @@ class _TooLarge(HTTPException):
 
 
 def create_app(studio: Studio) -> FastAPI:
-    from .routes import briefs, files, library, people, plays, review, session, styles
+    from ..web import pages
+    from .routes import briefs, files, library, marks, people, plays, review, session, styles
 
     app = FastAPI(title="pressroom", version="1", summary="AI image generation as a governed team function",
                   description="Sign in with POST /api/session (a cookie; state-changing requests echo the "
@@ -98,8 +99,9 @@ def create_app(studio: Studio) -> FastAPI:
         where = ".".join(str(part) for part in first["loc"] if part != "body")
         return JSONResponse(error_body(f"{where} {first['msg']}".strip(), where or None), status_code=400)
 
-    for group in (session, people, briefs, styles, plays, review, library, files):
+    for group in (session, people, briefs, styles, plays, review, marks, library, files):
         app.include_router(group.router)
+    pages.mount(app)
     limit = int(studio.config.get("server", {}).get("max_body_mb", MAX_BODY_MB)) << 20
     app.add_middleware(BodyLimit, limit=limit)
     return app

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hmac
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Request, Response
 
 from .. import accounts
 from ..context import Actor, Context
@@ -52,3 +52,21 @@ def signed_in(request: Request) -> Context:
 
 Ctx = Annotated[Context, Depends(signed_in)]
 Anonymous = Annotated[Context, Depends(anonymous)]
+
+
+def start_session(request: Request, response: Response, signed: accounts.SignedIn) -> None:
+    """Give the browser a new session: the HttpOnly session cookie and the CSRF cookie scripts read."""
+    secure = request.url.scheme == "https"
+    response.set_cookie(SESSION_COOKIE, signed.secret, expires=signed.expires_at, httponly=True, secure=secure,
+                        samesite="lax", path="/")
+    response.set_cookie(CSRF_COOKIE, signed.csrf, expires=signed.expires_at, httponly=False, secure=secure,
+                        samesite="lax", path="/")
+
+
+def end_session(request: Request, response: Response, ctx: Context) -> None:
+    """Revoke the request's session in the ledger and clear its cookies."""
+    cookie = request.cookies.get(SESSION_COOKIE)
+    if cookie:
+        accounts.sign_out(ctx, cookie)
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    response.delete_cookie(CSRF_COOKIE, path="/")

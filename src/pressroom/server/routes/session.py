@@ -6,7 +6,7 @@ from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel
 
 from ... import accounts
-from ..auth import CSRF_COOKIE, SESSION_COOKIE, Anonymous, Ctx
+from ..auth import Anonymous, Ctx, end_session, start_session
 
 router = APIRouter(prefix="/api", tags=["session"])
 
@@ -24,23 +24,15 @@ class NewToken(BaseModel):
 def sign_in(body: SignIn, request: Request, response: Response, ctx: Anonymous) -> dict:
     """Sign in: sets the HttpOnly session cookie and the CSRF cookie to echo in X-CSRF-Token."""
     signed = accounts.sign_in(ctx, body.name, body.password)
-    secure = request.url.scheme == "https"
-    response.set_cookie(SESSION_COOKIE, signed.secret, expires=signed.expires_at, httponly=True, secure=secure,
-                        samesite="lax", path="/")
-    response.set_cookie(CSRF_COOKIE, signed.csrf, expires=signed.expires_at, httponly=False, secure=secure,
-                        samesite="lax", path="/")
+    start_session(request, response, signed)
     return {"person": signed.person, "csrf": signed.csrf, "expires_at": signed.expires_at.isoformat()}
 
 
 @router.delete("/session", status_code=204)
 def sign_out(request: Request, ctx: Ctx) -> Response:
     """Sign out: the session is revoked in the ledger, the cookies cleared."""
-    cookie = request.cookies.get(SESSION_COOKIE)
-    if cookie:
-        accounts.sign_out(ctx, cookie)
     answer = Response(status_code=204)
-    answer.delete_cookie(SESSION_COOKIE, path="/")
-    answer.delete_cookie(CSRF_COOKIE, path="/")
+    end_session(request, answer, ctx)
     return answer
 
 

@@ -1,0 +1,36 @@
+// The cull grid's keys: arrows move the focus through the tiles (up and down by a row as laid
+// out), k keeps the focused image, r rejects it with the reason chosen in the toolbar. Each
+// decision is an htmx post whose answer replaces the tile and the keep rate.
+(function () {
+  const grid = document.getElementById("cull-grid");
+  if (!grid) return;
+  const tiles = () => Array.from(grid.querySelectorAll(".tile"));
+  const perRow = () => {
+    const all = tiles();
+    if (all.length < 2) return 1;
+    const top = all[0].offsetTop;
+    const index = all.findIndex((tile) => tile.offsetTop !== top);
+    return index === -1 ? all.length : index;
+  };
+  const move = (from, step) => {
+    const all = tiles();
+    const next = all[Math.min(all.length - 1, Math.max(0, all.indexOf(from) + step))];
+    if (next) next.focus();
+  };
+  const decide = (tile, keep) => {
+    const values = { generation: tile.dataset.id, keep: keep ? "true" : "false" };
+    if (!keep) values.reason = document.getElementById("reason").value;
+    const next = tiles()[tiles().indexOf(tile) + 1];
+    htmx.ajax("POST", `/recipes/${grid.dataset.recipe}/cull`, { source: tile, target: tile, swap: "outerHTML", values })
+      .then(() => { const again = document.getElementById(`tile-${values.generation}`);
+                    (next || again).focus(); });
+  };
+  grid.addEventListener("keydown", (event) => {
+    const tile = event.target.closest(".tile");
+    if (!tile || event.altKey || event.ctrlKey || event.metaKey) return;
+    const steps = { ArrowRight: 1, ArrowLeft: -1, ArrowDown: perRow(), ArrowUp: -perRow() };
+    if (event.key in steps) { move(tile, steps[event.key]); event.preventDefault(); }
+    else if (event.key === "k") { decide(tile, true); event.preventDefault(); }
+    else if (event.key === "r") { decide(tile, false); event.preventDefault(); }
+  });
+})();

@@ -1,0 +1,261 @@
+"""The team's pages in a real browser: Debian's Chromium driven by Playwright against a real
+`pressroom serve` process, on the run's ledger and the fake engine, one browser context per person.
+
+The studio's work before the browser arrives (a brief, its concept sprint) is done through the
+service layer; everything the people then do, they do on the pages. Each flow saves a screenshot
+of its main page under the test's folder, and axe-core checks each page for serious violations.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from playwright import sync_api as playwright
+
+from pressroom import accounts, briefs, concepts, generations, lockin, marks, models, people, reviews, volume
+from pressroom.context import Actor, Context
+from pressroom.studio import Studio
+from serving import served
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+PEOPLE = {"dana": ["director", "keeper"], "omar": ["operator", "reviewer"], "rita": ["reviewer"], "ola": ["operator"]}
+STYLES = ["watercolor", "flat-vector", "cinematic"]
+
+
+def password(name: str) -> str:
+    return f"{name}-correct-horse"
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory, ledgers):
+    """A team studio with three people, a brief directed by dana and omar's concept sprint, served."""
+    root = tmp_path_factory.mktemp("pages") / "studio"
+    url = ledgers.new_url()
+    studio = Studio.init(root, name="pages", database_url=url)
+    models.add(studio, "sketch", engine="fake", license="apache-2.0", commercial=True, size=64)
+    config = root / "pressroom.toml"
+    config.write_text(config.read_text().replace('default_model = "tiny"', 'default_model = "sketch"')
+                      + '\n[team]\nsign_in = "required"\n')
+    studio.close()
+    studio = Studio(root)
+    admin = Context(studio, Actor.unknown("cli"))
+    for name, roles in PEOPLE.items():
+        accounts.add_account(admin, name, roles, password=password(name))
+    ctx = {name: admin.acting_as(people.actor(admin, name, "python")) for name in PEOPLE}
+    brief = briefs.open_brief(ctx["dana"], briefs.parse(briefs.TEMPLATE))
+    sprint = concepts.sprint(ctx["omar"], brief["id"], STYLES, per_style=1, steps=2)
+    produced = briefs.open_brief(ctx["dana"], briefs.parse(briefs.TEMPLATE))["id"]  # a second, taken to volume
+    concepts.approve_direction(ctx["dana"], produced, concepts.sprint(ctx["omar"], produced, STYLES, per_style=1,
+                                                                      steps=2).rows[0].id)
+    lock = lockin.lock(ctx["omar"], produced, steps=2, width=64, height=64)
+    run = volume.run(ctx["omar"], lock.row.id, ["subject=red shoe", "subject=blue shoe"], 3)
+    studio.close()
+    shots = tmp_path_factory.mktemp("screenshots")
+    with served(root) as base:
+        yield {"url": base, "root": root, "brief": brief["id"], "concepts": [row.id for row in sprint.rows],
+               "recipe": lock.row.id, "volume": sorted(row.id for row in run.made),
+               "shots": shots}
+    if url:
+        ledgers.drop(url)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with playwright.sync_playwright() as driver:
+        launched = driver.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox"])
+        yield launched
+        launched.close()
+
+
+def signed_in(browser, site, name: str):
+    """A browser context of its own for ``name``, signed in through the sign-in page."""
+    context = browser.new_context(base_url=site["url"])
+    page = context.new_page()
+    page.goto("/")
+    assert page.url.endswith("/sign-in?next=/"), "an anonymous visitor is sent to sign in"
+    page.get_by_label("Name").fill(name)
+    page.get_by_label("Password").fill(password(name))
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(site["url"] + "/")
+    assert f"Signed in as {name}" in page.locator("header").inner_text()
+    return page
+
+
+def serious_violations(page) -> list[str]:
+    from axe_playwright_python.sync_playwright import Axe
+
+    found = Axe().run(page).response["violations"]
+    return [f"{v['id']}: {v['help']}" for v in found if v["impact"] in ("serious", "critical")]
+
+
+def studio_ctx(site) -> Context:
+    return Context(Studio(site["root"]), Actor.unknown("python"))
+
+
+def test_a_wrong_password_is_refused_on_the_page(browser, site):
+    page = browser.new_context(base_url=site["url"]).new_page()
+    page.goto("/sign-in")
+    page.get_by_label("Name").fill("dana")
+    page.get_by_label("Password").fill("not-her-password")
+    page.get_by_role("button", name="Sign in").click()
+    assert page.get_by_role("alert").inner_text() == "wrong name or password"
+    assert "Signed in" not in page.locator("header").inner_text()
+
+
+def test_the_director_approves_a_direction_on_the_contact_sheet(browser, site):
+    page = signed_in(browser, site, "dana")
+    waiting = page.get_by_role("region", name="Briefs needing a direction")
+    waiting.get_by_role("link").first.click()
+    page.wait_for_url(f"{site['url']}/briefs/{site['brief']}")
+    tiles = page.locator(".sheet img")
+    assert tiles.count() == len(STYLES)
+    page.wait_for_function("[...document.querySelectorAll('.sheet img')].every(i => i.complete && i.naturalWidth > 0)")
+    assert serious_violations(page) == []
+    chosen = site["concepts"][1]
+    page.get_by_role("button", name=f"Approve #{chosen} as the direction").click()
+    outcome = page.locator(f"#outcome-{chosen}")
+    outcome.get_by_text(f"Direction approved: image #{chosen}, by dana.").wait_for()
+    assert page.locator("#direction").inner_text().strip() == f"Direction approved: image #{chosen}, by dana."
+    page.screenshot(path=site["shots"] / "contact-sheet.png", full_page=True)
+    ctx = studio_ctx(site)
+    assert briefs.show(ctx, site["brief"])["direction"] == chosen  # the ledger, not only the page
+    ctx.studio.close()
+
+
+def test_the_operator_cannot_approve_the_direction(browser, site):
+    page = signed_in(browser, site, "omar")
+    page.goto(f"/briefs/{site['brief']}")
+    first = site["concepts"][0]
+    page.get_by_role("button", name=f"Approve #{first} as the direction").click()
+    refusal = page.locator(f"#outcome-{first}").get_by_role("alert")
+    assert "needs the director role" in refusal.inner_text()
+
+
+def test_self_review_is_refused_on_the_page_with_the_cli_message(browser, site):
+    image = site["concepts"][2]
+    page = signed_in(browser, site, "omar")  # omar made the concepts and is also a reviewer
+    page.goto(f"/images/{image}")
+    page.wait_for_function("document.querySelector('figure.large img').naturalWidth > 0")
+    assert serious_violations(page) == []
+    page.get_by_label("Alt text").fill("A trail shoe on wet rock")
+    page.get_by_role("button", name="Record the decision").click()
+    refusal = page.locator("#decision-outcome").get_by_role("alert")
+    assert refusal.inner_text() == f"omar made generation {image} and may not review it; a reviewer never approves their own work"
+    page.screenshot(path=site["shots"] / "self-review-refused.png", full_page=True)
+    ctx = studio_ctx(site)
+    assert reviews.sheet(ctx, image)["status"]["current"] == []  # nothing was recorded
+    ctx.studio.close()
+
+
+def test_another_reviewer_decides_on_the_page(browser, site):
+    image = site["concepts"][2]
+    page = signed_in(browser, site, "rita")
+    page.goto(f"/images/{image}")
+    page.get_by_label("Alt text").fill("A trail shoe on wet rock")
+    page.get_by_role("button", name="Record the decision").click()
+    page.locator("#decision-outcome").get_by_text("Recorded: approved by rita").wait_for()
+    page.screenshot(path=site["shots"] / "review.png", full_page=True)
+    ctx = studio_ctx(site)
+    decided = reviews.sheet(ctx, image)["status"]["current"]
+    assert [(row["reviewer"], row["decision"]) for row in decided] == [("rita", "approved")]
+    ctx.studio.close()
+
+
+def test_a_change_without_the_csrf_header_is_refused(site):
+    import httpx
+
+    with httpx.Client(base_url=site["url"]) as anyone:
+        answer = anyone.post("/sign-in", data={"name": "rita", "password": password("rita")})
+        assert answer.status_code == 303 and "pressroom_session" in anyone.cookies
+        forged = anyone.post(f"/images/{site['concepts'][0]}/review", data={"decision": "approved"})
+    assert forged.status_code == 403 and "X-CSRF-Token" in forged.text
+
+
+def test_thumbnails_are_small_webp_files_cached_by_content(site):
+    import httpx
+
+    with httpx.Client(base_url=site["url"]) as rita:
+        rita.post("/sign-in", data={"name": "rita", "password": password("rita")})
+        first = rita.get(f"/thumbs/{site['concepts'][0]}/256.webp")
+        assert first.status_code == 200 and first.headers["content-type"] == "image/webp"
+        assert "immutable" in first.headers["cache-control"] and first.content[8:12] == b"WEBP"
+        again = rita.get(f"/thumbs/{site['concepts'][0]}/256.webp", headers={"If-None-Match": first.headers["etag"]})
+        assert again.status_code == 304
+        assert rita.get(f"/thumbs/{site['concepts'][0]}/99.webp").status_code == 400
+    assert httpx.get(f"{site['url']}/thumbs/{site['concepts'][0]}/256.webp").status_code == 401
+    made = list((Path(site["root"]) / "cache" / "thumbs").glob("*.webp"))
+    assert made and all(path.stat().st_size < 20_000 for path in made)
+
+
+def test_the_operator_culls_with_the_keyboard(browser, site):
+    page = signed_in(browser, site, "omar")
+    page.goto(f"/recipes/{site['recipe']}/cull")
+    tiles = page.locator("#cull-grid .tile")
+    assert tiles.count() == len(site["volume"]) == 6
+    assert serious_violations(page) == []
+    tiles.first.focus()
+    page.keyboard.press("k")  # keep the first; the focus moves on to the second
+    page.locator(f"#tile-{site['volume'][0]}.kept").wait_for()
+    page.get_by_label("Reason for r").select_option("hands")
+    page.locator(f"#tile-{site['volume'][1]}").focus()
+    page.keyboard.press("r")
+    page.locator(f"#tile-{site['volume'][1]}.rejected").wait_for()
+    page.locator(f"#tile-{site['volume'][1]}").focus()
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("k")
+    page.locator(f"#tile-{site['volume'][2]}.kept").wait_for()
+    assert "Keep rate 67 %: 2 kept of 3 judged, 3 of 6 still to cull." in " ".join(page.locator("#keep-rate").inner_text().split())
+    page.screenshot(path=site["shots"] / "cull.png", full_page=True)
+    ctx = studio_ctx(site)
+    statuses = {image["id"]: image["status"] for image in generations.images(ctx, recipe_id=site["recipe"])}
+    assert [statuses[i] for i in site["volume"][:4]] == ["kept", "rejected", "kept", "new"]
+    ctx.studio.close()
+
+
+def test_a_reviewer_without_the_operator_role_cannot_cull(browser, site):
+    page = signed_in(browser, site, "rita")
+    page.goto(f"/recipes/{site['recipe']}/cull")
+    last = site["volume"][-1]
+    page.locator(f"#tile-{last}").focus()
+    page.keyboard.press("k")
+    assert "needs the operator role" in page.locator("#cull-outcome").get_by_role("alert").inner_text()
+    assert page.locator(f"#tile-{last}.new").count() == 1
+
+
+def test_a_reviewer_marks_a_region_that_the_operator_then_sees(browser, site):
+    image = site["concepts"][0]
+    page = signed_in(browser, site, "rita")
+    page.goto(f"/images/{image}")
+    stage = page.locator("#stage")
+    stage.locator("img").wait_for()
+    page.wait_for_function("document.querySelector('#stage img').naturalWidth > 0")
+    box = stage.bounding_box()
+    page.mouse.move(box["x"] + box["width"] * 0.25, box["y"] + box["height"] * 0.5)
+    page.mouse.down()
+    page.mouse.move(box["x"] + box["width"] * 0.75, box["y"] + box["height"] * 0.75, steps=5)
+    page.mouse.up()
+    assert page.locator("#mark-comment").evaluate("e => e === document.activeElement")
+    page.keyboard.type("the sole is cut off here")
+    page.get_by_role("button", name="Pin the mark").click()
+    page.locator("#marks-list").get_by_text("the sole is cut off here").wait_for()
+    assert page.locator("#marks-layer .box").count() == 1
+    assert serious_violations(page) == []
+    page.screenshot(path=site["shots"] / "marks.png", full_page=True)
+    ctx = studio_ctx(site)
+    [mark] = marks.on(ctx, image)
+    assert mark["author"] == "rita" and mark["kind"] == "rectangle"
+    assert [round(mark[k], 2) for k in ("x", "y", "width", "height")] == [0.25, 0.5, 0.5, 0.25]
+    ctx.studio.close()
+    operator = signed_in(browser, site, "ola")  # an operator only: sees marks, may not make them
+    operator.goto(f"/images/{image}")
+    assert operator.locator("#marks-layer .box").count() == 1
+    assert "the sole is cut off here" in operator.locator("#marks-list").inner_text()
+    operator.locator("#mark-form [name=x]").fill("0.1")
+    operator.locator("#mark-form [name=y]").fill("0.1")
+    operator.locator("#mark-comment").fill("an operator's note")
+    operator.get_by_role("button", name="Pin the mark").click()
+    refusal = operator.locator("#mark-outcome").get_by_role("alert")
+    assert "ola may not mark images: it needs the reviewer or director role" in refusal.inner_text()
+    assert operator.locator("#marks-list li").count() == 1
