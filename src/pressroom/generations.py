@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Callable, Iterable, Iterator, Sequence
 from sqlalchemy import JSON, Float, ForeignKey, Integer, String, Text, select
 from sqlalchemy.orm import Mapped, mapped_column
 
-from . import engines, metadata, models, renditions
+from . import engines, families, metadata, models, renditions
 from .compare import fingerprint
 from .db import Base, UTCDateTime, Unsigned64
 from .engines.base import Job
@@ -207,6 +207,9 @@ def render(
             batch_size=len(batch),
         )
         for index, (recipe, image, warnings) in enumerate(zip(batch, output.images, output.warnings, strict=True)):
+            if image.size != (recipe.width, recipe.height):  # the recorded size is always the file's
+                raise EngineError(f"engine {engine.name!r} made a {image.width}x{image.height} image for a "
+                                  f"{recipe.width}x{recipe.height} recipe; nothing was stored")
             complete = recipe.model_copy(update={**settled, "batch_index": index})
             yield Rendered(complete, renditions.apply(image, recipe.post), warnings, each)
 
@@ -391,13 +394,17 @@ def plan(
         if scheduler is not None:
             samplers.get(scheduler)
         manifest = models.load(studio, model or studio.default_model)
+        family = manifest.kind
+        families.check_scheduler(scheduler or families.DEFAULT_SCHEDULER, family)
+        families.check_negative(negative, family)
+        families.check_size(width or manifest.size, height or manifest.size, manifest.multiple, family)
         first = secrets.randbelow(2**32) if seed is None else seed
         try:
             base = Recipe(
                 prompt=text, negative=negative, skeleton=skeleton, model=manifest.ref(), engine=manifest.engine, seed=first,
                 steps=steps or 20, guidance=7.0 if guidance is None else guidance,
                 width=width or manifest.size, height=height or manifest.size,
-                scheduler=SchedulerSpec(name=scheduler or "euler"),
+                scheduler=SchedulerSpec(name=scheduler or families.DEFAULT_SCHEDULER),
                 dtype=dtype or "auto", device=device or "auto",
             )
         except ValidationError as exc:

@@ -43,11 +43,11 @@ def _inert(text: str) -> str:
 def a1111_parameters(recipe: Recipe) -> str:
     from . import __version__
 
-    sampler = samplers.SAMPLERS.get(recipe.scheduler.name)
+    sampler, schedule = samplers.a1111_label(recipe.scheduler.name, recipe.scheduler.class_name, recipe.scheduler.config)
     fields = {
         "Steps": str(recipe.steps),
-        "Sampler": sampler.a1111 if sampler else recipe.scheduler.class_name or recipe.scheduler.name,
-        "Schedule type": sampler.schedule if sampler else "Automatic",
+        "Sampler": sampler,
+        "Schedule type": schedule,
         "CFG scale": f"{recipe.guidance:g}",
         "Seed": str(recipe.seed),
         "Size": f"{recipe.width}x{recipe.height}",
