@@ -106,13 +106,29 @@ FORMATS = {"png": "PNG", "jpeg": "JPEG", "webp": "WEBP"}
 EXIF_IFD, USER_COMMENT = 0x8769, 0x9286
 
 
+def exif_user_comment(text: str) -> bytes:
+    """An EXIF block holding ``text`` as the UserComment in its standard form: EXIF type UNDEFINED (7),
+    the 8-byte character code ``UNICODE\\0``, then UTF-16 (big-endian, as the block's byte order and as
+    piexif, A1111 and Forge read it). Pillow given bytes writes type BYTE, which piexif hands back as a
+    tuple of numbers that A1111 then fails on; so the block is laid out here: a big-endian TIFF header,
+    IFD0 with one entry pointing at the Exif IFD, and the Exif IFD with the one UserComment entry."""
+    import struct
+
+    data = b"UNICODE\x00" + text.encode("utf-16-be")
+    exif_ifd = 8 + 2 + 12 + 4  # after the header and IFD0 (one entry, then the next-IFD offset)
+    value_at = exif_ifd + 2 + 12 + 4
+    header = b"MM" + struct.pack(">HI", 42, 8)
+    ifd0 = struct.pack(">H", 1) + struct.pack(">HHII", EXIF_IFD, 4, 1, exif_ifd) + struct.pack(">I", 0)
+    comment = struct.pack(">H", 1) + struct.pack(">HHII", USER_COMMENT, 7, len(data), value_at) + struct.pack(">I", 0)
+    return b"Exif\x00\x00" + header + ifd0 + comment + data
+
+
 def xmp_packet(source_type: str, alt_text: str, title: str) -> str:
     return XMP_TEMPLATE.format(source_type=escape(source_type), alt_text=escape(alt_text), title=escape(title))
 
 
 def encode(image: "Image", fmt: str, recipe: Recipe, *, xmp: str, quality: int = 95) -> bytes:
     """A released file: the A1111 parameters where the format allows, the recipe (PNG), then XMP."""
-    from PIL import Image as PILImage
     from PIL.PngImagePlugin import PngInfo
 
     buffer = io.BytesIO()
@@ -124,9 +140,7 @@ def encode(image: "Image", fmt: str, recipe: Recipe, *, xmp: str, quality: int =
         info.add_itxt("XML:com.adobe.xmp", xmp, zip=False)
         image.save(buffer, format="PNG", pnginfo=info)
     else:
-        exif = PILImage.Exif()
-        exif.get_ifd(EXIF_IFD)[USER_COMMENT] = b"UNICODE\x00" + parameters.encode("utf-16-be")
-        image.convert("RGB").save(buffer, format=FORMATS[fmt], quality=quality, exif=exif.tobytes(),
+        image.convert("RGB").save(buffer, format=FORMATS[fmt], quality=quality, exif=exif_user_comment(parameters),
                                   xmp=xmp.encode("utf-8"))
     return buffer.getvalue()
 
