@@ -155,6 +155,7 @@ def job_for(batch: Sequence[Recipe], model: ModelRef, *, fresh: bool = False) ->
         # a class without its config (a hand-written card) means the scheduler by name, as it always has
         scheduler_class=scheduler.class_name if scheduler.config is not None else None,
         scheduler_config=scheduler.config,
+        loras=tuple(lora.identity() for lora in first.loras),
         dtype=first.dtype,
         device=first.device,
         fresh=fresh,
@@ -356,6 +357,7 @@ def plan(
     dtype: str | None = None,
     device: str | None = None,
     card: Path | None = None,
+    loras: Sequence[str] = (),
     **slots: str,
 ) -> list[Recipe]:
     """The recipes for ``count`` images (seeds ``seed`` .. ``seed+count-1``), from options or a card.
@@ -368,6 +370,7 @@ def plan(
     from pydantic import ValidationError
 
     from . import cards, samplers
+    from . import loras as lora_refs
     from .recipes import MAX_RUN, Skeleton, check_run, check_seeds
 
     if count < 1:
@@ -375,7 +378,8 @@ def plan(
     check_run(count, "count", f"split it: --count {MAX_RUN} with --seed S, then --seed S+{MAX_RUN}, and so on")
     if card is not None:
         chosen = {k: v for k, v in dict(model=model, prompt=prompt, steps=steps, guidance=guidance, width=width,
-                                         height=height, scheduler=scheduler, dtype=dtype, device=device).items()
+                                         height=height, scheduler=scheduler, dtype=dtype, device=device,
+                                         lora=list(loras) or None).items()
                   if v is not None}
         if chosen or negative or any(slots.values()):
             raise InputError(
@@ -391,7 +395,7 @@ def plan(
         text = prompt or skeleton.compose()
         if not text.strip():
             raise InputError("nothing to generate: give --prompt TEXT or --subject TEXT")
-        if scheduler is not None:
+        if scheduler not in (None, families.DEFAULT_SCHEDULER):
             samplers.get(scheduler)
         manifest = models.load(studio, model or studio.default_model)
         family = manifest.kind
@@ -405,6 +409,7 @@ def plan(
                 steps=steps or 20, guidance=7.0 if guidance is None else guidance,
                 width=width or manifest.size, height=height or manifest.size,
                 scheduler=SchedulerSpec(name=scheduler or families.DEFAULT_SCHEDULER),
+                loras=lora_refs.refs(studio, list(loras)),
                 dtype=dtype or "auto", device=device or "auto",
             )
         except ValidationError as exc:

@@ -221,7 +221,7 @@ def _prepare(session: Session, request: dict) -> tuple[Recipe, dict, datetime]:
     for name in ("seed", "steps", "guidance", "width", "height", "negative"):
         if request[name] is not None:
             updates[name] = request[name]
-    if request["scheduler"] is not None:
+    if request["scheduler"] not in (None, "default"):  # the engine checks that it fits the model's family
         samplers.get(request["scheduler"])
         updates["scheduler"] = SchedulerSpec(name=request["scheduler"]).model_dump()
     try:

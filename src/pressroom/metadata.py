@@ -53,10 +53,14 @@ def a1111_parameters(recipe: Recipe) -> str:
         "Size": f"{recipe.width}x{recipe.height}",
         "Model hash": recipe.model.short_hash,
         "Model": recipe.model.name,
+        **({"Lora hashes": ", ".join(f"{lora.name}: {lora.a1111_hash}" for lora in recipe.loras)}
+           if recipe.loras else {}),
         "RNG": "CPU",
         "Version": f"pressroom {__version__}",
     }
-    lines = [_inert(recipe.prompt)]
+    # A1111 names a LoRA in the prompt as <lora:name:weight>; the recipe's prompt is the encoder's text
+    tags = "".join(f" <lora:{lora.name}:{lora.weight:g}>" for lora in recipe.loras)
+    lines = [_inert(recipe.prompt) + tags]
     if recipe.negative:
         lines.append(f"Negative prompt: {_inert(recipe.negative)}")
     lines.append(", ".join(f"{k}: {_quote(v)}" for k, v in fields.items()))

@@ -147,6 +147,21 @@ def _named_to_float(value: Any) -> Any:
     return value
 
 
+class LoraRef(Strict):
+    """A LoRA applied to the model: its file by full SHA-256, its weight, and its licence."""
+
+    name: str
+    sha256: Sha256
+    weight: float = Field(default=1.0, ge=-10, le=10)
+    a1111_hash: str = ""  # A1111's 'Lora hashes' entry: the tensor data's SHA-256 (after the header), 12 hex
+    license: str = "unknown"
+    commercial: bool | None = None
+
+    def identity(self) -> "LoraRef":
+        """As an engine job names it: name, file hash and weight."""
+        return LoraRef(name=self.name, sha256=self.sha256, weight=self.weight)
+
+
 class SchedulerSpec(Strict):
     name: str = "euler"
     class_name: str | None = None
@@ -226,6 +241,7 @@ class Recipe(Strict):
     width: Size = 512
     height: Size = 512
     scheduler: SchedulerSpec = Field(default_factory=SchedulerSpec)
+    loras: list[LoraRef] = Field(default_factory=list)  # applied in this order, each at its weight
     dtype: Dtype = "auto"
     device: Device = "auto"
     engine: str = ENGINE  # the engine that ran (``pressroom.engines``); recipes take it from their model

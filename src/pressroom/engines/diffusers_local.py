@@ -14,6 +14,7 @@ import json
 import os
 import platform
 from collections import OrderedDict
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
@@ -150,6 +151,28 @@ def check_job(pipeline, job: Job) -> None:
         families.check_scheduler(job.scheduler, family)
     for negative in job.negatives:
         families.check_negative(negative, family)
+
+
+@contextmanager
+def applied_loras(pipeline, job: Job, resolver: "Resolver"):
+    """The job's LoRAs loaded into the (cached) pipeline at their weights for this call only, and
+    taken out again after it, so the next job runs on the bare model."""
+    if not job.loras:
+        yield
+        return
+    if not hasattr(pipeline, "load_lora_weights"):
+        raise InputError(f"a {type(pipeline).__name__} takes no LoRAs; drop --lora", field="lora")
+    adapters = [f"lora{index}_{lora.sha256[:12]}" for index, lora in enumerate(job.loras)]
+    try:
+        for adapter, lora in zip(adapters, job.loras):
+            try:
+                pipeline.load_lora_weights(str(resolver.lora(lora)), adapter_name=adapter)
+            except (OSError, ValueError, KeyError, RuntimeError) as exc:
+                raise ModelError(f"LoRA {lora.name!r} does not fit this model: {exc}") from exc
+        pipeline.set_adapters(adapters, [lora.weight for lora in job.loras])
+        yield
+    finally:
+        pipeline.unload_lora_weights()
 
 
 def _load(job: Job, resolver: "Resolver", dtype: str, device: str):
@@ -290,7 +313,8 @@ class DiffusersEngine:
             arguments["max_sequence_length"] = t5_tokens(pipeline)
         runner.set_progress_bar_config(disable=True)
         try:
-            result = runner(**arguments)
+            with applied_loras(pipeline, job, resolver):
+                result = runner(**arguments)
         except (RuntimeError, ValueError) as exc:
             raise EngineError(f"generation failed: {exc}") from exc
         images = list(result.images)
