@@ -127,3 +127,27 @@ def test_a_loras_licence_is_checked_against_the_briefs_use_like_a_models(studio,
     assert failed.result == "fail" and "LoRA closed (CC-BY-NC-4.0) is not licensed for commercial use" in failed.detail
     unknown = loras.add(studio, "unknown", path=lora_files["glow"], replace=True).ref()
     assert finding(unknown).result == "warn"
+
+
+def test_a_style_carries_its_loras_into_the_concept_sprint(cli, studio, lora_files, tmp_path):
+    from playbook import open_brief, people
+
+    people(cli)
+    register(cli, lora_files)
+    added = cli("style", "add", "inky", "--text", "ink drawing", "--lora", "ink:0.6", "--as", "omar", "--json")
+    assert added.code == 0, added.err
+    [kept] = json.loads(added.out)["loras"]
+    assert kept["sha256"] == loras.load(studio, "ink").sha256
+    assert kept["weight"] == 0.6
+    brief = open_brief(cli, tmp_path)
+    sprint = cli("concept", brief, "--style", "inky", "--style", "watercolor", "--style", "cinematic", "--per-style",
+                 "1", "--steps", "2", "--as", "omar", "--json")
+    assert sprint.code == 0, sprint.err
+    made = json.loads(sprint.out)["generations"]
+    from pressroom import generations
+
+    by_style = {row.style: row.parsed_recipe() for row in generations.listing(studio, brief_id=brief)}
+    assert [(lora.name, lora.weight) for lora in by_style["inky"].loras] == [("ink", 0.6)]
+    assert by_style["watercolor"].loras == []
+    inky = next(row for row in made if row["style"] == "inky")
+    assert "<lora:ink:0.6>" in Image.open(inky["path"]).text["parameters"]

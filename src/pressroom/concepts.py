@@ -73,7 +73,7 @@ def plan(session: Session, studio: Studio, brief: briefs.Brief, style_names: lis
             for index in range(per_style):
                 recipes.append(Recipe(
                     prompt=skeleton.compose(), skeleton=skeleton, negative=style.negative if family.negative else "",
-                    model=manifest.ref(),
+                    model=manifest.ref(), loras=style.lora_refs(),
                     engine=manifest.engine, seed=seed + index, steps=steps or brief.defaults.concept_steps, guidance=7.0,
                     width=manifest.size, height=manifest.size, scheduler=SchedulerSpec(name=sampler),
                 ))
