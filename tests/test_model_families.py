@@ -155,5 +155,5 @@ def test_the_prompt_length_warning_counts_each_text_encoders_own_limit(cli, buil
                      "64", "--json")
         assert result.code == 0, result.err
         [row] = json.loads(result.out)
-        assert any("for the CLIP text encoder, which sees 77" in w for w in row["warnings"])
-        assert any("for the T5 text encoder, which sees 256" in w for w in row["warnings"]) == t5
+        assert any("the text encoder sees 77 (CLIP)" in w for w in row["warnings"])
+        assert any("the text encoder sees 256 (T5)" in w for w in row["warnings"]) == t5

@@ -273,8 +273,8 @@ class DiffusersEngine:
                 continue
             seen.add((kind, limit))
             kept = tokenizer.decode(ids[(0 if t5 else 1) : limit - 1])
-            warnings.append(f"prompt is {len(ids)} tokens for the {kind} text encoder, which sees {limit}, so "
-                            f"the tail after {kept[-40:]!r} is dropped there")
+            warnings.append(f"prompt is {len(ids)} tokens; the text encoder sees {limit} ({kind}), so the tail "
+                            f"after {kept[-40:]!r} is dropped there")
         return warnings
 
     def run(self, job: Job, resolver: "Resolver") -> Output:
