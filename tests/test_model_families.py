@@ -63,7 +63,6 @@ def plain_diffusers(path, family, variant, prompt, seed, width, height, negative
 def test_each_family_generates_reproduces_exactly_and_matches_plain_diffusers(cli, built, tmp_path, name):
     family, variant = FAMILY[name]
     row = add(cli, built, name)
-    facts = families.BUILDERS[name]  # noqa: F841 (the builder is the source of the configs below)
     assert row["family"] == family and row["variant"] == variant
     assert row["multiple"] == (16 if family in ("sd3", "flux") else 8)
     # the native size: the denoiser's sample size times the VAE's 8x (FLUX: 128 x 8, as the real ones)
@@ -100,8 +99,8 @@ def test_a_refine_and_an_inpaint_keep_the_parents_size(cli, built, tmp_path, nam
     assert inpainted.code == 0, inpainted.err
     for result in (refined, inpainted):
         made = json.loads(result.out)
-        recipe = json.loads(cli("generations", "--json").out)
-        row = next(r for r in recipe if r["id"] == made["id"])
+        listed = json.loads(cli("generations", "--json").out)
+        row = next(r for r in listed if r["id"] == made["id"])
         assert (row["width"], row["height"]) == (80, 48)
         assert Image.open(row["path"]).size == (80, 48)
         card = tmp_path / f"fix-{made['id']}.toml"
