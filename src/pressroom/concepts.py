@@ -15,7 +15,7 @@ from typing import Callable
 from sqlalchemy import ForeignKey, Integer, String, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from . import briefs, contactsheet, events, generations, imagefiles, ledgerfiles, models, styles
+from . import briefs, contactsheet, events, families, generations, imagefiles, ledgerfiles, models, styles
 from .context import Context
 from .db import Base, UTCDateTime
 from .errors import InputError
@@ -64,15 +64,18 @@ def plan(session: Session, studio: Studio, brief: briefs.Brief, style_names: lis
     recipes, labels = [], []
     for model_name in model_names or [studio.default_model]:
         manifest = models.load(studio, model_name)
+        family = manifest.kind  # a flow model runs on its own scheduler; FLUX is given no negative it would ignore
+        sampler = families.DEFAULT_SCHEDULER if family.flow else "euler_a"
         for style_name in style_names:
             style = styles.get(session, style_name)
             skeleton = Skeleton(subject=start.subject, context=start.context, composition=start.composition,
                                 style=style.style, technical=start.technical)
             for index in range(per_style):
                 recipes.append(Recipe(
-                    prompt=skeleton.compose(), skeleton=skeleton, negative=style.negative, model=manifest.ref(),
+                    prompt=skeleton.compose(), skeleton=skeleton, negative=style.negative if family.negative else "",
+                    model=manifest.ref(), loras=style.lora_refs(),
                     engine=manifest.engine, seed=seed + index, steps=steps or brief.defaults.concept_steps, guidance=7.0,
-                    width=manifest.size, height=manifest.size, scheduler=SchedulerSpec(name="euler_a"),
+                    width=manifest.size, height=manifest.size, scheduler=SchedulerSpec(name=sampler),
                 ))
                 labels.append(dict(brief_id=brief.id, play="concept", style=style.name))
     return recipes, labels

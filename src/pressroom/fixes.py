@@ -154,6 +154,8 @@ def _prepare(studio: Studio, parent: generations.Generation, request: dict) -> t
         if request["steps"] < 1:
             raise InputError("steps must be at least 1", field="steps")
         updates["steps"] = request["steps"]
+    if op in ("inpaint", "refine"):  # a repair keeps the parent's size, whatever the family's defaults
+        updates.update(width=parent.width, height=parent.height)
     if op == "inpaint":
         strength = 1.0 if strength is None else strength
     elif op == "refine":

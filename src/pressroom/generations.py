@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Callable, Iterable, Iterator, Sequence
 from sqlalchemy import JSON, Float, ForeignKey, Integer, String, Text, select
 from sqlalchemy.orm import Mapped, mapped_column
 
-from . import engines, metadata, models, renditions
+from . import engines, families, metadata, models, renditions
 from .compare import fingerprint
 from .db import Base, UTCDateTime, Unsigned64
 from .engines.base import Job
@@ -155,6 +155,7 @@ def job_for(batch: Sequence[Recipe], model: ModelRef, *, fresh: bool = False) ->
         # a class without its config (a hand-written card) means the scheduler by name, as it always has
         scheduler_class=scheduler.class_name if scheduler.config is not None else None,
         scheduler_config=scheduler.config,
+        loras=tuple(lora.identity() for lora in first.loras),
         dtype=first.dtype,
         device=first.device,
         fresh=fresh,
@@ -207,6 +208,9 @@ def render(
             batch_size=len(batch),
         )
         for index, (recipe, image, warnings) in enumerate(zip(batch, output.images, output.warnings, strict=True)):
+            if image.size != (recipe.width, recipe.height):  # the recorded size is always the file's
+                raise EngineError(f"engine {engine.name!r} made a {image.width}x{image.height} image for a "
+                                  f"{recipe.width}x{recipe.height} recipe; nothing was stored")
             complete = recipe.model_copy(update={**settled, "batch_index": index})
             yield Rendered(complete, renditions.apply(image, recipe.post), warnings, each)
 
@@ -353,6 +357,7 @@ def plan(
     dtype: str | None = None,
     device: str | None = None,
     card: Path | None = None,
+    loras: Sequence[str] = (),
     **slots: str,
 ) -> list[Recipe]:
     """The recipes for ``count`` images (seeds ``seed`` .. ``seed+count-1``), from options or a card.
@@ -365,6 +370,7 @@ def plan(
     from pydantic import ValidationError
 
     from . import cards, samplers
+    from . import loras as lora_refs
     from .recipes import MAX_RUN, Skeleton, check_run, check_seeds
 
     if count < 1:
@@ -372,7 +378,8 @@ def plan(
     check_run(count, "count", f"split it: --count {MAX_RUN} with --seed S, then --seed S+{MAX_RUN}, and so on")
     if card is not None:
         chosen = {k: v for k, v in dict(model=model, prompt=prompt, steps=steps, guidance=guidance, width=width,
-                                         height=height, scheduler=scheduler, dtype=dtype, device=device).items()
+                                         height=height, scheduler=scheduler, dtype=dtype, device=device,
+                                         lora=list(loras) or None).items()
                   if v is not None}
         if chosen or negative or any(slots.values()):
             raise InputError(
@@ -388,16 +395,21 @@ def plan(
         text = prompt or skeleton.compose()
         if not text.strip():
             raise InputError("nothing to generate: give --prompt TEXT or --subject TEXT")
-        if scheduler is not None:
+        if scheduler not in (None, families.DEFAULT_SCHEDULER):
             samplers.get(scheduler)
         manifest = models.load(studio, model or studio.default_model)
+        family = manifest.kind
+        families.check_scheduler(scheduler or families.DEFAULT_SCHEDULER, family)
+        families.check_negative(negative, family)
+        families.check_size(width or manifest.size, height or manifest.size, manifest.multiple, family)
         first = secrets.randbelow(2**32) if seed is None else seed
         try:
             base = Recipe(
                 prompt=text, negative=negative, skeleton=skeleton, model=manifest.ref(), engine=manifest.engine, seed=first,
                 steps=steps or 20, guidance=7.0 if guidance is None else guidance,
                 width=width or manifest.size, height=height or manifest.size,
-                scheduler=SchedulerSpec(name=scheduler or "euler"),
+                scheduler=SchedulerSpec(name=scheduler or families.DEFAULT_SCHEDULER),
+                loras=lora_refs.refs(studio, list(loras)),
                 dtype=dtype or "auto", device=device or "auto",
             )
         except ValidationError as exc:

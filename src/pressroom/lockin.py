@@ -20,10 +20,10 @@ from sqlalchemy import JSON, ForeignKey, Integer, String, Text, func, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from . import briefs, cards, events, generations, imagefiles, names, samplers
-from .compare import Fingerprint, compare
+from .compare import Comparison, Fingerprint, compare
 from .context import Actor, Context
 from .db import Base, UTCDateTime, taken
-from .errors import Conflict, InputError, LockRefused, NotFound, Refused
+from .errors import Conflict, EngineError, InputError, LockRefused, ModelError, NotFound, Refused
 from .jobs import landing, queue
 from .recipes import SLOTS, Recipe, SchedulerSpec
 from .resolver import Resolver
@@ -184,8 +184,11 @@ def run_job(studio: Studio, job: queue.Job, lease: queue.Lease) -> dict:
         final, origin, brief_created = _prepare(session, request)
     labels = dict(brief_id=brief_id, play="lock", slot_value=final.skeleton.get(slot), **generations.made_by(actor))
     [hero] = landing.rows(studio, [landing.land(studio, lease, [final], [labels], ["hero"]).ids["hero"]])
-    again = next(generations.render([hero.parsed_recipe()], Resolver(studio), fresh=True))
-    result = compare(again.image, imagefiles.load(hero.path(studio), f"the hero's file (generation {hero.id})"))
+    try:
+        again = next(generations.render([hero.parsed_recipe()], Resolver(studio), fresh=True))
+        result = compare(again.image, imagefiles.load(hero.path(studio), f"the hero's file (generation {hero.id})"))
+    except (EngineError, ModelError, InputError) as exc:  # the hero is kept: the lock fails with the reason
+        result = Comparison("error", False, None, -1, -1, None, note=f"the hero's recipe could not run again: {exc}")
     device = hero.parsed_recipe().device
     passed = result.verdict == "exact" or (result.verdict == "close" and device != "cpu")
 
@@ -218,7 +221,7 @@ def _prepare(session: Session, request: dict) -> tuple[Recipe, dict, datetime]:
     for name in ("seed", "steps", "guidance", "width", "height", "negative"):
         if request[name] is not None:
             updates[name] = request[name]
-    if request["scheduler"] is not None:
+    if request["scheduler"] not in (None, "default"):  # the engine checks that it fits the model's family
         samplers.get(request["scheduler"])
         updates["scheduler"] = SchedulerSpec(name=request["scheduler"]).model_dump()
     try:
@@ -271,7 +274,8 @@ def _record_lock(session: Session, studio: Studio, actor: Actor, brief_id: int, 
                       since_brief_s=round((row.created_at - brief_created).total_seconds(), 1))
     else:
         reason = (f"the hero of recipe {row.id} did not reproduce in a fresh pipeline "
-                  f"(verdict {result.verdict}, ssim {result.ssim}); check the determinism settings")
+                  f"(verdict {result.verdict}, ssim {result.ssim}); check the determinism settings"
+                  if result.verdict != "error" else f"the hero of recipe {row.id} did not reproduce: {result.note}")
         briefs.pause(session, brief, reason, actor)
         events.record(session, actor, "recipe.lock_failed", brief_id=brief_id,
                       objects={"recipe": row.id, "hero": hero.id}, verdict=result.verdict)

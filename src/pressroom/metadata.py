@@ -43,20 +43,24 @@ def _inert(text: str) -> str:
 def a1111_parameters(recipe: Recipe) -> str:
     from . import __version__
 
-    sampler = samplers.SAMPLERS.get(recipe.scheduler.name)
+    sampler, schedule = samplers.a1111_label(recipe.scheduler.name, recipe.scheduler.class_name, recipe.scheduler.config)
     fields = {
         "Steps": str(recipe.steps),
-        "Sampler": sampler.a1111 if sampler else recipe.scheduler.class_name or recipe.scheduler.name,
-        "Schedule type": sampler.schedule if sampler else "Automatic",
+        "Sampler": sampler,
+        "Schedule type": schedule,
         "CFG scale": f"{recipe.guidance:g}",
         "Seed": str(recipe.seed),
         "Size": f"{recipe.width}x{recipe.height}",
         "Model hash": recipe.model.short_hash,
         "Model": recipe.model.name,
+        **({"Lora hashes": ", ".join(f"{lora.name}: {lora.a1111_hash}" for lora in recipe.loras)}
+           if recipe.loras else {}),
         "RNG": "CPU",
         "Version": f"pressroom {__version__}",
     }
-    lines = [_inert(recipe.prompt)]
+    # A1111 names a LoRA in the prompt as <lora:name:weight>; the recipe's prompt is the encoder's text
+    tags = "".join(f" <lora:{lora.name}:{lora.weight:g}>" for lora in recipe.loras)
+    lines = [_inert(recipe.prompt) + tags]
     if recipe.negative:
         lines.append(f"Negative prompt: {_inert(recipe.negative)}")
     lines.append(", ".join(f"{k}: {_quote(v)}" for k, v in fields.items()))
@@ -106,13 +110,29 @@ FORMATS = {"png": "PNG", "jpeg": "JPEG", "webp": "WEBP"}
 EXIF_IFD, USER_COMMENT = 0x8769, 0x9286
 
 
+def exif_user_comment(text: str) -> bytes:
+    """An EXIF block holding ``text`` as the UserComment in its standard form: EXIF type UNDEFINED (7),
+    the 8-byte character code ``UNICODE\\0``, then UTF-16 (big-endian, as the block's byte order and as
+    piexif, A1111 and Forge read it). Pillow given bytes writes type BYTE, which piexif hands back as a
+    tuple of numbers that A1111 then fails on; so the block is laid out here: a big-endian TIFF header,
+    IFD0 with one entry pointing at the Exif IFD, and the Exif IFD with the one UserComment entry."""
+    import struct
+
+    data = b"UNICODE\x00" + text.encode("utf-16-be")
+    exif_ifd = 8 + 2 + 12 + 4  # after the header and IFD0 (one entry, then the next-IFD offset)
+    value_at = exif_ifd + 2 + 12 + 4
+    header = b"MM" + struct.pack(">HI", 42, 8)
+    ifd0 = struct.pack(">H", 1) + struct.pack(">HHII", EXIF_IFD, 4, 1, exif_ifd) + struct.pack(">I", 0)
+    comment = struct.pack(">H", 1) + struct.pack(">HHII", USER_COMMENT, 7, len(data), value_at) + struct.pack(">I", 0)
+    return b"Exif\x00\x00" + header + ifd0 + comment + data
+
+
 def xmp_packet(source_type: str, alt_text: str, title: str) -> str:
     return XMP_TEMPLATE.format(source_type=escape(source_type), alt_text=escape(alt_text), title=escape(title))
 
 
 def encode(image: "Image", fmt: str, recipe: Recipe, *, xmp: str, quality: int = 95) -> bytes:
     """A released file: the A1111 parameters where the format allows, the recipe (PNG), then XMP."""
-    from PIL import Image as PILImage
     from PIL.PngImagePlugin import PngInfo
 
     buffer = io.BytesIO()
@@ -124,9 +144,7 @@ def encode(image: "Image", fmt: str, recipe: Recipe, *, xmp: str, quality: int =
         info.add_itxt("XML:com.adobe.xmp", xmp, zip=False)
         image.save(buffer, format="PNG", pnginfo=info)
     else:
-        exif = PILImage.Exif()
-        exif.get_ifd(EXIF_IFD)[USER_COMMENT] = b"UNICODE\x00" + parameters.encode("utf-16-be")
-        image.convert("RGB").save(buffer, format=FORMATS[fmt], quality=quality, exif=exif.tobytes(),
+        image.convert("RGB").save(buffer, format=FORMATS[fmt], quality=quality, exif=exif_user_comment(parameters),
                                   xmp=xmp.encode("utf-8"))
     return buffer.getvalue()
 

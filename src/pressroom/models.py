@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
 
-from . import names, tomlout
+from . import families, names, tomlout
 from .assets import sha256_file
 from .files import write
 from .errors import InputError, ModelError, ModelMismatch, NotFound
@@ -48,7 +48,10 @@ class Manifest(BaseModel):
     hub_id: str = ""
     license: str = "unknown"
     commercial: bool | None = None
-    size: int = 512
+    size: int = 512  # the default width and height: the model's native size unless --size says otherwise
+    family: str = ""  # ``families``: sd, sdxl, sd3, flux, other ("" before families were recorded: sd)
+    variant: str = ""  # flux: dev or schnell
+    multiple: int = 8  # width and height must be multiples of this (16 for SD3 and FLUX)
     builtin: bool = False
     pipeline: str = ""  # the diffusers pipeline class named in model_index.json
     note: str = ""
@@ -72,6 +75,10 @@ class Manifest(BaseModel):
     @property
     def weights_format(self) -> Literal["diffusers", "single_file", "none"]:
         return "diffusers" if self.format == "hub" else self.format
+
+    @property
+    def kind(self) -> "families.Family":
+        return families.get(self.family)
 
     def ref(self) -> ModelRef:
         return ModelRef(
@@ -173,7 +180,7 @@ def add(
     config: Path | None = None,
     license: str = "unknown",
     commercial: bool | None = None,
-    size: int = 512,
+    size: int | None = None,
     replace: bool = False,
     engine: str = "diffusers",
 ) -> Manifest:
@@ -191,17 +198,17 @@ def add(
     weightless = path is None and hub_id is None and engine != "diffusers"
     if (path is None) == (hub_id is None) and not weightless:
         raise InputError("give exactly one of --path (a local folder or .safetensors file) or --hub (a hub id)")
-    if size % 8:
+    if size is not None and size % 8:
         raise InputError(f"size must be a multiple of 8 (got {size})", field="size")
     now = datetime.now(timezone.utc).isoformat(timespec="seconds")
     if weightless:
         manifest = Manifest(name=name, format="none", engine=engine, license=license, commercial=commercial,
-                            size=size, added_at=now, note=f"no weights: the {engine} engine needs none")
+                            size=size or 512, added_at=now, note=f"no weights: the {engine} engine needs none")
         save(studio, manifest)
         return manifest
     if hub_id is not None:
         manifest = Manifest(name=name, format="hub", engine=engine, hub_id=hub_id, license=license,
-                            commercial=commercial, size=size, added_at=now,
+                            commercial=commercial, size=size or 512, added_at=now,
                             note="hashed when first downloaded").located(studio.root)
         save(studio, manifest)
         return manifest
@@ -229,9 +236,14 @@ def add(
         fmt = "diffusers"
     files, stamps = hash_weights(path)
     index = (config if fmt == "single_file" else path) / "model_index.json"
+    facts = families.detect(index.parent)
+    if size is not None and size % facts.multiple:
+        raise InputError(f"size must be a multiple of {facts.multiple} for a {families.get(facts.family).label} "
+                         f"model (got {size})", field="size")
     manifest = Manifest(name=name, format=fmt, engine=engine, path=studio.relative(path),
                         config=studio.relative(config) if config else "", license=license,
-                        commercial=commercial, size=size, added_at=now, files=files, stamps=stamps,
+                        commercial=commercial, size=size or facts.size, family=facts.family, variant=facts.variant,
+                        multiple=facts.multiple, added_at=now, files=files, stamps=stamps,
                         pipeline=_pipeline_class(index)).located(studio.root)
     save(studio, manifest)
     return manifest
@@ -283,7 +295,7 @@ def ensure_tiny(studio: Studio) -> Manifest:
     files, stamps = hash_weights(target)
     manifest = Manifest(
         name=TINY, format="diffusers", path=studio.relative(target), license="Apache-2.0", commercial=True,
-        size=256, builtin=True, files=files, stamps=stamps, pipeline=_pipeline_class(target / "model_index.json"),
+        size=256, family="sd", builtin=True, files=files, stamps=stamps, pipeline=_pipeline_class(target / "model_index.json"),
         added_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
         note="built-in: random weights from a fixed seed; its images are noise-like",
     ).located(studio.root)
@@ -377,6 +389,10 @@ def summary(manifest: Manifest) -> dict:
         "source": manifest.hub_id or manifest.path,
         "license": manifest.license,
         "commercial": manifest.commercial,
+        "family": manifest.family,
+        "variant": manifest.variant,
+        "size": manifest.size,
+        "multiple": manifest.multiple,
         "short_hash": ref.short_hash if manifest.files else "",
         "fingerprint": ref.fingerprint if manifest.files else "",
         "files": manifest.files,

@@ -9,9 +9,10 @@ every recipe pressroom writes after generating has them all.
 from __future__ import annotations
 
 import hashlib
+import math
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_serializer, field_validator, model_validator
 
 SLOTS = ("subject", "context", "composition", "style", "technical")
 RNG = "torch.Generator('cpu').manual_seed(seed), a fresh generator per image"
@@ -120,10 +121,60 @@ class ModelRef(Strict):
         return self.fingerprint[:10]
 
 
+# JSON has no infinity or NaN, and PostgreSQL's JSON refuses the ``-Infinity`` Python writes; DPM++
+# configs hold ``-inf`` (``lambda_min_clipped``). In JSON (the ledger, PNG chunks, C2PA) such a value is
+# one of these strings, read back as the float it was; a card (TOML) writes ``inf``/``-inf``/``nan`` itself.
+NON_FINITE = {"Infinity": math.inf, "-Infinity": -math.inf, "NaN": math.nan}
+
+
+def _finite_or_named(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return "NaN" if math.isnan(value) else ("Infinity" if value > 0 else "-Infinity")
+    if isinstance(value, dict):
+        return {k: _finite_or_named(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_finite_or_named(v) for v in value]
+    return value
+
+
+def _named_to_float(value: Any) -> Any:
+    if isinstance(value, str) and value in NON_FINITE:
+        return NON_FINITE[value]
+    if isinstance(value, dict):
+        return {k: _named_to_float(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_named_to_float(v) for v in value]
+    return value
+
+
+class LoraRef(Strict):
+    """A LoRA applied to the model: its file by full SHA-256, its weight, and its licence."""
+
+    name: str
+    sha256: Sha256
+    weight: float = Field(default=1.0, ge=-10, le=10)
+    a1111_hash: str = ""  # A1111's 'Lora hashes' entry: the tensor data's SHA-256 (after the header), 12 hex
+    license: str = "unknown"
+    commercial: bool | None = None
+
+    def identity(self) -> "LoraRef":
+        """As an engine job names it: name, file hash and weight."""
+        return LoraRef(name=self.name, sha256=self.sha256, weight=self.weight)
+
+
 class SchedulerSpec(Strict):
     name: str = "euler"
     class_name: str | None = None
     config: dict[str, Any] | None = None
+
+    @field_validator("config", mode="before")
+    @classmethod
+    def _read_non_finite(cls, value: Any) -> Any:
+        return _named_to_float(value)
+
+    @field_serializer("config", when_used="json")
+    def _write_non_finite(self, value: dict[str, Any] | None) -> Any:
+        return _finite_or_named(value)
 
 
 class PostStep(Strict):
@@ -190,6 +241,7 @@ class Recipe(Strict):
     width: Size = 512
     height: Size = 512
     scheduler: SchedulerSpec = Field(default_factory=SchedulerSpec)
+    loras: list[LoraRef] = Field(default_factory=list)  # applied in this order, each at its weight
     dtype: Dtype = "auto"
     device: Device = "auto"
     engine: str = ENGINE  # the engine that ran (``pressroom.engines``); recipes take it from their model

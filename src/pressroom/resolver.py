@@ -23,7 +23,7 @@ from .errors import NotFound
 if TYPE_CHECKING:
     from PIL.Image import Image
 
-    from .recipes import ModelRef
+    from .recipes import LoraRef, ModelRef
     from .studio import Studio
 
 
@@ -39,6 +39,7 @@ class Resolver:
         self.model_path = model_path
         self._manifests: dict[str, models.Manifest] = {}
         self._weights: dict[str, Weights] = {}
+        self._loras: dict[str, Path] = {}
 
     def manifest(self, model: "ModelRef") -> models.Manifest:
         """The registered model a recipe or job names (by its hashes first, then by name)."""
@@ -55,6 +56,15 @@ class Resolver:
             root = models.checked_path(self.studio, manifest, model)
             self._weights[key] = Weights(root, Path(manifest.config) if manifest.config else None)
         return self._weights[key]
+
+    def lora(self, lora: "LoraRef") -> Path:
+        """A LoRA's file by the SHA-256 the job names, checked (``loras.file_for``)."""
+        from . import loras
+
+        key = lora.sha256
+        if key not in self._loras:
+            self._loras[key] = loras.file_for(self.studio, lora)
+        return self._loras[key]
 
     def image(self, sha256: str) -> "Image":
         """A stored image (a parent, a mask) by the SHA-256 of its file, loaded."""

@@ -54,3 +54,16 @@ def get(name: str) -> Sampler:
         raise InputError(
             f"unknown scheduler {name!r}; choose one of: {', '.join(SAMPLERS)}"
         ) from None
+
+
+def a1111_label(name: str, class_name: str | None, config: dict | None) -> tuple[str, str]:
+    """A1111's sampler and schedule type for a recipe's scheduler: by pressroom name, or for the
+    model's own scheduler (``default``) by its class and config."""
+    if name in SAMPLERS:
+        return SAMPLERS[name].a1111, SAMPLERS[name].schedule
+    if class_name and class_name.startswith("FlowMatchEuler"):
+        return "Euler", "Simple"
+    for sampler in SAMPLERS.values():
+        if sampler.class_name == class_name and all((config or {}).get(k) == v for k, v in sampler.overrides.items()):
+            return sampler.a1111, sampler.schedule
+    return class_name or name, "Automatic"

@@ -1,4 +1,5 @@
-"""The shared style library: named styles, each with the style slot text and its negative prompt.
+"""The shared style library: named styles, each with the style slot text, its negative prompt and its
+LoRAs (each by full SHA-256 and weight, applied to every concept made in the style).
 
 A new studio starts with a few useful styles (seeded by migration 0002); teams add the ones
 that kept well, and extend negatives with the failures reviewers caught.
@@ -8,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from sqlalchemy import Integer, String, Text, select
+from sqlalchemy import JSON, Integer, String, Text, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from . import events, names
@@ -25,21 +26,29 @@ class Style(Base):
     style: Mapped[str] = mapped_column(Text)
     negative: Mapped[str] = mapped_column(Text, default="")
     note: Mapped[str] = mapped_column(Text, default="")
+    loras: Mapped[list] = mapped_column(JSON, default=list)  # LoraRef dicts, applied in this order
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
     def as_dict(self) -> dict:
         return {"id": self.id, "name": self.name, "style": self.style, "negative": self.negative,
-                "note": self.note}
+                "note": self.note, "loras": list(self.loras or [])}
+
+    def lora_refs(self) -> list:
+        from .recipes import LoraRef
+
+        return [LoraRef.model_validate(lora) for lora in self.loras or []]
 
 
-def add(session: Session, name: str, style: str, negative: str, actor: Actor, note: str = "") -> Style:
+def add(session: Session, name: str, style: str, negative: str, actor: Actor, note: str = "",
+        loras: list | None = None) -> Style:
     actor.require("operator", "add a style")
     if not name.strip() or not style.strip():
         raise InputError("a style needs a name and its style text", field="text")
     names.check(name, "style name", field="name")
     if session.scalar(select(Style).where(Style.name == name)):
         raise Conflict(f"style {name!r} exists already; choose another name", field="name")
-    row = Style(name=name, style=style, negative=negative, note=note, created_at=datetime.now(timezone.utc))
+    row = Style(name=name, style=style, negative=negative, note=note, created_at=datetime.now(timezone.utc),
+                loras=[lora.model_dump(mode="json") for lora in loras or []])
     session.add(row)
     with taken(f"style {name!r} exists already (added just now by someone else); choose another name", "name"):
         session.flush()
@@ -60,9 +69,14 @@ def listing(session: Session) -> list[Style]:
 
 
 # -- use cases ------------------------------------------------------------------------------------
-def add_style(ctx: Context, name: str, style: str, negative: str = "", note: str = "") -> dict:
+def add_style(ctx: Context, name: str, style: str, negative: str = "", note: str = "",
+              loras: list[str] | None = None) -> dict:
+    """Add a style; ``loras`` are ``NAME[:WEIGHT]`` of registered LoRAs, kept by their hashes."""
+    from . import loras as registry
+
+    refs = registry.refs(ctx.studio, list(loras or []))
     with ctx.unit() as session:
-        return add(session, name, style, negative, ctx.actor, note).as_dict()
+        return add(session, name, style, negative, ctx.actor, note, refs).as_dict()
 
 
 def styles(ctx: Context) -> list[dict]:

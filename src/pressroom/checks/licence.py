@@ -1,4 +1,4 @@
-"""The model's licence against the brief's intended use."""
+"""The licences of the model and of every LoRA the recipe applies, against the brief's intended use."""
 
 from __future__ import annotations
 
@@ -12,13 +12,19 @@ def run(context: Context) -> Finding:
     commercial = context.manifest.commercial if context.manifest else model.commercial
     licence = context.manifest.license if context.manifest else model.license
     use = context.brief.intended_use if context.brief else ""
-    looked = f"model {model.name} (licence {licence}, commercial {commercial}) for intended use {use or 'unknown'}"
+    # the model first, then each LoRA, each checked exactly the same way
+    weights = [(f"model {model.name}", licence, commercial)]
+    weights += [(f"LoRA {lora.name}", lora.license, lora.commercial) for lora in context.recipe.loras]
+    looked = "; ".join(f"{what} (licence {lic}, commercial {com})" for what, lic, com in weights)
+    looked += f" for intended use {use or 'unknown'}"
     if not use:
         return Finding(NAME, ITEM, "n/a", None, "no brief, so no intended use to check against", looked)
-    if use == "commercial" and commercial is False:
-        return Finding(NAME, ITEM, "fail", 1.0, f"model {model.name} ({licence}) is not licensed for commercial "
-                       "use; this brief is commercial", looked)
-    if use == "commercial" and commercial is None:
-        return Finding(NAME, ITEM, "warn", 0.5, f"model {model.name}'s commercial terms are not recorded; "
-                       "re-register it with --commercial or --non-commercial", looked)
-    return Finding(NAME, ITEM, "pass", 0.0, f"{licence} permits {use} use", looked)
+    for what, lic, com in weights:
+        if use == "commercial" and com is False:
+            return Finding(NAME, ITEM, "fail", 1.0, f"{what} ({lic}) is not licensed for commercial "
+                           "use; this brief is commercial", looked)
+    for what, lic, com in weights:
+        if use == "commercial" and com is None:
+            return Finding(NAME, ITEM, "warn", 0.5, f"{what}'s commercial terms are not recorded; "
+                           "re-register it with --commercial or --non-commercial", looked)
+    return Finding(NAME, ITEM, "pass", 0.0, f"{' and '.join(lic for _, lic, _ in weights)} permit{'s' if len(weights) == 1 else ''} {use} use", looked)

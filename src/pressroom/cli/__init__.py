@@ -11,8 +11,8 @@ import sys
 
 import typer
 
-from . import (audit, briefs, concept, images, jobs, keys, library, models, people, production, recipes, review,
-               server, studio, tokens)
+from . import (audit, briefs, concept, images, jobs, keys, library, loras, models, people, production, recipes,
+               review, server, studio, tokens)
 
 app = typer.Typer(
     name="pressroom",
@@ -21,7 +21,7 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-for group in (studio, models, people, tokens, briefs, concept, production, jobs, review, recipes, library, images,
+for group in (studio, models, loras, people, tokens, briefs, concept, production, jobs, review, recipes, library, images,
               audit, keys, server):
     group.register(app)
 

@@ -20,6 +20,7 @@ def style_add(
     text: Annotated[str, typer.Option(help="The style slot text.")],
     negative: Annotated[str, typer.Option(help="The style's negative prompt.")] = "",
     note: Annotated[str, typer.Option(help="Where it came from, when to use it.")] = "",
+    lora: Annotated[Optional[list[str]], typer.Option(help="A registered LoRA the style applies, NAME or NAME:WEIGHT; repeat for several.")] = None,
     as_: AsOpt = None,
     studio: StudioOpt = None,
     json_out: JsonOpt = False,
@@ -27,7 +28,7 @@ def style_add(
     """Add a style to the shared library."""
     from .. import styles
 
-    row = styles.add_style(context(studio, as_), name, text, negative, note)
+    row = styles.add_style(context(studio, as_), name, text, negative, note, lora or [])
     print_json(row) if json_out else console().print(f"style {row['name']} added")
 
 

@@ -25,10 +25,11 @@ def generate(
     guidance: Annotated[Optional[float], typer.Option(help="CFG scale (default 7).")] = None,
     width: Annotated[Optional[int], typer.Option(help="Width in px, a multiple of 8 (default: the model's size).")] = None,
     height: Annotated[Optional[int], typer.Option(help="Height in px, a multiple of 8 (default: the model's size).")] = None,
-    scheduler: Annotated[Optional[str], typer.Option(help="euler, euler_a, dpmpp_2m, dpmpp_2m_karras, ddim, heun, lms, pndm, unipc.")] = None,
+    scheduler: Annotated[Optional[str], typer.Option(help="default (the model's own; the only one for SD3 and FLUX), euler, euler_a, dpmpp_2m, dpmpp_2m_karras, ddim, heun, lms, pndm, unipc.")] = None,
     dtype: Annotated[Optional[str], typer.Option(help="auto, float32, float16 or bfloat16.")] = None,
     device: Annotated[Optional[str], typer.Option(help="auto, cpu, cuda or mps.")] = None,
     batch_size: Annotated[int, typer.Option(min=1, help="Images per pipeline call.")] = 1,
+    lora: Annotated[Optional[list[str]], typer.Option(help="A registered LoRA as NAME or NAME:WEIGHT; repeat for several.")] = None,
     card: Annotated[Optional[Path], typer.Option(help="Generate from a recipe card instead of options.")] = None,
     as_: AsOpt = None,
     studio: StudioOpt = None,
@@ -42,7 +43,7 @@ def generate(
         ctx.studio, model=model, prompt=prompt, subject=subject, context=context_, composition=composition,
         style=style, technical=technical, negative=negative, seed=seed, count=count, steps=steps,
         guidance=guidance, width=width, height=height, scheduler=scheduler, dtype=dtype, device=device,
-        card=card,
+        card=card, loras=lora or [],
     )
     with progress(count, json_out) as bar:
         task = bar.add_task("generate", total=count)

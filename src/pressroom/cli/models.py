@@ -20,7 +20,7 @@ def add(
     config: Annotated[Optional[Path], typer.Option(help="Local diffusers config folder for a single-file checkpoint.")] = None,
     license: Annotated[str, typer.Option("--license", help="Licence id, e.g. creativeml-openrail-m.")] = "unknown",
     commercial: Annotated[Optional[bool], typer.Option("--commercial/--non-commercial", help="May its outputs be used commercially?")] = None,
-    size: Annotated[int, typer.Option(help="Default image size in pixels for this model.")] = 512,
+    size: Annotated[Optional[int], typer.Option(help="Default image size in pixels (default: the model's native size, 1024 for SDXL, SD3 and FLUX).")] = None,
     replace: Annotated[bool, typer.Option(help="Re-register a name that exists.")] = False,
     engine: Annotated[str, typer.Option(help="The engine that runs it; 'fake' needs no --path (fast rule tests, dry runs).")] = "diffusers",
     studio: StudioOpt = None,
@@ -36,6 +36,9 @@ def add(
         return
     out = console()
     out.print(f"Registered [bold]{name}[/bold] ({row['format']}, engine {row['engine']}) licence {row['license']}")
+    if row["family"]:
+        out.print(f"  family {row['family']}{' ' + row['variant'] if row['variant'] else ''}, native size "
+                  f"{row['size']}, sizes in multiples of {row['multiple']}")
     if row["files"]:
         out.print(f"  short hash (A1111) {row['short_hash']}")
         for rel, sha in row["files"].items():

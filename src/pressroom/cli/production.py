@@ -51,7 +51,8 @@ def lock(
             console().print(f"card: {doc['card']}")
     warn(result.warnings)
     if doc["status"] != "locked":  # a failed lock is a result; the command still exits non-zero
-        raise LockRefused(f"the lock failed: the hero did not reproduce ({doc['verdict']}); brief {brief_id} is paused")
+        why = doc["figures"].get("note") if doc["verdict"] == "error" else doc["verdict"]
+        raise LockRefused(f"the lock failed: the hero did not reproduce ({why}); brief {brief_id} is paused")
 
 
 def volume(

@@ -21,7 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from .. import samplers
 from ..errors import InputError
-from ..recipes import Device, Dtype, Guidance, ModelRef, Seed, Sha256, Size, Steps
+from ..recipes import Device, Dtype, Guidance, LoraRef, ModelRef, Seed, Sha256, Size, Steps
 
 if TYPE_CHECKING:
     from PIL.Image import Image
@@ -56,6 +56,7 @@ class Job(BaseModel):
     scheduler: str = "euler"  # a sampler name, or "default": the model's own scheduler
     scheduler_class: str | None = None  # with scheduler_config: rebuild exactly this scheduler
     scheduler_config: dict[str, Any] | None = None
+    loras: tuple[LoraRef, ...] = ()  # by name, file SHA-256 and weight (``LoraRef.identity()``)
     dtype: Dtype = "auto"
     device: Device = "auto"
     fresh: bool = False  # load a new pipeline instead of the cached one
@@ -74,6 +75,8 @@ class Job(BaseModel):
 
     @model_validator(mode="after")
     def _consistent(self) -> "Job":
+        if any(lora != lora.identity() for lora in self.loras):
+            raise ValueError("loras name each LoRA by name, file hash and weight only: pass LoraRef.identity()")
         if self.model != self.model.identity():
             raise ValueError("model names the weights by name, format and files only "
                              "(no source, licence or path): pass ModelRef.identity()")

@@ -14,6 +14,7 @@ import json
 import os
 import platform
 from collections import OrderedDict
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
@@ -23,7 +24,9 @@ import torch  # noqa: E402
 import transformers  # noqa: E402
 from diffusers.utils import logging as diffusers_logging  # noqa: E402
 
-from .. import samplers  # noqa: E402
+import inspect  # noqa: E402
+
+from .. import families, samplers  # noqa: E402
 from ..errors import EngineError, InputError, ModelError  # noqa: E402
 from .base import Job, Output  # noqa: E402
 
@@ -102,6 +105,76 @@ def build_scheduler(pipeline, job: Job):
     return cls.from_config(pipeline._pressroom_model_scheduler, **sampler.overrides)
 
 
+def _absent(folder) -> dict[str, None]:
+    """Components the model folder leaves out on purpose (SD3 without T5: ``text_encoder_3: [null, null]``)."""
+    try:
+        index = json.loads((folder / "model_index.json").read_text())
+    except (OSError, ValueError):
+        return {}
+    return {name: None for name, value in index.items()
+            if not name.startswith("_") and isinstance(value, list) and all(v is None for v in value)}
+
+
+def family_of(pipeline) -> families.Family:
+    return families.of_pipeline(type(pipeline).__name__)
+
+
+def size_multiple(pipeline) -> int:
+    """What width and height must be multiples of: the latent factor times the latent patch."""
+    family = family_of(pipeline)
+    factor = int(getattr(pipeline, "vae_scale_factor", 8) or 8)
+    if family.name == "flux":
+        return factor * 2  # the transformer packs 2x2 latent patches
+    if family.name == "sd3":
+        return factor * int(pipeline.transformer.config.patch_size)
+    return max(8, factor)
+
+
+def t5_tokens(pipeline) -> int:
+    family = family_of(pipeline)
+    transformer = getattr(pipeline, "transformer", None)
+    variant = "dev" if getattr(getattr(transformer, "config", None), "guidance_embeds", True) else "schnell"
+    return families.t5_tokens(family, variant)
+
+
+def check_job(pipeline, job: Job) -> None:
+    """Refuse a job the loaded model cannot run as asked: size, scheduler, negative prompt."""
+    family = family_of(pipeline)
+    if job.mode in ("text", "refine", "inpaint"):
+        families.check_size(job.width, job.height, size_multiple(pipeline), family)
+    if job.scheduler_class is not None:
+        if family.flow and not job.scheduler_class.startswith("FlowMatch"):
+            raise InputError(f"the card's scheduler {job.scheduler_class} cannot drive a {family.label} model "
+                             f"(it samples by flow matching); use the model's own: scheduler {families.DEFAULT_SCHEDULER}",
+                             field="scheduler")
+    else:
+        families.check_scheduler(job.scheduler, family)
+    for negative in job.negatives:
+        families.check_negative(negative, family)
+
+
+@contextmanager
+def applied_loras(pipeline, job: Job, resolver: "Resolver"):
+    """The job's LoRAs loaded into the (cached) pipeline at their weights for this call only, and
+    taken out again after it, so the next job runs on the bare model."""
+    if not job.loras:
+        yield
+        return
+    if not hasattr(pipeline, "load_lora_weights"):
+        raise InputError(f"a {type(pipeline).__name__} takes no LoRAs; drop --lora", field="lora")
+    adapters = [f"lora{index}_{lora.sha256[:12]}" for index, lora in enumerate(job.loras)]
+    try:
+        for adapter, lora in zip(adapters, job.loras):
+            try:
+                pipeline.load_lora_weights(str(resolver.lora(lora)), adapter_name=adapter)
+            except (OSError, ValueError, KeyError, RuntimeError) as exc:
+                raise ModelError(f"LoRA {lora.name!r} does not fit this model: {exc}") from exc
+        pipeline.set_adapters(adapters, [lora.weight for lora in job.loras])
+        yield
+    finally:
+        pipeline.unload_lora_weights()
+
+
 def _load(job: Job, resolver: "Resolver", dtype: str, device: str):
     weights = resolver.weights(job.model)
     kwargs = {"dtype": DTYPES[dtype]}
@@ -119,7 +192,7 @@ def _load(job: Job, resolver: "Resolver", dtype: str, device: str):
             )
         else:
             pipeline = diffusers.DiffusionPipeline.from_pretrained(
-                str(weights.path), local_files_only=True, **kwargs
+                str(weights.path), local_files_only=True, **kwargs, **_absent(weights.path)
             )
     except (OSError, ValueError, KeyError) as exc:
         raise ModelError(f"cannot load the model at {weights.path}: {exc}") from exc
@@ -183,58 +256,74 @@ class DiffusersEngine:
         }
 
     def token_warnings(self, pipeline, prompt: str) -> list[str]:
-        tokenizer = getattr(pipeline, "tokenizer", None)
-        if tokenizer is None or not prompt:
+        """One warning per text encoder that drops the prompt's tail, each counted with its own
+        tokenizer against its own limit (CLIP 77; T5 256 or 512, as the pipeline is given)."""
+        if not prompt:
             return []
-        limit = tokenizer.model_max_length
-        ids = tokenizer(prompt, truncation=False).input_ids
-        if len(ids) <= limit:
-            return []
-        kept = tokenizer.decode(ids[1 : limit - 1])
-        return [
-            f"prompt is {len(ids)} tokens; the text encoder sees {limit}, so the tail after "
-            f"{kept[-40:]!r} is dropped"
-        ]
+        warnings, seen = [], set()
+        for name in ("tokenizer", "tokenizer_2", "tokenizer_3"):
+            tokenizer = getattr(pipeline, name, None)
+            if tokenizer is None:
+                continue
+            t5 = type(tokenizer).__name__.startswith("T5")
+            kind = "T5" if t5 else "CLIP"
+            limit = t5_tokens(pipeline) if t5 else tokenizer.model_max_length
+            ids = tokenizer(prompt, truncation=False).input_ids
+            if len(ids) <= limit or (kind, limit) in seen:
+                continue
+            seen.add((kind, limit))
+            kept = tokenizer.decode(ids[(0 if t5 else 1) : limit - 1])
+            warnings.append(f"prompt is {len(ids)} tokens; the text encoder sees {limit} ({kind}), so the tail "
+                            f"after {kept[-40:]!r} is dropped there")
+        return warnings
 
     def run(self, job: Job, resolver: "Resolver") -> Output:
         device = resolve_device(job.device)
         dtype = resolve_dtype(job.dtype, device)
         determinism = set_determinism()
         pipeline = self.pipeline(job, resolver, dtype, device)
+        check_job(pipeline, job)
         pipeline.scheduler = build_scheduler(pipeline, job)
         generators = [torch.Generator("cpu").manual_seed(seed) for seed in job.seeds]
         arguments = dict(
             prompt=list(job.prompts),
-            negative_prompt=list(job.negatives),
             num_inference_steps=job.steps,
             guidance_scale=job.guidance,
             generator=generators,
             output_type="pil",
         )
+        if family_of(pipeline).negative:
+            arguments["negative_prompt"] = list(job.negatives)
         count = len(job.seeds)
         parent = resolver.image(job.parent).convert("RGB") if job.parent else None
         runner = pipeline
-        if job.mode == "text":
-            arguments.update(width=job.width, height=job.height)
-        elif job.mode == "refine":
+        if job.mode == "refine":
             runner = diffusers.AutoPipelineForImage2Image.from_pipe(pipeline)
             arguments.update(image=[parent] * count, strength=job.strength)
         elif job.mode == "inpaint":
             runner = diffusers.AutoPipelineForInpainting.from_pipe(pipeline)
             mask = resolver.image(job.mask).convert("L")
-            arguments.update(image=[parent] * count, mask_image=[mask] * count,
-                             strength=job.strength, width=job.width, height=job.height)
-        else:  # upscale: the model is a diffusers upscaler
+            arguments.update(image=[parent] * count, mask_image=[mask] * count, strength=job.strength)
+        elif job.mode == "upscale":  # the model is a diffusers upscaler
             arguments.update(image=[parent] * count, noise_level=job.noise_level)
+        accepted = inspect.signature(runner.__call__).parameters
+        if job.mode != "upscale" and "width" in accepted:  # refine and inpaint keep the job's (the parent's) size
+            arguments.update(width=job.width, height=job.height)
+        if "max_sequence_length" in accepted:
+            arguments["max_sequence_length"] = t5_tokens(pipeline)
         runner.set_progress_bar_config(disable=True)
         try:
-            result = runner(**arguments)
+            with applied_loras(pipeline, job, resolver):
+                result = runner(**arguments)
         except (RuntimeError, ValueError) as exc:
             raise EngineError(f"generation failed: {exc}") from exc
         images = list(result.images)
         if job.mode == "upscale" and images[0].size != (parent.width * job.factor, parent.height * job.factor):
             raise EngineError(f"the upscaler made {images[0].width}x{images[0].height} from "
                               f"{parent.width}x{parent.height}, not the {job.factor}x the job asks for")
+        if job.mode != "upscale" and images[0].size != (job.width, job.height):
+            raise EngineError(f"the {type(runner).__name__} made {images[0].width}x{images[0].height}, not the "
+                              f"{job.width}x{job.height} the job asks for; nothing was stored")
         return Output(
             images=images,
             warnings=[self.token_warnings(pipeline, p) for p in job.prompts],

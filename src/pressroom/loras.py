@@ -1,0 +1,169 @@
+"""The LoRA registry: one TOML manifest per LoRA in ``<studio>/loras/NAME.toml``, like a model's.
+
+A LoRA is a single ``.safetensors`` file, registered with its licence and trigger words and named
+everywhere (recipes, cards, jobs) by the full SHA-256 of the file and the weight it is applied at.
+Manifests are files, not ledger rows, so a card finds its LoRAs in a studio whose ledger is gone;
+the file is never copied, and each use checks it against its hash (re-hashing only when its size,
+times or inode changed, as for model weights). A1111's ``Lora hashes`` entry is the SHA-256 of
+the tensor data after the safetensors header, first 12 hex digits.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import struct
+import tomllib
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from . import names, tomlout
+from .assets import sha256_file
+from .errors import InputError, ModelError, ModelMismatch, NotFound
+from .files import write
+from .models import stamp
+from .recipes import LoraRef
+
+if TYPE_CHECKING:
+    from .context import Context
+    from .studio import Studio
+
+
+class Manifest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str
+    path: str
+    sha256: str
+    a1111_hash: str
+    license: str = "unknown"
+    commercial: bool | None = None
+    trigger: str = ""  # words the LoRA was trained to answer to; pressroom shows them, never adds them
+    added_at: str = ""
+    stamp: list[int] = Field(default_factory=list)
+
+    def ref(self, weight: float = 1.0) -> LoraRef:
+        try:
+            return LoraRef(name=self.name, sha256=self.sha256, weight=weight, a1111_hash=self.a1111_hash,
+                           license=self.license, commercial=self.commercial)
+        except ValidationError as exc:
+            raise InputError(f"LoRA weight {weight} is out of range: {exc.errors()[0]['msg']}", field="lora") from None
+
+
+def folder(studio: "Studio") -> Path:
+    return studio.root / "loras"
+
+
+def _manifest_path(studio: "Studio", name: str) -> Path:
+    names.check(name, "LoRA name", file=True, limit=64)
+    return studio.inside(folder(studio) / f"{name}.toml", f"LoRA {name!r}")
+
+
+def tensor_hash(path: Path) -> str:
+    """A1111's LoRA hash: SHA-256 of the file after its safetensors header, 12 hex digits."""
+    with open(path, "rb") as handle:
+        head = handle.read(8)
+        if len(head) < 8:
+            raise InputError(f"{path} is not a safetensors file (too short)", field="path")
+        (length,) = struct.unpack("<Q", head)
+        handle.seek(8 + length)
+        digest = hashlib.sha256()
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()[:12]
+
+
+def add(studio: "Studio", name: str, *, path: Path, license: str = "unknown", commercial: bool | None = None,
+        trigger: str = "", replace: bool = False) -> Manifest:
+    """Register a LoRA file: hashed now, its licence and trigger words recorded."""
+    target = _manifest_path(studio, name)
+    if target.exists() and not replace:
+        raise InputError(f"a LoRA named {name!r} is registered already; pass --replace to re-register it")
+    path = Path(path).expanduser().resolve()
+    if not path.is_file():
+        raise NotFound(f"path {path} is not a file; give the LoRA's .safetensors file", field="path")
+    if path.suffix != ".safetensors":
+        raise InputError(f"path {path} is not a .safetensors file; LoRAs are registered as safetensors", field="path")
+    manifest = Manifest(name=name, path=studio.relative(path), sha256=sha256_file(path), a1111_hash=tensor_hash(path),
+                        license=license, commercial=commercial, trigger=trigger.strip(), stamp=stamp(path.stat()),
+                        added_at=datetime.now(timezone.utc).isoformat(timespec="seconds"))
+    text = tomlout.dumps(manifest.model_dump(), header=f"pressroom LoRA manifest for {name!r}. Written by `pressroom lora add`.")
+    write(target, text.encode(), scratch=studio.root)
+    return manifest
+
+
+def _read(path: Path) -> Manifest:
+    try:
+        return Manifest.model_validate(tomllib.loads(path.read_text(encoding="utf-8")))
+    except (tomllib.TOMLDecodeError, ValidationError) as exc:
+        raise ModelError(f"LoRA manifest {path} is damaged: {exc}") from exc
+
+
+def all_loras(studio: "Studio") -> list[Manifest]:
+    return [_read(p) for p in sorted(folder(studio).glob("*.toml"))] if folder(studio).is_dir() else []
+
+
+def load(studio: "Studio", name: str) -> Manifest:
+    path = _manifest_path(studio, name)
+    if not path.is_file():
+        known = ", ".join(m.name for m in all_loras(studio)) or "none yet"
+        raise NotFound(f"unknown LoRA {name!r} (registered: {known}); add it with `pressroom lora add`", field="lora")
+    return _read(path)
+
+
+def parse(option: str) -> tuple[str, float]:
+    """``NAME`` or ``NAME:WEIGHT`` (``--lora``) as a name and a weight (default 1)."""
+    name, _, weight = option.partition(":")
+    try:
+        return name.strip(), float(weight) if weight else 1.0
+    except ValueError:
+        raise InputError(f"--lora {option!r}: the weight after ':' must be a number, e.g. {name}:0.8",
+                         field="lora") from None
+
+
+def refs(studio: "Studio", options: list[str]) -> list[LoraRef]:
+    """The LoRAs ``--lora NAME[:WEIGHT]`` options name, each once."""
+    chosen = [parse(option) for option in options]
+    seen = [name for name, _ in chosen]
+    if len(set(seen)) != len(seen):
+        raise InputError("each --lora may be named once", field="lora")
+    return [load(studio, name).ref(weight) for name, weight in chosen]
+
+
+def file_for(studio: "Studio | None", lora: LoraRef) -> Path:
+    """The LoRA's file, checked against the SHA-256 the recipe names: a registered LoRA with that
+    hash (its own name first); one registered under the name with another hash is refused."""
+    if studio is None:
+        raise NotFound(f"the recipe applies LoRA {lora.name!r}; reproduce it with a studio that has it registered")
+    found = all_loras(studio)
+    same = sorted((m for m in found if m.sha256 == lora.sha256), key=lambda m: m.name != lora.name)
+    if not same:
+        named = next((m for m in found if m.name == lora.name), None)
+        if named is not None:
+            raise ModelMismatch(f"LoRA {lora.name!r} is registered with sha256 {named.sha256}, but the recipe names "
+                                f"{lora.sha256}: use the exact LoRA file the card names")
+        raise NotFound(f"no LoRA with sha256 {lora.sha256} ({lora.name!r}) is registered; add that file with "
+                       "`pressroom lora add`")
+    manifest = same[0]
+    path = studio.resolve(manifest.path) if not Path(manifest.path).is_absolute() else Path(manifest.path)
+    if not path.is_file():
+        raise NotFound(f"LoRA {manifest.name!r}'s file is gone from {path}")
+    if stamp(path.stat()) != manifest.stamp and sha256_file(path) != lora.sha256:
+        raise ModelMismatch(f"LoRA {manifest.name!r}'s file {path} changed since it was registered (its sha256 is no "
+                            f"longer {lora.sha256}); use the exact LoRA file the card names")
+    return path
+
+
+# -- use cases ------------------------------------------------------------------------------------
+def summary(manifest: Manifest) -> dict:
+    return manifest.model_dump(exclude={"stamp"})
+
+
+def register(ctx: "Context", name: str, **options) -> dict:
+    return summary(add(ctx.studio, name, **options))
+
+
+def catalogue(ctx: "Context") -> list[dict]:
+    return [summary(m) for m in all_loras(ctx.studio)]
