@@ -80,32 +80,47 @@ def search(
     status: Annotated[Optional[str], typer.Option(help="Only images with this cull status (kept, rejected, new).")] = None,
     reviewer: Annotated[Optional[str], typer.Option(help="Only images this person reviewed.")] = None,
     since: Annotated[Optional[str], typer.Option(help="Released on or after this date (YYYY-MM-DD).")] = None,
+    brief: Annotated[Optional[int], typer.Option(help="Only files released for this brief.")] = None,
+    channel: Annotated[Optional[str], typer.Option(help="Only this rendition (master, linkedin, ...).")] = None,
+    limit: Annotated[int, typer.Option(help="Assets per page (1-500).")] = 20,
+    page: Annotated[int, typer.Option(help="Which page (1 is the best matches).")] = 1,
     studio: StudioOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
-    """Search released assets (full text over prompts, briefs, tags and alt text)."""
+    """Search released assets (full text over prompts, briefs, tags and alt text), a page at a time,
+    with the total and how many matches each model, brief, reviewer, status, channel and date has."""
     from .. import library
 
-    docs = library.find(context(studio, acting=False), query, model=model, status=status, reviewer=reviewer,
-                        since=since)
+    doc = library.browse(context(studio, acting=False), query, model=model, status=status, reviewer=reviewer,
+                         since=since, brief=brief, channel=channel, limit=limit, page=page)
     if json_out:
-        print_json(docs)
+        print_json(doc)
         return
-    print_assets(docs)
-    if not docs:
-        console().print("nothing found")
+    out = console()
+    if not doc["total"]:
+        out.print("nothing found")
+        return
+    out.print(f"{doc['total']} found, page {doc['page']} of {doc['pages']} "
+              f"({'best first' if doc['order'] == 'relevance' else 'newest first'})")
+    print_assets(doc["assets"])
+    for name, counts in doc["facets"].items():
+        top = list(counts.items())
+        shown = ", ".join(f"{value} {count}" for value, count in top[:6]) + (", ..." if len(top) > 6 else "")
+        out.print(f"  [dim]{name}:[/dim] {shown or '-'}")
 
 
 def similar(
-    file: Annotated[Path, typer.Argument(help="An image to look for.")],
-    limit: Annotated[int, typer.Option(help="At most this many.")] = 10,
+    file: Annotated[Optional[Path], typer.Argument(help="An image to look for.")] = None,
+    asset: Annotated[Optional[int], typer.Option(help="Look for assets like this released asset instead of a file.")] = None,
+    limit: Annotated[int, typer.Option(help="At most this many (1-500).")] = 10,
+    max_distance: Annotated[int, typer.Option(help="At most this many bits of pHash apart (0-64).")] = 12,
     studio: StudioOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
-    """Released assets that look like FILE (perceptual hash distance, nearest first)."""
+    """Released assets that look like FILE or like asset --asset (perceptual hash distance, nearest first)."""
     from .. import library
 
-    docs = library.look_alike(context(studio, acting=False), file, limit)
+    docs = library.look_alike(context(studio, acting=False), file, limit, asset_id=asset, max_distance=max_distance)
     if json_out:
         print_json(docs)
         return
