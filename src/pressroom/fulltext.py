@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from .errors import InputError
 
-RANKED = 5000  # at most this many matches are ranked by relevance; more are listed newest first
+RANKED = 1000  # at most this many matches are ranked by relevance; more are listed newest first
 
 
 def words(query: str) -> list[str]:
@@ -35,10 +35,14 @@ def words(query: str) -> list[str]:
 
 def add(session: Session, release_id: int, *, prompt: str, brief: str, tags: str, alt_text: str) -> None:
     """File a released asset under its words (the tsvector on PostgreSQL is computed from them)."""
-    rowid = "rowid, " if session.get_bind().dialect.name == "sqlite" else ""
+    add_many(session, [{"id": release_id, "prompt": prompt, "brief": brief, "tags": tags, "alt": alt_text}])
+
+
+def add_many(session: Session, entries: list[dict]) -> None:
+    """File many assets at once: dicts of id, prompt, brief, tags and alt (one statement, many rows)."""
+    rowid = "rowid, " if session.get_bind().dialect.name == "sqlite" else ""  # the release id (see 0017)
     session.execute(text(f"INSERT INTO library ({rowid}release_id, prompt, brief, tags, alt_text) "
-                         f"VALUES ({':id, ' if rowid else ''}:id, :prompt, :brief, :tags, :alt)"),
-                    {"id": release_id, "prompt": prompt, "brief": brief, "tags": tags, "alt": alt_text})
+                         f"VALUES ({':id, ' if rowid else ''}:id, :prompt, :brief, :tags, :alt)"), entries)
 
 
 def matches(session: Session, query: str) -> tuple[np.ndarray, str]:

@@ -11,7 +11,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from . import fulltext, imagefiles, releases, shelves
@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from .context import Context
 
 MAX_LIMIT = 500  # assets on one page at most
+BY_IDS = select(Release).where(Release.id.in_(bindparam("ids", expanding=True)))  # compiled once, cached
 
 
 @dataclass
@@ -69,7 +70,7 @@ def search(session: Session, query: str, *, model: str | None = None, status: st
     rows = held.where(held.rows_of(ids), model=model, status=status, reviewer=reviewer, since=start,
                       brief=brief, channel=channel)
     chosen = held.ids[rows[(page - 1) * limit: page * limit]].tolist()
-    found = {row.id: row for row in session.scalars(select(Release).where(Release.id.in_(chosen)))} if chosen else {}
+    found = {row.id: row for row in session.scalars(BY_IDS, {"ids": chosen})} if chosen else {}
     return Page([found[i] for i in chosen if i in found], len(rows), page, limit, order, held.facets(rows))
 
 
@@ -89,7 +90,7 @@ def similar(session: Session, path: Path | None = None, limit: int = 10, max_dis
         probe = fingerprint(imagefiles.load(path, "image")).phash
     near = shelves.current(session).nearest(shelves.phash_int(probe), limit=limit, max_distance=max_distance,
                                             exclude=asset_id)
-    rows = {row.id: row for row in session.scalars(select(Release).where(Release.id.in_([i for _, i in near])))}
+    rows = {row.id: row for row in session.scalars(BY_IDS, {"ids": [i for _, i in near]})} if near else {}
     return [(distance, rows[i]) for distance, i in near if i in rows]
 
 

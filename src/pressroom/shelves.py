@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import date
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -28,8 +28,7 @@ FACETS = ("model", "brief", "reviewer", "status", "channel", "date")
 
 
 def _stamp(session: "Session") -> tuple:
-    row = session.execute(text("SELECT (SELECT max(id) FROM events), (SELECT max(id) FROM releases), "
-                               "(SELECT count(*) FROM releases)")).one()
+    row = session.execute(text("SELECT (SELECT max(id) FROM events), (SELECT max(id) FROM releases)")).one()
     return tuple(value or 0 for value in row)
 
 
@@ -109,13 +108,13 @@ class Shelves:
         by = self.reviewed_by[chosen[self.reviewed_row]]
         out["reviewer"] = _named(np.bincount(by, minlength=len(self.codes["reviewer"].names)),
                                  self.codes["reviewer"].names)
-        for name, column, label in (("brief", self.brief[rows], str),
-                                    ("date", self.day[rows], lambda d: (EPOCH.fromordinal(EPOCH.toordinal() + int(d)))
-                                     .isoformat())):
-            values, counts = np.unique(column, return_counts=True)
-            order = np.lexsort((values, -counts))
-            out[name] = {label(values[i]) if not (name == "brief" and values[i] == 0) else "none": int(counts[i])
-                         for i in order}
+        for name, column in (("brief", self.brief[rows]), ("date", self.day[rows])):
+            low = int(column.min()) if len(column) else 0
+            counts = np.bincount(column - low)
+            values = np.flatnonzero(counts) + low
+            labels = (values.astype("datetime64[D]").astype(str).tolist() if name == "date" else
+                      ["none" if v == 0 else str(v) for v in values.tolist()])
+            out[name] = _named(counts[values - low], labels)
         return out
 
     def nearest(self, probe: int, *, limit: int, max_distance: int, exclude: int | None = None
@@ -130,54 +129,65 @@ class Shelves:
 
     # -- filling ------------------------------------------------------------------------------
     def _append(self, session: "Session", after: int) -> None:
-        rows = session.execute(text(
-            "SELECT r.id, r.phash, r.generation_id, r.brief_id, r.at, g.model, r.rendition, g.status "
-            "FROM releases r JOIN generations g ON g.id = r.generation_id WHERE r.id > :after ORDER BY r.id"),
-            {"after": after}).all()
-        if not rows:
+        """Add the releases after release ``after``: each column read as one aggregated string (no
+        Python object per row), then parsed by numpy."""
+        sqlite = session.get_bind().dialect.name == "sqlite"
+        row = session.execute(text(COLUMNS_SQLITE if sqlite else COLUMNS_POSTGRES), {"after": after}).one()
+        if not row.n:
             return
-        ids, phashes, generations, briefs, ats, models, channels, statuses = zip(*rows)
-        model, channel, status = self.codes["model"], self.codes["channel"], self.codes["status"]
-        self.ids = np.concatenate([self.ids, np.fromiter(ids, np.int64, len(rows))])
-        self.phash = np.concatenate([self.phash, np.fromiter((phash_int(p) for p in phashes), np.int64,
-                                                            len(rows)).view(np.uint64)])
-        self.generation = np.concatenate([self.generation, np.fromiter(generations, np.int64, len(rows))])
-        self.brief = np.concatenate([self.brief, np.fromiter((b or 0 for b in briefs), np.int64, len(rows))])
-        self.day = np.concatenate([self.day, np.fromiter((_day(a) for a in ats), np.int64, len(rows))])
-        self.model = np.concatenate([self.model, np.fromiter(map(model.code, models), np.int32, len(rows))])
-        self.channel = np.concatenate([self.channel, np.fromiter(map(channel.code, channels), np.int32, len(rows))])
-        self.status = np.concatenate([self.status, np.fromiter(map(status.code, statuses), np.int32, len(rows))])
-        self._reviewers(session, after, len(self.ids) - len(rows))
+        ints = {name: np.fromstring(getattr(row, name), dtype=np.int64, sep=",")
+                for name in ("ids", "generations", "briefs", "days")}
+        self.ids = np.concatenate([self.ids, ints["ids"]])
+        self.generation = np.concatenate([self.generation, ints["generations"]])
+        self.brief = np.concatenate([self.brief, ints["briefs"]])
+        self.day = np.concatenate([self.day, ints["days"]])
+        self.phash = np.concatenate([self.phash, np.frombuffer(bytes.fromhex(row.phashes), ">u8").astype(np.uint64)])
+        for name, joined in (("model", row.models), ("channel", row.channels), ("status", row.statuses)):
+            setattr(self, name, np.concatenate([getattr(self, name), self._coded(name, joined)]))
+        pairs = session.execute(text(REVIEWERS_SQLITE if sqlite else REVIEWERS_POSTGRES), {"after": after}).one()
+        if pairs.ids:
+            self.reviewed_row = np.concatenate([self.reviewed_row, np.searchsorted(
+                self.ids, np.fromstring(pairs.ids, dtype=np.int64, sep=","))])
+            self.reviewed_by = np.concatenate([self.reviewed_by, self._coded("reviewer", pairs.names)])
 
-    def _reviewers(self, session: "Session", after: int, first_row: int) -> None:
-        """The reviewers of the assets released after release ``after`` (held from ``first_row`` on)."""
-        pairs = session.execute(text(
-            "SELECT DISTINCT v.generation_id, v.reviewer FROM reviews v WHERE v.generation_id IN "
-            "(SELECT r.generation_id FROM releases r WHERE r.id > :after)"), {"after": after}).all()
-        reviewer = self.codes["reviewer"]
-        by_generation: dict[int, list[int]] = {}
-        for generation_id, name in pairs:
-            by_generation.setdefault(generation_id, []).append(reviewer.code(name))
-        rows, who = [], []
-        for row, generation_id in enumerate(self.generation[first_row:].tolist(), start=first_row):
-            for code in by_generation.get(generation_id, ()):
-                rows.append(row)
-                who.append(code)
-        self.reviewed_row = np.concatenate([self.reviewed_row, np.asarray(rows, np.int64)])
-        self.reviewed_by = np.concatenate([self.reviewed_by, np.asarray(who, np.int32)])
+    def _coded(self, name: str, joined: str) -> np.ndarray:
+        values, inverse = np.unique(np.array(joined.split(SEP)), return_inverse=True)
+        codes = np.array([self.codes[name].code(str(v)) for v in values], dtype=np.int32)
+        return codes[inverse.reshape(-1)]
 
 
-def _day(value) -> int:
-    if isinstance(value, str):  # SQLite hands back its UTC wall time as text through a plain text() query
-        value = datetime.fromisoformat(value)
-    if value.tzinfo is not None:
-        value = value.astimezone(timezone.utc)
-    return (value.date() - EPOCH).days
+SEP = "\x1f"  # between names in an aggregated column (no model, channel, status or person name holds it)
+COLUMNS_SQLITE = """
+SELECT count(*) AS n, group_concat(id) AS ids, group_concat(generation_id) AS generations,
+       group_concat(brief) AS briefs, group_concat(day) AS days, group_concat(phash, '') AS phashes,
+       group_concat(model, char(31)) AS models, group_concat(rendition, char(31)) AS channels,
+       group_concat(status, char(31)) AS statuses
+FROM (SELECT r.id, r.generation_id, coalesce(r.brief_id, 0) AS brief,
+             CAST(julianday(r.at) - 2440587.5 AS INTEGER) AS day, r.phash, g.model, r.rendition, g.status
+      FROM releases r JOIN generations g ON g.id = r.generation_id WHERE r.id > :after ORDER BY r.id)"""
+COLUMNS_POSTGRES = """
+SELECT count(*) AS n, string_agg(r.id::text, ',' ORDER BY r.id) AS ids,
+       string_agg(r.generation_id::text, ',' ORDER BY r.id) AS generations,
+       string_agg(coalesce(r.brief_id, 0)::text, ',' ORDER BY r.id) AS briefs,
+       string_agg(((r.at AT TIME ZONE 'UTC')::date - DATE '1970-01-01')::text, ',' ORDER BY r.id) AS days,
+       string_agg(r.phash, '' ORDER BY r.id) AS phashes, string_agg(g.model, chr(31) ORDER BY r.id) AS models,
+       string_agg(r.rendition, chr(31) ORDER BY r.id) AS channels,
+       string_agg(g.status, chr(31) ORDER BY r.id) AS statuses
+FROM releases r JOIN generations g ON g.id = r.generation_id WHERE r.id > :after"""
+REVIEWERS_SQLITE = """
+SELECT group_concat(id) AS ids, group_concat(reviewer, char(31)) AS names
+FROM (SELECT DISTINCT r.id, v.reviewer FROM releases r JOIN reviews v ON v.generation_id = r.generation_id
+      WHERE r.id > :after)"""
+REVIEWERS_POSTGRES = """
+SELECT string_agg(id::text, ',') AS ids, string_agg(reviewer, chr(31)) AS names
+FROM (SELECT DISTINCT r.id, v.reviewer FROM releases r JOIN reviews v ON v.generation_id = r.generation_id
+      WHERE r.id > :after) AS pairs"""
 
 
 def _named(counts: np.ndarray, names: list[str]) -> dict[str, int]:
     order = np.lexsort((np.arange(len(counts)), -counts))
-    return {names[i]: int(counts[i]) for i in order if counts[i]}
+    order = order[counts[order] > 0]
+    return dict(zip([names[i] for i in order.tolist()], counts[order].tolist()))
 
 
 _held: dict[str, Shelves] = {}
@@ -202,9 +212,10 @@ def current(session: "Session") -> Shelves:
 
 def _grown(session: "Session", held: Shelves, stamp: tuple) -> bool:
     """Whether the ledger changed since ``held`` was read only by new releases after the newest held."""
-    events, newest, count = stamp
+    events, newest = stamp
     if newest < held.stamp[1] or (events != held.stamp[0] and not _only_releases(session, held.stamp[0])):
         return False
+    count = session.execute(text("SELECT count(*) FROM releases")).scalar() or 0
     return len(held.ids) + _count_after(session, held.stamp[1]) == count
 
 
