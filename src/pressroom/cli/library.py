@@ -70,6 +70,16 @@ def _describe(doc: dict) -> None:
     if recipe := doc["recipe"]:
         out.print(f"  recipe: model {recipe['model']['name']}, seed {recipe['seed']}, {recipe['steps']} steps: "
                   f"{recipe['prompt'][:60]!r}")
+    if review := doc.get("review"):
+        out.print(f"  review: {review['decision']} at the {review['gate']} gate ({review['stakes']} stakes, "
+                  f"{review['reviewers_needed']} reviewer(s) needed; made by {review['maker'] or 'unknown'})")
+        for person in review["reviewers"]:
+            results = [c["result"] for c in person["checks"].values()]
+            failed = [item for item, c in person["checks"].items() if c["result"] == "fail"]
+            out.print(f"    {person['reviewer']}: {person['decision']}, {results.count('pass')} of {len(results)} "
+                      f"items pass" + (f", failed: {', '.join(failed)}" if failed else ""))
+        for verdict in review["licence"]:
+            out.print(f"    licence: {verdict['model']} ({verdict['license']}): {verdict['verdict']}, {verdict['detail']}")
     for ingredient in doc["lineage"]:
         out.print(f"  made from: {ingredient['title']} ({ingredient['relationship']}, signed by {ingredient['signed_by']})")
 
@@ -129,6 +139,38 @@ def similar(
         console().print("nothing similar")
 
 
+def import_(
+    paths: Annotated[list[Path], typer.Argument(metavar="PATH...", help="Image files or folders (walked recursively).")],
+    brief: Annotated[Optional[int], typer.Option(help="File the images under this brief.")] = None,
+    as_: AsOpt = None,
+    studio: StudioOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Bring images made with A1111/Forge, ComfyUI, InvokeAI, Fooocus or NovelAI into the library
+    (PNG, JPEG, WebP): their parameters read, the originals left as they are, duplicates skipped."""
+    from .. import imports
+
+    ctx = context(studio, as_)
+    with progress(2, json_out, "importing") as bar:
+        task = bar.add_task("import", total=None)
+        report = imports.run(ctx, paths, brief_id=brief, progress=lambda total, _f: bar.update(task, total=total,
+                                                                                              advance=1))
+    if json_out:
+        print_json(report.as_dict())
+        return
+    out = console()
+    out.print(f"{len(report.read)} read, {len(report.skipped)} skipped (already in the library), "
+              f"{len(report.unparsed)} could not be parsed")
+    for entry in report.read:
+        how = "reproducible" if entry["reproducible"] else f"not reproducible: {entry['reason']}"
+        out.print(f"  asset {entry['asset']:>4}  {entry['tool'] or '-':<9} {entry['file']}  ({how})")
+    for entry in report.skipped:
+        out.print(f"  [dim]skipped {entry['file']}: the same pixels as {entry['duplicate_of']}[/dim]")
+    for entry in report.unparsed:
+        out.print(f"  [yellow]unparsed {entry['file']}: {entry['why']}[/yellow]")
+
+
 def register(root: typer.Typer) -> None:
     for command in (release, verify, search, similar):
         root.command()(command)
+    root.command("import")(import_)
