@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from . import fulltext, imagefiles, releases, shelves
 from .compare import fingerprint
+from .db import LARGEST
 from .errors import InputError
 from .releases import Release
 
@@ -23,6 +24,7 @@ if TYPE_CHECKING:
     from .context import Context
 
 MAX_LIMIT = 500  # assets on one page at most
+MAX_PAGE = 1_000_000
 BY_IDS = select(Release).where(Release.id.in_(bindparam("ids", expanding=True)))  # compiled once, cached
 
 
@@ -55,8 +57,8 @@ def _since(since: str | None) -> date | None:
 def _paging(limit: int, page: int) -> None:
     if not 1 <= limit <= MAX_LIMIT:
         raise InputError(f"limit must be 1..{MAX_LIMIT}", field="limit")
-    if page < 1:
-        raise InputError("page must be 1 or more", field="page")
+    if not 1 <= page <= MAX_PAGE:
+        raise InputError(f"page must be 1..{MAX_PAGE}", field="page")
 
 
 def search(session: Session, query: str, *, model: str | None = None, status: str | None = None,
@@ -65,6 +67,8 @@ def search(session: Session, query: str, *, model: str | None = None, status: st
     """One page of the released assets matching every word of ``query`` and every filter given."""
     start = _since(since)
     _paging(limit, page)
+    if brief is not None and not 0 < brief <= LARGEST:
+        raise InputError(f"brief must be 1..{LARGEST}", field="brief")
     ids, order = fulltext.matches(session, query)
     held = shelves.current(session)
     rows = held.where(held.rows_of(ids), model=model, status=status, reviewer=reviewer, since=start,
