@@ -61,16 +61,27 @@ def _paging(limit: int, page: int) -> None:
         raise InputError(f"page must be 1..{MAX_PAGE}", field="page")
 
 
+def _columns(session: Session, studio=None) -> shelves.Shelves:
+    """The library's columns, kept between processes in the studio's ``cache`` folder."""
+    if studio is None:
+        return shelves.current(session)
+    import hashlib
+
+    url = session.get_bind().url.render_as_string(hide_password=False)
+    name = f"library-{hashlib.sha256(url.encode()).hexdigest()[:16]}.npz"
+    return shelves.current(session, studio.root / "cache" / name, studio.root)
+
+
 def search(session: Session, query: str, *, model: str | None = None, status: str | None = None,
            reviewer: str | None = None, since: str | None = None, brief: int | None = None,
-           channel: str | None = None, limit: int = 20, page: int = 1) -> Page:
+           channel: str | None = None, limit: int = 20, page: int = 1, studio=None) -> Page:
     """One page of the released assets matching every word of ``query`` and every filter given."""
     start = _since(since)
     _paging(limit, page)
     if brief is not None and not 0 < brief <= LARGEST:
         raise InputError(f"brief must be 1..{LARGEST}", field="brief")
     ids, order = fulltext.matches(session, query)
-    held = shelves.current(session)
+    held = _columns(session, studio)
     rows = held.where(held.rows_of(ids), model=model, status=status, reviewer=reviewer, since=start,
                       brief=brief, channel=channel)
     chosen = held.ids[rows[(page - 1) * limit: page * limit]].tolist()
@@ -79,7 +90,7 @@ def search(session: Session, query: str, *, model: str | None = None, status: st
 
 
 def similar(session: Session, path: Path | None = None, limit: int = 10, max_distance: int = 12, *,
-            asset_id: int | None = None) -> list[tuple[int, Release]]:
+            asset_id: int | None = None, studio=None) -> list[tuple[int, Release]]:
     """Released assets within ``max_distance`` bits of pHash of the image at ``path`` or of the
     asset ``asset_id`` (the asset itself left out), nearest first."""
     if not 1 <= limit <= MAX_LIMIT:
@@ -92,7 +103,7 @@ def similar(session: Session, path: Path | None = None, limit: int = 10, max_dis
         probe = releases.get(session, asset_id).phash
     else:
         probe = fingerprint(imagefiles.load(path, "image")).phash
-    near = shelves.current(session).nearest(shelves.phash_int(probe), limit=limit, max_distance=max_distance,
+    near = _columns(session, studio).nearest(shelves.phash_int(probe), limit=limit, max_distance=max_distance,
                                             exclude=asset_id)
     rows = {row.id: row for row in session.scalars(BY_IDS, {"ids": [i for _, i in near]})} if near else {}
     return [(distance, rows[i]) for distance, i in near if i in rows]
@@ -103,7 +114,7 @@ def browse(ctx: "Context", query: str, **filters) -> dict:
     """A page of released assets matching every word (prompts, briefs, tags, alt text), best first,
     with the total and the facet counts (model, brief, reviewer, status, channel, date)."""
     with ctx.unit() as session:
-        return search(session, query, **filters).as_dict(ctx.studio)
+        return search(session, query, studio=ctx.studio, **filters).as_dict(ctx.studio)
 
 
 def find(ctx: "Context", query: str, **filters) -> list[dict]:
@@ -116,7 +127,8 @@ def look_alike(ctx: "Context", path: Path | None = None, limit: int = 10, *, ass
     """Released assets that look like the image at ``path`` (or like asset ``asset_id``), nearest first."""
     with ctx.unit() as session:
         return [{**row.as_dict(ctx.studio), "distance": distance}
-                for distance, row in similar(session, path, limit, max_distance, asset_id=asset_id)]
+                for distance, row in similar(session, path, limit, max_distance, asset_id=asset_id,
+                                             studio=ctx.studio)]
 
 
 def verify_file(ctx: "Context | None", path: Path) -> dict:

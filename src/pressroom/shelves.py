@@ -12,9 +12,12 @@ anything else (a cull, a review) reads the columns again.
 
 from __future__ import annotations
 
+import io
 import threading
+import zipfile
 from dataclasses import dataclass, field
 from datetime import date
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -194,20 +197,66 @@ _held: dict[str, Shelves] = {}
 _lock = threading.Lock()
 
 
-def current(session: "Session") -> Shelves:
-    """The columns of this ledger's library as they are now (read again only where it changed)."""
+def current(session: "Session", cache: Path | None = None, scratch: Path | None = None) -> Shelves:
+    """The columns of this ledger's library as they are now (read again only where it changed).
+
+    ``cache``: a file the columns are kept in between processes (a command line reads them from it
+    instead of the ledger when the ledger's stamp and its number of releases agree with it), written
+    atomically through the studio's temporary place ``scratch``; a cache that cannot be read or
+    written is only a slower query."""
     key = session.get_bind().url.render_as_string(hide_password=False)
     stamp = _stamp(session)
     with _lock:
         held = _held.get(key)
+        if held is None and cache is not None:
+            held = _saved(cache)
+            if held is not None and not _agrees(session, held):
+                held = None
         if held is not None and held.stamp == stamp:
+            _held[key] = held
             return held
         if held is None or not _grown(session, held, stamp):
             held = Shelves()
         held._append(session, held.stamp[1] if held.stamp else 0)
         held.stamp = stamp
         _held[key] = held
+        if cache is not None:
+            _save(cache, held, scratch)
         return held
+
+
+ARRAYS = ("ids", "phash", "generation", "brief", "day", "model", "channel", "status", "reviewed_row", "reviewed_by")
+
+
+def _saved(path: Path) -> Shelves | None:
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            held = Shelves(stamp=tuple(int(v) for v in data["stamp"]), **{name: data[name] for name in ARRAYS})
+            for name in held.codes:
+                names = [str(v) for v in data[f"names_{name}"]]
+                held.codes[name] = Codes(names, {n: i for i, n in enumerate(names)})
+    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
+        return None
+    return held if len(held.stamp) == 2 and all(len(getattr(held, n)) == len(held.ids) for n in ARRAYS[:8]) else None
+
+
+def _agrees(session: "Session", held: Shelves) -> bool:
+    """Whether the ledger holds as many releases up to the newest held as ``held`` does."""
+    count = session.execute(text("SELECT count(*) FROM releases WHERE id <= :n"), {"n": held.stamp[1]}).scalar()
+    return (count or 0) == len(held.ids)
+
+
+def _save(path: Path, held: Shelves, scratch: Path | None) -> None:
+    from . import files
+    from .errors import PressroomError
+
+    buffer = io.BytesIO()
+    np.savez(buffer, stamp=np.array(held.stamp, dtype=np.int64), **{name: getattr(held, name) for name in ARRAYS},
+             **{f"names_{name}": np.array(codes.names, dtype=str) for name, codes in held.codes.items()})
+    try:
+        files.write(path, buffer.getvalue(), scratch=scratch)
+    except (OSError, PressroomError):
+        pass  # a read-only or full studio: the next process reads the ledger instead
 
 
 def _grown(session: "Session", held: Shelves, stamp: tuple) -> bool:
