@@ -186,7 +186,7 @@ def test_a_studio_folder_moved_elsewhere_keeps_working(cli, studio, tmp_path, mo
     shown = json.loads(cli("brief", "show", brief, "--json").out)
     lock_card = shown["recipes"][0]["card"]
     assert lock_card.startswith(str(moved)) and json.loads(cli("reproduce", lock_card, "--json").out)["verdict"] == "exact"
-    found = json.loads(cli("search", "sneakers", "--json").out)  # stemmed: the alt text says "sneaker"
+    found = json.loads(cli("search", "sneakers", "--json").out)["assets"]  # stemmed: the alt text says "sneaker"
     assert [f["asset"] for f in found] == [f["asset"] for f in files]
     for asset in found:
         assert asset["path"].startswith(str(moved)) and Path(asset["path"]).is_file()
@@ -200,9 +200,9 @@ def test_search_needs_every_word(cli, studio, tmp_path):
     brief, lock = locked(cli, tmp_path)
     approve(cli, lock["hero"], "A crimson sneaker resting on emerald moss")
     [master] = released(cli, brief)
-    assert [a["asset"] for a in json.loads(cli("search", "Crimson MOSS", "--json").out)] == [master["asset"]]
-    assert json.loads(cli("search", "crimson zeppelin", "--json").out) == []
-    assert json.loads(cli("search", 'crimson" OR "zeppelin', "--json").out) == []  # no query syntax gets through
+    assert [a["asset"] for a in json.loads(cli("search", "Crimson MOSS", "--json").out)["assets"]] == [master["asset"]]
+    assert json.loads(cli("search", "crimson zeppelin", "--json").out)["assets"] == []
+    assert json.loads(cli("search", 'crimson" OR "zeppelin', "--json").out)["assets"] == []  # no query syntax gets through
     nothing = cli("search", "?!")
     assert nothing.code == 2 and nothing.err.strip() == "error: search needs at least one word"
 

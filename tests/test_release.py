@@ -196,14 +196,14 @@ def test_search_finds_a_release_by_prompt_and_alt_text_and_filters(cli, tmp_path
     approve(cli, lock["hero"], "A crimson sneaker resting on emerald moss")
     files = released(cli, brief, "--channel", "linkedin")
     ids = sorted(f["asset"] for f in files)
-    by_prompt = json.loads(cli("search", "mountain stream", "--json").out)  # from the prompt's context slot
-    by_alt = json.loads(cli("search", "crimson sneaker", "--json").out)
+    by_prompt = json.loads(cli("search", "mountain stream", "--json").out)["assets"]  # from the prompt's context slot
+    by_alt = json.loads(cli("search", "crimson sneaker", "--json").out)["assets"]
     assert sorted(a["asset"] for a in by_prompt) == ids and sorted(a["asset"] for a in by_alt) == ids
     assert json.loads(cli("search", "crimson", "--model", "tiny", "--reviewer", "rita", "--since", "2020-01-01",
-                          "--json").out)
-    assert json.loads(cli("search", "crimson", "--reviewer", "ravi", "--json").out) == []
-    assert json.loads(cli("search", "crimson", "--since", "2999-01-01", "--json").out) == []
-    assert json.loads(cli("search", "zeppelin", "--json").out) == []
+                          "--json").out)["assets"]
+    assert json.loads(cli("search", "crimson", "--reviewer", "ravi", "--json").out)["assets"] == []
+    assert json.loads(cli("search", "crimson", "--since", "2999-01-01", "--json").out)["assets"] == []
+    assert json.loads(cli("search", "zeppelin", "--json").out)["assets"] == []
     bad = cli("search", "crimson", "--since", "yesterday")
     assert bad.code == 2 and "must be a date" in bad.err
 

@@ -35,7 +35,8 @@ def _rates(generated: int, kept: int) -> dict:
 
 def _grouped(session: Session, *keys, where=()) -> list[tuple]:
     kept = func.sum(case((Generation.status == "kept", 1), else_=0))
-    query = select(*keys, func.count(Generation.id), kept).where(Generation.brief_id.is_not(None), *where)
+    query = select(*keys, func.count(Generation.id), kept).where(Generation.brief_id.is_not(None),
+                                                                Generation.play != "import", *where)  # made here only
     return [tuple(row) for row in session.execute(query.group_by(*keys).order_by(*keys))]
 
 

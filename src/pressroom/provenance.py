@@ -3,7 +3,9 @@
 A generated image is signed with ``c2pa.created`` (digital source: trainedAlgorithmicMedia);
 a derivative or rendition with ``c2pa.opened`` + ``c2pa.edited``, its parent attached as an
 ingredient. Every manifest carries the recipe in the custom assertion ``com.pressroom.recipe``
-(as a JSON string: the reader renders bare numeric arrays oddly). Everything runs offline: no
+(as a JSON string: the reader renders bare numeric arrays oddly); a released file carries the
+review that let it out in ``com.pressroom.review`` (stakes, gate, each reviewer and checklist
+result, the decision, the licence verdict), so the file itself proves the team's gate was passed. Everything runs offline: no
 timestamp authority, no remote manifests, no OCSP; validity is judged against the
 certificate's dates.
 """
@@ -17,6 +19,7 @@ from pathlib import Path
 from .errors import InputError, ProvenanceError
 
 RECIPE_LABEL = "com.pressroom.recipe"
+REVIEW_LABEL = "com.pressroom.review"  # the review that let a released file out (reviews.record_of)
 IPTC = "http://cv.iptc.org/newscodes/digitalsourcetype/"
 TRAINED = IPTC + "trainedAlgorithmicMedia"
 COMPOSITE = IPTC + "compositeWithTrainedAlgorithmicMedia"
@@ -42,8 +45,9 @@ def mime_of(path: Path) -> str:
 
 
 def sign(src: Path, dst: Path, *, identity, title: str, recipe_json: str, source_type: str = TRAINED,
-         parent: Path | None = None, edit: str = "") -> None:
-    """Sign ``src`` into ``dst``: created, or opened (``parent`` as ingredient) and edited."""
+         parent: Path | None = None, edit: str = "", review: dict | None = None) -> None:
+    """Sign ``src`` into ``dst``: created, or opened (``parent`` as ingredient) and edited; ``review``
+    (``reviews.record_of``) goes in as its own assertion."""
     from c2pa import Builder, C2paError, C2paSignerInfo, C2paSigningAlg, Context, Signer
 
     from . import __version__
@@ -63,6 +67,8 @@ def sign(src: Path, dst: Path, *, identity, title: str, recipe_json: str, source
             {"label": RECIPE_LABEL, "data": {"recipe_json": recipe_json}},
         ],
     }
+    if review is not None:
+        manifest["assertions"].append({"label": REVIEW_LABEL, "data": {"review_json": json.dumps(review)}})
     try:
         with Context.from_dict(_settings(identity.trust_anchors_pem)) as context:
             info = C2paSignerInfo(alg=C2paSigningAlg.ES256, sign_cert=identity.chain_pem,
@@ -88,6 +94,7 @@ class Verification:
     actions: list[str] = field(default_factory=list)
     source_type: str = ""
     recipe: dict | None = None
+    review: dict | None = None
     ingredients: list[dict] = field(default_factory=list)
 
 
@@ -121,11 +128,12 @@ def verify(path: Path, trust_anchors: bytes = b"") -> Verification:
             for action in assertion["data"].get("actions", []):
                 result.actions.append(action["action"])
                 result.source_type = action.get("digitalSourceType", result.source_type)
-        elif assertion["label"] == RECIPE_LABEL:
+        elif assertion["label"] in (RECIPE_LABEL, REVIEW_LABEL):
+            key = "recipe" if assertion["label"] == RECIPE_LABEL else "review"
             try:
-                result.recipe = json.loads(assertion["data"].get("recipe_json", "null"))
+                setattr(result, key, json.loads(assertion["data"].get(f"{key}_json", "null")))
             except (TypeError, ValueError):
-                result.recipe = None
+                setattr(result, key, None)
     for ingredient in active.get("ingredients", []):
         parent_manifest = store.get("manifests", {}).get(ingredient.get("active_manifest"), {})
         result.ingredients.append({"title": ingredient.get("title"), "relationship": ingredient.get("relationship"),
@@ -165,4 +173,5 @@ def describe(path: Path, trust_anchors: bytes = b"") -> dict:
             "metadata_verified": result.state in ("Trusted", "Valid"),
             "signer": result.signer, "actions": result.actions,
             "digital_source_type": xmp["digital_source_type"] or result.source_type,
-            "alt_text": xmp["alt_text"], "parameters": parameters, "recipe": recipe, "lineage": result.ingredients}
+            "alt_text": xmp["alt_text"], "parameters": parameters, "recipe": recipe, "review": result.review,
+            "lineage": result.ingredients}

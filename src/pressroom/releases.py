@@ -69,7 +69,8 @@ class Release(Base):
                 "generation": self.generation_id, "brief": self.brief_id, "parent": self.parent_id,
                 "sha256": self.sha256, "width": self.width, "height": self.height, "alt_text": self.alt_text,
                 "digital_source_type": self.source_type, "released_by": self.released_by,
-                "released_by_id": self.released_by_id, "at": self.at.isoformat()}
+                "released_by_id": self.released_by_id, "at": self.at.isoformat(),
+                "imported": self.rendition == "imported"}  # brought in by `pressroom import` (imports.py)
 
 
 @dataclass
@@ -80,6 +81,7 @@ class Candidate:
     recipe_version: str
     source_type: str
     parent_path: Path | None
+    review: dict  # the review that lets it out (reviews.record_of), signed into every file
 
 
 def _source_type(session: Session, row: generations.Generation) -> str:
@@ -115,7 +117,8 @@ def candidates(studio: Studio, session: Session, brief_id: int) -> list[Candidat
         version = f"r{locked.id}v{locked.version}" if locked else "r0v0"
         parent = session.get(generations.Generation, row.parent_id) if row.parent_id else None
         found.append(Candidate(row, row.parsed_recipe(), reviews.alt_text_of(session, row.id), version,
-                               _source_type(session, row), parent.path(studio) if parent else None))
+                               _source_type(session, row), parent.path(studio) if parent else None,
+                               reviews.record_of(studio, session, row.id)))
     return found
 
 
@@ -125,7 +128,7 @@ def file_name(brief_id: int | None, candidate: Candidate, rendition: str, fmt: s
 
 
 def _signed(studio: Studio, identity, target: Path, data: bytes, *, title: str, recipe: Recipe,
-            source_type: str, parent: Path | None, edit: str) -> bytes:
+            source_type: str, parent: Path | None, edit: str, review: dict) -> bytes:
     """``data`` with its C2PA manifest signed in (the bytes that go to ``target``); the unsigned
     copy lives in the studio's temporary place, where a sweep finds it if the release is killed."""
     with room(target.parent), scratch.folder(studio.root) as work:
@@ -133,7 +136,7 @@ def _signed(studio: Studio, identity, target: Path, data: bytes, *, title: str, 
         signed = Path(work) / f"signed{target.suffix}"
         unsigned.write_bytes(data)
         provenance.sign(unsigned, signed, identity=identity, title=title, recipe_json=metadata.recipe_json(recipe),
-                        source_type=source_type, parent=parent, edit=edit)
+                        source_type=source_type, parent=parent, edit=edit, review=review)
         return signed.read_bytes()
 
 
@@ -181,7 +184,7 @@ def release(ctx: Context, brief_id: int, channel_names: list[str] | None = None,
             target = studio.inside(folder / file_name(brief_id, item, "master", "png"), "a released file")
             edit = f"{item.recipe.source.op} of the parent image" if item.recipe.source else ""
             body = _signed(studio, identity, target, data, title=title, recipe=master_recipe,
-                           source_type=item.source_type, parent=item.parent_path, edit=edit)
+                           source_type=item.source_type, parent=item.parent_path, edit=edit, review=item.review)
             master = _record(ctx, shelf, item, None, "master", "png", target, body, image, master_recipe)
             if master is None:  # a release running at the same time wrote it first
                 master = _existing(ctx, item.row.id, "master", "png")
@@ -202,7 +205,7 @@ def release(ctx: Context, brief_id: int, channel_names: list[str] | None = None,
                 body = _signed(studio, identity, target, data, title=f"{title} ({channel.name})",
                                recipe=recipe, source_type=item.source_type, parent=master.file(studio),
                                edit=f"cropped to {box} and resized to {channel.width}x{channel.height} for "
-                                    f"{channel.name}, {fmt}")
+                                    f"{channel.name}, {fmt}", review=item.review)
                 decoded = imagefiles.load(body, f"the signed {channel.name} {fmt} rendition").convert("RGB")
                 row = _record(ctx, shelf, item, master.id, channel.name, fmt, target, body, decoded, recipe)
                 if row is None:

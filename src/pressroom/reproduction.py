@@ -94,10 +94,11 @@ def reproduce(card: Card, *, studio: Studio | None = None, model_path: Path | No
 
 def reproduce_asset(ctx: "Context", asset_id: int, expect: str | None = None) -> Reproduction:
     """Regenerate a released file from the recipe it carries (renditions included) and judge it."""
-    from . import releases
+    from . import imports, releases
 
     with ctx.unit() as session:
         asset = releases.get(session, asset_id)
+        imports.refuse_unreproducible(session, asset_id)
         card = Card(recipe=Recipe.model_validate(asset.recipe), expect=None)
         expect = expect or str(asset.file(ctx.studio))
     return reproduce(card, studio=ctx.studio, expect=expect)

@@ -215,7 +215,8 @@ class GateStatus:
 
 def _as_dict(session: Session, review: Review) -> dict:
     items = session.scalars(select(ReviewCheck).where(ReviewCheck.review_id == review.id).order_by(ReviewCheck.id))
-    return {"review": review.id, "reviewer": review.reviewer, "decision": review.decision, "note": review.note,
+    return {"review": review.id, "reviewer": review.reviewer, "reviewer_id": review.reviewer_id,
+            "decision": review.decision, "note": review.note,
             "alt_text": review.alt_text, "at": review.at.isoformat(),
             "checks": {c.item: ({"result": c.result, "reason": c.reason} if c.reason else c.result) for c in items}}
 
@@ -240,6 +241,37 @@ def status(studio: Studio, session: Session, generation_id: int) -> GateStatus:
         result = strictest if strictest in SENDS_BACK or len(approvals) >= gate.reviewers else "pending"
     return GateStatus(generation_id, gate.describe(), list(gate.items), result, approvals, gate.reviewers,
                       [_as_dict(session, r) for r in latest.values()], [_as_dict(session, r) for r in stale])
+
+
+def record_of(studio: Studio, session: Session, generation_id: int) -> dict:
+    """The review that lets an image out, as its released files carry it (provenance.REVIEW_LABEL):
+    the stakes and the gate applied, each current reviewer with their decision and every checklist
+    item's result, the decision, and the licence verdict for the model."""
+    from .checks import licence
+
+    row = session.get(generations.Generation, generation_id)
+    gate = gate_of(studio, session, row)
+    found = status(studio, session, generation_id)
+    recipe = row.parsed_recipe()
+    brief = briefs.get(session, row.brief_id).parsed if row.brief_id else None
+    try:
+        manifest = models.load(studio, recipe.model.name)
+    except NotFound:
+        manifest = None
+    verdict = licence.run(checks.Context(image=None, recipe=recipe, generation_id=row.id, brief=brief,
+                                         manifest=manifest))
+    return {
+        "generation": row.id, "stakes": gate.stakes, "gate": found.gate, "items": found.items,
+        "reviewers_needed": found.needed, "maker": row.operator, "maker_id": row.maker_id,
+        "reviewers": [{"reviewer": r["reviewer"], "reviewer_id": r["reviewer_id"], "decision": r["decision"],
+                       "at": r["at"], "note": r["note"],
+                       "checks": {item: (c if isinstance(c, dict) else {"result": c}) for item, c in r["checks"].items()}}
+                      for r in found.current],
+        "decision": found.result,
+        "licence": [{"model": recipe.model.name, "license": manifest.license if manifest else recipe.model.license,
+                     "commercial": manifest.commercial if manifest else recipe.model.commercial,
+                     "verdict": verdict.result, "detail": verdict.detail}],
+    }
 
 
 def _separate(session: Session, row: generations.Generation, reviewer: Actor, decision: str

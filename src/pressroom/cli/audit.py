@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Optional
 
 import typer
 
-from .common import AsOpt, JsonOpt, StudioOpt, console, context, print_json
+from .common import AsOpt, JsonOpt, StudioOpt, console, context, print_json, progress
 
 app = typer.Typer(help="Check that the ledger holds what was written (the hash chain and its rules).",
                   invoke_without_command=True)
@@ -15,18 +15,33 @@ FOUND = 6  # the audit's exit status when it finds anything (as a refused play's
 
 
 @app.callback()
-def check(typer_context: typer.Context, studio: StudioOpt = None, json_out: JsonOpt = False) -> None:
-    """Walk the hash chain, compare every chained row with it and check the ledger's triggers.
+def check(
+    typer_context: typer.Context,
+    sample: Annotated[Optional[int], typer.Option(help="Also re-reproduce this many locked heroes and released "
+                                                       "files here and now (the upgrade canary).")] = None,
+    brief: Annotated[Optional[int], typer.Option(help="With --sample: only this brief's heroes and files.")] = None,
+    studio: StudioOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Walk the hash chain, compare every chained row with it and check the ledger's triggers; with
+    --sample N, re-reproduce a sample and report exact / close / different per item and in total.
 
-    Exits 6 when anything is found; approval and release are refused until the director
-    accepts it with `pressroom audit accept`."""
+    Exits 6 when the chain shows anything (approval and release are refused until the director
+    accepts it with `pressroom audit accept`), else 1 when a sampled item came out different or
+    was refused (its weights changed on disk, say)."""
     if typer_context.invoked_subcommand is not None:
         return
     from .. import audit
 
-    report = audit.audit(context(studio, acting=False))
+    if brief is not None and sample is None:
+        from ..errors import InputError
+
+        raise InputError("--brief chooses what --sample re-reproduces; give --sample N too", field="brief")
+    ctx = context(studio, acting=False)
+    report = audit.audit(ctx)
+    canary = _canary(ctx, sample, brief, json_out) if sample is not None else None
     if json_out:
-        print_json(report)
+        print_json(report if canary is None else {**report, "canary": canary})
     else:
         out = console()
         for finding in report["findings"]:
@@ -36,8 +51,39 @@ def check(typer_context: typer.Context, studio: StudioOpt = None, json_out: Json
         else:
             out.print(f"ledger shows tampering: {len(report['findings'])} finding(s); approval and release are "
                       "refused until the director runs `pressroom audit accept --reason WHY --as DIRECTOR`")
+        if canary is not None:
+            _print_canary(canary)
     if not report["intact"]:
         raise typer.Exit(FOUND)
+    if canary is not None and (canary["totals"]["different"] or canary["totals"]["refused"]):
+        raise typer.Exit(1)
+
+
+def _canary(ctx, sample: int, brief: Optional[int], quiet: bool) -> dict:
+    from .. import canary
+
+    with progress(2, quiet, "re-reproducing") as bar:
+        task = bar.add_task("canary", total=None)
+        return canary.run(ctx, sample, brief, lambda total, _item: bar.update(task, total=total, advance=1))
+
+
+def _print_canary(canary: dict) -> None:
+    out = console()
+    for item in canary["items"]:
+        name = f"{item['kind']} {item['id']}"
+        if item["verdict"] == "refused":
+            out.print(f"  [red]refused[/red]   {name}: {item['reason']}")
+            continue
+        colour = {"exact": "green", "close": "yellow"}.get(item["verdict"], "red")
+        changed = ", ".join(f"{k} {then} -> {now}" for k, (then, now) in item["changed"].items())
+        out.print(f"  [{colour}]{item['verdict']:<9}[/{colour}] {name}: ssim {item['ssim']}, pHash distance "
+                  f"{item['phash_distance']}, max pixel difference {item['max_pixel_difference']}"
+                  + (f"; changed since made: {changed}" if changed else ""))
+    totals = canary["totals"]
+    env = canary["environment"]
+    out.print(f"canary: {canary['sampled']} re-reproduced: {totals['exact']} exact, {totals['close']} close, "
+              f"{totals['different']} different, {totals['refused']} refused; here: torch {env['torch'] or '-'}, "
+              f"diffusers {env['diffusers'] or '-'}, device {env.get('device_name') or '-'}")
 
 
 @app.command("accept")

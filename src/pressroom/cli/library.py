@@ -70,6 +70,16 @@ def _describe(doc: dict) -> None:
     if recipe := doc["recipe"]:
         out.print(f"  recipe: model {recipe['model']['name']}, seed {recipe['seed']}, {recipe['steps']} steps: "
                   f"{recipe['prompt'][:60]!r}")
+    if review := doc.get("review"):
+        out.print(f"  review: {review['decision']} at the {review['gate']} gate ({review['stakes']} stakes, "
+                  f"{review['reviewers_needed']} reviewer(s) needed; made by {review['maker'] or 'unknown'})")
+        for person in review["reviewers"]:
+            results = [c["result"] for c in person["checks"].values()]
+            failed = [item for item, c in person["checks"].items() if c["result"] == "fail"]
+            out.print(f"    {person['reviewer']}: {person['decision']}, {results.count('pass')} of {len(results)} "
+                      f"items pass" + (f", failed: {', '.join(failed)}" if failed else ""))
+        for verdict in review["licence"]:
+            out.print(f"    licence: {verdict['model']} ({verdict['license']}): {verdict['verdict']}, {verdict['detail']}")
     for ingredient in doc["lineage"]:
         out.print(f"  made from: {ingredient['title']} ({ingredient['relationship']}, signed by {ingredient['signed_by']})")
 
@@ -80,32 +90,47 @@ def search(
     status: Annotated[Optional[str], typer.Option(help="Only images with this cull status (kept, rejected, new).")] = None,
     reviewer: Annotated[Optional[str], typer.Option(help="Only images this person reviewed.")] = None,
     since: Annotated[Optional[str], typer.Option(help="Released on or after this date (YYYY-MM-DD).")] = None,
+    brief: Annotated[Optional[int], typer.Option(help="Only files released for this brief.")] = None,
+    channel: Annotated[Optional[str], typer.Option(help="Only this rendition (master, linkedin, ...).")] = None,
+    limit: Annotated[int, typer.Option(help="Assets per page (1-500).")] = 20,
+    page: Annotated[int, typer.Option(help="Which page (1 is the best matches).")] = 1,
     studio: StudioOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
-    """Search released assets (full text over prompts, briefs, tags and alt text)."""
+    """Search released assets (full text over prompts, briefs, tags and alt text), a page at a time,
+    with the total and how many matches each model, brief, reviewer, status, channel and date has."""
     from .. import library
 
-    docs = library.find(context(studio, acting=False), query, model=model, status=status, reviewer=reviewer,
-                        since=since)
+    doc = library.browse(context(studio, acting=False), query, model=model, status=status, reviewer=reviewer,
+                         since=since, brief=brief, channel=channel, limit=limit, page=page)
     if json_out:
-        print_json(docs)
+        print_json(doc)
         return
-    print_assets(docs)
-    if not docs:
-        console().print("nothing found")
+    out = console()
+    if not doc["total"]:
+        out.print("nothing found")
+        return
+    out.print(f"{doc['total']} found, page {doc['page']} of {doc['pages']} "
+              f"({'best first' if doc['order'] == 'relevance' else 'newest first'})")
+    print_assets(doc["assets"])
+    for name, counts in doc["facets"].items():
+        top = list(counts.items())
+        shown = ", ".join(f"{value} {count}" for value, count in top[:6]) + (", ..." if len(top) > 6 else "")
+        out.print(f"  [dim]{name}:[/dim] {shown or '-'}")
 
 
 def similar(
-    file: Annotated[Path, typer.Argument(help="An image to look for.")],
-    limit: Annotated[int, typer.Option(help="At most this many.")] = 10,
+    file: Annotated[Optional[Path], typer.Argument(help="An image to look for.")] = None,
+    asset: Annotated[Optional[int], typer.Option(help="Look for assets like this released asset instead of a file.")] = None,
+    limit: Annotated[int, typer.Option(help="At most this many (1-500).")] = 10,
+    max_distance: Annotated[int, typer.Option(help="At most this many bits of pHash apart (0-64).")] = 12,
     studio: StudioOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
-    """Released assets that look like FILE (perceptual hash distance, nearest first)."""
+    """Released assets that look like FILE or like asset --asset (perceptual hash distance, nearest first)."""
     from .. import library
 
-    docs = library.look_alike(context(studio, acting=False), file, limit)
+    docs = library.look_alike(context(studio, acting=False), file, limit, asset_id=asset, max_distance=max_distance)
     if json_out:
         print_json(docs)
         return
@@ -114,6 +139,38 @@ def similar(
         console().print("nothing similar")
 
 
+def import_(
+    paths: Annotated[list[Path], typer.Argument(metavar="PATH...", help="Image files or folders (walked recursively).")],
+    brief: Annotated[Optional[int], typer.Option(help="File the images under this brief.")] = None,
+    as_: AsOpt = None,
+    studio: StudioOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Bring images made with A1111/Forge, ComfyUI, InvokeAI, Fooocus or NovelAI into the library
+    (PNG, JPEG, WebP): their parameters read, the originals left as they are, duplicates skipped."""
+    from .. import imports
+
+    ctx = context(studio, as_)
+    with progress(2, json_out, "importing") as bar:
+        task = bar.add_task("import", total=None)
+        report = imports.run(ctx, paths, brief_id=brief, progress=lambda total, _f: bar.update(task, total=total,
+                                                                                              advance=1))
+    if json_out:
+        print_json(report.as_dict())
+        return
+    out = console()
+    out.print(f"{len(report.read)} read, {len(report.skipped)} skipped (already in the library), "
+              f"{len(report.unparsed)} could not be parsed")
+    for entry in report.read:
+        how = "reproducible" if entry["reproducible"] else f"not reproducible: {entry['reason']}"
+        out.print(f"  asset {entry['asset']:>4}  {entry['tool'] or '-':<9} {entry['file']}  ({how})")
+    for entry in report.skipped:
+        out.print(f"  [dim]skipped {entry['file']}: the same pixels as {entry['duplicate_of']}[/dim]")
+    for entry in report.unparsed:
+        out.print(f"  [yellow]unparsed {entry['file']}: {entry['why']}[/yellow]")
+
+
 def register(root: typer.Typer) -> None:
     for command in (release, verify, search, similar):
         root.command()(command)
+    root.command("import")(import_)

@@ -30,9 +30,22 @@ def release(brief_id: int, body: Release, ctx: Ctx) -> list[dict]:
 
 @router.get("/library")
 def search(ctx: Ctx, q: str = "", model: str | None = None, status: str | None = None,
-           reviewer: str | None = None, since: str | None = None) -> list[dict]:
+           reviewer: str | None = None, since: str | None = None, brief: int | None = None,
+           channel: str | None = None, limit: int = 20, page: int = 1) -> list[dict]:
+    """One page of the matching assets (the total and facets: ``/api/library/page``)."""
     return [asset(ctx, doc) for doc in library.find(ctx, q, model=model, status=status, reviewer=reviewer,
-                                                     since=since)]
+                                                     since=since, brief=brief, channel=channel, limit=limit,
+                                                     page=page)]
+
+
+@router.get("/library/page")
+def search_page(ctx: Ctx, q: str = "", model: str | None = None, status: str | None = None,
+                reviewer: str | None = None, since: str | None = None, brief: int | None = None,
+                channel: str | None = None, limit: int = 20, page: int = 1) -> dict:
+    """One page of the matching assets with the total and the facet counts."""
+    doc = library.browse(ctx, q, model=model, status=status, reviewer=reviewer, since=since, brief=brief,
+                         channel=channel, limit=limit, page=page)
+    return {**doc, "assets": [asset(ctx, a) for a in doc["assets"]]}
 
 
 @router.get("/assets/{asset_id}")

@@ -1,0 +1,91 @@
+"""The library at scale, tested small: pages, totals, facets, similar by id, and the columns held in
+memory read again when the ledger changes (the 100,000-asset figures are bench/library.py's)."""
+
+import json
+import random
+from datetime import datetime, timezone
+
+import numpy as np
+
+from playbook import locked
+from pressroom.compare import hash_distance
+from pressroom import shelves
+from pressroom.shelves import Shelves, phash_int
+from test_release import approve, released
+
+
+def found(cli, *args):
+    result = cli("search", *args, "--json")
+    assert result.code == 0, result.err
+    return json.loads(result.out)
+
+
+def test_search_pages_count_and_facets_follow_the_ledger(cli, studio, tmp_path):
+    brief, lock = locked(cli, tmp_path)
+    approve(cli, lock["hero"], "A crimson sneaker resting on emerald moss")
+    files = released(cli, brief, "--channel", "linkedin", "--channel", "instagram-feed")
+    ids = [f["asset"] for f in files]
+    today = datetime.now(timezone.utc).date().isoformat()
+
+    whole = found(cli, "crimson", "--limit", "500")
+    assert whole["total"] == 3 and whole["order"] == "relevance" and sorted(a["asset"] for a in whole["assets"]) == sorted(ids)
+    pages = [found(cli, "crimson", "--limit", "1", "--page", str(n)) for n in (1, 2, 3, 4)]
+    assert [a["asset"] for p in pages[:3] for a in p["assets"]] == [a["asset"] for a in whole["assets"]]
+    assert pages[3]["assets"] == [] and all(p["total"] == 3 and p["pages"] == 3 for p in pages)
+    assert whole["facets"] == {"model": {"tiny": 3}, "status": {"new": 3},
+                               "channel": {"master": 1, "linkedin": 1, "instagram-feed": 1},
+                               "reviewer": {"rita": 3}, "brief": {str(brief): 3}, "date": {today: 3}}
+    # the columns are kept for the next process: read back from the cache file, or from the ledger
+    # when the file is damaged
+    [cache] = list((studio.root / "cache").glob("library-*.npz"))
+    shelves.forget()
+    assert found(cli, "crimson", "--limit", "500") == whole
+    cache.write_bytes(b"not a numpy archive")
+    shelves.forget()
+    assert found(cli, "crimson", "--limit", "500") == whole
+    linkedin = found(cli, "crimson", "--channel", "linkedin", "--brief", str(brief))
+    assert linkedin["total"] == 1 and linkedin["assets"][0]["rendition"] == "linkedin"
+    assert found(cli, "crimson", "--brief", str(brief + 1000))["total"] == 0
+
+    # a release after the columns were read is added to them; a cull reads them again
+    more = released(cli, brief, "--channel", "youtube-thumbnail")
+    assert found(cli, "crimson")["total"] == 4 and more[0]["asset"] not in ids
+    rejected = cli("cull", lock["hero"], "--reject", "--reason", "hands", "--as", "omar")
+    assert rejected.code == 0, rejected.err
+    after = found(cli, "crimson", "--status", "rejected")
+    assert after["total"] == 4 and after["facets"]["status"] == {"rejected": 4}
+    assert found(cli, "crimson", "--status", "kept")["total"] == 0
+
+    bad = cli("search", "crimson", "--limit", "0")
+    assert bad.code == 2 and bad.err.strip() == "error: --limit must be 1..500"
+    bad = cli("search", "crimson", "--page", "0")
+    assert bad.code == 2 and bad.err.strip() == "error: --page must be 1..1000000"
+
+
+def test_similar_by_asset_id_leaves_the_asset_out(cli, tmp_path):
+    brief, lock = locked(cli, tmp_path)
+    approve(cli, lock["hero"])
+    master, thumb = released(cli, brief, "--channel", "instagram-feed")
+    result = cli("similar", "--asset", master["asset"], "--max-distance", "64", "--json")
+    assert result.code == 0, result.err
+    near = json.loads(result.out)
+    assert [a["asset"] for a in near] == [thumb["asset"]] and 0 <= near[0]["distance"] <= 64
+    by_file = json.loads(cli("similar", master["path"], "--json").out)
+    assert by_file[0]["asset"] == master["asset"] and by_file[0]["distance"] == 0
+    neither = cli("similar")
+    assert neither.code == 2 and "give an image file or an asset id" in neither.err
+    missing = cli("similar", "--asset", "999999")
+    assert missing.code == 3 and "no released asset 999999" in missing.err
+    wide = cli("similar", "--asset", master["asset"], "--max-distance", "65")
+    assert wide.code == 2 and wide.err.strip().startswith("error: --max-distance must be 0..64")
+
+
+def test_vectorised_distance_is_the_bit_count_of_every_hash():
+    rng = random.Random(7)
+    hashes = [f"{rng.getrandbits(64):016x}" for _ in range(300)] + ["ffffffffffffffff", "0000000000000000"]
+    shelves = Shelves(ids=np.arange(1, len(hashes) + 1, dtype=np.int64),
+                      phash=np.array([phash_int(h) for h in hashes], dtype=np.int64).view(np.uint64))
+    probe = "8000000000000001"
+    expected = sorted((hash_distance(probe, h), i + 1) for i, h in enumerate(hashes))
+    assert shelves.nearest(phash_int(probe), limit=500, max_distance=64) == expected
+    assert shelves.nearest(phash_int(probe), limit=5, max_distance=28) == [p for p in expected if p[0] <= 28][:5]

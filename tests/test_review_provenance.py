@@ -1,0 +1,38 @@
+"""A released file's C2PA manifest carries the review that let it out, read back by `verify` and by
+c2pa-python's Reader on its own."""
+
+import json
+
+from playbook import locked
+from pressroom.reviews import CHECKLIST
+from test_release import approve, released
+
+
+def test_released_file_carries_the_review_in_its_manifest(cli, tmp_path):
+    from c2pa import Reader
+
+    brief, lock = locked(cli, tmp_path)
+    approve(cli, lock["hero"], "A crimson sneaker resting on emerald moss")
+    master, rendition = released(cli, brief, "--channel", "linkedin", "--format", "jpeg")
+
+    doc = json.loads(cli("verify", master["path"], "--json").out)
+    assert doc["c2pa"] == "Trusted"
+    review = doc["review"]
+    assert review["decision"] == "approved" and review["stakes"] == "standard" and review["generation"] == lock["hero"]
+    assert review["items"] == list(CHECKLIST) and review["reviewers_needed"] == 1
+    [rita] = review["reviewers"]
+    assert rita["reviewer"] == "rita" and rita["decision"] == "approved" and rita["reviewer"] != review["maker"]
+    assert {item: c["result"] for item, c in rita["checks"].items()} == {item: "pass" for item in CHECKLIST}
+    [licence] = review["licence"]
+    assert licence["model"] == "tiny" and licence["verdict"] in ("pass", "warn", "n/a") and licence["detail"]
+
+    shown = cli("verify", rendition["path"])
+    assert "review: approved at the" in shown.out and "rita: approved, 18 of 18 items pass" in shown.out
+    assert "licence: tiny" in shown.out
+
+    for f, mime in ((master, "image/png"), (rendition, "image/jpeg")):  # the independent reader
+        with open(f["path"], "rb") as stream, Reader(mime, stream) as reader:
+            store = json.loads(reader.json())
+        active = store["manifests"][store["active_manifest"]]
+        [assertion] = [a for a in active["assertions"] if a["label"] == "com.pressroom.review"]
+        assert json.loads(assertion["data"]["review_json"]) == review
