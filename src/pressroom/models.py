@@ -316,8 +316,8 @@ def ensure_sketch(studio: Studio) -> Manifest:
     path = _manifest_path(studio, SKETCH)
     if path.is_file():
         manifest = _read(studio, path)
-        if manifest.where(manifest.path) == SKETCH_DIR or not SKETCH_DIR.is_dir():
-            return manifest
+        if not manifest.builtin or manifest.where(manifest.path) == SKETCH_DIR or not SKETCH_DIR.is_dir():
+            return manifest  # a model of the studio's own registered under this name is left alone
         if manifest.files != sketch_card()["files"]:  # another version of pressroom shipped other weights
             return manifest
         # the same weights, installed elsewhere (a new virtual environment): point at them there
