@@ -211,7 +211,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
     parser.add_argument("--save-every", type=int, default=100, help="export the EMA weights every N steps")
     parser.add_argument("--log-every", type=int, default=10)
+    parser.add_argument("--batch-size", type=int, default=HYPER["batch_size"], help="(the tests train a 1-step model)")
     args = parser.parse_args(argv)
+    HYPER["batch_size"] = args.batch_size
 
     import diffusers
     import transformers

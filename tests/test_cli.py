@@ -78,7 +78,6 @@ def test_init_from_the_command_line(tmp_path, capsys, new_ledger):
     assert main(["init", str(tmp_path / "s"), "--json", *(["--database", url] if url else [])]) == 0
     made = json.loads(capsys.readouterr().out)
     assert made["studio"] == str(tmp_path / "s") and "tiny" in made["note"]
-    assert "built-in model sketch registered" in made["note"]
     if url is None:
         assert made["ledger"] == str(tmp_path / "s" / "ledger.sqlite")
     else:

@@ -1,7 +1,13 @@
-"""The built-in sketch model: shipped in the package, hashed like any model, run like any other."""
+"""The built-in sketch model: shipped in the package, hashed like any model, run like any other.
+
+Where this checkout ships no sketch weights, the tests train a one-step model with
+scripts/train_sketch.py (a real run of it, batch of two) and use that folder as the shipped one."""
 
 import hashlib
 import json
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -9,6 +15,26 @@ import torch
 
 from pressroom import models
 from pressroom.studio import Studio
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="session")
+def sketch_folder(tmp_path_factory) -> Path:
+    if (models.SKETCH_DIR / models.SKETCH_CARD).is_file():
+        return models.SKETCH_DIR
+    out = tmp_path_factory.mktemp("sketch") / "sketch"
+    done = subprocess.run([sys.executable, str(REPO / "scripts" / "train_sketch.py"), "--steps", "1",
+                           "--batch-size", "2", "--out", str(out)], capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "done: 1 steps" in done.stdout
+    return out
+
+
+@pytest.fixture(autouse=True)
+def shipped(sketch_folder, monkeypatch):
+    monkeypatch.setattr(models, "SKETCH_DIR", sketch_folder)
+    return sketch_folder
 
 
 def test_the_shipped_weights_match_their_training_card_and_the_registry(studio):
@@ -26,7 +52,7 @@ def test_a_changed_shipped_file_is_refused(studio, tmp_path, monkeypatch):
     import shutil
 
     copy = tmp_path / "sketch"
-    shutil.copytree(models.SKETCH_DIR, copy)
+    shutil.copytree(models.SKETCH_DIR, copy)  # the shipped folder itself is never touched
     config = copy / "scheduler" / "scheduler_config.json"
     config.write_text(config.read_text().replace("1000", "999"))
     monkeypatch.setattr(models, "SKETCH_DIR", copy)
@@ -75,3 +101,26 @@ def test_a_new_studio_draws_with_sketch_by_default(tmp_path, new_ledger):
         assert (studio.models_dir / "sketch.toml").is_file()
     finally:
         studio.close()
+
+
+def test_without_shipped_weights_a_new_studio_keeps_tiny_and_sketch_says_why(tmp_path, new_ledger, monkeypatch):
+    monkeypatch.setattr(models, "SKETCH_DIR", tmp_path / "not-shipped")
+    studio = Studio.init(tmp_path / "s", database_url=new_ledger())
+    try:
+        assert studio.default_model == models.TINY
+        with pytest.raises(models.ModelError, match="train_sketch.py"):
+            models.load(studio, models.SKETCH)
+    finally:
+        studio.close()
+
+
+def test_a_studio_moved_to_another_install_follows_the_same_weights(studio, tmp_path, monkeypatch):
+    import shutil
+
+    models.ensure_sketch(studio)
+    elsewhere = tmp_path / "site-packages" / "sketch"
+    shutil.copytree(models.SKETCH_DIR, elsewhere)
+    monkeypatch.setattr(models, "SKETCH_DIR", elsewhere)
+    manifest = models.load(studio, models.SKETCH)
+    assert manifest.where(manifest.path) == elsewhere
+    assert models.checked_path(studio, manifest) == elsewhere

@@ -4,8 +4,9 @@ Three people (a director, an operator, a reviewer) take a brief through intake, 
 sprint, ranking and direction, the lock-in pass with its reproduction check, a volume run over
 three slot values, a cull, one fix, the review gate, a signed release and the metrics; then a
 stranger's reproduction of the hero from its card alone, with the ledger moved aside. The images
-come from the built-in sketch model: small (drawn at 32x32, shown at 128), but they show what the
-brief asks for: a trail shoe on three styles of background, then in red, blue and grey.
+come from the built-in sketch model where the install ships its weights: small (drawn at 32x32,
+shown at 128), asked for a trail shoe on three styles of background, then in red, blue and grey;
+otherwise from tiny, whose images are noise-like.
 """
 
 from __future__ import annotations
@@ -21,7 +22,11 @@ from .reproduction import reproduce
 from .studio import Studio
 
 DIRECTOR, OPERATOR, REVIEWER, KEEPER = "dana", "omar", "rita", "kim"
-STEPS = 12  # enough for sketch's pictures to settle, few enough for a quick demo
+# (concept, lock) steps: sketch's pictures need a dozen to settle; tiny's noise needs none
+STEPS = {models.SKETCH: (12, 12), models.TINY: (4, 8)}
+ABOUT = {models.SKETCH: "sketch is small: it draws emoji-like subjects at 32x32, shown at 128x128.",
+         models.TINY: "this install ships no sketch weights (scripts/train_sketch.py trains them): the tiny model "
+                      "stands in, its images noise-like, but every step is real."}
 VALUES = ["a red trail shoe", "a blue trail shoe", "a grey trail shoe"]
 # The sample brief, its prompt written the way the sketch model was taught to read one: subject,
 # background (the style slot), position and scale, finish.
@@ -40,12 +45,14 @@ def run(keep: Path | None, out) -> Path:
     def play(title: str, owner: str = "") -> None:
         out.rule(f"{title}" + (f"  [dim]({owner})[/dim]" if owner else ""))
 
-    play("set-up: a studio, the sketch model, four people")
+    name = models.builtin_default()
+    play(f"set-up: a studio, the {name} model, four people")
     studio = Studio.init(root, name="demo")
-    sketch = models.ensure_sketch(studio)
+    model = models.load(studio, name)
+    concept_steps, lock_steps = STEPS[name]
     out.print(f"studio {studio.root}")
-    out.print(f"model sketch, short hash {sketch.ref().short_hash} ({len(sketch.files)} files hashed)")
-    out.print("[dim]sketch is small: it draws emoji-like subjects at 32x32, shown at 128x128.[/dim]")
+    out.print(f"model {name}, short hash {model.ref().short_hash} ({len(model.files)} files hashed)")
+    out.print(f"[dim]{ABOUT[name]}[/dim]")
     ctx = Context(studio)
     for name, role in ((DIRECTOR, "director"), (OPERATOR, "operator"), (REVIEWER, "reviewer"), (KEEPER, "keeper")):
         people.add_person(ctx, name, [role])
@@ -64,9 +71,9 @@ def run(keep: Path | None, out) -> Path:
               f"{d.concept_steps} steps, {d.gate} review gate, volume batches of {d.volume_batch}")
 
     play("2. concept sprint", OPERATOR)
-    for name, text in BACKDROPS:
-        styles.add_style(operator, name, text, note="a background the sketch model knows")
-    sprint = concepts.sprint(operator, brief_id, [name for name, _ in BACKDROPS], per_style=2, steps=STEPS)
+    for style_name, text in BACKDROPS:
+        styles.add_style(operator, style_name, text, note="a background the sketch model knows")
+    sprint = concepts.sprint(operator, brief_id, [style for style, _ in BACKDROPS], per_style=2, steps=concept_steps)
     out.print(f"{len(sprint.rows)} variations across 3 styles of background; contact sheet {sprint.sheet}")
 
     play("3. rank and approve a direction", DIRECTOR)
@@ -76,7 +83,7 @@ def run(keep: Path | None, out) -> Path:
     out.print(f"ranked #{ranked[0]}, #{ranked[1]}, #{ranked[2]}; direction: #{ranked[0]} ({sprint.rows[2].style})")
 
     play("4. lock-in pass", OPERATOR)
-    lock = lockin.lock(operator, brief_id, steps=STEPS, width=128, height=160, slot="subject")
+    lock = lockin.lock(operator, brief_id, steps=lock_steps, width=128, height=160, slot="subject")
     out.print(f"recipe {lock.row.id} v{lock.row.version}: hero #{lock.row.hero_generation_id} reproduced "
               f"in a fresh pipeline: [bold]{lock.row.verdict}[/bold] -> {lock.row.status}")
     out.print(f"card {lock.row.card_file(studio)}")

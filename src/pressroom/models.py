@@ -298,16 +298,23 @@ def ensure_tiny(studio: Studio) -> Manifest:
     return manifest
 
 
-def sketch_card(folder: Path = SKETCH_DIR) -> dict:
+def builtin_default() -> str:
+    """The model a new studio draws with: sketch where this install ships its weights, else tiny."""
+    return SKETCH if (SKETCH_DIR / SKETCH_CARD).is_file() else TINY
+
+
+def sketch_card(folder: Path | None = None) -> dict:
     """The training card shipped with the sketch model: how it was made, and its files' hashes."""
     import json
 
+    folder = folder or SKETCH_DIR
     try:
         text = (folder / SKETCH_CARD).read_text(encoding="utf-8")
         return json.loads(text[text.index("```json") + 7 : text.rindex("```")])
     except (OSError, ValueError) as exc:
         raise ModelError(f"the built-in sketch model's training card {folder / SKETCH_CARD} is missing or "
-                         f"damaged ({exc}); reinstall pressroom") from exc
+                         f"damaged ({exc}); this install ships no sketch weights: train them with "
+                         "scripts/train_sketch.py, or use the tiny model") from exc
 
 
 def ensure_sketch(studio: Studio) -> Manifest:

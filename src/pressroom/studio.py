@@ -140,7 +140,7 @@ class Studio:
 
     @property
     def default_model(self) -> str:
-        return self.config.get("studio", {}).get("default_model", "sketch")
+        return self.config.get("studio", {}).get("default_model", "tiny")
 
     # -- ledger -------------------------------------------------------------------------
     @cached_property
@@ -173,11 +173,11 @@ class Studio:
     # -- creation and discovery ------------------------------------------------------------
     @classmethod
     def init(cls, path: Path, *, name: str | None = None, database_url: str | None = None,
-             finish: "Callable[[Studio], None] | None" = None, default_model: str = "sketch") -> "Studio":
+             finish: "Callable[[Studio], None] | None" = None, default_model: str | None = None) -> "Studio":
         """Create a studio at ``path`` (the folder may exist but must not hold a studio).
 
         ``database_url`` names the ledger (default: ``ledger.sqlite`` in the studio); ``default_model`` the
-        model a command that names none uses; a database
+        model a command that names none uses (default: sketch where this install ships it, else tiny); a database
         server must be reachable before anything is created. ``finish(studio)`` completes it
         (keys, models) before it counts as made. Until then the folder holds ``UNFINISHED``, every
         other command refuses it, and running ``init`` again resumes: the config written stays,
@@ -217,8 +217,10 @@ class Studio:
             if ledger_file is not None:
                 ledger_file.parent.mkdir(parents=True, exist_ok=True)
             if not (root / CONFIG_NAME).exists():
+                from .models import builtin_default
+
                 config = CONFIG_TEMPLATE.format(name=_toml_string(name or root.name), url=_toml_string(url_text),
-                                                model=_toml_string(default_model))
+                                                model=_toml_string(default_model or builtin_default()))
                 write(root / CONFIG_NAME, config.encode(), scratch=root)
         except OSError as exc:
             raise StudioError(f"cannot create a studio at {root}: {exc.strerror}") from exc
