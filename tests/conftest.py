@@ -87,7 +87,7 @@ def new_ledger(ledgers):
 @pytest.fixture(scope="session")
 def template_studio(tmp_path_factory, ledgers) -> Path:
     root = tmp_path_factory.mktemp("template") / "studio"
-    studio = Studio.init(root, name="test", database_url=ledgers.new_url())
+    studio = Studio.init(root, name="test", database_url=ledgers.new_url(), default_model="tiny")  # tiny: fast tests
     models.ensure_tiny(studio)
     studio.close()
     return root

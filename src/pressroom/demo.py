@@ -3,8 +3,10 @@
 Three people (a director, an operator, a reviewer) take a brief through intake, a concept
 sprint, ranking and direction, the lock-in pass with its reproduction check, a volume run over
 three slot values, a cull, one fix, the review gate, a signed release and the metrics; then a
-stranger's reproduction of the hero from its card alone, with the ledger moved aside. The built-in tiny model has random weights, so
-the images are noise-like; every step is nonetheless the real one.
+stranger's reproduction of the hero from its card alone, with the ledger moved aside. The images
+come from the built-in sketch model where the install ships its weights: small (drawn at 32x32,
+shown at 128), asked for a trail shoe on three styles of background, then in red, blue and grey;
+otherwise from tiny, whose images are noise-like.
 """
 
 from __future__ import annotations
@@ -14,13 +16,26 @@ import time
 from pathlib import Path
 
 from . import (briefs, cards, concepts, culls, fixes, library, lockin, metrics, models, people, provenance, releases,
-               reviews, signing, volume)
+               reviews, signing, styles, volume)
 from .context import Context
 from .reproduction import reproduce
 from .studio import Studio
 
 DIRECTOR, OPERATOR, REVIEWER, KEEPER = "dana", "omar", "rita", "kim"
+# (concept, lock) steps: sketch's pictures need a dozen to settle; tiny's noise needs none
+STEPS = {models.SKETCH: (12, 12), models.TINY: (4, 8)}
+ABOUT = {models.SKETCH: "sketch is small: it draws emoji-like subjects at 32x32, shown at 128x128.",
+         models.TINY: "this install ships no sketch weights (scripts/train_sketch.py trains them): the tiny model "
+                      "stands in, its images noise-like, but every step is real."}
 VALUES = ["a red trail shoe", "a blue trail shoe", "a grey trail shoe"]
+# The sample brief, its prompt written the way the sketch model was taught to read one: subject,
+# background (the style slot), position and scale, finish.
+BRIEF = briefs.TEMPLATE[:briefs.TEMPLATE.index("[prompt]")] + """[prompt]
+subject = "a trail shoe"
+technical = "centred, close-up, flat colours"
+"""
+# Three styles of background for the concept sprint (name, style text).
+BACKDROPS = [("on-grass", "on grass"), ("by-the-sea", "by the sea"), ("yellow-backdrop", "on a yellow background")]
 
 
 def run(keep: Path | None, out) -> Path:
@@ -30,12 +45,14 @@ def run(keep: Path | None, out) -> Path:
     def play(title: str, owner: str = "") -> None:
         out.rule(f"{title}" + (f"  [dim]({owner})[/dim]" if owner else ""))
 
-    play("set-up: a studio, the tiny model, four people")
+    name = models.builtin_default()
+    play(f"set-up: a studio, the {name} model, four people")
     studio = Studio.init(root, name="demo")
-    tiny = models.ensure_tiny(studio)
+    model = models.load(studio, name)
+    concept_steps, lock_steps = STEPS[name]
     out.print(f"studio {studio.root}")
-    out.print(f"model tiny, short hash {tiny.ref().short_hash} ({len(tiny.files)} files hashed)")
-    out.print("[dim]tiny has random weights: its images are noise-like, but every step is real.[/dim]")
+    out.print(f"model {name}, short hash {model.ref().short_hash} ({len(model.files)} files hashed)")
+    out.print(f"[dim]{ABOUT[name]}[/dim]")
     ctx = Context(studio)
     for name, role in ((DIRECTOR, "director"), (OPERATOR, "operator"), (REVIEWER, "reviewer"), (KEEPER, "keeper")):
         people.add_person(ctx, name, [role])
@@ -45,7 +62,7 @@ def run(keep: Path | None, out) -> Path:
                                             for name in (DIRECTOR, OPERATOR, REVIEWER, KEEPER))
 
     play("1. intake", DIRECTOR)
-    spec = briefs.parse(briefs.TEMPLATE)
+    spec = briefs.parse(BRIEF)
     brief = briefs.open_brief(director, spec)
     brief_id = brief["id"]
     out.print(f"brief {brief_id} {brief['title']!r}: {brief['status']}; intent: {spec.intent}")
@@ -54,9 +71,10 @@ def run(keep: Path | None, out) -> Path:
               f"{d.concept_steps} steps, {d.gate} review gate, volume batches of {d.volume_batch}")
 
     play("2. concept sprint", OPERATOR)
-    sprint = concepts.sprint(operator, brief_id, ["watercolor", "flat-vector", "cinematic"],
-                             per_style=2, steps=4)
-    out.print(f"{len(sprint.rows)} variations across 3 styles; contact sheet {sprint.sheet}")
+    for style_name, text in BACKDROPS:
+        styles.add_style(operator, style_name, text, note="a background the sketch model knows")
+    sprint = concepts.sprint(operator, brief_id, [style for style, _ in BACKDROPS], per_style=2, steps=concept_steps)
+    out.print(f"{len(sprint.rows)} variations across 3 styles of background; contact sheet {sprint.sheet}")
 
     play("3. rank and approve a direction", DIRECTOR)
     ranked = [sprint.rows[2].id, sprint.rows[0].id, sprint.rows[4].id]
@@ -65,7 +83,7 @@ def run(keep: Path | None, out) -> Path:
     out.print(f"ranked #{ranked[0]}, #{ranked[1]}, #{ranked[2]}; direction: #{ranked[0]} ({sprint.rows[2].style})")
 
     play("4. lock-in pass", OPERATOR)
-    lock = lockin.lock(operator, brief_id, steps=8, width=128, height=160, slot="subject")
+    lock = lockin.lock(operator, brief_id, steps=lock_steps, width=128, height=160, slot="subject")
     out.print(f"recipe {lock.row.id} v{lock.row.version}: hero #{lock.row.hero_generation_id} reproduced "
               f"in a fresh pipeline: [bold]{lock.row.verdict}[/bold] -> {lock.row.status}")
     out.print(f"card {lock.row.card_file(studio)}")
@@ -95,8 +113,8 @@ def run(keep: Path | None, out) -> Path:
     reviews.decide(reviewer, keepers[1], "changes-required",
                    [c if not c.startswith("hands=") else "hands=fail:six toes on the sole" for c in checked])
     out.print(f"#{keepers[1]}: changes required (hands: six toes on the sole)")
-    for generation, alt in ((keepers[0], "A red trail running shoe on a mossy rock by a stream"),
-                            (fixed.id, "A red trail running shoe, refined, on a mossy rock")):
+    for generation, alt in ((keepers[0], "A red trail shoe, drawn flat, centred"),
+                            (fixed.id, "A red trail shoe, refined, drawn flat")):
         gate = reviews.decide(reviewer, generation, "approved", checked, alt_text=alt)
         out.print(f"#{generation}: {gate.result} by {REVIEWER}, alt text {alt!r}")
 
@@ -107,8 +125,8 @@ def run(keep: Path | None, out) -> Path:
     check = provenance.verify(files[-1].file(studio), signing.trust_anchors(studio))
     out.print(f"verify {files[-1].file(studio).name}: [bold]{check.state}[/bold], {', '.join(check.actions)}, "
               f"made from {check.ingredients[0]['title']}")
-    hits = library.find(ctx, "mossy rock")
-    out.print(f"search 'mossy rock': {len(hits)} released files")
+    hits = library.find(ctx, "red trail shoe")
+    out.print(f"search 'red trail shoe': {len(hits)} released files")
 
     play("10. metrics")
     numbers = metrics.report(ctx, brief_id)

@@ -35,6 +35,11 @@ if TYPE_CHECKING:
 
 SKIP_SUFFIXES = (".md", ".lock", ".metadata")
 TINY = "tiny"
+SKETCH = "sketch"
+# The built-in drawing model ships inside the package, with the training card that made it
+# (scripts/train_sketch.py wrote both; the card names the SHA-256 of every file).
+SKETCH_DIR = Path(__file__).resolve().parent / "builtin" / "sketch"
+SKETCH_CARD = "training_card.md"
 
 
 class Manifest(BaseModel):
@@ -148,6 +153,8 @@ def save(studio: Studio, manifest: Manifest) -> None:
 
 def load(studio: Studio, name: str) -> Manifest:
     path = _manifest_path(studio, name)
+    if name == SKETCH:  # registered on first use, and kept pointing at the installed package
+        return ensure_sketch(studio)
     if not path.is_file():
         if name == TINY:
             return ensure_tiny(studio)
@@ -298,6 +305,56 @@ def ensure_tiny(studio: Studio) -> Manifest:
         size=256, family="sd", builtin=True, files=files, stamps=stamps, pipeline=_pipeline_class(target / "model_index.json"),
         added_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
         note="built-in: random weights from a fixed seed; its images are noise-like",
+    ).located(studio.root)
+    save(studio, manifest)
+    return manifest
+
+
+def builtin_default() -> str:
+    """The model a new studio draws with: sketch where this install ships its weights, else tiny."""
+    return SKETCH if (SKETCH_DIR / SKETCH_CARD).is_file() else TINY
+
+
+def sketch_card(folder: Path | None = None) -> dict:
+    """The training card shipped with the sketch model: how it was made, and its files' hashes."""
+    import json
+
+    folder = folder or SKETCH_DIR
+    try:
+        text = (folder / SKETCH_CARD).read_text(encoding="utf-8")
+        return json.loads(text[text.index("```json") + 7 : text.rindex("```")])
+    except (OSError, ValueError) as exc:
+        raise ModelError(f"the built-in sketch model's training card {folder / SKETCH_CARD} is missing or "
+                         f"damaged ({exc}); this install ships no sketch weights: train them with "
+                         "scripts/train_sketch.py, or use the tiny model") from exc
+
+
+def ensure_sketch(studio: Studio) -> Manifest:
+    """Register the built-in sketch model (its weights stay in the package) once, every file hashed
+    and checked against the hashes its training card recorded."""
+    path = _manifest_path(studio, SKETCH)
+    if path.is_file():
+        manifest = _read(studio, path)
+        if not manifest.builtin or manifest.where(manifest.path) == SKETCH_DIR or not SKETCH_DIR.is_dir():
+            return manifest  # a model of the studio's own registered under this name is left alone
+        if manifest.files != sketch_card()["files"]:  # another version of pressroom shipped other weights
+            return manifest
+        # the same weights, installed elsewhere (a new virtual environment): point at them there
+        manifest = manifest.model_copy(update={"path": studio.relative(SKETCH_DIR), "stamps": {}}).located(studio.root)
+        save(studio, manifest)
+        return manifest
+    card = sketch_card()
+    files, stamps = hash_weights(SKETCH_DIR)
+    if files != card["files"]:
+        changed = sorted(set(files.items()) ^ set(card["files"].items()))
+        raise ModelMismatch(f"the built-in sketch model's files differ from its training card "
+                            f"({', '.join(sorted({rel for rel, _ in changed}))}); reinstall pressroom")
+    manifest = Manifest(
+        name=SKETCH, format="diffusers", path=studio.relative(SKETCH_DIR), license="Apache-2.0", commercial=True,
+        size=128, builtin=True, files=files, stamps=stamps, pipeline=_pipeline_class(SKETCH_DIR / "model_index.json"),
+        added_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        note=(f"built-in: draws {card['data']['subjects']} emoji subjects on named backgrounds at 32x32, shown at "
+              f"4x; trained by scripts/train_sketch.py ({card['steps']} steps); see {SKETCH_CARD} in its folder"),
     ).located(studio.root)
     save(studio, manifest)
     return manifest

@@ -39,9 +39,10 @@ CONFIG_TEMPLATE = """\
 # pressroom studio configuration.
 [studio]
 name = {name}
-# The model used when a command names none. `tiny` is built in: random weights, its images
-# are noise-like; it exists so everything can be tried and tested without a real model.
-default_model = "tiny"
+# The model used when a command names none. Two are built in: `sketch` draws emoji-like subjects
+# on the backgrounds and in the places a prompt names (128x128, about a second an image on a CPU);
+# `tiny` has random weights and noise-like images, for fast tests.
+default_model = {model}
 
 [ledger]
 # Where the ledger lives: a SQLite file (a relative path is inside this folder), or a PostgreSQL
@@ -172,10 +173,11 @@ class Studio:
     # -- creation and discovery ------------------------------------------------------------
     @classmethod
     def init(cls, path: Path, *, name: str | None = None, database_url: str | None = None,
-             finish: "Callable[[Studio], None] | None" = None) -> "Studio":
+             finish: "Callable[[Studio], None] | None" = None, default_model: str | None = None) -> "Studio":
         """Create a studio at ``path`` (the folder may exist but must not hold a studio).
 
-        ``database_url`` names the ledger (default: ``ledger.sqlite`` in the studio); a database
+        ``database_url`` names the ledger (default: ``ledger.sqlite`` in the studio); ``default_model`` the
+        model a command that names none uses (default: sketch where this install ships it, else tiny); a database
         server must be reachable before anything is created. ``finish(studio)`` completes it
         (keys, models) before it counts as made. Until then the folder holds ``UNFINISHED``, every
         other command refuses it, and running ``init`` again resumes: the config written stays,
@@ -215,7 +217,10 @@ class Studio:
             if ledger_file is not None:
                 ledger_file.parent.mkdir(parents=True, exist_ok=True)
             if not (root / CONFIG_NAME).exists():
-                config = CONFIG_TEMPLATE.format(name=_toml_string(name or root.name), url=_toml_string(url_text))
+                from .models import builtin_default
+
+                config = CONFIG_TEMPLATE.format(name=_toml_string(name or root.name), url=_toml_string(url_text),
+                                                model=_toml_string(default_model or builtin_default()))
                 write(root / CONFIG_NAME, config.encode(), scratch=root)
         except OSError as exc:
             raise StudioError(f"cannot create a studio at {root}: {exc.strerror}") from exc
@@ -244,7 +249,7 @@ class Studio:
 
 
 def create(path: Path, *, name: str | None = None, database_url: str | None = None) -> dict:
-    """A new studio, ready to use: its ledger, its signing chain and the built-in tiny model."""
+    """A new studio, ready to use: its ledger, its signing chain and the built-in models (sketch, tiny)."""
     from . import models, signing
     from .errors import ModelError
 
@@ -252,11 +257,19 @@ def create(path: Path, *, name: str | None = None, database_url: str | None = No
 
     def finish(studio: Studio) -> None:
         made["keys"] = signing.create(studio)  # nothing was signed yet: a resumed init makes a new chain
+        notes = []
+        try:
+            sketch = models.ensure_sketch(studio)
+            notes.append(f"built-in model sketch registered ({sketch.ref().short_hash}; the default: draws "
+                         "the subjects, backgrounds and places a prompt names)")
+        except ModelError as exc:
+            notes.append(f"sketch model not registered: {exc}")
         try:
             tiny = models.ensure_tiny(studio)
-            made["note"] = f"built-in model tiny registered ({tiny.ref().short_hash}; random weights, noise-like images)"
+            notes.append(f"built-in model tiny registered ({tiny.ref().short_hash}; random weights, noise-like images)")
         except ModelError as exc:
-            made["note"] = f"tiny model not built: {exc}"
+            notes.append(f"tiny model not built: {exc}")
+        made["note"] = "; ".join(notes)
 
     studio = Studio.init(path, name=name, database_url=database_url, finish=finish)
     keys, note = made["keys"], made["note"]

@@ -46,7 +46,9 @@ def _bytes_to_unicode() -> dict[int, str]:
     return dict(zip(printable, map(chr, chars)))
 
 
-def build_tokenizer():
+def build_tokenizer(words: list[str] | None = None):
+    """A CLIP tokenizer whose ``words`` (default: ``WORDS``) are single tokens; the sketch model's
+    training builds its own from its captions' vocabulary."""
     from transformers import CLIPTokenizer
 
     symbols = list(_bytes_to_unicode().values())
@@ -54,7 +56,7 @@ def build_tokenizer():
     for symbol in symbols + [s + "</w>" for s in symbols]:
         vocab.setdefault(symbol, len(vocab))
     merges: list[tuple[str, str]] = []
-    for word in WORDS:
+    for word in WORDS if words is None else words:
         pieces = list(word[:-1]) + [word[-1] + "</w>"]
         while len(pieces) > 1:
             merged = pieces[0] + pieces[1]
