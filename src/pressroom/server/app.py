@@ -76,7 +76,7 @@ class _TooLarge(HTTPException):
 
 
 def create_app(studio: Studio) -> FastAPI:
-    from .routes import briefs, files, library, people, plays, review, session, styles
+    from .routes import briefs, files, jobs, library, people, plays, review, session, styles
 
     app = FastAPI(title="pressroom", version="1", summary="AI image generation as a governed team function",
                   description="Sign in with POST /api/session (a cookie; state-changing requests echo the "
@@ -98,7 +98,7 @@ def create_app(studio: Studio) -> FastAPI:
         where = ".".join(str(part) for part in first["loc"] if part != "body")
         return JSONResponse(error_body(f"{where} {first['msg']}".strip(), where or None), status_code=400)
 
-    for group in (session, people, briefs, styles, plays, review, library, files):
+    for group in (session, people, briefs, styles, plays, jobs, review, library, files):
         app.include_router(group.router)
     limit = int(studio.config.get("server", {}).get("max_body_mb", MAX_BODY_MB)) << 20
     app.add_middleware(BodyLimit, limit=limit)
