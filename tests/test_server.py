@@ -594,3 +594,52 @@ def test_a_job_streams_its_progress_and_each_image_as_it_lands(team):
     assert rita.get("/api/jobs/999999/events").status_code == 404
     assert httpx.get(team["url"] + f"/api/jobs/{job}/events").status_code == 401
 
+
+def test_an_invite_lets_a_person_set_their_password_once(team):
+    from datetime import datetime, timedelta, timezone
+
+    from pressroom import invites
+    from pressroom.context import Actor, Context
+
+    dana, rita, anyone = client(team, "dana"), client(team, "rita"), client(team)
+    ok(dana.post("/api/people", json={"name": "ines", "roles": ["reviewer"]}), 201)  # no password yet
+    assert rita.post("/api/people/ines/invite").status_code == 403  # only an admin invites
+    missing = dana.post("/api/people/nobody/invite")
+    assert missing.status_code == 404 and "user add nobody" in missing.json()["error"]
+    first = ok(dana.post("/api/people/ines/invite"), 201)
+    assert first["link"] == f"{team['url']}/invite?code={first['code']}"  # [server] url of pressroom.toml
+    # from the CLI: the link printed once, and the API's earlier invite ended by it
+    no_url = cli(team["root"], "user", "invite", "ines", "--url", "ftp://x")
+    assert no_url.returncode == 2 and "--url" in no_url.stderr and "http://" in no_url.stderr
+    made = cli(team["root"], "user", "invite", "ines", "--json")
+    assert made.returncode == 0, made.stderr
+    second = json.loads(made.stdout)
+    code = second["link"].partition("?code=")[2]
+    assert second["link"].startswith(team["url"] + "/invite?code=") and "code" not in second
+    from sqlalchemy import text
+
+    studio = Studio(team["root"])
+    try:
+        with studio.session() as session:
+            stored = [row[0] for row in session.execute(text("select secret_sha256 from invites"))]
+        assert code not in stored and first["code"] not in stored and len(stored) == 2  # only hashes are kept
+        past = Context(studio, Actor.unknown("cli"), clock=lambda: datetime.now(timezone.utc) - timedelta(hours=100))
+        expired = invites.invite(past, "rita", team["url"])["code"]  # (ines's stays open)
+    finally:
+        studio.close()
+    accept = "/api/invites/accept"
+    assert anyone.post(accept, json={"code": first["code"], "password": password("ines")}).status_code == 404
+    gone = anyone.post(accept, json={"code": expired, "password": password("ines")})
+    assert gone.status_code == 404 and "unknown, used or expired" in gone.json()["error"]
+    short = anyone.post(accept, json={"code": code, "password": "short"})
+    assert short.status_code == 400 and "at least 10 characters" in short.json()["error"]
+    assert anyone.post("/api/session", json={"name": "ines", "password": password("ines")}).status_code == 401
+    person = ok(anyone.post(accept, json={"code": code, "password": password("ines")}))  # the short try spent nothing
+    assert (person["name"], person["roles"], person["admin"]) == ("ines", ["reviewer"], False)
+    again = anyone.post(accept, json={"code": code, "password": "another-password-1"})
+    assert again.status_code == 404  # once
+    signed = ok(client(team).post("/api/session", json={"name": "ines", "password": password("ines")}))
+    assert signed["person"]["name"] == "ines"
+    log = [(e["action"], e["actor"]) for e in ok(rita.get("/api/log")) if e["action"].startswith("invite.")]
+    assert log.count(("invite.create", "dana")) == 1 and ("invite.accept", "ines") in log
+

@@ -63,7 +63,7 @@ class UTCDateTime(TypeDecorator):
 # the modules that declare tables; all are imported before the first session so that every
 # foreign key resolves, whichever command runs
 TABLE_MODULES = ("generations", "people", "events", "briefs", "styles", "lockin", "concepts", "culls",
-                 "ledgerfiles", "reviews", "releases", "jobs.queue", "jobs.worker", "chain", "accounts")
+                 "ledgerfiles", "reviews", "releases", "jobs.queue", "jobs.worker", "chain", "accounts", "invites")
 
 
 def load_tables() -> None:
