@@ -643,3 +643,36 @@ def test_an_invite_lets_a_person_set_their_password_once(team):
     log = [(e["action"], e["actor"]) for e in ok(rita.get("/api/log")) if e["action"].startswith("invite.")]
     assert log.count(("invite.create", "dana")) == 1 and ("invite.accept", "ines") in log
 
+
+def test_login_keeps_a_token_only_its_owner_can_read_and_logout_revokes_it(team, tmp_path):
+    import stat
+
+    home = tmp_path / "config"
+    wrong = cli(team["root"], "login", "--name", "omar", "--password-stdin", stdin="not-his-password\n", home=home)
+    assert wrong.returncode == 4 and "wrong name or password" in wrong.stderr and not home.exists()
+    signed = cli(team["root"], "login", "--name", "omar", "--password-stdin", "--json", stdin=password("omar") + "\n",
+                 home=home)  # the server is the studio's [server] url
+    assert signed.returncode == 0, signed.stderr
+    doc = json.loads(signed.stdout)
+    kept = home / "logins.json"
+    assert doc["person"] == "omar" and doc["file"] == str(kept)
+    assert stat.S_IMODE(kept.stat().st_mode) == 0o600 and stat.S_IMODE(home.stat().st_mode) == 0o700
+    token = json.loads(kept.read_text())[team["url"]]["token"]
+    # the team studio's CLI now acts as omar with no PRESSROOM_TOKEN and no --as
+    made = cli(team["root"], "style", "add", "chalk", "--text", "chalk on slate", "--json", home=home)
+    assert made.returncode == 0, made.stderr
+    entry = [e for e in ok(client(team, "rita").get("/api/log")) if e["action"] == "style.add"][-1]
+    assert (entry["actor"], entry["channel"]) == ("omar", "cli")
+    assert ok(httpx.get(team["url"] + "/api/people/me", headers={"Authorization": f"Bearer {token}"}))["name"] == "omar"
+    out = cli(team["root"], "logout", home=home)
+    assert out.returncode == 0, out.stderr
+    assert not kept.exists()
+    after = httpx.get(team["url"] + "/api/people/me", headers={"Authorization": f"Bearer {token}"})
+    assert after.status_code == 401 and "revoked" in after.json()["error"]
+    nobody = cli(team["root"], "style", "add", "slate", "--text", "slate", home=home)
+    assert nobody.returncode == 4 and "pressroom login" in nobody.stderr
+    twice = cli(team["root"], "logout", "--server", team["url"] + "/", home=home)
+    assert twice.returncode == 3 and "not logged in" in twice.stderr
+    nowhere = cli(team["root"], "login", "--server", "http://127.0.0.1:9", "--name", "omar", "--password-stdin",
+                  stdin=password("omar") + "\n", home=home)
+    assert nowhere.returncode == 7 and "cannot reach" in nowhere.stderr and not kept.exists()
