@@ -530,6 +530,8 @@ def test_a_fix_takes_an_uploaded_mask_and_is_a_job(team):
                                  files={"mask": ("mask.png", small, "image/png")}))
     assert job["kind"] == "fix" and job["requester"] == "omar"
     made = job["result"]["generation"]
+    streamed = events_of(team, job["job"])  # a finished job's stream: its one image, then its end
+    assert [(name, data.get("id")) for name, data in streamed if name != "progress"] == [("image", made), ("end", None)]
     row = next(r for r in ok(rita.get("/api/images", params={"brief": brief})) if r["id"] == made)
     assert row["parent"] == hero and (row["width"], row["height"]) == (SIZE, SIZE)
     log = ok(rita.get("/api/log", params={"brief": brief}))
@@ -676,3 +678,30 @@ def test_login_keeps_a_token_only_its_owner_can_read_and_logout_revokes_it(team,
     nowhere = cli(team["root"], "login", "--server", "http://127.0.0.1:9", "--name", "omar", "--password-stdin",
                   stdin=password("omar") + "\n", home=home)
     assert nowhere.returncode == 7 and "cannot reach" in nowhere.stderr and not kept.exists()
+
+
+def test_serve_with_two_processes_answers_on_one_port(team):
+    port = free_port()
+    env = {**os.environ, "PRESSROOM_STUDIO": str(team["root"]), "PRESSROOM_CONFIG_HOME": str(team["root"] / "no-login")}
+    server = subprocess.Popen([sys.executable, "-m", "pressroom.cli", "serve", "--port", str(port), "--workers", "2"],
+                              env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        base, deadline = f"http://127.0.0.1:{port}", time.monotonic() + 90
+        while True:
+            assert server.poll() is None, server.stderr.read()
+            try:
+                if httpx.get(base + "/openapi.json", timeout=2).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            assert time.monotonic() < deadline, "the server did not start"
+            time.sleep(0.2)
+        rita = {"Authorization": f"Bearer {team['tokens']['rita']}"}
+        for _ in range(6):  # new connections each: either process answers, as the same person
+            assert ok(httpx.get(base + "/api/people/me", headers=rita))["name"] == "rita"
+        assert httpx.get(base + "/api/people/me").status_code == 401
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    bad = cli(team["root"], "serve", "--port", str(port), "--workers", "0")
+    assert bad.returncode == 2 and "--workers" in bad.stderr

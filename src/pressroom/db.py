@@ -130,6 +130,9 @@ def _begin_immediate(connection) -> None:
     connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
+POOL_SIZE, POOL_OVERFLOW = 5, 10  # connections a process keeps, and may open beyond them when busy
+
+
 def connect(url: URL, *, transactional_ddl: bool = False) -> Engine:
     """An engine for a ledger URL from ``parse_url`` (nothing is opened yet).
 
@@ -139,13 +142,14 @@ def connect(url: URL, *, transactional_ddl: bool = False) -> Engine:
     handling is turned off and every transaction begins with ``BEGIN IMMEDIATE``, so DDL commits
     or rolls back with the rest, and a second process migrating at once waits its turn."""
     if url.get_backend_name() == "sqlite":
-        engine = create_engine(url)
+        engine = create_engine(url, pool_size=POOL_SIZE, max_overflow=POOL_OVERFLOW)
         event.listen(engine, "connect", _sqlite_pragmas)
         if transactional_ddl:
             event.listen(engine, "connect", _driver_transactions_off)
             event.listen(engine, "begin", _begin_immediate)
         return engine
-    return create_engine(url, pool_pre_ping=True, connect_args={"connect_timeout": 10})
+    return create_engine(url, pool_pre_ping=True, pool_size=POOL_SIZE, max_overflow=POOL_OVERFLOW,
+                         connect_args={"connect_timeout": 10})
 
 
 def _first_line(exc: BaseException) -> str:

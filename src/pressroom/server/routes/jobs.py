@@ -49,7 +49,8 @@ def job(job_id: int, ctx: Ctx) -> dict:
 
 def landed(job: queue.Job) -> list[int]:
     """The images a job has landed so far, in the order it noted them."""
-    return [value for value in queue.recorded(job).values() if isinstance(value, int) and not isinstance(value, bool)]
+    ids = [value for value in queue.recorded(job).values() if isinstance(value, int) and not isinstance(value, bool)]
+    return list(dict.fromkeys(ids))  # (a fix notes its derivative twice: the image, then its event)
 
 
 def _event(name: str, data: dict) -> str:
