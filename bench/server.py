@@ -143,6 +143,20 @@ async def person(index: int, base: str, work: dict, job: int, rounds: int, think
                     await asyncio.sleep(rng.uniform(0, 2 * think))
 
 
+def cpu_seconds(pid: int) -> float:
+    """CPU time used so far by a process and its children that run (a server's worker processes)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rpartition(")")[2].split()
+        except OSError:
+            continue
+        if int(stat.parent.name) == pid or int(fields[1]) == pid:
+            total += (int(fields[11]) + int(fields[12])) / ticks
+    return total
+
+
 def percentile(values: list[float], share: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))]
@@ -195,9 +209,9 @@ def main() -> int:
 
             for image in work["images"]:  # warm, untimed: the server's first look at each image (its pre-checks)
                 omar.get(f"/api/images/{image}/review").raise_for_status()
-            began = time.perf_counter()
+            began, cpu = time.perf_counter(), cpu_seconds(server.pid)
             asyncio.run(everyone())
-            elapsed = time.perf_counter() - began
+            elapsed, cpu = time.perf_counter() - began, cpu_seconds(server.pid) - cpu
             state = omar.get(f"/api/jobs/{job}").json()
     finally:
         for process in (worker, server):  # stopped before their studio goes
@@ -217,7 +231,7 @@ def main() -> int:
     total = sum(len(values) for values in timings.values())
     figures = {"database": args.database, "clients": args.clients, "rounds": args.rounds, "think_s": args.think,
                "server_workers": args.server_workers,
-               "requests": total,
+               "requests": total, "server_cpu_ms_per_request": round(1000 * cpu / max(total, 1), 1),
                "seconds": round(elapsed, 2), "requests_per_s": round(total / elapsed, 1), "errors": len(errors),
                "job": {"state": state["state"], **state["progress"]},
                "routes": {route: {"n": len(values), "p50_ms": round(1000 * statistics.median(values), 1),
@@ -237,7 +251,8 @@ def main() -> int:
         print(f"{'route':<16}{'n':>6}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}")
         for route, row in figures["routes"].items():
             print(f"{route:<16}{row['n']:>6}{row['p50_ms']:>9}{row['p95_ms']:>9}{row['p99_ms']:>9}")
-        print(f"reads p95: {figures['reads_p95_ms']} ms")
+        print(f"reads p95: {figures['reads_p95_ms']} ms; the server used {figures['server_cpu_ms_per_request']} ms "
+              f"of CPU per request ({cpu:.1f} s in {elapsed:.1f} s); load average {os.getloadavg()[0]:.1f}")
     for line in errors[:10]:
         print("error:", line, file=sys.stderr)
     return 1 if errors else 0
