@@ -239,6 +239,7 @@ def test_a_revoked_token_signs_nobody_in(team):
     "/api/assets/..%2F..%2F..%2Fetc%2Fpasswd/file", "/api/images/1%2F..%2F..%2Fledger.sqlite/file",
     "/api/assets/-1/file", "/api/images/999999/file", "/api/../pressroom.toml", "/pressroom.toml",
     "/ledger.sqlite", "/api/images/1/file/../../../../pressroom.toml",
+    "/api/contact-sheets/..%2F..%2Fpressroom.toml/file", "/api/contact-sheets/%2e%2e/file",
 ])
 def test_no_file_route_reads_by_path(team, path):
     with httpx.Client(base_url=team["url"], headers={"Authorization": f"Bearer {team['tokens']['rita']}"}) as rita:
@@ -328,8 +329,13 @@ def test_the_scripted_team_session_from_a_brief_to_a_verified_release(team):
     refused(team, [(nobody, "POST", f"/api/briefs/{brief}/concepts", sprint, 401),
                    (rita, "POST", f"/api/briefs/{brief}/concepts", sprint, 403),
                    (dana, "POST", f"/api/briefs/{brief}/concepts", sprint, 403)])
-    concepts = follow(team, omar.post(f"/api/briefs/{brief}/concepts", json=sprint))["result"]["generations"]
+    made = follow(team, omar.post(f"/api/briefs/{brief}/concepts", json=sprint))["result"]
+    concepts = made["generations"]
     assert len(concepts) == 3
+    sheet = dana.get(f"/api/contact-sheets/{made['contact_sheet']}/file")  # what the director ranks from
+    assert sheet.status_code == 200 and sheet.content[:8] == b"\x89PNG\r\n\x1a\n"
+    assert sheet.headers["etag"] == f'"{made["contact_sheet"]}"'
+    assert dana.get(f"/api/contact-sheets/{concepts[0]:064x}/file").status_code == 404
     refused(team, [(nobody, "POST", f"/api/briefs/{brief}/rank", {"generations": concepts}, 401),
                    (omar, "POST", f"/api/briefs/{brief}/rank", {"generations": concepts}, 403),
                    (omar, "POST", f"/api/briefs/{brief}/direction", {"generation": concepts[1]}, 403),
