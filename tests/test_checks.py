@@ -111,3 +111,18 @@ def test_every_check_names_what_it_looked_at(module):
     for finding in (full, bare):
         assert finding.result in checks.RESULTS and finding.name == check.NAME and finding.item == check.ITEM
         assert finding.looked_at.strip(), f"{check.NAME} ({finding.result}) does not say what it looked at"
+
+
+def test_the_pixels_only_checks_run_once_per_image_content(monkeypatch):
+    ran = []
+    for module in (faces, text, nsfw, palette):
+        real = module.run
+        monkeypatch.setattr(module, "run", lambda ctx, real=real, name=module.NAME: ran.append(name) or real(ctx))
+    first = Image.new("RGB", (64, 64), (201, 31, 29))  # colours no other test uses
+    same = Image.new("RGB", (64, 64), (201, 31, 29))  # another object, the same pixels
+    one = checks.run_all(context(first))
+    two = checks.run_all(context(same, prompt="another prompt"))
+    assert one == two
+    assert sorted(ran) == ["faces", "nsfw", "palette", "palette", "text"]  # palette reads the brief too: every time
+    checks.run_all(context(Image.new("RGB", (64, 64), (29, 203, 31))))  # other pixels: looked at again
+    assert ran.count("text") == 2 and ran.count("faces") == 2 and ran.count("nsfw") == 2

@@ -1,5 +1,6 @@
-"""The team server, as a client sees it: a real `pressroom serve` process on a free port, spoken
-to over HTTP with httpx, on the run's ledger (SQLite or PostgreSQL) and the fake engine.
+"""The team server, as a client sees it: a real `pressroom serve` process on a free port and a real
+`pressroom worker` process beside it, spoken to over HTTP with httpx, on the run's ledger (SQLite
+or PostgreSQL) and the fake engine.
 
 People get passwords and tokens through the real CLI (`user add --password-stdin`, `token create
 --json`, `token revoke`); everything after that goes through the HTTP API alone.
@@ -13,6 +14,7 @@ import socket
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import httpx
 import pytest
@@ -26,8 +28,10 @@ PEOPLE = {"dana": ["director", "keeper"], "omar": ["operator", "reviewer"], "rit
 STYLES = ["watercolor", "flat-vector", "cinematic"]
 
 
-def cli(root, *args, stdin: str = "", token: str | None = None) -> subprocess.CompletedProcess:
-    env = {**os.environ, "PRESSROOM_STUDIO": str(root)}
+def cli(root, *args, stdin: str = "", token: str | None = None, home=None) -> subprocess.CompletedProcess:
+    """The real CLI on the studio; ``home``: where `pressroom login` keeps its file (else a folder of
+    the studio's that nothing logs in to)."""
+    env = {**os.environ, "PRESSROOM_STUDIO": str(root), "PRESSROOM_CONFIG_HOME": str(home or Path(root) / "no-login")}
     env.pop("PRESSROOM_TOKEN", None)
     if token is not None:
         env["PRESSROOM_TOKEN"] = token
@@ -54,9 +58,11 @@ def team(tmp_path_factory, ledgers):
     studio = Studio.init(root, name="team", database_url=url)
     models.add(studio, "sketch", engine="fake", license="apache-2.0", commercial=True, size=SIZE)
     studio.close()
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
     config = root / "pressroom.toml"
     config.write_text(config.read_text().replace('default_model = "tiny"', 'default_model = "sketch"')
-                      + '\n[team]\nsign_in = "required"\n\n[server]\nmax_body_mb = 1\n')
+                      + f'\n[team]\nsign_in = "required"\n\n[server]\nmax_body_mb = 1\nurl = "{base}"\n')
     for name, roles in PEOPLE.items():
         args = ["user", "add", name, "--password-stdin", "--json"]
         for role in roles:
@@ -69,11 +75,12 @@ def team(tmp_path_factory, ledgers):
         done = cli(root, "token", "create", name, "--label", "tests", "--json")
         assert done.returncode == 0, done.stderr
         tokens[name] = json.loads(done.stdout)["token"]
-    port = free_port()
-    server = subprocess.Popen([sys.executable, "-m", "pressroom.cli", "serve", "--port", str(port)],
-                              env={**os.environ, "PRESSROOM_STUDIO": str(root)},
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    base = f"http://127.0.0.1:{port}"
+    env = {**os.environ, "PRESSROOM_STUDIO": str(root), "PRESSROOM_CONFIG_HOME": str(root / "no-login")}
+    env.pop("PRESSROOM_TOKEN", None)
+    server = subprocess.Popen([sys.executable, "-m", "pressroom.cli", "serve", "--port", str(port)], env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    worker = subprocess.Popen([sys.executable, "-m", "pressroom.cli", "worker"], env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 90
     while True:
         assert server.poll() is None, server.stderr.read()
@@ -84,13 +91,14 @@ def team(tmp_path_factory, ledgers):
             pass
         assert time.monotonic() < deadline, "the server did not start"
         time.sleep(0.2)
-    yield {"url": base, "root": root, "tokens": tokens}
-    server.terminate()
-    try:
-        server.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        server.kill()
-        server.wait()
+    yield {"url": base, "root": root, "tokens": tokens, "worker": worker}
+    for process in (worker, server):
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
     if url:
         ledgers.drop(url)
 
@@ -109,21 +117,40 @@ def ok(response: httpx.Response, status: int = 200) -> dict | list:
     return response.json()
 
 
+def follow(team, answer: httpx.Response, timeout: float = 300) -> dict:
+    """A play's 202 answer followed to its job's end (run by the fixture's worker process); the job
+    as it ended, which must be done."""
+    job = ok(answer, 202)
+    assert answer.headers["location"] == f"/api/jobs/{job['job']}"
+    deadline = time.monotonic() + timeout
+    with client(team, "rita") as rita:  # anyone signed in may follow a job
+        while job["state"] not in ("done", "failed", "cancelled"):
+            assert team["worker"].poll() is None, "the worker process ended"
+            assert time.monotonic() < deadline, f"job {job['job']} did not end: {job}"
+            time.sleep(0.2)
+            job = ok(rita.get(answer.headers["location"]))
+    assert job["state"] == "done", job
+    return job
+
+
 def locked(team, title: str) -> tuple[int, dict]:
     """A brief taken through concept, rank, direction and lock over the API (dana directs, omar makes)."""
     dana, omar = client(team, "dana"), client(team, "omar")
     brief = ok(dana.post("/api/briefs", json=brief_json(title=title)), 201)
     assert brief["status"] == "active"
-    sprint = ok(omar.post(f"/api/briefs/{brief['id']}/concepts", json={"styles": STYLES, "per_style": 1, "steps": 2}),
-                201)
-    ids = [row["id"] for row in sprint["generations"]]
-    assert len(ids) == 3
+    sprint = follow(team, omar.post(f"/api/briefs/{brief['id']}/concepts",
+                                    json={"styles": STYLES, "per_style": 1, "steps": 2}))
+    assert sprint["kind"] == "concept" and sprint["requester"] == "omar"
+    ids = sprint["result"]["generations"]
+    assert len(ids) == 3 and sprint["progress"] == {"done": 3, "total": 3}
     ranked = ok(dana.post(f"/api/briefs/{brief['id']}/rank", json={"generations": ids[::-1]}))
     assert [r["generation"] for r in ranked] == ids[::-1]
     ok(dana.post(f"/api/briefs/{brief['id']}/direction", json={"generation": ids[0]}))
-    lock = ok(omar.post(f"/api/briefs/{brief['id']}/lock", json={"steps": 2, "width": SIZE, "height": SIZE}), 201)
-    assert lock["status"] == "locked" and lock["verdict"] == "exact"
-    return brief["id"], lock
+    job = follow(team, omar.post(f"/api/briefs/{brief['id']}/lock", json={"steps": 2, "width": SIZE, "height": SIZE}))
+    recipe = ok(dana.get(f"/api/briefs/{brief['id']}"))["recipes"][-1]
+    assert recipe["recipe"] == job["result"]["recipe"] and job["result"]["figures"]["verdict"] == "exact"
+    assert recipe["status"] == "locked" and recipe["verdict"] == "exact"
+    return brief["id"], recipe
 
 
 def test_nothing_but_the_openapi_document_answers_without_a_session_or_token(team):
@@ -212,6 +239,7 @@ def test_a_revoked_token_signs_nobody_in(team):
     "/api/assets/..%2F..%2F..%2Fetc%2Fpasswd/file", "/api/images/1%2F..%2F..%2Fledger.sqlite/file",
     "/api/assets/-1/file", "/api/images/999999/file", "/api/../pressroom.toml", "/pressroom.toml",
     "/ledger.sqlite", "/api/images/1/file/../../../../pressroom.toml",
+    "/api/contact-sheets/..%2F..%2Fpressroom.toml/file", "/api/contact-sheets/%2e%2e/file",
 ])
 def test_no_file_route_reads_by_path(team, path):
     with httpx.Client(base_url=team["url"], headers={"Authorization": f"Bearer {team['tokens']['rita']}"}) as rita:
@@ -270,24 +298,74 @@ def test_a_team_studio_cli_takes_the_person_from_a_token_not_from_as(team, tmp_p
     assert (log[0]["action"], log[0]["actor"], log[0]["channel"]) == ("brief.new", "dana", "cli")
 
 
-def test_brief_to_release_through_the_http_api_alone(team):
-    dana, omar, rita = (client(team, name) for name in ("dana", "omar", "rita"))
-    brief, lock = locked(team, "Red boots")
-    # volume is a job: 202, then its progress at /api/jobs/{id}; a worker runs it
-    queued = omar.post(f"/api/recipes/{lock['recipe']}/volume", json={"vary": ["subject=a red boot"], "seeds": 2})
+def snapshot(team) -> tuple:
+    """What the studio holds, as the API shows it: the log (every change is in it), jobs, images,
+    briefs and the metrics."""
+    with client(team, "dana") as dana:
+        return (len(ok(dana.get("/api/log"))), len(ok(dana.get("/api/jobs"))), len(ok(dana.get("/api/images"))),
+                json.dumps([ok(dana.get(path)) for path in ("/api/briefs", "/api/metrics")], sort_keys=True))
+
+
+def refused(team, attempts: list[tuple[httpx.Client, str, str, dict, int]]) -> None:
+    """Each attempt (client, method, path, JSON body, status) is refused with that status and
+    changes nothing stored."""
+    before = snapshot(team)
+    for who, method, path, body, status in attempts:
+        answer = who.request(method, path, json=body)
+        assert answer.status_code == status, (method, path, answer.status_code, answer.text)
+        assert answer.json()["error"], answer.text
+    assert snapshot(team) == before, [attempt[1:3] for attempt in attempts]
+
+
+def test_the_scripted_team_session_from_a_brief_to_a_verified_release(team):
+    """Three people, three tokens, HTTP alone: dana directs and keeps the library, omar makes, rita
+    reviews; the jobs run in the fixture's `pressroom worker` process. At every step the
+    anonymous, wrong-role and self-review attempts are refused below the API and change nothing."""
+    dana, omar, rita, nobody = (client(team, name) for name in ("dana", "omar", "rita", None))
+    spec = brief_json(title="Red boots")
+    refused(team, [(nobody, "POST", "/api/briefs", spec, 401), (omar, "POST", "/api/briefs", spec, 403)])
+    brief = ok(dana.post("/api/briefs", json=spec), 201)["id"]
+    sprint = {"styles": STYLES, "per_style": 1, "steps": 2}
+    refused(team, [(nobody, "POST", f"/api/briefs/{brief}/concepts", sprint, 401),
+                   (rita, "POST", f"/api/briefs/{brief}/concepts", sprint, 403),
+                   (dana, "POST", f"/api/briefs/{brief}/concepts", sprint, 403)])
+    made = follow(team, omar.post(f"/api/briefs/{brief}/concepts", json=sprint))["result"]
+    concepts = made["generations"]
+    assert len(concepts) == 3
+    sheet = dana.get(f"/api/contact-sheets/{made['contact_sheet']}/file")  # what the director ranks from
+    assert sheet.status_code == 200 and sheet.content[:8] == b"\x89PNG\r\n\x1a\n"
+    assert sheet.headers["etag"] == f'"{made["contact_sheet"]}"'
+    assert dana.get(f"/api/contact-sheets/{concepts[0]:064x}/file").status_code == 404
+    refused(team, [(nobody, "POST", f"/api/briefs/{brief}/rank", {"generations": concepts}, 401),
+                   (omar, "POST", f"/api/briefs/{brief}/rank", {"generations": concepts}, 403),
+                   (omar, "POST", f"/api/briefs/{brief}/direction", {"generation": concepts[1]}, 403),
+                   (rita, "POST", f"/api/briefs/{brief}/direction", {"generation": concepts[1]}, 403)])
+    ranked = ok(dana.post(f"/api/briefs/{brief}/rank", json={"generations": [concepts[1], concepts[0]]}))
+    assert [r["generation"] for r in ranked] == [concepts[1], concepts[0]]
+    ok(dana.post(f"/api/briefs/{brief}/direction", json={"generation": concepts[1]}))
+    settings = {"steps": 2, "width": SIZE, "height": SIZE}
+    refused(team, [(nobody, "POST", f"/api/briefs/{brief}/lock", settings, 401),
+                   (rita, "POST", f"/api/briefs/{brief}/lock", settings, 403)])
+    locking = follow(team, omar.post(f"/api/briefs/{brief}/lock", json=settings))
+    lock = ok(dana.get(f"/api/briefs/{brief}"))["recipes"][-1]
+    assert (lock["recipe"], lock["status"], lock["verdict"]) == (locking["result"]["recipe"], "locked", "exact")
+    # volume is a job: 202, then its progress at /api/jobs/{id}; the worker process runs it
+    volume = {"vary": ["subject=a red boot"], "seeds": 2}
+    refused(team, [(nobody, "POST", f"/api/recipes/{lock['recipe']}/volume", volume, 401),
+                   (rita, "POST", f"/api/recipes/{lock['recipe']}/volume", {"vary": ["subject=x"], "seeds": 1}, 403)])
+    queued = omar.post(f"/api/recipes/{lock['recipe']}/volume", json=volume)
     assert queued.status_code == 202, queued.text
     job = queued.json()
     assert queued.headers["location"] == f"/api/jobs/{job['job']}" and job["state"] == "queued"
     assert job["progress"] == {"done": 0, "total": 2} and job["requester"] == "omar"
-    assert rita.post(f"/api/recipes/{lock['recipe']}/volume", json={"vary": ["subject=x"], "seeds": 1}).status_code == 403
-    worker = cli(team["root"], "worker", "--until-idle")
-    assert worker.returncode == 0, worker.stderr
-    done = ok(rita.get(f"/api/jobs/{job['job']}"))
+    done = follow(team, queued)
     assert done["state"] == "done" and done["progress"] == {"done": 2, "total": 2}
     made = done["result"]["made"]
     images = ok(rita.get("/api/images", params={"recipe": lock["recipe"]}))
     assert set(made) <= {row["id"] for row in images}
-    culled = ok(omar.post("/api/cull", json={"generations": made[:1], "keep": False, "reason": "artifact"}))
+    cull = {"generations": made[:1], "keep": False, "reason": "artifact"}
+    refused(team, [(nobody, "POST", "/api/cull", cull, 401), (rita, "POST", "/api/cull", cull, 403)])
+    culled = ok(omar.post("/api/cull", json=cull))
     assert len(culled) == 1
     # the image by id, cached by its hash
     hero = next(row for row in ok(rita.get("/api/images", params={"brief": brief})) if row["id"] == lock["hero"])
@@ -295,32 +373,52 @@ def test_brief_to_release_through_the_http_api_alone(team):
     assert picture.status_code == 200 and picture.headers["etag"] == f'"{hero["sha256"]}"'
     assert picture.content[:8] == b"\x89PNG\r\n\x1a\n" and "immutable" in picture.headers["cache-control"]
     assert rita.get(hero["url"], headers={"If-None-Match": picture.headers["etag"]}).status_code == 304
+    assert nobody.get(hero["url"]).status_code == 401
     # review: the sheet with its findings, then rita's decision (omar made it; rita did not)
     sheet = ok(rita.get(f"/api/images/{lock['hero']}/review"))
     items = sheet["status"]["items"]
-    decided = ok(rita.post(f"/api/images/{lock['hero']}/review",
-                           json={"decision": "approved", "checks": {item: "pass" for item in items},
-                                 "alt_text": "A red boot on moss"}), 201)
+    assert isinstance(sheet["findings"], list) and sheet["status"]["result"] == "pending"
+    decision = {"decision": "approved", "checks": {item: "pass" for item in items}, "alt_text": "A red boot on moss"}
+    review = f"/api/images/{lock['hero']}/review"
+    refused(team, [(nobody, "POST", review, decision, 401),
+                   (omar, "POST", review, decision, 403),  # a reviewer, but he made it and locked its recipe
+                   (dana, "POST", review, decision, 403),  # not a reviewer
+                   (nobody, "POST", f"/api/briefs/{brief}/release", {}, 401),
+                   (dana, "POST", f"/api/briefs/{brief}/release", {"formats": ["png"]}, 422)])  # not approved yet
+    own = omar.post(review, json=decision)
+    assert "omar" in own.json()["error"] and "may not review it" in own.json()["error"]
+    decided = ok(rita.post(review, json=decision), 201)
     assert decided["result"] == "approved" and decided["approvals"] == ["rita"]
-    # release is the keeper's play (dana keeps the library); rita may not
-    assert rita.post(f"/api/briefs/{brief}/release", json={}).status_code == 403
+    # release is the keeper's play (dana keeps the library); rita and omar may not
+    refused(team, [(rita, "POST", f"/api/briefs/{brief}/release", {}, 403),
+                   (omar, "POST", f"/api/briefs/{brief}/release", {}, 403)])
     released = ok(dana.post(f"/api/briefs/{brief}/release", json={"formats": ["png"]}), 201)
     assert [doc["generation"] for doc in released] == [lock["hero"]]
     asset = released[0]
     assert not asset["path"].startswith("/")  # no server path leaks; the file is served by id
     file = rita.get(asset["url"])
     assert file.status_code == 200 and file.headers["etag"] == f'"{asset["sha256"]}"'
+    # anyone signed in uploads the released file to verify it: valid, signed by this studio
     verified = ok(rita.post("/api/verify", files={"file": ("boot.png", file.content, "image/png")}))
     assert verified["c2pa"] == "Trusted" and verified["alt_text"] == "A red boot on moss"
+    assert nobody.post("/api/verify", files={"file": ("boot.png", file.content, "image/png")}).status_code == 401
     found = ok(rita.get("/api/library", params={"q": "moss"}))
     assert asset["asset"] in [doc["asset"] for doc in found]
+    alike = ok(rita.post("/api/library/similar", files={"file": ("look.png", file.content, "image/png")}))
+    assert alike[0]["asset"] == asset["asset"] and alike[0]["distance"] == 0 and alike[0]["url"] == asset["url"]
+    not_image = rita.post("/api/library/similar", files={"file": ("notes.txt", b"hello", "text/plain")})
+    assert not_image.status_code == 400 and "PNG, JPEG or WebP" in not_image.json()["error"]
+    again = ok(rita.post(f"/api/assets/{asset['asset']}/reproduce"))
+    assert again["verdict"] == "exact" and again["asset"] == asset["asset"]
+    assert rita.post("/api/assets/999999/reproduce").status_code == 404
     report = ok(dana.get("/api/metrics", params={"brief": brief}))
     [row] = report["briefs"]
     assert row["brief"] == brief and row["time_to_hero_basis"] == "approved"
     assert [op["operator"] for op in report["operators"]] == ["omar"]  # everything here was made by omar
     actions = [(e["action"], e["actor"], e["channel"]) for e in ok(rita.get("/api/log", params={"brief": brief}))]
-    for expected in (("brief.new", "dana", "api"), ("direction.approve", "dana", "api"),
-                     ("review.decide", "rita", "api"), ("release", "dana", "api")):
+    for expected in (("brief.new", "dana", "api"), ("concept.sprint", "omar", "worker"),
+                     ("direction.approve", "dana", "api"), ("recipe.lock", "omar", "worker"),
+                     ("volume.run", "omar", "worker"), ("review.decide", "rita", "api"), ("release", "dana", "api")):
         assert any(a[0].startswith(expected[0]) and a[1:] == expected[1:] for a in actions), (expected, actions)
     assert ok(rita.get("/api/people/me"))["roles"] == ["reviewer"]
     assert {p["name"] for p in ok(rita.get("/api/people"))} == set(PEOPLE)
@@ -377,3 +475,239 @@ def test_a_draft_brief_is_completed_with_put_and_styles_are_the_operators(team):
     assert rita.post("/api/styles", json={"name": "ink", "text": "ink wash"}).status_code == 403
     ok(omar.post("/api/styles", json={"name": "ink", "text": "ink wash", "negative": "colour"}), 201)
     assert "ink" in {style["name"] for style in ok(rita.get("/api/styles"))}
+
+
+def png(size: tuple[int, int], box: tuple[int, int, int, int] | None = None) -> bytes:
+    """A greyscale PNG, black but for a white ``box`` (a mask: white is repainted)."""
+    import io
+
+    from PIL import Image, ImageDraw
+
+    picture = Image.new("L", size, 0)
+    if box:
+        ImageDraw.Draw(picture).rectangle(box, fill=255)
+    out = io.BytesIO()
+    picture.save(out, "PNG")
+    return out.getvalue()
+
+
+def bomb_png() -> bytes:
+    """A 70-byte PNG whose header claims 40000x40000 pixels."""
+    import struct
+    import zlib
+
+    data = bytearray(png((1, 1)))
+    ihdr = data[12:29]
+    ihdr[4:12] = struct.pack(">II", 40000, 40000)
+    data[12:33] = ihdr + struct.pack(">I", zlib.crc32(bytes(ihdr)))
+    return bytes(data)
+
+
+def jobs_count(team) -> int:
+    return len(ok(client(team, "rita").get("/api/jobs")))
+
+
+def test_a_fix_takes_an_uploaded_mask_and_is_a_job(team):
+    omar, rita = client(team, "omar"), client(team, "rita")
+    brief, lock = locked(team, "Mended boots")
+    hero, route = lock["hero"], f"/api/images/{lock['hero']}/fix"
+    small = png((SIZE, SIZE), (8, 8, 23, 23))  # 16x16 of 64x64: a sixteenth
+    before = jobs_count(team)
+    refusals = [
+        (rita.post(route, data={"op": "inpaint"}, files={"mask": ("m.png", small, "image/png")}), 403, "operator"),
+        (omar.post(route, data={"op": "inpaint"}), 400, "mask"),
+        (omar.post(route, data={"op": "blur"}), 400, "op"),
+        (omar.post(route, data={"op": "inpaint"}, files={"mask": ("m.png", png((SIZE, SIZE), (0, 0, 47, 47)), "image/png")}),
+         422, "more than a third"),
+        (omar.post(route, data={"op": "inpaint"}, files={"mask": ("m.png", png((32, 32), (1, 1, 4, 4)), "image/png")}),
+         400, "paint the mask at the image's size"),
+        (omar.post(route, data={"op": "inpaint"}, files={"mask": ("m.png", b"not a png at all", "image/png")}),
+         400, "mask"),
+        (omar.post(route, data={"op": "inpaint"}, files={"mask": ("bomb.png", bomb_png(), "image/png")}),
+         400, "declares more pixels than pressroom's limit"),
+        (omar.post(route, data={"op": "inpaint"}, files={"mask": ("big.png", b"\0" * (2 << 20), "image/png")}),
+         413, "max_body_mb"),
+        (omar.post("/api/images/999999/fix", data={"op": "refine"}), 404, "999999"),
+    ]
+    for answer, status, words in refusals:
+        assert answer.status_code == status and words in answer.text, (status, words, answer.status_code, answer.text)
+    assert jobs_count(team) == before  # nothing queued by any refusal
+    job = follow(team, omar.post(route, data={"op": "inpaint", "prompt": "a red boot, mended"},
+                                 files={"mask": ("mask.png", small, "image/png")}))
+    assert job["kind"] == "fix" and job["requester"] == "omar"
+    made = job["result"]["generation"]
+    streamed = events_of(team, job["job"])  # a finished job's stream: its one image, then its end
+    assert [(name, data.get("id")) for name, data in streamed if name != "progress"] == [("image", made), ("end", None)]
+    row = next(r for r in ok(rita.get("/api/images", params={"brief": brief})) if r["id"] == made)
+    assert row["parent"] == hero and (row["width"], row["height"]) == (SIZE, SIZE)
+    log = ok(rita.get("/api/log", params={"brief": brief}))
+    [event] = [e for e in log if e["action"] == "fix.inpaint"]
+    assert (event["actor"], event["channel"], event["objects"]) == ("omar", "worker", {"parent": hero, "generation": made})
+
+
+def test_a_paused_brief_makes_nothing_until_its_director_resumes_it(team):
+    dana, omar, rita = (client(team, name) for name in ("dana", "omar", "rita"))
+    brief = ok(dana.post("/api/briefs", json=brief_json(title="On hold")), 201)["id"]
+    assert rita.post(f"/api/briefs/{brief}/pause", json={"reason": "legal"}).status_code == 403
+    assert dana.post(f"/api/briefs/{brief}/pause", json={"reason": " "}).status_code == 400
+    paused = ok(dana.post(f"/api/briefs/{brief}/pause", json={"reason": "legal is checking the claim"}))
+    assert paused["status"] == "paused" and paused["pause_reason"] == "legal is checking the claim"
+    assert dana.post(f"/api/briefs/{brief}/pause", json={"reason": "again"}).status_code == 400
+    before = jobs_count(team)
+    refused = omar.post(f"/api/briefs/{brief}/concepts", json={"styles": STYLES, "per_style": 1, "steps": 2})
+    assert refused.status_code == 422 and "paused: legal is checking the claim" in refused.json()["error"]
+    assert jobs_count(team) == before
+    assert rita.post(f"/api/briefs/{brief}/resume", json={"reason": "cleared"}).status_code == 403
+    assert ok(dana.post(f"/api/briefs/{brief}/resume", json={"reason": "legal cleared it"}))["status"] == "active"
+    actions = [(e["action"], e["actor"]) for e in ok(rita.get("/api/log", params={"brief": brief}))]
+    assert ("brief.pause", "dana") in actions and ("brief.resume", "dana") in actions
+
+
+def events_of(team, job_id: int, name: str = "rita") -> list[tuple[str, dict]]:
+    """A job's server-sent events, read with httpx as they come, until the server ends the stream."""
+    got = []
+    with client(team, name) as reader, reader.stream("GET", f"/api/jobs/{job_id}/events") as stream:
+        assert stream.status_code == 200 and stream.headers["content-type"].startswith("text/event-stream")
+        event = None
+        for line in stream.iter_lines():
+            if line.startswith("event: "):
+                event = line.removeprefix("event: ")
+            elif line.startswith("data: "):
+                got.append((event, json.loads(line.removeprefix("data: "))))
+    return got
+
+
+def test_a_job_streams_its_progress_and_each_image_as_it_lands(team):
+    omar, rita = client(team, "omar"), client(team, "rita")
+    brief, lock = locked(team, "Streamed boots")
+    seeds = 6
+    answer = omar.post(f"/api/recipes/{lock['recipe']}/volume",
+                       json={"vary": ["subject=a red boot", "subject=a blue boot"], "seeds": seeds // 2})
+    job = ok(answer, 202)["job"]
+    got = events_of(team, job)  # opened while the worker runs the job (or before it claims it)
+    names = [name for name, _ in got]
+    assert names[-1] == "end" and names.count("end") == 1 and set(names) == {"progress", "image", "end"}
+    end = got[-1][1]
+    assert end["state"] == "done" and end["progress"] == {"done": seeds, "total": seeds}
+    images = [data for name, data in got if name == "image"]
+    assert sorted(data["id"] for data in images) == sorted(end["result"]["made"])  # each image once
+    for data in images[:2]:
+        picture = rita.get(data["url"])
+        assert picture.status_code == 200 and picture.headers["etag"] == f'"{data["sha256"]}"'
+    counts = [data["done"] for name, data in got if name == "progress"]
+    assert counts == sorted(counts) and counts[-1] == seeds  # progress only moves forward
+    # a finished job's stream gives its images and its end at once; an unknown job is a 404
+    again = events_of(team, job)
+    assert sorted(d["id"] for n, d in again if n == "image") == sorted(end["result"]["made"]) and again[-1][0] == "end"
+    assert rita.get("/api/jobs/999999/events").status_code == 404
+    assert httpx.get(team["url"] + f"/api/jobs/{job}/events").status_code == 401
+
+
+def test_an_invite_lets_a_person_set_their_password_once(team):
+    from datetime import datetime, timedelta, timezone
+
+    from pressroom import invites
+    from pressroom.context import Actor, Context
+
+    dana, rita, anyone = client(team, "dana"), client(team, "rita"), client(team)
+    ok(dana.post("/api/people", json={"name": "ines", "roles": ["reviewer"]}), 201)  # no password yet
+    assert rita.post("/api/people/ines/invite").status_code == 403  # only an admin invites
+    missing = dana.post("/api/people/nobody/invite")
+    assert missing.status_code == 404 and "user add nobody" in missing.json()["error"]
+    first = ok(dana.post("/api/people/ines/invite"), 201)
+    assert first["link"] == f"{team['url']}/invite?code={first['code']}"  # [server] url of pressroom.toml
+    # from the CLI: the link printed once, and the API's earlier invite ended by it
+    no_url = cli(team["root"], "user", "invite", "ines", "--url", "ftp://x")
+    assert no_url.returncode == 2 and "--url" in no_url.stderr and "http://" in no_url.stderr
+    made = cli(team["root"], "user", "invite", "ines", "--json")
+    assert made.returncode == 0, made.stderr
+    second = json.loads(made.stdout)
+    code = second["link"].partition("?code=")[2]
+    assert second["link"].startswith(team["url"] + "/invite?code=") and "code" not in second
+    from sqlalchemy import text
+
+    studio = Studio(team["root"])
+    try:
+        with studio.session() as session:
+            stored = [row[0] for row in session.execute(text("select secret_sha256 from invites"))]
+        assert code not in stored and first["code"] not in stored and len(stored) == 2  # only hashes are kept
+        past = Context(studio, Actor.unknown("cli"), clock=lambda: datetime.now(timezone.utc) - timedelta(hours=100))
+        expired = invites.invite(past, "rita", team["url"])["code"]  # (ines's stays open)
+    finally:
+        studio.close()
+    accept = "/api/invites/accept"
+    assert anyone.post(accept, json={"code": first["code"], "password": password("ines")}).status_code == 404
+    gone = anyone.post(accept, json={"code": expired, "password": password("ines")})
+    assert gone.status_code == 404 and "unknown, used or expired" in gone.json()["error"]
+    short = anyone.post(accept, json={"code": code, "password": "short"})
+    assert short.status_code == 400 and "at least 10 characters" in short.json()["error"]
+    assert anyone.post("/api/session", json={"name": "ines", "password": password("ines")}).status_code == 401
+    person = ok(anyone.post(accept, json={"code": code, "password": password("ines")}))  # the short try spent nothing
+    assert (person["name"], person["roles"], person["admin"]) == ("ines", ["reviewer"], False)
+    again = anyone.post(accept, json={"code": code, "password": "another-password-1"})
+    assert again.status_code == 404  # once
+    signed = ok(client(team).post("/api/session", json={"name": "ines", "password": password("ines")}))
+    assert signed["person"]["name"] == "ines"
+    log = [(e["action"], e["actor"]) for e in ok(rita.get("/api/log")) if e["action"].startswith("invite.")]
+    assert log.count(("invite.create", "dana")) == 1 and ("invite.accept", "ines") in log
+
+
+def test_login_keeps_a_token_only_its_owner_can_read_and_logout_revokes_it(team, tmp_path):
+    import stat
+
+    home = tmp_path / "config"
+    wrong = cli(team["root"], "login", "--name", "omar", "--password-stdin", stdin="not-his-password\n", home=home)
+    assert wrong.returncode == 4 and "wrong name or password" in wrong.stderr and not home.exists()
+    signed = cli(team["root"], "login", "--name", "omar", "--password-stdin", "--json", stdin=password("omar") + "\n",
+                 home=home)  # the server is the studio's [server] url
+    assert signed.returncode == 0, signed.stderr
+    doc = json.loads(signed.stdout)
+    kept = home / "logins.json"
+    assert doc["person"] == "omar" and doc["file"] == str(kept)
+    assert stat.S_IMODE(kept.stat().st_mode) == 0o600 and stat.S_IMODE(home.stat().st_mode) == 0o700
+    token = json.loads(kept.read_text())[team["url"]]["token"]
+    # the team studio's CLI now acts as omar with no PRESSROOM_TOKEN and no --as
+    made = cli(team["root"], "style", "add", "chalk", "--text", "chalk on slate", "--json", home=home)
+    assert made.returncode == 0, made.stderr
+    entry = [e for e in ok(client(team, "rita").get("/api/log")) if e["action"] == "style.add"][-1]
+    assert (entry["actor"], entry["channel"]) == ("omar", "cli")
+    assert ok(httpx.get(team["url"] + "/api/people/me", headers={"Authorization": f"Bearer {token}"}))["name"] == "omar"
+    out = cli(team["root"], "logout", home=home)
+    assert out.returncode == 0, out.stderr
+    assert not kept.exists()
+    after = httpx.get(team["url"] + "/api/people/me", headers={"Authorization": f"Bearer {token}"})
+    assert after.status_code == 401 and "revoked" in after.json()["error"]
+    nobody = cli(team["root"], "style", "add", "slate", "--text", "slate", home=home)
+    assert nobody.returncode == 4 and "pressroom login" in nobody.stderr
+    twice = cli(team["root"], "logout", "--server", team["url"] + "/", home=home)
+    assert twice.returncode == 3 and "not logged in" in twice.stderr
+    nowhere = cli(team["root"], "login", "--server", "http://127.0.0.1:9", "--name", "omar", "--password-stdin",
+                  stdin=password("omar") + "\n", home=home)
+    assert nowhere.returncode == 7 and "cannot reach" in nowhere.stderr and not kept.exists()
+
+
+def test_serve_with_two_processes_answers_on_one_port(team):
+    port = free_port()
+    env = {**os.environ, "PRESSROOM_STUDIO": str(team["root"]), "PRESSROOM_CONFIG_HOME": str(team["root"] / "no-login")}
+    server = subprocess.Popen([sys.executable, "-m", "pressroom.cli", "serve", "--port", str(port), "--workers", "2"],
+                              env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        base, deadline = f"http://127.0.0.1:{port}", time.monotonic() + 90
+        while True:
+            assert server.poll() is None, server.stderr.read()
+            try:
+                if httpx.get(base + "/openapi.json", timeout=2).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            assert time.monotonic() < deadline, "the server did not start"
+            time.sleep(0.2)
+        rita = {"Authorization": f"Bearer {team['tokens']['rita']}"}
+        for _ in range(6):  # new connections each: either process answers, as the same person
+            assert ok(httpx.get(base + "/api/people/me", headers=rita))["name"] == "rita"
+        assert httpx.get(base + "/api/people/me").status_code == 401
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    bad = cli(team["root"], "serve", "--port", str(port), "--workers", "0")
+    assert bad.returncode == 2 and "--workers" in bad.stderr

@@ -19,7 +19,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import ForeignKey, Index, Integer, String, delete, func, select
+from sqlalchemy import ForeignKey, Index, Integer, String, delete, func, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from . import events, people
@@ -250,15 +250,21 @@ def tokens(ctx: Context, name: str | None = None) -> list[dict]:
 
 
 def token_actor(ctx: Context, secret: str, channel: str = "api") -> Actor:
-    """The person an API token signs in, if it is live."""
+    """The person an API token signs in, if it is live (one query: it runs on every request)."""
     with ctx.unit() as session:
-        row = session.scalar(select(ApiToken).where(ApiToken.secret_sha256 == digest(secret)))
-        if row is None or row.revoked_at is not None:
+        rows = session.execute(
+            select(ApiToken.id, ApiToken.user_id, ApiToken.revoked_at, ApiToken.last_used_at, people.User.name,
+                   people.UserRole.role)
+            .join(people.User, people.User.id == ApiToken.user_id)
+            .outerjoin(people.UserRole, people.UserRole.user_id == ApiToken.user_id)
+            .where(ApiToken.secret_sha256 == digest(secret))).all()
+        if not rows or rows[0].revoked_at is not None:
             raise SignInRequired("the token is unknown or revoked; create one with `pressroom token create`")
-        now = ctx.now()
-        if row.last_used_at is None or now - row.last_used_at > timedelta(minutes=1):
-            row.last_used_at = now  # (not on every request: a read stays a read, mostly)
-        return people.by_id(session, row.user_id, channel)
+        token, now = rows[0], ctx.now()
+        if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=1):
+            # (not on every request: a read stays a read, mostly)
+            session.execute(update(ApiToken).where(ApiToken.id == token.id).values(last_used_at=now))
+        return Actor(token.user_id, token.name, frozenset(row.role for row in rows if row.role), channel)
 
 
 def is_admin(ctx: Context) -> bool:

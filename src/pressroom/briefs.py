@@ -304,6 +304,19 @@ def replace_brief(ctx: Context, brief_id: int, spec: BriefSpec) -> dict:
         return update(session, get(session, brief_id), spec, ctx.actor).as_dict()
 
 
+def pause_brief(ctx: Context, brief_id: int, reason: str) -> dict:
+    """Stop generation for an active brief until it is resumed (the director, with a reason)."""
+    ctx.actor.require("director", "pause a brief")
+    if not reason.strip():
+        raise InputError("say why the brief pauses (a reason)", field="reason")
+    with ctx.unit() as session:
+        brief = get(session, brief_id)
+        if brief.status != "active":
+            raise InputError(f"brief {brief.id} is {brief.status}; only an active brief can be paused")
+        pause(session, brief, reason, ctx.actor)
+        return brief.as_dict()
+
+
 def resume_brief(ctx: Context, brief_id: int, reason: str) -> dict:
     with ctx.unit() as session:
         brief = get(session, brief_id)

@@ -64,7 +64,7 @@ class UTCDateTime(TypeDecorator):
 # foreign key resolves, whichever command runs
 TABLE_MODULES = ("generations", "people", "events", "briefs", "styles", "lockin", "concepts", "culls",
                  "ledgerfiles", "reviews", "releases", "jobs.queue", "jobs.worker", "chain", "accounts", "marks",
-                 "imports")
+                 "imports", "invites")
 
 
 def load_tables() -> None:
@@ -131,6 +131,9 @@ def _begin_immediate(connection) -> None:
     connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
+POOL_SIZE, POOL_OVERFLOW = 5, 10  # connections a process keeps, and may open beyond them when busy
+
+
 def connect(url: URL, *, transactional_ddl: bool = False) -> Engine:
     """An engine for a ledger URL from ``parse_url`` (nothing is opened yet).
 
@@ -140,13 +143,14 @@ def connect(url: URL, *, transactional_ddl: bool = False) -> Engine:
     handling is turned off and every transaction begins with ``BEGIN IMMEDIATE``, so DDL commits
     or rolls back with the rest, and a second process migrating at once waits its turn."""
     if url.get_backend_name() == "sqlite":
-        engine = create_engine(url)
+        engine = create_engine(url, pool_size=POOL_SIZE, max_overflow=POOL_OVERFLOW)
         event.listen(engine, "connect", _sqlite_pragmas)
         if transactional_ddl:
             event.listen(engine, "connect", _driver_transactions_off)
             event.listen(engine, "begin", _begin_immediate)
         return engine
-    return create_engine(url, pool_pre_ping=True, connect_args={"connect_timeout": 10})
+    return create_engine(url, pool_pre_ping=True, pool_size=POOL_SIZE, max_overflow=POOL_OVERFLOW,
+                         connect_args={"connect_timeout": 10})
 
 
 def _first_line(exc: BaseException) -> str:

@@ -10,7 +10,9 @@ record: every file it finds unrecorded is garbage, whatever its age.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timezone
+from pathlib import Path
 
 from sqlalchemy import String, event, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
@@ -18,6 +20,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from . import db
 from .assets import sha256_bytes
 from .db import Base, UTCDateTime
+from .errors import NotFound
 from .studio import Studio
 
 # the PostgreSQL advisory lock that writers share and the sweep takes alone ("pres" in ASCII)
@@ -60,6 +63,16 @@ def put(studio: Studio, session: Session, data: bytes, ext: str, kind: str) -> s
     return sha
 
 
+def stored(studio: Studio, sha256: str, kind: str) -> Path:
+    """Where the studio keeps a file of ``kind`` it recorded (a contact sheet, a mask), by its SHA-256."""
+    with studio.session() as session:
+        row = session.get(StoredFile, sha256) if SHA256.fullmatch(sha256) else None
+    if row is None or row.kind != kind:
+        raise NotFound(f"no {kind} {sha256[:64]!r} in this studio")
+    return studio.assets.path(row.sha256, row.ext)
+
+
+SHA256 = re.compile(r"[0-9a-f]{64}")
 NEW_FILES = "pressroom.new_files"  # files this transaction wrote, removed if it rolls back
 
 

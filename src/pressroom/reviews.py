@@ -171,11 +171,14 @@ def precheck(studio: Studio, generation_ids: list[int], *, record: bool = True) 
             row = session.get(generations.Generation, generation_id)
             if row is None:
                 raise NotFound(f"no generation {generation_id}")
-            findings = checks.run_all(context_for(studio, session, row))
-            now = datetime.now(timezone.utc)
-            for f in findings if record else ():
-                session.add(Precheck(generation_id=row.id, name=f.name, result=f.result, score=f.score,
-                                     detail=f.detail, looked_at=f.looked_at, at=now))
+            context = context_for(studio, session, row)
+        findings = checks.run_all(context)  # (no ledger connection held while OCR and the others run)
+        if record:
+            with studio.session() as session:
+                now = datetime.now(timezone.utc)
+                for f in findings:
+                    session.add(Precheck(generation_id=generation_id, name=f.name, result=f.result, score=f.score,
+                                         detail=f.detail, looked_at=f.looked_at, at=now))
         out[generation_id] = findings
     return out
 

@@ -3,10 +3,17 @@
 Each check is one module with ``NAME``, the checklist ``ITEM`` it informs, and
 ``run(context) -> Finding``; every one runs offline on what the context holds. ``run_all`` runs
 them all on one image; ``pressroom check`` and ``pressroom review`` show the findings.
+
+A check that declares ``PIXELS_ONLY = True`` (faces, OCR, nsfw: the slow ones) reads nothing but
+the pixels, so ``run_all`` remembers its finding per image content for the life of the process:
+a review sheet opened again by a team on the server does not run OCR again.
 """
 
 from __future__ import annotations
 
+import hashlib
+import threading
+from collections import OrderedDict
 from dataclasses import asdict, dataclass, field
 from importlib import import_module
 from typing import TYPE_CHECKING, Any
@@ -55,12 +62,37 @@ def all_checks() -> list:
     return [import_module(f"{__name__}.{name}") for name in MODULES]
 
 
+REMEMBERED = 1024  # findings of pixels-only checks kept, the oldest dropped first
+_remembered: OrderedDict[tuple[str, str], Finding] = OrderedDict()
+_lock = threading.Lock()
+
+
+def _pixels(image: "Image") -> str:
+    return hashlib.sha256(f"{image.mode}{image.size}".encode() + image.tobytes()).hexdigest()
+
+
 def run_all(context: Context) -> list[Finding]:
-    findings = []
+    findings, pixels = [], None
     for check in all_checks():
+        key = None
+        if getattr(check, "PIXELS_ONLY", False):
+            pixels = pixels or _pixels(context.image)
+            key = (check.NAME, pixels)
+            with _lock:
+                known = _remembered.get(key)
+            if known is not None:
+                findings.append(known)
+                continue
         try:
-            findings.append(check.run(context))
+            found = check.run(context)
         except Exception as exc:  # a broken helper must not hide the others; the reviewer sees why
             findings.append(Finding(check.NAME, check.ITEM, "n/a", None, f"the check could not run: {exc}",
                                     "nothing: the check failed before it could look"))
+            continue
+        findings.append(found)
+        if key is not None:
+            with _lock:
+                _remembered[key] = found
+                while len(_remembered) > REMEMBERED:
+                    _remembered.popitem(last=False)
     return findings

@@ -5,6 +5,7 @@ from __future__ import annotations
 from . import Context, Finding
 
 NAME, ITEM = "faces", "faces"
+PIXELS_ONLY = True  # its finding depends on the image's pixels alone (run_all remembers it)
 
 
 def detect(image) -> list[tuple[int, int, int, int]]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from . import Context, Finding
 
 NAME, ITEM = "nsfw", "offensive"
+PIXELS_ONLY = True  # its finding depends on the image's pixels alone (run_all remembers it)
 WARN, FAIL = 0.4, 0.8
 
 

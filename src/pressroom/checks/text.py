@@ -5,6 +5,7 @@ from __future__ import annotations
 from . import Context, Finding
 
 NAME, ITEM = "text", "text"
+PIXELS_ONLY = True  # its finding depends on the image's pixels alone (run_all remembers it)
 MIN_CONFIDENCE = 60
 
 

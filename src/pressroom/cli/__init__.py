@@ -11,8 +11,8 @@ import sys
 
 import typer
 
-from . import (audit, briefs, concept, images, jobs, keys, library, loras, models, people, production, recipes,
-               review, server, studio, tokens)
+from . import (audit, briefs, concept, images, jobs, keys, library, login, loras, models, people, production,
+               recipes, review, server, studio, tokens)
 
 app = typer.Typer(
     name="pressroom",
@@ -22,7 +22,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 for group in (studio, models, loras, people, tokens, briefs, concept, production, jobs, review, recipes, library, images,
-              audit, keys, server):
+              audit, keys, server, login):
     group.register(app)
 
 

@@ -74,10 +74,13 @@ def context(studio: Optional[Path], as_: Optional[str] = None, *, acting: bool =
         if as_:
             raise InputError("--as is refused in a team studio (sign_in = \"required\"); "
                              f"set {accounts.TOKEN_VAR} to your token instead", field="as")
-        token = os.environ.get(accounts.TOKEN_VAR, "")
+        from .. import logins
+
+        kept = logins.stored(ctx.studio.config.get("server", {}).get("url"))
+        token = os.environ.get(accounts.TOKEN_VAR, "") or (kept or {}).get("token", "")
         if not token:
             raise SignInRequired(f"this is a team studio: set {accounts.TOKEN_VAR} to your token "
-                                 "(`pressroom token create NAME`)", field="token")
+                                 "(`pressroom token create NAME`) or run `pressroom login`", field="token")
         return ctx.acting_as(accounts.token_actor(ctx, token, "cli"))
     name = as_ or os.environ.get(USER_VAR) or ctx.studio.config.get("studio", {}).get("user", "")
     return ctx.acting_as(people.actor(ctx, name, "cli"))

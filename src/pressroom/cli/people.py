@@ -32,6 +32,31 @@ def add(
     print_json(row) if json_out else console().print(f"{row['name']}: {', '.join(row['roles'])}")
 
 
+@app.command("invite")
+def invite(
+    name: Annotated[str, typer.Argument(help="Who is invited (add them first with `user add`).")],
+    url: Annotated[Optional[str], typer.Option(help="The team server's address, as people reach it "
+                                               "(default: [server] url in pressroom.toml).")] = None,
+    studio: StudioOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Print a one-time, expiring link with which NAME sets their password for the team server."""
+    from .. import invites
+    from ..errors import InputError
+
+    ctx = context(studio, acting=False)
+    base = url or ctx.studio.config.get("server", {}).get("url")
+    if not base:
+        raise InputError("which address do people reach the server at? pass --url or set [server] url "
+                         "in pressroom.toml", field="url")
+    doc = invites.invite(ctx, name, base)
+    if json_out:
+        print_json({key: doc[key] for key in ("person", "invite", "link", "expires_at")})
+    else:
+        console().print(f"invite for {doc['person']}, once, until {doc['expires_at'][:16]} UTC:")
+        print(doc["link"])
+
+
 @app.command("rename")
 def rename(
     name: Annotated[str, typer.Argument(help="The person's current name.")],

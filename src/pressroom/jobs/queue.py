@@ -349,8 +349,10 @@ def recorded(job: Job) -> dict:
 
 
 def complete(studio: Studio, job_id: int, owner: str, outcome: dict) -> bool:
+    """Record a job's outcome; what it recorded as it went (``recorded``) stays beside it, so a
+    done job still names every image it landed."""
     def done(job: Job) -> None:
-        job.state, job.result, job.error = "done", outcome, None
+        job.state, job.result, job.error = "done", {**outcome, RECORDED: recorded(job)}, None
 
     return _settle(studio, job_id, owner, done) is not None
 

@@ -4,16 +4,22 @@ bodies that answers 413 before reading past it, and the routers of each group of
 from __future__ import annotations
 
 import json
+import os
+from contextlib import asynccontextmanager
+from pathlib import Path
 
+import anyio.to_thread
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as AnyHTTPException
 
+from .. import db
 from ..errors import PressroomError, SignInRequired
 from ..studio import Studio
 
 MAX_BODY_MB = 32  # [server] max_body_mb in pressroom.toml
+REQUEST_THREADS = db.POOL_SIZE + db.POOL_OVERFLOW // 2  # requests handled at once per server process
 
 
 def error_body(message: str, field: str | None = None) -> dict:
@@ -77,9 +83,16 @@ class _TooLarge(HTTPException):
 
 def create_app(studio: Studio) -> FastAPI:
     from ..web import pages
-    from .routes import briefs, files, library, marks, people, plays, review, session, styles
+    from .routes import briefs, files, jobs, library, marks, people, plays, review, session, styles
 
-    app = FastAPI(title="pressroom", version="1", summary="AI image generation as a governed team function",
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI):
+        # fewer requests at once than the ledger's pool has connections (a request may hold two):
+        # the others wait their turn here, instead of timing out in the pool
+        anyio.to_thread.current_default_thread_limiter().total_tokens = REQUEST_THREADS
+        yield
+
+    app = FastAPI(lifespan=lifespan, title="pressroom", version="1", summary="AI image generation as a governed team function",
                   description="Sign in with POST /api/session (a cookie; state-changing requests echo the "
                               "pressroom_csrf cookie in X-CSRF-Token) or send Authorization: Bearer TOKEN.")
     app.state.studio = studio
@@ -99,7 +112,7 @@ def create_app(studio: Studio) -> FastAPI:
         where = ".".join(str(part) for part in first["loc"] if part != "body")
         return JSONResponse(error_body(f"{where} {first['msg']}".strip(), where or None), status_code=400)
 
-    for group in (session, people, briefs, styles, plays, review, marks, library, files):
+    for group in (session, people, briefs, styles, plays, jobs, review, marks, library, files):
         app.include_router(group.router)
     pages.mount(app)
     limit = int(studio.config.get("server", {}).get("max_body_mb", MAX_BODY_MB)) << 20
@@ -107,7 +120,23 @@ def create_app(studio: Studio) -> FastAPI:
     return app
 
 
-def run(studio: Studio, *, host: str, port: int) -> None:
+def from_environment() -> FastAPI:
+    """The app of the studio ``PRESSROOM_STUDIO`` names: each process of ``serve --workers N`` builds its own."""
+    from ..studio import ENV_VAR
+
+    return create_app(Studio(Path(os.environ[ENV_VAR])))
+
+
+def run(studio: Studio, *, host: str, port: int, workers: int = 1) -> None:
+    """Serve until stopped; with ``workers`` above 1, that many processes share the port (each with
+    its own ledger connections: the ledger serialises their writes as it does the CLI's)."""
     import uvicorn
 
-    uvicorn.run(create_app(studio), host=host, port=port, log_level="warning", proxy_headers=True)
+    options = dict(host=host, port=port, log_level="warning", proxy_headers=True)
+    if workers == 1:
+        uvicorn.run(create_app(studio), **options)
+        return
+    from ..studio import ENV_VAR
+
+    os.environ[ENV_VAR] = str(studio.root)
+    uvicorn.run(f"{__name__}:from_environment", factory=True, workers=workers, **options)

@@ -1,4 +1,4 @@
-"""Intake: open a brief from JSON, show one, list them."""
+"""Intake: open a brief from JSON, replace it, pause and resume it, show one, list them."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ def new(ctx: Ctx, spec: dict[str, Any] = Body(..., description="The brief's item
     return public(ctx, briefs.open_brief(ctx, briefs.validate(spec, "the brief")))
 
 
-class Resume(BaseModel):
+class Reason(BaseModel):
     reason: str
 
 
@@ -30,8 +30,14 @@ def update(brief_id: int, ctx: Ctx, spec: dict[str, Any] = Body(...)) -> dict:
     return public(ctx, briefs.replace_brief(ctx, brief_id, briefs.validate(spec, "the brief")))
 
 
+@router.post("/{brief_id}/pause")
+def pause(brief_id: int, body: Reason, ctx: Ctx) -> dict:
+    """Stop generation for the brief until it is resumed (the director, with a reason)."""
+    return public(ctx, briefs.pause_brief(ctx, brief_id, body.reason))
+
+
 @router.post("/{brief_id}/resume")
-def resume(brief_id: int, body: Resume, ctx: Ctx) -> dict:
+def resume(brief_id: int, body: Reason, ctx: Ctx) -> dict:
     """End a pause (the director, with a reason)."""
     return public(ctx, briefs.resume_brief(ctx, brief_id, body.reason))
 

@@ -1,4 +1,4 @@
-"""Images and released files by id, with caching headers (the ETag is the file's SHA-256).
+"""Images, released files and contact sheets by id, with caching headers (the ETag is the file's SHA-256).
 
 Files are looked up by id only, never by a path from the request, and a file the ledger places
 outside the studio folder is answered 404 like one that does not exist.
@@ -11,7 +11,7 @@ from pathlib import Path
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import FileResponse
 
-from ... import generations, releases
+from ... import generations, ledgerfiles, releases
 from ...context import Context
 from ...errors import NotFound
 from ..auth import Ctx
@@ -62,3 +62,9 @@ def image_file(generation_id: int, request: Request, ctx: Ctx) -> Response:
 def asset_file(asset_id: int, request: Request, ctx: Ctx) -> Response:
     doc = releases.asset(ctx, asset_id)
     return _send(ctx, request, Path(doc["path"]), doc["sha256"], f"asset {asset_id}")
+
+
+@router.get("/contact-sheets/{sha256}/file", response_class=FileResponse)
+def contact_sheet(sha256: str, request: Request, ctx: Ctx) -> Response:
+    """A concept sprint's contact sheet, by the SHA-256 its job's result names."""
+    return _send(ctx, request, ledgerfiles.stored(ctx.studio, sha256, "contact-sheet"), sha256, "the contact sheet")

@@ -1,14 +1,17 @@
-"""Release, the library (search, verify an uploaded file), the team's metrics and the event log."""
+"""Release, the library (search, similar by upload, reproduce, verify an uploaded file), the team's
+metrics and the event log."""
 
 from __future__ import annotations
 
 import tempfile
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
 from fastapi import APIRouter, UploadFile
 from pydantic import BaseModel
 
-from ... import events, library, metrics, releases
+from ... import events, library, metrics, releases, reproduction
 from ...errors import InputError, PressroomError
 from ..auth import Ctx
 from .files import asset
@@ -53,21 +56,47 @@ def show_asset(asset_id: int, ctx: Ctx) -> dict:
     return asset(ctx, releases.asset(ctx, asset_id))
 
 
-@router.post("/verify")
-def verify(file: UploadFile, ctx: Ctx) -> dict:
-    """The provenance of an uploaded PNG, JPEG or WebP, against this studio's trust anchor."""
+@contextmanager
+def uploaded(file: UploadFile) -> Iterator[Path]:
+    """An uploaded PNG, JPEG or WebP as a file of its own name in a temporary folder of its own;
+    errors about it name the upload, not the server's folder."""
     suffix = Path(file.filename or "").suffix.lower()
     if suffix not in SUFFIXES:
         raise InputError(f"file must be a PNG, JPEG or WebP (got {file.filename!r})", field="file")
     with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / Path(file.filename or "").name  # its own name, in a folder of its own
+        path = Path(folder) / Path(file.filename or "").name
         with path.open("wb") as out:
             while chunk := file.file.read(1 << 20):
                 out.write(chunk)
         try:
-            return {**library.verify_file(ctx, path), "file": path.name}
-        except PressroomError as exc:  # named by the upload's own name, not the server's folder
+            yield path
+        except PressroomError as exc:
             raise type(exc)(str(exc).replace(f"{folder}/", ""), field=exc.field) from None
+
+
+@router.post("/verify")
+def verify(file: UploadFile, ctx: Ctx) -> dict:
+    """The provenance of an uploaded PNG, JPEG or WebP, against this studio's trust anchor."""
+    with uploaded(file) as path:
+        return {**library.verify_file(ctx, path), "file": path.name}
+
+
+@router.post("/library/similar")
+def similar(file: UploadFile, ctx: Ctx, limit: int = 10) -> list[dict]:
+    """Released assets that look like the uploaded image, nearest first (with their pHash distance)."""
+    if not 1 <= limit <= 100:
+        raise InputError(f"limit must be 1..100 (got {limit})", field="limit")
+    with uploaded(file) as path:
+        return [asset(ctx, doc) for doc in library.look_alike(ctx, path, limit)]
+
+
+@router.post("/assets/{asset_id}/reproduce")
+def reproduce(asset_id: int, ctx: Ctx) -> dict:
+    """Regenerate a released file from the recipe it carries and judge it against the file:
+    the verdict (exact, close, different) and all its figures."""
+    done = reproduction.reproduce_asset(ctx, asset_id)
+    return {"asset": asset_id, **done.comparison.as_dict(), "expected": f"asset {asset_id}'s released file",
+            "warnings": done.warnings}
 
 
 @router.get("/metrics")

@@ -1,11 +1,11 @@
-"""People: who am I, who is in the studio; an admin adds people."""
+"""People: who am I, who is in the studio; an admin adds people and invites them."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from pydantic import BaseModel
 
-from ... import accounts, people
+from ... import accounts, invites, people
 from ...errors import Forbidden
 from ..auth import Ctx
 
@@ -36,3 +36,11 @@ def add(body: NewPerson, ctx: Ctx) -> dict:
     if not accounts.is_admin(ctx):
         raise Forbidden(f"{ctx.actor.name} may not add people: only an admin may", field="actor")
     return accounts.add_account(ctx, body.name, body.roles, password=body.password, admin=body.admin)
+
+
+@router.post("/{name}/invite", status_code=201)
+def invite(name: str, request: Request, ctx: Ctx) -> dict:
+    """A one-time, expiring link with which the person sets their password (admins only); the
+    link is in this answer only. Its base is `[server] url` in pressroom.toml, else this server's."""
+    base = ctx.studio.config.get("server", {}).get("url") or str(request.base_url)
+    return invites.invite(ctx, name, base)

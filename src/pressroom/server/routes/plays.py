@@ -1,14 +1,22 @@
-"""The making plays: concept sprint, rank, direction, lock, volume (a job), cull, and jobs."""
+"""The making plays: concept sprint, rank, direction, lock, volume, fix, cull, and jobs.
+
+The long plays (concept sprint, lock, volume, fix) are checked now and queued: they answer 202
+with the job and its URL in Location, and `pressroom worker` runs them. `GET /api/jobs/{id}`
+gives a job's state and progress, `GET /api/jobs/{id}/events` streams them as they change.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Response
+from typing import Annotated
+
+from fastapi import APIRouter, File, Form, Response, UploadFile
 from pydantic import BaseModel, Field
 
-from ... import concepts, culls, generations, lockin, volume
-from ...jobs import queue
+from ... import concepts, culls, fixes, generations, lockin, volume
+from ...errors import InputError
 from ..auth import Ctx
 from .files import image, public
+from .jobs import queued
 
 router = APIRouter(prefix="/api", tags=["plays"])
 
@@ -55,13 +63,13 @@ class Cull(BaseModel):
     reason: str = ""
 
 
-@router.post("/briefs/{brief_id}/concepts", status_code=201)
-def sprint(brief_id: int, body: Sprint, ctx: Ctx) -> dict:
-    """Concept sprint: cheap variations across 3 to 5 styles (runs to the end before answering)."""
-    result = concepts.sprint(ctx, brief_id, body.styles, per_style=body.per_style, steps=body.steps,
-                             model_names=body.models, seed=body.seed)
-    return {"brief": brief_id, "generations": [image(ctx, row.summary(ctx.studio)) for row in result.rows],
-            "contact_sheet": public(ctx, str(result.sheet)), "warnings": result.warnings}
+@router.post("/briefs/{brief_id}/concepts", status_code=202)
+def sprint(brief_id: int, body: Sprint, response: Response, ctx: Ctx) -> dict:
+    """Queue a concept sprint (cheap variations across 3 to 5 styles); its result names the images
+    and the contact sheet."""
+    job = concepts.submit(ctx, brief_id, body.styles, per_style=body.per_style, steps=body.steps,
+                          model_names=body.models, seed=body.seed)
+    return queued(job, response)
 
 
 @router.post("/briefs/{brief_id}/rank")
@@ -74,35 +82,48 @@ def direction(brief_id: int, body: Direction, ctx: Ctx) -> dict:
     return public(ctx, concepts.approve_direction(ctx, brief_id, body.generation))
 
 
-@router.post("/briefs/{brief_id}/lock", status_code=201)
-def lock(brief_id: int, body: Lock, ctx: Ctx) -> dict:
-    """Lock-in pass: the hero at final settings, reproduced in a fresh pipeline; a failed lock is a result."""
-    result = lockin.lock(ctx, brief_id, **body.model_dump())
-    return {**public(ctx, result.as_dict()), "warnings": result.warnings}
+@router.post("/briefs/{brief_id}/lock", status_code=202)
+def lock(brief_id: int, body: Lock, response: Response, ctx: Ctx) -> dict:
+    """Queue the lock-in pass: the hero at final settings, reproduced in a fresh pipeline. Its
+    result names the recipe and the figures; a failed lock is a result (the brief pauses)."""
+    return queued(lockin.submit(ctx, brief_id, **body.model_dump()), response)
 
 
 @router.post("/recipes/{recipe_id}/volume", status_code=202)
 def run_volume(recipe_id: int, body: Volume, response: Response, ctx: Ctx) -> dict:
     """Queue a volume run (checked now, run by `pressroom worker`); follow it at /api/jobs/{id}."""
     job = volume.submit(ctx, recipe_id, body.vary, body.seeds, batch_size=body.batch_size, prechecks=body.check)
-    response.headers["Location"] = f"/api/jobs/{job.id}"
-    return job_doc(job)
+    return queued(job, response)
 
 
-def job_doc(job: queue.Job) -> dict:
-    doc = job.as_dict()
-    return {"job": doc.pop("id"), **{key: doc[key] for key in ("kind", "state", "progress", "attempts", "requester",
-                                                              "result", "error", "created_at", "updated_at")}}
-
-
-@router.get("/jobs/{job_id}")
-def job(job_id: int, ctx: Ctx) -> dict:
-    return job_doc(queue.get(ctx.studio, job_id))
-
-
-@router.get("/jobs")
-def jobs(ctx: Ctx) -> list[dict]:
-    return [job_doc(row) for row in queue.listing(ctx.studio)]
+@router.post("/images/{generation_id}/fix", status_code=202)
+def fix(
+    generation_id: int,
+    response: Response,
+    ctx: Ctx,
+    op: Annotated[str, Form(description="inpaint (with a mask), refine or upscale")],
+    mask: Annotated[UploadFile | None, File(description="For inpaint: a PNG at the image's size, white where "
+                                                        "to repaint (at most a third of it).")] = None,
+    factor: Annotated[int | None, Form(description="For upscale: the factor.")] = None,
+    prompt: Annotated[str | None, Form()] = None,
+    strength: Annotated[float | None, Form()] = None,
+    seed: Annotated[int | None, Form()] = None,
+    steps: Annotated[int | None, Form()] = None,
+    upscaler: Annotated[str | None, Form()] = None,
+    force: Annotated[bool, Form(description="Inpaint even under a mask over a third of the image.")] = False,
+) -> dict:
+    """Queue a fix of a keeper: inpaint under an uploaded mask, a low-strength refine, or an upscale.
+    The derivative keeps its lineage (its recipe names the parent and the mask by SHA-256)."""
+    if op not in ("inpaint", "refine", "upscale"):
+        raise InputError(f"op must be inpaint, refine or upscale (got {op!r})", field="op")
+    if (op == "inpaint") != (mask is not None):
+        raise InputError("an inpaint needs a mask file (and only an inpaint takes one)", field="mask")
+    if op == "upscale" and factor is None:
+        raise InputError("an upscale needs its factor (e.g. 2 or 4)", field="factor")
+    job = fixes.submit(ctx, generation_id, inpaint=mask.file.read() if mask is not None else None,
+                       refine=op == "refine", upscale=factor if op == "upscale" else None, prompt=prompt,
+                       strength=strength, seed=seed, steps=steps, upscaler=upscaler, force=force)
+    return queued(job, response)
 
 
 @router.get("/images")

@@ -1,11 +1,12 @@
-"""Signing in and out (a session cookie), and a person's own API tokens."""
+"""Signing in and out (a session cookie), setting a password through an invite, and a person's
+own API tokens."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel
 
-from ... import accounts
+from ... import accounts, invites
 from ..auth import Anonymous, Ctx, end_session, start_session
 
 router = APIRouter(prefix="/api", tags=["session"])
@@ -13,6 +14,11 @@ router = APIRouter(prefix="/api", tags=["session"])
 
 class SignIn(BaseModel):
     name: str
+    password: str
+
+
+class Accept(BaseModel):
+    code: str
     password: str
 
 
@@ -26,6 +32,12 @@ def sign_in(body: SignIn, request: Request, response: Response, ctx: Anonymous) 
     signed = accounts.sign_in(ctx, body.name, body.password)
     start_session(request, response, signed)
     return {"person": signed.person, "csrf": signed.csrf, "expires_at": signed.expires_at.isoformat()}
+
+
+@router.post("/invites/accept")
+def accept_invite(body: Accept, ctx: Anonymous) -> dict:
+    """Set your password with the code of your invite link (once); then sign in with it."""
+    return invites.accept(ctx, body.code, body.password)
 
 
 @router.delete("/session", status_code=204)

@@ -1,0 +1,91 @@
+"""Invites: a one-time, expiring link with which a person sets their own password.
+
+An admin (or anyone with the studio folder, from the CLI: it holds the ledger anyway) invites a
+person already in the studio; the link carries a secret that is stored only as SHA-256, works
+once, and expires after ``[team] invite_hours`` (default 72). A new invite for the same person
+ends their earlier unused ones. Following the link, the person chooses a password and can then
+sign in like anyone else.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime, timedelta
+
+from sqlalchemy import ForeignKey, Integer, String, select
+from sqlalchemy.orm import Mapped, mapped_column
+
+from . import accounts, db, events, people
+from .context import Context
+from .db import Base, UTCDateTime
+from .errors import Forbidden, InputError, NotFound
+
+INVITE_HOURS = 72
+PATH = "/invite"  # the page a link opens (the web app's); the API takes the code at /api/invites/accept
+
+
+class Invite(Base):
+    __tablename__ = "invites"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    secret_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
+def _hours(ctx: Context) -> float:
+    hours = ctx.studio.config.get("team", {}).get("invite_hours", INVITE_HOURS)
+    if isinstance(hours, bool) or not isinstance(hours, (int, float)) or hours <= 0:
+        raise InputError(f"[team] invite_hours in pressroom.toml must be a number of hours above 0 (got {hours!r})",
+                         field="invite_hours")
+    return float(hours)
+
+
+def invite(ctx: Context, name: str, base_url: str) -> dict:
+    """A one-time link for ``name`` to set their password (admins only, through the server)."""
+    if not base_url.startswith(("http://", "https://")):
+        raise InputError(f"the server's URL must start with http:// or https:// (got {base_url!r}); "
+                         "set [server] url in pressroom.toml or pass --url", field="url")
+    hours = _hours(ctx)
+    if ctx.actor.channel in ("api", "web") and not accounts.is_admin(ctx):
+        raise Forbidden(f"{ctx.actor.name} may not invite people: only an admin may", field="actor")
+    secret = secrets.token_urlsafe(32)
+    now = ctx.now()
+    with ctx.unit() as session:
+        db.begin_immediate(session)
+        user = session.scalar(select(people.User).where(people.User.name == name))
+        if user is None:
+            raise NotFound(f"no user {name!r} in this studio; add them first (`pressroom user add {name} --role ROLE`)",
+                           field="name")
+        for earlier in session.scalars(select(Invite).where(Invite.user_id == user.id, Invite.used_at.is_(None),
+                                                            Invite.expires_at > now)):
+            earlier.expires_at = now
+        row = Invite(user_id=user.id, secret_sha256=accounts.digest(secret), created_at=now,
+                     created_by_id=ctx.actor.id if ctx.actor.known else None, expires_at=now + timedelta(hours=hours))
+        session.add(row)
+        session.flush()
+        events.record(session, ctx.actor, "invite.create", objects={"user": user.id, "invite": row.id},
+                      expires_at=row.expires_at.isoformat())
+        return {"person": user.name, "invite": row.id, "link": f"{base_url.rstrip('/')}{PATH}?code={secret}",
+                "code": secret, "expires_at": row.expires_at.isoformat()}
+
+
+def accept(ctx: Context, code: str, password: str) -> dict:
+    """Set the invited person's password with the invite's code; the invite is spent."""
+    hashed = accounts.hash_password(password)  # a short password leaves the invite unspent
+    now = ctx.now()
+    with ctx.unit() as session:
+        db.begin_immediate(session)
+        row = session.scalar(select(Invite).where(Invite.secret_sha256 == accounts.digest(code.strip()))
+                             .with_for_update())
+        if row is None or row.used_at is not None or row.expires_at <= now:
+            raise NotFound("this invite is unknown, used or expired; ask an admin for a new one", field="code")
+        row.used_at = now
+        user = session.get(people.User, row.user_id)
+        user.password_hash = hashed
+        events.record(session, people.by_id(session, user.id, ctx.actor.channel), "invite.accept",
+                      objects={"user": user.id, "invite": row.id})
+        return user.as_dict()

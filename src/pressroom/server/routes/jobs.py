@@ -1,0 +1,92 @@
+"""Jobs: their state and progress, and a server-sent-events stream of a job as it runs.
+
+``GET /api/jobs/{id}/events`` (text/event-stream) sends ``progress`` when the count of work done
+changes, ``image`` for each image the job lands (its id and URL, once each, those landed before
+the stream opened first), and ``end`` with the finished job, then closes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import AsyncIterator
+
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import StreamingResponse
+from starlette.concurrency import run_in_threadpool
+
+from ...jobs import landing, queue
+from ..auth import Ctx
+from .files import image
+
+router = APIRouter(prefix="/api/jobs", tags=["jobs"])
+POLL_S = 0.25  # how often a stream looks at its job in the ledger
+
+
+def job_doc(job: queue.Job) -> dict:
+    doc = job.as_dict()
+    result = {key: value for key, value in doc["result"].items() if key != queue.RECORDED} if doc["result"] else None
+    return {"job": doc.pop("id"), **{key: doc[key] for key in ("kind", "state", "progress", "attempts", "requester",
+                                                              "error", "created_at", "updated_at")},
+            "result": result}
+
+
+def queued(job: queue.Job, response: Response) -> dict:
+    """The answer to a play that queued a job: 202, the job, and where to follow it."""
+    response.headers["Location"] = f"/api/jobs/{job.id}"
+    return job_doc(job)
+
+
+@router.get("")
+def jobs(ctx: Ctx) -> list[dict]:
+    return [job_doc(row) for row in queue.listing(ctx.studio)]
+
+
+@router.get("/{job_id}")
+def job(job_id: int, ctx: Ctx) -> dict:
+    return job_doc(queue.get(ctx.studio, job_id))
+
+
+def landed(job: queue.Job) -> list[int]:
+    """The images a job has landed so far, in the order it noted them."""
+    ids = [value for value in queue.recorded(job).values() if isinstance(value, int) and not isinstance(value, bool)]
+    return list(dict.fromkeys(ids))  # (a fix notes its derivative twice: the image, then its event)
+
+
+def _event(name: str, data: dict) -> str:
+    return f"event: {name}\ndata: {json.dumps(data)}\n\n"
+
+
+@router.get("/{job_id}/events", response_class=StreamingResponse,
+            responses={200: {"content": {"text/event-stream": {}},
+                             "description": "progress, image and end events until the job ends"}})
+async def events(job_id: int, request: Request, ctx: Ctx) -> StreamingResponse:
+    """Follow a job live: its progress, each image as it lands, and its end."""
+    first = await run_in_threadpool(queue.get, ctx.studio, job_id)  # an unknown job is a 404, not a stream
+
+    def images(ids: list[int]) -> list[dict]:
+        return [image(ctx, row.summary(ctx.studio)) for row in landing.rows(ctx.studio, ids)]
+
+    async def stream() -> AsyncIterator[str]:
+        job, sent, last = first, set(), None
+        while True:
+            new = [i for i in landed(job) if i not in sent]
+            for doc in await run_in_threadpool(images, new) if new else []:
+                sent.add(doc["id"])
+                yield _event("image", {"job": job_id, "id": doc["id"], "url": doc["url"], "sha256": doc["sha256"],
+                                       "seed": doc["seed"]})
+            now = (job.state, job.progress_done, job.progress_total)
+            if now != last:
+                last = now
+                yield _event("progress", {"job": job_id, "state": job.state,
+                                          "done": job.progress_done, "total": job.progress_total})
+            if job.state in queue.FINISHED:
+                yield _event("end", job_doc(job))
+                return
+            if await request.is_disconnected():
+                return
+            await asyncio.sleep(POLL_S)
+            job = await run_in_threadpool(queue.get, ctx.studio, job_id)
+
+    return StreamingResponse(stream(), media_type="text/event-stream",
+                             headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
