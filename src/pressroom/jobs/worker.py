@@ -45,9 +45,10 @@ class Worker(Base):
 
 
 def serve(studio: Studio, *, until_idle: bool = False, poll_s: float = 1.0,
-          log: Callable[[str], None] = lambda line: None) -> int:
+          log: Callable[[str], None] = lambda line: None, pool=None) -> int:
     """Run jobs until interrupted (or, with ``until_idle``, until none is queued or running
-    under a live lease); returns how many it ran."""
+    under a live lease); returns how many it ran. Long runs take turns with other people's
+    jobs. ``pool``: a Ray actor pool (``jobs.raypool``) that renders volume images."""
     owner = queue.owner_id()
     _beat(studio, owner, None, started=True)
     ran = 0
@@ -58,9 +59,12 @@ def serve(studio: Studio, *, until_idle: bool = False, poll_s: float = 1.0,
             job = queue.claim(studio, owner)
             if job is not None:
                 log(f"job {job.id} ({job.kind}): running, attempt {job.attempts}")
-                state = execute(studio, job, owner, on_beat=lambda: _beat(studio, owner, job.id))
+                state = execute(studio, job, owner, on_beat=lambda: _beat(studio, owner, job.id), pool=pool,
+                                share=True)
                 log(f"job {job.id}: {state}")
                 ran += 1
+                if pool is not None:
+                    pool.check()  # a worker whose actors are all gone stops
             elif until_idle and not queue.pending(studio):
                 return ran
             else:
@@ -95,9 +99,10 @@ def finish(studio: Studio, job_id: int, *, progress: Callable[[int, int], None] 
 
 
 def execute(studio: Studio, job: queue.Job, owner: str, *, progress: Callable[[int, int], None] | None = None,
-            on_beat: Callable[[], None] | None = None) -> str:
-    """Run a claimed job to its end here; returns done, failed, queued (to retry), cancelled or lost."""
-    lease = queue.Lease(studio, job.id, owner, on_progress=progress)
+            on_beat: Callable[[], None] | None = None, pool=None, share: bool = False) -> str:
+    """Run a claimed job to its end here; returns done, failed, queued (to retry), cancelled,
+    yielded (back in the queue for its turn) or lost. ``pool`` and ``share``: see ``queue.Lease``."""
+    lease = queue.Lease(studio, job.id, owner, on_progress=progress, pool=pool, share=share)
     try:
         with _heartbeat(queue.settings(studio).lease_s / 3, lease, on_beat):
             outcome = _handler(job.kind)(studio, job, lease)
@@ -106,6 +111,9 @@ def execute(studio: Studio, job: queue.Job, owner: str, *, progress: Callable[[i
     except queue.Cancelled:
         queue.stop(studio, job.id, owner)
         return "cancelled"
+    except queue.Yielded:
+        queue.release(studio, job.id, owner)
+        return "yielded"
     except KeyboardInterrupt:
         queue.release(studio, job.id, owner)
         raise
