@@ -61,7 +61,8 @@ def qualify(studio: "Studio", lease: queue.Lease, pool: raypool.Pool, locked: "L
             if not verdict["admitted"]:
                 events.record(session, actor, "volume.actor_refused", brief_id=locked.brief_id,
                               objects={"recipe": locked.id, "job": lease.job_id, "hero": card.generation},
-                              **{k: v for k, v in verdict.items() if k != "admitted"})
+                              refused=verdict["actor"], device=verdict["device"], verdict=verdict["verdict"],
+                              figures=verdict["figures"])
             return verdict
 
         lease.once(PREFIX + member.name, note)

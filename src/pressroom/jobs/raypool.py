@@ -105,6 +105,11 @@ class Pool:
     def __init__(self, members: list[Member]) -> None:
         self.members = members
 
+    def describe(self) -> None:
+        """Ask every actor where it runs (this waits for each to start)."""
+        for name, device in self.each("describe").items():
+            next(m for m in self.members if m.name == name).device = device
+
     def alive(self) -> list[Member]:
         return [m for m in self.members if m.alive]
 
@@ -217,11 +222,14 @@ def start(studio_root: Path, *, address: str = "local", actors: int | None = Non
     if count > have:
         raise InputError(f"{count} actors need {count} {what}s, one each; the Ray cluster has {have}", field="actors")
     tag = secrets.token_hex(3)
-    remote = ray.remote(Renderer)
-    members = [Member(f"actor-{tag}-{i}", remote.options(**unit).remote(str(studio_root)))
-               for i in range(1, count + 1)]
-    pool = Pool(members)
-    for name, device in pool.each("describe").items():
-        next(m for m in members if m.name == name).device = device
+    pool = Pool([member(studio_root, f"actor-{tag}-{i}", **unit) for i in range(1, count + 1)])
+    pool.describe()
     pool.check()
     return pool
+
+
+def member(studio_root: Path, name: str, **options) -> Member:
+    """Start one actor (``options``: Ray's actor options, e.g. ``num_gpus=1``) in the cluster joined."""
+    import ray
+
+    return Member(name, ray.remote(Renderer).options(**options).remote(str(studio_root)))
