@@ -3,8 +3,9 @@ processes each holding its pipeline, the worker landing their images in the ledg
 
 An actor made to differ (its environment brightens every pixel by 3 levels) does not reproduce
 the recipe's hero, is refused and recorded, and renders nothing; an actor killed mid-run has its
-batches finished by the other; a worker killed mid-run loses its lease and another worker, with
-actors of its own, finishes the job. Every image exactly once, no file without its row.
+batches finished by the other; a ``pressroom worker --ray`` process killed mid-run loses its lease
+and another worker, with actors of its own, finishes the job. Every image exactly once, no file
+without its row, and each reproduces to the pixel.
 """
 
 import json
@@ -14,8 +15,7 @@ import threading
 import pytest
 import ray
 from playbook import locked
-from workers import (assert_no_orphans, configure, finish_with, kill_the_holder, query, start_worker, stop_all,
-                     wait_for)
+from workers import assert_no_orphans, kill_the_holder, query, start_worker, stop_all, wait_for
 
 from pressroom.compare import pixel_sha256
 from pressroom.generations import Generation, render
@@ -75,17 +75,16 @@ def assert_each_once_and_reproducible(studio, value: str, count: int) -> None:
 
 def test_volume_runs_on_ray_refuse_an_actor_that_differs_and_survive_a_dead_actor_and_a_dead_worker(
         cli, studio, tmp_path, cluster):
-    """One studio, two runs (the lock they share is the costly part): first on a pool of three
-    actors in this process, one made to differ and one killed mid-run; then on two
-    ``pressroom worker --ray`` processes, the one holding the job killed mid-run."""
+    """One studio, two runs (the lock they share is the costly part). The first on a pool of three
+    actors in this process, one made to differ, one killed mid-run. The second on a
+    ``pressroom worker --ray`` process killed mid-run; this process's pool, another worker,
+    finishes it."""
     _, lock = locked(cli, tmp_path)
     first = queue_volume(cli, lock["recipe"], "a red boot", seeds=12)
     share = {"num_cpus": 0.5}
     pool = raypool.Pool([raypool.member(studio.root, "good", **share), raypool.member(studio.root, "doomed", **share),
                          raypool.member(studio.root, "skewed", **share,
                                         runtime_env={"env_vars": {raypool.SKEW: "3"}})])
-    pool.describe()
-    assert len({m.device["pid"] for m in pool.members}) == 3  # three processes of their own
     lines: list[str] = []
     failure: list[BaseException] = []
 
@@ -95,45 +94,51 @@ def test_volume_runs_on_ray_refuse_an_actor_that_differs_and_survive_a_dead_acto
         except BaseException as exc:  # noqa: BLE001 - reported by the test below
             failure.append(exc)
 
-    thread = threading.Thread(target=serve)
-    thread.start()
+    process = None
     try:
+        pool.describe()
+        assert len({m.device["pid"] for m in pool.members}) == 3  # three processes of their own
+        thread = threading.Thread(target=serve)
+        thread.start()
         wait_for(lambda: len(volume_rows(studio, "a red boot")) >= 2 or not thread.is_alive(), "the first images")
         ray.kill(pool.members[1].handle)  # "doomed" dies with batches in flight
         thread.join(timeout=300)
+        assert not thread.is_alive() and not failure, (failure, lines)
+        assert not pool.members[1].alive, "the pool should have met the dead actor and sent its batches elsewhere"
+
+        state, attempts, result, error = job_record(studio, first)
+        assert (state, attempts) == ("done", 1), (state, error, lines)
+        verdicts = {v["actor"]: v for v in result["qualification"]}
+        assert verdicts["good"]["verdict"] == "exact" and verdicts["good"]["admitted"] and verdicts["doomed"]["admitted"]
+        refused = verdicts["skewed"]
+        assert not refused["admitted"] and refused["verdict"] != "exact"
+        assert 1 <= refused["figures"]["max_pixel_difference"] <= 3
+        assert refused["device"]["pid"] == pool.members[2].device["pid"]
+        [(detail, objects)] = query(studio, "select detail, objects from events where action = 'volume.actor_refused'")
+        detail, objects = (json.loads(x) if isinstance(x, str) else x for x in (detail, objects))
+        assert detail["refused"] == "skewed" and detail["figures"] == refused["figures"]
+        assert detail["device"] == refused["device"] and detail["verdict"] == refused["verdict"]
+        assert objects["job"] == first and objects["recipe"] == lock["recipe"] and objects["hero"] == lock["hero"]
+        assert_each_once_and_reproducible(studio, "a red boot", 12)
+
+        # a worker process killed mid-run: its lease goes, its actor ends with it, another worker finishes
+        second = queue_volume(cli, lock["recipe"], "a blue boot", seeds=8)
+        process = start_worker(studio, "--ray", cluster, "--actors", "1", "--until-idle")
+        wait_for(lambda: len(volume_rows(studio, "a blue boot")) >= 2, "the first images", [process])
+        kill_the_holder(studio, second, [process])
+        assert len(volume_rows(studio, "a blue boot")) < 8, "the worker should have been killed mid-run"
+        assert worker.serve(studio, until_idle=True, poll_s=0.05, log=lines.append, pool=pool) == 1
     finally:
         pool.close()
-    assert not thread.is_alive() and not failure, (failure, lines)
-    assert not pool.members[1].alive, "the pool should have met the dead actor and sent its batches elsewhere"
-
-    state, attempts, result, error = job_record(studio, first)
-    assert (state, attempts) == ("done", 1), (state, error, lines)
+        if process is not None:
+            stop_all([process])
+    state, attempts, result, error = job_record(studio, second)
+    assert (state, attempts) == ("done", 2), (state, error, lines)
     verdicts = {v["actor"]: v for v in result["qualification"]}
-    assert verdicts["good"]["verdict"] == "exact" and verdicts["good"]["admitted"] and verdicts["doomed"]["admitted"]
-    refused = verdicts["skewed"]
-    assert not refused["admitted"] and refused["verdict"] != "exact"
-    assert 1 <= refused["figures"]["max_pixel_difference"] <= 3
-    assert refused["device"]["pid"] == pool.members[2].device["pid"]
-    [(detail, objects)] = query(studio, "select detail, objects from events where action = 'volume.actor_refused'")
-    detail, objects = (json.loads(x) if isinstance(x, str) else x for x in (detail, objects))
-    assert detail["refused"] == "skewed" and detail["figures"] == refused["figures"]
-    assert detail["device"] == refused["device"] and detail["verdict"] == refused["verdict"]
-    assert objects["job"] == first and objects["recipe"] == lock["recipe"] and objects["hero"] == lock["hero"]
-    assert_each_once_and_reproducible(studio, "a red boot", 12)
-
-    # a worker process killed mid-run: its lease goes, its actors end with it, the other finishes
-    configure(studio, lease_seconds=3)
-    second = queue_volume(cli, lock["recipe"], "a blue boot", seeds=8)
-    workers = [start_worker(studio, "--ray", cluster, "--actors", "1", "--until-idle") for _ in range(2)]
-    try:
-        wait_for(lambda: len(volume_rows(studio, "a blue boot")) >= 2, "the first images", workers)
-        [survivor] = kill_the_holder(studio, second, workers)
-        assert len(volume_rows(studio, "a blue boot")) < 8, "the worker should have been killed mid-run"
-        result = finish_with(studio, second, survivor)
-    finally:
-        stop_all(workers)
-    # each worker's actor reproduced the hero before rendering any image
-    assert result["qualification"] and all(v["verdict"] == "exact" for v in result["qualification"])
+    # the killed worker's actor and "good" reproduced the hero; "skewed" was refused again, for this job
+    assert [v["verdict"] for name, v in verdicts.items() if name.startswith("actor-")] == ["exact"]
+    assert verdicts["good"]["admitted"] and not verdicts["skewed"]["admitted"]
+    assert query(studio, "select count(*) from events where action = 'volume.actor_refused'") == [(2,)]
     assert_each_once_and_reproducible(studio, "a blue boot", 8)
 
 
