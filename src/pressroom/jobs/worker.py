@@ -2,8 +2,9 @@
 
 ``serve`` is ``pressroom worker``: it registers in the ``workers`` table (so commands know that
 workers are running and leave their jobs to them), takes back jobs whose worker stopped, claims
-the oldest queued job and runs its kind's handler. ``finish`` is what a command does with a job
-it started: run it in its own process unless live workers will, and wait for its end either way.
+the next queued job (in turn between the people who asked: ``queue.claim``) and runs its kind's
+handler. ``finish`` is what a command does with a job it started: run it in its own process
+unless live workers will, and wait for its end either way.
 
 A handler is ``handler(studio, job, lease) -> dict`` (the job's result, plain data). It records
 its work in transactions that call ``lease.hold(session)`` (one image per transaction) and calls
