@@ -7,11 +7,11 @@ happened once.
 """
 
 import json
-import signal
 
 from PIL import Image, ImageDraw
 from playbook import open_brief, people, sprint
-from workers import assert_no_orphans, configure, job_doc, pid_of, query, start_worker, stop_all, wait_for
+from workers import (assert_no_orphans, configure, finish_with, job_doc, kill_the_holder, query, start_worker,
+                     stop_all, wait_for)
 
 STYLES = ["--style", "watercolor", "--style", "flat-vector", "--style", "cinematic"]
 PER_STYLE = 4
@@ -25,26 +25,6 @@ def rows_of(studio, play: str, brief=None) -> list[tuple]:
     if brief is None:
         return query(studio, "select id, style, seed from generations where play = ?", play)
     return query(studio, "select id, style, seed from generations where play = ? and brief_id = ?", play, brief)
-
-
-def kill_the_holder(studio, job_id: int, workers):
-    """SIGKILL the worker that holds the job's lease; returns the other worker(s)."""
-    [(owner,)] = query(studio, "select lease_owner from jobs where id = ?", job_id)
-    [victim] = [w for w in workers if w.pid == pid_of(owner)]
-    victim.send_signal(signal.SIGKILL)
-    victim.wait()
-    return [w for w in workers if w is not victim]
-
-
-def finish_with(studio, job_id: int, survivor) -> dict:
-    """Let a worker run the job to its end; the job's record after it."""
-    _, err = survivor.communicate(timeout=300)
-    assert survivor.returncode == 0, err
-    [(state, attempts, result)] = query(studio, "select state, attempts, result from jobs where id = ?", job_id)
-    result = json.loads(result) if isinstance(result, str) else result
-    assert (state, attempts) == ("done", 2), (state, attempts, result)
-    assert pid_of(result["worker"]) == survivor.pid
-    return result
 
 
 def test_a_sprint_handed_to_two_workers_one_killed_makes_every_concept_once(cli, studio, tmp_path):

@@ -2,6 +2,7 @@
 
 import json
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -70,3 +71,23 @@ def stop_all(processes) -> None:
         if process.poll() is None:
             process.kill()
         process.communicate()
+
+
+def kill_the_holder(studio, job_id: int, workers):
+    """SIGKILL the worker that holds the job's lease; returns the other worker(s)."""
+    [(owner,)] = query(studio, "select lease_owner from jobs where id = ?", job_id)
+    [victim] = [w for w in workers if w.pid == pid_of(owner)]
+    victim.send_signal(signal.SIGKILL)
+    victim.wait()
+    return [w for w in workers if w is not victim]
+
+
+def finish_with(studio, job_id: int, survivor) -> dict:
+    """Let a worker run the job to its end; the job's record after it."""
+    _, err = survivor.communicate(timeout=300)
+    assert survivor.returncode == 0, err
+    [(state, attempts, result)] = query(studio, "select state, attempts, result from jobs where id = ?", job_id)
+    result = json.loads(result) if isinstance(result, str) else result
+    assert (state, attempts) == ("done", 2), (state, attempts, result)
+    assert pid_of(result["worker"]) == survivor.pid
+    return result

@@ -105,6 +105,10 @@ class Rendered:
     elapsed_s: float
 
 
+# renders recipes, ``batch_size`` per engine job, in their order (``render`` in this process)
+Renderer = Callable[[Iterable[Recipe], int], Iterator[Rendered]]
+
+
 def _batch_key(recipe: Recipe) -> str:
     """Recipes that may share one pipeline call: equal in everything but prompt and seed.
 
@@ -115,7 +119,8 @@ def _batch_key(recipe: Recipe) -> str:
     return recipe.model_dump_json(exclude={"prompt", "negative", "skeleton", "seed", "batch_size", "batch_index"})
 
 
-def _batches(recipes: Iterable[Recipe], size: int) -> Iterator[list[Recipe]]:
+def batches(recipes: Iterable[Recipe], size: int) -> Iterator[list[Recipe]]:
+    """Recipes in the groups that ``render`` runs as one engine job each (at most ``size``)."""
     batch: list[Recipe] = []
     for recipe in recipes:
         if batch and (len(batch) == size or _batch_key(batch[0]) != _batch_key(recipe)):
@@ -181,7 +186,7 @@ def render(
     finds it (recipes for several models make several jobs). Derivatives (``recipe.source``)
     run one at a time; ``resolver`` finds their parent and mask images by SHA-256.
     """
-    for batch in _batches(recipes, batch_size):
+    for batch in batches(recipes, batch_size):
         first = batch[0]
         source = first.source
         started = time.perf_counter()
@@ -270,6 +275,7 @@ def generate(
     progress: Callable[[Generation], None] | None = None,
     labels: Iterable[dict] | dict | None = None,
     guard: Guard | Sequence[Guard] | None = None,
+    renderer: "Renderer | None" = None,
 ) -> list[Generation]:
     """Render and keep each recipe's image, each with the model and engine its recipe names.
 
@@ -277,7 +283,8 @@ def generate(
     come back in the order of ``recipes``. ``labels``: playbook columns for every image (one
     dict), or one dict per recipe. ``guard``: see ``store`` (one for every image, or one per
     recipe); an image it skips is left out of the list returned. Recipes and labels may be
-    streams: each is read as its image is reached.
+    streams: each is read as its image is reached. ``renderer(recipes, batch_size)`` renders
+    them elsewhere (a Ray actor pool, ``jobs.raypool``); by default they render in this process.
     """
     from . import scratch
 
@@ -285,7 +292,10 @@ def generate(
     one = labels is None or isinstance(labels, dict)
     per_recipe = isinstance(guard, Sequence)
     made = []
-    rendered_all = render(recipes, Resolver(studio), batch_size=batch_size)
+    if renderer is None:
+        rendered_all = render(recipes, Resolver(studio), batch_size=batch_size)
+    else:
+        rendered_all = renderer(recipes, batch_size)
     pairs = zip(rendered_all, itertools.repeat(labels or {}) if one else labels, strict=not one)
     for (rendered, label), check in zip(pairs, guard if per_recipe else itertools.repeat(guard), strict=per_recipe):
         row = store(studio, rendered, label, check)

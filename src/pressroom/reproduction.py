@@ -50,7 +50,8 @@ def _open(path: Path) -> "Image":
     return imagefiles.load(path, "expect", field="expect")
 
 
-def _expected(card: Card, studio: Studio | None, expect: str | None) -> tuple["Image | Fingerprint", str]:
+def expected(card: Card, studio: Studio | None, expect: str | None = None) -> tuple["Image | Fingerprint", str]:
+    """What the card's image should be (the stored or given image, else only its hashes), and that in words."""
     if expect and not SHA256.match(expect.lower()):
         return _open(Path(expect)), f"image {expect}"
     wanted = expect.lower() if expect else ""
@@ -73,16 +74,13 @@ def _expected(card: Card, studio: Studio | None, expect: str | None) -> tuple["I
 
 def reproduce(card: Card, *, studio: Studio | None = None, model_path: Path | None = None,
               expect: str | None = None) -> Reproduction:
-    target, described = _expected(card, studio, expect)
+    target, described = expected(card, studio, expect)
     resolver = Resolver(studio, model_path=model_path)
     manifest = resolver.manifest(card.recipe.model)
     weights = None if manifest.format == "none" else resolver.weights(card.recipe.model).path
     recipe = card.recipe.model_copy(update={"batch_size": 1, "batch_index": 0})
     rendered = next(render([recipe], resolver, fresh=True))
-    if isinstance(target, Fingerprint):
-        result = compare_to_fingerprint(rendered.image, target)
-    else:
-        result = compare(rendered.image, target)
+    result = judge(rendered.image, target)
     warnings = list(rendered.warnings)
     if card.recipe.batch_size > 1:
         warnings.append(
@@ -90,6 +88,13 @@ def reproduce(card: Card, *, studio: Studio | None = None, model_path: Path | No
             "differ from it by float rounding, so 'close' is the expected verdict"
         )
     return Reproduction(result, rendered.image, rendered.recipe, described, weights, warnings)
+
+
+def judge(image: "Image", target: "Image | Fingerprint") -> Comparison:
+    """The verdict on a reproduced image against what it should be (see ``expected``)."""
+    if isinstance(target, Fingerprint):
+        return compare_to_fingerprint(image, target)
+    return compare(image, target)
 
 
 def reproduce_asset(ctx: "Context", asset_id: int, expect: str | None = None) -> Reproduction:

@@ -138,6 +138,11 @@ def run_job(studio: Studio, job: queue.Job, lease: queue.Lease) -> dict:
                    **generations.made_by(actor))
               for value, _ in todo]
     flagged: list[str] = []
+    renderer = None
+    if lease.pool is not None and todo:  # a worker with Ray actors: only those that reproduce the hero render
+        from . import qualification
+
+        renderer = qualification.renderer(studio, lease, lease.pool, locked, actor)
 
     def checked(row: generations.Generation) -> None:
         if request["prechecks"]:
@@ -152,15 +157,20 @@ def run_job(studio: Studio, job: queue.Job, lease: queue.Lease) -> dict:
                         batch_size=request["batch_size"] or batch_size, done=len(wanted) - len(todo),
                         # an image an overlapping run made meanwhile is not made again
                         wanted=lambda session, row: not _existing(session, recipe_id, row),
-                        each=checked).made
+                        each=checked, renderer=renderer, step_aside=True).made
     with studio.session() as session:
         events.record(session, actor, "volume.run", brief_id=locked.brief_id,
                       objects={"recipe": recipe_id, "generations": [r.id for r in made]},
                       values=[v for _, v in pairs], seeds=request["seeds"],
                       skipped=len(wanted) - len(made))
         warnings = concepts.budget_warnings(session, locked.brief_id) if locked.brief_id else []
-    return {"recipe": recipe_id, "made": [r.id for r in made], "skipped": len(wanted) - len(made),
+    done = {"recipe": recipe_id, "made": [r.id for r in made], "skipped": len(wanted) - len(made),
             "warnings": warnings, "flagged": flagged}
+    if lease.pool is not None:
+        from . import qualification
+
+        done["qualification"] = list(qualification.verdicts_of(lease.recorded()).values())
+    return done
 
 
 def _prepare(session, recipe_id: int, pairs: list[tuple[str, str]], seeds: int):

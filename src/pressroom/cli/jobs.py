@@ -54,13 +54,24 @@ def cancel(job_id: Annotated[int, typer.Argument(metavar="JOB")], studio: Studio
 
 def worker(
     until_idle: Annotated[bool, typer.Option("--until-idle", help="Exit when no job is queued or running.")] = False,
+    ray: Annotated[str | None, typer.Option(
+        "--ray", metavar="ADDRESS",
+        help="Render volume images on a pool of Ray actors in the cluster at ADDRESS (HOST:PORT, ray://HOST:PORT, "
+             "auto: the cluster this machine is in, local: a new one on this machine).")] = None,
+    actors: Annotated[int | None, typer.Option(
+        "--actors", help="With --ray: how many actors (default: one per GPU of the cluster, else 1).")] = None,
     studio: StudioOpt = None,
 ) -> None:
     """Claim and run queued jobs until stopped (Ctrl-C or SIGTERM: the job in hand goes back to the
-    queue); any number of workers may share a studio."""
+    queue); any number of workers may share a studio. With --ray, each actor first reproduces a
+    recipe's hero and takes part in its volume runs only if it gets `exact`."""
     import signal
 
+    from ..errors import InputError
     from ..jobs import worker as jobs_worker
+
+    if actors is not None and ray is None:
+        raise InputError("--actors sets the size of a Ray pool; add --ray ADDRESS (or --ray local)", field="actors")
 
     def stop(_signum, _frame):
         raise KeyboardInterrupt
@@ -71,7 +82,19 @@ def worker(
     signal.signal(signal.SIGTERM, stop)
 
     err = console(stderr=True)
-    ran = jobs_worker.serve(context(studio, acting=False).studio, until_idle=until_idle, log=err.print)
+    found = context(studio, acting=False).studio
+    pool = None
+    if ray is not None:
+        from ..jobs import raypool
+
+        pool = raypool.start(found.root, address=ray, actors=actors)
+        for member in pool.members:
+            err.print(f"{member.name}: {member.device.get('device')} on {member.device.get('host')}")
+    try:
+        ran = jobs_worker.serve(found, until_idle=until_idle, log=err.print, pool=pool)
+    finally:
+        if pool is not None:
+            pool.close()
     err.print(f"idle: {ran} job(s) run")
 
 

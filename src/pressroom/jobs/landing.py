@@ -37,12 +37,16 @@ class Landed:
 def land(studio: Studio, lease: queue.Lease, recipes: Sequence[Recipe], labels: Sequence[dict],
          keys: Sequence[str], *, batch_size: int = 1, done: int = 0,
          wanted: Callable[["Session", generations.Generation], bool] | None = None,
-         each: Callable[[generations.Generation], None] | None = None) -> Landed:
+         each: Callable[[generations.Generation], None] | None = None,
+         renderer: generations.Renderer | None = None, step_aside: bool = False) -> Landed:
     """Make the images of ``recipes`` (each named on the job by its key) that the job has not noted.
 
     ``done``: images of the job's plan made before it (counted in its progress, not in
     ``recipes``). ``wanted(session, row)``: False skips an image made elsewhere meanwhile.
-    ``each(row)`` runs once an image's transaction has committed.
+    ``each(row)`` runs once an image's transaction has committed. ``renderer``: where the images
+    are rendered (see ``generations.generate``). With ``step_aside``, under a worker that shares
+    (``Lease.share``), the job goes back to the queue (``queue.Yielded``) after a batch whenever
+    another person's job is waiting, so a long run takes turns with the jobs of others.
     """
     if len(set(keys)) != len(keys) or len(keys) != len(recipes):
         raise ValueError(f"{len(keys)} keys ({len(set(keys))} distinct) for {len(recipes)} recipes")
@@ -64,14 +68,21 @@ def land(studio: Studio, lease: queue.Lease, recipes: Sequence[Recipe], labels: 
 
         return admit
 
+    count = 0
+
     def landed(row: generations.Generation) -> None:
+        nonlocal count
+        count += 1
         if each is not None:
             each(row)
         lease.landed()
+        between_batches = count % batch_size == 0 and count < len(todo)
+        if step_aside and lease.share and between_batches and lease.others_waiting():
+            raise queue.Yielded(f"job {lease.job_id} steps aside after {count} image(s) for another person's job")
 
     made = generations.generate(studio, [recipes[i] for i in todo], batch_size=batch_size,
                                 labels=[labels[i] for i in todo], guard=[guard(keys[i]) for i in todo],
-                                progress=landed)
+                                progress=landed, renderer=renderer)
     return Landed(ids, made)
 
 

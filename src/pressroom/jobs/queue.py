@@ -28,11 +28,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, TypeVar
+from typing import TYPE_CHECKING, Any, Callable, TypeVar
 
 from sqlalchemy import JSON, ForeignKey, Integer, String, Text, and_, func, or_, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy.orm import Mapped, Session, aliased, mapped_column
 
 from .. import db, errors
 from ..db import Base, UTCDateTime
@@ -54,6 +54,11 @@ class LeaseLost(Exception):
 
 class Cancelled(Exception):
     """The job was cancelled while it ran; the worker stops after the image in flight."""
+
+
+class Yielded(Exception):
+    """The job stepped aside between batches for another person's job: it goes back to the queue
+    with what it recorded, its attempt not counted."""
 
 
 class Job(Base):
@@ -198,11 +203,21 @@ def listing(studio: Studio) -> list[Job]:
 
 
 def claim(studio: Studio, owner: str, *, job_id: int | None = None) -> Job | None:
-    """Take the oldest queued job (or job ``job_id`` if it is queued) under a fresh lease."""
+    """Take a queued job (or job ``job_id`` if it is queued) under a fresh lease.
+
+    Round-robin between the people who asked: the oldest queued job of the requester served
+    least recently (a worker last worked on one of their jobs longest ago, or never), so one
+    person's long run and another's sprint take turns (a volume run steps aside between batches
+    when someone else's job waits: ``landing.land``)."""
     lease = timedelta(seconds=settings(studio).lease_s)
+    other = aliased(Job)
+    served = (select(func.max(other.heartbeat_at))
+              .where(other.requester_id.is_not_distinct_from(Job.requester_id))
+              .correlate(Job).scalar_subquery())
     with studio.session() as session:
         db.begin_immediate(session)
-        query = select(Job).where(Job.state == "queued").order_by(Job.id).limit(1).with_for_update(skip_locked=True)
+        query = (select(Job).where(Job.state == "queued").order_by(served.asc().nulls_first(), Job.id).limit(1)
+                 .with_for_update(skip_locked=True))
         if job_id is not None:
             query = query.where(Job.id == job_id)
         job = session.scalars(query).first()
@@ -273,6 +288,8 @@ class Lease:
     job_id: int
     owner: str
     on_progress: Callable[[int, int], None] | None = None
+    pool: Any = None  # the worker's Ray actor pool (``jobs.raypool.Pool``); None renders in this process
+    share: bool = False  # a worker that takes turns: long runs step aside for others (``landing.land``)
     cancelled: bool = False
     done: int = 0
     total: int = 0
@@ -315,6 +332,14 @@ class Lease:
             self.record(job, key, value)
         self.landed()
         return value
+
+    def others_waiting(self) -> bool:
+        """Whether a job of someone other than this job's requester is queued."""
+        with self.studio.session() as session:
+            mine = select(Job.requester_id).where(Job.id == self.job_id).scalar_subquery()
+            waiting = select(func.count()).select_from(Job).where(Job.state == "queued",
+                                                                    Job.requester_id.is_distinct_from(mine))
+            return session.scalar(waiting) > 0
 
     def beat(self) -> bool:
         """Extend the lease in a transaction of its own; False once the job is no longer ours."""

@@ -2,8 +2,9 @@
 
 ``serve`` is ``pressroom worker``: it registers in the ``workers`` table (so commands know that
 workers are running and leave their jobs to them), takes back jobs whose worker stopped, claims
-the oldest queued job and runs its kind's handler. ``finish`` is what a command does with a job
-it started: run it in its own process unless live workers will, and wait for its end either way.
+the next queued job (in turn between the people who asked: ``queue.claim``) and runs its kind's
+handler. ``finish`` is what a command does with a job it started: run it in its own process
+unless live workers will, and wait for its end either way.
 
 A handler is ``handler(studio, job, lease) -> dict`` (the job's result, plain data). It records
 its work in transactions that call ``lease.hold(session)`` (one image per transaction) and calls
@@ -45,9 +46,10 @@ class Worker(Base):
 
 
 def serve(studio: Studio, *, until_idle: bool = False, poll_s: float = 1.0,
-          log: Callable[[str], None] = lambda line: None) -> int:
+          log: Callable[[str], None] = lambda line: None, pool=None) -> int:
     """Run jobs until interrupted (or, with ``until_idle``, until none is queued or running
-    under a live lease); returns how many it ran."""
+    under a live lease); returns how many it ran. Long runs take turns with other people's
+    jobs. ``pool``: a Ray actor pool (``jobs.raypool``) that renders volume images."""
     owner = queue.owner_id()
     _beat(studio, owner, None, started=True)
     ran = 0
@@ -58,9 +60,12 @@ def serve(studio: Studio, *, until_idle: bool = False, poll_s: float = 1.0,
             job = queue.claim(studio, owner)
             if job is not None:
                 log(f"job {job.id} ({job.kind}): running, attempt {job.attempts}")
-                state = execute(studio, job, owner, on_beat=lambda: _beat(studio, owner, job.id))
+                state = execute(studio, job, owner, on_beat=lambda: _beat(studio, owner, job.id), pool=pool,
+                                share=True)
                 log(f"job {job.id}: {state}")
                 ran += 1
+                if pool is not None:
+                    pool.check()  # a worker whose actors are all gone stops
             elif until_idle and not queue.pending(studio):
                 return ran
             else:
@@ -95,9 +100,10 @@ def finish(studio: Studio, job_id: int, *, progress: Callable[[int, int], None] 
 
 
 def execute(studio: Studio, job: queue.Job, owner: str, *, progress: Callable[[int, int], None] | None = None,
-            on_beat: Callable[[], None] | None = None) -> str:
-    """Run a claimed job to its end here; returns done, failed, queued (to retry), cancelled or lost."""
-    lease = queue.Lease(studio, job.id, owner, on_progress=progress)
+            on_beat: Callable[[], None] | None = None, pool=None, share: bool = False) -> str:
+    """Run a claimed job to its end here; returns done, failed, queued (to retry), cancelled,
+    yielded (back in the queue for its turn) or lost. ``pool`` and ``share``: see ``queue.Lease``."""
+    lease = queue.Lease(studio, job.id, owner, on_progress=progress, pool=pool, share=share)
     try:
         with _heartbeat(queue.settings(studio).lease_s / 3, lease, on_beat):
             outcome = _handler(job.kind)(studio, job, lease)
@@ -106,6 +112,9 @@ def execute(studio: Studio, job: queue.Job, owner: str, *, progress: Callable[[i
     except queue.Cancelled:
         queue.stop(studio, job.id, owner)
         return "cancelled"
+    except queue.Yielded:
+        queue.release(studio, job.id, owner)
+        return "yielded"
     except KeyboardInterrupt:
         queue.release(studio, job.id, owner)
         raise
