@@ -10,8 +10,8 @@ import json
 
 from PIL import Image, ImageDraw
 from playbook import open_brief, people, sprint
-from workers import (assert_no_orphans, configure, finish_with, job_doc, kill_the_holder, query, start_worker,
-                     stop_all, wait_for)
+from workers import (LEASE_S, assert_no_orphans, configure, finish_with, job_doc, kill_the_holder, query,
+                     start_worker, stop_all, wait_for)
 
 STYLES = ["--style", "watercolor", "--style", "flat-vector", "--style", "cinematic"]
 PER_STYLE = 4
@@ -30,7 +30,7 @@ def rows_of(studio, play: str, brief=None) -> list[tuple]:
 def test_a_sprint_handed_to_two_workers_one_killed_makes_every_concept_once(cli, studio, tmp_path):
     people(cli)
     brief = open_brief(cli, tmp_path)
-    configure(studio, lease_seconds=3)
+    configure(studio, lease_seconds=LEASE_S)
     ask = ["concept", brief, *STYLES, "--per-style", PER_STYLE, "--steps", "2", "--as", "omar", "--no-wait", "--json"]
     queued = cli(*ask)
     assert queued.code == 0, queued.err
@@ -76,7 +76,7 @@ def test_a_lock_whose_worker_is_killed_after_the_hero_landed_locks_once_with_tha
     brief = open_brief(cli, tmp_path)
     direction = sprint(cli, brief)[0]["id"]
     assert cli("direction", "approve", brief, direction, "--as", "dana").code == 0
-    configure(studio, lease_seconds=3)
+    configure(studio, lease_seconds=LEASE_S)
     # big enough that reproducing the hero takes a while: the worker is killed between the two
     ask = ["lock", brief, "--as", "omar", "--steps", "10", "--width", "256", "--height", "256", "--no-wait", "--json"]
     queued = cli(*ask)
@@ -117,7 +117,7 @@ def test_a_fix_whose_worker_is_killed_is_made_once_and_names_its_mask_by_hash(cl
     mask = Image.new("L", (256, 256), 0)
     ImageDraw.Draw(mask).rectangle([16, 16, 96, 96], fill=255)
     mask.save(tmp_path / "mask.png")
-    configure(studio, lease_seconds=3)
+    configure(studio, lease_seconds=LEASE_S)
     ask = ["fix", parent, "--inpaint", tmp_path / "mask.png", "--prompt", "a lace", "--as", "omar", "--no-wait",
            "--json"]
     queued = cli(*ask)

@@ -9,6 +9,11 @@ import time
 
 from pressroom.studio import Studio
 
+# The lease of tests that kill a worker and reap it (a reaped worker's lease is taken back at once,
+# whatever its length) or that need a worker seen as alive: long, so that a worker starved of CPU
+# on a loaded machine (pytest-xdist on two cores) still beats in time and keeps what it holds.
+LEASE_S = 30
+
 
 def configure(studio, lease_seconds: float, max_attempts: int = 3) -> Studio:
     """Short leases for tests; returns the studio opened again so that it reads them."""
