@@ -23,7 +23,7 @@ def test_help_imports_no_torch():
 # each mistake's kind has its exit code: 2 bad input, 3 not found (see errors.py)
 @pytest.mark.parametrize("args,needle,code", [
     (["generate", "--model", "nope", "--prompt", "x"], "unknown model 'nope'", 3),
-    (["generate", "--prompt", "x", "--width", "250"], "--width must be a multiple of 8 (got 250); use 248 or 256", 2),
+    (["generate", "--prompt", "x", "--width", "250"], "--width 250 is not a multiple of 8, which Stable Diffusion 1.x/2.x needs; use 248 or 256", 2),
     (["generate", "--prompt", "x", "--scheduler", "warp"], "unknown scheduler 'warp'", 2),
     (["generate"], "nothing to generate", 2),
     (["generate", "--prompt", "x", "--subject", "y"], "either --prompt or skeleton slots", 2),

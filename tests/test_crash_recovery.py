@@ -123,7 +123,7 @@ def test_an_upgrade_killed_midway_leaves_the_old_schema_and_the_next_command_fin
     root = tmp_path / "old"
     root.mkdir()
     url = new_ledger() or DEFAULT_LEDGER
-    (root / CONFIG_NAME).write_text(CONFIG_TEMPLATE.format(name='"old"', url=_toml_string(url)))
+    (root / CONFIG_NAME).write_text(CONFIG_TEMPLATE.format(name='"old"', url=_toml_string(url), model='"tiny"'))
     engine = db.connect(Studio(root).ledger_url)
     command.upgrade(db._alembic_config(engine), "0003")  # a studio made by an older pressroom
     engine.dispose()
@@ -143,7 +143,7 @@ def test_two_commands_upgrading_one_ledger_at_once_both_work(tmp_path, new_ledge
     root = tmp_path / "old"
     root.mkdir()
     url = new_ledger() or DEFAULT_LEDGER
-    (root / CONFIG_NAME).write_text(CONFIG_TEMPLATE.format(name='"old"', url=_toml_string(url)))
+    (root / CONFIG_NAME).write_text(CONFIG_TEMPLATE.format(name='"old"', url=_toml_string(url), model='"tiny"'))
     engine = db.connect(Studio(root).ledger_url)
     command.upgrade(db._alembic_config(engine), "0002")
     engine.dispose()

@@ -234,6 +234,7 @@ def test_messages_name_the_field_and_the_command_line_names_the_flag(room, cli):
         from pressroom import generations
 
         generations.plan(room["omar"].studio, prompt="x", width=250)
-    assert planned.value.field == "width" and str(planned.value).startswith("width must be a multiple of 8")
+    assert planned.value.field == "width" and str(planned.value) == ("width 250 is not a multiple of 8, "
+                                                                     "which Stable Diffusion 1.x/2.x needs; use 248 or 256")
     shown = cli("generate", "--prompt", "x", "--width", "250")
-    assert shown.err.startswith("error: --width must be a multiple of 8 (got 250)")
+    assert shown.err.startswith("error: --width 250 is not a multiple of 8")
