@@ -1,4 +1,4 @@
-"""A real `pressroom serve` process on a free port, for the tests that talk to it (HTTP or a browser)."""
+"""A real `pressroom serve` process on a free port, for the tests (and benchmarks) that talk to it."""
 
 from __future__ import annotations
 
@@ -20,30 +20,45 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-@contextmanager
-def served(root: Path, timeout_s: float = 120) -> Iterator[str]:
-    """Serve the studio at ``root`` until the block ends; yields the base URL once it answers."""
-    port = free_port()
-    server = subprocess.Popen([sys.executable, "-m", "pressroom.cli", "serve", "--port", str(port)],
-                              env={**os.environ, "PRESSROOM_STUDIO": str(root)},
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+def start(root: Path, *args: str, port: int | None = None, env: dict | None = None,
+          timeout_s: float = 120) -> tuple[subprocess.Popen, str]:
+    """Start serving the studio at ``root`` (extra ``args`` to `serve`); returns the process and its
+    base URL once it answers."""
+    port = port or free_port()
+    server = subprocess.Popen([sys.executable, "-m", "pressroom.cli", "serve", "--port", str(port), *args],
+                              env=env or {**os.environ, "PRESSROOM_STUDIO": str(root)},
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + timeout_s
+    while True:
+        assert server.poll() is None, server.stderr.read()
+        try:
+            if httpx.get(base + "/openapi.json", timeout=2).status_code == 200:
+                return server, base
+        except httpx.TransportError:
+            pass
+        assert time.monotonic() < deadline, "the server did not start"
+        time.sleep(0.2)
+
+
+def stop(*processes: subprocess.Popen | None, timeout_s: float = 20) -> None:
+    """Ask each process to end, then make sure it has."""
+    for process in processes:
+        if process is None:
+            continue
+        process.terminate()
+        try:
+            process.wait(timeout=timeout_s)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+@contextmanager
+def served(root: Path, *args: str, env: dict | None = None) -> Iterator[str]:
+    """Serve the studio at ``root`` until the block ends; yields the base URL once it answers."""
+    server, base = start(root, *args, env=env)
     try:
-        while True:
-            assert server.poll() is None, server.stderr.read()
-            try:
-                if httpx.get(base + "/openapi.json", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline, "the server did not start"
-            time.sleep(0.2)
         yield base
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
+        stop(server)

@@ -18,6 +18,8 @@ from pathlib import Path
 
 import httpx
 import pytest
+import serving
+from serving import free_port
 
 from pressroom import briefs, models
 from pressroom.reviews import CHECKLIST
@@ -41,12 +43,6 @@ def cli(root, *args, stdin: str = "", token: str | None = None, home=None) -> su
 
 def password(name: str) -> str:
     return f"{name}-correct-horse"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -77,28 +73,11 @@ def team(tmp_path_factory, ledgers):
         tokens[name] = json.loads(done.stdout)["token"]
     env = {**os.environ, "PRESSROOM_STUDIO": str(root), "PRESSROOM_CONFIG_HOME": str(root / "no-login")}
     env.pop("PRESSROOM_TOKEN", None)
-    server = subprocess.Popen([sys.executable, "-m", "pressroom.cli", "serve", "--port", str(port)], env=env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     worker = subprocess.Popen([sys.executable, "-m", "pressroom.cli", "worker"], env=env,
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 90
-    while True:
-        assert server.poll() is None, server.stderr.read()
-        try:
-            if httpx.get(base + "/openapi.json", timeout=2).status_code == 200:
-                break
-        except httpx.TransportError:
-            pass
-        assert time.monotonic() < deadline, "the server did not start"
-        time.sleep(0.2)
+    server, _ = serving.start(root, port=port, env=env)
     yield {"url": base, "root": root, "tokens": tokens, "worker": worker}
-    for process in (worker, server):
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+    serving.stop(worker, server)
     if url:
         ledgers.drop(url)
 
@@ -689,25 +668,13 @@ def test_login_keeps_a_token_only_its_owner_can_read_and_logout_revokes_it(team,
 def test_serve_with_two_processes_answers_on_one_port(team):
     port = free_port()
     env = {**os.environ, "PRESSROOM_STUDIO": str(team["root"]), "PRESSROOM_CONFIG_HOME": str(team["root"] / "no-login")}
-    server = subprocess.Popen([sys.executable, "-m", "pressroom.cli", "serve", "--port", str(port), "--workers", "2"],
-                              env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    server, base = serving.start(team["root"], "--workers", "2", port=port, env=env)
     try:
-        base, deadline = f"http://127.0.0.1:{port}", time.monotonic() + 90
-        while True:
-            assert server.poll() is None, server.stderr.read()
-            try:
-                if httpx.get(base + "/openapi.json", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline, "the server did not start"
-            time.sleep(0.2)
         rita = {"Authorization": f"Bearer {team['tokens']['rita']}"}
         for _ in range(6):  # new connections each: either process answers, as the same person
             assert ok(httpx.get(base + "/api/people/me", headers=rita))["name"] == "rita"
         assert httpx.get(base + "/api/people/me").status_code == 401
     finally:
-        server.terminate()
-        server.wait(timeout=30)
+        serving.stop(server, timeout_s=30)
     bad = cli(team["root"], "serve", "--port", str(port), "--workers", "0")
     assert bad.returncode == 2 and "--workers" in bad.stderr
