@@ -22,7 +22,6 @@ import os
 import random
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -36,11 +35,8 @@ STYLES = ["watercolor", "flat-vector", "cinematic"]
 READS = ("briefs", "images", "search", "sheet", "job", "log")
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
+sys.path.insert(0, str(HERE.parent / "tests"))  # the tests' helpers: a free port, stopping a process
+from serving import free_port, stop  # noqa: E402
 
 def studio_with_work(root: Path, url: str | None) -> dict:
     """A team studio with a locked recipe, reviewable images and one release; returns ids and tokens."""
@@ -179,7 +175,6 @@ def main() -> int:
 
     ledgers = None
     if args.database == "postgresql":
-        sys.path.insert(0, str(HERE.parent / "tests"))
         from ledgers import PostgresLedgers  # the tests' throwaway server, reused
 
         ledgers = PostgresLedgers()
@@ -214,14 +209,7 @@ def main() -> int:
             elapsed, cpu = time.perf_counter() - began, cpu_seconds(server.pid) - cpu
             state = omar.get(f"/api/jobs/{job}").json()
     finally:
-        for process in (worker, server):  # stopped before their studio goes
-            if process is not None:
-                process.terminate()
-                try:
-                    process.wait(timeout=60)
-                except subprocess.TimeoutExpired:
-                    process.kill()
-                    process.wait()
+        stop(worker, server, timeout_s=60)  # stopped before their studio goes
         if ledgers is not None:
             ledgers.stop()
         said = (folder / "serve.log").read_text() if (folder / "serve.log").exists() else ""
