@@ -143,15 +143,21 @@ def alt_text_of(session: Session, generation_id: int) -> str:
                           .order_by(Review.id.desc())) or ""
 
 
-def context_for(studio: Studio, session: Session, row: generations.Generation,
-                print_size_in: tuple[float, float] | None = None) -> checks.Context:
-    image = imagefiles.load(row.path(studio), f"generation {row.id}'s file")
+def _judged_with(studio: Studio, session: Session, row: generations.Generation):
+    """What an image is judged against: its recipe, its brief (if any) and its model's manifest (if registered)."""
     recipe = row.parsed_recipe()
     brief = briefs.get(session, row.brief_id).parsed if row.brief_id else None
     try:
         manifest = models.load(studio, recipe.model.name)
     except NotFound:
         manifest = None
+    return recipe, brief, manifest
+
+
+def context_for(studio: Studio, session: Session, row: generations.Generation,
+                print_size_in: tuple[float, float] | None = None) -> checks.Context:
+    image = imagefiles.load(row.path(studio), f"generation {row.id}'s file")
+    recipe, brief, manifest = _judged_with(studio, session, row)
     siblings = {}
     if row.brief_id:
         query = select(generations.Generation.id, generations.Generation.phash).where(
@@ -255,12 +261,7 @@ def record_of(studio: Studio, session: Session, generation_id: int) -> dict:
     row = session.get(generations.Generation, generation_id)
     gate = gate_of(studio, session, row)
     found = status(studio, session, generation_id)
-    recipe = row.parsed_recipe()
-    brief = briefs.get(session, row.brief_id).parsed if row.brief_id else None
-    try:
-        manifest = models.load(studio, recipe.model.name)
-    except NotFound:
-        manifest = None
+    recipe, brief, manifest = _judged_with(studio, session, row)
     verdict = licence.run(checks.Context(image=None, recipe=recipe, generation_id=row.id, brief=brief,
                                          manifest=manifest))
     return {
