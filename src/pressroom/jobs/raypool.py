@@ -15,7 +15,6 @@ back in the order of their recipes.
 from __future__ import annotations
 
 import os
-import platform
 import secrets
 import socket
 from collections import deque
@@ -45,13 +44,10 @@ class Renderer:
         """Where this actor runs: host, process, Ray node, its GPUs and the device's name."""
         import ray
 
-        gpus = [str(g) for g in ray.get_gpu_ids()]
-        name = platform.processor() or platform.machine() or "cpu"
-        if gpus:
-            import torch
+        from ..engines.diffusers_local import device_name  # the engine's own words for the device it renders on
 
-            if torch.cuda.is_available():
-                name = torch.cuda.get_device_name(0)
+        gpus = [str(g) for g in ray.get_gpu_ids()]
+        name = device_name("cuda" if gpus else "cpu")
         return {"host": socket.gethostname(), "pid": os.getpid(), "node": ray.get_runtime_context().get_node_id()[:12],
                 "gpus": gpus, "device": name}
 
