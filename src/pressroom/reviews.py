@@ -422,6 +422,12 @@ def sheet(ctx: Context, generation_id: int) -> dict:
         return {"status": status(ctx.studio, session, generation_id).as_dict(), "findings": findings}
 
 
+def checklist(ctx: Context, generation_id: int) -> list[str]:
+    """The checklist items the image's gate requires (what a decision must answer), without the pre-checks."""
+    with ctx.unit() as session:
+        return status(ctx.studio, session, generation_id).items
+
+
 def check(ctx: Context, generation_ids: list[int]) -> dict[int, list[dict]]:
     """Run the automated pre-checks on images and keep the findings (they assist; the reviewer decides)."""
     return {gen: [f.as_dict() for f in found] for gen, found in precheck(ctx.studio, generation_ids).items()}

@@ -188,7 +188,7 @@ async def decide(request: Request, generation_id: int) -> Response:
     form = await request.form()
     try:
         ctx = auth.signed_in(request)
-        items = reviews.sheet(ctx, generation_id)["status"]["items"]
+        items = reviews.checklist(ctx, generation_id)
         checks = []
         for item in items:
             result = str(form.get(f"check:{item}", ""))
