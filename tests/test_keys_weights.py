@@ -125,3 +125,29 @@ def test_unchanged_weights_are_used(studio):
     _weight(studio)
     run = _generate(studio)
     assert run.returncode == 0, run.stderr
+
+
+def _identity(root):
+    from pressroom import signing
+    from pressroom.studio import Studio
+
+    identity = signing.identity(Studio(root))
+    return identity.chain_pem, identity.key_pem
+
+
+def test_processes_that_sign_at_once_on_a_new_studio_make_one_key_and_all_use_it(studio):
+    """Found by two releases at once in CI: both made keys, one signed with the other's chain."""
+    import multiprocessing
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import serialization
+
+    assert not (studio.root / "keys").exists()  # never made (nothing released): the first signer makes them
+    with multiprocessing.get_context("fork").Pool(6) as pool:
+        made = pool.map(_identity, [studio.root] * 12)
+    assert len(set(made)) == 1
+    chain, key = made[0]
+    leaf = x509.load_pem_x509_certificate(chain)
+    private = serialization.load_pem_private_key(key, password=None)
+    assert leaf.public_key().public_numbers() == private.public_key().public_numbers()
+    assert (studio.root / "keys" / "chain.pem").read_bytes() == chain

@@ -10,7 +10,9 @@ own certificate instead: ``[signing] chain``, ``key`` and ``trust_anchors`` in p
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import fcntl
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -91,6 +93,22 @@ def create(studio: Studio) -> Path:
     return folder
 
 
+@contextlib.contextmanager
+def _keys_locked(studio: Studio, *, exclusive: bool):
+    """Hold the keys folder against other processes: exclusive while the keys are made or rotated,
+    shared while they are read, so that no process reads a key from one making and a chain from
+    another (two releases at once on a new studio would otherwise both make keys)."""
+    folder = studio.root / "keys"
+    if exclusive:
+        folder.mkdir(exist_ok=True)
+    with open(folder / ".lock", "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)
+        try:
+            yield folder
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
 def _read(path: str | Path, what: str) -> bytes:
     try:
         return Path(path).expanduser().read_bytes()
@@ -130,14 +148,16 @@ def identity(studio: Studio) -> Identity:
             raise InputError(f"[signing] in pressroom.toml needs chain, key and trust_anchors (missing {', '.join(missing)})")
         return Identity(_read(configured["chain"], "chain"), _read(configured["key"], "key"),
                         _read(configured["trust_anchors"], "trust_anchors"))
-    folder = studio.root / "keys"
     problem = missing_key(studio)
     if problem:
         raise Refused(problem, field="signing")
     if problem == "":
-        create(studio)
-    return Identity((folder / "chain.pem").read_bytes(), (folder / "signer.key").read_bytes(),
-                    trust_anchors(studio))
+        with _keys_locked(studio, exclusive=True):
+            if missing_key(studio) == "":  # another process may have made them while this one waited
+                create(studio)
+    with _keys_locked(studio, exclusive=False) as folder:
+        return Identity((folder / "chain.pem").read_bytes(), (folder / "signer.key").read_bytes(),
+                        trust_anchors(studio))
 
 
 def anchors(studio: Studio) -> list[Path]:
@@ -154,17 +174,17 @@ def rotate(studio: Studio) -> dict:
     if studio.config.get("signing", {}):
         raise Refused("this studio signs with the organisation's certificate ([signing] in pressroom.toml); "
                       "rotate it there", field="signing")
-    folder = studio.root / "keys"
-    kept = None
-    root = folder / "root.pem"
-    if root.is_file():
-        from cryptography import x509
+    with _keys_locked(studio, exclusive=True) as folder:
+        kept = None
+        root = folder / "root.pem"
+        if root.is_file():
+            from cryptography import x509
 
-        certificate = x509.load_pem_x509_certificate(root.read_bytes())
-        kept = folder / "anchors" / f"root-{certificate.fingerprint(certificate.signature_hash_algorithm).hex()[:16]}.pem"
-        kept.parent.mkdir(parents=True, exist_ok=True)
-        write(kept, root.read_bytes(), scratch=studio.root)
-    create(studio)
+            certificate = x509.load_pem_x509_certificate(root.read_bytes())
+            kept = folder / "anchors" / f"root-{certificate.fingerprint(certificate.signature_hash_algorithm).hex()[:16]}.pem"
+            kept.parent.mkdir(parents=True, exist_ok=True)
+            write(kept, root.read_bytes(), scratch=studio.root)
+        create(studio)
     return {"keys": str(folder), "kept_anchor": str(kept) if kept else None,
             "anchors": [str(p) for p in anchors(studio)]}
 
