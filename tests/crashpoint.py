@@ -7,6 +7,11 @@ kills the process on the N-th call of MODULE.ATTRIBUTE (``os:replace``, ``pressr
 containing MATCH (empty: every call), before the call runs. The kill is a real SIGKILL: no
 ``finally`` block, no atexit handler, no flush runs, as when a machine loses power or the OOM killer
 strikes. A run that never reaches the point ends normally with the command's exit code.
+
+With ``CRASHPOINT_HOLD=PATH`` in its environment the process, on reaching the point, first waits
+until PATH exists (a test does something while it is held there, e.g. start a second worker), and
+with ``CRASHPOINT_THEN=go`` as well it then goes on instead of being killed (a worker paused
+mid-job at a known point).
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ import importlib
 import os
 import signal
 import sys
+import time
 
 
 def arm(spec: str) -> None:
@@ -24,6 +30,7 @@ def arm(spec: str) -> None:
     for part in path:
         owner = getattr(owner, part)
     original = getattr(owner, name)
+    hold, then = os.environ.get("CRASHPOINT_HOLD"), os.environ.get("CRASHPOINT_THEN", "kill")
     seen = 0
 
     def wrapper(*args, **kwargs):
@@ -31,7 +38,10 @@ def arm(spec: str) -> None:
         if not match or any(match in str(a) for a in (*args, *kwargs.values())):
             seen += 1
             if seen == int(nth):
-                os.kill(os.getpid(), signal.SIGKILL)
+                while hold and not os.path.exists(hold):
+                    time.sleep(0.02)
+                if then != "go":
+                    os.kill(os.getpid(), signal.SIGKILL)
         return original(*args, **kwargs)
 
     setattr(owner, name, wrapper)

@@ -9,8 +9,8 @@ import time
 
 import pytest
 from playbook import locked, people
-from workers import (LEASE_S, actor, assert_no_orphans, configure, job_doc, pid_of, query, start_worker, stop_all,
-                     wait_for)
+from workers import (LEASE_S, actor, after_images, assert_no_orphans, configure, handed_to_two, job_doc,
+                     on_the_fake_engine, pid_of, query, start_worker, stop_all, wait_for)
 
 from pressroom import ledgerfiles
 from pressroom.errors import NotFound, Refused
@@ -42,6 +42,7 @@ def assert_every_image_once(studio, values=VALUES, seeds=SEEDS) -> None:
 
 
 def test_two_workers_one_killed_mid_batch_make_every_image_exactly_once(cli, studio, tmp_path):
+    on_the_fake_engine(studio)  # the queue is under test here, not the engine: workers import no torch
     _, lock = locked(cli, tmp_path)
     configure(studio, lease_seconds=LEASE_S)
     queued = cli(*volume_args(lock["recipe"]), "--no-wait", "--json")
@@ -52,16 +53,11 @@ def test_two_workers_one_killed_mid_batch_make_every_image_exactly_once(cli, stu
     again = json.loads(cli(*volume_args(lock["recipe"]), "--no-wait", "--json").out)
     assert again["job"] == doc["job"], "the same run asked for twice is one job"
 
-    workers = [start_worker(studio, "--until-idle") for _ in range(2)]
+    workers: list = []
     try:
-        wait_for(lambda: len(volume_rows(studio)) >= 2, "the first images", workers)
-        [(owner,)] = query(studio, "select lease_owner from jobs where id = ?", doc["job"])
-        [victim] = [w for w in workers if w.pid == pid_of(owner)]
-        [survivor] = [w for w in workers if w is not victim]
-        victim.send_signal(signal.SIGKILL)
-        victim.wait()
+        survivor = handed_to_two(studio, doc["job"], 2, lambda: len(volume_rows(studio)), tmp_path / "go", workers)
         before = len(volume_rows(studio))
-        assert 2 <= before < len(VALUES) * SEEDS, "the worker should have been killed mid-batch"
+        assert before == 2, "the worker should have been killed mid-batch, after its second image"
         _, err = survivor.communicate(timeout=300)
         assert survivor.returncode == 0, err
     finally:
@@ -79,16 +75,18 @@ def test_two_workers_one_killed_mid_batch_make_every_image_exactly_once(cli, stu
 
 
 def test_a_worker_that_stops_heartbeating_loses_its_job_when_the_lease_runs_out(cli, studio, tmp_path):
+    on_the_fake_engine(studio)
     _, lock = locked(cli, tmp_path)
     here = configure(studio, lease_seconds=6)  # waited out below: long enough that a loaded machine still beats in time
     job_id = json.loads(cli(*volume_args(lock["recipe"]), "--no-wait", "--json").out)["job"]
-    first = start_worker(studio, "--until-idle")
+    first = start_worker(studio, "--until-idle", crash=after_images(2))  # SIGKILLs itself after its second image
     second = None
     try:
-        wait_for(lambda: len(volume_rows(studio)) >= 2, "the first images", [first])
         # killed but not reaped: its process id still answers, so only its lease can tell it stopped
-        first.send_signal(signal.SIGKILL)
+        ended = os.waitid(os.P_PID, first.pid, os.WEXITED | os.WNOWAIT)
         stopped_at = time.monotonic()
+        assert (ended.si_code, ended.si_status) == (os.CLD_KILLED, signal.SIGKILL)
+        assert len(volume_rows(studio)) == 2
         assert queue.reclaim(here) == []
         assert queue.get(here, job_id).state == "running"
         second = start_worker(studio, "--until-idle")
@@ -106,9 +104,13 @@ def test_a_worker_that_stops_heartbeating_loses_its_job_when_the_lease_runs_out(
 
 
 def test_with_a_worker_running_volume_leaves_its_job_to_it_and_cancel_stops_it(cli, studio, tmp_path):
+    on_the_fake_engine(studio)
     _, lock = locked(cli, tmp_path)
     configure(studio, lease_seconds=LEASE_S)
-    serving = start_worker(studio)
+    # the worker waits after the first image of its second job (the first job's two images and one
+    # progress call, the second's progress, its first image) until the test has cancelled that job
+    go = tmp_path / "go"
+    serving = start_worker(studio, crash=after_images(4), hold=go, then="go")
     try:
         wait_for(lambda: query(studio, "select count(*) from workers")[0][0] == 1, "the worker to start", [serving])
         result = cli(*volume_args(lock["recipe"], ["a red boot"], 2), "--json")
@@ -126,6 +128,7 @@ def test_with_a_worker_running_volume_leaves_its_job_to_it_and_cancel_stops_it(c
         cancelled = cli("jobs", "cancel", big, "--json")
         assert cancelled.code == 0, cancelled.err
         assert json.loads(cancelled.out)["state"] == "cancelled"
+        go.touch()
         wait_for(lambda: query(studio, "select lease_owner from jobs where id = ?", big)[0][0] is None,
                  "the worker to let the job go", [serving])
         settled = len(volume_rows(studio, values))

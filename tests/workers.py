@@ -6,9 +6,12 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
+from pressroom import models
 from pressroom.studio import Studio
 
+HERE = os.path.dirname(os.path.abspath(__file__))
 # The lease of tests that kill a worker and reap it (a reaped worker's lease is taken back at once,
 # whatever its length) or that need a worker seen as alive: long, so that a worker starved of CPU
 # on a loaded machine (pytest-xdist on two cores) still beats in time and keeps what it holds.
@@ -22,9 +25,32 @@ def configure(studio, lease_seconds: float, max_attempts: int = 3) -> Studio:
     return Studio(studio.root)
 
 
-def start_worker(studio, *args) -> subprocess.Popen:
+def on_the_fake_engine(studio) -> None:
+    """Make the studio's default model one the fake engine runs: a worker process then imports no
+    torch and makes an image in milliseconds (for tests of the queue, not of the engine)."""
+    models.add(studio, "quick", engine="fake", license="apache-2.0", commercial=True, size=64)
+    config = studio.root / "pressroom.toml"
+    text = config.read_text()
+    assert 'default_model = "tiny"' in text
+    config.write_text(text.replace('default_model = "tiny"', 'default_model = "quick"'))
+
+
+def after_images(count: int) -> str:
+    """The crashpoint.py spec of the moment a worker has landed ``count`` images of the first job
+    it runs, each committed, no transaction open: ``Lease.landed`` runs once as a job starts (its
+    progress) and once after each image."""
+    return f"pressroom.jobs.queue:Lease.landed::{count + 1}"
+
+
+def start_worker(studio, *args, crash: str | None = None, hold=None, then: str = "kill") -> subprocess.Popen:
+    """A ``pressroom worker`` process; with ``crash`` (a crashpoint.py spec) it SIGKILLs itself
+    there, after waiting for the file ``hold`` to exist where one is named (or, with
+    ``then="go"``, waits there and goes on)."""
     env = {**os.environ, "PRESSROOM_STUDIO": str(studio.root)}
-    return subprocess.Popen([sys.executable, "-m", "pressroom.cli", "worker", *args], env=env,
+    if hold is not None:
+        env.update(CRASHPOINT_HOLD=str(hold), CRASHPOINT_THEN=then)
+    head = [os.path.join(HERE, "crashpoint.py"), crash, "--"] if crash else ["-m", "pressroom.cli"]
+    return subprocess.Popen([sys.executable, *head, "worker", *args], env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
@@ -76,6 +102,24 @@ def stop_all(processes) -> None:
         if process.poll() is None:
             process.kill()
         process.communicate()
+
+
+def handed_to_two(studio, job_id: int, images: int, made, go: Path, workers: list) -> subprocess.Popen:
+    """Hand a queued job to two ``pressroom worker --until-idle`` processes and SIGKILL the one that
+    holds it: the first takes it and, once it has landed ``images`` images (``made()`` counts them),
+    waits until the second runs too; then it is killed there. Both go into ``workers`` (for the
+    caller's ``stop_all``); returns the second, the survivor."""
+    victim = start_worker(studio, "--until-idle", crash=after_images(images), hold=go)
+    workers.append(victim)
+    wait_for(lambda: made() >= images, "the first images", workers)
+    survivor = start_worker(studio, "--until-idle")
+    workers.append(survivor)
+    wait_for(lambda: query(studio, "select count(*) from workers")[0][0] == 2, "the second worker", workers)
+    [(owner,)] = query(studio, "select lease_owner from jobs where id = ?", job_id)
+    assert pid_of(owner) == victim.pid, "the job is the first worker's"
+    go.touch()
+    assert victim.wait(timeout=300) == -signal.SIGKILL
+    return survivor
 
 
 def kill_the_holder(studio, job_id: int, workers):
