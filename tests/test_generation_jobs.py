@@ -1,17 +1,19 @@
 """The concept sprint, the lock and the fix as jobs: real worker processes, one killed mid-job.
 
 Each job is queued with ``--no-wait --json``, a real ``pressroom worker`` takes it and is killed
-with SIGKILL part way; another worker finishes it. Every image is then made exactly once, no file
+with SIGKILL part way, at a known point (``crashpoint.py``); another worker finishes it. The
+studio's model runs on the fake engine: the jobs are under test here, not the engine. Every image is then made exactly once, no file
 is left without its row, and each step after the images (a contact sheet, a lock, an event)
 happened once.
 """
 
 import json
+import signal
 
 from PIL import Image, ImageDraw
 from playbook import open_brief, people, sprint
-from workers import (LEASE_S, assert_no_orphans, configure, finish_with, job_doc, kill_the_holder, query,
-                     start_worker, stop_all, wait_for)
+from workers import (LEASE_S, after_images, assert_no_orphans, configure, finish_with, handed_to_two, job_doc,
+                     on_the_fake_engine, query, start_worker, stop_all)
 
 STYLES = ["--style", "watercolor", "--style", "flat-vector", "--style", "cinematic"]
 PER_STYLE = 4
@@ -28,6 +30,7 @@ def rows_of(studio, play: str, brief=None) -> list[tuple]:
 
 
 def test_a_sprint_handed_to_two_workers_one_killed_makes_every_concept_once(cli, studio, tmp_path):
+    on_the_fake_engine(studio)
     people(cli)
     brief = open_brief(cli, tmp_path)
     configure(studio, lease_seconds=LEASE_S)
@@ -39,12 +42,12 @@ def test_a_sprint_handed_to_two_workers_one_killed_makes_every_concept_once(cli,
     assert doc["payload"]["brief"] == brief and doc["payload"]["styles"] == ["watercolor", "flat-vector", "cinematic"]
     assert json.loads(cli(*ask).out)["job"] == doc["job"], "the same sprint asked for twice while queued is one job"
 
-    workers = [start_worker(studio, "--until-idle") for _ in range(2)]
+    workers: list = []
     try:
-        wait_for(lambda: len(rows_of(studio, "concept", brief)) >= 2, "the first concepts", workers)
-        [survivor] = kill_the_holder(studio, doc["job"], workers)
+        survivor = handed_to_two(studio, doc["job"], 2, lambda: len(rows_of(studio, "concept", brief)),
+                                 tmp_path / "go", workers)
         before = len(rows_of(studio, "concept", brief))
-        assert 2 <= before < 3 * PER_STYLE, "the worker should have been killed mid-sprint"
+        assert before == 2, "the worker should have been killed mid-sprint, after its second concept"
         result = finish_with(studio, doc["job"], survivor)
     finally:
         stop_all(workers)
@@ -72,24 +75,24 @@ def test_a_sprint_handed_to_two_workers_one_killed_makes_every_concept_once(cli,
 
 
 def test_a_lock_whose_worker_is_killed_after_the_hero_landed_locks_once_with_that_hero(cli, studio, tmp_path):
+    on_the_fake_engine(studio)
     people(cli)
     brief = open_brief(cli, tmp_path)
     direction = sprint(cli, brief)[0]["id"]
     assert cli("direction", "approve", brief, direction, "--as", "dana").code == 0
     configure(studio, lease_seconds=LEASE_S)
-    # big enough that reproducing the hero takes a while: the worker is killed between the two
-    ask = ["lock", brief, "--as", "omar", "--steps", "10", "--width", "256", "--height", "256", "--no-wait", "--json"]
+    ask = ["lock", brief, "--as", "omar", "--steps", "2", "--width", "96", "--height", "64", "--no-wait", "--json"]
     queued = cli(*ask)
     assert queued.code == 0, queued.err
     doc = json.loads(queued.out)
     assert (doc["kind"], doc["state"], doc["progress"]) == ("lock", "queued", {"done": 0, "total": 1})
-    assert doc["payload"]["brief"] == brief and doc["payload"]["width"] == 256
+    assert doc["payload"]["brief"] == brief and doc["payload"]["width"] == 96
 
-    first = start_worker(studio, "--until-idle")
+    first = start_worker(studio, "--until-idle", crash=after_images(1))  # killed once the hero landed
     second = None
     try:
-        wait_for(lambda: rows_of(studio, "lock", brief), "the hero", [first])
-        kill_the_holder(studio, doc["job"], [first])
+        assert first.wait(timeout=300) == -signal.SIGKILL
+        assert len(rows_of(studio, "lock", brief)) == 1, "the hero landed"
         assert query(studio, "select count(*) from recipes where brief_id = ?", brief) == [(0,)], \
             "the worker should have been killed before the lock was recorded"
         second = start_worker(studio, "--until-idle")
@@ -109,13 +112,14 @@ def test_a_lock_whose_worker_is_killed_after_the_hero_landed_locks_once_with_tha
 
 
 def test_a_fix_whose_worker_is_killed_is_made_once_and_names_its_mask_by_hash(cli, studio, tmp_path):
+    on_the_fake_engine(studio)
     people(cli)
-    made = cli("generate", "--prompt", "a trail shoe", "--steps", "10", "--width", "256", "--height", "256",
+    made = cli("generate", "--prompt", "a trail shoe", "--steps", "2", "--width", "64", "--height", "64",
                "--as", "omar", "--json")
     assert made.code == 0, made.err
     parent = json.loads(made.out)[0]["id"]
-    mask = Image.new("L", (256, 256), 0)
-    ImageDraw.Draw(mask).rectangle([16, 16, 96, 96], fill=255)
+    mask = Image.new("L", (64, 64), 0)
+    ImageDraw.Draw(mask).rectangle([4, 4, 24, 24], fill=255)
     mask.save(tmp_path / "mask.png")
     configure(studio, lease_seconds=LEASE_S)
     ask = ["fix", parent, "--inpaint", tmp_path / "mask.png", "--prompt", "a lace", "--as", "omar", "--no-wait",
@@ -129,13 +133,13 @@ def test_a_fix_whose_worker_is_killed_is_made_once_and_names_its_mask_by_hash(cl
     assert str(tmp_path) not in json.dumps(doc["payload"])
     assert json.loads(cli(*ask).out)["job"] == doc["job"], "the same fix asked for twice while queued is one job"
 
-    first = start_worker(studio, "--until-idle")
+    # killed once the derivative landed, before its event: the next attempt must make neither again
+    first = start_worker(studio, "--until-idle", crash=after_images(1))
     second = None
     try:
-        wait_for(lambda: query(studio, "select lease_owner from jobs where id = ?", doc["job"])[0][0], "the claim",
-                 [first])
-        kill_the_holder(studio, doc["job"], [first])
+        assert first.wait(timeout=300) == -signal.SIGKILL
         assert query(studio, "select state from jobs where id = ?", doc["job"]) == [("running",)]
+        assert len(rows_of(studio, "fix")) == 1 and events(studio, "fix.inpaint") == 0
         second = start_worker(studio, "--until-idle")
         result = finish_with(studio, doc["job"], second)
     finally:
