@@ -1,10 +1,10 @@
 """The concept sprint, the lock and the fix as jobs: real worker processes, one killed mid-job.
 
 Each job is queued with ``--no-wait --json``, a real ``pressroom worker`` takes it and is killed
-with SIGKILL part way, at a known point (``crashpoint.py``); another worker finishes it. The
-studio's model runs on the fake engine: the jobs are under test here, not the engine. Every image is then made exactly once, no file
-is left without its row, and each step after the images (a contact sheet, a lock, an event)
-happened once.
+with SIGKILL part way, at a known point (``crashpoint.py``); another worker finishes it. Every
+image is then made exactly once, no file is left without its row, and each step after the images
+(a contact sheet, a lock, an event) happened once. The studio's model runs on the fake engine:
+the jobs are under test here, not the engine.
 """
 
 import json
