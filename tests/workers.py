@@ -35,11 +35,12 @@ def on_the_fake_engine(studio) -> None:
     config.write_text(text.replace('default_model = "tiny"', 'default_model = "quick"'))
 
 
-def after_images(count: int) -> str:
+def after_images(count: int, *, verdicts: int = 0) -> str:
     """The crashpoint.py spec of the moment a worker has landed ``count`` images of the first job
     it runs, each committed, no transaction open: ``Lease.landed`` runs once as a job starts (its
-    progress) and once after each image."""
-    return f"pressroom.jobs.queue:Lease.landed::{count + 1}"
+    progress) and once after each image, and before those once per Ray actor it qualified
+    (``verdicts``: each actor's verdict is recorded with ``Lease.once``)."""
+    return f"pressroom.jobs.queue:Lease.landed::{verdicts + count + 1}"
 
 
 def start_worker(studio, *args, crash: str | None = None, hold=None, then: str = "kill") -> subprocess.Popen:
