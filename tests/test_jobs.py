@@ -107,10 +107,10 @@ def test_with_a_worker_running_volume_leaves_its_job_to_it_and_cancel_stops_it(c
     on_the_fake_engine(studio)
     _, lock = locked(cli, tmp_path)
     configure(studio, lease_seconds=LEASE_S)
-    # the worker waits after the first image of its second job (the first job's two images and one
-    # progress call, the second's progress, its first image) until the test has cancelled that job
+    # the worker waits after the first image of its second job until the test has cancelled that job:
+    # Lease.landed's 5th call (the first job's progress and two images, the second's progress and first image)
     go = tmp_path / "go"
-    serving = start_worker(studio, crash=after_images(4), hold=go, then="go")
+    serving = start_worker(studio, crash="pressroom.jobs.queue:Lease.landed::5", hold=go, then="go")
     try:
         wait_for(lambda: query(studio, "select count(*) from workers")[0][0] == 1, "the worker to start", [serving])
         result = cli(*volume_args(lock["recipe"], ["a red boot"], 2), "--json")

@@ -123,15 +123,6 @@ def handed_to_two(studio, job_id: int, images: int, made, go: Path, workers: lis
     return survivor
 
 
-def kill_the_holder(studio, job_id: int, workers):
-    """SIGKILL the worker that holds the job's lease; returns the other worker(s)."""
-    [(owner,)] = query(studio, "select lease_owner from jobs where id = ?", job_id)
-    [victim] = [w for w in workers if w.pid == pid_of(owner)]
-    victim.send_signal(signal.SIGKILL)
-    victim.wait()
-    return [w for w in workers if w is not victim]
-
-
 def finish_with(studio, job_id: int, survivor) -> dict:
     """Let a worker run the job to its end; the job's record after it."""
     _, err = survivor.communicate(timeout=300)
