@@ -120,6 +120,23 @@ class PostgresLedgers:
 
         self.admin(f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)')
 
+    def copy(self, url: str, name: str) -> str:
+        """A copy named ``name`` of the database at ``url`` (whose connections are ended first); returns ``name``."""
+        from sqlalchemy.engine import make_url
+
+        source = make_url(url).database
+        self.admin(f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{source}'")
+        self.admin(f'CREATE DATABASE "{name}" TEMPLATE "{source}" STRATEGY FILE_COPY')
+        return name
+
+    def replace(self, url: str, template: str) -> None:
+        """The database at ``url`` becomes a copy of the database ``template``."""
+        from sqlalchemy.engine import make_url
+
+        name = make_url(url).database
+        self.admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        self.admin(f'CREATE DATABASE "{name}" TEMPLATE "{template}" STRATEGY FILE_COPY')
+
     def wipe(self, root: Path) -> None:
         """Lose the ledger: drop the database and make an empty one of the same name."""
         from sqlalchemy.engine import make_url

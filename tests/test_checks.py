@@ -113,7 +113,7 @@ def test_every_check_names_what_it_looked_at(module):
         assert finding.looked_at.strip(), f"{check.NAME} ({finding.result}) does not say what it looked at"
 
 
-def test_the_pixels_only_checks_run_once_per_image_content(monkeypatch):
+def test_the_slow_checks_run_once_per_image_content_and_inputs(monkeypatch):
     ran = []
     for module in (faces, text, nsfw, palette):
         real = module.run
@@ -123,6 +123,12 @@ def test_the_pixels_only_checks_run_once_per_image_content(monkeypatch):
     one = checks.run_all(context(first))
     two = checks.run_all(context(same, prompt="another prompt"))
     assert one == two
-    assert sorted(ran) == ["faces", "nsfw", "palette", "palette", "text"]  # palette reads the brief too: every time
+    assert sorted(ran) == ["faces", "nsfw", "palette", "text"]
+    other_brand = parse(TEMPLATE.replace('"#1F4E79"', '"#C91F1D"'))  # the palette reads the brief too
+    three = checks.run_all(context(same, brief=other_brand))
+    assert ran.count("palette") == 2 and ran.count("text") == 1
+    [before] = [f for f in one if f.name == "palette"]
+    [after] = [f for f in three if f.name == "palette"]
+    assert after.score < before.score  # the image's red is now a brand colour
     checks.run_all(context(Image.new("RGB", (64, 64), (29, 203, 31))))  # other pixels: looked at again
-    assert ran.count("text") == 2 and ran.count("faces") == 2 and ran.count("nsfw") == 2
+    assert ran.count("text") == 2 and ran.count("faces") == 2 and ran.count("nsfw") == 2 and ran.count("palette") == 3

@@ -6,7 +6,9 @@ them all on one image; ``pressroom check`` and ``pressroom review`` show the fin
 
 A check that declares ``PIXELS_ONLY = True`` (faces, OCR, nsfw: the slow ones) reads nothing but
 the pixels, so ``run_all`` remembers its finding per image content for the life of the process:
-a review sheet opened again by a team on the server does not run OCR again.
+a review sheet opened again by a team on the server does not run OCR again. A check whose finding
+depends on the pixels and a few other inputs (the palette: the brief's brand colours) names them
+in ``inputs(context) -> tuple`` and is remembered per image content and those inputs.
 """
 
 from __future__ import annotations
@@ -62,8 +64,8 @@ def all_checks() -> list:
     return [import_module(f"{__name__}.{name}") for name in MODULES]
 
 
-REMEMBERED = 1024  # findings of pixels-only checks kept, the oldest dropped first
-_remembered: OrderedDict[tuple[str, str], Finding] = OrderedDict()
+REMEMBERED = 1024  # remembered findings kept, the oldest dropped first
+_remembered: OrderedDict[tuple, Finding] = OrderedDict()
 _lock = threading.Lock()
 
 
@@ -71,13 +73,23 @@ def _pixels(image: "Image") -> str:
     return hashlib.sha256(f"{image.mode}{image.size}".encode() + image.tobytes()).hexdigest()
 
 
+def _remembered_as(check, context: Context, pixels: str | None) -> tuple | None:
+    """What a check's finding is remembered under (its name, the pixels, its other inputs), or None
+    when the finding depends on more than the check declares."""
+    inputs = getattr(check, "inputs", None)
+    if getattr(check, "PIXELS_ONLY", False):
+        return (check.NAME, pixels or _pixels(context.image))
+    if inputs is not None:
+        return (check.NAME, pixels or _pixels(context.image), *inputs(context))
+    return None
+
+
 def run_all(context: Context) -> list[Finding]:
     findings, pixels = [], None
     for check in all_checks():
-        key = None
-        if getattr(check, "PIXELS_ONLY", False):
-            pixels = pixels or _pixels(context.image)
-            key = (check.NAME, pixels)
+        key = _remembered_as(check, context, pixels)
+        if key is not None:
+            pixels = key[1]
             with _lock:
                 known = _remembered.get(key)
             if known is not None:

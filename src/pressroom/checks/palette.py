@@ -31,8 +31,17 @@ def distance(image, palette: list[str]) -> float:
     return float((nearest * weights).sum())
 
 
+def inputs(context: Context) -> tuple:
+    """What the finding depends on besides the pixels (``run_all`` remembers it by these)."""
+    return (context.brief is not None, *(_palette(context)))
+
+
+def _palette(context: Context) -> list[str]:
+    return context.brief.constraints.palette if context.brief else []
+
+
 def run(context: Context) -> Finding:
-    palette = context.brief.constraints.palette if context.brief else []
+    palette = _palette(context)
     if not palette:
         looked = "the brief's brand palette (none given)" if context.brief else "no brief, so no brand palette"
         return Finding(NAME, ITEM, "n/a", None, "no brand palette in the brief", looked)
