@@ -196,12 +196,15 @@ def test_a_killed_release_is_finished_by_running_it_again(cli, studio, tmp_path,
 
 @pytest.mark.parametrize("kill_at", ["os:replace:/assets/:2"], ids=["second-image"])
 def test_a_killed_generate_leaves_nothing_half_written_and_runs_again(studio, kill_at):
+    """About the files and the ledger, not the engine: the fake engine draws (no torch in either process)."""
     from sqlalchemy import select
 
+    from pressroom import models
     from pressroom.generations import Generation
 
-    command = ["generate", "--prompt", "a red shoe", "--count", "3", "--seed", "7", "--steps", "1",
-               "--width", "64", "--height", "64", "--json"]
+    models.add(studio, "quick", engine="fake", size=64)
+    command = ["generate", "--model", "quick", "--prompt", "a red shoe", "--count", "3", "--seed", "7", "--steps",
+               "1", "--width", "64", "--height", "64", "--json"]
     killed(pressroom(*command, kill_at=kill_at, studio=studio.root))
     assert leftovers(studio.root), "the killed run should have left the image it was writing"
     made = json.loads(ran(pressroom(*command, studio=studio.root)).stdout)
