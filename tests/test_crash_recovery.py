@@ -92,23 +92,37 @@ def database_args(new_ledger) -> list[str]:
     return ["--database", url] if url else []
 
 
-@pytest.mark.parametrize("kill_at", [
+INIT_KILLS = [  # in the order one init reaches them
     f"{STEP}::1",  # inside the very first migration (a later one: the upgrade test below)
     "os:replace:signer.key:1",  # the private key written to its temporary file
     "os:rename:/weights/:1",  # the tiny model built whole, not yet moved in
-], ids=["first-migration", "signing-key", "tiny-model"])
-def test_a_killed_init_is_finished_by_running_it_again(tmp_path, new_ledger, kill_at):
+]
+
+
+def test_an_init_killed_at_each_step_in_turn_is_finished_by_running_it_again(tmp_path, new_ledger):
+    """One init killed inside its first migration; run again, killed as it writes the private key; run
+    again, killed with the tiny model built but not moved in; run again, finished. Each run is the same
+    command again and resumes where the last one died (one chain rather than three studios: each
+    separate studio's finishing run would build the tiny model in its own process)."""
     root = tmp_path / "studio"
     command = ["init", root, *database_args(new_ledger)]
-    killed(pressroom(*command, kill_at=kill_at))
-    if "signer.key" in kill_at:  # the key is private from the moment its file exists
-        made = [p for p in (root / "tmp").iterdir()]
-        assert made and all(stat.S_IMODE(p.stat().st_mode) == 0o600 for p in made)
-        assert not (root / "keys" / "signer.key").exists()
-    if (root / CONFIG_NAME).exists():  # every other command sends the user back to init, in one line
-        refused = pressroom("generations", studio=root)
-        assert refused.returncode != 0 and "run `pressroom init" in refused.stderr
-        assert len(refused.stderr.strip().splitlines()) == 1, refused.stderr
+    for kill_at in INIT_KILLS:
+        killed(pressroom(*command, kill_at=kill_at))
+        if "signer.key" in kill_at:
+            assert revision(root) == db.head_revision()  # the run after the killed migration migrated it all
+            made = [p for p in (root / "tmp").iterdir()]  # the key is private from the moment its file exists
+            assert made and all(stat.S_IMODE(p.stat().st_mode) == 0o600 for p in made)
+            assert not (root / "keys" / "signer.key").exists()
+        if "/weights/" in kill_at:
+            key = root / "keys" / "signer.key"  # the run after the killed key write made the keys
+            assert key.is_file() and stat.S_IMODE(key.stat().st_mode) == 0o600
+            from pressroom.engines import tiny
+
+            assert leftovers(root) and not (root / "weights" / f"tiny-v{tiny.VERSION}").exists()  # built, not moved in
+        if (root / CONFIG_NAME).exists():  # every other command sends the user back to init, in one line
+            refused = pressroom("generations", studio=root)
+            assert refused.returncode != 0 and "run `pressroom init" in refused.stderr
+            assert len(refused.stderr.strip().splitlines()) == 1, refused.stderr
     ran(pressroom(*command))
     assert_whole_studio(root)
     again = pressroom(*command)  # a finished studio is not made twice
