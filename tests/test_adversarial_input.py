@@ -4,6 +4,10 @@ The walk enumerates every command of the typer app (a new command is walked with
 file) and feeds it bad arguments: an unknown option, nothing at all, a word where a number goes,
 numbers out of any range, ids and files that do not exist. It runs in this process for speed; a
 sample runs the installed ``pressroom`` as a real process.
+
+These tests are about the command line, the files and the ledger, not the engine: their studios
+draw with a fake-engine default model (quickmodel.py), so a command that does run draws in
+milliseconds and a subprocess never imports torch.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ import pytest
 import typer
 
 from pressroom.cli import app, main
+from quickmodel import default_to_quick
 
 HUGE = str(2**70)  # past every integer column of SQLite and PostgreSQL
 
@@ -126,6 +131,7 @@ def _everyone(studio) -> None:
 @pytest.mark.parametrize("name", sorted(COMMANDS))
 def test_every_command_answers_bad_arguments_in_one_line(name, studio, capsys, monkeypatch, tmp_path):
     monkeypatch.setenv("PRESSROOM_STUDIO", str(studio.root))
+    default_to_quick(studio)
     _everyone(studio)
     monkeypatch.setenv("PRESSROOM_USER", "walker")  # every role: the error met is the argument's, not the role's
     monkeypatch.chdir(tmp_path)  # a command that writes by default writes here, never into the repository
@@ -251,6 +257,7 @@ BAD_IMAGES = {
 @pytest.fixture
 def made(cli, studio):
     """One small generated image: its id, its file's bytes, its card (and a person with every role)."""
+    default_to_quick(studio)
     _everyone(studio)
     result = cli("generate", "--prompt", "a red shoe on moss", "--seed", "3", *SMALL, "--json")
     assert result.code == 0, result.err
@@ -361,9 +368,10 @@ def test_generate_counts_are_bounded_and_the_error_says_how_to_split(cli):
     _one_error(cli("generate", "--prompt", "x", "--count", "3", "--seed", str(2**64 - 2)), 2, "--seed must be")
 
 
-def test_volume_and_concept_runs_are_bounded(cli, tmp_path):
+def test_volume_and_concept_runs_are_bounded(cli, studio, tmp_path):
     from playbook import locked
 
+    default_to_quick(studio)
     brief, lock = locked(cli, tmp_path)
     recipe = lock["recipe"]
     before = json.loads(cli("jobs", "--json").out)  # the sprint and the lock that made the recipe
@@ -383,6 +391,7 @@ def test_a_volume_plan_streams_its_recipes(cli, studio, tmp_path):
     from playbook import locked
     from pressroom import lockin, volume
 
+    default_to_quick(studio)
     _brief, lock = locked(cli, tmp_path)
     with studio.session() as session:
         recipe = lockin.get(session, lock["recipe"])
@@ -401,6 +410,7 @@ def test_a_volume_plan_streams_its_recipes(cli, studio, tmp_path):
 def test_two_identical_volume_runs_at_once_share_one_job(cli, studio, tmp_path):
     from playbook import locked
 
+    default_to_quick(studio)
     _brief, lock = locked(cli, tmp_path)
     run = ["volume", lock["recipe"], "--vary", "subject=a blue shoe", "--seeds", "3", "--as", "omar", "--json"]
     env = {**os.environ, "PRESSROOM_STUDIO": str(studio.root)}
@@ -476,6 +486,10 @@ def _consistent(root: Path) -> int:
         studio.close()
 
 
+# the fake engine's 128 px images are about 30 KB: six outgrow 64 KB of room and fit in 256 KB
+DISK = ["--steps", "1", "--width", "128", "--height", "128"]
+
+
 @pytest.mark.parametrize("leave", [0, 8 * 1024, 64 * 1024, 256 * 1024])
 @pytest.mark.parametrize("ledger_too", [True, False], ids=["ledger-on-the-full-disk", "images-only"])
 def test_a_full_disk_is_one_line_and_leaves_the_studio_consistent(studio, small_disk, tmp_path, leave, ledger_too,
@@ -490,11 +504,18 @@ def test_a_full_disk_is_one_line_and_leaves_the_studio_consistent(studio, small_
         shutil.move(root / "ledger.sqlite", tmp_path / "ledger.sqlite")
         config.write_text(config.read_text().replace('url = "sqlite:///ledger.sqlite"',
                                                      f'url = "sqlite:///{tmp_path / "ledger.sqlite"}"'))
+    from pressroom import models
+    from pressroom.studio import Studio
+
+    copy = Studio(root)
+    models.add(copy, "quick", engine="fake", size=64)  # the files are what is tested: the fake engine draws
+    copy.close()
     monkeypatch.setenv("PRESSROOM_STUDIO", str(root))
     before = _consistent(root)
     filler = _fill(small_disk, leave)
-    code, err = _run_in_process(["generate", "--prompt", "a red shoe", "--seed", "9", "--count", "6", *SMALL,
-                                 "--json"], capsys)
+    run = ["generate", "--model", "quick", "--prompt", "a red shoe", "--seed", "9", "--count", "6", *DISK]
+    code, err = _run_in_process([*run, "--json"], capsys)
+    assert code or leave > 64 * 1024, "the disk should have run out with this little room"
     if code:  # the disk ran out before the six images were stored
         assert code == 7 and err.startswith("error: the disk holding") and "is full" in err, err
         if not ledger_too:
@@ -504,7 +525,7 @@ def test_a_full_disk_is_one_line_and_leaves_the_studio_consistent(studio, small_
     made = _consistent(root) - before
     assert made == 6 if code == 0 else 0 <= made < 6
     # the same command finishes the work
-    code, err = _run_in_process(["generate", "--prompt", "a red shoe", "--seed", "9", "--count", "6", *SMALL], capsys)
+    code, err = _run_in_process(run, capsys)
     assert code == 0, err
     assert _consistent(root) >= before + 6
 

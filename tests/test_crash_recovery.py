@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 
 from playbook import locked
+from quickmodel import default_to_quick
 from pressroom import db
 from pressroom.assets import sha256_file
 from pressroom.studio import CONFIG_NAME, CONFIG_TEMPLATE, DEFAULT_LEDGER, UNFINISHED, Studio, _toml_string
@@ -92,23 +93,37 @@ def database_args(new_ledger) -> list[str]:
     return ["--database", url] if url else []
 
 
-@pytest.mark.parametrize("kill_at", [
+INIT_KILLS = [  # in the order one init reaches them
     f"{STEP}::1",  # inside the very first migration (a later one: the upgrade test below)
     "os:replace:signer.key:1",  # the private key written to its temporary file
     "os:rename:/weights/:1",  # the tiny model built whole, not yet moved in
-], ids=["first-migration", "signing-key", "tiny-model"])
-def test_a_killed_init_is_finished_by_running_it_again(tmp_path, new_ledger, kill_at):
+]
+
+
+def test_an_init_killed_at_each_step_in_turn_is_finished_by_running_it_again(tmp_path, new_ledger):
+    """One init killed inside its first migration; run again, killed as it writes the private key; run
+    again, killed with the tiny model built but not moved in; run again, finished. Each run is the same
+    command again and resumes where the last one died (one chain rather than three studios: each
+    separate studio's finishing run would build the tiny model in its own process)."""
     root = tmp_path / "studio"
     command = ["init", root, *database_args(new_ledger)]
-    killed(pressroom(*command, kill_at=kill_at))
-    if "signer.key" in kill_at:  # the key is private from the moment its file exists
-        made = [p for p in (root / "tmp").iterdir()]
-        assert made and all(stat.S_IMODE(p.stat().st_mode) == 0o600 for p in made)
-        assert not (root / "keys" / "signer.key").exists()
-    if (root / CONFIG_NAME).exists():  # every other command sends the user back to init, in one line
-        refused = pressroom("generations", studio=root)
-        assert refused.returncode != 0 and "run `pressroom init" in refused.stderr
-        assert len(refused.stderr.strip().splitlines()) == 1, refused.stderr
+    for kill_at in INIT_KILLS:
+        killed(pressroom(*command, kill_at=kill_at))
+        if "signer.key" in kill_at:
+            assert revision(root) == db.head_revision()  # the run after the killed migration migrated it all
+            made = [p for p in (root / "tmp").iterdir()]  # the key is private from the moment its file exists
+            assert made and all(stat.S_IMODE(p.stat().st_mode) == 0o600 for p in made)
+            assert not (root / "keys" / "signer.key").exists()
+        if "/weights/" in kill_at:
+            key = root / "keys" / "signer.key"  # the run after the killed key write made the keys
+            assert key.is_file() and stat.S_IMODE(key.stat().st_mode) == 0o600
+            from pressroom.engines import tiny
+
+            assert leftovers(root) and not (root / "weights" / f"tiny-v{tiny.VERSION}").exists()  # built, not moved in
+        if (root / CONFIG_NAME).exists():  # every other command sends the user back to init, in one line
+            refused = pressroom("generations", studio=root)
+            assert refused.returncode != 0 and "run `pressroom init" in refused.stderr
+            assert len(refused.stderr.strip().splitlines()) == 1, refused.stderr
     ran(pressroom(*command))
     assert_whole_studio(root)
     again = pressroom(*command)  # a finished studio is not made twice
@@ -177,6 +192,7 @@ def _release_files(root: Path) -> tuple[dict[str, str], set[str]]:
     "os:replace:/releases/:2",  # the master out, a rendition's row claimed, its file not yet in place
 ], ids=["signing-master", "writing-rendition"])
 def test_a_killed_release_is_finished_by_running_it_again(cli, studio, tmp_path, kill_at):
+    default_to_quick(studio)  # the release's files are what is tested: the fake engine draws the playbook
     brief, lock = locked(cli, tmp_path)
     approve(cli, lock["hero"])
     command = ["release", brief, "--channel", "linkedin", "--channel", "instagram-feed", "--as", "kim", "--json"]
@@ -196,12 +212,15 @@ def test_a_killed_release_is_finished_by_running_it_again(cli, studio, tmp_path,
 
 @pytest.mark.parametrize("kill_at", ["os:replace:/assets/:2"], ids=["second-image"])
 def test_a_killed_generate_leaves_nothing_half_written_and_runs_again(studio, kill_at):
+    """About the files and the ledger, not the engine: the fake engine draws (no torch in either process)."""
     from sqlalchemy import select
 
+    from pressroom import models
     from pressroom.generations import Generation
 
-    command = ["generate", "--prompt", "a red shoe", "--count", "3", "--seed", "7", "--steps", "1",
-               "--width", "64", "--height", "64", "--json"]
+    models.add(studio, "quick", engine="fake", size=64)
+    command = ["generate", "--model", "quick", "--prompt", "a red shoe", "--count", "3", "--seed", "7", "--steps",
+               "1", "--width", "64", "--height", "64", "--json"]
     killed(pressroom(*command, kill_at=kill_at, studio=studio.root))
     assert leftovers(studio.root), "the killed run should have left the image it was writing"
     made = json.loads(ran(pressroom(*command, studio=studio.root)).stdout)
