@@ -36,19 +36,19 @@ READS = ("briefs", "images", "search", "sheet", "job", "log")
 
 
 sys.path.insert(0, str(HERE.parent / "tests"))  # the tests' helpers: a free port, stopping a process
+from quickmodel import default_to_fake  # noqa: E402
 from serving import free_port, stop  # noqa: E402
 
 def studio_with_work(root: Path, url: str | None) -> dict:
     """A team studio with a locked recipe, reviewable images and one release; returns ids and tokens."""
-    from pressroom import accounts, briefs, concepts, lockin, models, releases, reviews, volume
+    from pressroom import accounts, briefs, concepts, lockin, releases, reviews, volume
     from pressroom.context import Actor, Context
     from pressroom.studio import Studio
 
     studio = Studio.init(root, name="bench", database_url=url)
-    models.add(studio, "sketch", engine="fake", license="apache-2.0", commercial=True, size=SIZE)
+    default_to_fake(studio, "sketch", SIZE)
     config = root / "pressroom.toml"
-    config.write_text(config.read_text().replace('default_model = "tiny"', 'default_model = "sketch"')
-                      + '\n[team]\nsign_in = "required"\n')
+    config.write_text(config.read_text() + '\n[team]\nsign_in = "required"\n')
     studio = Studio(root)
     cli = Context(studio, Actor.unknown("cli"))
     people = {"dana": ["director", "keeper"], "omar": ["operator"], "rita": ["reviewer"]}

@@ -8,6 +8,7 @@ volume, release) runs as it does on tiny, and a ``pressroom`` subprocess never i
 
 from __future__ import annotations
 
+import re
 import tomllib
 
 from pressroom import models
@@ -15,12 +16,19 @@ from pressroom import models
 NAME = "quick"
 
 
-def default_to_quick(studio) -> None:
-    """Register the fake-engine model ``quick`` (64 px) and make it the studio's default."""
-    models.add(studio, NAME, engine="fake", size=64)
+def default_to_fake(studio, name: str = NAME, size: int = 64) -> None:
+    """Register the fake-engine model ``name`` and make it the studio's default (its config re-read)."""
+    models.add(studio, name, engine="fake", license="apache-2.0", commercial=True, size=size)
     config = studio.root / "pressroom.toml"
-    text = config.read_text()
-    assert 'default_model = "tiny"' in text, text
-    config.write_text(text.replace('default_model = "tiny"', f'default_model = "{NAME}"'))
+    text, changed = re.subn(r'(?m)^default_model = "[^"]*"$', f'default_model = "{name}"', config.read_text())
+    assert changed == 1, text
+    config.write_text(text)
     studio.config = tomllib.loads(config.read_text())
-    assert studio.default_model == NAME
+    assert studio.default_model == name
+
+
+def default_to_quick(studio, snapshots) -> None:
+    """The test's studio with ``quick`` (64 px, the fake engine) as its default model: registered for
+    real once per test worker, put back after that (``snapshots.py``), so that the same playbook
+    run on it afterwards is saved and put back too."""
+    snapshots.reuse(studio, "quick", lambda: default_to_fake(studio))

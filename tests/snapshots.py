@@ -17,6 +17,7 @@ import hashlib
 import itertools
 import shutil
 import sqlite3
+import tomllib
 from pathlib import Path
 from typing import Callable, TypeVar
 
@@ -26,6 +27,7 @@ from pressroom.studio import CONFIG_NAME, Studio
 
 T = TypeVar("T")
 LEDGER_FILES = ("ledger.sqlite", "ledger.sqlite-wal", "ledger.sqlite-shm")
+LEDGER = "postgresql+psycopg://SNAPSHOT"  # stands for a test's own database URL in a saved config
 PASSING = ("tmp", ".lock")  # a process's scratch and lock files: never part of a studio's state
 
 
@@ -62,7 +64,7 @@ class Snapshots:
         for relative, path in self._files(studio.root):
             data = path.read_bytes()
             if relative.as_posix() == CONFIG_NAME and url:
-                data = data.replace(url.encode(), b"LEDGER")  # each test's own database
+                data = data.replace(url.encode(), LEDGER.encode())  # each test's own database
             digest.update(f"{relative.as_posix()}\0{len(data)}\0".encode() + data)
         from sqlalchemy import inspect, text
 
@@ -81,7 +83,10 @@ class Snapshots:
             (folder / relative).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(path, folder / relative)
         if self.ledgers.kind == "postgresql":
-            return folder, self.ledgers.copy(config_url(studio.root), name)
+            url = config_url(studio.root)
+            config = folder / CONFIG_NAME
+            config.write_text(config.read_text().replace(url, LEDGER))
+            return folder, self.ledgers.copy(url, name)
         with sqlite3.connect(studio.root / "ledger.sqlite") as source, \
                 sqlite3.connect(folder / "ledger.sqlite") as copy:
             source.backup(copy)
@@ -91,10 +96,12 @@ class Snapshots:
 
     def _restore(self, studio: Studio, folder: Path, database: str | None) -> None:
         studio.close()
-        config = (studio.root / CONFIG_NAME).read_bytes()  # the same but for its own ledger's name
+        url = config_url(studio.root) if database is not None else None
         for child in studio.root.iterdir():
             shutil.rmtree(child) if child.is_dir() and not child.is_symlink() else child.unlink()
         shutil.copytree(folder, studio.root, dirs_exist_ok=True)
-        (studio.root / CONFIG_NAME).write_bytes(config)
-        if database is not None:
-            self.ledgers.replace(config_url(studio.root), database)
+        config = studio.root / CONFIG_NAME
+        if url is not None:
+            config.write_text(config.read_text().replace(LEDGER, url))  # the test's own database
+            self.ledgers.replace(url, database)
+        studio.config = tomllib.loads(config.read_text())  # the setup may have changed it (a default model)

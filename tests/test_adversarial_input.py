@@ -129,9 +129,9 @@ def _everyone(studio) -> None:
 
 
 @pytest.mark.parametrize("name", sorted(COMMANDS))
-def test_every_command_answers_bad_arguments_in_one_line(name, studio, capsys, monkeypatch, tmp_path):
+def test_every_command_answers_bad_arguments_in_one_line(name, studio, snapshots, capsys, monkeypatch, tmp_path):
     monkeypatch.setenv("PRESSROOM_STUDIO", str(studio.root))
-    default_to_quick(studio)
+    default_to_quick(studio, snapshots)
     _everyone(studio)
     monkeypatch.setenv("PRESSROOM_USER", "walker")  # every role: the error met is the argument's, not the role's
     monkeypatch.chdir(tmp_path)  # a command that writes by default writes here, never into the repository
@@ -257,7 +257,7 @@ BAD_IMAGES = {
 @pytest.fixture
 def made(cli, studio):
     """One small generated image: its id, its file's bytes, its card (and a person with every role)."""
-    default_to_quick(studio)
+    default_to_quick(studio, cli.snapshots)
     _everyone(studio)
     result = cli("generate", "--prompt", "a red shoe on moss", "--seed", "3", *SMALL, "--json")
     assert result.code == 0, result.err
@@ -371,7 +371,7 @@ def test_generate_counts_are_bounded_and_the_error_says_how_to_split(cli):
 def test_volume_and_concept_runs_are_bounded(cli, studio, tmp_path):
     from playbook import locked
 
-    default_to_quick(studio)
+    default_to_quick(studio, cli.snapshots)
     brief, lock = locked(cli, tmp_path)
     recipe = lock["recipe"]
     before = json.loads(cli("jobs", "--json").out)  # the sprint and the lock that made the recipe
@@ -391,7 +391,7 @@ def test_a_volume_plan_streams_its_recipes(cli, studio, tmp_path):
     from playbook import locked
     from pressroom import lockin, volume
 
-    default_to_quick(studio)
+    default_to_quick(studio, cli.snapshots)
     _brief, lock = locked(cli, tmp_path)
     with studio.session() as session:
         recipe = lockin.get(session, lock["recipe"])
@@ -410,7 +410,7 @@ def test_a_volume_plan_streams_its_recipes(cli, studio, tmp_path):
 def test_two_identical_volume_runs_at_once_share_one_job(cli, studio, tmp_path):
     from playbook import locked
 
-    default_to_quick(studio)
+    default_to_quick(studio, cli.snapshots)
     _brief, lock = locked(cli, tmp_path)
     run = ["volume", lock["recipe"], "--vary", "subject=a blue shoe", "--seeds", "3", "--as", "omar", "--json"]
     env = {**os.environ, "PRESSROOM_STUDIO": str(studio.root)}

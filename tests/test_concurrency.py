@@ -36,7 +36,7 @@ def _no_lock_errors(results):
 
 
 def test_two_locks_of_one_brief_at_once_take_different_versions(cli, studio, tmp_path):
-    default_to_quick(studio)
+    default_to_quick(studio, cli.snapshots)
     brief, first = locked(cli, tmp_path)
     lock = ["lock", brief, "--as", "omar", "--steps", "2", "--width", "64", "--height", "80", "--json"]
     results = _together(studio, lock, lock)
@@ -47,7 +47,7 @@ def test_two_locks_of_one_brief_at_once_take_different_versions(cli, studio, tmp
 
 
 def test_two_releases_at_once_write_each_file_once(cli, studio, tmp_path):
-    default_to_quick(studio)
+    default_to_quick(studio, cli.snapshots)
     brief, lock = locked(cli, tmp_path)
     checks = [part for item in CHECKLIST for part in ("--check", f"{item}=pass")]
     approved = cli("review", lock["hero"], "--decision", "approved", *checks, "--alt-text", "A red shoe on moss",
@@ -77,7 +77,7 @@ def test_adding_one_style_twice_at_once_is_a_conflict_not_a_traceback(cli, studi
 
 
 def test_promoting_two_recipes_to_one_template_name_at_once_is_a_conflict(cli, studio, tmp_path):
-    default_to_quick(studio)
+    default_to_quick(studio, cli.snapshots)
     brief, first = locked(cli, tmp_path)
     second = cli("lock", brief, "--as", "omar", "--steps", "2", "--width", "64", "--height", "80", "--json")
     assert second.code == 0, second.err

@@ -192,7 +192,7 @@ def _release_files(root: Path) -> tuple[dict[str, str], set[str]]:
     "os:replace:/releases/:2",  # the master out, a rendition's row claimed, its file not yet in place
 ], ids=["signing-master", "writing-rendition"])
 def test_a_killed_release_is_finished_by_running_it_again(cli, studio, tmp_path, kill_at):
-    default_to_quick(studio)  # the release's files are what is tested: the fake engine draws the playbook
+    default_to_quick(studio, cli.snapshots)  # the release's files are what is tested: the fake engine draws the playbook
     brief, lock = locked(cli, tmp_path)
     approve(cli, lock["hero"])
     command = ["release", brief, "--channel", "linkedin", "--channel", "instagram-feed", "--as", "kim", "--json"]

@@ -4,7 +4,8 @@ aside between batches when someone else's job waits, so a large run never starve
 import json
 
 from playbook import locked
-from workers import actor, assert_no_orphans, on_the_fake_engine, query
+from quickmodel import default_to_quick
+from workers import actor, assert_no_orphans, query
 
 from pressroom.jobs import queue, worker
 
@@ -35,7 +36,7 @@ def test_claims_take_turns_between_requesters_before_taking_a_second_job_of_one(
 
 
 def test_two_peoples_volume_runs_on_one_worker_take_turns_batch_by_batch(cli, studio, tmp_path):
-    on_the_fake_engine(studio)  # the turns are under test, not the engine
+    default_to_quick(studio, cli.snapshots)  # the turns are under test, not the engine
     brief, lock = locked(cli, tmp_path)  # omar's sprint and lock ran: omar was served, olga never
     assert cli("user", "add", "olga", "--role", "operator").code == 0
     asked = {}

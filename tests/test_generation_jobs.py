@@ -12,8 +12,9 @@ import signal
 
 from PIL import Image, ImageDraw
 from playbook import open_brief, people, sprint
+from quickmodel import default_to_quick
 from workers import (LEASE_S, after_images, assert_no_orphans, configure, finish_with, handed_to_two, job_doc,
-                     on_the_fake_engine, query, start_worker, stop_all)
+                     query, start_worker, stop_all)
 
 STYLES = ["--style", "watercolor", "--style", "flat-vector", "--style", "cinematic"]
 PER_STYLE = 4
@@ -30,7 +31,7 @@ def rows_of(studio, play: str, brief=None) -> list[tuple]:
 
 
 def test_a_sprint_handed_to_two_workers_one_killed_makes_every_concept_once(cli, studio, tmp_path):
-    on_the_fake_engine(studio)
+    default_to_quick(studio, cli.snapshots)
     people(cli)
     brief = open_brief(cli, tmp_path)
     configure(studio, lease_seconds=LEASE_S)
@@ -75,7 +76,7 @@ def test_a_sprint_handed_to_two_workers_one_killed_makes_every_concept_once(cli,
 
 
 def test_a_lock_whose_worker_is_killed_after_the_hero_landed_locks_once_with_that_hero(cli, studio, tmp_path):
-    on_the_fake_engine(studio)
+    default_to_quick(studio, cli.snapshots)
     people(cli)
     brief = open_brief(cli, tmp_path)
     direction = sprint(cli, brief)[0]["id"]
@@ -112,7 +113,7 @@ def test_a_lock_whose_worker_is_killed_after_the_hero_landed_locks_once_with_tha
 
 
 def test_a_fix_whose_worker_is_killed_is_made_once_and_names_its_mask_by_hash(cli, studio, tmp_path):
-    on_the_fake_engine(studio)
+    default_to_quick(studio, cli.snapshots)
     people(cli)
     made = cli("generate", "--prompt", "a trail shoe", "--steps", "2", "--width", "64", "--height", "64",
                "--as", "omar", "--json")

@@ -9,8 +9,9 @@ import time
 
 import pytest
 from playbook import locked, people
+from quickmodel import default_to_quick
 from workers import (LEASE_S, actor, after_images, assert_no_orphans, configure, handed_to_two, job_doc,
-                     on_the_fake_engine, pid_of, query, start_worker, stop_all, wait_for)
+                     pid_of, query, start_worker, stop_all, wait_for)
 
 from pressroom import ledgerfiles
 from pressroom.errors import NotFound, Refused
@@ -42,7 +43,7 @@ def assert_every_image_once(studio, values=VALUES, seeds=SEEDS) -> None:
 
 
 def test_two_workers_one_killed_mid_batch_make_every_image_exactly_once(cli, studio, tmp_path):
-    on_the_fake_engine(studio)  # the queue is under test here, not the engine: workers import no torch
+    default_to_quick(studio, cli.snapshots)  # the queue is under test here, not the engine: workers import no torch
     _, lock = locked(cli, tmp_path)
     configure(studio, lease_seconds=LEASE_S)
     queued = cli(*volume_args(lock["recipe"]), "--no-wait", "--json")
@@ -75,7 +76,7 @@ def test_two_workers_one_killed_mid_batch_make_every_image_exactly_once(cli, stu
 
 
 def test_a_worker_that_stops_heartbeating_loses_its_job_when_the_lease_runs_out(cli, studio, tmp_path):
-    on_the_fake_engine(studio)
+    default_to_quick(studio, cli.snapshots)
     _, lock = locked(cli, tmp_path)
     here = configure(studio, lease_seconds=6)  # waited out below: long enough that a loaded machine still beats in time
     job_id = json.loads(cli(*volume_args(lock["recipe"]), "--no-wait", "--json").out)["job"]
@@ -104,7 +105,7 @@ def test_a_worker_that_stops_heartbeating_loses_its_job_when_the_lease_runs_out(
 
 
 def test_with_a_worker_running_volume_leaves_its_job_to_it_and_cancel_stops_it(cli, studio, tmp_path):
-    on_the_fake_engine(studio)
+    default_to_quick(studio, cli.snapshots)
     _, lock = locked(cli, tmp_path)
     configure(studio, lease_seconds=LEASE_S)
     # the worker waits after the first image of its second job until the test has cancelled that job:

@@ -14,9 +14,10 @@ from pathlib import Path
 import pytest
 from playwright import sync_api as playwright
 
-from pressroom import accounts, briefs, concepts, generations, lockin, marks, models, people, reviews, volume
+from pressroom import accounts, briefs, concepts, generations, lockin, marks, people, reviews, volume
 from pressroom.context import Actor, Context
 from pressroom.studio import Studio
+from quickmodel import default_to_fake
 from serving import served
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -34,10 +35,9 @@ def site(tmp_path_factory, ledgers):
     root = tmp_path_factory.mktemp("pages") / "studio"
     url = ledgers.new_url()
     studio = Studio.init(root, name="pages", database_url=url)
-    models.add(studio, "sketch", engine="fake", license="apache-2.0", commercial=True, size=64)
+    default_to_fake(studio, "sketch")
     config = root / "pressroom.toml"
-    config.write_text(config.read_text().replace('default_model = "tiny"', 'default_model = "sketch"')
-                      + '\n[team]\nsign_in = "required"\n')
+    config.write_text(config.read_text() + '\n[team]\nsign_in = "required"\n')
     studio.close()
     studio = Studio(root)
     admin = Context(studio, Actor.unknown("cli"))

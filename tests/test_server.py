@@ -19,9 +19,10 @@ from pathlib import Path
 import httpx
 import pytest
 import serving
+from quickmodel import default_to_fake
 from serving import free_port
 
-from pressroom import briefs, models
+from pressroom import briefs
 from pressroom.reviews import CHECKLIST
 from pressroom.studio import Studio
 
@@ -52,12 +53,12 @@ def team(tmp_path_factory, ledgers):
     root = tmp_path_factory.mktemp("team") / "studio"
     url = ledgers.new_url()
     studio = Studio.init(root, name="team", database_url=url)
-    models.add(studio, "sketch", engine="fake", license="apache-2.0", commercial=True, size=SIZE)
+    default_to_fake(studio, "sketch", SIZE)
     studio.close()
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     config = root / "pressroom.toml"
-    config.write_text(config.read_text().replace('default_model = "tiny"', 'default_model = "sketch"')
+    config.write_text(config.read_text()
                       + f'\n[team]\nsign_in = "required"\n\n[server]\nmax_body_mb = 1\nurl = "{base}"\n')
     for name, roles in PEOPLE.items():
         args = ["user", "add", name, "--password-stdin", "--json"]

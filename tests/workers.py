@@ -8,7 +8,6 @@ import sys
 import time
 from pathlib import Path
 
-from pressroom import models
 from pressroom.studio import Studio
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -23,16 +22,6 @@ def configure(studio, lease_seconds: float, max_attempts: int = 3) -> Studio:
     with open(studio.root / "pressroom.toml", "a") as config:
         config.write(f"\n[jobs]\nlease_seconds = {lease_seconds}\nmax_attempts = {max_attempts}\n")
     return Studio(studio.root)
-
-
-def on_the_fake_engine(studio) -> None:
-    """Make the studio's default model one the fake engine runs: a worker process then imports no
-    torch and makes an image in milliseconds (for tests of the queue, not of the engine)."""
-    models.add(studio, "quick", engine="fake", license="apache-2.0", commercial=True, size=64)
-    config = studio.root / "pressroom.toml"
-    text = config.read_text()
-    assert 'default_model = "tiny"' in text
-    config.write_text(text.replace('default_model = "tiny"', 'default_model = "quick"'))
 
 
 def after_images(count: int, *, verdicts: int = 0) -> str:
