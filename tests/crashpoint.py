@@ -11,7 +11,8 @@ strikes. A run that never reaches the point ends normally with the command's exi
 With ``CRASHPOINT_HOLD=PATH`` in its environment the process, on reaching the point, first waits
 until PATH exists (a test does something while it is held there, e.g. start a second worker), and
 with ``CRASHPOINT_THEN=go`` as well it then goes on instead of being killed (a worker paused
-mid-job at a known point).
+mid-job at a known point). ``CRASHPOINT_REACHED=PATH`` makes the file PATH as the point is reached,
+so that a test knows the process is there.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ def arm(spec: str) -> None:
         owner = getattr(owner, part)
     original = getattr(owner, name)
     hold, then = os.environ.get("CRASHPOINT_HOLD"), os.environ.get("CRASHPOINT_THEN", "kill")
+    reached = os.environ.get("CRASHPOINT_REACHED")
     seen = 0
 
     def wrapper(*args, **kwargs):
@@ -38,6 +40,8 @@ def arm(spec: str) -> None:
         if not match or any(match in str(a) for a in (*args, *kwargs.values())):
             seen += 1
             if seen == int(nth):
+                if reached:
+                    open(reached, "w").close()
                 while hold and not os.path.exists(hold):
                     time.sleep(0.02)
                 if then != "go":

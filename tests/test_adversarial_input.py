@@ -24,6 +24,7 @@ import typer
 
 from pressroom.cli import app, main
 from quickmodel import default_to_quick
+from workers import after_images, wait_for
 
 HUGE = str(2**70)  # past every integer column of SQLite and PostgreSQL
 
@@ -413,9 +414,19 @@ def test_two_identical_volume_runs_at_once_share_one_job(cli, studio, tmp_path):
     default_to_quick(studio, cli.snapshots)
     _brief, lock = locked(cli, tmp_path)
     run = ["volume", lock["recipe"], "--vary", "subject=a blue shoe", "--seeds", "3", "--as", "omar", "--json"]
-    env = {**os.environ, "PRESSROOM_STUDIO": str(studio.root)}
-    running = [subprocess.Popen([sys.executable, "-m", "pressroom.cli", *map(str, run)], env=env, cwd=tmp_path,
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    # at once, for sure: the first run is held after its first image while the second asks for the same
+    # run and starts waiting for its end (held where it first looks for abandoned jobs, its request made)
+    points = {"first": after_images(1), "second": "pressroom.jobs.queue:reclaim::1"}
+    running = []
+    for name, point in points.items():
+        env = {**os.environ, "PRESSROOM_STUDIO": str(studio.root), "CRASHPOINT_THEN": "go",
+               "CRASHPOINT_HOLD": str(tmp_path / f"{name}.go"), "CRASHPOINT_REACHED": str(tmp_path / f"{name}.here")}
+        running.append(subprocess.Popen([sys.executable, str(Path(__file__).parent / "crashpoint.py"), point, "--",
+                                         *map(str, run)], env=env, cwd=tmp_path, stdout=subprocess.PIPE,
+                                        stderr=subprocess.PIPE, text=True))
+        wait_for(lambda: (tmp_path / f"{name}.here").exists(), f"the {name} run at its point", running)
+    for name in points:
+        (tmp_path / f"{name}.go").touch()
     results = [(p.returncode, out, err) for p, (out, err) in
                ((p, p.communicate(timeout=300)) for p in running)]
     for code, _out, err in results:
