@@ -6,6 +6,7 @@ import signal
 import subprocess
 import sys
 import time
+from datetime import datetime, timezone
 
 import pytest
 from playbook import locked, people
@@ -262,3 +263,28 @@ def test_a_sweep_never_deletes_a_file_a_live_writer_is_about_to_record(studio):
     assert sweeper.returncode == 0, err
     assert out == "1\n" and written.exists() and not orphan.exists()
     assert_no_orphans(studio)
+
+
+def test_a_worker_until_idle_takes_back_a_lease_that_runs_out_while_it_looks(cli, studio, monkeypatch):
+    """Found in CI: a worker looked for work while another's lease was still live and ended idle once
+    it had run out, leaving the job to nobody."""
+    from pressroom.jobs import worker
+
+    people(cli)
+    here = configure(studio, lease_seconds=1, max_attempts=2)
+    job = queue.enqueue(here, "volume", {"recipe": 10**6, "vary": [], "seeds": 1}, key="lapse",
+                        requester=actor(here, "omar"), total=1)
+    assert queue.claim(here, "another-host/0:4242:aa").id == job.id  # elsewhere: only its lease tells
+    expires, real_claim = queue.get(here, job.id).lease_expires_at, queue.claim
+
+    def slow_claim(*args, **kwargs):  # the lease runs out while this worker looks
+        time.sleep(max(0.0, (expires - datetime.now(timezone.utc)).total_seconds() + 0.2))
+        return real_claim(*args, **kwargs)
+
+    monkeypatch.setattr(queue, "claim", slow_claim)
+    said = []
+    assert worker.serve(here, until_idle=True, poll_s=0.05, log=said.append) == 1
+    assert f"job {job.id}: its worker stopped; queued" in said
+    taken = queue.get(here, job.id)
+    assert taken.attempts == 2 and taken.state == "failed" and "--vary" in taken.error  # the payload was the user's mistake
+    here.close()

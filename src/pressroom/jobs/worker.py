@@ -55,8 +55,12 @@ def serve(studio: Studio, *, until_idle: bool = False, poll_s: float = 1.0,
     ran = 0
     try:
         while True:
+            # idle is judged before the reclaim: a lease that runs out after the look is taken back
+            # below, never left behind by a worker that ends in between (found by a killed worker's test)
+            idle = until_idle and not queue.pending(studio)
             for job in queue.reclaim(studio):
                 log(f"job {job.id}: its worker stopped; {job.state}")
+                idle = False
             job = queue.claim(studio, owner)
             if job is not None:
                 log(f"job {job.id} ({job.kind}): running, attempt {job.attempts}")
@@ -66,7 +70,7 @@ def serve(studio: Studio, *, until_idle: bool = False, poll_s: float = 1.0,
                 ran += 1
                 if pool is not None:
                     pool.check()  # a worker whose actors are all gone stops
-            elif until_idle and not queue.pending(studio):
+            elif idle:
                 return ran
             else:
                 time.sleep(poll_s)
