@@ -4,11 +4,10 @@ Each check is one module with ``NAME``, the checklist ``ITEM`` it informs, and
 ``run(context) -> Finding``; every one runs offline on what the context holds. ``run_all`` runs
 them all on one image; ``pressroom check`` and ``pressroom review`` show the findings.
 
-A check that declares ``PIXELS_ONLY = True`` (faces, OCR, nsfw: the slow ones) reads nothing but
-the pixels, so ``run_all`` remembers its finding per image content for the life of the process:
-a review sheet opened again by a team on the server does not run OCR again. A check whose finding
-depends on the pixels and a few other inputs (the palette: the brief's brand colours) names them
-in ``inputs(context) -> tuple`` and is remembered per image content and those inputs.
+A check whose finding depends only on the pixels and a few named inputs declares
+``inputs(context) -> tuple`` (faces, OCR, nsfw: none besides the pixels; the palette: the brief's
+brand colours), and ``run_all`` remembers its finding per image content and those inputs for the
+life of the process: a review sheet opened again by a team on the server does not run OCR again.
 """
 
 from __future__ import annotations
@@ -75,13 +74,9 @@ def _pixels(image: "Image") -> str:
 
 def _remembered_as(check, context: Context, pixels: str | None) -> tuple | None:
     """What a check's finding is remembered under (its name, the pixels, its other inputs), or None
-    when the finding depends on more than the check declares."""
+    when the check does not declare its inputs."""
     inputs = getattr(check, "inputs", None)
-    if getattr(check, "PIXELS_ONLY", False):
-        return (check.NAME, pixels or _pixels(context.image))
-    if inputs is not None:
-        return (check.NAME, pixels or _pixels(context.image), *inputs(context))
-    return None
+    return None if inputs is None else (check.NAME, pixels or _pixels(context.image), *inputs(context))
 
 
 def run_all(context: Context) -> list[Finding]:

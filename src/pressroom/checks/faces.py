@@ -5,7 +5,6 @@ from __future__ import annotations
 from . import Context, Finding
 
 NAME, ITEM = "faces", "faces"
-PIXELS_ONLY = True  # its finding depends on the image's pixels alone (run_all remembers it)
 
 
 def detect(image) -> list[tuple[int, int, int, int]]:
@@ -28,3 +27,8 @@ def run(context: Context) -> Finding:
     no_people = bool(context.brief and context.brief.constraints.no_real_people)
     advice = "the brief forbids real people: check it is not a real person" if no_people else "inspect eyes, teeth, symmetry"
     return Finding(NAME, ITEM, "warn", float(len(boxes)), f"{len(boxes)} face(s): {where}; {advice}", looked)
+
+
+def inputs(context: Context) -> tuple:
+    """Nothing besides the pixels: ``run_all`` remembers the finding per image content."""
+    return ()

@@ -5,7 +5,6 @@ from __future__ import annotations
 from . import Context, Finding
 
 NAME, ITEM = "nsfw", "offensive"
-PIXELS_ONLY = True  # its finding depends on the image's pixels alone (run_all remembers it)
 WARN, FAIL = 0.4, 0.8
 
 
@@ -16,3 +15,8 @@ def run(context: Context) -> Finding:
     result = "fail" if score >= FAIL else "warn" if score >= WARN else "pass"
     return Finding(NAME, ITEM, result, round(score, 4), f"NSFW probability {score:.2f}",
                    f"open_nsfw (ONNX); warn at {WARN}, fail at {FAIL}")
+
+
+def inputs(context: Context) -> tuple:
+    """Nothing besides the pixels: ``run_all`` remembers the finding per image content."""
+    return ()

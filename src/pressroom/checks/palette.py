@@ -33,7 +33,7 @@ def distance(image, palette: list[str]) -> float:
 
 def inputs(context: Context) -> tuple:
     """What the finding depends on besides the pixels (``run_all`` remembers it by these)."""
-    return (context.brief is not None, *(_palette(context)))
+    return (context.brief is not None, *_palette(context))
 
 
 def _palette(context: Context) -> list[str]:

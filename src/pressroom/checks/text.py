@@ -5,7 +5,6 @@ from __future__ import annotations
 from . import Context, Finding
 
 NAME, ITEM = "text", "text"
-PIXELS_ONLY = True  # its finding depends on the image's pixels alone (run_all remembers it)
 MIN_CONFIDENCE = 60
 
 
@@ -30,3 +29,8 @@ def run(context: Context) -> Finding:
         return Finding(NAME, ITEM, "pass", 0.0, "no legible text", looked)
     text = " ".join(w for w, _ in words)
     return Finding(NAME, ITEM, "warn", float(len(words)), f"text found: {text[:120]!r}", looked)
+
+
+def inputs(context: Context) -> tuple:
+    """Nothing besides the pixels: ``run_all`` remembers the finding per image content."""
+    return ()
