@@ -8,90 +8,32 @@ of its main page under the test's folder, and axe-core checks each page for seri
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
-from playwright import sync_api as playwright
 
-from pressroom import accounts, briefs, concepts, generations, lockin, marks, people, reviews, volume
-from pressroom.context import Actor, Context
-from pressroom.studio import Studio
-from quickmodel import default_to_fake
-from serving import served
+from browsing import browser, password, serious_violations, signed_in, studio_ctx, team_site  # noqa: F401
+from pressroom import briefs, concepts, generations, lockin, marks, reviews, volume
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-PEOPLE = {"dana": ["director", "keeper"], "omar": ["operator", "reviewer"], "rita": ["reviewer"], "ola": ["operator"]}
 STYLES = ["watercolor", "flat-vector", "cinematic"]
-
-
-def password(name: str) -> str:
-    return f"{name}-correct-horse"
 
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory, ledgers):
-    """A team studio with three people, a brief directed by dana and omar's concept sprint, served."""
-    root = tmp_path_factory.mktemp("pages") / "studio"
-    url = ledgers.new_url()
-    studio = Studio.init(root, name="pages", database_url=url)
-    default_to_fake(studio, "sketch")
-    config = root / "pressroom.toml"
-    config.write_text(config.read_text() + '\n[team]\nsign_in = "required"\n')
-    studio.close()
-    studio = Studio(root)
-    admin = Context(studio, Actor.unknown("cli"))
-    for name, roles in PEOPLE.items():
-        accounts.add_account(admin, name, roles, password=password(name))
-    ctx = {name: admin.acting_as(people.actor(admin, name, "python")) for name in PEOPLE}
-    brief = briefs.open_brief(ctx["dana"], briefs.parse(briefs.TEMPLATE))
-    sprint = concepts.sprint(ctx["omar"], brief["id"], STYLES, per_style=1, steps=2)
-    produced = briefs.open_brief(ctx["dana"], briefs.parse(briefs.TEMPLATE))["id"]  # a second, taken to volume
-    concepts.approve_direction(ctx["dana"], produced, concepts.sprint(ctx["omar"], produced, STYLES, per_style=1,
-                                                                      steps=2).rows[0].id)
-    lock = lockin.lock(ctx["omar"], produced, steps=2, width=64, height=64)
-    run = volume.run(ctx["omar"], lock.row.id, ["subject=red shoe", "subject=blue shoe"], 3)
-    studio.close()
-    shots = tmp_path_factory.mktemp("screenshots")
-    with served(root) as base:
-        yield {"url": base, "root": root, "brief": brief["id"], "concepts": [row.id for row in sprint.rows],
-               "recipe": lock.row.id, "volume": sorted(row.id for row in run.made),
-               "shots": shots}
-    if url:
-        ledgers.drop(url)
+    """A brief directed by dana with omar's concept sprint, and a second taken to a volume run."""
+    def prepare(ctx):
+        brief = briefs.open_brief(ctx["dana"], briefs.parse(briefs.TEMPLATE))
+        sprint = concepts.sprint(ctx["omar"], brief["id"], STYLES, per_style=1, steps=2)
+        produced = briefs.open_brief(ctx["dana"], briefs.parse(briefs.TEMPLATE))["id"]
+        concepts.approve_direction(ctx["dana"], produced, concepts.sprint(ctx["omar"], produced, STYLES, per_style=1,
+                                                                          steps=2).rows[0].id)
+        lock = lockin.lock(ctx["omar"], produced, steps=2, width=64, height=64)
+        run = volume.run(ctx["omar"], lock.row.id, ["subject=red shoe", "subject=blue shoe"], 3)
+        return {"brief": brief["id"], "concepts": [row.id for row in sprint.rows], "recipe": lock.row.id,
+                "volume": sorted(row.id for row in run.made)}
 
-
-@pytest.fixture(scope="module")
-def browser():
-    with playwright.sync_playwright() as driver:
-        launched = driver.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox"])
-        yield launched
-        launched.close()
-
-
-def signed_in(browser, site, name: str):
-    """A browser context of its own for ``name``, signed in through the sign-in page."""
-    context = browser.new_context(base_url=site["url"])
-    page = context.new_page()
-    page.goto("/")
-    assert page.url.endswith("/sign-in?next=/"), "an anonymous visitor is sent to sign in"
-    page.get_by_label("Name").fill(name)
-    page.get_by_label("Password").fill(password(name))
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(site["url"] + "/")
-    assert f"Signed in as {name}" in page.locator("header").inner_text()
-    return page
-
-
-def serious_violations(page) -> list[str]:
-    from axe_playwright_python.sync_playwright import Axe
-
-    found = Axe().run(page).response["violations"]
-    return [f"{v['id']}: {v['help']}" for v in found if v["impact"] in ("serious", "critical")]
-
-
-def studio_ctx(site) -> Context:
-    return Context(Studio(site["root"]), Actor.unknown("python"))
+    with team_site(tmp_path_factory, ledgers, prepare) as served_site:
+        yield served_site
 
 
 def test_a_wrong_password_is_refused_on_the_page(browser, site):

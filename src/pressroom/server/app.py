@@ -82,7 +82,7 @@ class _TooLarge(HTTPException):
 
 
 def create_app(studio: Studio) -> FastAPI:
-    from ..web import pages
+    from .. import web
     from .routes import briefs, files, jobs, library, marks, people, plays, review, session, styles
 
     @asynccontextmanager
@@ -114,7 +114,7 @@ def create_app(studio: Studio) -> FastAPI:
 
     for group in (session, people, briefs, styles, plays, jobs, review, marks, library, files):
         app.include_router(group.router)
-    pages.mount(app)
+    web.mount(app)
     limit = int(studio.config.get("server", {}).get("max_body_mb", MAX_BODY_MB)) << 20
     app.add_middleware(BodyLimit, limit=limit)
     return app

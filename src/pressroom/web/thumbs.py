@@ -9,12 +9,17 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
-from .. import files, imagefiles
-from ..errors import InputError
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import FileResponse
+
+from .. import files, generations, imagefiles
+from ..errors import InputError, PressroomError
 from ..studio import Studio
+from . import render
 
 EDGES = (256, 768)  # the longest side: a sheet's tile, a page's large view
 FOLDER = Path("cache") / "thumbs"
+router = APIRouter(include_in_schema=False)
 
 
 def thumbnail(studio: Studio, source: Path, sha256: str, edge: int) -> Path:
@@ -34,3 +39,21 @@ def thumbnail(studio: Studio, source: Path, sha256: str, edge: int) -> Path:
         out = io.BytesIO()
         small.save(out, "WEBP", quality=82, method=4)
     return files.write(path, out.getvalue(), scratch=studio.root)
+
+
+@router.get("/thumbs/{generation_id:int}/{edge:int}.webp")
+def served(request: Request, generation_id: int, edge: int) -> Response:
+    """A generation's thumbnail, for a signed-in browser, with headers that let it keep the file."""
+    ctx = render.viewer(request)
+    if ctx is None:
+        return Response(status_code=401)
+    try:
+        row = generations.get(ctx.studio, generation_id)
+        path = thumbnail(ctx.studio, row.path(ctx.studio), row.file_sha256, edge)
+    except PressroomError as exc:
+        return Response(str(exc), status_code=exc.http_status, media_type="text/plain")
+    etag = f'"{path.stem}"'
+    headers = {"ETag": etag, "Cache-Control": "private, max-age=31536000, immutable"}
+    if etag in request.headers.get("if-none-match", ""):
+        return Response(status_code=304, headers=headers)
+    return FileResponse(path, media_type="image/webp", headers=headers)

@@ -1,0 +1,54 @@
+"""An image's page: the image large with its marks, the pre-check findings, the checklist for the
+brief's stakes and the decision; reviewers and directors pin marks to a point or a region."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Form, Request, Response
+
+from .. import generations, marks, reviews
+from ..context import Context
+from ..errors import PressroomError
+from ..server import auth
+from . import render
+
+router = APIRouter(include_in_schema=False)
+CHOICES = ("pass", "n/a", "fail")
+DECISIONS = ("approved", "approved-with-changes", "changes-required", "rejected")
+
+
+@router.get("/images/{generation_id:int}")
+def image(request: Request, generation_id: int) -> Response:
+    def build(ctx: Context) -> dict:
+        row = generations.get(ctx.studio, generation_id)
+        return {"image": row.summary(ctx.studio), "sheet": reviews.sheet(ctx, generation_id),
+                "choices": CHOICES, "decisions": DECISIONS, "marks": marks.on(ctx, generation_id)}
+
+    return render.shown(request, "image.html", build)
+
+
+@router.post("/images/{generation_id:int}/review")
+async def decide(request: Request, generation_id: int) -> Response:
+    form = await request.form()
+    try:
+        ctx = auth.signed_in(request)
+        checks = []
+        for item in reviews.checklist(ctx, generation_id):
+            result = str(form.get(f"check:{item}", ""))
+            reason = str(form.get(f"reason:{item}", "")).strip()
+            checks.append(f"{item}={'fail:' + reason if result == 'fail' else result}")
+        decision = str(form.get("decision", ""))
+        status = reviews.decide(ctx, generation_id, decision, checks, note=str(form.get("note", "")),
+                                alt_text=str(form.get("alt_text", "")))
+    except PressroomError as exc:
+        return render.refusal(exc)
+    return render.fragment("_decided.html", 201, decision=decision, reviewer=ctx.actor.name, status=status.as_dict())
+
+
+@router.post("/images/{generation_id:int}/marks")
+def place_mark(request: Request, generation_id: int, x: float = Form(...), y: float = Form(...),
+               width: float = Form(0.0), height: float = Form(0.0), comment: str = Form("")) -> Response:
+    def act(ctx: Context):
+        marks.place(ctx, generation_id, x, y, comment, width=width, height=height)
+        return render.fragment("_marks.html", 201, marks=marks.on(ctx, generation_id), oob=True)
+
+    return render.acted(request, act)

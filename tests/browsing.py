@@ -1,0 +1,94 @@
+"""What the browser tests share: a served team studio with its people, one browser context per
+person signed in through the sign-in page, and axe-core's serious violations on a page.
+
+Each page test module builds its own ``site`` with ``team_site`` (the work done before the browser
+arrives goes through the service layer on the fake engine) and uses the session's ``browser``.
+"""
+
+from __future__ import annotations
+
+import shutil
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Callable, Iterator
+
+import pytest
+from playwright import sync_api as playwright
+from serving import served
+
+from pressroom import accounts, people
+from pressroom.context import Actor, Context
+from pressroom.studio import Studio
+from quickmodel import default_to_fake
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+PEOPLE = {"dana": ["director", "keeper"], "omar": ["operator", "reviewer"], "rita": ["reviewer"], "ola": ["operator"]}
+
+
+def password(name: str) -> str:
+    return f"{name}-correct-horse"
+
+
+@contextmanager
+def team_site(tmp_path_factory, ledgers, prepare: Callable[[dict[str, Context]], dict]) -> Iterator[dict]:
+    """A team studio (sign-in required) with ``PEOPLE``; ``prepare`` gets each person's context and
+    returns what the tests need to know, which comes back with the served ``url``, ``root`` and a
+    ``shots`` folder for screenshots."""
+    root = tmp_path_factory.mktemp("pages") / "studio"
+    url = ledgers.new_url()
+    studio = Studio.init(root, name="pages", database_url=url)
+    default_to_fake(studio, "sketch")
+    config = root / "pressroom.toml"
+    config.write_text(config.read_text() + '\n[team]\nsign_in = "required"\n')
+    studio.close()
+    studio = Studio(root)
+    admin = Context(studio, Actor.unknown("cli"))
+    for name, roles in PEOPLE.items():
+        accounts.add_account(admin, name, roles, password=password(name))
+    known = prepare({name: admin.acting_as(people.actor(admin, name, "python")) for name in PEOPLE})
+    studio.close()
+    shots = tmp_path_factory.mktemp("screenshots")
+    try:
+        with served(root) as base:
+            yield {**known, "url": base, "root": root, "shots": shots}
+    finally:
+        if url:
+            ledgers.drop(url)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    with playwright.sync_playwright() as driver:
+        launched = driver.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox"])
+        yield launched
+        launched.close()
+
+
+def signed_in(browser, site, name: str):
+    """A browser context of its own for ``name``, signed in through the sign-in page."""
+    context = browser.new_context(base_url=site["url"])
+    page = context.new_page()
+    page.goto("/")
+    assert page.url.endswith("/sign-in?next=/"), "an anonymous visitor is sent to sign in"
+    page.get_by_label("Name").fill(name)
+    page.get_by_label("Password").fill(password(name))
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(site["url"] + "/")
+    assert f"Signed in as {name}" in page.locator("header").inner_text()
+    return page
+
+
+def serious_violations(page) -> list[str]:
+    from axe_playwright_python.sync_playwright import Axe
+
+    found = Axe().run(page).response["violations"]
+    return [f"{v['id']}: {v['help']}" for v in found if v["impact"] in ("serious", "critical")]
+
+
+def studio_ctx(site) -> Context:
+    return Context(Studio(site["root"]), Actor.unknown("python"))
+
+
+def all_loaded(page, selector: str) -> None:
+    """Wait until every image under ``selector`` has loaded."""
+    page.wait_for_function(f"[...document.querySelectorAll({selector!r})].every(i => i.complete && i.naturalWidth > 0)")
