@@ -8,11 +8,14 @@ arrives goes through the service layer on the fake engine) and uses the session'
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Callable, Iterator
 
-from serving import served
+from serving import served, stop
 
 from pressroom import accounts, people
 from pressroom.context import Actor, Context
@@ -27,10 +30,12 @@ def password(name: str) -> str:
 
 
 @contextmanager
-def team_site(tmp_path_factory, ledgers, prepare: Callable[[dict[str, Context]], dict]) -> Iterator[dict]:
+def team_site(tmp_path_factory, ledgers, prepare: Callable[[dict[str, Context]], dict], *,
+              worker: bool = False) -> Iterator[dict]:
     """A team studio (sign-in required) with ``PEOPLE``; ``prepare`` gets each person's context and
     returns what the tests need to know, which comes back with the served ``url``, ``root`` and a
-    ``shots`` folder for screenshots."""
+    ``shots`` folder for screenshots. With ``worker``, a `pressroom worker` process runs the jobs
+    the pages queue, as a team's would."""
     root = tmp_path_factory.mktemp("pages") / "studio"
     url = ledgers.new_url()
     studio = Studio.init(root, name="pages", database_url=url)
@@ -45,10 +50,16 @@ def team_site(tmp_path_factory, ledgers, prepare: Callable[[dict[str, Context]],
     known = prepare({name: admin.acting_as(people.actor(admin, name, "python")) for name in PEOPLE})
     studio.close()
     shots = tmp_path_factory.mktemp("screenshots")
+    running = None
     try:
+        if worker:
+            running = subprocess.Popen([sys.executable, "-m", "pressroom.cli", "worker"],
+                                       env={**os.environ, "PRESSROOM_STUDIO": str(root)},
+                                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         with served(root) as base:
             yield {**known, "url": base, "root": root, "shots": shots}
     finally:
+        stop(running)
         if url:
             ledgers.drop(url)
 

@@ -270,7 +270,7 @@ def _record_lock(session: Session, studio: Studio, actor: Actor, brief_id: int, 
         row.card = studio.relative(card)
         events.record(session, actor, "recipe.lock", brief_id=brief_id,
                       objects={"recipe": row.id, "hero": hero.id, **origin}, version=version,
-                      verdict=result.verdict, slot=slot,
+                      verdict=result.verdict, figures=result.as_dict(), slot=slot,
                       since_brief_s=round((row.created_at - brief_created).total_seconds(), 1))
     else:
         reason = (f"the hero of recipe {row.id} did not reproduce in a fresh pipeline "
@@ -278,7 +278,8 @@ def _record_lock(session: Session, studio: Studio, actor: Actor, brief_id: int, 
                   if result.verdict != "error" else f"the hero of recipe {row.id} did not reproduce: {result.note}")
         briefs.pause(session, brief, reason, actor)
         events.record(session, actor, "recipe.lock_failed", brief_id=brief_id,
-                      objects={"recipe": row.id, "hero": hero.id}, verdict=result.verdict)
+                      objects={"recipe": row.id, "hero": hero.id}, verdict=result.verdict,
+                      figures=result.as_dict())
     return row.id
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Form, Request, Response
 
-from .. import briefs, events, generations
+from .. import briefs, events, generations, models, styles
 from ..context import Context
 from . import render, timeline
 
@@ -25,7 +25,9 @@ def brief(request: Request, brief_id: int) -> Response:
     def build(ctx: Context) -> dict:
         found = _standing(ctx, brief_id)
         ranks = {row["generation"]: row["rank"] for row in found["brief"]["rankings"]}
-        return {**found, "sheet": [image for image in found["images"] if image["play"] == "concept"], "ranks": ranks}
+        sheet = sorted((image for image in found["images"] if image["play"] == "concept"),
+                       key=lambda image: (ranks.get(image["id"], len(ranks) + 1), image["id"]))
+        return {**found, "sheet": sheet, "ranks": ranks, "styles": styles.styles(ctx), "models": models.catalogue(ctx)}
 
     return render.shown(request, "brief.html", build)
 
