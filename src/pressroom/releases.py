@@ -318,13 +318,14 @@ def waiting(ctx: Context) -> list[dict]:
     from .reviews import Review
 
     with ctx.unit() as session:
-        unreleased = (select(generations.Generation).join(Review, Review.generation_id == generations.Generation.id)
-                      .where(Review.decision.in_(APPROVED), generations.Generation.brief_id.is_not(None),
-                             ~select(Release.id).where(Release.generation_id == generations.Generation.id).exists())
-                      .distinct().order_by(generations.Generation.id))
+        made = generations.Generation
+        unreleased = (select(made.id, made.brief_id).join(Review, Review.generation_id == made.id)
+                      .where(Review.decision.in_(APPROVED), made.brief_id.is_not(None),
+                             ~select(Release.id).where(Release.generation_id == made.id).exists())
+                      .distinct().order_by(made.id))
         counts: dict[int, int] = {}
-        for row in session.scalars(unreleased):
-            if reviews.status(ctx.studio, session, row.id).result in APPROVED:
-                counts[row.brief_id] = counts.get(row.brief_id, 0) + 1
+        for generation_id, brief_id in session.execute(unreleased).all():
+            if reviews.status(ctx.studio, session, generation_id).result in APPROVED:
+                counts[brief_id] = counts.get(brief_id, 0) + 1
         return [{"brief": brief.id, "title": brief.parsed.title, "images": counts[brief.id]}
                 for brief in (briefs.get(session, i) for i in sorted(counts))]
