@@ -123,6 +123,13 @@ def test_a_facet_narrows_the_search_and_an_asset_reproduces(browser, site):
     page.get_by_role("button", name="Search", exact=True).click()
     everything = int(page.locator("#results-heading").inner_text().split()[0])
     assert everything >= 4  # briefs B and C, two files each (more once brief A is released)
+    page.goto("/library?q=shoe&limit=3")  # three to a page
+    heading, tiles = page.locator("#results-heading"), page.locator("#results figure")
+    assert f"page 1 of {-(-everything // 3)}" in heading.inner_text() and tiles.count() == 3
+    first = tiles.all_inner_texts()
+    page.get_by_role("link", name="Next page").click()
+    heading.get_by_text("page 2 of").wait_for()
+    assert tiles.count() == min(3, everything - 3) and not set(tiles.all_inner_texts()) & set(first)
     page.get_by_role("region", name="brief", exact=True).get_by_role("link", name=f"brief {second}").click()
     page.locator("#results-heading").get_by_text("2 found").wait_for()
     tiles = page.locator("#results figure")

@@ -41,26 +41,27 @@ def upload(file: UploadFile | None) -> UploadFile:
 def _link(query: dict, **changes) -> str:
     """This search's address with ``changes`` (a value of None drops that filter); back to page 1
     unless the page is what changes."""
-    values = {**query, "page": None, **changes}
+    values = {**query, "page": None, **changes}  # the page size (``limit``) is kept
     return "/library?" + urlencode({k: v for k, v in values.items() if v not in (None, "")})
 
 
 @router.get("/library")
 def search_page(request: Request, q: str = "", model: str = "", brief: str = "", reviewer: str = "",
-                status: str = "", channel: str = "", since: str = "", page: str = "1") -> Response:
-    query = {"q": q, "model": model, "brief": brief, "reviewer": reviewer, "status": status,
-             "channel": channel, "since": since}
+                status: str = "", channel: str = "", since: str = "", page: str = "1", limit: str = "") -> Response:
+    filters = {"model": model, "brief": brief, "reviewer": reviewer, "status": status, "channel": channel,
+               "since": since}
+    query = {"q": q, **filters, "limit": limit}
 
     def build(ctx: Context) -> dict:
         shown = {"query": query, "link": lambda **changes: _link(query, **changes), "facet_filter": FACET_FILTER,
                  "found": None, "failed": "",
-                 "active": [(name, value) for name, value in query.items() if name != "q" and value]}
+                 "active": [(name, value) for name, value in filters.items() if value]}
         if not q.strip():
             return shown
         try:
             found = library.browse(ctx, q, model=model or None, status=status or None, reviewer=reviewer or None,
                                    since=since or None, brief=number(brief, "brief"), channel=channel or None,
-                                   limit=PER_PAGE, page=number(page, "page") or 1)
+                                   limit=number(limit, "limit") or PER_PAGE, page=number(page, "page") or 1)
         except InputError as exc:  # a mistake in the search is shown beside the form, not as a page of its own
             return {**shown, "failed": str(exc)}
         return {**shown, "found": found}
