@@ -72,6 +72,9 @@ def test_the_keeper_releases_and_downloads(browser, site):
     page.get_by_role("status").get_by_text("6 file(s) released by dana.").wait_for()
     files = page.locator("#released article")
     assert files.count() == 6  # for each approved image: the master, and linkedin in PNG and JPEG
+    for article in files.all():  # each file's verify status comes as it scrolls into view
+        article.scroll_into_view_if_needed()
+        article.locator(".verify.pass").wait_for()
     all_loaded(page, "#released img")
     for generation in site["approved"]:
         shown = page.locator("#released article", has_text=f"generation #{generation}")
@@ -144,6 +147,7 @@ def test_a_facet_narrows_the_search_and_an_asset_reproduces(browser, site):
 
     tiles.first.get_by_role("link").click()
     page.wait_for_url(f"{site['url']}/assets/*")
+    assert page.locator(".verify.pass").inner_text().startswith("Trusted, signed by pages signer")
     page.get_by_role("button", name="Reproduce asset").click()
     verdict = page.locator("#reproduced").get_by_role("status")
     verdict.wait_for()

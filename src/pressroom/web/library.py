@@ -4,16 +4,17 @@ images that look like an asset or an uploaded file; reproduce an asset and see t
 
 from __future__ import annotations
 
+from pathlib import Path
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, File, Request, Response, UploadFile
 
 from .. import library, releases, reproduction
 from ..context import Context
-from ..errors import InputError, PressroomError
+from ..errors import InputError
 from ..server.routes.library import uploaded
 from . import render
-from .release import shown_files
+from .release import named
 
 router = APIRouter(include_in_schema=False)
 FACET_FILTER = {"model": "model", "brief": "brief", "reviewer": "reviewer", "status": "status",
@@ -72,7 +73,7 @@ def search_page(request: Request, q: str = "", model: str = "", brief: str = "",
 @router.get("/assets/{asset_id:int}")
 def asset_page(request: Request, asset_id: int) -> Response:
     def build(ctx: Context) -> dict:
-        [asset] = shown_files(ctx, [releases.traced(ctx, asset_id)])
+        [asset] = named([releases.traced(ctx, asset_id)])
         return {"asset": asset}
 
     return render.shown(request, "asset.html", build)
@@ -88,16 +89,23 @@ def reproduce(request: Request, asset_id: int) -> Response:
     return render.acted(request, act)
 
 
+@router.get("/assets/{asset_id:int}/verified")
+def verified(request: Request, asset_id: int) -> Response:
+    """A released file's verify status (``pressroom verify`` on the file as it is now)."""
+    def look(ctx: Context):
+        doc = library.verify_file(ctx, Path(releases.asset(ctx, asset_id)["path"]))
+        return render.fragment("_verified.html", verify=doc)
+
+    return render.acted(request, look)
+
+
 @router.get("/assets/{asset_id:int}/similar")
 def similar_to_asset(request: Request, asset_id: int) -> Response:
-    ctx = render.viewer(request)
-    if ctx is None:
-        return Response(status_code=401)
-    try:
+    def look(ctx: Context):
         found = library.look_alike(ctx, limit=SIMILAR, asset_id=asset_id)
-    except PressroomError as exc:
-        return render.refusal(exc)
-    return render.fragment("_similar.html", found=found, like=f"asset {asset_id}")
+        return render.fragment("_similar.html", found=found, like=f"asset {asset_id}")
+
+    return render.acted(request, look)
 
 
 @router.post("/library/similar")
