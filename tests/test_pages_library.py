@@ -80,7 +80,7 @@ def test_the_keeper_releases_and_downloads(browser, site):
         shown = page.locator("#released article", has_text=f"generation #{generation}")
         assert shown.count() == 3
         for text in ("Trusted, signed by pages signer", "trainedAlgorithmicMedia",
-                     f"A trail shoe on wet rock, image {generation}", f"recipe r"):
+                     f"A trail shoe on wet rock, image {generation}", "recipe r"):
             assert all(text in one for one in shown.all_inner_texts()), text
     assert serious_violations(page) == []
     page.screenshot(path=site["shots"] / "release.png", full_page=True)
