@@ -2,18 +2,16 @@
 person signed in through the sign-in page, and axe-core's serious violations on a page.
 
 Each page test module builds its own ``site`` with ``team_site`` (the work done before the browser
-arrives goes through the service layer on the fake engine) and uses the session's ``browser``.
+arrives goes through the service layer on the fake engine) and uses the session's ``browser``
+(conftest.py: one Chromium per test process, shared by every page test module).
 """
 
 from __future__ import annotations
 
-import shutil
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Callable, Iterator
 
-import pytest
-from playwright import sync_api as playwright
 from serving import served
 
 from pressroom import accounts, people
@@ -21,7 +19,6 @@ from pressroom.context import Actor, Context
 from pressroom.studio import Studio
 from quickmodel import default_to_fake
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 PEOPLE = {"dana": ["director", "keeper"], "omar": ["operator", "reviewer"], "rita": ["reviewer"], "ola": ["operator"]}
 
 
@@ -54,14 +51,6 @@ def team_site(tmp_path_factory, ledgers, prepare: Callable[[dict[str, Context]],
     finally:
         if url:
             ledgers.drop(url)
-
-
-@pytest.fixture(scope="session")
-def browser():
-    with playwright.sync_playwright() as driver:
-        launched = driver.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox"])
-        yield launched
-        launched.close()
 
 
 def signed_in(browser, site, name: str):

@@ -146,3 +146,15 @@ def cli(capsys, monkeypatch, studio, snapshots):
 
     run.studio, run.snapshots = studio, snapshots
     return run
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's Chromium under Playwright, one per test process (the page tests share it)."""
+    from playwright import sync_api as playwright
+
+    with playwright.sync_playwright() as driver:
+        launched = driver.chromium.launch(executable_path=shutil.which("chromium") or "/usr/bin/chromium",
+                                          headless=True, args=["--no-sandbox"])
+        yield launched
+        launched.close()

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from browsing import browser, password, serious_violations, signed_in, studio_ctx, team_site  # noqa: F401
+from browsing import password, serious_violations, signed_in, studio_ctx, team_site
 from pressroom import briefs, concepts, generations, lockin, marks, reviews, volume
 
 STYLES = ["watercolor", "flat-vector", "cinematic"]

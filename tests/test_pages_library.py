@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from browsing import all_loaded, browser, serious_violations, signed_in, studio_ctx, team_site  # noqa: F401
+from browsing import all_loaded, serious_violations, signed_in, studio_ctx, team_site
 from pressroom import briefs, concepts, culls, library, lockin, releases, reviews, volume
 from test_release import flip_pixel_byte
 

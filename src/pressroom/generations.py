@@ -196,6 +196,8 @@ def render(
             continue
         ref = resolver.manifest(first.model).ref()
         model = ref if ref.files else first.model  # a hand-written card's model gains its hashes
+        if ref.files:
+            resolver.weights(model)  # changed weights are refused before an engine loads torch for them
         engine = engines.get(first.engine)
         output = engine.run(job_for(batch, model, fresh=fresh), resolver)
         if not len(output.images) == len(output.warnings) == len(batch):

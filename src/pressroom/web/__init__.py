@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-PAGES = ("signin", "home", "sheet", "cull", "review", "thumbs", "release", "library", "verify")
+PAGES = ("signin", "home", "intake", "brief", "sheet", "cull", "review", "thumbs", "release", "library", "verify")
 
 
 def mount(app) -> None:

@@ -1,25 +1,14 @@
-"""A brief's page with its contact sheet, where the director approves a direction in place."""
+"""The contact sheet of a brief's concept sprint (on the brief's page): the director approves a direction in place."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter, Form, Request, Response
 
-from .. import briefs, concepts, generations
+from .. import briefs, concepts
 from ..context import Context
 from . import render
 
 router = APIRouter(include_in_schema=False)
-
-
-@router.get("/briefs/{brief_id:int}")
-def brief(request: Request, brief_id: int) -> Response:
-    def build(ctx: Context) -> dict:
-        shown = briefs.show(ctx, brief_id)
-        sheet = [image for image in generations.images(ctx, brief_id=brief_id) if image["play"] == "concept"]
-        ranks = {row["generation"]: row["rank"] for row in shown["rankings"]}
-        return {"brief": shown, "sheet": sheet, "ranks": ranks}
-
-    return render.shown(request, "brief.html", build)
 
 
 @router.post("/briefs/{brief_id:int}/direction")

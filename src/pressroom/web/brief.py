@@ -1,0 +1,52 @@
+"""A brief's page: where it stands in the plays, its versions, its contact sheet and recipes, its
+event log as a timeline; the director pauses and resumes it here."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Form, Request, Response
+
+from .. import briefs, events, generations
+from ..context import Context
+from . import render, timeline
+
+router = APIRouter(include_in_schema=False)
+
+
+def _standing(ctx: Context, brief_id: int) -> dict:
+    shown = briefs.show(ctx, brief_id)
+    log = events.log(ctx, brief_id)
+    images = generations.images(ctx, brief_id=brief_id)
+    return {"brief": shown, "images": images, "steps": timeline.standing(shown, log, images),
+            "versions": timeline.versions(log), "timeline": timeline.timeline(log)}
+
+
+@router.get("/briefs/{brief_id:int}")
+def brief(request: Request, brief_id: int) -> Response:
+    def build(ctx: Context) -> dict:
+        found = _standing(ctx, brief_id)
+        ranks = {row["generation"]: row["rank"] for row in found["brief"]["rankings"]}
+        return {**found, "sheet": [image for image in found["images"] if image["play"] == "concept"], "ranks": ranks}
+
+    return render.shown(request, "brief.html", build)
+
+
+def _paused_or_resumed(ctx: Context, brief_id: int) -> Response:
+    return render.fragment("_standing.html", **_standing(ctx, brief_id))
+
+
+@router.post("/briefs/{brief_id:int}/pause")
+def pause(request: Request, brief_id: int, reason: str = Form("")) -> Response:
+    def act(ctx: Context):
+        briefs.pause_brief(ctx, brief_id, reason)
+        return _paused_or_resumed(ctx, brief_id)
+
+    return render.acted(request, act)
+
+
+@router.post("/briefs/{brief_id:int}/resume")
+def resume(request: Request, brief_id: int, reason: str = Form("")) -> Response:
+    def act(ctx: Context):
+        briefs.resume_brief(ctx, brief_id, reason)
+        return _paused_or_resumed(ctx, brief_id)
+
+    return render.acted(request, act)
