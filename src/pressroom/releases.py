@@ -282,3 +282,50 @@ def asset(ctx: Context, asset_id: int) -> dict:
     """One released asset: its file, hashes, alt text and who released it."""
     with ctx.unit() as session:
         return get(session, asset_id).as_dict(ctx.studio)
+
+
+def _lineage(session: Session, row: Release) -> dict:
+    """Where a released file comes from: its generation (and that image's parent, for a derivative),
+    the locked recipe and the settings it was drawn with, and the released file it was rendered from."""
+    made = session.get(generations.Generation, row.generation_id)
+    locked = session.get(lockin.LockedRecipe, made.recipe_id) if made and made.recipe_id else None
+    recipe = row.recipe or {}
+    return {"generation": row.generation_id, "play": made.play if made else None,
+            "generation_parent": made.parent_id if made else None,
+            "recipe": locked.id if locked else None, "recipe_version": locked.version if locked else None,
+            "model": (recipe.get("model") or {}).get("name"), "seed": recipe.get("seed"),
+            "steps": recipe.get("steps"), "prompt": recipe.get("prompt", ""),
+            "post": [step.get("op") for step in recipe.get("post", [])], "rendered_from": row.parent_id}
+
+
+def released(ctx: Context, brief_id: int) -> list[dict]:
+    """Every file released for the brief, oldest first, each with its lineage (``_lineage``)."""
+    with ctx.unit() as session:
+        briefs.get(session, brief_id)
+        rows = session.scalars(select(Release).where(Release.brief_id == brief_id).order_by(Release.id))
+        return [{**row.as_dict(ctx.studio), "lineage": _lineage(session, row)} for row in rows]
+
+
+def traced(ctx: Context, asset_id: int) -> dict:
+    """One released asset (``asset``) with its lineage."""
+    with ctx.unit() as session:
+        row = get(session, asset_id)
+        return {**row.as_dict(ctx.studio), "lineage": _lineage(session, row)}
+
+
+def waiting(ctx: Context) -> list[dict]:
+    """The briefs with images the review gate approved that have no released file yet, and how many."""
+    from .reviews import Review
+
+    with ctx.unit() as session:
+        made = generations.Generation
+        unreleased = (select(made.id, made.brief_id).join(Review, Review.generation_id == made.id)
+                      .where(Review.decision.in_(APPROVED), made.brief_id.is_not(None),
+                             ~select(Release.id).where(Release.generation_id == made.id).exists())
+                      .distinct().order_by(made.id))
+        counts: dict[int, int] = {}
+        for generation_id, brief_id in session.execute(unreleased).all():
+            if reviews.status(ctx.studio, session, generation_id).result in APPROVED:
+                counts[brief_id] = counts.get(brief_id, 0) + 1
+        return [{"brief": brief.id, "title": brief.parsed.title, "images": counts[brief.id]}
+                for brief in (briefs.get(session, i) for i in sorted(counts))]

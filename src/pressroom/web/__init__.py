@@ -14,7 +14,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-PAGES = ("signin", "home", "intake", "brief", "sheet", "sprint", "recipe", "cull", "review", "thumbs")
+PAGES = ("signin", "home", "intake", "brief", "sheet", "sprint", "recipe", "cull", "review", "thumbs", "release",
+         "library", "verify")
 
 
 def mount(app) -> None:

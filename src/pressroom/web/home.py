@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
 
-from .. import briefs, generations
+from .. import briefs, generations, releases
 from ..context import Context
 from ..jobs import queue
 from . import render
@@ -26,6 +26,8 @@ def home(request: Request) -> Response:
         if "reviewer" in roles:
             waiting["reviewer"] = [image for image in generations.images(ctx, 60, status="kept")
                                    if image["operator"] != ctx.actor.name]
+        if "keeper" in roles:
+            waiting["keeper"] = releases.waiting(ctx)
         running = [job.as_dict() for job in queue.listing(ctx.studio) if job.state in ("queued", "running")]
         return {"briefs": everything, "waiting": waiting, "jobs": running}
 

@@ -12,7 +12,7 @@ from pathlib import Path
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import FileResponse
 
-from .. import files, generations, imagefiles
+from .. import files, generations, imagefiles, releases
 from ..errors import InputError, PressroomError
 from ..studio import Studio
 from . import render
@@ -44,12 +44,29 @@ def thumbnail(studio: Studio, source: Path, sha256: str, edge: int) -> Path:
 @router.get("/thumbs/{generation_id:int}/{edge:int}.webp")
 def served(request: Request, generation_id: int, edge: int) -> Response:
     """A generation's thumbnail, for a signed-in browser, with headers that let it keep the file."""
+    def source(ctx):
+        row = generations.get(ctx.studio, generation_id)
+        return row.path(ctx.studio), row.file_sha256
+
+    return _answer(request, source, edge)
+
+
+@router.get("/thumbs/assets/{asset_id:int}/{edge:int}.webp")
+def served_asset(request: Request, asset_id: int, edge: int) -> Response:
+    """A released file's thumbnail (a channel's rendition shows as it was cropped)."""
+    def source(ctx):
+        doc = releases.asset(ctx, asset_id)
+        return Path(doc["path"]), doc["sha256"]
+
+    return _answer(request, source, edge)
+
+
+def _answer(request: Request, source, edge: int) -> Response:
     ctx = render.viewer(request)
     if ctx is None:
         return Response(status_code=401)
     try:
-        row = generations.get(ctx.studio, generation_id)
-        path = thumbnail(ctx.studio, row.path(ctx.studio), row.file_sha256, edge)
+        path = thumbnail(ctx.studio, *source(ctx), edge)
     except PressroomError as exc:
         return Response(str(exc), status_code=exc.http_status, media_type="text/plain")
     etag = f'"{path.stem}"'
