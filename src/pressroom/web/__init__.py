@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-PAGES = ("signin", "home", "intake", "brief", "sheet", "cull", "review", "thumbs")
+PAGES = ("signin", "home", "intake", "brief", "sheet", "cull", "review", "thumbs", "metrics", "people", "tokens")
 
 
 def mount(app) -> None:
