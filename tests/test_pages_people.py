@@ -179,3 +179,15 @@ def test_the_metrics_page_shows_the_service_figures(browser, site):
         figures = [_cells(page, row) for row in page.locator(f"#trend-{key}-figures tbody tr").all()]
         assert figures == [[f"#{row['brief']}", shown(row[field])] for row in report["trend"]]
     assert page.locator("#trend-keep-rate circle").count() == sum(row["keep_rate"] is not None for row in report["trend"])
+
+    page.get_by_label("Brief", exact=True).select_option(str(second))  # narrowed to one brief, and back
+    page.get_by_role("button", name="Show").click()
+    page.wait_for_url(f"{site['url']}/metrics?brief={second}")
+    assert page.locator("#briefs-table tbody tr").count() == 1 and page.locator(f"#brief-{second}").count() == 1
+    assert page.locator("#slots-table tbody tr").inner_text() == "No slot value yet."
+    page.get_by_label("Brief", exact=True).select_option("")
+    page.get_by_role("button", name="Show").click()
+    page.wait_for_url(f"{site['url']}/metrics?brief=")
+    assert page.locator("#briefs-table tbody tr").count() == len(report["briefs"]) == 2
+    assert page.goto("/metrics?brief=latest").status == 400
+    assert page.get_by_role("alert").inner_text() == "brief must be a brief's number (got 'latest'); choose one from the list"

@@ -11,6 +11,7 @@ from fastapi import APIRouter, Request, Response
 
 from .. import metrics as numbers
 from ..context import Context
+from ..errors import InputError
 from . import charts, render
 
 router = APIRouter(include_in_schema=False)
@@ -55,12 +56,22 @@ def trends(trend: list[dict]) -> list[dict]:
     return made
 
 
+def chosen(brief: str) -> int | None:
+    """The brief the page is narrowed to (the form sends an empty value for every brief)."""
+    if not brief.strip():
+        return None
+    if not brief.strip().isdigit():
+        raise InputError(f"brief must be a brief's number (got {brief!r}); choose one from the list", field="brief")
+    return int(brief)
+
+
 @router.get("/metrics")
-def metrics_page(request: Request, brief: int | None = None) -> Response:
+def metrics_page(request: Request, brief: str = "") -> Response:
     def build(ctx: Context) -> dict:
-        report = numbers.report(ctx, brief)
-        everything = report if brief is None else numbers.report(ctx)
-        return {"report": report, "charts": trends(report["trend"]), "chosen": brief,
+        one = chosen(brief)
+        report = numbers.report(ctx, one)
+        everything = report if one is None else numbers.report(ctx)
+        return {"report": report, "charts": trends(report["trend"]), "chosen": one,
                 "briefs": everything["briefs"], "percent": percent, "times": times, "duration": duration}
 
     return render.shown(request, "metrics.html", build)
