@@ -73,6 +73,7 @@ def test_the_admin_invites_a_person_who_accepts_and_signs_in(browser, site):
     newcomer.get_by_label("The same password again").fill("short")
     newcomer.get_by_role("button", name="Set my password and sign in").click()
     assert newcomer.get_by_role("alert").inner_text() == "a password must be at least 10 characters"
+    newcomer.screenshot(path=site["shots"] / "invite-short-password.png", full_page=True)
     newcomer.get_by_label("New password").fill(password(NEWCOMER))
     newcomer.get_by_label("The same password again").fill(password(NEWCOMER))
     newcomer.get_by_role("button", name="Set my password and sign in").click()
@@ -99,6 +100,7 @@ def test_a_person_who_is_not_an_admin_is_refused(browser, site):
     answer = page.goto("/people")
     assert answer.status == 403
     assert page.get_by_role("alert").inner_text() == "omar may not see who is invited: only an admin may"
+    page.screenshot(path=site["shots"] / "people-refused.png", full_page=True)
     csrf = page.evaluate("JSON.parse(document.body.getAttribute('hx-headers'))['X-CSRF-Token']")
     forged = page.request.post("/people/invite", form={"name": NEWCOMER}, headers={"X-CSRF-Token": csrf})
     assert forged.status == 403 and "omar may not invite people: only an admin may" in forged.text()
@@ -141,6 +143,7 @@ def test_the_metrics_page_shows_the_service_figures(browser, site):
     page = signed_in(browser, site, "ola")
     page.get_by_role("navigation").get_by_role("link", name="Metrics").click()
     page.wait_for_url(site["url"] + "/metrics")
+    assert page.get_by_role("link", name="Metrics").get_attribute("aria-current") == "page"
     assert serious_violations(page) == []
     page.screenshot(path=site["shots"] / "metrics.png", full_page=True)
 
