@@ -11,7 +11,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from browsing import browser, password, serious_violations, signed_in, studio_ctx, team_site  # noqa: F401
+from browsing import password, serious_violations, signed_in, studio_ctx, team_site
 from pressroom import accounts, briefs, concepts, culls, invites, lockin, metrics, reviews, volume
 from pressroom.web.metrics import duration, percent, times
 
