@@ -44,14 +44,42 @@ def _hours(ctx: Context) -> float:
     return float(hours)
 
 
+def _admin_only(ctx: Context, action: str) -> None:
+    """Through the server only an admin may (the CLI holds the studio folder, and the ledger with it)."""
+    if ctx.actor.channel in ("api", "web") and not accounts.is_admin(ctx):
+        raise Forbidden(f"{ctx.actor.name} may not {action}: only an admin may", field="actor")
+
+
+def link_base(ctx: Context, this_server: str) -> str:
+    """Where an invite link points: ``[server] url`` in pressroom.toml, else the server that was asked."""
+    return ctx.studio.config.get("server", {}).get("url") or this_server
+
+
+def roster(ctx: Context) -> list[dict]:
+    """Everyone in the studio with whether they can sign in yet and their latest invite (admins only)."""
+    _admin_only(ctx, "see who is invited")
+    now = ctx.now()
+    with ctx.unit() as session:
+        latest: dict[int, Invite] = {}
+        for row in session.scalars(select(Invite).order_by(Invite.id)):
+            latest[row.user_id] = row
+        out = []
+        for user in people.listing(session):
+            row = latest.get(user.id)
+            state = None if row is None else ("accepted" if row.used_at is not None
+                                              else "expired" if row.expires_at <= now else "open")
+            out.append({**user.as_dict(), "password": user.password_hash is not None,
+                        "invite": None if row is None else {"state": state, "expires_at": row.expires_at.isoformat()}})
+        return out
+
+
 def invite(ctx: Context, name: str, base_url: str) -> dict:
     """A one-time link for ``name`` to set their password (admins only, through the server)."""
     if not base_url.startswith(("http://", "https://")):
         raise InputError(f"the server's URL must start with http:// or https:// (got {base_url!r}); "
                          "set [server] url in pressroom.toml or pass --url", field="url")
     hours = _hours(ctx)
-    if ctx.actor.channel in ("api", "web") and not accounts.is_admin(ctx):
-        raise Forbidden(f"{ctx.actor.name} may not invite people: only an admin may", field="actor")
+    _admin_only(ctx, "invite people")
     secret = secrets.token_urlsafe(32)
     now = ctx.now()
     with ctx.unit() as session:

@@ -15,7 +15,7 @@ from __future__ import annotations
 from pathlib import Path
 
 PAGES = ("signin", "home", "intake", "brief", "sheet", "sprint", "recipe", "cull", "review", "thumbs", "release",
-         "library", "verify")
+         "library", "verify", "metrics", "people", "tokens")
 
 
 def mount(app) -> None:

@@ -38,8 +38,9 @@ def to_sign_in(request: Request) -> RedirectResponse:
 def page(request: Request, ctx: Context | None, template: str, status_code: int = 200, **values) -> HTMLResponse:
     cookie = request.cookies.get(auth.SESSION_COOKIE)
     csrf = accounts.csrf_token(cookie) if ctx is not None and cookie else ""
-    return templates.TemplateResponse(request, template, {"me": ctx.actor if ctx else None, "csrf": csrf, **values},
-                                      status_code=status_code)
+    admin = ctx is not None and accounts.is_admin(ctx)  # the header links to the People page for admins
+    return templates.TemplateResponse(request, template, {"me": ctx.actor if ctx else None, "csrf": csrf,
+                                                          "admin": admin, **values}, status_code=status_code)
 
 
 def fragment(template: str, status_code: int = 200, **values) -> HTMLResponse:

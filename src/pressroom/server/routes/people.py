@@ -42,5 +42,4 @@ def add(body: NewPerson, ctx: Ctx) -> dict:
 def invite(name: str, request: Request, ctx: Ctx) -> dict:
     """A one-time, expiring link with which the person sets their password (admins only); the
     link is in this answer only. Its base is `[server] url` in pressroom.toml, else this server's."""
-    base = ctx.studio.config.get("server", {}).get("url") or str(request.base_url)
-    return invites.invite(ctx, name, base)
+    return invites.invite(ctx, name, invites.link_base(ctx, str(request.base_url)))
