@@ -66,6 +66,12 @@ def schema(studio: Studio) -> dict:
     return {"tables": tables, "triggers": {tuple(t) for t in triggers}, "version": version}
 
 
+def test_the_head_revision_read_from_the_files_is_alembics_own():
+    from alembic.script import ScriptDirectory
+
+    assert db.head_revision() == ScriptDirectory.from_config(db._alembic_config(None)).get_current_head()
+
+
 def test_one_history_builds_the_same_schema_on_sqlite_and_postgresql(tmp_path, postgres):
     lite = Studio.init(tmp_path / "lite")
     url = postgres.new_url()
