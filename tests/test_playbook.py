@@ -237,7 +237,7 @@ def test_fix_and_finish_keeps_lineage_and_reproduces(cli, tmp_path):
     ImageDraw.Draw(big).rectangle([0, 0, 63, 40], fill=255)
     big.save(tmp_path / "big.png")
     refused = cli("fix", hero, "--inpaint", tmp_path / "big.png", "--prompt", "a lace", "--as", "omar")
-    assert refused.code == REFUSED and "more than a third: regenerate instead" in refused.err
+    assert refused.code == REFUSED and "more than a third: regenerate instead (or pass --force to inpaint anyway)" in refused.err
     too_weak = cli("fix", hero, "--refine", "--strength", "0.2", "--as", "omar")
     assert too_weak.code == 2 and "leaves no denoising step" in too_weak.err
     for args in (["--inpaint", tmp_path / "mask.png", "--prompt", "a lace"], ["--refine", "--strength", "0.5"],

@@ -128,10 +128,8 @@ def _mask(data: bytes, parent: generations.Generation, force: bool) -> bytes:
                          "paint the mask at the image's size")
     share = mask_share(mask)
     if share > MAX_MASK_SHARE and not force:
-        raise FixRefused(
-            f"the mask covers {share:.0%} of the image, more than a third: regenerate instead "
-            "(or pass --force to inpaint anyway)"
-        )
+        raise FixRefused(f"the mask covers {share:.0%} of the image, more than a third: regenerate instead",
+                         field="force")
     buffer = io.BytesIO()
     mask.convert("L").save(buffer, format="PNG")
     return buffer.getvalue()
@@ -180,7 +178,7 @@ def _prepare(studio: Studio, parent: generations.Generation, request: dict) -> t
     fix_steps = updates.get("steps", base.steps)
     if op != "upscale" and int(fix_steps * strength) < 1:
         raise InputError(f"strength {strength} of {fix_steps} steps leaves no denoising step; "
-                         f"use a strength of at least {1 / fix_steps:.2f} or more --steps", field="strength")
+                         f"use a strength of at least {1 / fix_steps:.2f} or more steps", field="strength")
     method = ("model" if "model" in updates else "lanczos") if op == "upscale" else ""
     updates["source"] = Source(op=op, strength=strength, mask_sha256=mask_sha, factor=upscale or 1, method=method,
                                parent_sha256=parent.file_sha256, parent_pixel_sha256=parent.pixel_sha256)

@@ -34,6 +34,7 @@ FLAGS = {
     "reason": "give --reason TEXT",
     "decision": "give --decision",
     "mask": "check the file given to --inpaint",
+    "force": "or pass --force to inpaint anyway",
     "text": "give --text",
     "password": "give it on stdin with --password-stdin",
 }

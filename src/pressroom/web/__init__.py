@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-PAGES = ("signin", "home", "intake", "brief", "sheet", "sprint", "recipe", "cull", "review", "thumbs", "release",
+PAGES = ("signin", "home", "intake", "brief", "sheet", "sprint", "recipe", "cull", "review", "fix", "thumbs", "release",
          "library", "verify", "metrics", "people", "tokens")
 
 

@@ -10,8 +10,7 @@ from fastapi.responses import FileResponse
 from .. import events, lockin, volume
 from ..context import Context
 from ..errors import InputError, NotFound, PressroomError
-from . import follow, render
-from .sprint import _whole
+from . import fields, follow, render
 
 router = APIRouter(include_in_schema=False)
 
@@ -20,8 +19,8 @@ router = APIRouter(include_in_schema=False)
 def lock(request: Request, brief_id: int, steps: str = Form(""), width: str = Form(""), height: str = Form(""),
          seed: str = Form("")) -> Response:
     def act(ctx: Context):
-        job = lockin.submit(ctx, brief_id, steps=_whole(steps, "steps"), width=_whole(width, "width"),
-                            height=_whole(height, "height"), seed=_whole(seed, "seed"))
+        job = lockin.submit(ctx, brief_id, steps=fields.whole(steps, "steps"), width=fields.whole(width, "width"),
+                            height=fields.whole(height, "height"), seed=fields.whole(seed, "seed"))
         return follow.following(job, then="/recipes/{recipe}", label="Lock-in")
 
     return render.acted(request, act)
@@ -66,7 +65,7 @@ def run_volume(request: Request, recipe_id: int, values: str = Form(""), seeds: 
         vary = [f"{slot}={line.strip()}" for line in values.splitlines() if line.strip()]
         if not vary:
             raise InputError(f"give at least one value of the slot {slot!r}, one per line", field="values")
-        job = volume.submit(ctx, recipe_id, vary, _whole(seeds, "seeds") or 4)
+        job = volume.submit(ctx, recipe_id, vary, fields.whole(seeds, "seeds") or 4)
         return follow.following(job, label="Volume run", done_link=f"/recipes/{recipe_id}/cull",
                                 done_text="Cull this run")
 

@@ -1,5 +1,6 @@
 """An image's page: the image large with its marks, the pre-check findings, the checklist for the
-brief's stakes and the decision; reviewers and directors pin marks to a point or a region."""
+brief's stakes and the decision; reviewers and directors pin marks to a point or a region; a
+derivative is compared with its parent or an earlier version (side by side or overlaid)."""
 
 from __future__ import annotations
 
@@ -16,12 +17,25 @@ CHOICES = ("pass", "n/a", "fail")
 DECISIONS = ("approved", "approved-with-changes", "changes-required", "rejected")
 
 
+def earlier_versions(ctx: Context, row: generations.Generation) -> list[dict]:
+    """The image's ancestors, its parent first: what it can be compared with."""
+    found, seen = [], {row.id}
+    while row.parent_id is not None and row.parent_id not in seen:
+        row = generations.get(ctx.studio, row.parent_id)
+        seen.add(row.id)
+        found.append({"id": row.id, "operation": row.operation})
+    return found
+
+
 @router.get("/images/{generation_id:int}")
-def image(request: Request, generation_id: int) -> Response:
+def image(request: Request, generation_id: int, against: int | None = None) -> Response:
     def build(ctx: Context) -> dict:
         row = generations.get(ctx.studio, generation_id)
+        earlier = earlier_versions(ctx, row)
+        chosen = next((e for e in earlier if e["id"] == against), earlier[0] if earlier else None)
         return {"image": row.summary(ctx.studio), "sheet": reviews.sheet(ctx, generation_id),
-                "choices": CHOICES, "decisions": DECISIONS, "marks": marks.on(ctx, generation_id)}
+                "choices": CHOICES, "decisions": DECISIONS, "marks": marks.on(ctx, generation_id),
+                "earlier": earlier, "against": chosen}
 
     return render.shown(request, "image.html", build)
 

@@ -9,17 +9,9 @@ from fastapi import APIRouter, Request, Response
 from .. import concepts
 from ..context import Context
 from ..errors import InputError
-from . import follow, render
+from . import fields, follow, render
 
 router = APIRouter(include_in_schema=False)
-
-
-def _whole(text: str, name: str) -> int | None:
-    if not text.strip():
-        return None
-    if not text.strip().isdigit():
-        raise InputError(f"{name} must be a whole number (got {text!r})", field=name)
-    return int(text)
 
 
 @router.post("/briefs/{brief_id:int}/sprint")
@@ -30,8 +22,8 @@ async def launch(request: Request, brief_id: int) -> Response:
         styles = [str(value) for value in form.getlist("styles")]
         if not styles:
             raise InputError("choose the styles the sprint spans (3 to 5)", field="styles")
-        job = concepts.submit(ctx, brief_id, styles, per_style=_whole(str(form.get("per_style", "")), "per_style"),
-                              steps=_whole(str(form.get("steps", "")), "steps"),
+        job = concepts.submit(ctx, brief_id, styles, per_style=fields.whole(str(form.get("per_style", "")), "per_style"),
+                              steps=fields.whole(str(form.get("steps", "")), "steps"),
                               model_names=[str(value) for value in form.getlist("models")] or None)
         return follow.following(job, then="reload", label="Concept sprint")
 
@@ -43,7 +35,7 @@ async def rank(request: Request, brief_id: int) -> Response:
     form = await request.form()
 
     def act(ctx: Context):
-        order = [_whole(str(value), "generations") for value in form.getlist("generations")]
+        order = [fields.whole(str(value), "generations") for value in form.getlist("generations")]
         ranked = concepts.rank(ctx, brief_id, [value for value in order if value is not None])
         return render.fragment("_ranked.html", ranked=ranked, by=ctx.actor.name)
 

@@ -1,6 +1,7 @@
 // Follow a queued job where a page shows one (.follow[data-job]): its server-sent events
 // (/api/jobs/ID/events) move the progress bar and add each image as it lands; at the end the page
-// reloads, goes to the recipe the job made (data-then with {recipe}), or shows its closing line.
+// reloads, goes where data-then says ({recipe}, {generation}: what the job's result names), or
+// shows its closing line.
 (() => {
   function tile(image) {
     const item = document.createElement("li");
@@ -40,7 +41,7 @@
       box.dataset.ended = job.state;
       const then = box.dataset.then;
       if (job.state === "done" && then === "reload") return location.reload();
-      if (job.state === "done" && then) return location.assign(then.replace("{recipe}", job.result && job.result.recipe));
+      if (job.state === "done" && then) return location.assign(then.replace(/\{(\w+)\}/g, (_, key) => job.result[key]));
       if (job.state !== "done") {
         ended.textContent = `The job ${job.state}${job.error ? ": " + job.error : ""}`;
         ended.setAttribute("role", "alert");
@@ -50,6 +51,7 @@
   }
 
   const start = (root) => root.querySelectorAll(".follow[data-job]").forEach(follow);
+  window.pressroomJobs = { follow: start };  // for content a script puts on the page itself
   document.addEventListener("DOMContentLoaded", () => start(document));
   document.addEventListener("htmx:load", (event) => start(event.detail.elt.parentElement || document));
 })();
