@@ -20,7 +20,7 @@ from serving import served, stop
 from pressroom import accounts, people
 from pressroom.context import Actor, Context
 from pressroom.studio import Studio
-from quickmodel import default_to_fake
+from quickmodel import default_to_fake, small_tiny
 
 PEOPLE = {"dana": ["director", "keeper"], "omar": ["operator", "reviewer"], "rita": ["reviewer"], "ola": ["operator"]}
 
@@ -31,15 +31,19 @@ def password(name: str) -> str:
 
 @contextmanager
 def team_site(tmp_path_factory, ledgers, prepare: Callable[[dict[str, Context]], dict], *,
-              worker: bool = False) -> Iterator[dict]:
+              worker: bool = False, model: str = "fake") -> Iterator[dict]:
     """A team studio (sign-in required) with ``PEOPLE``; ``prepare`` gets each person's context and
     returns what the tests need to know, which comes back with the served ``url``, ``root`` and a
     ``shots`` folder for screenshots. With ``worker``, a `pressroom worker` process runs the jobs
-    the pages queue, as a team's would."""
+    the pages queue, as a team's would. The studio draws on the fake engine, or with
+    ``model="tiny"`` on the built-in tiny diffusers model (at 64 px)."""
     root = tmp_path_factory.mktemp("pages") / "studio"
     url = ledgers.new_url()
-    studio = Studio.init(root, name="pages", database_url=url)
-    default_to_fake(studio, "sketch")
+    studio = Studio.init(root, name="pages", database_url=url, default_model="tiny")
+    if model == "tiny":
+        small_tiny(studio)
+    else:
+        default_to_fake(studio, "sketch")
     config = root / "pressroom.toml"
     config.write_text(config.read_text() + '\n[team]\nsign_in = "required"\n')
     studio.close()

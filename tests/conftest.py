@@ -26,6 +26,7 @@ os.environ["TRANSFORMERS_OFFLINE"] = "1"
 os.environ.pop("PRESSROOM_STUDIO", None)
 
 import ledgers as ledger_kinds  # noqa: E402
+from quickmodel import small_tiny  # noqa: E402
 from snapshots import Snapshots  # noqa: E402
 
 from pressroom import models  # noqa: E402
@@ -35,6 +36,8 @@ from pressroom.studio import Studio  # noqa: E402
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "sqlite_only(reason): the test is about SQLite itself; not run on PostgreSQL")
+    config.addinivalue_line("markers", "ledger_agnostic: what the test proves is the engine's, a model's or a "
+                                       "key file's, the same on either ledger; run once, on the SQLite run")
 
 
 def pytest_report_header(config):
@@ -43,15 +46,17 @@ def pytest_report_header(config):
 
 def pytest_collection_modifyitems(config, items):
     """On PostgreSQL, run only the tests a ledger takes part in: a test whose fixtures never reach
-    ``ledgers`` (pure rules, the engine, the demo's own SQLite studio) would run exactly as it did
-    on the SQLite run, and one marked ``sqlite_only`` is about SQLite itself. Both are deselected
-    (the run's summary counts them)."""
+    ``ledgers`` (pure rules, the demo's own SQLite studio) would run exactly as it did on the
+    SQLite run, one marked ``ledger_agnostic`` uses a studio only to hold what it is about (the
+    engine's pixels, a model's files, the signing keys, Ray's actors), and one marked
+    ``sqlite_only`` is about SQLite itself. They are deselected (the run's summary counts them)."""
     if ledger_kinds.KIND == "sqlite":
         return
     kept, dropped = [], []
     for item in items:
         ledgerless = "ledgers" not in getattr(item, "fixturenames", ("ledgers",))
-        (dropped if ledgerless or item.get_closest_marker("sqlite_only") else kept).append(item)
+        elsewhere = item.get_closest_marker("sqlite_only") or item.get_closest_marker("ledger_agnostic")
+        (dropped if ledgerless or elsewhere else kept).append(item)
     if dropped:
         config.hook.pytest_deselected(items=dropped)
         items[:] = kept
@@ -98,12 +103,8 @@ TINY_SIZE = 64
 def template_studio(tmp_path_factory, ledgers) -> Path:
     root = tmp_path_factory.mktemp("template") / "studio"
     studio = Studio.init(root, name="test", database_url=ledgers.new_url(), default_model="tiny")  # tiny: fast tests
-    models.ensure_tiny(studio)
+    small_tiny(studio, TINY_SIZE)
     studio.close()
-    # the built-in tiny model draws at 256 px where a command names no size (a concept sprint, a bare
-    # generate); the tests' copy draws at 64, a sixteenth of the pixels, which no test's point depends on
-    manifest = root / "models" / "tiny.toml"
-    manifest.write_text(manifest.read_text().replace("\nsize = 256\n", f"\nsize = {TINY_SIZE}\n", 1))
     return root
 
 

@@ -32,3 +32,13 @@ def default_to_quick(studio, snapshots) -> None:
     real once per test worker, put back after that (``snapshots.py``), so that the same playbook
     run on it afterwards is saved and put back too."""
     snapshots.reuse(studio, "quick", lambda: default_to_fake(studio))
+
+
+def small_tiny(studio, size: int = 64) -> None:
+    """The built-in tiny model registered in ``studio``, drawing at ``size`` px where a command names
+    no size (it draws at 256 otherwise: sixteen times the pixels, which no test's point depends on)."""
+    models.ensure_tiny(studio)
+    manifest = studio.root / "models" / f"{models.TINY}.toml"
+    text, changed = re.subn(r"(?m)^size = 256$", f"size = {size}", manifest.read_text(), count=1)
+    assert changed == 1, text
+    manifest.write_text(text)

@@ -14,6 +14,9 @@ from pressroom.errors import InputError
 from pressroom.resolver import Resolver
 
 
+pytestmark = pytest.mark.ledger_agnostic  # the engine's pixels and settings: the same on either ledger
+
+
 def job(studio, seeds, prompts=None, model="tiny", **overrides):
     settings = dict(
         model=models.load(studio, model).ref().identity(), prompts=tuple(prompts or ["a red fox"] * len(seeds)),

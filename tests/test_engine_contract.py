@@ -22,6 +22,9 @@ from pressroom.recipes import DEVICES, DTYPES, Environment, ModelRef
 from pressroom.resolver import Resolver
 
 # engine name -> the largest pixel difference allowed between a batched and a single run
+pytestmark = pytest.mark.ledger_agnostic  # the engine's contract: the same on either ledger
+
+
 ENGINES = {"fake": 0, "diffusers": 1}
 LONG_PROMPT = " ".join(["a red fox in snow"] * 20)  # 100 words a CLIP tokenizer (and the fake) count
 

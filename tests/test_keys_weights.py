@@ -21,6 +21,9 @@ from pressroom.errors import Forbidden, ModelMismatch, Refused
 from test_release import approve, released
 
 
+pytestmark = pytest.mark.ledger_agnostic  # the signing keys' and the weights' files: the same on either ledger
+
+
 def trusted(cli, path) -> bool:
     doc = json.loads(cli("verify", path, "--json").out)
     return doc["c2pa"] == "Trusted"

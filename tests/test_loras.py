@@ -13,6 +13,9 @@ from pressroom.checks import Context, licence
 from pressroom.errors import ModelMismatch
 from pressroom.recipes import ModelRef, Recipe
 
+pytestmark = pytest.mark.ledger_agnostic  # the LoRAs' pixels: the same on either ledger
+
+
 PROMPT = "a red fox in snow"
 
 

@@ -14,6 +14,9 @@ from PIL import Image
 import families
 from playbook import people
 
+pytestmark = pytest.mark.ledger_agnostic  # each model family's pixels: the same on either ledger
+
+
 INPUT = 2  # InputError's exit code
 FAMILY = {"sdxl": ("sdxl", ""), "sd3": ("sd3", ""), "sd3-no-t5": ("sd3", ""), "flux-dev": ("flux", "dev"),
           "flux-schnell": ("flux", "schnell")}

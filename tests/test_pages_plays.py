@@ -100,6 +100,12 @@ def test_the_operator_locks_then_runs_a_volume_batch_with_its_progress(browser, 
     assert str(hero) in omar.locator("figure.large figcaption").inner_text()
     assert (card["prompt"], card["seed"], card["steps"]) == (locked.recipe["prompt"], locked.recipe["seed"], 2)
 
+    home = omar.context.new_page()
+    home.goto("/")
+    ready = home.get_by_role("region", name="Recipes ready for a volume run")
+    assert ready.get_by_role("link", name=re.compile(rf"^Recipe {recipe_id} \(version 2\)")).count() == 1
+    home.close()
+
     omar.get_by_label("Values of subject, one per line").fill("a red boot\na blue boot")
     omar.get_by_label("Seeds per value").fill("3")
     omar.get_by_role("button", name="Run the volume batch").click()
@@ -118,6 +124,10 @@ def test_the_operator_locks_then_runs_a_volume_batch_with_its_progress(browser, 
     assert sorted(follow.locator(".live .tile").evaluate_all(
         "tiles => tiles.map(t => +t.querySelector('a').getAttribute('href').split('/').pop())")) == \
         sorted(image["id"] for image in made)
+    omar.goto("/")  # a recipe with its volume run waits no more; the other one still does
+    ready = [link.inner_text() for link in
+             omar.get_by_role("region", name="Recipes ready for a volume run").get_by_role("link").all()]
+    assert [text.split(" ")[1] for text in ready] == [str(site["recipe"])]
 
 
 def test_a_reviewer_cannot_run_a_volume_batch(browser, site):

@@ -23,6 +23,10 @@ from pressroom.generations import Generation, render
 from pressroom.jobs import raypool, worker
 from pressroom.resolver import Resolver
 
+# Ray's actors: the same on either ledger (a worker's leases and landings on PostgreSQL: test_jobs.py)
+pytestmark = pytest.mark.ledger_agnostic
+
+
 SKEW_LEVELS = 3  # how much brighter the "skewed" actor makes every pixel
 
 

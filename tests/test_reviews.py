@@ -3,7 +3,9 @@
 import json
 
 from playbook import SMALL, locked, open_brief, people, sprint
+from pressroom import lockin
 from pressroom.briefs import TEMPLATE
+from pressroom.context import Context
 from pressroom.reviews import CHECKLIST, SHORT_LIST
 from pressroom.errors import Forbidden, Refused
 
@@ -115,6 +117,11 @@ def test_three_failures_of_one_item_flag_the_recipe_and_block_volume(cli, tmp_pa
         cli("review", image, "--decision", "changes-required", *every(hands="fail:six fingers"), "--as", "rita")
     shown = cli("brief", "show", brief)
     assert "flagged" in shown.out and "fix in the recipe: reviewers failed 'hands' 3 times" in shown.out
+    waiting = lockin.waiting(Context(cli.studio))  # what the home page lists: a reviewer's flagged recipes
+    [flagged] = waiting["flagged"]
+    assert flagged["recipe"] == lock["recipe"]
+    assert flagged["flag"].startswith("fix in the recipe: reviewers failed 'hands' 3 times; lock a new version")
+    assert lock["recipe"] not in [r["recipe"] for r in waiting["volume"]]
     blocked = cli("volume", lock["recipe"], "--vary", "subject=a blue boot", "--seeds", "1", "--as", "omar")
     assert blocked.code == REFUSED and "is flagged" in blocked.err
     assert cli("recipe", "clear-flag", lock["recipe"], "--reason", "x", "--as", "omar").code == FORBIDDEN  # director only
@@ -123,6 +130,7 @@ def test_three_failures_of_one_item_flag_the_recipe_and_block_volume(cli, tmp_pa
     assert cleared.code == 0, cleared.err
     dana = {u["name"]: u["id"] for u in json.loads(cli("user", "list", "--json").out)}["dana"]
     assert (json.loads(cleared.out)["flag_cleared_by"], json.loads(cleared.out)["flag_cleared_by_id"]) == ("dana", dana)
+    assert lockin.waiting(Context(cli.studio))["flagged"] == []
     assert cli("volume", lock["recipe"], "--vary", "subject=a blue boot", "--seeds", "1", "--as", "omar").code == 0
     # a new version of the recipe carries no flag
     for image in volume_images(cli, lock["recipe"], 3, value="a green boot"):

@@ -11,6 +11,9 @@ from pressroom import cards, generations
 from pressroom.errors import ModelError, Refused
 from pressroom.recipes import ModelRef, Recipe, SchedulerSpec
 
+pytestmark = pytest.mark.ledger_agnostic  # the schedulers' configs and pixels: the same on either ledger
+
+
 NON_FINITE = {"lambda_min_clipped": -math.inf, "sigma_max": math.inf, "odd": math.nan,
               "listed": [1.0, -math.inf], "trained_betas": None, "steps_offset": 1}
 

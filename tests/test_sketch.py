@@ -16,6 +16,9 @@ import torch
 from pressroom import models
 from pressroom.studio import Studio
 
+pytestmark = pytest.mark.ledger_agnostic  # the built-in sketch model's files and pixels: the same on either ledger
+
+
 REPO = Path(__file__).resolve().parent.parent
 
 

@@ -10,6 +10,9 @@ import tinyupscaler
 from playbook import locked
 
 
+pytestmark = pytest.mark.ledger_agnostic  # the upscaler's pixels: the same on either ledger
+
+
 @pytest.fixture(scope="module")
 def upscaler_weights(tmp_path_factory):
     return tinyupscaler.save(tmp_path_factory.mktemp("upscaler") / "x4")

@@ -310,3 +310,18 @@ def for_brief(session: Session, brief_id: int) -> list[LockedRecipe]:
                                 .order_by(LockedRecipe.version)))
 
 
+
+
+def waiting(ctx: Context) -> dict[str, list[dict]]:
+    """Locked recipes someone should act on: ``volume``, ready for a volume run (none made yet, not
+    flagged, the brief active); ``flagged``, sent back by the review gate to be fixed in the recipe."""
+    made = generations.Generation
+    volume_made = select(made.id).where(made.recipe_id == LockedRecipe.id, made.play == "volume").exists()
+    shown = select(LockedRecipe, briefs.Brief.title).join(briefs.Brief, briefs.Brief.id == LockedRecipe.brief_id)
+    with ctx.unit() as session:
+        ready = session.execute(shown.where(LockedRecipe.status == "locked", LockedRecipe.flag == "",
+                                            briefs.Brief.status == "active", ~volume_made).order_by(LockedRecipe.id))
+        flagged = session.execute(shown.where(LockedRecipe.flag != "").order_by(LockedRecipe.id))
+        return {name: [{"recipe": row.id, "version": row.version, "brief": row.brief_id, "title": title,
+                        "flag": row.flag} for row, title in rows]
+                for name, rows in (("volume", ready), ("flagged", flagged))}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
 
-from .. import briefs, generations, releases
+from .. import briefs, generations, lockin, releases
 from ..context import Context
 from ..jobs import queue
 from . import render
@@ -21,11 +21,14 @@ def home(request: Request) -> Response:
         if "director" in roles:
             waiting["director"] = [b for b in everything if b["direction"] is None and b["status"] == "active"
                                    and b["director_id"] == ctx.actor.id]
+        recipes = lockin.waiting(ctx) if roles & {"operator", "reviewer"} else {}
         if "operator" in roles:
+            waiting["volume"] = recipes["volume"]
             waiting["operator"] = generations.images(ctx, 60, status="new")
         if "reviewer" in roles:
             waiting["reviewer"] = [image for image in generations.images(ctx, 60, status="kept")
                                    if image["operator"] != ctx.actor.name]
+            waiting["flagged"] = recipes["flagged"]
         if "keeper" in roles:
             waiting["keeper"] = releases.waiting(ctx)
         running = [job.as_dict() for job in queue.listing(ctx.studio) if job.state in ("queued", "running")]
