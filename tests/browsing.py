@@ -9,10 +9,10 @@ arrives goes through the service layer on the fake engine) and uses the session'
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Callable, Iterator
 
 from serving import served, stop
@@ -96,3 +96,15 @@ def studio_ctx(site) -> Context:
 def all_loaded(page, selector: str) -> None:
     """Wait until every image under ``selector`` has loaded."""
     page.wait_for_function(f"[...document.querySelectorAll({selector!r})].every(i => i.complete && i.naturalWidth > 0)")
+
+
+def lock_on_page(page, direction: int, timeout_ms: int = 60_000) -> int:
+    """Lock a recipe at 2 steps and 64 px from the brief's page open in ``page`` (the direction is
+    image ``direction``); waits for the recipe's page and returns its id."""
+    page.get_by_text(f"Lock a recipe from the direction (image #{direction})").click()
+    page.get_by_label("Steps (final quality)").fill("2")
+    page.get_by_label("Width").fill("64")
+    page.get_by_label("Height").fill("64")
+    page.get_by_role("button", name="Lock the recipe").click()
+    page.wait_for_url(re.compile(r"/recipes/\d+$"), timeout=timeout_ms)
+    return int(page.url.rsplit("/", 1)[1])

@@ -44,6 +44,18 @@ def covered(page) -> int:
     return int(re.search(r"covers (\d+) %", page.locator("#coverage").inner_text()).group(1))
 
 
+def derived_on_page(page, site, parent: int):
+    """After a fix was asked for on ``page``: wait for the derivative's page; its one row's recipe."""
+    page.wait_for_url(re.compile(r"/images/\d+$"), timeout=60_000)
+    [made] = derivatives(site, parent)
+    assert page.url.endswith(f"/images/{made['id']}")
+    ctx = studio_ctx(site)
+    with ctx.unit() as session:
+        recipe = session.get(generations.Generation, made["id"]).parsed_recipe()
+    ctx.studio.close()
+    return recipe
+
+
 def derivatives(site, parent: int) -> list[dict]:
     ctx = studio_ctx(site)
     made = [image for image in generations.images(ctx) if image["parent"] == parent]
@@ -64,12 +76,8 @@ def test_the_operator_paints_a_mask_inpaints_and_compares_the_derivative_with_it
     omar.get_by_label("What to paint there (blank: the image's own prompt)").fill("a red shoe with white laces")
     omar.screenshot(path=site["shots"] / "mask-painter.png", full_page=True)
     omar.get_by_role("button", name="Inpaint under the mask").click()
-    omar.wait_for_url(re.compile(r"/images/\d+$"), timeout=60_000)
-    [made] = derivatives(site, parent)
-    assert omar.url.endswith(f"/images/{made['id']}")
+    recipe = derived_on_page(omar, site, parent)
     ctx = studio_ctx(site)
-    with ctx.unit() as session:
-        recipe = session.get(generations.Generation, made["id"]).parsed_recipe()
     mask = Resolver(ctx.studio).image(recipe.source.mask_sha256)
     ctx.studio.close()
     assert recipe.source.op == "inpaint" and recipe.prompt.startswith("a red shoe with white laces")
@@ -109,13 +117,7 @@ def test_a_mask_over_a_third_is_refused_and_a_refine_needs_none(browser, site):
         "leaves no denoising step; use a strength of at least 0.50 or more steps").wait_for()
     omar.get_by_label("Strength").fill("0.5")
     omar.get_by_role("button", name="Refine").click()
-    omar.wait_for_url(re.compile(r"/images/\d+$"), timeout=60_000)
-    [made] = derivatives(site, parent)
-    assert omar.url.endswith(f"/images/{made['id']}")
-    ctx = studio_ctx(site)
-    with ctx.unit() as session:
-        assert session.get(generations.Generation, made["id"]).parsed_recipe().source.op == "refine"
-    ctx.studio.close()
+    assert derived_on_page(omar, site, parent).source.op == "refine"
 
 
 def test_a_reviewer_cannot_fix(browser, site):

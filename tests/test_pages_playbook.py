@@ -10,7 +10,7 @@ import re
 
 import pytest
 
-from browsing import signed_in, studio_ctx, team_site
+from browsing import lock_on_page, signed_in, studio_ctx, team_site
 from pressroom import briefs, generations, releases
 from test_pages_intake import CHOSEN, FILLED
 
@@ -58,13 +58,7 @@ def test_three_people_run_the_whole_playbook_on_the_built_in_model(browser, site
 
     # lock-in and volume: omar
     omar.reload()
-    omar.get_by_text(f"Lock a recipe from the direction (image #{concepts[2]})").click()
-    omar.get_by_label("Steps (final quality)").fill("2")
-    omar.get_by_label("Width").fill("64")
-    omar.get_by_label("Height").fill("64")
-    omar.get_by_role("button", name="Lock the recipe").click()
-    omar.wait_for_url(re.compile(r"/recipes/\d+$"), timeout=180_000)
-    recipe = int(omar.url.rsplit("/", 1)[1])
+    recipe = lock_on_page(omar, concepts[2], timeout_ms=180_000)
     assert omar.locator("#verdict").inner_text().endswith("is exact.")
     omar.get_by_label("Values of subject, one per line").fill("a brown boot\na black boot")
     omar.get_by_label("Seeds per value").fill("2")

@@ -11,7 +11,7 @@ import tomllib
 
 import pytest
 
-from browsing import all_loaded, serious_violations, signed_in, studio_ctx, team_site
+from browsing import all_loaded, lock_on_page, serious_violations, signed_in, studio_ctx, team_site
 from pressroom import briefs, concepts, generations, lockin
 
 STYLES = ["watercolor", "flat-vector", "cinematic"]
@@ -78,13 +78,7 @@ def test_the_operator_locks_then_runs_a_volume_batch_with_its_progress(browser, 
     direction = site["direction"]
     omar = signed_in(browser, site, "omar")
     omar.goto(f"/briefs/{site['directed']}")
-    omar.get_by_text(f"Lock a recipe from the direction (image #{direction})").click()
-    omar.get_by_label("Steps (final quality)").fill("2")
-    omar.get_by_label("Width").fill("64")
-    omar.get_by_label("Height").fill("64")
-    omar.get_by_role("button", name="Lock the recipe").click()
-    omar.wait_for_url(re.compile(r"/recipes/\d+$"), timeout=60_000)
-    recipe_id = int(omar.url.rsplit("/", 1)[1])
+    recipe_id = lock_on_page(omar, direction)
     assert omar.locator("#verdict").inner_text() == "Locked: the hero rendered again in a fresh pipeline is exact."
     figures = dict(zip(omar.locator("#figures th").all_inner_texts(), omar.locator("#figures td").all_inner_texts()))
     assert figures["Pixels identical"] == "yes" and figures["Largest pixel difference"] == "0"

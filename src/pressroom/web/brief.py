@@ -32,23 +32,20 @@ def brief(request: Request, brief_id: int) -> Response:
     return render.shown(request, "brief.html", build)
 
 
-def _paused_or_resumed(ctx: Context, brief_id: int) -> Response:
-    return render.fragment("_standing.html", **_standing(ctx, brief_id))
+def _changed(request: Request, brief_id: int, change) -> Response:
+    """Pause or resume (``change``, with the reason) and show where the brief stands now."""
+    def act(ctx: Context):
+        change(ctx)
+        return render.fragment("_standing.html", **_standing(ctx, brief_id))
+
+    return render.acted(request, act)
 
 
 @router.post("/briefs/{brief_id:int}/pause")
 def pause(request: Request, brief_id: int, reason: str = Form("")) -> Response:
-    def act(ctx: Context):
-        briefs.pause_brief(ctx, brief_id, reason)
-        return _paused_or_resumed(ctx, brief_id)
-
-    return render.acted(request, act)
+    return _changed(request, brief_id, lambda ctx: briefs.pause_brief(ctx, brief_id, reason))
 
 
 @router.post("/briefs/{brief_id:int}/resume")
 def resume(request: Request, brief_id: int, reason: str = Form("")) -> Response:
-    def act(ctx: Context):
-        briefs.resume_brief(ctx, brief_id, reason)
-        return _paused_or_resumed(ctx, brief_id)
-
-    return render.acted(request, act)
+    return _changed(request, brief_id, lambda ctx: briefs.resume_brief(ctx, brief_id, reason))

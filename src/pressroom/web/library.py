@@ -13,7 +13,7 @@ from .. import library, releases, reproduction
 from ..context import Context
 from ..errors import InputError
 from ..server.routes.library import uploaded
-from . import render
+from . import fields, render
 from .release import named
 
 router = APIRouter(include_in_schema=False)
@@ -21,16 +21,6 @@ FACET_FILTER = {"model": "model", "brief": "brief", "reviewer": "reviewer", "sta
                 "channel": "channel", "date": "since"}  # a date facet filters from that day on
 PER_PAGE = 24
 SIMILAR = 12
-
-
-def number(value: str, name: str) -> int | None:
-    """A number typed into the address (an empty one is None), or a one-line error naming it."""
-    if not value.strip():
-        return None
-    try:
-        return int(value)
-    except ValueError:
-        raise InputError(f"{name} must be a whole number (got {value!r})", field=name) from None
 
 
 def upload(file: UploadFile | None) -> UploadFile:
@@ -61,8 +51,8 @@ def search_page(request: Request, q: str = "", model: str = "", brief: str = "",
             return shown
         try:
             found = library.browse(ctx, q, model=model or None, status=status or None, reviewer=reviewer or None,
-                                   since=since or None, brief=number(brief, "brief"), channel=channel or None,
-                                   limit=number(limit, "limit") or PER_PAGE, page=number(page, "page") or 1)
+                                   since=since or None, brief=fields.whole(brief, "brief"), channel=channel or None,
+                                   limit=fields.whole(limit, "limit") or PER_PAGE, page=fields.whole(page, "page") or 1)
         except InputError as exc:  # a mistake in the search is shown beside the form, not as a page of its own
             return {**shown, "failed": str(exc)}
         return {**shown, "found": found}

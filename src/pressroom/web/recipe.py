@@ -9,7 +9,7 @@ from fastapi.responses import FileResponse
 
 from .. import events, lockin, volume
 from ..context import Context
-from ..errors import InputError, NotFound, PressroomError
+from ..errors import InputError, NotFound
 from . import fields, follow, render
 
 router = APIRouter(include_in_schema=False)
@@ -43,18 +43,14 @@ def recipe_page(request: Request, recipe_id: int) -> Response:
 
 @router.get("/recipes/{recipe_id:int}/card")
 def card(request: Request, recipe_id: int) -> Response:
-    ctx = render.viewer(request)
-    if ctx is None:
-        return render.to_sign_in(request)
-    try:
+    def answer(ctx: Context) -> Response:
         with ctx.unit() as session:
-            row = lockin.get(session, recipe_id)
-            path = row.card_file(ctx.studio)
+            path = lockin.get(session, recipe_id).card_file(ctx.studio)
         if path is None or not path.is_file():
             raise NotFound(f"recipe {recipe_id} has no card (a failed lock writes none)")
-    except PressroomError as exc:
-        return render.page(request, ctx, "error.html", status_code=exc.http_status, message=str(exc))
-    return FileResponse(path, media_type="application/toml", filename=path.name)
+        return FileResponse(path, media_type="application/toml", filename=path.name)
+
+    return render.answered(request, answer)
 
 
 @router.post("/recipes/{recipe_id:int}/volume")

@@ -15,7 +15,7 @@ from fastapi.responses import StreamingResponse
 
 from .. import briefs, releases, renditions
 from ..context import Context
-from ..errors import NotFound, PressroomError
+from ..errors import NotFound
 from . import render
 
 router = APIRouter(include_in_schema=False)
@@ -57,19 +57,15 @@ def release(request: Request, brief_id: int, channel: list[str] = Form([]), form
 @router.get("/briefs/{brief_id:int}/release.zip")
 def release_zip(request: Request, brief_id: int) -> Response:
     """Every file released for the brief in one zip (stored as they are: they are compressed already)."""
-    ctx = render.viewer(request)
-    if ctx is None:
-        return render.to_sign_in(request)
-    try:
+    def answer(ctx: Context) -> Response:
         docs = releases.released(ctx, brief_id)
         if not docs:
             raise NotFound(f"brief {brief_id} has no released file yet; the library keeper releases it first")
-        bundle = _zipped(ctx, docs)
-    except PressroomError as exc:
-        return Response(str(exc), status_code=exc.http_status, media_type="text/plain")
-    name = f"brief-{brief_id}-release.zip"
-    return StreamingResponse(_chunks(bundle), media_type="application/zip",
-                             headers={"Content-Disposition": f'attachment; filename="{name}"'})
+        name = f"brief-{brief_id}-release.zip"
+        return StreamingResponse(_chunks(_zipped(ctx, docs)), media_type="application/zip",
+                                 headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+    return render.answered(request, answer)
 
 
 def _zipped(ctx: Context, docs: list[dict]):

@@ -53,15 +53,21 @@ def refusal(exc: PressroomError) -> HTMLResponse:
     return fragment("_refusal.html", exc.http_status, message=str(exc))
 
 
-def shown(request: Request, template: str, build: Callable[[Context], dict]) -> Response:
-    """A whole page: sign-in first; a missing or refused object is a page with the message."""
+def answered(request: Request, answer: Callable[[Context], Response]) -> Response:
+    """A page or a file for a signed-in browser (else the sign-in page): ``answer`` makes it; a
+    missing or refused object is a page with the message."""
     ctx = viewer(request)
     if ctx is None:
         return to_sign_in(request)
     try:
-        return page(request, ctx, template, **build(ctx))
+        return answer(ctx)
     except PressroomError as exc:
         return page(request, ctx, "error.html", status_code=exc.http_status, message=str(exc))
+
+
+def shown(request: Request, template: str, build: Callable[[Context], dict]) -> Response:
+    """A whole page from ``template`` with what ``build`` finds (``answered``)."""
+    return answered(request, lambda ctx: page(request, ctx, template, **build(ctx)))
 
 
 def acted(request: Request, act: Callable[[Context], HTMLResponse]) -> HTMLResponse:
