@@ -190,6 +190,13 @@ def test_a_reviewer_marks_a_region_that_the_operator_then_sees(browser, site):
     assert mark["author"] == "rita" and mark["kind"] == "rectangle"
     assert [round(mark[k], 2) for k in ("x", "y", "width", "height")] == [0.25, 0.5, 0.5, 0.25]
     ctx.studio.close()
+    page.get_by_role("button", name="Zoom in").click()  # the image doubles; the mark stays on its spot
+    assert page.locator("#zoom-tools .zoom").inner_text() == "200 %"
+    frame = page.locator("#frame").bounding_box()
+    shown, box = stage.bounding_box(), page.locator("#marks-layer .box").bounding_box()
+    assert shown["width"] > 1.9 * frame["width"]
+    assert round(box["x"] - shown["x"]) == round(shown["width"] * 0.25)
+    assert round(box["width"]) == round(shown["width"] * 0.5)
     operator = signed_in(browser, site, "ola")  # an operator only: sees marks, may not make them
     operator.goto(f"/images/{image}")
     assert operator.locator("#marks-layer .box").count() == 1

@@ -15,6 +15,11 @@ from pressroom import briefs, generations, releases
 from test_pages_intake import CHOSEN, FILLED
 
 
+# the built-in model's part is the same on either ledger; each page's flow runs on PostgreSQL in the
+# other page tests (on the fake engine)
+pytestmark = pytest.mark.ledger_agnostic
+
+
 @pytest.fixture(scope="module")
 def site(tmp_path_factory, ledgers):
     with team_site(tmp_path_factory, ledgers, lambda ctx: {}, worker=True, model="tiny") as served_site:

@@ -6,6 +6,7 @@ import subprocess
 import sys
 
 import numpy as np
+import pytest
 from PIL import Image
 
 from pressroom.compare import compare
@@ -33,6 +34,7 @@ def test_reproduce_from_the_card_alone_after_deleting_the_ledger(cli, studio, le
     assert ledgers.untouched(studio.root)  # reproduction needs no ledger and makes none
 
 
+@pytest.mark.ledger_agnostic  # a card and the weights, read without the ledger
 def test_reproduce_with_only_a_card_and_the_weights_no_studio(cli, studio, tmp_path, monkeypatch):
     [row] = generate(cli)
     card = tmp_path / "hero.toml"
@@ -155,6 +157,7 @@ def test_a_row_the_ledger_refuses_leaves_no_stored_file(studio):
     assert generations.listing(studio) == []
 
 
+@pytest.mark.ledger_agnostic  # a card and the weights, read without the ledger
 def test_a_card_whose_pixel_hash_disagrees_with_its_file_gets_one_verdict_with_or_without_a_studio(
         cli, studio, tmp_path):
     """An edited card (its file hash names one image, its pixel hashes another) is judged by its own
