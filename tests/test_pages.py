@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from browsing import password, serious_violations, signed_in, studio_ctx, team_site
-from pressroom import briefs, concepts, generations, lockin, marks, reviews, volume
+from pressroom import briefs, cards, concepts, generations, lockin, marks, reviews, volume
 
 STYLES = ["watercolor", "flat-vector", "cinematic"]
 
@@ -95,6 +95,16 @@ def test_another_reviewer_decides_on_the_page(browser, site):
     image = site["concepts"][2]
     page = signed_in(browser, site, "rita")
     page.goto(f"/images/{image}")
+    ctx = studio_ctx(site)
+    made = generations.get(ctx.studio, image)
+    ctx.studio.close()
+    recipe = dict(zip(page.locator("#recipe dt").all_inner_texts(), page.locator("#recipe dd").all_inner_texts()))
+    assert (recipe["Prompt"], recipe["Seed"], recipe["Steps"]) == (made.prompt, str(made.seed), "2")
+    with page.expect_download() as download:  # the card, as `pressroom recipe export` writes it
+        page.get_by_role("link", name="Download the recipe card").click()
+    card = cards.read(Path(download.value.path()))
+    assert card.recipe == made.parsed_recipe() and card.generation == image
+    assert card.expect.pixel_sha256 == made.pixel_sha256
     page.get_by_label("Alt text").fill("A trail shoe on wet rock")
     page.get_by_role("button", name="Record the decision").click()
     page.locator("#decision-outcome").get_by_text("Recorded: approved by rita").wait_for()

@@ -155,6 +155,16 @@ def export(studio: "Studio", generation_id: int, output: str | Path | None = Non
     row = get(studio, generation_id)
     kept = output is None
     path = studio.cards_dir / f"gen-{row.id}.toml" if kept else output
-    return write(path, row.parsed_recipe(), expect=Fingerprint(row.pixel_sha256, row.phash, row.dhash),
-                 file_sha256=row.file_sha256, generation=row.id, scratch=studio.root if kept else None,
+    return write(path, row.parsed_recipe(), **_stored(row), scratch=studio.root if kept else None,
                  field=None if kept else "output")
+
+
+def text_of(row) -> str:
+    """The card of a stored generation (``row``), as ``export`` writes it."""
+    return to_toml(row.parsed_recipe(), **_stored(row))
+
+
+def _stored(row) -> dict:
+    """What a card says of a stored image besides its recipe: its fingerprint, file and id."""
+    return {"expect": Fingerprint(row.pixel_sha256, row.phash, row.dhash), "file_sha256": row.file_sha256,
+            "generation": row.id}

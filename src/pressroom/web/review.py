@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Form, Request, Response
 
-from .. import generations, marks, reviews
+from .. import cards, generations, marks, reviews
 from ..context import Context
 from ..errors import PressroomError
 from ..server import auth
@@ -33,11 +33,22 @@ def image(request: Request, generation_id: int, against: int | None = None) -> R
         row = generations.get(ctx.studio, generation_id)
         earlier = earlier_versions(ctx, row)
         chosen = next((e for e in earlier if e["id"] == against), earlier[0] if earlier else None)
-        return {"image": row.summary(ctx.studio), "sheet": reviews.sheet(ctx, generation_id),
+        return {"image": row.summary(ctx.studio), "recipe": row.parsed_recipe(), "sheet": reviews.sheet(ctx, generation_id),
                 "choices": CHOICES, "decisions": DECISIONS, "marks": marks.on(ctx, generation_id),
                 "earlier": earlier, "against": chosen}
 
     return render.shown(request, "image.html", build)
+
+
+@router.get("/images/{generation_id:int}/card")
+def card(request: Request, generation_id: int) -> Response:
+    """The image's recipe card, to download (made from the ledger; nothing is written)."""
+    def answer(ctx: Context) -> Response:
+        text = cards.text_of(generations.get(ctx.studio, generation_id))
+        return Response(text, media_type="application/toml",
+                        headers={"Content-Disposition": f'attachment; filename="gen-{generation_id}.toml"'})
+
+    return render.answered(request, answer)
 
 
 @router.post("/images/{generation_id:int}/review")
