@@ -74,6 +74,7 @@ def test_nothing_ships_before_approval(cli, tmp_path):
     assert no_alt.code == REFUSED and "without alt text" in no_alt.err
     blank = cli("review", lock["hero"], "--decision", "approved", *every(), "--alt-text", " \t ", "--as", "rita")
     assert blank.code == InputError.exit_code and "the image has none" in blank.err  # whitespace is no alt text
+    assert "write its alt text (give --alt-text TEXT)" in blank.err  # the CLI names its flag
     cli("review", lock["hero"], "--decision", "approved", *every(alt_text="n/a"), "--alt-text", "   ", "--as", "rita")
     still = cli("release", brief, "--as", "kim")
     assert still.code == REFUSED and "without alt text" in still.err

@@ -332,7 +332,8 @@ def decide(ctx: Context, generation_id: int, decision: str, check_values: list[s
                              "use approved-with-changes or changes-required")
         if decision == "approved" and results.get("alt-text", ("n/a",))[0] == "pass" and not \
                 (alt_text or alt_text_of(session, row.id)):
-            raise InputError("alt-text is checked as pass but the image has none; give --alt-text TEXT")
+            raise InputError("alt-text is checked as pass but the image has none; write its alt text",
+                             field="alt_text")
         if decision in DECISIONS[:2]:
             from .checks import licence
 

@@ -35,6 +35,7 @@ FLAGS = {
     "decision": "give --decision",
     "mask": "check the file given to --inpaint",
     "force": "or pass --force to inpaint anyway",
+    "alt_text": "give --alt-text TEXT",
     "text": "give --text",
     "password": "give it on stdin with --password-stdin",
 }
