@@ -106,3 +106,9 @@ def test_an_operator_cannot_open_a_brief_and_is_told_why(browser, site):
     ctx = studio_ctx(site)
     assert all(b["title"] != "An operator's brief" for b in briefs.briefs(ctx))
     ctx.studio.close()
+
+
+def test_the_form_names_every_checklist_item_the_brief_checks():
+    from pressroom.web import intake
+
+    assert list(intake.LABELS) == briefs.BriefSpec().missing()  # an empty brief misses every item, in order

@@ -205,7 +205,8 @@ def read(path: Path) -> BriefSpec:
     return parse(read_text(path, "brief file", hint="`pressroom brief template` prints one to start from"), str(path))
 
 
-def _status(spec: BriefSpec) -> tuple[str, str]:
+def status_of(spec: BriefSpec) -> tuple[str, str]:
+    """What a brief with these items is stored as (draft, paused or active), and why it pauses."""
     if spec.missing():
         return "draft", ""
     if sentences(spec.intent) != 1:
@@ -223,7 +224,7 @@ def _director(session: Session, spec: BriefSpec) -> int | None:
 def create(session: Session, spec: BriefSpec, actor: Actor) -> Brief:
     """Store a brief: active when complete, a draft listing what is missing, or paused."""
     actor.require("director", "open a brief")
-    status, reason = _status(spec)
+    status, reason = status_of(spec)
     brief = Brief(title=spec.title or "(untitled)", status=status, pause_reason=reason,
                   content_type=spec.content_type, stakes=spec.stakes, intended_use=spec.intended_use,
                   director=spec.director, director_id=_director(session, spec),
@@ -239,7 +240,7 @@ def create(session: Session, spec: BriefSpec, actor: Actor) -> Brief:
 def update(session: Session, brief: Brief, spec: BriefSpec, actor: Actor) -> Brief:
     """Replace the brief's content (the old one stays in the event log)."""
     actor.require("director", "change a brief")
-    status, reason = _status(spec)
+    status, reason = status_of(spec)
     director_id = _director(session, spec)
     events.record(session, actor, "brief.update", brief_id=brief.id, objects={"brief": brief.id},
                   previous=brief.spec, status=status, missing=spec.missing())
@@ -259,7 +260,7 @@ def resume(session: Session, brief: Brief, reason: str, actor: Actor) -> None:
     actor.require("director", "resume a brief")
     if brief.status != "paused":
         raise InputError(f"brief {brief.id} is {brief.status}, not paused")
-    status, why = _status(brief.parsed)
+    status, why = status_of(brief.parsed)
     if status != "active":
         raise BriefNotReady(f"brief {brief.id} cannot resume: {why or 'it is incomplete'}")
     if not reason.strip():

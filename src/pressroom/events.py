@@ -42,14 +42,16 @@ def record(session: Session, actor: "Actor", action: str, *, brief_id: int | Non
     return event
 
 
-def listing(session: Session, brief_id: int | None = None) -> list[Event]:
+def listing(session: Session, brief_id: int | None = None, actions: tuple[str, ...] = ()) -> list[Event]:
     query = select(Event).order_by(Event.id)
     if brief_id is not None:
         query = query.where(Event.brief_id == brief_id)
+    if actions:
+        query = query.where(Event.action.in_(actions))
     return list(session.scalars(query))
 
 
-def log(ctx: "Context", brief_id: int | None = None) -> list[dict]:
-    """The event log (of one brief, or all), oldest first."""
+def log(ctx: "Context", brief_id: int | None = None, actions: tuple[str, ...] = ()) -> list[dict]:
+    """The event log (of one brief, or all; of some actions, or all), oldest first."""
     with ctx.unit() as session:
-        return [event.as_dict() for event in listing(session, brief_id)]
+        return [event.as_dict() for event in listing(session, brief_id, actions)]

@@ -23,6 +23,7 @@ REVIEW_LABEL = "com.pressroom.review"  # the review that let a released file out
 IPTC = "http://cv.iptc.org/newscodes/digitalsourcetype/"
 TRAINED = IPTC + "trainedAlgorithmicMedia"
 COMPOSITE = IPTC + "compositeWithTrainedAlgorithmicMedia"
+PASSING = ("Trusted", "Valid")  # a signature that holds; Invalid or none (no manifest) fails `verify`
 MIME = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".webp": "image/webp"}
 
 
@@ -170,7 +171,7 @@ def describe(path: Path, trust_anchors: bytes = b"") -> dict:
     recipe = result.recipe or (embedded.model_dump(mode="json") if embedded else None)
     return {"file": str(path), "c2pa": result.state, "failures": result.failures, "decodes": decodes,
             # what the file says outside a valid signature is a claim anyone could have written
-            "metadata_verified": result.state in ("Trusted", "Valid"),
+            "metadata_verified": result.state in PASSING,
             "signer": result.signer, "actions": result.actions,
             "digital_source_type": xmp["digital_source_type"] or result.source_type,
             "alt_text": xmp["alt_text"], "parameters": parameters, "recipe": recipe, "review": result.review,

@@ -42,14 +42,14 @@ def verify(
     """Provenance of any file: C2PA state (Trusted against the studio's root, Valid, Invalid), source type, alt text, recipe, lineage.
 
     Exits 1 when the file is Invalid or carries no manifest, so `verify F && publish F` publishes only signed files."""
-    from .. import library
+    from .. import library, provenance
 
     doc = library.verify_file(optional_context(studio), file)  # a studio adds its trust anchor
     if json_out:
         print_json(doc)
     else:
         _describe(doc)
-    if doc["c2pa"] in ("Invalid", "none"):
+    if doc["c2pa"] not in provenance.PASSING:
         raise typer.Exit(1)
 
 

@@ -16,7 +16,7 @@ LISTS = {"channels": ",", "mood": ",", "must_haves": "\n", "constraints.palette"
 NUMBERS = ("iteration_budget", "deliverables.count")
 CHOICES = {"intended_use": ("internal", "editorial", "commercial"), "stakes": ("low", "standard", "high"),
            "content_type": ("campaign", "social", "ecommerce")}
-LABELS = {  # every checklist item, as the form and the checklist name it
+LABELS = {  # every checklist item (those BriefSpec.missing() names), as the form and the checklist name it
     "title": "Title", "purpose": "Purpose", "intent": "Intent (one sentence)", "channels": "Channels",
     "mood": "Mood", "must_haves": "Must-haves", "consistency": "Consistency", "intended_use": "Intended use",
     "stakes": "Stakes", "content_type": "Content type", "due": "Due", "director": "Director",
@@ -77,10 +77,8 @@ def checklist(form) -> dict:
         return {"items": [(name, label, name in given) for name, label in LABELS.items()], "error": str(exc),
                 "sentences": briefs.sentences(str(data.get("intent", ""))), "status": "not valid yet"}
     missing = set(spec.missing())
-    count = briefs.sentences(spec.intent)
-    status = "draft" if missing else ("paused" if count != 1 else "active")
     return {"items": [(name, label, name not in missing) for name, label in LABELS.items()], "error": "",
-            "sentences": count, "status": status}
+            "sentences": briefs.sentences(spec.intent), "status": briefs.status_of(spec)[0]}
 
 
 def _given(data: dict, name: str) -> bool:

@@ -12,7 +12,7 @@ from fastapi import APIRouter, File, Request, Response, UploadFile
 from .. import library, releases, reproduction
 from ..context import Context
 from ..errors import InputError
-from ..server.routes.library import uploaded
+from ..server.uploads import uploaded
 from . import fields, render
 from .release import named
 

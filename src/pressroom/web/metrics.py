@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
 
+from .. import briefs
 from .. import metrics as numbers
 from ..context import Context
 from ..errors import InputError
@@ -70,8 +71,8 @@ def metrics_page(request: Request, brief: str = "") -> Response:
     def build(ctx: Context) -> dict:
         one = chosen(brief)
         report = numbers.report(ctx, one)
-        everything = report if one is None else numbers.report(ctx)
         return {"report": report, "charts": trends(report["trend"]), "chosen": one,
-                "briefs": everything["briefs"], "percent": percent, "times": times, "duration": duration}
+                "briefs": [{"brief": b["id"], "title": b["title"]} for b in briefs.briefs(ctx)],
+                "percent": percent, "times": times, "duration": duration}
 
     return render.shown(request, "metrics.html", build)

@@ -31,8 +31,8 @@ def _recipe(ctx: Context, recipe_id: int) -> dict:
         row = lockin.get(session, recipe_id)
         recipe = row.as_dict(ctx.studio)
         recipe["prompt"] = row.recipe.get("prompt", "")
-    said = [e for e in events.log(ctx, recipe["brief"])
-            if e["action"] in ("recipe.lock", "recipe.lock_failed") and e["objects"].get("recipe") == recipe_id]
+    said = [e for e in events.log(ctx, recipe["brief"], ("recipe.lock", "recipe.lock_failed"))
+            if e["objects"].get("recipe") == recipe_id]
     return {"recipe": recipe, "figures": said[-1]["detail"].get("figures") if said else None}
 
 

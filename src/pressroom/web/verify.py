@@ -5,14 +5,13 @@ from __future__ import annotations
 
 from fastapi import APIRouter, File, Request, Response, UploadFile
 
-from .. import library
+from .. import library, provenance
 from ..context import Context
-from ..server.routes.library import uploaded
+from ..server.uploads import uploaded
 from . import render
 from .library import upload
 
 router = APIRouter(include_in_schema=False)
-PASSES = ("Trusted", "Valid")  # as `pressroom verify`: Invalid or no manifest at all fails
 
 
 @router.get("/verify")
@@ -25,6 +24,7 @@ def verify(request: Request, file: UploadFile | None = File(None)) -> Response:
     def act(ctx: Context):
         with uploaded(upload(file)) as path:
             doc = library.verify_file(ctx, path)
-        return render.fragment("_verdict.html", doc={**doc, "file": path.name}, passes=doc["c2pa"] in PASSES)
+        return render.fragment("_verdict.html", doc={**doc, "file": path.name},
+                               passes=doc["c2pa"] in provenance.PASSING)
 
     return render.acted(request, act)

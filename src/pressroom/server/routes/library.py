@@ -3,21 +3,16 @@ metrics and the event log."""
 
 from __future__ import annotations
 
-import tempfile
-from contextlib import contextmanager
-from pathlib import Path
-from typing import Iterator
-
 from fastapi import APIRouter, UploadFile
 from pydantic import BaseModel
 
 from ... import events, library, metrics, releases, reproduction
-from ...errors import InputError, PressroomError
+from ...errors import InputError
 from ..auth import Ctx
+from ..uploads import uploaded
 from .files import asset
 
 router = APIRouter(prefix="/api", tags=["library"])
-SUFFIXES = (".png", ".jpg", ".jpeg", ".webp")
 
 
 class Release(BaseModel):
@@ -54,24 +49,6 @@ def search_page(ctx: Ctx, q: str = "", model: str | None = None, status: str | N
 @router.get("/assets/{asset_id}")
 def show_asset(asset_id: int, ctx: Ctx) -> dict:
     return asset(ctx, releases.asset(ctx, asset_id))
-
-
-@contextmanager
-def uploaded(file: UploadFile) -> Iterator[Path]:
-    """An uploaded PNG, JPEG or WebP as a file of its own name in a temporary folder of its own;
-    errors about it name the upload, not the server's folder."""
-    suffix = Path(file.filename or "").suffix.lower()
-    if suffix not in SUFFIXES:
-        raise InputError(f"file must be a PNG, JPEG or WebP (got {file.filename!r})", field="file")
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / Path(file.filename or "").name
-        with path.open("wb") as out:
-            while chunk := file.file.read(1 << 20):
-                out.write(chunk)
-        try:
-            yield path
-        except PressroomError as exc:
-            raise type(exc)(str(exc).replace(f"{folder}/", ""), field=exc.field) from None
 
 
 @router.post("/verify")
