@@ -164,10 +164,32 @@ def to_tensor(images) -> torch.Tensor:
     return torch.cat([rgb, torch.zeros_like(rgb[:, :1])], dim=1)
 
 
-def encode(tokenizer, text_encoder, captions: list[str]) -> torch.Tensor:
-    ids = tokenizer(captions, padding="max_length", max_length=tokenizer.model_max_length,
-                    truncation=True, return_tensors="pt").input_ids
-    return text_encoder(ids)[0]
+def token_ids(tokenizer, captions: list[str]) -> torch.Tensor:
+    return tokenizer(captions, padding="max_length", max_length=tokenizer.model_max_length,
+                     truncation=True, return_tensors="pt").input_ids
+
+
+class Batches(torch.utils.data.IterableDataset):
+    """Endless training batches: (pictures as latents, caption token ids).
+
+    Without data workers the pictures come from one generator seeded with SEED; with workers (on a
+    GPU the pictures must be drawn in parallel to keep up), worker i draws from SEED + 1000 (i + 1),
+    and the loader takes their batches in turn, so a run is fixed by its seed and worker count."""
+
+    def __init__(self, batch_size: int) -> None:
+        super().__init__()
+        self.batch_size = batch_size
+
+    def __iter__(self):
+        info = torch.utils.data.get_worker_info()
+        rng = random.Random(SEED if info is None else SEED + 1000 * (info.id + 1))
+        renderer = sketch_data.Renderer()
+        subjects = [s for s in sketch_data.subjects() if renderer.draws(s.char)]
+        tokenizer = build_tokenizer()
+        while True:
+            pairs = [sketch_data.sample(rng, renderer, subjects) for _ in range(self.batch_size)]
+            captions = [("" if rng.random() < HYPER["caption_dropout"] else p[1]) for p in pairs]
+            yield to_tensor([p[0] for p in pairs]), token_ids(tokenizer, captions)
 
 
 def pipeline_of(unet, text_encoder, tokenizer, vae, scheduler):
@@ -176,6 +198,27 @@ def pipeline_of(unet, text_encoder, tokenizer, vae, scheduler):
     return StableDiffusionPipeline(unet=unet, vae=vae, text_encoder=text_encoder, tokenizer=tokenizer,
                                    scheduler=scheduler, safety_checker=None, feature_extractor=None,
                                    requires_safety_checker=False)
+
+
+def repeat_command(card: dict) -> str:
+    """The command that trains these weights again, read from the card's own record of the run."""
+    h = card["hyperparameters"]
+    words = ["python scripts/train_sketch.py", f"--steps {card['schedule_steps']}"]
+    if card["steps"] != card["schedule_steps"]:
+        words.append(f"--stop-after {card['steps']}")
+    words += [f"--batch-size {h['batch_size']}", f"--learning-rate {h['learning_rate']:g}",
+              f"--warmup-steps {h['warmup_steps']}", f"--ema-decay {h['ema_decay']:g}"]
+    if "data_workers" in h:
+        words.append(f"--workers {h['data_workers']}")
+    words.append("--device " + ("cuda" if card["device"].startswith("GPU") else "cpu"))
+    return " ".join(words)
+
+
+def card_text(card: dict) -> str:
+    return "\n".join(["# The sketch model: training card", "",
+                      f"Written by scripts/train_sketch.py. Repeat with `{repeat_command(card)}` (the same seed, "
+                      "data recipe and hyperparameters; on another device the weights differ by float rounding).",
+                      "", "```json", json.dumps(card, indent=2), "```", ""])
 
 
 def export(out: Path, pipeline, card: dict) -> dict[str, str]:
@@ -191,12 +234,7 @@ def export(out: Path, pipeline, card: dict) -> dict[str, str]:
     pipeline.save_pretrained(staging, safe_serialization=True)
     hashes = {p.relative_to(staging).as_posix(): sha256_file(p)
               for p in sorted(staging.rglob("*")) if p.is_file()}
-    card = {**card, "files": hashes}
-    lines = ["# The sketch model: training card", "",
-             "Written by scripts/train_sketch.py. Repeat with `python scripts/train_sketch.py "
-             f"--steps {card['steps']}` (the same seed, data recipe and hyperparameters).", "",
-             "```json", json.dumps(card, indent=2), "```", ""]
-    (staging / "training_card.md").write_text("\n".join(lines))
+    (staging / "training_card.md").write_text(card_text({**card, "files": hashes}))
     if out.exists():
         import shutil
 
@@ -209,28 +247,45 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--steps", type=int, default=170)
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
+    parser.add_argument("--stop-after", type=int, default=None,
+                        help="export and stop after N steps of the --steps schedule (the learning rate follows --steps)")
     parser.add_argument("--save-every", type=int, default=100, help="export the EMA weights every N steps")
     parser.add_argument("--log-every", type=int, default=10)
     parser.add_argument("--batch-size", type=int, default=HYPER["batch_size"], help="(the tests train a 1-step model)")
+    parser.add_argument("--learning-rate", type=float, default=HYPER["learning_rate"])
+    parser.add_argument("--warmup-steps", type=int, default=HYPER["warmup_steps"])
+    parser.add_argument("--ema-decay", type=float, default=HYPER["ema_decay"])
+    parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu",
+                        help="cuda (the default where there is one) or cpu")
+    parser.add_argument("--workers", type=int, default=None,
+                        help="processes drawing the training pictures (default: none on the CPU, 12 on a GPU)")
     args = parser.parse_args(argv)
-    HYPER["batch_size"] = args.batch_size
+    device = torch.device(args.device)
+    workers = args.workers if args.workers is not None else (12 if device.type == "cuda" else 0)
+    HYPER.update(batch_size=args.batch_size, learning_rate=args.learning_rate, warmup_steps=args.warmup_steps,
+                 ema_decay=args.ema_decay, data_workers=workers,
+                 precision="bfloat16 autocast" if device.type == "cuda" else "float32")
 
     import diffusers
     import transformers
 
     torch.set_num_threads(HYPER["threads"])
     torch.manual_seed(SEED)
-    rng = random.Random(SEED)
-    noise_gen = torch.Generator().manual_seed(SEED + 1)
+    noise_gen = torch.Generator(device).manual_seed(SEED + 1)
     started = time.time()
-    subjects = sketch_data.subjects()
     renderer = sketch_data.Renderer()
-    subjects = [s for s in subjects if renderer.draws(s.char)]
+    subjects = [s for s in sketch_data.subjects() if renderer.draws(s.char)]
     tokenizer = build_tokenizer()
     vae = build_autoencoder()
     torch.manual_seed(SEED + 2)
-    unet = build_unet()
-    text_encoder = build_text_encoder(tokenizer)
+    unet = build_unet().to(device)
+    text_encoder = build_text_encoder(tokenizer).to(device)
+    if device.type == "cuda":
+        torch.backends.cuda.matmul.allow_tf32 = torch.backends.cudnn.allow_tf32 = True
+        torch.backends.cudnn.benchmark = True
+    batches = iter(torch.utils.data.DataLoader(
+        Batches(HYPER["batch_size"]), batch_size=None, num_workers=workers, pin_memory=device.type == "cuda",
+        prefetch_factor=4 if workers else None))
     train_scheduler, sample_scheduler = schedulers()
     trained = list(unet.parameters()) + list(text_encoder.parameters())
     ema = [p.detach().clone() for p in trained]
@@ -251,7 +306,8 @@ def main(argv: list[str] | None = None) -> int:
         return {
             "model": "sketch", "written_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
             "steps": step, "schedule_steps": args.steps, "seconds": round(time.time() - started), "samples_seen": step * HYPER["batch_size"],
-            "device": f"CPU {platform.machine()} ({platform.processor() or 'unknown'}), "
+            "device": (f"GPU {torch.cuda.get_device_name(device)}, CUDA {torch.version.cuda}, " if device.type == "cuda" else "CPU, ")
+                      + f"{platform.machine()} ({platform.processor() or 'unknown'}), "
                       f"{torch.get_num_threads()} threads, {os.cpu_count()} cores",
             "python": platform.python_version(), "torch": torch.__version__, "diffusers": diffusers.__version__,
             "transformers": transformers.__version__, "hyperparameters": HYPER,
@@ -274,11 +330,11 @@ def main(argv: list[str] | None = None) -> int:
     def save(step: int) -> None:
         import copy
 
-        frozen_unet, frozen_text = copy.deepcopy(unet), copy.deepcopy(text_encoder)  # the live ones keep training
+        frozen_unet, frozen_text = copy.deepcopy(unet).cpu(), copy.deepcopy(text_encoder).cpu()  # the live ones train on
         frozen = list(frozen_unet.parameters()) + list(frozen_text.parameters())
         with torch.no_grad():
             for p, e in zip(frozen, ema):
-                p.copy_(e)
+                p.copy_(e.cpu())
         pipeline = pipeline_of(frozen_unet, frozen_text, tokenizer, copy.deepcopy(vae), sample_scheduler)
         hashes = export(args.out, pipeline, card(step))
         size = sum((args.out / f).stat().st_size for f in hashes)
@@ -286,18 +342,19 @@ def main(argv: list[str] | None = None) -> int:
 
     unet.train()
     text_encoder.train()
-    running = 0.0
-    for step in range(args.steps):
-        pairs = [sketch_data.sample(rng, renderer, subjects) for _ in range(HYPER["batch_size"])]
-        x0 = to_tensor([p[0] for p in pairs])
-        captions = [("" if rng.random() < HYPER["caption_dropout"] else p[1]) for p in pairs]
-        t = torch.randint(0, HYPER["train_timesteps"], (len(pairs),), generator=noise_gen)
-        noise = torch.randn(x0.shape, generator=noise_gen)
+    running = torch.zeros((), device=device)
+    autocast = torch.autocast("cuda", dtype=torch.bfloat16, enabled=device.type == "cuda")
+    last = min(args.steps, args.stop_after or args.steps)
+    for step in range(last):
+        x0, ids = (tensor.to(device, non_blocking=True) for tensor in next(batches))
+        t = torch.randint(0, HYPER["train_timesteps"], (len(x0),), generator=noise_gen, device=device)
+        noise = torch.randn(x0.shape, generator=noise_gen, device=device)
         noisy = train_scheduler.add_noise(x0, noise, t)
-        hidden = encode(tokenizer, text_encoder, captions)
-        predicted = unet(noisy, t, encoder_hidden_states=hidden).sample
+        with autocast:
+            hidden = text_encoder(ids)[0]
+            predicted = unet(noisy, t, encoder_hidden_states=hidden).sample
         target = train_scheduler.get_velocity(x0, noise, t)
-        per_sample = F.mse_loss(predicted, target, reduction="none").mean(dim=(1, 2, 3))
+        per_sample = F.mse_loss(predicted.float(), target, reduction="none").mean(dim=(1, 2, 3))
         loss = per_sample.mean()  # plain v loss: the noisiest steps, where a picture's layout is set, count fully
         for group in optimiser.param_groups:
             group["lr"] = lr_at(step)
@@ -307,18 +364,17 @@ def main(argv: list[str] | None = None) -> int:
         optimiser.step()
         decay = min(HYPER["ema_decay"], (1 + step) / (10 + step))
         with torch.no_grad():
-            for p, e in zip(trained, ema):
-                e.mul_(decay).add_(p.detach(), alpha=1 - decay)
-        running += loss.item()
+            torch._foreach_lerp_(ema, [p.detach() for p in trained], 1 - decay)
+        running += loss.detach()
         if (step + 1) % args.log_every == 0:
             spent = time.time() - started
-            print(f"step {step + 1}/{args.steps} loss {running / args.log_every:.4f} lr {lr_at(step):.2e} "
-                  f"{spent:.0f}s elapsed, about {spent / (step + 1) * (args.steps - step - 1):.0f}s to go", flush=True)
-            running = 0.0
-        if (step + 1) % args.save_every == 0 and step + 1 < args.steps:
+            print(f"step {step + 1}/{args.steps} loss {running.item() / args.log_every:.4f} lr {lr_at(step):.2e} "
+                  f"{spent:.0f}s elapsed, about {spent / (step + 1) * (last - step - 1):.0f}s to go", flush=True)
+            running.zero_()
+        if (step + 1) % args.save_every == 0 and step + 1 < last:
             save(step + 1)
-    save(args.steps)
-    print(f"done: {args.steps} steps in {time.time() - started:.0f}s", flush=True)
+    save(last)
+    print(f"done: {last} steps in {time.time() - started:.0f}s", flush=True)
     return 0
 
 
