@@ -125,7 +125,7 @@ def main(argv: list[str] | None = None) -> int:
     cases = prompts(args.count, args.seed)
     scores = {"background": 0, "position": 0, "subject_top1": 0, "subject_top5": 0}
     seconds, images = [], []
-    for index, case in enumerate(cases):
+    for index, case in enumerate(cases):  # all the images first, back to back as a run makes them; then the scores
         started = time.perf_counter()
         if args.reference:
             image = sketch_data.compose(renderer, case["subject"], case["background"], case["position"],
@@ -135,6 +135,7 @@ def main(argv: list[str] | None = None) -> int:
                              height=SIZE, generator=torch.Generator("cpu").manual_seed(args.seed + index)).images[0]
         seconds.append(time.perf_counter() - started)
         images.append(image)
+    for case, image in zip(cases, images):
         pixels = np.asarray(image.convert("RGB"), dtype=np.float32)
         scores["background"] += nearest_background(pixels) == case["background"]
         scores["position"] += in_region(subject_mask(pixels), case["position"])
