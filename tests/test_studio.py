@@ -13,7 +13,7 @@ def test_init_creates_config_ledger_and_store(tmp_path):
     for name in ("pressroom.toml", "ledger.sqlite", "assets", "models", "weights", "cards"):
         assert (studio.root / name).exists(), name
     assert studio.config["studio"]["name"] == "acme"
-    assert studio.default_model == "tiny"
+    assert studio.default_model == "sketch"  # the built-in drawing model ships with pressroom
     with studio.session() as session:
         assert session.connection().exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert session.connection().exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
