@@ -6,22 +6,22 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from pressroom import models
+
 
 pytestmark = pytest.mark.sqlite_only("the demo makes its own temporary studio with the default SQLite ledger; "
                                      "it takes no database")
 
 
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory):
-    """One run of `pressroom demo` in a fresh process, its studio kept."""
-    studio = tmp_path_factory.mktemp("demo") / "demo"
+def _median(pixels: np.ndarray) -> np.ndarray:
+    return np.median(pixels.reshape(-1, 3), axis=0)
+
+
+@pytest.mark.long_running(35)
+def test_the_demo_runs_from_a_fresh_process_and_draws_what_its_brief_asks_for(tmp_path):
+    studio = tmp_path / "demo"
     done = subprocess.run([sys.executable, "-m", "pressroom.cli", "demo", "--keep", str(studio)],
                           capture_output=True, text=True, timeout=600)
-    return done, studio
-
-
-def test_the_demo_runs_from_a_fresh_process(demo):
-    done, studio = demo
     assert done.returncode == 0, done.stderr
     for play in ("1. intake", "2. concept sprint", "3. rank", "4. lock-in pass", "5. volume run", "6. cull",
                  "7. fix and finish", "8. review gate", "9. release with signed provenance", "10. metrics",
@@ -34,19 +34,9 @@ def test_the_demo_runs_from_a_fresh_process(demo):
     assert len(list((studio / "cards").glob("brief-1-recipe-1-v1.toml"))) == 1
     assert (studio / "ledger.sqlite").is_file()  # put back after the reproduction
 
-
-def _median(pixels: np.ndarray) -> np.ndarray:
-    return np.median(pixels.reshape(-1, 3), axis=0)
-
-
-def test_the_demo_draws_what_its_brief_asks_for(demo):
-    """With the shipped sketch model the sprint's backgrounds follow their styles and the volume run's
-    shoes take the colour their slot value names (the demo's sheet in the README shows the same)."""
-    from pressroom import models
-
+    # drawn with the shipped sketch model, the sprint's grounds follow their styles and the volume run's
+    # shoes take the colour their slot value names (the demo's sheet in the README shows the same)
     assert models.builtin_default() == models.SKETCH, "this install ships the sketch model's weights"
-    done, studio = demo
-    assert done.returncode == 0, done.stderr
     listed = subprocess.run([sys.executable, "-m", "pressroom.cli", "generations", "--studio", str(studio), "--json"],
                             capture_output=True, text=True, timeout=120)
     rows = json.loads(listed.stdout)
