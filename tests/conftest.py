@@ -38,8 +38,6 @@ def pytest_configure(config):
     config.addinivalue_line("markers", "sqlite_only(reason): the test is about SQLite itself; not run on PostgreSQL")
     config.addinivalue_line("markers", "ledger_agnostic: what the test proves is the engine's, a model's or a "
                                        "key file's, the same on either ledger; run once, on the SQLite run")
-    config.addinivalue_line("markers", "long_running(seconds): the test takes that long alone on the 2-core "
-                                       "machine; the longest start first")
 
 
 def pytest_xdist_auto_num_workers(config):
@@ -59,23 +57,16 @@ def pytest_collection_modifyitems(config, items):
     SQLite run, one marked ``ledger_agnostic`` uses a studio only to hold what it is about (the
     engine's pixels, a model's files, the signing keys, Ray's actors), and one marked
     ``sqlite_only`` is about SQLite itself. They are deselected (the run's summary counts them)."""
-    if ledger_kinds.KIND != "sqlite":
-        kept, dropped = [], []
-        for item in items:
-            ledgerless = "ledgers" not in getattr(item, "fixturenames", ("ledgers",))
-            elsewhere = item.get_closest_marker("sqlite_only") or item.get_closest_marker("ledger_agnostic")
-            (dropped if ledgerless or elsewhere else kept).append(item)
-        if dropped:
-            config.hook.pytest_deselected(items=dropped)
-            items[:] = kept
-    # the longest tests first, so that no test process is left running one after the others are done
-    # (xdist deals the first tests out one per process, in this order); the rest keep theirs
-    items.sort(key=lambda item: -_seconds(item))
-
-
-def _seconds(item) -> float:
-    marker = item.get_closest_marker("long_running")
-    return marker.args[0] if marker else 0.0
+    if ledger_kinds.KIND == "sqlite":
+        return
+    kept, dropped = [], []
+    for item in items:
+        ledgerless = "ledgers" not in getattr(item, "fixturenames", ("ledgers",))
+        elsewhere = item.get_closest_marker("sqlite_only") or item.get_closest_marker("ledger_agnostic")
+        (dropped if ledgerless or elsewhere else kept).append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept
 
 
 @pytest.fixture(scope="session")

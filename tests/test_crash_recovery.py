@@ -100,7 +100,6 @@ INIT_KILLS = [  # in the order one init reaches them
 ]
 
 
-@pytest.mark.long_running(30)
 def test_an_init_killed_at_each_step_in_turn_is_finished_by_running_it_again(tmp_path, new_ledger):
     """One init killed inside its first migration; run again, killed as it writes the private key; run
     again, killed with the tiny model built but not moved in; run again, finished. Each run is the same

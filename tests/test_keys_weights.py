@@ -124,7 +124,6 @@ def test_weights_replaced_by_another_file_with_the_same_size_and_mtime_are_refus
     _refused(studio)
 
 
-@pytest.mark.long_running(20)
 def test_unchanged_weights_are_used(studio):
     _weight(studio)
     run = _generate(studio)

@@ -26,7 +26,6 @@ def site(tmp_path_factory, ledgers):
         yield served_site
 
 
-@pytest.mark.long_running(45)
 def test_three_people_run_the_whole_playbook_on_the_built_in_model(browser, site):
     dana, omar, rita = (signed_in(browser, site, name) for name in ("dana", "omar", "rita"))
 

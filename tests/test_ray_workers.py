@@ -82,7 +82,6 @@ def assert_each_once(studio, value: str, count: int, *, reproduce: bool = False)
     assert again == [pixels for *_, pixels in rows]
 
 
-@pytest.mark.long_running(65)
 def test_volume_runs_on_ray_refuse_an_actor_that_differs_and_survive_a_dead_actor_and_a_dead_worker(
         cli, studio, tmp_path, cluster):
     """One studio, two runs (the lock they share is the costly part). The first on a pool of three
