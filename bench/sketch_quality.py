@@ -2,7 +2,7 @@
 
 Prompts are built from (subject, background, position) combinations held out of the training
 captions (scripts/sketch_data.py, ``held_out``), on the named colour backgrounds, and generated at
-128x128 with the model's own scheduler at the recipe defaults (20 steps, guidance 7), one image a
+128x128 with the model's own scheduler at its defaults (its default steps, guidance 7), one image a
 call, as the engine makes them. For each image it measures:
 
 - background: the named colour is the palette colour nearest the median of the border pixels;
@@ -101,7 +101,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--model", type=Path, default=None, help="a sketch pipeline folder (default: the shipped one)")
     parser.add_argument("--count", type=int, default=60, help="held-out prompts to generate")
-    parser.add_argument("--steps", type=int, default=20)
+    parser.add_argument("--steps", type=int, default=None, help="denoising steps (default: the model's own)")
     parser.add_argument("--guidance", type=float, default=7.0)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--sheet", type=Path, default=None, help="also write the images as one PNG sheet")
@@ -117,6 +117,7 @@ def main(argv: list[str] | None = None) -> int:
     from pressroom import models
 
     logging.disable_progress_bar()
+    args.steps = args.steps or models.SKETCH_STEPS
     folder = args.model or models.SKETCH_DIR
     if not args.reference:
         pipeline = DiffusionPipeline.from_pretrained(str(folder), local_files_only=True, dtype=torch.float32)

@@ -6,6 +6,7 @@ For each: `model add` records the family and native size; generate -> export car
 inpaint keep the parent's size."""
 
 import json
+import tomllib
 
 import numpy as np
 import pytest
@@ -70,6 +71,7 @@ def test_each_family_generates_reproduces_exactly_and_matches_plain_diffusers(cl
     assert row["multiple"] == (16 if family in ("sd3", "flux") else 8)
     # the native size: the denoiser's sample size times the VAE's 8x (FLUX: 128 x 8, as the real ones)
     assert row["size"] == (1024 if family == "flux" else 256)
+    assert row["steps"] == (4 if variant == "schnell" else 20)  # schnell is distilled to draw in 4
     made = generate(cli, name)
     assert (made["width"], made["height"]) == (64, 96)
     stored = Image.open(made["path"])
@@ -128,6 +130,15 @@ def test_flux_refuses_a_width_not_a_multiple_of_16_and_what_it_cannot_use(cli, s
     one_line(cli("generate", "--model", "flux-schnell", "--prompt", "a fox", "--width", "64", "--height", "64",
                  "--negative", "blurry"), "ignores the negative prompt")
     assert len(json.loads(cli("generations", "--json").out)) == before  # nothing stored
+
+
+def test_an_image_without_steps_takes_the_models_default(cli, studio, built, tmp_path):
+    add(cli, built, "flux-schnell")
+    made = cli("generate", "--model", "flux-schnell", "--prompt", "a fox", "--width", "64", "--height", "64", "--json")
+    assert made.code == 0, made.err
+    [row] = json.loads(made.out)
+    assert cli("recipe", "export", row["id"], "-o", tmp_path / "fox.toml").code == 0
+    assert tomllib.loads((tmp_path / "fox.toml").read_text())["steps"] == 4  # schnell's; SD's would be 20
 
 
 def test_a_card_whose_scheduler_cannot_drive_the_model_is_refused(cli, studio, built, tmp_path):

@@ -47,6 +47,7 @@ def test_the_shipped_weights_match_their_training_card_and_the_registry(studio):
     assert manifest.files == on_disk == models.sketch_card()["files"]
     assert "unet/diffusion_pytorch_model.safetensors" in on_disk
     assert manifest.builtin and manifest.license == "Apache-2.0" and manifest.size == 128
+    assert manifest.steps == models.SKETCH_STEPS < 20  # its own default steps: fewer than most models need
     assert manifest.where(manifest.path) == models.SKETCH_DIR
     assert sum(path.stat().st_size for path in models.SKETCH_DIR.rglob("*")) <= 25 * 1024 * 1024
 

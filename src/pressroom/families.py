@@ -65,6 +65,11 @@ class Facts:
     multiple: int  # width and height must be multiples of this
     variant: str = ""  # flux: "dev" (guidance distilled) or "schnell"
 
+    @property
+    def steps(self) -> int:
+        """The default denoising steps: FLUX.1 schnell is distilled to draw in 4 (its makers' setting)."""
+        return 4 if self.variant == "schnell" else 20
+
 
 def _config(folder: Path, component: str) -> dict:
     try:

@@ -418,7 +418,7 @@ def plan(
         try:
             base = Recipe(
                 prompt=text, negative=negative, skeleton=skeleton, model=manifest.ref(), engine=manifest.engine, seed=first,
-                steps=steps or 20, guidance=7.0 if guidance is None else guidance,
+                steps=steps or manifest.steps, guidance=7.0 if guidance is None else guidance,
                 width=width or manifest.size, height=height or manifest.size,
                 scheduler=SchedulerSpec(name=scheduler or families.DEFAULT_SCHEDULER),
                 loras=lora_refs.refs(studio, list(loras)),

@@ -21,7 +21,7 @@ def generate(
     negative: Annotated[str, typer.Option(help="Negative prompt.")] = "",
     seed: Annotated[Optional[int], typer.Option(help="First seed (default: random); image i uses seed+i.")] = None,
     count: Annotated[int, typer.Option(min=1, help="How many images.")] = 1,
-    steps: Annotated[Optional[int], typer.Option(min=1, help="Denoising steps (default 20).")] = None,
+    steps: Annotated[Optional[int], typer.Option(min=1, help="Denoising steps (default: the model's, 20 unless it says otherwise: 4 for FLUX schnell).")] = None,
     guidance: Annotated[Optional[float], typer.Option(help="CFG scale (default 7).")] = None,
     width: Annotated[Optional[int], typer.Option(help="Width in px, a multiple of 8 (default: the model's size).")] = None,
     height: Annotated[Optional[int], typer.Option(help="Height in px, a multiple of 8 (default: the model's size).")] = None,

@@ -38,7 +38,7 @@ def add(
     out.print(f"Registered [bold]{name}[/bold] ({row['format']}, engine {row['engine']}) licence {row['license']}")
     if row["family"]:
         out.print(f"  family {row['family']}{' ' + row['variant'] if row['variant'] else ''}, native size "
-                  f"{row['size']}, sizes in multiples of {row['multiple']}")
+                  f"{row['size']}, sizes in multiples of {row['multiple']}, {row['steps']} steps by default")
     if row["files"]:
         out.print(f"  short hash (A1111) {row['short_hash']}")
         for rel, sha in row["files"].items():
