@@ -141,6 +141,8 @@ def images(pipeline, family: str, spec: dict, seeds: list[int], device: str, dty
     out = pipeline(**embeddings(family, spec, len(seeds), device, dtype), num_inference_steps=spec["steps"],
                    guidance_scale=guidance, width=spec["size"], height=spec["size"], generator=generators,
                    output_type="np").images
+    if not np.isfinite(out).all():  # random weights can overflow in half precision: no figure is worth that
+        raise SystemExit(f"{family}: the images hold NaN or infinity; the figures would mean nothing")
     return (np.clip(out, 0, 1) * 255).round().astype(np.uint8)
 
 
@@ -178,7 +180,7 @@ def measure(family: str, spec: dict, device: str, dtype: torch.dtype) -> dict:
             result["batch4_vs_single"] = {"max_pixel_difference": max(diffs),
                                           "identical": sum(d == 0 for d in diffs), "of": 4}
         print(f"{family}: batch {batch}: {batch / seconds:.3f} images/s", flush=True)
-    result["finite"] = bool(np.isfinite(singles[0].astype(float)).all() and singles[0].std() > 0)
+    result["varied"] = bool(singles[0].std() > 0)  # not one flat colour
     result["speedup_16_vs_1"] = round(result["images_per_second"]["16"] / result["images_per_second"]["1"], 3)
     if torch.cuda.is_available():
         result["peak_gpu_gib"] = round(torch.cuda.max_memory_allocated() / 2**30, 1)

@@ -38,6 +38,7 @@ def test_the_demo_runs_from_a_fresh_process_and_draws_what_its_brief_asks_for(tm
     assert models.builtin_default() == models.SKETCH, "this install ships the sketch model's weights"
     listed = subprocess.run([sys.executable, "-m", "pressroom.cli", "generations", "--studio", str(studio), "--json"],
                             capture_output=True, text=True, timeout=120)
+    assert listed.returncode == 0, listed.stderr
     rows = json.loads(listed.stdout)
     concepts = [r for r in rows if r["play"] == "concept"]
     assert {r["style"] for r in concepts} == {"on-grass", "by-the-sea", "yellow-backdrop"}

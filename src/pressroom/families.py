@@ -41,6 +41,7 @@ FAMILIES = {
     "other": Family("other", "another diffusers pipeline"),
 }
 DEFAULT_SCHEDULER = "default"  # the model's own scheduler, as it ships
+DEFAULT_STEPS = 20  # denoising steps where neither the command nor the model says otherwise
 
 
 def of_pipeline(class_name: str) -> Family:
@@ -68,7 +69,7 @@ class Facts:
     @property
     def steps(self) -> int:
         """The default denoising steps: FLUX.1 schnell is distilled to draw in 4 (its makers' setting)."""
-        return 4 if self.variant == "schnell" else 20
+        return 4 if self.variant == "schnell" else DEFAULT_STEPS
 
 
 def _config(folder: Path, component: str) -> dict:

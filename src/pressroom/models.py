@@ -57,7 +57,7 @@ class Manifest(BaseModel):
     license: str = "unknown"
     commercial: bool | None = None
     size: int = 512  # the default width and height: the model's native size unless --size says otherwise
-    steps: int = 20  # the default denoising steps of an image made with it (FLUX schnell: 4; sketch: its own)
+    steps: int = families.DEFAULT_STEPS  # the default denoising steps of an image made with it (FLUX schnell: 4; sketch: its own)
     family: str = ""  # ``families``: sd, sdxl, sd3, flux, other ("" before families were recorded: sd)
     variant: str = ""  # flux: dev or schnell
     multiple: int = 8  # width and height must be multiples of this (16 for SD3 and FLUX)
