@@ -154,3 +154,34 @@ def test_a_style_carries_its_loras_into_the_concept_sprint(cli, studio, lora_fil
     assert by_style["watercolor"].loras == []
     inky = next(row for row in made if row["style"] == "inky")
     assert "<lora:ink:0.6>" in Image.open(inky["path"]).text["parameters"]
+
+
+def test_a_released_files_review_carries_the_licence_verdict_of_each_lora(cli, studio, lora_files, tmp_path):
+    from playbook import SMALL, open_brief, people
+    from test_release import approve, released
+
+    people(cli)
+    register(cli, lora_files)
+    assert cli("style", "add", "inky", "--text", "ink drawing", "--lora", "ink:0.6", "--lora", "glow:0.3",
+               "--as", "omar").code == 0
+    brief = open_brief(cli, tmp_path)
+    sprint = cli("concept", brief, "--style", "inky", "--style", "watercolor", "--style", "cinematic", "--per-style",
+                 "1", "--steps", "2", "--as", "omar", "--json")
+    assert sprint.code == 0, sprint.err
+    [concept] = [row for row in json.loads(sprint.out)["generations"] if row["style"] == "inky"]
+    assert cli("direction", "approve", brief, concept["id"], "--as", "dana").code == 0
+    locked = cli("lock", brief, "--as", "omar", "--steps", "2", *SMALL, "--json")
+    assert locked.code == 0, locked.err
+    approve(cli, json.loads(locked.out)["hero"])
+    master, _ = released(cli, brief, "--channel", "linkedin")
+
+    review = json.loads(cli("verify", master["path"], "--json").out)["review"]
+    by_name = {entry["name"]: entry for entry in review["licence"]}
+    assert [entry["weights"] for entry in review["licence"]] == ["model", "lora", "lora"]
+    assert by_name["ink"]["sha256"] == loras.load(studio, "ink").sha256
+    assert by_name["glow"]["sha256"] == loras.load(studio, "glow").sha256
+    assert by_name["ink"]["license"] == "Apache-2.0" and by_name["ink"]["commercial"] is True
+    use = review["intended_use"]
+    assert {entry["verdict"] for entry in review["licence"][1:]} == ({"pass"} if use else {"n/a"})
+    shown = cli("verify", master["path"])
+    assert "licence: LoRA ink (Apache-2.0)" in shown.out and "licence: LoRA glow (Apache-2.0)" in shown.out

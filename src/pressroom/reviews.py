@@ -255,15 +255,15 @@ def status(studio: Studio, session: Session, generation_id: int) -> GateStatus:
 def record_of(studio: Studio, session: Session, generation_id: int) -> dict:
     """The review that lets an image out, as its released files carry it (provenance.REVIEW_LABEL):
     the stakes and the gate applied, each current reviewer with their decision and every checklist
-    item's result, the decision, and the licence verdict for the model."""
+    item's result, the decision, and the licence verdict for the model and for each LoRA."""
     from .checks import licence
 
     row = session.get(generations.Generation, generation_id)
     gate = gate_of(studio, session, row)
     found = status(studio, session, generation_id)
     recipe, brief, manifest = _judged_with(studio, session, row)
-    verdict = licence.run(checks.Context(image=None, recipe=recipe, generation_id=row.id, brief=brief,
-                                         manifest=manifest))
+    context = checks.Context(image=None, recipe=recipe, generation_id=row.id, brief=brief, manifest=manifest)
+    use = licence.intended_use(context)
     return {
         "generation": row.id, "stakes": gate.stakes, "gate": found.gate, "items": found.items,
         "reviewers_needed": found.needed, "maker": row.operator, "maker_id": row.maker_id,
@@ -272,9 +272,10 @@ def record_of(studio: Studio, session: Session, generation_id: int) -> dict:
                        "checks": {item: (c if isinstance(c, dict) else {"result": c}) for item, c in r["checks"].items()}}
                       for r in found.current],
         "decision": found.result,
-        "licence": [{"model": recipe.model.name, "license": manifest.license if manifest else recipe.model.license,
-                     "commercial": manifest.commercial if manifest else recipe.model.commercial,
-                     "verdict": verdict.result, "detail": verdict.detail}],
+        "intended_use": use,
+        "licence": [{"weights": w.kind, "name": w.name, "sha256": w.sha256, "license": w.license,
+                     "commercial": w.commercial, "verdict": verdict, "detail": detail}
+                    for w in licence.weights_of(context) for verdict, detail in [licence.judge(w, use)]],
     }
 
 

@@ -2,29 +2,63 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from . import Context, Finding
 
 NAME, ITEM = "licence", "licence"
+NO_USE = "no brief, so no intended use to check against"
+
+
+@dataclass(frozen=True)
+class Weights:
+    """One set of weights the image was drawn with (the model or a LoRA) and its licence terms."""
+
+    kind: str  # "model" or "lora"
+    name: str
+    sha256: str | None  # a LoRA's file; a model's fingerprint over all its files
+    license: str
+    commercial: bool | None
+
+    @property
+    def label(self) -> str:
+        return f"{'model' if self.kind == 'model' else 'LoRA'} {self.name}"
+
+
+def weights_of(context: Context) -> list[Weights]:
+    """The model first, then each LoRA in the order the recipe applies them."""
+    model = context.recipe.model
+    found = [Weights("model", model.name, model.fingerprint if model.files else None,
+                     context.manifest.license if context.manifest else model.license,
+                     context.manifest.commercial if context.manifest else model.commercial)]
+    return found + [Weights("lora", lora.name, lora.sha256, lora.license, lora.commercial)
+                    for lora in context.recipe.loras]
+
+
+def judge(weights: Weights, use: str) -> tuple[str, str]:
+    """One set of weights against the intended use: (pass, warn, fail or n/a, why)."""
+    if not use:
+        return "n/a", NO_USE
+    if use == "commercial" and weights.commercial is False:
+        return "fail", f"{weights.label} ({weights.license}) is not licensed for commercial use; this brief is commercial"
+    if use == "commercial" and weights.commercial is None:
+        return "warn", (f"{weights.label}'s commercial terms are not recorded; "
+                        "re-register it with --commercial or --non-commercial")
+    return "pass", f"{weights.license} permits {use} use"
+
+
+def intended_use(context: Context) -> str:
+    return context.brief.intended_use if context.brief else ""
 
 
 def run(context: Context) -> Finding:
-    model = context.recipe.model
-    commercial = context.manifest.commercial if context.manifest else model.commercial
-    licence = context.manifest.license if context.manifest else model.license
-    use = context.brief.intended_use if context.brief else ""
-    # the model first, then each LoRA, each checked exactly the same way
-    weights = [(f"model {model.name}", licence, commercial)]
-    weights += [(f"LoRA {lora.name}", lora.license, lora.commercial) for lora in context.recipe.loras]
-    looked = "; ".join(f"{what} (licence {lic}, commercial {com})" for what, lic, com in weights)
+    use, weights = intended_use(context), weights_of(context)
+    looked = "; ".join(f"{w.label} (licence {w.license}, commercial {w.commercial})" for w in weights)
     looked += f" for intended use {use or 'unknown'}"
-    if not use:
-        return Finding(NAME, ITEM, "n/a", None, "no brief, so no intended use to check against", looked)
-    for what, lic, com in weights:
-        if use == "commercial" and com is False:
-            return Finding(NAME, ITEM, "fail", 1.0, f"{what} ({lic}) is not licensed for commercial "
-                           "use; this brief is commercial", looked)
-    for what, lic, com in weights:
-        if use == "commercial" and com is None:
-            return Finding(NAME, ITEM, "warn", 0.5, f"{what}'s commercial terms are not recorded; "
-                           "re-register it with --commercial or --non-commercial", looked)
-    return Finding(NAME, ITEM, "pass", 0.0, f"{' and '.join(lic for _, lic, _ in weights)} permit{'s' if len(weights) == 1 else ''} {use} use", looked)
+    verdicts = [judge(w, use) for w in weights]
+    for worst, score in (("n/a", None), ("fail", 1.0), ("warn", 0.5)):
+        for result, detail in verdicts:
+            if result == worst:
+                return Finding(NAME, ITEM, result, score, detail, looked)
+    return Finding(NAME, ITEM, "pass", 0.0, f"{' and '.join(w.license for w in weights)} "
+                   f"permit{'s' if len(weights) == 1 else ''} {use} use", looked)

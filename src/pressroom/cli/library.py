@@ -79,7 +79,9 @@ def _describe(doc: dict) -> None:
             out.print(f"    {person['reviewer']}: {person['decision']}, {results.count('pass')} of {len(results)} "
                       f"items pass" + (f", failed: {', '.join(failed)}" if failed else ""))
         for verdict in review["licence"]:
-            out.print(f"    licence: {verdict['model']} ({verdict['license']}): {verdict['verdict']}, {verdict['detail']}")
+            named = verdict.get("name") or verdict.get("model")  # files released before LoRAs had their own line
+            what = "LoRA " if verdict.get("weights") == "lora" else ""
+            out.print(f"    licence: {what}{named} ({verdict['license']}): {verdict['verdict']}, {verdict['detail']}")
     for ingredient in doc["lineage"]:
         out.print(f"  made from: {ingredient['title']} ({ingredient['relationship']}, signed by {ingredient['signed_by']})")
 
