@@ -1,5 +1,5 @@
-"""A released file's C2PA manifest carries the review that let it out, read back by `verify` and by
-c2pa-python's Reader on its own."""
+"""A released file's C2PA manifest carries the review that let it out, read back by `verify`, by
+c2pa-python's Reader on its own, and by a second verifier with its own C2PA implementation (encypher-c2pa)."""
 
 import json
 
@@ -9,6 +9,10 @@ from test_release import approve, released
 
 
 def test_released_file_carries_the_review_in_its_manifest(cli, tmp_path):
+    from pathlib import Path
+
+    from test_release import flip_pixel_byte
+
     from c2pa import Reader
 
     brief, lock = locked(cli, tmp_path)
@@ -37,3 +41,19 @@ def test_released_file_carries_the_review_in_its_manifest(cli, tmp_path):
         active = store["manifests"][store["active_manifest"]]
         [assertion] = [a for a in active["assertions"] if a["label"] == "com.pressroom.review"]
         assert json.loads(assertion["data"]["review_json"]) == review
+
+    from encypher_c2pa import verify
+
+    root = (cli.studio.root / "keys" / "root.pem").read_text()
+    for f in (master, rendition):  # the second reader: not c2pa-rs, offline, no telemetry
+        report = verify(f["path"], trust_pem=root, no_default_trust=True, online=False, telemetry=False)
+        assert (report["integrity"], report["signature"], report["hard_binding"]) == ("valid", "valid", "match")
+        assert report["trust"]["status"] == "valid_for_supplied_material" and report["validation_state"] == "Trusted"
+        manifests = report["manifest_report"]
+        active = manifests["manifests"][manifests["active_manifest"]]
+        [assertion] = [a for a in active["assertions"] if a["label"] == "com.pressroom.review"]
+        assert json.loads(assertion["data"]["review_json"]) == review
+        changed = tmp_path / f"changed{Path(f['path']).suffix}"
+        flip_pixel_byte(Path(f["path"]), changed)  # and it sees a changed pixel byte
+        broken = verify(str(changed), trust_pem=root, no_default_trust=True, online=False, telemetry=False)
+        assert broken["hard_binding"] == "mismatch" and broken["integrity"] != "valid"
