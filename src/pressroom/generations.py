@@ -161,6 +161,7 @@ def job_for(batch: Sequence[Recipe], model: ModelRef, *, fresh: bool = False) ->
         scheduler_class=scheduler.class_name if scheduler.config is not None else None,
         scheduler_config=scheduler.config,
         loras=tuple(lora.identity() for lora in first.loras),
+        conditioning=tuple(reference.identity() for reference in first.conditioning),
         dtype=first.dtype,
         device=first.device,
         fresh=fresh,
@@ -198,6 +199,9 @@ def render(
         model = ref if ref.files else first.model  # a hand-written card's model gains its hashes
         if ref.files:
             resolver.weights(model)  # changed weights are refused before an engine loads torch for them
+        for reference in first.conditioning:  # and so are changed adapters
+            if reference.adapter is not None:
+                resolver.adapter(reference.adapter)
         engine = engines.get(first.engine)
         output = engine.run(job_for(batch, model, fresh=fresh), resolver)
         if not len(output.images) == len(output.warnings) == len(batch):
@@ -370,6 +374,7 @@ def plan(
     device: str | None = None,
     card: Path | None = None,
     loras: Sequence[str] = (),
+    references: Sequence[str] = (),
     **slots: str,
 ) -> list[Recipe]:
     """The recipes for ``count`` images (seeds ``seed`` .. ``seed+count-1``), from options or a card.
@@ -391,7 +396,7 @@ def plan(
     if card is not None:
         chosen = {k: v for k, v in dict(model=model, prompt=prompt, steps=steps, guidance=guidance, width=width,
                                          height=height, scheduler=scheduler, dtype=dtype, device=device,
-                                         lora=list(loras) or None).items()
+                                         lora=list(loras) or None, reference=list(references) or None).items()
                   if v is not None}
         if chosen or negative or any(slots.values()):
             raise InputError(
@@ -426,8 +431,23 @@ def plan(
             )
         except ValidationError as exc:
             raise invalid(exc) from exc
+        if references:
+            base = conditioned(studio, base, list(references))
     check_seeds(first, count)
     return [base.model_copy(update={"seed": first + i}) for i in range(count)]
+
+
+def conditioned(studio: Studio, recipe: Recipe, options: list[str]) -> Recipe:
+    """``recipe`` with the reference images ``--reference NAME:FILE[:WEIGHT]`` options name, stored."""
+    from . import references
+
+    with studio.session() as session:
+        built = references.build(studio, session, options)
+    start = next((r for r in built if r.role == "img2img"), None)
+    if start is not None and int(recipe.steps * start.weight) < 1:
+        raise InputError(f"img2img strength {start.weight} of {recipe.steps} steps leaves no denoising step; use a "
+                         f"strength of at least {1 / recipe.steps:.2f} or more steps", field="reference")
+    return references.with_references(recipe, built)
 
 
 def invalid(exc) -> InputError:

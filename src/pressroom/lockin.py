@@ -20,12 +20,13 @@ from sqlalchemy import JSON, ForeignKey, Integer, String, Text, func, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from . import briefs, cards, events, generations, imagefiles, names, samplers
+from . import references as references_
 from .compare import Comparison, Fingerprint, compare
 from .context import Actor, Context
 from .db import Base, UTCDateTime, taken
 from .errors import Conflict, EngineError, InputError, LockRefused, ModelError, NotFound, Refused
 from .jobs import landing, queue
-from .recipes import SLOTS, Recipe, SchedulerSpec
+from .recipes import SLOTS, Recipe, Reference, SchedulerSpec
 from .resolver import Resolver
 from .studio import Studio
 
@@ -141,13 +142,18 @@ def submit(
     height: int | None = None,
     scheduler: str | None = None,
     negative: str | None = None,
+    references: list[str] | None = None,
 ) -> queue.Job:
     """Check the lock now (the person, the brief, its direction or template, the settings) and queue
     it as a job. Each lock asked for is a job of its own: two locks of one brief make two versions."""
     actor = ctx.actor.require("operator", "lock a recipe")
     request = {"brief": brief_id, "from": from_generation, "template": template, "slot": slot, "seed": seed,
                "steps": steps, "guidance": guidance, "width": width, "height": height, "scheduler": scheduler,
-               "negative": negative}
+               "negative": negative, "conditioning": []}
+    if references:  # the images stored now; the job names them by hash
+        with ctx.unit() as session:
+            built = references_.build(ctx.studio, session, list(references))
+        request["conditioning"] = [reference.model_dump(mode="json") for reference in built]
     with ctx.unit() as session:
         _prepare(session, request)
     return queue.enqueue(ctx.studio, KIND, request, key=f"{KIND}:{secrets.token_hex(16)}", requester=actor, total=1)
@@ -182,7 +188,8 @@ def run_job(studio: Studio, job: queue.Job, lease: queue.Lease) -> dict:
     with studio.session() as session:
         actor = landing.requester(session, job, "operator", "lock a recipe")
         final, origin, brief_created = _prepare(session, request)
-    labels = dict(brief_id=brief_id, play="lock", slot_value=final.skeleton.get(slot), **generations.made_by(actor))
+    value = final.conditioning[0].image_sha256 if slot == references_.SLOT else final.skeleton.get(slot)
+    labels = dict(brief_id=brief_id, play="lock", slot_value=value, **generations.made_by(actor))
     [hero] = landing.rows(studio, [landing.land(studio, lease, [final], [labels], ["hero"]).ids["hero"]])
     try:
         again = next(generations.render([hero.parsed_recipe()], Resolver(studio), fresh=True))
@@ -226,9 +233,16 @@ def _prepare(session: Session, request: dict) -> tuple[Recipe, dict, datetime]:
         updates["scheduler"] = SchedulerSpec(name=request["scheduler"]).model_dump()
     try:
         final = Recipe.model_validate({**base.model_dump(), **updates})
+        conditioning = [Reference.model_validate(r) for r in request.get("conditioning") or []]
     except ValidationError as exc:
         raise generations.invalid(exc) from exc
-    if slot not in SLOTS and slot not in final.skeleton.free:
+    if conditioning:
+        final = references_.with_references(final, conditioning)
+    if slot == references_.SLOT:
+        if not final.conditioning:
+            raise LockRefused("--slot reference varies the recipe's first reference image, and this recipe has "
+                              "none; add one with --reference NAME:FILE[:WEIGHT]", field="slot")
+    elif slot not in SLOTS and slot not in final.skeleton.free:
         final = final.with_slot(slot, "")
     spec = brief.parsed
     if defaults.strict_sizes and _aspect(final.width, final.height) != spec.deliverables.aspect:

@@ -162,6 +162,62 @@ class LoraRef(Strict):
         return LoraRef(name=self.name, sha256=self.sha256, weight=self.weight)
 
 
+ROLES = ("img2img", "ip-adapter", "controlnet")
+CONTROLS = ("canny", "depth", "pose")
+
+
+class AdapterRef(Strict):
+    """Conditioning weights (an IP-Adapter with its image encoder, or a ControlNet): every file by
+    SHA-256, like a model's, and the licence they came with."""
+
+    name: str
+    kind: Literal["ip-adapter", "controlnet"]
+    control: Literal["", "canny", "depth", "pose"] = ""  # a ControlNet: the map it was trained on
+    files: dict[str, str]
+    license: str = "unknown"
+    commercial: bool | None = None
+
+    @property
+    def fingerprint(self) -> str:
+        return ModelRef(name=self.name, files=self.files).fingerprint
+
+    def identity(self) -> "AdapterRef":
+        """As an engine job names it: name, kind, map and file hashes."""
+        return AdapterRef(name=self.name, kind=self.kind, control=self.control, files=dict(self.files))
+
+
+class Reference(Strict):
+    """A reference image that conditions the image, stored by SHA-256 in the asset store, with its
+    role and weight: ``img2img`` starts from it at ``weight`` as the strength; ``ip-adapter`` takes
+    its look at ``weight`` as the adapter's scale; ``controlnet`` takes its structure through the
+    control image (a canny edge map pressroom computed, or the depth or pose map as supplied) at
+    ``weight`` as the conditioning scale."""
+
+    role: Literal["img2img", "ip-adapter", "controlnet"]
+    image_sha256: Sha256  # the reference as it was given
+    weight: float = Field(default=1.0, ge=0, le=2)
+    adapter: AdapterRef | None = None  # ip-adapter and controlnet: the weights that read it
+    control_sha256: Sha256 | None = None  # controlnet: the image the ControlNet is given
+    canny: list[int] | None = None  # a canny map: OpenCV's low and high thresholds
+
+    @model_validator(mode="after")
+    def _consistent(self) -> "Reference":
+        wanted = None if self.role == "img2img" else self.role
+        if (self.adapter.kind if self.adapter else None) != wanted:
+            raise ValueError(f"a {self.role} reference needs " + (f"{self.role} weights as its adapter" if wanted
+                                                                    else "no adapter"))
+        if (self.role == "controlnet") != (self.control_sha256 is not None):
+            raise ValueError("control_sha256 is a controlnet reference's control image: give it there and only there")
+        if self.role == "img2img" and not 0 < self.weight <= 1:
+            raise ValueError(f"an img2img reference's weight is its strength, in (0, 1] (got {self.weight})")
+        if self.canny is not None and (len(self.canny) != 2 or not 0 <= self.canny[0] <= self.canny[1] <= 1000):
+            raise ValueError(f"canny holds the low and high thresholds, 0 <= low <= high <= 1000 (got {self.canny})")
+        return self
+
+    def identity(self) -> "Reference":
+        return self.model_copy(update={"adapter": self.adapter.identity() if self.adapter else None})
+
+
 class SchedulerSpec(Strict):
     name: str = "euler"
     class_name: str | None = None
@@ -248,7 +304,8 @@ class Recipe(Strict):
     batch_size: int = Field(default=1, ge=1)
     batch_index: int = Field(default=0, ge=0)
     post: list[PostStep] = Field(default_factory=list)
-    references: list[Sha256] = Field(default_factory=list)
+    references: list[Sha256] = Field(default_factory=list)  # every stored image the recipe reads
+    conditioning: list[Reference] = Field(default_factory=list)  # at most one of each role
     source: Source | None = None
     environment: Environment | None = None
 
@@ -256,6 +313,16 @@ class Recipe(Strict):
         """This recipe with one skeleton slot changed and the prompt recomposed."""
         skeleton = self.skeleton.with_slot(slot, value)
         return self.model_copy(update={"skeleton": skeleton, "prompt": skeleton.compose()})
+
+    @model_validator(mode="after")
+    def _one_reference_per_role(self) -> "Recipe":
+        roles = [reference.role for reference in self.conditioning]
+        for role in ROLES:
+            if roles.count(role) > 1:
+                raise ValueError(f"a recipe takes one {role} reference (got {roles.count(role)})")
+        if self.conditioning and self.source is not None:
+            raise ValueError(f"a {self.source.op} works from its parent image; reference images condition new images only")
+        return self
 
     @model_validator(mode="after")
     def _prompt_matches_skeleton(self) -> "Recipe":

@@ -23,7 +23,7 @@ from .errors import NotFound
 if TYPE_CHECKING:
     from PIL.Image import Image
 
-    from .recipes import LoraRef, ModelRef
+    from .recipes import AdapterRef, LoraRef, ModelRef
     from .studio import Studio
 
 
@@ -40,6 +40,7 @@ class Resolver:
         self._manifests: dict[str, models.Manifest] = {}
         self._weights: dict[str, Weights] = {}
         self._loras: dict[str, Path] = {}
+        self._adapters: dict[str, tuple[Path, str]] = {}
 
     def manifest(self, model: "ModelRef") -> models.Manifest:
         """The registered model a recipe or job names (by its hashes first, then by name)."""
@@ -66,10 +67,22 @@ class Resolver:
             self._loras[key] = loras.file_for(self.studio, lora)
         return self._loras[key]
 
+    def adapter(self, adapter: "AdapterRef") -> tuple[Path, str]:
+        """An IP-Adapter's or ControlNet's folder, every file checked against the hashes the job
+        names (``adapters.folder_for``), and an IP-Adapter's weights file name in it."""
+        from . import adapters
+
+        key = adapter.fingerprint
+        if key not in self._adapters:
+            root, manifest = adapters.folder_for(self.studio, adapter)
+            self._adapters[key] = (root, manifest.weight_name if adapter.kind == "ip-adapter" else "")
+        return self._adapters[key]
+
     def image(self, sha256: str) -> "Image":
-        """A stored image (a parent, a mask) by the SHA-256 of its file, loaded."""
+        """A stored image (a parent, a mask, a reference) by the SHA-256 of its file, loaded."""
         if self.studio is None:
-            raise NotFound("this recipe derives from a parent image; reproduce it with the studio that stores it")
+            raise NotFound("this recipe reads a stored image (a parent or a reference); reproduce it with the "
+                           "studio that stores it")
         path = self.studio.assets.find(sha256)
         if path is None:
             raise NotFound(f"image {sha256} is not in the asset store of {self.studio.root}")

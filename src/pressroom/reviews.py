@@ -255,7 +255,7 @@ def status(studio: Studio, session: Session, generation_id: int) -> GateStatus:
 def record_of(studio: Studio, session: Session, generation_id: int) -> dict:
     """The review that lets an image out, as its released files carry it (provenance.REVIEW_LABEL):
     the stakes and the gate applied, each current reviewer with their decision and every checklist
-    item's result, the decision, and the licence verdict for the model and for each LoRA."""
+    item's result, the decision, and the licence verdict for the model and for each LoRA and adapter."""
     from .checks import licence
 
     row = session.get(generations.Generation, generation_id)

@@ -9,12 +9,13 @@ it, ``run_job`` is the handler a worker runs, ``run`` sees it through from a com
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Callable, Iterator
 
 from sqlalchemy import select
 
-from . import briefs, concepts, events, generations, lockin, names
+from . import briefs, concepts, events, generations, ledgerfiles, lockin, names, references, userfiles
 from .context import Context
 from .errors import InputError, VolumeRefused
 from .jobs import landing, queue
@@ -56,6 +57,7 @@ class Plan:
     slot: str
     values: list[str]
     seeds: int
+    bases: dict[str, Recipe] | None = None  # a reference slot: each value's recipe (``with_references``)
 
     def __len__(self) -> int:
         return len(self.values) * self.seeds
@@ -64,7 +66,8 @@ class Plan:
         return ((value, self.base.seed + i) for value in self.values for i in range(self.seeds))
 
     def recipe(self, value: str, seed: int) -> Recipe:
-        return self.base.with_slot(self.slot, value).model_copy(update={"seed": seed})
+        base = self.bases[value] if self.bases is not None else self.base.with_slot(self.slot, value)
+        return base.model_copy(update={"seed": seed})
 
 
 def plan(locked: lockin.LockedRecipe, pairs: list[tuple[str, str]], seeds: int) -> Plan:
@@ -100,6 +103,8 @@ def submit(ctx: Context, recipe_id: int, vary: list[str], seeds: int, *,
     pairs = parse_vary(vary)
     actor = ctx.actor.require("operator", "run a volume batch")
     with ctx.unit() as session:
+        pairs = _stored_references(ctx.studio, session, recipe_id, pairs)
+    with ctx.unit() as session:
         _, wanted, _, missing, _ = _prepare(session, recipe_id, pairs, seeds)
     payload = {"recipe": recipe_id, "vary": [f"{slot}={value}" for slot, value in pairs], "seeds": seeds,
                "batch_size": batch_size, "prechecks": prechecks}
@@ -132,6 +137,10 @@ def run_job(studio: Studio, job: queue.Job, lease: queue.Lease) -> dict:
     with studio.session() as session:  # the worker acts as the person who asked for the run
         actor = landing.requester(session, job, "operator", "run a volume batch")
         locked, wanted, existing, missing, batch_size = _prepare(session, recipe_id, pairs, request["seeds"])
+        if wanted.slot == references.SLOT:  # each stored reference made into its recipe (maps computed again)
+            wanted = replace(wanted, bases={value: references.varied(
+                studio, session, wanted.base, _stored(studio, value).read_bytes(), f"reference {value[:12]}")
+                for value in wanted.values})
     # the plan streams; what it still misses is at most MAX_RUN images (``_prepare`` checked)
     todo = [(value, seed) for value, seed in wanted.identities() if (value, seed) not in existing]
     labels = [dict(brief_id=locked.brief_id, recipe_id=recipe_id, play="volume", slot_value=value,
@@ -184,6 +193,28 @@ def _prepare(session, recipe_id: int, pairs: list[tuple[str, str]], seeds: int):
     check_run(missing, "seeds", f"split it: fewer --vary values per run, or first --seeds {MAX_RUN // len(wanted.values)} "
                                 "and then the full number (a run skips the images that exist)")
     return locked, wanted, existing, missing, batch_size
+
+
+def _stored_references(studio: Studio, session, recipe_id: int, pairs: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """A reference slot's values (image files) stored, each named by its SHA-256 from here on; a
+    value that is already a stored image's SHA-256 stays as it is."""
+    if lockin.get(session, recipe_id).slot != references.SLOT:
+        return pairs
+    base, out = lockin.get(session, recipe_id).parsed, []
+    for slot, value in pairs:
+        if slot == references.SLOT and not (ledgerfiles.SHA256.fullmatch(value) and studio.assets.find(value)):
+            data = userfiles.read_bytes(Path(value), "reference image")
+            value = references.varied(studio, session, base, data, f"reference image {value}").conditioning[0].image_sha256
+        out.append((slot, value))
+    return out
+
+
+def _stored(studio: Studio, sha256: str) -> Path:
+    found = studio.assets.find(sha256) if ledgerfiles.SHA256.fullmatch(sha256) else None
+    if found is None:
+        raise InputError(f"reference {sha256[:64]!r} is not a stored image; --vary reference=FILE takes an image file",
+                         field="vary")
+    return found
 
 
 def _existing(session, recipe_id: int, row: generations.Generation | None = None) -> set[tuple[str, int]]:

@@ -1,4 +1,5 @@
-"""The licences of the model and of every LoRA the recipe applies, against the brief's intended use."""
+"""The licences of the model and of every LoRA, IP-Adapter and ControlNet the recipe applies, against
+the brief's intended use."""
 
 from __future__ import annotations
 
@@ -8,13 +9,14 @@ from . import Context, Finding
 
 NAME, ITEM = "licence", "licence"
 NO_USE = "no brief, so no intended use to check against"
+LABELS = {"model": "model", "lora": "LoRA", "ip-adapter": "IP-Adapter", "controlnet": "ControlNet"}
 
 
 @dataclass(frozen=True)
 class Weights:
-    """One set of weights the image was drawn with (the model or a LoRA) and its licence terms."""
+    """One set of weights the image was drawn with (the model, a LoRA or an adapter) and its licence terms."""
 
-    kind: str  # "model" or "lora"
+    kind: str  # "model", "lora", "ip-adapter" or "controlnet"
     name: str
     sha256: str | None  # a LoRA's file; a model's fingerprint over all its files
     license: str
@@ -22,17 +24,18 @@ class Weights:
 
     @property
     def label(self) -> str:
-        return f"{'model' if self.kind == 'model' else 'LoRA'} {self.name}"
+        return f"{LABELS[self.kind]} {self.name}"
 
 
 def weights_of(context: Context) -> list[Weights]:
-    """The model first, then each LoRA in the order the recipe applies them."""
+    """The model first, then each LoRA in the order the recipe applies them, then each adapter."""
     model = context.recipe.model
     found = [Weights("model", model.name, model.fingerprint if model.files else None,
                      context.manifest.license if context.manifest else model.license,
                      context.manifest.commercial if context.manifest else model.commercial)]
-    return found + [Weights("lora", lora.name, lora.sha256, lora.license, lora.commercial)
-                    for lora in context.recipe.loras]
+    found += [Weights("lora", lora.name, lora.sha256, lora.license, lora.commercial) for lora in context.recipe.loras]
+    return found + [Weights(r.adapter.kind, r.adapter.name, r.adapter.fingerprint, r.adapter.license,
+                            r.adapter.commercial) for r in context.recipe.conditioning if r.adapter is not None]
 
 
 def judge(weights: Weights, use: str) -> tuple[str, str]:

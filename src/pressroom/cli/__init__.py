@@ -11,7 +11,7 @@ import sys
 
 import typer
 
-from . import (audit, briefs, concept, images, jobs, keys, library, login, loras, models, people, production,
+from . import (adapters, audit, briefs, concept, images, jobs, keys, library, login, loras, models, people, production,
                recipes, review, server, studio, tokens)
 
 app = typer.Typer(
@@ -21,7 +21,7 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-for group in (studio, models, loras, people, tokens, briefs, concept, production, jobs, review, recipes, library, images,
+for group in (studio, models, loras, adapters, people, tokens, briefs, concept, production, jobs, review, recipes, library, images,
               audit, keys, server, login):
     group.register(app)
 

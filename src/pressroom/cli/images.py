@@ -30,6 +30,7 @@ def generate(
     device: Annotated[Optional[str], typer.Option(help="auto, cpu, cuda or mps.")] = None,
     batch_size: Annotated[int, typer.Option(min=1, help="Images per pipeline call.")] = 1,
     lora: Annotated[Optional[list[str]], typer.Option(help="A registered LoRA as NAME or NAME:WEIGHT; repeat for several.")] = None,
+    reference: Annotated[Optional[list[str]], typer.Option(help="A reference image as NAME:FILE[:WEIGHT]: NAME is a registered IP-Adapter or ControlNet (`pressroom adapter add`), or img2img; one of each.")] = None,
     card: Annotated[Optional[Path], typer.Option(help="Generate from a recipe card instead of options.")] = None,
     as_: AsOpt = None,
     studio: StudioOpt = None,
@@ -43,7 +44,7 @@ def generate(
         ctx.studio, model=model, prompt=prompt, subject=subject, context=context_, composition=composition,
         style=style, technical=technical, negative=negative, seed=seed, count=count, steps=steps,
         guidance=guidance, width=width, height=height, scheduler=scheduler, dtype=dtype, device=device,
-        card=card, loras=lora or [],
+        card=card, loras=lora or [], references=reference or [],
     )
     with progress(count, json_out) as bar:
         task = bar.add_task("generate", total=count)

@@ -80,7 +80,7 @@ def _describe(doc: dict) -> None:
                       f"items pass" + (f", failed: {', '.join(failed)}" if failed else ""))
         for verdict in review["licence"]:
             named = verdict.get("name") or verdict.get("model")  # files released before LoRAs had their own line
-            what = "LoRA " if verdict.get("weights") == "lora" else ""
+            what = {"lora": "LoRA ", "ip-adapter": "IP-Adapter ", "controlnet": "ControlNet "}.get(verdict.get("weights"), "")
             out.print(f"    licence: {what}{named} ({verdict['license']}): {verdict['verdict']}, {verdict['detail']}")
     for ingredient in doc["lineage"]:
         out.print(f"  made from: {ingredient['title']} ({ingredient['relationship']}, signed by {ingredient['signed_by']})")

@@ -17,7 +17,8 @@ def lock(
     brief_id: Annotated[int, typer.Argument(metavar="BRIEF")],
     from_: Annotated[Optional[int], typer.Option("--from", help="Start from this generation (default: the direction).")] = None,
     template: Annotated[Optional[str], typer.Option(help="Start from a promoted template instead.")] = None,
-    slot: Annotated[str, typer.Option(help="The one slot volume runs may vary.")] = "subject",
+    slot: Annotated[str, typer.Option(help="The one slot volume runs may vary (reference: the first --reference's image).")] = "subject",
+    reference: Annotated[Optional[list[str]], typer.Option(help="A reference image as NAME:FILE[:WEIGHT] (an IP-Adapter, a ControlNet or img2img), added to the recipe or replacing its reference of that role.")] = None,
     seed: Annotated[Optional[int], typer.Option()] = None,
     steps: Annotated[Optional[int], typer.Option()] = None,
     guidance: Annotated[Optional[float], typer.Option()] = None,
@@ -37,7 +38,8 @@ def lock(
 
     ctx = context(studio, as_)
     settings = dict(from_generation=from_, template=template, slot=slot, seed=seed, steps=steps,
-                    guidance=guidance, width=width, height=height, scheduler=scheduler, negative=negative)
+                    guidance=guidance, width=width, height=height, scheduler=scheduler, negative=negative,
+                    references=reference or [])
     if no_wait:
         return print_job(lockin.submit(ctx, brief_id, **settings), json_out)
     result = followed("lock", json_out, lambda follow: lockin.lock(ctx, brief_id, **settings, progress=follow))

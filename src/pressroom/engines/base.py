@@ -1,9 +1,9 @@
 """The engine interface: a job as plain data in, images and the settled facts out.
 
 A ``Job`` names everything by content: the model by its ``ModelRef`` (name, format and the
-SHA-256 of every file), the parent and mask of a derivative by the SHA-256 of their files. It
-holds no local path and no image object, so it survives a JSON round trip unchanged and any
-worker can run it: the engine finds the files through the ``Resolver`` it is handed (the store
+SHA-256 of every file), the parent and mask of a derivative and the reference images that
+condition it by the SHA-256 of their files, adapters like models. It holds no local path and no
+image object, so it survives a JSON round trip unchanged and any worker can run it: the engine finds the files through the ``Resolver`` it is handed (the store
 of the machine running it), which checks weights against their hashes.
 
 Every value is checked here, once, when a job is built or read; a bad one raises
@@ -21,7 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from .. import samplers
 from ..errors import InputError
-from ..recipes import Device, Dtype, Guidance, LoraRef, ModelRef, Seed, Sha256, Size, Steps
+from ..recipes import Device, Dtype, Guidance, LoraRef, ModelRef, Reference, Seed, Sha256, Size, Steps
 
 if TYPE_CHECKING:
     from PIL.Image import Image
@@ -57,6 +57,7 @@ class Job(BaseModel):
     scheduler_class: str | None = None  # with scheduler_config: rebuild exactly this scheduler
     scheduler_config: dict[str, Any] | None = None
     loras: tuple[LoraRef, ...] = ()  # by name, file SHA-256 and weight (``LoraRef.identity()``)
+    conditioning: tuple[Reference, ...] = ()  # reference images by SHA-256, adapters by file hashes
     dtype: Dtype = "auto"
     device: Device = "auto"
     fresh: bool = False  # load a new pipeline instead of the cached one
@@ -77,6 +78,14 @@ class Job(BaseModel):
     def _consistent(self) -> "Job":
         if any(lora != lora.identity() for lora in self.loras):
             raise ValueError("loras name each LoRA by name, file hash and weight only: pass LoraRef.identity()")
+        if any(reference != reference.identity() for reference in self.conditioning):
+            raise ValueError("conditioning names each adapter by name, kind and file hashes only: "
+                             "pass Reference.identity()")
+        if self.conditioning and self.mode != "text":
+            raise ValueError(f"a {self.mode} job works from its parent; reference images condition text jobs only")
+        roles = [reference.role for reference in self.conditioning]
+        if len(set(roles)) != len(roles):
+            raise ValueError("a job takes one reference of each role")
         if self.model != self.model.identity():
             raise ValueError("model names the weights by name, format and files only "
                              "(no source, licence or path): pass ModelRef.identity()")

@@ -175,6 +175,51 @@ def applied_loras(pipeline, job: Job, resolver: "Resolver"):
         pipeline.unload_lora_weights()
 
 
+def reference(job: Job, role: str):
+    return next((r for r in job.conditioning if r.role == role), None)
+
+
+@contextmanager
+def applied_ip_adapter(pipeline, job: Job, resolver: "Resolver"):
+    """The job's IP-Adapter (and its image encoder) loaded into the cached pipeline at its scale for
+    this call only; yields the reference image, or None when the job has no IP-Adapter."""
+    found = reference(job, "ip-adapter")
+    if found is None:
+        yield None
+        return
+    family = family_of(pipeline)
+    if family.name not in ("sd", "sdxl") or not hasattr(pipeline, "load_ip_adapter"):
+        raise InputError(f"a {family.label} model takes no IP-Adapter of the UNet kind; IP-Adapter references "
+                         "work on SD 1.x/2.x and SDXL", field="reference")
+    folder, weight_name = resolver.adapter(found.adapter)
+    had_extractor = getattr(pipeline, "feature_extractor", None) is not None
+    try:
+        try:
+            pipeline.load_ip_adapter(str(folder), subfolder="", weight_name=weight_name, local_files_only=True,
+                                     image_encoder_folder="image_encoder")
+        except (OSError, ValueError, KeyError, RuntimeError) as exc:
+            raise ModelError(f"IP-Adapter {found.adapter.name!r} does not fit this model: {exc}") from exc
+        pipeline.set_ip_adapter_scale(found.weight)
+        yield resolver.image(found.image_sha256).convert("RGB")
+    finally:
+        if getattr(pipeline, "image_encoder", None) is not None:
+            pipeline.unload_ip_adapter()
+        if not had_extractor and getattr(pipeline, "feature_extractor", None) is not None:
+            pipeline.feature_extractor = None  # the next adapter's encoder may read another size
+            pipeline.register_to_config(feature_extractor=[None, None])
+
+
+def _load_controlnet(folder, dtype: str, device: str):
+    config = json.loads((folder / "config.json").read_text())
+    cls = getattr(diffusers, config.get("_class_name", ""), None)
+    if cls is None:
+        raise ModelError(f"diffusers {diffusers.__version__} has no ControlNet class {config.get('_class_name')!r}")
+    try:
+        return cls.from_pretrained(str(folder), local_files_only=True, torch_dtype=DTYPES[dtype]).to(device)
+    except (OSError, ValueError, KeyError) as exc:
+        raise ModelError(f"cannot load the ControlNet at {folder}: {exc}") from exc
+
+
 def _load(job: Job, resolver: "Resolver", dtype: str, device: str):
     weights = resolver.weights(job.model)
     kwargs = {"dtype": DTYPES[dtype]}
@@ -216,6 +261,7 @@ class DiffusersEngine:
             raise InputError(f"max_pipelines must be at least 1 (got {max_pipelines})")
         self.max_pipelines = max_pipelines
         self._pipelines: OrderedDict[tuple[str, str, str], Any] = OrderedDict()
+        self._controlnets: OrderedDict[tuple[str, str, str], Any] = OrderedDict()
 
     def pipeline(self, job: Job, resolver: "Resolver", dtype: str, device: str):
         """The job's pipeline: the cached one (now the most recently used), or a newly loaded one."""
@@ -232,9 +278,50 @@ class DiffusersEngine:
             _release(evicted_device)
         return pipeline
 
+    def controlnet(self, job: Job, resolver: "Resolver", dtype: str, device: str):
+        """The job's ControlNet, loaded once and kept like a pipeline (the ``max_pipelines`` last used)."""
+        adapter = reference(job, "controlnet").adapter
+        key = (adapter.fingerprint, dtype, device)
+        folder, _ = resolver.adapter(adapter)  # checked on every job, cached or not
+        if key not in self._controlnets or job.fresh:
+            self._controlnets[key] = _load_controlnet(folder, dtype, device)
+            while len(self._controlnets) > self.max_pipelines:
+                self._controlnets.popitem(last=False)
+        self._controlnets.move_to_end(key)
+        return self._controlnets[key]
+
+    def conditioned(self, pipeline, job: Job, resolver: "Resolver", dtype: str, device: str, arguments: dict):
+        """The pipeline a text job with img2img or ControlNet references runs on, and their images
+        put into ``arguments``: the img2img reference at the job's size (the output takes its size)."""
+        start, control = reference(job, "img2img"), reference(job, "controlnet")
+        if start is None and control is None:
+            return pipeline
+        count = len(job.seeds)
+        auto = diffusers.AutoPipelineForImage2Image if start else diffusers.AutoPipelineForText2Image
+        extra = {"controlnet": self.controlnet(job, resolver, dtype, device)} if control else {}
+        try:
+            runner = auto.from_pipe(pipeline, **extra)
+        except (ValueError, KeyError) as exc:
+            what = " and ".join(r for r, on in (("img2img", start), ("ControlNet", control)) if on)
+            raise InputError(f"a {family_of(pipeline).label} model cannot take this {what} reference: {exc}",
+                             field="reference") from None
+        from PIL import Image
+
+        if start is not None:
+            image = resolver.image(start.image_sha256).convert("RGB")
+            image = image.resize((job.width, job.height), Image.Resampling.LANCZOS)
+            arguments.update(image=[image] * count, strength=start.weight)
+        if control is not None:
+            image = resolver.image(control.control_sha256).convert("RGB")  # at the job's size, like the start
+            arguments["control_image" if start else "image"] = image.resize((job.width, job.height),
+                                                                            Image.Resampling.LANCZOS)
+            arguments["controlnet_conditioning_scale"] = control.weight
+        return runner
+
     def close(self) -> None:
         devices = {key[2] for key in self._pipelines}
         self._pipelines.clear()
+        self._controlnets.clear()
         for device in devices:
             _release(device)
 
@@ -296,27 +383,33 @@ class DiffusersEngine:
             arguments["negative_prompt"] = list(job.negatives)
         count = len(job.seeds)
         parent = resolver.image(job.parent).convert("RGB") if job.parent else None
-        runner = pipeline
-        if job.mode == "refine":
-            runner = diffusers.AutoPipelineForImage2Image.from_pipe(pipeline)
-            arguments.update(image=[parent] * count, strength=job.strength)
-        elif job.mode == "inpaint":
-            runner = diffusers.AutoPipelineForInpainting.from_pipe(pipeline)
-            mask = resolver.image(job.mask).convert("L")
-            arguments.update(image=[parent] * count, mask_image=[mask] * count, strength=job.strength)
-        elif job.mode == "upscale":  # the model is a diffusers upscaler
-            arguments.update(image=[parent] * count, noise_level=job.noise_level)
-        accepted = inspect.signature(runner.__call__).parameters
-        if job.mode != "upscale" and "width" in accepted:  # refine and inpaint keep the job's (the parent's) size
-            arguments.update(width=job.width, height=job.height)
-        if "max_sequence_length" in accepted:
-            arguments["max_sequence_length"] = t5_tokens(pipeline)
-        runner.set_progress_bar_config(disable=True)
-        try:
-            with applied_loras(pipeline, job, resolver):
+        # the IP-Adapter goes into the cached pipeline before a runner is derived from it, so the
+        # runner shares its image encoder; both come out again after the call
+        with applied_loras(pipeline, job, resolver), applied_ip_adapter(pipeline, job, resolver) as look:
+            if look is not None:
+                arguments["ip_adapter_image"] = look
+            runner = pipeline
+            if job.mode == "refine":
+                runner = diffusers.AutoPipelineForImage2Image.from_pipe(pipeline)
+                arguments.update(image=[parent] * count, strength=job.strength)
+            elif job.mode == "inpaint":
+                runner = diffusers.AutoPipelineForInpainting.from_pipe(pipeline)
+                mask = resolver.image(job.mask).convert("L")
+                arguments.update(image=[parent] * count, mask_image=[mask] * count, strength=job.strength)
+            elif job.mode == "upscale":  # the model is a diffusers upscaler
+                arguments.update(image=[parent] * count, noise_level=job.noise_level)
+            else:
+                runner = self.conditioned(pipeline, job, resolver, dtype, device, arguments)
+            accepted = inspect.signature(runner.__call__).parameters
+            if job.mode != "upscale" and "width" in accepted:  # refine and inpaint keep the job's (the parent's) size
+                arguments.update(width=job.width, height=job.height)
+            if "max_sequence_length" in accepted:
+                arguments["max_sequence_length"] = t5_tokens(pipeline)
+            runner.set_progress_bar_config(disable=True)
+            try:
                 result = runner(**arguments)
-        except (RuntimeError, ValueError) as exc:
-            raise EngineError(f"generation failed: {exc}") from exc
+            except (RuntimeError, ValueError) as exc:
+                raise EngineError(f"generation failed: {exc}") from exc
         images = list(result.images)
         if job.mode == "upscale" and images[0].size != (parent.width * job.factor, parent.height * job.factor):
             raise EngineError(f"the upscaler made {images[0].width}x{images[0].height} from "

@@ -1,0 +1,168 @@
+"""The registry of conditioning weights: IP-Adapters and ControlNets, one TOML manifest each in
+``<studio>/adapters/NAME.toml``, registered and hashed like a model.
+
+An IP-Adapter is a folder holding its weights (one ``.safetensors`` file at the top) and the image
+encoder that reads the reference (``image_encoder/``, a diffusers/transformers folder). A ControlNet
+is a diffusers ``ControlNetModel`` folder (``config.json`` and its weights), trained on one kind of
+map: canny edges (pressroom computes them from the reference), depth or pose (supplied as images).
+Recipes, cards and jobs name them by the SHA-256 of every file (``recipes.AdapterRef``); each use
+checks the files against those hashes, re-hashing only a file whose size, times or inode changed.
+"""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from . import models, names, tomlout
+from .errors import InputError, ModelError, ModelMismatch, NotFound
+from .files import write
+from .recipes import CONTROLS, AdapterRef
+
+if TYPE_CHECKING:
+    from .context import Context
+    from .studio import Studio
+
+KINDS = ("ip-adapter", "controlnet")
+ENCODER = "image_encoder"  # an IP-Adapter folder's image encoder
+
+
+class Manifest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str
+    kind: Literal["ip-adapter", "controlnet"]
+    control: Literal["", "canny", "depth", "pose"] = ""
+    path: str
+    files: dict[str, str]
+    stamps: dict[str, list[int]] = Field(default_factory=dict)
+    license: str = "unknown"
+    commercial: bool | None = None
+    added_at: str = ""
+
+    def ref(self) -> AdapterRef:
+        return AdapterRef(name=self.name, kind=self.kind, control=self.control, files=dict(self.files),
+                          license=self.license, commercial=self.commercial)
+
+    @property
+    def weight_name(self) -> str:
+        """An IP-Adapter's weights file (the one ``.safetensors`` at the folder's top)."""
+        return next(rel for rel in sorted(self.files) if "/" not in rel and rel.endswith(".safetensors"))
+
+
+def folder(studio: "Studio") -> Path:
+    return studio.root / "adapters"
+
+
+def _manifest_path(studio: "Studio", name: str) -> Path:
+    names.check(name, "adapter name", file=True, limit=64)
+    return studio.inside(folder(studio) / f"{name}.toml", f"adapter {name!r}")
+
+
+def _check_folder(path: Path, kind: str) -> None:
+    """Refuse a folder that cannot be the weights it is registered as, before hashing it."""
+    if not path.is_dir():
+        raise NotFound(f"path {path} is not a folder; give the {kind}'s folder", field="path")
+    if kind == "controlnet":
+        try:
+            config = json.loads((path / "config.json").read_text())
+        except (OSError, ValueError):
+            raise InputError(f"{path} has no readable config.json; give a diffusers ControlNet folder "
+                             "(config.json and its weights)", field="path") from None
+        if "ControlNet" not in str(config.get("_class_name", "")):
+            raise InputError(f"{path}/config.json describes a {config.get('_class_name', 'model')}, not a ControlNet",
+                             field="path")
+        return
+    tops = sorted(p.name for p in path.glob("*.safetensors"))
+    if len(tops) != 1:
+        raise InputError(f"an IP-Adapter folder holds one .safetensors file at its top (found {len(tops)} in {path}); "
+                         "put its weights there", field="path")
+    if not (path / ENCODER / "config.json").is_file():
+        raise InputError(f"{path} has no {ENCODER}/ folder; an IP-Adapter needs the image encoder it was trained "
+                         "with beside its weights", field="path")
+
+
+def add(studio: "Studio", name: str, *, path: Path, kind: str, control: str = "", license: str = "unknown",
+        commercial: bool | None = None, replace: bool = False) -> Manifest:
+    """Register IP-Adapter or ControlNet weights: every file hashed now, the licence recorded."""
+    target = _manifest_path(studio, name)
+    if target.exists() and not replace:
+        raise InputError(f"an adapter named {name!r} is registered already; pass --replace to re-register it")
+    if kind not in KINDS:
+        raise InputError(f"kind must be one of {', '.join(KINDS)} (got {kind!r})", field="kind")
+    if kind == "controlnet" and control not in CONTROLS:
+        raise InputError(f"a ControlNet needs --control, the map it was trained on: one of {', '.join(CONTROLS)}",
+                         field="control")
+    if kind == "ip-adapter" and control:
+        raise InputError("--control is for a ControlNet; an IP-Adapter reads the reference image itself",
+                         field="control")
+    path = Path(path).expanduser().resolve()
+    _check_folder(path, kind)
+    files, stamps = models.hash_weights(path)
+    manifest = Manifest(name=name, kind=kind, control=control, path=studio.relative(path), files=files, stamps=stamps,
+                        license=license, commercial=commercial,
+                        added_at=datetime.now(timezone.utc).isoformat(timespec="seconds"))
+    text = tomlout.dumps(manifest.model_dump(),
+                         header=f"pressroom adapter manifest for {name!r}. Written by `pressroom adapter add`.")
+    write(target, text.encode(), scratch=studio.root)
+    return manifest
+
+
+def _read(path: Path) -> Manifest:
+    try:
+        return Manifest.model_validate(tomllib.loads(path.read_text(encoding="utf-8")))
+    except (tomllib.TOMLDecodeError, ValidationError) as exc:
+        raise ModelError(f"adapter manifest {path} is damaged: {exc}") from exc
+
+
+def all_adapters(studio: "Studio") -> list[Manifest]:
+    return [_read(p) for p in sorted(folder(studio).glob("*.toml"))] if folder(studio).is_dir() else []
+
+
+def load(studio: "Studio", name: str) -> Manifest:
+    path = _manifest_path(studio, name)
+    if not path.is_file():
+        known = ", ".join(m.name for m in all_adapters(studio)) or "none yet"
+        raise NotFound(f"unknown adapter {name!r} (registered: {known}); add it with `pressroom adapter add`",
+                       field="reference")
+    return _read(path)
+
+
+def folder_for(studio: "Studio | None", adapter: AdapterRef) -> tuple[Path, Manifest]:
+    """The weights' folder, checked against the hashes the recipe names: a registered adapter with
+    those files (its own name first); one registered under the name with other files is refused."""
+    if studio is None:
+        raise NotFound(f"the recipe is conditioned by {adapter.kind} {adapter.name!r}; reproduce it with a studio "
+                       "that has it registered")
+    found = all_adapters(studio)
+    same = sorted((m for m in found if m.files == adapter.files), key=lambda m: m.name != adapter.name)
+    if not same:
+        named = next((m for m in found if m.name == adapter.name), None)
+        if named is not None:
+            raise ModelMismatch(f"{adapter.kind} {adapter.name!r} is registered with other files than the recipe names "
+                                f"(fingerprint {named.ref().fingerprint[:16]}, the recipe's {adapter.fingerprint[:16]}): "
+                                "use the exact weights the card names")
+        raise NotFound(f"no {adapter.kind} with the files the recipe names ({adapter.name!r}, fingerprint "
+                       f"{adapter.fingerprint[:16]}) is registered; add those weights with `pressroom adapter add`")
+    manifest = same[0]
+    root = studio.resolve(manifest.path) if not Path(manifest.path).is_absolute() else Path(manifest.path)
+    models.verify(root, manifest.files, manifest.stamps)
+    return root, manifest
+
+
+# -- use cases ------------------------------------------------------------------------------------
+def summary(manifest: Manifest) -> dict:
+    return {**manifest.model_dump(exclude={"stamps"}), "fingerprint": manifest.ref().fingerprint}
+
+
+def register(ctx: "Context", name: str, **options) -> dict:
+    return summary(add(ctx.studio, name, **options))
+
+
+def catalogue(ctx: "Context") -> list[dict]:
+    return [summary(m) for m in all_adapters(ctx.studio)]

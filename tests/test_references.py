@@ -1,0 +1,227 @@
+"""Reference conditioning: an IP-Adapter, a canny ControlNet and img2img from a reference, each
+image stored by SHA-256 and named on the card with its role and weight; generate, export the card,
+reproduce `exact`, and the same pixels as diffusers alone. A changed hash is refused; the lock-in
+pass and the volume run carry the references, and a volume run may vary the reference itself."""
+
+import json
+
+import numpy as np
+import pytest
+from PIL import Image, ImageDraw
+
+from pressroom import adapters
+from pressroom.assets import sha256_file
+from pressroom.errors import InputError, ModelMismatch, NotFound
+from test_loras import PROMPT, generate, lora_files, pixels, register  # noqa: F401 (a fixture)
+from tinyadapters import controlnet, ip_adapter
+
+pytestmark = pytest.mark.ledger_agnostic  # the pixels: the same on either ledger
+
+
+@pytest.fixture(scope="session")
+def adapter_folders(template_studio, tmp_path_factory):
+    root, base = tmp_path_factory.mktemp("adapters"), template_studio / "weights" / "tiny-v1"
+    return {"look": ip_adapter(base, root / "look"), "edges": controlnet(base, root / "edges")}
+
+
+def picture(path, seed, shape=True):
+    """A reference: a coloured field with a white shape (the canny map finds its outline)."""
+    rng = np.random.RandomState(seed)
+    image = Image.new("RGB", (96, 80), tuple(int(c) for c in rng.randint(0, 255, 3)))
+    if shape:
+        x = int(rng.randint(10, 40))
+        ImageDraw.Draw(image).ellipse((x, 15, x + 40, 60), fill=(250, 250, 250))
+    image.save(path)
+    return path
+
+
+def add_adapters(cli, adapter_folders, *extra):
+    out = {}
+    for name, kind in (("look", ("--kind", "ip-adapter")), ("edges", ("--kind", "controlnet", "--control", "canny"))):
+        result = cli("adapter", "add", name, "--path", adapter_folders[name], *kind, "--license", "Apache-2.0",
+                     "--commercial", "--json", *extra)
+        assert result.code == 0, result.err
+        out[name] = json.loads(result.out)
+    return out
+
+
+def plain_diffusers(studio, *, loras=(), ip=None, control=None, start=None, seed=9):
+    """The same image from diffusers alone: the adapters loaded by hand, the stored images read back."""
+    import diffusers
+    import torch
+
+    pipeline = diffusers.DiffusionPipeline.from_pretrained(studio.weights_dir / "tiny-v1", local_files_only=True)
+    pipeline.set_progress_bar_config(disable=True)
+    for name, path, _ in loras:
+        pipeline.load_lora_weights(str(path), adapter_name=name)
+    if loras:
+        pipeline.set_adapters([name for name, _, _ in loras], [weight for _, _, weight in loras])
+    arguments = dict(prompt=PROMPT, negative_prompt="", num_inference_steps=3, guidance_scale=7.0,
+                     generator=torch.Generator("cpu").manual_seed(seed))
+    if ip is not None:
+        folder, image, scale = ip
+        pipeline.load_ip_adapter(str(folder), subfolder="", weight_name="ip-adapter.safetensors", local_files_only=True)
+        pipeline.set_ip_adapter_scale(scale)
+        arguments["ip_adapter_image"] = image
+    runner = pipeline
+    if control is not None:
+        folder, image, scale = control
+        net = diffusers.ControlNetModel.from_pretrained(str(folder), local_files_only=True)
+        runner = (diffusers.StableDiffusionControlNetImg2ImgPipeline if start else
+                  diffusers.StableDiffusionControlNetPipeline).from_pipe(pipeline, controlnet=net)
+        image = image.resize((64, 64), Image.Resampling.LANCZOS) if start else image  # the pipeline resizes it only without a start
+        arguments.update({"control_image" if start else "image": image, "controlnet_conditioning_scale": scale})
+    if start is not None:
+        image, strength = start
+        runner = runner if control is not None else diffusers.StableDiffusionImg2ImgPipeline.from_pipe(pipeline)
+        arguments.update(image=[image.resize((64, 64), Image.Resampling.LANCZOS)], strength=strength)
+    else:
+        arguments.update(width=64, height=64)
+    runner.set_progress_bar_config(disable=True)
+    return np.asarray(runner(**arguments).images[0])
+
+
+def test_two_loras_an_ip_adapter_and_a_canny_controlnet_reproduce_exactly_and_match_diffusers(
+        cli, studio, lora_files, adapter_folders, tmp_path):
+    import cv2
+
+    loras = register(cli, lora_files)
+    added = add_adapters(cli, adapter_folders)
+    assert added["edges"]["control"] == "canny" and len(added["look"]["files"]) >= 3  # weights + the encoder's
+    look, shape = picture(tmp_path / "look.png", 1), picture(tmp_path / "shape.png", 2)
+    bare = generate(cli, "--lora", "ink:0.8", "--lora", "glow:0.5")
+    made = generate(cli, "--lora", "ink:0.8", "--lora", "glow:0.5", "--reference", f"look:{look}:0.7",
+                    "--reference", f"edges:{shape}:0.9")
+    assert not np.array_equal(pixels(bare), pixels(made))
+    recipe = json.loads(Image.open(made["path"]).text["pressroom"])
+    by_role = {r["role"]: r for r in recipe["conditioning"]}
+    assert by_role["ip-adapter"]["image_sha256"] == sha256_file(look) and by_role["ip-adapter"]["weight"] == 0.7
+    edges = by_role["controlnet"]
+    assert edges["image_sha256"] == sha256_file(shape) and edges["canny"] == [100, 200] and edges["weight"] == 0.9
+    assert edges["adapter"]["files"] == added["edges"]["files"]
+    # the control image is OpenCV's canny map of the reference, stored by its hash
+    stored = np.asarray(Image.open(studio.assets.find(edges["control_sha256"])).convert("L"))
+    assert np.array_equal(stored, cv2.Canny(np.asarray(Image.open(shape).convert("L")), 100, 200))
+    assert stored.max() == 255 and set(recipe["references"]) == {sha256_file(look), sha256_file(shape),
+                                                                 edges["control_sha256"]}
+
+    card = tmp_path / "card.toml"
+    assert cli("recipe", "export", made["id"], "-o", card).code == 0
+    again = cli("reproduce", card, "--json")
+    assert again.code == 0, again.err
+    assert json.loads(again.out)["verdict"] == "exact"
+    assert np.array_equal(pixels(generate(cli, "--lora", "ink:0.8", "--lora", "glow:0.5")), pixels(bare))  # nothing stays on
+
+    plain = plain_diffusers(studio, loras=[("ink", lora_files["ink"], 0.8), ("glow", lora_files["glow"], 0.5)],
+                            ip=(adapter_folders["look"], Image.open(look).convert("RGB"), 0.7),
+                            control=(adapter_folders["edges"], Image.open(studio.assets.find(edges["control_sha256"])).convert("RGB"), 0.9))
+    assert np.array_equal(plain, pixels(made))
+
+    # any hash changed on the card is refused, in one line, before anything is drawn
+    text = card.read_text()
+    for old, needle, code in (
+            (loras["glow"]["sha256"], "LoRA 'glow' is registered with sha256", ModelMismatch.exit_code),
+            (added["look"]["files"]["ip-adapter.safetensors"], "ip-adapter 'look' is registered with other files",
+             ModelMismatch.exit_code),
+            (added["edges"]["files"]["diffusion_pytorch_model.safetensors"], "controlnet 'edges' is registered with "
+             "other files", ModelMismatch.exit_code),
+            (edges["control_sha256"], "is not in the asset store", NotFound.exit_code)):
+        changed = tmp_path / "changed.toml"
+        changed.write_text(text.replace(old, old[:-1] + ("0" if old[-1] != "0" else "1")))
+        refused = cli("reproduce", changed)
+        assert refused.code == code and needle in refused.err, refused.err
+        assert len(refused.err.strip().splitlines()) == 1
+
+    # and so are the adapter's weights changed on disk
+    weights = adapter_folders["edges"] / "diffusion_pytorch_model.safetensors"
+    original = weights.read_bytes()
+    try:
+        weights.write_bytes(original[:-1] + bytes([original[-1] ^ 1]))
+        refused = cli("reproduce", card)
+        assert refused.code == ModelMismatch.exit_code and "diffusion_pytorch_model.safetensors" in refused.err
+    finally:
+        weights.write_bytes(original)
+
+
+def test_img2img_from_a_reference_with_a_controlnet_matches_diffusers_and_reproduces(
+        cli, studio, adapter_folders, tmp_path):
+    add_adapters(cli, adapter_folders)
+    start, shape = picture(tmp_path / "start.jpg", 3, shape=False), picture(tmp_path / "shape.png", 4)
+    made = generate(cli, "--reference", f"img2img:{start}:0.7", "--reference", f"edges:{shape}")
+    recipe = json.loads(Image.open(made["path"]).text["pressroom"])
+    by_role = {r["role"]: r for r in recipe["conditioning"]}
+    assert by_role["img2img"]["weight"] == 0.7 and by_role["controlnet"]["weight"] == 1.0
+    assert Image.open(made["path"]).size == (64, 64)  # the recipe's size, whatever the reference's
+    card = tmp_path / "card.toml"
+    assert cli("recipe", "export", made["id"], "-o", card).code == 0
+    assert json.loads(cli("reproduce", card, "--json").out)["verdict"] == "exact"
+    control = Image.open(studio.assets.find(by_role["controlnet"]["control_sha256"])).convert("RGB")
+    plain = plain_diffusers(studio, control=(adapter_folders["edges"], control, 1.0),
+                            start=(Image.open(start).convert("RGB"), 0.7))
+    assert np.array_equal(plain, pixels(made))
+    alone = generate(cli, "--reference", f"img2img:{start}:0.7")
+    assert np.array_equal(plain_diffusers(studio, start=(Image.open(start).convert("RGB"), 0.7)), pixels(alone))
+
+
+def test_a_volume_run_varies_the_reference_and_the_lock_carries_it(cli, studio, adapter_folders, tmp_path):
+    from playbook import SMALL, open_brief, people, sprint
+
+    people(cli)
+    add_adapters(cli, adapter_folders)
+    brief = open_brief(cli, tmp_path)
+    concepts = sprint(cli, brief)
+    assert cli("direction", "approve", brief, concepts[0]["id"], "--as", "dana").code == 0
+    shots = [picture(tmp_path / f"shot{i}.png", 10 + i) for i in range(3)]
+    locked = cli("lock", brief, "--as", "omar", "--slot", "reference", "--reference", f"edges:{shots[0]}:0.8",
+                 "--reference", f"look:{shots[1]}", "--steps", "2", *SMALL, "--json")
+    assert locked.code == 0, locked.err
+    lock = json.loads(locked.out)
+    assert lock["verdict"] == "exact"
+    run = cli("volume", lock["recipe"], "--vary", f"reference={shots[1]}", "--vary", f"reference={shots[2]}",
+              "--seeds", "2", "--batch-size", "1", "--as", "omar", "--json")  # one a call: its cards reproduce exact
+    assert run.code == 0, run.err
+    made = json.loads(run.out)["made"]
+    assert len(made) == 4
+    from pressroom import generations
+
+    rows = [generations.get(studio, row["id"]) for row in made]
+    for row in rows:
+        first, second = row.parsed_recipe().conditioning
+        assert first.role == "controlnet" and first.weight == 0.8 and row.slot_value == first.image_sha256
+        assert second.role == "ip-adapter" and second.image_sha256 == sha256_file(shots[1])  # the look stays
+    assert {row.slot_value for row in rows} == {sha256_file(shots[1]), sha256_file(shots[2])}
+    assert len({row.file_sha256 for row in rows}) == 4
+    again = cli("volume", lock["recipe"], "--vary", f"reference={shots[1]}", "--vary", f"reference={shots[2]}",
+                "--seeds", "2", "--as", "omar", "--json")
+    assert again.code == 0 and json.loads(again.out)["made"] == [] and json.loads(again.out)["skipped"] == 4
+    card = tmp_path / "volume.toml"
+    assert cli("recipe", "export", rows[-1].id, "-o", card).code == 0
+    assert json.loads(cli("reproduce", card, "--json").out)["verdict"] == "exact"
+
+
+def test_reference_mistakes_are_one_line_errors(cli, adapter_folders, tmp_path):
+    add_adapters(cli, adapter_folders)
+    shape, text = picture(tmp_path / "shape.png", 5), tmp_path / "notes.txt"
+    text.write_text("not an image")
+    small = ("--prompt", PROMPT, "--steps", "2", "--width", "64", "--height", "64")
+    for option, needle in (
+            ("shape.png", "must look like NAME:FILE[:WEIGHT]"),
+            (f"nope:{shape}", "unknown adapter 'nope' (registered: edges, look)"),
+            (f"look:{shape}:strong", "the weight after the last ':' must be a number"),
+            (f"img2img:{shape}:1.5", "weight is its strength, in (0, 1]"),
+            (f"edges:{shape}:3", "less than or equal to 2"),
+            (f"look:{text}", "is not a readable image"),
+            (f"look:{tmp_path / 'gone.png'}", "does not exist")):
+        result = cli("generate", *small, "--reference", option)
+        assert result.code in (InputError.exit_code, NotFound.exit_code) and needle in result.err, (option, result.err)
+        assert len(result.err.strip().splitlines()) == 1 and "Traceback" not in result.err
+    twice = cli("generate", *small, "--reference", f"img2img:{shape}", "--reference", f"img2img:{shape}")
+    assert twice.code == InputError.exit_code and "one img2img reference" in twice.err
+    for args, needle in ((("--kind", "controlnet"), "needs --control"),
+                         (("--kind", "lens"), "kind must be one of ip-adapter, controlnet"),
+                         (("--kind", "ip-adapter", "--control", "canny"), "--control is for a ControlNet")):
+        result = cli("adapter", "add", "x", "--path", adapter_folders["edges"], *args)
+        assert result.code == InputError.exit_code and needle in result.err, result.err
+    wrong = cli("adapter", "add", "x", "--path", adapter_folders["edges"], "--kind", "ip-adapter")
+    assert wrong.code == InputError.exit_code and "has no image_encoder/ folder" in wrong.err
+    assert [m.name for m in adapters.all_adapters(cli.studio)] == ["edges", "look"]  # nothing half-registered
