@@ -161,6 +161,16 @@ def test_img2img_from_a_reference_with_a_controlnet_matches_diffusers_and_reprod
     assert np.array_equal(plain, pixels(made))
     alone = generate(cli, "--reference", f"img2img:{start}:0.7")
     assert np.array_equal(plain_diffusers(studio, start=(Image.open(start).convert("RGB"), 0.7)), pixels(alone))
+    # a depth (or pose) ControlNet is given its map as the reference itself
+    assert cli("adapter", "add", "depth", "--path", adapter_folders["edges"], "--kind", "controlnet",
+               "--control", "depth").code == 0
+    depth = picture(tmp_path / "depth.png", 6)
+    mapped = generate(cli, "--reference", f"depth:{depth}:0.5")
+    [given] = json.loads(Image.open(mapped["path"]).text["pressroom"])["conditioning"]
+    assert given["control_sha256"] == given["image_sha256"] == sha256_file(depth) and given.get("canny") is None
+    assert given["adapter"]["control"] == "depth"
+    plain = plain_diffusers(studio, control=(adapter_folders["edges"], Image.open(depth).convert("RGB"), 0.5))
+    assert np.array_equal(plain, pixels(mapped))
 
 
 def test_a_volume_run_varies_the_reference_and_the_lock_carries_it(cli, studio, adapter_folders, tmp_path):
@@ -224,4 +234,4 @@ def test_reference_mistakes_are_one_line_errors(cli, adapter_folders, tmp_path):
         assert result.code == InputError.exit_code and needle in result.err, result.err
     wrong = cli("adapter", "add", "x", "--path", adapter_folders["edges"], "--kind", "ip-adapter")
     assert wrong.code == InputError.exit_code and "has no image_encoder/ folder" in wrong.err
-    assert [m.name for m in adapters.all_adapters(cli.studio)] == ["edges", "look"]  # nothing half-registered
+    assert [m.name for m in adapters.REGISTRY.all(cli.studio)] == ["edges", "look"]  # nothing half-registered

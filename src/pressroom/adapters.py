@@ -12,16 +12,14 @@ checks the files against those hashes, re-hashing only a file whose size, times 
 from __future__ import annotations
 
 import json
-import tomllib
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
-from . import models, names, tomlout
-from .errors import InputError, ModelError, ModelMismatch, NotFound
-from .files import write
+from . import manifests, models
+from .errors import InputError, ModelMismatch, NotFound
 from .recipes import CONTROLS, AdapterRef
 
 if TYPE_CHECKING:
@@ -55,13 +53,7 @@ class Manifest(BaseModel):
         return next(rel for rel in sorted(self.files) if "/" not in rel and rel.endswith(".safetensors"))
 
 
-def folder(studio: "Studio") -> Path:
-    return studio.root / "adapters"
-
-
-def _manifest_path(studio: "Studio", name: str) -> Path:
-    names.check(name, "adapter name", file=True, limit=64)
-    return studio.inside(folder(studio) / f"{name}.toml", f"adapter {name!r}")
+REGISTRY = manifests.Registry("adapters", "adapter", "pressroom adapter add", Manifest, "reference")
 
 
 def _check_folder(path: Path, kind: str) -> None:
@@ -90,8 +82,7 @@ def _check_folder(path: Path, kind: str) -> None:
 def add(studio: "Studio", name: str, *, path: Path, kind: str, control: str = "", license: str = "unknown",
         commercial: bool | None = None, replace: bool = False) -> Manifest:
     """Register IP-Adapter or ControlNet weights: every file hashed now, the licence recorded."""
-    target = _manifest_path(studio, name)
-    if target.exists() and not replace:
+    if not replace and REGISTRY.path(studio, name).exists():
         raise InputError(f"an adapter named {name!r} is registered already; pass --replace to re-register it")
     if kind not in KINDS:
         raise InputError(f"kind must be one of {', '.join(KINDS)} (got {kind!r})", field="kind")
@@ -107,30 +98,7 @@ def add(studio: "Studio", name: str, *, path: Path, kind: str, control: str = ""
     manifest = Manifest(name=name, kind=kind, control=control, path=studio.relative(path), files=files, stamps=stamps,
                         license=license, commercial=commercial,
                         added_at=datetime.now(timezone.utc).isoformat(timespec="seconds"))
-    text = tomlout.dumps(manifest.model_dump(),
-                         header=f"pressroom adapter manifest for {name!r}. Written by `pressroom adapter add`.")
-    write(target, text.encode(), scratch=studio.root)
-    return manifest
-
-
-def _read(path: Path) -> Manifest:
-    try:
-        return Manifest.model_validate(tomllib.loads(path.read_text(encoding="utf-8")))
-    except (tomllib.TOMLDecodeError, ValidationError) as exc:
-        raise ModelError(f"adapter manifest {path} is damaged: {exc}") from exc
-
-
-def all_adapters(studio: "Studio") -> list[Manifest]:
-    return [_read(p) for p in sorted(folder(studio).glob("*.toml"))] if folder(studio).is_dir() else []
-
-
-def load(studio: "Studio", name: str) -> Manifest:
-    path = _manifest_path(studio, name)
-    if not path.is_file():
-        known = ", ".join(m.name for m in all_adapters(studio)) or "none yet"
-        raise NotFound(f"unknown adapter {name!r} (registered: {known}); add it with `pressroom adapter add`",
-                       field="reference")
-    return _read(path)
+    return REGISTRY.save(studio, manifest, replace=True)
 
 
 def folder_for(studio: "Studio | None", adapter: AdapterRef) -> tuple[Path, Manifest]:
@@ -139,7 +107,7 @@ def folder_for(studio: "Studio | None", adapter: AdapterRef) -> tuple[Path, Mani
     if studio is None:
         raise NotFound(f"the recipe is conditioned by {adapter.kind} {adapter.name!r}; reproduce it with a studio "
                        "that has it registered")
-    found = all_adapters(studio)
+    found = REGISTRY.all(studio)
     same = sorted((m for m in found if m.files == adapter.files), key=lambda m: m.name != adapter.name)
     if not same:
         named = next((m for m in found if m.name == adapter.name), None)
@@ -150,7 +118,7 @@ def folder_for(studio: "Studio | None", adapter: AdapterRef) -> tuple[Path, Mani
         raise NotFound(f"no {adapter.kind} with the files the recipe names ({adapter.name!r}, fingerprint "
                        f"{adapter.fingerprint[:16]}) is registered; add those weights with `pressroom adapter add`")
     manifest = same[0]
-    root = studio.resolve(manifest.path) if not Path(manifest.path).is_absolute() else Path(manifest.path)
+    root = studio.resolve(manifest.path)
     models.verify(root, manifest.files, manifest.stamps)
     return root, manifest
 
@@ -165,4 +133,4 @@ def register(ctx: "Context", name: str, **options) -> dict:
 
 
 def catalogue(ctx: "Context") -> list[dict]:
-    return [summary(m) for m in all_adapters(ctx.studio)]
+    return [summary(m) for m in REGISTRY.all(ctx.studio)]

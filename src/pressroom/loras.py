@@ -12,17 +12,15 @@ from __future__ import annotations
 
 import hashlib
 import struct
-import tomllib
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from . import names, tomlout
+from . import manifests
 from .assets import sha256_file
-from .errors import InputError, ModelError, ModelMismatch, NotFound
-from .files import write
+from .errors import InputError, ModelMismatch, NotFound
 from .models import stamp
 from .recipes import LoraRef
 
@@ -52,13 +50,7 @@ class Manifest(BaseModel):
             raise InputError(f"LoRA weight {weight} is out of range: {exc.errors()[0]['msg']}", field="lora") from None
 
 
-def folder(studio: "Studio") -> Path:
-    return studio.root / "loras"
-
-
-def _manifest_path(studio: "Studio", name: str) -> Path:
-    names.check(name, "LoRA name", file=True, limit=64)
-    return studio.inside(folder(studio) / f"{name}.toml", f"LoRA {name!r}")
+REGISTRY = manifests.Registry("loras", "LoRA", "pressroom lora add", Manifest, "lora")
 
 
 def tensor_hash(path: Path) -> str:
@@ -78,8 +70,7 @@ def tensor_hash(path: Path) -> str:
 def add(studio: "Studio", name: str, *, path: Path, license: str = "unknown", commercial: bool | None = None,
         trigger: str = "", replace: bool = False) -> Manifest:
     """Register a LoRA file: hashed now, its licence and trigger words recorded."""
-    target = _manifest_path(studio, name)
-    if target.exists() and not replace:
+    if not replace and REGISTRY.path(studio, name).exists():
         raise InputError(f"a LoRA named {name!r} is registered already; pass --replace to re-register it")
     path = Path(path).expanduser().resolve()
     if not path.is_file():
@@ -89,28 +80,15 @@ def add(studio: "Studio", name: str, *, path: Path, license: str = "unknown", co
     manifest = Manifest(name=name, path=studio.relative(path), sha256=sha256_file(path), a1111_hash=tensor_hash(path),
                         license=license, commercial=commercial, trigger=trigger.strip(), stamp=stamp(path.stat()),
                         added_at=datetime.now(timezone.utc).isoformat(timespec="seconds"))
-    text = tomlout.dumps(manifest.model_dump(), header=f"pressroom LoRA manifest for {name!r}. Written by `pressroom lora add`.")
-    write(target, text.encode(), scratch=studio.root)
-    return manifest
-
-
-def _read(path: Path) -> Manifest:
-    try:
-        return Manifest.model_validate(tomllib.loads(path.read_text(encoding="utf-8")))
-    except (tomllib.TOMLDecodeError, ValidationError) as exc:
-        raise ModelError(f"LoRA manifest {path} is damaged: {exc}") from exc
+    return REGISTRY.save(studio, manifest, replace=True)
 
 
 def all_loras(studio: "Studio") -> list[Manifest]:
-    return [_read(p) for p in sorted(folder(studio).glob("*.toml"))] if folder(studio).is_dir() else []
+    return REGISTRY.all(studio)
 
 
 def load(studio: "Studio", name: str) -> Manifest:
-    path = _manifest_path(studio, name)
-    if not path.is_file():
-        known = ", ".join(m.name for m in all_loras(studio)) or "none yet"
-        raise NotFound(f"unknown LoRA {name!r} (registered: {known}); add it with `pressroom lora add`", field="lora")
-    return _read(path)
+    return REGISTRY.load(studio, name)
 
 
 def parse(option: str) -> tuple[str, float]:

@@ -89,7 +89,7 @@ def build(studio: "Studio", session: "Session", options: list[str]) -> list[Refe
         if name == IMG2IMG:
             role, adapter = IMG2IMG, None
         else:
-            adapter = adapters.load(studio, name).ref()
+            adapter = adapters.REGISTRY.load(studio, name).ref()
             role = adapter.kind
         weight = DEFAULT_WEIGHT[role] if weight is None else weight
         try:
