@@ -45,12 +45,20 @@ def add_adapters(cli, adapter_folders, *extra):
     return out
 
 
-def plain_diffusers(studio, *, loras=(), ip=None, control=None, start=None, seed=9):
+PIPELINES = {  # the family's ControlNet, ControlNet img2img and img2img pipelines, by name
+    "sd": ("StableDiffusionControlNetPipeline", "StableDiffusionControlNetImg2ImgPipeline", "StableDiffusionImg2ImgPipeline"),
+    "sdxl": ("StableDiffusionXLControlNetPipeline", "StableDiffusionXLControlNetImg2ImgPipeline",
+             "StableDiffusionXLImg2ImgPipeline")}
+
+
+def plain_diffusers(studio, *, loras=(), ip=None, control=None, start=None, seed=9, base=None, family="sd"):
     """The same image from diffusers alone: the adapters loaded by hand, the stored images read back."""
     import diffusers
     import torch
 
-    pipeline = diffusers.DiffusionPipeline.from_pretrained(studio.weights_dir / "tiny-v1", local_files_only=True)
+    controlled, controlled_start, started = (getattr(diffusers, name) for name in PIPELINES[family])
+    base = base or studio.weights_dir / "tiny-v1"
+    pipeline = diffusers.DiffusionPipeline.from_pretrained(base, local_files_only=True)
     pipeline.set_progress_bar_config(disable=True)
     for name, path, _ in loras:
         pipeline.load_lora_weights(str(path), adapter_name=name)
@@ -67,13 +75,12 @@ def plain_diffusers(studio, *, loras=(), ip=None, control=None, start=None, seed
     if control is not None:
         folder, image, scale = control
         net = diffusers.ControlNetModel.from_pretrained(str(folder), local_files_only=True)
-        runner = (diffusers.StableDiffusionControlNetImg2ImgPipeline if start else
-                  diffusers.StableDiffusionControlNetPipeline).from_pipe(pipeline, controlnet=net)
+        runner = (controlled_start if start else controlled).from_pipe(pipeline, controlnet=net)
         image = image.resize((64, 64), Image.Resampling.LANCZOS) if start else image  # the pipeline resizes it only without a start
         arguments.update({"control_image" if start else "image": image, "controlnet_conditioning_scale": scale})
     if start is not None:
         image, strength = start
-        runner = runner if control is not None else diffusers.StableDiffusionImg2ImgPipeline.from_pipe(pipeline)
+        runner = runner if control is not None else started.from_pipe(pipeline)
         arguments.update(image=[image.resize((64, 64), Image.Resampling.LANCZOS)], strength=strength)
     else:
         arguments.update(width=64, height=64)
@@ -171,6 +178,25 @@ def test_img2img_from_a_reference_with_a_controlnet_matches_diffusers_and_reprod
     assert given["adapter"]["control"] == "depth"
     plain = plain_diffusers(studio, control=(adapter_folders["edges"], Image.open(depth).convert("RGB"), 0.5))
     assert np.array_equal(plain, pixels(mapped))
+
+
+def test_sdxl_takes_an_ip_adapter_and_a_controlnet_and_reproduces_exactly(cli, studio, tmp_path_factory, tmp_path):
+    import families
+
+    root = tmp_path_factory.mktemp("sdxl-adapters")
+    base = families.save("sdxl", root / "sdxl")
+    folders = {"look": ip_adapter(base, root / "look"), "edges": controlnet(base, root / "edges")}
+    assert cli("model", "add", "sdxl", "--path", base, "--license", "Apache-2.0", "--commercial").code == 0
+    add_adapters(cli, folders)
+    look, shape = picture(tmp_path / "look.png", 7), picture(tmp_path / "shape.png", 8)
+    made = generate(cli, "--model", "sdxl", "--reference", f"look:{look}:0.5", "--reference", f"edges:{shape}:0.7")
+    card = tmp_path / "card.toml"
+    assert cli("recipe", "export", made["id"], "-o", card).code == 0
+    assert json.loads(cli("reproduce", card, "--json").out)["verdict"] == "exact"
+    control = json.loads(Image.open(made["path"]).text["pressroom"])["conditioning"][1]["control_sha256"]
+    plain = plain_diffusers(studio, base=base, family="sdxl", ip=(folders["look"], Image.open(look).convert("RGB"), 0.5),
+                            control=(folders["edges"], Image.open(studio.assets.find(control)).convert("RGB"), 0.7))
+    assert np.array_equal(plain, pixels(made))
 
 
 def test_a_volume_run_varies_the_reference_and_the_lock_carries_it(cli, studio, adapter_folders, tmp_path):
