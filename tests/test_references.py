@@ -13,7 +13,7 @@ from pressroom import adapters
 from pressroom.assets import sha256_file
 from pressroom.errors import InputError, ModelMismatch, NotFound
 from test_loras import PROMPT, generate, lora_files, pixels, register  # noqa: F401 (a fixture)
-from tinyadapters import controlnet, ip_adapter
+from tinyadapters import controlnet, ip_adapter, transformer_controlnet
 
 pytestmark = pytest.mark.ledger_agnostic  # the pixels: the same on either ledger
 
@@ -197,6 +197,39 @@ def test_sdxl_takes_an_ip_adapter_and_a_controlnet_and_reproduces_exactly(cli, s
     plain = plain_diffusers(studio, base=base, family="sdxl", ip=(folders["look"], Image.open(look).convert("RGB"), 0.5),
                             control=(folders["edges"], Image.open(studio.assets.find(control)).convert("RGB"), 0.7))
     assert np.array_equal(plain, pixels(made))
+
+
+@pytest.mark.parametrize("name", ["sd3", "flux-dev"])
+def test_sd3_and_flux_take_a_controlnet_and_reproduce_exactly(cli, studio, tmp_path_factory, tmp_path, name):
+    import diffusers
+    import families
+    import torch
+
+    root = tmp_path_factory.mktemp(f"{name}-controlnet")
+    base = families.save(name, root / name)
+    folder = transformer_controlnet(base, root / "edges")
+    assert cli("model", "add", name, "--path", base, "--license", "Apache-2.0", "--commercial").code == 0
+    assert cli("adapter", "add", "edges", "--path", folder, "--kind", "controlnet", "--control", "canny").code == 0
+    shape = picture(tmp_path / "shape.png", 9)
+    made = generate(cli, "--model", name, "--guidance", "4", "--reference", f"edges:{shape}:0.8")
+    card = tmp_path / "card.toml"
+    assert cli("recipe", "export", made["id"], "-o", card).code == 0
+    assert json.loads(cli("reproduce", card, "--json").out)["verdict"] == "exact"
+    control = json.loads(Image.open(made["path"]).text["pressroom"])["conditioning"][0]["control_sha256"]
+    pipeline = diffusers.DiffusionPipeline.from_pretrained(base, local_files_only=True)
+    net = getattr(diffusers, "FluxControlNetModel" if name.startswith("flux") else "SD3ControlNetModel"
+                  ).from_pretrained(folder, local_files_only=True)
+    runner = getattr(diffusers, "FluxControlNetPipeline" if name.startswith("flux") else
+                     "StableDiffusion3ControlNetPipeline").from_pipe(pipeline, controlnet=net)
+    extra = {"max_sequence_length": 512} if name.startswith("flux") else {"max_sequence_length": 256, "negative_prompt": ""}
+    plain = runner(prompt=PROMPT, num_inference_steps=3, guidance_scale=4.0, width=64, height=64,
+                   control_image=Image.open(studio.assets.find(control)).convert("RGB"), controlnet_conditioning_scale=0.8,
+                   generator=torch.Generator("cpu").manual_seed(9), **extra).images[0]
+    assert np.array_equal(np.asarray(plain), pixels(made))
+    if name == "sd3":  # diffusers has no SD3 ControlNet img2img pipeline
+        refused = cli("generate", "--model", name, "--prompt", PROMPT, "--steps", "2", "--width", "64", "--height",
+                      "64", "--reference", f"edges:{shape}", "--reference", f"img2img:{shape}")
+        assert refused.code == InputError.exit_code and "cannot take this img2img and ControlNet reference" in refused.err
 
 
 def test_a_volume_run_varies_the_reference_and_the_lock_carries_it(cli, studio, adapter_folders, tmp_path):

@@ -31,6 +31,34 @@ def controlnet(base: Path, target: Path, seed: int = 7) -> Path:
     return target
 
 
+def transformer_controlnet(base: Path, target: Path, seed: int = 9) -> Path:
+    """A one-block ControlNet for a tiny SD3 or FLUX model, its output blocks made random."""
+    import inspect
+
+    import diffusers
+    import torch
+
+    transformer = getattr(diffusers, _class_of(base / "transformer")).from_pretrained(base / "transformer",
+                                                                                      local_files_only=True)
+    cls = diffusers.FluxControlNetModel if "Flux" in type(transformer).__name__ else diffusers.SD3ControlNetModel
+    accepted = inspect.signature(cls.__init__).parameters
+    config = {k: v for k, v in transformer.config.items() if k in accepted}
+    config.update(num_layers=1, **({"num_single_layers": 0} if cls is diffusers.FluxControlNetModel else {}))
+    torch.manual_seed(seed)
+    model = cls(**config)
+    with torch.no_grad():
+        for layer in model.controlnet_blocks:
+            layer.weight.normal_(0, 0.2)
+    model.save_pretrained(target)
+    return target
+
+
+def _class_of(folder: Path) -> str:
+    import json
+
+    return json.loads((folder / "config.json").read_text())["_class_name"]
+
+
 def ip_adapter(base: Path, target: Path, seed: int = 8) -> Path:
     import torch
     from safetensors.torch import save_file

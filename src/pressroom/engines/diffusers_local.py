@@ -313,8 +313,8 @@ class DiffusersEngine:
             arguments.update(image=[image] * count, strength=start.weight)
         if control is not None:
             image = resolver.image(control.control_sha256).convert("RGB")  # at the job's size, like the start
-            arguments["control_image" if start else "image"] = image.resize((job.width, job.height),
-                                                                            Image.Resampling.LANCZOS)
+            named = "control_image" if "control_image" in inspect.signature(runner.__call__).parameters else "image"
+            arguments[named] = image.resize((job.width, job.height), Image.Resampling.LANCZOS)
             arguments["controlnet_conditioning_scale"] = control.weight
         return runner
 
