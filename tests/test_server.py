@@ -118,8 +118,9 @@ def follow(team, answer: httpx.Response, timeout: float = 300) -> dict:
     return job
 
 
-def locked(team, title: str) -> tuple[int, dict]:
-    """A brief taken through concept, rank, direction and lock over the API (dana directs, omar makes)."""
+def locked(team, title: str, **settings) -> tuple[int, dict]:
+    """A brief taken through concept, rank, direction and lock over the API (dana directs, omar makes);
+    ``settings`` go into the lock's body."""
     dana, omar = client(team, "dana"), client(team, "omar")
     brief = ok(dana.post("/api/briefs", json=brief_json(title=title)), 201)
     assert brief["status"] == "active"
@@ -131,7 +132,8 @@ def locked(team, title: str) -> tuple[int, dict]:
     ranked = ok(dana.post(f"/api/briefs/{brief['id']}/rank", json={"generations": ids[::-1]}))
     assert [r["generation"] for r in ranked] == ids[::-1]
     ok(dana.post(f"/api/briefs/{brief['id']}/direction", json={"generation": ids[0]}))
-    job = follow(team, omar.post(f"/api/briefs/{brief['id']}/lock", json={"steps": 2, "width": SIZE, "height": SIZE}))
+    job = follow(team, omar.post(f"/api/briefs/{brief['id']}/lock",
+                                 json={"steps": 2, "width": SIZE, "height": SIZE, **settings}))
     recipe = ok(dana.get(f"/api/briefs/{brief['id']}"))["recipes"][-1]
     assert recipe["recipe"] == job["result"]["recipe"] and job["result"]["figures"]["verdict"] == "exact"
     assert recipe["status"] == "locked" and recipe["verdict"] == "exact"
@@ -528,6 +530,33 @@ def test_a_fix_takes_an_uploaded_mask_and_is_a_job(team):
     log = ok(rita.get("/api/log", params={"brief": brief}))
     [event] = [e for e in log if e["action"] == "fix.inpaint"]
     assert (event["actor"], event["channel"], event["objects"]) == ("omar", "worker", {"parent": hero, "generation": made})
+
+
+def test_a_lock_takes_an_uploaded_reference_and_a_volume_run_varies_it(team):
+    omar, rita = client(team, "omar"), client(team, "rita")
+
+    def upload(who, data, name="shot.png"):
+        return who.post("/api/references", files={"file": (name, data, "image/png")})
+
+    before = jobs_count(team)
+    for answer, status, words in ((upload(rita, png((48, 40), (4, 4, 20, 20))), 403, "operator"),
+                                  (upload(omar, b"no picture here"), 400, "not a readable image"),
+                                  (upload(omar, bomb_png()), 400, "declares more pixels"),
+                                  (upload(omar, png((48, 40)), "shot.gif"), 400, "PNG, JPEG or WebP")):
+        assert answer.status_code == status and words in answer.text, (status, words, answer.text)
+    first = ok(upload(omar, png((48, 40), (4, 4, 20, 20))), 201)
+    second = ok(upload(omar, png((48, 40), (20, 10, 40, 30))), 201)
+    assert (first["width"], first["height"]) == (48, 40) and first["sha256"] != second["sha256"]
+    brief, lock = locked(team, "Shoe shots", slot="reference", references=[f"img2img:{first['sha256']}:0.5"])
+    assert lock["slot"] == "reference"
+    job = follow(team, omar.post(f"/api/recipes/{lock['recipe']}/volume", json={
+        "vary": [f"reference={first['sha256']}", f"reference={second['sha256']}"], "seeds": 1}))
+    made = job["result"]["made"]
+    rows = [r for r in ok(rita.get("/api/images", params={"recipe": lock["recipe"]})) if r["id"] in made]
+    assert sorted(r["slot_value"] for r in rows) == sorted([first["sha256"], second["sha256"]])
+    unknown = omar.post(f"/api/recipes/{lock['recipe']}/volume", json={"vary": ["reference=" + "0" * 64], "seeds": 1})
+    assert unknown.status_code == 404 and "does not exist" in unknown.text
+    assert jobs_count(team) == before + 3  # the sprint, the lock and the volume run: the refusals queued nothing
 
 
 def test_a_paused_brief_makes_nothing_until_its_director_resumes_it(team):

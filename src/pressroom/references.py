@@ -9,7 +9,8 @@ depends on the OpenCV version. A depth or pose ControlNet is given its map as th
 
 A volume run may vary the recipe's first reference (``--slot reference`` at lock-in, then ``--vary
 reference=FILE`` per product shot): each file is stored, its map computed, and the image identified
-by the reference's SHA-256.
+by the reference's SHA-256. Through the API a reference is uploaded first (``upload``) and then
+named by its SHA-256 wherever a file would be.
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ from .recipes import Recipe, Reference
 if TYPE_CHECKING:
     from PIL import Image
     from sqlalchemy.orm import Session
+
+    from .context import Context
 
     from .studio import Studio
 
@@ -63,14 +66,27 @@ def canny_map(image: "Image.Image", thresholds: tuple[int, int] = CANNY) -> byte
     return out.getvalue()
 
 
-def take(studio: "Studio", session: "Session", template: Reference, data: bytes, what: str) -> Reference:
-    """``template`` with its image (and, for a ControlNet, its control map) made from ``data``,
-    both stored in this transaction."""
+def keep(studio: "Studio", session: "Session", data: bytes, what: str) -> tuple[str, "Image.Image"]:
+    """A reference image checked (readable, a PNG, JPEG or WebP, within the pixel limit) and stored
+    in this transaction as it was given; its SHA-256 and the decoded image."""
     image = imagefiles.load(data, what, field="reference")
     ext = FORMATS.get(image.format or "")
     if ext is None:
         raise InputError(f"{what} is not a PNG, JPEG or WebP image; convert it first", field="reference")
-    image_sha = ledgerfiles.put(studio, session, data, ext, "reference")
+    return ledgerfiles.put(studio, session, data, ext, "reference"), image
+
+
+def read(studio: "Studio", file: str) -> tuple[bytes, str]:
+    """A reference's bytes and how errors name it: a file, or (from the API) a stored reference's SHA-256."""
+    if ledgerfiles.SHA256.fullmatch(file) and (stored := studio.assets.find(file)) is not None:
+        return stored.read_bytes(), f"stored reference {file[:12]}"
+    return userfiles.read_bytes(Path(file), "reference image"), f"reference image {file}"
+
+
+def take(studio: "Studio", session: "Session", template: Reference, data: bytes, what: str) -> Reference:
+    """``template`` with its image (and, for a ControlNet, its control map) made from ``data``,
+    both stored in this transaction."""
+    image_sha, image = keep(studio, session, data, what)
     control, canny = None, None
     if template.role == "controlnet":
         if template.adapter.control == "canny":
@@ -97,13 +113,21 @@ def build(studio: "Studio", session: "Session", options: list[str]) -> list[Refe
                                  control_sha256="0" * 64 if role == "controlnet" else None)
         except ValueError as exc:
             raise InputError(f"--reference {option!r}: {_reason(exc)}", field="reference") from None
-        data = userfiles.read_bytes(path, "reference image")
-        built.append(take(studio, session, template, data, f"reference image {path}"))
+        built.append(take(studio, session, template, *read(studio, str(path))))
     roles = [reference.role for reference in built]
     for role in set(roles):
         if roles.count(role) > 1:
             raise InputError(f"a recipe takes one {role} reference; {roles.count(role)} were given", field="reference")
     return built
+
+
+def upload(ctx: "Context", data: bytes) -> dict:
+    """Keep an uploaded reference image; a lock or a volume run then names it by its SHA-256
+    (``--reference NAME:SHA256``, ``--vary reference=SHA256``)."""
+    ctx.actor.require("operator", "store a reference image")
+    with ctx.unit() as session:
+        sha, image = keep(ctx.studio, session, data, "the uploaded reference")
+    return {"sha256": sha, "width": image.width, "height": image.height}
 
 
 def _reason(exc: ValueError) -> str:

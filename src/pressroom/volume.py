@@ -15,7 +15,7 @@ from typing import Callable, Iterator
 
 from sqlalchemy import select
 
-from . import briefs, concepts, events, generations, ledgerfiles, lockin, names, references, userfiles
+from . import briefs, concepts, events, generations, ledgerfiles, lockin, names, references
 from .context import Context
 from .errors import InputError, VolumeRefused
 from .jobs import landing, queue
@@ -196,15 +196,14 @@ def _prepare(session, recipe_id: int, pairs: list[tuple[str, str]], seeds: int):
 
 
 def _stored_references(studio: Studio, session, recipe_id: int, pairs: list[tuple[str, str]]) -> list[tuple[str, str]]:
-    """A reference slot's values (image files) stored, each named by its SHA-256 from here on; a
-    value that is already a stored image's SHA-256 stays as it is."""
+    """A reference slot's values (image files, or stored references' SHA-256) stored with their maps,
+    each named by its SHA-256 from here on."""
     if lockin.get(session, recipe_id).slot != references.SLOT:
         return pairs
     base, out = lockin.get(session, recipe_id).parsed, []
     for slot, value in pairs:
-        if slot == references.SLOT and not (ledgerfiles.SHA256.fullmatch(value) and studio.assets.find(value)):
-            data = userfiles.read_bytes(Path(value), "reference image")
-            value = references.varied(studio, session, base, data, f"reference image {value}").conditioning[0].image_sha256
+        if slot == references.SLOT:
+            value = references.varied(studio, session, base, *references.read(studio, value)).conditioning[0].image_sha256
         out.append((slot, value))
     return out
 

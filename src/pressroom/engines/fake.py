@@ -3,10 +3,11 @@
 It keeps every promise of the engine contract (``tests/test_engine_contract.py``) that does
 not depend on a model: the same job gives the same pixels; each image depends only on its own
 prompt, negative prompt and seed and on the job's shared settings (model, steps, guidance,
-size, scheduler, dtype, mode, parent, mask, strength), never on the batch it ran in; the
-requested size is honoured; refine and inpaint keep the parent's size; upscale multiplies it.
+size, scheduler, dtype, mode, parent, mask, strength, references), never on the batch it ran in;
+the requested size is honoured; refine and inpaint keep the parent's size; upscale multiplies it.
 Its images are smooth colour fields drawn from SHAKE-256 of those inputs, and a refine, an
-inpaint or an upscale is the parent blended with, composited with or resized under one.
+inpaint, an upscale or an image from an img2img reference is the parent (the reference) blended
+with, composited with or resized under one.
 
 A model registered with ``engine = "fake"`` (``pressroom model add NAME --engine fake``, or
 ``models.add(studio, NAME, engine="fake")``) needs no weights, so rule tests run whole plays
@@ -78,6 +79,12 @@ class FakeEngine:
         dtype = "float32" if job.dtype == "auto" else job.dtype
         parent = resolver.image(job.parent).convert("RGB") if job.parent else None
         mask = resolver.image(job.mask).convert("L") if job.mask else None
+        references = {r.role: r for r in job.conditioning}  # every reference read, so a missing one is refused
+        pictures = {role: resolver.image(r.control_sha256 or r.image_sha256) for role, r in references.items()}
+        start, start_strength = None, 0.0
+        if "img2img" in references:
+            start = pictures["img2img"].convert("RGB").resize((job.width, job.height), Image.Resampling.LANCZOS)
+            start_strength = references["img2img"].weight
         shared = job.model_dump(mode="json", exclude={"engine", "prompts", "negatives", "seeds", "fresh",
                                                       "scheduler", "scheduler_class", "scheduler_config",
                                                       "dtype", "device", "model"})
@@ -87,7 +94,9 @@ class FakeEngine:
         for prompt, negative, seed in zip(job.prompts, job.negatives, job.seeds):
             key = json.dumps([VERSION, model, scheduler, dtype, shared, prompt, negative, seed],
                              sort_keys=True).encode()
-            if job.mode == "text":
+            if job.mode == "text" and start is not None:  # img2img from a reference: blended like a refine
+                image = Image.blend(start, _field(key, job.width, job.height), start_strength)
+            elif job.mode == "text":
                 image = _field(key, job.width, job.height)
             elif job.mode == "refine":
                 image = Image.blend(parent, _field(key, *parent.size), job.strength)

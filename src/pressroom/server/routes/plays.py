@@ -1,4 +1,4 @@
-"""The making plays: concept sprint, rank, direction, lock, volume, fix, cull, and jobs.
+"""The making plays: concept sprint, rank, direction, lock (with reference images uploaded first), volume, fix, cull.
 
 The long plays (concept sprint, lock, volume, fix) are checked now and queued: they answer 202
 with the job and its URL in Location, and `pressroom worker` runs them. `GET /api/jobs/{id}`
@@ -12,9 +12,10 @@ from typing import Annotated
 from fastapi import APIRouter, File, Form, Response, UploadFile
 from pydantic import BaseModel, Field
 
-from ... import concepts, culls, fixes, generations, lockin, volume
+from ... import concepts, culls, fixes, generations, lockin, references, volume
 from ...errors import InputError
 from ..auth import Ctx
+from ..uploads import uploaded
 from .files import image, public
 from .jobs import queued
 
@@ -48,10 +49,13 @@ class Lock(BaseModel):
     height: int | None = None
     scheduler: str | None = None
     negative: str | None = None
+    references: list[str] = Field(default_factory=list, description="NAME:SHA256[:WEIGHT]: a registered IP-Adapter "
+                                  "or ControlNet (or img2img) and a reference uploaded to /api/references.")
 
 
 class Volume(BaseModel):
-    vary: list[str] = Field(description="SLOT=VALUE, one per value of the declared slot.")
+    vary: list[str] = Field(description="SLOT=VALUE, one per value of the declared slot (reference=SHA256 for a "
+                                        "reference slot: an image uploaded to /api/references).")
     seeds: int = 4
     batch_size: int | None = None
     check: bool = False
@@ -94,6 +98,14 @@ def run_volume(recipe_id: int, body: Volume, response: Response, ctx: Ctx) -> di
     """Queue a volume run (checked now, run by `pressroom worker`); follow it at /api/jobs/{id}."""
     job = volume.submit(ctx, recipe_id, body.vary, body.seeds, batch_size=body.batch_size, prechecks=body.check)
     return queued(job, response)
+
+
+@router.post("/references", status_code=201)
+def reference(file: UploadFile, ctx: Ctx) -> dict:
+    """Keep a reference image (PNG, JPEG or WebP) in the studio; a lock's references and a volume run's
+    reference slot name it by the SHA-256 this answers."""
+    with uploaded(file) as path:
+        return references.upload(ctx, path.read_bytes())
 
 
 @router.post("/images/{generation_id}/fix", status_code=202)
