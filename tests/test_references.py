@@ -166,6 +166,14 @@ def test_img2img_from_a_reference_with_a_controlnet_matches_diffusers_and_reprod
     plain = plain_diffusers(studio, control=(adapter_folders["edges"], control, 1.0),
                             start=(Image.open(start).convert("RGB"), 0.7))
     assert np.array_equal(plain, pixels(made))
+    # a fix works from the conditioned image alone: its recipe names the parent, not the references
+    from playbook import people
+
+    people(cli)
+    fixed = cli("fix", made["id"], "--refine", "--strength", "0.5", "--as", "omar", "--json")
+    assert fixed.code == 0, fixed.err
+    derived = json.loads(Image.open(json.loads(fixed.out)["path"]).text["pressroom"])
+    assert derived["source"]["parent_sha256"] == made["sha256"] and not derived.get("conditioning")
     alone = generate(cli, "--reference", f"img2img:{start}:0.7")
     assert np.array_equal(plain_diffusers(studio, start=(Image.open(start).convert("RGB"), 0.7)), pixels(alone))
     # a depth (or pose) ControlNet is given its map as the reference itself

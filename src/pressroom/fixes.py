@@ -140,7 +140,8 @@ def _prepare(studio: Studio, parent: generations.Generation, request: dict) -> t
     base = parent.parsed_recipe()
     op, mask_sha, upscale, upscaler = request["op"], request["mask"], request["factor"], request["upscaler"]
     strength = request["strength"]
-    updates: dict = {"batch_size": 1, "batch_index": 0}
+    # the parent already holds what its references gave it: a derivative works from the parent alone
+    updates: dict = {"batch_size": 1, "batch_index": 0, "conditioning": []}
     if request["prompt"] is not None:
         if not request["prompt"].strip():
             raise InputError("prompt must not be empty", field="prompt")
