@@ -89,3 +89,51 @@ def test_vectorised_distance_is_the_bit_count_of_every_hash():
     expected = sorted((hash_distance(probe, h), i + 1) for i, h in enumerate(hashes))
     assert shelves.nearest(phash_int(probe), limit=500, max_distance=64) == expected
     assert shelves.nearest(phash_int(probe), limit=5, max_distance=28) == [p for p in expected if p[0] <= 28][:5]
+
+
+def test_on_postgresql_a_search_reads_the_lexemes_in_memory_and_finds_what_the_index_finds(studio, monkeypatch):
+    import importlib.util
+    from pathlib import Path
+
+    import pytest
+
+    from pressroom import fulltext
+
+    with studio.session() as session:
+        if session.get_bind().dialect.name == "sqlite":
+            pytest.skip("SQLite's FTS5 answers from its own index; the lexemes in memory are PostgreSQL's")
+    spec = importlib.util.spec_from_file_location("bench_library", Path(__file__).parents[1] / "bench" / "library.py")
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    facts = bench.build(studio, 400, random.Random(5))
+    monkeypatch.setattr(fulltext, "RANKED", 0)  # every match listed from the ids themselves, none re-read to rank
+    queries = [*bench.WORDS, "studio lighting", "portraits", "lights", "the", "the portrait", "trail-running",
+               "Portrait STUDIO", "zzzunknown", "portrait zzzunknown", *facts["rare"][:5], *facts["mid"][:3],
+               f"{facts['mid'][0]} portrait studio"]
+    cache = studio.root / "cache" / "words-test.npz"
+    shelves.forget()
+    with studio.session() as session:
+        held = shelves.current(session, cache, studio.root)
+        assert held.words is not None and len(held.words.lists) > 50
+        compared = 0
+        for query in queries:
+            in_memory, order = fulltext.matches(session, query, held.words)
+            from_index, _ = fulltext.matches(session, query)
+            assert np.array_equal(in_memory, from_index), query
+            compared += len(from_index)
+        assert compared > 2000  # the queries matched something
+        saved = shelves._saved(cache)  # the lexemes are kept in the cache file with the columns
+        assert saved is not None and saved.words.lists.keys() == held.words.lists.keys()
+        assert all(np.array_equal(saved.words.lists[k], v) for k, v in held.words.lists.items())
+        assert fulltext.matches(session, "the", held.words)[0].size == 0  # a stop word alone matches nothing
+
+
+def test_postings_intersect_every_lexeme_and_round_trip_as_arrays():
+    from pressroom.fulltext import Postings
+
+    held = Postings({"red": np.array([1, 4, 7, 9]), "boot": np.array([4, 5, 9]), "moss": np.array([2])})
+    assert held.holding(["red", "boot"]).tolist() == [4, 9]
+    assert held.holding(["red", "boot", "moss"]).tolist() == [] and held.holding(["red", "sky"]).tolist() == []
+    assert held.holding([]).tolist() == []
+    again = Postings.from_arrays(**{k.removeprefix("word_"): v for k, v in held.arrays().items()})
+    assert {k: v.tolist() for k, v in again.lists.items()} == {k: v.tolist() for k, v in held.lists.items()}

@@ -80,8 +80,8 @@ def search(session: Session, query: str, *, model: str | None = None, status: st
     _paging(limit, page)
     if brief is not None and not 0 < brief <= LARGEST:
         raise InputError(f"brief must be 1..{LARGEST}", field="brief")
-    ids, order = fulltext.matches(session, query)
     held = _columns(session, studio)
+    ids, order = fulltext.matches(session, query, held.words)
     rows = held.where(held.rows_of(ids), model=model, status=status, reviewer=reviewer, since=start,
                       brief=brief, channel=channel)
     chosen = held.ids[rows[(page - 1) * limit: page * limit]].tolist()

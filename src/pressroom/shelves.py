@@ -1,4 +1,5 @@
-"""The library's columns in memory: every released asset's look (pHash) and facets, as numpy arrays.
+"""The library's columns in memory: every released asset's look (pHash) and facets, as numpy arrays
+(and, on PostgreSQL, the full-text index's lexemes: ``fulltext.Postings``).
 
 ``search`` needs, for every asset a query matches, its model, brief, channel, day, cull status
 and reviewers (to filter and to count facets), and ``similar`` needs every asset's pHash. Read
@@ -22,6 +23,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 from sqlalchemy import text
+
+from . import fulltext
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -72,6 +75,7 @@ class Shelves:
     reviewed_by: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int32))
     codes: dict[str, Codes] = field(default_factory=lambda: {"model": Codes(), "channel": Codes(),
                                                             "status": Codes(), "reviewer": Codes()})
+    words: fulltext.Postings | None = None  # PostgreSQL: the full-text index's lexemes (``fulltext``)
 
     # -- reading ------------------------------------------------------------------------------
     def rows_of(self, release_ids: np.ndarray) -> np.ndarray:
@@ -131,9 +135,10 @@ class Shelves:
         return [(int(distance[i]), int(self.ids[i])) for i in order]
 
     # -- filling ------------------------------------------------------------------------------
-    def _append(self, session: "Session", after: int) -> None:
+    def _append(self, session: "Session", after: int, words_after: int | None = None) -> None:
         """Add the releases after release ``after``: each column read as one aggregated string (no
-        Python object per row), then parsed by numpy."""
+        Python object per row), then parsed by numpy. ``words_after``: the newest release whose
+        lexemes are held already, when they were kept from columns read before."""
         sqlite = session.get_bind().dialect.name == "sqlite"
         row = session.execute(text(COLUMNS_SQLITE if sqlite else COLUMNS_POSTGRES), {"after": after}).one()
         if not row.n:
@@ -152,6 +157,9 @@ class Shelves:
             self.reviewed_row = np.concatenate([self.reviewed_row, np.searchsorted(
                 self.ids, np.fromstring(pairs.ids, dtype=np.int64, sep=","))])
             self.reviewed_by = np.concatenate([self.reviewed_by, self._coded("reviewer", pairs.names)])
+        if not sqlite:
+            self.words = self.words or fulltext.Postings()
+            self.words.append(session, after if words_after is None else words_after, int(self.ids[-1]))
 
     def _coded(self, name: str, joined: str) -> np.ndarray:
         values, inverse = np.unique(np.array(joined.split(SEP)), return_inverse=True)
@@ -216,8 +224,13 @@ def current(session: "Session", cache: Path | None = None, scratch: Path | None 
             _held[key] = held
             return held
         if held is None or not _grown(session, held, stamp):
-            held = Shelves()
-        held._append(session, held.stamp[1] if held.stamp else 0)
+            # a cull or a review changed the columns; the library's words change only by new releases
+            words = held.words if held is not None and held.words is not None and _agrees(session, held) else None
+            after = held.stamp[1] if words is not None else None
+            held = Shelves(words=words)
+            held._append(session, 0, after)
+        else:
+            held._append(session, held.stamp[1] if held.stamp else 0)
         held.stamp = stamp
         _held[key] = held
         if cache is not None:
@@ -235,13 +248,18 @@ def _saved(path: Path) -> Shelves | None:
             for name in held.codes:
                 names = [str(v) for v in data[f"names_{name}"]]
                 held.codes[name] = Codes(names, {n: i for i, n in enumerate(names)})
+            if "word_names" in data:
+                held.words = fulltext.Postings.from_arrays(data["word_names"], data["word_sizes"], data["word_ids"])
     except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
         return None
     return held if len(held.stamp) == 2 and all(len(getattr(held, n)) == len(held.ids) for n in ARRAYS[:8]) else None
 
 
 def _agrees(session: "Session", held: Shelves) -> bool:
-    """Whether the ledger holds as many releases up to the newest held as ``held`` does."""
+    """Whether the ledger holds as many releases up to the newest held as ``held`` does (and, on
+    PostgreSQL, whether ``held`` has their lexemes: a file written before it kept them has not)."""
+    if session.get_bind().dialect.name != "sqlite" and held.words is None and len(held.ids):
+        return False
     count = session.execute(text("SELECT count(*) FROM releases WHERE id <= :n"), {"n": held.stamp[1]}).scalar()
     return (count or 0) == len(held.ids)
 
@@ -252,7 +270,8 @@ def _save(path: Path, held: Shelves, scratch: Path | None) -> None:
 
     buffer = io.BytesIO()
     np.savez(buffer, stamp=np.array(held.stamp, dtype=np.int64), **{name: getattr(held, name) for name in ARRAYS},
-             **{f"names_{name}": np.array(codes.names, dtype=str) for name, codes in held.codes.items()})
+             **{f"names_{name}": np.array(codes.names, dtype=str) for name, codes in held.codes.items()},
+             **(held.words.arrays() if held.words is not None else {}))
     try:
         files.write(path, buffer.getvalue(), scratch=scratch)
     except (OSError, PressroomError):
