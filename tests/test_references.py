@@ -112,6 +112,17 @@ def test_two_loras_an_ip_adapter_and_a_canny_controlnet_reproduce_exactly_and_ma
     assert stored.max() == 255 and set(recipe["references"]) == {sha256_file(look), sha256_file(shape),
                                                                  edges["control_sha256"]}
 
+    # A1111's parameters name each unit as sd-webui-controlnet writes it, and still parse whole
+    from sd_parsers import ParserManager
+
+    parameters = Image.open(made["path"]).text["parameters"]
+    look_id, edges_id = added["look"]["fingerprint"][:8], added["edges"]["fingerprint"][:8]
+    assert f'ControlNet 0: "Module: ip-adapter_clip, Model: look [{look_id}], Weight: 0.7"' in parameters
+    assert (f'ControlNet 1: "Module: canny, Model: edges [{edges_id}], Weight: 0.9, Threshold A: 100, '
+            'Threshold B: 200"') in parameters
+    parsed = ParserManager().parse(made["path"])
+    assert parsed is not None and parsed.samplers[0].parameters["steps"] == "3"
+    assert parsed.samplers[0].parameters["seed"] == "9"
     card = tmp_path / "card.toml"
     assert cli("recipe", "export", made["id"], "-o", card).code == 0
     again = cli("reproduce", card, "--json")
@@ -158,6 +169,7 @@ def test_img2img_from_a_reference_with_a_controlnet_matches_diffusers_and_reprod
     recipe = json.loads(Image.open(made["path"]).text["pressroom"])
     by_role = {r["role"]: r for r in recipe["conditioning"]}
     assert by_role["img2img"]["weight"] == 0.7 and by_role["controlnet"]["weight"] == 1.0
+    assert "Denoising strength: 0.7" in Image.open(made["path"]).text["parameters"]
     assert Image.open(made["path"]).size == (64, 64)  # the recipe's size, whatever the reference's
     card = tmp_path / "card.toml"
     assert cli("recipe", "export", made["id"], "-o", card).code == 0

@@ -55,6 +55,7 @@ def a1111_parameters(recipe: Recipe) -> str:
         "Model": recipe.model.name,
         **({"Lora hashes": ", ".join(f"{lora.name}: {lora.a1111_hash}" for lora in recipe.loras)}
            if recipe.loras else {}),
+        **_references(recipe),
         "RNG": "CPU",
         "Version": f"pressroom {__version__}",
     }
@@ -65,6 +66,26 @@ def a1111_parameters(recipe: Recipe) -> str:
         lines.append(f"Negative prompt: {_inert(recipe.negative)}")
     lines.append(", ".join(f"{k}: {_quote(v)}" for k, v in fields.items()))
     return "\n".join(lines)
+
+
+def _references(recipe: Recipe) -> dict[str, str]:
+    """The reference images as A1111 records them: ``Denoising strength`` for img2img, and one
+    ``ControlNet N`` unit per adapter as sd-webui-controlnet writes it (an IP-Adapter is one of its
+    units too), the model named with the first 8 hex digits of its fingerprint."""
+    fields, unit = {}, 0
+    for reference in recipe.conditioning:
+        if reference.role == "img2img":
+            fields["Denoising strength"] = f"{reference.weight:g}"
+            continue
+        adapter = reference.adapter
+        module = "ip-adapter_clip" if reference.role == "ip-adapter" else adapter.control
+        parts = [f"Module: {module}", f"Model: {adapter.name} [{adapter.fingerprint[:8]}]",
+                 f"Weight: {reference.weight:g}"]
+        if reference.canny:
+            parts += [f"Threshold A: {reference.canny[0]}", f"Threshold B: {reference.canny[1]}"]
+        fields[f"ControlNet {unit}"] = ", ".join(parts)
+        unit += 1
+    return fields
 
 
 def recipe_json(recipe: Recipe) -> str:
