@@ -227,6 +227,7 @@ def test_a_revoked_token_signs_nobody_in(team):
     "/api/assets/-1/file", "/api/images/999999/file", "/api/../pressroom.toml", "/pressroom.toml",
     "/ledger.sqlite", "/api/images/1/file/../../../../pressroom.toml",
     "/api/contact-sheets/..%2F..%2Fpressroom.toml/file", "/api/contact-sheets/%2e%2e/file",
+    "/api/references/..%2F..%2Fpressroom.toml/file", "/api/references/%2e%2e%2f%2e%2e%2fledger.sqlite/file",
 ])
 def test_no_file_route_reads_by_path(team, path):
     with httpx.Client(base_url=team["url"], headers={"Authorization": f"Bearer {team['tokens']['rita']}"}) as rita:
@@ -554,6 +555,16 @@ def test_a_lock_takes_an_uploaded_reference_and_a_volume_run_varies_it(team):
     made = job["result"]["made"]
     rows = [r for r in ok(rita.get("/api/images", params={"recipe": lock["recipe"]})) if r["id"] in made]
     assert sorted(r["slot_value"] for r in rows) == sorted([first["sha256"], second["sha256"]])
+    # the image's page shows its reference; the file is served by its hash, and only a stored reference
+    page = rita.get(f"/images/{made[0]}")
+    assert page.status_code == 200 and "/api/references/" in page.text and "img2img" in page.text
+    shown = {r["slot_value"] for r in rows if r["id"] == made[0]}.pop()
+    assert f"/api/references/{shown}/file" in page.text
+    served = rita.get(f"/api/references/{shown}/file")
+    assert served.status_code == 200 and served.headers["etag"] == f'"{shown}"'
+    assert rita.get(f"/api/references/{shown}/file", headers={"if-none-match": f'"{shown}"'}).status_code == 304
+    for wrong in ("0" * 64, rows[0]["sha256"], "../pressroom.toml"):  # unknown, an image not a reference, a path
+        assert rita.get(f"/api/references/{wrong}/file").status_code == 404
     unknown = omar.post(f"/api/recipes/{lock['recipe']}/volume", json={"vary": ["reference=" + "0" * 64], "seeds": 1})
     assert unknown.status_code == 404 and "does not exist" in unknown.text
     assert jobs_count(team) == before + 3  # the sprint, the lock and the volume run: the refusals queued nothing

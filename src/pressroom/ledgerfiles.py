@@ -63,12 +63,14 @@ def put(studio: Studio, session: Session, data: bytes, ext: str, kind: str) -> s
     return sha
 
 
-def stored(studio: Studio, sha256: str, kind: str) -> Path:
-    """Where the studio keeps a file of ``kind`` it recorded (a contact sheet, a mask), by its SHA-256."""
+def stored(studio: Studio, sha256: str, kind: str | tuple[str, ...]) -> Path:
+    """Where the studio keeps a file of ``kind`` (or of one of several kinds) it recorded (a contact
+    sheet, a mask, a reference image), by its SHA-256."""
+    kinds = (kind,) if isinstance(kind, str) else kind
     with studio.session() as session:
         row = session.get(StoredFile, sha256) if SHA256.fullmatch(sha256) else None
-    if row is None or row.kind != kind:
-        raise NotFound(f"no {kind} {sha256[:64]!r} in this studio")
+    if row is None or row.kind not in kinds:
+        raise NotFound(f"no {kinds[0]} {sha256[:64]!r} in this studio")
     return studio.assets.path(row.sha256, row.ext)
 
 

@@ -68,3 +68,10 @@ def asset_file(asset_id: int, request: Request, ctx: Ctx) -> Response:
 def contact_sheet(sha256: str, request: Request, ctx: Ctx) -> Response:
     """A concept sprint's contact sheet, by the SHA-256 its job's result names."""
     return _send(ctx, request, ledgerfiles.stored(ctx.studio, sha256, "contact-sheet"), sha256, "the contact sheet")
+
+
+@router.get("/references/{sha256}/file", response_class=FileResponse)
+def reference_file(sha256: str, request: Request, ctx: Ctx) -> Response:
+    """A reference image, or the control map pressroom made from one, by the SHA-256 a recipe names."""
+    return _send(ctx, request, ledgerfiles.stored(ctx.studio, sha256, ("reference", "control")), sha256,
+                 "the reference")
