@@ -101,6 +101,21 @@ def invite(ctx: Context, name: str, base_url: str) -> dict:
                 "code": secret, "expires_at": row.expires_at.isoformat()}
 
 
+SPENT = "this invite is unknown, used or expired; ask an admin for a new one"
+
+
+def about(ctx: Context, code: str) -> dict | None:
+    """Whom a live invite is for, who made it and until when (None for an unknown, used or expired
+    code): what its page says before the person chooses a password."""
+    with ctx.unit() as session:
+        row = session.scalar(select(Invite).where(Invite.secret_sha256 == accounts.digest(code.strip())))
+        if row is None or row.used_at is not None or row.expires_at <= ctx.now():
+            return None
+        by = session.get(people.User, row.created_by_id) if row.created_by_id is not None else None
+        return {"person": session.get(people.User, row.user_id).name, "by": by.name if by else None,
+                "expires_at": row.expires_at.isoformat(timespec="minutes")}
+
+
 def accept(ctx: Context, code: str, password: str) -> dict:
     """Set the invited person's password with the invite's code; the invite is spent."""
     hashed = accounts.hash_password(password)  # a short password leaves the invite unspent
@@ -110,7 +125,7 @@ def accept(ctx: Context, code: str, password: str) -> dict:
         row = session.scalar(select(Invite).where(Invite.secret_sha256 == accounts.digest(code.strip()))
                              .with_for_update())
         if row is None or row.used_at is not None or row.expires_at <= now:
-            raise NotFound("this invite is unknown, used or expired; ask an admin for a new one", field="code")
+            raise NotFound(SPENT, field="code")
         row.used_at = now
         user = session.get(people.User, row.user_id)
         user.password_hash = hashed

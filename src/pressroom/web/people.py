@@ -36,8 +36,9 @@ def invite(request: Request, name: str = Form("")) -> Response:
 
 @router.get("/invite")
 def accept_page(request: Request, code: str = "") -> Response:
-    return render.page(request, None, "accept.html", code=code, failed="",
-                       min_password=accounts.MIN_PASSWORD)
+    invite = invites.about(auth.anonymous(request), code)
+    return render.page(request, None, "accept.html", status_code=200 if invite else 404, code=code, invite=invite,
+                       failed="" if invite else invites.SPENT, min_password=accounts.MIN_PASSWORD)
 
 
 @router.post("/invite")
@@ -51,7 +52,7 @@ def accept(request: Request, code: str = Form(""), password: str = Form(""), aga
         signed = accounts.sign_in(anyone, person["name"], password)
     except PressroomError as exc:
         return render.page(request, None, "accept.html", status_code=exc.http_status, code=code,
-                           failed=str(exc), min_password=accounts.MIN_PASSWORD)
+                           invite=invites.about(anyone, code), failed=str(exc), min_password=accounts.MIN_PASSWORD)
     answer = RedirectResponse("/", status_code=303)
     auth.start_session(request, answer, signed)
     return answer
