@@ -32,6 +32,9 @@ def test_search_pages_count_and_facets_follow_the_ledger(cli, studio, tmp_path):
     pages = [found(cli, "crimson", "--limit", "1", "--page", str(n)) for n in (1, 2, 3, 4)]
     assert [a["asset"] for p in pages[:3] for a in p["assets"]] == [a["asset"] for a in whole["assets"]]
     assert pages[3]["assets"] == [] and all(p["total"] == 3 and p["pages"] == 3 for p in pages)
+    everything = found(cli)  # no words: the whole library, newest first
+    assert everything["total"] == 3 and everything["order"] == "newest"
+    assert [a["asset"] for a in everything["assets"]] == sorted(ids, reverse=True)
     assert whole["facets"] == {"model": {"tiny": 3}, "status": {"new": 3},
                                "channel": {"master": 1, "linkedin": 1, "instagram-feed": 1},
                                "reviewer": {"rita": 3}, "brief": {str(brief): 3}, "date": {today: 3}}

@@ -122,6 +122,15 @@ def test_a_facet_narrows_the_search_and_an_asset_reproduces(browser, site):
     second = max(site["shelved"])
     page = signed_in(browser, site, "omar")
     page.get_by_role("link", name="Library", exact=True).click()
+    # before any word the page shows the whole library, newest first, with its facets
+    ctx = studio_ctx(site)
+    newest = library.browse(ctx, "", limit=24)
+    ctx.studio.close()
+    opening = page.locator("#results-heading").inner_text()
+    assert opening.startswith(f"{newest['total']} released") and "newest first" in opening and newest["total"] >= 4
+    shown = page.locator("#results figure").all_inner_texts()
+    assert [text.split(" · ")[0] for text in shown] == [f"asset {a['asset']}" for a in newest["assets"]]
+    assert [a["asset"] for a in newest["assets"]] == sorted((a["asset"] for a in newest["assets"]), reverse=True)
     page.get_by_label("Search released files").fill("shoe")
     page.get_by_role("button", name="Search", exact=True).click()
     everything = int(page.locator("#results-heading").inner_text().split()[0])

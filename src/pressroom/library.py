@@ -75,13 +75,17 @@ def _columns(session: Session, studio=None) -> shelves.Shelves:
 def search(session: Session, query: str, *, model: str | None = None, status: str | None = None,
            reviewer: str | None = None, since: str | None = None, brief: int | None = None,
            channel: str | None = None, limit: int = 20, page: int = 1, studio=None) -> Page:
-    """One page of the released assets matching every word of ``query`` and every filter given."""
+    """One page of the released assets matching every word of ``query`` (all of them when it holds
+    none) and every filter given."""
     start = _since(since)
     _paging(limit, page)
     if brief is not None and not 0 < brief <= LARGEST:
         raise InputError(f"brief must be 1..{LARGEST}", field="brief")
     held = _columns(session, studio)
-    ids, order = fulltext.matches(session, query, held.words)
+    if query.strip():
+        ids, order = fulltext.matches(session, query, held.words)
+    else:  # no words: the whole library, newest first (what its page opens with)
+        ids, order = held.ids[::-1], "newest"
     rows = held.where(held.rows_of(ids), model=model, status=status, reviewer=reviewer, since=start,
                       brief=brief, channel=channel)
     chosen = held.ids[rows[(page - 1) * limit: page * limit]].tolist()

@@ -87,7 +87,7 @@ def _describe(doc: dict) -> None:
 
 
 def search(
-    query: Annotated[str, typer.Argument(help="Words from prompts, briefs, tags or alt text.")],
+    query: Annotated[str, typer.Argument(help="Words from prompts, briefs, tags or alt text (none: the whole library, newest first).")] = "",
     model: Annotated[Optional[str], typer.Option(help="Only images from this model.")] = None,
     status: Annotated[Optional[str], typer.Option(help="Only images with this cull status (kept, rejected, new).")] = None,
     reviewer: Annotated[Optional[str], typer.Option(help="Only images this person reviewed.")] = None,

@@ -47,9 +47,7 @@ def search_page(request: Request, q: str = "", model: str = "", brief: str = "",
         shown = {"query": query, "link": lambda **changes: _link(query, **changes), "facet_filter": FACET_FILTER,
                  "found": None, "failed": "",
                  "active": [(name, value) for name, value in filters.items() if value]}
-        if not q.strip():
-            return shown
-        try:
+        try:  # no words: the whole library, newest first
             found = library.browse(ctx, q, model=model or None, status=status or None, reviewer=reviewer or None,
                                    since=since or None, brief=fields.whole(brief, "brief"), channel=channel or None,
                                    limit=fields.whole(limit, "limit") or PER_PAGE, page=fields.whole(page, "page") or 1)
