@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from browsing import password, serious_violations, signed_in, studio_ctx, team_site
-from pressroom import accounts, briefs, concepts, culls, invites, lockin, metrics, reviews, volume
+from pressroom import accounts, briefs, concepts, culls, invites, lockin, metrics, people, reviews, volume
 from pressroom.web.metrics import duration, percent, times
 
 STYLES = ["watercolor", "flat-vector", "cinematic"]
@@ -59,6 +59,20 @@ def test_the_admin_invites_a_person_who_accepts_and_signs_in(browser, site):
     admin.wait_for_url(site["url"] + "/people")
     assert admin.locator(f"#person-{NEWCOMER}").inner_text().split("\t")[3:] == ["not yet", "none"]
     assert serious_violations(admin) == []
+    # a person added on the page, with the roles ticked, is in the roster and the invite list at once
+    admin.get_by_label("Name", exact=True).fill("sam")
+    admin.get_by_role("button", name="Add the person").click()
+    assert admin.locator("#add-outcome").get_by_role("alert").inner_text().startswith("give at least one")
+    admin.get_by_label("Name", exact=True).fill("sam")
+    admin.get_by_label("reviewer").check()
+    admin.get_by_label("keeper").check()
+    admin.get_by_role("button", name="Add the person").click()
+    added = admin.locator("#add-outcome").get_by_role("status")
+    assert added.inner_text() == "sam is in the studio as keeper, reviewer; make their invite link below."
+    assert admin.locator("#person-sam").inner_text().split("\t")[1:4] == ["keeper, reviewer", "no", "not yet"]
+    assert "sam" in admin.get_by_label("Person", exact=True).locator("option").all_inner_texts()
+    assert serious_violations(admin) == []
+    assert {p["name"]: sorted(p["roles"]) for p in invites.roster(studio_ctx(site))}["sam"] == ["keeper", "reviewer"]
     admin.get_by_label("Person", exact=True).select_option(NEWCOMER)
     admin.get_by_role("button", name="Make an invite link").click()
     link = admin.get_by_label(f"Invite link for {NEWCOMER}").input_value()
@@ -105,6 +119,9 @@ def test_a_person_who_is_not_an_admin_is_refused(browser, site):
     csrf = page.evaluate("JSON.parse(document.body.getAttribute('hx-headers'))['X-CSRF-Token']")
     forged = page.request.post("/people/invite", form={"name": NEWCOMER}, headers={"X-CSRF-Token": csrf})
     assert forged.status == 403 and "omar may not invite people: only an admin may" in forged.text()
+    forged = page.request.post("/people/add", form={"name": "mallory", "role": "director"}, headers={"X-CSRF-Token": csrf})
+    assert forged.status == 403 and "omar may not add people: only an admin may" in forged.text()
+    assert "mallory" not in {person["name"] for person in people.people(studio_ctx(site))}
 
 
 def test_a_person_makes_a_token_that_works_until_revoked(browser, site):

@@ -50,6 +50,13 @@ def _admin_only(ctx: Context, action: str) -> None:
         raise Forbidden(f"{ctx.actor.name} may not {action}: only an admin may", field="actor")
 
 
+def add_person(ctx: Context, name: str, roles: list[str], *, password: str | None = None, admin: bool = False) -> dict:
+    """Add a person (or give them more roles); through the server only an admin may. Without a
+    password they sign in once they accept an invite."""
+    _admin_only(ctx, "add people")
+    return accounts.add_account(ctx, name, roles, password=password, admin=admin)
+
+
 def link_base(ctx: Context, this_server: str) -> str:
     """Where an invite link points: ``[server] url`` in pressroom.toml, else the server that was asked."""
     return ctx.studio.config.get("server", {}).get("url") or this_server

@@ -1,5 +1,5 @@
-"""People and invites on the pages: an admin lists the studio's people and makes a person an
-invite link; the person opens the link, sets their password and is signed in.
+"""People and invites on the pages: an admin lists the studio's people, adds one with their roles
+and makes a person an invite link; the person opens the link, sets their password and is signed in.
 
 The same functions as ``pressroom user invite`` and ``POST /api/people/{name}/invite``
 (``invites.py``), so a refusal (not an admin, a used or expired invite, a short password) is the
@@ -11,7 +11,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Form, Request, Response
 from fastapi.responses import RedirectResponse
 
-from .. import accounts, invites
+from .. import accounts, invites, people
 from ..context import Context
 from ..errors import InputError, PressroomError
 from ..server import auth
@@ -22,7 +22,19 @@ router = APIRouter(include_in_schema=False)
 
 @router.get("/people")
 def people_page(request: Request) -> Response:
-    return render.shown(request, "people.html", lambda ctx: {"people": invites.roster(ctx)})
+    return render.shown(request, "people.html", lambda ctx: {"people": invites.roster(ctx), "roles": people.ROLES})
+
+
+@router.post("/people/add")
+async def add(request: Request) -> Response:
+    """Add a person with the roles ticked; the roster and the invite list show them at once."""
+    form = await request.form()
+
+    def act(ctx: Context):
+        added = invites.add_person(ctx, str(form.get("name", "")).strip(), [str(r) for r in form.getlist("role")])
+        return render.fragment("_added.html", 201, added=added, people=invites.roster(ctx))
+
+    return render.acted(request, act)
 
 
 @router.post("/people/invite")
