@@ -293,16 +293,17 @@ def test_reference_mistakes_are_one_line_errors(cli, adapter_folders, tmp_path):
     shape, text = picture(tmp_path / "shape.png", 5), tmp_path / "notes.txt"
     text.write_text("not an image")
     small = ("--prompt", PROMPT, "--steps", "2", "--width", "64", "--height", "64")
-    for option, needle in (
-            ("shape.png", "must look like NAME:FILE[:WEIGHT]"),
-            (f"nope:{shape}", "unknown adapter 'nope' (registered: edges, look)"),
-            (f"look:{shape}:strong", "the weight after the last ':' must be a number"),
-            (f"img2img:{shape}:1.5", "weight is its strength, in (0, 1]"),
-            (f"edges:{shape}:3", "less than or equal to 2"),
-            (f"look:{text}", "is not a readable image"),
-            (f"look:{tmp_path / 'gone.png'}", "does not exist")):
+    bad, missing = InputError.exit_code, NotFound.exit_code
+    for option, code, needle in (
+            ("shape.png", bad, "must look like NAME:FILE[:WEIGHT]"),
+            (f"nope:{shape}", missing, "unknown adapter 'nope' (registered: edges, look)"),
+            (f"look:{shape}:strong", bad, "the weight after the last ':' must be a number"),
+            (f"img2img:{shape}:1.5", bad, "weight is its strength, in (0, 1]"),
+            (f"edges:{shape}:3", bad, "less than or equal to 2"),
+            (f"look:{text}", bad, "is not a readable image"),
+            (f"look:{tmp_path / 'gone.png'}", missing, "does not exist")):
         result = cli("generate", *small, "--reference", option)
-        assert result.code in (InputError.exit_code, NotFound.exit_code) and needle in result.err, (option, result.err)
+        assert result.code == code and needle in result.err, (option, result.code, result.err)
         assert len(result.err.strip().splitlines()) == 1 and "Traceback" not in result.err
     twice = cli("generate", *small, "--reference", f"img2img:{shape}", "--reference", f"img2img:{shape}")
     assert twice.code == InputError.exit_code and "one img2img reference" in twice.err

@@ -28,8 +28,9 @@ def test_released_file_carries_the_review_in_its_manifest(cli, tmp_path):
     assert rita["reviewer"] == "rita" and rita["decision"] == "approved" and rita["reviewer"] != review["maker"]
     assert {item: c["result"] for item, c in rita["checks"].items()} == {item: "pass" for item in CHECKLIST}
     [licence] = review["licence"]
-    assert licence["weights"] == "model" and licence["name"] == "tiny" and licence["detail"]
-    assert licence["verdict"] in ("pass", "warn", "n/a") and review["intended_use"] in ("", "internal", "editorial", "commercial")
+    assert licence["weights"] == "model" and licence["name"] == "tiny" and licence["license"] == "Apache-2.0"
+    assert review["intended_use"] == "commercial"  # the brief template's
+    assert (licence["verdict"], licence["detail"]) == ("pass", "Apache-2.0 permits commercial use")
 
     shown = cli("verify", rendition["path"])
     assert "review: approved at the" in shown.out and "rita: approved, 18 of 18 items pass" in shown.out
