@@ -188,6 +188,32 @@ def test_img2img_from_a_reference_with_a_controlnet_matches_diffusers_and_reprod
     assert derived["source"]["parent_sha256"] == made["sha256"] and not derived.get("conditioning")
     alone = generate(cli, "--reference", f"img2img:{start}:0.7")
     assert np.array_equal(plain_diffusers(studio, start=(Image.open(start).convert("RGB"), 0.7)), pixels(alone))
+    # a card exported out of the studio takes its images along, and a stranger reproduces it with them
+    import os
+    import subprocess
+    import sys
+
+    (tmp_path / "out").mkdir()
+    card = tmp_path / "out" / "start.toml"
+    assert cli("recipe", "export", alone["id"], "-o", card).code == 0
+    along = tmp_path / "out" / "start.images" / f"{sha256_file(start)}.jpg"
+    assert along.read_bytes() == start.read_bytes()
+    stranger = tmp_path / "stranger"
+    stranger.mkdir()
+    env = {k: v for k, v in os.environ.items() if k != "PRESSROOM_STUDIO"}
+    done = subprocess.run([sys.executable, "-m", "pressroom.cli", "reproduce", str(card), "--model-path",
+                           str(studio.weights_dir / "tiny-v1"), "--json"], cwd=stranger, env=env,
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0 and json.loads(done.stdout)["verdict"] == "exact", done.stderr
+    along.unlink()  # without the image beside it, the card is refused in one line, naming where it looked
+    from pressroom import cards, reproduction
+
+    with pytest.raises(NotFound, match=f"image {sha256_file(start)} that the recipe reads is not in .*start.images"):
+        reproduction.reproduce(cards.read(card), model_path=studio.weights_dir / "tiny-v1",
+                               images=cards.images_beside(card))
+    fixed_card = tmp_path / "out" / "fixed.toml"  # a derivative's card takes its parent along
+    assert cli("recipe", "export", json.loads(fixed.out)["id"], "-o", fixed_card).code == 0
+    assert (tmp_path / "out" / "fixed.images" / f"{made['sha256']}.png").is_file()
     # a depth (or pose) ControlNet is given its map as the reference itself
     assert cli("adapter", "add", "depth", "--path", adapter_folders["edges"], "--kind", "controlnet",
                "--control", "depth").code == 0

@@ -1,7 +1,8 @@
 """Recipe cards: a recipe as a commented, self-contained TOML file.
 
 A card holds everything needed to reproduce its image except the weights themselves, which it
-names by the SHA-256 of every file. Its ``[card]`` table says what the image should be (file
+names by the SHA-256 of every file, and the images its recipe reads (a parent, a mask, reference
+images), which it names by the SHA-256 of their files and which travel beside it when it is exported. Its ``[card]`` table says what the image should be (file
 and pixel hashes, pHash, dHash), so ``pressroom reproduce`` can judge the result by itself.
 """
 
@@ -19,7 +20,7 @@ from pydantic import ValidationError
 from . import tomlout
 from . import files
 from .compare import Fingerprint
-from .errors import CardError
+from .errors import CardError, InputError
 from .recipes import Recipe
 
 CARD_VERSION = 1
@@ -147,7 +148,9 @@ def read(path: Path) -> Card:
 def export(studio: "Studio", generation_id: int, output: str | Path | None = None) -> Path:  # noqa: F821
     """Write the card of a stored generation; default path ``<studio>/cards/gen-<id>.toml``.
 
-    ``output`` is where a person asked for it (``-o``): checked before anything else is done."""
+    ``output`` is where a person asked for it (``-o``): checked before anything else is done. A card
+    written out of the studio takes the images its recipe reads (a parent, a mask, reference images)
+    along, beside it in ``images_beside(card)``, so it reproduces where the studio is not."""
     from .generations import get
 
     if output is not None:
@@ -155,8 +158,25 @@ def export(studio: "Studio", generation_id: int, output: str | Path | None = Non
     row = get(studio, generation_id)
     kept = output is None
     path = studio.cards_dir / f"gen-{row.id}.toml" if kept else output
-    return write(path, row.parsed_recipe(), **_stored(row), scratch=studio.root if kept else None,
+    recipe = row.parsed_recipe()
+    if not kept and recipe.references:
+        folder = images_beside(Path(path).expanduser())
+        try:
+            folder.mkdir(exist_ok=True)
+        except OSError as exc:
+            raise InputError(f"cannot make {folder} for the images the card reads: {exc.strerror or exc}; "
+                            "write the card somewhere else", field="output") from None
+        for sha in recipe.references:
+            stored = studio.assets.find(sha)
+            if stored is not None:
+                files.write(folder / stored.name, stored.read_bytes(), field="output")
+    return write(path, recipe, **_stored(row), scratch=studio.root if kept else None,
                  field=None if kept else "output")
+
+
+def images_beside(card: Path) -> Path:
+    """Where the images a card's recipe reads travel with it: ``NAME.images/SHA256.EXT`` beside ``NAME.toml``."""
+    return card.with_name(card.stem + ".images")
 
 
 def text_of(row) -> str:

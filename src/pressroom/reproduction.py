@@ -73,9 +73,9 @@ def expected(card: Card, studio: Studio | None, expect: str | None = None) -> tu
 
 
 def reproduce(card: Card, *, studio: Studio | None = None, model_path: Path | None = None,
-              expect: str | None = None) -> Reproduction:
+              expect: str | None = None, images: Path | None = None) -> Reproduction:
     target, described = expected(card, studio, expect)
-    resolver = Resolver(studio, model_path=model_path)
+    resolver = Resolver(studio, model_path=model_path, images=images)
     manifest = resolver.manifest(card.recipe.model)
     weights = None if manifest.format == "none" else resolver.weights(card.recipe.model).path
     recipe = card.recipe.model_copy(update={"batch_size": 1, "batch_index": 0})

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from . import imagefiles, models
+from .assets import sha256_file
 from .errors import NotFound
 
 if TYPE_CHECKING:
@@ -34,9 +35,11 @@ class Weights:
 
 
 class Resolver:
-    def __init__(self, studio: "Studio | None" = None, *, model_path: Path | None = None) -> None:
+    def __init__(self, studio: "Studio | None" = None, *, model_path: Path | None = None,
+                 images: Path | None = None) -> None:
         self.studio = studio
         self.model_path = model_path
+        self.images = images  # a card's images folder (``cards.images_beside``), looked in after the store
         self._manifests: dict[str, models.Manifest] = {}
         self._weights: dict[str, Weights] = {}
         self._loras: dict[str, Path] = {}
@@ -79,11 +82,17 @@ class Resolver:
         return self._adapters[key]
 
     def image(self, sha256: str) -> "Image":
-        """A stored image (a parent, a mask, a reference) by the SHA-256 of its file, loaded."""
-        if self.studio is None:
-            raise NotFound("this recipe reads a stored image (a parent or a reference); reproduce it with the "
-                           "studio that stores it")
-        path = self.studio.assets.find(sha256)
+        """A stored image (a parent, a mask, a reference) by the SHA-256 of its file, loaded: from the
+        studio's store, else from the card's images folder (checked against the hash)."""
+        path = self.studio.assets.find(sha256) if self.studio is not None else None
+        if path is None and self.images is not None:
+            beside = sorted(self.images.glob(f"{sha256}.*")) if self.images.is_dir() else []
+            path = next((p for p in beside if sha256_file(p) == sha256), None)
         if path is None:
-            raise NotFound(f"image {sha256} is not in the asset store of {self.studio.root}")
+            where = [f"the asset store of {self.studio.root}"] if self.studio is not None else []
+            where += [f"{self.images}"] if self.images is not None else []
+            raise NotFound(f"image {sha256} that the recipe reads is not in {' nor in '.join(where)}; export the card "
+                           "with `pressroom recipe export ID -o CARD` to take its images along"
+                           if where else f"this recipe reads image {sha256[:12]} (a parent or a reference); "
+                           "reproduce it with the studio that stores it, or a card exported with its images")
         return imagefiles.load(path, f"stored image {sha256[:12]}")

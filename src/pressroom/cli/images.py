@@ -96,7 +96,7 @@ def reproduce(
         result = reproduction.reproduce_asset(ctx, int(card), expect)
     else:
         result = reproduction.reproduce(cards.read(Path(card)), studio=ctx.studio if ctx else None,
-                                        model_path=model_path, expect=expect)
+                                        model_path=model_path, expect=expect, images=cards.images_beside(Path(card)))
     if output is not None:
         output = str(result.save(output))
     figures = result.comparison.as_dict()
