@@ -36,6 +36,7 @@ from pressroom.studio import Studio  # noqa: E402
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "sqlite_only(reason): the test is about SQLite itself; not run on PostgreSQL")
+    config.addinivalue_line("markers", "postgresql_only(reason): the test is about PostgreSQL itself; not run on SQLite")
     config.addinivalue_line("markers", "ledger_agnostic: what the test proves is the engine's, a model's or a "
                                        "key file's, the same on either ledger; run once, on the SQLite run")
 
@@ -56,14 +57,16 @@ def pytest_collection_modifyitems(config, items):
     ``ledgers`` (pure rules, the demo's own SQLite studio) would run exactly as it did on the
     SQLite run, one marked ``ledger_agnostic`` uses a studio only to hold what it is about (the
     engine's pixels, a model's files, the signing keys, Ray's actors), and one marked
-    ``sqlite_only`` is about SQLite itself. They are deselected (the run's summary counts them)."""
-    if ledger_kinds.KIND == "sqlite":
-        return
+    ``sqlite_only`` is about SQLite itself. They are deselected (the run's summary counts them).
+    On SQLite, only the tests marked ``postgresql_only`` are deselected."""
     kept, dropped = [], []
     for item in items:
-        ledgerless = "ledgers" not in getattr(item, "fixturenames", ("ledgers",))
-        elsewhere = item.get_closest_marker("sqlite_only") or item.get_closest_marker("ledger_agnostic")
-        (dropped if ledgerless or elsewhere else kept).append(item)
+        if ledger_kinds.KIND == "sqlite":
+            elsewhere = item.get_closest_marker("postgresql_only")
+        else:
+            ledgerless = "ledgers" not in getattr(item, "fixturenames", ("ledgers",))
+            elsewhere = ledgerless or item.get_closest_marker("sqlite_only") or item.get_closest_marker("ledger_agnostic")
+        (dropped if elsewhere else kept).append(item)
     if dropped:
         config.hook.pytest_deselected(items=dropped)
         items[:] = kept

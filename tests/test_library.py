@@ -6,6 +6,7 @@ import random
 from datetime import datetime, timezone
 
 import numpy as np
+import pytest
 
 from playbook import locked
 from pressroom.compare import hash_distance
@@ -94,17 +95,13 @@ def test_vectorised_distance_is_the_bit_count_of_every_hash():
     assert shelves.nearest(phash_int(probe), limit=5, max_distance=28) == [p for p in expected if p[0] <= 28][:5]
 
 
+@pytest.mark.postgresql_only("SQLite's FTS5 answers from its own index; the lexemes in memory are PostgreSQL's")
 def test_on_postgresql_a_search_reads_the_lexemes_in_memory_and_finds_what_the_index_finds(studio, monkeypatch):
     import importlib.util
     from pathlib import Path
 
-    import pytest
-
     from pressroom import fulltext
 
-    with studio.session() as session:
-        if session.get_bind().dialect.name == "sqlite":
-            pytest.skip("SQLite's FTS5 answers from its own index; the lexemes in memory are PostgreSQL's")
     spec = importlib.util.spec_from_file_location("bench_library", Path(__file__).parents[1] / "bench" / "library.py")
     bench = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(bench)
