@@ -325,6 +325,7 @@ def test_reference_mistakes_are_one_line_errors(cli, adapter_folders, tmp_path):
             (f"nope:{shape}", missing, "unknown adapter 'nope' (registered: edges, look)"),
             (f"look:{shape}:strong", bad, "the weight after the last ':' must be a number"),
             (f"img2img:{shape}:1.5", bad, "weight is its strength, in (0, 1]"),
+            (f"img2img:{shape}:0.1", bad, "img2img strength 0.1 of 2 steps leaves no denoising step"),
             (f"edges:{shape}:3", bad, "less than or equal to 2"),
             (f"look:{text}", bad, "is not a readable image"),
             (f"look:{tmp_path / 'gone.png'}", missing, "does not exist")):

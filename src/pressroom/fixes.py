@@ -21,7 +21,7 @@ from .assets import sha256_bytes
 from .context import Context
 from .errors import FixRefused, InputError, NotFound
 from .jobs import landing, queue
-from .recipes import Recipe, SchedulerSpec, Skeleton, Source, check_seeds
+from .recipes import Recipe, SchedulerSpec, Skeleton, Source, check_denoising, check_seeds
 from .studio import Studio
 
 MAX_MASK_SHARE = 1 / 3
@@ -177,9 +177,8 @@ def _prepare(studio: Studio, parent: generations.Generation, request: dict) -> t
     if not 0 < strength <= 1:
         raise InputError(f"strength must be in (0, 1] (got {strength})", field="strength")
     fix_steps = updates.get("steps", base.steps)
-    if op != "upscale" and int(fix_steps * strength) < 1:
-        raise InputError(f"strength {strength} of {fix_steps} steps leaves no denoising step; "
-                         f"use a strength of at least {1 / fix_steps:.2f} or more steps", field="strength")
+    if op != "upscale":
+        check_denoising(strength, fix_steps, "strength", "strength")
     method = ("model" if "model" in updates else "lanczos") if op == "upscale" else ""
     updates["source"] = Source(op=op, strength=strength, mask_sha256=mask_sha, factor=upscale or 1, method=method,
                                parent_sha256=parent.file_sha256, parent_pixel_sha256=parent.pixel_sha256)

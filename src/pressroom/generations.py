@@ -442,12 +442,7 @@ def conditioned(studio: Studio, recipe: Recipe, options: list[str]) -> Recipe:
     from . import references
 
     with studio.session() as session:
-        built = references.build(studio, session, options)
-    start = next((r for r in built if r.role == "img2img"), None)
-    if start is not None and int(recipe.steps * start.weight) < 1:
-        raise InputError(f"img2img strength {start.weight} of {recipe.steps} steps leaves no denoising step; use a "
-                         f"strength of at least {1 / recipe.steps:.2f} or more steps", field="reference")
-    return references.with_references(recipe, built)
+        return references.with_references(recipe, references.build(studio, session, options))
 
 
 def invalid(exc) -> InputError:

@@ -275,6 +275,15 @@ def check_run(count: int, field: str, split: str) -> None:
         raise InputError(f"{field} asks for {count:,} images, more than {MAX_RUN:,} in one run; {split}", field=field)
 
 
+def check_denoising(strength: float, steps: int, what: str, field: str) -> None:
+    """Refuse a strength that leaves none of ``steps`` to denoise (a refine, an inpaint, img2img)."""
+    from .errors import InputError
+
+    if int(steps * strength) < 1:
+        raise InputError(f"{what} {strength} of {steps} steps leaves no denoising step; use a strength of at least "
+                         f"{1 / steps:.2f} or more steps", field=field)
+
+
 def check_seeds(first: int, count: int = 1, option: str = "--seed") -> None:
     """Refuse a run of ``count`` seeds from ``first`` that leaves 0 .. 2**64-1."""
     from .errors import InputError

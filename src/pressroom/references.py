@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 
 from . import adapters, imagefiles, ledgerfiles, userfiles
 from .errors import InputError
-from .recipes import Recipe, Reference
+from .recipes import Recipe, Reference, check_denoising
 
 if TYPE_CHECKING:
     from PIL import Image
@@ -139,7 +139,8 @@ def _reason(exc: ValueError) -> str:
 
 def with_references(recipe: Recipe, conditioning: list[Reference]) -> Recipe:
     """``recipe`` conditioned by ``conditioning`` (replacing a reference of the same role), its
-    ``references`` naming every stored image it reads."""
+    ``references`` naming every stored image it reads; an img2img strength that leaves none of its
+    steps to denoise is refused."""
     kept = list(recipe.conditioning)
     for reference in conditioning:  # in place of the same role's, so the first stays first
         roles = [r.role for r in kept]
@@ -147,6 +148,9 @@ def with_references(recipe: Recipe, conditioning: list[Reference]) -> Recipe:
             kept[roles.index(reference.role)] = reference
         else:
             kept.append(reference)
+    for reference in kept:
+        if reference.role == IMG2IMG:
+            check_denoising(reference.weight, recipe.steps, "img2img strength", "reference")
     stored = list(dict.fromkeys([sha for r in kept for sha in (r.image_sha256, r.control_sha256) if sha]))
     return recipe.model_copy(update={"conditioning": kept, "references": stored})
 

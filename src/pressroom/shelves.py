@@ -225,7 +225,7 @@ def current(session: "Session", cache: Path | None = None, scratch: Path | None 
             return held
         if held is None or not _grown(session, held, stamp):
             # a cull or a review changed the columns; the library's words change only by new releases
-            words = held.words if held is not None and held.words is not None and _agrees(session, held) else None
+            words = held.words if held is not None and _agrees(session, held) else None
             after = held.stamp[1] if words is not None else None
             held = Shelves(words=words)
             held._append(session, 0, after)

@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, replace
-from pathlib import Path
 from typing import Callable, Iterator
 
 from sqlalchemy import select
 
-from . import briefs, concepts, events, generations, ledgerfiles, lockin, names, references
+from . import briefs, concepts, events, generations, lockin, names, references
 from .context import Context
 from .errors import InputError, VolumeRefused
 from .jobs import landing, queue
@@ -102,9 +101,8 @@ def submit(ctx: Context, recipe_id: int, vary: list[str], seeds: int, *,
     """
     pairs = parse_vary(vary)
     actor = ctx.actor.require("operator", "run a volume batch")
-    with ctx.unit() as session:
+    with ctx.unit() as session:  # a refused run keeps none of the reference images it was given
         pairs = _stored_references(ctx.studio, session, recipe_id, pairs)
-    with ctx.unit() as session:
         _, wanted, _, missing, _ = _prepare(session, recipe_id, pairs, seeds)
     payload = {"recipe": recipe_id, "vary": [f"{slot}={value}" for slot, value in pairs], "seeds": seeds,
                "batch_size": batch_size, "prechecks": prechecks}
@@ -139,8 +137,7 @@ def run_job(studio: Studio, job: queue.Job, lease: queue.Lease) -> dict:
         locked, wanted, existing, missing, batch_size = _prepare(session, recipe_id, pairs, request["seeds"])
         if wanted.slot == references.SLOT:  # each stored reference made into its recipe (maps computed again)
             wanted = replace(wanted, bases={value: references.varied(
-                studio, session, wanted.base, _stored(studio, value).read_bytes(), f"reference {value[:12]}")
-                for value in wanted.values})
+                studio, session, wanted.base, *references.read(studio, value)) for value in wanted.values})
     # the plan streams; what it still misses is at most MAX_RUN images (``_prepare`` checked)
     todo = [(value, seed) for value, seed in wanted.identities() if (value, seed) not in existing]
     labels = [dict(brief_id=locked.brief_id, recipe_id=recipe_id, play="volume", slot_value=value,
@@ -198,22 +195,15 @@ def _prepare(session, recipe_id: int, pairs: list[tuple[str, str]], seeds: int):
 def _stored_references(studio: Studio, session, recipe_id: int, pairs: list[tuple[str, str]]) -> list[tuple[str, str]]:
     """A reference slot's values (image files, or stored references' SHA-256) stored with their maps,
     each named by its SHA-256 from here on."""
-    if lockin.get(session, recipe_id).slot != references.SLOT:
+    locked = lockin.get(session, recipe_id)
+    if locked.slot != references.SLOT:
         return pairs
-    base, out = lockin.get(session, recipe_id).parsed, []
+    base, out = locked.parsed, []
     for slot, value in pairs:
         if slot == references.SLOT:
             value = references.varied(studio, session, base, *references.read(studio, value)).conditioning[0].image_sha256
         out.append((slot, value))
     return out
-
-
-def _stored(studio: Studio, sha256: str) -> Path:
-    found = studio.assets.find(sha256) if ledgerfiles.SHA256.fullmatch(sha256) else None
-    if found is None:
-        raise InputError(f"reference {sha256[:64]!r} is not a stored image; --vary reference=FILE takes an image file",
-                         field="vary")
-    return found
 
 
 def _existing(session, recipe_id: int, row: generations.Generation | None = None) -> set[tuple[str, int]]:
