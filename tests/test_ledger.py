@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import inspect, select, text
-from sqlalchemy.exc import IntegrityError, StatementError
+from sqlalchemy.exc import IntegrityError, OperationalError, StatementError
 
 from playbook import SMALL, locked
 from pressroom import db
@@ -285,3 +285,46 @@ def test_an_older_ledger_gets_the_ids_of_the_people_its_rows_name(tmp_path, new_
         assert tuple(row) == (ids["dana"], ids["omar"], None)
     finally:
         engine.dispose()
+
+
+def _end_connections(ledgers, studio: Studio) -> None:
+    """End, on the server, every connection the studio's pool holds (a restart, an idle timeout)."""
+    name = studio.ledger_url.database
+    ledgers.admin(f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'")
+
+
+def _backend(studio: Studio) -> int:
+    with studio.session() as session:
+        return session.scalar(text("SELECT pg_backend_pid()"))
+
+
+@pytest.mark.postgresql_only("the pool's check of a rested connection is PostgreSQL's; SQLite has no server")
+def test_a_pooled_connection_ended_while_it_rested_is_replaced_before_use(studio, ledgers, monkeypatch):
+    first = _backend(studio)
+    _end_connections(ledgers, studio)
+    monkeypatch.setattr(db, "PING_AFTER_S", 0.0)  # every connection back in the pool counts as rested
+    second = _backend(studio)
+    assert second != first  # the dead one was met on checkout and replaced; the session never saw it
+    assert _backend(studio) == second  # the new one, checked and alive, is kept
+
+
+@pytest.mark.postgresql_only("the pool's check of a rested connection is PostgreSQL's; SQLite has no server")
+def test_a_connection_back_in_the_pool_moments_ago_goes_out_unchecked(studio, ledgers, monkeypatch):
+    _backend(studio)
+    _end_connections(ledgers, studio)
+    monkeypatch.setattr(db, "PING_AFTER_S", 3600.0)
+    with pytest.raises(OperationalError):  # not pinged: the statement itself meets the ended connection
+        _backend(studio)
+    _backend(studio)  # which the pool then replaced
+
+
+@pytest.mark.postgresql_only("transaction ids are PostgreSQL's")
+def test_a_glance_runs_each_statement_in_its_own_transaction(studio):
+    from pressroom.context import Context
+
+    ctx = Context(studio)
+    ask = text("SELECT txid_current()")
+    with ctx.glance() as session:
+        assert session.scalar(ask) != session.scalar(ask)
+    with ctx.unit() as session:
+        assert session.scalar(ask) == session.scalar(ask)

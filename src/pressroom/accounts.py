@@ -193,7 +193,7 @@ def sign_out(ctx: Context, secret: str) -> None:
 
 def session_actor(ctx: Context, secret: str, channel: str = "web") -> Actor:
     """The person a session cookie signs in, if it is live."""
-    with ctx.unit() as session:
+    with ctx.glance() as session:
         row = session.scalar(select(AuthSession).where(AuthSession.secret_sha256 == digest(secret)))
         if row is None or row.revoked_at is not None or row.expires_at <= ctx.now():
             raise SignInRequired("the session has expired or was ended; sign in again")
@@ -251,7 +251,7 @@ def tokens(ctx: Context, name: str | None = None) -> list[dict]:
 
 def token_actor(ctx: Context, secret: str, channel: str = "api") -> Actor:
     """The person an API token signs in, if it is live (one query: it runs on every request)."""
-    with ctx.unit() as session:
+    with ctx.glance() as session:
         rows = session.execute(
             select(ApiToken.id, ApiToken.user_id, ApiToken.revoked_at, ApiToken.last_used_at, people.User.name,
                    people.UserRole.role)

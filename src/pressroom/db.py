@@ -5,7 +5,7 @@ studio's own SQLite file, or a PostgreSQL database a team shares
 (``postgresql+psycopg://user@host:5432/db``, or ``...@/db?host=/socket/dir`` over a socket).
 A SQLite connection turns foreign keys on and uses WAL, so a reader never blocks the writer
 and a killed process leaves the ledger consistent; a PostgreSQL pool checks a connection
-before it hands it out. Tables are declared in the module of the concept they hold
+that has sat idle before it hands it out. Tables are declared in the module of the concept they hold
 (``generations.Generation`` ...) on the one ``Base`` defined here, with ``UTCDateTime`` for
 every timestamp; schema changes are Alembic revisions under ``pressroom/migrations/versions``,
 one history for both databases.
@@ -14,6 +14,7 @@ one history for both databases.
 from __future__ import annotations
 
 import re
+import time
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from functools import cache
@@ -22,7 +23,8 @@ from typing import Iterator
 
 from sqlalchemy import BigInteger, DateTime, create_engine, event, inspect
 from sqlalchemy.engine import URL, Engine, make_url
-from sqlalchemy.exc import ArgumentError, DataError, IntegrityError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import (ArgumentError, DataError, DisconnectionError, IntegrityError, OperationalError,
+                            SQLAlchemyError)
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -151,8 +153,35 @@ def connect(url: URL, *, transactional_ddl: bool = False) -> Engine:
             event.listen(engine, "connect", _driver_transactions_off)
             event.listen(engine, "begin", _begin_immediate)
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=POOL_SIZE, max_overflow=POOL_OVERFLOW,
-                         connect_args={"connect_timeout": 10})
+    engine = create_engine(url, pool_size=POOL_SIZE, max_overflow=POOL_OVERFLOW, connect_args={"connect_timeout": 10})
+    _ping_when_rested(engine)
+    return engine
+
+
+PING_AFTER_S = 10.0  # a pooled PostgreSQL connection idle this long is pinged before it is handed out
+
+
+def _ping_when_rested(engine: Engine) -> None:
+    """Check a pooled connection (one round trip) before handing it out only when it has sat idle
+    for ``PING_AFTER_S``: a server restarted, or a connection ended by an idle timeout, while it
+    rested is met here and replaced, and a request never sees it. A connection back in the pool
+    moments ago goes straight out: under load, a ping before every transaction was a round trip
+    through a busy server for each of a request's transactions (the check pgbouncer's
+    ``server_check_delay`` skips in the same way)."""
+
+    @event.listens_for(engine, "checkin")
+    def rested(dbapi_connection, record) -> None:
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def wakes(dbapi_connection, record, proxy) -> None:
+        since = record.info.pop("idle_since", None)
+        if since is None or time.monotonic() - since < PING_AFTER_S:
+            return  # new, or used moments ago
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except engine.dialect.loaded_dbapi.Error as exc:
+            raise DisconnectionError(f"a pooled connection no longer answers: {_first_line(exc)}") from exc
 
 
 def _first_line(exc: BaseException) -> str:
