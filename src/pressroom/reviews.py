@@ -168,9 +168,9 @@ def context_for(studio: Studio, session: Session, row: generations.Generation,
                           config=studio.config.get("checks", {}), print_size_in=print_size_in)
 
 
-def precheck(studio: Studio, generation_ids: list[int], *, record: bool = True) -> dict[int, list[checks.Finding]]:
-    """Run every pre-check on each image; keep the findings in the ledger unless ``record`` is off
-    (a look at an image, such as the review view, writes nothing)."""
+def precheck(studio: Studio, generation_ids: list[int]) -> dict[int, list[checks.Finding]]:
+    """Run every pre-check on each image and keep the findings in the ledger (a look at an image,
+    such as the review sheet, runs them without keeping them: ``sheet``)."""
     out = {}
     for generation_id in generation_ids:
         with studio.session() as session:
@@ -179,12 +179,11 @@ def precheck(studio: Studio, generation_ids: list[int], *, record: bool = True) 
                 raise NotFound(f"no generation {generation_id}")
             context = context_for(studio, session, row)
         findings = checks.run_all(context)  # (no ledger connection held while OCR and the others run)
-        if record:
-            with studio.session() as session:
-                now = datetime.now(timezone.utc)
-                for f in findings:
-                    session.add(Precheck(generation_id=generation_id, name=f.name, result=f.result, score=f.score,
-                                         detail=f.detail, looked_at=f.looked_at, at=now))
+        with studio.session() as session:
+            now = datetime.now(timezone.utc)
+            for f in findings:
+                session.add(Precheck(generation_id=generation_id, name=f.name, result=f.result, score=f.score,
+                                     detail=f.detail, looked_at=f.looked_at, at=now))
         out[generation_id] = findings
     return out
 
@@ -201,10 +200,10 @@ def latest_prechecks(session: Session, generation_id: int) -> list[Precheck]:
 
 
 # -- decisions ------------------------------------------------------------------------------------------
-def _is_stale(session: Session, review: Review) -> bool:
-    newer = session.scalar(select(generations.Generation.id).where(
-        generations.Generation.parent_id == review.generation_id, generations.Generation.created_at > review.at))
-    return newer is not None
+def _newest_fix_at(session: Session, generation_id: int):
+    """When the image's newest derivative (a fix) was made, if it has one: a review older than that is stale."""
+    return session.scalar(select(func.max(generations.Generation.created_at))
+                          .where(generations.Generation.parent_id == generation_id))
 
 
 @dataclass
@@ -222,12 +221,17 @@ class GateStatus:
         return self.__dict__.copy()
 
 
-def _as_dict(session: Session, review: Review) -> dict:
-    items = session.scalars(select(ReviewCheck).where(ReviewCheck.review_id == review.id).order_by(ReviewCheck.id))
-    return {"review": review.id, "reviewer": review.reviewer, "reviewer_id": review.reviewer_id,
-            "decision": review.decision, "note": review.note,
-            "alt_text": review.alt_text, "at": review.at.isoformat(),
-            "checks": {c.item: ({"result": c.result, "reason": c.reason} if c.reason else c.result) for c in items}}
+def _as_dicts(session: Session, reviews: list[Review]) -> list[dict]:
+    """Reviews as a sheet shows them, each with its checklist answers (one query for them all)."""
+    answers: dict[int, dict] = {review.id: {} for review in reviews}
+    if reviews:
+        for c in session.scalars(select(ReviewCheck).where(ReviewCheck.review_id.in_(list(answers)))
+                                 .order_by(ReviewCheck.id)):
+            answers[c.review_id][c.item] = {"result": c.result, "reason": c.reason} if c.reason else c.result
+    return [{"review": review.id, "reviewer": review.reviewer, "reviewer_id": review.reviewer_id,
+             "decision": review.decision, "note": review.note,
+             "alt_text": review.alt_text, "at": review.at.isoformat(), "checks": answers[review.id]}
+            for review in reviews]
 
 
 def status(studio: Studio, session: Session, generation_id: int) -> GateStatus:
@@ -236,7 +240,8 @@ def status(studio: Studio, session: Session, generation_id: int) -> GateStatus:
         raise NotFound(f"no generation {generation_id}")
     gate = gate_of(studio, session, row)
     reviews = list(session.scalars(select(Review).where(Review.generation_id == generation_id).order_by(Review.id)))
-    current = [r for r in reviews if not _is_stale(session, r)]
+    fixed_at = _newest_fix_at(session, generation_id)
+    current = [r for r in reviews if fixed_at is None or fixed_at <= r.at]
     stale = [r for r in reviews if r not in current]
     latest: dict[object, Review] = {}
     for review in current:  # a reviewer's newest decision replaces their earlier one
@@ -249,7 +254,7 @@ def status(studio: Studio, session: Session, generation_id: int) -> GateStatus:
         strictest = max(decisions, key=DECISIONS.index)
         result = strictest if strictest in SENDS_BACK or len(approvals) >= gate.reviewers else "pending"
     return GateStatus(generation_id, gate.describe(), list(gate.items), result, approvals, gate.reviewers,
-                      [_as_dict(session, r) for r in latest.values()], [_as_dict(session, r) for r in stale])
+                      _as_dicts(session, list(latest.values())), _as_dicts(session, stale))
 
 
 def record_of(studio: Studio, session: Session, generation_id: int) -> dict:
@@ -418,10 +423,12 @@ def rework(session: Session) -> dict:
 
 # -- use cases ------------------------------------------------------------------------------------
 def sheet(ctx: Context, generation_id: int) -> dict:
-    """What a reviewer looks at: the gate, its checklist, the decisions so far and the pre-check findings."""
-    findings = [f.as_dict() for f in precheck(ctx.studio, [generation_id], record=False)[generation_id]]
+    """What a reviewer looks at: the gate, its checklist, the decisions so far and the pre-check
+    findings (run, not kept: a look writes nothing; no ledger connection is held while they run)."""
     with ctx.unit() as session:
-        return {"status": status(ctx.studio, session, generation_id).as_dict(), "findings": findings}
+        gate = status(ctx.studio, session, generation_id).as_dict()
+        context = context_for(ctx.studio, session, session.get(generations.Generation, generation_id))
+    return {"status": gate, "findings": [f.as_dict() for f in checks.run_all(context)]}
 
 
 def checklist(ctx: Context, generation_id: int) -> list[str]:
