@@ -1,14 +1,16 @@
 """The team server under load: N people reading, searching, reviewing and polling a job at once.
 
-Makes a fresh team studio (fake engine, three people with tokens, a brief taken to a locked recipe,
-a few images reviewed and one released), starts a real `pressroom serve` and a real `pressroom
-worker`, queues a volume run through the API, and while the worker runs it, N simulated people
+Makes a fresh team studio (the fake engine or the tiny model, three people with tokens, a brief taken
+to a locked recipe, a few images reviewed and one released), starts a real `pressroom serve` and a
+real `pressroom worker`, queues a volume run through the API, and while the worker runs it (the
+figures say for how long it ran beside the clients), N simulated people
 (bounded loops of requests, each over its own HTTP connection, httpx) list briefs and images, search
 the library, read review sheets, post review decisions and poll the job. Prints requests per second,
 p50/p95/p99 latency per route and the errors. Goal: 0 errors, p95 of reads under 100 ms at 20
 clients on 2 cores.
 
-    python bench/server.py [--database sqlite|postgresql] [--clients 20] [--rounds 40] [--seeds 200]
+    python bench/server.py [--database sqlite|postgresql] [--engine fake|tiny] [--clients 20] [--rounds 40]
+                           [--seeds 2000] [--think S]
 
 On PostgreSQL it starts a throwaway server with the tests' own PostgresLedgers (tests/ledgers.py).
 """
@@ -36,17 +38,27 @@ READS = ("briefs", "images", "search", "sheet", "job", "log")
 
 
 sys.path.insert(0, str(HERE.parent / "tests"))  # the tests' helpers: a free port, stopping a process
-from quickmodel import default_to_fake  # noqa: E402
+from quickmodel import default_to_fake, small_tiny  # noqa: E402
 from serving import free_port, stop  # noqa: E402
 
-def studio_with_work(root: Path, url: str | None) -> dict:
-    """A team studio with a locked recipe, reviewable images and one release; returns ids and tokens."""
+from pressroom.jobs.queue import FINISHED  # noqa: E402
+
+def studio_with_work(root: Path, url: str | None, engine: str = "tiny") -> dict:
+    """A team studio with a locked recipe, reviewable images and one release; returns ids and tokens.
+
+    ``engine``: "fake" (the fake engine: an image in about a millisecond, so the volume run is all
+    ledger writes and files, far more of them a second than a GPU makes), or "tiny" (the built-in
+    tiny diffusers model on this CPU: the worker takes a core or two, the server what is left)."""
     from pressroom import accounts, briefs, concepts, lockin, releases, reviews, volume
     from pressroom.context import Actor, Context
     from pressroom.studio import Studio
 
-    studio = Studio.init(root, name="bench", database_url=url)
-    default_to_fake(studio, "sketch", SIZE)
+    if engine == "tiny":
+        studio = Studio.init(root, name="bench", database_url=url, default_model="tiny")
+        small_tiny(studio, SIZE)
+    else:
+        studio = Studio.init(root, name="bench", database_url=url)
+        default_to_fake(studio, "sketch", SIZE)
     config = root / "pressroom.toml"
     config.write_text(config.read_text() + '\n[team]\nsign_in = "required"\n')
     studio = Studio(root)
@@ -131,6 +143,8 @@ async def person(index: int, base: str, work: dict, job: int, rounds: int, think
                         errors.append(f"{route}: {answer.status_code} {answer.text[:120]}")
                     elif route == "sheet" and checks is None:
                         checks = {item: "pass" for item in answer.json()["status"]["items"]}
+                    elif route == "job" and answer.json()["state"] in FINISHED and "job_ended" not in timings:
+                        timings["job_ended"] = time.perf_counter()  # (not a route: taken out before the figures)
                 except httpx.HTTPError as exc:
                     took = time.perf_counter() - began
                     errors.append(f"{route}: {type(exc).__name__} {exc}")
@@ -163,7 +177,9 @@ def main() -> int:
     parser.add_argument("--database", choices=("sqlite", "postgresql"), default="sqlite")
     parser.add_argument("--clients", type=int, default=20, help="simulated people at once")
     parser.add_argument("--rounds", type=int, default=40, help="loops of requests per person")
-    parser.add_argument("--seeds", type=int, default=200, help="seeds per slot value of the volume run in progress")
+    parser.add_argument("--seeds", type=int, default=2000, help="seeds per slot value of the volume run in progress")
+    parser.add_argument("--engine", choices=("fake", "tiny"), default="tiny",
+                        help="what the volume run draws with: the fake engine (ledger-bound) or the tiny model (CPU-bound)")
     parser.add_argument("--json", action="store_true", help="print the figures as one JSON document")
     parser.add_argument("--server-workers", type=int, default=1, help="processes of `pressroom serve --workers`")
     parser.add_argument("--think", type=float, default=0.0,
@@ -182,7 +198,7 @@ def main() -> int:
     folder = Path(tempfile.mkdtemp(prefix="pressroom-bench-"))
     try:
         root = folder / "studio"
-        work = studio_with_work(root, ledgers.new_url() if ledgers else None)
+        work = studio_with_work(root, ledgers.new_url() if ledgers else None, args.engine)
         port = free_port()
         base = f"http://127.0.0.1:{port}"
         server = start(root, "serve", "--port", str(port), "--workers", str(args.server_workers))
@@ -190,6 +206,8 @@ def main() -> int:
         worker = start(root, "worker")
         with httpx.Client(base_url=base, headers={"Authorization": f"Bearer {work['tokens']['omar']}"},
                           timeout=60) as omar:
+            for image in work["images"]:  # warm, untimed: the server's first look at each image (its pre-checks)
+                omar.get(f"/api/images/{image}/review").raise_for_status()
             queued = omar.post(f"/api/recipes/{work['recipe']}/volume",
                                json={"vary": ["subject=a green boot", "subject=a grey boot"], "seeds": args.seeds})
             if queued.status_code != 202:
@@ -202,11 +220,11 @@ def main() -> int:
                 await asyncio.gather(*(person(i, base, work, job, args.rounds, args.think, timings, errors)
                                        for i in range(args.clients)))
 
-            for image in work["images"]:  # warm, untimed: the server's first look at each image (its pre-checks)
-                omar.get(f"/api/images/{image}/review").raise_for_status()
             began, cpu = time.perf_counter(), cpu_seconds(server.pid)
             asyncio.run(everyone())
-            elapsed, cpu = time.perf_counter() - began, cpu_seconds(server.pid) - cpu
+            ended = time.perf_counter()
+            elapsed, cpu = ended - began, cpu_seconds(server.pid) - cpu
+            loaded = min(timings.pop("job_ended", ended), ended) - began  # how long the volume run went on beside
             state = omar.get(f"/api/jobs/{job}").json()
     finally:
         stop(worker, server, timeout_s=60)  # stopped before their studio goes
@@ -217,11 +235,12 @@ def main() -> int:
             print("the server's log (the end):\n" + said[-3000:], file=sys.stderr)
         shutil.rmtree(folder, ignore_errors=True)
     total = sum(len(values) for values in timings.values())
-    figures = {"database": args.database, "clients": args.clients, "rounds": args.rounds, "think_s": args.think,
+    figures = {"database": args.database, "engine": args.engine, "clients": args.clients, "rounds": args.rounds,
+               "think_s": args.think,
                "server_workers": args.server_workers,
                "requests": total, "server_cpu_ms_per_request": round(1000 * cpu / max(total, 1), 1),
                "seconds": round(elapsed, 2), "requests_per_s": round(total / elapsed, 1), "errors": len(errors),
-               "job": {"state": state["state"], **state["progress"]},
+               "job": {"state": state["state"], **state["progress"], "running_s": round(loaded, 1)},
                "routes": {route: {"n": len(values), "p50_ms": round(1000 * statistics.median(values), 1),
                                   "p95_ms": round(1000 * percentile(values, 0.95), 1),
                                   "p99_ms": round(1000 * percentile(values, 0.99), 1)}
@@ -231,11 +250,12 @@ def main() -> int:
     if args.json:
         print(json.dumps(figures, indent=2))
     else:
-        print(f"{args.database}: {args.clients} clients x {args.rounds} rounds (think {args.think} s, "
+        print(f"{args.database}, {args.engine} engine: {args.clients} clients x {args.rounds} rounds (think {args.think} s, "
               f"{args.server_workers} server process(es)), "
               f"{total} requests in {elapsed:.1f} s "
               f"= {figures['requests_per_s']} requests/s; errors {len(errors)}; the volume run meanwhile: "
-              f"{state['progress']['done']}/{state['progress']['total']} ({state['state']})")
+              f"{state['progress']['done']}/{state['progress']['total']} ({state['state']}; it ran beside the "
+              f"clients for {loaded:.1f} s of the {elapsed:.1f} s)")
         print(f"{'route':<16}{'n':>6}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}")
         for route, row in figures["routes"].items():
             print(f"{route:<16}{row['n']:>6}{row['p50_ms']:>9}{row['p95_ms']:>9}{row['p99_ms']:>9}")
