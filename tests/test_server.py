@@ -169,6 +169,27 @@ def test_a_reviewer_may_not_approve_their_own_image_through_the_api(team):
     assert client(team, "rita").post(f"/api/briefs/{brief}/lock", json={}).status_code == 403
 
 
+def test_a_tokens_last_use_is_recorded(team):
+    studio = Studio(team["root"])
+    try:
+        admin = Context(studio, Actor.unknown("cli"))
+        made = accounts.create_token(admin, "rita", "last-use")
+
+        def last_use() -> str | None:
+            [row] = [t for t in accounts.tokens(admin, "rita") if t["id"] == made["id"]]
+            return row["last_used_at"]
+
+        assert last_use() is None
+        with httpx.Client(base_url=team["url"], headers={"Authorization": f"Bearer {made['token']}"}) as fresh:
+            ok(fresh.get("/api/briefs"))
+        deadline = time.monotonic() + 30
+        while last_use() is None and time.monotonic() < deadline:  # written once the answer has gone
+            time.sleep(0.05)
+        assert last_use() is not None
+    finally:
+        studio.close()
+
+
 def test_a_cookie_session_needs_its_csrf_token_to_change_anything_and_ends_when_signed_out(team):
     web = client(team)
     signed = ok(web.post("/api/session", json={"name": "dana", "password": password("dana")}))

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hmac
 from typing import Annotated
 
-from fastapi import Depends, Request, Response
+from fastapi import BackgroundTasks, Depends, Request, Response
 
 from .. import accounts
 from ..context import Actor, Context
@@ -28,7 +28,9 @@ def anonymous(request: Request) -> Context:
     return Context(request.app.state.studio, Actor.unknown("web"))
 
 
-def signed_in(request: Request) -> Context:
+def signed_in(request: Request, after: BackgroundTasks | None = None) -> Context:
+    """The request's person, from its bearer token or its session cookie; ``after`` takes the
+    writes that need not hold up the answer (a token's last use)."""
     studio = request.app.state.studio
     header = request.headers.get("authorization")
     if header:
@@ -36,7 +38,8 @@ def signed_in(request: Request) -> Context:
         if scheme.lower() != "bearer" or not secret.strip():
             raise SignInRequired("the Authorization header must be 'Bearer TOKEN'")
         base = Context(studio, Actor.unknown("api"))
-        return base.acting_as(accounts.token_actor(base, secret.strip(), "api"))
+        return base.acting_as(accounts.token_actor(base, secret.strip(), "api",
+                                                    later=after.add_task if after is not None else None))
     cookie = request.cookies.get(SESSION_COOKIE)
     if not cookie:
         raise SignInRequired("sign in (POST /api/session) or send Authorization: Bearer TOKEN")
@@ -50,7 +53,11 @@ def signed_in(request: Request) -> Context:
     return base.acting_as(actor)
 
 
-Ctx = Annotated[Context, Depends(signed_in)]
+def _signed_in(request: Request, after: BackgroundTasks) -> Context:
+    return signed_in(request, after)
+
+
+Ctx = Annotated[Context, Depends(_signed_in)]
 Anonymous = Annotated[Context, Depends(anonymous)]
 
 
