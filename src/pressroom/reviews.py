@@ -168,16 +168,21 @@ def context_for(studio: Studio, session: Session, row: generations.Generation,
                           config=studio.config.get("checks", {}), print_size_in=print_size_in)
 
 
+def _looked_at(studio: Studio, session: Session, generation_id: int) -> checks.Context:
+    """What the pre-checks look at for one image (its file, recipe, brief, model and set)."""
+    row = session.get(generations.Generation, generation_id)
+    if row is None:
+        raise NotFound(f"no generation {generation_id}")
+    return context_for(studio, session, row)
+
+
 def precheck(studio: Studio, generation_ids: list[int]) -> dict[int, list[checks.Finding]]:
     """Run every pre-check on each image and keep the findings in the ledger (a look at an image,
     such as the review sheet, runs them without keeping them: ``sheet``)."""
     out = {}
     for generation_id in generation_ids:
         with studio.session() as session:
-            row = session.get(generations.Generation, generation_id)
-            if row is None:
-                raise NotFound(f"no generation {generation_id}")
-            context = context_for(studio, session, row)
+            context = _looked_at(studio, session, generation_id)
         findings = checks.run_all(context)  # (no ledger connection held while OCR and the others run)
         with studio.session() as session:
             now = datetime.now(timezone.utc)
@@ -200,7 +205,7 @@ def latest_prechecks(session: Session, generation_id: int) -> list[Precheck]:
 
 
 # -- decisions ------------------------------------------------------------------------------------------
-def _newest_fix_at(session: Session, generation_id: int):
+def _newest_fix_at(session: Session, generation_id: int) -> datetime | None:
     """When the image's newest derivative (a fix) was made, if it has one: a review older than that is stale."""
     return session.scalar(select(func.max(generations.Generation.created_at))
                           .where(generations.Generation.parent_id == generation_id))
@@ -426,8 +431,8 @@ def sheet(ctx: Context, generation_id: int) -> dict:
     """What a reviewer looks at: the gate, its checklist, the decisions so far and the pre-check
     findings (run, not kept: a look writes nothing; no ledger connection is held while they run)."""
     with ctx.unit() as session:
+        context = _looked_at(ctx.studio, session, generation_id)
         gate = status(ctx.studio, session, generation_id).as_dict()
-        context = context_for(ctx.studio, session, session.get(generations.Generation, generation_id))
     return {"status": gate, "findings": [f.as_dict() for f in checks.run_all(context)]}
 
 
