@@ -184,7 +184,7 @@ def measure(family: str, spec: dict, device: str, dtype: torch.dtype) -> dict:
     result["speedup_16_vs_1"] = round(result["images_per_second"]["16"] / result["images_per_second"]["1"], 3)
     if torch.cuda.is_available():
         result["peak_gpu_gib"] = round(torch.cuda.max_memory_allocated() / 2**30, 1)
-    del pipeline
+    pipeline = None  # frees the GPU memory before the next family
     if torch.cuda.is_available():
         torch.cuda.empty_cache()
         torch.cuda.reset_peak_memory_stats()

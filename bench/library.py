@@ -24,6 +24,7 @@ import tempfile
 import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from pressroom.ledger.tables import Brief, Generation, Release, Review, User
 
 GOAL_MS = 50.0
 WORDS = ("portrait studio lighting product bottle glass shoe sneaker trail mountain river forest city street "
@@ -39,7 +40,7 @@ def build(studio, n: int, rng: random.Random) -> dict:
     """N released assets in bulk; returns what the queries need (rare words, a probe hash, ids)."""
     from sqlalchemy import insert
 
-    from pressroom import briefs, fulltext, generations, people, releases, reviews
+    from pressroom.ledger import fulltext
     from pressroom.context import Actor, Context
 
     ctx = Context(studio, Actor.unknown("python"))
@@ -50,8 +51,8 @@ def build(studio, n: int, rng: random.Random) -> dict:
     ranked = [f"osprey{i}" for i in range(10)]  # each on ~0.5%: under fulltext.RANKED, so ranked by relevance
     bases = [rng.getrandbits(64) for _ in range(max(1, n // 50))]  # looks shared by ~50 assets each
     with ctx.unit() as session:
-        session.execute(insert(people.User), [{"name": name, "created_at": now} for name in ("kim", *REVIEWERS)])
-        session.execute(insert(briefs.Brief), [
+        session.execute(insert(User), [{"name": name, "created_at": now} for name in ("kim", *REVIEWERS)])
+        session.execute(insert(Brief), [
             {"title": f"brief {i}", "status": "active", "content_type": "social", "stakes": "standard",
              "spec": {"title": f"brief {i}"}, "missing": [], "created_at": now, "created_by": "dana"}
             for i in range(1, brief_count + 1)])
@@ -97,9 +98,9 @@ def build(studio, n: int, rng: random.Random) -> dict:
             words.append({"id": i, "prompt": prompt, "brief": f"brief {brief_id} campaign",
                           "tags": f"{channel} png {model}", "alt": f"an image of {picked[0]} and {picked[1]}"})
         with ctx.unit() as session:
-            session.execute(insert(generations.Generation), gens)
-            session.execute(insert(reviews.Review), revs)
-            session.execute(insert(releases.Release), rels)
+            session.execute(insert(Generation), gens)
+            session.execute(insert(Review), revs)
+            session.execute(insert(Release), rels)
             fulltext.add_many(session, words)
         made += size
         print(f"  {made} assets", file=sys.stderr, flush=True)
@@ -137,9 +138,10 @@ def timed(call, repeat: int) -> tuple[list[float], list[float]]:
 def run(kind: str, url: str | None, n: int, repeat: int, work: Path) -> list[tuple]:
     from PIL import Image
 
-    from pressroom import library, shelves
+    from pressroom.plays import library
+    from pressroom.store import shelves
     from pressroom.context import Actor, Context
-    from pressroom.studio import Studio
+    from pressroom.store.studio import Studio
 
     rng = random.Random(11)
     studio = Studio.init(work / f"studio-{kind}", database_url=url)

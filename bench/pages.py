@@ -24,9 +24,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 from playwright.sync_api import sync_playwright  # noqa: E402
 from serving import served  # noqa: E402
 
-from pressroom import accounts, briefs, concepts, lockin, models, people, volume  # noqa: E402
+from pressroom.plays import accounts, briefs, concepts, lockin, people, volume
 from pressroom.context import Actor, Context  # noqa: E402
-from pressroom.studio import Studio  # noqa: E402
+from pressroom.store.studio import Studio  # noqa: E402
+from pressroom.domain.brief import parse
+from pressroom.plays import models as model_plays
 
 PASSWORD = "bench-correct-horse"
 LOADED = "[...document.querySelectorAll('#cull-grid img')].every(i => i.complete && i.naturalWidth > 0)"
@@ -36,7 +38,7 @@ PAINT = "performance.getEntriesByName('first-contentful-paint').map(e => e.start
 def build(root: Path, sizes: list[int]) -> dict[int, int]:
     """A studio whose recipes each have a volume run of one of ``sizes`` images; size -> recipe id."""
     studio = Studio.init(root, name="bench")
-    models.add(studio, "sketch", engine="fake", license="apache-2.0", commercial=True, size=64)
+    model_plays.add(studio, "sketch", engine="fake", license="apache-2.0", commercial=True, size=64)
     config = root / "pressroom.toml"
     config.write_text(config.read_text().replace('default_model = "tiny"', 'default_model = "sketch"'))
     studio.close()
@@ -46,11 +48,11 @@ def build(root: Path, sizes: list[int]) -> dict[int, int]:
     dana = admin.acting_as(people.actor(admin, "dana", "python"))
     recipes = {}
     for size in sizes:
-        brief = briefs.open_brief(dana, briefs.parse(briefs.TEMPLATE))["id"]
+        brief = briefs.open_brief(dana, parse(briefs.TEMPLATE))["id"]
         first = concepts.sprint(dana, brief, ["watercolor", "flat-vector", "cinematic"], per_style=1, steps=1).rows[0]
         concepts.approve_direction(dana, brief, first.id)
         lock = lockin.lock(dana, brief, steps=1, width=64, height=64)
-        values = [f"subject=shoe {n}" for n in range(10)]
+        values = [("subject", f"shoe {n}") for n in range(10)]
         volume.run(dana, lock.row.id, values, size // len(values))
         recipes[size] = lock.row.id
     studio.close()

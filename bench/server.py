@@ -42,6 +42,8 @@ from quickmodel import default_to_fake, small_tiny  # noqa: E402
 from serving import free_port, stop  # noqa: E402
 
 from pressroom.jobs.queue import FINISHED  # noqa: E402
+from pressroom.domain.brief import parse
+from pressroom.domain import gate
 
 def studio_with_work(root: Path, url: str | None, engine: str = "tiny") -> dict:
     """A team studio with a locked recipe, reviewable images and one release; returns ids and tokens.
@@ -49,9 +51,9 @@ def studio_with_work(root: Path, url: str | None, engine: str = "tiny") -> dict:
     ``engine``: "fake" (the fake engine: an image in about a millisecond, so the volume run is all
     ledger writes and files, far more of them a second than a GPU makes), or "tiny" (the built-in
     tiny diffusers model on this CPU: the worker takes a core or two, the server what is left)."""
-    from pressroom import accounts, briefs, concepts, lockin, releases, reviews, volume
+    from pressroom.plays import accounts, briefs, concepts, lockin, releases, reviews, volume
     from pressroom.context import Actor, Context
-    from pressroom.studio import Studio
+    from pressroom.store.studio import Studio
 
     if engine == "tiny":
         studio = Studio.init(root, name="bench", database_url=url, default_model="tiny")
@@ -72,7 +74,7 @@ def studio_with_work(root: Path, url: str | None, engine: str = "tiny") -> dict:
     def as_(name: str) -> Context:
         return cli.acting_as(accounts.token_actor(cli, tokens[name], "api"))
 
-    spec = briefs.parse(briefs.TEMPLATE)
+    spec = parse(briefs.TEMPLATE)
     brief = briefs.open_brief(as_("dana"), spec)["id"]
     sprint = concepts.sprint(as_("omar"), brief, STYLES, per_style=1, steps=2)
     ids = [row.id for row in sprint.rows]
@@ -80,8 +82,8 @@ def studio_with_work(root: Path, url: str | None, engine: str = "tiny") -> dict:
     concepts.approve_direction(as_("dana"), brief, ids[0])
     lock = lockin.lock(as_("omar"), brief, steps=2, width=SIZE, height=SIZE)
     recipe = lock.row.id
-    made = volume.run(as_("omar"), recipe, ["subject=a red boot", "subject=a blue boot"], 8).made
-    checks = [f"{item}=pass" for item in reviews.CHECKLIST]
+    made = volume.run(as_("omar"), recipe, [("subject", "a red boot"), ("subject", "a blue boot")], 8).made
+    checks = {item: "pass" for item in gate.CHECKLIST}
     reviews.decide(as_("rita"), lock.row.hero_generation_id, "approved", checks, alt_text="A red boot on moss")
     releases.release(as_("dana"), brief, None, ["png"])
     studio.close()

@@ -114,7 +114,7 @@ def main(argv: list[str] | None = None) -> int:
     from diffusers import DiffusionPipeline
     from diffusers.utils import logging
 
-    from pressroom import models
+    from pressroom.store import models
 
     logging.disable_progress_bar()
     args.steps = args.steps or models.SKETCH_STEPS

@@ -14,7 +14,6 @@ training (``held_out``): the benchmark asks for those.
 
 from __future__ import annotations
 
-import colorsys
 import hashlib
 import random
 import unicodedata

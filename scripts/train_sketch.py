@@ -223,7 +223,7 @@ def card_text(card: dict) -> str:
 
 def export(out: Path, pipeline, card: dict) -> dict[str, str]:
     """Write the pipeline folder and its training card; return the SHA-256 of every file written."""
-    from pressroom.assets import sha256_file
+    from pressroom.store.assets import sha256_file
 
     staging = out.with_name(out.name + ".writing")
     if staging.exists():

@@ -17,9 +17,9 @@ from typing import Callable, Iterator
 
 from serving import served, stop
 
-from pressroom import accounts, people
+from pressroom.plays import accounts, people
 from pressroom.context import Actor, Context
-from pressroom.studio import Studio
+from pressroom.store.studio import Studio
 from quickmodel import default_to_fake, small_tiny
 
 PEOPLE = {"dana": ["director", "keeper"], "omar": ["operator", "reviewer"], "rita": ["reviewer"], "ola": ["operator"]}

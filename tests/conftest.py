@@ -29,16 +29,18 @@ import ledgers as ledger_kinds  # noqa: E402
 from quickmodel import small_tiny  # noqa: E402
 from snapshots import Snapshots  # noqa: E402
 
-from pressroom import models  # noqa: E402
 from pressroom.cli import main  # noqa: E402
-from pressroom.studio import Studio  # noqa: E402
+from pressroom.store.studio import Studio  # noqa: E402
 
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "sqlite_only(reason): the test is about SQLite itself; not run on PostgreSQL")
     config.addinivalue_line("markers", "postgresql_only(reason): the test is about PostgreSQL itself; not run on SQLite")
-    config.addinivalue_line("markers", "ledger_agnostic: what the test proves is the engine's, a model's or a "
-                                       "key file's, the same on either ledger; run once, on the SQLite run")
+    config.addinivalue_line("markers", "ledger_contract(reason): the test holds the ledger to its contract (a play's "
+                                       "flow, concurrency, migrations, search, the audit, the queue); the PostgreSQL "
+                                       "run runs these")
+    config.addinivalue_line("markers", "long_running: one of the few tests of a minute or more; started first, so "
+                                       "that the run does not wait on it at the end")
 
 
 def pytest_xdist_auto_num_workers(config):
@@ -53,23 +55,24 @@ def pytest_report_header(config):
 
 
 def pytest_collection_modifyitems(config, items):
-    """On PostgreSQL, run only the tests a ledger takes part in: a test whose fixtures never reach
-    ``ledgers`` (pure rules, the demo's own SQLite studio) would run exactly as it did on the
-    SQLite run, one marked ``ledger_agnostic`` uses a studio only to hold what it is about (the
-    engine's pixels, a model's files, the signing keys, Ray's actors), and one marked
-    ``sqlite_only`` is about SQLite itself. They are deselected (the run's summary counts them).
-    On SQLite, only the tests marked ``postgresql_only`` are deselected."""
+    """The SQLite run runs every test but those marked ``postgresql_only``. The PostgreSQL run runs
+    the ledger's contract: the tests marked ``ledger_contract`` (every play's flow, concurrency,
+    migrations, search, the audit, the queue) and those marked ``postgresql_only``, never one
+    marked ``sqlite_only``. A test that only passes through the ledger on its way to what it is
+    about (a page, a bad argument, the engine's pixels) runs once, on SQLite. Deselected tests are
+    counted in the run's summary. Tests marked ``long_running`` are started first."""
     kept, dropped = [], []
     for item in items:
         if ledger_kinds.KIND == "sqlite":
-            elsewhere = item.get_closest_marker("postgresql_only")
+            runs = not item.get_closest_marker("postgresql_only")
         else:
-            ledgerless = "ledgers" not in getattr(item, "fixturenames", ("ledgers",))
-            elsewhere = ledgerless or item.get_closest_marker("sqlite_only") or item.get_closest_marker("ledger_agnostic")
-        (dropped if elsewhere else kept).append(item)
+            runs = (bool(item.get_closest_marker("ledger_contract") or item.get_closest_marker("postgresql_only"))
+                    and not item.get_closest_marker("sqlite_only"))
+        (kept if runs else dropped).append(item)
     if dropped:
         config.hook.pytest_deselected(items=dropped)
-        items[:] = kept
+    kept.sort(key=lambda item: item.get_closest_marker("long_running") is None)  # stable: the rest keep their order
+    items[:] = kept
 
 
 @pytest.fixture(scope="session")

@@ -2,7 +2,7 @@
 
     python crashpoint.py MODULE:ATTRIBUTE:MATCH:N -- ARGS...
 
-kills the process on the N-th call of MODULE.ATTRIBUTE (``os:replace``, ``pressroom.provenance:sign``,
+kills the process on the N-th call of MODULE.ATTRIBUTE (``os:replace``, ``pressroom.store.provenance:sign``,
 ``alembic.runtime.migration:HeadMaintainer.update_to_step``) among the calls that have an argument
 containing MATCH (empty: every call), before the call runs. The kill is a real SIGKILL: no
 ``finally`` block, no atexit handler, no flush runs, as when a machine loses power or the OOM killer

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from pressroom.briefs import TEMPLATE
+from pressroom.plays.briefs import TEMPLATE
 
 SMALL = ["--width", "64", "--height", "80"]
 

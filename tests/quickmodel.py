@@ -11,14 +11,16 @@ from __future__ import annotations
 import re
 import tomllib
 
-from pressroom import models
+from pressroom.store import models
+from pressroom.engines import tiny
+from pressroom.plays import models as model_plays
 
 NAME = "quick"
 
 
 def default_to_fake(studio, name: str = NAME, size: int = 64) -> None:
     """Register the fake-engine model ``name`` and make it the studio's default (its config re-read)."""
-    models.add(studio, name, engine="fake", license="apache-2.0", commercial=True, size=size)
+    model_plays.add(studio, name, engine="fake", license="apache-2.0", commercial=True, size=size)
     config = studio.root / "pressroom.toml"
     text, changed = re.subn(r'(?m)^default_model = "[^"]*"$', f'default_model = "{name}"', config.read_text())
     assert changed == 1, text
@@ -37,7 +39,7 @@ def default_to_quick(studio, snapshots) -> None:
 def small_tiny(studio, size: int = 64) -> None:
     """The built-in tiny model registered in ``studio``, drawing at ``size`` px where a command names
     no size (it draws at 256 otherwise: sixteen times the pixels, which no test's point depends on)."""
-    models.ensure_tiny(studio)
+    tiny.ensure(studio)
     manifest = studio.root / "models" / f"{models.TINY}.toml"
     text, changed = re.subn(r"(?m)^size = 256$", f"size = {size}", manifest.read_text(), count=1)
     assert changed == 1, text

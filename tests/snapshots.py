@@ -23,7 +23,7 @@ from typing import Callable, TypeVar
 
 from ledgers import config_url
 
-from pressroom.studio import CONFIG_NAME, Studio
+from pressroom.store.studio import CONFIG_NAME, Studio
 
 T = TypeVar("T")
 LEDGER_FILES = ("ledger.sqlite", "ledger.sqlite-wal", "ledger.sqlite-shm")

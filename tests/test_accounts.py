@@ -8,9 +8,12 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from pressroom import accounts
+from pressroom.plays import accounts
 from pressroom.context import Actor, Context
 from pressroom.errors import Forbidden, SignInRequired, TooManyAttempts
+from pressroom.ledger.tables import AuthSession
+
+pytestmark = pytest.mark.ledger_contract('accounts, sign-in sessions and tokens')
 
 
 class Clock:
@@ -34,7 +37,7 @@ def desk(studio):
 
 def test_the_first_person_with_a_password_is_the_admin_and_passwords_are_argon2(desk):
     ctx, _ = desk
-    from pressroom.people import User
+    from pressroom.ledger.tables import User
 
     with ctx.unit() as session:
         users = {u.name: u for u in session.scalars(select(User))}
@@ -47,7 +50,7 @@ def test_a_session_expires_and_an_ended_one_signs_nobody_in(desk):
     signed = accounts.sign_in(ctx, "ada", "ada-long-password")
     assert accounts.session_actor(ctx, signed.secret).name == "ada"
     with ctx.unit() as session:  # only the secret's hash is kept
-        stored = session.scalar(select(accounts.AuthSession.secret_sha256))
+        stored = session.scalar(select(AuthSession.secret_sha256))
     assert stored == accounts.digest(signed.secret) != signed.secret
     clock.now += timedelta(hours=accounts.SESSION_HOURS, seconds=1)
     with pytest.raises(SignInRequired, match="expired or was ended"):

@@ -25,6 +25,7 @@ import typer
 from pressroom.cli import app, main
 from quickmodel import default_to_quick
 from workers import after_images, wait_for
+from pressroom.plays import models as model_plays
 
 HUGE = str(2**70)  # past every integer column of SQLite and PostgreSQL
 
@@ -123,7 +124,7 @@ def _one_line(args: list[str], code: int, err: str, must_fail: bool) -> None:
 
 
 def _everyone(studio) -> None:
-    from pressroom import people
+    from pressroom.plays import people
 
     with studio.session() as session:
         people.add(session, "walker", list(people.ROLES))
@@ -232,7 +233,7 @@ def _bomb() -> bytes:
     """A real decompression bomb: a few hundred KB that decode to a square just past the limit."""
     import zlib
 
-    from pressroom.imagefiles import MAX_SIDE
+    from pressroom.store.imagefiles import MAX_SIDE
 
     side = MAX_SIDE + 64
     return _png(side, side, zlib.compress(bytes((side + 1) * side), 9))
@@ -301,11 +302,11 @@ def test_every_image_in_the_code_opens_through_imagefiles():
     source = Path(__file__).parents[1] / "src" / "pressroom"
     openers = sorted(str(path.relative_to(source)) for path in source.rglob("*.py")
                      if "Image.open(" in path.read_text() or "imread(" in path.read_text())
-    assert openers == ["imagefiles.py"]
+    assert openers == ["store/imagefiles.py"]
 
 
 def test_the_pixel_limit_is_checked_before_decoding():
-    from pressroom import imagefiles
+    from pressroom.store import imagefiles
     from pressroom.errors import InputError
 
     # a header claiming 100000 x 100000 with a kilobyte of data: decoding would fail as truncated,
@@ -365,7 +366,8 @@ def test_a_channel_with_an_impossible_size_is_one_line(cli, studio, channel, nee
 def test_generate_counts_are_bounded_and_the_error_says_how_to_split(cli):
     for count in ("10001", str(10**12)):
         _one_error(cli("generate", "--prompt", "x", "--count", count, "--seed", "5"), 2,
-                   "more than 10,000 in one run", "--count 10000 with --seed S, then --seed S+10000")
+                   "--count asks for", "more than 10,000 in one run", "count 10000 from seed S, then from seed S+10000",
+                   "--seed S")  # the CLI names the flags that split it
     _one_error(cli("generate", "--prompt", "x", "--count", "3", "--seed", str(2**64 - 2)), 2, "--seed must be")
 
 
@@ -379,7 +381,7 @@ def test_volume_and_concept_runs_are_bounded(cli, studio, tmp_path):
     _one_error(cli("volume", recipe, "--vary", "subject=a", "--seeds", "2000000", "--as", "omar"), 2,
                "--seeds must be 1 to 1,000,000 per value")
     _one_error(cli("volume", recipe, "--vary", "subject=a", "--vary", "subject=b", "--seeds", "6000", "--as", "omar"),
-               2, "asks for 12,000 images", "first --seeds 5000 and then the full number")
+               2, "--seeds asks for 12,000 images", "seeds 5000 first and then the full number")
     _one_error(cli("volume", recipe, "--vary", "subject=a", "--seeds", "0", "--as", "omar"), 2, "--seeds must be 1")
     _one_error(cli("concept", brief, "--style", "watercolor", "--style", "flat-vector", "--style", "cinematic",
                    "--per-style", "5000", "--as", "omar"), 2, "--per-style asks for 15,000 images")
@@ -390,7 +392,7 @@ def test_a_volume_plan_streams_its_recipes(cli, studio, tmp_path):
     import tracemalloc
 
     from playbook import locked
-    from pressroom import lockin, volume
+    from pressroom.plays import lockin, volume
 
     default_to_quick(studio, cli.snapshots)
     _brief, lock = locked(cli, tmp_path)
@@ -475,10 +477,10 @@ def _fill(folder: Path, leave: int) -> Path:
 def _consistent(root: Path) -> int:
     """Every stored file is in the ledger's index and every indexed file is whole; no temp file is
     left anywhere in the studio. Returns how many generations the ledger holds."""
-    from pressroom.assets import sha256_file
-    from pressroom.generations import Generation
-    from pressroom.ledgerfiles import StoredFile
-    from pressroom.studio import Studio
+    from pressroom.store.assets import sha256_file
+    from pressroom.ledger.tables import Generation
+    from pressroom.ledger.tables import StoredFile
+    from pressroom.store.studio import Studio
 
     assert [p for p in root.rglob(".tmp-*")] == []
     studio = Studio(root)
@@ -515,11 +517,10 @@ def test_a_full_disk_is_one_line_and_leaves_the_studio_consistent(studio, small_
         shutil.move(root / "ledger.sqlite", tmp_path / "ledger.sqlite")
         config.write_text(config.read_text().replace('url = "sqlite:///ledger.sqlite"',
                                                      f'url = "sqlite:///{tmp_path / "ledger.sqlite"}"'))
-    from pressroom import models
-    from pressroom.studio import Studio
+    from pressroom.store.studio import Studio
 
     copy = Studio(root)
-    models.add(copy, "quick", engine="fake", size=64)  # the files are what is tested: the fake engine draws
+    model_plays.add(copy, "quick", engine="fake", size=64)  # the files are what is tested: the fake engine draws
     copy.close()
     monkeypatch.setenv("PRESSROOM_STUDIO", str(root))
     before = _consistent(root)
@@ -542,10 +543,9 @@ def test_a_full_disk_is_one_line_and_leaves_the_studio_consistent(studio, small_
 
 
 def test_an_upscale_past_the_pixel_limit_is_refused_before_any_pixel_is_made(cli, studio):
-    from pressroom import models
 
     _everyone(studio)
-    models.add(studio, "quick", engine="fake", size=64)  # the fake engine: a large image in milliseconds
+    model_plays.add(studio, "quick", engine="fake", size=64)  # the fake engine: a large image in milliseconds
     result = cli("generate", "--model", "quick", "--prompt", "a wide banner", "--seed", "1", "--steps", "1",
                  "--width", "2056", "--height", "2048", "--json")
     assert result.code == 0, result.err

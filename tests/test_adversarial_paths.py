@@ -18,7 +18,7 @@ import stat
 import pytest
 
 from playbook import locked
-from pressroom import names
+from pressroom.domain import names
 from pressroom.errors import InputError
 from test_release import approve
 

@@ -1,4 +1,5 @@
 import pressroom
+from pressroom.plays import cards as card_plays
 
 
 def test_the_public_api_is_pinned():
@@ -8,11 +9,15 @@ def test_the_public_api_is_pinned():
     ]
     from importlib.metadata import version
 
-    from pressroom import cards, context, errors, generations, recipes, reproduction, studio
+    from pressroom.store import cards, studio
+    from pressroom import context, errors
+    from pressroom.jobs import generations
+    from pressroom.domain import recipes
+    from pressroom.plays import reproduction
 
     expected = {
         "Actor": context.Actor, "Context": context.Context, "PressroomError": errors.PressroomError, "Recipe": recipes.Recipe, "Studio": studio.Studio,
-        "export_card": cards.export, "generate": generations.generate, "plan": generations.plan,
+        "export_card": card_plays.export, "generate": generations.generate, "plan": generations.plan,
         "read_card": cards.read, "reproduce": reproduction.reproduce,
     }
     assert sorted([*expected, "__version__"]) == pressroom.__all__

@@ -1,6 +1,7 @@
 import hashlib
 
-from pressroom.assets import AssetStore
+from pressroom.store.assets import AssetStore
+from pressroom.ledger.tables import StoredFile
 
 
 def test_files_are_named_by_their_sha256_and_written_once(tmp_path):
@@ -22,7 +23,7 @@ def test_files_are_named_by_their_sha256_and_written_once(tmp_path):
 def test_a_transaction_that_rolls_back_removes_the_files_it_wrote_and_only_those(studio):
     import pytest
 
-    from pressroom import ledgerfiles
+    from pressroom.store import ledgerfiles
 
     with studio.session() as session:
         kept = ledgerfiles.put(studio, session, b"kept", "bin", "test")
@@ -35,4 +36,4 @@ def test_a_transaction_that_rolls_back_removes_the_files_it_wrote_and_only_those
     assert again == kept and studio.assets.path(kept, "bin").read_bytes() == b"kept"
     assert not studio.assets.path(lost, "bin").exists()
     with studio.session() as session:
-        assert session.get(ledgerfiles.StoredFile, lost) is None
+        assert session.get(StoredFile, lost) is None

@@ -1,10 +1,13 @@
 """`pressroom audit --sample N`: locked heroes and released files re-reproduced here and now; weights
 changed on disk refuse an item by name and hash, and the canary goes on."""
 
+import pytest
 import json
 
 from playbook import locked
 from test_release import approve, released
+
+pytestmark = pytest.mark.ledger_contract('the canary samples heroes and releases from the ledger')
 
 
 def test_canary_reports_exact_then_refuses_changed_weights_and_goes_on(cli, studio, tmp_path):

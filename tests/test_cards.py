@@ -3,10 +3,10 @@ import tomllib
 import pytest
 from pydantic import ValidationError
 
-from pressroom import cards
-from pressroom.compare import Fingerprint
+from pressroom.store import cards
+from pressroom.domain.compare import Fingerprint
 from pressroom.errors import CardError
-from pressroom.recipes import ModelRef, Recipe, SchedulerSpec, Skeleton
+from pressroom.domain.recipes import ModelRef, Recipe, SchedulerSpec, Skeleton
 
 
 def recipe(**overrides) -> Recipe:

@@ -6,10 +6,10 @@ import skimage.data
 from PIL import Image, ImageDraw, ImageFont
 
 from pressroom import checks
-from pressroom.briefs import parse
-from pressroom.briefs import TEMPLATE
+from pressroom.plays.briefs import TEMPLATE
 from pressroom.checks import duplicates, faces, licence, nsfw, palette, resolution, sharpness, terms, text
-from pressroom.recipes import ModelRef, Recipe
+from pressroom.domain.recipes import ModelRef, Recipe
+from pressroom.domain.brief import parse
 
 BRIEF = parse(TEMPLATE)  # palette #1F4E79, #F2C14E, #E8E2D0; deliverable 1080x1350; commercial
 
@@ -85,7 +85,7 @@ def test_sharpness_is_lower_for_a_blurred_image():
 
 
 def test_near_duplicates_within_the_set():
-    from pressroom.compare import fingerprint
+    from pressroom.domain.compare import fingerprint
 
     photo = Image.fromarray(skimage.data.astronaut())
     other = Image.fromarray(skimage.data.coffee())
@@ -104,7 +104,7 @@ def test_every_check_names_what_it_looked_at(module):
     from importlib import import_module
 
     check = import_module(f"pressroom.checks.{module}")
-    assert check.ITEM in __import__("pressroom.reviews", fromlist=["CHECKLIST"]).CHECKLIST
+    assert check.ITEM in __import__("pressroom.domain.gate", fromlist=["CHECKLIST"]).CHECKLIST
     astronaut = Image.fromarray(skimage.data.astronaut())
     full = check.run(context(astronaut, alt_text="An astronaut in a suit", siblings={5: "0" * 16}))
     bare = check.run(context(astronaut, brief=None))  # no brief, no alt text, no other images of the set

@@ -26,7 +26,7 @@ def test_help_imports_no_torch():
     (["generate", "--prompt", "x", "--width", "250"], "--width 250 is not a multiple of 8, which Stable Diffusion 1.x/2.x needs; use 248 or 256", 2),
     (["generate", "--prompt", "x", "--scheduler", "warp"], "unknown scheduler 'warp'", 2),
     (["generate"], "nothing to generate", 2),
-    (["generate", "--prompt", "x", "--subject", "y"], "either --prompt or skeleton slots", 2),
+    (["generate", "--prompt", "x", "--subject", "y"], "--prompt and skeleton slots (subject, style ...) were both", 2),
     (["generate", "--card", "missing.toml"], "card missing.toml does not exist", 3),
     (["reproduce", "missing.toml"], "card missing.toml does not exist", 3),
     (["recipe", "export", "99"], "no generation 99", 3),
@@ -86,18 +86,69 @@ def test_init_from_the_command_line(tmp_path, capsys, new_ledger):
         assert make_url(made["ledger"]) == make_url(url)
 
 
-def test_every_command_is_documented_in_the_readme():
-    from pathlib import Path
-
+# -- service errors name fields and values; the CLI adds its flags -------------------------------------
+def _commands() -> dict[tuple[str, ...], set[str]]:
+    """Every command and group by its words (``("brief", "show")``), with the options it takes."""
     import typer
 
     from pressroom.cli import app
 
-    readme = (Path(__file__).parents[1] / "README.md").read_text()
-    group = typer.main.get_command(app)
-    names = []
-    for name, command in group.commands.items():
-        subcommands = getattr(command, "commands", None)
-        names += [f"{name} {sub}" for sub in subcommands] if subcommands else [name]
-    undocumented = [name for name in names if f"pressroom {name}" not in readme and f"`{name}" not in readme]
-    assert undocumented == []
+    def walk(command, words):  # (typer has its own copy of click: a group is what has commands)
+        yield words, {opt for param in command.params for opt in (*getattr(param, "opts", ()),
+                                                                   *getattr(param, "secondary_opts", ()))}
+        if hasattr(command, "commands"):
+            for name, sub in command.commands.items():
+                yield from walk(sub, (*words, name))
+
+    return dict(walk(typer.main.get_command(app), ()))
+
+
+def _flag_hints() -> list[str]:
+    from pressroom.cli.common import FLAGS
+
+    return sorted(FLAGS)
+
+
+@pytest.mark.parametrize("field", _flag_hints())
+def test_each_flag_hint_names_commands_and_options_that_exist(field):
+    import re
+
+    from pressroom.cli.common import FLAGS
+
+    commands, hint = _commands(), FLAGS[field]
+    for quoted in re.findall(r"`pressroom ([^`]*)`", hint):
+        words = quoted.split()
+        found = next((tuple(words[:n]) for n in range(len(words), 0, -1) if tuple(words[:n]) in commands), None)
+        assert found, f"{field}: there is no command `pressroom {quoted}`"
+        for flag in re.findall(r"--[a-z][a-z-]*", quoted):
+            assert flag in commands[found], f"{field}: `pressroom {' '.join(found)}` takes no {flag}"
+    anywhere = set().union(*commands.values())
+    for flag in re.findall(r"--[a-z][a-z-]*", re.sub(r"`[^`]*`", "", hint)):
+        assert flag in anywhere, f"{field}: no command takes {flag}"
+
+
+# raised only while a process opens its studio folder or the CLI's own login file, before any page
+# exists: the fix is a command with the folder in it (`pressroom init PATH`), so they name it
+NAMES_COMMANDS = {"store/studio.py", "store/logins.py"}
+
+
+def test_errors_below_the_front_ends_name_fields_not_flags_or_commands():
+    import ast
+    import re
+    from pathlib import Path
+
+    import pressroom
+
+    root, found = Path(pressroom.__file__).parent, []
+    for path in sorted(root.rglob("*.py")):
+        where = path.relative_to(root).as_posix()
+        if where.split("/")[0] in ("cli", "server") or where in NAMES_COMMANDS or "/migrations/" in where:
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.Raise) or node.exc is None:
+                continue
+            for part in ast.walk(node.exc):
+                if (isinstance(part, ast.Constant) and isinstance(part.value, str)
+                        and re.search(r"(^|[\s(])--[a-z]|`pressroom ", part.value)):
+                    found.append(f"{where}:{part.lineno}: {part.value}")
+    assert not found, "a message names a flag or a command; name the field (field=...) instead:\n" + "\n".join(found)

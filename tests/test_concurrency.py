@@ -4,6 +4,7 @@ What is proven is the ledger's, not the engine's: the studio draws with a fake-e
 (quickmodel.py), so its processes do not import torch.
 """
 
+import pytest
 import json
 import os
 import subprocess
@@ -11,9 +12,11 @@ import sys
 
 from playbook import locked
 from quickmodel import default_to_quick
-from pressroom.assets import sha256_file
+from pressroom.store.assets import sha256_file
 from pressroom.errors import Conflict
-from pressroom.reviews import CHECKLIST
+from pressroom.domain.gate import CHECKLIST
+
+pytestmark = pytest.mark.ledger_contract('many writers on one ledger at once')
 
 
 def _spawn(studio, *args):

@@ -21,10 +21,13 @@ import pytest
 
 from playbook import locked
 from quickmodel import default_to_quick
-from pressroom import db
-from pressroom.assets import sha256_file
-from pressroom.studio import CONFIG_NAME, CONFIG_TEMPLATE, DEFAULT_LEDGER, UNFINISHED, Studio, _toml_string
+from pressroom.ledger import db
+from pressroom.store.assets import sha256_file
+from pressroom.store.studio import CONFIG_NAME, CONFIG_TEMPLATE, DEFAULT_LEDGER, UNFINISHED, Studio, _toml_string
 from test_release import approve
+from pressroom.plays import models as model_plays
+
+pytestmark = pytest.mark.ledger_contract('a killed process leaves the ledger consistent and the next run finishes it')
 
 HERE = Path(__file__).parent
 STEP = "alembic.runtime.migration:HeadMaintainer.update_to_step"  # after a revision's DDL, before its commit
@@ -66,7 +69,7 @@ def assert_whole_studio(root: Path) -> None:
     """A finished, working studio with nothing half-written in it."""
     from cryptography import x509
 
-    from pressroom import models
+    from pressroom.store import models
 
     assert not (root / UNFINISHED).exists()
     assert leftovers(root) == []
@@ -100,6 +103,7 @@ INIT_KILLS = [  # in the order one init reaches them
 ]
 
 
+@pytest.mark.long_running
 def test_an_init_killed_at_each_step_in_turn_is_finished_by_running_it_again(tmp_path, new_ledger):
     """One init killed inside its first migration; run again, killed as it writes the private key; run
     again, killed with the tiny model built but not moved in; run again, finished. Each run is the same
@@ -175,7 +179,7 @@ def _release_files(root: Path) -> tuple[dict[str, str], set[str]]:
     """(path -> sha256 of every release row, every file under releases/)."""
     from sqlalchemy import select
 
-    from pressroom.releases import Release
+    from pressroom.ledger.tables import Release
 
     studio = Studio(root)
     try:
@@ -188,7 +192,7 @@ def _release_files(root: Path) -> tuple[dict[str, str], set[str]]:
 
 
 @pytest.mark.parametrize("kill_at", [
-    "pressroom.provenance:sign::1",  # the unsigned full-size master waits in the temporary place
+    "pressroom.store.provenance:sign::1",  # the unsigned full-size master waits in the temporary place
     "os:replace:/releases/:2",  # the master out, a rendition's row claimed, its file not yet in place
 ], ids=["signing-master", "writing-rendition"])
 def test_a_killed_release_is_finished_by_running_it_again(cli, studio, tmp_path, kill_at):
@@ -215,10 +219,9 @@ def test_a_killed_generate_leaves_nothing_half_written_and_runs_again(studio, ki
     """About the files and the ledger, not the engine: the fake engine draws (no torch in either process)."""
     from sqlalchemy import select
 
-    from pressroom import models
-    from pressroom.generations import Generation
+    from pressroom.ledger.tables import Generation
 
-    models.add(studio, "quick", engine="fake", size=64)
+    model_plays.add(studio, "quick", engine="fake", size=64)
     command = ["generate", "--model", "quick", "--prompt", "a red shoe", "--count", "3", "--seed", "7", "--steps",
                "1", "--width", "64", "--height", "64", "--json"]
     killed(pressroom(*command, kill_at=kill_at, studio=studio.root))
@@ -235,7 +238,7 @@ def test_a_killed_generate_leaves_nothing_half_written_and_runs_again(studio, ki
 
 
 def test_a_sweep_spares_what_live_processes_and_other_hosts_own(studio):
-    from pressroom import scratch
+    from pressroom.store import scratch
 
     sleeper = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
     try:
@@ -243,7 +246,7 @@ def test_a_sweep_spares_what_live_processes_and_other_hosts_own(studio):
         host = scratch._host()
         live = folder / f"{host}+{sleeper.pid}+abc.png"
         mine = folder / f"{host}+{os.getpid()}+def.png"
-        elsewhere = folder / f"other-host+1+ghi.png"
+        elsewhere = folder / "other-host+1+ghi.png"
         foreign = folder / "notes.txt"  # not a name pressroom makes: left alone
         dead = subprocess.Popen([sys.executable, "-c", "pass"])
         dead.wait()

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from pressroom import models
+from pressroom.store import models
 
 
 pytestmark = pytest.mark.sqlite_only("the demo makes its own temporary studio with the default SQLite ledger; "
@@ -17,6 +17,7 @@ def _median(pixels: np.ndarray) -> np.ndarray:
     return np.median(pixels.reshape(-1, 3), axis=0)
 
 
+@pytest.mark.long_running
 def test_the_demo_runs_from_a_fresh_process_and_draws_what_its_brief_asks_for(tmp_path):
     studio = tmp_path / "demo"
     done = subprocess.run([sys.executable, "-m", "pressroom.cli", "demo", "--keep", str(studio)],

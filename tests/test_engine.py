@@ -7,14 +7,16 @@ import weakref
 import numpy as np
 import pytest
 
-from pressroom import engines, generations, models
+from pressroom import engines
+from pressroom.jobs import generations
+from pressroom.store import models
 from pressroom.engines.base import Job
 from pressroom.engines.diffusers_local import DiffusersEngine
 from pressroom.errors import InputError
-from pressroom.resolver import Resolver
+from pressroom.store.resolver import Resolver
+from pressroom.plays import models as model_plays
 
 
-pytestmark = pytest.mark.ledger_agnostic  # the engine's pixels and settings: the same on either ledger
 
 
 def job(studio, seeds, prompts=None, model="tiny", **overrides):
@@ -83,7 +85,7 @@ def test_the_pipeline_cache_keeps_the_most_recently_used_and_frees_the_evicted(s
     for name in ("second", "third"):  # the same pipeline with one more file: another fingerprint
         folder = shutil.copytree(tiny.where(tiny.path), tmp_path / name)
         (folder / "variant.txt").write_text(name)
-        models.add(studio, name, path=folder)
+        model_plays.add(studio, name, path=folder)
     engine, resolver = DiffusersEngine(max_pipelines=2), Resolver(studio)
     made = {}
     for name in ("tiny", "second", "tiny", "third"):  # "second" is now the least recently used
@@ -126,7 +128,7 @@ def test_a_cached_pipeline_does_not_carry_one_jobs_scheduler_into_the_next(studi
 def test_recipes_for_two_models_are_each_rendered_with_their_own(studio, tmp_path):
     from pressroom.engines import tiny
 
-    models.add(studio, "tiny-b", path=tiny.save(tmp_path / "tiny-b", seed=tiny.SEED + 100))
+    model_plays.add(studio, "tiny-b", path=tiny.save(tmp_path / "tiny-b", seed=tiny.SEED + 100))
     settings = dict(prompt="a red fox", steps=2, width=64, height=64)
     ours = generations.plan(studio, model="tiny", seed=5, count=2, **settings)
     theirs = generations.plan(studio, model="tiny-b", seed=5, count=2, **settings)

@@ -15,14 +15,14 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from pressroom import engines, models
+from pressroom import engines
+from pressroom.store import models
 from pressroom.engines.base import Job
 from pressroom.errors import EngineError, InputError, PressroomError
-from pressroom.recipes import DEVICES, DTYPES, Environment, ModelRef
-from pressroom.resolver import Resolver
+from pressroom.domain.recipes import DEVICES, DTYPES, Environment, ModelRef
+from pressroom.store.resolver import Resolver
 
 # engine name -> the largest pixel difference allowed between a batched and a single run
-pytestmark = pytest.mark.ledger_agnostic  # the engine's contract: the same on either ledger
 
 
 ENGINES = {"fake": 0, "diffusers": 1}

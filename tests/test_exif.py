@@ -11,8 +11,8 @@ import pytest
 from PIL import Image
 from sd_parsers import ParserManager
 
-from pressroom import metadata
-from pressroom.recipes import LoraRef, ModelRef, Recipe
+from pressroom.store import metadata
+from pressroom.domain.recipes import LoraRef, ModelRef, Recipe
 
 PROMPT = "a red fox in snow, 35mm — «soft» light"  # outside ASCII: the UTF-16 form must carry it
 

@@ -1,6 +1,7 @@
 """Fair scheduling: the queue takes turns between the people who asked, and a volume run steps
 aside between batches when someone else's job waits, so a large run never starves a sprint."""
 
+import pytest
 import json
 
 from playbook import locked
@@ -8,6 +9,8 @@ from quickmodel import default_to_quick
 from workers import actor, assert_no_orphans, query
 
 from pressroom.jobs import queue, worker
+
+pytestmark = pytest.mark.ledger_contract("the queue takes turns between people's jobs")
 
 
 def test_claims_take_turns_between_requesters_before_taking_a_second_job_of_one(cli, studio, tmp_path):

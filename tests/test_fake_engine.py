@@ -12,18 +12,23 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from pressroom import cards, engines, fixes, generations, models, people, reproduction
+from pressroom.store import cards, models
+from pressroom import engines
+from pressroom.plays import fixes, people, reproduction
+from pressroom.jobs import generations
 from pressroom.engines.base import Job, Output
 from pressroom.context import Context
 from pressroom.errors import EngineError, InputError
-from pressroom.metadata import read_recipe
-from pressroom.resolver import Resolver
+from pressroom.store.metadata import read_recipe
+from pressroom.store.resolver import Resolver
+from pressroom.plays import models as model_plays
+from pressroom.plays import cards as card_plays
 
 
 @pytest.fixture
 def quick(studio):
     """A model the fake engine runs: registered without weights, in milliseconds."""
-    return models.add(studio, "quick", engine="fake", size=64)
+    return model_plays.add(studio, "quick", engine="fake", size=64)
 
 
 def test_the_built_in_engines_are_announced_as_entry_points_like_any_plugin():
@@ -94,7 +99,7 @@ def test_an_engine_that_breaks_the_contract_is_an_engine_error_not_a_traceback(s
     plugin = ShortPlugin()
     engines.plugins().register(plugin)
     try:
-        models.add(studio, "stub", engine="short", size=64)
+        model_plays.add(studio, "stub", engine="short", size=64)
         recipes = generations.plan(studio, model="stub", prompt="a fox", seed=1, count=2)
         with pytest.raises(EngineError, match="engine 'short' returned 1 images and 2 warnings lists for 2 seeds"):
             generations.generate(studio, recipes, batch_size=2)
@@ -129,7 +134,7 @@ def test_model_add_names_a_wrong_engine_or_missing_weights(cli):
     assert wrong.code == 2 and "--engine 'comfy'" in wrong.err and "diffusers, fake" in wrong.err
     assert len(wrong.err.strip().splitlines()) == 1
     bare = cli("model", "add", "m")
-    assert bare.code == 2 and "give exactly one of --path" in bare.err
+    assert bare.code == 2 and "give exactly one of a path" in bare.err and "--path PATH or --hub ID" in bare.err
 
 
 def test_a_recipe_takes_its_models_engine_and_records_it_everywhere(studio, quick, tmp_path):
@@ -142,7 +147,7 @@ def test_a_recipe_takes_its_models_engine_and_records_it_everywhere(studio, quic
     assert (rows[0].width, rows[0].height) == (64, 64)
     with Image.open(rows[0].path(studio)) as stored:
         assert read_recipe(stored).engine == "fake"
-    card = cards.export(studio, rows[0].id, tmp_path / "card.toml")
+    card = card_plays.export(studio, rows[0].id, tmp_path / "card.toml")
     assert 'engine = "fake"' in card.read_text()
     again = reproduction.reproduce(cards.read(card), studio=studio)
     assert again.comparison.verdict == "exact" and again.weights is None
@@ -153,7 +158,7 @@ def test_a_card_without_an_engine_is_a_diffusers_card(studio, tmp_path):
     row = generations.generate(studio, generations.plan(studio, prompt="a fox", seed=1, steps=1, width=64,
                                                         height=64))[0]
     assert row.parsed_recipe().engine == "diffusers"
-    text = cards.export(studio, row.id, tmp_path / "card.toml").read_text()
+    text = card_plays.export(studio, row.id, tmp_path / "card.toml").read_text()
     old = "\n".join(line for line in text.splitlines() if not line.startswith("engine ="))
     assert cards.parse(old).recipe.engine == "diffusers"
 
@@ -218,12 +223,14 @@ def test_unknown_model_field_in_a_job_from_elsewhere_is_refused(studio):
 PLAY_WITHOUT_TORCH = """
 import sys
 from pathlib import Path
-from pressroom import cards, generations, models, reproduction
-from pressroom.studio import Studio
+from pressroom.jobs import generations
+from pressroom.plays import cards as card_plays, models as model_plays, reproduction
+from pressroom.store import cards
+from pressroom.store.studio import Studio
 studio = Studio.init(Path(sys.argv[1]))
-models.add(studio, "quick", engine="fake", size=64)
+model_plays.add(studio, "quick", engine="fake", size=64)
 rows = generations.generate(studio, generations.plan(studio, model="quick", prompt="a fox", seed=1, count=3))
-card = cards.export(studio, rows[0].id)
+card = card_plays.export(studio, rows[0].id)
 verdict = reproduction.reproduce(cards.read(card), studio=studio).comparison.verdict
 heavy = [m for m in ("torch", "diffusers", "transformers") if m in sys.modules]
 print(verdict, len(rows), heavy)

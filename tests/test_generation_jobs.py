@@ -7,6 +7,7 @@ image is then made exactly once, no file is left without its row, and each step 
 the jobs are under test here, not the engine.
 """
 
+import pytest
 import json
 import signal
 
@@ -15,6 +16,8 @@ from playbook import open_brief, people, sprint
 from quickmodel import default_to_quick
 from workers import (LEASE_S, after_images, assert_no_orphans, configure, finish_with, handed_to_two, job_doc,
                      query, start_worker, stop_all)
+
+pytestmark = pytest.mark.ledger_contract('jobs of every kind, their workers killed mid-way')
 
 STYLES = ["--style", "watercolor", "--style", "flat-vector", "--style", "cinematic"]
 PER_STYLE = 4

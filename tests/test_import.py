@@ -8,8 +8,10 @@ from PIL import Image
 from PIL.PngImagePlugin import PngInfo
 
 from playbook import people
-from pressroom import generations, metadata
-from pressroom.resolver import Resolver
+from pressroom.jobs import generations
+from pressroom.store import metadata
+from pressroom.store.resolver import Resolver
+from pressroom.ledger.tables import Imported
 
 COMFY_PROMPT = {
     "3": {"class_type": "KSampler", "inputs": {"seed": 42, "steps": 20, "cfg": 7.0, "sampler_name": "euler",
@@ -101,10 +103,9 @@ def test_import_reads_every_tool_keeps_originals_skips_duplicates_and_reproduces
     assert {p: hashlib.sha256(p.read_bytes()).hexdigest() for p in folder.rglob("*") if p.is_file()} == before
 
     # each field read, the tool's own metadata kept whole, the bytes stored unchanged
-    from pressroom import imports
     from pressroom.context import Context
     with Context(studio).unit() as session:
-        rows = {r.source.rsplit("/", 1)[-1]: r for r in session.query(imports.Imported)}
+        rows = {r.source.rsplit("/", 1)[-1]: r for r in session.query(Imported)}
         comfy = rows["comfy.png"]
         assert comfy.parameters == {"prompt": COMFY_PROMPT, "workflow": COMFY_WORKFLOW}
         assert rows["novelai.png"].parameters["Source"] == "Stable Diffusion XL C1E1DE52"

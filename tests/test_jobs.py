@@ -14,9 +14,11 @@ from quickmodel import default_to_quick
 from workers import (LEASE_S, actor, after_images, assert_no_orphans, configure, handed_to_two, job_doc,
                      pid_of, query, start_worker, stop_all, wait_for)
 
-from pressroom import ledgerfiles
+from pressroom.store import ledgerfiles
 from pressroom.errors import NotFound, Refused
 from pressroom.jobs import queue
+
+pytestmark = pytest.mark.ledger_contract('the job queue: claims, leases, heartbeats, idempotency keys')
 
 VALUES = ["a red boot", "a blue boot"]
 SEEDS = 6
@@ -169,8 +171,9 @@ def test_a_failing_job_records_its_error_and_is_tried_at_most_max_attempts(cli, 
     assert docs[broken.id]["error"] == "TypeError: 'int' object is not iterable"
     # a problem the user must fix fails at once, with pressroom's own message
     assert (docs[missing.id]["state"], docs[missing.id]["attempts"]) == ("failed", 1)
-    assert docs[missing.id]["error"] == "no recipe 999; locked recipes are listed by `pressroom brief show BRIEF`"
-    assert docs[unknown.id]["error"] == "no worker handler for jobs of kind 'resize' (known: volume, concept, lock, fix)"
+    assert docs[missing.id]["error"] == "no recipe 999"
+    assert docs[missing.id]["result"] == {"error_kind": "NotFound", "error_field": "recipe"}  # the CLI's hint: its field
+    assert docs[unknown.id]["error"] == "no worker handler for jobs of kind 'resize' (known: concept, fix, lock, volume)"
     shown = cli("jobs")
     assert shown.code == 0 and "failed" in shown.out and "TypeError" in shown.out
     here.close()
@@ -248,7 +251,7 @@ def test_a_sweep_never_deletes_a_file_a_live_writer_is_about_to_record(studio):
             written = studio.assets.path(sha, "png")
             os.utime(written, (an_hour_ago, an_hour_ago))  # its age does not protect it: the lock does
             sweeper = subprocess.Popen(
-                [sys.executable, "-c", "import sys; from pressroom import ledgerfiles; from pressroom.studio import "
+                [sys.executable, "-c", "import sys; from pressroom.store import ledgerfiles; from pressroom.store.studio import "
                  "Studio; studio = Studio(sys.argv[1]); studio.migrate(); print('ready', flush=True); "
                  "print(ledgerfiles.sweep(studio))", str(studio.root)],
                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -286,5 +289,5 @@ def test_a_worker_until_idle_takes_back_a_lease_that_runs_out_while_it_looks(cli
     assert worker.serve(here, until_idle=True, poll_s=0.05, log=said.append) == 1
     assert f"job {job.id}: its worker stopped; queued" in said
     taken = queue.get(here, job.id)
-    assert taken.attempts == 2 and taken.state == "failed" and "--vary" in taken.error  # the payload was the user's mistake
+    assert taken.attempts == 2 and taken.state == "failed" and "vary names no value" in taken.error  # the payload was the user's mistake
     here.close()

@@ -16,12 +16,11 @@ import sys
 import pytest
 
 from playbook import locked
-from pressroom import models
+from pressroom.store import models
 from pressroom.errors import Forbidden, ModelMismatch, Refused
 from test_release import approve, released
 
 
-pytestmark = pytest.mark.ledger_agnostic  # the signing keys' and the weights' files: the same on either ledger
 
 
 def trusted(cli, path) -> bool:
@@ -131,8 +130,8 @@ def test_unchanged_weights_are_used(studio):
 
 
 def _identity(root):
-    from pressroom import signing
-    from pressroom.studio import Studio
+    from pressroom.store import signing
+    from pressroom.store.studio import Studio
 
     identity = signing.identity(Studio(root))
     return identity.chain_pem, identity.key_pem

@@ -14,9 +14,11 @@ from sqlalchemy import inspect, select, text
 from sqlalchemy.exc import IntegrityError, OperationalError, StatementError
 
 from playbook import SMALL, locked
-from pressroom import db
-from pressroom.studio import Studio
+from pressroom.ledger import db
+from pressroom.store.studio import Studio
 from test_release import approve, released
+
+pytestmark = pytest.mark.ledger_contract('the ledger itself: its URLs, migrations, pools and translated errors')
 
 FTS5_SHADOWS = {"library_config", "library_content", "library_data", "library_docsize", "library_idx"}
 TRIGGERS = {("events_no_update", "events"), ("events_no_delete", "events"), ("recipes_immutable", "recipes"),
@@ -125,8 +127,8 @@ def test_the_volume_identity_is_unique_among_volume_images_only(cli, studio, tmp
 
 
 def test_every_timestamp_reads_back_aware_in_utc(cli, studio, tmp_path):
-    from pressroom.db import Base, UTCDateTime
-    from pressroom.styles import Style
+    from pressroom.ledger.db import Base, UTCDateTime
+    from pressroom.ledger.tables import Style
 
     brief, lock = locked(cli, tmp_path)
     stamped = [(mapper.class_, column.key) for mapper in Base.registry.mappers

@@ -9,10 +9,12 @@ import numpy as np
 import pytest
 
 from playbook import locked
-from pressroom.compare import hash_distance
-from pressroom import shelves
-from pressroom.shelves import Shelves, phash_int
+from pressroom.domain.compare import hash_distance
+from pressroom.store import shelves
+from pressroom.store.shelves import Shelves, phash_int
 from test_release import approve, released
+
+pytestmark = pytest.mark.ledger_contract('full-text search and the library facets, in each database')
 
 
 def found(cli, *args):
@@ -100,7 +102,7 @@ def test_on_postgresql_a_search_reads_the_lexemes_in_memory_and_finds_what_the_i
     import importlib.util
     from pathlib import Path
 
-    from pressroom import fulltext
+    from pressroom.ledger import fulltext
 
     spec = importlib.util.spec_from_file_location("bench_library", Path(__file__).parents[1] / "bench" / "library.py")
     bench = importlib.util.module_from_spec(spec)
@@ -129,7 +131,7 @@ def test_on_postgresql_a_search_reads_the_lexemes_in_memory_and_finds_what_the_i
 
 
 def test_postings_intersect_every_lexeme_and_round_trip_as_arrays():
-    from pressroom.fulltext import Postings
+    from pressroom.ledger.fulltext import Postings
 
     held = Postings({"red": np.array([1, 4, 7, 9]), "boot": np.array([4, 5, 9]), "moss": np.array([2])})
     assert held.holding(["red", "boot"]).tolist() == [4, 9]

@@ -8,12 +8,11 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from pressroom import loras
+from pressroom.store import loras
 from pressroom.checks import Context, licence
 from pressroom.errors import ModelMismatch
-from pressroom.recipes import ModelRef, Recipe
+from pressroom.domain.recipes import ModelRef, Recipe
 
-pytestmark = pytest.mark.ledger_agnostic  # the LoRAs' pixels: the same on either ledger
 
 
 PROMPT = "a red fox in snow"
@@ -147,7 +146,7 @@ def test_a_style_carries_its_loras_into_the_concept_sprint(cli, studio, lora_fil
                  "1", "--steps", "2", "--as", "omar", "--json")
     assert sprint.code == 0, sprint.err
     made = json.loads(sprint.out)["generations"]
-    from pressroom import generations
+    from pressroom.jobs import generations
 
     by_style = {row.style: row.parsed_recipe() for row in generations.listing(studio, brief_id=brief)}
     assert [(lora.name, lora.weight) for lora in by_style["inky"].loras] == [("ink", 0.6)]

@@ -4,9 +4,11 @@ import math
 
 import pytest
 
-from pressroom import marks
+from pressroom.plays import marks
 from pressroom.errors import Forbidden, InputError, NotFound
 from test_rules import _locked, room, rules_template  # noqa: F401 (fixtures)
+
+pytestmark = pytest.mark.ledger_contract('marks pinned to an image, and who may place and resolve them')
 
 
 def test_a_reviewer_pins_a_point_and_a_rectangle_that_everyone_sees(room):

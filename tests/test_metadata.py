@@ -3,7 +3,7 @@ import json
 from PIL import Image
 from sd_parsers import ParserManager
 
-from pressroom import generations
+from pressroom.jobs import generations
 
 
 def test_sd_parsers_reads_the_a1111_parameters(studio):
@@ -31,7 +31,7 @@ def test_every_png_carries_the_complete_recipe_and_the_ledger_its_hashes(studio)
     assert recipe["seed"] == 3 and recipe["scheduler"]["class_name"] == "EulerDiscreteScheduler"
     assert recipe["model"]["files"] == row.recipe["model"]["files"]
     assert recipe["environment"]["torch"]
-    from pressroom.compare import fingerprint
+    from pressroom.domain.compare import fingerprint
 
     prints = fingerprint(image)
     assert (row.pixel_sha256, row.phash, row.dhash) == (prints.pixel_sha256, prints.phash, prints.dhash)

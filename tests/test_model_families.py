@@ -15,7 +15,6 @@ from PIL import Image
 import families
 from playbook import people
 
-pytestmark = pytest.mark.ledger_agnostic  # each model family's pixels: the same on either ledger
 
 
 INPUT = 2  # InputError's exit code

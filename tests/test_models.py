@@ -4,8 +4,10 @@ import shutil
 
 import pytest
 
-from pressroom import models
+from pressroom.cli.common import message
+from pressroom.store import models
 from pressroom.errors import InputError, ModelMismatch, NotFound
+from pressroom.plays import models as model_plays
 
 
 def test_tiny_is_registered_and_hashed_like_any_model(studio):
@@ -35,9 +37,10 @@ def test_a_single_checkpoint_shows_a1111s_short_hash(studio, tmp_path):
     checkpoint = tmp_path / "model.safetensors"
     checkpoint.write_bytes(b"not really weights but hashed all the same")
     config = studio.weights_dir / "tiny-v1"
-    with pytest.raises(InputError, match="--config"):
-        models.add(studio, "ckpt", path=checkpoint)
-    manifest = models.add(studio, "ckpt", path=checkpoint, config=config, commercial=False)
+    with pytest.raises(InputError, match="config missing: a single-file checkpoint needs a local diffusers") as bare:
+        model_plays.add(studio, "ckpt", path=checkpoint)
+    assert bare.value.field == "config" and "--config" in message(bare.value)  # the CLI names its flag
+    manifest = model_plays.add(studio, "ckpt", path=checkpoint, config=config, commercial=False)
     full = hashlib.sha256(checkpoint.read_bytes()).hexdigest()
     assert manifest.files == {"model.safetensors": full}
     assert manifest.ref().short_hash == full[:10]
@@ -45,19 +48,19 @@ def test_a_single_checkpoint_shows_a1111s_short_hash(studio, tmp_path):
 
 def test_registration_errors_name_the_problem(studio, tmp_path):
     with pytest.raises(NotFound, match="does not exist"):
-        models.add(studio, "x", path=tmp_path / "missing")
+        model_plays.add(studio, "x", path=tmp_path / "missing")
     with pytest.raises(InputError, match="not a diffusers folder"):
-        models.add(studio, "x", path=tmp_path)
+        model_plays.add(studio, "x", path=tmp_path)
     with pytest.raises(InputError, match="registered already"):
-        models.add(studio, "tiny", hub_id="someone/model")
+        model_plays.add(studio, "tiny", hub_id="someone/model")
     with pytest.raises(InputError, match="not allowed"):
-        models.add(studio, "bad name", hub_id="someone/model")
+        model_plays.add(studio, "bad name", hub_id="someone/model")
     with pytest.raises(NotFound, match="unknown model 'nope'"):
         models.load(studio, "nope")
 
 
 def test_a_hub_model_is_registered_now_and_hashed_on_first_download(studio):
-    manifest = models.add(studio, "sd15", hub_id="someone/sd15", license="creativeml-openrail-m")
+    manifest = model_plays.add(studio, "sd15", hub_id="someone/sd15", license="creativeml-openrail-m")
     assert manifest.format == "hub" and manifest.files == {}
     with pytest.raises(models.ModelError, match="cannot download 'someone/sd15'"):
         models.local_path(studio, manifest)  # HF_HUB_OFFLINE=1 in tests
@@ -66,7 +69,7 @@ def test_a_hub_model_is_registered_now_and_hashed_on_first_download(studio):
 def test_changed_weights_are_refused(studio, tmp_path):
     folder = tmp_path / "m"
     shutil.copytree(studio.weights_dir / "tiny-v1", folder)
-    manifest = models.add(studio, "m", path=folder)
+    manifest = model_plays.add(studio, "m", path=folder)
     config = folder / "unet" / "config.json"
     config.write_text(config.read_text().replace("32", "33", 1))
     with pytest.raises(ModelMismatch, match="unet/config.json has sha256"):

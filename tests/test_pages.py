@@ -13,7 +13,10 @@ from pathlib import Path
 import pytest
 
 from browsing import password, serious_violations, signed_in, studio_ctx, team_site
-from pressroom import briefs, cards, concepts, generations, lockin, marks, reviews, volume
+from pressroom.plays import briefs, concepts, lockin, marks, reviews, volume
+from pressroom.store import cards
+from pressroom.jobs import generations
+from pressroom.domain.brief import parse
 
 STYLES = ["watercolor", "flat-vector", "cinematic"]
 
@@ -22,13 +25,13 @@ STYLES = ["watercolor", "flat-vector", "cinematic"]
 def site(tmp_path_factory, ledgers):
     """A brief directed by dana with omar's concept sprint, and a second taken to a volume run."""
     def prepare(ctx):
-        brief = briefs.open_brief(ctx["dana"], briefs.parse(briefs.TEMPLATE))
+        brief = briefs.open_brief(ctx["dana"], parse(briefs.TEMPLATE))
         sprint = concepts.sprint(ctx["omar"], brief["id"], STYLES, per_style=1, steps=2)
-        produced = briefs.open_brief(ctx["dana"], briefs.parse(briefs.TEMPLATE))["id"]
+        produced = briefs.open_brief(ctx["dana"], parse(briefs.TEMPLATE))["id"]
         concepts.approve_direction(ctx["dana"], produced, concepts.sprint(ctx["omar"], produced, STYLES, per_style=1,
                                                                           steps=2).rows[0].id)
         lock = lockin.lock(ctx["omar"], produced, steps=2, width=64, height=64)
-        run = volume.run(ctx["omar"], lock.row.id, ["subject=red shoe", "subject=blue shoe"], 3)
+        run = volume.run(ctx["omar"], lock.row.id, [("subject", "red shoe"), ("subject", "blue shoe")], 3)
         return {"brief": brief["id"], "concepts": [row.id for row in sprint.rows], "recipe": lock.row.id,
                 "volume": sorted(row.id for row in run.made)}
 

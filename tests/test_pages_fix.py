@@ -11,8 +11,11 @@ import re
 import pytest
 
 from browsing import serious_violations, signed_in, studio_ctx, team_site
-from pressroom import briefs, concepts, fixes, generations, lockin, volume
-from pressroom.resolver import Resolver
+from pressroom.plays import briefs, concepts, fixes, lockin, volume
+from pressroom.jobs import generations
+from pressroom.store.resolver import Resolver
+from pressroom.ledger.tables import Generation
+from pressroom.domain.brief import parse
 
 STYLES = ["watercolor", "flat-vector", "cinematic"]
 
@@ -20,11 +23,11 @@ STYLES = ["watercolor", "flat-vector", "cinematic"]
 @pytest.fixture(scope="module")
 def site(tmp_path_factory, ledgers):
     def prepare(ctx):
-        brief = briefs.open_brief(ctx["dana"], briefs.parse(briefs.TEMPLATE))["id"]
+        brief = briefs.open_brief(ctx["dana"], parse(briefs.TEMPLATE))["id"]
         concepts.approve_direction(ctx["dana"], brief, concepts.sprint(ctx["omar"], brief, STYLES, per_style=1,
                                                                        steps=2).rows[0].id)
         recipe = lockin.lock(ctx["omar"], brief, steps=2, width=64, height=64).row.id
-        made = volume.run(ctx["omar"], recipe, ["subject=red shoe"], 3).made
+        made = volume.run(ctx["omar"], recipe, [("subject", "red shoe")], 3).made
         return {"volume": sorted(row.id for row in made)}
 
     with team_site(tmp_path_factory, ledgers, prepare, worker=True) as served_site:
@@ -51,7 +54,7 @@ def derived_on_page(page, site, parent: int):
     assert page.url.endswith(f"/images/{made['id']}")
     ctx = studio_ctx(site)
     with ctx.unit() as session:
-        recipe = session.get(generations.Generation, made["id"]).parsed_recipe()
+        recipe = session.get(Generation, made["id"]).parsed_recipe()
     ctx.studio.close()
     return recipe
 

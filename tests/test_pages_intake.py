@@ -10,7 +10,9 @@ import re
 import pytest
 
 from browsing import serious_violations, signed_in, studio_ctx, team_site
-from pressroom import briefs, events
+from pressroom.plays import briefs
+from pressroom.ledger import events
+from pressroom.domain.brief import BriefSpec
 
 FILLED = {  # label -> value, every checklist item but the intent
     "Title": "Autumn boot drop", "Purpose": "Launch visuals for the autumn boot",
@@ -109,6 +111,6 @@ def test_an_operator_cannot_open_a_brief_and_is_told_why(browser, site):
 
 
 def test_the_form_names_every_checklist_item_the_brief_checks():
-    from pressroom.web import intake
+    from pressroom.server.pages import intake
 
-    assert list(intake.LABELS) == briefs.BriefSpec().missing()  # an empty brief misses every item, in order
+    assert list(intake.LABELS) == BriefSpec().missing()  # an empty brief misses every item, in order

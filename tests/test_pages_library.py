@@ -17,33 +17,34 @@ import pytest
 from PIL import Image
 
 from browsing import all_loaded, serious_violations, signed_in, studio_ctx, team_site
-from pressroom import briefs, concepts, culls, library, lockin, releases, reviews, volume
+from pressroom.plays import briefs, concepts, culls, library, lockin, releases, reviews, volume
 from test_release import flip_pixel_byte
+from pressroom.domain.brief import parse
 
 STYLES = ["watercolor", "flat-vector", "cinematic"]
 
 
 def approve(ctx, generation_id: int) -> None:
     """rita passes every item of the image's checklist and approves it, with alt text."""
-    checks = [f"{item}=pass" for item in reviews.checklist(ctx, generation_id)]
+    checks = {item: "pass" for item in reviews.checklist(ctx, generation_id)}
     reviews.decide(ctx, generation_id, "approved", checks, alt_text=f"A trail shoe on wet rock, image {generation_id}")
 
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory, ledgers):
     def prepare(ctx):
-        a = briefs.open_brief(ctx["dana"], briefs.parse(briefs.TEMPLATE))["id"]
+        a = briefs.open_brief(ctx["dana"], parse(briefs.TEMPLATE))["id"]
         sprint = concepts.sprint(ctx["omar"], a, STYLES, per_style=1, steps=2)
         concepts.approve_direction(ctx["dana"], a, sprint.rows[0].id)
         lock = lockin.lock(ctx["omar"], a, steps=2, width=64, height=64)
-        made = sorted(row.id for row in volume.run(ctx["omar"], lock.row.id, ["subject=red shoe",
-                                                                               "subject=blue shoe"], 1).made)
+        made = sorted(row.id for row in volume.run(ctx["omar"], lock.row.id, [("subject", "red shoe"),
+                                                                               ("subject", "blue shoe")], 1).made)
         culls.cull(ctx["omar"], made, keep=True, reason="")
         for generation in made:
             approve(ctx["rita"], generation)
         shelved = {}
         for title in ("Autumn boot", "Winter sandal"):
-            spec = briefs.parse(briefs.TEMPLATE.replace("Spring trail shoe launch", title))
+            spec = parse(briefs.TEMPLATE.replace("Spring trail shoe launch", title))
             brief = briefs.open_brief(ctx["dana"], spec)["id"]
             approve(ctx["rita"], concepts.sprint(ctx["omar"], brief, STYLES, per_style=1, steps=2).rows[0].id)
             shelved[brief] = [row.file(ctx["dana"].studio) for row in releases.release(ctx["dana"], brief, ["linkedin"])]

@@ -12,16 +12,17 @@ import httpx
 import pytest
 
 from browsing import password, serious_violations, signed_in, studio_ctx, team_site
-from pressroom import accounts, briefs, concepts, culls, invites, lockin, metrics, people, reviews, volume
-from pressroom.web.metrics import duration, percent, times
+from pressroom.plays import accounts, briefs, concepts, culls, invites, lockin, metrics, people, reviews, volume
+from pressroom.server.pages.metrics import duration, percent, times
+from pressroom.domain.brief import parse
 
 STYLES = ["watercolor", "flat-vector", "cinematic"]
 NEWCOMER = "pia"
 
 
-def _checks(ctx, generation_id: int, failing: str = "") -> list[str]:
+def _checks(ctx, generation_id: int, failing: str = "") -> dict[str, str]:
     items = reviews.checklist(ctx, generation_id)
-    return [f"{item}={'fail:' + failing if failing and i == 0 else 'pass'}" for i, item in enumerate(items)]
+    return {item: "fail:" + failing if failing and i == 0 else "pass" for i, item in enumerate(items)}
 
 
 @pytest.fixture(scope="module")
@@ -30,11 +31,11 @@ def site(tmp_path_factory, ledgers):
     shoe: one kept, one rejected), its hero approved and a volume image sent back by rita; brief 2
     with a concept sprint only. pia is in the studio without a password (to be invited)."""
     def prepare(ctx):
-        first = briefs.open_brief(ctx["dana"], briefs.parse(briefs.TEMPLATE))["id"]
+        first = briefs.open_brief(ctx["dana"], parse(briefs.TEMPLATE))["id"]
         sprint = concepts.sprint(ctx["omar"], first, STYLES, per_style=1, steps=2)
         concepts.approve_direction(ctx["dana"], first, sprint.rows[0].id)
         lock = lockin.lock(ctx["omar"], first, steps=2, width=64, height=64)
-        run = volume.run(ctx["omar"], lock.row.id, ["subject=red shoe", "subject=blue shoe"], 2)
+        run = volume.run(ctx["omar"], lock.row.id, [("subject", "red shoe"), ("subject", "blue shoe")], 2)
         by_value = {}
         for row in sorted(run.made, key=lambda row: row.id):
             by_value.setdefault(row.slot_value, []).append(row.id)
@@ -44,7 +45,7 @@ def site(tmp_path_factory, ledgers):
         hero = lock.row.hero_generation_id
         reviews.decide(ctx["rita"], hero, "approved", _checks(ctx["rita"], hero), alt_text="A trail shoe on wet rock")
         reviews.decide(ctx["rita"], red[0], "changes-required", _checks(ctx["rita"], red[0], "an extra lace"))
-        second = briefs.open_brief(ctx["dana"], briefs.parse(briefs.TEMPLATE))["id"]
+        second = briefs.open_brief(ctx["dana"], parse(briefs.TEMPLATE))["id"]
         concepts.sprint(ctx["omar"], second, STYLES, per_style=1, steps=2)
         accounts.add_account(ctx["dana"], NEWCOMER, ["reviewer"])
         return {"briefs": [first, second], "recipe": lock.row.id, "hero": hero}

@@ -11,13 +11,13 @@ import re
 import pytest
 
 from browsing import lock_on_page, signed_in, studio_ctx, team_site
-from pressroom import briefs, generations, releases
+from pressroom.plays import briefs, releases
+from pressroom.jobs import generations
 from test_pages_intake import CHOSEN, FILLED
 
 
 # the built-in model's part is the same on either ledger; each page's flow runs on PostgreSQL in the
 # other page tests (on the fake engine)
-pytestmark = pytest.mark.ledger_agnostic
 
 
 @pytest.fixture(scope="module")
@@ -26,6 +26,7 @@ def site(tmp_path_factory, ledgers):
         yield served_site
 
 
+@pytest.mark.long_running
 def test_three_people_run_the_whole_playbook_on_the_built_in_model(browser, site):
     dana, omar, rita = (signed_in(browser, site, name) for name in ("dana", "omar", "rita"))
 

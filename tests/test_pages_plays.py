@@ -12,7 +12,9 @@ import tomllib
 import pytest
 
 from browsing import all_loaded, lock_on_page, serious_violations, signed_in, studio_ctx, team_site
-from pressroom import briefs, concepts, generations, lockin
+from pressroom.plays import briefs, concepts, lockin
+from pressroom.jobs import generations
+from pressroom.domain.brief import parse
 
 STYLES = ["watercolor", "flat-vector", "cinematic"]
 
@@ -22,8 +24,8 @@ def site(tmp_path_factory, ledgers):
     def prepare(ctx):
         """A brief for the sprint; another with its direction, for the lock; a recipe, for the refusal
         (each test starts from its own, so that test processes may share the tests out)."""
-        fresh = briefs.open_brief(ctx["dana"], briefs.parse(briefs.TEMPLATE))["id"]
-        directed = briefs.open_brief(ctx["dana"], briefs.parse(briefs.TEMPLATE))["id"]
+        fresh = briefs.open_brief(ctx["dana"], parse(briefs.TEMPLATE))["id"]
+        directed = briefs.open_brief(ctx["dana"], parse(briefs.TEMPLATE))["id"]
         concept = concepts.sprint(ctx["omar"], directed, STYLES, per_style=1, steps=2).rows[0].id
         concepts.approve_direction(ctx["dana"], directed, concept)
         recipe = lockin.lock(ctx["omar"], directed, steps=2, width=64, height=64).row.id

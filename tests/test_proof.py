@@ -5,7 +5,7 @@ import json
 import pytest
 from PIL import Image
 
-from pressroom import proofs
+from pressroom.plays import proofs
 from pressroom.errors import InputError
 
 
@@ -13,9 +13,9 @@ def test_the_viewing_distance_rule_and_units():
     assert proofs.needed_ppi(60) == pytest.approx(114.58, abs=0.01)  # 5 ft
     assert proofs.parse_size("36x48in") == (36.0, 48.0)
     assert proofs.parse_size("90x120cm") == pytest.approx((35.43, 47.24), abs=0.01)
-    assert proofs._inches("5ft", "--distance") == 60.0
+    assert proofs._inches("5ft", "distance") == 60.0
     with pytest.raises(InputError, match="needs a number and a unit"):
-        proofs._inches("far", "--distance")
+        proofs._inches("far", "distance")
 
 
 def test_proof_reports_ppi_and_writes_crops_of_the_most_detailed_regions(cli, studio):

@@ -18,13 +18,13 @@ import ray
 from playbook import locked
 from workers import after_images, assert_no_orphans, query, start_worker, stop_all, wait_for
 
-from pressroom.compare import pixel_sha256
-from pressroom.generations import Generation, render
+from pressroom.domain.compare import pixel_sha256
+from pressroom.jobs.generations import render
 from pressroom.jobs import raypool, worker
-from pressroom.resolver import Resolver
+from pressroom.store.resolver import Resolver
+from pressroom.ledger.tables import Generation
 
 # Ray's actors: the same on either ledger (a worker's leases and landings on PostgreSQL: test_jobs.py)
-pytestmark = pytest.mark.ledger_agnostic
 
 
 SKEW_LEVELS = 3  # how much brighter the "skewed" actor makes every pixel
@@ -82,6 +82,7 @@ def assert_each_once(studio, value: str, count: int, *, reproduce: bool = False)
     assert again == [pixels for *_, pixels in rows]
 
 
+@pytest.mark.long_running
 def test_volume_runs_on_ray_refuse_an_actor_that_differs_and_survive_a_dead_actor_and_a_dead_worker(
         cli, studio, tmp_path, cluster):
     """One studio, two runs (the lock they share is the costly part). The first on a pool of three

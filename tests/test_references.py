@@ -9,13 +9,12 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 
-from pressroom import adapters
-from pressroom.assets import sha256_file
+from pressroom.store import adapters
+from pressroom.store.assets import sha256_file
 from pressroom.errors import InputError, ModelMismatch, NotFound
 from test_loras import PROMPT, generate, lora_files, pixels, register  # noqa: F401 (a fixture)
 from tinyadapters import controlnet, ip_adapter, transformer_controlnet
 
-pytestmark = pytest.mark.ledger_agnostic  # the pixels: the same on either ledger
 
 
 @pytest.fixture(scope="session")
@@ -161,6 +160,7 @@ def test_two_loras_an_ip_adapter_and_a_canny_controlnet_reproduce_exactly_and_ma
         weights.write_bytes(original)
 
 
+@pytest.mark.long_running
 def test_img2img_from_a_reference_with_a_controlnet_matches_diffusers_and_reproduces(
         cli, studio, adapter_folders, tmp_path):
     add_adapters(cli, adapter_folders)
@@ -206,7 +206,8 @@ def test_img2img_from_a_reference_with_a_controlnet_matches_diffusers_and_reprod
                           capture_output=True, text=True, timeout=300)
     assert done.returncode == 0 and json.loads(done.stdout)["verdict"] == "exact", done.stderr
     along.unlink()  # without the image beside it, the card is refused in one line, naming where it looked
-    from pressroom import cards, reproduction
+    from pressroom.store import cards
+    from pressroom.plays import reproduction
 
     with pytest.raises(NotFound, match=f"image {sha256_file(start)} that the recipe reads is not in .*start.images"):
         reproduction.reproduce(cards.read(card), model_path=studio.weights_dir / "tiny-v1",
@@ -297,7 +298,7 @@ def test_a_volume_run_varies_the_reference_and_the_lock_carries_it(cli, studio, 
     assert run.code == 0, run.err
     made = json.loads(run.out)["made"]
     assert len(made) == 4
-    from pressroom import generations
+    from pressroom.jobs import generations
 
     rows = [generations.get(studio, row["id"]) for row in made]
     for row in rows:
@@ -334,7 +335,7 @@ def test_reference_mistakes_are_one_line_errors(cli, adapter_folders, tmp_path):
         assert len(result.err.strip().splitlines()) == 1 and "Traceback" not in result.err
     twice = cli("generate", *small, "--reference", f"img2img:{shape}", "--reference", f"img2img:{shape}")
     assert twice.code == InputError.exit_code and "one img2img reference" in twice.err
-    for args, needle in ((("--kind", "controlnet"), "needs --control"),
+    for args, needle in ((("--kind", "controlnet"), "--control must name the map a ControlNet was trained on"),
                          (("--kind", "lens"), "kind must be one of ip-adapter, controlnet"),
                          (("--kind", "ip-adapter", "--control", "canny"), "--control is for a ControlNet")):
         result = cli("adapter", "add", "x", "--path", adapter_folders["edges"], *args)

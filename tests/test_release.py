@@ -1,5 +1,6 @@
 """Release with signed provenance, verification of any file, and the searchable library."""
 
+import pytest
 import json
 import shutil
 import struct
@@ -9,9 +10,11 @@ from PIL import Image
 from sd_parsers import ParserManager
 
 from playbook import locked
-from pressroom.provenance import COMPOSITE, TRAINED
+from pressroom.store.provenance import COMPOSITE, TRAINED
 from test_reviews import every
 from pressroom.errors import Forbidden, InputError, Refused
+
+pytestmark = pytest.mark.ledger_contract('release: approved images become signed, searchable files')
 
 REFUSED, FORBIDDEN = Refused.exit_code, Forbidden.exit_code
 
@@ -248,8 +251,8 @@ def test_init_makes_a_signing_chain_with_a_private_key(tmp_path, capsys, new_led
 
 
 def test_an_organisation_certificate_can_replace_the_studio_chain(cli, studio, tmp_path, new_ledger):
-    from pressroom import signing
-    from pressroom.studio import Studio
+    from pressroom.store import signing
+    from pressroom.store.studio import Studio
 
     org = Studio.init(tmp_path / "org", name="ACME Brands", database_url=new_ledger())  # any chain C2PA accepts will do
     signing.create(org)

@@ -6,10 +6,9 @@ import subprocess
 import sys
 
 import numpy as np
-import pytest
 from PIL import Image
 
-from pressroom.compare import compare
+from pressroom.domain.compare import compare
 from pressroom.errors import ModelMismatch
 
 
@@ -34,7 +33,6 @@ def test_reproduce_from_the_card_alone_after_deleting_the_ledger(cli, studio, le
     assert ledgers.untouched(studio.root)  # reproduction needs no ledger and makes none
 
 
-@pytest.mark.ledger_agnostic  # a card and the weights, read without the ledger
 def test_reproduce_with_only_a_card_and_the_weights_no_studio(cli, studio, tmp_path, monkeypatch):
     [row] = generate(cli)
     card = tmp_path / "hero.toml"
@@ -112,7 +110,7 @@ def stored_files(studio) -> set:
 def test_seeds_up_to_2_64_minus_1_are_stored_exported_and_reproduced(cli, studio, tmp_path):
     from sqlalchemy import select
 
-    from pressroom.generations import Generation
+    from pressroom.ledger.tables import Generation
 
     top = 2**64 - 1
     result = cli("generate", "--prompt", "x", "--seed", top, "--width", 64, "--height", 64, "--steps", 1, "--json")
@@ -147,7 +145,7 @@ def test_a_row_the_ledger_refuses_leaves_no_stored_file(studio):
     import pytest
     from sqlalchemy.exc import IntegrityError
 
-    from pressroom import generations
+    from pressroom.jobs import generations
 
     recipes = generations.plan(studio, prompt="an orphan", seed=3, steps=1, width=64, height=64)
     files = stored_files(studio)
@@ -157,7 +155,6 @@ def test_a_row_the_ledger_refuses_leaves_no_stored_file(studio):
     assert generations.listing(studio) == []
 
 
-@pytest.mark.ledger_agnostic  # a card and the weights, read without the ledger
 def test_a_card_whose_pixel_hash_disagrees_with_its_file_gets_one_verdict_with_or_without_a_studio(
         cli, studio, tmp_path):
     """An edited card (its file hash names one image, its pixel hashes another) is judged by its own

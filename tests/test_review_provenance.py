@@ -1,11 +1,14 @@
 """A released file's C2PA manifest carries the review that let it out, read back by `verify`, by
 c2pa-python's Reader on its own, and by a second verifier with its own C2PA implementation (encypher-c2pa)."""
 
+import pytest
 import json
 
 from playbook import locked
-from pressroom.reviews import CHECKLIST
+from pressroom.domain.gate import CHECKLIST
 from test_release import approve, released
+
+pytestmark = pytest.mark.ledger_contract('the review that let a file out, read from the ledger into its manifest')
 
 
 def test_released_file_carries_the_review_in_its_manifest(cli, tmp_path):

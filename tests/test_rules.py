@@ -11,11 +11,16 @@ import pytest
 from PIL import Image
 from sqlalchemy import select
 
-from pressroom import briefs, concepts, culls, fixes, lockin, metrics, models, people, reviews, volume
+from pressroom.plays import briefs, concepts, culls, fixes, lockin, metrics, people, reviews, volume
 from pressroom.context import Context
 from pressroom.errors import FixRefused, Forbidden, InputError, Refused, VolumeRefused
-from pressroom.reviews import CHECKLIST, SHORT_LIST
-from pressroom.studio import Studio
+from pressroom.domain.gate import CHECKLIST, SHORT_LIST
+from pressroom.store.studio import Studio
+from pressroom.ledger.tables import Cull
+from pressroom.domain.brief import parse
+from pressroom.plays import models as model_plays
+
+pytestmark = pytest.mark.ledger_contract("every play's rules, asked of the plays in-process")
 
 SIZE = 64
 
@@ -28,7 +33,7 @@ def rules_template(tmp_path_factory, ledgers):
     """One migrated studio on the fake engine with its people, copied for each test (as ``studio`` is)."""
     root = tmp_path_factory.mktemp("rules") / "template"
     studio = Studio.init(root, name="rules", database_url=ledgers.new_url())
-    models.add(studio, "sketch", engine="fake", license="apache-2.0", commercial=True, size=SIZE)
+    model_plays.add(studio, "sketch", engine="fake", license="apache-2.0", commercial=True, size=SIZE)
     config = studio.root / "pressroom.toml"
     config.write_text(config.read_text().replace('default_model = "tiny"', 'default_model = "sketch"'))
     ctx = Context(Studio(root))
@@ -55,11 +60,11 @@ def _brief(room, **changes) -> int:
     text = briefs.TEMPLATE
     for key, value in changes.items():
         text = text.replace(f'{key} = "{_template_value(key)}"', f'{key} = "{value}"')
-    return briefs.open_brief(room["dana"], briefs.parse(text))["id"]
+    return briefs.open_brief(room["dana"], parse(text))["id"]
 
 
 def _template_value(key: str) -> str:
-    return briefs.parse(briefs.TEMPLATE).model_dump()[key]
+    return parse(briefs.TEMPLATE).model_dump()[key]
 
 
 def _locked(room, **changes) -> tuple[int, dict]:
@@ -72,8 +77,8 @@ def _locked(room, **changes) -> tuple[int, dict]:
     return brief, lock.as_dict()
 
 
-def _checks(items=CHECKLIST, **results) -> list[str]:
-    return [f"{item}={results.get(item.replace('-', '_'), 'pass')}" for item in items]
+def _checks(items=CHECKLIST, **results) -> dict[str, str]:
+    return {item: results.get(item.replace("-", "_"), "pass") for item in items}
 
 
 def test_the_gate_follows_the_stakes_and_the_content_type(room):
@@ -100,20 +105,20 @@ def test_the_strictest_decision_wins_and_a_fix_makes_decisions_stale(room):
 
 def test_three_failures_of_one_item_flag_the_recipe_and_stop_its_volume(room):
     brief, lock = _locked(room)
-    run = volume.run(room["omar"], lock["recipe"], ["subject=a red boot"], 3)
+    run = volume.run(room["omar"], lock["recipe"], [("subject", "a red boot")], 3)
     for row in run.made:
         reviews.decide(room["rita"], row.id, "changes-required", _checks(hands="fail:six fingers"))
     with pytest.raises(VolumeRefused, match="is flagged: fix in the recipe: reviewers failed 'hands' 3 times"):
-        volume.run(room["omar"], lock["recipe"], ["subject=a blue boot"], 1)
+        volume.run(room["omar"], lock["recipe"], [("subject", "a blue boot")], 1)
     with pytest.raises(Forbidden, match="needs the director role"):
         reviews.clear_flag(room["omar"], lock["recipe"], "fixed the negative")
     reviews.clear_flag(room["dana"], lock["recipe"], "the negative prompt now names hands")
-    assert len(volume.run(room["omar"], lock["recipe"], ["subject=a blue boot"], 1).made) == 1
+    assert len(volume.run(room["omar"], lock["recipe"], [("subject", "a blue boot")], 1).made) == 1
 
 
 def test_a_volume_image_is_made_once_per_recipe_value_and_seed(room):
     brief, lock = _locked(room)
-    vary = ["subject=a red boot", "subject=a blue boot"]
+    vary = [("subject", "a red boot"), ("subject", "a blue boot")]
     first = volume.run(room["omar"], lock["recipe"], vary, 3)
     again = volume.run(room["omar"], lock["recipe"], vary, 4)
     assert (len(first.made), first.skipped) == (6, 0)
@@ -121,7 +126,7 @@ def test_a_volume_image_is_made_once_per_recipe_value_and_seed(room):
     identities = [(r.slot_value, r.seed) for r in first.made + again.made]
     assert len(identities) == len(set(identities)) == 8
     with pytest.raises(VolumeRefused, match="would change a second slot"):
-        volume.run(room["omar"], lock["recipe"], ["context=on sand"], 1)
+        volume.run(room["omar"], lock["recipe"], [("context", "on sand")], 1)
 
 
 def _mask(share: float) -> bytes:
@@ -146,7 +151,7 @@ def test_a_mask_over_a_third_of_the_image_is_refused(room):
 
 def test_a_non_commercial_model_cannot_be_approved_for_a_commercial_brief(room):
     studio = room["dana"].studio
-    models.add(studio, "sketch", engine="fake", license="cc-by-nc-4.0", commercial=False, size=SIZE, replace=True)
+    model_plays.add(studio, "sketch", engine="fake", license="cc-by-nc-4.0", commercial=False, size=SIZE, replace=True)
     brief, lock = _locked(room)
     with pytest.raises(Refused, match="cannot be approved"):
         reviews.decide(room["rita"], lock["hero"], "approved", _checks(), alt_text="A shoe")
@@ -173,44 +178,47 @@ def test_a_renamed_person_stays_one_person_in_every_row_and_in_the_metrics(room)
     dana, omar = room["dana"], room["omar"]
     brief, lock = _locked(room)
     concepts.rank(dana, brief, [lock["hero"]])
-    first = volume.run(omar, lock["recipe"], ["subject=a red boot"], 2)
+    first = volume.run(omar, lock["recipe"], [("subject", "a red boot")], 2)
     culls.cull(omar, [first.made[0].id], keep=True, reason="")
     people.rename_person(dana, "omar", "omar-k")
     renamed = dana.acting_as(people.actor(dana, "omar-k", "python"))
     assert renamed.actor.id == omar.actor.id
-    second = volume.run(renamed, lock["recipe"], ["subject=a blue boot"], 2)
+    second = volume.run(renamed, lock["recipe"], [("subject", "a blue boot")], 2)
     culls.cull(renamed, [second.made[0].id], keep=False, reason="anatomy")
     report = metrics.report(dana, brief)
     [operator] = report["operators"]
     assert (operator["operator"], operator["operator_id"]) == ("omar-k", omar.actor.id)
     assert operator["generated"] == report["briefs"][0]["generated"] and operator["kept"] == 1
     with dana.unit() as session:
-        assert {(c.culled_by, c.culled_by_id) for c in session.scalars(select(culls.Cull))} == {
+        assert {(c.culled_by, c.culled_by_id) for c in session.scalars(select(Cull))} == {
             ("omar", omar.actor.id), ("omar-k", omar.actor.id)}
-        assert [(r.ranked_by, r.ranked_by_id) for r in concepts.rankings(session, brief)] == [("dana", dana.actor.id)]
+        assert [(r.ranked_by, r.ranked_by_id) for r in briefs.rankings(session, brief)] == [("dana", dana.actor.id)]
         row = briefs.get(session, brief)
         assert (row.direction_approved_by, row.direction_approved_by_id) == ("dana", dana.actor.id)
 
 PLAYS_WITHOUT_TORCH = """
 import sys
-from pressroom import briefs, concepts, lockin, models, people, reviews, volume
 from pressroom.context import Context
-from pressroom.studio import Studio
+from pressroom.domain.brief import parse
+from pressroom.domain import gate
+from pressroom.plays import briefs, concepts, lockin, people, reviews, volume
+from pressroom.plays import models as model_plays
+from pressroom.store.studio import Studio
 
 studio = Studio.init(sys.argv[1], name="no-torch")
-models.add(studio, "sketch", engine="fake", license="apache-2.0", commercial=True, size=64)
+model_plays.add(studio, "sketch", engine="fake", license="apache-2.0", commercial=True, size=64)
 config = studio.root / "pressroom.toml"
 config.write_text(config.read_text().replace('default_model = "tiny"', 'default_model = "sketch"'))
 ctx = Context(Studio(studio.root))
 for name, role in (("dana", "director"), ("omar", "operator"), ("rita", "reviewer")):
     people.add_person(ctx, name, [role])
 dana, omar, rita = (ctx.acting_as(people.actor(ctx, n, "python")) for n in ("dana", "omar", "rita"))
-brief = briefs.open_brief(dana, briefs.parse(briefs.TEMPLATE))["id"]
+brief = briefs.open_brief(dana, parse(briefs.TEMPLATE))["id"]
 sprint = concepts.sprint(omar, brief, ["watercolor", "flat-vector", "cinematic"], per_style=1, steps=2)
 concepts.approve_direction(dana, brief, sprint.rows[0].id)
 lock = lockin.lock(omar, brief, steps=2, width=64, height=64)
-run = volume.run(omar, lock.row.id, ["subject=a red boot"], 2)
-gate = reviews.decide(rita, run.made[0].id, "changes-required", [f"{i}=pass" for i in reviews.CHECKLIST])
+run = volume.run(omar, lock.row.id, [("subject", "a red boot")], 2)
+gate = reviews.decide(rita, run.made[0].id, "changes-required", {i: "pass" for i in gate.CHECKLIST})
 print(lock.row.verdict, len(run.made), gate.result, [m for m in ("torch", "diffusers", "transformers") if m in sys.modules])
 """
 
@@ -231,7 +239,7 @@ def test_messages_name_the_field_and_the_command_line_names_the_flag(room, cli):
         fixes.fix(room["omar"], lock["hero"], refine=True, strength=2.0)
     assert (refused.value.field, str(refused.value)) == ("strength", "strength must be in (0, 1] (got 2.0)")
     with pytest.raises(InputError) as planned:
-        from pressroom import generations
+        from pressroom.jobs import generations
 
         generations.plan(room["omar"].studio, prompt="x", width=250)
     assert planned.value.field == "width" and str(planned.value) == ("width 250 is not a multiple of 8, "

@@ -7,11 +7,11 @@ import tomllib
 import pytest
 
 from playbook import SMALL, open_brief, people, sprint
-from pressroom import cards, generations
+from pressroom.store import cards
+from pressroom.jobs import generations
 from pressroom.errors import ModelError, Refused
-from pressroom.recipes import ModelRef, Recipe, SchedulerSpec
+from pressroom.domain.recipes import ModelRef, Recipe, SchedulerSpec
 
-pytestmark = pytest.mark.ledger_agnostic  # the schedulers' configs and pixels: the same on either ledger
 
 
 NON_FINITE = {"lambda_min_clipped": -math.inf, "sigma_max": math.inf, "odd": math.nan,
@@ -72,7 +72,7 @@ def test_a_dpmpp_karras_lock_locks(cli, studio, tmp_path):
 
 
 def test_a_hero_that_cannot_run_again_fails_the_lock_and_is_not_left_orphaned(cli, studio, tmp_path, monkeypatch):
-    from pressroom import lockin
+    from pressroom.plays import lockin
 
     people(cli)
     brief = open_brief(cli, tmp_path)

@@ -22,10 +22,11 @@ import serving
 from quickmodel import default_to_fake
 from serving import free_port
 
-from pressroom import accounts, briefs
+from pressroom.plays import accounts, briefs
 from pressroom.context import Actor, Context
-from pressroom.reviews import CHECKLIST
-from pressroom.studio import Studio
+from pressroom.domain.gate import CHECKLIST
+from pressroom.store.studio import Studio
+from pressroom.domain.brief import parse
 
 SIZE = 64
 PEOPLE = {"dana": ["director", "keeper"], "omar": ["operator", "reviewer"], "rita": ["reviewer"]}
@@ -94,7 +95,7 @@ def client(team, name: str | None = None) -> httpx.Client:
 
 
 def brief_json(**changes) -> dict:
-    return {**briefs.parse(briefs.TEMPLATE).model_dump(mode="json"), **changes}
+    return {**parse(briefs.TEMPLATE).model_dump(mode="json"), **changes}
 
 
 def ok(response: httpx.Response, status: int = 200) -> dict | list:
@@ -326,6 +327,7 @@ def refused(team, attempts: list[tuple[httpx.Client, str, str, dict, int]]) -> N
     assert snapshot(team) == before, [attempt[1:3] for attempt in attempts]
 
 
+@pytest.mark.ledger_contract("a whole team session over the real server, its pooled connections and a worker")
 def test_the_scripted_team_session_from_a_brief_to_a_verified_release(team):
     """Three people, three tokens, HTTP alone: dana directs and keeps the library, omar makes, rita
     reviews; the jobs run in the fixture's `pressroom worker` process. At every step the
@@ -623,6 +625,7 @@ def events_of(team, job_id: int, name: str = "rita") -> list[tuple[str, dict]]:
     return got
 
 
+@pytest.mark.ledger_contract("a job's progress streamed from the ledger while a worker writes it")
 def test_a_job_streams_its_progress_and_each_image_as_it_lands(team):
     omar, rita = client(team, "omar"), client(team, "rita")
     brief, lock = locked(team, "Streamed boots")
@@ -652,14 +655,15 @@ def test_a_job_streams_its_progress_and_each_image_as_it_lands(team):
 def test_an_invite_lets_a_person_set_their_password_once(team):
     from datetime import datetime, timedelta, timezone
 
-    from pressroom import invites
+    from pressroom.plays import invites
     from pressroom.context import Actor, Context
 
     dana, rita, anyone = client(team, "dana"), client(team, "rita"), client(team)
     ok(dana.post("/api/people", json={"name": "ines", "roles": ["reviewer"]}), 201)  # no password yet
     assert rita.post("/api/people/ines/invite").status_code == 403  # only an admin invites
     missing = dana.post("/api/people/nobody/invite")
-    assert missing.status_code == 404 and "user add nobody" in missing.json()["error"]
+    assert missing.status_code == 404 and missing.json() == {"error": "no user 'nobody' in this studio; add them first",
+                                                             "field": "name"}  # the page marks its field
     first = ok(dana.post("/api/people/ines/invite"), 201)
     assert first["link"] == f"{team['url']}/invite?code={first['code']}"  # [server] url of pressroom.toml
     # from the CLI: the link printed once, and the API's earlier invite ended by it

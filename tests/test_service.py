@@ -72,7 +72,7 @@ def _image(cli, *who):
 
 
 def _every(result="pass"):
-    from pressroom.reviews import CHECKLIST
+    from pressroom.domain.gate import CHECKLIST
 
     return [part for item in CHECKLIST for part in ("--check", f"{item}={result}")]
 

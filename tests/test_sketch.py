@@ -13,10 +13,9 @@ import numpy as np
 import pytest
 import torch
 
-from pressroom import models
-from pressroom.studio import Studio
+from pressroom.store import models
+from pressroom.store.studio import Studio
 
-pytestmark = pytest.mark.ledger_agnostic  # the built-in sketch model's files and pixels: the same on either ledger
 
 
 REPO = Path(__file__).resolve().parent.parent

@@ -2,9 +2,11 @@ import sqlite3
 
 import pytest
 
-from pressroom import db
+from pressroom.ledger import db
 from pressroom.errors import StudioError
-from pressroom.studio import Studio
+from pressroom.store.studio import Studio
+
+pytestmark = pytest.mark.ledger_contract("a studio's ledger made, found and opened")
 
 
 @pytest.mark.sqlite_only("checks the default ledger: the SQLite file in the studio, its WAL and foreign keys")

@@ -19,6 +19,8 @@ from pressroom.errors import Forbidden, Refused
 from test_release import ALT, approve, released
 from test_reviews import every
 
+pytestmark = pytest.mark.ledger_contract('the audit and the hash chain: what is written around pressroom is found')
+
 FOUND = 6  # the audit's exit status when it finds anything
 
 
@@ -91,7 +93,7 @@ def test_a_changed_maker_blocks_approval_and_release_until_the_director_accepts(
     findings = found(cli)
     assert any(f"generation {hero} was changed: maker_id" in f for f in findings), findings
     assert any("generations_maker_fixed" in f and "is gone" in f for f in findings), findings
-    assert any(f"review decision" in f and "maker_id" in f for f in findings), findings  # the decision recorded him
+    assert any("review decision" in f and "maker_id" in f for f in findings), findings  # the decision recorded him
 
     own = cli("review", hero, "--decision", "approved", *every(), "--alt-text", ALT, "--as", "omar")
     assert own.code == Refused.exit_code and "ledger shows tampering" in own.err
@@ -206,9 +208,9 @@ def test_a_disabled_or_hollowed_trigger_is_found(cli, studio):
 
 
 def _add_people(root: str, prefix: str, count: int) -> None:
-    from pressroom import people as people_
+    from pressroom.plays import people as people_
     from pressroom.context import Context
-    from pressroom.studio import Studio
+    from pressroom.store.studio import Studio
 
     studio = Studio(__import__("pathlib").Path(root))
     ctx = Context(studio)
@@ -230,7 +232,7 @@ def test_two_writers_at_once_never_fork_the_chain(studio):
     assert len(links) == before + 2 * 12 * 2  # a person and an event each
     assert [seq for seq, _, _ in links] == list(range(1, len(links) + 1))
     assert all(prev == links[i - 1][2] for i, (_, prev, _) in enumerate(links) if i)
-    from pressroom import audit
+    from pressroom.plays import audit
     from pressroom.context import Context
 
     assert audit.audit(Context(studio))["intact"]
@@ -245,7 +247,8 @@ def _links(studio) -> list[tuple]:
 def test_an_older_ledger_gets_its_chain_when_upgraded(tmp_path, new_ledger):
     from alembic import command
 
-    from pressroom import audit, db
+    from pressroom.plays import audit
+    from pressroom.ledger import db
 
     url = db.parse_url(new_ledger() or "sqlite:///ledger.sqlite", relative_to=tmp_path)
     engine = db.connect(url)
@@ -271,3 +274,113 @@ def test_an_older_ledger_gets_its_chain_when_upgraded(tmp_path, new_ledger):
                 'event 2 was changed: actor "dana" -> "omar"']
     finally:
         engine.dispose()
+
+
+# -- an approval checks from the last verified link: an edit made after a check is still caught -------------
+def put_back(studio, *names):
+    """Recreate dropped triggers exactly as pressroom made them (so no trigger finding gives the edit away)."""
+    from pressroom.ledger import triggers
+
+    rules = {rule.name: rule for rule in triggers.RULES}
+    sql(studio, *(statement for name in names for statement in triggers.statements(rules[name], dialect(studio))))
+
+
+def _maker_changed(studio, hero):
+    drop_trigger(studio, "generations_maker_fixed", "generations")
+    sql(studio, f"UPDATE generations SET maker_id = (SELECT id FROM users WHERE name = 'dana') WHERE id = {hero}")
+    put_back(studio, "generations_maker_fixed")
+    return f"generation {hero} was changed: maker_id"
+
+
+def _maker_and_link_changed(studio, hero):
+    """The row and its latest link's facts changed to agree (the link's hash left as it was)."""
+    import sqlalchemy as sa
+
+    from pressroom.ledger import chain
+
+    drop_trigger(studio, "generations_maker_fixed", "generations")
+    drop_trigger(studio, "chain_no_update", "chain")
+    with studio.session() as session:
+        connection = session.connection()
+        connection.exec_driver_sql(f"UPDATE generations SET maker_id = (SELECT id FROM users WHERE name = 'dana') "
+                                   f"WHERE id = {hero}")
+        connection.execute(sa.text("UPDATE chain SET facts = :facts WHERE seq = (SELECT max(seq) FROM chain WHERE "
+                                   "kind = 'generation' AND ref = :hero)"),
+                           {"facts": chain.facts(connection, "generation", [hero])[hero], "hero": hero})
+    put_back(studio, "generations_maker_fixed", "chain_no_update")
+    return "was rewritten: its hash does not match what it records"
+
+
+def _event_written_around(studio, hero):
+    sql(studio, "INSERT INTO events (at, actor, channel, action, objects, detail) "
+                "VALUES ('2026-01-01 00:00:00', 'rita', 'cli', 'review.decide', '{}', '{}')")
+    return "is not in the chain: it was written around pressroom"
+
+
+def _old_link_deleted(studio, hero):
+    drop_trigger(studio, "chain_no_delete", "chain")
+    sql(studio, "DELETE FROM chain WHERE seq = 3")
+    put_back(studio, "chain_no_delete")
+    return "does not follow the link before it"
+
+
+def _old_link_rewritten(studio, hero):
+    drop_trigger(studio, "chain_no_update", "chain")
+    sql(studio, "UPDATE chain SET hash = replace(hash, substr(hash, 1, 1), 'x') WHERE seq = 2")
+    put_back(studio, "chain_no_update")
+    return "was rewritten: its hash does not match what it records"
+
+
+def _link_forged(studio, hero):
+    """A link appended around pressroom that restates event 1 as it is: only the link itself is wrong."""
+    sql(studio, "INSERT INTO chain (seq, kind, ref, facts, prev, hash, at) SELECT (SELECT max(seq) FROM chain) + 1, "
+                "kind, ref, facts, '0', '0', at FROM chain WHERE kind = 'event' AND ref = 1")
+    return "does not follow the link before it"
+
+
+def _role_granted(studio, hero):
+    sql(studio, "INSERT INTO user_roles (user_id, role) SELECT id, 'director' FROM users WHERE name = 'rita'")
+    return '"director", "reviewer"'
+
+
+def _check_changed(studio, hero):
+    drop_trigger(studio, "review_checks_no_update", "review_checks")
+    sql(studio, "UPDATE review_checks SET reason = 'looked fine' WHERE id = (SELECT min(id) FROM review_checks)")
+    put_back(studio, "review_checks_no_update")
+    return "was changed: checks"
+
+
+EDITS_AFTER_A_CHECK = {
+    "a maker changed": _maker_changed,
+    "a maker and its link changed alike": _maker_and_link_changed,
+    "an event written around pressroom": _event_written_around,
+    "a link before the verified one deleted": _old_link_deleted,
+    "a link before the verified one rewritten": _old_link_rewritten,
+    "a link forged after the verified one": _link_forged,
+    "a role granted in SQL": _role_granted,
+    "a decision's check changed": _check_changed,
+}
+
+
+@pytest.mark.parametrize("edit", EDITS_AFTER_A_CHECK)
+def test_an_edit_made_after_a_verified_approval_is_caught_at_the_next(cli, studio, tmp_path, monkeypatch, edit):
+    from pressroom.plays import audit
+
+    brief, lock = locked(cli, tmp_path)
+    hero = lock["hero"]
+    approve(cli, hero)  # the whole audit, from the first link; this process remembers what it found whole
+
+    def whole_audit(_connection):
+        raise AssertionError("audited from the first link")
+
+    with monkeypatch.context() as patched:  # nothing changed since: judged from the last verified link alone
+        patched.setattr(audit, "findings", whole_audit)
+        approve(cli, hero)
+        assert released(cli, brief)
+
+    expected = EDITS_AFTER_A_CHECK[edit](studio, hero)
+    again = cli("review", hero, "--decision", "approved", *every(), "--alt-text", ALT, "--as", "rita")
+    assert again.code == Refused.exit_code and "ledger shows tampering" in again.err, again.err
+    refused = cli("release", brief, "--as", "kim")
+    assert refused.code == Refused.exit_code and "cannot release" in refused.err
+    assert any(expected in f for f in found(cli)), found(cli)

@@ -10,7 +10,6 @@ import tinyupscaler
 from playbook import locked
 
 
-pytestmark = pytest.mark.ledger_agnostic  # the upscaler's pixels: the same on either ledger
 
 
 @pytest.fixture(scope="module")

@@ -4,6 +4,7 @@ The one kill test on the real engine (the tiny diffusers model): the run is a re
 volume`` process that SIGKILLs itself after its second image (``crashpoint.py``).
 """
 
+import pytest
 import json
 import os
 import signal
@@ -14,6 +15,8 @@ import time
 from playbook import locked
 from sqlalchemy import text
 from workers import HERE, after_images
+
+pytestmark = pytest.mark.ledger_contract('a killed volume run resumes from what the ledger holds')
 
 VALUES = ["a red boot", "a blue boot"]
 SEEDS = 3

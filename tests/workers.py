@@ -8,7 +8,7 @@ import sys
 import time
 from pathlib import Path
 
-from pressroom.studio import Studio
+from pressroom.store.studio import Studio
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 # The lease of tests that kill a worker and reap it (a reaped worker's lease is taken back at once,
@@ -46,7 +46,7 @@ def start_worker(studio, *args, crash: str | None = None, hold=None, then: str =
 
 def actor(studio, name: str):
     """The Actor a job is requested by (resolved as the CLI resolves --as)."""
-    from pressroom import people as persons
+    from pressroom.plays import people as persons
     from pressroom.context import Context
 
     return persons.actor(Context(studio), name, "cli")

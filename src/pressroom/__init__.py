@@ -19,13 +19,13 @@ _EXPORTS = {
     "Actor": ("context", "Actor"),
     "Context": ("context", "Context"),
     "PressroomError": ("errors", "PressroomError"),
-    "Recipe": ("recipes", "Recipe"),
-    "Studio": ("studio", "Studio"),
-    "export_card": ("cards", "export"),
-    "generate": ("generations", "generate"),
-    "plan": ("generations", "plan"),
-    "read_card": ("cards", "read"),
-    "reproduce": ("reproduction", "reproduce"),
+    "Recipe": ("domain.recipes", "Recipe"),
+    "Studio": ("store.studio", "Studio"),
+    "export_card": ("plays.cards", "export"),
+    "generate": ("jobs.generations", "generate"),
+    "plan": ("jobs.generations", "plan"),
+    "read_card": ("store.cards", "read"),
+    "reproduce": ("plays.reproduction", "reproduce"),
 }
 
 __all__ = sorted([*_EXPORTS, "__version__"])

@@ -14,12 +14,12 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Callable, Iterator
 
-from .errors import Forbidden
+from pressroom.errors import Forbidden
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
-    from .studio import Studio
+    from pressroom.store.studio import Studio
 
 CHANNELS = ("cli", "web", "api", "worker", "python")
 

@@ -22,9 +22,9 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from PIL.Image import Image
 
-    from ..briefs import BriefSpec
-    from ..models import Manifest
-    from ..recipes import Recipe
+    from pressroom.domain.brief import BriefSpec
+    from pressroom.store.models import Manifest
+    from pressroom.domain.recipes import Recipe
 
 RESULTS = ("pass", "warn", "fail", "n/a")
 

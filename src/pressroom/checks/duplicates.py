@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from ..compare import CLOSE_HASH_DISTANCE, fingerprint, hash_distance
-from . import Context, Finding
+from pressroom.domain.compare import CLOSE_HASH_DISTANCE, fingerprint, hash_distance
+from pressroom.checks import Context, Finding
 
 NAME, ITEM = "duplicates", "duplicates"
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from . import Context, Finding
+from pressroom.checks import Context, Finding
 
 NAME, ITEM = "faces", "faces"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from . import Context, Finding
+from pressroom.checks import Context, Finding
 
 NAME, ITEM = "licence", "licence"
 NO_USE = "no brief, so no intended use to check against"
@@ -46,7 +46,7 @@ def judge(weights: Weights, use: str) -> tuple[str, str]:
         return "fail", f"{weights.label} ({weights.license}) is not licensed for commercial use; this brief is commercial"
     if use == "commercial" and weights.commercial is None:
         return "warn", (f"{weights.label}'s commercial terms are not recorded; "
-                        "re-register it with --commercial or --non-commercial")
+                        "register it again saying whether its outputs may be used commercially")
     return "pass", f"{weights.license} permits {use} use"
 
 

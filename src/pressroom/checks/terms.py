@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from . import Context, Finding
+from pressroom.checks import Context, Finding
 
 NAME, ITEM = "terms", "artist-mimicry"
 

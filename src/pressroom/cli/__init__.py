@@ -11,8 +11,7 @@ import sys
 
 import typer
 
-from . import (adapters, audit, briefs, concept, images, jobs, keys, library, login, loras, models, people, production,
-               recipes, review, server, studio, tokens)
+from pressroom.cli import adapters, audit, briefs, concept, images, jobs, keys, library, login, loras, models, people, production, recipes, review, server, studio, tokens
 
 app = typer.Typer(
     name="pressroom",
@@ -30,8 +29,8 @@ def main(argv: list[str] | None = None) -> int:
     import click
     from typer.exceptions import TyperException  # typer's own copy of click's usage errors
 
-    from ..errors import PressroomError
-    from .common import message
+    from pressroom.errors import PressroomError
+    from pressroom.cli.common import message
 
     command = typer.main.get_command(app)
     try:

@@ -2,6 +2,6 @@
 
 import sys
 
-from . import main
+from pressroom.cli import main
 
 sys.exit(main())

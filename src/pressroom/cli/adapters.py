@@ -8,7 +8,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from .common import JsonOpt, StudioOpt, console, context, listing, print_json
+from pressroom.cli.common import JsonOpt, StudioOpt, console, context, listing, print_json
 
 app = typer.Typer(help="Register and list IP-Adapters and ControlNets (files hashed, licences recorded).",
                   no_args_is_help=True)
@@ -27,7 +27,7 @@ def add(
     json_out: JsonOpt = False,
 ) -> None:
     """Register an IP-Adapter or a ControlNet and record the SHA-256 of every file."""
-    from .. import adapters
+    from pressroom.store import adapters
 
     row = adapters.register(context(studio, acting=False), name, path=path, kind=kind, control=control,
                             license=license, commercial=commercial, replace=replace)
@@ -42,7 +42,7 @@ def add(
 @app.command("list")
 def list_(studio: StudioOpt = None, json_out: JsonOpt = False) -> None:
     """List registered IP-Adapters and ControlNets with their fingerprints and licences."""
-    from .. import adapters
+    from pressroom.store import adapters
 
     listing(adapters.catalogue(context(studio, acting=False)), {
         "name": lambda r: r["name"], "kind": lambda r: r["kind"], "map": lambda r: r["control"] or "-",

@@ -6,7 +6,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from .common import AsOpt, JsonOpt, StudioOpt, console, context, print_json, progress
+from pressroom.cli.common import AsOpt, JsonOpt, StudioOpt, console, context, print_json, progress
 
 app = typer.Typer(help="Check that the ledger holds what was written (the hash chain and its rules).",
                   invoke_without_command=True)
@@ -31,10 +31,10 @@ def check(
     was refused (its weights changed on disk, say)."""
     if typer_context.invoked_subcommand is not None:
         return
-    from .. import audit
+    from pressroom.plays import audit
 
     if brief is not None and sample is None:
-        from ..errors import InputError
+        from pressroom.errors import InputError
 
         raise InputError("--brief chooses what --sample re-reproduces; give --sample N too", field="brief")
     ctx = context(studio, acting=False)
@@ -60,7 +60,7 @@ def check(
 
 
 def _canary(ctx, sample: int, brief: Optional[int], quiet: bool) -> dict:
-    from .. import canary
+    from pressroom.plays import canary
 
     with progress(2, quiet, "re-reproducing") as bar:
         task = bar.add_task("canary", total=None)
@@ -95,7 +95,7 @@ def accept(
 ) -> None:
     """Accept what the audit finds (director): triggers put back, rows linked as they now are, and the
     break recorded in the chain with who accepted it and why."""
-    from .. import audit
+    from pressroom.plays import audit
 
     done = audit.accept(context(studio, as_), reason)
     if json_out:

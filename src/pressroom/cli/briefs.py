@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from .common import AsOpt, JsonOpt, StudioOpt, console, context, listing, print_json
+from pressroom.cli.common import AsOpt, JsonOpt, StudioOpt, console, context, listing, print_json
 
 app = typer.Typer(help="Intake: briefs, their completeness check and status.", no_args_is_help=True)
 BriefArg = Annotated[int, typer.Argument(metavar="BRIEF")]
@@ -18,14 +18,14 @@ FileOpt = Annotated[Path, typer.Option("--file", help="The brief as TOML (see `p
 @app.command("template")
 def template() -> None:
     """Print an annotated example brief to start from."""
-    from ..briefs import TEMPLATE
+    from pressroom.plays.briefs import TEMPLATE
 
     sys.stdout.write(TEMPLATE)
 
 
 def _outcome(brief: dict, json_out: bool) -> None:
     """Print the stored brief; a draft still exits non-zero, so scripts notice it cannot generate."""
-    from ..errors import BriefNotReady
+    from pressroom.errors import BriefNotReady
 
     print_json(brief) if json_out else console().print(f"brief {brief['id']} {brief['title']!r}: {brief['status']}")
     if brief["status"] == "draft":
@@ -37,7 +37,7 @@ def _outcome(brief: dict, json_out: bool) -> None:
 @app.command("new")
 def new(file: FileOpt, as_: AsOpt = None, studio: StudioOpt = None, json_out: JsonOpt = False) -> None:
     """Open a brief. Incomplete: stored as a draft, with every missing item listed."""
-    from .. import briefs
+    from pressroom.plays import briefs
 
     spec = briefs.read(file)
     _outcome(briefs.open_brief(context(studio, as_), spec), json_out)
@@ -47,7 +47,7 @@ def new(file: FileOpt, as_: AsOpt = None, studio: StudioOpt = None, json_out: Js
 def update(brief_id: BriefArg, file: FileOpt, as_: AsOpt = None, studio: StudioOpt = None,
            json_out: JsonOpt = False) -> None:
     """Replace a brief's content (the previous content stays in the log)."""
-    from .. import briefs
+    from pressroom.plays import briefs
 
     spec = briefs.read(file)
     _outcome(briefs.replace_brief(context(studio, as_), brief_id, spec), json_out)
@@ -61,7 +61,7 @@ def resume(
     studio: StudioOpt = None,
 ) -> None:
     """Resume a paused brief (the director, with a reason)."""
-    from .. import briefs
+    from pressroom.plays import briefs
 
     briefs.resume_brief(context(studio, as_), brief_id, reason)
     console().print(f"brief {brief_id} is active again")
@@ -70,7 +70,7 @@ def resume(
 @app.command("show")
 def show(brief_id: BriefArg, studio: StudioOpt = None, json_out: JsonOpt = False) -> None:
     """A brief with its status, direction, rankings and recipe versions."""
-    from .. import briefs
+    from pressroom.plays import briefs
 
     doc = briefs.show(context(studio, acting=False), brief_id)
     if json_out:
@@ -96,7 +96,7 @@ def show(brief_id: BriefArg, studio: StudioOpt = None, json_out: JsonOpt = False
 @app.command("list")
 def list_(studio: StudioOpt = None, json_out: JsonOpt = False) -> None:
     """All briefs with their status."""
-    from .. import briefs
+    from pressroom.plays import briefs
 
     columns = {name: (lambda row, key=key: row[key]) for name, key in (
         ("id", "id"), ("title", "title"), ("status", "status"), ("type", "content_type"), ("stakes", "stakes"),

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Annotated, Callable, Optional
 import typer
 
 if TYPE_CHECKING:
-    from ..context import Context
+    from pressroom.context import Context
 
 USER_VAR = "PRESSROOM_USER"
 
@@ -28,16 +28,56 @@ StudioOpt = Annotated[
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout.")]
 AsOpt = Annotated[Optional[str], typer.Option("--as", help="Who is acting (default: $PRESSROOM_USER, else the studio config).")]
 
-# how a field named in an error message is given on the command line
+# how a field named in an error message is given on the command line, or the command that fixes it
+# (each hint true of every command that can raise an error about that field)
 FLAGS = {
-    "actor": f"pass --as NAME, set {USER_VAR}, or set user in pressroom.toml",
+    "actor": f"pass --as NAME, set {USER_VAR}, or set user in pressroom.toml; "
+             "`pressroom user add NAME --role ROLE` adds a person or gives a role",
     "reason": "give --reason TEXT",
     "decision": "give --decision",
+    "check": "give --check ITEM=pass|fail|n/a for each item (ITEM=fail:what is wrong for a failure)",
     "mask": "check the file given to --inpaint",
     "force": "or pass --force to inpaint anyway",
     "alt_text": "give --alt-text TEXT",
     "text": "give --text",
     "password": "give it on stdin with --password-stdin",
+    # inputs
+    "replace": "pass --replace",
+    "hub_id": "pass --path PATH or --hub ID",
+    "config": "give --config DIR, a local diffusers config folder",
+    "model": "`pressroom model list` shows the registered models; `pressroom model add` registers one",
+    "model_path": "pass --model-path WEIGHTS, or --studio PATH of a studio that has them",
+    "upscaler": "pass --upscaler NAME of a registered upscaler, or --upscaler lanczos",
+    "lora": "`pressroom lora list` shows the registered LoRAs; `pressroom lora add` registers one",
+    "reference": "`pressroom adapter list` shows the registered adapters; `pressroom adapter add` registers one",
+    "card": "a card as `pressroom recipe export ID -o CARD` writes it, with its images",
+    "count": "--count N makes N images from --seed S on",
+    "seeds": "--seeds N makes N images for each --vary value",
+    "negative": "drop --negative",
+    "width": "--width and --height set the size",
+    "styles": "give --style NAME for each; `pressroom style list` shows the library, `pressroom style add` adds to it",
+    "vary": "give --vary SLOT=VALUE for each value; `pressroom lock BRIEF --slot SLOT` locks a version that varies "
+            "another slot",
+    "op": "give one of --inpaint MASK.png, --refine or --upscale N",
+    "expect": "pass --expect IMAGE_OR_PIXEL_SHA256",
+    "crops": "--crops 0 gives the figures alone",
+    "role": "pass --role ROLE, once for each role",
+    "director": "`pressroom user add NAME --role director` adds a person or gives them the role",
+    "url": "pass --url or set [server] url in pressroom.toml",
+    # rows, by the listing that shows them
+    "generation": "list images with `pressroom generations`",
+    "from_generation": "--from names a generation; list them with `pressroom generations`",
+    "brief": "list briefs with `pressroom brief list`",
+    "recipe": "locked recipes are listed by `pressroom brief show BRIEF`",
+    "template": "`pressroom template promote RECIPE NAME` promotes a locked recipe",
+    "job": "list jobs with `pressroom jobs`",
+    "asset": "`pressroom search` finds released assets",
+    "token": "`pressroom token list` shows the tokens; `pressroom token create NAME` makes one",
+    # steps of the playbook that another command takes
+    "direction": "`pressroom direction approve BRIEF GEN` approves one",
+    "prechecks": "`pressroom check GEN` runs them",
+    "cull": "`pressroom cull GEN --keep` keeps it; `pressroom review GEN --decision rejected` sends it back",
+    "signing": "a director starts a new key with `pressroom keys rotate --as DIRECTOR`",
 }
 
 
@@ -61,28 +101,28 @@ def context(studio: Optional[Path], as_: Optional[str] = None, *, acting: bool =
 
     ``acting=False`` for commands that only read: nobody needs to be named for them.
     """
-    from .. import people
-    from ..context import Actor, Context
-    from ..studio import Studio
+    from pressroom.plays import people
+    from pressroom.context import Actor, Context
+    from pressroom.store.studio import Studio
 
     ctx = Context(Studio.find(studio), Actor.unknown("cli"))
     if not acting:
         return ctx
-    from .. import accounts
+    from pressroom.plays import accounts
 
     if accounts.team_mode(ctx.studio.config):  # a team studio: the person comes from their token
-        from ..errors import InputError, SignInRequired
+        from pressroom.errors import InputError, SignInRequired
 
         if as_:
             raise InputError("--as is refused in a team studio (sign_in = \"required\"); "
                              f"set {accounts.TOKEN_VAR} to your token instead", field="as")
-        from .. import logins
+        from pressroom.store import logins
 
         kept = logins.stored(ctx.studio.config.get("server", {}).get("url"))
         token = os.environ.get(accounts.TOKEN_VAR, "") or (kept or {}).get("token", "")
         if not token:
-            raise SignInRequired(f"this is a team studio: set {accounts.TOKEN_VAR} to your token "
-                                 "(`pressroom token create NAME`) or run `pressroom login`", field="token")
+            raise SignInRequired(f"this is a team studio: set {accounts.TOKEN_VAR} to your token or run "
+                                 "`pressroom login`", field="token")
         return ctx.acting_as(accounts.token_actor(ctx, token, "cli"))
     name = as_ or os.environ.get(USER_VAR) or ctx.studio.config.get("studio", {}).get("user", "")
     return ctx.acting_as(people.actor(ctx, name, "cli"))
@@ -90,9 +130,9 @@ def context(studio: Optional[Path], as_: Optional[str] = None, *, acting: bool =
 
 def optional_context(studio: Optional[Path]) -> "Context | None":
     """The Context if a studio is named or found; None when none is around and none was asked for."""
-    from ..context import Context
-    from ..errors import StudioError
-    from ..studio import Studio
+    from pressroom.context import Context
+    from pressroom.errors import StudioError
+    from pressroom.store.studio import Studio
 
     try:
         return Context(Studio.find(studio))
@@ -147,6 +187,6 @@ def warn(warnings: list[str]) -> None:
 
 def read_bytes(path: Path, what: str) -> bytes:
     """The bytes of a file the user named (the adapter's job: plays take content, not paths)."""
-    from ..userfiles import read_bytes
+    from pressroom.store.userfiles import read_bytes
 
     return read_bytes(path, what)

@@ -6,8 +6,8 @@ from typing import Annotated, Optional
 
 import typer
 
-from .common import AsOpt, JsonOpt, StudioOpt, console, context, listing, print_json, warn
-from .jobs import NoWaitOpt, followed, print_job
+from pressroom.cli.common import AsOpt, JsonOpt, StudioOpt, console, context, listing, print_json, warn
+from pressroom.cli.jobs import NoWaitOpt, followed, print_job
 
 style_app = typer.Typer(help="The shared style library (style text and negative prompt).", no_args_is_help=True)
 direction_app = typer.Typer(help="The director approves one concept direction.", no_args_is_help=True)
@@ -26,7 +26,7 @@ def style_add(
     json_out: JsonOpt = False,
 ) -> None:
     """Add a style to the shared library."""
-    from .. import styles
+    from pressroom.plays import styles
 
     row = styles.add_style(context(studio, as_), name, text, negative, note, lora or [])
     print_json(row) if json_out else console().print(f"style {row['name']} added")
@@ -35,7 +35,7 @@ def style_add(
 @style_app.command("list")
 def style_list(studio: StudioOpt = None, json_out: JsonOpt = False) -> None:
     """The style library."""
-    from .. import styles
+    from pressroom.plays import styles
 
     listing(styles.styles(context(studio, acting=False)),
             {key: (lambda row, key=key: row[key]) for key in ("name", "style", "negative")}, json_out)
@@ -55,7 +55,7 @@ def concept(
 ) -> None:
     """Concept sprint: cheap variations across styles, and a labelled contact sheet (a job: run
     here unless workers are running)."""
-    from .. import concepts
+    from pressroom.plays import concepts
 
     ctx = context(studio, as_)
     settings = dict(per_style=per_style, steps=steps, model_names=model, seed=seed)
@@ -81,7 +81,7 @@ def rank(
     json_out: JsonOpt = False,
 ) -> None:
     """The director ranks concept candidates, best first."""
-    from .. import concepts
+    from pressroom.plays import concepts
 
     ranked = concepts.rank(context(studio, as_), brief_id, generation)
     print_json(ranked) if json_out else console().print(
@@ -97,7 +97,7 @@ def direction_approve(
     json_out: JsonOpt = False,
 ) -> None:
     """Approve one concept as the brief's direction (the lock-in pass starts from it)."""
-    from .. import concepts
+    from pressroom.plays import concepts
 
     doc = concepts.approve_direction(context(studio, as_), brief_id, generation)
     print_json(doc) if json_out else console().print(f"brief {brief_id}: direction is generation {generation}")

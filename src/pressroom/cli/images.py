@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from .common import AsOpt, JsonOpt, StudioOpt, console, context, listing, optional_context, print_json, progress, warn
+from pressroom.cli.common import AsOpt, JsonOpt, StudioOpt, console, context, listing, optional_context, print_json, progress, warn
 
 
 def generate(
@@ -37,7 +37,7 @@ def generate(
     json_out: JsonOpt = False,
 ) -> None:
     """Generate images; each is stored with its complete recipe in the ledger and in the PNG."""
-    from .. import generations
+    from pressroom.jobs import generations
 
     ctx = context(studio, as_)  # who made it, when known: the review gate will not let them review it
     recipes = generations.plan(
@@ -66,7 +66,7 @@ def generations_list(
     json_out: JsonOpt = False,
 ) -> None:
     """List generated images, with their play, slot value and cull status."""
-    from .. import generations
+    from pressroom.jobs import generations
 
     rows = generations.images(context(studio, acting=False), limit, brief_id=brief, recipe_id=recipe, status=status)
     listing(rows, {"id": lambda r: r["id"], "play": lambda r: r["play"], "status": lambda r: r["status"],
@@ -84,8 +84,9 @@ def reproduce(
     json_out: JsonOpt = False,
 ) -> None:
     """Regenerate an image from its card alone and compare: exact, close or different (exit 1)."""
-    from .. import cards, files, reproduction
-    from ..errors import StudioError
+    from pressroom.store import cards, files
+    from pressroom.plays import reproduction
+    from pressroom.errors import StudioError
 
     if output is not None:
         files.target(output, field="output")  # refused before the work, not after
@@ -110,7 +111,8 @@ def reproduce(
         for name in ("pixels_identical", "ssim", "phash_distance", "dhash_distance", "max_pixel_difference"):
             out.print(f"  {name:22} {figures[name]}")
         if figures["note"]:
-            out.print(f"  note: {figures['note']}")
+            unmeasured = " (pass --expect IMAGE)" if figures["ssim"] is None else ""  # the image it was not given
+            out.print(f"  note: {figures['note']}{unmeasured}")
         warn(result.warnings)
     if figures["verdict"] == "different":
         raise typer.Exit(1)

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from .common import JsonOpt, StudioOpt, console, context, listing, print_json, progress
+from pressroom.cli.common import JsonOpt, StudioOpt, console, context, listing, print_json, progress
 
 app = typer.Typer(help="Generation jobs: list them (`pressroom jobs`), cancel one.")
 
@@ -34,7 +34,7 @@ def print_job(job, json_out: bool) -> None:
 def jobs(command: typer.Context, studio: StudioOpt = None, json_out: JsonOpt = False) -> None:
     """List the jobs: id, kind, state, progress, attempts, who asked, the last error."""
     if command.invoked_subcommand is None:
-        from ..jobs import queue
+        from pressroom.jobs import queue
 
         listing([job.as_dict() for job in queue.listing(context(studio, acting=False).studio)],
                 {"id": lambda r: r["id"], "kind": lambda r: r["kind"], "state": lambda r: r["state"],
@@ -47,7 +47,7 @@ def jobs(command: typer.Context, studio: StudioOpt = None, json_out: JsonOpt = F
 def cancel(job_id: Annotated[int, typer.Argument(metavar="JOB")], studio: StudioOpt = None,
            json_out: JsonOpt = False) -> None:
     """Cancel a queued job, or a running one (it stops after the image in flight)."""
-    from ..jobs import queue
+    from pressroom.jobs import queue
 
     print_job(queue.cancel(context(studio, acting=False).studio, job_id), json_out)
 
@@ -67,8 +67,9 @@ def worker(
     recipe's hero and takes part in its volume runs only if it gets `exact`."""
     import signal
 
-    from ..errors import InputError
-    from ..jobs import worker as jobs_worker
+    import pressroom.plays  # noqa: F401 - the plays register the kinds of job they own
+    from pressroom.errors import InputError
+    from pressroom.jobs import worker as jobs_worker
 
     if actors is not None and ray is None:
         raise InputError("--actors sets the size of a Ray pool; add --ray ADDRESS (or --ray local)", field="actors")
@@ -85,7 +86,7 @@ def worker(
     found = context(studio, acting=False).studio
     pool = None
     if ray is not None:
-        from ..jobs import raypool
+        from pressroom.jobs import raypool
 
         pool = raypool.start(found.root, address=ray, actors=actors)
         for member in pool.members:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from .common import AsOpt, JsonOpt, StudioOpt, console, context, print_json
+from pressroom.cli.common import AsOpt, JsonOpt, StudioOpt, console, context, print_json
 
 app = typer.Typer(help="The studio's signing key (C2PA).", no_args_is_help=True)
 
@@ -13,9 +13,10 @@ app = typer.Typer(help="The studio's signing key (C2PA).", no_args_is_help=True)
 def rotate(as_: AsOpt = None, studio: StudioOpt = None, json_out: JsonOpt = False) -> None:
     """Start a new signing key and root (director); the old root stays a trust anchor, so files signed
     before still verify as Trusted. Restore a lost key from a backup instead when there is one."""
-    from .. import signing
+    from pressroom.plays import keys
 
-    done = signing.rotate_key(context(studio, as_))
+
+    done = keys.rotate_key(context(studio, as_))
     if json_out:
         print_json(done)
         return

@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from .common import AsOpt, JsonOpt, StudioOpt, console, context, optional_context, print_assets, print_json, progress
+from pressroom.cli.common import AsOpt, JsonOpt, StudioOpt, console, context, optional_context, print_assets, print_json, progress
 
 
 def release(
@@ -19,7 +19,7 @@ def release(
     json_out: JsonOpt = False,
 ) -> None:
     """Release the brief's approved images: signed renditions with parameters, XMP and C2PA provenance."""
-    from .. import releases
+    from pressroom.plays import releases
 
     ctx = context(studio, as_)
     with progress(2, json_out) as bar:
@@ -42,7 +42,8 @@ def verify(
     """Provenance of any file: C2PA state (Trusted against the studio's root, Valid, Invalid), source type, alt text, recipe, lineage.
 
     Exits 1 when the file is Invalid or carries no manifest, so `verify F && publish F` publishes only signed files."""
-    from .. import library, provenance
+    from pressroom.plays import library
+    from pressroom.store import provenance
 
     doc = library.verify_file(optional_context(studio), file)  # a studio adds its trust anchor
     if json_out:
@@ -101,7 +102,7 @@ def search(
 ) -> None:
     """Search released assets (full text over prompts, briefs, tags and alt text), a page at a time,
     with the total and how many matches each model, brief, reviewer, status, channel and date has."""
-    from .. import library
+    from pressroom.plays import library
 
     doc = library.browse(context(studio, acting=False), query, model=model, status=status, reviewer=reviewer,
                          since=since, brief=brief, channel=channel, limit=limit, page=page)
@@ -130,7 +131,7 @@ def similar(
     json_out: JsonOpt = False,
 ) -> None:
     """Released assets that look like FILE or like asset --asset (perceptual hash distance, nearest first)."""
-    from .. import library
+    from pressroom.plays import library
 
     docs = library.look_alike(context(studio, acting=False), file, limit, asset_id=asset, max_distance=max_distance)
     if json_out:
@@ -150,7 +151,7 @@ def import_(
 ) -> None:
     """Bring images made with A1111/Forge, ComfyUI, InvokeAI, Fooocus or NovelAI into the library
     (PNG, JPEG, WebP): their parameters read, the originals left as they are, duplicates skipped."""
-    from .. import imports
+    from pressroom.plays import imports
 
     ctx = context(studio, as_)
     with progress(2, json_out, "importing") as bar:

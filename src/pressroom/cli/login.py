@@ -15,15 +15,15 @@ from typing import Annotated, Optional
 
 import typer
 
-from .common import JsonOpt, StudioOpt, console, optional_context, print_json
+from pressroom.cli.common import JsonOpt, StudioOpt, console, optional_context, print_json
 
 ServerOpt = Annotated[Optional[str], typer.Option("--server", help="The team server's URL (default: [server] url "
                                                               "in the studio's pressroom.toml).")]
 
 
 def server_url(server: Optional[str], studio: Optional[Path]) -> str:
-    from .. import logins
-    from ..errors import InputError
+    from pressroom.store import logins
+    from pressroom.errors import InputError
 
     if not server:
         ctx = optional_context(studio)
@@ -38,7 +38,7 @@ def _call(method: str, url: str, **kwargs):
     """One request to the server; its refusal as the same kind of error, its absence as Unavailable."""
     import httpx
 
-    from .. import errors
+    from pressroom import errors
 
     try:
         answer = httpx.request(method, url, timeout=30, **kwargs)
@@ -63,8 +63,8 @@ def login(
     json_out: JsonOpt = False,
 ) -> None:
     """Sign in to a team server and keep a personal token for this CLI (a file only you can read)."""
-    from .. import logins
-    from ..errors import InputError
+    from pressroom.store import logins
+    from pressroom.errors import InputError
 
     base = server_url(server, studio)
     name = name or typer.prompt("name")
@@ -92,8 +92,8 @@ def login(
 
 def logout(server: ServerOpt = None, studio: StudioOpt = None) -> None:
     """Revoke the token `pressroom login` kept for the server, and forget it."""
-    from .. import logins
-    from ..errors import NotFound, SignInRequired
+    from pressroom.store import logins
+    from pressroom.errors import NotFound, SignInRequired
 
     base = server_url(server, studio)
     kept = logins.stored(base)

@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from .common import JsonOpt, StudioOpt, console, context, listing, print_json
+from pressroom.cli.common import JsonOpt, StudioOpt, console, context, listing, print_json
 
 app = typer.Typer(help="Register and list LoRAs (files hashed, licences recorded).", no_args_is_help=True)
 
@@ -24,7 +24,7 @@ def add(
     json_out: JsonOpt = False,
 ) -> None:
     """Register a LoRA and record the SHA-256 of its file."""
-    from .. import loras
+    from pressroom.store import loras
 
     row = loras.register(context(studio, acting=False), name, path=path, license=license, commercial=commercial,
                          trigger=trigger, replace=replace)
@@ -38,7 +38,7 @@ def add(
 @app.command("list")
 def list_(studio: StudioOpt = None, json_out: JsonOpt = False) -> None:
     """List registered LoRAs with their hashes, licences and trigger words."""
-    from .. import loras
+    from pressroom.store import loras
 
     listing(loras.catalogue(context(studio, acting=False)), {
         "name": lambda r: r["name"], "sha256": lambda r: r["sha256"][:16], "licence": lambda r: r["license"],

@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from .common import JsonOpt, StudioOpt, console, context, listing, print_json
+from pressroom.cli.common import JsonOpt, StudioOpt, console, context, listing, print_json
 
 app = typer.Typer(help="Register and list models (weights are hashed, licences recorded).", no_args_is_help=True)
 
@@ -27,9 +27,10 @@ def add(
     json_out: JsonOpt = False,
 ) -> None:
     """Register a model and record the SHA-256 of every weight file."""
-    from .. import models
+    from pressroom.plays import models as model_plays
 
-    row = models.register(context(studio, acting=False), name, path=path, hub_id=hub, config=config, license=license,
+
+    row = model_plays.register(context(studio, acting=False), name, path=path, hub_id=hub, config=config, license=license,
                           commercial=commercial, size=size, replace=replace, engine=engine)
     if json_out:
         print_json(row)
@@ -50,9 +51,10 @@ def add(
 @app.command("list")
 def list_(studio: StudioOpt = None, json_out: JsonOpt = False) -> None:
     """List registered models with their hashes and licences."""
-    from .. import models
+    from pressroom.plays import models as model_plays
 
-    listing(models.catalogue(context(studio, acting=False)), {
+
+    listing(model_plays.catalogue(context(studio, acting=False)), {
         "name": lambda r: r["name"], "format": lambda r: r["format"], "engine": lambda r: r["engine"],
         "short hash": lambda r: r["short_hash"] or "(not hashed yet)", "licence": lambda r: r["license"],
         "commercial": lambda r: {True: "yes", False: "no", None: "?"}[r["commercial"]],

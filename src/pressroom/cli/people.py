@@ -8,7 +8,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from .common import AsOpt, JsonOpt, StudioOpt, console, context, listing, print_json
+from pressroom.cli.common import AsOpt, JsonOpt, StudioOpt, console, context, listing, print_json
 
 app = typer.Typer(help="People and their roles: director, operator, reviewer, keeper (the library keeper).", no_args_is_help=True)
 
@@ -25,7 +25,7 @@ def add(
     json_out: JsonOpt = False,
 ) -> None:
     """Add a person, or give an existing person more roles (and a password, for the team server)."""
-    from .. import accounts
+    from pressroom.plays import accounts
 
     password = sys.stdin.readline().rstrip("\r\n") if password_stdin else None
     row = accounts.add_account(context(studio, as_, acting=bool(as_)), name, role, password=password, admin=admin)
@@ -41,8 +41,8 @@ def invite(
     json_out: JsonOpt = False,
 ) -> None:
     """Print a one-time, expiring link with which NAME sets their password for the team server."""
-    from .. import invites
-    from ..errors import InputError
+    from pressroom.plays import invites
+    from pressroom.errors import InputError
 
     ctx = context(studio, acting=False)
     base = url or ctx.studio.config.get("server", {}).get("url")
@@ -66,7 +66,7 @@ def rename(
     json_out: JsonOpt = False,
 ) -> None:
     """Rename a person; what they did stays theirs (the ledger refers to people by id)."""
-    from .. import people
+    from pressroom.plays import people
 
     row = people.rename_person(context(studio, as_, acting=bool(as_)), name, new_name)
     print_json(row) if json_out else console().print(f"{name} is now {row['name']}")
@@ -75,7 +75,7 @@ def rename(
 @app.command("list")
 def list_(studio: StudioOpt = None, json_out: JsonOpt = False) -> None:
     """List people and their roles."""
-    from .. import people
+    from pressroom.plays import people
 
     rows = people.people(context(studio, acting=False))
     if json_out:
@@ -91,7 +91,7 @@ def log(
     json_out: JsonOpt = False,
 ) -> None:
     """The append-only event log: who did what, when, through which channel, to which objects."""
-    from .. import events
+    from pressroom.ledger import events
 
     listing(events.log(context(studio, acting=False), brief), {
         "id": lambda r: r["id"], "at": lambda r: r["at"][:19], "who": lambda r: r["actor"],

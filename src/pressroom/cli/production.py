@@ -7,8 +7,8 @@ from typing import Annotated, Optional
 
 import typer
 
-from .common import AsOpt, JsonOpt, StudioOpt, console, context, print_json, read_bytes, warn
-from .jobs import NoWaitOpt, followed, print_job
+from pressroom.cli.common import AsOpt, JsonOpt, StudioOpt, console, context, print_json, read_bytes, warn
+from pressroom.cli.jobs import NoWaitOpt, followed, print_job
 
 template_app = typer.Typer(help="Recipes that kept well, promoted for later briefs.", no_args_is_help=True)
 
@@ -33,8 +33,8 @@ def lock(
 ) -> None:
     """Lock-in pass: hero at final settings, reproduced in a fresh pipeline, then locked (a job:
     run here unless workers are running)."""
-    from .. import lockin
-    from ..errors import LockRefused
+    from pressroom.plays import lockin
+    from pressroom.errors import LockRefused
 
     ctx = context(studio, as_)
     settings = dict(from_generation=from_, template=template, slot=slot, seed=seed, steps=steps,
@@ -70,8 +70,10 @@ def volume(
 ) -> None:
     """Volume run from a locked recipe (a job: run here unless workers are running); re-running
     finishes an interrupted run without duplicates."""
-    from .. import volume as plays
+    from pressroom.domain.recipes import parse_assignment
+    from pressroom.plays import volume as plays
 
+    vary = [parse_assignment(item) for item in vary]
     ctx = context(studio, as_)
     if no_wait:
         return print_job(plays.submit(ctx, recipe_id, vary, seeds, batch_size=batch_size, prechecks=check), json_out)
@@ -97,8 +99,8 @@ def cull(
     json_out: JsonOpt = False,
 ) -> None:
     """Keep or reject images; every rejection carries a reason tag."""
-    from .. import culls
-    from ..errors import InputError
+    from pressroom.plays import culls
+    from pressroom.errors import InputError
 
     if keep == reject:
         raise InputError("give exactly one of --keep or --reject")
@@ -125,7 +127,7 @@ def fix(
 ) -> None:
     """Fix and finish: inpaint, refine or upscale; the derivative keeps its lineage (a job: run
     here unless workers are running)."""
-    from .. import fixes
+    from pressroom.plays import fixes
 
     ctx = context(studio, as_)
     mask = read_bytes(inpaint, "mask") if inpaint is not None else None
@@ -149,7 +151,7 @@ def template_promote(
     json_out: JsonOpt = False,
 ) -> None:
     """Promote a locked recipe that kept well to a named template (`lock --template NAME`)."""
-    from .. import lockin
+    from pressroom.plays import lockin
 
     row = lockin.promote_template(context(studio, as_), recipe_id, name)
     print_json(row) if json_out else console().print(f"recipe {recipe_id} is template {name!r}")
@@ -163,7 +165,7 @@ def metrics(
     """Keep rate, iterations per final, time to hero; per brief, recipe, operator, and the trend."""
     from rich.table import Table
 
-    from .. import metrics as numbers
+    from pressroom.plays import metrics as numbers
 
     doc = numbers.report(context(studio, acting=False), brief_id)
     if json_out:

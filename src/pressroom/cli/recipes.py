@@ -6,7 +6,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from .common import AsOpt, JsonOpt, StudioOpt, console, context, print_json
+from pressroom.cli.common import AsOpt, JsonOpt, StudioOpt, console, context, print_json
 
 app = typer.Typer(help="Recipe cards: export the complete recipe of an image.", no_args_is_help=True)
 
@@ -19,9 +19,10 @@ def export(
     json_out: JsonOpt = False,
 ) -> None:
     """Write the recipe card (TOML) of a generated image."""
-    from .. import cards
+    from pressroom.plays import cards as card_plays
 
-    path = cards.export(context(studio, acting=False).studio, generation, output)
+
+    path = card_plays.export(context(studio, acting=False).studio, generation, output)
     print_json({"generation": generation, "card": str(path)}) if json_out else console().print(str(path))
 
 
@@ -34,7 +35,7 @@ def clear_flag(
     json_out: JsonOpt = False,
 ) -> None:
     """Clear a recipe's "fix in the recipe" flag (the director, with a reason)."""
-    from .. import reviews
+    from pressroom.plays import reviews
 
     row = reviews.clear_flag(context(studio, as_), recipe_id, reason)
     print_json(row) if json_out else console().print(f"recipe {recipe_id}: flag cleared")

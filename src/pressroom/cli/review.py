@@ -6,7 +6,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from .common import AsOpt, JsonOpt, StudioOpt, console, context, print_json
+from pressroom.cli.common import AsOpt, JsonOpt, StudioOpt, console, context, print_json
 
 GenArg = Annotated[int, typer.Argument(metavar="GEN")]
 
@@ -33,7 +33,7 @@ def review(
     json_out: JsonOpt = False,
 ) -> None:
     """Review gate: without --decision, show the checklist and pre-checks; with it, record a decision."""
-    from .. import reviews
+    from pressroom.plays import reviews
 
     if decision is None:
         sheet = reviews.sheet(context(studio, acting=False), generation)
@@ -48,7 +48,10 @@ def review(
         for current in gate["current"]:
             out.print(f"  {current['reviewer']}: {current['decision']} {current['note']}")
         return
-    result = reviews.decide(context(studio, as_), generation, decision, check or [], note=note, alt_text=alt_text)
+    from pressroom.domain import gate
+
+    answers = dict(gate.parse_answer(value) for value in check or [])
+    result = reviews.decide(context(studio, as_), generation, decision, answers, note=note, alt_text=alt_text)
     if json_out:
         print_json(result.as_dict())
     else:
@@ -62,7 +65,7 @@ def check(
     json_out: JsonOpt = False,
 ) -> None:
     """Run the automated pre-checks on images at any play (faces, text, NSFW, palette, licence ...)."""
-    from .. import reviews
+    from pressroom.plays import reviews
 
     results = reviews.check(context(studio, acting=False), generation)
     if json_out:
@@ -81,7 +84,7 @@ def proof(
     json_out: JsonOpt = False,
 ) -> None:
     """Large-format proof: ppi at the print size against what the viewing distance needs, and 1:1 crops."""
-    from .. import proofs
+    from pressroom.plays import proofs
 
     report = proofs.proof(context(studio, acting=False), generation, size, distance, crops)
     if json_out:

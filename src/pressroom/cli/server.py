@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from .common import StudioOpt, console, context
+from pressroom.cli.common import StudioOpt, console, context
 
 
 def serve(
@@ -17,7 +17,7 @@ def serve(
     studio: StudioOpt = None,
 ) -> None:
     """Serve the studio over HTTP: the JSON API under /api/, OpenAPI at /openapi.json."""
-    from ..server import app as server_app
+    from pressroom.server import app as server_app
 
     ctx = context(studio, acting=False)
     console(stderr=True).print(f"serving {ctx.studio.root} on http://{host}:{port} (OpenAPI: /openapi.json)"

@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from .common import JsonOpt, console, print_json
+from pressroom.cli.common import JsonOpt, console, print_json
 
 
 def init(
@@ -19,7 +19,7 @@ def init(
     json_out: JsonOpt = False,
 ) -> None:
     """Create a studio: config, ledger (SQLite, or PostgreSQL with --database), asset store, tiny model."""
-    from ..studio import create
+    from pressroom.plays.studio import create
 
     made = create(path, name=name, database_url=database)
     if json_out:
@@ -37,7 +37,7 @@ def demo(
     keep: Annotated[Optional[Path], typer.Option(help="Create the demo studio here instead of a temporary folder.")] = None,
 ) -> None:
     """Run the whole playbook on a sample brief in a temporary studio with the built-in tiny model."""
-    from ..demo import run
+    from pressroom.plays.demo import run
 
     run(keep, console())
 

@@ -6,7 +6,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from .common import JsonOpt, StudioOpt, console, context, listing, print_json
+from pressroom.cli.common import JsonOpt, StudioOpt, console, context, listing, print_json
 
 app = typer.Typer(help="Personal API tokens for the team server and a team studio's CLI.", no_args_is_help=True)
 
@@ -19,7 +19,7 @@ def create(
     json_out: JsonOpt = False,
 ) -> None:
     """Create a token for NAME and print it once (only its SHA-256 is stored)."""
-    from .. import accounts
+    from pressroom.plays import accounts
 
     doc = accounts.create_token(context(studio, acting=False), name, label)
     if json_out:
@@ -36,7 +36,7 @@ def list_(
     json_out: JsonOpt = False,
 ) -> None:
     """Tokens, never their secrets."""
-    from .. import accounts
+    from pressroom.plays import accounts
 
     listing(accounts.tokens(context(studio, acting=False), name),
             {key: (lambda row, key=key: row[key]) for key in ("id", "owner", "label", "created_at", "last_used_at",
@@ -47,7 +47,7 @@ def list_(
 def revoke(token_id: Annotated[int, typer.Argument(metavar="TOKEN_ID")], studio: StudioOpt = None,
            json_out: JsonOpt = False) -> None:
     """Revoke a token by its id; it signs nobody in from then on."""
-    from .. import accounts
+    from pressroom.plays import accounts
 
     doc = accounts.revoke_token(context(studio, acting=False), token_id)
     print_json(doc) if json_out else console().print(f"token {doc['id']} of {doc['owner']} is revoked")

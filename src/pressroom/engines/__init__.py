@@ -25,7 +25,8 @@ import pluggy
 # transformers reports optional vision backends at import time; pressroom needs none of them
 os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
 
-from .base import Engine, Job, Output  # noqa: E402
+from pressroom.engines import tiny  # noqa: E402, F401 - registers the built-in tiny model's builder
+from pressroom.engines.base import Engine, Job, Output  # noqa: E402
 
 GROUP = "pressroom"  # the entry-point group and the pluggy project name
 hookspec = pluggy.HookspecMarker(GROUP)
@@ -51,7 +52,7 @@ def plugins() -> pluggy.PluginManager:
 
 
 def factories() -> dict[str, Factory]:
-    from ..errors import EngineError
+    from pressroom.errors import EngineError
 
     found: dict[str, Factory] = {}
 
@@ -73,7 +74,7 @@ _made: dict[str, Engine] = {}
 
 def get(name: str = "diffusers") -> Engine:
     """The process's engine called ``name``, made on first use."""
-    from ..errors import EngineError
+    from pressroom.errors import EngineError
 
     if name not in _made:
         available = factories()

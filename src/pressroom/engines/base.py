@@ -19,14 +19,14 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from .. import samplers
-from ..errors import InputError
-from ..recipes import Device, Dtype, Guidance, LoraRef, ModelRef, Reference, Seed, Sha256, Size, Steps
+from pressroom.domain import samplers
+from pressroom.errors import InputError
+from pressroom.domain.recipes import Device, Dtype, Guidance, LoraRef, ModelRef, Reference, Seed, Sha256, Size, Steps
 
 if TYPE_CHECKING:
     from PIL.Image import Image
 
-    from ..resolver import Resolver
+    from pressroom.store.resolver import Resolver
 
 
 def job_error(exc: ValidationError) -> InputError:

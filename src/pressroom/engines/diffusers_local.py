@@ -26,12 +26,12 @@ from diffusers.utils import logging as diffusers_logging  # noqa: E402
 
 import inspect  # noqa: E402
 
-from .. import families, samplers  # noqa: E402
-from ..errors import EngineError, InputError, ModelError  # noqa: E402
-from .base import Job, Output  # noqa: E402
+from pressroom.domain import families, samplers  # noqa: E402
+from pressroom.errors import EngineError, InputError, ModelError  # noqa: E402
+from pressroom.engines.base import Job, Output  # noqa: E402
 
 if TYPE_CHECKING:
-    from ..resolver import Resolver
+    from pressroom.store.resolver import Resolver
 
 diffusers_logging.set_verbosity_error()
 diffusers_logging.disable_progress_bar()
@@ -49,9 +49,9 @@ def resolve_device(device: str) -> str:
             return "mps"
         return "cpu"
     if device == "cuda" and not torch.cuda.is_available():
-        raise InputError("device cuda asked for, but torch sees no CUDA GPU; use --device cpu or auto", field="device")
+        raise InputError("device cuda asked for, but torch sees no CUDA GPU; use device cpu or auto", field="device")
     if device == "mps" and not torch.backends.mps.is_available():
-        raise InputError("device mps asked for, but this machine has no MPS; use --device cpu or auto", field="device")
+        raise InputError("device mps asked for, but this machine has no MPS; use device cpu or auto", field="device")
     return device
 
 
@@ -161,7 +161,7 @@ def applied_loras(pipeline, job: Job, resolver: "Resolver"):
         yield
         return
     if not hasattr(pipeline, "load_lora_weights"):
-        raise InputError(f"a {type(pipeline).__name__} takes no LoRAs; drop --lora", field="lora")
+        raise InputError(f"a {type(pipeline).__name__} takes no LoRAs; generate without them", field="lora")
     adapters = [f"lora{index}_{lora.sha256[:12]}" for index, lora in enumerate(job.loras)]
     try:
         for adapter, lora in zip(adapters, job.loras):
@@ -228,7 +228,7 @@ def _load(job: Job, resolver: "Resolver", dtype: str, device: str):
             if weights.config is None:
                 raise ModelError(
                     f"{weights.path} is a single-file checkpoint and no local config folder is known; "
-                    "register it with `pressroom model add NAME --path FILE --config DIR`"
+                    "register the model again with its config folder", field="config"
                 )
             index = json.loads((weights.config / "model_index.json").read_text())
             cls = getattr(diffusers, index["_class_name"])
@@ -326,7 +326,7 @@ class DiffusersEngine:
             _release(device)
 
     def environment(self, pipeline, device: str, determinism: dict[str, Any]) -> dict[str, Any]:
-        from .. import __version__
+        from pressroom import __version__
 
         processors = getattr(getattr(pipeline, "unet", None) or getattr(pipeline, "transformer", None),
                              "attn_processors", {})

@@ -6,14 +6,14 @@ torch and diffusers are imported only when the engine is first made.
 
 from __future__ import annotations
 
-from . import Engine, hookimpl
+from pressroom.engines import Engine, hookimpl
 
 
 def make() -> Engine:
-    from ..errors import EngineError
+    from pressroom.errors import EngineError
 
     try:
-        from .diffusers_local import DiffusersEngine
+        from pressroom.engines.diffusers_local import DiffusersEngine
     except ImportError as exc:
         raise EngineError(
             f"the diffusers engine is not installed ({exc.name} missing): pip install 'pressroom[diffusers]'"

@@ -9,8 +9,7 @@ Its images are smooth colour fields drawn from SHAKE-256 of those inputs, and a 
 inpaint, an upscale or an image from an img2img reference is the parent (the reference) blended
 with, composited with or resized under one.
 
-A model registered with ``engine = "fake"`` (``pressroom model add NAME --engine fake``, or
-``models.add(studio, NAME, engine="fake")``) needs no weights, so rule tests run whole plays
+A model registered with ``engine = "fake"`` (``pressroom model add NAME --engine fake``) needs no weights, so rule tests run whole plays
 through it. It also runs a job for a model with weights, without reading them.
 """
 
@@ -22,15 +21,15 @@ import platform
 import re
 from typing import TYPE_CHECKING, Any
 
-from .. import samplers
-from ..errors import EngineError
-from . import hookimpl
-from .base import Job, Output
+from pressroom.domain import samplers
+from pressroom.errors import EngineError
+from pressroom.engines import hookimpl
+from pressroom.engines.base import Job, Output
 
 if TYPE_CHECKING:
     from PIL.Image import Image
 
-    from ..resolver import Resolver
+    from pressroom.store.resolver import Resolver
 
 VERSION = 1  # bump when the images change: cards made by the fake engine record it
 SCHEDULER_CLASS = "FakeScheduler"
@@ -119,7 +118,7 @@ class FakeEngine:
         )
 
     def environment(self) -> dict[str, Any]:
-        from .. import __version__
+        from pressroom import __version__
 
         return {
             "python": platform.python_version(),

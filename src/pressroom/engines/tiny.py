@@ -12,7 +12,15 @@ means for a real CLIP tokenizer.
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+from pressroom.errors import ModelError
+from pressroom.store import models, scratch
+
+if TYPE_CHECKING:
+    from pressroom.store.studio import Studio
 
 SEED = 20261121
 VERSION = 1  # bump when the architecture or the seed changes: old cards keep their hashes
@@ -148,3 +156,33 @@ def save(target: Path, seed: int = SEED) -> Path:
     pipeline = build_pipeline(seed)
     pipeline.save_pretrained(target, safe_serialization=True)
     return target
+
+
+def ensure(studio: Studio) -> models.Manifest:
+    """Build the built-in tiny model into the studio once, and register it like any other."""
+    path = models.manifest_path(studio, models.TINY)
+    if path.is_file():
+        return models.read_manifest(studio, path)
+    target = studio.weights_dir / f"tiny-v{VERSION}"
+    if not target.is_dir():  # built in the temporary place and renamed in whole: a kill leaves no half model
+        with scratch.folder(studio.root) as work:
+            try:
+                save(work / "tiny")
+            except ImportError as exc:
+                raise ModelError(
+                    "the built-in tiny model needs the diffusers extra: pip install 'pressroom[diffusers]'"
+                ) from exc
+            target.parent.mkdir(parents=True, exist_ok=True)
+            (work / "tiny").rename(target)
+    files, stamps = models.hash_weights(target)
+    manifest = models.Manifest(
+        name=models.TINY, format="diffusers", path=studio.relative(target), license="Apache-2.0", commercial=True,
+        size=256, family="sd", builtin=True, files=files, stamps=stamps, pipeline=models.pipeline_class(target / "model_index.json"),
+        added_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        note="built-in: random weights from a fixed seed; its images are noise-like",
+    ).located(studio.root)
+    models.save(studio, manifest)
+    return manifest
+
+
+models.BUILDERS[models.TINY] = ensure

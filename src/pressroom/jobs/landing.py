@@ -12,32 +12,34 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable, Sequence
 
-from .. import generations, people
-from ..recipes import Recipe
-from ..studio import Studio
-from . import queue
+from pressroom.jobs import generations
+from pressroom.domain.recipes import Recipe
+from pressroom.store.studio import Studio
+from pressroom.jobs import queue
+from pressroom.ledger.tables import Generation, Job
+from pressroom.ledger import actors
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
-    from ..context import Actor
+    from pressroom.context import Actor
 
 
-def requester(session: "Session", job: queue.Job, role: str, action: str) -> "Actor":
+def requester(session: "Session", job: Job, role: str, action: str) -> "Actor":
     """The person the job acts as (the one who asked for it), if they still hold ``role``."""
-    return people.by_id(session, job.requester_id, "worker").require(role, action)
+    return actors.by_id(session, job.requester_id, "worker").require(role, action)
 
 
 @dataclass
 class Landed:
     ids: dict[str, int]  # the generation id of every key landed, by this attempt or an earlier one
-    made: list[generations.Generation]  # the images this attempt made
+    made: list[Generation]  # the images this attempt made
 
 
 def land(studio: Studio, lease: queue.Lease, recipes: Sequence[Recipe], labels: Sequence[dict],
          keys: Sequence[str], *, batch_size: int = 1, done: int = 0,
-         wanted: Callable[["Session", generations.Generation], bool] | None = None,
-         each: Callable[[generations.Generation], None] | None = None,
+         wanted: Callable[["Session", Generation], bool] | None = None,
+         each: Callable[[Generation], None] | None = None,
          renderer: generations.Renderer | None = None, step_aside: bool = False) -> Landed:
     """Make the images of ``recipes`` (each named on the job by its key) that the job has not noted.
 
@@ -56,7 +58,7 @@ def land(studio: Studio, lease: queue.Lease, recipes: Sequence[Recipe], labels: 
     lease.progress(done + len(ids), done + len(keys))
 
     def guard(key: str) -> generations.Guard:
-        def admit(session, row: generations.Generation) -> bool:
+        def admit(session, row: Generation) -> bool:
             job = lease.hold(session)
             if key in queue.recorded(job) or (wanted is not None and not wanted(session, row)):
                 return False
@@ -70,7 +72,7 @@ def land(studio: Studio, lease: queue.Lease, recipes: Sequence[Recipe], labels: 
 
     count = 0
 
-    def landed(row: generations.Generation) -> None:
+    def landed(row: Generation) -> None:
         nonlocal count
         count += 1
         if each is not None:
@@ -86,11 +88,11 @@ def land(studio: Studio, lease: queue.Lease, recipes: Sequence[Recipe], labels: 
     return Landed(ids, made)
 
 
-def rows(studio: Studio, ids: Sequence[int]) -> list[generations.Generation]:
+def rows(studio: Studio, ids: Sequence[int]) -> list[Generation]:
     """The generations with these ids, in this order."""
     from sqlalchemy import select
 
     with studio.session() as session:
         found = {row.id: row for row in session.scalars(
-            select(generations.Generation).where(generations.Generation.id.in_(list(ids))))}
+            select(Generation).where(Generation.id.in_(list(ids))))}
     return [found[i] for i in ids]

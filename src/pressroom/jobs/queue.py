@@ -30,17 +30,18 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, TypeVar
 
-from sqlalchemy import JSON, ForeignKey, Integer, String, Text, and_, func, or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Mapped, Session, aliased, mapped_column
+from sqlalchemy.orm import Session, aliased
 
-from .. import db, errors
-from ..db import Base, UTCDateTime
-from ..errors import JobFailed, JobStateError, NotFound, StudioError
-from ..studio import CONFIG_NAME, Studio
+from pressroom.ledger import db, rows
+from pressroom import errors
+from pressroom.errors import JobFailed, JobStateError, StudioError
+from pressroom.store.studio import CONFIG_NAME, Studio
+from pressroom.ledger.tables import Job
 
 if TYPE_CHECKING:
-    from ..context import Actor
+    from pressroom.context import Actor
 
 T = TypeVar("T")
 
@@ -59,46 +60,6 @@ class Cancelled(Exception):
 class Yielded(Exception):
     """The job stepped aside between batches for another person's job: it goes back to the queue
     with what it recorded, its attempt not counted."""
-
-
-class Job(Base):
-    __tablename__ = "jobs"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    kind: Mapped[str] = mapped_column(String(40))
-    idempotency_key: Mapped[str] = mapped_column(String(200), unique=True)
-    payload: Mapped[dict] = mapped_column(JSON)
-    state: Mapped[str] = mapped_column(String(12), default="queued")
-    attempts: Mapped[int] = mapped_column(Integer, default=0)
-    lease_owner: Mapped[str | None] = mapped_column(String(200), nullable=True)
-    lease_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
-    heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
-    requester: Mapped[str] = mapped_column(String(100))  # the name the person had then
-    requester_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)  # who the job acts as
-    progress_done: Mapped[int] = mapped_column(Integer, default=0)
-    progress_total: Mapped[int] = mapped_column(Integer, default=0)
-    result: Mapped[dict | None] = mapped_column(JSON, nullable=True)
-    error: Mapped[str | None] = mapped_column(Text, nullable=True)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
-
-    def as_dict(self) -> dict:
-        return {
-            "id": self.id,
-            "kind": self.kind,
-            "state": self.state,
-            "progress": {"done": self.progress_done, "total": self.progress_total},
-            "attempts": self.attempts,
-            "requester": self.requester,
-            "payload": self.payload,
-            "result": self.result,
-            "error": self.error,
-            "lease_owner": self.lease_owner,
-            "lease_expires_at": _iso(self.lease_expires_at),
-            "heartbeat_at": _iso(self.heartbeat_at),
-            "created_at": _iso(self.created_at),
-            "updated_at": _iso(self.updated_at),
-        }
 
 
 # -- settings and identities ------------------------------------------------------------------
@@ -193,7 +154,7 @@ def get(studio: Studio, job_id: int) -> Job:
     with studio.session() as session:
         job = session.get(Job, job_id)
     if job is None:
-        raise NotFound(f"no job {job_id} in {studio.root}; list them with `pressroom jobs`")
+        raise rows.missing(Job, job_id)
     return job
 
 
@@ -257,9 +218,7 @@ def cancel(studio: Studio, job_id: int) -> Job:
     """Cancel a queued job, or a running one: its worker stops after the image in flight."""
     with studio.session() as session:
         db.begin_immediate(session)
-        job = session.get(Job, job_id, with_for_update=True)
-        if job is None:
-            raise NotFound(f"no job {job_id} in {studio.root}; list them with `pressroom jobs`")
+        job = rows.get(session, Job, job_id, with_for_update=True)
         if job.state in FINISHED:
             raise JobStateError(f"job {job_id} is {job.state} already; only a queued or running job can be cancelled")
         job.state, job.updated_at = "cancelled", _now()
@@ -275,7 +234,7 @@ def result(job: Job) -> dict:
                         f"{job.progress_total}; run the command again to finish it")
     kind = getattr(errors, (job.result or {}).get("error_kind") or "", None)
     if isinstance(kind, type) and issubclass(kind, errors.PressroomError) and not issubclass(kind, JobFailed):
-        raise kind(job.error or f"job {job.id} ({job.kind}) failed")
+        raise kind(job.error or f"job {job.id} ({job.kind}) failed", field=(job.result or {}).get("error_field"))
     raise JobFailed(f"job {job.id} ({job.kind}) {job.state} after {job.attempts} attempt(s): {job.error}")
 
 
@@ -382,17 +341,19 @@ def complete(studio: Studio, job_id: int, owner: str, outcome: dict) -> bool:
     return _settle(studio, job_id, owner, done) is not None
 
 
-def fail(studio: Studio, job_id: int, owner: str, error: str, *, retry: bool, kind: str | None = None) -> str | None:
+def fail(studio: Studio, job_id: int, owner: str, error: str, *, retry: bool, kind: str | None = None,
+         field: str | None = None) -> str | None:
     """Record a failed attempt: queued again when ``retry`` and attempts remain, else failed.
 
-    ``kind``: the class of pressroom error that failed it (see ``errors``), so whoever waits on
-    the job gets the same kind of error (and exit code) as if the play had run in their process."""
+    ``kind``: the class of pressroom error that failed it (see ``errors``), and ``field`` the input
+    it named, so whoever waits on the job gets the same kind of error (and exit code, and the front
+    end's hint for the field) as if the play had run in their process."""
     limit = settings(studio).max_attempts
 
     def failed(job: Job) -> None:
         job.error = error
         if kind:
-            job.result = {**(job.result or {}), "error_kind": kind}
+            job.result = {**(job.result or {}), "error_kind": kind, **({"error_field": field} if field else {})}
         if job.state == "running":
             job.state = "queued" if retry and job.attempts < limit else "failed"
 

@@ -22,9 +22,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
-from .. import generations
-from ..errors import InputError, Unavailable
-from ..recipes import Recipe
+from pressroom.jobs import generations
+from pressroom.errors import InputError, Unavailable
+from pressroom.domain.recipes import Recipe
 
 # tests only: an actor whose environment sets this makes every pixel this many levels brighter,
 # a real actor that does not reproduce its recipes (see tests/test_ray_workers.py)
@@ -35,7 +35,7 @@ class Renderer:
     """The actor: renders recipes with the engines of this process, on its device."""
 
     def __init__(self, root: str) -> None:
-        from ..studio import Studio
+        from pressroom.store.studio import Studio
 
         self.studio = Studio(Path(root))
         self.skew = int(os.environ.get(SKEW) or 0)
@@ -44,7 +44,7 @@ class Renderer:
         """Where this actor runs: host, process, Ray node, its GPUs and the device's name."""
         import ray
 
-        from ..engines.diffusers_local import device_name  # the engine's own words for the device it renders on
+        from pressroom.engines.diffusers_local import device_name  # the engine's own words for the device it renders on
 
         gpus = [str(g) for g in ray.get_gpu_ids()]
         name = device_name("cuda" if gpus else "cpu")
@@ -53,7 +53,7 @@ class Renderer:
 
     def render(self, recipes: list[str]) -> list[dict]:
         """One engine job: recipes (as JSON) that share a pipeline call; their images as plain data."""
-        from ..resolver import Resolver
+        from pressroom.store.resolver import Resolver
 
         batch = [Recipe.model_validate_json(text) for text in recipes]
         out = []
@@ -202,7 +202,7 @@ def start(studio_root: Path, *, address: str = "local", actors: int | None = Non
     try:
         import ray
     except ImportError:
-        raise Unavailable("--ray needs Ray: pip install 'pressroom[ray]'") from None
+        raise Unavailable("ray workers need the Ray package: pip install 'pressroom[ray]'", field="ray") from None
     if actors is not None and actors < 1:
         raise InputError(f"actors must be at least 1 (got {actors})", field="actors")
     if not ray.is_initialized():

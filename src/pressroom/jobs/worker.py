@@ -18,31 +18,19 @@ import threading
 import time
 from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
-from importlib import import_module
 from typing import Callable, Iterator
 
-from sqlalchemy import Integer, String, delete, select
+from sqlalchemy import delete, select
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import Mapped, mapped_column
 
-from .. import db
-from ..db import Base, UTCDateTime
-from ..errors import InputError, PressroomError
-from ..studio import Studio
-from . import queue
-
-# job kind -> "module:function" of its handler, imported when a job of that kind runs
-HANDLERS = {"volume": "pressroom.volume:run_job", "concept": "pressroom.concepts:run_job",
-            "lock": "pressroom.lockin:run_job", "fix": "pressroom.fixes:run_job"}
+from pressroom.ledger import db
+from pressroom.errors import PressroomError
+from pressroom.store.studio import Studio
+from pressroom.jobs import kinds, queue
+from pressroom.ledger.tables import Worker
+from pressroom.ledger.tables import Job
 
 
-class Worker(Base):
-    __tablename__ = "workers"
-
-    id: Mapped[str] = mapped_column(String(200), primary_key=True)  # its owner id (see queue.owner_id)
-    job_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
-    started_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    heartbeat_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 def serve(studio: Studio, *, until_idle: bool = False, poll_s: float = 1.0,
@@ -81,7 +69,7 @@ def serve(studio: Studio, *, until_idle: bool = False, poll_s: float = 1.0,
 
 
 def finish(studio: Studio, job_id: int, *, progress: Callable[[int, int], None] | None = None,
-           poll_s: float = 0.5) -> queue.Job:
+           poll_s: float = 0.5) -> Job:
     """See a job through: run it here unless live workers will, wait for its end, return it."""
     owner = queue.owner_id()
     while True:
@@ -103,14 +91,14 @@ def finish(studio: Studio, job_id: int, *, progress: Callable[[int, int], None] 
         time.sleep(poll_s)
 
 
-def execute(studio: Studio, job: queue.Job, owner: str, *, progress: Callable[[int, int], None] | None = None,
+def execute(studio: Studio, job: Job, owner: str, *, progress: Callable[[int, int], None] | None = None,
             on_beat: Callable[[], None] | None = None, pool=None, share: bool = False) -> str:
     """Run a claimed job to its end here; returns done, failed, queued (to retry), cancelled,
     yielded (back in the queue for its turn) or lost. ``pool`` and ``share``: see ``queue.Lease``."""
     lease = queue.Lease(studio, job.id, owner, on_progress=progress, pool=pool, share=share)
     try:
         with _heartbeat(queue.settings(studio).lease_s / 3, lease, on_beat):
-            outcome = _handler(job.kind)(studio, job, lease)
+            outcome = kinds.handler(job.kind)(studio, job, lease)
     except queue.LeaseLost:
         return "lost"
     except queue.Cancelled:
@@ -126,7 +114,7 @@ def execute(studio: Studio, job: queue.Job, owner: str, *, progress: Callable[[i
         # a PressroomError is the user's to fix (a refusal, a missing recipe): retrying cannot help
         ours = isinstance(exc, PressroomError)
         return queue.fail(studio, job.id, owner, one_line(exc), retry=not ours,
-                          kind=type(exc).__name__ if ours else None) or "lost"
+                          kind=type(exc).__name__ if ours else None, field=exc.field if ours else None) or "lost"
     return "done" if queue.complete(studio, job.id, owner, {**outcome, "worker": owner}) else "lost"
 
 
@@ -143,13 +131,6 @@ def one_line(exc: BaseException) -> str:
     text = " ".join(str(exc).split()) or "no message"
     line = text if isinstance(exc, PressroomError) else f"{type(exc).__name__}: {text}"
     return line[:500]
-
-
-def _handler(kind: str) -> Callable:
-    if kind not in HANDLERS:
-        raise InputError(f"no worker handler for jobs of kind {kind!r} (known: {', '.join(HANDLERS)})")
-    module, _, name = HANDLERS[kind].partition(":")
-    return getattr(import_module(module), name)
 
 
 def _beat(studio: Studio, owner: str, job_id: int | None, *, started: bool = False) -> None:

@@ -14,9 +14,9 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as AnyHTTPException
 
-from .. import db
-from ..errors import PressroomError, SignInRequired
-from ..studio import Studio
+from pressroom.ledger import db
+from pressroom.errors import PressroomError, SignInRequired
+from pressroom.store.studio import Studio
 
 MAX_BODY_MB = 32  # [server] max_body_mb in pressroom.toml
 REQUEST_THREADS = db.POOL_SIZE + db.POOL_OVERFLOW // 2  # requests handled at once per server process
@@ -82,8 +82,8 @@ class _TooLarge(HTTPException):
 
 
 def create_app(studio: Studio) -> FastAPI:
-    from .. import web
-    from .routes import briefs, files, jobs, library, marks, people, plays, review, session, styles
+    from pressroom.server import pages as web
+    from pressroom.server.routes import briefs, files, jobs, library, marks, people, plays, review, session, styles
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI):
@@ -122,7 +122,7 @@ def create_app(studio: Studio) -> FastAPI:
 
 def from_environment() -> FastAPI:
     """The app of the studio ``PRESSROOM_STUDIO`` names: each process of ``serve --workers N`` builds its own."""
-    from ..studio import ENV_VAR
+    from pressroom.store.studio import ENV_VAR
 
     return create_app(Studio(Path(os.environ[ENV_VAR])))
 
@@ -136,7 +136,7 @@ def run(studio: Studio, *, host: str, port: int, workers: int = 1) -> None:
     if workers == 1:
         uvicorn.run(create_app(studio), **options)
         return
-    from ..studio import ENV_VAR
+    from pressroom.store.studio import ENV_VAR
 
     os.environ[ENV_VAR] = str(studio.root)
     uvicorn.run(f"{__name__}:from_environment", factory=True, workers=workers, **options)

@@ -13,9 +13,9 @@ from typing import Annotated
 
 from fastapi import BackgroundTasks, Depends, Request, Response
 
-from .. import accounts
-from ..context import Actor, Context
-from ..errors import Forbidden, SignInRequired
+from pressroom.plays import accounts
+from pressroom.context import Actor, Context
+from pressroom.errors import Forbidden, SignInRequired
 
 SESSION_COOKIE = "pressroom_session"
 CSRF_COOKIE = "pressroom_csrf"

@@ -10,7 +10,7 @@ from typing import Iterator
 
 from fastapi import UploadFile
 
-from ..errors import InputError, PressroomError
+from pressroom.errors import InputError, PressroomError
 
 SUFFIXES = (".png", ".jpg", ".jpeg", ".webp")
 

@@ -7,9 +7,10 @@ from typing import Any
 from fastapi import APIRouter, Body
 from pydantic import BaseModel
 
-from ... import briefs
-from ..auth import Ctx
-from .files import public
+from pressroom.plays import briefs
+from pressroom.server.auth import Ctx
+from pressroom.server.routes.files import public
+from pressroom.domain.brief import validate
 
 router = APIRouter(prefix="/api/briefs", tags=["briefs"])
 
@@ -17,7 +18,7 @@ router = APIRouter(prefix="/api/briefs", tags=["briefs"])
 @router.post("", status_code=201)
 def new(ctx: Ctx, spec: dict[str, Any] = Body(..., description="The brief's items, as in `pressroom brief template`.")) -> dict:
     """Open a brief; an incomplete one is stored as a draft with its missing items listed."""
-    return public(ctx, briefs.open_brief(ctx, briefs.validate(spec, "the brief")))
+    return public(ctx, briefs.open_brief(ctx, validate(spec, "the brief")))
 
 
 class Reason(BaseModel):
@@ -27,7 +28,7 @@ class Reason(BaseModel):
 @router.put("/{brief_id}")
 def update(brief_id: int, ctx: Ctx, spec: dict[str, Any] = Body(...)) -> dict:
     """Replace a brief's content (the previous content stays in the log)."""
-    return public(ctx, briefs.replace_brief(ctx, brief_id, briefs.validate(spec, "the brief")))
+    return public(ctx, briefs.replace_brief(ctx, brief_id, validate(spec, "the brief")))
 
 
 @router.post("/{brief_id}/pause")

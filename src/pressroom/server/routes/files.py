@@ -11,10 +11,12 @@ from pathlib import Path
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import FileResponse
 
-from ... import generations, ledgerfiles, releases
-from ...context import Context
-from ...errors import NotFound
-from ..auth import Ctx
+from pressroom.jobs import generations
+from pressroom.store import ledgerfiles
+from pressroom.plays import releases
+from pressroom.context import Context
+from pressroom.errors import NotFound
+from pressroom.server.auth import Ctx
 
 router = APIRouter(prefix="/api", tags=["files"])
 TYPES = {"png": "image/png", "jpg": "image/jpeg", "jpeg": "image/jpeg", "webp": "image/webp"}

@@ -15,15 +15,16 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
-from ...jobs import landing, queue
-from ..auth import Ctx
-from .files import image
+from pressroom.jobs import landing, queue
+from pressroom.server.auth import Ctx
+from pressroom.server.routes.files import image
+from pressroom.ledger.tables import Job
 
 router = APIRouter(prefix="/api/jobs", tags=["jobs"])
 POLL_S = 0.25  # how often a stream looks at its job in the ledger
 
 
-def job_doc(job: queue.Job) -> dict:
+def job_doc(job: Job) -> dict:
     doc = job.as_dict()
     result = {key: value for key, value in doc["result"].items() if key != queue.RECORDED} if doc["result"] else None
     return {"job": doc.pop("id"), **{key: doc[key] for key in ("kind", "state", "progress", "attempts", "requester",
@@ -31,7 +32,7 @@ def job_doc(job: queue.Job) -> dict:
             "result": result}
 
 
-def queued(job: queue.Job, response: Response) -> dict:
+def queued(job: Job, response: Response) -> dict:
     """The answer to a play that queued a job: 202, the job, and where to follow it."""
     response.headers["Location"] = f"/api/jobs/{job.id}"
     return job_doc(job)
@@ -47,7 +48,7 @@ def job(job_id: int, ctx: Ctx) -> dict:
     return job_doc(queue.get(ctx.studio, job_id))
 
 
-def landed(job: queue.Job) -> list[int]:
+def landed(job: Job) -> list[int]:
     """The images a job has landed so far, in the order it noted them."""
     ids = [value for value in queue.recorded(job).values() if isinstance(value, int) and not isinstance(value, bool)]
     return list(dict.fromkeys(ids))  # (a fix notes its derivative twice: the image, then its event)

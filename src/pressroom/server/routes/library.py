@@ -6,11 +6,12 @@ from __future__ import annotations
 from fastapi import APIRouter, UploadFile
 from pydantic import BaseModel
 
-from ... import events, library, metrics, releases, reproduction
-from ...errors import InputError
-from ..auth import Ctx
-from ..uploads import uploaded
-from .files import asset
+from pressroom.ledger import events
+from pressroom.plays import library, metrics, releases, reproduction
+from pressroom.errors import InputError
+from pressroom.server.auth import Ctx
+from pressroom.server.uploads import uploaded
+from pressroom.server.routes.files import asset
 
 router = APIRouter(prefix="/api", tags=["library"])
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
-from ... import marks
-from ..auth import Ctx
+from pressroom.plays import marks
+from pressroom.server.auth import Ctx
 
 router = APIRouter(prefix="/api", tags=["review"])
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from pydantic import BaseModel
 
-from ... import accounts, invites, people
-from ..auth import Ctx
+from pressroom.plays import accounts, invites, people
+from pressroom.server.auth import Ctx
 
 router = APIRouter(prefix="/api/people", tags=["people"])
 

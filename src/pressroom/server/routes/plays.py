@@ -12,12 +12,15 @@ from typing import Annotated
 from fastapi import APIRouter, File, Form, Response, UploadFile
 from pydantic import BaseModel, Field
 
-from ... import concepts, culls, fixes, generations, lockin, references, volume
-from ...errors import InputError
-from ..auth import Ctx
-from ..uploads import uploaded
-from .files import image, public
-from .jobs import queued
+from pressroom.plays import concepts, culls, fixes, lockin, volume
+from pressroom.jobs import generations
+from pressroom.store import references
+from pressroom.errors import InputError
+from pressroom.server.auth import Ctx
+from pressroom.server.uploads import uploaded
+from pressroom.server.routes.files import image, public
+from pressroom.server.routes.jobs import queued
+from pressroom.domain.recipes import parse_assignment
 
 router = APIRouter(prefix="/api", tags=["plays"])
 
@@ -96,7 +99,7 @@ def lock(brief_id: int, body: Lock, response: Response, ctx: Ctx) -> dict:
 @router.post("/recipes/{recipe_id}/volume", status_code=202)
 def run_volume(recipe_id: int, body: Volume, response: Response, ctx: Ctx) -> dict:
     """Queue a volume run (checked now, run by `pressroom worker`); follow it at /api/jobs/{id}."""
-    job = volume.submit(ctx, recipe_id, body.vary, body.seeds, batch_size=body.batch_size, prechecks=body.check)
+    job = volume.submit(ctx, recipe_id, [parse_assignment(item) for item in body.vary], body.seeds, batch_size=body.batch_size, prechecks=body.check)
     return queued(job, response)
 
 

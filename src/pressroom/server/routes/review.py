@@ -5,9 +5,9 @@ from __future__ import annotations
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
-from ... import reviews
-from ..auth import Ctx
-from .files import public
+from pressroom.plays import reviews
+from pressroom.server.auth import Ctx
+from pressroom.server.routes.files import public
 
 router = APIRouter(prefix="/api/images", tags=["review"])
 
@@ -27,6 +27,5 @@ def sheet(generation_id: int, ctx: Ctx) -> dict:
 @router.post("/{generation_id}/review", status_code=201)
 def decide(generation_id: int, body: Decision, ctx: Ctx) -> dict:
     """Record a decision; the service layer checks the reviewer role and separation of duties."""
-    checks = [f"{item}={result}" for item, result in body.checks.items()]
-    return public(ctx, reviews.decide(ctx, generation_id, body.decision, checks, note=body.note,
+    return public(ctx, reviews.decide(ctx, generation_id, body.decision, body.checks, note=body.note,
                                       alt_text=body.alt_text).as_dict())

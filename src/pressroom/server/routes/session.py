@@ -6,8 +6,8 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel
 
-from ... import accounts, invites
-from ..auth import Anonymous, Ctx, end_session, start_session
+from pressroom.plays import accounts, invites
+from pressroom.server.auth import Anonymous, Ctx, end_session, start_session
 
 router = APIRouter(prefix="/api", tags=["session"])
 

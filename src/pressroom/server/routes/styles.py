@@ -5,8 +5,8 @@ from __future__ import annotations
 from fastapi import APIRouter
 from pydantic import BaseModel
 
-from ... import styles
-from ..auth import Ctx
+from pressroom.plays import styles
+from pressroom.server.auth import Ctx
 
 router = APIRouter(prefix="/api/styles", tags=["styles"])
 

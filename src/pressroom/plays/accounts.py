@@ -1,0 +1,250 @@
+"""Accounts: who is signed in. Passwords, sign-in sessions and personal API tokens.
+
+A person (``User``) may have a password (an argon2 hash) and be an admin; the first person
+given a password in a studio with no admin becomes its first admin. Signing in with name and
+password opens a session; a person can also hold named API tokens. Session and token secrets are
+shown once and stored only as SHA-256, so a copy of the ledger signs nobody in; both carry the
+owner's roles as they are now (an Actor is resolved from the ledger on every request), expire or
+are revoked. Failed sign-ins are counted per name: too many in a short time and sign-in is refused
+(429) whatever the password, so guessing stays slow.
+
+``[team] sign_in = "required"`` in pressroom.toml makes a studio a team studio: the CLI takes the
+acting person from a token (``PRESSROOM_TOKEN``) instead of ``--as``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Callable
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.orm import Session
+
+from pressroom.ledger import events, rows
+from pressroom.plays import people
+from pressroom.context import Actor, Context
+from pressroom.errors import Forbidden, InputError, NotFound, SignInRequired, TooManyAttempts
+from pressroom.ledger.tables import AuthSession, ApiToken, SignInFailure
+from pressroom.ledger.tables import User, UserRole
+from pressroom.ledger import actors
+
+TOKEN_VAR = "PRESSROOM_TOKEN"
+TOKEN_PREFIX = "prt_"
+SESSION_HOURS = 12
+MAX_FAILURES = 5          # failed sign-ins for one name ...
+FAILURE_WINDOW_MIN = 15   # ... within this many minutes, then 429 until the oldest ages out
+MIN_PASSWORD = 10
+
+
+def digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def csrf_token(session_secret: str) -> str:
+    """The CSRF token bound to a session: derived from its secret, so only its holder knows it."""
+    return digest("csrf:" + session_secret)
+
+
+def team_mode(config: dict) -> bool:
+    return config.get("team", {}).get("sign_in", "optional") == "required"
+
+
+# -- passwords ------------------------------------------------------------------------------------
+def _hasher():
+    from argon2 import PasswordHasher
+
+    return PasswordHasher()
+
+
+def hash_password(password: str) -> str:
+    if len(password) < MIN_PASSWORD:
+        raise InputError(f"a password must be at least {MIN_PASSWORD} characters", field="password")
+    return _hasher().hash(password)
+
+
+def password_matches(stored: str | None, password: str) -> bool:
+    from argon2.exceptions import InvalidHashError, VerificationError
+
+    if not stored:
+        return False
+    try:
+        return _hasher().verify(stored, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+# spent on unknown names too, so timing does not tell which names exist
+_DECOY = None
+
+
+def _decoy() -> str:
+    global _DECOY
+    if _DECOY is None:
+        _DECOY = _hasher().hash(secrets.token_hex(16))
+    return _DECOY
+
+
+# -- use cases ------------------------------------------------------------------------------------
+def add_account(ctx: Context, name: str, roles: list[str], *, password: str | None = None,
+                admin: bool = False) -> dict:
+    """Add a person (or give them more roles), with a password and admin flag when given.
+
+    The studio's first person with a password becomes its admin when it has none."""
+    hashed = hash_password(password) if password is not None else None
+    with ctx.unit() as session:
+        no_admin = session.scalar(select(func.count()).select_from(User)
+                                  .where(User.admin.is_(True))) == 0
+        admin = admin or (hashed is not None and no_admin)
+        user = people.enrol(session, ctx.actor, name, roles, password=hashed is not None, admin=admin)
+        if hashed is not None:
+            user.password_hash = hashed
+        if admin:
+            user.admin = True
+        session.flush()
+        return user.as_dict()
+
+
+def _recent_failures(session: Session, name: str, now: datetime) -> int:
+    since = now - timedelta(minutes=FAILURE_WINDOW_MIN)
+    return session.scalar(select(func.count()).select_from(SignInFailure)
+                          .where(SignInFailure.name == name, SignInFailure.at > since)) or 0
+
+
+@dataclass(frozen=True)
+class SignedIn:
+    secret: str       # the session cookie's value, shown once
+    csrf: str         # the token a state-changing request echoes in X-CSRF-Token
+    expires_at: datetime
+    person: dict
+
+
+def sign_in(ctx: Context, name: str, password: str) -> SignedIn:
+    """A new session for the person, if the password is theirs; failures are counted per name."""
+    now = ctx.now()
+    with ctx.unit() as session:
+        if _recent_failures(session, name, now) >= MAX_FAILURES:
+            raise TooManyAttempts(f"too many failed sign-ins for {name!r}; wait {FAILURE_WINDOW_MIN} minutes "
+                                  "and try again", field="password")
+        user = session.scalar(select(User).where(User.name == name))
+        stored = user.password_hash if user is not None else None
+        if not password_matches(stored or _decoy(), password) or stored is None:
+            session.add(SignInFailure(name=name[:100], at=now))
+            failed = True
+        else:
+            failed = False
+            session.execute(delete(SignInFailure).where(SignInFailure.name == name))
+            secret = secrets.token_urlsafe(32)
+            hours = ctx.studio.config.get("team", {}).get("session_hours", SESSION_HOURS)
+            expires = now + timedelta(hours=hours)
+            row = AuthSession(user_id=user.id, secret_sha256=digest(secret), created_at=now, expires_at=expires)
+            session.add(row)
+            session.flush()
+            actor = actors.by_id(session, user.id, ctx.actor.channel)
+            events.record(session, actor, "session.start", objects={"user": user.id, "session": row.id})
+            signed = SignedIn(secret, csrf_token(secret), expires, user.as_dict())
+    if failed:  # the failure is committed above; only then is the caller told
+        raise SignInRequired("wrong name or password", field="password")
+    return signed
+
+
+def sign_out(ctx: Context, secret: str) -> None:
+    with ctx.unit() as session:
+        row = session.scalar(select(AuthSession).where(AuthSession.secret_sha256 == digest(secret)))
+        if row is not None and row.revoked_at is None:
+            row.revoked_at = ctx.now()
+            events.record(session, ctx.actor, "session.end", objects={"user": row.user_id, "session": row.id})
+
+
+def session_actor(ctx: Context, secret: str, channel: str = "web") -> Actor:
+    """The person a session cookie signs in, if it is live."""
+    with ctx.glance() as session:
+        row = session.scalar(select(AuthSession).where(AuthSession.secret_sha256 == digest(secret)))
+        if row is None or row.revoked_at is not None or row.expires_at <= ctx.now():
+            raise SignInRequired("the session has expired or was ended; sign in again")
+        return actors.by_id(session, row.user_id, channel)
+
+
+def _owner(session: Session, ctx: Context, name: str, action: str) -> User:
+    """The person whose tokens are touched; only they or an admin may (anyone with the studio
+    folder itself, when nobody is named: it holds the ledger anyway)."""
+    user = session.scalar(select(User).where(User.name == name))
+    if user is None:
+        raise NotFound(f"no user {name!r} in this studio", field="name")
+    acting = session.get(User, ctx.actor.id) if ctx.actor.known else None
+    if ctx.actor.channel in ("api", "web") and (acting is None or (acting.id != user.id and not acting.admin)):
+        raise Forbidden(f"only {name} or an admin may {action}", field="actor")
+    return user
+
+
+def create_token(ctx: Context, name: str, label: str = "default") -> dict:
+    """A new personal API token for ``name``; the secret is in the answer and nowhere else."""
+    label = label.strip()
+    if not label:
+        raise InputError("label must not be empty", field="label")
+    secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    with ctx.unit() as session:
+        user = _owner(session, ctx, name, "create their tokens")
+        row = ApiToken(user_id=user.id, label=label[:100], secret_sha256=digest(secret), created_at=ctx.now())
+        session.add(row)
+        session.flush()
+        events.record(session, ctx.actor, "token.create", objects={"user": user.id, "token": row.id}, label=label)
+        return {"token": secret, **row.as_dict(user.name)}
+
+
+def revoke_token(ctx: Context, token_id: int) -> dict:
+    with ctx.unit() as session:
+        row = rows.get(session, ApiToken, token_id)
+        owner = session.get(User, row.user_id)
+        _owner(session, ctx, owner.name, "revoke their tokens")
+        if row.revoked_at is None:
+            row.revoked_at = ctx.now()
+            events.record(session, ctx.actor, "token.revoke", objects={"user": owner.id, "token": row.id})
+        return row.as_dict(owner.name)
+
+
+def tokens(ctx: Context, name: str | None = None) -> list[dict]:
+    """Tokens (never their secrets): one person's, or everyone's."""
+    with ctx.unit() as session:
+        query = select(ApiToken, User.name).join(User, User.id == ApiToken.user_id)
+        if name is not None:
+            query = query.where(User.name == name)
+        return [row.as_dict(owner) for row, owner in session.execute(query.order_by(ApiToken.id))]
+
+
+def token_actor(ctx: Context, secret: str, channel: str = "api", *, later: Callable | None = None) -> Actor:
+    """The person an API token signs in, if it is live (one query: it runs on every request).
+
+    The token's last use is written at most once a minute (a read stays a read, mostly); ``later``
+    (the server's after-the-answer tasks) takes that write off the request, which would otherwise
+    wait its turn behind a worker's writes before answering."""
+    with ctx.glance() as session:
+        rows = session.execute(
+            select(ApiToken.id, ApiToken.user_id, ApiToken.revoked_at, ApiToken.last_used_at, User.name,
+                   UserRole.role)
+            .join(User, User.id == ApiToken.user_id)
+            .outerjoin(UserRole, UserRole.user_id == ApiToken.user_id)
+            .where(ApiToken.secret_sha256 == digest(secret))).all()
+    if not rows or rows[0].revoked_at is not None:
+        raise SignInRequired("the token is unknown or revoked; use a live one", field="token")
+    token, now = rows[0], ctx.now()
+    if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=1):
+        if later is None:
+            mark_used(ctx, token.id, now)
+        else:
+            later(mark_used, ctx, token.id, now)
+    return Actor(token.user_id, token.name, frozenset(row.role for row in rows if row.role), channel)
+
+
+def mark_used(ctx: Context, token_id: int, at: datetime) -> None:
+    """Record when a token was last used (`pressroom token list` shows it)."""
+    with ctx.glance() as session:
+        session.execute(update(ApiToken).where(ApiToken.id == token_id).values(last_used_at=at))
+
+
+def is_admin(ctx: Context) -> bool:
+    with ctx.unit() as session:
+        user = session.get(User, ctx.actor.id) if ctx.actor.known else None
+        return bool(user and user.admin)

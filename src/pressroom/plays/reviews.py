@@ -1,0 +1,346 @@
+"""The review gate: a reviewer's decision with a result per checklist item.
+
+Rules, all enforced here so every front end inherits them:
+- a reviewer may not review an image they made, nor one whose recipe they locked;
+- the stakes set the gate (which items must be checked, how many distinct reviewers approve);
+  studios may change it in ``[gate.low|standard|high]`` of their config;
+- a failed item needs a reason; ``approved`` cannot carry a failed item;
+- the result is the strictest current decision; a new version of an image (a fix made from it)
+  makes the decisions on it stale;
+- when reviewers fail the same item three times on one recipe, the recipe is flagged "fix in the
+  recipe": volume runs stop until a new version is locked or the director clears the flag.
+Decisions are an audit trail: the ledger refuses to change or delete them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from pressroom.plays import audit, briefs, lockin
+from pressroom import checks
+from pressroom.ledger import events, rows
+from pressroom.store import imagefiles, models
+from pressroom.context import Actor, Context
+from pressroom.domain import gate
+from pressroom.domain.gate import Gate
+from pressroom.errors import Forbidden, InputError, NotFound, Refused
+from pressroom.store.studio import Studio
+from pressroom.ledger.tables import Review, ReviewCheck, Precheck
+from pressroom.ledger.tables import Event, Generation, LockedRecipe
+
+def gate_for(studio: Studio, stakes: str) -> Gate:
+    """The gate of a level as this studio sets it (``[gate.LEVEL]`` in pressroom.toml)."""
+    level = stakes if stakes in gate.DEFAULT_GATES else "standard"
+    return gate.configured(level, studio.config.get("gate", {}).get(level, {}))
+
+
+def gate_of(studio: Studio, session: Session, row: Generation) -> Gate:
+    """The gate an image passes: its brief's stakes, tightened or lightened by the content type.
+
+    High stakes always get the full gate. A social brief (light gate) at standard stakes is
+    reviewed against the short list; an ecommerce brief (strict gate) at low stakes against
+    every item.
+    """
+    brief = briefs.get(session, row.brief_id) if row.brief_id else None
+    stakes = (brief.stakes if brief else "") or "standard"
+    tightness = brief.defaults.gate if brief and brief.content_type else "full"
+    level = gate.level(stakes, tightness)
+    applied = gate_for(studio, level)
+    if level == stakes:
+        return applied
+    return Gate(applied.stakes, applied.items, applied.reviewers, f"{stakes}-stakes {brief.content_type} ({tightness} gate)")
+
+
+# -- context and pre-checks --------------------------------------------------------------------------
+def alt_text_of(session: Session, generation_id: int) -> str:
+    """The image's alt text, from its latest review that gave one (whitespace alone is none)."""
+    return session.scalar(select(Review.alt_text).where(Review.generation_id == generation_id,
+                                                        func.trim(Review.alt_text) != "")
+                          .order_by(Review.id.desc())) or ""
+
+
+def _judged_with(studio: Studio, session: Session, row: Generation):
+    """What an image is judged against: its recipe, its brief (if any) and its model's manifest (if registered)."""
+    recipe = row.parsed_recipe()
+    brief = briefs.get(session, row.brief_id).parsed if row.brief_id else None
+    try:
+        manifest = models.load(studio, recipe.model.name)
+    except NotFound:
+        manifest = None
+    return recipe, brief, manifest
+
+
+def context_for(studio: Studio, session: Session, row: Generation,
+                print_size_in: tuple[float, float] | None = None) -> checks.Context:
+    image = imagefiles.load(row.path(studio), f"generation {row.id}'s file")
+    recipe, brief, manifest = _judged_with(studio, session, row)
+    siblings = {}
+    if row.brief_id:
+        query = select(Generation.id, Generation.phash).where(
+            Generation.brief_id == row.brief_id)
+        siblings = dict(session.execute(query).all())
+    return checks.Context(image=image, recipe=recipe, generation_id=row.id, brief=brief, manifest=manifest,
+                          alt_text=alt_text_of(session, row.id), siblings=siblings,
+                          config=studio.config.get("checks", {}), print_size_in=print_size_in)
+
+
+def _looked_at(studio: Studio, session: Session, generation_id: int) -> checks.Context:
+    """What the pre-checks look at for one image (its file, recipe, brief, model and set)."""
+    return context_for(studio, session, rows.get(session, Generation, generation_id))
+
+
+def precheck(studio: Studio, generation_ids: list[int]) -> dict[int, list[checks.Finding]]:
+    """Run every pre-check on each image and keep the findings in the ledger (a look at an image,
+    such as the review sheet, runs them without keeping them: ``sheet``)."""
+    out = {}
+    for generation_id in generation_ids:
+        with studio.session() as session:
+            context = _looked_at(studio, session, generation_id)
+        findings = checks.run_all(context)  # (no ledger connection held while OCR and the others run)
+        with studio.session() as session:
+            now = datetime.now(timezone.utc)
+            for f in findings:
+                session.add(Precheck(generation_id=generation_id, name=f.name, result=f.result, score=f.score,
+                                     detail=f.detail, looked_at=f.looked_at, at=now))
+        out[generation_id] = findings
+    return out
+
+
+# -- decisions ------------------------------------------------------------------------------------------
+def _newest_fix_at(session: Session, generation_id: int) -> datetime | None:
+    """When the image's newest derivative (a fix) was made, if it has one: a review older than that is stale."""
+    return session.scalar(select(func.max(Generation.created_at))
+                          .where(Generation.parent_id == generation_id))
+
+
+@dataclass
+class GateStatus:
+    generation: int
+    gate: str  # which gate applies, in words
+    items: list[str]  # the checklist items it requires
+    result: str  # approved | approved-with-changes | changes-required | rejected | pending
+    approvals: list[str]
+    needed: int
+    current: list[dict]
+    stale: list[dict]
+
+    def as_dict(self) -> dict:
+        return self.__dict__.copy()
+
+
+def _as_dicts(session: Session, reviews: list[Review]) -> list[dict]:
+    """Reviews as a sheet shows them, each with its checklist answers (one query for them all)."""
+    answers: dict[int, dict] = {review.id: {} for review in reviews}
+    if reviews:
+        for c in session.scalars(select(ReviewCheck).where(ReviewCheck.review_id.in_(list(answers)))
+                                 .order_by(ReviewCheck.id)):
+            answers[c.review_id][c.item] = {"result": c.result, "reason": c.reason} if c.reason else c.result
+    return [{"review": review.id, "reviewer": review.reviewer, "reviewer_id": review.reviewer_id,
+             "decision": review.decision, "note": review.note,
+             "alt_text": review.alt_text, "at": review.at.isoformat(), "checks": answers[review.id]}
+            for review in reviews]
+
+
+def status(studio: Studio, session: Session, generation_id: int) -> GateStatus:
+    row = rows.get(session, Generation, generation_id)
+    applied = gate_of(studio, session, row)
+    reviews = list(session.scalars(select(Review).where(Review.generation_id == generation_id).order_by(Review.id)))
+    fixed_at = _newest_fix_at(session, generation_id)
+    current = [r for r in reviews if fixed_at is None or fixed_at <= r.at]
+    stale = [r for r in reviews if r not in current]
+    latest: dict[object, Review] = {}
+    for review in current:  # a reviewer's newest decision replaces their earlier one
+        latest[review.reviewer_id or review.reviewer] = review
+    approvals = sorted(r.reviewer for r in latest.values() if gate.approves(r.decision))
+    result = gate.result([r.decision for r in latest.values()], len(approvals), applied.reviewers)
+    return GateStatus(generation_id, applied.describe(), list(applied.items), result, approvals, applied.reviewers,
+                      _as_dicts(session, list(latest.values())), _as_dicts(session, stale))
+
+
+def record_of(studio: Studio, session: Session, generation_id: int) -> dict:
+    """The review that lets an image out, as its released files carry it (provenance.REVIEW_LABEL):
+    the stakes and the gate applied, each current reviewer with their decision and every checklist
+    item's result, the decision, and the licence verdict for the model and for each LoRA and adapter."""
+    from pressroom.checks import licence
+
+    row = session.get(Generation, generation_id)
+    applied = gate_of(studio, session, row)
+    found = status(studio, session, generation_id)
+    recipe, brief, manifest = _judged_with(studio, session, row)
+    context = checks.Context(image=None, recipe=recipe, generation_id=row.id, brief=brief, manifest=manifest)
+    use = licence.intended_use(context)
+    return {
+        "generation": row.id, "stakes": applied.stakes, "gate": found.gate, "items": found.items,
+        "reviewers_needed": found.needed, "maker": row.operator, "maker_id": row.maker_id,
+        "reviewers": [{"reviewer": r["reviewer"], "reviewer_id": r["reviewer_id"], "decision": r["decision"],
+                       "at": r["at"], "note": r["note"],
+                       "checks": {item: (c if isinstance(c, dict) else {"result": c}) for item, c in r["checks"].items()}}
+                      for r in found.current],
+        "decision": found.result,
+        "intended_use": use,
+        "licence": [{"weights": w.kind, "name": w.name, "sha256": w.sha256, "license": w.license,
+                     "commercial": w.commercial, "verdict": verdict, "detail": detail}
+                    for w in licence.weights_of(context) for verdict, detail in [licence.judge(w, use)]],
+    }
+
+
+def _separate(session: Session, row: Generation, reviewer: Actor, decision: str
+              ) -> LockedRecipe | None:
+    """Refuse a reviewer who made the image (or any image it was made from) or locked its recipe.
+
+    People are compared by id, so a renamed person is still the same person. An image whose maker
+    is unknown may have been made by anyone, so no one can be shown not to have made it: it can
+    be sent back, never approved.
+    """
+    lineage, current = [], row
+    while current is not None:
+        lineage.append(current)
+        current = session.get(Generation, current.parent_id) if current.parent_id else None
+    for made in lineage:
+        if made.maker_id == reviewer.id:
+            what = f"generation {row.id}" if made is row else \
+                f"generation {made.id}, which generation {row.id} was made from,"
+            raise Forbidden(f"{reviewer.name} made {what} and may not review it; "
+                            "a reviewer never approves their own work")
+        if made.maker_id is None and gate.approves(decision):
+            raise Forbidden(f"generation {made.id} has no recorded maker, so no reviewer can be shown not to have "
+                            f"made it; it can be sent back but not approved. Regenerate it with the acting person "
+                            f"named", field="generation")
+    locked = session.get(LockedRecipe, row.recipe_id) if row.recipe_id else None
+    if locked is not None and locked.locked_by_id == reviewer.id:
+        raise Forbidden(f"{reviewer.name} locked recipe {locked.id}, which made generation {row.id}, "
+                        "and may not review it")
+    return locked
+
+
+def decide(ctx: Context, generation_id: int, decision: str, answers: Mapping[str, gate.Answer | tuple[str, str] | str],
+           note: str = "", alt_text: str = "") -> GateStatus:
+    """Record a reviewer's decision with an answer for every checklist item of the image's gate
+    (``{"hands": "pass", "text": ("fail", "a stray word"), ...}``, see :func:`gate.answers`)."""
+    gate.check_decision(decision)
+    results = gate.answers(answers)
+    alt_text = alt_text.strip()  # alt text of whitespace alone is no alt text
+    studio, reviewer = ctx.studio, ctx.actor.require("reviewer", "review images")
+    with ctx.unit() as session:
+        if gate.approves(decision):  # who made what is read from the ledger: it must be whole
+            audit.require_intact(session, f"approve generation {generation_id}")
+        row = rows.get(session, Generation, generation_id)
+        locked = _separate(session, row, reviewer, decision)
+        applied = gate_of(studio, session, row)
+        missing = [item for item in applied.items if item not in results]
+        if missing:
+            raise InputError(f"a {applied.describe()} review answers every checklist item; missing: "
+                             f"{', '.join(missing)}", field="check")
+        failed = [item for item, (result, _) in results.items() if result == "fail"]
+        if decision == "approved" and failed:
+            raise InputError(f"'approved' cannot carry failed items ({', '.join(failed)}); "
+                             "use approved-with-changes or changes-required")
+        if decision == "approved" and results.get("alt-text", ("n/a",))[0] == "pass" and not \
+                (alt_text or alt_text_of(session, row.id)):
+            raise InputError("alt-text is checked as pass but the image has none; write its alt text",
+                             field="alt_text")
+        if gate.approves(decision):
+            from pressroom.checks import licence
+
+            verdict = licence.run(context_for(studio, session, row))
+            if verdict.result == "fail":
+                raise Refused(f"generation {row.id} cannot be approved: {verdict.detail}")
+        review = Review(generation_id=row.id, reviewer=reviewer.name, reviewer_id=reviewer.id, decision=decision, note=note, alt_text=alt_text,
+                        stakes=applied.stakes, at=datetime.now(timezone.utc))  # the gate level applied
+        session.add(review)
+        session.flush()
+        for item, (result, reason) in results.items():
+            session.add(ReviewCheck(review_id=review.id, item=item, result=result, reason=reason))
+        session.flush()
+        events.record(session, reviewer, "review.decide", brief_id=row.brief_id,
+                      objects={"generation": row.id, "review": review.id}, decision=decision, failed=failed)
+        if locked is not None and failed:
+            _flag_if_repeated(session, locked, failed, reviewer)
+        return status(studio, session, row.id)
+
+
+def _flag_if_repeated(session: Session, locked: LockedRecipe, failed: list[str], reviewer: Actor) -> None:
+    if locked.flag:
+        return
+    cleared_at = session.scalar(select(Event.at).where(Event.action == "recipe.clear_flag")
+                                .where(Event.objects["recipe"].as_integer() == locked.id)
+                                .order_by(Event.id.desc()))
+    for item in failed:
+        query = (select(ReviewCheck.id).join(Review, Review.id == ReviewCheck.review_id)
+                 .join(Generation, Generation.id == Review.generation_id)
+                 .where(Generation.recipe_id == locked.id, ReviewCheck.item == item,
+                        ReviewCheck.result == "fail"))
+        if cleared_at is not None:
+            query = query.where(Review.at > cleared_at)
+        count = len(session.scalars(query).all())
+        if count >= gate.FLAG_AFTER:
+            locked.flag = (f"fix in the recipe: reviewers failed '{item}' {count} times; lock a new version "
+                           "(e.g. with an extended negative prompt) or have the director clear the flag")
+            locked.flag_cleared_by = locked.flag_cleared_by_id = None
+            locked.flag_cleared_reason = None
+            events.record(session, reviewer, "recipe.flag", brief_id=locked.brief_id, objects={"recipe": locked.id},
+                          item=item, count=count)
+            return
+
+
+def clear_flag(ctx: Context, recipe_id: int, reason: str) -> dict:
+    if not reason.strip():
+        raise InputError("say why the flag can be cleared (a reason)", field="reason")
+    actor = ctx.actor.require("director", "clear a recipe's flag")
+    with ctx.unit() as session:
+        locked = lockin.get(session, recipe_id)
+        if not locked.flag:
+            raise Refused(f"recipe {recipe_id} is not flagged")
+        locked.flag, locked.flag_cleared_by, locked.flag_cleared_reason = "", actor.name, reason
+        locked.flag_cleared_by_id = actor.id
+        events.record(session, actor, "recipe.clear_flag", brief_id=locked.brief_id, objects={"recipe": locked.id},
+                      reason=reason)
+        return locked.as_dict(ctx.studio)
+
+
+def rework(session: Session) -> dict:
+    """Share of review decisions that send work back, per recipe and per operator."""
+    rows = session.execute(select(Review.decision, Generation.recipe_id, Generation.maker_id,
+                                  Generation.operator, Generation.brief_id)
+                           .join(Generation, Generation.id == Review.generation_id)).all()
+
+    def share(key) -> list[dict]:
+        groups: dict = {}
+        for decision, recipe, maker_id, name, brief in rows:
+            # an operator is a person (by id); work by an unknown maker, by the name it was recorded under
+            k = key(recipe, maker_id if maker_id is not None else (name or None), brief)
+            if k is None:
+                continue
+            total, back = groups.get(k, (0, 0))
+            groups[k] = (total + 1, back + gate.sends_back(decision))
+        return [{"key": k, "decisions": t, "sent_back": b, "rework_after_review": round(b / t, 4)}
+                for k, (t, b) in sorted(groups.items(), key=lambda kv: str(kv[0]))]
+
+    return {"brief": share(lambda r, o, b: b), "recipe": share(lambda r, o, b: r),
+            "operator": share(lambda r, o, b: o or None)}
+
+
+# -- use cases ------------------------------------------------------------------------------------
+def sheet(ctx: Context, generation_id: int) -> dict:
+    """What a reviewer looks at: the gate, its checklist, the decisions so far and the pre-check
+    findings (run, not kept: a look writes nothing; no ledger connection is held while they run)."""
+    with ctx.unit() as session:
+        context = _looked_at(ctx.studio, session, generation_id)
+        standing = status(ctx.studio, session, generation_id).as_dict()
+    return {"status": standing, "findings": [f.as_dict() for f in checks.run_all(context)]}
+
+
+def checklist(ctx: Context, generation_id: int) -> list[str]:
+    """The checklist items the image's gate requires (what a decision must answer), without the pre-checks."""
+    with ctx.unit() as session:
+        return status(ctx.studio, session, generation_id).items
+
+
+def check(ctx: Context, generation_ids: list[int]) -> dict[int, list[dict]]:
+    """Run the automated pre-checks on images and keep the findings (they assist; the reviewer decides)."""
+    return {gen: [f.as_dict() for f in found] for gen, found in precheck(ctx.studio, generation_ids).items()}

@@ -1,0 +1,36 @@
+"""Creating a studio: its folder and ledger, its signing chain and the built-in models."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pressroom.engines import tiny
+from pressroom.errors import ModelError
+from pressroom.store import models, signing
+from pressroom.store.studio import Studio
+
+
+def create(path: Path, *, name: str | None = None, database_url: str | None = None) -> dict:
+    """A new studio, ready to use: its ledger, its signing chain and the built-in models (sketch, tiny)."""
+    made: dict = {}
+
+    def finish(studio: Studio) -> None:
+        made["keys"] = signing.create(studio)  # nothing was signed yet: a resumed init makes a new chain
+        notes = []
+        try:
+            sketch = models.ensure_sketch(studio)
+            notes.append(f"built-in model sketch registered ({sketch.ref().short_hash}; the default: draws "
+                         "the subjects, backgrounds and places a prompt names)")
+        except ModelError as exc:
+            notes.append(f"sketch model not registered: {exc}")
+        try:
+            built = tiny.ensure(studio)
+            notes.append(f"built-in model tiny registered ({built.ref().short_hash}; random weights, noise-like images)")
+        except ModelError as exc:
+            notes.append(f"tiny model not built: {exc}")
+        made["note"] = "; ".join(notes)
+
+    studio = Studio.init(path, name=name, database_url=database_url, finish=finish)
+    keys, note = made["keys"], made["note"]
+    return {"studio": str(studio.root), "ledger": studio.ledger_label, "assets": str(studio.assets.root),
+            "keys": str(keys), "note": note}

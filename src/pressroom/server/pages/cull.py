@@ -1,0 +1,46 @@
+"""Culling a recipe's volume run in a grid with the keyboard, the keep rate shown as you go."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Form, Request, Response
+
+from pressroom.plays import culls
+from pressroom.jobs import generations
+from pressroom.context import Context
+from pressroom.errors import NotFound
+from pressroom.server.pages import render
+
+router = APIRouter(include_in_schema=False)
+
+
+def keep_rate(images: list[dict]) -> dict:
+    kept = sum(image["status"] == "kept" for image in images)
+    judged = kept + sum(image["status"] == "rejected" for image in images)
+    return {"kept": kept, "judged": judged, "total": len(images), "rate": kept / judged if judged else None}
+
+
+def _volume(ctx: Context, recipe_id: int) -> list[dict]:
+    return [image for image in generations.images(ctx, recipe_id=recipe_id) if image["play"] == "volume"]
+
+
+@router.get("/recipes/{recipe_id:int}/cull")
+def cull_page(request: Request, recipe_id: int) -> Response:
+    def build(ctx: Context) -> dict:
+        images = _volume(ctx, recipe_id)
+        return {"recipe": recipe_id, "images": images, "reasons": culls.REASONS, "rate": keep_rate(images)}
+
+    return render.shown(request, "cull.html", build)
+
+
+@router.post("/recipes/{recipe_id:int}/cull")
+def cull(request: Request, recipe_id: int, generation: int = Form(...), keep: bool = Form(...),
+         reason: str = Form("")) -> Response:
+    def act(ctx: Context):
+        if generations.get(ctx.studio, generation).recipe_id != recipe_id:
+            raise NotFound(f"generation {generation} is not from recipe {recipe_id}")
+        culls.cull(ctx, [generation], keep=keep, reason="" if keep else reason)
+        images = _volume(ctx, recipe_id)
+        image = next(image for image in images if image["id"] == generation)
+        return render.fragment("_culled.html", image=image, rate=keep_rate(images))
+
+    return render.acted(request, act)

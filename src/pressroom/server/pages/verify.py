@@ -1,0 +1,31 @@
+"""The verify page: drop (or choose) any PNG, JPEG or WebP and see what it says about where it came
+from, judged against this studio's trust anchor: the same verdict as ``pressroom verify``."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, File, Request, Response, UploadFile
+
+from pressroom.plays import library
+from pressroom.store import provenance
+from pressroom.context import Context
+from pressroom.server.uploads import uploaded
+from pressroom.server.pages import render
+from pressroom.server.pages.library import upload
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/verify")
+def verify_page(request: Request) -> Response:
+    return render.shown(request, "verify.html", lambda ctx: {})
+
+
+@router.post("/verify")
+def verify(request: Request, file: UploadFile | None = File(None)) -> Response:
+    def act(ctx: Context):
+        with uploaded(upload(file)) as path:
+            doc = library.verify_file(ctx, path)
+        return render.fragment("_verdict.html", doc={**doc, "file": path.name},
+                               passes=doc["c2pa"] in provenance.PASSING)
+
+    return render.acted(request, act)
