@@ -22,15 +22,18 @@ import statistics
 import sys
 import tempfile
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+
 from pressroom.ledger.tables import Brief, Generation, Release, Review, User
 
 GOAL_MS = 50.0
-WORDS = ("portrait studio lighting product bottle glass shoe sneaker trail mountain river forest city street "
-         "night neon rain snow desert ocean beach sunset dawn autumn spring winter summer red blue green gold "
-         "silver black white soft hard warm cool cinematic editorial minimal bold pastel vintage modern "
-         "flatlay closeup wide aerial macro bokeh grain matte gloss linen wood marble concrete leather").split()
+WORDS = (
+    "portrait studio lighting product bottle glass shoe sneaker trail mountain river forest city street "
+    "night neon rain snow desert ocean beach sunset dawn autumn spring winter summer red blue green gold "
+    "silver black white soft hard warm cool cinematic editorial minimal bold pastel vintage modern "
+    "flatlay closeup wide aerial macro bokeh grain matte gloss linen wood marble concrete leather"
+).split()
 MODELS = ("tiny", "sdxl-base", "sd15-photo", "flux-dev", "juggernaut")
 CHANNELS = ("master", "linkedin", "instagram-feed", "instagram-story", "youtube-thumbnail")
 REVIEWERS = ("rita", "ravi", "rosa", "rudi")
@@ -40,11 +43,11 @@ def build(studio, n: int, rng: random.Random) -> dict:
     """N released assets in bulk; returns what the queries need (rare words, a probe hash, ids)."""
     from sqlalchemy import insert
 
-    from pressroom.ledger import fulltext
     from pressroom.context import Actor, Context
+    from pressroom.ledger import fulltext
 
     ctx = Context(studio, Actor.unknown("python"))
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     brief_count = max(1, n // 250)
     rare = [f"zephyr{i}" for i in range(200)]  # each on ~10 assets
     mid = [f"heron{i}" for i in range(10)]  # each on ~3% of the assets
@@ -52,10 +55,22 @@ def build(studio, n: int, rng: random.Random) -> dict:
     bases = [rng.getrandbits(64) for _ in range(max(1, n // 50))]  # looks shared by ~50 assets each
     with ctx.unit() as session:
         session.execute(insert(User), [{"name": name, "created_at": now} for name in ("kim", *REVIEWERS)])
-        session.execute(insert(Brief), [
-            {"title": f"brief {i}", "status": "active", "content_type": "social", "stakes": "standard",
-             "spec": {"title": f"brief {i}"}, "missing": [], "created_at": now, "created_by": "dana"}
-            for i in range(1, brief_count + 1)])
+        session.execute(
+            insert(Brief),
+            [
+                {
+                    "title": f"brief {i}",
+                    "status": "active",
+                    "content_type": "social",
+                    "stakes": "standard",
+                    "spec": {"title": f"brief {i}"},
+                    "missing": [],
+                    "created_at": now,
+                    "created_by": "dana",
+                }
+                for i in range(1, brief_count + 1)
+            ],
+        )
     made = 0
     chunk = 10_000
     while made < n:
@@ -81,22 +96,71 @@ def build(studio, n: int, rng: random.Random) -> dict:
             for _ in range(rng.randrange(4)):
                 bits ^= 1 << rng.randrange(64)
             brief_id = rng.randrange(1, brief_count + 1)
-            gens.append({"id": i, "created_at": at, "model": model, "seed": i, "prompt": prompt,
-                         "recipe": {"prompt": prompt}, "file_sha256": f"{i:064x}", "pixel_sha256": f"{i:064x}",
-                         "phash": f"{bits:016x}", "dhash": f"{bits:016x}", "ext": "png", "width": 1024,
-                         "height": 1024, "warnings": [], "elapsed_s": 1.0, "brief_id": brief_id, "play": "volume",
-                         "style": "", "status": rng.choice(("kept", "kept", "new")), "operator": "omar"})
+            gens.append(
+                {
+                    "id": i,
+                    "created_at": at,
+                    "model": model,
+                    "seed": i,
+                    "prompt": prompt,
+                    "recipe": {"prompt": prompt},
+                    "file_sha256": f"{i:064x}",
+                    "pixel_sha256": f"{i:064x}",
+                    "phash": f"{bits:016x}",
+                    "dhash": f"{bits:016x}",
+                    "ext": "png",
+                    "width": 1024,
+                    "height": 1024,
+                    "warnings": [],
+                    "elapsed_s": 1.0,
+                    "brief_id": brief_id,
+                    "play": "volume",
+                    "style": "",
+                    "status": rng.choice(("kept", "kept", "new")),
+                    "operator": "omar",
+                }
+            )
             for name in rng.sample(REVIEWERS, rng.choice((1, 1, 2))):
-                revs.append({"generation_id": i, "reviewer": name, "decision": "approved", "alt_text": prompt,
-                             "stakes": "standard", "at": at})
+                revs.append(
+                    {
+                        "generation_id": i,
+                        "reviewer": name,
+                        "decision": "approved",
+                        "alt_text": prompt,
+                        "stakes": "standard",
+                        "at": at,
+                    }
+                )
             channel = CHANNELS[i % len(CHANNELS)]
-            rels.append({"id": i, "brief_id": brief_id, "generation_id": i, "rendition": channel, "format": "png",
-                         "path": f"releases/brief-{brief_id}/g{i}-{channel}.png", "sha256": f"{i:064x}",
-                         "pixel_sha256": f"{i:064x}", "phash": f"{bits:016x}", "width": 1024, "height": 1024,
-                         "recipe": {"prompt": prompt}, "alt_text": f"an image of {picked[0]} and {picked[1]}",
-                         "source_type": "trainedAlgorithmicMedia", "released_by": "kim", "at": at})
-            words.append({"id": i, "prompt": prompt, "brief": f"brief {brief_id} campaign",
-                          "tags": f"{channel} png {model}", "alt": f"an image of {picked[0]} and {picked[1]}"})
+            rels.append(
+                {
+                    "id": i,
+                    "brief_id": brief_id,
+                    "generation_id": i,
+                    "rendition": channel,
+                    "format": "png",
+                    "path": f"releases/brief-{brief_id}/g{i}-{channel}.png",
+                    "sha256": f"{i:064x}",
+                    "pixel_sha256": f"{i:064x}",
+                    "phash": f"{bits:016x}",
+                    "width": 1024,
+                    "height": 1024,
+                    "recipe": {"prompt": prompt},
+                    "alt_text": f"an image of {picked[0]} and {picked[1]}",
+                    "source_type": "trainedAlgorithmicMedia",
+                    "released_by": "kim",
+                    "at": at,
+                }
+            )
+            words.append(
+                {
+                    "id": i,
+                    "prompt": prompt,
+                    "brief": f"brief {brief_id} campaign",
+                    "tags": f"{channel} png {model}",
+                    "alt": f"an image of {picked[0]} and {picked[1]}",
+                }
+            )
         with ctx.unit() as session:
             session.execute(insert(Generation), gens)
             session.execute(insert(Review), revs)
@@ -138,9 +202,9 @@ def timed(call, repeat: int) -> tuple[list[float], list[float]]:
 def run(kind: str, url: str | None, n: int, repeat: int, work: Path) -> list[tuple]:
     from PIL import Image
 
+    from pressroom.context import Actor, Context
     from pressroom.plays import library
     from pressroom.store import shelves
-    from pressroom.context import Actor, Context
     from pressroom.store.studio import Studio
 
     rng = random.Random(11)
@@ -181,12 +245,16 @@ def _p(times: list[float], q: float) -> float:
 
 
 def report(kind: str, rows: list[tuple]) -> None:
-    print(f"\n{kind}: {'query':<32} {'p50 ms':>7} {'p95 ms':>7} {'p95/goal':>8} {'cpu p50':>8} {'cpu p95':>8} "
-          f"{'matches':>8}  order      load")
+    print(
+        f"\n{kind}: {'query':<32} {'p50 ms':>7} {'p95 ms':>7} {'p95/goal':>8} {'cpu p50':>8} {'cpu p95':>8} "
+        f"{'matches':>8}  order      load"
+    )
     for name, (wall, cpu), total, order, load in rows:
         p95 = _p(wall, 0.95)
-        print(f"{kind}: {name:<32} {statistics.median(wall):7.1f} {p95:7.1f} {p95 / GOAL_MS:8.2f} "
-              f"{statistics.median(cpu):8.1f} {_p(cpu, 0.95):8.1f} {total:>8}  {order:<9} {load:5.1f}")
+        print(
+            f"{kind}: {name:<32} {statistics.median(wall):7.1f} {p95:7.1f} {p95 / GOAL_MS:8.2f} "
+            f"{statistics.median(cpu):8.1f} {_p(cpu, 0.95):8.1f} {total:>8}  {order:<9} {load:5.1f}"
+        )
     print(f"{kind}: load: the machine's 1-minute load average when the kind finished ({os.cpu_count()} cores)")
 
 

@@ -24,8 +24,12 @@ from pathlib import Path
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
 
-PROMPTS = ["a red fox in snow", "a lighthouse at dusk, oil painting", "a glass bottle on white, product shot",
-           "a city street at night, cinematic"]
+PROMPTS = [
+    "a red fox in snow",
+    "a lighthouse at dusk, oil painting",
+    "a glass bottle on white, product shot",
+    "a city street at night, cinematic",
+]
 
 
 def main() -> int:
@@ -45,8 +49,10 @@ def main() -> int:
 
     work = Path(tempfile.mkdtemp(prefix="pressroom-bench-"))
     studio = Studio.init(work / "studio")
-    print(f"images={args.n} size={args.size} steps={args.steps} rounds={args.rounds} "
-          f"threads={torch.get_num_threads()}", flush=True)
+    print(
+        f"images={args.n} size={args.size} steps={args.steps} rounds={args.rounds} threads={torch.get_num_threads()}",
+        flush=True,
+    )
     ratios, identical = [], True
     for name in args.models:
         ratio, same = compare(studio, models.load(studio, name), work / name, args)
@@ -67,17 +73,25 @@ def compare(studio, manifest, work: Path, args) -> tuple[float, bool]:
     from pressroom.jobs import generations
 
     jobs = [(PROMPTS[i % len(PROMPTS)], 1000 + i) for i in range(args.n)]
-    settings = dict(model=manifest.name, steps=args.steps, guidance=7.0, width=args.size, height=args.size,
-                    scheduler="euler")
+    settings = dict(
+        model=manifest.name, steps=args.steps, guidance=7.0, width=args.size, height=args.size, scheduler="euler"
+    )
 
-    plain_pipe = StableDiffusionPipeline.from_pretrained(manifest.where(manifest.path), local_files_only=True,
-                                                         dtype=torch.float32)  # as pressroom loads it on a CPU
+    plain_pipe = StableDiffusionPipeline.from_pretrained(
+        manifest.where(manifest.path), local_files_only=True, dtype=torch.float32
+    )  # as pressroom loads it on a CPU
     plain_pipe.scheduler = EulerDiscreteScheduler.from_config(plain_pipe.scheduler.config)
     plain_pipe.set_progress_bar_config(disable=True)
 
     def plain_one(index: int, prompt: str, seed: int, out: Path) -> Path:
-        image = plain_pipe(prompt, num_inference_steps=args.steps, guidance_scale=7.0, width=args.size,
-                           height=args.size, generator=torch.Generator("cpu").manual_seed(seed)).images[0]
+        image = plain_pipe(
+            prompt,
+            num_inference_steps=args.steps,
+            guidance_scale=7.0,
+            width=args.size,
+            height=args.size,
+            generator=torch.Generator("cpu").manual_seed(seed),
+        ).images[0]
         path = out / f"{index:03d}.png"
         image.save(path)
         return path
@@ -86,10 +100,10 @@ def compare(studio, manifest, work: Path, args) -> tuple[float, bool]:
         return generations.generate(studio, generations.plan(studio, prompt=prompt, seed=seed, **settings))[0]
 
     # warm both sides: pipelines loaded, kernels touched
-    plain_pipe("warm up", num_inference_steps=2, width=64, height=64,
-               generator=torch.Generator("cpu").manual_seed(0))
-    generations.generate(studio, generations.plan(studio, model=manifest.name, prompt="warm up", seed=0, steps=2,
-                                                  width=64, height=64))
+    plain_pipe("warm up", num_inference_steps=2, width=64, height=64, generator=torch.Generator("cpu").manual_seed(0))
+    generations.generate(
+        studio, generations.plan(studio, model=manifest.name, prompt="warm up", seed=0, steps=2, width=64, height=64)
+    )
 
     # Image by image, alternating which side goes first, so drift in machine speed hits both alike.
     plain_times, pressroom_times = [], []
@@ -100,7 +114,7 @@ def compare(studio, manifest, work: Path, args) -> tuple[float, bool]:
         plain_total = pressroom_total = 0.0
         plain_paths, rows = [], []
         for index, (prompt, seed) in enumerate(jobs):
-            for side in (("plain", "pressroom") if (index + round_) % 2 == 0 else ("pressroom", "plain")):
+            for side in ("plain", "pressroom") if (index + round_) % 2 == 0 else ("pressroom", "plain"):
                 started = time.perf_counter()
                 if side == "plain":
                     plain_paths.append(plain_one(index, prompt, seed, out))
@@ -110,14 +124,19 @@ def compare(studio, manifest, work: Path, args) -> tuple[float, bool]:
                     pressroom_total += time.perf_counter() - started
         plain_times.append(plain_total)
         pressroom_times.append(pressroom_total)
-        print(f"{manifest.name} round {round_ + 1}: plain {plain_total:.2f}s  pressroom {pressroom_total:.2f}s",
-              flush=True)
+        print(
+            f"{manifest.name} round {round_ + 1}: plain {plain_total:.2f}s  pressroom {pressroom_total:.2f}s",
+            flush=True,
+        )
 
     same = [pixel_sha256(Image.open(path)) == row.pixel_sha256 for path, row in zip(plain_paths, rows)]
     ratio = statistics.median(pressroom_times) / statistics.median(plain_times)
-    print(f"model={manifest.name} plain_median_s={statistics.median(plain_times):.3f} "
-          f"pressroom_median_s={statistics.median(pressroom_times):.3f} pixels_identical={all(same)} "
-          f"({sum(same)}/{len(same)}) overhead_ratio={ratio:.3f}", flush=True)
+    print(
+        f"model={manifest.name} plain_median_s={statistics.median(plain_times):.3f} "
+        f"pressroom_median_s={statistics.median(pressroom_times):.3f} pixels_identical={all(same)} "
+        f"({sum(same)}/{len(same)}) overhead_ratio={ratio:.3f}",
+        flush=True,
+    )
     return ratio, all(same)
 
 

@@ -24,11 +24,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 from playwright.sync_api import sync_playwright  # noqa: E402
 from serving import served  # noqa: E402
 
-from pressroom.plays import accounts, briefs, concepts, lockin, people, volume
 from pressroom.context import Actor, Context  # noqa: E402
-from pressroom.store.studio import Studio  # noqa: E402
 from pressroom.domain.brief import parse
+from pressroom.plays import accounts, briefs, concepts, lockin, people, volume
 from pressroom.plays import models as model_plays
+from pressroom.store.studio import Studio  # noqa: E402
 
 PASSWORD = "bench-correct-horse"
 LOADED = "[...document.querySelectorAll('#cull-grid img')].every(i => i.complete && i.naturalWidth > 0)"
@@ -95,9 +95,12 @@ def main() -> int:
             for size, recipe in recipes.items():
                 cold = load(browser, base, recipe)  # the server makes every thumbnail here
                 warm = [load(browser, base, recipe) for _ in range(args.runs)]
-                print(f"sheet_{size}: cold first_paint_s={cold[0]:.3f} complete_s={cold[1]:.3f}  "
-                      f"warm first_paint_s={statistics.median(w[0] for w in warm):.3f} "
-                      f"complete_s={statistics.median(w[1] for w in warm):.3f} (median of {args.runs})", flush=True)
+                print(
+                    f"sheet_{size}: cold first_paint_s={cold[0]:.3f} complete_s={cold[1]:.3f}  "
+                    f"warm first_paint_s={statistics.median(w[0] for w in warm):.3f} "
+                    f"complete_s={statistics.median(w[1] for w in warm):.3f} (median of {args.runs})",
+                    flush=True,
+                )
             browser.close()
     return 0
 

@@ -41,9 +41,10 @@ sys.path.insert(0, str(HERE.parent / "tests"))  # the tests' helpers: a free por
 from quickmodel import default_to_fake, small_tiny  # noqa: E402
 from serving import free_port, stop  # noqa: E402
 
+from pressroom.domain import gate  # noqa: E402
+from pressroom.domain.brief import parse  # noqa: E402
 from pressroom.jobs.queue import FINISHED  # noqa: E402
-from pressroom.domain.brief import parse
-from pressroom.domain import gate
+
 
 def studio_with_work(root: Path, url: str | None, engine: str = "tiny") -> dict:
     """A team studio with a locked recipe, reviewable images and one release; returns ids and tokens.
@@ -51,8 +52,8 @@ def studio_with_work(root: Path, url: str | None, engine: str = "tiny") -> dict:
     ``engine``: "fake" (the fake engine: an image in about a millisecond, so the volume run is all
     ledger writes and files, far more of them a second than a GPU makes), or "tiny" (the built-in
     tiny diffusers model on this CPU: the worker takes a core or two, the server what is left)."""
-    from pressroom.plays import accounts, briefs, concepts, lockin, releases, reviews, volume
     from pressroom.context import Actor, Context
+    from pressroom.plays import accounts, briefs, concepts, lockin, releases, reviews, volume
     from pressroom.store.studio import Studio
 
     if engine == "tiny":
@@ -95,8 +96,9 @@ def start(root: Path, *args: str) -> subprocess.Popen:
     env = {**os.environ, "PRESSROOM_STUDIO": str(root)}
     env.pop("PRESSROOM_TOKEN", None)
     with open(root.parent / f"{args[0]}.log", "a") as log:
-        return subprocess.Popen([sys.executable, "-m", "pressroom.cli", *args], env=env,
-                                stdout=subprocess.DEVNULL, stderr=log)
+        return subprocess.Popen(
+            [sys.executable, "-m", "pressroom.cli", *args], env=env, stdout=subprocess.DEVNULL, stderr=log
+        )
 
 
 def wait_up(base: str, server: subprocess.Popen, root: Path) -> None:
@@ -116,8 +118,9 @@ def wait_up(base: str, server: subprocess.Popen, root: Path) -> None:
         time.sleep(0.2)
 
 
-async def person(index: int, base: str, work: dict, job: int, rounds: int, think: float, timings: dict,
-                 errors: list, finished: list) -> None:
+async def person(
+    index: int, base: str, work: dict, job: int, rounds: int, think: float, timings: dict, errors: list, finished: list
+) -> None:
     """One simulated person: a bounded loop of the requests a team makes while a run is going."""
     import httpx
 
@@ -128,14 +131,28 @@ async def person(index: int, base: str, work: dict, job: int, rounds: int, think
     async with httpx.AsyncClient(base_url=base, headers=headers, timeout=60) as client:
         for _ in range(rounds):
             image = rng.choice(work["images"])
-            calls = [("briefs", "GET", "/api/briefs", None), ("images", "GET", "/api/images?limit=50", None),
-                     ("search", "GET", "/api/library?q=boot", None), ("job", "GET", f"/api/jobs/{job}", None),
-                     ("sheet", "GET", f"/api/images/{image}/review", None),
-                     ("log", "GET", f"/api/log?brief={work['brief']}", None)]
+            calls = [
+                ("briefs", "GET", "/api/briefs", None),
+                ("images", "GET", "/api/images?limit=50", None),
+                ("search", "GET", "/api/library?q=boot", None),
+                ("job", "GET", f"/api/jobs/{job}", None),
+                ("sheet", "GET", f"/api/images/{image}/review", None),
+                ("log", "GET", f"/api/log?brief={work['brief']}", None),
+            ]
             if name == "rita" and checks is not None:
-                calls.append(("review (POST)", "POST", f"/api/images/{image}/review",
-                              {"decision": rng.choice(["approved-with-changes", "changes-required"]),
-                               "checks": checks, "note": "bench", "alt_text": "a boot"}))
+                calls.append(
+                    (
+                        "review (POST)",
+                        "POST",
+                        f"/api/images/{image}/review",
+                        {
+                            "decision": rng.choice(["approved-with-changes", "changes-required"]),
+                            "checks": checks,
+                            "note": "bench",
+                            "alt_text": "a boot",
+                        },
+                    )
+                )
             for route, method, path, body in calls:
                 began = time.perf_counter()
                 try:
@@ -180,12 +197,20 @@ def main() -> int:
     parser.add_argument("--clients", type=int, default=20, help="simulated people at once")
     parser.add_argument("--rounds", type=int, default=40, help="loops of requests per person")
     parser.add_argument("--seeds", type=int, default=2000, help="seeds per slot value of the volume run in progress")
-    parser.add_argument("--engine", choices=("fake", "tiny"), default="tiny",
-                        help="what the volume run draws with: the fake engine (ledger-bound) or the tiny model (CPU-bound)")
+    parser.add_argument(
+        "--engine",
+        choices=("fake", "tiny"),
+        default="tiny",
+        help="what the volume run draws with: the fake engine (ledger-bound) or the tiny model (CPU-bound)",
+    )
     parser.add_argument("--json", action="store_true", help="print the figures as one JSON document")
     parser.add_argument("--server-workers", type=int, default=1, help="processes of `pressroom serve --workers`")
-    parser.add_argument("--think", type=float, default=0.0,
-                        help="seconds a person pauses between requests, on average (0: none, a closed loop)")
+    parser.add_argument(
+        "--think",
+        type=float,
+        default=0.0,
+        help="seconds a person pauses between requests, on average (0: none, a closed loop)",
+    )
     args = parser.parse_args()
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # stopped: still stop the server and the worker
@@ -206,12 +231,15 @@ def main() -> int:
         server = start(root, "serve", "--port", str(port), "--workers", str(args.server_workers))
         wait_up(base, server, root)
         worker = start(root, "worker")
-        with httpx.Client(base_url=base, headers={"Authorization": f"Bearer {work['tokens']['omar']}"},
-                          timeout=60) as omar:
+        with httpx.Client(
+            base_url=base, headers={"Authorization": f"Bearer {work['tokens']['omar']}"}, timeout=60
+        ) as omar:
             for image in work["images"]:  # warm, untimed: the server's first look at each image (its pre-checks)
                 omar.get(f"/api/images/{image}/review").raise_for_status()
-            queued = omar.post(f"/api/recipes/{work['recipe']}/volume",
-                               json={"vary": ["subject=a green boot", "subject=a grey boot"], "seeds": args.seeds})
+            queued = omar.post(
+                f"/api/recipes/{work['recipe']}/volume",
+                json={"vary": ["subject=a green boot", "subject=a grey boot"], "seeds": args.seeds},
+            )
             if queued.status_code != 202:
                 raise SystemExit(f"the volume run was not queued: {queued.status_code} {queued.text}")
             job = queued.json()["job"]
@@ -220,8 +248,12 @@ def main() -> int:
             finished: list[float] = []
 
             async def everyone() -> None:
-                await asyncio.gather(*(person(i, base, work, job, args.rounds, args.think, timings, errors, finished)
-                                       for i in range(args.clients)))
+                await asyncio.gather(
+                    *(
+                        person(i, base, work, job, args.rounds, args.think, timings, errors, finished)
+                        for i in range(args.clients)
+                    )
+                )
 
             began, cpu = time.perf_counter(), cpu_seconds(server.pid)
             asyncio.run(everyone())
@@ -238,32 +270,49 @@ def main() -> int:
             print("the server's log (the end):\n" + said[-3000:], file=sys.stderr)
         shutil.rmtree(folder, ignore_errors=True)
     total = sum(len(values) for values in timings.values())
-    figures = {"database": args.database, "engine": args.engine, "clients": args.clients, "rounds": args.rounds,
-               "think_s": args.think,
-               "server_workers": args.server_workers,
-               "requests": total, "server_cpu_ms_per_request": round(1000 * cpu / max(total, 1), 1),
-               "seconds": round(elapsed, 2), "requests_per_s": round(total / elapsed, 1), "errors": len(errors),
-               "job": {"state": state["state"], **state["progress"], "running_s": round(loaded, 1)},
-               "routes": {route: {"n": len(values), "p50_ms": round(1000 * statistics.median(values), 1),
-                                  "p95_ms": round(1000 * percentile(values, 0.95), 1),
-                                  "p99_ms": round(1000 * percentile(values, 0.99), 1)}
-                          for route, values in sorted(timings.items())}}
+    figures = {
+        "database": args.database,
+        "engine": args.engine,
+        "clients": args.clients,
+        "rounds": args.rounds,
+        "think_s": args.think,
+        "server_workers": args.server_workers,
+        "requests": total,
+        "server_cpu_ms_per_request": round(1000 * cpu / max(total, 1), 1),
+        "seconds": round(elapsed, 2),
+        "requests_per_s": round(total / elapsed, 1),
+        "errors": len(errors),
+        "job": {"state": state["state"], **state["progress"], "running_s": round(loaded, 1)},
+        "routes": {
+            route: {
+                "n": len(values),
+                "p50_ms": round(1000 * statistics.median(values), 1),
+                "p95_ms": round(1000 * percentile(values, 0.95), 1),
+                "p99_ms": round(1000 * percentile(values, 0.99), 1),
+            }
+            for route, values in sorted(timings.items())
+        },
+    }
     reads = [value for route, values in timings.items() if route in READS for value in values]
     figures["reads_p95_ms"] = round(1000 * percentile(reads, 0.95), 1) if reads else None
     if args.json:
         print(json.dumps(figures, indent=2))
     else:
-        print(f"{args.database}, {args.engine} engine: {args.clients} clients x {args.rounds} rounds (think {args.think} s, "
-              f"{args.server_workers} server process(es)), "
-              f"{total} requests in {elapsed:.1f} s "
-              f"= {figures['requests_per_s']} requests/s; errors {len(errors)}; the volume run meanwhile: "
-              f"{state['progress']['done']}/{state['progress']['total']} ({state['state']}; it ran beside the "
-              f"clients for {loaded:.1f} s of the {elapsed:.1f} s)")
+        print(
+            f"{args.database}, {args.engine} engine: {args.clients} clients x {args.rounds} rounds (think {args.think} s, "
+            f"{args.server_workers} server process(es)), "
+            f"{total} requests in {elapsed:.1f} s "
+            f"= {figures['requests_per_s']} requests/s; errors {len(errors)}; the volume run meanwhile: "
+            f"{state['progress']['done']}/{state['progress']['total']} ({state['state']}; it ran beside the "
+            f"clients for {loaded:.1f} s of the {elapsed:.1f} s)"
+        )
         print(f"{'route':<16}{'n':>6}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}")
         for route, row in figures["routes"].items():
             print(f"{route:<16}{row['n']:>6}{row['p50_ms']:>9}{row['p95_ms']:>9}{row['p99_ms']:>9}")
-        print(f"reads p95: {figures['reads_p95_ms']} ms; the server used {figures['server_cpu_ms_per_request']} ms "
-              f"of CPU per request ({cpu:.1f} s in {elapsed:.1f} s); load average {os.getloadavg()[0]:.1f}")
+        print(
+            f"reads p95: {figures['reads_p95_ms']} ms; the server used {figures['server_cpu_ms_per_request']} ms "
+            f"of CPU per request ({cpu:.1f} s in {elapsed:.1f} s); load average {os.getloadavg()[0]:.1f}"
+        )
     for line in errors[:10]:
         print("error:", line, file=sys.stderr)
     return 1 if errors else 0

@@ -44,23 +44,41 @@ def prompts(count: int, seed: int) -> list[dict]:
     """``count`` held-out combinations on colour backgrounds, each with its 49 other candidates."""
     rng = random.Random(seed)
     subjects = sketch_data.subjects()
-    combos = [(s, b, p) for s in subjects for b in sketch_data.BACKGROUNDS for p in sketch_data.POSITIONS
-              if sketch_data.held_out(s, b, p)]
+    combos = [
+        (s, b, p)
+        for s in subjects
+        for b in sketch_data.BACKGROUNDS
+        for p in sketch_data.POSITIONS
+        if sketch_data.held_out(s, b, p)
+    ]
     chosen = rng.sample(combos, count)
     out = []
     for subject, back, position in chosen:
         scale = rng.choice(["close-up", "medium shot"])
         others = rng.sample([s for s in subjects if s.index != subject.index], CANDIDATES - 1)
-        out.append({"subject": subject, "background": back, "position": position, "scale": scale,
-                    "candidates": [subject] + others,
-                    "prompt": sketch_data.caption(subject.name, back, position, scale)})
+        out.append(
+            {
+                "subject": subject,
+                "background": back,
+                "position": position,
+                "scale": scale,
+                "candidates": [subject] + others,
+                "prompt": sketch_data.caption(subject.name, back, position, scale),
+            }
+        )
     return out
 
 
 def border_colour(pixels: np.ndarray) -> np.ndarray:
     ring = max(1, pixels.shape[0] // 32)
-    border = np.concatenate([pixels[:ring].reshape(-1, 3), pixels[-ring:].reshape(-1, 3),
-                             pixels[:, :ring].reshape(-1, 3), pixels[:, -ring:].reshape(-1, 3)])
+    border = np.concatenate(
+        [
+            pixels[:ring].reshape(-1, 3),
+            pixels[-ring:].reshape(-1, 3),
+            pixels[:, :ring].reshape(-1, 3),
+            pixels[:, -ring:].reshape(-1, 3),
+        ]
+    )
     return np.median(border, axis=0)
 
 
@@ -78,8 +96,13 @@ def in_region(mask: np.ndarray, position: str) -> bool:
         return False
     ys, xs = np.nonzero(mask)
     cx, cy = (xs.mean() + 0.5) / mask.shape[1], (ys.mean() + 0.5) / mask.shape[0]
-    return {"left": cx < 0.4, "right": cx > 0.6, "top": cy < 0.4, "bottom": cy > 0.6,
-            "centre": 0.35 < cx < 0.65 and 0.35 < cy < 0.65}[position]
+    return {
+        "left": cx < 0.4,
+        "right": cx > 0.6,
+        "top": cy < 0.4,
+        "bottom": cy > 0.6,
+        "centre": 0.35 < cx < 0.65 and 0.35 < cy < 0.65,
+    }[position]
 
 
 def features(image: Image.Image) -> np.ndarray:
@@ -89,7 +112,7 @@ def features(image: Image.Image) -> np.ndarray:
     if mask.sum() == 0:
         return np.zeros(8 * 8 * 3 + 64, dtype=np.float32)
     ys, xs = np.nonzero(mask)
-    box = pixels[ys.min(): ys.max() + 1, xs.min(): xs.max() + 1]
+    box = pixels[ys.min() : ys.max() + 1, xs.min() : xs.max() + 1]
     shape = np.asarray(Image.fromarray(box.astype(np.uint8)).resize((8, 8), Image.BOX), dtype=np.float32) / 255
     bins = (pixels[mask] // 64).astype(int)
     histogram = np.bincount(bins[:, 0] * 16 + bins[:, 1] * 4 + bins[:, 2], minlength=64).astype(np.float32)
@@ -105,8 +128,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--guidance", type=float, default=7.0)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--sheet", type=Path, default=None, help="also write the images as one PNG sheet")
-    parser.add_argument("--reference", action="store_true",
-                        help="score the font's own renders instead of the model's images: what the measures give at best")
+    parser.add_argument(
+        "--reference",
+        action="store_true",
+        help="score the font's own renders instead of the model's images: what the measures give at best",
+    )
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
 
@@ -129,11 +155,18 @@ def main(argv: list[str] | None = None) -> int:
     for index, case in enumerate(cases):  # all the images first, back to back as a run makes them; then the scores
         started = time.perf_counter()
         if args.reference:
-            image = sketch_data.compose(renderer, case["subject"], case["background"], case["position"],
-                                        case["scale"]).resize((SIZE, SIZE), Image.NEAREST)
+            image = sketch_data.compose(
+                renderer, case["subject"], case["background"], case["position"], case["scale"]
+            ).resize((SIZE, SIZE), Image.NEAREST)
         else:
-            image = pipeline(case["prompt"], num_inference_steps=args.steps, guidance_scale=args.guidance, width=SIZE,
-                             height=SIZE, generator=torch.Generator("cpu").manual_seed(args.seed + index)).images[0]
+            image = pipeline(
+                case["prompt"],
+                num_inference_steps=args.steps,
+                guidance_scale=args.guidance,
+                width=SIZE,
+                height=SIZE,
+                generator=torch.Generator("cpu").manual_seed(args.seed + index),
+            ).images[0]
         seconds.append(time.perf_counter() - started)
         images.append(image)
     for case, image in zip(cases, images):
@@ -141,17 +174,27 @@ def main(argv: list[str] | None = None) -> int:
         scores["background"] += nearest_background(pixels) == case["background"]
         scores["position"] += in_region(subject_mask(pixels), case["position"])
         made = features(image)
-        distances = [np.sum((features(sketch_data.compose(renderer, c, case["background"], case["position"],
-                                                          case["scale"])) - made) ** 2)
-                     for c in case["candidates"]]
+        distances = [
+            np.sum(
+                (features(sketch_data.compose(renderer, c, case["background"], case["position"], case["scale"])) - made)
+                ** 2
+            )
+            for c in case["candidates"]
+        ]
         rank = int(np.argsort(np.argsort(distances))[0])  # where the named subject (index 0) ranks
         scores["subject_top1"] += rank == 0
         scores["subject_top5"] += rank < 5
     figures = {name: round(value / len(cases), 3) for name, value in scores.items()}
     figures["seconds_per_image"] = None if args.reference else round(float(np.median(seconds)), 3)
-    figures.update(prompts=len(cases), steps=args.steps, guidance=args.guidance, size=SIZE,
-                   torch_threads=torch.get_num_threads(), load_average=round(os.getloadavg()[0], 1),
-                   cpu_count=os.cpu_count())
+    figures.update(
+        prompts=len(cases),
+        steps=args.steps,
+        guidance=args.guidance,
+        size=SIZE,
+        torch_threads=torch.get_num_threads(),
+        load_average=round(os.getloadavg()[0], 1),
+        cpu_count=os.cpu_count(),
+    )
     if args.sheet:
         columns = 10
         sheet = Image.new("RGB", (columns * SIZE, -(-len(images) // columns) * SIZE), "white")
@@ -161,20 +204,27 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         print(json.dumps(figures))
         return 0
-    print(f"sketch quality on {len(cases)} held-out prompts, {args.steps} steps, guidance {args.guidance}, "
-          f"{SIZE}x{SIZE}:")
+    print(
+        f"sketch quality on {len(cases)} held-out prompts, {args.steps} steps, guidance {args.guidance}, {SIZE}x{SIZE}:"
+    )
     for name, goal in GOALS.items():
         value = figures[name]
         if value is None:
             continue
         met = value <= goal if name == "seconds_per_image" else value >= goal
         shown = f"{value:.2f} s" if name == "seconds_per_image" else f"{value:.0%}"
-        print(f"  {name:18} {shown:>8}   goal {'<=' if name == 'seconds_per_image' else '>='} "
-              f"{goal if name == 'seconds_per_image' else f'{goal:.0%}'}  {'met' if met else 'NOT met'}")
-    print(f"  subject_top1       {figures['subject_top1']:.0%}   (chance: {1 / CANDIDATES:.0%}; top-5 chance "
-          f"{5 / CANDIDATES:.0%})")
-    print(f"  (torch threads {figures['torch_threads']}, {figures['cpu_count']} cores, load average "
-          f"{figures['load_average']} while measuring)")
+        print(
+            f"  {name:18} {shown:>8}   goal {'<=' if name == 'seconds_per_image' else '>='} "
+            f"{goal if name == 'seconds_per_image' else f'{goal:.0%}'}  {'met' if met else 'NOT met'}"
+        )
+    print(
+        f"  subject_top1       {figures['subject_top1']:.0%}   (chance: {1 / CANDIDATES:.0%}; top-5 chance "
+        f"{5 / CANDIDATES:.0%})"
+    )
+    print(
+        f"  (torch threads {figures['torch_threads']}, {figures['cpu_count']} cores, load average "
+        f"{figures['load_average']} while measuring)"
+    )
     return 0
 
 

@@ -15,9 +15,11 @@ import subprocess
 import sys
 import time
 
-PROBE = ("import sys\nfrom pressroom.cli import main\ntry:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
-         "heavy = [m for m in ('torch', 'diffusers', 'transformers', 'sqlalchemy', 'numpy') if m in sys.modules]\n"
-         "sys.stderr.write(f'HEAVY {heavy}\\n')\n")
+PROBE = (
+    "import sys\nfrom pressroom.cli import main\ntry:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
+    "heavy = [m for m in ('torch', 'diffusers', 'transformers', 'sqlalchemy', 'numpy') if m in sys.modules]\n"
+    "sys.stderr.write(f'HEAVY {heavy}\\n')\n"
+)
 
 
 def timed(args: list[str]) -> tuple[float, str]:

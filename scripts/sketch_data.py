@@ -69,41 +69,111 @@ KINDS = {
 
 # Where the Unicode name is not what a person would write in a prompt.
 WORDING = {
-    "ATHLETIC SHOE": "athletic shoe", "MANS SHOE": "leather shoe", "WOMANS SANDAL": "sandal",
-    "WOMANS BOOTS": "tall boots", "THONG SANDAL": "flip-flop", "SCHOOL SATCHEL": "backpack",
-    "PERSONAL COMPUTER": "laptop", "ELECTRIC LIGHT BULB": "light bulb", "CLOSED UMBRELLA": "umbrella",
-    "HOURGLASS WITH FLOWING SAND": "hourglass", "BASKETBALL AND HOOP": "basketball",
-    "TENNIS RACQUET AND BALL": "tennis racquet", "WRAPPED PRESENT": "present", "BOOKS": "stack of books",
-    "DOG FACE": "dog face", "CAT FACE": "cat face", "MOUSE FACE": "mouse", "HAMSTER FACE": "hamster",
-    "RABBIT FACE": "rabbit", "FOX FACE": "fox", "BEAR FACE": "bear", "PANDA FACE": "panda",
-    "TIGER FACE": "tiger", "LION FACE": "lion", "COW FACE": "cow", "PIG FACE": "pig", "FROG FACE": "frog",
-    "MONKEY FACE": "monkey", "WOLF FACE": "wolf", "HORSE FACE": "horse", "UNICORN FACE": "unicorn",
-    "ZEBRA FACE": "zebra", "GIRAFFE FACE": "giraffe", "DROMEDARY CAMEL": "camel", "SPOUTING WHALE": "whale",
-    "HONEYBEE": "bee", "LADY BEETLE": "ladybird", "EAR OF MAIZE": "corn cob", "AUBERGINE": "aubergine",
-    "COOKING": "fried egg", "POULTRY LEG": "chicken leg", "SLICE OF PIZZA": "slice of pizza",
-    "STEAMING BOWL": "bowl of noodles", "SHORTCAKE": "slice of cake", "SOFT ICE CREAM": "ice cream cone",
-    "ICE CREAM": "ice cream sundae", "HONEY POT": "honey pot", "BAGUETTE BREAD": "baguette",
-    "HOT BEVERAGE": "cup of coffee", "TEACUP WITHOUT HANDLE": "teacup", "BOTTLE WITH POPPING CORK": "champagne bottle",
-    "GLASS OF MILK": "glass of milk", "BEER MUG": "beer mug", "TUMBLER GLASS": "tumbler",
-    "CUP WITH STRAW": "cup with a straw", "BEVERAGE BOX": "juice box", "MATE DRINK": "mate cup",
-    "SAKE BOTTLE AND CUP": "sake bottle", "HOUSE BUILDING": "house", "HOUSE WITH GARDEN": "house with a garden",
-    "EUROPEAN POST OFFICE": "post office", "EUROPEAN CASTLE": "castle", "JAPANESE CASTLE": "japanese castle",
-    "CLASSICAL BUILDING": "classical building", "BRIDGE AT NIGHT": "bridge at night", "CAROUSEL HORSE": "carousel horse",
-    "AUTOMOBILE": "car", "RECREATIONAL VEHICLE": "camper van", "FIRE ENGINE": "fire engine",
-    "ARTICULATED LORRY": "lorry", "RACING MOTORCYCLE": "motorcycle", "SCOOTER": "kick scooter",
-    "STEAM LOCOMOTIVE": "steam train", "HIGH-SPEED TRAIN": "high-speed train", "TRAM CAR": "tram",
-    "FLYING SAUCER": "flying saucer", "MOTOR BOAT": "motor boat", "SHEAF OF RICE": "sheaf of rice",
-    "FOUR LEAF CLOVER": "four-leaf clover", "BLOSSOM": "yellow blossom", "WILTED FLOWER": "wilted flower",
+    "ATHLETIC SHOE": "athletic shoe",
+    "MANS SHOE": "leather shoe",
+    "WOMANS SANDAL": "sandal",
+    "WOMANS BOOTS": "tall boots",
+    "THONG SANDAL": "flip-flop",
+    "SCHOOL SATCHEL": "backpack",
+    "PERSONAL COMPUTER": "laptop",
+    "ELECTRIC LIGHT BULB": "light bulb",
+    "CLOSED UMBRELLA": "umbrella",
+    "HOURGLASS WITH FLOWING SAND": "hourglass",
+    "BASKETBALL AND HOOP": "basketball",
+    "TENNIS RACQUET AND BALL": "tennis racquet",
+    "WRAPPED PRESENT": "present",
+    "BOOKS": "stack of books",
+    "DOG FACE": "dog face",
+    "CAT FACE": "cat face",
+    "MOUSE FACE": "mouse",
+    "HAMSTER FACE": "hamster",
+    "RABBIT FACE": "rabbit",
+    "FOX FACE": "fox",
+    "BEAR FACE": "bear",
+    "PANDA FACE": "panda",
+    "TIGER FACE": "tiger",
+    "LION FACE": "lion",
+    "COW FACE": "cow",
+    "PIG FACE": "pig",
+    "FROG FACE": "frog",
+    "MONKEY FACE": "monkey",
+    "WOLF FACE": "wolf",
+    "HORSE FACE": "horse",
+    "UNICORN FACE": "unicorn",
+    "ZEBRA FACE": "zebra",
+    "GIRAFFE FACE": "giraffe",
+    "DROMEDARY CAMEL": "camel",
+    "SPOUTING WHALE": "whale",
+    "HONEYBEE": "bee",
+    "LADY BEETLE": "ladybird",
+    "EAR OF MAIZE": "corn cob",
+    "AUBERGINE": "aubergine",
+    "COOKING": "fried egg",
+    "POULTRY LEG": "chicken leg",
+    "SLICE OF PIZZA": "slice of pizza",
+    "STEAMING BOWL": "bowl of noodles",
+    "SHORTCAKE": "slice of cake",
+    "SOFT ICE CREAM": "ice cream cone",
+    "ICE CREAM": "ice cream sundae",
+    "HONEY POT": "honey pot",
+    "BAGUETTE BREAD": "baguette",
+    "HOT BEVERAGE": "cup of coffee",
+    "TEACUP WITHOUT HANDLE": "teacup",
+    "BOTTLE WITH POPPING CORK": "champagne bottle",
+    "GLASS OF MILK": "glass of milk",
+    "BEER MUG": "beer mug",
+    "TUMBLER GLASS": "tumbler",
+    "CUP WITH STRAW": "cup with a straw",
+    "BEVERAGE BOX": "juice box",
+    "MATE DRINK": "mate cup",
+    "SAKE BOTTLE AND CUP": "sake bottle",
+    "HOUSE BUILDING": "house",
+    "HOUSE WITH GARDEN": "house with a garden",
+    "EUROPEAN POST OFFICE": "post office",
+    "EUROPEAN CASTLE": "castle",
+    "JAPANESE CASTLE": "japanese castle",
+    "CLASSICAL BUILDING": "classical building",
+    "BRIDGE AT NIGHT": "bridge at night",
+    "CAROUSEL HORSE": "carousel horse",
+    "AUTOMOBILE": "car",
+    "RECREATIONAL VEHICLE": "camper van",
+    "FIRE ENGINE": "fire engine",
+    "ARTICULATED LORRY": "lorry",
+    "RACING MOTORCYCLE": "motorcycle",
+    "SCOOTER": "kick scooter",
+    "STEAM LOCOMOTIVE": "steam train",
+    "HIGH-SPEED TRAIN": "high-speed train",
+    "TRAM CAR": "tram",
+    "FLYING SAUCER": "flying saucer",
+    "MOTOR BOAT": "motor boat",
+    "SHEAF OF RICE": "sheaf of rice",
+    "FOUR LEAF CLOVER": "four-leaf clover",
+    "BLOSSOM": "yellow blossom",
+    "WILTED FLOWER": "wilted flower",
 }
 # A few subjects also answer to other names (the demo's briefs ask for "a trail shoe").
-ALIASES = {"athletic shoe": ["running shoe", "trail shoe", "trainer", "sneaker"], "hiking boot": ["walking boot"],
-           "leather shoe": ["dress shoe"], "cup of coffee": ["coffee cup", "mug of coffee"], "car": ["automobile"]}
+ALIASES = {
+    "athletic shoe": ["running shoe", "trail shoe", "trainer", "sneaker"],
+    "hiking boot": ["walking boot"],
+    "leather shoe": ["dress shoe"],
+    "cup of coffee": ["coffee cup", "mug of coffee"],
+    "car": ["automobile"],
+}
 
 # Named background colours: the palette the benchmark measures against.
 BACKGROUNDS = {
-    "white": (245, 245, 245), "black": (20, 20, 20), "grey": (128, 128, 128), "red": (200, 30, 35),
-    "orange": (240, 130, 20), "yellow": (245, 215, 40), "green": (40, 150, 60), "blue": (30, 80, 200),
-    "purple": (120, 50, 160), "pink": (240, 130, 180), "brown": (110, 70, 35), "teal": (20, 140, 140),
+    "white": (245, 245, 245),
+    "black": (20, 20, 20),
+    "grey": (128, 128, 128),
+    "red": (200, 30, 35),
+    "orange": (240, 130, 20),
+    "yellow": (245, 215, 40),
+    "green": (40, 150, 60),
+    "blue": (30, 80, 200),
+    "purple": (120, 50, 160),
+    "pink": (240, 130, 180),
+    "brown": (110, 70, 35),
+    "teal": (20, 140, 140),
 }
 # Simple scenes: (caption, top colour, bottom colour, horizon as a fraction of the height or None for a gradient)
 SCENES = {
@@ -114,16 +184,33 @@ SCENES = {
     "studio": ("in a studio", (235, 235, 232), (190, 190, 186), 0.65),
 }
 POSITIONS = {  # caption, centre (x, y) as fractions; the subject's box is kept inside the frame
-    "centre": ("centred", (0.5, 0.5)), "left": ("on the left", (0.25, 0.5)), "right": ("on the right", (0.75, 0.5)),
-    "top": ("at the top", (0.5, 0.25)), "bottom": ("at the bottom", (0.5, 0.75)),
+    "centre": ("centred", (0.5, 0.5)),
+    "left": ("on the left", (0.25, 0.5)),
+    "right": ("on the right", (0.75, 0.5)),
+    "top": ("at the top", (0.5, 0.25)),
+    "bottom": ("at the bottom", (0.5, 0.75)),
 }
 SCALES = {"close-up": 0.62, "medium shot": 0.48, "small": 0.36}
 COLOURS = {"red": 0.0, "orange": 0.07, "yellow": 0.15, "green": 0.33, "blue": 0.62, "purple": 0.77, "pink": 0.9}
 GREYS = ("grey",)
 FINISH = "flat colours"
 # Words that prompts often carry and this model should learn to pass over.
-EXTRAS = ["sharp focus", "soft light", "product shot", "clean", "minimal", "high quality", "detailed",
-          "illustration", "flat vector", "watercolor", "cinematic", "studio lighting", "editorial", "bright"]
+EXTRAS = [
+    "sharp focus",
+    "soft light",
+    "product shot",
+    "clean",
+    "minimal",
+    "high quality",
+    "detailed",
+    "illustration",
+    "flat vector",
+    "watercolor",
+    "cinematic",
+    "studio lighting",
+    "editorial",
+    "bright",
+]
 
 
 @dataclass(frozen=True)
@@ -216,13 +303,23 @@ def recolour(glyph: Image.Image, colour: str | None) -> Image.Image:
         shifted = hsv.copy()
         shifted[..., 0] = (hsv[..., 0] + COLOURS[colour] - main) % 1.0
         shifted[..., 1] = np.maximum(hsv[..., 1], 0.55 * (hsv[..., 2] > 0.15))  # a pale subject takes the colour too
-        rgb = np.asarray(Image.fromarray((shifted * 255).astype(np.uint8), "HSV").convert("RGB")).astype(np.float32) / 255
+        rgb = (
+            np.asarray(Image.fromarray((shifted * 255).astype(np.uint8), "HSV").convert("RGB")).astype(np.float32) / 255
+        )
     out = np.concatenate([rgb, rgba[..., 3:]], axis=2)
     return Image.fromarray((out * 255).round().astype(np.uint8), "RGBA")
 
 
-def compose(renderer: Renderer, subject: Subject, back: str, position: str, scale: str,
-            colour: str | None = None, size: int = SIZE, jitter: tuple[float, float, float] = (0, 0, 0)) -> Image.Image:
+def compose(
+    renderer: Renderer,
+    subject: Subject,
+    back: str,
+    position: str,
+    scale: str,
+    colour: str | None = None,
+    size: int = SIZE,
+    jitter: tuple[float, float, float] = (0, 0, 0),
+) -> Image.Image:
     """One picture: the subject (recoloured) at ``scale`` of the frame, its box centred at ``position``."""
     canvas = background(back, size)
     glyph = renderer.glyph(subject.char)
@@ -242,8 +339,14 @@ def background_words(back: str) -> str:
     return f"on {article(back).split(' ', 1)[0]} {back} background" if back in BACKGROUNDS else SCENES[back][0]
 
 
-def caption(subject_name: str, back: str | None, position: str | None, scale: str | None,
-            colour: str | None = None, extras: list[str] = ()) -> str:
+def caption(
+    subject_name: str,
+    back: str | None,
+    position: str | None,
+    scale: str | None,
+    colour: str | None = None,
+    extras: list[str] = (),
+) -> str:
     """The prompt skeleton: subject, background, position, scale, finish (clauses may be left out)."""
     noun = f"{colour} {subject_name}" if colour else subject_name
     parts = [article(noun)]
@@ -280,8 +383,17 @@ def vocabulary() -> list[str]:
     return sorted(words)
 
 
-SHOES = {"athletic shoe", "hiking boot", "leather shoe", "high-heeled shoe", "sandal", "tall boots", "ballet shoes",
-         "flat shoe", "flip-flop"}
+SHOES = {
+    "athletic shoe",
+    "hiking boot",
+    "leather shoe",
+    "high-heeled shoe",
+    "sandal",
+    "tall boots",
+    "ballet shoes",
+    "flat shoe",
+    "flip-flop",
+}
 SHOE_SHARE = 0.15  # shoes are what the demo's brief asks for: they are drawn more often
 
 
@@ -303,8 +415,14 @@ def sample(rng: random.Random, renderer: Renderer, pool: list[Subject]) -> tuple
     if name in ALIASES and rng.random() < 0.5:
         name = rng.choice(ALIASES[name])
     extras = rng.sample(EXTRAS, rng.randint(1, 2)) if rng.random() < 0.25 else []
-    text = caption(name, back if rng.random() > 0.05 else None, position if rng.random() > 0.1 else None,
-                   scale if rng.random() > 0.2 else None, colour, extras)
+    text = caption(
+        name,
+        back if rng.random() > 0.05 else None,
+        position if rng.random() > 0.1 else None,
+        scale if rng.random() > 0.2 else None,
+        colour,
+        extras,
+    )
     return image, text
 
 
@@ -312,5 +430,22 @@ def font_sha256(font: Path = FONT) -> str:
     return hashlib.sha256(font.read_bytes()).hexdigest()
 
 
-__all__ = ["Subject", "Renderer", "subjects", "compose", "caption", "held_out", "sample", "vocabulary",
-           "BACKGROUNDS", "SCENES", "POSITIONS", "SCALES", "COLOURS", "SIZE", "FONT", "font_sha256", "article"]
+__all__ = [
+    "Subject",
+    "Renderer",
+    "subjects",
+    "compose",
+    "caption",
+    "held_out",
+    "sample",
+    "vocabulary",
+    "BACKGROUNDS",
+    "SCENES",
+    "POSITIONS",
+    "SCALES",
+    "COLOURS",
+    "SIZE",
+    "FONT",
+    "font_sha256",
+    "article",
+]

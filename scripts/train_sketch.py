@@ -29,7 +29,7 @@ import platform
 import random
 import sys
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
@@ -81,9 +81,16 @@ def build_autoencoder():
 
     channels = 8  # r g b, -r -g -b, K, -K
     vae = AutoencoderKL(
-        in_channels=3, out_channels=3, latent_channels=4, layers_per_block=1, norm_num_groups=1,
-        block_out_channels=(channels,) * 3, down_block_types=("DownEncoderBlock2D",) * 3,
-        up_block_types=("UpDecoderBlock2D",) * 3, sample_size=128, scaling_factor=1.0,
+        in_channels=3,
+        out_channels=3,
+        latent_channels=4,
+        layers_per_block=1,
+        norm_num_groups=1,
+        block_out_channels=(channels,) * 3,
+        down_block_types=("DownEncoderBlock2D",) * 3,
+        up_block_types=("UpDecoderBlock2D",) * 3,
+        sample_size=128,
+        scaling_factor=1.0,
     )
     with torch.no_grad():
         for parameter in vae.parameters():
@@ -125,36 +132,51 @@ def build_unet():
     from diffusers import UNet2DConditionModel
 
     return UNet2DConditionModel(
-        sample_size=sketch_data.SIZE, in_channels=4, out_channels=4, layers_per_block=1,
+        sample_size=sketch_data.SIZE,
+        in_channels=4,
+        out_channels=4,
+        layers_per_block=1,
         block_out_channels=tuple(HYPER["unet_channels"]),
         down_block_types=("DownBlock2D", "DownBlock2D", "CrossAttnDownBlock2D", "CrossAttnDownBlock2D"),
         up_block_types=("CrossAttnUpBlock2D", "CrossAttnUpBlock2D", "UpBlock2D", "UpBlock2D"),
-        cross_attention_dim=HYPER["text_hidden"], attention_head_dim=64, norm_num_groups=32,
+        cross_attention_dim=HYPER["text_hidden"],
+        attention_head_dim=64,
+        norm_num_groups=32,
     )
 
 
 def build_text_encoder(tokenizer):
     from transformers import CLIPTextConfig, CLIPTextModel
 
-    return CLIPTextModel(CLIPTextConfig(
-        bos_token_id=tokenizer.bos_token_id, eos_token_id=tokenizer.eos_token_id,
-        pad_token_id=tokenizer.pad_token_id, hidden_size=HYPER["text_hidden"],
-        intermediate_size=HYPER["text_hidden"] * 2, num_attention_heads=4,
-        num_hidden_layers=HYPER["text_layers"], vocab_size=len(tokenizer),
-        max_position_embeddings=HYPER["max_tokens"],
-    ))
+    return CLIPTextModel(
+        CLIPTextConfig(
+            bos_token_id=tokenizer.bos_token_id,
+            eos_token_id=tokenizer.eos_token_id,
+            pad_token_id=tokenizer.pad_token_id,
+            hidden_size=HYPER["text_hidden"],
+            intermediate_size=HYPER["text_hidden"] * 2,
+            num_attention_heads=4,
+            num_hidden_layers=HYPER["text_layers"],
+            vocab_size=len(tokenizer),
+            max_position_embeddings=HYPER["max_tokens"],
+        )
+    )
 
 
 def schedulers():
     from diffusers import DDPMScheduler, DPMSolverMultistepScheduler
 
-    common = dict(num_train_timesteps=HYPER["train_timesteps"], beta_schedule=HYPER["beta_schedule"],
-                  beta_start=HYPER["beta_start"], beta_end=HYPER["beta_end"],
-                  prediction_type=HYPER["prediction_type"])
+    common = dict(
+        num_train_timesteps=HYPER["train_timesteps"],
+        beta_schedule=HYPER["beta_schedule"],
+        beta_start=HYPER["beta_start"],
+        beta_end=HYPER["beta_end"],
+        prediction_type=HYPER["prediction_type"],
+    )
     # dynamic thresholding keeps each step's estimate of the picture inside [-1, 1], as pixel-space models need
-    return DDPMScheduler(**common), DPMSolverMultistepScheduler(**common, algorithm_type="dpmsolver++",
-                                                                solver_order=2, thresholding=True,
-                                                                sample_max_value=1.0)
+    return DDPMScheduler(**common), DPMSolverMultistepScheduler(
+        **common, algorithm_type="dpmsolver++", solver_order=2, thresholding=True, sample_max_value=1.0
+    )
 
 
 def to_tensor(images) -> torch.Tensor:
@@ -165,8 +187,9 @@ def to_tensor(images) -> torch.Tensor:
 
 
 def token_ids(tokenizer, captions: list[str]) -> torch.Tensor:
-    return tokenizer(captions, padding="max_length", max_length=tokenizer.model_max_length,
-                     truncation=True, return_tensors="pt").input_ids
+    return tokenizer(
+        captions, padding="max_length", max_length=tokenizer.model_max_length, truncation=True, return_tensors="pt"
+    ).input_ids
 
 
 class Batches(torch.utils.data.IterableDataset):
@@ -195,9 +218,16 @@ class Batches(torch.utils.data.IterableDataset):
 def pipeline_of(unet, text_encoder, tokenizer, vae, scheduler):
     from diffusers import StableDiffusionPipeline
 
-    return StableDiffusionPipeline(unet=unet, vae=vae, text_encoder=text_encoder, tokenizer=tokenizer,
-                                   scheduler=scheduler, safety_checker=None, feature_extractor=None,
-                                   requires_safety_checker=False)
+    return StableDiffusionPipeline(
+        unet=unet,
+        vae=vae,
+        text_encoder=text_encoder,
+        tokenizer=tokenizer,
+        scheduler=scheduler,
+        safety_checker=None,
+        feature_extractor=None,
+        requires_safety_checker=False,
+    )
 
 
 def repeat_command(card: dict) -> str:
@@ -206,8 +236,12 @@ def repeat_command(card: dict) -> str:
     words = ["python scripts/train_sketch.py", f"--steps {card['schedule_steps']}"]
     if card["steps"] != card["schedule_steps"]:
         words.append(f"--stop-after {card['steps']}")
-    words += [f"--batch-size {h['batch_size']}", f"--learning-rate {h['learning_rate']:g}",
-              f"--warmup-steps {h['warmup_steps']}", f"--ema-decay {h['ema_decay']:g}"]
+    words += [
+        f"--batch-size {h['batch_size']}",
+        f"--learning-rate {h['learning_rate']:g}",
+        f"--warmup-steps {h['warmup_steps']}",
+        f"--ema-decay {h['ema_decay']:g}",
+    ]
     if "data_workers" in h:
         words.append(f"--workers {h['data_workers']}")
     words.append("--device " + ("cuda" if card["device"].startswith("GPU") else "cpu"))
@@ -215,10 +249,19 @@ def repeat_command(card: dict) -> str:
 
 
 def card_text(card: dict) -> str:
-    return "\n".join(["# The sketch model: training card", "",
-                      f"Written by scripts/train_sketch.py. Repeat with `{repeat_command(card)}` (the same seed, "
-                      "data recipe and hyperparameters; on another device the weights differ by float rounding).",
-                      "", "```json", json.dumps(card, indent=2), "```", ""])
+    return "\n".join(
+        [
+            "# The sketch model: training card",
+            "",
+            f"Written by scripts/train_sketch.py. Repeat with `{repeat_command(card)}` (the same seed, "
+            "data recipe and hyperparameters; on another device the weights differ by float rounding).",
+            "",
+            "```json",
+            json.dumps(card, indent=2),
+            "```",
+            "",
+        ]
+    )
 
 
 def export(out: Path, pipeline, card: dict) -> dict[str, str]:
@@ -232,8 +275,7 @@ def export(out: Path, pipeline, card: dict) -> dict[str, str]:
         shutil.rmtree(staging)
     pipeline.to(getattr(torch, HYPER["saved_dtype"]))  # half the size; the engine loads it as float32
     pipeline.save_pretrained(staging, safe_serialization=True)
-    hashes = {p.relative_to(staging).as_posix(): sha256_file(p)
-              for p in sorted(staging.rglob("*")) if p.is_file()}
+    hashes = {p.relative_to(staging).as_posix(): sha256_file(p) for p in sorted(staging.rglob("*")) if p.is_file()}
     (staging / "training_card.md").write_text(card_text({**card, "files": hashes}))
     if out.exists():
         import shutil
@@ -247,24 +289,40 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--steps", type=int, default=170)
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
-    parser.add_argument("--stop-after", type=int, default=None,
-                        help="export and stop after N steps of the --steps schedule (the learning rate follows --steps)")
+    parser.add_argument(
+        "--stop-after",
+        type=int,
+        default=None,
+        help="export and stop after N steps of the --steps schedule (the learning rate follows --steps)",
+    )
     parser.add_argument("--save-every", type=int, default=100, help="export the EMA weights every N steps")
     parser.add_argument("--log-every", type=int, default=10)
     parser.add_argument("--batch-size", type=int, default=HYPER["batch_size"], help="(the tests train a 1-step model)")
     parser.add_argument("--learning-rate", type=float, default=HYPER["learning_rate"])
     parser.add_argument("--warmup-steps", type=int, default=HYPER["warmup_steps"])
     parser.add_argument("--ema-decay", type=float, default=HYPER["ema_decay"])
-    parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu",
-                        help="cuda (the default where there is one) or cpu")
-    parser.add_argument("--workers", type=int, default=None,
-                        help="processes drawing the training pictures (default: none on the CPU, 12 on a GPU)")
+    parser.add_argument(
+        "--device",
+        default="cuda" if torch.cuda.is_available() else "cpu",
+        help="cuda (the default where there is one) or cpu",
+    )
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        help="processes drawing the training pictures (default: none on the CPU, 12 on a GPU)",
+    )
     args = parser.parse_args(argv)
     device = torch.device(args.device)
     workers = args.workers if args.workers is not None else (12 if device.type == "cuda" else 0)
-    HYPER.update(batch_size=args.batch_size, learning_rate=args.learning_rate, warmup_steps=args.warmup_steps,
-                 ema_decay=args.ema_decay, data_workers=workers,
-                 precision="bfloat16 autocast" if device.type == "cuda" else "float32")
+    HYPER.update(
+        batch_size=args.batch_size,
+        learning_rate=args.learning_rate,
+        warmup_steps=args.warmup_steps,
+        ema_decay=args.ema_decay,
+        data_workers=workers,
+        precision="bfloat16 autocast" if device.type == "cuda" else "float32",
+    )
 
     import diffusers
     import transformers
@@ -283,17 +341,26 @@ def main(argv: list[str] | None = None) -> int:
     if device.type == "cuda":
         torch.backends.cuda.matmul.allow_tf32 = torch.backends.cudnn.allow_tf32 = True
         torch.backends.cudnn.benchmark = True
-    batches = iter(torch.utils.data.DataLoader(
-        Batches(HYPER["batch_size"]), batch_size=None, num_workers=workers, pin_memory=device.type == "cuda",
-        prefetch_factor=4 if workers else None))
+    batches = iter(
+        torch.utils.data.DataLoader(
+            Batches(HYPER["batch_size"]),
+            batch_size=None,
+            num_workers=workers,
+            pin_memory=device.type == "cuda",
+            prefetch_factor=4 if workers else None,
+        )
+    )
     train_scheduler, sample_scheduler = schedulers()
     trained = list(unet.parameters()) + list(text_encoder.parameters())
     ema = [p.detach().clone() for p in trained]
     optimiser = torch.optim.AdamW(trained, lr=HYPER["learning_rate"], weight_decay=HYPER["weight_decay"])
     n_unet = sum(p.numel() for p in unet.parameters())
     n_text = sum(p.numel() for p in text_encoder.parameters())
-    print(f"sketch: {len(subjects)} subjects, vocabulary {len(tokenizer)} tokens, UNet {n_unet / 1e6:.2f}M "
-          f"and text encoder {n_text / 1e6:.2f}M parameters; {args.steps} steps of {HYPER['batch_size']}", flush=True)
+    print(
+        f"sketch: {len(subjects)} subjects, vocabulary {len(tokenizer)} tokens, UNet {n_unet / 1e6:.2f}M "
+        f"and text encoder {n_text / 1e6:.2f}M parameters; {args.steps} steps of {HYPER['batch_size']}",
+        flush=True,
+    )
 
     def lr_at(step: int) -> float:
         if step < HYPER["warmup_steps"]:
@@ -304,33 +371,51 @@ def main(argv: list[str] | None = None) -> int:
 
     def card(step: int) -> dict:
         return {
-            "model": "sketch", "written_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-            "steps": step, "schedule_steps": args.steps, "seconds": round(time.time() - started), "samples_seen": step * HYPER["batch_size"],
-            "device": (f"GPU {torch.cuda.get_device_name(device)}, CUDA {torch.version.cuda}, " if device.type == "cuda" else "CPU, ")
-                      + f"{platform.machine()} ({platform.processor() or 'unknown'}), "
-                      f"{torch.get_num_threads()} threads, {os.cpu_count()} cores",
-            "python": platform.python_version(), "torch": torch.__version__, "diffusers": diffusers.__version__,
-            "transformers": transformers.__version__, "hyperparameters": HYPER,
+            "model": "sketch",
+            "written_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "steps": step,
+            "schedule_steps": args.steps,
+            "seconds": round(time.time() - started),
+            "samples_seen": step * HYPER["batch_size"],
+            "device": (
+                f"GPU {torch.cuda.get_device_name(device)}, CUDA {torch.version.cuda}, "
+                if device.type == "cuda"
+                else "CPU, "
+            )
+            + f"{platform.machine()} ({platform.processor() or 'unknown'}), "
+            f"{torch.get_num_threads()} threads, {os.cpu_count()} cores",
+            "python": platform.python_version(),
+            "torch": torch.__version__,
+            "diffusers": diffusers.__version__,
+            "transformers": transformers.__version__,
+            "hyperparameters": HYPER,
             "parameters": {"unet": n_unet, "text_encoder": n_text},
             "data": {
-                "font": str(sketch_data.FONT), "font_sha256": sketch_data.font_sha256(),
+                "font": str(sketch_data.FONT),
+                "font_sha256": sketch_data.font_sha256(),
                 "font_licence": "SIL Open Font License 1.1 (font), Apache-2.0 (artwork)",
-                "working_size": sketch_data.SIZE, "subjects": len(subjects),
+                "working_size": sketch_data.SIZE,
+                "subjects": len(subjects),
                 "subjects_by_kind": {k: sum(1 for s in subjects if s.kind == k) for k in sketch_data.KINDS},
-                "backgrounds": list(sketch_data.BACKGROUNDS), "scenes": list(sketch_data.SCENES),
-                "positions": list(sketch_data.POSITIONS), "scales": sketch_data.SCALES,
+                "backgrounds": list(sketch_data.BACKGROUNDS),
+                "scenes": list(sketch_data.SCENES),
+                "positions": list(sketch_data.POSITIONS),
+                "scales": sketch_data.SCALES,
                 "colours": list(sketch_data.COLOURS) + list(sketch_data.GREYS),
                 "held_out": "(subject, background, position) combinations with sketch_data.held_out true",
                 "recipe": "sketch_data.sample: subject (15% from the shoes), background (75% colour, 25% scene), "
-                          "position, scale, 40% recoloured, small jitter; clauses sometimes left out; "
-                          "extra prompt words 25%",
+                "position, scale, 40% recoloured, small jitter; clauses sometimes left out; "
+                "extra prompt words 25%",
             },
         }
 
     def save(step: int) -> None:
         import copy
 
-        frozen_unet, frozen_text = copy.deepcopy(unet).cpu(), copy.deepcopy(text_encoder).cpu()  # the live ones train on
+        frozen_unet, frozen_text = (
+            copy.deepcopy(unet).cpu(),
+            copy.deepcopy(text_encoder).cpu(),
+        )  # the live ones train on
         frozen = list(frozen_unet.parameters()) + list(frozen_text.parameters())
         with torch.no_grad():
             for p, e in zip(frozen, ema):
@@ -368,8 +453,11 @@ def main(argv: list[str] | None = None) -> int:
         running += loss.detach()
         if (step + 1) % args.log_every == 0:
             spent = time.time() - started
-            print(f"step {step + 1}/{args.steps} loss {running.item() / args.log_every:.4f} lr {lr_at(step):.2e} "
-                  f"{spent:.0f}s elapsed, about {spent / (step + 1) * (last - step - 1):.0f}s to go", flush=True)
+            print(
+                f"step {step + 1}/{args.steps} loss {running.item() / args.log_every:.4f} lr {lr_at(step):.2e} "
+                f"{spent:.0f}s elapsed, about {spent / (step + 1) * (last - step - 1):.0f}s to go",
+                flush=True,
+            )
             running.zero_()
         if (step + 1) % args.save_every == 0 and step + 1 < last:
             save(step + 1)

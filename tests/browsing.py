@@ -12,15 +12,15 @@ import os
 import re
 import subprocess
 import sys
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Callable, Iterator
 
+from quickmodel import default_to_fake, small_tiny
 from serving import served, stop
 
-from pressroom.plays import accounts, people
 from pressroom.context import Actor, Context
+from pressroom.plays import accounts, people
 from pressroom.store.studio import Studio
-from quickmodel import default_to_fake, small_tiny
 
 PEOPLE = {"dana": ["director", "keeper"], "omar": ["operator", "reviewer"], "rita": ["reviewer"], "ola": ["operator"]}
 
@@ -30,8 +30,14 @@ def password(name: str) -> str:
 
 
 @contextmanager
-def team_site(tmp_path_factory, ledgers, prepare: Callable[[dict[str, Context]], dict], *,
-              worker: bool = False, model: str = "fake") -> Iterator[dict]:
+def team_site(
+    tmp_path_factory,
+    ledgers,
+    prepare: Callable[[dict[str, Context]], dict],
+    *,
+    worker: bool = False,
+    model: str = "fake",
+) -> Iterator[dict]:
     """A team studio (sign-in required) with ``PEOPLE``; ``prepare`` gets each person's context and
     returns what the tests need to know, which comes back with the served ``url``, ``root`` and a
     ``shots`` folder for screenshots. With ``worker``, a `pressroom worker` process runs the jobs
@@ -57,9 +63,12 @@ def team_site(tmp_path_factory, ledgers, prepare: Callable[[dict[str, Context]],
     running = None
     try:
         if worker:
-            running = subprocess.Popen([sys.executable, "-m", "pressroom.cli", "worker"],
-                                       env={**os.environ, "PRESSROOM_STUDIO": str(root)},
-                                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            running = subprocess.Popen(
+                [sys.executable, "-m", "pressroom.cli", "worker"],
+                env={**os.environ, "PRESSROOM_STUDIO": str(root)},
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
         with served(root) as base:
             yield {**known, "url": base, "root": root, "shots": shots}
     finally:

@@ -35,12 +35,20 @@ from pressroom.store.studio import Studio  # noqa: E402
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "sqlite_only(reason): the test is about SQLite itself; not run on PostgreSQL")
-    config.addinivalue_line("markers", "postgresql_only(reason): the test is about PostgreSQL itself; not run on SQLite")
-    config.addinivalue_line("markers", "ledger_contract(reason): the test holds the ledger to its contract (a play's "
-                                       "flow, concurrency, migrations, search, the audit, the queue); the PostgreSQL "
-                                       "run runs these")
-    config.addinivalue_line("markers", "long_running: one of the few tests of a minute or more; started first, so "
-                                       "that the run does not wait on it at the end")
+    config.addinivalue_line(
+        "markers", "postgresql_only(reason): the test is about PostgreSQL itself; not run on SQLite"
+    )
+    config.addinivalue_line(
+        "markers",
+        "ledger_contract(reason): the test holds the ledger to its contract (a play's "
+        "flow, concurrency, migrations, search, the audit, the queue); the PostgreSQL "
+        "run runs these",
+    )
+    config.addinivalue_line(
+        "markers",
+        "long_running: one of the few tests of a minute or more; started first, so "
+        "that the run does not wait on it at the end",
+    )
 
 
 def pytest_xdist_auto_num_workers(config):
@@ -66,8 +74,9 @@ def pytest_collection_modifyitems(config, items):
         if ledger_kinds.KIND == "sqlite":
             runs = not item.get_closest_marker("postgresql_only")
         else:
-            runs = (bool(item.get_closest_marker("ledger_contract") or item.get_closest_marker("postgresql_only"))
-                    and not item.get_closest_marker("sqlite_only"))
+            runs = bool(
+                item.get_closest_marker("ledger_contract") or item.get_closest_marker("postgresql_only")
+            ) and not item.get_closest_marker("sqlite_only")
         (kept if runs else dropped).append(item)
     if dropped:
         config.hook.pytest_deselected(items=dropped)
@@ -168,7 +177,8 @@ def browser():
     from playwright import sync_api as playwright
 
     with playwright.sync_playwright() as driver:
-        launched = driver.chromium.launch(executable_path=shutil.which("chromium") or "/usr/bin/chromium",
-                                          headless=True, args=["--no-sandbox"])
+        launched = driver.chromium.launch(
+            executable_path=shutil.which("chromium") or "/usr/bin/chromium", headless=True, args=["--no-sandbox"]
+        )
         yield launched
         launched.close()

@@ -78,10 +78,13 @@ class PostgresLedgers:
             shutil.chown(self.folder, "postgres", "postgres")
         bindir = _bindir()
         data = self.folder / "data"
-        self._run([bindir / "initdb", "-D", data, "-U", "postgres", "--auth=trust", "--no-sync", "-E", "UTF8",
-                   "--locale=C"])
-        options = (f"-p {PORT} -k {self.folder} -c listen_addresses='' -c fsync=off -c full_page_writes=off "
-                   "-c synchronous_commit=off -c max_connections=200")
+        self._run(
+            [bindir / "initdb", "-D", data, "-U", "postgres", "--auth=trust", "--no-sync", "-E", "UTF8", "--locale=C"]
+        )
+        options = (
+            f"-p {PORT} -k {self.folder} -c listen_addresses='' -c fsync=off -c full_page_writes=off "
+            "-c synchronous_commit=off -c max_connections=200"
+        )
         self._run([bindir / "pg_ctl", "-D", data, "-o", options, "-l", self.folder / "server.log", "-w", "start"])
         self.pg_ctl = [bindir / "pg_ctl", "-D", data]
 
@@ -96,8 +99,9 @@ class PostgresLedgers:
     def admin(self, statement: str) -> None:
         import psycopg
 
-        with psycopg.connect(host=str(self.folder), port=PORT, user="postgres", dbname="postgres",
-                             autocommit=True) as connection:
+        with psycopg.connect(
+            host=str(self.folder), port=PORT, user="postgres", dbname="postgres", autocommit=True
+        ) as connection:
             connection.execute(statement)
 
     def new_url(self, template: str | None = None) -> str:
@@ -150,8 +154,9 @@ class PostgresLedgers:
         import psycopg
         from sqlalchemy.engine import make_url
 
-        with psycopg.connect(host=str(self.folder), port=PORT, user="postgres",
-                             dbname=make_url(config_url(root)).database) as connection:
+        with psycopg.connect(
+            host=str(self.folder), port=PORT, user="postgres", dbname=make_url(config_url(root)).database
+        ) as connection:
             return connection.execute("SELECT count(*) FROM pg_tables WHERE schemaname = 'public'").fetchone()[0] == 0
 
     def stop(self) -> None:

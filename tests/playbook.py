@@ -27,8 +27,23 @@ def open_brief(cli, tmp_path, text: str = TEMPLATE) -> int:
 
 
 def sprint(cli, brief: int, per_style: int = 1) -> list[dict]:
-    result = cli("concept", brief, "--style", "watercolor", "--style", "flat-vector", "--style", "cinematic",
-                 "--per-style", per_style, "--steps", "2", "--as", "omar", "--json")
+    result = cli(
+        "concept",
+        brief,
+        "--style",
+        "watercolor",
+        "--style",
+        "flat-vector",
+        "--style",
+        "cinematic",
+        "--per-style",
+        per_style,
+        "--steps",
+        "2",
+        "--as",
+        "omar",
+        "--json",
+    )
     assert result.code == 0, result.err
     return json.loads(result.out)["generations"]
 

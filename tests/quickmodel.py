@@ -11,9 +11,9 @@ from __future__ import annotations
 import re
 import tomllib
 
-from pressroom.store import models
 from pressroom.engines import tiny
 from pressroom.plays import models as model_plays
+from pressroom.store import models
 
 NAME = "quick"
 

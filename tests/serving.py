@@ -7,9 +7,9 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
 import httpx
 
@@ -20,14 +20,19 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start(root: Path, *args: str, port: int | None = None, env: dict | None = None,
-          timeout_s: float = 120) -> tuple[subprocess.Popen, str]:
+def start(
+    root: Path, *args: str, port: int | None = None, env: dict | None = None, timeout_s: float = 120
+) -> tuple[subprocess.Popen, str]:
     """Start serving the studio at ``root`` (extra ``args`` to `serve`); returns the process and its
     base URL once it answers."""
     port = port or free_port()
-    server = subprocess.Popen([sys.executable, "-m", "pressroom.cli", "serve", "--port", str(port), *args],
-                              env=env or {**os.environ, "PRESSROOM_STUDIO": str(root)},
-                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    server = subprocess.Popen(
+        [sys.executable, "-m", "pressroom.cli", "serve", "--port", str(port), *args],
+        env=env or {**os.environ, "PRESSROOM_STUDIO": str(root)},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + timeout_s
     while True:

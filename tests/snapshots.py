@@ -18,8 +18,9 @@ import itertools
 import shutil
 import sqlite3
 import tomllib
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable, TypeVar
+from typing import TypeVar
 
 from ledgers import config_url
 
@@ -53,8 +54,12 @@ class Snapshots:
     def _files(self, root: Path):
         for path in sorted(root.rglob("*")):
             relative = path.relative_to(root)
-            if path.is_file() and relative.parts[0] not in PASSING and path.name not in PASSING \
-                    and relative.as_posix() not in LEDGER_FILES:
+            if (
+                path.is_file()
+                and relative.parts[0] not in PASSING
+                and path.name not in PASSING
+                and relative.as_posix() not in LEDGER_FILES
+            ):
                 yield relative, path
 
     def _state(self, studio: Studio, setup: str) -> str:
@@ -87,8 +92,10 @@ class Snapshots:
             config = folder / CONFIG_NAME
             config.write_text(config.read_text().replace(url, LEDGER))
             return folder, self.ledgers.copy(url, name)
-        with sqlite3.connect(studio.root / "ledger.sqlite") as source, \
-                sqlite3.connect(folder / "ledger.sqlite") as copy:
+        with (
+            sqlite3.connect(studio.root / "ledger.sqlite") as source,
+            sqlite3.connect(folder / "ledger.sqlite") as copy,
+        ):
             source.backup(copy)
         source.close()
         copy.close()

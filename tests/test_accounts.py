@@ -8,12 +8,12 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from pressroom.plays import accounts
 from pressroom.context import Actor, Context
 from pressroom.errors import Forbidden, SignInRequired, TooManyAttempts
 from pressroom.ledger.tables import AuthSession
+from pressroom.plays import accounts
 
-pytestmark = pytest.mark.ledger_contract('accounts, sign-in sessions and tokens')
+pytestmark = pytest.mark.ledger_contract("accounts, sign-in sessions and tokens")
 
 
 class Clock:

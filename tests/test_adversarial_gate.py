@@ -2,11 +2,11 @@
 on the fake engine: slips a user makes by accident and moves an insider tries on purpose."""
 
 import pytest
-
-from pressroom.plays import briefs, culls, fixes, people, releases, reviews, volume
-from pressroom.errors import Forbidden, InputError, ReleaseBlocked
 from test_rules import _brief, _checks, _locked, room, rules_template  # noqa: F401 (fixtures)
+
 from pressroom.domain.brief import parse
+from pressroom.errors import Forbidden, InputError, ReleaseBlocked
+from pressroom.plays import briefs, culls, fixes, people, releases, reviews, volume
 
 pytestmark = pytest.mark.ledger_contract("the review gate's rules under attempts to get around them")
 
@@ -24,12 +24,16 @@ def test_a_brief_is_directed_by_a_person_with_the_director_role(room):
         _brief(room, director="omar")
     brief = _brief(room)
     with pytest.raises(InputError, match="rita does not hold the director role"):
-        briefs.replace_brief(room["dana"], brief, parse(briefs.TEMPLATE.replace('director = "dana"',
-                                                                                     'director = "rita"')))
+        briefs.replace_brief(
+            room["dana"], brief, parse(briefs.TEMPLATE.replace('director = "dana"', 'director = "rita"'))
+        )
     with room["dana"].unit() as session:
         row = briefs.get(session, brief)
-        assert (row.director, row.director_id, row.created_by_id) == ("dana", room["dana"].actor.id,
-                                                                       room["dana"].actor.id)
+        assert (row.director, row.director_id, row.created_by_id) == (
+            "dana",
+            room["dana"].actor.id,
+            room["dana"].actor.id,
+        )
 
 
 def test_the_maker_of_an_ancestor_may_not_approve_a_derivative_someone_else_made(room):

@@ -21,10 +21,10 @@ from pathlib import Path
 
 import pytest
 import typer
-
-from pressroom.cli import app, main
 from quickmodel import default_to_quick
 from workers import after_images, wait_for
+
+from pressroom.cli import app, main
 from pressroom.plays import models as model_plays
 
 HUGE = str(2**70)  # past every integer column of SQLite and PostgreSQL
@@ -147,28 +147,45 @@ def test_every_command_answers_bad_arguments_in_one_line(name, studio, snapshots
 
 def test_the_walk_reaches_every_command_and_group():
     # the walk is the app's own listing: a command added later is walked too
-    assert {"generate", "volume", "proof", "verify", "similar", "fix", "brief new", "jobs", "jobs cancel",
-            "recipe export", "user add"} <= set(COMMANDS)
+    assert {
+        "generate",
+        "volume",
+        "proof",
+        "verify",
+        "similar",
+        "fix",
+        "brief new",
+        "jobs",
+        "jobs cancel",
+        "recipe export",
+        "user add",
+    } <= set(COMMANDS)
     for name, command in COMMANDS.items():
         assert command.callback is not None, name
 
 
 def _installed() -> list[str]:
     script = Path(sys.executable).with_name("pressroom")
-    return [str(script)] if script.exists() else [sys.executable, "-c", "import sys\nfrom pressroom.cli import main\n"
-                                                  "sys.exit(main())"]
+    return (
+        [str(script)]
+        if script.exists()
+        else [sys.executable, "-c", "import sys\nfrom pressroom.cli import main\nsys.exit(main())"]
+    )
 
 
-@pytest.mark.parametrize("args", [
-    ["nosuchcommand"],
-    ["generate", "--steps", "abc", "--prompt", "x"],
-    ["cull", HUGE, "--keep"],
-    ["brief", "show", "-" + HUGE],
-    ["volume", "999999", "--vary", "subject=x", "--seeds", HUGE],
-    ["proof", "999999", "--size", "0x0in", "--distance", "5ft"],
-    ["similar", "/nonexistent/pressroom/x.png"],
-    ["brief", "new", "--file", "."],
-])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["nosuchcommand"],
+        ["generate", "--steps", "abc", "--prompt", "x"],
+        ["cull", HUGE, "--keep"],
+        ["brief", "show", "-" + HUGE],
+        ["volume", "999999", "--vary", "subject=x", "--seeds", HUGE],
+        ["proof", "999999", "--size", "0x0in", "--distance", "5ft"],
+        ["similar", "/nonexistent/pressroom/x.png"],
+        ["brief", "new", "--file", "."],
+    ],
+)
 def test_a_real_process_prints_one_line(args, studio, tmp_path):
     _everyone(studio)
     env = {**os.environ, "PRESSROOM_STUDIO": str(studio.root), "PRESSROOM_USER": "walker"}
@@ -189,12 +206,15 @@ def _one_error(result, code: int, *needles: str) -> None:
         assert needle in lines[0], lines[0]
 
 
-@pytest.mark.parametrize("make,needle", [
-    (lambda p: p.mkdir(), "is a folder; give a file"),
-    (lambda p: p.write_bytes('title = "café"\n'.encode("latin-1")), "is not UTF-8 text (byte 12 is 0xe9)"),
-    (lambda p: p.write_bytes(b"\xff\xfe\x00t\x00i"), "is not UTF-8 text"),
-    (lambda p: None, "does not exist; `pressroom brief template` prints one"),
-])
+@pytest.mark.parametrize(
+    "make,needle",
+    [
+        (lambda p: p.mkdir(), "is a folder; give a file"),
+        (lambda p: p.write_bytes('title = "café"\n'.encode("latin-1")), "is not UTF-8 text (byte 12 is 0xe9)"),
+        (lambda p: p.write_bytes(b"\xff\xfe\x00t\x00i"), "is not UTF-8 text"),
+        (lambda p: None, "does not exist; `pressroom brief template` prints one"),
+    ],
+)
 def test_a_brief_file_that_cannot_be_read_is_one_line(cli, tmp_path, make, needle):
     cli("user", "add", "dana", "--role", "director")
     path = tmp_path / "brief.toml"
@@ -300,14 +320,17 @@ def test_a_damaged_stored_image_is_one_line_for_every_command_that_reads_it(cli,
 def test_every_image_in_the_code_opens_through_imagefiles():
     # one place checks the size before decoding: nothing else may call Pillow's opener
     source = Path(__file__).parents[1] / "src" / "pressroom"
-    openers = sorted(str(path.relative_to(source)) for path in source.rglob("*.py")
-                     if "Image.open(" in path.read_text() or "imread(" in path.read_text())
+    openers = sorted(
+        str(path.relative_to(source))
+        for path in source.rglob("*.py")
+        if "Image.open(" in path.read_text() or "imread(" in path.read_text()
+    )
     assert openers == ["store/imagefiles.py"]
 
 
 def test_the_pixel_limit_is_checked_before_decoding():
-    from pressroom.store import imagefiles
     from pressroom.errors import InputError
+    from pressroom.store import imagefiles
 
     # a header claiming 100000 x 100000 with a kilobyte of data: decoding would fail as truncated,
     # so a message about the limit shows the header was judged first
@@ -319,21 +342,24 @@ def test_the_pixel_limit_is_checked_before_decoding():
 
 
 # -- proof sizes and distances, channel sizes ------------------------------------------------------
-@pytest.mark.parametrize("options,code,needle", [
-    (["--size", "0x0in", "--distance", "5ft"], 2, "--size '0x0in' must be more than 0"),
-    (["--size", "36x0cm", "--distance", "5ft"], 2, "must be more than 0"),
-    (["--size", "1.2.3x4in", "--distance", "5ft"], 2, "must look like 36x48in"),
-    (["--size", "36x48", "--distance", "5ft"], 2, "must look like 36x48in"),
-    (["--size", "-3x4in", "--distance", "5ft"], 2, "must look like 36x48in"),
-    (["--size", "36x48in", "--distance", "0ft"], 2, "--distance '0ft' must be more than 0"),
-    (["--size", "36x48in", "--distance", "ft"], 2, "needs a number and a unit"),
-    (["--size", "36x48in", "--distance", "1e9ft"], 2, "needs a number and a unit"),
-    (["--size", "36x48in", "--distance", "5 parsecs"], 2, "needs a number and a unit"),
-    (["--size", "36x48in", "--distance", "100000ft"], 2, "at most 1000 ft"),
-    (["--size", "36x48in", "--distance", "5ft", "--crops", "-1"], 2, "--crops must be 0 to 32"),
-    (["--size", "36x48in", "--distance", "5ft", "--crops", "1000"], 2, "--crops must be 0 to 32"),
-    (["--size", "36x48in", "--distance", "0.001in"], 6, "enlarged"),
-])
+@pytest.mark.parametrize(
+    "options,code,needle",
+    [
+        (["--size", "0x0in", "--distance", "5ft"], 2, "--size '0x0in' must be more than 0"),
+        (["--size", "36x0cm", "--distance", "5ft"], 2, "must be more than 0"),
+        (["--size", "1.2.3x4in", "--distance", "5ft"], 2, "must look like 36x48in"),
+        (["--size", "36x48", "--distance", "5ft"], 2, "must look like 36x48in"),
+        (["--size", "-3x4in", "--distance", "5ft"], 2, "must look like 36x48in"),
+        (["--size", "36x48in", "--distance", "0ft"], 2, "--distance '0ft' must be more than 0"),
+        (["--size", "36x48in", "--distance", "ft"], 2, "needs a number and a unit"),
+        (["--size", "36x48in", "--distance", "1e9ft"], 2, "needs a number and a unit"),
+        (["--size", "36x48in", "--distance", "5 parsecs"], 2, "needs a number and a unit"),
+        (["--size", "36x48in", "--distance", "100000ft"], 2, "at most 1000 ft"),
+        (["--size", "36x48in", "--distance", "5ft", "--crops", "-1"], 2, "--crops must be 0 to 32"),
+        (["--size", "36x48in", "--distance", "5ft", "--crops", "1000"], 2, "--crops must be 0 to 32"),
+        (["--size", "36x48in", "--distance", "0.001in"], 6, "enlarged"),
+    ],
+)
 def test_proof_refuses_impossible_sizes_and_distances_in_one_line(cli, made, options, code, needle):
     generation = made[0]
     _one_error(cli("proof", generation, *options), code, needle)
@@ -346,28 +372,35 @@ def test_proof_without_crops_works_at_any_distance(cli, made):
     assert json.loads(result.out)["crops"] == [] and json.loads(result.out)["enough"] is False
 
 
-@pytest.mark.parametrize("channel,needle", [
-    ("width = 0\nheight = 1350", "width and height must be 1 to 8192 pixels (got 0x1350)"),
-    ("width = -1080\nheight = 1350", "(got -1080x1350)"),
-    ("width = 1080\nheight = -5", "(got 1080x-5)"),
-    ("width = 100000\nheight = 100", "must be 1 to 8192"),
-    ("width = 1080\nheight = 1350\ndpi = 0", "dpi must be 1 to 10000"),
-    ("width = 'wide'\nheight = 1350", "needs integer width and height"),
-])
+@pytest.mark.parametrize(
+    "channel,needle",
+    [
+        ("width = 0\nheight = 1350", "width and height must be 1 to 8192 pixels (got 0x1350)"),
+        ("width = -1080\nheight = 1350", "(got -1080x1350)"),
+        ("width = 1080\nheight = -5", "(got 1080x-5)"),
+        ("width = 100000\nheight = 100", "must be 1 to 8192"),
+        ("width = 1080\nheight = 1350\ndpi = 0", "dpi must be 1 to 10000"),
+        ("width = 'wide'\nheight = 1350", "needs integer width and height"),
+    ],
+)
 def test_a_channel_with_an_impossible_size_is_one_line(cli, studio, channel, needle):
     _everyone(studio)
     config = studio.root / "pressroom.toml"
     config.write_text(config.read_text() + f"\n[channels.bad]\n{channel}\n")
-    _one_error(cli("release", "1", "--channel", "bad", "--as", "walker"), 2, "[channels.bad] in pressroom.toml",
-               needle)
+    _one_error(cli("release", "1", "--channel", "bad", "--as", "walker"), 2, "[channels.bad] in pressroom.toml", needle)
 
 
 # -- how much one command may make ---------------------------------------------------------------
 def test_generate_counts_are_bounded_and_the_error_says_how_to_split(cli):
     for count in ("10001", str(10**12)):
-        _one_error(cli("generate", "--prompt", "x", "--count", count, "--seed", "5"), 2,
-                   "--count asks for", "more than 10,000 in one run", "count 10000 from seed S, then from seed S+10000",
-                   "--seed S")  # the CLI names the flags that split it
+        _one_error(
+            cli("generate", "--prompt", "x", "--count", count, "--seed", "5"),
+            2,
+            "--count asks for",
+            "more than 10,000 in one run",
+            "count 10000 from seed S, then from seed S+10000",
+            "--seed S",
+        )  # the CLI names the flags that split it
     _one_error(cli("generate", "--prompt", "x", "--count", "3", "--seed", str(2**64 - 2)), 2, "--seed must be")
 
 
@@ -378,13 +411,36 @@ def test_volume_and_concept_runs_are_bounded(cli, studio, tmp_path):
     brief, lock = locked(cli, tmp_path)
     recipe = lock["recipe"]
     before = json.loads(cli("jobs", "--json").out)  # the sprint and the lock that made the recipe
-    _one_error(cli("volume", recipe, "--vary", "subject=a", "--seeds", "2000000", "--as", "omar"), 2,
-               "--seeds must be 1 to 1,000,000 per value")
-    _one_error(cli("volume", recipe, "--vary", "subject=a", "--vary", "subject=b", "--seeds", "6000", "--as", "omar"),
-               2, "--seeds asks for 12,000 images", "seeds 5000 first and then the full number")
+    _one_error(
+        cli("volume", recipe, "--vary", "subject=a", "--seeds", "2000000", "--as", "omar"),
+        2,
+        "--seeds must be 1 to 1,000,000 per value",
+    )
+    _one_error(
+        cli("volume", recipe, "--vary", "subject=a", "--vary", "subject=b", "--seeds", "6000", "--as", "omar"),
+        2,
+        "--seeds asks for 12,000 images",
+        "seeds 5000 first and then the full number",
+    )
     _one_error(cli("volume", recipe, "--vary", "subject=a", "--seeds", "0", "--as", "omar"), 2, "--seeds must be 1")
-    _one_error(cli("concept", brief, "--style", "watercolor", "--style", "flat-vector", "--style", "cinematic",
-                   "--per-style", "5000", "--as", "omar"), 2, "--per-style asks for 15,000 images")
+    _one_error(
+        cli(
+            "concept",
+            brief,
+            "--style",
+            "watercolor",
+            "--style",
+            "flat-vector",
+            "--style",
+            "cinematic",
+            "--per-style",
+            "5000",
+            "--as",
+            "omar",
+        ),
+        2,
+        "--per-style asks for 15,000 images",
+    )
     assert json.loads(cli("jobs", "--json").out) == before  # nothing refused was queued
 
 
@@ -392,6 +448,7 @@ def test_a_volume_plan_streams_its_recipes(cli, studio, tmp_path):
     import tracemalloc
 
     from playbook import locked
+
     from pressroom.plays import lockin, volume
 
     default_to_quick(studio, cli.snapshots)
@@ -421,21 +478,34 @@ def test_two_identical_volume_runs_at_once_share_one_job(cli, studio, tmp_path):
     points = {"first": after_images(1), "second": "pressroom.jobs.queue:reclaim::1"}
     running = []
     for name, point in points.items():
-        env = {**os.environ, "PRESSROOM_STUDIO": str(studio.root), "CRASHPOINT_THEN": "go",
-               "CRASHPOINT_HOLD": str(tmp_path / f"{name}.go"), "CRASHPOINT_REACHED": str(tmp_path / f"{name}.here")}
-        running.append(subprocess.Popen([sys.executable, str(Path(__file__).parent / "crashpoint.py"), point, "--",
-                                         *map(str, run)], env=env, cwd=tmp_path, stdout=subprocess.PIPE,
-                                        stderr=subprocess.PIPE, text=True))
+        env = {
+            **os.environ,
+            "PRESSROOM_STUDIO": str(studio.root),
+            "CRASHPOINT_THEN": "go",
+            "CRASHPOINT_HOLD": str(tmp_path / f"{name}.go"),
+            "CRASHPOINT_REACHED": str(tmp_path / f"{name}.here"),
+        }
+        running.append(
+            subprocess.Popen(
+                [sys.executable, str(Path(__file__).parent / "crashpoint.py"), point, "--", *map(str, run)],
+                env=env,
+                cwd=tmp_path,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+        )
         wait_for(lambda: (tmp_path / f"{name}.here").exists(), f"the {name} run at its point", running)
     for name in points:
         (tmp_path / f"{name}.go").touch()
-    results = [(p.returncode, out, err) for p, (out, err) in
-               ((p, p.communicate(timeout=300)) for p in running)]
+    results = [(p.returncode, out, err) for p, (out, err) in ((p, p.communicate(timeout=300)) for p in running)]
     for code, _out, err in results:
         assert code == 0 and "Traceback" not in err, err
     made = [sorted(row["id"] for row in json.loads(out)["made"]) for _, out, _ in results]
     assert made[0] == made[1] and len(made[0]) == 3  # both report the one job's images
-    jobs = [job for job in json.loads(cli("jobs", "--json").out) if job["kind"] == "volume"]  # (the sprint's, the lock's)
+    jobs = [
+        job for job in json.loads(cli("jobs", "--json").out) if job["kind"] == "volume"
+    ]  # (the sprint's, the lock's)
     assert [job["state"] for job in jobs] == ["done"]
     rows = json.loads(cli("generations", "--recipe", lock["recipe"], "--json").out)
     volume_seeds = sorted(row["seed"] for row in rows if row["play"] == "volume")
@@ -477,9 +547,8 @@ def _fill(folder: Path, leave: int) -> Path:
 def _consistent(root: Path) -> int:
     """Every stored file is in the ledger's index and every indexed file is whole; no temp file is
     left anywhere in the studio. Returns how many generations the ledger holds."""
+    from pressroom.ledger.tables import Generation, StoredFile
     from pressroom.store.assets import sha256_file
-    from pressroom.ledger.tables import Generation
-    from pressroom.ledger.tables import StoredFile
     from pressroom.store.studio import Studio
 
     assert [p for p in root.rglob(".tmp-*")] == []
@@ -505,8 +574,9 @@ DISK = ["--steps", "1", "--width", "128", "--height", "128"]
 
 @pytest.mark.parametrize("leave", [0, 8 * 1024, 64 * 1024, 256 * 1024])
 @pytest.mark.parametrize("ledger_too", [True, False], ids=["ledger-on-the-full-disk", "images-only"])
-def test_a_full_disk_is_one_line_and_leaves_the_studio_consistent(studio, small_disk, tmp_path, leave, ledger_too,
-                                                                   capsys, monkeypatch):
+def test_a_full_disk_is_one_line_and_leaves_the_studio_consistent(
+    studio, small_disk, tmp_path, leave, ledger_too, capsys, monkeypatch
+):
     import shutil
 
     root = small_disk / "studio"
@@ -515,8 +585,11 @@ def test_a_full_disk_is_one_line_and_leaves_the_studio_consistent(studio, small_
     if not ledger_too and 'url = "sqlite:///ledger.sqlite"' in config.read_text():
         # the ledger on a disk with room, the images on the full one (on PostgreSQL it is so anyway)
         shutil.move(root / "ledger.sqlite", tmp_path / "ledger.sqlite")
-        config.write_text(config.read_text().replace('url = "sqlite:///ledger.sqlite"',
-                                                     f'url = "sqlite:///{tmp_path / "ledger.sqlite"}"'))
+        config.write_text(
+            config.read_text().replace(
+                'url = "sqlite:///ledger.sqlite"', f'url = "sqlite:///{tmp_path / "ledger.sqlite"}"'
+            )
+        )
     from pressroom.store.studio import Studio
 
     copy = Studio(root)
@@ -546,10 +619,28 @@ def test_an_upscale_past_the_pixel_limit_is_refused_before_any_pixel_is_made(cli
 
     _everyone(studio)
     model_plays.add(studio, "quick", engine="fake", size=64)  # the fake engine: a large image in milliseconds
-    result = cli("generate", "--model", "quick", "--prompt", "a wide banner", "--seed", "1", "--steps", "1",
-                 "--width", "2056", "--height", "2048", "--json")
+    result = cli(
+        "generate",
+        "--model",
+        "quick",
+        "--prompt",
+        "a wide banner",
+        "--seed",
+        "1",
+        "--steps",
+        "1",
+        "--width",
+        "2056",
+        "--height",
+        "2048",
+        "--json",
+    )
     assert result.code == 0, result.err
     generation = json.loads(result.out)[0]["id"]
-    _one_error(cli("fix", generation, "--upscale", "4", "--upscaler", "lanczos", "--as", "walker"), 2,
-               "a 4x upscale is 8224x8192 pixels, over pressroom's limit", "use a smaller factor")
+    _one_error(
+        cli("fix", generation, "--upscale", "4", "--upscaler", "lanczos", "--as", "walker"),
+        2,
+        "a 4x upscale is 8224x8192 pixels, over pressroom's limit",
+        "use a smaller factor",
+    )
     assert [row["id"] for row in json.loads(cli("generations", "--json").out)] == [generation]  # nothing made

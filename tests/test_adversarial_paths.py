@@ -16,11 +16,11 @@ import socket
 import stat
 
 import pytest
-
 from playbook import locked
+from test_release import approve
+
 from pressroom.domain import names
 from pressroom.errors import InputError
-from test_release import approve
 
 SMALL = ["--steps", "1", "--width", "64", "--height", "64"]
 
@@ -40,8 +40,24 @@ def generation(cli) -> int:
 
 
 # -- names -----------------------------------------------------------------------------------------
-@pytest.mark.parametrize("name", ["../../x", "a/b", "..", ".hidden", "x..y", "/etc/passwd", "x\\y", "x y",
-                                  "red\x1b[2Jshoe", "evil\u202etxt.exe", "line\nbreak", "", " padded"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "../../x",
+        "a/b",
+        "..",
+        ".hidden",
+        "x..y",
+        "/etc/passwd",
+        "x\\y",
+        "x y",
+        "red\x1b[2Jshoe",
+        "evil\u202etxt.exe",
+        "line\nbreak",
+        "",
+        " padded",
+    ],
+)
 def test_a_name_that_becomes_a_file_name_is_refused(name):
     with pytest.raises(InputError):
         names.check(name, "model name", file=True)
@@ -79,12 +95,15 @@ def test_a_manifest_whose_name_carries_escapes_is_damaged_not_listed(cli, studio
     assert "damaged" in one_line_error(listed, code=7)
 
 
-@pytest.mark.parametrize("args", [
-    ["user", "add", "red\x1b[31mdana", "--role", "director"],  # colour escape into every listing
-    ["user", "add", "dana\u202e", "--role", "director"],  # right-to-left override
-    ["style", "add", "watercolour\x07", "--text", "soft washes", "--as", "omar"],
-    ["user", "add", "", "--role", "director"],
-])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["user", "add", "red\x1b[31mdana", "--role", "director"],  # colour escape into every listing
+        ["user", "add", "dana\u202e", "--role", "director"],  # right-to-left override
+        ["style", "add", "watercolour\x07", "--text", "soft washes", "--as", "omar"],
+        ["user", "add", "", "--role", "director"],
+    ],
+)
 def test_names_with_control_characters_are_refused_where_they_enter(cli, args):
     assert cli("user", "add", "omar", "--role", "operator").code == 0
     refused = cli(*args)
@@ -102,7 +121,6 @@ def test_a_user_renamed_to_an_escape_is_refused(cli):
     assert [u["name"] for u in json.loads(cli("user", "list", "--json").out)] == ["dana"]
 
 
-
 def test_a_card_cannot_bring_in_a_slot_name_with_escapes(cli, generation, tmp_path):
     card = tmp_path / "card.toml"
     assert cli("recipe", "export", generation, "-o", card).code == 0
@@ -113,6 +131,7 @@ def test_a_card_cannot_bring_in_a_slot_name_with_escapes(cli, generation, tmp_pa
     line = one_line_error(cli("generate", "--card", card))
     assert "slot name" in line and "control character U+001B" in line and "\x1b" not in line
     assert len(json.loads(cli("generations", "--json").out)) == before  # nothing made
+
 
 # -- output files (-o) -----------------------------------------------------------------------------
 def test_export_to_a_folder_an_empty_name_a_missing_or_unwritable_folder_says_so(cli, generation, tmp_path):

@@ -1,7 +1,7 @@
 import hashlib
 
-from pressroom.store.assets import AssetStore
 from pressroom.ledger.tables import StoredFile
+from pressroom.store.assets import AssetStore
 
 
 def test_files_are_named_by_their_sha256_and_written_once(tmp_path):

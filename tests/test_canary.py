@@ -1,13 +1,13 @@
 """`pressroom audit --sample N`: locked heroes and released files re-reproduced here and now; weights
 changed on disk refuse an item by name and hash, and the canary goes on."""
 
-import pytest
 import json
 
+import pytest
 from playbook import locked
 from test_release import approve, released
 
-pytestmark = pytest.mark.ledger_contract('the canary samples heroes and releases from the ledger')
+pytestmark = pytest.mark.ledger_contract("the canary samples heroes and releases from the ledger")
 
 
 def test_canary_reports_exact_then_refuses_changed_weights_and_goes_on(cli, studio, tmp_path):
@@ -21,8 +21,7 @@ def test_canary_reports_exact_then_refuses_changed_weights_and_goes_on(cli, stud
     assert doc["intact"]  # the chain check is there as before
     canary = doc["canary"]
     assert [(i["kind"], i["id"]) for i in canary["items"]] == [("hero", lock["hero"]), ("asset", master["asset"])]
-    assert all(i["verdict"] == "exact" and i["ssim"] == 1.0 and i["max_pixel_difference"] == 0
-               for i in canary["items"])
+    assert all(i["verdict"] == "exact" and i["ssim"] == 1.0 and i["max_pixel_difference"] == 0 for i in canary["items"])
     assert canary["totals"] == {"exact": 2, "close": 0, "different": 0, "refused": 0}
     assert canary["environment"]["torch"] and canary["environment"]["diffusers"]
     assert canary["environment"]["device_name"]

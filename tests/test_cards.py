@@ -3,19 +3,28 @@ import tomllib
 import pytest
 from pydantic import ValidationError
 
-from pressroom.store import cards
 from pressroom.domain.compare import Fingerprint
-from pressroom.errors import CardError
 from pressroom.domain.recipes import ModelRef, Recipe, SchedulerSpec, Skeleton
+from pressroom.errors import CardError
+from pressroom.store import cards
 
 
 def recipe(**overrides) -> Recipe:
     settings = dict(
-        prompt="a red fox, in snow", skeleton=Skeleton(subject="a red fox", context="in snow"),
-        negative='blurry, "text"\nwatermark', model=ModelRef(name="m", files={"unet/w.safetensors": "a" * 64}),
-        seed=2**40 + 3, steps=12, guidance=6.5, width=64, height=128,
-        scheduler=SchedulerSpec(name="euler", class_name="EulerDiscreteScheduler",
-                                config={"beta_end": 0.012, "trained_betas": None, "steps_offset": 1}),
+        prompt="a red fox, in snow",
+        skeleton=Skeleton(subject="a red fox", context="in snow"),
+        negative='blurry, "text"\nwatermark',
+        model=ModelRef(name="m", files={"unet/w.safetensors": "a" * 64}),
+        seed=2**40 + 3,
+        steps=12,
+        guidance=6.5,
+        width=64,
+        height=128,
+        scheduler=SchedulerSpec(
+            name="euler",
+            class_name="EulerDiscreteScheduler",
+            config={"beta_end": 0.012, "trained_betas": None, "steps_offset": 1},
+        ),
     )
     settings.update(overrides)
     return Recipe(**settings)

@@ -6,17 +6,18 @@ import skimage.data
 from PIL import Image, ImageDraw, ImageFont
 
 from pressroom import checks
-from pressroom.plays.briefs import TEMPLATE
 from pressroom.checks import duplicates, faces, licence, nsfw, palette, resolution, sharpness, terms, text
-from pressroom.domain.recipes import ModelRef, Recipe
 from pressroom.domain.brief import parse
+from pressroom.domain.recipes import ModelRef, Recipe
+from pressroom.plays.briefs import TEMPLATE
 
 BRIEF = parse(TEMPLATE)  # palette #1F4E79, #F2C14E, #E8E2D0; deliverable 1080x1350; commercial
 
 
 def context(image, prompt="a trail shoe", brief=BRIEF, commercial=True, **extra):
-    recipe = Recipe(prompt=prompt, model=ModelRef(name="m", commercial=commercial, license="x"), seed=1,
-                    width=64, height=64)
+    recipe = Recipe(
+        prompt=prompt, model=ModelRef(name="m", commercial=commercial, license="x"), seed=1, width=64, height=64
+    )
     return checks.Context(image=image, recipe=recipe, generation_id=1, brief=brief, **extra)
 
 

@@ -21,23 +21,34 @@ def test_help_imports_no_torch():
 
 
 # each mistake's kind has its exit code: 2 bad input, 3 not found (see errors.py)
-@pytest.mark.parametrize("args,needle,code", [
-    (["generate", "--model", "nope", "--prompt", "x"], "unknown model 'nope'", 3),
-    (["generate", "--prompt", "x", "--width", "250"], "--width 250 is not a multiple of 8, which Stable Diffusion 1.x/2.x needs; use 248 or 256", 2),
-    (["generate", "--prompt", "x", "--scheduler", "warp"], "unknown scheduler 'warp'", 2),
-    (["generate"], "nothing to generate", 2),
-    (["generate", "--prompt", "x", "--subject", "y"], "--prompt and skeleton slots (subject, style ...) were both", 2),
-    (["generate", "--card", "missing.toml"], "card missing.toml does not exist", 3),
-    (["reproduce", "missing.toml"], "card missing.toml does not exist", 3),
-    (["recipe", "export", "99"], "no generation 99", 3),
-    (["model", "add", "x", "--path", "/nonexistent"], "does not exist", 3),
-    # usage mistakes that typer's own copy of click raises: one line as well
-    (["nosuchcommand"], "No such command 'nosuchcommand'", 2),
-    (["generate", "--steps", "abc", "--prompt", "x"], "Invalid value for '--steps'", 2),
-    (["cull", "notanumber", "--keep"], "Invalid value for 'GEN...'", 2),
-    (["generate", "--nope"], "No such option: --nope", 2),
-    (["verify", "."], "is a folder; give an image file", 2),
-])
+@pytest.mark.parametrize(
+    "args,needle,code",
+    [
+        (["generate", "--model", "nope", "--prompt", "x"], "unknown model 'nope'", 3),
+        (
+            ["generate", "--prompt", "x", "--width", "250"],
+            "--width 250 is not a multiple of 8, which Stable Diffusion 1.x/2.x needs; use 248 or 256",
+            2,
+        ),
+        (["generate", "--prompt", "x", "--scheduler", "warp"], "unknown scheduler 'warp'", 2),
+        (["generate"], "nothing to generate", 2),
+        (
+            ["generate", "--prompt", "x", "--subject", "y"],
+            "--prompt and skeleton slots (subject, style ...) were both",
+            2,
+        ),
+        (["generate", "--card", "missing.toml"], "card missing.toml does not exist", 3),
+        (["reproduce", "missing.toml"], "card missing.toml does not exist", 3),
+        (["recipe", "export", "99"], "no generation 99", 3),
+        (["model", "add", "x", "--path", "/nonexistent"], "does not exist", 3),
+        # usage mistakes that typer's own copy of click raises: one line as well
+        (["nosuchcommand"], "No such command 'nosuchcommand'", 2),
+        (["generate", "--steps", "abc", "--prompt", "x"], "Invalid value for '--steps'", 2),
+        (["cull", "notanumber", "--keep"], "Invalid value for 'GEN...'", 2),
+        (["generate", "--nope"], "No such option: --nope", 2),
+        (["verify", "."], "is a folder; give an image file", 2),
+    ],
+)
 def test_user_mistakes_are_one_line_errors(cli, args, needle, code):
     result = cli(*args)
     assert result.code == code, result.err
@@ -53,8 +64,26 @@ def test_a_malformed_card_names_field_and_line(cli, tmp_path):
 
 
 def test_generate_json_lists_every_image_with_its_hashes(cli, studio):
-    result = cli("generate", "--subject", "a lighthouse", "--style", "flat vector", "--seed", "40", "--count", "3",
-                 "--steps", "2", "--width", "64", "--height", "64", "--batch-size", "2", "--json")
+    result = cli(
+        "generate",
+        "--subject",
+        "a lighthouse",
+        "--style",
+        "flat vector",
+        "--seed",
+        "40",
+        "--count",
+        "3",
+        "--steps",
+        "2",
+        "--width",
+        "64",
+        "--height",
+        "64",
+        "--batch-size",
+        "2",
+        "--json",
+    )
     assert result.code == 0, result.err
     rows = json.loads(result.out)
     assert [r["seed"] for r in rows] == [40, 41, 42]
@@ -66,8 +95,17 @@ def test_generate_json_lists_every_image_with_its_hashes(cli, studio):
 
 
 def test_a_long_prompt_warns_on_stderr(cli):
-    result = cli("generate", "--prompt", " ".join(["golden hour portrait photo"] * 30), "--steps", "1",
-                 "--width", "64", "--height", "64")
+    result = cli(
+        "generate",
+        "--prompt",
+        " ".join(["golden hour portrait photo"] * 30),
+        "--steps",
+        "1",
+        "--width",
+        "64",
+        "--height",
+        "64",
+    )
     assert result.code == 0 and "warning:" in result.err and "77" in result.err
 
 
@@ -94,8 +132,14 @@ def _commands() -> dict[tuple[str, ...], set[str]]:
     from pressroom.cli import app
 
     def walk(command, words):  # (typer has its own copy of click: a group is what has commands)
-        yield words, {opt for param in command.params for opt in (*getattr(param, "opts", ()),
-                                                                   *getattr(param, "secondary_opts", ()))}
+        yield (
+            words,
+            {
+                opt
+                for param in command.params
+                for opt in (*getattr(param, "opts", ()), *getattr(param, "secondary_opts", ()))
+            },
+        )
         if hasattr(command, "commands"):
             for name, sub in command.commands.items():
                 yield from walk(sub, (*words, name))
@@ -148,7 +192,10 @@ def test_errors_below_the_front_ends_name_fields_not_flags_or_commands():
             if not isinstance(node, ast.Raise) or node.exc is None:
                 continue
             for part in ast.walk(node.exc):
-                if (isinstance(part, ast.Constant) and isinstance(part.value, str)
-                        and re.search(r"(^|[\s(])--[a-z]|`pressroom ", part.value)):
+                if (
+                    isinstance(part, ast.Constant)
+                    and isinstance(part.value, str)
+                    and re.search(r"(^|[\s(])--[a-z]|`pressroom ", part.value)
+                ):
                     found.append(f"{where}:{part.lineno}: {part.value}")
     assert not found, "a message names a flag or a command; name the field (field=...) instead:\n" + "\n".join(found)

@@ -4,25 +4,31 @@ What is proven is the ledger's, not the engine's: the studio draws with a fake-e
 (quickmodel.py), so its processes do not import torch.
 """
 
-import pytest
 import json
 import os
 import subprocess
 import sys
 
+import pytest
 from playbook import locked
 from quickmodel import default_to_quick
-from pressroom.store.assets import sha256_file
-from pressroom.errors import Conflict
-from pressroom.domain.gate import CHECKLIST
 
-pytestmark = pytest.mark.ledger_contract('many writers on one ledger at once')
+from pressroom.domain.gate import CHECKLIST
+from pressroom.errors import Conflict
+from pressroom.store.assets import sha256_file
+
+pytestmark = pytest.mark.ledger_contract("many writers on one ledger at once")
 
 
 def _spawn(studio, *args):
     env = {**os.environ, "PRESSROOM_STUDIO": str(studio.root)}
-    return subprocess.Popen([sys.executable, "-m", "pressroom.cli", *map(str, args)], env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        [sys.executable, "-m", "pressroom.cli", *map(str, args)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 def _together(studio, *commands, timeout=300):
@@ -53,8 +59,9 @@ def test_two_releases_at_once_write_each_file_once(cli, studio, tmp_path):
     default_to_quick(studio, cli.snapshots)
     brief, lock = locked(cli, tmp_path)
     checks = [part for item in CHECKLIST for part in ("--check", f"{item}=pass")]
-    approved = cli("review", lock["hero"], "--decision", "approved", *checks, "--alt-text", "A red shoe on moss",
-                   "--as", "rita")
+    approved = cli(
+        "review", lock["hero"], "--decision", "approved", *checks, "--alt-text", "A red shoe on moss", "--as", "rita"
+    )
     assert approved.code == 0, approved.err
     release = ["release", brief, "--channel", "instagram-feed", "--format", "jpeg", "--as", "kim", "--json"]
     results = _together(studio, release, release)
@@ -64,7 +71,9 @@ def test_two_releases_at_once_write_each_file_once(cli, studio, tmp_path):
     keys = [(doc["generation"], doc["rendition"], doc["format"]) for doc in written]
     assert sorted(keys) == sorted(set(keys)) and len(keys) == 2  # the master and one rendition, once each
     for doc in written:  # the file on disk is the one the ledger recorded
-        assert sha256_file(studio.root / doc["path"] if not os.path.isabs(doc["path"]) else doc["path"]) == doc["sha256"]
+        assert (
+            sha256_file(studio.root / doc["path"] if not os.path.isabs(doc["path"]) else doc["path"]) == doc["sha256"]
+        )
 
 
 def test_adding_one_style_twice_at_once_is_a_conflict_not_a_traceback(cli, studio):

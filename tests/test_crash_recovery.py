@@ -18,16 +18,16 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from playbook import locked
 from quickmodel import default_to_quick
+from test_release import approve
+
 from pressroom.ledger import db
+from pressroom.plays import models as model_plays
 from pressroom.store.assets import sha256_file
 from pressroom.store.studio import CONFIG_NAME, CONFIG_TEMPLATE, DEFAULT_LEDGER, UNFINISHED, Studio, _toml_string
-from test_release import approve
-from pressroom.plays import models as model_plays
 
-pytestmark = pytest.mark.ledger_contract('a killed process leaves the ledger consistent and the next run finishes it')
+pytestmark = pytest.mark.ledger_contract("a killed process leaves the ledger consistent and the next run finishes it")
 
 HERE = Path(__file__).parent
 STEP = "alembic.runtime.migration:HeadMaintainer.update_to_step"  # after a revision's DDL, before its commit
@@ -39,8 +39,9 @@ def pressroom(*args, kill_at: str | None = None, studio: Path | None = None) -> 
     if studio is not None:
         env["PRESSROOM_STUDIO"] = str(studio)
     head = [str(HERE / "crashpoint.py"), kill_at, "--"] if kill_at else ["-m", "pressroom.cli"]
-    return subprocess.run([sys.executable, *head, *map(str, args)], env=env, capture_output=True, text=True,
-                          timeout=900)
+    return subprocess.run(
+        [sys.executable, *head, *map(str, args)], env=env, capture_output=True, text=True, timeout=900
+    )
 
 
 def killed(result: subprocess.CompletedProcess) -> None:
@@ -87,8 +88,12 @@ def assert_whole_studio(root: Path) -> None:
         studio.close()
     from pressroom.cli import main
 
-    assert main(["generate", "--prompt", "a shoe", "--steps", "1", "--width", "64", "--height", "64",
-                 "--studio", str(root)]) == 0
+    assert (
+        main(
+            ["generate", "--prompt", "a shoe", "--steps", "1", "--width", "64", "--height", "64", "--studio", str(root)]
+        )
+        == 0
+    )
 
 
 def database_args(new_ledger) -> list[str]:
@@ -135,8 +140,7 @@ def test_an_init_killed_at_each_step_in_turn_is_finished_by_running_it_again(tmp
 
 
 @pytest.mark.parametrize("step", [1, 3])
-def test_an_upgrade_killed_midway_leaves_the_old_schema_and_the_next_command_finishes_it(tmp_path, new_ledger,
-                                                                                          step):
+def test_an_upgrade_killed_midway_leaves_the_old_schema_and_the_next_command_finishes_it(tmp_path, new_ledger, step):
     from alembic import command
 
     root = tmp_path / "old"
@@ -167,8 +171,16 @@ def test_two_commands_upgrading_one_ledger_at_once_both_work(tmp_path, new_ledge
     command.upgrade(db._alembic_config(engine), "0002")
     engine.dispose()
     env = {**os.environ, "PRESSROOM_STUDIO": str(root)}
-    both = [subprocess.Popen([sys.executable, "-m", "pressroom.cli", "user", "list", "--json"], env=env,
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    both = [
+        subprocess.Popen(
+            [sys.executable, "-m", "pressroom.cli", "user", "list", "--json"],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(2)
+    ]
     for process in both:
         out, err = process.communicate(timeout=600)
         assert process.returncode == 0 and json.loads(out) == [], err
@@ -191,12 +203,18 @@ def _release_files(root: Path) -> tuple[dict[str, str], set[str]]:
     return rows, on_disk
 
 
-@pytest.mark.parametrize("kill_at", [
-    "pressroom.store.provenance:sign::1",  # the unsigned full-size master waits in the temporary place
-    "os:replace:/releases/:2",  # the master out, a rendition's row claimed, its file not yet in place
-], ids=["signing-master", "writing-rendition"])
+@pytest.mark.parametrize(
+    "kill_at",
+    [
+        "pressroom.store.provenance:sign::1",  # the unsigned full-size master waits in the temporary place
+        "os:replace:/releases/:2",  # the master out, a rendition's row claimed, its file not yet in place
+    ],
+    ids=["signing-master", "writing-rendition"],
+)
 def test_a_killed_release_is_finished_by_running_it_again(cli, studio, tmp_path, kill_at):
-    default_to_quick(studio, cli.snapshots)  # the release's files are what is tested: the fake engine draws the playbook
+    default_to_quick(
+        studio, cli.snapshots
+    )  # the release's files are what is tested: the fake engine draws the playbook
     brief, lock = locked(cli, tmp_path)
     approve(cli, lock["hero"])
     command = ["release", brief, "--channel", "linkedin", "--channel", "instagram-feed", "--as", "kim", "--json"]
@@ -222,8 +240,24 @@ def test_a_killed_generate_leaves_nothing_half_written_and_runs_again(studio, ki
     from pressroom.ledger.tables import Generation
 
     model_plays.add(studio, "quick", engine="fake", size=64)
-    command = ["generate", "--model", "quick", "--prompt", "a red shoe", "--count", "3", "--seed", "7", "--steps",
-               "1", "--width", "64", "--height", "64", "--json"]
+    command = [
+        "generate",
+        "--model",
+        "quick",
+        "--prompt",
+        "a red shoe",
+        "--count",
+        "3",
+        "--seed",
+        "7",
+        "--steps",
+        "1",
+        "--width",
+        "64",
+        "--height",
+        "64",
+        "--json",
+    ]
     killed(pressroom(*command, kill_at=kill_at, studio=studio.root))
     assert leftovers(studio.root), "the killed run should have left the image it was writing"
     made = json.loads(ran(pressroom(*command, studio=studio.root)).stdout)

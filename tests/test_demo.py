@@ -8,9 +8,9 @@ from PIL import Image
 
 from pressroom.store import models
 
-
-pytestmark = pytest.mark.sqlite_only("the demo makes its own temporary studio with the default SQLite ledger; "
-                                     "it takes no database")
+pytestmark = pytest.mark.sqlite_only(
+    "the demo makes its own temporary studio with the default SQLite ledger; it takes no database"
+)
 
 
 def _median(pixels: np.ndarray) -> np.ndarray:
@@ -20,12 +20,26 @@ def _median(pixels: np.ndarray) -> np.ndarray:
 @pytest.mark.long_running
 def test_the_demo_runs_from_a_fresh_process_and_draws_what_its_brief_asks_for(tmp_path):
     studio = tmp_path / "demo"
-    done = subprocess.run([sys.executable, "-m", "pressroom.cli", "demo", "--keep", str(studio)],
-                          capture_output=True, text=True, timeout=600)
+    done = subprocess.run(
+        [sys.executable, "-m", "pressroom.cli", "demo", "--keep", str(studio)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert done.returncode == 0, done.stderr
-    for play in ("1. intake", "2. concept sprint", "3. rank", "4. lock-in pass", "5. volume run", "6. cull",
-                 "7. fix and finish", "8. review gate", "9. release with signed provenance", "10. metrics",
-                 "11. a stranger reproduces"):
+    for play in (
+        "1. intake",
+        "2. concept sprint",
+        "3. rank",
+        "4. lock-in pass",
+        "5. volume run",
+        "6. cull",
+        "7. fix and finish",
+        "8. review gate",
+        "9. release with signed provenance",
+        "10. metrics",
+        "11. a stranger reproduces",
+    ):
         assert play in done.stdout
     assert "exact -> locked" in done.stdout and "verdict exact" in done.stdout
     assert "12 images: 3 subjects x 4 seeds" in done.stdout
@@ -37,8 +51,12 @@ def test_the_demo_runs_from_a_fresh_process_and_draws_what_its_brief_asks_for(tm
     # drawn with the shipped sketch model, the sprint's grounds follow their styles and the volume run's
     # shoes take the colour their slot value names (the demo's sheet in the README shows the same)
     assert models.builtin_default() == models.SKETCH, "this install ships the sketch model's weights"
-    listed = subprocess.run([sys.executable, "-m", "pressroom.cli", "generations", "--studio", str(studio), "--json"],
-                            capture_output=True, text=True, timeout=120)
+    listed = subprocess.run(
+        [sys.executable, "-m", "pressroom.cli", "generations", "--studio", str(studio), "--json"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert listed.returncode == 0, listed.stderr
     rows = json.loads(listed.stdout)
     concepts = [r for r in rows if r["play"] == "concept"]

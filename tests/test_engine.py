@@ -8,21 +8,25 @@ import numpy as np
 import pytest
 
 from pressroom import engines
-from pressroom.jobs import generations
-from pressroom.store import models
 from pressroom.engines.base import Job
 from pressroom.engines.diffusers_local import DiffusersEngine
 from pressroom.errors import InputError
-from pressroom.store.resolver import Resolver
+from pressroom.jobs import generations
 from pressroom.plays import models as model_plays
-
-
+from pressroom.store import models
+from pressroom.store.resolver import Resolver
 
 
 def job(studio, seeds, prompts=None, model="tiny", **overrides):
     settings = dict(
-        model=models.load(studio, model).ref().identity(), prompts=tuple(prompts or ["a red fox"] * len(seeds)),
-        negatives=("",) * len(seeds), seeds=tuple(seeds), steps=4, guidance=7.0, width=64, height=64,
+        model=models.load(studio, model).ref().identity(),
+        prompts=tuple(prompts or ["a red fox"] * len(seeds)),
+        negatives=("",) * len(seeds),
+        seeds=tuple(seeds),
+        steps=4,
+        guidance=7.0,
+        width=64,
+        height=64,
     )
     settings.update(overrides)
     return Job(**settings)
@@ -53,10 +57,15 @@ def test_the_same_seed_gives_the_same_pixels(studio):
     assert np.array_equal(pixels(first), pixels(again))
 
 
-@pytest.mark.parametrize("name,cls", [("euler", "EulerDiscreteScheduler"),
-                                      ("euler_a", "EulerAncestralDiscreteScheduler"),
-                                      ("dpmpp_2m", "DPMSolverMultistepScheduler"),
-                                      ("ddim", "DDIMScheduler")])
+@pytest.mark.parametrize(
+    "name,cls",
+    [
+        ("euler", "EulerDiscreteScheduler"),
+        ("euler_a", "EulerAncestralDiscreteScheduler"),
+        ("dpmpp_2m", "DPMSolverMultistepScheduler"),
+        ("ddim", "DDIMScheduler"),
+    ],
+)
 def test_schedulers_by_name_record_their_full_config(studio, name, cls):
     output = run(engines.get(), studio, [3], scheduler=name)
     assert output.scheduler_class == cls
@@ -137,8 +146,9 @@ def test_recipes_for_two_models_are_each_rendered_with_their_own(studio, tmp_pat
     expected = [alone[0], alone[2], alone[1], alone[3]]
     assert [r.parsed_recipe().model.name for r in mixed] == ["tiny", "tiny-b", "tiny", "tiny-b"]
     assert [r.model for r in mixed] == [r.model for r in expected]
-    assert [r.parsed_recipe().model.fingerprint for r in mixed] == [r.parsed_recipe().model.fingerprint
-                                                                    for r in expected]
+    assert [r.parsed_recipe().model.fingerprint for r in mixed] == [
+        r.parsed_recipe().model.fingerprint for r in expected
+    ]
     assert [r.seed for r in mixed] == [5, 5, 6, 6]
     assert [r.pixel_sha256 for r in mixed] == [r.pixel_sha256 for r in expected]
     assert mixed[0].pixel_sha256 != mixed[1].pixel_sha256  # the second model's weights do differ

@@ -16,10 +16,10 @@ import pytest
 from PIL import Image
 
 from pressroom import engines
-from pressroom.store import models
+from pressroom.domain.recipes import DEVICES, DTYPES, Environment, ModelRef
 from pressroom.engines.base import Job
 from pressroom.errors import EngineError, InputError, PressroomError
-from pressroom.domain.recipes import DEVICES, DTYPES, Environment, ModelRef
+from pressroom.store import models
 from pressroom.store.resolver import Resolver
 
 # engine name -> the largest pixel difference allowed between a batched and a single run
@@ -50,9 +50,17 @@ def make(studio, name):
     model = models.load(studio, "tiny").ref().identity()
 
     def build(seeds=(7,), prompts=None, **overrides) -> Job:
-        fields = dict(engine=name, model=model, prompts=tuple(prompts or ["a red fox in snow"] * len(seeds)),
-                      negatives=("blurry",) * len(seeds), seeds=tuple(seeds), steps=4, guidance=7.0,
-                      width=64, height=64)
+        fields = dict(
+            engine=name,
+            model=model,
+            prompts=tuple(prompts or ["a red fox in snow"] * len(seeds)),
+            negatives=("blurry",) * len(seeds),
+            seeds=tuple(seeds),
+            steps=4,
+            guidance=7.0,
+            width=64,
+            height=64,
+        )
         fields.update(overrides)
         return Job(**fields)
 
@@ -132,8 +140,9 @@ def test_a_job_survives_a_json_round_trip_and_gives_the_same_image(studio, engin
 
 def test_a_recorded_scheduler_rebuilds_the_same_image(engine, make, resolver):
     by_name = engine.run(make(scheduler="dpmpp_2m"), resolver)
-    recorded = Job.from_json(make(scheduler_class=by_name.scheduler_class,
-                                  scheduler_config=by_name.scheduler_config).to_json())
+    recorded = Job.from_json(
+        make(scheduler_class=by_name.scheduler_class, scheduler_config=by_name.scheduler_config).to_json()
+    )
     rebuilt = engine.run(recorded, resolver)
     assert rebuilt.scheduler_class == by_name.scheduler_class
     assert np.array_equal(pixels(rebuilt.images[0]), pixels(by_name.images[0]))
@@ -169,19 +178,22 @@ def test_an_unknown_scheduler_class_is_a_one_line_engine_error(engine, make, res
     assert "NoSuchScheduler" in str(caught.value) and "\n" not in str(caught.value)
 
 
-@pytest.mark.parametrize("fields,named", [
-    (dict(scheduler="no_such_sampler"), "no_such_sampler"),
-    (dict(steps=0), "steps"),
-    (dict(width=65), "width"),
-    (dict(prompts=("a fox", "a cat")), "one seed per image"),
-    (dict(model=ModelRef(name="tiny", source="/home/me/tiny")), "identity"),
-    (dict(seeds=(2**64,)), "seeds"),
-    (dict(mode="refine"), "parent"),
-    (dict(mode="inpaint", parent="a" * 64), "mask"),
-    (dict(parent="not-a-hash", mode="refine"), "SHA-256"),
-    (dict(strength=0), "strength"),
-    (dict(colour="red"), "colour"),
-])
+@pytest.mark.parametrize(
+    "fields,named",
+    [
+        (dict(scheduler="no_such_sampler"), "no_such_sampler"),
+        (dict(steps=0), "steps"),
+        (dict(width=65), "width"),
+        (dict(prompts=("a fox", "a cat")), "one seed per image"),
+        (dict(model=ModelRef(name="tiny", source="/home/me/tiny")), "identity"),
+        (dict(seeds=(2**64,)), "seeds"),
+        (dict(mode="refine"), "parent"),
+        (dict(mode="inpaint", parent="a" * 64), "mask"),
+        (dict(parent="not-a-hash", mode="refine"), "SHA-256"),
+        (dict(strength=0), "strength"),
+        (dict(colour="red"), "colour"),
+    ],
+)
 def test_a_bad_job_field_is_a_one_line_input_error(make, fields, named):
     with pytest.raises(InputError) as caught:
         make(**fields)
@@ -198,8 +210,10 @@ def test_a_bad_job_read_from_json_is_a_one_line_input_error(make):
 
 def test_infinite_scheduler_values_survive_the_round_trip(make):
     # DPM++ configs carry -inf (lambda_min_clipped); JSON proper has no such value
-    job = make(scheduler_class="DPMSolverMultistepScheduler",
-               scheduler_config={"lambda_min_clipped": float("-inf"), "variance_type": None, "solver_order": 2})
+    job = make(
+        scheduler_class="DPMSolverMultistepScheduler",
+        scheduler_config={"lambda_min_clipped": float("-inf"), "variance_type": None, "solver_order": 2},
+    )
     assert Job.from_json(job.to_json()).scheduler_config == job.scheduler_config
 
 

@@ -1,9 +1,9 @@
 """Fair scheduling: the queue takes turns between the people who asked, and a volume run steps
 aside between batches when someone else's job waits, so a large run never starves a sprint."""
 
-import pytest
 import json
 
+import pytest
 from playbook import locked
 from quickmodel import default_to_quick
 from workers import actor, assert_no_orphans, query
@@ -44,8 +44,20 @@ def test_two_peoples_volume_runs_on_one_worker_take_turns_batch_by_batch(cli, st
     assert cli("user", "add", "olga", "--role", "operator").code == 0
     asked = {}
     for person, value, seeds in (("olga", "a red boot", 4), ("omar", "a blue boot", 2)):
-        run = cli("volume", lock["recipe"], "--vary", f"subject={value}", "--seeds", seeds, "--batch-size", "1",
-                  "--as", person, "--no-wait", "--json")
+        run = cli(
+            "volume",
+            lock["recipe"],
+            "--vary",
+            f"subject={value}",
+            "--seeds",
+            seeds,
+            "--batch-size",
+            "1",
+            "--as",
+            person,
+            "--no-wait",
+            "--json",
+        )
         assert run.code == 0, run.err
         asked[person] = json.loads(run.out)["job"]
 
@@ -53,11 +65,21 @@ def test_two_peoples_volume_runs_on_one_worker_take_turns_batch_by_batch(cli, st
     # olga's run (her first turn), omar's, olga's, omar's (his last image), then olga's to its end
     assert worker.serve(studio, until_idle=True, poll_s=0.05, log=lines.append) == 5
     assert [line for line in lines if line.endswith(("yielded", "done"))] == [
-        f"job {asked['olga']}: yielded", f"job {asked['omar']}: yielded", f"job {asked['olga']}: yielded",
-        f"job {asked['omar']}: done", f"job {asked['olga']}: done"]
+        f"job {asked['olga']}: yielded",
+        f"job {asked['omar']}: yielded",
+        f"job {asked['olga']}: yielded",
+        f"job {asked['omar']}: done",
+        f"job {asked['olga']}: done",
+    ]
     made = query(studio, "select slot_value, seed from generations where play = 'volume' order by id")
-    assert [value for value, _ in made] == ["a red boot", "a blue boot", "a red boot", "a blue boot",
-                                             "a red boot", "a red boot"]
+    assert [value for value, _ in made] == [
+        "a red boot",
+        "a blue boot",
+        "a red boot",
+        "a blue boot",
+        "a red boot",
+        "a red boot",
+    ]
     assert len(set(made)) == 6  # each image once
     for person, job in asked.items():
         # stepping aside is no failed attempt

@@ -12,17 +12,17 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from pressroom.store import cards, models
 from pressroom import engines
-from pressroom.plays import fixes, people, reproduction
-from pressroom.jobs import generations
-from pressroom.engines.base import Job, Output
 from pressroom.context import Context
+from pressroom.engines.base import Job, Output
 from pressroom.errors import EngineError, InputError
+from pressroom.jobs import generations
+from pressroom.plays import cards as card_plays
+from pressroom.plays import fixes, people, reproduction
+from pressroom.plays import models as model_plays
+from pressroom.store import cards, models
 from pressroom.store.metadata import read_recipe
 from pressroom.store.resolver import Resolver
-from pressroom.plays import models as model_plays
-from pressroom.plays import cards as card_plays
 
 
 @pytest.fixture
@@ -68,8 +68,17 @@ def test_a_plugin_registered_through_the_hook_is_found_by_name(studio):
     engines.plugins().register(plugin)
     try:
         assert "echo" in engines.names()
-        job = Job(engine="echo", model=models.load(studio, "tiny").ref().identity(), prompts=("x",),
-                  negatives=("",), seeds=(9,), steps=1, guidance=1, width=16, height=8)
+        job = Job(
+            engine="echo",
+            model=models.load(studio, "tiny").ref().identity(),
+            prompts=("x",),
+            negatives=("",),
+            seeds=(9,),
+            steps=1,
+            guidance=1,
+            width=16,
+            height=8,
+        )
         image = engines.get("echo").run(job, Resolver(studio)).images[0]
         assert image.size == (16, 8) and image.getpixel((0, 0)) == (9, 9, 9)
     finally:
@@ -155,8 +164,9 @@ def test_a_recipe_takes_its_models_engine_and_records_it_everywhere(studio, quic
 
 
 def test_a_card_without_an_engine_is_a_diffusers_card(studio, tmp_path):
-    row = generations.generate(studio, generations.plan(studio, prompt="a fox", seed=1, steps=1, width=64,
-                                                        height=64))[0]
+    row = generations.generate(studio, generations.plan(studio, prompt="a fox", seed=1, steps=1, width=64, height=64))[
+        0
+    ]
     assert row.parsed_recipe().engine == "diffusers"
     text = card_plays.export(studio, row.id, tmp_path / "card.toml").read_text()
     old = "\n".join(line for line in text.splitlines() if not line.startswith("engine ="))
@@ -175,8 +185,9 @@ def test_fix_plays_run_on_the_fake_engine(studio, quick, tmp_path):
     ctx = Context(studio)
     people.add_person(ctx, "op", ["operator"])
     op = ctx.acting_as(people.actor(ctx, "op", "python"))
-    parent = generations.generate(studio, generations.plan(studio, model="quick", prompt="a red fox", seed=2,
-                                                           width=96, height=64))[0]
+    parent = generations.generate(
+        studio, generations.plan(studio, model="quick", prompt="a red fox", seed=2, width=96, height=64)
+    )[0]
     mask = Image.new("L", (96, 64), 0)
     mask.paste(255, (0, 0, 16, 16))
     mask.save(tmp_path / "mask.png")
@@ -192,8 +203,17 @@ def test_fix_plays_run_on_the_fake_engine(studio, quick, tmp_path):
 def test_a_fake_upscale_multiplies_the_parents_size(studio):
     engine, resolver = engines.get("fake"), Resolver(studio)
     model = models.load(studio, "tiny").ref().identity()
-    text = Job(engine="fake", model=model, prompts=("a fox",), negatives=("",), seeds=(1,), steps=1,
-               guidance=1, width=48, height=32)
+    text = Job(
+        engine="fake",
+        model=model,
+        prompts=("a fox",),
+        negatives=("",),
+        seeds=(1,),
+        steps=1,
+        guidance=1,
+        width=48,
+        height=32,
+    )
     parent = engine.run(text, resolver).images[0]
     buffer = io.BytesIO()
     parent.save(buffer, format="PNG")
@@ -205,16 +225,36 @@ def test_a_fake_upscale_multiplies_the_parents_size(studio):
 def test_the_fake_engine_makes_full_size_images_without_weights(studio):
     # (how fast it is belongs to a benchmark, not to a timed test: a busy machine makes those flaky)
     engine, resolver = engines.get("fake"), Resolver(studio)
-    job = Job(engine="fake", model=models.load(studio, "tiny").ref().identity(), prompts=("a fox",) * 4,
-              negatives=("",) * 4, seeds=(1, 2, 3, 4), steps=30, guidance=7, width=512, height=512)
+    job = Job(
+        engine="fake",
+        model=models.load(studio, "tiny").ref().identity(),
+        prompts=("a fox",) * 4,
+        negatives=("",) * 4,
+        seeds=(1, 2, 3, 4),
+        steps=30,
+        guidance=7,
+        width=512,
+        height=512,
+    )
     output = engine.run(job, resolver)
     assert [image.size for image in output.images] == [(512, 512)] * 4
     assert len({image.tobytes() for image in output.images}) == 4  # each seed its own image
 
 
 def test_unknown_model_field_in_a_job_from_elsewhere_is_refused(studio):
-    body = json.loads(Job(engine="fake", model=models.load(studio, "tiny").ref().identity(), prompts=("a",),
-                          negatives=("",), seeds=(1,), steps=1, guidance=1, width=8, height=8).to_json())
+    body = json.loads(
+        Job(
+            engine="fake",
+            model=models.load(studio, "tiny").ref().identity(),
+            prompts=("a",),
+            negatives=("",),
+            seeds=(1,),
+            steps=1,
+            guidance=1,
+            width=8,
+            height=8,
+        ).to_json()
+    )
     body["model"]["path"] = "/somewhere"
     with pytest.raises(InputError, match="job field model.path"):
         Job.from_json(json.dumps(body))
@@ -238,7 +278,8 @@ print(verdict, len(rows), heavy)
 
 
 def test_a_whole_generate_and_reproduce_runs_without_torch(tmp_path):
-    done = subprocess.run([sys.executable, "-c", PLAY_WITHOUT_TORCH, str(tmp_path / "s")],
-                          capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-c", PLAY_WITHOUT_TORCH, str(tmp_path / "s")], capture_output=True, text=True, timeout=120
+    )
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["exact", "3", "[]"]

@@ -7,17 +7,27 @@ image is then made exactly once, no file is left without its row, and each step 
 the jobs are under test here, not the engine.
 """
 
-import pytest
 import json
 import signal
 
+import pytest
 from PIL import Image, ImageDraw
 from playbook import open_brief, people, sprint
 from quickmodel import default_to_quick
-from workers import (LEASE_S, after_images, assert_no_orphans, configure, finish_with, handed_to_two, job_doc,
-                     query, start_worker, stop_all)
+from workers import (
+    LEASE_S,
+    after_images,
+    assert_no_orphans,
+    configure,
+    finish_with,
+    handed_to_two,
+    job_doc,
+    query,
+    start_worker,
+    stop_all,
+)
 
-pytestmark = pytest.mark.ledger_contract('jobs of every kind, their workers killed mid-way')
+pytestmark = pytest.mark.ledger_contract("jobs of every kind, their workers killed mid-way")
 
 STYLES = ["--style", "watercolor", "--style", "flat-vector", "--style", "cinematic"]
 PER_STYLE = 4
@@ -48,8 +58,9 @@ def test_a_sprint_handed_to_two_workers_one_killed_makes_every_concept_once(cli,
 
     workers: list = []
     try:
-        survivor = handed_to_two(studio, doc["job"], 2, lambda: len(rows_of(studio, "concept", brief)),
-                                 tmp_path / "go", workers)
+        survivor = handed_to_two(
+            studio, doc["job"], 2, lambda: len(rows_of(studio, "concept", brief)), tmp_path / "go", workers
+        )
         before = len(rows_of(studio, "concept", brief))
         assert before == 2, "the worker should have been killed mid-sprint, after its second concept"
         result = finish_with(studio, doc["job"], survivor)
@@ -97,8 +108,9 @@ def test_a_lock_whose_worker_is_killed_after_the_hero_landed_locks_once_with_tha
     try:
         assert first.wait(timeout=300) == -signal.SIGKILL
         assert len(rows_of(studio, "lock", brief)) == 1, "the hero landed"
-        assert query(studio, "select count(*) from recipes where brief_id = ?", brief) == [(0,)], \
+        assert query(studio, "select count(*) from recipes where brief_id = ?", brief) == [(0,)], (
             "the worker should have been killed before the lock was recorded"
+        )
         second = start_worker(studio, "--until-idle")
         result = finish_with(studio, doc["job"], second)
     finally:
@@ -106,7 +118,8 @@ def test_a_lock_whose_worker_is_killed_after_the_hero_landed_locks_once_with_tha
 
     [(hero, _, _)] = rows_of(studio, "lock", brief)
     [(recipe, version, status, verdict, hero_of)] = query(
-        studio, "select id, version, status, verdict, hero_generation_id from recipes where brief_id = ?", brief)
+        studio, "select id, version, status, verdict, hero_generation_id from recipes where brief_id = ?", brief
+    )
     assert (version, status, verdict, hero_of) == (1, "locked", "exact", hero)
     assert result["recipe"] == recipe and result["figures"]["verdict"] == "exact"
     assert events(studio, "recipe.lock") == 1 and events(studio, "recipe.lock_failed") == 0
@@ -118,16 +131,38 @@ def test_a_lock_whose_worker_is_killed_after_the_hero_landed_locks_once_with_tha
 def test_a_fix_whose_worker_is_killed_is_made_once_and_names_its_mask_by_hash(cli, studio, tmp_path):
     default_to_quick(studio, cli.snapshots)
     people(cli)
-    made = cli("generate", "--prompt", "a trail shoe", "--steps", "2", "--width", "64", "--height", "64",
-               "--as", "omar", "--json")
+    made = cli(
+        "generate",
+        "--prompt",
+        "a trail shoe",
+        "--steps",
+        "2",
+        "--width",
+        "64",
+        "--height",
+        "64",
+        "--as",
+        "omar",
+        "--json",
+    )
     assert made.code == 0, made.err
     parent = json.loads(made.out)[0]["id"]
     mask = Image.new("L", (64, 64), 0)
     ImageDraw.Draw(mask).rectangle([4, 4, 24, 24], fill=255)
     mask.save(tmp_path / "mask.png")
     configure(studio, lease_seconds=LEASE_S)
-    ask = ["fix", parent, "--inpaint", tmp_path / "mask.png", "--prompt", "a lace", "--as", "omar", "--no-wait",
-           "--json"]
+    ask = [
+        "fix",
+        parent,
+        "--inpaint",
+        tmp_path / "mask.png",
+        "--prompt",
+        "a lace",
+        "--as",
+        "omar",
+        "--no-wait",
+        "--json",
+    ]
     queued = cli(*ask)
     assert queued.code == 0, queued.err
     doc = json.loads(queued.out)

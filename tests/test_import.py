@@ -6,17 +6,29 @@ import json
 
 from PIL import Image
 from PIL.PngImagePlugin import PngInfo
-
 from playbook import people
+
 from pressroom.jobs import generations
+from pressroom.ledger.tables import Imported
 from pressroom.store import metadata
 from pressroom.store.resolver import Resolver
-from pressroom.ledger.tables import Imported
 
 COMFY_PROMPT = {
-    "3": {"class_type": "KSampler", "inputs": {"seed": 42, "steps": 20, "cfg": 7.0, "sampler_name": "euler",
-                                               "scheduler": "normal", "denoise": 1.0, "model": ["4", 0],
-                                               "positive": ["6", 0], "negative": ["7", 0], "latent_image": ["5", 0]}},
+    "3": {
+        "class_type": "KSampler",
+        "inputs": {
+            "seed": 42,
+            "steps": 20,
+            "cfg": 7.0,
+            "sampler_name": "euler",
+            "scheduler": "normal",
+            "denoise": 1.0,
+            "model": ["4", 0],
+            "positive": ["6", 0],
+            "negative": ["7", 0],
+            "latent_image": ["5", 0],
+        },
+    },
     "4": {"class_type": "CheckpointLoaderSimple", "inputs": {"ckpt_name": "sd_xl_base_1.0.safetensors"}},
     "5": {"class_type": "EmptyLatentImage", "inputs": {"width": 64, "height": 64, "batch_size": 1}},
     "6": {"class_type": "CLIPTextEncode", "inputs": {"text": "a lighthouse at dusk", "clip": ["4", 1]}},
@@ -24,8 +36,13 @@ COMFY_PROMPT = {
     "8": {"class_type": "VAEDecode", "inputs": {"samples": ["3", 0], "vae": ["4", 2]}},
     "9": {"class_type": "SaveImage", "inputs": {"filename_prefix": "ComfyUI", "images": ["8", 0]}},
 }
-COMFY_WORKFLOW = {"last_node_id": 9, "last_link_id": 9, "nodes": [{"id": 3, "type": "KSampler", "pos": [863, 186]}],
-                  "links": [[1, 4, 0, 3, 0, "MODEL"]], "version": 0.4}
+COMFY_WORKFLOW = {
+    "last_node_id": 9,
+    "last_link_id": 9,
+    "nodes": [{"id": 3, "type": "KSampler", "pos": [863, 186]}],
+    "links": [[1, 4, 0, 3, 0, "MODEL"]],
+    "version": 0.4,
+}
 
 
 def png(path, chunks, colour, size=(64, 64)):
@@ -56,21 +73,71 @@ def make_folder(studio, root):
     (root / "nested" / "deeper").mkdir(parents=True)
     tiny_a1111_png(studio, root / "tiny-a1111.png", "a red shoe on moss", 5)
     png(root / "comfy.png", {"prompt": json.dumps(COMFY_PROMPT), "workflow": json.dumps(COMFY_WORKFLOW)}, "blue")
-    png(root / "nested" / "invoke.png", {"invokeai_metadata": json.dumps({
-        "generation_mode": "txt2img", "positive_prompt": "a fox in snow", "negative_prompt": "",
-        "model": {"model_name": "stable-diffusion-v1-5", "base_model": "sd-1", "model_type": "main"},
-        "scheduler": "euler", "seed": 7, "steps": 30, "cfg_scale": 7.5, "width": 64, "height": 64})}, "green")
-    png(root / "nested" / "fooocus.png", {"parameters": json.dumps({
-        "prompt": "a glass bottle", "negative_prompt": "", "base_model": "juggernautXL_v8Rundiffusion",
-        "base_model_hash": "aeb7e9e689", "sampler": "dpmpp_2m_sde_gpu", "scheduler": "karras", "seed": "12",
-        "sharpness": 2.0, "steps": 30, "guidance_scale": 4.0, "version": "Fooocus v2.1.865"}),
-        "fooocus_scheme": "fooocus"}, "yellow")
-    png(root / "nested" / "deeper" / "novelai.png", {
-        "Software": "NovelAI", "Source": "Stable Diffusion XL C1E1DE52", "Description": "a city street at night",
-        "Comment": json.dumps({"prompt": "a city street at night", "steps": 28, "scale": 5.0, "seed": 99,
-                               "sampler": "k_euler", "uc": "lowres"})}, "purple")
-    forge = "a harbour at noon\nNegative prompt: fog\nSteps: 20, Sampler: Euler, CFG scale: 7, Seed: 3, " \
-            "Size: 64x64, Model hash: 0123456789, Model: someone-elses-model"
+    png(
+        root / "nested" / "invoke.png",
+        {
+            "invokeai_metadata": json.dumps(
+                {
+                    "generation_mode": "txt2img",
+                    "positive_prompt": "a fox in snow",
+                    "negative_prompt": "",
+                    "model": {"model_name": "stable-diffusion-v1-5", "base_model": "sd-1", "model_type": "main"},
+                    "scheduler": "euler",
+                    "seed": 7,
+                    "steps": 30,
+                    "cfg_scale": 7.5,
+                    "width": 64,
+                    "height": 64,
+                }
+            )
+        },
+        "green",
+    )
+    png(
+        root / "nested" / "fooocus.png",
+        {
+            "parameters": json.dumps(
+                {
+                    "prompt": "a glass bottle",
+                    "negative_prompt": "",
+                    "base_model": "juggernautXL_v8Rundiffusion",
+                    "base_model_hash": "aeb7e9e689",
+                    "sampler": "dpmpp_2m_sde_gpu",
+                    "scheduler": "karras",
+                    "seed": "12",
+                    "sharpness": 2.0,
+                    "steps": 30,
+                    "guidance_scale": 4.0,
+                    "version": "Fooocus v2.1.865",
+                }
+            ),
+            "fooocus_scheme": "fooocus",
+        },
+        "yellow",
+    )
+    png(
+        root / "nested" / "deeper" / "novelai.png",
+        {
+            "Software": "NovelAI",
+            "Source": "Stable Diffusion XL C1E1DE52",
+            "Description": "a city street at night",
+            "Comment": json.dumps(
+                {
+                    "prompt": "a city street at night",
+                    "steps": 28,
+                    "scale": 5.0,
+                    "seed": 99,
+                    "sampler": "k_euler",
+                    "uc": "lowres",
+                }
+            ),
+        },
+        "purple",
+    )
+    forge = (
+        "a harbour at noon\nNegative prompt: fog\nSteps: 20, Sampler: Euler, CFG scale: 7, Seed: 3, "
+        "Size: 64x64, Model hash: 0123456789, Model: someone-elses-model"
+    )
     with_user_comment(root / "nested" / "forge.jpg", forge, "orange")
     with_user_comment(root / "nested" / "forge.webp", forge.replace("noon", "dawn"), "pink")
     Image.new("RGB", (64, 64), "grey").save(root / "plain.png")  # no parameters at all
@@ -89,11 +156,26 @@ def test_import_reads_every_tool_keeps_originals_skips_duplicates_and_reproduces
     assert done.code == 0, done.err
     report = json.loads(done.out)
     by_name = {e["file"].rsplit("/", 1)[-1]: e for e in report["read"]}
-    assert sorted(by_name) == ["comfy.png", "fooocus.png", "forge.jpg", "forge.webp", "invoke.png", "novelai.png",
-                               "plain.png", "tiny-a1111.png"]
+    assert sorted(by_name) == [
+        "comfy.png",
+        "fooocus.png",
+        "forge.jpg",
+        "forge.webp",
+        "invoke.png",
+        "novelai.png",
+        "plain.png",
+        "tiny-a1111.png",
+    ]
     assert {n: e["tool"] for n, e in by_name.items()} == {
-        "comfy.png": "comfyui", "fooocus.png": "fooocus", "forge.jpg": "a1111", "forge.webp": "a1111",
-        "invoke.png": "invokeai", "novelai.png": "novelai", "plain.png": None, "tiny-a1111.png": "a1111"}
+        "comfy.png": "comfyui",
+        "fooocus.png": "fooocus",
+        "forge.jpg": "a1111",
+        "forge.webp": "a1111",
+        "invoke.png": "invokeai",
+        "novelai.png": "novelai",
+        "plain.png": None,
+        "tiny-a1111.png": "a1111",
+    }
     assert [n for n, e in by_name.items() if e["reproducible"]] == ["tiny-a1111.png"]
     assert "no registered model has hash 0123456789" in by_name["forge.jpg"]["reason"]
     assert "ComfyUI graph" in by_name["comfy.png"]["reason"] and "hosted service" in by_name["novelai.png"]["reason"]
@@ -104,6 +186,7 @@ def test_import_reads_every_tool_keeps_originals_skips_duplicates_and_reproduces
 
     # each field read, the tool's own metadata kept whole, the bytes stored unchanged
     from pressroom.context import Context
+
     with Context(studio).unit() as session:
         rows = {r.source.rsplit("/", 1)[-1]: r for r in session.query(Imported)}
         comfy = rows["comfy.png"]
@@ -116,7 +199,9 @@ def test_import_reads_every_tool_keeps_originals_skips_duplicates_and_reproduces
     stored = found["assets"][0]["path"]
     assert hashlib.sha256(open(stored, "rb").read()).hexdigest() == before[folder / "comfy.png"]
     assert json.loads(cli("search", "harbour", "--json").out)["total"] == 2  # the JPEG and the WebP
-    assert json.loads(cli("search", "harbour noon", "--json").out)["assets"][0]["asset"] == by_name["forge.jpg"]["asset"]
+    assert (
+        json.loads(cli("search", "harbour noon", "--json").out)["assets"][0]["asset"] == by_name["forge.jpg"]["asset"]
+    )
     assert json.loads(cli("search", "fox", "--json").out)["assets"][0]["asset"] == by_name["invoke.png"]["asset"]
 
     # the tiny model's A1111 PNG reproduces exact; the others say why not
@@ -129,8 +214,10 @@ def test_import_reads_every_tool_keeps_originals_skips_duplicates_and_reproduces
     (folder / "copy-of-comfy.png").write_bytes((folder / "comfy.png").read_bytes())
     again = json.loads(cli("import", folder, "--as", "kim", "--json").out)
     assert again["read"] == [] and len(again["skipped"]) == 9
-    assert {"file": str((folder / "copy-of-comfy.png").resolve()),
-            "duplicate_of": f"asset {by_name['comfy.png']['asset']}"} in again["skipped"]
+    assert {
+        "file": str((folder / "copy-of-comfy.png").resolve()),
+        "duplicate_of": f"asset {by_name['comfy.png']['asset']}",
+    } in again["skipped"]
 
 
 def test_import_refuses_a_missing_path_and_an_unknown_brief(cli, tmp_path):

@@ -6,19 +6,31 @@ import signal
 import subprocess
 import sys
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from playbook import locked, people
 from quickmodel import default_to_quick
-from workers import (LEASE_S, actor, after_images, assert_no_orphans, configure, handed_to_two, job_doc,
-                     pid_of, query, start_worker, stop_all, wait_for)
+from workers import (
+    LEASE_S,
+    actor,
+    after_images,
+    assert_no_orphans,
+    configure,
+    handed_to_two,
+    job_doc,
+    pid_of,
+    query,
+    start_worker,
+    stop_all,
+    wait_for,
+)
 
-from pressroom.store import ledgerfiles
 from pressroom.errors import NotFound, Refused
 from pressroom.jobs import queue
+from pressroom.store import ledgerfiles
 
-pytestmark = pytest.mark.ledger_contract('the job queue: claims, leases, heartbeats, idempotency keys')
+pytestmark = pytest.mark.ledger_contract("the job queue: claims, leases, heartbeats, idempotency keys")
 
 VALUES = ["a red boot", "a blue boot"]
 SEEDS = 6
@@ -33,8 +45,9 @@ def volume_args(recipe, values=VALUES, seeds=SEEDS) -> list:
 
 def volume_rows(studio, values=VALUES) -> list[tuple]:
     marks = ",".join("?" * len(values))
-    return query(studio, f"select slot_value, seed from generations where play = 'volume' and slot_value in ({marks})",
-                 *values)
+    return query(
+        studio, f"select slot_value, seed from generations where play = 'volume' and slot_value in ({marks})", *values
+    )
 
 
 def assert_every_image_once(studio, values=VALUES, seeds=SEEDS) -> None:
@@ -133,8 +146,11 @@ def test_with_a_worker_running_volume_leaves_its_job_to_it_and_cancel_stops_it(c
         assert cancelled.code == 0, cancelled.err
         assert json.loads(cancelled.out)["state"] == "cancelled"
         go.touch()
-        wait_for(lambda: query(studio, "select lease_owner from jobs where id = ?", big)[0][0] is None,
-                 "the worker to let the job go", [serving])
+        wait_for(
+            lambda: query(studio, "select lease_owner from jobs where id = ?", big)[0][0] is None,
+            "the worker to let the job go",
+            [serving],
+        )
         settled = len(volume_rows(studio, values))
         time.sleep(1.5)
         assert len(volume_rows(studio, values)) == settled < len(values) * SEEDS
@@ -172,8 +188,13 @@ def test_a_failing_job_records_its_error_and_is_tried_at_most_max_attempts(cli, 
     # a problem the user must fix fails at once, with pressroom's own message
     assert (docs[missing.id]["state"], docs[missing.id]["attempts"]) == ("failed", 1)
     assert docs[missing.id]["error"] == "no recipe 999"
-    assert docs[missing.id]["result"] == {"error_kind": "NotFound", "error_field": "recipe"}  # the CLI's hint: its field
-    assert docs[unknown.id]["error"] == "no worker handler for jobs of kind 'resize' (known: concept, fix, lock, volume)"
+    assert docs[missing.id]["result"] == {
+        "error_kind": "NotFound",
+        "error_field": "recipe",
+    }  # the CLI's hint: its field
+    assert (
+        docs[unknown.id]["error"] == "no worker handler for jobs of kind 'resize' (known: concept, fix, lock, volume)"
+    )
     shown = cli("jobs")
     assert shown.code == 0 and "failed" in shown.out and "TypeError" in shown.out
     here.close()
@@ -213,8 +234,11 @@ def test_the_queue_is_idempotent_leases_reclaims_and_fences(cli, studio):
     assert (again.id, again.state, again.attempts, again.requester) == (job.id, "queued", 0, "dana")
 
     # a process of this machine that has gone loses its lease at once, without waiting for it to run out
-    pid = int(subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True,
-                             text=True, check=True).stdout)
+    pid = int(
+        subprocess.run(
+            [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True, check=True
+        ).stdout
+    )
     ghost = f"{mine.rsplit(':', 2)[0]}:{pid}:cc"
     assert queue.gone(ghost) and not queue.gone(mine) and not queue.gone(elsewhere)
     queue.claim(here, ghost)
@@ -226,7 +250,11 @@ def test_the_queue_is_idempotent_leases_reclaims_and_fences(cli, studio):
     assert second.code == Refused.exit_code
     assert second.err == f"error: job {job.id} is cancelled already; only a queued or running job can be cancelled\n"
     nothing = cli("jobs", "cancel", 999)
-    assert nothing.code == NotFound.exit_code and nothing.err.startswith("error: no job 999") and nothing.err.count("\n") == 1
+    assert (
+        nothing.code == NotFound.exit_code
+        and nothing.err.startswith("error: no job 999")
+        and nothing.err.count("\n") == 1
+    )
     here.close()
 
 
@@ -235,7 +263,9 @@ def test_bad_job_settings_are_one_line_errors(cli, studio):
         config.write('\n[jobs]\nlease_seconds = "soon"\n')
     result = cli("worker", "--until-idle")
     assert result.code == 2
-    assert result.err.startswith("error: [jobs] lease_seconds in ") and "must be a number of seconds above 0" in result.err
+    assert (
+        result.err.startswith("error: [jobs] lease_seconds in ") and "must be a number of seconds above 0" in result.err
+    )
     assert result.err.count("\n") == 1
 
 
@@ -251,10 +281,18 @@ def test_a_sweep_never_deletes_a_file_a_live_writer_is_about_to_record(studio):
             written = studio.assets.path(sha, "png")
             os.utime(written, (an_hour_ago, an_hour_ago))  # its age does not protect it: the lock does
             sweeper = subprocess.Popen(
-                [sys.executable, "-c", "import sys; from pressroom.store import ledgerfiles; from pressroom.store.studio import "
-                 "Studio; studio = Studio(sys.argv[1]); studio.migrate(); print('ready', flush=True); "
-                 "print(ledgerfiles.sweep(studio))", str(studio.root)],
-                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                [
+                    sys.executable,
+                    "-c",
+                    "import sys; from pressroom.store import ledgerfiles; from pressroom.store.studio import "
+                    "Studio; studio = Studio(sys.argv[1]); studio.migrate(); print('ready', flush=True); "
+                    "print(ledgerfiles.sweep(studio))",
+                    str(studio.root),
+                ],
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
             assert sweeper.stdout.readline() == "ready\n"
             time.sleep(1.0)
             assert sweeper.poll() is None, "the sweep waits for the writer's transaction"
@@ -275,13 +313,14 @@ def test_a_worker_until_idle_takes_back_a_lease_that_runs_out_while_it_looks(cli
 
     people(cli)
     here = configure(studio, lease_seconds=1, max_attempts=2)
-    job = queue.enqueue(here, "volume", {"recipe": 10**6, "vary": [], "seeds": 1}, key="lapse",
-                        requester=actor(here, "omar"), total=1)
+    job = queue.enqueue(
+        here, "volume", {"recipe": 10**6, "vary": [], "seeds": 1}, key="lapse", requester=actor(here, "omar"), total=1
+    )
     assert queue.claim(here, "another-host/0:4242:aa").id == job.id  # elsewhere: only its lease tells
     expires, real_claim = queue.get(here, job.id).lease_expires_at, queue.claim
 
     def slow_claim(*args, **kwargs):  # the lease runs out while this worker looks
-        time.sleep(max(0.0, (expires - datetime.now(timezone.utc)).total_seconds() + 0.2))
+        time.sleep(max(0.0, (expires - datetime.now(UTC)).total_seconds() + 0.2))
         return real_claim(*args, **kwargs)
 
     monkeypatch.setattr(queue, "claim", slow_claim)
@@ -289,5 +328,7 @@ def test_a_worker_until_idle_takes_back_a_lease_that_runs_out_while_it_looks(cli
     assert worker.serve(here, until_idle=True, poll_s=0.05, log=said.append) == 1
     assert f"job {job.id}: its worker stopped; queued" in said
     taken = queue.get(here, job.id)
-    assert taken.attempts == 2 and taken.state == "failed" and "vary names no value" in taken.error  # the payload was the user's mistake
+    assert (
+        taken.attempts == 2 and taken.state == "failed" and "vary names no value" in taken.error
+    )  # the payload was the user's mistake
     here.close()

@@ -14,13 +14,11 @@ import subprocess
 import sys
 
 import pytest
-
 from playbook import locked
-from pressroom.store import models
-from pressroom.errors import Forbidden, ModelMismatch, Refused
 from test_release import approve, released
 
-
+from pressroom.errors import Forbidden, ModelMismatch, Refused
+from pressroom.store import models
 
 
 def trusted(cli, path) -> bool:
@@ -88,9 +86,27 @@ def _weight(studio):
 
 def _generate(studio):
     """`pressroom generate` in a process of its own, as a person runs it (no pipeline cached yet)."""
-    return subprocess.run([sys.executable, "-m", "pressroom.cli", "generate", "--prompt", "a boot", "--steps", "1",
-                           "--width", "64", "--height", "64", "--json"], capture_output=True, text=True,
-                          env={**os.environ, "PRESSROOM_STUDIO": str(studio.root)}, timeout=300)
+    return subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pressroom.cli",
+            "generate",
+            "--prompt",
+            "a boot",
+            "--steps",
+            "1",
+            "--width",
+            "64",
+            "--height",
+            "64",
+            "--json",
+        ],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PRESSROOM_STUDIO": str(studio.root)},
+        timeout=300,
+    )
 
 
 def _refused(studio):

@@ -6,26 +6,34 @@ from __future__ import annotations
 import json
 import re
 import shutil
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+from playbook import SMALL, locked
 from sqlalchemy import inspect, select, text
 from sqlalchemy.exc import IntegrityError, OperationalError, StatementError
-
-from playbook import SMALL, locked
-from pressroom.ledger import db
-from pressroom.store.studio import Studio
 from test_release import approve, released
 
-pytestmark = pytest.mark.ledger_contract('the ledger itself: its URLs, migrations, pools and translated errors')
+from pressroom.ledger import db
+from pressroom.store.studio import Studio
+
+pytestmark = pytest.mark.ledger_contract("the ledger itself: its URLs, migrations, pools and translated errors")
 
 FTS5_SHADOWS = {"library_config", "library_content", "library_data", "library_docsize", "library_idx"}
-TRIGGERS = {("events_no_update", "events"), ("events_no_delete", "events"), ("recipes_immutable", "recipes"),
-            ("reviews_no_update", "reviews"), ("reviews_no_delete", "reviews"),
-            ("review_checks_no_update", "review_checks"), ("review_checks_no_delete", "review_checks"),
-            ("chain_no_update", "chain"), ("chain_no_delete", "chain"), ("generations_maker_fixed", "generations"),
-            ("recipes_status_fixed", "recipes")}
+TRIGGERS = {
+    ("events_no_update", "events"),
+    ("events_no_delete", "events"),
+    ("recipes_immutable", "recipes"),
+    ("reviews_no_update", "reviews"),
+    ("reviews_no_delete", "reviews"),
+    ("review_checks_no_update", "review_checks"),
+    ("review_checks_no_delete", "review_checks"),
+    ("chain_no_update", "chain"),
+    ("chain_no_delete", "chain"),
+    ("generations_maker_fixed", "generations"),
+    ("recipes_status_fixed", "recipes"),
+}
 
 
 def _kind(column_type) -> str:
@@ -51,19 +59,28 @@ def schema(studio: Studio) -> dict:
             tables[table] = {
                 "columns": [(c["name"], c["nullable"], _kind(c["type"])) for c in columns],
                 "primary key": found.get_pk_constraint(table)["constrained_columns"],
-                "foreign keys": sorted((tuple(f["constrained_columns"]), f["referred_table"],
-                                        tuple(f["referred_columns"])) for f in found.get_foreign_keys(table)),
-                "indexes": sorted((i["name"], tuple(i["column_names"]), bool(i["unique"]),
-                                   " ".join(str(w) for k, w in i.get("dialect_options", {}).items() if k.endswith("_where")))
-                                  for i in found.get_indexes(table)
-                                  if "duplicates_constraint" not in i),
+                "foreign keys": sorted(
+                    (tuple(f["constrained_columns"]), f["referred_table"], tuple(f["referred_columns"]))
+                    for f in found.get_foreign_keys(table)
+                ),
+                "indexes": sorted(
+                    (
+                        i["name"],
+                        tuple(i["column_names"]),
+                        bool(i["unique"]),
+                        " ".join(str(w) for k, w in i.get("dialect_options", {}).items() if k.endswith("_where")),
+                    )
+                    for i in found.get_indexes(table)
+                    if "duplicates_constraint" not in i
+                ),
                 "unique": sorted(tuple(u["column_names"]) for u in found.get_unique_constraints(table)),
             }
         if connection.dialect.name == "sqlite":
             triggers = connection.exec_driver_sql("SELECT name, tbl_name FROM sqlite_master WHERE type = 'trigger'")
         else:
-            triggers = connection.exec_driver_sql("SELECT tgname, tgrelid::regclass::text FROM pg_trigger "
-                                                  "WHERE NOT tgisinternal")
+            triggers = connection.exec_driver_sql(
+                "SELECT tgname, tgrelid::regclass::text FROM pg_trigger WHERE NOT tgisinternal"
+            )
         version = connection.exec_driver_sql("SELECT version_num FROM alembic_version").scalar_one()
     return {"tables": tables, "triggers": {tuple(t) for t in triggers}, "version": version}
 
@@ -87,8 +104,11 @@ def test_one_history_builds_the_same_schema_on_sqlite_and_postgresql(tmp_path, p
     assert on_sqlite["version"] == on_postgres["version"] == db.head_revision()
     assert on_sqlite["triggers"] == on_postgres["triggers"] == TRIGGERS
     assert sorted(on_sqlite["tables"]) == sorted(on_postgres["tables"])
-    assert on_sqlite["tables"]["library"] == on_postgres["tables"]["library"] == {
-        "columns": ["release_id", "prompt", "brief", "tags", "alt_text"]}
+    assert (
+        on_sqlite["tables"]["library"]
+        == on_postgres["tables"]["library"]
+        == {"columns": ["release_id", "prompt", "brief", "tags", "alt_text"]}
+    )
     for table, shape in on_sqlite["tables"].items():
         if table == "library":
             continue
@@ -103,27 +123,37 @@ def test_one_history_builds_the_same_schema_on_sqlite_and_postgresql(tmp_path, p
 
 def test_the_volume_identity_is_unique_among_volume_images_only(cli, studio, tmp_path):
     brief, lock = locked(cli, tmp_path)
-    made = json.loads(cli("volume", lock["recipe"], "--vary", "subject=a red boot", "--seeds", "1", "--as", "omar",
-                          "--json").out)["made"]
+    made = json.loads(
+        cli("volume", lock["recipe"], "--vary", "subject=a red boot", "--seeds", "1", "--as", "omar", "--json").out
+    )["made"]
     fixed = cli("fix", made[0]["id"], "--refine", "--strength", "0.5", "--as", "omar", "--json")
     assert fixed.code == 0, fixed.err  # a fix keeps the volume image's identity: the index must let it be
     with studio.session() as session:
-        rows = session.execute(text("SELECT play, recipe_id, slot_value, seed FROM generations "
-                                    "WHERE recipe_id = :r AND play IN ('volume', 'fix')"), {"r": lock["recipe"]}).all()
+        rows = session.execute(
+            text(
+                "SELECT play, recipe_id, slot_value, seed FROM generations "
+                "WHERE recipe_id = :r AND play IN ('volume', 'fix')"
+            ),
+            {"r": lock["recipe"]},
+        ).all()
     assert sorted(r[0] for r in rows) == ["fix", "volume"] and len({r[1:] for r in rows}) == 1
     again = cli("volume", lock["recipe"], "--vary", "subject=a red boot", "--seeds", "1", "--as", "omar", "--json")
     assert json.loads(again.out)["skipped"] == 1
     recipe = lock["recipe"]
     with studio.session() as session:
-        seed = session.scalar(text("SELECT seed FROM generations WHERE play = 'volume' AND recipe_id = :r"),
-                              {"r": recipe})
+        seed = session.scalar(
+            text("SELECT seed FROM generations WHERE play = 'volume' AND recipe_id = :r"), {"r": recipe}
+        )
     with pytest.raises(IntegrityError), studio.session() as session:  # the ledger itself refuses a second one
-        session.execute(text(
-            "INSERT INTO generations (created_at, model, seed, prompt, recipe, file_sha256, pixel_sha256, phash, "
-            "dhash, ext, width, height, warnings, elapsed_s, recipe_id, slot_value, play) SELECT created_at, model, "
-            "seed, prompt, recipe, file_sha256, pixel_sha256, phash, dhash, ext, width, height, warnings, elapsed_s, "
-            "recipe_id, slot_value, play FROM generations WHERE play = 'volume' AND recipe_id = :r AND seed = :s"),
-            {"r": recipe, "s": seed})
+        session.execute(
+            text(
+                "INSERT INTO generations (created_at, model, seed, prompt, recipe, file_sha256, pixel_sha256, phash, "
+                "dhash, ext, width, height, warnings, elapsed_s, recipe_id, slot_value, play) SELECT created_at, model, "
+                "seed, prompt, recipe, file_sha256, pixel_sha256, phash, dhash, ext, width, height, warnings, elapsed_s, "
+                "recipe_id, slot_value, play FROM generations WHERE play = 'volume' AND recipe_id = :r AND seed = :s"
+            ),
+            {"r": recipe, "s": seed},
+        )
 
 
 def test_every_timestamp_reads_back_aware_in_utc(cli, studio, tmp_path):
@@ -131,11 +161,19 @@ def test_every_timestamp_reads_back_aware_in_utc(cli, studio, tmp_path):
     from pressroom.ledger.tables import Style
 
     brief, lock = locked(cli, tmp_path)
-    stamped = [(mapper.class_, column.key) for mapper in Base.registry.mappers
-               for column in mapper.columns if isinstance(column.type, UTCDateTime)]
+    stamped = [
+        (mapper.class_, column.key)
+        for mapper in Base.registry.mappers
+        for column in mapper.columns
+        if isinstance(column.type, UTCDateTime)
+    ]
     assert {cls.__tablename__ for cls, _ in stamped} >= {"generations", "events", "briefs", "recipes", "users"}
-    plain = [(mapper.class_.__tablename__, column.key) for mapper in Base.registry.mappers for column in mapper.columns
-             if column.type._type_affinity.__name__ == "DateTime" and not isinstance(column.type, UTCDateTime)]
+    plain = [
+        (mapper.class_.__tablename__, column.key)
+        for mapper in Base.registry.mappers
+        for column in mapper.columns
+        if column.type._type_affinity.__name__ == "DateTime" and not isinstance(column.type, UTCDateTime)
+    ]
     assert plain == []  # no table keeps a timestamp any other way
     seen = 0
     with studio.session() as session:
@@ -151,7 +189,7 @@ def test_every_timestamp_reads_back_aware_in_utc(cli, studio, tmp_path):
         session.add(Style(name="kolkata", style="s", negative="", note="", created_at=moment))
     with studio.session() as session:
         back = session.scalar(select(Style.created_at).where(Style.name == "kolkata"))
-        assert back == moment and back.tzinfo == timezone.utc and back.hour == 11 and back.minute == 30
+        assert back == moment and back.tzinfo == UTC and back.hour == 11 and back.minute == 30
         # a comparison in SQL means the same instant whatever zone the bound value is given in
         assert session.scalars(select(Style.name).where(Style.created_at == moment)).all() == ["kolkata"]
         assert session.scalars(select(Style.name).where(Style.created_at == back)).all() == ["kolkata"]
@@ -164,8 +202,9 @@ def test_a_studio_folder_moved_elsewhere_keeps_working(cli, studio, tmp_path, mo
     brief, lock = locked(cli, tmp_path)
     approve(cli, lock["hero"], "A crimson sneaker resting on emerald moss")
     files = released(cli, brief)
-    generated = json.loads(cli("generate", "--prompt", "a lighthouse", "--seed", "3", "--steps", "2", *SMALL,
-                               "--json").out)[0]
+    generated = json.loads(
+        cli("generate", "--prompt", "a lighthouse", "--seed", "3", "--steps", "2", *SMALL, "--json").out
+    )[0]
     assert cli("recipe", "export", generated["id"]).code == 0  # into the studio's cards/
     old = studio.root
     studio.close()
@@ -173,8 +212,9 @@ def test_a_studio_folder_moved_elsewhere_keeps_working(cli, studio, tmp_path, mo
     # nothing the studio keeps names where it was: not the ledger, not a model manifest
     with studio.session() as session:
         tables = [name for name in inspect(session.connection()).get_table_names() if name not in FTS5_SHADOWS]
-        dump = json.dumps([[list(row) for row in session.execute(text(f"SELECT * FROM {name}"))] for name in tables],
-                          default=str)
+        dump = json.dumps(
+            [[list(row) for row in session.execute(text(f"SELECT * FROM {name}"))] for name in tables], default=str
+        )
     studio.close()
     assert "releases/brief-" in dump and str(tmp_path) not in dump
     for manifest in (old / "models").glob("*.toml"):
@@ -193,7 +233,9 @@ def test_a_studio_folder_moved_elsewhere_keeps_working(cli, studio, tmp_path, mo
     assert reproduced.code == 0 and json.loads(reproduced.out)["verdict"] == "exact", reproduced.err
     shown = json.loads(cli("brief", "show", brief, "--json").out)
     lock_card = shown["recipes"][0]["card"]
-    assert lock_card.startswith(str(moved)) and json.loads(cli("reproduce", lock_card, "--json").out)["verdict"] == "exact"
+    assert (
+        lock_card.startswith(str(moved)) and json.loads(cli("reproduce", lock_card, "--json").out)["verdict"] == "exact"
+    )
     found = json.loads(cli("search", "sneakers", "--json").out)["assets"]  # stemmed: the alt text says "sneaker"
     assert [f["asset"] for f in found] == [f["asset"] for f in files]
     for asset in found:
@@ -210,7 +252,9 @@ def test_search_needs_every_word(cli, studio, tmp_path):
     [master] = released(cli, brief)
     assert [a["asset"] for a in json.loads(cli("search", "Crimson MOSS", "--json").out)["assets"]] == [master["asset"]]
     assert json.loads(cli("search", "crimson zeppelin", "--json").out)["assets"] == []
-    assert json.loads(cli("search", 'crimson" OR "zeppelin', "--json").out)["assets"] == []  # no query syntax gets through
+    assert (
+        json.loads(cli("search", 'crimson" OR "zeppelin', "--json").out)["assets"] == []
+    )  # no query syntax gets through
     nothing = cli("search", "?!")
     assert nothing.code == 2 and nothing.err.strip() == "error: search needs at least one word"
 
@@ -221,17 +265,25 @@ def one_line_error(result) -> str:
     return result.err.strip()
 
 
-@pytest.mark.parametrize(("url", "expected"), [
-    ("not a url", "ledger URL 'not a url' is not a database URL; give a URL like"),
-    ("mysql://ann@db.example/pressroom", "names 'mysql'; pressroom keeps its ledger in SQLite or PostgreSQL"),
-    ("postgresql+asyncpg://ann@db.example/pressroom", "use the postgresql+psycopg:// driver"),
-    ("postgresql+psycopg://ann@db.example:5432", "names no database"),
-    ("sqlite://", "names no file"),
-    ("sqlite:////nonexistent/folder/ledger.sqlite", "the folder /nonexistent/folder does not exist"),
-    ("postgresql+psycopg://ann:s3cret@/pressroom?host=/nonexistent/socket",
-     "cannot reach the ledger postgresql+psycopg://ann:***@/pressroom?host=%2Fnonexistent%2Fsocket: "),
-    ("postgresql://ann:s3cret@127.0.0.1:9/pressroom", "cannot reach the ledger postgresql+psycopg://ann:***@127.0.0.1:9/"),
-])
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("not a url", "ledger URL 'not a url' is not a database URL; give a URL like"),
+        ("mysql://ann@db.example/pressroom", "names 'mysql'; pressroom keeps its ledger in SQLite or PostgreSQL"),
+        ("postgresql+asyncpg://ann@db.example/pressroom", "use the postgresql+psycopg:// driver"),
+        ("postgresql+psycopg://ann@db.example:5432", "names no database"),
+        ("sqlite://", "names no file"),
+        ("sqlite:////nonexistent/folder/ledger.sqlite", "the folder /nonexistent/folder does not exist"),
+        (
+            "postgresql+psycopg://ann:s3cret@/pressroom?host=/nonexistent/socket",
+            "cannot reach the ledger postgresql+psycopg://ann:***@/pressroom?host=%2Fnonexistent%2Fsocket: ",
+        ),
+        (
+            "postgresql://ann:s3cret@127.0.0.1:9/pressroom",
+            "cannot reach the ledger postgresql+psycopg://ann:***@127.0.0.1:9/",
+        ),
+    ],
+)
 def test_a_bad_ledger_url_is_one_line_naming_it_and_the_fix(cli, tmp_path, url, expected):
     err = one_line_error(cli("init", tmp_path / "s", "--database", url))
     assert err.startswith("error: ") and expected in err and "s3cret" not in err
@@ -271,19 +323,25 @@ def test_an_older_ledger_gets_the_ids_of_the_people_its_rows_name(tmp_path, new_
     engine = db.connect(url)
     try:
         command.upgrade(db._alembic_config(engine), "0007")
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         with engine.begin() as connection:
-            connection.execute(text("INSERT INTO users (name, created_at) VALUES ('dana', :now), ('omar', :now)"),
-                               {"now": now})
-            connection.execute(text(
-                "INSERT INTO briefs (title, status, pause_reason, content_type, stakes, intended_use, director, "
-                "spec, missing, created_at, created_by, direction_approved_by) VALUES "
-                "('old', 'draft', '', '', '', '', 'dana', '{}', '[]', :now, 'omar', NULL)"), {"now": now})
+            connection.execute(
+                text("INSERT INTO users (name, created_at) VALUES ('dana', :now), ('omar', :now)"), {"now": now}
+            )
+            connection.execute(
+                text(
+                    "INSERT INTO briefs (title, status, pause_reason, content_type, stakes, intended_use, director, "
+                    "spec, missing, created_at, created_by, direction_approved_by) VALUES "
+                    "('old', 'draft', '', '', '', '', 'dana', '{}', '[]', :now, 'omar', NULL)"
+                ),
+                {"now": now},
+            )
         db.migrate(engine)
         with engine.connect() as connection:
             ids = dict(connection.execute(text("SELECT name, id FROM users")).all())
-            row = connection.execute(text("SELECT director_id, created_by_id, direction_approved_by_id "
-                                          "FROM briefs")).one()
+            row = connection.execute(
+                text("SELECT director_id, created_by_id, direction_approved_by_id FROM briefs")
+            ).one()
         assert tuple(row) == (ids["dana"], ids["omar"], None)
     finally:
         engine.dispose()

@@ -3,18 +3,18 @@ memory read again when the ledger changes (the 100,000-asset figures are bench/l
 
 import json
 import random
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import numpy as np
 import pytest
-
 from playbook import locked
+from test_release import approve, released
+
 from pressroom.domain.compare import hash_distance
 from pressroom.store import shelves
 from pressroom.store.shelves import Shelves, phash_int
-from test_release import approve, released
 
-pytestmark = pytest.mark.ledger_contract('full-text search and the library facets, in each database')
+pytestmark = pytest.mark.ledger_contract("full-text search and the library facets, in each database")
 
 
 def found(cli, *args):
@@ -28,19 +28,28 @@ def test_search_pages_count_and_facets_follow_the_ledger(cli, studio, tmp_path):
     approve(cli, lock["hero"], "A crimson sneaker resting on emerald moss")
     files = released(cli, brief, "--channel", "linkedin", "--channel", "instagram-feed")
     ids = [f["asset"] for f in files]
-    today = datetime.now(timezone.utc).date().isoformat()
+    today = datetime.now(UTC).date().isoformat()
 
     whole = found(cli, "crimson", "--limit", "500")
-    assert whole["total"] == 3 and whole["order"] == "relevance" and sorted(a["asset"] for a in whole["assets"]) == sorted(ids)
+    assert (
+        whole["total"] == 3
+        and whole["order"] == "relevance"
+        and sorted(a["asset"] for a in whole["assets"]) == sorted(ids)
+    )
     pages = [found(cli, "crimson", "--limit", "1", "--page", str(n)) for n in (1, 2, 3, 4)]
     assert [a["asset"] for p in pages[:3] for a in p["assets"]] == [a["asset"] for a in whole["assets"]]
     assert pages[3]["assets"] == [] and all(p["total"] == 3 and p["pages"] == 3 for p in pages)
     everything = found(cli)  # no words: the whole library, newest first
     assert everything["total"] == 3 and everything["order"] == "newest"
     assert [a["asset"] for a in everything["assets"]] == sorted(ids, reverse=True)
-    assert whole["facets"] == {"model": {"tiny": 3}, "status": {"new": 3},
-                               "channel": {"master": 1, "linkedin": 1, "instagram-feed": 1},
-                               "reviewer": {"rita": 3}, "brief": {str(brief): 3}, "date": {today: 3}}
+    assert whole["facets"] == {
+        "model": {"tiny": 3},
+        "status": {"new": 3},
+        "channel": {"master": 1, "linkedin": 1, "instagram-feed": 1},
+        "reviewer": {"rita": 3},
+        "brief": {str(brief): 3},
+        "date": {today: 3},
+    }
     # the columns are kept for the next process: read back from the cache file, or from the ledger
     # when the file is damaged
     [cache] = list((studio.root / "cache").glob("library-*.npz"))
@@ -89,8 +98,10 @@ def test_similar_by_asset_id_leaves_the_asset_out(cli, tmp_path):
 def test_vectorised_distance_is_the_bit_count_of_every_hash():
     rng = random.Random(7)
     hashes = [f"{rng.getrandbits(64):016x}" for _ in range(300)] + ["ffffffffffffffff", "0000000000000000"]
-    shelves = Shelves(ids=np.arange(1, len(hashes) + 1, dtype=np.int64),
-                      phash=np.array([phash_int(h) for h in hashes], dtype=np.int64).view(np.uint64))
+    shelves = Shelves(
+        ids=np.arange(1, len(hashes) + 1, dtype=np.int64),
+        phash=np.array([phash_int(h) for h in hashes], dtype=np.int64).view(np.uint64),
+    )
     probe = "8000000000000001"
     expected = sorted((hash_distance(probe, h), i + 1) for i, h in enumerate(hashes))
     assert shelves.nearest(phash_int(probe), limit=500, max_distance=64) == expected
@@ -109,9 +120,21 @@ def test_on_postgresql_a_search_reads_the_lexemes_in_memory_and_finds_what_the_i
     spec.loader.exec_module(bench)
     facts = bench.build(studio, 400, random.Random(5))
     monkeypatch.setattr(fulltext, "RANKED", 0)  # every match listed from the ids themselves, none re-read to rank
-    queries = [*bench.WORDS, "studio lighting", "portraits", "lights", "the", "the portrait", "trail-running",
-               "Portrait STUDIO", "zzzunknown", "portrait zzzunknown", *facts["rare"][:5], *facts["mid"][:3],
-               f"{facts['mid'][0]} portrait studio"]
+    queries = [
+        *bench.WORDS,
+        "studio lighting",
+        "portraits",
+        "lights",
+        "the",
+        "the portrait",
+        "trail-running",
+        "Portrait STUDIO",
+        "zzzunknown",
+        "portrait zzzunknown",
+        *facts["rare"][:5],
+        *facts["mid"][:3],
+        f"{facts['mid'][0]} portrait studio",
+    ]
     cache = studio.root / "cache" / "words-test.npz"
     shelves.forget()
     with studio.session() as session:

@@ -8,12 +8,10 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from pressroom.store import loras
 from pressroom.checks import Context, licence
-from pressroom.errors import ModelMismatch
 from pressroom.domain.recipes import ModelRef, Recipe
-
-
+from pressroom.errors import ModelMismatch
+from pressroom.store import loras
 
 PROMPT = "a red fox in snow"
 
@@ -27,10 +25,12 @@ def tiny_lora(base, target, seed):
 
     pipeline = DiffusionPipeline.from_pretrained(base, local_files_only=True)
     torch.manual_seed(seed)
-    pipeline.unet.add_adapter(LoraConfig(r=4, lora_alpha=4, init_lora_weights=False,
-                                         target_modules=["to_q", "to_k", "to_v", "to_out.0"]))
-    StableDiffusionPipeline.save_lora_weights(target.parent, unet_lora_layers=get_peft_model_state_dict(pipeline.unet),
-                                              weight_name=target.name)
+    pipeline.unet.add_adapter(
+        LoraConfig(r=4, lora_alpha=4, init_lora_weights=False, target_modules=["to_q", "to_k", "to_v", "to_out.0"])
+    )
+    StableDiffusionPipeline.save_lora_weights(
+        target.parent, unet_lora_layers=get_peft_model_state_dict(pipeline.unet), weight_name=target.name
+    )
     return target
 
 
@@ -38,23 +38,49 @@ def tiny_lora(base, target, seed):
 def lora_files(template_studio, tmp_path_factory):
     root = tmp_path_factory.mktemp("loras")
     base = template_studio / "weights" / "tiny-v1"
-    return {name: tiny_lora(base, root / name / f"{name}.safetensors", seed)
-            for name, seed in (("ink", 1), ("glow", 2))}
+    return {
+        name: tiny_lora(base, root / name / f"{name}.safetensors", seed) for name, seed in (("ink", 1), ("glow", 2))
+    }
 
 
 def register(cli, lora_files, *extra):
     out = {}
     for name in ("ink", "glow"):
-        result = cli("lora", "add", name, "--path", lora_files[name], "--license", "Apache-2.0", "--commercial",
-                     "--trigger", f"{name} style", "--json", *extra)
+        result = cli(
+            "lora",
+            "add",
+            name,
+            "--path",
+            lora_files[name],
+            "--license",
+            "Apache-2.0",
+            "--commercial",
+            "--trigger",
+            f"{name} style",
+            "--json",
+            *extra,
+        )
         assert result.code == 0, result.err
         out[name] = json.loads(result.out)
     return out
 
 
 def generate(cli, *extra):
-    result = cli("generate", "--prompt", PROMPT, "--seed", "9", "--steps", "3", "--width", "64", "--height", "64",
-                 "--json", *extra)
+    result = cli(
+        "generate",
+        "--prompt",
+        PROMPT,
+        "--seed",
+        "9",
+        "--steps",
+        "3",
+        "--width",
+        "64",
+        "--height",
+        "64",
+        "--json",
+        *extra,
+    )
     assert result.code == 0, result.err
     return json.loads(result.out)[0]
 
@@ -90,12 +116,21 @@ def test_two_loras_reproduce_exactly_match_diffusers_and_leave_the_model_bare(cl
     pipeline.load_lora_weights(str(lora_files["ink"]), adapter_name="ink")
     pipeline.load_lora_weights(str(lora_files["glow"]), adapter_name="glow")
     pipeline.set_adapters(["ink", "glow"], [0.8, 0.5])
-    plain = pipeline(prompt=PROMPT, negative_prompt="", num_inference_steps=3, guidance_scale=7.0, width=64,
-                     height=64, generator=torch.Generator("cpu").manual_seed(9)).images[0]
+    plain = pipeline(
+        prompt=PROMPT,
+        negative_prompt="",
+        num_inference_steps=3,
+        guidance_scale=7.0,
+        width=64,
+        height=64,
+        generator=torch.Generator("cpu").manual_seed(9),
+    ).images[0]
     assert np.array_equal(np.asarray(plain), pixels(styled))
     # a card whose LoRA hash differs from the registered file's is refused, in one line
-    changed = text.replace(registered["glow"]["sha256"], registered["glow"]["sha256"][:-1] + (
-        "0" if registered["glow"]["sha256"][-1] != "0" else "1"))
+    changed = text.replace(
+        registered["glow"]["sha256"],
+        registered["glow"]["sha256"][:-1] + ("0" if registered["glow"]["sha256"][-1] != "0" else "1"),
+    )
     (tmp_path / "changed.toml").write_text(changed)
     refused = cli("reproduce", tmp_path / "changed.toml")
     assert refused.code == ModelMismatch.exit_code
@@ -104,11 +139,14 @@ def test_two_loras_reproduce_exactly_match_diffusers_and_leave_the_model_bare(cl
 
 def test_lora_options_are_checked_in_one_line(cli, lora_files):
     register(cli, lora_files)
-    for option, needle in (("nope", "unknown LoRA 'nope' (registered: glow, ink)"),
-                           ("ink:strong", "the weight after ':' must be a number"),
-                           ("ink:99", "LoRA weight 99.0 is out of range")):
-        result = cli("generate", "--prompt", PROMPT, "--steps", "1", "--width", "64", "--height", "64",
-                     "--lora", option)
+    for option, needle in (
+        ("nope", "unknown LoRA 'nope' (registered: glow, ink)"),
+        ("ink:strong", "the weight after ':' must be a number"),
+        ("ink:99", "LoRA weight 99.0 is out of range"),
+    ):
+        result = cli(
+            "generate", "--prompt", PROMPT, "--steps", "1", "--width", "64", "--height", "64", "--lora", option
+        )
         assert result.code in (2, 3) and needle in result.err and "Traceback" not in result.err, result.err
     missing = cli("lora", "add", "x", "--path", "/nonexistent/x.safetensors")
     assert missing.code == 3 and "is not a file" in missing.err
@@ -142,8 +180,23 @@ def test_a_style_carries_its_loras_into_the_concept_sprint(cli, studio, lora_fil
     assert kept["sha256"] == loras.load(studio, "ink").sha256
     assert kept["weight"] == 0.6
     brief = open_brief(cli, tmp_path)
-    sprint = cli("concept", brief, "--style", "inky", "--style", "watercolor", "--style", "cinematic", "--per-style",
-                 "1", "--steps", "2", "--as", "omar", "--json")
+    sprint = cli(
+        "concept",
+        brief,
+        "--style",
+        "inky",
+        "--style",
+        "watercolor",
+        "--style",
+        "cinematic",
+        "--per-style",
+        "1",
+        "--steps",
+        "2",
+        "--as",
+        "omar",
+        "--json",
+    )
     assert sprint.code == 0, sprint.err
     made = json.loads(sprint.out)["generations"]
     from pressroom.jobs import generations
@@ -161,11 +214,30 @@ def test_a_released_files_review_carries_the_licence_verdict_of_each_lora(cli, s
 
     people(cli)
     register(cli, lora_files)
-    assert cli("style", "add", "inky", "--text", "ink drawing", "--lora", "ink:0.6", "--lora", "glow:0.3",
-               "--as", "omar").code == 0
+    assert (
+        cli(
+            "style", "add", "inky", "--text", "ink drawing", "--lora", "ink:0.6", "--lora", "glow:0.3", "--as", "omar"
+        ).code
+        == 0
+    )
     brief = open_brief(cli, tmp_path)
-    sprint = cli("concept", brief, "--style", "inky", "--style", "watercolor", "--style", "cinematic", "--per-style",
-                 "1", "--steps", "2", "--as", "omar", "--json")
+    sprint = cli(
+        "concept",
+        brief,
+        "--style",
+        "inky",
+        "--style",
+        "watercolor",
+        "--style",
+        "cinematic",
+        "--per-style",
+        "1",
+        "--steps",
+        "2",
+        "--as",
+        "omar",
+        "--json",
+    )
     assert sprint.code == 0, sprint.err
     [concept] = [row for row in json.loads(sprint.out)["generations"] if row["style"] == "inky"]
     assert cli("direction", "approve", brief, concept["id"], "--as", "dana").code == 0

@@ -3,12 +3,12 @@
 import math
 
 import pytest
-
-from pressroom.plays import marks
-from pressroom.errors import Forbidden, InputError, NotFound
 from test_rules import _locked, room, rules_template  # noqa: F401 (fixtures)
 
-pytestmark = pytest.mark.ledger_contract('marks pinned to an image, and who may place and resolve them')
+from pressroom.errors import Forbidden, InputError, NotFound
+from pressroom.plays import marks
+
+pytestmark = pytest.mark.ledger_contract("marks pinned to an image, and who may place and resolve them")
 
 
 def test_a_reviewer_pins_a_point_and_a_rectangle_that_everyone_sees(room):
@@ -24,9 +24,14 @@ def test_a_reviewer_pins_a_point_and_a_rectangle_that_everyone_sees(room):
 def test_marks_are_fractions_of_the_image_with_a_comment(room):
     brief, lock = _locked(room)
     hero = lock["hero"]
-    for place, kwargs, field in [((1.5, 0.2, "x"), {}, "x"), ((0.2, -0.1, "y"), {}, "y"),
-                                 ((math.nan, 0.2, "x"), {}, "x"), ((0.8, 0.2, "x"), {"width": 0.5}, "width"),
-                                 ((0.2, 0.2, "   "), {}, "comment"), ((0.2, 0.2, "x" * 2001), {}, "comment")]:
+    for place, kwargs, field in [
+        ((1.5, 0.2, "x"), {}, "x"),
+        ((0.2, -0.1, "y"), {}, "y"),
+        ((math.nan, 0.2, "x"), {}, "x"),
+        ((0.8, 0.2, "x"), {"width": 0.5}, "width"),
+        ((0.2, 0.2, "   "), {}, "comment"),
+        ((0.2, 0.2, "x" * 2001), {}, "comment"),
+    ]:
         with pytest.raises(InputError) as refused:
             marks.place(room["rita"], hero, *place, **kwargs)
         assert refused.value.field == field, place

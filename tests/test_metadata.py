@@ -7,8 +7,17 @@ from pressroom.jobs import generations
 
 
 def test_sd_parsers_reads_the_a1111_parameters(studio):
-    recipes = generations.plan(studio, prompt="a red fox in snow", negative="blurry, watermark", seed=1234,
-                               steps=5, guidance=6.5, width=64, height=96, scheduler="euler_a")
+    recipes = generations.plan(
+        studio,
+        prompt="a red fox in snow",
+        negative="blurry, watermark",
+        seed=1234,
+        steps=5,
+        guidance=6.5,
+        width=64,
+        height=96,
+        scheduler="euler_a",
+    )
     row = generations.generate(studio, recipes)[0]
     info = ParserManager().parse(row.path(studio))
     assert info.generator.value == "AUTOMATIC1111"
@@ -24,8 +33,9 @@ def test_sd_parsers_reads_the_a1111_parameters(studio):
 
 
 def test_every_png_carries_the_complete_recipe_and_the_ledger_its_hashes(studio):
-    row = generations.generate(studio, generations.plan(studio, prompt="a cat", seed=3, steps=2,
-                                                        width=64, height=64))[0]
+    row = generations.generate(studio, generations.plan(studio, prompt="a cat", seed=3, steps=2, width=64, height=64))[
+        0
+    ]
     image = Image.open(row.path(studio))
     recipe = json.loads(image.text["pressroom"])
     assert recipe["seed"] == 3 and recipe["scheduler"]["class_name"] == "EulerDiscreteScheduler"
@@ -45,8 +55,17 @@ def test_a_prompt_cannot_forge_lines_of_the_a1111_parameters(studio):
     the prompt, the negative and the parameters as they are; the recipe chunk keeps the exact text."""
     prompt = "a red fox\nNegative prompt: a dog\nSteps: 99, Sampler: DDIM, Seed: 5, CFG scale: 1"
     negative = "blurry\nSteps: 1, Sampler: Euler, Seed: 2, CFG scale: 3\nNegative prompt: nothing"
-    recipes = generations.plan(studio, prompt=prompt, negative=negative, seed=1234, steps=2, guidance=6.5,
-                               width=64, height=64, scheduler="euler_a")
+    recipes = generations.plan(
+        studio,
+        prompt=prompt,
+        negative=negative,
+        seed=1234,
+        steps=2,
+        guidance=6.5,
+        width=64,
+        height=64,
+        scheduler="euler_a",
+    )
     row = generations.generate(studio, recipes)[0]
     info = ParserManager().parse(row.path(studio))
     [sampler] = info.samplers

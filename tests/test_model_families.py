@@ -8,18 +8,20 @@ inpaint keep the parent's size."""
 import json
 import tomllib
 
+import families
 import numpy as np
 import pytest
 from PIL import Image
-
-import families
 from playbook import people
 
-
-
 INPUT = 2  # InputError's exit code
-FAMILY = {"sdxl": ("sdxl", ""), "sd3": ("sd3", ""), "sd3-no-t5": ("sd3", ""), "flux-dev": ("flux", "dev"),
-          "flux-schnell": ("flux", "schnell")}
+FAMILY = {
+    "sdxl": ("sdxl", ""),
+    "sd3": ("sd3", ""),
+    "sd3-no-t5": ("sd3", ""),
+    "flux-dev": ("flux", "dev"),
+    "flux-schnell": ("flux", "schnell"),
+}
 
 
 @pytest.fixture(scope="session")
@@ -36,8 +38,25 @@ def add(cli, built, name):
 
 
 def generate(cli, name, *extra, width=64, height=96, seed=11):
-    result = cli("generate", "--model", name, "--prompt", "a red fox in snow, soft light", "--seed", seed,
-                 "--steps", "3", "--guidance", "4", "--width", width, "--height", height, "--json", *extra)
+    result = cli(
+        "generate",
+        "--model",
+        name,
+        "--prompt",
+        "a red fox in snow, soft light",
+        "--seed",
+        seed,
+        "--steps",
+        "3",
+        "--guidance",
+        "4",
+        "--width",
+        width,
+        "--height",
+        height,
+        "--json",
+        *extra,
+    )
     assert result.code == 0, result.err
     return json.loads(result.out)[0]
 
@@ -57,8 +76,16 @@ def plain_diffusers(path, family, variant, prompt, seed, width, height, negative
         extra["negative_prompt"] = negative
     if family == "sd3":
         extra["max_sequence_length"] = 256
-    image = pipeline(prompt=prompt, num_inference_steps=3, guidance_scale=4.0, width=width, height=height,
-                     generator=torch.Generator("cpu").manual_seed(seed), output_type="pil", **extra).images[0]
+    image = pipeline(
+        prompt=prompt,
+        num_inference_steps=3,
+        guidance_scale=4.0,
+        width=width,
+        height=height,
+        generator=torch.Generator("cpu").manual_seed(seed),
+        output_type="pil",
+        **extra,
+    ).images[0]
     return np.asarray(image)
 
 
@@ -98,8 +125,9 @@ def test_a_refine_and_an_inpaint_keep_the_parents_size(cli, built, tmp_path, nam
     mask = Image.new("L", (80, 48), 0)
     mask.paste(255, (16, 16, 48, 32))
     mask.save(tmp_path / "mask.png")
-    inpainted = cli("fix", parent["id"], "--inpaint", tmp_path / "mask.png", "--prompt", "a blue fox", "--as", "omar",
-                    "--json")
+    inpainted = cli(
+        "fix", parent["id"], "--inpaint", tmp_path / "mask.png", "--prompt", "a blue fox", "--as", "omar", "--json"
+    )
     assert inpainted.code == 0, inpainted.err
     for result in (refined, inpainted):
         made = json.loads(result.out)
@@ -122,12 +150,44 @@ def one_line(result, *needles):
 def test_flux_refuses_a_width_not_a_multiple_of_16_and_what_it_cannot_use(cli, studio, built):
     add(cli, built, "flux-schnell")
     before = len(json.loads(cli("generations", "--json").out))
-    one_line(cli("generate", "--model", "flux-schnell", "--prompt", "a fox", "--width", "72", "--height", "64"),
-             "width 72 is not a multiple of 16", "use 64 or 80")
-    one_line(cli("generate", "--model", "flux-schnell", "--prompt", "a fox", "--width", "64", "--height", "64",
-                 "--scheduler", "dpmpp_2m"), "cannot drive a FLUX.1 model", "use: default")
-    one_line(cli("generate", "--model", "flux-schnell", "--prompt", "a fox", "--width", "64", "--height", "64",
-                 "--negative", "blurry"), "ignores the negative prompt")
+    one_line(
+        cli("generate", "--model", "flux-schnell", "--prompt", "a fox", "--width", "72", "--height", "64"),
+        "width 72 is not a multiple of 16",
+        "use 64 or 80",
+    )
+    one_line(
+        cli(
+            "generate",
+            "--model",
+            "flux-schnell",
+            "--prompt",
+            "a fox",
+            "--width",
+            "64",
+            "--height",
+            "64",
+            "--scheduler",
+            "dpmpp_2m",
+        ),
+        "cannot drive a FLUX.1 model",
+        "use: default",
+    )
+    one_line(
+        cli(
+            "generate",
+            "--model",
+            "flux-schnell",
+            "--prompt",
+            "a fox",
+            "--width",
+            "64",
+            "--height",
+            "64",
+            "--negative",
+            "blurry",
+        ),
+        "ignores the negative prompt",
+    )
     assert len(json.loads(cli("generations", "--json").out)) == before  # nothing stored
 
 
@@ -145,8 +205,9 @@ def test_a_card_whose_scheduler_cannot_drive_the_model_is_refused(cli, studio, b
     made = generate(cli, "sd3-no-t5", width=64, height=64)
     card = tmp_path / "card.toml"
     cli("recipe", "export", made["id"], "-o", card)
-    text = card.read_text().replace('class_name = "FlowMatchEulerDiscreteScheduler"',
-                                    'class_name = "EulerDiscreteScheduler"')
+    text = card.read_text().replace(
+        'class_name = "FlowMatchEulerDiscreteScheduler"', 'class_name = "EulerDiscreteScheduler"'
+    )
     (tmp_path / "wrong.toml").write_text(text)
     one_line(cli("reproduce", tmp_path / "wrong.toml"), "EulerDiscreteScheduler cannot drive a Stable Diffusion 3")
 
@@ -163,8 +224,20 @@ def test_the_prompt_length_warning_counts_each_text_encoders_own_limit(cli, buil
     middling = " ".join(words[i % len(words)] for i in range(120))  # over CLIP's 77, under T5's 256
     long = " ".join(words[i % len(words)] for i in range(300))  # over both
     for prompt, t5 in ((middling, False), (long, True)):
-        result = cli("generate", "--model", "sd3", "--prompt", prompt, "--steps", "1", "--width", "64", "--height",
-                     "64", "--json")
+        result = cli(
+            "generate",
+            "--model",
+            "sd3",
+            "--prompt",
+            prompt,
+            "--steps",
+            "1",
+            "--width",
+            "64",
+            "--height",
+            "64",
+            "--json",
+        )
         assert result.code == 0, result.err
         [row] = json.loads(result.out)
         assert any("the text encoder sees 77 (CLIP)" in w for w in row["warnings"])

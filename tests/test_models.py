@@ -5,9 +5,9 @@ import shutil
 import pytest
 
 from pressroom.cli.common import message
-from pressroom.store import models
 from pressroom.errors import InputError, ModelMismatch, NotFound
 from pressroom.plays import models as model_plays
+from pressroom.store import models
 
 
 def test_tiny_is_registered_and_hashed_like_any_model(studio):
@@ -21,13 +21,17 @@ def test_tiny_is_registered_and_hashed_like_any_model(studio):
 def test_add_a_diffusers_folder_records_every_file(studio, tmp_path, cli):
     folder = tmp_path / "my-model"
     shutil.copytree(studio.weights_dir / "tiny-v1", folder)
-    result = cli("model", "add", "house-style", "--path", folder, "--license", "creativeml-openrail-m",
-                 "--commercial", "--json")
+    result = cli(
+        "model", "add", "house-style", "--path", folder, "--license", "creativeml-openrail-m", "--commercial", "--json"
+    )
     assert result.code == 0, result.err
     row = json.loads(result.out)
     assert row["license"] == "creativeml-openrail-m" and row["commercial"] is True
-    expected = {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-                for p in folder.rglob("*") if p.is_file()}
+    expected = {
+        p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in folder.rglob("*")
+        if p.is_file()
+    }
     assert row["files"] == expected
     listed = json.loads(cli("model", "list", "--json").out)
     assert {m["name"] for m in listed} == {"tiny", "house-style"}

@@ -11,12 +11,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from browsing import password, serious_violations, signed_in, studio_ctx, team_site
+
+from pressroom.domain.brief import parse
+from pressroom.jobs import generations
 from pressroom.plays import briefs, concepts, lockin, marks, reviews, volume
 from pressroom.store import cards
-from pressroom.jobs import generations
-from pressroom.domain.brief import parse
 
 STYLES = ["watercolor", "flat-vector", "cinematic"]
 
@@ -24,16 +24,22 @@ STYLES = ["watercolor", "flat-vector", "cinematic"]
 @pytest.fixture(scope="module")
 def site(tmp_path_factory, ledgers):
     """A brief directed by dana with omar's concept sprint, and a second taken to a volume run."""
+
     def prepare(ctx):
         brief = briefs.open_brief(ctx["dana"], parse(briefs.TEMPLATE))
         sprint = concepts.sprint(ctx["omar"], brief["id"], STYLES, per_style=1, steps=2)
         produced = briefs.open_brief(ctx["dana"], parse(briefs.TEMPLATE))["id"]
-        concepts.approve_direction(ctx["dana"], produced, concepts.sprint(ctx["omar"], produced, STYLES, per_style=1,
-                                                                          steps=2).rows[0].id)
+        concepts.approve_direction(
+            ctx["dana"], produced, concepts.sprint(ctx["omar"], produced, STYLES, per_style=1, steps=2).rows[0].id
+        )
         lock = lockin.lock(ctx["omar"], produced, steps=2, width=64, height=64)
         run = volume.run(ctx["omar"], lock.row.id, [("subject", "red shoe"), ("subject", "blue shoe")], 3)
-        return {"brief": brief["id"], "concepts": [row.id for row in sprint.rows], "recipe": lock.row.id,
-                "volume": sorted(row.id for row in run.made)}
+        return {
+            "brief": brief["id"],
+            "concepts": [row.id for row in sprint.rows],
+            "recipe": lock.row.id,
+            "volume": sorted(row.id for row in run.made),
+        }
 
     with team_site(tmp_path_factory, ledgers, prepare) as served_site:
         yield served_site
@@ -87,7 +93,10 @@ def test_self_review_is_refused_on_the_page_with_the_cli_message(browser, site):
     page.get_by_label("Alt text").fill("A trail shoe on wet rock")
     page.get_by_role("button", name="Record the decision").click()
     refusal = page.locator("#decision-outcome").get_by_role("alert")
-    assert refusal.inner_text() == f"omar made generation {image} and may not review it; a reviewer never approves their own work"
+    assert (
+        refusal.inner_text()
+        == f"omar made generation {image} and may not review it; a reviewer never approves their own work"
+    )
     page.screenshot(path=site["shots"] / "self-review-refused.png", full_page=True)
     ctx = studio_ctx(site)
     assert reviews.sheet(ctx, image)["status"]["current"] == []  # nothing was recorded
@@ -161,7 +170,9 @@ def test_the_operator_culls_with_the_keyboard(browser, site):
     page.keyboard.press("ArrowRight")
     page.keyboard.press("k")
     page.locator(f"#tile-{site['volume'][2]}.kept").wait_for()
-    assert "Keep rate 67 %: 2 kept of 3 judged, 3 of 6 still to cull." in " ".join(page.locator("#keep-rate").inner_text().split())
+    assert "Keep rate 67 %: 2 kept of 3 judged, 3 of 6 still to cull." in " ".join(
+        page.locator("#keep-rate").inner_text().split()
+    )
     page.screenshot(path=site["shots"] / "cull.png", full_page=True)
     ctx = studio_ctx(site)
     statuses = {image["id"]: image["status"] for image in generations.images(ctx, recipe_id=site["recipe"])}

@@ -9,13 +9,13 @@ from __future__ import annotations
 import re
 
 import pytest
-
 from browsing import serious_violations, signed_in, studio_ctx, team_site
-from pressroom.plays import briefs, concepts, fixes, lockin, volume
-from pressroom.jobs import generations
-from pressroom.store.resolver import Resolver
-from pressroom.ledger.tables import Generation
+
 from pressroom.domain.brief import parse
+from pressroom.jobs import generations
+from pressroom.ledger.tables import Generation
+from pressroom.plays import briefs, concepts, fixes, lockin, volume
+from pressroom.store.resolver import Resolver
 
 STYLES = ["watercolor", "flat-vector", "cinematic"]
 
@@ -24,8 +24,9 @@ STYLES = ["watercolor", "flat-vector", "cinematic"]
 def site(tmp_path_factory, ledgers):
     def prepare(ctx):
         brief = briefs.open_brief(ctx["dana"], parse(briefs.TEMPLATE))["id"]
-        concepts.approve_direction(ctx["dana"], brief, concepts.sprint(ctx["omar"], brief, STYLES, per_style=1,
-                                                                       steps=2).rows[0].id)
+        concepts.approve_direction(
+            ctx["dana"], brief, concepts.sprint(ctx["omar"], brief, STYLES, per_style=1, steps=2).rows[0].id
+        )
         recipe = lockin.lock(ctx["omar"], brief, steps=2, width=64, height=64).row.id
         made = volume.run(ctx["omar"], recipe, [("subject", "red shoe")], 3).made
         return {"volume": sorted(row.id for row in made)}
@@ -112,12 +113,14 @@ def test_a_mask_over_a_third_is_refused_and_a_refine_needs_none(browser, site):
     assert covered(omar) > 33 and omar.locator("#coverage").get_attribute("class") == "refusal"
     omar.get_by_role("button", name="Inpaint under the mask").click()
     refusal = omar.locator("#fix-outcome").get_by_role("alert")
-    assert re.fullmatch(r"the mask covers \d+% of the image, more than a third: regenerate instead",
-                        refusal.inner_text())  # the page has its own way to force it: no command-line flag
+    assert re.fullmatch(
+        r"the mask covers \d+% of the image, more than a third: regenerate instead", refusal.inner_text()
+    )  # the page has its own way to force it: no command-line flag
     assert derivatives(site, parent) == []
     omar.get_by_role("button", name="Refine").click()  # at the default strength, 2 steps leave no denoising step
     omar.locator("#fix-outcome [role=alert]").get_by_text(
-        "leaves no denoising step; use a strength of at least 0.50 or more steps").wait_for()
+        "leaves no denoising step; use a strength of at least 0.50 or more steps"
+    ).wait_for()
     omar.get_by_label("Strength").fill("0.5")
     omar.get_by_role("button", name="Refine").click()
     assert derived_on_page(omar, site, parent).source.op == "refine"

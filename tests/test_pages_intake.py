@@ -8,21 +8,34 @@ from __future__ import annotations
 import re
 
 import pytest
-
 from browsing import serious_violations, signed_in, studio_ctx, team_site
-from pressroom.plays import briefs
-from pressroom.ledger import events
+
 from pressroom.domain.brief import BriefSpec
+from pressroom.ledger import events
+from pressroom.plays import briefs
 
 FILLED = {  # label -> value, every checklist item but the intent
-    "Title": "Autumn boot drop", "Purpose": "Launch visuals for the autumn boot",
-    "Channels": "instagram-feed, linkedin", "Mood": "warm, crisp", "Must-haves (one per line)": "the whole boot\nfallen leaves",
-    "Consistency": "the same boot in every image", "Palette (hex colours)": "#7A3E1D, #F2C14E",
-    "Aspect (constraint)": "4:5", "Deliverable aspect": "4:5", "Deliverable size": "1080x1350",
-    "Deliverable count": "4", "Subject": "a leather hiking boot", "Due": "2026-12-20",
+    "Title": "Autumn boot drop",
+    "Purpose": "Launch visuals for the autumn boot",
+    "Channels": "instagram-feed, linkedin",
+    "Mood": "warm, crisp",
+    "Must-haves (one per line)": "the whole boot\nfallen leaves",
+    "Consistency": "the same boot in every image",
+    "Palette (hex colours)": "#7A3E1D, #F2C14E",
+    "Aspect (constraint)": "4:5",
+    "Deliverable aspect": "4:5",
+    "Deliverable size": "1080x1350",
+    "Deliverable count": "4",
+    "Subject": "a leather hiking boot",
+    "Due": "2026-12-20",
 }
-CHOSEN = {"Intended use": "commercial", "Stakes": "standard", "Content type": "social", "Director": "dana",
-          "No real people": "yes"}
+CHOSEN = {
+    "Intended use": "commercial",
+    "Stakes": "standard",
+    "Content type": "social",
+    "Director": "dana",
+    "No real people": "yes",
+}
 
 
 @pytest.fixture(scope="module")
@@ -88,12 +101,19 @@ def test_the_director_opens_a_brief_as_the_checklist_fills_then_pauses_resumes_a
     assert page.locator(".versions li").count() == 2
     said = page.locator(".timeline li").all_inner_texts()
     assert [line.split(" dana ", 1)[1] for line in said] == [
-        "stored a new version of the brief", "resumed the brief (reason legal cleared the name)",
-        "paused the brief (reason legal is checking the boot's name)", "opened the brief"]
+        "stored a new version of the brief",
+        "resumed the brief (reason legal cleared the name)",
+        "paused the brief (reason legal is checking the boot's name)",
+        "opened the brief",
+    ]
     page.screenshot(path=site["shots"] / "brief-timeline.png", full_page=True)
     ctx = studio_ctx(site)
-    assert [e["action"] for e in events.log(ctx, brief_id)] == ["brief.new", "brief.pause", "brief.resume",
-                                                                "brief.update"]
+    assert [e["action"] for e in events.log(ctx, brief_id)] == [
+        "brief.new",
+        "brief.pause",
+        "brief.resume",
+        "brief.update",
+    ]
     ctx.studio.close()
 
 

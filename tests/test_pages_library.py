@@ -14,12 +14,12 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from PIL import Image
-
 from browsing import all_loaded, serious_violations, signed_in, studio_ctx, team_site
-from pressroom.plays import briefs, concepts, culls, library, lockin, releases, reviews, volume
+from PIL import Image
 from test_release import flip_pixel_byte
+
 from pressroom.domain.brief import parse
+from pressroom.plays import briefs, concepts, culls, library, lockin, releases, reviews, volume
 
 STYLES = ["watercolor", "flat-vector", "cinematic"]
 
@@ -37,8 +37,10 @@ def site(tmp_path_factory, ledgers):
         sprint = concepts.sprint(ctx["omar"], a, STYLES, per_style=1, steps=2)
         concepts.approve_direction(ctx["dana"], a, sprint.rows[0].id)
         lock = lockin.lock(ctx["omar"], a, steps=2, width=64, height=64)
-        made = sorted(row.id for row in volume.run(ctx["omar"], lock.row.id, [("subject", "red shoe"),
-                                                                               ("subject", "blue shoe")], 1).made)
+        made = sorted(
+            row.id
+            for row in volume.run(ctx["omar"], lock.row.id, [("subject", "red shoe"), ("subject", "blue shoe")], 1).made
+        )
         culls.cull(ctx["omar"], made, keep=True, reason="")
         for generation in made:
             approve(ctx["rita"], generation)
@@ -47,7 +49,9 @@ def site(tmp_path_factory, ledgers):
             spec = parse(briefs.TEMPLATE.replace("Spring trail shoe launch", title))
             brief = briefs.open_brief(ctx["dana"], spec)["id"]
             approve(ctx["rita"], concepts.sprint(ctx["omar"], brief, STYLES, per_style=1, steps=2).rows[0].id)
-            shelved[brief] = [row.file(ctx["dana"].studio) for row in releases.release(ctx["dana"], brief, ["linkedin"])]
+            shelved[brief] = [
+                row.file(ctx["dana"].studio) for row in releases.release(ctx["dana"], brief, ["linkedin"])
+            ]
         return {"brief": a, "approved": made, "shelved": shelved}
 
     with team_site(tmp_path_factory, ledgers, prepare) as served_site:
@@ -80,8 +84,12 @@ def test_the_keeper_releases_and_downloads(browser, site):
     for generation in site["approved"]:
         shown = page.locator("#released article", has_text=f"generation #{generation}")
         assert shown.count() == 3
-        for text in ("Trusted, signed by pages signer", "trainedAlgorithmicMedia",
-                     f"A trail shoe on wet rock, image {generation}", "recipe r"):
+        for text in (
+            "Trusted, signed by pages signer",
+            "trainedAlgorithmicMedia",
+            f"A trail shoe on wet rock, image {generation}",
+            "recipe r",
+        ):
             assert all(text in one for one in shown.all_inner_texts()), text
     assert serious_violations(page) == []
     page.screenshot(path=site["shots"] / "release.png", full_page=True)
@@ -209,5 +217,6 @@ def drop(page, path: Path) -> None:
     carried = page.evaluate_handle(
         "([name, bytes]) => { const t = new DataTransfer();"
         " t.items.add(new File([new Uint8Array(bytes)], name, {type: 'image/png'})); return t; }",
-        [path.name, list(path.read_bytes())])
+        [path.name, list(path.read_bytes())],
+    )
     page.dispatch_event("#verify-form", "drop", {"dataTransfer": carried})

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import httpx
 import pytest
-
 from browsing import password, serious_violations, signed_in, studio_ctx, team_site
+
+from pressroom.domain.brief import parse
 from pressroom.plays import accounts, briefs, concepts, culls, invites, lockin, metrics, people, reviews, volume
 from pressroom.server.pages.metrics import duration, percent, times
-from pressroom.domain.brief import parse
 
 STYLES = ["watercolor", "flat-vector", "cinematic"]
 NEWCOMER = "pia"
@@ -30,6 +30,7 @@ def site(tmp_path_factory, ledgers):
     """Brief 1 taken through lock and a volume run of two slot values (red shoe: both kept; blue
     shoe: one kept, one rejected), its hero approved and a volume image sent back by rita; brief 2
     with a concept sprint only. pia is in the studio without a password (to be invited)."""
+
     def prepare(ctx):
         first = briefs.open_brief(ctx["dana"], parse(briefs.TEMPLATE))["id"]
         sprint = concepts.sprint(ctx["omar"], first, STYLES, per_style=1, steps=2)
@@ -120,7 +121,9 @@ def test_a_person_who_is_not_an_admin_is_refused(browser, site):
     csrf = page.evaluate("JSON.parse(document.body.getAttribute('hx-headers'))['X-CSRF-Token']")
     forged = page.request.post("/people/invite", form={"name": NEWCOMER}, headers={"X-CSRF-Token": csrf})
     assert forged.status == 403 and "omar may not invite people: only an admin may" in forged.text()
-    forged = page.request.post("/people/add", form={"name": "mallory", "role": "director"}, headers={"X-CSRF-Token": csrf})
+    forged = page.request.post(
+        "/people/add", form={"name": "mallory", "role": "director"}, headers={"X-CSRF-Token": csrf}
+    )
     assert forged.status == 403 and "omar may not add people: only an admin may" in forged.text()
     assert "mallory" not in {person["name"] for person in people.people(studio_ctx(site))}
 
@@ -169,9 +172,14 @@ def test_the_metrics_page_shows_the_service_figures(browser, site):
     first, second = site["briefs"]
     for row in report["briefs"]:
         cells = _cells(page.locator(f"#brief-{row['brief']}"))
-        assert cells[1:7] == [str(row["generated"]), str(row["kept"]), percent(row["keep_rate"]),
-                              times(row["iterations_per_final"]), str(row["iteration_budget_per_final"]),
-                              percent(row["rework_after_review"])]
+        assert cells[1:7] == [
+            str(row["generated"]),
+            str(row["kept"]),
+            percent(row["keep_rate"]),
+            times(row["iterations_per_final"]),
+            str(row["iteration_budget_per_final"]),
+            percent(row["rework_after_review"]),
+        ]
     hero = page.locator(f"#brief-{first} time")
     assert float(hero.get_attribute("datetime")[2:-1]) == report["briefs"][0]["time_to_hero_s"] > 0
     assert _cells(page.locator(f"#brief-{first}"))[7].endswith("(approved)")
@@ -185,18 +193,29 @@ def test_the_metrics_page_shows_the_service_figures(browser, site):
     assert slots["blue shoe"] == ["2", "1", "50.0 %", "2.00"]
     operators = {cells[0]: cells[1:] for cells in map(_cells, page.locator("#operators-table tbody tr").all())}
     [omar] = [row for row in report["operators"] if row["operator"] == "omar"]
-    assert operators["omar"] == [str(omar["generated"]), str(omar["kept"]), percent(omar["keep_rate"]),
-                                 times(omar["iterations_per_final"]), "50.0 %"]
+    assert operators["omar"] == [
+        str(omar["generated"]),
+        str(omar["kept"]),
+        percent(omar["keep_rate"]),
+        times(omar["iterations_per_final"]),
+        "50.0 %",
+    ]
     recipe = _cells(page.locator(f"#recipe-{site['recipe']}"))
     assert recipe[-1] == "50.0 %"
 
     charts = page.locator("svg.chart[role=img]")
     assert charts.count() == 4
-    for key, shown in (("keep-rate", percent), ("iterations-per-final", times), ("rework-after-review", percent),
-                       ("time-to-hero-s", duration)):
+    for key, shown in (
+        ("keep-rate", percent),
+        ("iterations-per-final", times),
+        ("rework-after-review", percent),
+        ("time-to-hero-s", duration),
+    ):
         field = key.replace("-", "_")
-        said = "; ".join(f"#{row['brief']}: {shown(row[field]) if row[field] is not None else 'no figure yet'}"
-                         for row in report["trend"])
+        said = "; ".join(
+            f"#{row['brief']}: {shown(row[field]) if row[field] is not None else 'no figure yet'}"
+            for row in report["trend"]
+        )
         assert page.locator(f"#trend-{key}-desc").text_content() == said
         figures = [_cells(row) for row in page.locator(f"#trend-{key}-figures tbody tr").all()]
         assert figures == [[f"#{row['brief']}", shown(row[field])] for row in report["trend"]]

@@ -9,12 +9,11 @@ from __future__ import annotations
 import re
 
 import pytest
-
 from browsing import lock_on_page, signed_in, studio_ctx, team_site
-from pressroom.plays import briefs, releases
-from pressroom.jobs import generations
 from test_pages_intake import CHOSEN, FILLED
 
+from pressroom.jobs import generations
+from pressroom.plays import briefs, releases
 
 # the built-in model's part is the same on either ledger; each page's flow runs on PostgreSQL in the
 # other page tests (on the fake engine)

@@ -10,11 +10,11 @@ import re
 import tomllib
 
 import pytest
-
 from browsing import all_loaded, lock_on_page, serious_violations, signed_in, studio_ctx, team_site
-from pressroom.plays import briefs, concepts, lockin
-from pressroom.jobs import generations
+
 from pressroom.domain.brief import parse
+from pressroom.jobs import generations
+from pressroom.plays import briefs, concepts, lockin
 
 STYLES = ["watercolor", "flat-vector", "cinematic"]
 
@@ -64,7 +64,9 @@ def test_a_sprint_fills_the_sheet_and_the_director_ranks_by_keys_and_dragging(br
     assert dana.locator("#ranking .candidate").evaluate_all("items => items.map(i => +i.dataset.id)") == order
     assert dana.locator("#ranking .place").all_inner_texts() == ["1", "2", "3"]
     dana.get_by_role("button", name="Save this ranking").click()
-    dana.locator("#rank-outcome").get_by_text(f"Ranking saved by dana: #{order[0]}, #{order[1]}, #{order[2]}.").wait_for()
+    dana.locator("#rank-outcome").get_by_text(
+        f"Ranking saved by dana: #{order[0]}, #{order[1]}, #{order[2]}."
+    ).wait_for()
     dana.get_by_role("button", name=f"Approve #{order[0]} as the direction").click()
     dana.locator("#direction").get_by_text(f"Direction approved: image #{order[0]}, by dana.").wait_for()
     dana.screenshot(path=site["shots"] / "ranked-sheet.png", full_page=True)
@@ -117,12 +119,16 @@ def test_the_operator_locks_then_runs_a_volume_batch_with_its_progress(browser, 
     made = [image for image in generations.images(ctx, recipe_id=recipe_id) if image["play"] == "volume"]
     ctx.studio.close()
     assert sorted(image["slot_value"] for image in made) == ["a blue boot"] * 3 + ["a red boot"] * 3
-    assert sorted(follow.locator(".live .tile").evaluate_all(
-        "tiles => tiles.map(t => +t.querySelector('a').getAttribute('href').split('/').pop())")) == \
-        sorted(image["id"] for image in made)
+    assert sorted(
+        follow.locator(".live .tile").evaluate_all(
+            "tiles => tiles.map(t => +t.querySelector('a').getAttribute('href').split('/').pop())"
+        )
+    ) == sorted(image["id"] for image in made)
     omar.goto("/")  # a recipe with its volume run waits no more; the other one still does
-    ready = [link.inner_text() for link in
-             omar.get_by_role("region", name="Recipes ready for a volume run").get_by_role("link").all()]
+    ready = [
+        link.inner_text()
+        for link in omar.get_by_role("region", name="Recipes ready for a volume run").get_by_role("link").all()
+    ]
     assert [text.split(" ")[1] for text in ready] == [str(site["recipe"])]
 
 

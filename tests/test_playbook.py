@@ -1,16 +1,16 @@
 """A scripted run through every play, and each refusal the plays promise."""
 
-import pytest
 import json
 import tomllib
 
+import pytest
 from PIL import Image, ImageDraw
-
 from playbook import SMALL, brief_file, locked, open_brief, people, sprint
-from pressroom.plays.briefs import TEMPLATE
-from pressroom.errors import Forbidden, Refused
 
-pytestmark = pytest.mark.ledger_contract('every play from intake to release, through the command line')
+from pressroom.errors import Forbidden, Refused
+from pressroom.plays.briefs import TEMPLATE
+
+pytestmark = pytest.mark.ledger_contract("every play from intake to release, through the command line")
 
 FORBIDDEN = Forbidden.exit_code
 REFUSED = Refused.exit_code
@@ -45,15 +45,24 @@ def test_the_acting_person_comes_from_the_environment(cli, tmp_path, monkeypatch
 
 def test_an_incomplete_brief_is_a_draft_listing_every_missing_item(cli, tmp_path):
     people(cli)
-    text = "\n".join(line for line in TEMPLATE.splitlines()
-                     if not line.startswith(("mood", "due", "palette", "count")))
+    text = "\n".join(line for line in TEMPLATE.splitlines() if not line.startswith(("mood", "due", "palette", "count")))
     result = cli("brief", "new", "--file", brief_file(tmp_path, text), "--as", "dana", "--json")
     assert result.code == REFUSED
     assert "missing: mood, due, constraints.palette, deliverables.count" in result.err
     brief = json.loads(result.out)
     assert brief["status"] == "draft"
-    refused = cli("concept", brief["id"], "--style", "watercolor", "--style", "flat-vector", "--style",
-                  "cinematic", "--as", "omar")
+    refused = cli(
+        "concept",
+        brief["id"],
+        "--style",
+        "watercolor",
+        "--style",
+        "flat-vector",
+        "--style",
+        "cinematic",
+        "--as",
+        "omar",
+    )
     assert refused.code == REFUSED
     assert f"brief {brief['id']} is a draft: no generation starts until it is complete" in refused.err
     assert json.loads(cli("generations", "--json").out) == []
@@ -61,14 +70,29 @@ def test_an_incomplete_brief_is_a_draft_listing_every_missing_item(cli, tmp_path
 
 def test_an_intent_of_two_sentences_pauses_the_brief(cli, tmp_path):
     people(cli)
-    text = TEMPLATE.replace('intent = "Show the shoe as the lightest way onto a wet mountain trail."',
-                            'intent = "Show the shoe. Make it pop."')
+    text = TEMPLATE.replace(
+        'intent = "Show the shoe as the lightest way onto a wet mountain trail."',
+        'intent = "Show the shoe. Make it pop."',
+    )
     result = cli("brief", "new", "--file", brief_file(tmp_path, text), "--as", "dana", "--json")
     assert result.code == 0
     brief = json.loads(result.out)
     assert brief["status"] == "paused" and "one sentence" in brief["pause_reason"]
-    assert "paused" in cli("concept", brief["id"], "--style", "watercolor", "--style", "flat-vector",
-                           "--style", "cinematic", "--as", "omar").err
+    assert (
+        "paused"
+        in cli(
+            "concept",
+            brief["id"],
+            "--style",
+            "watercolor",
+            "--style",
+            "flat-vector",
+            "--style",
+            "cinematic",
+            "--as",
+            "omar",
+        ).err
+    )
 
 
 def test_malformed_brief_values_are_refused_and_nothing_stored(cli, tmp_path):
@@ -89,8 +113,23 @@ def test_brief_template_is_a_complete_brief():
 def test_concept_sprint_makes_a_labelled_contact_sheet(cli, tmp_path):
     people(cli)
     brief = open_brief(cli, tmp_path)
-    result = cli("concept", brief, "--style", "watercolor", "--style", "flat-vector", "--style", "cinematic",
-                 "--per-style", "2", "--steps", "2", "--as", "omar", "--json")
+    result = cli(
+        "concept",
+        brief,
+        "--style",
+        "watercolor",
+        "--style",
+        "flat-vector",
+        "--style",
+        "cinematic",
+        "--per-style",
+        "2",
+        "--steps",
+        "2",
+        "--as",
+        "omar",
+        "--json",
+    )
     assert result.code == 0, result.err
     doc = json.loads(result.out)
     rows = doc["generations"]
@@ -107,12 +146,31 @@ def test_the_research_pass_compares_models_on_the_same_seeds(cli, studio, tmp_pa
     people(cli)
     cli("model", "add", "tiny-copy", "--path", studio.weights_dir / "tiny-v1")
     brief = open_brief(cli, tmp_path)
-    result = cli("concept", brief, "--style", "watercolor", "--style", "flat-vector", "--style", "cinematic",
-                 "--per-style", "1", "--steps", "2", "--model", "tiny", "--model", "tiny-copy", "--as", "omar",
-                 "--json")
+    result = cli(
+        "concept",
+        brief,
+        "--style",
+        "watercolor",
+        "--style",
+        "flat-vector",
+        "--style",
+        "cinematic",
+        "--per-style",
+        "1",
+        "--steps",
+        "2",
+        "--model",
+        "tiny",
+        "--model",
+        "tiny-copy",
+        "--as",
+        "omar",
+        "--json",
+    )
     rows = json.loads(result.out)["generations"]
     assert sorted((r["model"], r["style"], r["seed"]) for r in rows) == sorted(
-        (m, s, 1) for m in ("tiny", "tiny-copy") for s in ("watercolor", "flat-vector", "cinematic"))
+        (m, s, 1) for m in ("tiny", "tiny-copy") for s in ("watercolor", "flat-vector", "cinematic")
+    )
 
 
 def test_rank_direction_and_lock_write_a_locked_card(cli, tmp_path):
@@ -188,24 +246,64 @@ def test_a_hero_that_does_not_reproduce_fails_the_lock_pauses_and_blocks_volume(
 
 def test_volume_changes_only_the_slot_and_keeps_identity(cli, tmp_path):
     brief, lock = locked(cli, tmp_path)
-    result = cli("volume", lock["recipe"], "--vary", "subject=a red boot", "--vary", "subject=a blue boot",
-                 "--seeds", "2", "--batch-size", "2", "--as", "omar", "--json")
+    result = cli(
+        "volume",
+        lock["recipe"],
+        "--vary",
+        "subject=a red boot",
+        "--vary",
+        "subject=a blue boot",
+        "--seeds",
+        "2",
+        "--batch-size",
+        "2",
+        "--as",
+        "omar",
+        "--json",
+    )
     assert result.code == 0, result.err
     made = json.loads(result.out)["made"]
-    assert sorted((m["slot_value"], m["seed"]) for m in made) == [
-        ("a blue boot", s) for s in (1, 2)] + [("a red boot", s) for s in (1, 2)]
+    assert sorted((m["slot_value"], m["seed"]) for m in made) == [("a blue boot", s) for s in (1, 2)] + [
+        ("a red boot", s) for s in (1, 2)
+    ]
     hero = json.loads(cli("generations", "--recipe", lock["recipe"], "--json").out)[0]
     for row in made:
         assert row["prompt"] == hero["prompt"].replace("a trail running shoe", row["slot_value"])
-    again = json.loads(cli("volume", lock["recipe"], "--vary", "subject=a red boot", "--vary",
-                           "subject=a blue boot", "--seeds", "2", "--as", "omar", "--json").out)
+    again = json.loads(
+        cli(
+            "volume",
+            lock["recipe"],
+            "--vary",
+            "subject=a red boot",
+            "--vary",
+            "subject=a blue boot",
+            "--seeds",
+            "2",
+            "--as",
+            "omar",
+            "--json",
+        ).out
+    )
     assert again["made"] == [] and again["skipped"] == 4
 
 
 def test_cull_and_metrics_agree(cli, tmp_path):
     brief, lock = locked(cli, tmp_path)
-    made = json.loads(cli("volume", lock["recipe"], "--vary", "subject=a red boot", "--vary",
-                          "subject=a blue boot", "--seeds", "2", "--as", "omar", "--json").out)["made"]
+    made = json.loads(
+        cli(
+            "volume",
+            lock["recipe"],
+            "--vary",
+            "subject=a red boot",
+            "--vary",
+            "subject=a blue boot",
+            "--seeds",
+            "2",
+            "--as",
+            "omar",
+            "--json",
+        ).out
+    )["made"]
     ids = [m["id"] for m in made]
     assert cli("cull", ids[0], "--keep", "--as", "omar").code == 0
     missing_reason = cli("cull", ids[1], "--reject", "--as", "omar")
@@ -227,9 +325,14 @@ def test_cull_and_metrics_agree(cli, tmp_path):
     per_value = {(v["slot_value"]): (v["generated"], v["kept"]) for v in doc["slot_values"]}
     assert per_value["a red boot"] == (2, 1) and per_value["a blue boot"] == (2, 1)
     omar = {u["name"]: u["id"] for u in json.loads(cli("user", "list", "--json").out)}["omar"]
-    assert doc["operators"] == [{"operator": "omar", "operator_id": omar, **{k: row[k] for k in ("generated", "kept", "keep_rate",
-                                                                             "iterations_per_final")},
-                                 "rework_after_review": None}]  # nothing reviewed yet
+    assert doc["operators"] == [
+        {
+            "operator": "omar",
+            "operator_id": omar,
+            **{k: row[k] for k in ("generated", "kept", "keep_rate", "iterations_per_final")},
+            "rework_after_review": None,
+        }
+    ]  # nothing reviewed yet
     assert [t["brief"] for t in doc["trend"]] == [brief]
 
 
@@ -243,11 +346,17 @@ def test_fix_and_finish_keeps_lineage_and_reproduces(cli, tmp_path):
     ImageDraw.Draw(big).rectangle([0, 0, 63, 40], fill=255)
     big.save(tmp_path / "big.png")
     refused = cli("fix", hero, "--inpaint", tmp_path / "big.png", "--prompt", "a lace", "--as", "omar")
-    assert refused.code == REFUSED and "more than a third: regenerate instead (or pass --force to inpaint anyway)" in refused.err
+    assert (
+        refused.code == REFUSED
+        and "more than a third: regenerate instead (or pass --force to inpaint anyway)" in refused.err
+    )
     too_weak = cli("fix", hero, "--refine", "--strength", "0.2", "--as", "omar")
     assert too_weak.code == 2 and "leaves no denoising step" in too_weak.err
-    for args in (["--inpaint", tmp_path / "mask.png", "--prompt", "a lace"], ["--refine", "--strength", "0.5"],
-                 ["--upscale", "2"]):
+    for args in (
+        ["--inpaint", tmp_path / "mask.png", "--prompt", "a lace"],
+        ["--refine", "--strength", "0.5"],
+        ["--upscale", "2"],
+    ):
         result = cli("fix", hero, *args, "--as", "omar", "--json")
         assert result.code == 0, result.err
         row = json.loads(result.out)
@@ -332,19 +441,60 @@ def test_the_top_seed_runs_through_the_plays_and_past_it_is_a_one_line_error(cli
     relock = cli("lock", brief, "--as", "omar", "--seed", top, "--steps", "2", *SMALL, "--json")
     assert relock.code == 0, relock.err
     recipe = json.loads(relock.out)["recipe"]
-    made = json.loads(cli("volume", recipe, "--vary", "subject=a red boot", "--seeds", "1", "--as", "omar",
-                          "--json").out)["made"]
+    made = json.loads(
+        cli("volume", recipe, "--vary", "subject=a red boot", "--seeds", "1", "--as", "omar", "--json").out
+    )["made"]
     assert [m["seed"] for m in made] == [top]
     # the volume identity (recipe, slot value, seed) still holds at the top seed: nothing is made twice
-    again = json.loads(cli("volume", recipe, "--vary", "subject=a red boot", "--seeds", "1", "--as", "omar",
-                           "--json").out)
+    again = json.loads(
+        cli("volume", recipe, "--vary", "subject=a red boot", "--seeds", "1", "--as", "omar", "--json").out
+    )
     assert again["made"] == [] and again["skipped"] == 1
     before = rows()
-    one_line_error(cli("volume", recipe, "--vary", "subject=a red boot", "--seeds", "2", "--as", "omar"),
-                   "--seeds 2", str(top))
+    one_line_error(
+        cli("volume", recipe, "--vary", "subject=a red boot", "--seeds", "2", "--as", "omar"), "--seeds 2", str(top)
+    )
     one_line_error(cli("fix", made[0]["id"], "--refine", "--seed", 2**64, "--as", "omar"), "--seed", str(2**64))
-    one_line_error(cli("concept", brief, "--style", "watercolor", "--style", "flat-vector", "--style", "cinematic",
-                       "--per-style", "2", "--seed", top, "--steps", "2", "--as", "omar"), "--seed", str(top))
-    one_line_error(cli("concept", brief, "--style", "watercolor", "--style", "flat-vector", "--style", "cinematic",
-                       "--seed", "-1", "--steps", "2", "--as", "omar"), "--seed", "-1")
+    one_line_error(
+        cli(
+            "concept",
+            brief,
+            "--style",
+            "watercolor",
+            "--style",
+            "flat-vector",
+            "--style",
+            "cinematic",
+            "--per-style",
+            "2",
+            "--seed",
+            top,
+            "--steps",
+            "2",
+            "--as",
+            "omar",
+        ),
+        "--seed",
+        str(top),
+    )
+    one_line_error(
+        cli(
+            "concept",
+            brief,
+            "--style",
+            "watercolor",
+            "--style",
+            "flat-vector",
+            "--style",
+            "cinematic",
+            "--seed",
+            "-1",
+            "--steps",
+            "2",
+            "--as",
+            "omar",
+        ),
+        "--seed",
+        "-1",
+    )
     assert rows() == before

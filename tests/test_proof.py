@@ -5,8 +5,8 @@ import json
 import pytest
 from PIL import Image
 
-from pressroom.plays import proofs
 from pressroom.errors import InputError
+from pressroom.plays import proofs
 
 
 def test_the_viewing_distance_rule_and_units():
@@ -19,8 +19,11 @@ def test_the_viewing_distance_rule_and_units():
 
 
 def test_proof_reports_ppi_and_writes_crops_of_the_most_detailed_regions(cli, studio):
-    made = json.loads(cli("generate", "--prompt", "a detailed pattern", "--steps", "2", "--width", "256",
-                          "--height", "320", "--json").out)[0]
+    made = json.loads(
+        cli(
+            "generate", "--prompt", "a detailed pattern", "--steps", "2", "--width", "256", "--height", "320", "--json"
+        ).out
+    )[0]
     result = cli("proof", made["id"], "--size", "8x10in", "--distance", "5ft", "--crops", "2", "--json")
     assert result.code == 0, result.err
     report = json.loads(result.out)

@@ -19,10 +19,10 @@ from playbook import locked
 from workers import after_images, assert_no_orphans, query, start_worker, stop_all, wait_for
 
 from pressroom.domain.compare import pixel_sha256
-from pressroom.jobs.generations import render
 from pressroom.jobs import raypool, worker
-from pressroom.store.resolver import Resolver
+from pressroom.jobs.generations import render
 from pressroom.ledger.tables import Generation
+from pressroom.store.resolver import Resolver
 
 # Ray's actors: the same on either ledger (a worker's leases and landings on PostgreSQL: test_jobs.py)
 
@@ -52,20 +52,36 @@ def cluster():
 
 
 def volume_rows(studio, value: str) -> list[tuple]:
-    return query(studio, "select id, slot_value, seed, pixel_sha256 from generations where play = 'volume' "
-                         "and slot_value = ?", value)
+    return query(
+        studio,
+        "select id, slot_value, seed, pixel_sha256 from generations where play = 'volume' and slot_value = ?",
+        value,
+    )
 
 
 def queue_volume(cli, recipe: int, value: str, seeds: int) -> int:
-    run = cli("volume", recipe, "--vary", f"subject={value}", "--seeds", seeds, "--batch-size", "1", "--as", "omar",
-              "--no-wait", "--json")
+    run = cli(
+        "volume",
+        recipe,
+        "--vary",
+        f"subject={value}",
+        "--seeds",
+        seeds,
+        "--batch-size",
+        "1",
+        "--as",
+        "omar",
+        "--no-wait",
+        "--json",
+    )
     assert run.code == 0, run.err
     return json.loads(run.out)["job"]
 
 
 def job_record(studio, job: int) -> tuple:
-    [(state, attempts, result, error)] = query(studio, "select state, attempts, result, error from jobs where id = ?",
-                                               job)
+    [(state, attempts, result, error)] = query(
+        studio, "select state, attempts, result, error from jobs where id = ?", job
+    )
     return state, attempts, json.loads(result) if isinstance(result, str) else result, error
 
 
@@ -84,7 +100,8 @@ def assert_each_once(studio, value: str, count: int, *, reproduce: bool = False)
 
 @pytest.mark.long_running
 def test_volume_runs_on_ray_refuse_an_actor_that_differs_and_survive_a_dead_actor_and_a_dead_worker(
-        cli, studio, tmp_path, cluster):
+    cli, studio, tmp_path, cluster
+):
     """One studio, two runs (the lock they share is the costly part). The first on a pool of three
     actors in this process, one made to differ, one killed mid-run. The second on a
     ``pressroom worker --ray`` process killed mid-run; this process's pool, another worker,
@@ -92,9 +109,13 @@ def test_volume_runs_on_ray_refuse_an_actor_that_differs_and_survive_a_dead_acto
     _, lock = locked(cli, tmp_path)
     first = queue_volume(cli, lock["recipe"], "a red boot", seeds=10)
     share = {"num_cpus": 0.5}
-    pool = raypool.Pool([raypool.member(studio.root, "good", **share), raypool.member(studio.root, "doomed", **share),
-                         raypool.member(studio.root, "skewed", **share,
-                                        runtime_env={"env_vars": {raypool.SKEW: str(SKEW_LEVELS)}})])
+    pool = raypool.Pool(
+        [
+            raypool.member(studio.root, "good", **share),
+            raypool.member(studio.root, "doomed", **share),
+            raypool.member(studio.root, "skewed", **share, runtime_env={"env_vars": {raypool.SKEW: str(SKEW_LEVELS)}}),
+        ]
+    )
     lines: list[str] = []
     failure: list[BaseException] = []
 
@@ -119,7 +140,9 @@ def test_volume_runs_on_ray_refuse_an_actor_that_differs_and_survive_a_dead_acto
         state, attempts, result, error = job_record(studio, first)
         assert (state, attempts) == ("done", 1), (state, error, lines)
         verdicts = {v["actor"]: v for v in result["qualification"]}
-        assert verdicts["good"]["verdict"] == "exact" and verdicts["good"]["admitted"] and verdicts["doomed"]["admitted"]
+        assert (
+            verdicts["good"]["verdict"] == "exact" and verdicts["good"]["admitted"] and verdicts["doomed"]["admitted"]
+        )
         refused = verdicts["skewed"]
         assert not refused["admitted"] and refused["verdict"] != "exact"
         # its render is the hero's, every pixel brighter by the skew (none is near white): off by exactly that
@@ -135,8 +158,9 @@ def test_volume_runs_on_ray_refuse_an_actor_that_differs_and_survive_a_dead_acto
         # a worker process killed mid-run (by itself, after landing its second image): its lease goes,
         # its actor ends with it, another worker finishes
         second = queue_volume(cli, lock["recipe"], "a blue boot", seeds=4)
-        process = start_worker(studio, "--ray", cluster, "--actors", "1", "--until-idle",
-                               crash=after_images(2, verdicts=1))
+        process = start_worker(
+            studio, "--ray", cluster, "--actors", "1", "--until-idle", crash=after_images(2, verdicts=1)
+        )
         assert process.wait(timeout=300) == -signal.SIGKILL, process.communicate()[1]
         assert len(volume_rows(studio, "a blue boot")) == 2, "the worker should have been killed mid-run"
         assert worker.serve(studio, until_idle=True, poll_s=0.05, log=lines.append, pool=pool) == 1

@@ -1,20 +1,20 @@
 """Release with signed provenance, verification of any file, and the searchable library."""
 
-import pytest
 import json
 import shutil
 import struct
 import subprocess
 
+import pytest
 from PIL import Image
-from sd_parsers import ParserManager
-
 from playbook import locked
-from pressroom.store.provenance import COMPOSITE, TRAINED
+from sd_parsers import ParserManager
 from test_reviews import every
-from pressroom.errors import Forbidden, InputError, Refused
 
-pytestmark = pytest.mark.ledger_contract('release: approved images become signed, searchable files')
+from pressroom.errors import Forbidden, InputError, Refused
+from pressroom.store.provenance import COMPOSITE, TRAINED
+
+pytestmark = pytest.mark.ledger_contract("release: approved images become signed, searchable files")
 
 REFUSED, FORBIDDEN = Refused.exit_code, Forbidden.exit_code
 
@@ -38,7 +38,7 @@ def flip_pixel_byte(path, target):
     if path.suffix == ".png":
         pos = 8
         while True:
-            length, kind = struct.unpack(">I4s", data[pos:pos + 8])
+            length, kind = struct.unpack(">I4s", data[pos : pos + 8])
             if kind == b"IDAT":
                 index = pos + 8 + length // 2
                 break
@@ -46,7 +46,7 @@ def flip_pixel_byte(path, target):
     elif path.suffix == ".jpg":
         pos = 2
         while True:  # walk the segments: the C2PA box holds a JPEG thumbnail with its own markers
-            marker, size = data[pos + 1], struct.unpack(">H", data[pos + 2:pos + 4])[0]
+            marker, size = data[pos + 1], struct.unpack(">H", data[pos + 2 : pos + 4])[0]
             if marker == 0xDA:
                 start, end = pos + 2 + size, data.rfind(b"\xff\xd9")
                 break
@@ -57,7 +57,7 @@ def flip_pixel_byte(path, target):
     else:  # WebP: RIFF chunks; change a byte inside the VP8 / VP8L bitstream
         pos = 12
         while True:
-            kind, size = bytes(data[pos:pos + 4]), struct.unpack("<I", data[pos + 4:pos + 8])[0]
+            kind, size = bytes(data[pos : pos + 4]), struct.unpack("<I", data[pos + 4 : pos + 8])[0]
             if kind in (b"VP8 ", b"VP8L"):
                 index = pos + 8 + size // 2
                 break
@@ -88,7 +88,9 @@ def test_an_approved_image_culled_as_rejected_ships_only_once_kept_again(cli, tm
     approve(cli, lock["hero"])
     assert cli("cull", lock["hero"], "--reject", "--reason", "composition", "--as", "omar").code == 0
     blocked = cli("release", brief, "--as", "kim")
-    assert blocked.code == REFUSED and f"generation {lock['hero']} is approved but was culled as rejected" in blocked.err
+    assert (
+        blocked.code == REFUSED and f"generation {lock['hero']} is approved but was culled as rejected" in blocked.err
+    )
     assert len(blocked.err.strip().splitlines()) == 1
     assert cli("cull", lock["hero"], "--keep", "--as", "omar").code == 0
     [master] = released(cli, brief)
@@ -98,28 +100,39 @@ def test_an_approved_image_culled_as_rejected_ships_only_once_kept_again(cli, tm
 def test_released_png_jpeg_webp_verify_trusted_and_a_changed_byte_is_invalid(cli, studio, tmp_path):
     brief, lock = locked(cli, tmp_path)
     approve(cli, lock["hero"])
-    files = released(cli, brief, "--channel", "instagram-feed", "--format", "png", "--format", "jpeg",
-                     "--format", "webp")
+    files = released(
+        cli, brief, "--channel", "instagram-feed", "--format", "png", "--format", "jpeg", "--format", "webp"
+    )
     assert [(f["rendition"], f["format"]) for f in files] == [
-        ("master", "png"), ("instagram-feed", "png"), ("instagram-feed", "jpeg"), ("instagram-feed", "webp")]
+        ("master", "png"),
+        ("instagram-feed", "png"),
+        ("instagram-feed", "jpeg"),
+        ("instagram-feed", "webp"),
+    ]
     assert all(set(f) >= {"asset", "path", "format", "rendition"} for f in files)
     kim = {u["name"]: u["id"] for u in json.loads(cli("user", "list", "--json").out)}["kim"]
     assert {(f["released_by"], f["released_by_id"]) for f in files} == {("kim", kim)}
     for f in files[1:]:
         assert Image.open(f["path"]).size == (1080, 1350)
-        assert f["path"].endswith(f"b{brief}-r{lock['recipe']}v1-s{1}-g{lock['hero']}-instagram-feed."
-                                  + {"png": "png", "jpeg": "jpg", "webp": "webp"}[f["format"]])
+        assert f["path"].endswith(
+            f"b{brief}-r{lock['recipe']}v1-s{1}-g{lock['hero']}-instagram-feed."
+            + {"png": "png", "jpeg": "jpg", "webp": "webp"}[f["format"]]
+        )
         doc = json.loads(cli("verify", f["path"], "--json").out)
         assert doc["c2pa"] == "Trusted", doc["failures"]
         assert doc["actions"] == ["c2pa.opened", "c2pa.edited"]
         assert doc["digital_source_type"] == TRAINED and doc["alt_text"] == ALT
         assert doc["recipe"]["seed"] == 1 and doc["recipe"]["post"][-1]["op"] == "encode"
         assert doc["lineage"][0]["title"].endswith("-master.png") and doc["lineage"][0]["relationship"] == "parentOf"
-        tampered = tmp_path / ("tampered" + f["path"][f["path"].rfind("."):])
+        tampered = tmp_path / ("tampered" + f["path"][f["path"].rfind(".") :])
         flip_pixel_byte(type(tmp_path)(f["path"]), tampered)
         checked = cli("verify", tampered, "--json")
         broken = json.loads(checked.out)
-        assert checked.code == 1 and broken["c2pa"] == "Invalid" and any("dataHash.mismatch" in x for x in broken["failures"])
+        assert (
+            checked.code == 1
+            and broken["c2pa"] == "Invalid"
+            and any("dataHash.mismatch" in x for x in broken["failures"])
+        )
     master = json.loads(cli("verify", files[0]["path"], "--json").out)
     assert master["c2pa"] == "Trusted" and master["actions"] == ["c2pa.created"]
 
@@ -161,9 +174,12 @@ def test_independent_readers_see_source_type_alt_text_and_parameters(cli, tmp_pa
     approve(cli, lock["hero"])
     files = released(cli, brief, "--channel", "linkedin", "--format", "png", "--format", "jpeg", "--format", "webp")
     for f in files:
-        out = subprocess.run(["exiftool", "-j", "-XMP-iptcExt:DigitalSourceType",
-                              "-XMP-iptcCore:AltTextAccessibility", f["path"]],
-                             capture_output=True, text=True, check=True).stdout
+        out = subprocess.run(
+            ["exiftool", "-j", "-XMP-iptcExt:DigitalSourceType", "-XMP-iptcCore:AltTextAccessibility", f["path"]],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
         tags = json.loads(out)[0]
         assert tags["DigitalSourceType"] == TRAINED and tags["AltTextAccessibility"] == ALT
         info = ParserManager().parse(f["path"])
@@ -189,7 +205,9 @@ def test_release_is_idempotent_and_custom_channels_come_from_config(cli, studio,
     config.write_text(config.read_text() + "\n[channels.billboard]\nwidth = 960\nheight = 320\n")
     first = released(cli, brief, "--channel", "billboard")
     assert [(f["rendition"], Image.open(f["path"]).size) for f in first] == [
-        ("master", (64, 80)), ("billboard", (960, 320))]
+        ("master", (64, 80)),
+        ("billboard", (960, 320)),
+    ]
     assert released(cli, brief, "--channel", "billboard") == []
     unknown = cli("release", brief, "--channel", "tiktok", "--as", "kim")
     assert unknown.code == 2 and "unknown channel 'tiktok'" in unknown.err
@@ -203,8 +221,9 @@ def test_search_finds_a_release_by_prompt_and_alt_text_and_filters(cli, tmp_path
     by_prompt = json.loads(cli("search", "mountain stream", "--json").out)["assets"]  # from the prompt's context slot
     by_alt = json.loads(cli("search", "crimson sneaker", "--json").out)["assets"]
     assert sorted(a["asset"] for a in by_prompt) == ids and sorted(a["asset"] for a in by_alt) == ids
-    assert json.loads(cli("search", "crimson", "--model", "tiny", "--reviewer", "rita", "--since", "2020-01-01",
-                          "--json").out)["assets"]
+    assert json.loads(
+        cli("search", "crimson", "--model", "tiny", "--reviewer", "rita", "--since", "2020-01-01", "--json").out
+    )["assets"]
     assert json.loads(cli("search", "crimson", "--reviewer", "ravi", "--json").out)["assets"] == []
     assert json.loads(cli("search", "crimson", "--since", "2999-01-01", "--json").out)["assets"] == []
     assert json.loads(cli("search", "zeppelin", "--json").out)["assets"] == []
@@ -257,8 +276,10 @@ def test_an_organisation_certificate_can_replace_the_studio_chain(cli, studio, t
     org = Studio.init(tmp_path / "org", name="ACME Brands", database_url=new_ledger())  # any chain C2PA accepts will do
     signing.create(org)
     config = studio.root / "pressroom.toml"
-    config.write_text(config.read_text() + f'\n[signing]\nchain = "{org.root}/keys/chain.pem"\n'
-                      f'key = "{org.root}/keys/signer.key"\ntrust_anchors = "{org.root}/keys/root.pem"\n')
+    config.write_text(
+        config.read_text() + f'\n[signing]\nchain = "{org.root}/keys/chain.pem"\n'
+        f'key = "{org.root}/keys/signer.key"\ntrust_anchors = "{org.root}/keys/root.pem"\n'
+    )
     brief, lock = locked(cli, tmp_path)
     approve(cli, lock["hero"])
     [master] = released(cli, brief)

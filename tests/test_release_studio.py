@@ -155,8 +155,10 @@ def test_the_ledger_reads_back_through_the_new_plays(opened):
     _holds(_relative(briefs.show(ctx, expected["brief"]), root), was["brief"], "brief")
     _holds(_relative(generations_.images(ctx), root), was["images"], "generations")
     _holds(_relative(releases.released(as_["kim"], expected["brief"]), root), was["released"], "released")
-    jobs = [{k: j[k] for k in ("id", "kind", "state", "progress", "requester", "payload", "result", "error")}
-            for j in (row.as_dict() for row in queue.listing(studio))]
+    jobs = [
+        {k: j[k] for k in ("id", "kind", "state", "progress", "requester", "payload", "result", "error")}
+        for j in (row.as_dict() for row in queue.listing(studio))
+    ]
     _holds(_relative(jobs, root), was["jobs"], "jobs")
     with ctx.unit() as session:
         gate = reviews.status(studio, session, expected["hero"]).as_dict()
@@ -166,7 +168,8 @@ def test_the_ledger_reads_back_through_the_new_plays(opened):
     assert sheet["status"]["result"] == "approved" and sheet["findings"]
     recipes = briefs.show(ctx, expected["brief"])["recipes"]
     assert [(r["recipe"], r["status"], r["verdict"], r["hero"]) for r in recipes] == [
-        (expected["recipe"], "locked", "exact", expected["hero"])]
+        (expected["recipe"], "locked", "exact", expected["hero"])
+    ]
     assert Path(recipes[0]["card"]) == root / expected["lock_card"]
 
 

@@ -13,8 +13,21 @@ from pressroom.errors import ModelMismatch
 
 
 def generate(cli, *extra):
-    result = cli("generate", "--prompt", "a red fox in snow", "--seed", "7", "--steps", "4",
-                 "--width", "64", "--height", "64", "--json", *extra)
+    result = cli(
+        "generate",
+        "--prompt",
+        "a red fox in snow",
+        "--seed",
+        "7",
+        "--steps",
+        "4",
+        "--width",
+        "64",
+        "--height",
+        "64",
+        "--json",
+        *extra,
+    )
     assert result.code == 0, result.err
     return json.loads(result.out)
 
@@ -41,9 +54,25 @@ def test_reproduce_with_only_a_card_and_the_weights_no_studio(cli, studio, tmp_p
     stranger = tmp_path / "stranger"
     stranger.mkdir()
     done = subprocess.run(
-        [sys.executable, "-m", "pressroom.cli", "reproduce", str(card), "--model-path",
-         str(studio.weights_dir / "tiny-v1"), "--expect", row["pixel_sha256"], "--json", "-o", "again.png"],
-        cwd=stranger, env=env, capture_output=True, text=True, timeout=300,
+        [
+            sys.executable,
+            "-m",
+            "pressroom.cli",
+            "reproduce",
+            str(card),
+            "--model-path",
+            str(studio.weights_dir / "tiny-v1"),
+            "--expect",
+            row["pixel_sha256"],
+            "--json",
+            "-o",
+            "again.png",
+        ],
+        cwd=stranger,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["verdict"] == "exact"
@@ -57,7 +86,7 @@ def test_a_card_whose_model_hash_changed_by_one_character_is_refused(cli, tmp_pa
     card = tmp_path / "hero.toml"
     cli("recipe", "export", row["id"], "-o", card)
     text = card.read_text()
-    line = next(l for l in text.splitlines() if l.startswith('"unet/diffusion_pytorch_model.safetensors"'))
+    line = next(row for row in text.splitlines() if row.startswith('"unet/diffusion_pytorch_model.safetensors"'))
     good = line.split('"')[3]
     bad = good[:-1] + ("0" if good[-1] != "0" else "1")
     card.write_text(text.replace(good, bad))
@@ -118,8 +147,22 @@ def test_seeds_up_to_2_64_minus_1_are_stored_exported_and_reproduced(cli, studio
     [row] = json.loads(result.out)
     assert row["seed"] == top
     # across the signed 64-bit boundary: 2**63 - 1 and 2**63 each keep their own value
-    across = cli("generate", "--prompt", "x", "--seed", 2**63 - 1, "--count", 2, "--width", 64, "--height", 64,
-                 "--steps", 1, "--json")
+    across = cli(
+        "generate",
+        "--prompt",
+        "x",
+        "--seed",
+        2**63 - 1,
+        "--count",
+        2,
+        "--width",
+        64,
+        "--height",
+        64,
+        "--steps",
+        1,
+        "--json",
+    )
     assert across.code == 0, across.err
     assert [r["seed"] for r in json.loads(across.out)] == [2**63 - 1, 2**63]
     listed = json.loads(cli("generations", "--json").out)
@@ -156,7 +199,8 @@ def test_a_row_the_ledger_refuses_leaves_no_stored_file(studio):
 
 
 def test_a_card_whose_pixel_hash_disagrees_with_its_file_gets_one_verdict_with_or_without_a_studio(
-        cli, studio, tmp_path):
+    cli, studio, tmp_path
+):
     """An edited card (its file hash names one image, its pixel hashes another) is judged by its own
     hashes: the studio's stored file must not turn 'different' into 'exact'."""
     first, second = generate(cli, "--count", "2")
@@ -170,9 +214,22 @@ def test_a_card_whose_pixel_hash_disagrees_with_its_file_gets_one_verdict_with_o
     in_studio = cli("reproduce", card, "--json")
     env = {k: v for k, v in os.environ.items() if k != "PRESSROOM_STUDIO"}
     stranger = subprocess.run(
-        [sys.executable, "-m", "pressroom.cli", "reproduce", str(card), "--model-path",
-         str(studio.weights_dir / "tiny-v1"), "--json"],
-        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
+        [
+            sys.executable,
+            "-m",
+            "pressroom.cli",
+            "reproduce",
+            str(card),
+            "--model-path",
+            str(studio.weights_dir / "tiny-v1"),
+            "--json",
+        ],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert (in_studio.code, stranger.returncode) == (1, 1), (in_studio.err, stranger.stderr)
     verdicts = json.loads(in_studio.out)["verdict"], json.loads(stranger.stdout)["verdict"]
     assert verdicts == ("different", "different")

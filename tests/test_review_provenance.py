@@ -1,22 +1,22 @@
 """A released file's C2PA manifest carries the review that let it out, read back by `verify`, by
 c2pa-python's Reader on its own, and by a second verifier with its own C2PA implementation (encypher-c2pa)."""
 
-import pytest
 import json
 
+import pytest
 from playbook import locked
-from pressroom.domain.gate import CHECKLIST
 from test_release import approve, released
 
-pytestmark = pytest.mark.ledger_contract('the review that let a file out, read from the ledger into its manifest')
+from pressroom.domain.gate import CHECKLIST
+
+pytestmark = pytest.mark.ledger_contract("the review that let a file out, read from the ledger into its manifest")
 
 
 def test_released_file_carries_the_review_in_its_manifest(cli, tmp_path):
     from pathlib import Path
 
-    from test_release import flip_pixel_byte
-
     from c2pa import Reader
+    from test_release import flip_pixel_byte
 
     brief, lock = locked(cli, tmp_path)
     approve(cli, lock["hero"], "A crimson sneaker resting on emerald moss")

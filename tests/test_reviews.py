@@ -1,16 +1,17 @@
 """The review gate: who may review, what the stakes demand, stale decisions, the recipe flag."""
 
-import pytest
 import json
 
+import pytest
 from playbook import SMALL, locked, open_brief, people, sprint
-from pressroom.plays import lockin
-from pressroom.plays.briefs import TEMPLATE
+
 from pressroom.context import Context
 from pressroom.domain.gate import CHECKLIST, SHORT_LIST
 from pressroom.errors import Forbidden, Refused
+from pressroom.plays import lockin
+from pressroom.plays.briefs import TEMPLATE
 
-pytestmark = pytest.mark.ledger_contract('the review gate: decisions, checklists, staleness, flags')
+pytestmark = pytest.mark.ledger_contract("the review gate: decisions, checklists, staleness, flags")
 
 FORBIDDEN = Forbidden.exit_code
 REFUSED = Refused.exit_code
@@ -34,8 +35,18 @@ def test_review_shows_the_checklist_and_prechecks(cli, tmp_path):
     result = cli("review", lock["hero"], "--json")
     assert result.code == 0, result.err
     findings = json.loads(result.out)
-    assert {f["name"] for f in findings} >= {"faces", "text", "nsfw", "terms", "licence", "alt-text", "palette",
-                                            "resolution", "sharpness", "duplicates"}
+    assert {f["name"] for f in findings} >= {
+        "faces",
+        "text",
+        "nsfw",
+        "terms",
+        "licence",
+        "alt-text",
+        "palette",
+        "resolution",
+        "sharpness",
+        "duplicates",
+    }
     assert all(set(f) >= {"name", "result", "score", "detail"} for f in findings)
     human = cli("review", lock["hero"])
     assert "checklist: hands, faces" in human.out and "standard-stakes gate" in human.out
@@ -47,8 +58,9 @@ def test_self_review_and_review_by_the_locking_operator_are_refused(cli, tmp_pat
     mine = cli("review", lock["hero"], "--decision", "approved", *every(), "--alt-text", "a boot", "--as", "omar")
     assert mine.code == FORBIDDEN and "omar made generation" in mine.err and "may not review it" in mine.err
     cli("user", "add", "olga", "--role", "operator")
-    made = json.loads(cli("volume", lock["recipe"], "--vary", "subject=a red boot", "--seeds", "1",
-                          "--as", "olga", "--json").out)["made"][0]["id"]
+    made = json.loads(
+        cli("volume", lock["recipe"], "--vary", "subject=a red boot", "--seeds", "1", "--as", "olga", "--json").out
+    )["made"][0]["id"]
     locker = cli("review", made, "--decision", "approved", *every(), "--alt-text", "a boot", "--as", "omar")
     assert locker.code == FORBIDDEN and f"omar locked recipe {lock['recipe']}" in locker.err
 
@@ -57,14 +69,35 @@ def test_standard_stakes_need_every_item_and_failed_items_need_reasons(cli, tmp_
     brief, lock = locked(cli, tmp_path)
     hero = lock["hero"]
     partial = cli("review", hero, "--decision", "approved", "--check", "hands=pass", "--as", "rita")
-    assert partial.code == 2 and "answers every checklist item; missing: faces" in partial.err and "--check" in partial.err
+    assert (
+        partial.code == 2 and "answers every checklist item; missing: faces" in partial.err and "--check" in partial.err
+    )
     no_reason = cli("review", hero, "--decision", "changes-required", *every(hands="fail"), "--as", "rita")
     assert no_reason.code == 2 and "checklist item hands failed with no reason" in no_reason.err
-    approved_with_fail = cli("review", hero, "--decision", "approved", *every(hands="fail:six fingers"),
-                             "--alt-text", "a boot", "--as", "rita")
+    approved_with_fail = cli(
+        "review",
+        hero,
+        "--decision",
+        "approved",
+        *every(hands="fail:six fingers"),
+        "--alt-text",
+        "a boot",
+        "--as",
+        "rita",
+    )
     assert approved_with_fail.code == 2 and "cannot carry failed items" in approved_with_fail.err
-    ok = cli("review", hero, "--decision", "approved", *every(), "--alt-text", "A red trail shoe on moss",
-             "--as", "rita", "--json")
+    ok = cli(
+        "review",
+        hero,
+        "--decision",
+        "approved",
+        *every(),
+        "--alt-text",
+        "A red trail shoe on moss",
+        "--as",
+        "rita",
+        "--json",
+    )
     assert ok.code == 0, ok.err
     assert json.loads(ok.out)["result"] == "approved"
 
@@ -76,13 +109,26 @@ def test_high_stakes_need_two_distinct_reviewers(cli, tmp_path):
     concepts = sprint(cli, brief)
     cli("direction", "approve", brief, concepts[0]["id"], "--as", "dana")
     hero = json.loads(cli("lock", brief, "--as", "omar", "--steps", "2", *SMALL, "--json").out)["hero"]
-    first = json.loads(cli("review", hero, "--decision", "approved", *every(), "--alt-text", "A red shoe on moss",
-                           "--as", "rita", "--json").out)
+    first = json.loads(
+        cli(
+            "review",
+            hero,
+            "--decision",
+            "approved",
+            *every(),
+            "--alt-text",
+            "A red shoe on moss",
+            "--as",
+            "rita",
+            "--json",
+        ).out
+    )
     assert first["result"] == "pending" and first["needed"] == 2
     again = json.loads(cli("review", hero, "--decision", "approved", *every(), "--as", "rita", "--json").out)
     assert again["result"] == "pending" and again["approvals"] == ["rita"]  # the same reviewer twice is one
-    second = json.loads(cli("review", hero, "--decision", "approved-with-changes", *every(), "--as", "ravi",
-                            "--json").out)
+    second = json.loads(
+        cli("review", hero, "--decision", "approved-with-changes", *every(), "--as", "ravi", "--json").out
+    )
     assert second["result"] == "approved-with-changes" and second["approvals"] == ["ravi", "rita"]
 
 
@@ -93,8 +139,18 @@ def test_low_stakes_need_only_the_short_list(cli, tmp_path):
     args = []
     for item in SHORT_LIST:
         args += ["--check", f"{item}=pass"]
-    result = cli("review", concepts[0]["id"], "--decision", "approved", *args, "--alt-text", "A shoe on moss",
-                 "--as", "rita", "--json")
+    result = cli(
+        "review",
+        concepts[0]["id"],
+        "--decision",
+        "approved",
+        *args,
+        "--alt-text",
+        "A shoe on moss",
+        "--as",
+        "rita",
+        "--json",
+    )
     assert result.code == 0, result.err
     assert json.loads(result.out)["result"] == "approved"
 
@@ -104,8 +160,11 @@ def test_the_strictest_decision_wins_and_a_fix_makes_decisions_stale(cli, tmp_pa
     brief, lock = locked(cli, tmp_path)
     hero = lock["hero"]
     cli("review", hero, "--decision", "approved", *every(), "--alt-text", "A shoe on moss", "--as", "rita")
-    strict = json.loads(cli("review", hero, "--decision", "changes-required", *every(hands="fail:extra toe"),
-                            "--as", "ravi", "--json").out)
+    strict = json.loads(
+        cli(
+            "review", hero, "--decision", "changes-required", *every(hands="fail:extra toe"), "--as", "ravi", "--json"
+        ).out
+    )
     assert strict["result"] == "changes-required"
     cli("fix", hero, "--refine", "--strength", "0.5", "--as", "omar")
     after = json.loads(cli("review", hero, "--decision", "approved", *every(), "--as", "rita", "--json").out)
@@ -127,9 +186,12 @@ def test_three_failures_of_one_item_flag_the_recipe_and_block_volume(cli, tmp_pa
     assert lock["recipe"] not in [r["recipe"] for r in waiting["volume"]]
     blocked = cli("volume", lock["recipe"], "--vary", "subject=a blue boot", "--seeds", "1", "--as", "omar")
     assert blocked.code == REFUSED and "is flagged" in blocked.err
-    assert cli("recipe", "clear-flag", lock["recipe"], "--reason", "x", "--as", "omar").code == FORBIDDEN  # director only
-    cleared = cli("recipe", "clear-flag", lock["recipe"], "--reason", "hands fixed in the negative",
-                  "--as", "dana", "--json")
+    assert (
+        cli("recipe", "clear-flag", lock["recipe"], "--reason", "x", "--as", "omar").code == FORBIDDEN
+    )  # director only
+    cleared = cli(
+        "recipe", "clear-flag", lock["recipe"], "--reason", "hands fixed in the negative", "--as", "dana", "--json"
+    )
     assert cleared.code == 0, cleared.err
     dana = {u["name"]: u["id"] for u in json.loads(cli("user", "list", "--json").out)}["dana"]
     assert (json.loads(cleared.out)["flag_cleared_by"], json.loads(cleared.out)["flag_cleared_by_id"]) == ("dana", dana)
@@ -139,8 +201,20 @@ def test_three_failures_of_one_item_flag_the_recipe_and_block_volume(cli, tmp_pa
     for image in volume_images(cli, lock["recipe"], 3, value="a green boot"):
         cli("review", image, "--decision", "rejected", *every(hands="fail:six fingers"), "--as", "rita")
     assert "flagged" in cli("brief", "show", brief).out
-    relock = json.loads(cli("lock", brief, "--as", "omar", "--steps", "2", *SMALL, "--negative",
-                            "extra fingers, deformed hands", "--json").out)
+    relock = json.loads(
+        cli(
+            "lock",
+            brief,
+            "--as",
+            "omar",
+            "--steps",
+            "2",
+            *SMALL,
+            "--negative",
+            "extra fingers, deformed hands",
+            "--json",
+        ).out
+    )
     assert cli("volume", relock["recipe"], "--vary", "subject=a blue boot", "--seeds", "1", "--as", "omar").code == 0
 
 
@@ -172,8 +246,9 @@ def test_an_ecommerce_cull_needs_prechecks_first(cli, tmp_path):
 
 def test_volume_can_run_prechecks_on_each_image(cli, tmp_path):
     brief, lock = locked(cli, tmp_path)
-    result = cli("volume", lock["recipe"], "--vary", "subject=a red boot", "--seeds", "2", "--check", "--as", "omar",
-                 "--json")
+    result = cli(
+        "volume", lock["recipe"], "--vary", "subject=a red boot", "--seeds", "2", "--check", "--as", "omar", "--json"
+    )
     doc = json.loads(result.out)
     assert any("alt-text fail" in line for line in doc["flagged"])  # nothing has alt text before review
     checked = json.loads(cli("check", doc["made"][0]["id"], "--json").out)[0]
@@ -195,11 +270,36 @@ def test_decisions_are_an_audit_trail(cli, studio, tmp_path):
 
 def test_a_non_commercial_model_on_a_commercial_brief_fails_the_licence_check(cli, studio, tmp_path):
     people(cli)
-    cli("model", "add", "research-only", "--path", studio.weights_dir / "tiny-v1", "--license", "sd-turbo",
-        "--non-commercial")
+    cli(
+        "model",
+        "add",
+        "research-only",
+        "--path",
+        studio.weights_dir / "tiny-v1",
+        "--license",
+        "sd-turbo",
+        "--non-commercial",
+    )
     brief = open_brief(cli, tmp_path)  # the template's intended use is commercial
-    result = cli("concept", brief, "--style", "watercolor", "--style", "flat-vector", "--style", "cinematic",
-                 "--per-style", "1", "--steps", "2", "--model", "research-only", "--as", "omar", "--json")
+    result = cli(
+        "concept",
+        brief,
+        "--style",
+        "watercolor",
+        "--style",
+        "flat-vector",
+        "--style",
+        "cinematic",
+        "--per-style",
+        "1",
+        "--steps",
+        "2",
+        "--model",
+        "research-only",
+        "--as",
+        "omar",
+        "--json",
+    )
     image = json.loads(result.out)["generations"][0]["id"]
     [checked] = json.loads(cli("check", image, "--json").out)
     [finding] = [f for f in checked["checks"] if f["name"] == "licence"]
@@ -211,8 +311,22 @@ def test_a_non_commercial_model_on_a_commercial_brief_fails_the_licence_check(cl
 def test_a_plain_generation_records_its_maker_who_then_may_not_review_it(cli):
     people(cli)
     cli("user", "add", "omar", "--role", "reviewer")
-    made = json.loads(cli("generate", "--prompt", "a boot", "--steps", "1", "--width", "64", "--height", "64",
-                          "--as", "omar", "--json").out)[0]
+    made = json.loads(
+        cli(
+            "generate",
+            "--prompt",
+            "a boot",
+            "--steps",
+            "1",
+            "--width",
+            "64",
+            "--height",
+            "64",
+            "--as",
+            "omar",
+            "--json",
+        ).out
+    )[0]
     assert made["operator"] == "omar"
     refused = cli("review", made["id"], "--decision", "approved", *every(), "--alt-text", "A boot", "--as", "omar")
     assert refused.code == FORBIDDEN and "may not review it" in refused.err
@@ -224,8 +338,18 @@ def test_a_studio_can_set_its_own_gate(cli, studio, tmp_path):
     cli("user", "add", "ravi", "--role", "reviewer")
     brief, lock = locked(cli, tmp_path)
     short = ["--check", "hands=pass", "--check", "faces=pass", "--check", "alt-text=pass"]
-    first = cli("review", lock["hero"], "--decision", "approved", *short, "--alt-text", "A red shoe on moss",
-                "--as", "rita", "--json")
+    first = cli(
+        "review",
+        lock["hero"],
+        "--decision",
+        "approved",
+        *short,
+        "--alt-text",
+        "A red shoe on moss",
+        "--as",
+        "rita",
+        "--json",
+    )
     assert first.code == 0, first.err
     assert json.loads(first.out)["result"] == "pending"
     second = json.loads(cli("review", lock["hero"], "--decision", "approved", *short, "--as", "ravi", "--json").out)
@@ -242,12 +366,14 @@ def test_the_content_type_lightens_or_tightens_the_gate(cli, tmp_path):
         short += ["--check", f"{item}=pass"]
     social = open_brief(cli, tmp_path, TEMPLATE.replace('content_type = "campaign"', 'content_type = "social"'))
     image = sprint(cli, social)[0]["id"]
-    light = cli("review", image, "--decision", "approved", *short, "--alt-text", "A shoe on moss", "--as", "rita",
-                "--json")
+    light = cli(
+        "review", image, "--decision", "approved", *short, "--alt-text", "A shoe on moss", "--as", "rita", "--json"
+    )
     assert light.code == 0, light.err
     assert json.loads(light.out)["gate"] == "standard-stakes social (light gate)"
     strict_text = TEMPLATE.replace('content_type = "campaign"', 'content_type = "ecommerce"').replace(
-        'stakes = "standard"', 'stakes = "low"')
+        'stakes = "standard"', 'stakes = "low"'
+    )
     shop = open_brief(cli, tmp_path, strict_text)
     other = sprint(cli, shop)[0]["id"]
     refused = cli("review", other, "--decision", "approved", *short, "--alt-text", "A shoe", "--as", "rita")

@@ -11,14 +11,14 @@ import pytest
 from PIL import Image
 from sqlalchemy import select
 
-from pressroom.plays import briefs, concepts, culls, fixes, lockin, metrics, people, reviews, volume
 from pressroom.context import Context
-from pressroom.errors import FixRefused, Forbidden, InputError, Refused, VolumeRefused
-from pressroom.domain.gate import CHECKLIST, SHORT_LIST
-from pressroom.store.studio import Studio
-from pressroom.ledger.tables import Cull
 from pressroom.domain.brief import parse
+from pressroom.domain.gate import CHECKLIST, SHORT_LIST
+from pressroom.errors import FixRefused, Forbidden, InputError, Refused, VolumeRefused
+from pressroom.ledger.tables import Cull
+from pressroom.plays import briefs, concepts, culls, fixes, lockin, metrics, people, reviews, volume
 from pressroom.plays import models as model_plays
+from pressroom.store.studio import Studio
 
 pytestmark = pytest.mark.ledger_contract("every play's rules, asked of the plays in-process")
 
@@ -82,9 +82,14 @@ def _checks(items=CHECKLIST, **results) -> dict[str, str]:
 
 
 def test_the_gate_follows_the_stakes_and_the_content_type(room):
-    cases = {("standard", "campaign"): (CHECKLIST, 1), ("high", "campaign"): (CHECKLIST, 2),
-             ("low", "campaign"): (SHORT_LIST, 1), ("standard", "social"): (SHORT_LIST, 1),
-             ("low", "ecommerce"): (CHECKLIST, 1), ("high", "social"): (CHECKLIST, 2)}
+    cases = {
+        ("standard", "campaign"): (CHECKLIST, 1),
+        ("high", "campaign"): (CHECKLIST, 2),
+        ("low", "campaign"): (SHORT_LIST, 1),
+        ("standard", "social"): (SHORT_LIST, 1),
+        ("low", "ecommerce"): (CHECKLIST, 1),
+        ("high", "social"): (CHECKLIST, 2),
+    }
     for (stakes, content_type), (items, reviewers) in cases.items():
         brief, lock = _locked(room, stakes=stakes, content_type=content_type)
         sheet = reviews.sheet(room["rita"], lock["hero"])["status"]
@@ -173,7 +178,6 @@ def test_roles_and_separation_of_duties_hold_below_every_front_end(room):
         reviews.decide(omar, lock["hero"], "approved", _checks(), alt_text="A shoe")
 
 
-
 def test_a_renamed_person_stays_one_person_in_every_row_and_in_the_metrics(room):
     dana, omar = room["dana"], room["omar"]
     brief, lock = _locked(room)
@@ -191,10 +195,13 @@ def test_a_renamed_person_stays_one_person_in_every_row_and_in_the_metrics(room)
     assert operator["generated"] == report["briefs"][0]["generated"] and operator["kept"] == 1
     with dana.unit() as session:
         assert {(c.culled_by, c.culled_by_id) for c in session.scalars(select(Cull))} == {
-            ("omar", omar.actor.id), ("omar-k", omar.actor.id)}
+            ("omar", omar.actor.id),
+            ("omar-k", omar.actor.id),
+        }
         assert [(r.ranked_by, r.ranked_by_id) for r in briefs.rankings(session, brief)] == [("dana", dana.actor.id)]
         row = briefs.get(session, brief)
         assert (row.direction_approved_by, row.direction_approved_by_id) == ("dana", dana.actor.id)
+
 
 PLAYS_WITHOUT_TORCH = """
 import sys
@@ -227,8 +234,9 @@ def test_the_plays_run_without_torch(tmp_path):
     import subprocess
     import sys
 
-    done = subprocess.run([sys.executable, "-c", PLAYS_WITHOUT_TORCH, str(tmp_path / "s")],
-                          capture_output=True, text=True, timeout=300)
+    done = subprocess.run(
+        [sys.executable, "-c", PLAYS_WITHOUT_TORCH, str(tmp_path / "s")], capture_output=True, text=True, timeout=300
+    )
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["exact", "2", "changes-required", "[]"]
 
@@ -242,7 +250,8 @@ def test_messages_name_the_field_and_the_command_line_names_the_flag(room, cli):
         from pressroom.jobs import generations
 
         generations.plan(room["omar"].studio, prompt="x", width=250)
-    assert planned.value.field == "width" and str(planned.value) == ("width 250 is not a multiple of 8, "
-                                                                     "which Stable Diffusion 1.x/2.x needs; use 248 or 256")
+    assert planned.value.field == "width" and str(planned.value) == (
+        "width 250 is not a multiple of 8, which Stable Diffusion 1.x/2.x needs; use 248 or 256"
+    )
     shown = cli("generate", "--prompt", "x", "--width", "250")
     assert shown.err.startswith("error: --width 250 is not a multiple of 8")

@@ -5,23 +5,32 @@ import math
 import tomllib
 
 import pytest
-
 from playbook import SMALL, open_brief, people, sprint
-from pressroom.store import cards
-from pressroom.jobs import generations
-from pressroom.errors import ModelError, Refused
+
 from pressroom.domain.recipes import ModelRef, Recipe, SchedulerSpec
+from pressroom.errors import ModelError, Refused
+from pressroom.jobs import generations
+from pressroom.store import cards
 
-
-
-NON_FINITE = {"lambda_min_clipped": -math.inf, "sigma_max": math.inf, "odd": math.nan,
-              "listed": [1.0, -math.inf], "trained_betas": None, "steps_offset": 1}
+NON_FINITE = {
+    "lambda_min_clipped": -math.inf,
+    "sigma_max": math.inf,
+    "odd": math.nan,
+    "listed": [1.0, -math.inf],
+    "trained_betas": None,
+    "steps_offset": 1,
+}
 
 
 def recipe() -> Recipe:
-    return Recipe(prompt="a fox", model=ModelRef(name="m", files={"w.safetensors": "a" * 64}), seed=3,
-                  width=64, height=64, scheduler=SchedulerSpec(name="dpmpp_2m", class_name="DPMSolverMultistepScheduler",
-                                                               config=dict(NON_FINITE)))
+    return Recipe(
+        prompt="a fox",
+        model=ModelRef(name="m", files={"w.safetensors": "a" * 64}),
+        seed=3,
+        width=64,
+        height=64,
+        scheduler=SchedulerSpec(name="dpmpp_2m", class_name="DPMSolverMultistepScheduler", config=dict(NON_FINITE)),
+    )
 
 
 def same(found: dict, expected: dict) -> None:
@@ -46,8 +55,22 @@ def test_non_finite_values_round_trip_through_the_card_and_the_ledgers_json():
 
 @pytest.mark.parametrize("scheduler", ["dpmpp_2m", "dpmpp_2m_karras"])
 def test_a_dpmpp_card_reproduces_exactly(cli, studio, tmp_path, scheduler):
-    made = cli("generate", "--prompt", "a red fox", "--seed", "5", "--steps", "3", "--width", "64", "--height", "64",
-               "--scheduler", scheduler, "--json")
+    made = cli(
+        "generate",
+        "--prompt",
+        "a red fox",
+        "--seed",
+        "5",
+        "--steps",
+        "3",
+        "--width",
+        "64",
+        "--height",
+        "64",
+        "--scheduler",
+        scheduler,
+        "--json",
+    )
     assert made.code == 0, made.err
     [row] = json.loads(made.out)
     kept = generations.get(studio, row["id"]).parsed_recipe().scheduler.config
@@ -92,7 +115,8 @@ def test_a_hero_that_cannot_run_again_fails_the_lock_and_is_not_left_orphaned(cl
     assert "the hero's recipe could not run again: the weights went away" in result.err
     assert "Traceback" not in result.err
     assert [line for line in result.err.splitlines() if not line.startswith("warning:")] == [
-        result.err.strip().splitlines()[-1]]  # one line of error after the prompt-length warning
+        result.err.strip().splitlines()[-1]
+    ]  # one line of error after the prompt-length warning
     failed = json.loads(result.out)
     assert failed["status"] == "failed" and failed["verdict"] == "error"
     heroes = [g for g in generations.listing(studio) if g.play == "lock"]

@@ -14,6 +14,7 @@ import socket
 import subprocess
 import sys
 import time
+from datetime import UTC
 from pathlib import Path
 
 import httpx
@@ -22,11 +23,11 @@ import serving
 from quickmodel import default_to_fake
 from serving import free_port
 
-from pressroom.plays import accounts, briefs
 from pressroom.context import Actor, Context
-from pressroom.domain.gate import CHECKLIST
-from pressroom.store.studio import Studio
 from pressroom.domain.brief import parse
+from pressroom.domain.gate import CHECKLIST
+from pressroom.plays import accounts, briefs
+from pressroom.store.studio import Studio
 
 SIZE = 64
 PEOPLE = {"dana": ["director", "keeper"], "omar": ["operator", "reviewer"], "rita": ["reviewer"]}
@@ -40,8 +41,14 @@ def cli(root, *args, stdin: str = "", token: str | None = None, home=None) -> su
     env.pop("PRESSROOM_TOKEN", None)
     if token is not None:
         env["PRESSROOM_TOKEN"] = token
-    return subprocess.run([sys.executable, "-m", "pressroom.cli", *map(str, args)], input=stdin, env=env,
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "pressroom.cli", *map(str, args)],
+        input=stdin,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def password(name: str) -> str:
@@ -60,8 +67,9 @@ def team(tmp_path_factory, ledgers):
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     config = root / "pressroom.toml"
-    config.write_text(config.read_text()
-                      + f'\n[team]\nsign_in = "required"\n\n[server]\nmax_body_mb = 1\nurl = "{base}"\n')
+    config.write_text(
+        config.read_text() + f'\n[team]\nsign_in = "required"\n\n[server]\nmax_body_mb = 1\nurl = "{base}"\n'
+    )
     first, *others = PEOPLE  # the first through the real CLI; the others in this process (quicker)
     args = ["user", "add", first, "--password-stdin", "--json"]
     for role in PEOPLE[first]:
@@ -80,8 +88,9 @@ def team(tmp_path_factory, ledgers):
     studio.close()
     env = {**os.environ, "PRESSROOM_STUDIO": str(root), "PRESSROOM_CONFIG_HOME": str(root / "no-login")}
     env.pop("PRESSROOM_TOKEN", None)
-    worker = subprocess.Popen([sys.executable, "-m", "pressroom.cli", "worker"], env=env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "pressroom.cli", "worker"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     server, _ = serving.start(root, port=port, env=env)
     yield {"url": base, "root": root, "tokens": tokens, "worker": worker}
     serving.stop(worker, server)
@@ -125,16 +134,18 @@ def locked(team, title: str, **settings) -> tuple[int, dict]:
     dana, omar = client(team, "dana"), client(team, "omar")
     brief = ok(dana.post("/api/briefs", json=brief_json(title=title)), 201)
     assert brief["status"] == "active"
-    sprint = follow(team, omar.post(f"/api/briefs/{brief['id']}/concepts",
-                                    json={"styles": STYLES, "per_style": 1, "steps": 2}))
+    sprint = follow(
+        team, omar.post(f"/api/briefs/{brief['id']}/concepts", json={"styles": STYLES, "per_style": 1, "steps": 2})
+    )
     assert sprint["kind"] == "concept" and sprint["requester"] == "omar"
     ids = sprint["result"]["generations"]
     assert len(ids) == 3 and sprint["progress"] == {"done": 3, "total": 3}
     ranked = ok(dana.post(f"/api/briefs/{brief['id']}/rank", json={"generations": ids[::-1]}))
     assert [r["generation"] for r in ranked] == ids[::-1]
     ok(dana.post(f"/api/briefs/{brief['id']}/direction", json={"generation": ids[0]}))
-    job = follow(team, omar.post(f"/api/briefs/{brief['id']}/lock",
-                                 json={"steps": 2, "width": SIZE, "height": SIZE, **settings}))
+    job = follow(
+        team, omar.post(f"/api/briefs/{brief['id']}/lock", json={"steps": 2, "width": SIZE, "height": SIZE, **settings})
+    )
     recipe = ok(dana.get(f"/api/briefs/{brief['id']}"))["recipes"][-1]
     assert recipe["recipe"] == job["result"]["recipe"] and job["result"]["figures"]["verdict"] == "exact"
     assert recipe["status"] == "locked" and recipe["verdict"] == "exact"
@@ -144,9 +155,17 @@ def locked(team, title: str, **settings) -> tuple[int, dict]:
 def test_nothing_but_the_openapi_document_answers_without_a_session_or_token(team):
     anyone = client(team)
     spec = ok(anyone.get("/openapi.json"))
-    assert {"/api/session", "/api/briefs", "/api/recipes/{recipe_id}/volume", "/api/jobs/{job_id}"} <= set(spec["paths"])
-    for method, path in (("GET", "/api/people/me"), ("GET", "/api/briefs"), ("GET", "/api/images/1/file"),
-                         ("POST", "/api/briefs"), ("GET", "/api/log"), ("GET", "/api/metrics")):
+    assert {"/api/session", "/api/briefs", "/api/recipes/{recipe_id}/volume", "/api/jobs/{job_id}"} <= set(
+        spec["paths"]
+    )
+    for method, path in (
+        ("GET", "/api/people/me"),
+        ("GET", "/api/briefs"),
+        ("GET", "/api/images/1/file"),
+        ("POST", "/api/briefs"),
+        ("GET", "/api/log"),
+        ("GET", "/api/metrics"),
+    ):
         answer = anyone.request(method, path, json={} if method == "POST" else None)
         assert answer.status_code == 401, (method, path, answer.text)
         assert answer.headers["www-authenticate"] == "Bearer"
@@ -159,8 +178,9 @@ def test_nothing_but_the_openapi_document_answers_without_a_session_or_token(tea
 def test_a_reviewer_may_not_approve_their_own_image_through_the_api(team):
     brief, lock = locked(team, "Own work")
     checks = {item: "pass" for item in CHECKLIST}
-    refused = client(team, "omar").post(f"/api/images/{lock['hero']}/review",
-                                        json={"decision": "approved", "checks": checks, "alt_text": "A boot"})
+    refused = client(team, "omar").post(
+        f"/api/images/{lock['hero']}/review", json={"decision": "approved", "checks": checks, "alt_text": "A boot"}
+    )
     assert refused.status_code == 403, refused.text
     assert "omar" in refused.json()["error"] and "may not review it" in refused.json()["error"]
     sheet = ok(client(team, "rita").get(f"/api/images/{lock['hero']}/review"))
@@ -196,11 +216,17 @@ def test_a_cookie_session_needs_its_csrf_token_to_change_anything_and_ends_when_
     signed = ok(web.post("/api/session", json={"name": "dana", "password": password("dana")}))
     cookie = web.cookies.get("pressroom_session")
     assert cookie and signed["csrf"] == web.cookies.get("pressroom_csrf")
-    set_cookie = [value for key, value in web.post("/api/session", json={"name": "dana", "password": password("dana")})
-                  .headers.multi_items() if key == "set-cookie" and value.startswith("pressroom_session=")][0]
+    set_cookie = [
+        value
+        for key, value in web.post(
+            "/api/session", json={"name": "dana", "password": password("dana")}
+        ).headers.multi_items()
+        if key == "set-cookie" and value.startswith("pressroom_session=")
+    ][0]
     assert "HttpOnly" in set_cookie and "SameSite=lax" in set_cookie and "Secure" not in set_cookie  # plain HTTP here
-    behind_tls = client(team).post("/api/session", json={"name": "dana", "password": password("dana")},
-                                   headers={"X-Forwarded-Proto": "https"})  # a TLS proxy on this machine
+    behind_tls = client(team).post(
+        "/api/session", json={"name": "dana", "password": password("dana")}, headers={"X-Forwarded-Proto": "https"}
+    )  # a TLS proxy on this machine
     cookies = [value for key, value in behind_tls.headers.multi_items() if key == "set-cookie"]
     assert len(cookies) == 2 and all("; Secure" in value for value in cookies)
     first, cookie = cookie, web.cookies.get("pressroom_session")  # a second sign-in is a second session
@@ -210,8 +236,14 @@ def test_a_cookie_session_needs_its_csrf_token_to_change_anything_and_ends_when_
     assert forged.status_code == 403 and "X-CSRF-Token" in forged.json()["error"]
     wrong = web.post("/api/briefs", json=brief_json(title="Forged"), headers={"X-CSRF-Token": "0" * 64})
     assert wrong.status_code == 403
-    made = ok(web.post("/api/briefs", json=brief_json(title="From the browser"),
-                       headers={"X-CSRF-Token": web.cookies.get("pressroom_csrf")}), 201)
+    made = ok(
+        web.post(
+            "/api/briefs",
+            json=brief_json(title="From the browser"),
+            headers={"X-CSRF-Token": web.cookies.get("pressroom_csrf")},
+        ),
+        201,
+    )
     titles = [b["title"] for b in ok(web.get("/api/briefs"))]
     assert "Forged" not in titles and "From the browser" in titles
     log = ok(web.get("/api/log", params={"brief": made["id"]}))
@@ -239,18 +271,32 @@ def test_a_revoked_token_signs_nobody_in(team):
     created = ok(client(team, "omar").post("/api/tokens", json={"label": "ci"}), 201)
     assert client(team, "rita").delete(f"/api/tokens/{created['id']}").status_code == 403
     assert ok(client(team, "dana").delete(f"/api/tokens/{created['id']}"))["revoked"] is True
-    assert httpx.get(team["url"] + "/api/people/me",
-                     headers={"Authorization": f"Bearer {created['token']}"}).status_code == 401
+    assert (
+        httpx.get(team["url"] + "/api/people/me", headers={"Authorization": f"Bearer {created['token']}"}).status_code
+        == 401
+    )
 
 
-@pytest.mark.parametrize("path", [
-    "/api/images/../../pressroom.toml", "/api/images/..%2F..%2Fpressroom.toml/file", "/api/images/%2e%2e/file",
-    "/api/assets/..%2F..%2F..%2Fetc%2Fpasswd/file", "/api/images/1%2F..%2F..%2Fledger.sqlite/file",
-    "/api/assets/-1/file", "/api/images/999999/file", "/api/../pressroom.toml", "/pressroom.toml",
-    "/ledger.sqlite", "/api/images/1/file/../../../../pressroom.toml",
-    "/api/contact-sheets/..%2F..%2Fpressroom.toml/file", "/api/contact-sheets/%2e%2e/file",
-    "/api/references/..%2F..%2Fpressroom.toml/file", "/api/references/%2e%2e%2f%2e%2e%2fledger.sqlite/file",
-])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/images/../../pressroom.toml",
+        "/api/images/..%2F..%2Fpressroom.toml/file",
+        "/api/images/%2e%2e/file",
+        "/api/assets/..%2F..%2F..%2Fetc%2Fpasswd/file",
+        "/api/images/1%2F..%2F..%2Fledger.sqlite/file",
+        "/api/assets/-1/file",
+        "/api/images/999999/file",
+        "/api/../pressroom.toml",
+        "/pressroom.toml",
+        "/ledger.sqlite",
+        "/api/images/1/file/../../../../pressroom.toml",
+        "/api/contact-sheets/..%2F..%2Fpressroom.toml/file",
+        "/api/contact-sheets/%2e%2e/file",
+        "/api/references/..%2F..%2Fpressroom.toml/file",
+        "/api/references/%2e%2e%2f%2e%2e%2fledger.sqlite/file",
+    ],
+)
 def test_no_file_route_reads_by_path(team, path):
     with httpx.Client(base_url=team["url"], headers={"Authorization": f"Bearer {team['tokens']['rita']}"}) as rita:
         answer = rita.send(rita.build_request("GET", httpx.URL(team["url"]).copy_with(raw_path=path.encode())))
@@ -262,20 +308,31 @@ def test_an_oversized_upload_is_refused_before_it_is_read(team):
     host, port = team["url"].removeprefix("http://").split(":")
     declared = 1 << 30  # one GiB declared, a few bytes sent: the answer must not wait for the rest
     with socket.create_connection((host, int(port)), timeout=20) as sock:
-        sock.sendall((f"POST /api/verify HTTP/1.1\r\nHost: {host}\r\nAuthorization: Bearer {team['tokens']['rita']}\r\n"
-                      f"Content-Type: multipart/form-data; boundary=x\r\nContent-Length: {declared}\r\n\r\n--x\r\n")
-                     .encode())
+        sock.sendall(
+            (
+                f"POST /api/verify HTTP/1.1\r\nHost: {host}\r\nAuthorization: Bearer {team['tokens']['rita']}\r\n"
+                f"Content-Type: multipart/form-data; boundary=x\r\nContent-Length: {declared}\r\n\r\n--x\r\n"
+            ).encode()
+        )
         answer = sock.recv(4096).decode()
     assert answer.startswith("HTTP/1.1 413"), answer
+
     # without a declared length (chunked), the count of bytes received stops it
     def chunks():
         yield b'--x\r\nContent-Disposition: form-data; name="file"; filename="big.png"\r\n\r\n'
         for _ in range(3):
             yield b"\0" * (1 << 20)
         yield b"\r\n--x--\r\n"
-    streamed = httpx.post(team["url"] + "/api/verify", content=chunks(), timeout=60,
-                          headers={"Authorization": f"Bearer {team['tokens']['rita']}",
-                                   "Content-Type": "multipart/form-data; boundary=x"})
+
+    streamed = httpx.post(
+        team["url"] + "/api/verify",
+        content=chunks(),
+        timeout=60,
+        headers={
+            "Authorization": f"Bearer {team['tokens']['rita']}",
+            "Content-Type": "multipart/form-data; boundary=x",
+        },
+    )
     assert streamed.status_code == 413
 
 
@@ -287,8 +344,10 @@ def test_repeated_wrong_passwords_are_answered_429(team):
     blocked = web.post("/api/session", json={"name": "rita", "password": password("rita")})
     assert blocked.status_code == 429 and "too many failed sign-ins" in blocked.json()["error"]
     # an unknown name is counted the same way and answers the same words
-    assert web.post("/api/session", json={"name": "nobody", "password": "x" * 12}).json()["error"] == \
-        "wrong name or password"
+    assert (
+        web.post("/api/session", json={"name": "nobody", "password": "x" * 12}).json()["error"]
+        == "wrong name or password"
+    )
     assert web.post("/api/session", json={"name": "omar", "password": password("omar")}).status_code == 200
 
 
@@ -312,8 +371,12 @@ def snapshot(team) -> tuple:
     """What the studio holds, as the API shows it: the log (every change is in it), jobs, images,
     briefs and the metrics."""
     with client(team, "dana") as dana:
-        return (len(ok(dana.get("/api/log"))), len(ok(dana.get("/api/jobs"))), len(ok(dana.get("/api/images"))),
-                json.dumps([ok(dana.get(path)) for path in ("/api/briefs", "/api/metrics")], sort_keys=True))
+        return (
+            len(ok(dana.get("/api/log"))),
+            len(ok(dana.get("/api/jobs"))),
+            len(ok(dana.get("/api/images"))),
+            json.dumps([ok(dana.get(path)) for path in ("/api/briefs", "/api/metrics")], sort_keys=True),
+        )
 
 
 def refused(team, attempts: list[tuple[httpx.Client, str, str, dict, int]]) -> None:
@@ -337,9 +400,14 @@ def test_the_scripted_team_session_from_a_brief_to_a_verified_release(team):
     refused(team, [(nobody, "POST", "/api/briefs", spec, 401), (omar, "POST", "/api/briefs", spec, 403)])
     brief = ok(dana.post("/api/briefs", json=spec), 201)["id"]
     sprint = {"styles": STYLES, "per_style": 1, "steps": 2}
-    refused(team, [(nobody, "POST", f"/api/briefs/{brief}/concepts", sprint, 401),
-                   (rita, "POST", f"/api/briefs/{brief}/concepts", sprint, 403),
-                   (dana, "POST", f"/api/briefs/{brief}/concepts", sprint, 403)])
+    refused(
+        team,
+        [
+            (nobody, "POST", f"/api/briefs/{brief}/concepts", sprint, 401),
+            (rita, "POST", f"/api/briefs/{brief}/concepts", sprint, 403),
+            (dana, "POST", f"/api/briefs/{brief}/concepts", sprint, 403),
+        ],
+    )
     made = follow(team, omar.post(f"/api/briefs/{brief}/concepts", json=sprint))["result"]
     concepts = made["generations"]
     assert len(concepts) == 3
@@ -347,23 +415,38 @@ def test_the_scripted_team_session_from_a_brief_to_a_verified_release(team):
     assert sheet.status_code == 200 and sheet.content[:8] == b"\x89PNG\r\n\x1a\n"
     assert sheet.headers["etag"] == f'"{made["contact_sheet"]}"'
     assert dana.get(f"/api/contact-sheets/{concepts[0]:064x}/file").status_code == 404
-    refused(team, [(nobody, "POST", f"/api/briefs/{brief}/rank", {"generations": concepts}, 401),
-                   (omar, "POST", f"/api/briefs/{brief}/rank", {"generations": concepts}, 403),
-                   (omar, "POST", f"/api/briefs/{brief}/direction", {"generation": concepts[1]}, 403),
-                   (rita, "POST", f"/api/briefs/{brief}/direction", {"generation": concepts[1]}, 403)])
+    refused(
+        team,
+        [
+            (nobody, "POST", f"/api/briefs/{brief}/rank", {"generations": concepts}, 401),
+            (omar, "POST", f"/api/briefs/{brief}/rank", {"generations": concepts}, 403),
+            (omar, "POST", f"/api/briefs/{brief}/direction", {"generation": concepts[1]}, 403),
+            (rita, "POST", f"/api/briefs/{brief}/direction", {"generation": concepts[1]}, 403),
+        ],
+    )
     ranked = ok(dana.post(f"/api/briefs/{brief}/rank", json={"generations": [concepts[1], concepts[0]]}))
     assert [r["generation"] for r in ranked] == [concepts[1], concepts[0]]
     ok(dana.post(f"/api/briefs/{brief}/direction", json={"generation": concepts[1]}))
     settings = {"steps": 2, "width": SIZE, "height": SIZE}
-    refused(team, [(nobody, "POST", f"/api/briefs/{brief}/lock", settings, 401),
-                   (rita, "POST", f"/api/briefs/{brief}/lock", settings, 403)])
+    refused(
+        team,
+        [
+            (nobody, "POST", f"/api/briefs/{brief}/lock", settings, 401),
+            (rita, "POST", f"/api/briefs/{brief}/lock", settings, 403),
+        ],
+    )
     locking = follow(team, omar.post(f"/api/briefs/{brief}/lock", json=settings))
     lock = ok(dana.get(f"/api/briefs/{brief}"))["recipes"][-1]
     assert (lock["recipe"], lock["status"], lock["verdict"]) == (locking["result"]["recipe"], "locked", "exact")
     # volume is a job: 202, then its progress at /api/jobs/{id}; the worker process runs it
     volume = {"vary": ["subject=a red boot"], "seeds": 2}
-    refused(team, [(nobody, "POST", f"/api/recipes/{lock['recipe']}/volume", volume, 401),
-                   (rita, "POST", f"/api/recipes/{lock['recipe']}/volume", {"vary": ["subject=x"], "seeds": 1}, 403)])
+    refused(
+        team,
+        [
+            (nobody, "POST", f"/api/recipes/{lock['recipe']}/volume", volume, 401),
+            (rita, "POST", f"/api/recipes/{lock['recipe']}/volume", {"vary": ["subject=x"], "seeds": 1}, 403),
+        ],
+    )
     queued = omar.post(f"/api/recipes/{lock['recipe']}/volume", json=volume)
     assert queued.status_code == 202, queued.text
     job = queued.json()
@@ -391,18 +474,28 @@ def test_the_scripted_team_session_from_a_brief_to_a_verified_release(team):
     assert isinstance(sheet["findings"], list) and sheet["status"]["result"] == "pending"
     decision = {"decision": "approved", "checks": {item: "pass" for item in items}, "alt_text": "A red boot on moss"}
     review = f"/api/images/{lock['hero']}/review"
-    refused(team, [(nobody, "POST", review, decision, 401),
-                   (omar, "POST", review, decision, 403),  # a reviewer, but he made it and locked its recipe
-                   (dana, "POST", review, decision, 403),  # not a reviewer
-                   (nobody, "POST", f"/api/briefs/{brief}/release", {}, 401),
-                   (dana, "POST", f"/api/briefs/{brief}/release", {"formats": ["png"]}, 422)])  # not approved yet
+    refused(
+        team,
+        [
+            (nobody, "POST", review, decision, 401),
+            (omar, "POST", review, decision, 403),  # a reviewer, but he made it and locked its recipe
+            (dana, "POST", review, decision, 403),  # not a reviewer
+            (nobody, "POST", f"/api/briefs/{brief}/release", {}, 401),
+            (dana, "POST", f"/api/briefs/{brief}/release", {"formats": ["png"]}, 422),
+        ],
+    )  # not approved yet
     own = omar.post(review, json=decision)
     assert "omar" in own.json()["error"] and "may not review it" in own.json()["error"]
     decided = ok(rita.post(review, json=decision), 201)
     assert decided["result"] == "approved" and decided["approvals"] == ["rita"]
     # release is the keeper's play (dana keeps the library); rita and omar may not
-    refused(team, [(rita, "POST", f"/api/briefs/{brief}/release", {}, 403),
-                   (omar, "POST", f"/api/briefs/{brief}/release", {}, 403)])
+    refused(
+        team,
+        [
+            (rita, "POST", f"/api/briefs/{brief}/release", {}, 403),
+            (omar, "POST", f"/api/briefs/{brief}/release", {}, 403),
+        ],
+    )
     released = ok(dana.post(f"/api/briefs/{brief}/release", json={"formats": ["png"]}), 201)
     assert [doc["generation"] for doc in released] == [lock["hero"]]
     asset = released[0]
@@ -427,9 +520,15 @@ def test_the_scripted_team_session_from_a_brief_to_a_verified_release(team):
     assert row["brief"] == brief and row["time_to_hero_basis"] == "approved"
     assert [op["operator"] for op in report["operators"]] == ["omar"]  # everything here was made by omar
     actions = [(e["action"], e["actor"], e["channel"]) for e in ok(rita.get("/api/log", params={"brief": brief}))]
-    for expected in (("brief.new", "dana", "api"), ("concept.sprint", "omar", "worker"),
-                     ("direction.approve", "dana", "api"), ("recipe.lock", "omar", "worker"),
-                     ("volume.run", "omar", "worker"), ("review.decide", "rita", "api"), ("release", "dana", "api")):
+    for expected in (
+        ("brief.new", "dana", "api"),
+        ("concept.sprint", "omar", "worker"),
+        ("direction.approve", "dana", "api"),
+        ("recipe.lock", "omar", "worker"),
+        ("volume.run", "omar", "worker"),
+        ("review.decide", "rita", "api"),
+        ("release", "dana", "api"),
+    ):
         assert any(a[0].startswith(expected[0]) and a[1:] == expected[1:] for a in actions), (expected, actions)
     assert ok(rita.get("/api/people/me"))["roles"] == ["reviewer"]
     assert {p["name"] for p in ok(rita.get("/api/people"))} == set(PEOPLE)
@@ -438,7 +537,8 @@ def test_the_scripted_team_session_from_a_brief_to_a_verified_release(team):
 def test_people_get_passwords_from_the_cli_or_an_admin_and_a_short_one_is_refused(team):
     short = cli(team["root"], "user", "add", "sam", "--role", "operator", "--password-stdin", stdin="short\n")
     assert short.returncode == 2 and short.stderr.strip().splitlines() == [
-        "error: a password must be at least 10 characters (give it on stdin with --password-stdin)"]
+        "error: a password must be at least 10 characters (give it on stdin with --password-stdin)"
+    ]
     assert "sam" not in {p["name"] for p in ok(client(team, "rita").get("/api/people"))}  # nothing stored
     newcomer = {"name": "sam", "roles": ["operator"], "password": password("sam")}
     refused = client(team, "rita").post("/api/people", json=newcomer)
@@ -467,8 +567,11 @@ def test_a_decompression_bomb_is_a_clear_400_and_the_server_stays_up(team):
     rita = client(team, "rita")
     bomb = rita.post("/api/verify", files={"file": ("bomb.png", bytes(png), "image/png")})
     assert bomb.status_code == 400, bomb.text
-    assert bomb.json() == {"error": "file bomb.png declares more pixels than pressroom's limit of 67,108,864 "
-                                    "(8192x8192); use a smaller image", "field": "file"}
+    assert bomb.json() == {
+        "error": "file bomb.png declares more pixels than pressroom's limit of 67,108,864 "
+        "(8192x8192); use a smaller image",
+        "field": "file",
+    }
     assert ok(rita.get("/api/people/me"))["name"] == "rita"
 
 
@@ -528,23 +631,48 @@ def test_a_fix_takes_an_uploaded_mask_and_is_a_job(team):
         (rita.post(route, data={"op": "inpaint"}, files={"mask": ("m.png", small, "image/png")}), 403, "operator"),
         (omar.post(route, data={"op": "inpaint"}), 400, "mask"),
         (omar.post(route, data={"op": "blur"}), 400, "op"),
-        (omar.post(route, data={"op": "inpaint"}, files={"mask": ("m.png", png((SIZE, SIZE), (0, 0, 47, 47)), "image/png")}),
-         422, "more than a third"),
-        (omar.post(route, data={"op": "inpaint"}, files={"mask": ("m.png", png((32, 32), (1, 1, 4, 4)), "image/png")}),
-         400, "paint the mask at the image's size"),
-        (omar.post(route, data={"op": "inpaint"}, files={"mask": ("m.png", b"not a png at all", "image/png")}),
-         400, "mask"),
-        (omar.post(route, data={"op": "inpaint"}, files={"mask": ("bomb.png", bomb_png(), "image/png")}),
-         400, "declares more pixels than pressroom's limit"),
-        (omar.post(route, data={"op": "inpaint"}, files={"mask": ("big.png", b"\0" * (2 << 20), "image/png")}),
-         413, "max_body_mb"),
+        (
+            omar.post(
+                route, data={"op": "inpaint"}, files={"mask": ("m.png", png((SIZE, SIZE), (0, 0, 47, 47)), "image/png")}
+            ),
+            422,
+            "more than a third",
+        ),
+        (
+            omar.post(
+                route, data={"op": "inpaint"}, files={"mask": ("m.png", png((32, 32), (1, 1, 4, 4)), "image/png")}
+            ),
+            400,
+            "paint the mask at the image's size",
+        ),
+        (
+            omar.post(route, data={"op": "inpaint"}, files={"mask": ("m.png", b"not a png at all", "image/png")}),
+            400,
+            "mask",
+        ),
+        (
+            omar.post(route, data={"op": "inpaint"}, files={"mask": ("bomb.png", bomb_png(), "image/png")}),
+            400,
+            "declares more pixels than pressroom's limit",
+        ),
+        (
+            omar.post(route, data={"op": "inpaint"}, files={"mask": ("big.png", b"\0" * (2 << 20), "image/png")}),
+            413,
+            "max_body_mb",
+        ),
         (omar.post("/api/images/999999/fix", data={"op": "refine"}), 404, "999999"),
     ]
     for answer, status, words in refusals:
         assert answer.status_code == status and words in answer.text, (status, words, answer.status_code, answer.text)
     assert jobs_count(team) == before  # nothing queued by any refusal
-    job = follow(team, omar.post(route, data={"op": "inpaint", "prompt": "a red boot, mended"},
-                                 files={"mask": ("mask.png", small, "image/png")}))
+    job = follow(
+        team,
+        omar.post(
+            route,
+            data={"op": "inpaint", "prompt": "a red boot, mended"},
+            files={"mask": ("mask.png", small, "image/png")},
+        ),
+    )
     assert job["kind"] == "fix" and job["requester"] == "omar"
     made = job["result"]["generation"]
     streamed = events_of(team, job["job"])  # a finished job's stream: its one image, then its end
@@ -553,7 +681,11 @@ def test_a_fix_takes_an_uploaded_mask_and_is_a_job(team):
     assert row["parent"] == hero and (row["width"], row["height"]) == (SIZE, SIZE)
     log = ok(rita.get("/api/log", params={"brief": brief}))
     [event] = [e for e in log if e["action"] == "fix.inpaint"]
-    assert (event["actor"], event["channel"], event["objects"]) == ("omar", "worker", {"parent": hero, "generation": made})
+    assert (event["actor"], event["channel"], event["objects"]) == (
+        "omar",
+        "worker",
+        {"parent": hero, "generation": made},
+    )
 
 
 def test_a_lock_takes_an_uploaded_reference_and_a_volume_run_varies_it(team):
@@ -563,18 +695,25 @@ def test_a_lock_takes_an_uploaded_reference_and_a_volume_run_varies_it(team):
         return who.post("/api/references", files={"file": (name, data, "image/png")})
 
     before = jobs_count(team)
-    for answer, status, words in ((upload(rita, png((48, 40), (4, 4, 20, 20))), 403, "operator"),
-                                  (upload(omar, b"no picture here"), 400, "not a readable image"),
-                                  (upload(omar, bomb_png()), 400, "declares more pixels"),
-                                  (upload(omar, png((48, 40)), "shot.gif"), 400, "PNG, JPEG or WebP")):
+    for answer, status, words in (
+        (upload(rita, png((48, 40), (4, 4, 20, 20))), 403, "operator"),
+        (upload(omar, b"no picture here"), 400, "not a readable image"),
+        (upload(omar, bomb_png()), 400, "declares more pixels"),
+        (upload(omar, png((48, 40)), "shot.gif"), 400, "PNG, JPEG or WebP"),
+    ):
         assert answer.status_code == status and words in answer.text, (status, words, answer.text)
     first = ok(upload(omar, png((48, 40), (4, 4, 20, 20))), 201)
     second = ok(upload(omar, png((48, 40), (20, 10, 40, 30))), 201)
     assert (first["width"], first["height"]) == (48, 40) and first["sha256"] != second["sha256"]
     brief, lock = locked(team, "Shoe shots", slot="reference", references=[f"img2img:{first['sha256']}:0.5"])
     assert lock["slot"] == "reference"
-    job = follow(team, omar.post(f"/api/recipes/{lock['recipe']}/volume", json={
-        "vary": [f"reference={first['sha256']}", f"reference={second['sha256']}"], "seeds": 1}))
+    job = follow(
+        team,
+        omar.post(
+            f"/api/recipes/{lock['recipe']}/volume",
+            json={"vary": [f"reference={first['sha256']}", f"reference={second['sha256']}"], "seeds": 1},
+        ),
+    )
     made = job["result"]["made"]
     rows = [r for r in ok(rita.get("/api/images", params={"recipe": lock["recipe"]})) if r["id"] in made]
     assert sorted(r["slot_value"] for r in rows) == sorted([first["sha256"], second["sha256"]])
@@ -630,8 +769,10 @@ def test_a_job_streams_its_progress_and_each_image_as_it_lands(team):
     omar, rita = client(team, "omar"), client(team, "rita")
     brief, lock = locked(team, "Streamed boots")
     seeds = 6
-    answer = omar.post(f"/api/recipes/{lock['recipe']}/volume",
-                       json={"vary": ["subject=a red boot", "subject=a blue boot"], "seeds": seeds // 2})
+    answer = omar.post(
+        f"/api/recipes/{lock['recipe']}/volume",
+        json={"vary": ["subject=a red boot", "subject=a blue boot"], "seeds": seeds // 2},
+    )
     job = ok(answer, 202)["job"]
     got = events_of(team, job)  # opened while the worker runs the job (or before it claims it)
     names = [name for name, _ in got]
@@ -653,17 +794,19 @@ def test_a_job_streams_its_progress_and_each_image_as_it_lands(team):
 
 
 def test_an_invite_lets_a_person_set_their_password_once(team):
-    from datetime import datetime, timedelta, timezone
+    from datetime import datetime, timedelta
 
-    from pressroom.plays import invites
     from pressroom.context import Actor, Context
+    from pressroom.plays import invites
 
     dana, rita, anyone = client(team, "dana"), client(team, "rita"), client(team)
     ok(dana.post("/api/people", json={"name": "ines", "roles": ["reviewer"]}), 201)  # no password yet
     assert rita.post("/api/people/ines/invite").status_code == 403  # only an admin invites
     missing = dana.post("/api/people/nobody/invite")
-    assert missing.status_code == 404 and missing.json() == {"error": "no user 'nobody' in this studio; add them first",
-                                                             "field": "name"}  # the page marks its field
+    assert missing.status_code == 404 and missing.json() == {
+        "error": "no user 'nobody' in this studio; add them first",
+        "field": "name",
+    }  # the page marks its field
     first = ok(dana.post("/api/people/ines/invite"), 201)
     assert first["link"] == f"{team['url']}/invite?code={first['code']}"  # [server] url of pressroom.toml
     # from the CLI: the link printed once, and the API's earlier invite ended by it
@@ -681,7 +824,7 @@ def test_an_invite_lets_a_person_set_their_password_once(team):
         with studio.session() as session:
             stored = [row[0] for row in session.execute(text("select secret_sha256 from invites"))]
         assert code not in stored and first["code"] not in stored and len(stored) == 2  # only hashes are kept
-        past = Context(studio, Actor.unknown("cli"), clock=lambda: datetime.now(timezone.utc) - timedelta(hours=100))
+        past = Context(studio, Actor.unknown("cli"), clock=lambda: datetime.now(UTC) - timedelta(hours=100))
         expired = invites.invite(past, "rita", team["url"])["code"]  # (ines's stays open)
     finally:
         studio.close()
@@ -708,8 +851,9 @@ def test_login_keeps_a_token_only_its_owner_can_read_and_logout_revokes_it(team,
     home = tmp_path / "config"
     wrong = cli(team["root"], "login", "--name", "omar", "--password-stdin", stdin="not-his-password\n", home=home)
     assert wrong.returncode == 4 and "wrong name or password" in wrong.stderr and not home.exists()
-    signed = cli(team["root"], "login", "--name", "omar", "--password-stdin", "--json", stdin=password("omar") + "\n",
-                 home=home)  # the server is the studio's [server] url
+    signed = cli(
+        team["root"], "login", "--name", "omar", "--password-stdin", "--json", stdin=password("omar") + "\n", home=home
+    )  # the server is the studio's [server] url
     assert signed.returncode == 0, signed.stderr
     doc = json.loads(signed.stdout)
     kept = home / "logins.json"
@@ -731,8 +875,17 @@ def test_login_keeps_a_token_only_its_owner_can_read_and_logout_revokes_it(team,
     assert nobody.returncode == 4 and "pressroom login" in nobody.stderr
     twice = cli(team["root"], "logout", "--server", team["url"] + "/", home=home)
     assert twice.returncode == 3 and "not logged in" in twice.stderr
-    nowhere = cli(team["root"], "login", "--server", "http://127.0.0.1:9", "--name", "omar", "--password-stdin",
-                  stdin=password("omar") + "\n", home=home)
+    nowhere = cli(
+        team["root"],
+        "login",
+        "--server",
+        "http://127.0.0.1:9",
+        "--name",
+        "omar",
+        "--password-stdin",
+        stdin=password("omar") + "\n",
+        home=home,
+    )
     assert nowhere.returncode == 7 and "cannot reach" in nowhere.stderr and not kept.exists()
 
 

@@ -5,9 +5,9 @@ import json
 from pathlib import Path
 
 import pytest
+from playbook import people
 
 import pressroom
-from playbook import people
 from pressroom import errors
 from pressroom.errors import Forbidden
 
@@ -43,8 +43,9 @@ def test_only_the_cli_edge_reads_the_environment(module):
         assert reads == [], f"{module.name} reads the environment at lines {reads}"
 
 
-@pytest.mark.parametrize("module", sorted(p for p in SOURCE.rglob("*.py") if CLI not in p.parents),
-                         ids=lambda p: str(p.relative_to(SOURCE)))
+@pytest.mark.parametrize(
+    "module", sorted(p for p in SOURCE.rglob("*.py") if CLI not in p.parents), ids=lambda p: str(p.relative_to(SOURCE))
+)
 def test_no_module_outside_the_cli_reads_the_acting_person(module):
     names = {name for name, _ in _calls(module)}
     assert "PRESSROOM_USER" not in names, f"{module} reads the acting person from the environment"
@@ -53,8 +54,7 @@ def test_no_module_outside_the_cli_reads_the_acting_person(module):
 
 
 def test_each_kind_of_error_has_its_own_exit_code_and_http_status():
-    kinds = [errors.InputError, errors.NotFound, errors.Forbidden, errors.Conflict, errors.Refused,
-             errors.Unavailable]
+    kinds = [errors.InputError, errors.NotFound, errors.Forbidden, errors.Conflict, errors.Refused, errors.Unavailable]
     assert len({k.exit_code for k in kinds}) == len(kinds)
     assert len({k.http_status for k in kinds}) == len(kinds)
     assert [k.http_status for k in kinds] == [400, 404, 403, 409, 422, 503]

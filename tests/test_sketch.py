@@ -16,8 +16,6 @@ import torch
 from pressroom.store import models
 from pressroom.store.studio import Studio
 
-
-
 REPO = Path(__file__).resolve().parent.parent
 
 
@@ -26,8 +24,21 @@ def sketch_folder(tmp_path_factory) -> Path:
     if (models.SKETCH_DIR / models.SKETCH_CARD).is_file():
         return models.SKETCH_DIR
     out = tmp_path_factory.mktemp("sketch") / "sketch"
-    done = subprocess.run([sys.executable, str(REPO / "scripts" / "train_sketch.py"), "--steps", "1",
-                           "--batch-size", "2", "--out", str(out)], capture_output=True, text=True, timeout=600)
+    done = subprocess.run(
+        [
+            sys.executable,
+            str(REPO / "scripts" / "train_sketch.py"),
+            "--steps",
+            "1",
+            "--batch-size",
+            "2",
+            "--out",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert done.returncode == 0, done.stderr[-2000:]
     assert "done: 1 steps" in done.stdout
     return out
@@ -41,8 +52,11 @@ def shipped(sketch_folder, monkeypatch):
 
 def test_the_shipped_weights_match_their_training_card_and_the_registry(studio):
     manifest = models.ensure_sketch(studio)
-    on_disk = {path.relative_to(models.SKETCH_DIR).as_posix(): hashlib.sha256(path.read_bytes()).hexdigest()
-               for path in models.SKETCH_DIR.rglob("*") if path.is_file() and path.suffix != ".md"}
+    on_disk = {
+        path.relative_to(models.SKETCH_DIR).as_posix(): hashlib.sha256(path.read_bytes()).hexdigest()
+        for path in models.SKETCH_DIR.rglob("*")
+        if path.is_file() and path.suffix != ".md"
+    }
     assert manifest.files == on_disk == models.sketch_card()["files"]
     assert "unet/diffusion_pytorch_model.safetensors" in on_disk
     assert manifest.builtin and manifest.license == "Apache-2.0" and manifest.size == 128
@@ -75,16 +89,35 @@ def test_the_pipeline_loads_from_its_folder_and_its_autoencoder_is_exact():
     box = torch.nn.functional.avg_pool2d(image, 4)  # the latent is the 4x4 box average, decoded by enlarging it
     assert torch.allclose(latent[:, :3], box, atol=1e-3) and latent[:, 3].abs().max() < 1e-3
     assert torch.allclose(back, torch.nn.functional.interpolate(box, scale_factor=4), atol=1e-3)
-    drawn = pipeline("a shoe, on a green background", num_inference_steps=2, width=64, height=64,
-                     generator=torch.Generator("cpu").manual_seed(1)).images[0]
+    drawn = pipeline(
+        "a shoe, on a green background",
+        num_inference_steps=2,
+        width=64,
+        height=64,
+        generator=torch.Generator("cpu").manual_seed(1),
+    ).images[0]
     assert drawn.size == (64, 64)
     pixels = np.asarray(drawn)
     assert (pixels[::4, ::4] == pixels[1::4, 1::4]).all()  # drawn at 16x16, enlarged 4x
 
 
 def test_a_sketch_card_reproduces_exact(cli, tmp_path):
-    result = cli("generate", "--model", "sketch", "--prompt", "a red trail shoe, on a blue background, centred",
-                 "--seed", "5", "--steps", "3", "--width", "64", "--height", "64", "--json")
+    result = cli(
+        "generate",
+        "--model",
+        "sketch",
+        "--prompt",
+        "a red trail shoe, on a blue background, centred",
+        "--seed",
+        "5",
+        "--steps",
+        "3",
+        "--width",
+        "64",
+        "--height",
+        "64",
+        "--json",
+    )
     assert result.code == 0, result.err
     [row] = json.loads(result.out)
     card = tmp_path / "shoe.toml"

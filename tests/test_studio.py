@@ -2,8 +2,8 @@ import sqlite3
 
 import pytest
 
-from pressroom.ledger import db
 from pressroom.errors import StudioError
+from pressroom.ledger import db
 from pressroom.store.studio import Studio
 
 pytestmark = pytest.mark.ledger_contract("a studio's ledger made, found and opened")

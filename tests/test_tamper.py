@@ -12,14 +12,14 @@ import json
 import multiprocessing
 
 import pytest
-from sqlalchemy.exc import IntegrityError
-
 from playbook import locked, people
-from pressroom.errors import Forbidden, Refused
+from sqlalchemy.exc import IntegrityError
 from test_release import ALT, approve, released
 from test_reviews import every
 
-pytestmark = pytest.mark.ledger_contract('the audit and the hash chain: what is written around pressroom is found')
+from pressroom.errors import Forbidden, Refused
+
+pytestmark = pytest.mark.ledger_contract("the audit and the hash chain: what is written around pressroom is found")
 
 FOUND = 6  # the audit's exit status when it finds anything
 
@@ -72,11 +72,12 @@ def test_an_untouched_ledger_is_intact_and_people_changes_are_in_the_log(cli, st
 def test_an_accidental_update_of_a_maker_a_locked_recipe_or_the_chain_is_refused(cli, studio, tmp_path):
     brief, lock = locked(cli, tmp_path)
     for statement, rule in (
-            (f"UPDATE generations SET maker_id = NULL WHERE id = {lock['hero']}", "who made an image"),
-            (f"UPDATE recipes SET status = 'failed' WHERE id = {lock['recipe']}", "stays locked"),
-            ("UPDATE chain SET facts = '{}' WHERE seq = 1", "hash chain is append-only"),
-            ("DELETE FROM chain WHERE seq = 1", "hash chain is append-only"),
-            ("DELETE FROM events WHERE id = 1", "append-only")):
+        (f"UPDATE generations SET maker_id = NULL WHERE id = {lock['hero']}", "who made an image"),
+        (f"UPDATE recipes SET status = 'failed' WHERE id = {lock['recipe']}", "stays locked"),
+        ("UPDATE chain SET facts = '{}' WHERE seq = 1", "hash chain is append-only"),
+        ("DELETE FROM chain WHERE seq = 1", "hash chain is append-only"),
+        ("DELETE FROM events WHERE id = 1", "append-only"),
+    ):
         with pytest.raises(IntegrityError, match=rule):
             sql(studio, statement)
     assert audited(cli)["intact"]
@@ -101,13 +102,14 @@ def test_a_changed_maker_blocks_approval_and_release_until_the_director_accepts(
     blocked = cli("release", brief, "--as", "kim")
     assert blocked.code == Refused.exit_code and "cannot release" in blocked.err and "pressroom audit" in blocked.err
     # sending back never waits for the audit
-    assert cli("review", hero, "--decision", "changes-required", *every(hands="fail:six fingers"),
-               "--as", "rita").code == 0
+    assert (
+        cli("review", hero, "--decision", "changes-required", *every(hands="fail:six fingers"), "--as", "rita").code
+        == 0
+    )
 
     assert cli("audit", "accept", "--reason", "found", "--as", "omar").code == Forbidden.exit_code
     assert cli("audit", "accept", "--reason", " ", "--as", "dana").code == 2
-    accepted = cli("audit", "accept", "--reason", "omar changed the maker; he is off reviews", "--as", "dana",
-                   "--json")
+    accepted = cli("audit", "accept", "--reason", "omar changed the maker; he is off reviews", "--as", "dana", "--json")
     assert accepted.code == 0, accepted.err
     assert any("maker_id" in f["finding"] for f in json.loads(accepted.out)["accepted"])
     assert audited(cli)["intact"]
@@ -124,8 +126,11 @@ def test_a_changed_maker_blocks_approval_and_release_until_the_director_accepts(
 def test_a_reopened_locked_recipe_is_found(cli, studio, tmp_path):
     brief, lock = locked(cli, tmp_path)
     drop_trigger(studio, "recipes_status_fixed", "recipes")
-    sql(studio, f"UPDATE recipes SET status = 'failed' WHERE id = {lock['recipe']}",
-        f"UPDATE recipes SET slot = 'anything' WHERE id = {lock['recipe']}")
+    sql(
+        studio,
+        f"UPDATE recipes SET status = 'failed' WHERE id = {lock['recipe']}",
+        f"UPDATE recipes SET slot = 'anything' WHERE id = {lock['recipe']}",
+    )
     findings = found(cli)
     assert any(f"recipe {lock['recipe']} was changed: " in f and "slot" in f and "status" in f for f in findings)
     assert any("recipes_status_fixed" in f for f in findings)
@@ -134,11 +139,21 @@ def test_a_reopened_locked_recipe_is_found(cli, studio, tmp_path):
 EVENT_EDITS = {
     "altered": (["UPDATE events SET detail = '{}' WHERE id = 1"], "event 1 was changed: detail"),
     "deleted": (["DELETE FROM events WHERE id = 2"], "event 2 was deleted"),
-    "reordered": (["UPDATE events SET id = -1 WHERE id = 1", "UPDATE events SET id = 1 WHERE id = 2",
-                   "UPDATE events SET id = 2 WHERE id = -1"], "event 1 was changed"),
+    "reordered": (
+        [
+            "UPDATE events SET id = -1 WHERE id = 1",
+            "UPDATE events SET id = 1 WHERE id = 2",
+            "UPDATE events SET id = 2 WHERE id = -1",
+        ],
+        "event 1 was changed",
+    ),
     "written around pressroom": (
-        ["INSERT INTO events (at, actor, channel, action, objects, detail) "
-         "VALUES ('2026-01-01 00:00:00', 'dana', 'cli', 'user.add', '{}', '{}')"], "is not in the chain"),
+        [
+            "INSERT INTO events (at, actor, channel, action, objects, detail) "
+            "VALUES ('2026-01-01 00:00:00', 'dana', 'cli', 'user.add', '{}', '{}')"
+        ],
+        "is not in the chain",
+    ),
 }
 
 
@@ -157,10 +172,18 @@ def test_an_altered_deleted_reordered_or_forged_event_is_found(cli, studio, edit
 
 LINK_EDITS = {
     "a link deleted": (["DELETE FROM chain WHERE seq = 3"], "does not follow the link before it"),
-    "a link rewritten": (["UPDATE chain SET facts = replace(facts, 'operator', 'director') WHERE kind = 'user' "
-                          "AND ref = 2"], "was rewritten"),
-    "two links swapped": (["UPDATE chain SET seq = -1 WHERE seq = 2", "UPDATE chain SET seq = 2 WHERE seq = 3",
-                           "UPDATE chain SET seq = 3 WHERE seq = -1"], "does not follow the link before it"),
+    "a link rewritten": (
+        ["UPDATE chain SET facts = replace(facts, 'operator', 'director') WHERE kind = 'user' AND ref = 2"],
+        "was rewritten",
+    ),
+    "two links swapped": (
+        [
+            "UPDATE chain SET seq = -1 WHERE seq = 2",
+            "UPDATE chain SET seq = 2 WHERE seq = 3",
+            "UPDATE chain SET seq = 3 WHERE seq = -1",
+        ],
+        "does not follow the link before it",
+    ),
 }
 
 
@@ -191,9 +214,12 @@ def test_a_role_granted_in_sql_is_found(cli, studio):
 def test_a_disabled_or_hollowed_trigger_is_found(cli, studio):
     people(cli)
     if dialect(studio) == "postgresql":
-        sql(studio, "ALTER TABLE events DISABLE TRIGGER events_no_delete",
+        sql(
+            studio,
+            "ALTER TABLE events DISABLE TRIGGER events_no_delete",
             "CREATE OR REPLACE FUNCTION pressroom_refuse() RETURNS trigger LANGUAGE plpgsql AS "
-            "$$ BEGIN RETURN NEW; END $$")
+            "$$ BEGIN RETURN NEW; END $$",
+        )
         findings = found(cli)
         assert any("events_no_delete" in f and "is disabled" in f for f in findings), findings
         assert any("reviews_no_update" in f and "was changed" in f for f in findings), findings
@@ -208,8 +234,8 @@ def test_a_disabled_or_hollowed_trigger_is_found(cli, studio):
 
 
 def _add_people(root: str, prefix: str, count: int) -> None:
-    from pressroom.plays import people as people_
     from pressroom.context import Context
+    from pressroom.plays import people as people_
     from pressroom.store.studio import Studio
 
     studio = Studio(__import__("pathlib").Path(root))
@@ -232,46 +258,52 @@ def test_two_writers_at_once_never_fork_the_chain(studio):
     assert len(links) == before + 2 * 12 * 2  # a person and an event each
     assert [seq for seq, _, _ in links] == list(range(1, len(links) + 1))
     assert all(prev == links[i - 1][2] for i, (_, prev, _) in enumerate(links) if i)
-    from pressroom.plays import audit
     from pressroom.context import Context
+    from pressroom.plays import audit
 
     assert audit.audit(Context(studio))["intact"]
 
 
 def _links(studio) -> list[tuple]:
     with studio.session() as session:
-        return [tuple(r) for r in session.connection().exec_driver_sql(
-            "SELECT seq, prev, hash FROM chain ORDER BY seq").all()]
+        return [
+            tuple(r)
+            for r in session.connection().exec_driver_sql("SELECT seq, prev, hash FROM chain ORDER BY seq").all()
+        ]
 
 
 def test_an_older_ledger_gets_its_chain_when_upgraded(tmp_path, new_ledger):
     from alembic import command
 
-    from pressroom.plays import audit
     from pressroom.ledger import db
+    from pressroom.plays import audit
 
     url = db.parse_url(new_ledger() or "sqlite:///ledger.sqlite", relative_to=tmp_path)
     engine = db.connect(url)
     try:
         command.upgrade(db._alembic_config(engine), "0007")
         with engine.begin() as connection:
-            connection.exec_driver_sql("INSERT INTO users (id, name, created_at) VALUES (1, 'dana', "
-                                       "'2026-01-01 00:00:00')")
+            connection.exec_driver_sql(
+                "INSERT INTO users (id, name, created_at) VALUES (1, 'dana', '2026-01-01 00:00:00')"
+            )
             connection.exec_driver_sql("INSERT INTO user_roles (user_id, role) VALUES (1, 'director')")
             for action in ("user.add", "brief.new"):
                 connection.exec_driver_sql(
                     "INSERT INTO events (at, actor, actor_id, channel, action, objects, detail) VALUES "
-                    f"('2026-01-01 00:00:00', 'dana', 1, 'cli', '{action}', '{{}}', '{{}}')")
+                    f"('2026-01-01 00:00:00', 'dana', 1, 'cli', '{action}', '{{}}', '{{}}')"
+                )
         command.upgrade(db._alembic_config(engine), "head")
         with engine.begin() as connection:
             kinds = [k for (k,) in connection.exec_driver_sql("SELECT kind FROM chain ORDER BY seq")]
             assert kinds == ["user", "event", "event"]
             assert audit.findings(connection) == []
-            connection.exec_driver_sql("DROP TRIGGER events_no_update" + ("" if url.get_backend_name() == "sqlite"
-                                                                        else " ON events"))
+            connection.exec_driver_sql(
+                "DROP TRIGGER events_no_update" + ("" if url.get_backend_name() == "sqlite" else " ON events")
+            )
             connection.exec_driver_sql("UPDATE events SET actor = 'omar' WHERE id = 2")
             assert [f.text for f in audit.findings(connection) if f.what == "row"] == [
-                'event 2 was changed: actor "dana" -> "omar"']
+                'event 2 was changed: actor "dana" -> "omar"'
+            ]
     finally:
         engine.dispose()
 
@@ -302,18 +334,26 @@ def _maker_and_link_changed(studio, hero):
     drop_trigger(studio, "chain_no_update", "chain")
     with studio.session() as session:
         connection = session.connection()
-        connection.exec_driver_sql(f"UPDATE generations SET maker_id = (SELECT id FROM users WHERE name = 'dana') "
-                                   f"WHERE id = {hero}")
-        connection.execute(sa.text("UPDATE chain SET facts = :facts WHERE seq = (SELECT max(seq) FROM chain WHERE "
-                                   "kind = 'generation' AND ref = :hero)"),
-                           {"facts": chain.facts(connection, "generation", [hero])[hero], "hero": hero})
+        connection.exec_driver_sql(
+            f"UPDATE generations SET maker_id = (SELECT id FROM users WHERE name = 'dana') WHERE id = {hero}"
+        )
+        connection.execute(
+            sa.text(
+                "UPDATE chain SET facts = :facts WHERE seq = (SELECT max(seq) FROM chain WHERE "
+                "kind = 'generation' AND ref = :hero)"
+            ),
+            {"facts": chain.facts(connection, "generation", [hero])[hero], "hero": hero},
+        )
     put_back(studio, "generations_maker_fixed", "chain_no_update")
     return "was rewritten: its hash does not match what it records"
 
 
 def _event_written_around(studio, hero):
-    sql(studio, "INSERT INTO events (at, actor, channel, action, objects, detail) "
-                "VALUES ('2026-01-01 00:00:00', 'rita', 'cli', 'review.decide', '{}', '{}')")
+    sql(
+        studio,
+        "INSERT INTO events (at, actor, channel, action, objects, detail) "
+        "VALUES ('2026-01-01 00:00:00', 'rita', 'cli', 'review.decide', '{}', '{}')",
+    )
     return "is not in the chain: it was written around pressroom"
 
 
@@ -333,8 +373,11 @@ def _old_link_rewritten(studio, hero):
 
 def _link_forged(studio, hero):
     """A link appended around pressroom that restates event 1 as it is: only the link itself is wrong."""
-    sql(studio, "INSERT INTO chain (seq, kind, ref, facts, prev, hash, at) SELECT (SELECT max(seq) FROM chain) + 1, "
-                "kind, ref, facts, '0', '0', at FROM chain WHERE kind = 'event' AND ref = 1")
+    sql(
+        studio,
+        "INSERT INTO chain (seq, kind, ref, facts, prev, hash, at) SELECT (SELECT max(seq) FROM chain) + 1, "
+        "kind, ref, facts, '0', '0', at FROM chain WHERE kind = 'event' AND ref = 1",
+    )
     return "does not follow the link before it"
 
 

@@ -4,12 +4,9 @@ import json
 import tomllib
 
 import pytest
-from PIL import Image
-
 import tinyupscaler
+from PIL import Image
 from playbook import locked
-
-
 
 
 @pytest.fixture(scope="module")
@@ -19,8 +16,9 @@ def upscaler_weights(tmp_path_factory):
 
 def test_an_upscaler_model_is_used_and_its_result_reproduces(cli, tmp_path, upscaler_weights):
     brief, lock = locked(cli, tmp_path)
-    added = json.loads(cli("model", "add", "x4", "--path", upscaler_weights, "--license", "openrail++",
-                           "--commercial", "--json").out)
+    added = json.loads(
+        cli("model", "add", "x4", "--path", upscaler_weights, "--license", "openrail++", "--commercial", "--json").out
+    )
     assert added["name"] == "x4"
     result = cli("fix", lock["hero"], "--upscale", "4", "--steps", "2", "--as", "omar", "--json")
     assert result.code == 0, result.err
@@ -38,8 +36,9 @@ def test_without_a_matching_upscaler_the_resize_is_lanczos_and_says_so(cli, tmp_
     brief, lock = locked(cli, tmp_path)
     plain = json.loads(cli("fix", lock["hero"], "--upscale", "2", "--as", "omar", "--json").out)
     cli("model", "add", "x4", "--path", upscaler_weights)
-    asked = json.loads(cli("fix", lock["hero"], "--upscale", "4", "--upscaler", "lanczos", "--as", "omar",
-                           "--json").out)
+    asked = json.loads(
+        cli("fix", lock["hero"], "--upscale", "4", "--upscaler", "lanczos", "--as", "omar", "--json").out
+    )
     for row, factor in ((plain, 2), (asked, 4)):
         card = tmp_path / f"lanczos-{factor}.toml"
         cli("recipe", "export", row["id"], "-o", card)

@@ -4,7 +4,6 @@ The one kill test on the real engine (the tiny diffusers model): the run is a re
 volume`` process that SIGKILLs itself after its second image (``crashpoint.py``).
 """
 
-import pytest
 import json
 import os
 import signal
@@ -12,11 +11,12 @@ import subprocess
 import sys
 import time
 
+import pytest
 from playbook import locked
 from sqlalchemy import text
 from workers import HERE, after_images
 
-pytestmark = pytest.mark.ledger_contract('a killed volume run resumes from what the ledger holds')
+pytestmark = pytest.mark.ledger_contract("a killed volume run resumes from what the ledger holds")
 
 VALUES = ["a red boot", "a blue boot"]
 SEEDS = 3
@@ -24,8 +24,10 @@ SEEDS = 3
 
 def volume_rows(studio):
     with studio.session() as session:
-        return [tuple(row) for row in session.execute(
-            text("select slot_value, seed from generations where play = 'volume'"))]
+        return [
+            tuple(row)
+            for row in session.execute(text("select slot_value, seed from generations where play = 'volume'"))
+        ]
 
 
 def test_a_killed_volume_run_resumes_without_duplicates_or_orphans(cli, studio, tmp_path):
@@ -34,8 +36,13 @@ def test_a_killed_volume_run_resumes_without_duplicates_or_orphans(cli, studio, 
     for value in VALUES:
         args += ["--vary", f"subject={value}"]
     env = {**os.environ, "PRESSROOM_STUDIO": str(studio.root)}
-    killed = subprocess.run([sys.executable, os.path.join(HERE, "crashpoint.py"), after_images(2), "--", *args],
-                            env=env, capture_output=True, text=True, timeout=300)
+    killed = subprocess.run(
+        [sys.executable, os.path.join(HERE, "crashpoint.py"), after_images(2), "--", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert killed.returncode == -signal.SIGKILL, killed.stderr
     before = volume_rows(studio)
     assert len(before) == 2, "the run should have been killed part way, after its second image"

@@ -40,14 +40,15 @@ def start_worker(studio, *args, crash: str | None = None, hold=None, then: str =
     if hold is not None:
         env.update(CRASHPOINT_HOLD=str(hold), CRASHPOINT_THEN=then)
     head = [os.path.join(HERE, "crashpoint.py"), crash, "--"] if crash else ["-m", "pressroom.cli"]
-    return subprocess.Popen([sys.executable, *head, "worker", *args], env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        [sys.executable, *head, "worker", *args], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
 
 
 def actor(studio, name: str):
     """The Actor a job is requested by (resolved as the CLI resolves --as)."""
-    from pressroom.plays import people as persons
     from pressroom.context import Context
+    from pressroom.plays import people as persons
 
     return persons.actor(Context(studio), name, "cli")
 

@@ -9,10 +9,11 @@ play is ``play(ctx, ...) -> result`` and owns its transaction(s).
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Callable, Iterator
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from pressroom.errors import Forbidden
 
@@ -34,26 +35,28 @@ class Actor:
     channel: str = "python"
 
     @classmethod
-    def unknown(cls, channel: str = "python") -> "Actor":
+    def unknown(cls, channel: str = "python") -> Actor:
         return cls(None, "", frozenset(), channel)
 
     @property
     def known(self) -> bool:
         return self.id is not None
 
-    def require(self, role: str, action: str) -> "Actor":
+    def require(self, role: str, action: str) -> Actor:
         """This actor, if they hold ``role``; otherwise a refusal naming the role needed."""
         if not self.known:
-            raise Forbidden(f"who is acting? to {action} a person with the {role} role must be named",
-                            field="actor")
+            raise Forbidden(f"who is acting? to {action} a person with the {role} role must be named", field="actor")
         if role not in self.roles:
-            raise Forbidden(f"{self.name} may not {action}: it needs the {role} role "
-                            f"({self.name} has: {', '.join(sorted(self.roles)) or 'none'})", field="actor")
+            raise Forbidden(
+                f"{self.name} may not {action}: it needs the {role} role "
+                f"({self.name} has: {', '.join(sorted(self.roles)) or 'none'})",
+                field="actor",
+            )
         return self
 
 
 def utc_now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 @dataclass
@@ -64,25 +67,25 @@ class Context:
     (``pressroom.engines``) runs it, so a worker on another machine runs the same one.
     """
 
-    studio: "Studio"
+    studio: Studio
     actor: Actor = field(default_factory=Actor.unknown)
     clock: Callable[[], datetime] = utc_now
 
     @contextmanager
-    def unit(self) -> Iterator["Session"]:
+    def unit(self) -> Iterator[Session]:
         """One unit of work: a transaction that commits on success and rolls back on any error."""
         with self.studio.session() as session:
             yield session
 
     @contextmanager
-    def glance(self) -> Iterator["Session"]:
+    def glance(self) -> Iterator[Session]:
         """A look that needs no transaction: each statement commits as it runs. For what every
         request asks first (who its token or cookie signs in), where BEGIN and COMMIT would double
         the round trips."""
         with self.studio.session(autocommit=True) as session:
             yield session
 
-    def acting_as(self, actor: Actor) -> "Context":
+    def acting_as(self, actor: Actor) -> Context:
         return replace(self, actor=actor)
 
     def now(self) -> datetime:

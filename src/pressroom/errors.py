@@ -144,4 +144,3 @@ class ProvenanceError(Unavailable):
 
 class JobFailed(Unavailable):
     """A job the command waited for failed or was cancelled; the message carries its last error."""
-

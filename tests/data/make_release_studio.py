@@ -43,8 +43,10 @@ import pressroom  # noqa: E402
 
 OLD_TREE = Path(pressroom.__file__).resolve().parent
 if not (OLD_TREE / "studio.py").is_file() or (OLD_TREE / "store").is_dir():
-    sys.exit(f"pressroom is imported from {OLD_TREE}, which is not release 0.1.0's flat layout; "
-             "run with PYTHONPATH=<a worktree of 7e28557>/src")
+    sys.exit(
+        f"pressroom is imported from {OLD_TREE}, which is not release 0.1.0's flat layout; "
+        "run with PYTHONPATH=<a worktree of 7e28557>/src"
+    )
 
 from pressroom.studio import Studio  # noqa: E402
 from sqlalchemy import inspect, text  # noqa: E402
@@ -105,8 +107,10 @@ def make(root: Path) -> dict:
         "brief": briefs.show(ctx, brief),
         "images": generations.images(ctx),
         "released": releases.released(kim, brief),
-        "jobs": [{k: j[k] for k in ("id", "kind", "state", "progress", "requester", "payload", "result", "error")}
-                 for j in (row.as_dict() for row in queue.listing(ctx.studio))],
+        "jobs": [
+            {k: j[k] for k in ("id", "kind", "state", "progress", "requester", "payload", "result", "error")}
+            for j in (row.as_dict() for row in queue.listing(ctx.studio))
+        ],
     }
     with ctx.studio.session() as session:
         reads["gate"] = reviews.status(ctx.studio, session, hero).as_dict()
@@ -132,8 +136,13 @@ def make(root: Path) -> dict:
         "concept_card": str(concept_card.relative_to(root)),
         "concept_card_generation": sprint.rows[1].id,
         "queued_job": {"id": job.id, "kind": job.kind, "state": job.state, "payload": job.payload},
-        "released": {"id": master.id, "generation": master.generation_id, "rendition": master.rendition,
-                     "format": master.format, "path": str(master.file(ctx.studio).relative_to(root))},
+        "released": {
+            "id": master.id,
+            "generation": master.generation_id,
+            "rendition": master.rendition,
+            "format": master.format,
+            "path": str(master.file(ctx.studio).relative_to(root)),
+        },
         "review_result": gate.result,
         "reads": reads,
     }

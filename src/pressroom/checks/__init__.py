@@ -23,14 +23,13 @@ if TYPE_CHECKING:
     from PIL.Image import Image
 
     from pressroom.domain.brief import BriefSpec
-    from pressroom.store.models import Manifest
     from pressroom.domain.recipes import Recipe
+    from pressroom.store.models import Manifest
 
 RESULTS = ("pass", "warn", "fail", "n/a")
 
 # one module per check, in the order they are shown
-MODULES = ("faces", "text", "nsfw", "terms", "licence", "alttext", "palette", "resolution", "sharpness",
-           "duplicates")
+MODULES = ("faces", "text", "nsfw", "terms", "licence", "alttext", "palette", "resolution", "sharpness", "duplicates")
 
 
 @dataclass(frozen=True)
@@ -48,11 +47,11 @@ class Finding:
 
 @dataclass
 class Context:
-    image: "Image"
-    recipe: "Recipe"
+    image: Image
+    recipe: Recipe
     generation_id: int
-    brief: "BriefSpec | None" = None
-    manifest: "Manifest | None" = None
+    brief: BriefSpec | None = None
+    manifest: Manifest | None = None
     alt_text: str = ""
     siblings: dict[int, str] = field(default_factory=dict)  # other images of the set: id -> pHash
     config: dict[str, Any] = field(default_factory=dict)  # the studio's [checks] table
@@ -68,7 +67,7 @@ _remembered: OrderedDict[tuple, Finding] = OrderedDict()
 _lock = threading.Lock()
 
 
-def _pixels(image: "Image") -> str:
+def _pixels(image: Image) -> str:
     return hashlib.sha256(f"{image.mode}{image.size}".encode() + image.tobytes()).hexdigest()
 
 
@@ -93,8 +92,16 @@ def run_all(context: Context) -> list[Finding]:
         try:
             found = check.run(context)
         except Exception as exc:  # a broken helper must not hide the others; the reviewer sees why
-            findings.append(Finding(check.NAME, check.ITEM, "n/a", None, f"the check could not run: {exc}",
-                                    "nothing: the check failed before it could look"))
+            findings.append(
+                Finding(
+                    check.NAME,
+                    check.ITEM,
+                    "n/a",
+                    None,
+                    f"the check could not run: {exc}",
+                    "nothing: the check failed before it could look",
+                )
+            )
             continue
         findings.append(found)
         if key is not None:

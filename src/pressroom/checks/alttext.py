@@ -12,5 +12,7 @@ def run(context: Context) -> Finding:
     if not text:
         return Finding(NAME, ITEM, "fail", 0.0, "no alt text yet; the reviewer writes it with the decision", "reviews")
     if len(text) < 10:
-        return Finding(NAME, ITEM, "warn", float(len(text)), f"alt text {text!r} is too short to describe the image", "reviews")
+        return Finding(
+            NAME, ITEM, "warn", float(len(text)), f"alt text {text!r} is too short to describe the image", "reviews"
+        )
     return Finding(NAME, ITEM, "pass", float(len(text)), f"alt text: {text[:80]!r}", "reviews")

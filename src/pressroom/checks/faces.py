@@ -25,7 +25,9 @@ def run(context: Context) -> Finding:
         return Finding(NAME, ITEM, "pass", 0.0, "no face found", looked)
     where = ", ".join(f"{w}x{h} at ({x},{y})" for x, y, w, h in boxes)
     no_people = bool(context.brief and context.brief.constraints.no_real_people)
-    advice = "the brief forbids real people: check it is not a real person" if no_people else "inspect eyes, teeth, symmetry"
+    advice = (
+        "the brief forbids real people: check it is not a real person" if no_people else "inspect eyes, teeth, symmetry"
+    )
     return Finding(NAME, ITEM, "warn", float(len(boxes)), f"{len(boxes)} face(s): {where}; {advice}", looked)
 
 

@@ -30,12 +30,21 @@ class Weights:
 def weights_of(context: Context) -> list[Weights]:
     """The model first, then each LoRA in the order the recipe applies them, then each adapter."""
     model = context.recipe.model
-    found = [Weights("model", model.name, model.fingerprint if model.files else None,
-                     context.manifest.license if context.manifest else model.license,
-                     context.manifest.commercial if context.manifest else model.commercial)]
+    found = [
+        Weights(
+            "model",
+            model.name,
+            model.fingerprint if model.files else None,
+            context.manifest.license if context.manifest else model.license,
+            context.manifest.commercial if context.manifest else model.commercial,
+        )
+    ]
     found += [Weights("lora", lora.name, lora.sha256, lora.license, lora.commercial) for lora in context.recipe.loras]
-    return found + [Weights(r.adapter.kind, r.adapter.name, r.adapter.fingerprint, r.adapter.license,
-                            r.adapter.commercial) for r in context.recipe.conditioning if r.adapter is not None]
+    return found + [
+        Weights(r.adapter.kind, r.adapter.name, r.adapter.fingerprint, r.adapter.license, r.adapter.commercial)
+        for r in context.recipe.conditioning
+        if r.adapter is not None
+    ]
 
 
 def judge(weights: Weights, use: str) -> tuple[str, str]:
@@ -43,10 +52,15 @@ def judge(weights: Weights, use: str) -> tuple[str, str]:
     if not use:
         return "n/a", NO_USE
     if use == "commercial" and weights.commercial is False:
-        return "fail", f"{weights.label} ({weights.license}) is not licensed for commercial use; this brief is commercial"
+        return (
+            "fail",
+            f"{weights.label} ({weights.license}) is not licensed for commercial use; this brief is commercial",
+        )
     if use == "commercial" and weights.commercial is None:
-        return "warn", (f"{weights.label}'s commercial terms are not recorded; "
-                        "register it again saying whether its outputs may be used commercially")
+        return "warn", (
+            f"{weights.label}'s commercial terms are not recorded; "
+            "register it again saying whether its outputs may be used commercially"
+        )
     return "pass", f"{weights.license} permits {use} use"
 
 
@@ -63,5 +77,11 @@ def run(context: Context) -> Finding:
         for result, detail in verdicts:
             if result == worst:
                 return Finding(NAME, ITEM, result, score, detail, looked)
-    return Finding(NAME, ITEM, "pass", 0.0, f"{' and '.join(w.license for w in weights)} "
-                   f"permit{'s' if len(weights) == 1 else ''} {use} use", looked)
+    return Finding(
+        NAME,
+        ITEM,
+        "pass",
+        0.0,
+        f"{' and '.join(w.license for w in weights)} permit{'s' if len(weights) == 1 else ''} {use} use",
+        looked,
+    )

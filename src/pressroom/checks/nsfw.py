@@ -13,8 +13,14 @@ def run(context: Context) -> Finding:
 
     score = float(classify(context.image.convert("RGB")).nsfw)
     result = "fail" if score >= FAIL else "warn" if score >= WARN else "pass"
-    return Finding(NAME, ITEM, result, round(score, 4), f"NSFW probability {score:.2f}",
-                   f"open_nsfw (ONNX); warn at {WARN}, fail at {FAIL}")
+    return Finding(
+        NAME,
+        ITEM,
+        result,
+        round(score, 4),
+        f"NSFW probability {score:.2f}",
+        f"open_nsfw (ONNX); warn at {WARN}, fail at {FAIL}",
+    )
 
 
 def inputs(context: Context) -> tuple:

@@ -47,5 +47,11 @@ def run(context: Context) -> Finding:
         return Finding(NAME, ITEM, "n/a", None, "no brand palette in the brief", looked)
     score = distance(context.image, palette)
     result = "pass" if score <= PASS else "warn" if score <= WARN else "fail"
-    return Finding(NAME, ITEM, result, round(score, 2), f"mean CIEDE2000 to the brand palette {score:.1f} "
-                   f"(pass <= {PASS}, warn <= {WARN})", f"{COLOURS} median-cut colours against {', '.join(palette)}")
+    return Finding(
+        NAME,
+        ITEM,
+        result,
+        round(score, 2),
+        f"mean CIEDE2000 to the brand palette {score:.1f} (pass <= {PASS}, warn <= {WARN})",
+        f"{COLOURS} median-cut colours against {', '.join(palette)}",
+    )

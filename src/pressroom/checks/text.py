@@ -12,8 +12,11 @@ def read_words(image) -> list[tuple[str, float]]:
     import pytesseract
 
     data = pytesseract.image_to_data(image.convert("RGB"), output_type=pytesseract.Output.DICT)
-    return [(word.strip(), float(conf)) for word, conf in zip(data["text"], data["conf"])
-            if word.strip() and float(conf) >= MIN_CONFIDENCE and any(c.isalnum() for c in word)]
+    return [
+        (word.strip(), float(conf))
+        for word, conf in zip(data["text"], data["conf"])
+        if word.strip() and float(conf) >= MIN_CONFIDENCE and any(c.isalnum() for c in word)
+    ]
 
 
 def run(context: Context) -> Finding:
@@ -22,8 +25,14 @@ def run(context: Context) -> Finding:
     try:
         words = read_words(context.image)
     except pytesseract.TesseractNotFoundError:
-        return Finding(NAME, ITEM, "n/a", None, "Tesseract is not installed (Debian: tesseract-ocr)",
-                       "nothing: no OCR engine to read the image with")
+        return Finding(
+            NAME,
+            ITEM,
+            "n/a",
+            None,
+            "Tesseract is not installed (Debian: tesseract-ocr)",
+            "nothing: no OCR engine to read the image with",
+        )
     looked = f"Tesseract {pytesseract.get_tesseract_version()} OCR, words with confidence >= {MIN_CONFIDENCE}"
     if not words:
         return Finding(NAME, ITEM, "pass", 0.0, "no legible text", looked)

@@ -11,7 +11,26 @@ import sys
 
 import typer
 
-from pressroom.cli import adapters, audit, briefs, concept, images, jobs, keys, library, login, loras, models, people, production, recipes, review, server, studio, tokens
+from pressroom.cli import (
+    adapters,
+    audit,
+    briefs,
+    concept,
+    images,
+    jobs,
+    keys,
+    library,
+    login,
+    loras,
+    models,
+    people,
+    production,
+    recipes,
+    review,
+    server,
+    studio,
+    tokens,
+)
 
 app = typer.Typer(
     name="pressroom",
@@ -20,8 +39,26 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-for group in (studio, models, loras, adapters, people, tokens, briefs, concept, production, jobs, review, recipes, library, images,
-              audit, keys, server, login):
+for group in (
+    studio,
+    models,
+    loras,
+    adapters,
+    people,
+    tokens,
+    briefs,
+    concept,
+    production,
+    jobs,
+    review,
+    recipes,
+    library,
+    images,
+    audit,
+    keys,
+    server,
+    login,
+):
     group.register(app)
 
 
@@ -29,8 +66,8 @@ def main(argv: list[str] | None = None) -> int:
     import click
     from typer.exceptions import TyperException  # typer's own copy of click's usage errors
 
-    from pressroom.errors import PressroomError
     from pressroom.cli.common import message
+    from pressroom.errors import PressroomError
 
     command = typer.main.get_command(app)
     try:

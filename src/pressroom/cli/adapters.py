@@ -4,24 +4,31 @@ recorded) and list them."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
 from pressroom.cli.common import JsonOpt, StudioOpt, console, context, listing, print_json
 
-app = typer.Typer(help="Register and list IP-Adapters and ControlNets (files hashed, licences recorded).",
-                  no_args_is_help=True)
+app = typer.Typer(
+    help="Register and list IP-Adapters and ControlNets (files hashed, licences recorded).", no_args_is_help=True
+)
 
 
 @app.command("add")
 def add(
     name: Annotated[str, typer.Argument(help="Name to use in --reference NAME:FILE[:WEIGHT] and on cards.")],
-    path: Annotated[Path, typer.Option(help="The folder: an IP-Adapter's weights with image_encoder/, or a diffusers ControlNet.")],
+    path: Annotated[
+        Path, typer.Option(help="The folder: an IP-Adapter's weights with image_encoder/, or a diffusers ControlNet.")
+    ],
     kind: Annotated[str, typer.Option(help="ip-adapter or controlnet.")],
-    control: Annotated[str, typer.Option(help="A ControlNet's map: canny (computed from the reference), depth or pose (supplied).")] = "",
+    control: Annotated[
+        str, typer.Option(help="A ControlNet's map: canny (computed from the reference), depth or pose (supplied).")
+    ] = "",
     license: Annotated[str, typer.Option("--license", help="Licence id, e.g. apache-2.0.")] = "unknown",
-    commercial: Annotated[Optional[bool], typer.Option("--commercial/--non-commercial", help="May its outputs be used commercially?")] = None,
+    commercial: Annotated[
+        bool | None, typer.Option("--commercial/--non-commercial", help="May its outputs be used commercially?")
+    ] = None,
     replace: Annotated[bool, typer.Option(help="Re-register a name that exists.")] = False,
     studio: StudioOpt = None,
     json_out: JsonOpt = False,
@@ -29,8 +36,16 @@ def add(
     """Register an IP-Adapter or a ControlNet and record the SHA-256 of every file."""
     from pressroom.store import adapters
 
-    row = adapters.register(context(studio, acting=False), name, path=path, kind=kind, control=control,
-                            license=license, commercial=commercial, replace=replace)
+    row = adapters.register(
+        context(studio, acting=False),
+        name,
+        path=path,
+        kind=kind,
+        control=control,
+        license=license,
+        commercial=commercial,
+        replace=replace,
+    )
     if json_out:
         print_json(row)
         return
@@ -44,11 +59,19 @@ def list_(studio: StudioOpt = None, json_out: JsonOpt = False) -> None:
     """List registered IP-Adapters and ControlNets with their fingerprints and licences."""
     from pressroom.store import adapters
 
-    listing(adapters.catalogue(context(studio, acting=False)), {
-        "name": lambda r: r["name"], "kind": lambda r: r["kind"], "map": lambda r: r["control"] or "-",
-        "fingerprint": lambda r: r["fingerprint"][:16], "licence": lambda r: r["license"],
-        "commercial": lambda r: {True: "yes", False: "no", None: "?"}[r["commercial"]],
-        "path": lambda r: r["path"]}, json_out)
+    listing(
+        adapters.catalogue(context(studio, acting=False)),
+        {
+            "name": lambda r: r["name"],
+            "kind": lambda r: r["kind"],
+            "map": lambda r: r["control"] or "-",
+            "fingerprint": lambda r: r["fingerprint"][:16],
+            "licence": lambda r: r["license"],
+            "commercial": lambda r: {True: "yes", False: "no", None: "?"}[r["commercial"]],
+            "path": lambda r: r["path"],
+        },
+        json_out,
+    )
 
 
 def register(root: typer.Typer) -> None:

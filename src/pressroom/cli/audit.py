@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
 from pressroom.cli.common import AsOpt, JsonOpt, StudioOpt, console, context, print_json, progress
 
-app = typer.Typer(help="Check that the ledger holds what was written (the hash chain and its rules).",
-                  invoke_without_command=True)
+app = typer.Typer(
+    help="Check that the ledger holds what was written (the hash chain and its rules).", invoke_without_command=True
+)
 
 FOUND = 6  # the audit's exit status when it finds anything (as a refused play's)
 
@@ -17,9 +18,13 @@ FOUND = 6  # the audit's exit status when it finds anything (as a refused play's
 @app.callback()
 def check(
     typer_context: typer.Context,
-    sample: Annotated[Optional[int], typer.Option(help="Also re-reproduce this many locked heroes and released "
-                                                       "files here and now (the upgrade canary).")] = None,
-    brief: Annotated[Optional[int], typer.Option(help="With --sample: only this brief's heroes and files.")] = None,
+    sample: Annotated[
+        int | None,
+        typer.Option(
+            help="Also re-reproduce this many locked heroes and released files here and now (the upgrade canary)."
+        ),
+    ] = None,
+    brief: Annotated[int | None, typer.Option(help="With --sample: only this brief's heroes and files.")] = None,
     studio: StudioOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
@@ -49,8 +54,10 @@ def check(
         if report["intact"]:
             out.print(f"ledger intact: {report['links']} links, head {report['head'][:16]}")
         else:
-            out.print(f"ledger shows tampering: {len(report['findings'])} finding(s); approval and release are "
-                      "refused until the director runs `pressroom audit accept --reason WHY --as DIRECTOR`")
+            out.print(
+                f"ledger shows tampering: {len(report['findings'])} finding(s); approval and release are "
+                "refused until the director runs `pressroom audit accept --reason WHY --as DIRECTOR`"
+            )
         if canary is not None:
             _print_canary(canary)
     if not report["intact"]:
@@ -59,7 +66,7 @@ def check(
         raise typer.Exit(1)
 
 
-def _canary(ctx, sample: int, brief: Optional[int], quiet: bool) -> dict:
+def _canary(ctx, sample: int, brief: int | None, quiet: bool) -> dict:
     from pressroom.plays import canary
 
     with progress(2, quiet, "re-reproducing") as bar:
@@ -76,14 +83,18 @@ def _print_canary(canary: dict) -> None:
             continue
         colour = {"exact": "green", "close": "yellow"}.get(item["verdict"], "red")
         changed = ", ".join(f"{k} {then} -> {now}" for k, (then, now) in item["changed"].items())
-        out.print(f"  [{colour}]{item['verdict']:<9}[/{colour}] {name}: ssim {item['ssim']}, pHash distance "
-                  f"{item['phash_distance']}, max pixel difference {item['max_pixel_difference']}"
-                  + (f"; changed since made: {changed}" if changed else ""))
+        out.print(
+            f"  [{colour}]{item['verdict']:<9}[/{colour}] {name}: ssim {item['ssim']}, pHash distance "
+            f"{item['phash_distance']}, max pixel difference {item['max_pixel_difference']}"
+            + (f"; changed since made: {changed}" if changed else "")
+        )
     totals = canary["totals"]
     env = canary["environment"]
-    out.print(f"canary: {canary['sampled']} re-reproduced: {totals['exact']} exact, {totals['close']} close, "
-              f"{totals['different']} different, {totals['refused']} refused; here: torch {env['torch'] or '-'}, "
-              f"diffusers {env['diffusers'] or '-'}, device {env.get('device_name') or '-'}")
+    out.print(
+        f"canary: {canary['sampled']} re-reproduced: {totals['exact']} exact, {totals['close']} close, "
+        f"{totals['different']} different, {totals['refused']} refused; here: torch {env['torch'] or '-'}, "
+        f"diffusers {env['diffusers'] or '-'}, device {env.get('device_name') or '-'}"
+    )
 
 
 @app.command("accept")

@@ -44,8 +44,9 @@ def new(file: FileOpt, as_: AsOpt = None, studio: StudioOpt = None, json_out: Js
 
 
 @app.command("update")
-def update(brief_id: BriefArg, file: FileOpt, as_: AsOpt = None, studio: StudioOpt = None,
-           json_out: JsonOpt = False) -> None:
+def update(
+    brief_id: BriefArg, file: FileOpt, as_: AsOpt = None, studio: StudioOpt = None, json_out: JsonOpt = False
+) -> None:
     """Replace a brief's content (the previous content stays in the log)."""
     from pressroom.plays import briefs
 
@@ -83,12 +84,16 @@ def show(brief_id: BriefArg, studio: StudioOpt = None, json_out: JsonOpt = False
     if doc["missing"]:
         out.print(f"  missing: {', '.join(doc['missing'])}")
     out.print(f"  intent: {doc['spec']['intent']}")
-    out.print(f"  {doc['content_type']} / stakes {doc['stakes']} / use {doc['intended_use']} / director {doc['director']}")
+    out.print(
+        f"  {doc['content_type']} / stakes {doc['stakes']} / use {doc['intended_use']} / director {doc['director']}"
+    )
     if doc["direction"]:
         out.print(f"  direction: generation {doc['direction']} approved by {doc['direction_approved_by']}")
     for recipe in doc["recipes"]:
-        out.print(f"  recipe {recipe['recipe']} v{recipe['version']} {recipe['status']} slot={recipe['slot']} "
-                  f"hero={recipe['hero']} verdict={recipe['verdict']}")
+        out.print(
+            f"  recipe {recipe['recipe']} v{recipe['version']} {recipe['status']} slot={recipe['slot']} "
+            f"hero={recipe['hero']} verdict={recipe['verdict']}"
+        )
         if recipe["flag"]:
             out.print(f"    [red]flagged[/red]: {recipe['flag']}")
 
@@ -98,9 +103,17 @@ def list_(studio: StudioOpt = None, json_out: JsonOpt = False) -> None:
     """All briefs with their status."""
     from pressroom.plays import briefs
 
-    columns = {name: (lambda row, key=key: row[key]) for name, key in (
-        ("id", "id"), ("title", "title"), ("status", "status"), ("type", "content_type"), ("stakes", "stakes"),
-        ("director", "director"))}
+    columns = {
+        name: (lambda row, key=key: row[key])
+        for name, key in (
+            ("id", "id"),
+            ("title", "title"),
+            ("status", "status"),
+            ("type", "content_type"),
+            ("stakes", "stakes"),
+            ("director", "director"),
+        )
+    }
     listing(briefs.briefs(context(studio, acting=False)), columns, json_out)
 
 

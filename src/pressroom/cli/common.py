@@ -11,8 +11,9 @@ from __future__ import annotations
 import json
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Callable, Optional
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -22,17 +23,19 @@ if TYPE_CHECKING:
 USER_VAR = "PRESSROOM_USER"
 
 StudioOpt = Annotated[
-    Optional[Path],
+    Path | None,
     typer.Option("--studio", help="Studio folder (default: $PRESSROOM_STUDIO, else the current folder or a parent)."),
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout.")]
-AsOpt = Annotated[Optional[str], typer.Option("--as", help="Who is acting (default: $PRESSROOM_USER, else the studio config).")]
+AsOpt = Annotated[
+    str | None, typer.Option("--as", help="Who is acting (default: $PRESSROOM_USER, else the studio config).")
+]
 
 # how a field named in an error message is given on the command line, or the command that fixes it
 # (each hint true of every command that can raise an error about that field)
 FLAGS = {
     "actor": f"pass --as NAME, set {USER_VAR}, or set user in pressroom.toml; "
-             "`pressroom user add NAME --role ROLE` adds a person or gives a role",
+    "`pressroom user add NAME --role ROLE` adds a person or gives a role",
     "reason": "give --reason TEXT",
     "decision": "give --decision",
     "check": "give --check ITEM=pass|fail|n/a for each item (ITEM=fail:what is wrong for a failure)",
@@ -57,7 +60,7 @@ FLAGS = {
     "width": "--width and --height set the size",
     "styles": "give --style NAME for each; `pressroom style list` shows the library, `pressroom style add` adds to it",
     "vary": "give --vary SLOT=VALUE for each value; `pressroom lock BRIEF --slot SLOT` locks a version that varies "
-            "another slot",
+    "another slot",
     "op": "give one of --inpaint MASK.png, --refine or --upscale N",
     "expect": "pass --expect IMAGE_OR_PIXEL_SHA256",
     "crops": "--crops 0 gives the figures alone",
@@ -90,19 +93,19 @@ def message(exc) -> str:
     names the flag instead (``steps must be ...`` -> ``--steps must be ...``), and a field with a
     known fix gets it added."""
     text, field = str(exc), exc.field
-    if field and text.startswith(field) and not text[len(field):len(field) + 1].isalnum():
-        text = "--" + field.replace("_", "-") + text[len(field):]
+    if field and text.startswith(field) and not text[len(field) : len(field) + 1].isalnum():
+        text = "--" + field.replace("_", "-") + text[len(field) :]
     extra = hint(field)
     return text + (f" ({extra})" if extra and extra not in text else "")
 
 
-def context(studio: Optional[Path], as_: Optional[str] = None, *, acting: bool = True) -> "Context":
+def context(studio: Path | None, as_: str | None = None, *, acting: bool = True) -> Context:
     """The Context of a command: the studio found from --studio, and the person acting, if named.
 
     ``acting=False`` for commands that only read: nobody needs to be named for them.
     """
-    from pressroom.plays import people
     from pressroom.context import Actor, Context
+    from pressroom.plays import people
     from pressroom.store.studio import Studio
 
     ctx = Context(Studio.find(studio), Actor.unknown("cli"))
@@ -114,21 +117,25 @@ def context(studio: Optional[Path], as_: Optional[str] = None, *, acting: bool =
         from pressroom.errors import InputError, SignInRequired
 
         if as_:
-            raise InputError("--as is refused in a team studio (sign_in = \"required\"); "
-                             f"set {accounts.TOKEN_VAR} to your token instead", field="as")
+            raise InputError(
+                '--as is refused in a team studio (sign_in = "required"); '
+                f"set {accounts.TOKEN_VAR} to your token instead",
+                field="as",
+            )
         from pressroom.store import logins
 
         kept = logins.stored(ctx.studio.config.get("server", {}).get("url"))
         token = os.environ.get(accounts.TOKEN_VAR, "") or (kept or {}).get("token", "")
         if not token:
-            raise SignInRequired(f"this is a team studio: set {accounts.TOKEN_VAR} to your token or run "
-                                 "`pressroom login`", field="token")
+            raise SignInRequired(
+                f"this is a team studio: set {accounts.TOKEN_VAR} to your token or run `pressroom login`", field="token"
+            )
         return ctx.acting_as(accounts.token_actor(ctx, token, "cli"))
     name = as_ or os.environ.get(USER_VAR) or ctx.studio.config.get("studio", {}).get("user", "")
     return ctx.acting_as(people.actor(ctx, name, "cli"))
 
 
-def optional_context(studio: Optional[Path]) -> "Context | None":
+def optional_context(studio: Path | None) -> Context | None:
     """The Context if a studio is named or found; None when none is around and none was asked for."""
     from pressroom.context import Context
     from pressroom.errors import StudioError
@@ -176,8 +183,15 @@ def progress(total: int, quiet: bool, label: str = "generating"):
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
     err = console(stderr=True)
-    return Progress(TextColumn(label), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-                    console=err, disable=quiet or total < 2 or not err.is_terminal, transient=True)
+    return Progress(
+        TextColumn(label),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=err,
+        disable=quiet or total < 2 or not err.is_terminal,
+        transient=True,
+    )
 
 
 def warn(warnings: list[str]) -> None:

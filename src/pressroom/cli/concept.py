@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -20,7 +20,10 @@ def style_add(
     text: Annotated[str, typer.Option(help="The style slot text.")],
     negative: Annotated[str, typer.Option(help="The style's negative prompt.")] = "",
     note: Annotated[str, typer.Option(help="Where it came from, when to use it.")] = "",
-    lora: Annotated[Optional[list[str]], typer.Option(help="A registered LoRA the style applies, NAME or NAME:WEIGHT; repeat for several.")] = None,
+    lora: Annotated[
+        list[str] | None,
+        typer.Option(help="A registered LoRA the style applies, NAME or NAME:WEIGHT; repeat for several."),
+    ] = None,
     as_: AsOpt = None,
     studio: StudioOpt = None,
     json_out: JsonOpt = False,
@@ -37,16 +40,21 @@ def style_list(studio: StudioOpt = None, json_out: JsonOpt = False) -> None:
     """The style library."""
     from pressroom.plays import styles
 
-    listing(styles.styles(context(studio, acting=False)),
-            {key: (lambda row, key=key: row[key]) for key in ("name", "style", "negative")}, json_out)
+    listing(
+        styles.styles(context(studio, acting=False)),
+        {key: (lambda row, key=key: row[key]) for key in ("name", "style", "negative")},
+        json_out,
+    )
 
 
 def concept(
     brief_id: BriefArg,
     style: Annotated[list[str], typer.Option(help="A library style; give 3 to 5.")],
-    per_style: Annotated[Optional[int], typer.Option(help="Variations per style (default: from the content type).")] = None,
-    steps: Annotated[Optional[int], typer.Option(help="Steps (default: low, from the content type).")] = None,
-    model: Annotated[Optional[list[str]], typer.Option(help="Model(s); several compare models on the same seeds.")] = None,
+    per_style: Annotated[
+        int | None, typer.Option(help="Variations per style (default: from the content type).")
+    ] = None,
+    steps: Annotated[int | None, typer.Option(help="Steps (default: low, from the content type).")] = None,
+    model: Annotated[list[str] | None, typer.Option(help="Model(s); several compare models on the same seeds.")] = None,
     seed: Annotated[int, typer.Option(help="First seed of each style's variations.")] = 1,
     no_wait: NoWaitOpt = False,
     as_: AsOpt = None,
@@ -61,11 +69,18 @@ def concept(
     settings = dict(per_style=per_style, steps=steps, model_names=model, seed=seed)
     if no_wait:
         return print_job(concepts.submit(ctx, brief_id, style, **settings), json_out)
-    result = followed("concept", json_out,
-                      lambda follow: concepts.sprint(ctx, brief_id, style, **settings, progress=follow))
+    result = followed(
+        "concept", json_out, lambda follow: concepts.sprint(ctx, brief_id, style, **settings, progress=follow)
+    )
     if json_out:
-        print_json({"brief": brief_id, "contact_sheet": str(result.sheet),
-                    "generations": [r.summary(ctx.studio) for r in result.rows], "warnings": result.warnings})
+        print_json(
+            {
+                "brief": brief_id,
+                "contact_sheet": str(result.sheet),
+                "generations": [r.summary(ctx.studio) for r in result.rows],
+                "warnings": result.warnings,
+            }
+        )
     else:
         out = console()
         out.print(f"{len(result.rows)} concepts for brief {brief_id}: ids {result.rows[0].id}-{result.rows[-1].id}")
@@ -85,7 +100,8 @@ def rank(
 
     ranked = concepts.rank(context(studio, as_), brief_id, generation)
     print_json(ranked) if json_out else console().print(
-        "ranked: " + ", ".join(f"{r['rank']}. #{r['generation']}" for r in ranked))
+        "ranked: " + ", ".join(f"{r['rank']}. #{r['generation']}" for r in ranked)
+    )
 
 
 @direction_app.command("approve")

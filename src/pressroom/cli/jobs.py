@@ -10,8 +10,9 @@ from pressroom.cli.common import JsonOpt, StudioOpt, console, context, listing, 
 
 app = typer.Typer(help="Generation jobs: list them (`pressroom jobs`), cancel one.")
 
-NoWaitOpt = Annotated[bool, typer.Option("--no-wait",
-                                         help="Queue it as a job for `pressroom worker` and return at once.")]
+NoWaitOpt = Annotated[
+    bool, typer.Option("--no-wait", help="Queue it as a job for `pressroom worker` and return at once.")
+]
 
 
 def followed(name: str, json_out: bool, play):
@@ -26,8 +27,10 @@ def print_job(job, json_out: bool) -> None:
     if json_out:
         print_json({"job": doc.pop("id"), **doc})
     else:
-        console().print(f"job {job.id} ({job.kind}) {job.state}: {job.progress_done} of {job.progress_total} "
-                        "done; `pressroom worker` runs queued jobs")
+        console().print(
+            f"job {job.id} ({job.kind}) {job.state}: {job.progress_done} of {job.progress_total} "
+            "done; `pressroom worker` runs queued jobs"
+        )
 
 
 @app.callback(invoke_without_command=True)
@@ -36,16 +39,25 @@ def jobs(command: typer.Context, studio: StudioOpt = None, json_out: JsonOpt = F
     if command.invoked_subcommand is None:
         from pressroom.jobs import queue
 
-        listing([job.as_dict() for job in queue.listing(context(studio, acting=False).studio)],
-                {"id": lambda r: r["id"], "kind": lambda r: r["kind"], "state": lambda r: r["state"],
-                 "progress": lambda r: f"{r['progress']['done']}/{r['progress']['total']}",
-                 "attempts": lambda r: r["attempts"], "requester": lambda r: r["requester"],
-                 "error": lambda r: (r["error"] or "")[:60]}, json_out)
+        listing(
+            [job.as_dict() for job in queue.listing(context(studio, acting=False).studio)],
+            {
+                "id": lambda r: r["id"],
+                "kind": lambda r: r["kind"],
+                "state": lambda r: r["state"],
+                "progress": lambda r: f"{r['progress']['done']}/{r['progress']['total']}",
+                "attempts": lambda r: r["attempts"],
+                "requester": lambda r: r["requester"],
+                "error": lambda r: (r["error"] or "")[:60],
+            },
+            json_out,
+        )
 
 
 @app.command("cancel")
-def cancel(job_id: Annotated[int, typer.Argument(metavar="JOB")], studio: StudioOpt = None,
-           json_out: JsonOpt = False) -> None:
+def cancel(
+    job_id: Annotated[int, typer.Argument(metavar="JOB")], studio: StudioOpt = None, json_out: JsonOpt = False
+) -> None:
     """Cancel a queued job, or a running one (it stops after the image in flight)."""
     from pressroom.jobs import queue
 
@@ -54,12 +66,19 @@ def cancel(job_id: Annotated[int, typer.Argument(metavar="JOB")], studio: Studio
 
 def worker(
     until_idle: Annotated[bool, typer.Option("--until-idle", help="Exit when no job is queued or running.")] = False,
-    ray: Annotated[str | None, typer.Option(
-        "--ray", metavar="ADDRESS",
-        help="Render volume images on a pool of Ray actors in the cluster at ADDRESS (HOST:PORT, ray://HOST:PORT, "
-             "auto: the cluster this machine is in, local: a new one on this machine).")] = None,
-    actors: Annotated[int | None, typer.Option(
-        "--actors", help="With --ray: how many actors (default: one per GPU of the cluster, else 1).")] = None,
+    ray: Annotated[
+        str | None,
+        typer.Option(
+            "--ray",
+            metavar="ADDRESS",
+            help="Render volume images on a pool of Ray actors in the cluster at ADDRESS (HOST:PORT, ray://HOST:PORT, "
+            "auto: the cluster this machine is in, local: a new one on this machine).",
+        ),
+    ] = None,
+    actors: Annotated[
+        int | None,
+        typer.Option("--actors", help="With --ray: how many actors (default: one per GPU of the cluster, else 1)."),
+    ] = None,
     studio: StudioOpt = None,
 ) -> None:
     """Claim and run queued jobs until stopped (Ctrl-C or SIGTERM: the job in hand goes back to the

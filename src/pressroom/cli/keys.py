@@ -15,14 +15,14 @@ def rotate(as_: AsOpt = None, studio: StudioOpt = None, json_out: JsonOpt = Fals
     before still verify as Trusted. Restore a lost key from a backup instead when there is one."""
     from pressroom.plays import keys
 
-
     done = keys.rotate_key(context(studio, as_))
     if json_out:
         print_json(done)
         return
     kept = done["kept_anchor"]
-    console().print(f"new signing key in {done['keys']}" + (f"; the old root is kept as a trust anchor: {kept}"
-                                                            if kept else ""))
+    console().print(
+        f"new signing key in {done['keys']}" + (f"; the old root is kept as a trust anchor: {kept}" if kept else "")
+    )
 
 
 def register(root: typer.Typer) -> None:

@@ -3,17 +3,34 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
-from pressroom.cli.common import AsOpt, JsonOpt, StudioOpt, console, context, optional_context, print_assets, print_json, progress
+from pressroom.cli.common import (
+    AsOpt,
+    JsonOpt,
+    StudioOpt,
+    console,
+    context,
+    optional_context,
+    print_assets,
+    print_json,
+    progress,
+)
 
 
 def release(
     brief_id: Annotated[int, typer.Argument(metavar="BRIEF")],
-    channel: Annotated[Optional[list[str]], typer.Option(help="instagram-feed, instagram-story, linkedin, youtube-thumbnail, print-a4-300dpi or one from config.")] = None,
-    format: Annotated[Optional[list[str]], typer.Option("--format", help="png, jpeg or webp; repeat for several (default png).")] = None,
+    channel: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="instagram-feed, instagram-story, linkedin, youtube-thumbnail, print-a4-300dpi or one from config."
+        ),
+    ] = None,
+    format: Annotated[
+        list[str] | None, typer.Option("--format", help="png, jpeg or webp; repeat for several (default png).")
+    ] = None,
     as_: AsOpt = None,
     studio: StudioOpt = None,
     json_out: JsonOpt = False,
@@ -24,8 +41,9 @@ def release(
     ctx = context(studio, as_)
     with progress(2, json_out) as bar:
         task = bar.add_task("release", total=None)
-        rows = releases.release(ctx, brief_id, channel, format,
-                                lambda total, _row: bar.update(task, total=total, advance=1))
+        rows = releases.release(
+            ctx, brief_id, channel, format, lambda total, _row: bar.update(task, total=total, advance=1)
+        )
     docs = [r.as_dict(ctx.studio) for r in rows]
     if json_out:
         print_json(docs)
@@ -57,8 +75,11 @@ def verify(
 def _describe(doc: dict) -> None:
     out, state = console(), doc["c2pa"]
     colour = {"Trusted": "green", "Valid": "yellow", "Invalid": "red"}.get(state, "dim")
-    out.print(f"[bold {colour}]{state}[/]" + (f" signed by {doc['signer']}" if doc["signer"] else "")
-              + ("" if state != "none" else " (no C2PA manifest)"))
+    out.print(
+        f"[bold {colour}]{state}[/]"
+        + (f" signed by {doc['signer']}" if doc["signer"] else "")
+        + ("" if state != "none" else " (no C2PA manifest)")
+    )
     for failure in doc["failures"]:
         out.print(f"  [red]{failure}[/red]")
     if not doc["decodes"]:
@@ -69,32 +90,45 @@ def _describe(doc: dict) -> None:
     out.print(f"  digital source type: {doc['digital_source_type'] or '-'}")
     out.print(f"  alt text: {doc['alt_text'] or '-'}")
     if recipe := doc["recipe"]:
-        out.print(f"  recipe: model {recipe['model']['name']}, seed {recipe['seed']}, {recipe['steps']} steps: "
-                  f"{recipe['prompt'][:60]!r}")
+        out.print(
+            f"  recipe: model {recipe['model']['name']}, seed {recipe['seed']}, {recipe['steps']} steps: "
+            f"{recipe['prompt'][:60]!r}"
+        )
     if review := doc.get("review"):
-        out.print(f"  review: {review['decision']} at the {review['gate']} gate ({review['stakes']} stakes, "
-                  f"{review['reviewers_needed']} reviewer(s) needed; made by {review['maker'] or 'unknown'})")
+        out.print(
+            f"  review: {review['decision']} at the {review['gate']} gate ({review['stakes']} stakes, "
+            f"{review['reviewers_needed']} reviewer(s) needed; made by {review['maker'] or 'unknown'})"
+        )
         for person in review["reviewers"]:
             results = [c["result"] for c in person["checks"].values()]
             failed = [item for item, c in person["checks"].items() if c["result"] == "fail"]
-            out.print(f"    {person['reviewer']}: {person['decision']}, {results.count('pass')} of {len(results)} "
-                      f"items pass" + (f", failed: {', '.join(failed)}" if failed else ""))
+            out.print(
+                f"    {person['reviewer']}: {person['decision']}, {results.count('pass')} of {len(results)} "
+                f"items pass" + (f", failed: {', '.join(failed)}" if failed else "")
+            )
         for verdict in review["licence"]:
             named = verdict.get("name") or verdict.get("model")  # files released before LoRAs had their own line
-            what = {"lora": "LoRA ", "ip-adapter": "IP-Adapter ", "controlnet": "ControlNet "}.get(verdict.get("weights"), "")
+            what = {"lora": "LoRA ", "ip-adapter": "IP-Adapter ", "controlnet": "ControlNet "}.get(
+                verdict.get("weights"), ""
+            )
             out.print(f"    licence: {what}{named} ({verdict['license']}): {verdict['verdict']}, {verdict['detail']}")
     for ingredient in doc["lineage"]:
-        out.print(f"  made from: {ingredient['title']} ({ingredient['relationship']}, signed by {ingredient['signed_by']})")
+        out.print(
+            f"  made from: {ingredient['title']} ({ingredient['relationship']}, signed by {ingredient['signed_by']})"
+        )
 
 
 def search(
-    query: Annotated[str, typer.Argument(help="Words from prompts, briefs, tags or alt text (none: the whole library, newest first).")] = "",
-    model: Annotated[Optional[str], typer.Option(help="Only images from this model.")] = None,
-    status: Annotated[Optional[str], typer.Option(help="Only images with this cull status (kept, rejected, new).")] = None,
-    reviewer: Annotated[Optional[str], typer.Option(help="Only images this person reviewed.")] = None,
-    since: Annotated[Optional[str], typer.Option(help="Released on or after this date (YYYY-MM-DD).")] = None,
-    brief: Annotated[Optional[int], typer.Option(help="Only files released for this brief.")] = None,
-    channel: Annotated[Optional[str], typer.Option(help="Only this rendition (master, linkedin, ...).")] = None,
+    query: Annotated[
+        str,
+        typer.Argument(help="Words from prompts, briefs, tags or alt text (none: the whole library, newest first)."),
+    ] = "",
+    model: Annotated[str | None, typer.Option(help="Only images from this model.")] = None,
+    status: Annotated[str | None, typer.Option(help="Only images with this cull status (kept, rejected, new).")] = None,
+    reviewer: Annotated[str | None, typer.Option(help="Only images this person reviewed.")] = None,
+    since: Annotated[str | None, typer.Option(help="Released on or after this date (YYYY-MM-DD).")] = None,
+    brief: Annotated[int | None, typer.Option(help="Only files released for this brief.")] = None,
+    channel: Annotated[str | None, typer.Option(help="Only this rendition (master, linkedin, ...).")] = None,
     limit: Annotated[int, typer.Option(help="Assets per page (1-500).")] = 20,
     page: Annotated[int, typer.Option(help="Which page (1 is the best matches).")] = 1,
     studio: StudioOpt = None,
@@ -104,8 +138,18 @@ def search(
     with the total and how many matches each model, brief, reviewer, status, channel and date has."""
     from pressroom.plays import library
 
-    doc = library.browse(context(studio, acting=False), query, model=model, status=status, reviewer=reviewer,
-                         since=since, brief=brief, channel=channel, limit=limit, page=page)
+    doc = library.browse(
+        context(studio, acting=False),
+        query,
+        model=model,
+        status=status,
+        reviewer=reviewer,
+        since=since,
+        brief=brief,
+        channel=channel,
+        limit=limit,
+        page=page,
+    )
     if json_out:
         print_json(doc)
         return
@@ -113,8 +157,10 @@ def search(
     if not doc["total"]:
         out.print("nothing found")
         return
-    out.print(f"{doc['total']} found, page {doc['page']} of {doc['pages']} "
-              f"({'best first' if doc['order'] == 'relevance' else 'newest first'})")
+    out.print(
+        f"{doc['total']} found, page {doc['page']} of {doc['pages']} "
+        f"({'best first' if doc['order'] == 'relevance' else 'newest first'})"
+    )
     print_assets(doc["assets"])
     for name, counts in doc["facets"].items():
         top = list(counts.items())
@@ -123,8 +169,10 @@ def search(
 
 
 def similar(
-    file: Annotated[Optional[Path], typer.Argument(help="An image to look for.")] = None,
-    asset: Annotated[Optional[int], typer.Option(help="Look for assets like this released asset instead of a file.")] = None,
+    file: Annotated[Path | None, typer.Argument(help="An image to look for.")] = None,
+    asset: Annotated[
+        int | None, typer.Option(help="Look for assets like this released asset instead of a file.")
+    ] = None,
     limit: Annotated[int, typer.Option(help="At most this many (1-500).")] = 10,
     max_distance: Annotated[int, typer.Option(help="At most this many bits of pHash apart (0-64).")] = 12,
     studio: StudioOpt = None,
@@ -143,8 +191,10 @@ def similar(
 
 
 def import_(
-    paths: Annotated[list[Path], typer.Argument(metavar="PATH...", help="Image files or folders (walked recursively).")],
-    brief: Annotated[Optional[int], typer.Option(help="File the images under this brief.")] = None,
+    paths: Annotated[
+        list[Path], typer.Argument(metavar="PATH...", help="Image files or folders (walked recursively).")
+    ],
+    brief: Annotated[int | None, typer.Option(help="File the images under this brief.")] = None,
     as_: AsOpt = None,
     studio: StudioOpt = None,
     json_out: JsonOpt = False,
@@ -156,14 +206,17 @@ def import_(
     ctx = context(studio, as_)
     with progress(2, json_out, "importing") as bar:
         task = bar.add_task("import", total=None)
-        report = imports.run(ctx, paths, brief_id=brief, progress=lambda total, _f: bar.update(task, total=total,
-                                                                                              advance=1))
+        report = imports.run(
+            ctx, paths, brief_id=brief, progress=lambda total, _f: bar.update(task, total=total, advance=1)
+        )
     if json_out:
         print_json(report.as_dict())
         return
     out = console()
-    out.print(f"{len(report.read)} read, {len(report.skipped)} skipped (already in the library), "
-              f"{len(report.unparsed)} could not be parsed")
+    out.print(
+        f"{len(report.read)} read, {len(report.skipped)} skipped (already in the library), "
+        f"{len(report.unparsed)} could not be parsed"
+    )
     for entry in report.read:
         how = "reproducible" if entry["reproducible"] else f"not reproducible: {entry['reason']}"
         out.print(f"  asset {entry['asset']:>4}  {entry['tool'] or '-':<9} {entry['file']}  ({how})")

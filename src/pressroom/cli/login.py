@@ -11,26 +11,29 @@ import getpass
 import socket
 import sys
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
 from pressroom.cli.common import JsonOpt, StudioOpt, console, optional_context, print_json
 
-ServerOpt = Annotated[Optional[str], typer.Option("--server", help="The team server's URL (default: [server] url "
-                                                              "in the studio's pressroom.toml).")]
+ServerOpt = Annotated[
+    str | None,
+    typer.Option("--server", help="The team server's URL (default: [server] url in the studio's pressroom.toml)."),
+]
 
 
-def server_url(server: Optional[str], studio: Optional[Path]) -> str:
-    from pressroom.store import logins
+def server_url(server: str | None, studio: Path | None) -> str:
     from pressroom.errors import InputError
+    from pressroom.store import logins
 
     if not server:
         ctx = optional_context(studio)
         server = ctx.studio.config.get("server", {}).get("url") if ctx else None
     if not server:
-        raise InputError("which server? pass --server URL, or set [server] url in the studio's pressroom.toml",
-                         field="server")
+        raise InputError(
+            "which server? pass --server URL, or set [server] url in the studio's pressroom.toml", field="server"
+        )
     return logins.normal(server)
 
 
@@ -50,21 +53,26 @@ def _call(method: str, url: str, **kwargs):
         text = answer.json().get("error") or answer.text
     except ValueError:
         text = answer.text[:200] or answer.reason_phrase
-    kinds = {400: errors.InputError, 401: errors.SignInRequired, 403: errors.Forbidden, 404: errors.NotFound,
-             429: errors.TooManyAttempts}
+    kinds = {
+        400: errors.InputError,
+        401: errors.SignInRequired,
+        403: errors.Forbidden,
+        404: errors.NotFound,
+        429: errors.TooManyAttempts,
+    }
     raise kinds.get(answer.status_code, errors.Unavailable)(f"{url}: {text}")
 
 
 def login(
     server: ServerOpt = None,
-    name: Annotated[Optional[str], typer.Option("--name", help="Your name in the studio (asked if not given).")] = None,
+    name: Annotated[str | None, typer.Option("--name", help="Your name in the studio (asked if not given).")] = None,
     password_stdin: Annotated[bool, typer.Option("--password-stdin", help="Read the password from stdin.")] = False,
     studio: StudioOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
     """Sign in to a team server and keep a personal token for this CLI (a file only you can read)."""
-    from pressroom.store import logins
     from pressroom.errors import InputError
+    from pressroom.store import logins
 
     base = server_url(server, studio)
     name = name or typer.prompt("name")
@@ -73,15 +81,19 @@ def login(
         raise InputError("the password is empty", field="password")
     signed = _call("POST", f"{base}/api/session", json={"name": name, "password": password})
     cookies, csrf = signed.cookies, signed.json()["csrf"]
-    made = _call("POST", f"{base}/api/tokens", json={"label": f"pressroom login on {socket.gethostname()}"},
-                 cookies=cookies, headers={"X-CSRF-Token": csrf}).json()
+    made = _call(
+        "POST",
+        f"{base}/api/tokens",
+        json={"label": f"pressroom login on {socket.gethostname()}"},
+        cookies=cookies,
+        headers={"X-CSRF-Token": csrf},
+    ).json()
     _call("DELETE", f"{base}/api/session", cookies=cookies, headers={"X-CSRF-Token": csrf})  # the token stays
     previous = logins.stored(base)
     where = logins.store(base, made)
     if previous and previous["id"] != made["id"]:  # a login again replaces the token it kept
         try:
-            _call("DELETE", f"{base}/api/tokens/{previous['id']}",
-                  headers={"Authorization": f"Bearer {made['token']}"})
+            _call("DELETE", f"{base}/api/tokens/{previous['id']}", headers={"Authorization": f"Bearer {made['token']}"})
         except Exception:  # noqa: BLE001 - already revoked, or not this person's: the new login stands
             pass
     if json_out:
@@ -92,8 +104,8 @@ def login(
 
 def logout(server: ServerOpt = None, studio: StudioOpt = None) -> None:
     """Revoke the token `pressroom login` kept for the server, and forget it."""
-    from pressroom.store import logins
     from pressroom.errors import NotFound, SignInRequired
+    from pressroom.store import logins
 
     base = server_url(server, studio)
     kept = logins.stored(base)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -17,8 +17,12 @@ def add(
     name: Annotated[str, typer.Argument(help="Name to use in --lora NAME[:WEIGHT] and on cards.")],
     path: Annotated[Path, typer.Option(help="The LoRA's .safetensors file.")],
     license: Annotated[str, typer.Option("--license", help="Licence id, e.g. apache-2.0.")] = "unknown",
-    commercial: Annotated[Optional[bool], typer.Option("--commercial/--non-commercial", help="May its outputs be used commercially?")] = None,
-    trigger: Annotated[str, typer.Option(help="The words the LoRA was trained to answer to (shown, never added).")] = "",
+    commercial: Annotated[
+        bool | None, typer.Option("--commercial/--non-commercial", help="May its outputs be used commercially?")
+    ] = None,
+    trigger: Annotated[
+        str, typer.Option(help="The words the LoRA was trained to answer to (shown, never added).")
+    ] = "",
     replace: Annotated[bool, typer.Option(help="Re-register a name that exists.")] = False,
     studio: StudioOpt = None,
     json_out: JsonOpt = False,
@@ -26,8 +30,15 @@ def add(
     """Register a LoRA and record the SHA-256 of its file."""
     from pressroom.store import loras
 
-    row = loras.register(context(studio, acting=False), name, path=path, license=license, commercial=commercial,
-                         trigger=trigger, replace=replace)
+    row = loras.register(
+        context(studio, acting=False),
+        name,
+        path=path,
+        license=license,
+        commercial=commercial,
+        trigger=trigger,
+        replace=replace,
+    )
     if json_out:
         print_json(row)
         return
@@ -40,10 +51,18 @@ def list_(studio: StudioOpt = None, json_out: JsonOpt = False) -> None:
     """List registered LoRAs with their hashes, licences and trigger words."""
     from pressroom.store import loras
 
-    listing(loras.catalogue(context(studio, acting=False)), {
-        "name": lambda r: r["name"], "sha256": lambda r: r["sha256"][:16], "licence": lambda r: r["license"],
-        "commercial": lambda r: {True: "yes", False: "no", None: "?"}[r["commercial"]],
-        "trigger": lambda r: r["trigger"], "path": lambda r: r["path"]}, json_out)
+    listing(
+        loras.catalogue(context(studio, acting=False)),
+        {
+            "name": lambda r: r["name"],
+            "sha256": lambda r: r["sha256"][:16],
+            "licence": lambda r: r["license"],
+            "commercial": lambda r: {True: "yes", False: "no", None: "?"}[r["commercial"]],
+            "trigger": lambda r: r["trigger"],
+            "path": lambda r: r["path"],
+        },
+        json_out,
+    )
 
 
 def register(root: typer.Typer) -> None:

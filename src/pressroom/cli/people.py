@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import json
 import sys
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
 from pressroom.cli.common import AsOpt, JsonOpt, StudioOpt, console, context, listing, print_json
 
-app = typer.Typer(help="People and their roles: director, operator, reviewer, keeper (the library keeper).", no_args_is_help=True)
+app = typer.Typer(
+    help="People and their roles: director, operator, reviewer, keeper (the library keeper).", no_args_is_help=True
+)
 
 
 @app.command("add")
@@ -18,9 +20,16 @@ def add(
     name: Annotated[str, typer.Argument(help="The person's name (used with --as).")],
     role: Annotated[list[str], typer.Option(help="director, operator, reviewer or keeper; repeat for several.")],
     as_: AsOpt = None,
-    admin: Annotated[bool, typer.Option("--admin", help="May manage people and everyone's tokens on the server.")] = False,
-    password_stdin: Annotated[bool, typer.Option("--password-stdin", help="Read a sign-in password from stdin "
-                                                 "(the studio's first person with one becomes its admin).")] = False,
+    admin: Annotated[
+        bool, typer.Option("--admin", help="May manage people and everyone's tokens on the server.")
+    ] = False,
+    password_stdin: Annotated[
+        bool,
+        typer.Option(
+            "--password-stdin",
+            help="Read a sign-in password from stdin (the studio's first person with one becomes its admin).",
+        ),
+    ] = False,
     studio: StudioOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
@@ -35,20 +44,23 @@ def add(
 @app.command("invite")
 def invite(
     name: Annotated[str, typer.Argument(help="Who is invited (add them first with `user add`).")],
-    url: Annotated[Optional[str], typer.Option(help="The team server's address, as people reach it "
-                                               "(default: [server] url in pressroom.toml).")] = None,
+    url: Annotated[
+        str | None,
+        typer.Option(help="The team server's address, as people reach it (default: [server] url in pressroom.toml)."),
+    ] = None,
     studio: StudioOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
     """Print a one-time, expiring link with which NAME sets their password for the team server."""
-    from pressroom.plays import invites
     from pressroom.errors import InputError
+    from pressroom.plays import invites
 
     ctx = context(studio, acting=False)
     base = url or ctx.studio.config.get("server", {}).get("url")
     if not base:
-        raise InputError("which address do people reach the server at? pass --url or set [server] url "
-                         "in pressroom.toml", field="url")
+        raise InputError(
+            "which address do people reach the server at? pass --url or set [server] url in pressroom.toml", field="url"
+        )
     doc = invites.invite(ctx, name, base)
     if json_out:
         print_json({key: doc[key] for key in ("person", "invite", "link", "expires_at")})
@@ -86,17 +98,26 @@ def list_(studio: StudioOpt = None, json_out: JsonOpt = False) -> None:
 
 
 def log(
-    brief: Annotated[Optional[int], typer.Option(help="Only this brief's events.")] = None,
+    brief: Annotated[int | None, typer.Option(help="Only this brief's events.")] = None,
     studio: StudioOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
     """The append-only event log: who did what, when, through which channel, to which objects."""
     from pressroom.ledger import events
 
-    listing(events.log(context(studio, acting=False), brief), {
-        "id": lambda r: r["id"], "at": lambda r: r["at"][:19], "who": lambda r: r["actor"],
-        "via": lambda r: r["channel"], "action": lambda r: r["action"], "brief": lambda r: r["brief"] or "",
-        "objects": lambda r: json.dumps(r["objects"])[:60]}, json_out)
+    listing(
+        events.log(context(studio, acting=False), brief),
+        {
+            "id": lambda r: r["id"],
+            "at": lambda r: r["at"][:19],
+            "who": lambda r: r["actor"],
+            "via": lambda r: r["channel"],
+            "action": lambda r: r["action"],
+            "brief": lambda r: r["brief"] or "",
+            "objects": lambda r: json.dumps(r["objects"])[:60],
+        },
+        json_out,
+    )
 
 
 def register(root: typer.Typer) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -15,17 +15,26 @@ template_app = typer.Typer(help="Recipes that kept well, promoted for later brie
 
 def lock(
     brief_id: Annotated[int, typer.Argument(metavar="BRIEF")],
-    from_: Annotated[Optional[int], typer.Option("--from", help="Start from this generation (default: the direction).")] = None,
-    template: Annotated[Optional[str], typer.Option(help="Start from a promoted template instead.")] = None,
-    slot: Annotated[str, typer.Option(help="The one slot volume runs may vary (reference: the first --reference's image).")] = "subject",
-    reference: Annotated[Optional[list[str]], typer.Option(help="A reference image as NAME:FILE[:WEIGHT] (an IP-Adapter, a ControlNet or img2img), added to the recipe or replacing its reference of that role.")] = None,
-    seed: Annotated[Optional[int], typer.Option()] = None,
-    steps: Annotated[Optional[int], typer.Option()] = None,
-    guidance: Annotated[Optional[float], typer.Option()] = None,
-    width: Annotated[Optional[int], typer.Option()] = None,
-    height: Annotated[Optional[int], typer.Option()] = None,
-    scheduler: Annotated[Optional[str], typer.Option()] = None,
-    negative: Annotated[Optional[str], typer.Option()] = None,
+    from_: Annotated[
+        int | None, typer.Option("--from", help="Start from this generation (default: the direction).")
+    ] = None,
+    template: Annotated[str | None, typer.Option(help="Start from a promoted template instead.")] = None,
+    slot: Annotated[
+        str, typer.Option(help="The one slot volume runs may vary (reference: the first --reference's image).")
+    ] = "subject",
+    reference: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="A reference image as NAME:FILE[:WEIGHT] (an IP-Adapter, a ControlNet or img2img), added to the recipe or replacing its reference of that role."
+        ),
+    ] = None,
+    seed: Annotated[int | None, typer.Option()] = None,
+    steps: Annotated[int | None, typer.Option()] = None,
+    guidance: Annotated[float | None, typer.Option()] = None,
+    width: Annotated[int | None, typer.Option()] = None,
+    height: Annotated[int | None, typer.Option()] = None,
+    scheduler: Annotated[str | None, typer.Option()] = None,
+    negative: Annotated[str | None, typer.Option()] = None,
     no_wait: NoWaitOpt = False,
     as_: AsOpt = None,
     studio: StudioOpt = None,
@@ -33,13 +42,23 @@ def lock(
 ) -> None:
     """Lock-in pass: hero at final settings, reproduced in a fresh pipeline, then locked (a job:
     run here unless workers are running)."""
-    from pressroom.plays import lockin
     from pressroom.errors import LockRefused
+    from pressroom.plays import lockin
 
     ctx = context(studio, as_)
-    settings = dict(from_generation=from_, template=template, slot=slot, seed=seed, steps=steps,
-                    guidance=guidance, width=width, height=height, scheduler=scheduler, negative=negative,
-                    references=reference or [])
+    settings = dict(
+        from_generation=from_,
+        template=template,
+        slot=slot,
+        seed=seed,
+        steps=steps,
+        guidance=guidance,
+        width=width,
+        height=height,
+        scheduler=scheduler,
+        negative=negative,
+        references=reference or [],
+    )
     if no_wait:
         return print_job(lockin.submit(ctx, brief_id, **settings), json_out)
     result = followed("lock", json_out, lambda follow: lockin.lock(ctx, brief_id, **settings, progress=follow))
@@ -47,8 +66,10 @@ def lock(
     if json_out:
         print_json(doc)
     else:
-        console().print(f"recipe {doc['recipe']} v{doc['version']}: {doc['status']} (hero #{doc['hero']}, "
-                        f"reproduction {doc['verdict']})")
+        console().print(
+            f"recipe {doc['recipe']} v{doc['version']}: {doc['status']} (hero #{doc['hero']}, "
+            f"reproduction {doc['verdict']})"
+        )
         if doc["card"]:
             console().print(f"card: {doc['card']}")
     warn(result.warnings)
@@ -61,8 +82,12 @@ def volume(
     recipe_id: Annotated[int, typer.Argument(metavar="RECIPE")],
     vary: Annotated[list[str], typer.Option(help="SLOT=VALUE; repeat for each value of the declared slot.")],
     seeds: Annotated[int, typer.Option(help="Seeds per value.")] = 4,
-    batch_size: Annotated[Optional[int], typer.Option(help="Images per pipeline call (default: from the content type).")] = None,
-    check: Annotated[bool, typer.Option("--check", help="Run the pre-checks on each image to flag it before the cull.")] = False,
+    batch_size: Annotated[
+        int | None, typer.Option(help="Images per pipeline call (default: from the content type).")
+    ] = None,
+    check: Annotated[
+        bool, typer.Option("--check", help="Run the pre-checks on each image to flag it before the cull.")
+    ] = False,
     no_wait: NoWaitOpt = False,
     as_: AsOpt = None,
     studio: StudioOpt = None,
@@ -77,11 +102,21 @@ def volume(
     ctx = context(studio, as_)
     if no_wait:
         return print_job(plays.submit(ctx, recipe_id, vary, seeds, batch_size=batch_size, prechecks=check), json_out)
-    result = followed("volume", json_out, lambda follow: plays.run(ctx, recipe_id, vary, seeds, batch_size=batch_size,
-                                                                   prechecks=check, progress=follow))
+    result = followed(
+        "volume",
+        json_out,
+        lambda follow: plays.run(ctx, recipe_id, vary, seeds, batch_size=batch_size, prechecks=check, progress=follow),
+    )
     if json_out:
-        print_json({"recipe": recipe_id, "made": [r.summary(ctx.studio) for r in result.made],
-                    "skipped": result.skipped, "warnings": result.warnings, "flagged": result.flagged})
+        print_json(
+            {
+                "recipe": recipe_id,
+                "made": [r.summary(ctx.studio) for r in result.made],
+                "skipped": result.skipped,
+                "warnings": result.warnings,
+                "flagged": result.flagged,
+            }
+        )
     else:
         console().print(f"recipe {recipe_id}: {len(result.made)} made, {result.skipped} already there")
         for line in result.flagged:
@@ -99,26 +134,29 @@ def cull(
     json_out: JsonOpt = False,
 ) -> None:
     """Keep or reject images; every rejection carries a reason tag."""
-    from pressroom.plays import culls
     from pressroom.errors import InputError
+    from pressroom.plays import culls
 
     if keep == reject:
         raise InputError("give exactly one of --keep or --reject")
     done = culls.cull(context(studio, as_), generation, keep=keep, reason=reason)
     print_json(done) if json_out else console().print(
-        f"{len(done)} {'kept' if keep else 'rejected'}" + (f" ({reason})" if reason else ""))
+        f"{len(done)} {'kept' if keep else 'rejected'}" + (f" ({reason})" if reason else "")
+    )
 
 
 def fix(
     generation: Annotated[int, typer.Argument(metavar="GEN")],
-    inpaint: Annotated[Optional[Path], typer.Option(help="Mask PNG, white where the image is repainted.")] = None,
+    inpaint: Annotated[Path | None, typer.Option(help="Mask PNG, white where the image is repainted.")] = None,
     refine: Annotated[bool, typer.Option(help="Low-strength img2img over the whole image.")] = False,
-    upscale: Annotated[Optional[int], typer.Option(help="Upscale factor (Lanczos).")] = None,
-    prompt: Annotated[Optional[str], typer.Option(help="Prompt for the repair (default: the parent's).")] = None,
-    strength: Annotated[Optional[float], typer.Option(help="Denoising strength (refine default 0.3).")] = None,
-    seed: Annotated[Optional[int], typer.Option()] = None,
-    steps: Annotated[Optional[int], typer.Option(help="Denoising steps (default: the parent's).")] = None,
-    upscaler: Annotated[Optional[str], typer.Option(help="Upscaler model name, or 'lanczos' (default: the studio's upscaler if any).")] = None,
+    upscale: Annotated[int | None, typer.Option(help="Upscale factor (Lanczos).")] = None,
+    prompt: Annotated[str | None, typer.Option(help="Prompt for the repair (default: the parent's).")] = None,
+    strength: Annotated[float | None, typer.Option(help="Denoising strength (refine default 0.3).")] = None,
+    seed: Annotated[int | None, typer.Option()] = None,
+    steps: Annotated[int | None, typer.Option(help="Denoising steps (default: the parent's).")] = None,
+    upscaler: Annotated[
+        str | None, typer.Option(help="Upscaler model name, or 'lanczos' (default: the studio's upscaler if any).")
+    ] = None,
     force: Annotated[bool, typer.Option(help="Inpaint even a mask over a third of the image.")] = False,
     no_wait: NoWaitOpt = False,
     as_: AsOpt = None,
@@ -131,15 +169,26 @@ def fix(
 
     ctx = context(studio, as_)
     mask = read_bytes(inpaint, "mask") if inpaint is not None else None
-    settings = dict(inpaint=mask, refine=refine, upscale=upscale, prompt=prompt, strength=strength, seed=seed,
-                    steps=steps, upscaler=upscaler, force=force)
+    settings = dict(
+        inpaint=mask,
+        refine=refine,
+        upscale=upscale,
+        prompt=prompt,
+        strength=strength,
+        seed=seed,
+        steps=steps,
+        upscaler=upscaler,
+        force=force,
+    )
     if no_wait:
         return print_job(fixes.submit(ctx, generation, **settings), json_out)
     row = followed("fix", json_out, lambda follow: fixes.fix(ctx, generation, **settings, progress=follow))
     summary = row.summary(ctx.studio)
     print_json(summary) if json_out else console().print(
         f"#{row.id} ({row.operation} of #{row.parent_id}"
-        + (f", {row.parsed_recipe().source.method}" if row.operation == "upscale" else "") + f")  {summary['path']}")
+        + (f", {row.parsed_recipe().source.method}" if row.operation == "upscale" else "")
+        + f")  {summary['path']}"
+    )
 
 
 @template_app.command("promote")
@@ -158,7 +207,7 @@ def template_promote(
 
 
 def metrics(
-    brief_id: Annotated[Optional[int], typer.Argument(metavar="[BRIEF]")] = None,
+    brief_id: Annotated[int | None, typer.Argument(metavar="[BRIEF]")] = None,
     studio: StudioOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
@@ -175,8 +224,9 @@ def metrics(
         table = Table(key, "generated", "kept", "keep rate", "iterations/final", title=title)
         for row in doc[key + "s"]:
             rate = "" if row["keep_rate"] is None else f"{row['keep_rate']:.0%}"
-            table.add_row(str(row[key]), str(row["generated"]), str(row["kept"]), rate,
-                          str(row["iterations_per_final"] or ""))
+            table.add_row(
+                str(row[key]), str(row["generated"]), str(row["kept"]), rate, str(row["iterations_per_final"] or "")
+            )
         console().print(table)
     for row in doc["briefs"]:
         hero = row["time_to_hero_s"]

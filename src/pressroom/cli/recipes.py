@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -14,13 +14,14 @@ app = typer.Typer(help="Recipe cards: export the complete recipe of an image.", 
 @app.command("export")
 def export(
     generation: Annotated[int, typer.Argument(help="Generation id.")],
-    output: Annotated[Optional[str], typer.Option("-o", "--output", help="Card path (default: the studio's cards/).")] = None,
+    output: Annotated[
+        str | None, typer.Option("-o", "--output", help="Card path (default: the studio's cards/).")
+    ] = None,
     studio: StudioOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
     """Write the recipe card (TOML) of a generated image."""
     from pressroom.plays import cards as card_plays
-
 
     path = card_plays.export(context(studio, acting=False).studio, generation, output)
     print_json({"generation": generation, "card": str(path)}) if json_out else console().print(str(path))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -24,8 +24,12 @@ def _findings_table(findings: list[dict], title: str):
 
 def review(
     generation: GenArg,
-    decision: Annotated[Optional[str], typer.Option(help="approved, approved-with-changes, changes-required or rejected.")] = None,
-    check: Annotated[Optional[list[str]], typer.Option(help="ITEM=pass|fail|n/a, or ITEM=fail:REASON; repeat per item.")] = None,
+    decision: Annotated[
+        str | None, typer.Option(help="approved, approved-with-changes, changes-required or rejected.")
+    ] = None,
+    check: Annotated[
+        list[str] | None, typer.Option(help="ITEM=pass|fail|n/a, or ITEM=fail:REASON; repeat per item.")
+    ] = None,
     note: Annotated[str, typer.Option(help="The decision's note.")] = "",
     alt_text: Annotated[str, typer.Option(help="Alt text for the image (released with it).")] = "",
     as_: AsOpt = None,
@@ -41,8 +45,10 @@ def review(
             print_json(sheet["findings"])
             return
         gate, out = sheet["status"], console()
-        out.print(f"[bold]generation {generation}[/bold]: {gate['gate']} gate, {gate['needed']} reviewer(s) "
-                  f"needed; result so far: {gate['result']}")
+        out.print(
+            f"[bold]generation {generation}[/bold]: {gate['gate']} gate, {gate['needed']} reviewer(s) "
+            f"needed; result so far: {gate['result']}"
+        )
         out.print("checklist: " + ", ".join(gate["items"]))
         out.print(_findings_table(sheet["findings"], "automated pre-checks (they assist; the reviewer decides)"))
         for current in gate["current"]:
@@ -55,8 +61,10 @@ def review(
     if json_out:
         print_json(result.as_dict())
     else:
-        console().print(f"generation {generation}: {decision} recorded; gate result {result.result} "
-                        f"({len(result.approvals)}/{result.needed} approvals)")
+        console().print(
+            f"generation {generation}: {decision} recorded; gate result {result.result} "
+            f"({len(result.approvals)}/{result.needed} approvals)"
+        )
 
 
 def check(
@@ -92,8 +100,10 @@ def proof(
         return
     out = console()
     verdict = "[green]enough[/green]" if report["enough"] else "[red]not enough[/red]"
-    out.print(f"{report['pixels']} at {report['size_in']} in: {report['ppi']} ppi; {report['distance_in']} in away "
-              f"needs about {report['needed_ppi']} ppi: {verdict}")
+    out.print(
+        f"{report['pixels']} at {report['size_in']} in: {report['ppi']} ppi; {report['distance_in']} in away "
+        f"needs about {report['needed_ppi']} ppi: {verdict}"
+    )
     for crop in report["crops"]:
         out.print(f"  crop {crop['box']} (detail {crop['detail']}): {crop['path']}")
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -12,10 +12,16 @@ from pressroom.cli.common import JsonOpt, console, print_json
 
 def init(
     path: Annotated[Path, typer.Argument(help="Folder for the new studio.")] = Path("."),
-    name: Annotated[Optional[str], typer.Option(help="Studio name (default: the folder's name).")] = None,
-    database: Annotated[Optional[str], typer.Option(
-        "--database", metavar="URL", help="The ledger: postgresql+psycopg://user@host:5432/db for a team "
-                                          "(default: the studio's own SQLite file).")] = None,
+    name: Annotated[str | None, typer.Option(help="Studio name (default: the folder's name).")] = None,
+    database: Annotated[
+        str | None,
+        typer.Option(
+            "--database",
+            metavar="URL",
+            help="The ledger: postgresql+psycopg://user@host:5432/db for a team "
+            "(default: the studio's own SQLite file).",
+        ),
+    ] = None,
     json_out: JsonOpt = False,
 ) -> None:
     """Create a studio: config, ledger (SQLite, or PostgreSQL with --database), asset store, tiny model."""
@@ -34,7 +40,9 @@ def init(
 
 
 def demo(
-    keep: Annotated[Optional[Path], typer.Option(help="Create the demo studio here instead of a temporary folder.")] = None,
+    keep: Annotated[
+        Path | None, typer.Option(help="Create the demo studio here instead of a temporary folder.")
+    ] = None,
 ) -> None:
     """Run the whole playbook on a sample brief in a temporary studio with the built-in tiny model."""
     from pressroom.plays.demo import run

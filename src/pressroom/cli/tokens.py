@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -31,21 +31,27 @@ def create(
 
 @app.command("list")
 def list_(
-    name: Annotated[Optional[str], typer.Argument(help="Only this person's tokens.")] = None,
+    name: Annotated[str | None, typer.Argument(help="Only this person's tokens.")] = None,
     studio: StudioOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
     """Tokens, never their secrets."""
     from pressroom.plays import accounts
 
-    listing(accounts.tokens(context(studio, acting=False), name),
-            {key: (lambda row, key=key: row[key]) for key in ("id", "owner", "label", "created_at", "last_used_at",
-                                                               "revoked")}, json_out)
+    listing(
+        accounts.tokens(context(studio, acting=False), name),
+        {
+            key: (lambda row, key=key: row[key])
+            for key in ("id", "owner", "label", "created_at", "last_used_at", "revoked")
+        },
+        json_out,
+    )
 
 
 @app.command("revoke")
-def revoke(token_id: Annotated[int, typer.Argument(metavar="TOKEN_ID")], studio: StudioOpt = None,
-           json_out: JsonOpt = False) -> None:
+def revoke(
+    token_id: Annotated[int, typer.Argument(metavar="TOKEN_ID")], studio: StudioOpt = None, json_out: JsonOpt = False
+) -> None:
     """Revoke a token by its id; it signs nobody in from then on."""
     from pressroom.plays import accounts
 

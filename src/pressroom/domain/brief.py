@@ -115,14 +115,25 @@ class BriefSpec(BaseModel):
 
     def missing(self) -> list[str]:
         checks = {
-            "title": self.title, "purpose": self.purpose, "intent": self.intent, "channels": self.channels,
-            "mood": self.mood, "must_haves": self.must_haves, "consistency": self.consistency,
-            "intended_use": self.intended_use, "stakes": self.stakes, "content_type": self.content_type,
-            "due": self.due, "director": self.director,
+            "title": self.title,
+            "purpose": self.purpose,
+            "intent": self.intent,
+            "channels": self.channels,
+            "mood": self.mood,
+            "must_haves": self.must_haves,
+            "consistency": self.consistency,
+            "intended_use": self.intended_use,
+            "stakes": self.stakes,
+            "content_type": self.content_type,
+            "due": self.due,
+            "director": self.director,
             "constraints.no_real_people": self.constraints.no_real_people is not None,
-            "constraints.palette": self.constraints.palette, "constraints.aspect": self.constraints.aspect,
-            "deliverables.aspect": self.deliverables.aspect, "deliverables.size": self.deliverables.size,
-            "deliverables.count": self.deliverables.count, "prompt.subject": self.prompt.subject,
+            "constraints.palette": self.constraints.palette,
+            "constraints.aspect": self.constraints.aspect,
+            "deliverables.aspect": self.deliverables.aspect,
+            "deliverables.size": self.deliverables.size,
+            "deliverables.count": self.deliverables.count,
+            "prompt.subject": self.prompt.subject,
         }
         return [name for name, value in checks.items() if not value]
 

@@ -27,7 +27,7 @@ class Fingerprint:
     dhash: str
 
 
-def pixel_sha256(image: "Image") -> str:
+def pixel_sha256(image: Image) -> str:
     """SHA-256 of the decoded RGB pixels, prefixed with the size so shapes cannot collide."""
     import numpy as np
 
@@ -37,7 +37,7 @@ def pixel_sha256(image: "Image") -> str:
     return digest.hexdigest()
 
 
-def fingerprint(image: "Image") -> Fingerprint:
+def fingerprint(image: Image) -> Fingerprint:
     import imagehash
 
     return Fingerprint(pixel_sha256(image), str(imagehash.phash(image)), str(imagehash.dhash(image)))
@@ -69,7 +69,7 @@ def _verdict(identical: bool, phash: int, dhash: int, ssim: float | None) -> str
     return "different"
 
 
-def compare(produced: "Image", expected: "Image") -> Comparison:
+def compare(produced: Image, expected: Image) -> Comparison:
     import numpy as np
     from skimage.metrics import structural_similarity
 
@@ -78,21 +78,38 @@ def compare(produced: "Image", expected: "Image") -> Comparison:
     fa, fb = fingerprint(produced), fingerprint(expected)
     ph, dh = hash_distance(fa.phash, fb.phash), hash_distance(fa.dhash, fb.dhash)
     if a.shape != b.shape:
-        return Comparison("different", False, 0.0, ph, dh, None,
-                          f"sizes differ: {a.shape[1]}x{a.shape[0]} vs {b.shape[1]}x{b.shape[0]}")
+        return Comparison(
+            "different",
+            False,
+            0.0,
+            ph,
+            dh,
+            None,
+            f"sizes differ: {a.shape[1]}x{a.shape[0]} vs {b.shape[1]}x{b.shape[0]}",
+        )
     identical = fa.pixel_sha256 == fb.pixel_sha256
     ssim = 1.0 if identical else float(structural_similarity(a, b, channel_axis=2, data_range=255))
     diff = int(np.abs(a.astype(np.int16) - b.astype(np.int16)).max())
     return Comparison(_verdict(identical, ph, dh, ssim), identical, round(ssim, 6), ph, dh, diff)
 
 
-def compare_to_fingerprint(produced: "Image", expected: Fingerprint) -> Comparison:
+def compare_to_fingerprint(produced: Image, expected: Fingerprint) -> Comparison:
     """Compare when only the expected image's hashes are known: SSIM cannot be measured."""
     got = fingerprint(produced)
     identical = got.pixel_sha256 == expected.pixel_sha256
     ph = hash_distance(got.phash, expected.phash) if expected.phash else 64
     dh = hash_distance(got.dhash, expected.dhash) if expected.dhash else 64
-    note = "" if identical else ("the original image was not found, so SSIM is unknown; give the expected image to "
-                                 "measure it")
-    return Comparison(_verdict(identical, ph, dh, 1.0 if identical else None),
-                      identical, 1.0 if identical else None, ph, dh, 0 if identical else None, note)
+    note = (
+        ""
+        if identical
+        else ("the original image was not found, so SSIM is unknown; give the expected image to measure it")
+    )
+    return Comparison(
+        _verdict(identical, ph, dh, 1.0 if identical else None),
+        identical,
+        1.0 if identical else None,
+        ph,
+        dh,
+        0 if identical else None,
+        note,
+    )

@@ -46,8 +46,12 @@ DEFAULT_STEPS = 20  # denoising steps where neither the command nor the model sa
 
 def of_pipeline(class_name: str) -> Family:
     """The family of a diffusers pipeline class (``StableDiffusionXLImg2ImgPipeline`` is SDXL)."""
-    for prefix, name in (("StableDiffusionXL", "sdxl"), ("StableDiffusion3", "sd3"), ("Flux", "flux"),
-                         ("StableDiffusion", "sd")):
+    for prefix, name in (
+        ("StableDiffusionXL", "sdxl"),
+        ("StableDiffusion3", "sd3"),
+        ("Flux", "flux"),
+        ("StableDiffusion", "sd"),
+    ):
         if class_name.startswith(prefix):
             return FAMILIES[name]
     return FAMILIES["other"]
@@ -108,8 +112,11 @@ def check_size(width: int, height: int, multiple: int, family: Family) -> None:
     for field, value in (("width", width), ("height", height)):
         if value % multiple:
             low, high = value - value % multiple, value - value % multiple + multiple
-            raise InputError(f"{field} {value} is not a multiple of {multiple}, which {family.label} needs; "
-                             f"use {low or multiple} or {high}", field=field)
+            raise InputError(
+                f"{field} {value} is not a multiple of {multiple}, which {family.label} needs; "
+                f"use {low or multiple} or {high}",
+                field=field,
+            )
 
 
 def check_scheduler(name: str, family: Family) -> None:
@@ -120,11 +127,17 @@ def check_scheduler(name: str, family: Family) -> None:
         return
     samplers.get(name)  # an unknown name: the list of known ones
     if family.flow:
-        raise InputError(f"scheduler {name!r} cannot drive a {family.label} model (it samples by flow matching); "
-                         f"use: {DEFAULT_SCHEDULER} (the model's own scheduler)", field="scheduler")
+        raise InputError(
+            f"scheduler {name!r} cannot drive a {family.label} model (it samples by flow matching); "
+            f"use: {DEFAULT_SCHEDULER} (the model's own scheduler)",
+            field="scheduler",
+        )
 
 
 def check_negative(negative: str, family: Family) -> None:
     if negative.strip() and not family.negative:
-        raise InputError(f"{family.label} ignores the negative prompt, so it would not be used; leave it empty "
-                         "and say what you want in the prompt instead", field="negative")
+        raise InputError(
+            f"{family.label} ignores the negative prompt, so it would not be used; leave it empty "
+            "and say what you want in the prompt instead",
+            field="negative",
+        )

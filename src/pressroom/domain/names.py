@@ -30,14 +30,17 @@ def check(name: object, what: str, *, field: str | None = None, file: bool = Fal
         raise InputError(f"{what} is empty; give it a name", field=field)
     bad = next((c for c in name if unicodedata.category(c) in REFUSED), None)
     if bad is not None:
-        raise InputError(f"{what} {ascii(name)} holds the control character U+{ord(bad):04X}; use printable "
-                         "characters only", field=field)
+        raise InputError(
+            f"{what} {ascii(name)} holds the control character U+{ord(bad):04X}; use printable characters only",
+            field=field,
+        )
     if name != name.strip():
         raise InputError(f"{what} {name!r} starts or ends with a space; remove it", field=field)
     if file and (not FILE_NAME.fullmatch(name) or ".." in name):  # before the length: a path is the mistake
         shown = name if len(name) <= limit else name[:limit] + "..."
-        raise InputError(f"{what} {shown!r} is not allowed: it names a file, so use {FILE_RULE} "
-                         "(no '/' and no '..')", field=field)
+        raise InputError(
+            f"{what} {shown!r} is not allowed: it names a file, so use {FILE_RULE} (no '/' and no '..')", field=field
+        )
     if len(name) > limit:
         raise InputError(f"{what} is {len(name)} characters long; keep it to {limit}", field=field)
     return name

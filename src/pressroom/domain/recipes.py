@@ -70,7 +70,7 @@ class Skeleton(Strict):
     free: dict[str, str] = Field(default_factory=dict)
 
     @model_validator(mode="after")
-    def _slot_names(self) -> "Skeleton":
+    def _slot_names(self) -> Skeleton:
         from pressroom.domain import names
 
         for slot in self.free:  # a card is a way in: its slot names are checked like --vary's
@@ -84,7 +84,7 @@ class Skeleton(Strict):
     def get(self, slot: str) -> str:
         return getattr(self, slot) if slot in SLOTS else self.free.get(slot, "")
 
-    def with_slot(self, slot: str, value: str) -> "Skeleton":
+    def with_slot(self, slot: str, value: str) -> Skeleton:
         if slot in SLOTS:
             return self.model_copy(update={slot: value})
         return self.model_copy(update={"free": {**self.free, slot: value}})
@@ -109,7 +109,7 @@ class ModelRef(Strict):
         lines = "".join(f"{path}\t{sha}\n" for path, sha in sorted(self.files.items()))
         return hashlib.sha256(lines.encode()).hexdigest()
 
-    def identity(self) -> "ModelRef":
+    def identity(self) -> ModelRef:
         """The model as an engine job names it: name, format and file hashes, not where they are."""
         return ModelRef(name=self.name, format=self.format, files=dict(self.files))
 
@@ -159,7 +159,7 @@ class LoraRef(Strict):
     license: str = "unknown"
     commercial: bool | None = None
 
-    def identity(self) -> "LoraRef":
+    def identity(self) -> LoraRef:
         """As an engine job names it: name, file hash and weight."""
         return LoraRef(name=self.name, sha256=self.sha256, weight=self.weight)
 
@@ -183,7 +183,7 @@ class AdapterRef(Strict):
     def fingerprint(self) -> str:
         return ModelRef(name=self.name, files=self.files).fingerprint
 
-    def identity(self) -> "AdapterRef":
+    def identity(self) -> AdapterRef:
         """As an engine job names it: name, kind, map and file hashes."""
         return AdapterRef(name=self.name, kind=self.kind, control=self.control, files=dict(self.files))
 
@@ -203,11 +203,12 @@ class Reference(Strict):
     canny: list[int] | None = None  # a canny map: OpenCV's low and high thresholds
 
     @model_validator(mode="after")
-    def _consistent(self) -> "Reference":
+    def _consistent(self) -> Reference:
         wanted = None if self.role == "img2img" else self.role
         if (self.adapter.kind if self.adapter else None) != wanted:
-            raise ValueError(f"a {self.role} reference needs " + (f"{self.role} weights as its adapter" if wanted
-                                                                    else "no adapter"))
+            raise ValueError(
+                f"a {self.role} reference needs " + (f"{self.role} weights as its adapter" if wanted else "no adapter")
+            )
         if (self.role == "controlnet") != (self.control_sha256 is not None):
             raise ValueError("control_sha256 is a controlnet reference's control image: give it there and only there")
         if self.role == "img2img" and not 0 < self.weight <= 1:
@@ -216,7 +217,7 @@ class Reference(Strict):
             raise ValueError(f"canny holds the low and high thresholds, 0 <= low <= high <= 1000 (got {self.canny})")
         return self
 
-    def identity(self) -> "Reference":
+    def identity(self) -> Reference:
         return self.model_copy(update={"adapter": self.adapter.identity() if self.adapter else None})
 
 
@@ -286,8 +287,11 @@ def check_run(count: int, field: str, split: str) -> None:
 def check_denoising(strength: float, steps: int, what: str, field: str) -> None:
     """Refuse a strength that leaves none of ``steps`` to denoise (a refine, an inpaint, img2img)."""
     if int(steps * strength) < 1:
-        raise InputError(f"{what} {strength} of {steps} steps leaves no denoising step; use a strength of at least "
-                         f"{1 / steps:.2f} or more steps", field=field)
+        raise InputError(
+            f"{what} {strength} of {steps} steps leaves no denoising step; use a strength of at least "
+            f"{1 / steps:.2f} or more steps",
+            field=field,
+        )
 
 
 def check_seeds(first: int, count: int = 1, what: str = "seed", field: str = "seed") -> None:
@@ -295,8 +299,9 @@ def check_seeds(first: int, count: int = 1, what: str = "seed", field: str = "se
     first seed in the message, ``field`` the input it came from)."""
     if first < 0 or first + count > SEEDS:
         span = f" for {count} images" if count > 1 else ""
-        raise InputError(f"{what} must be between 0 and 2**64-{count}{span} (got {first}); "
-                         "seeds run 0 .. 2**64-1", field=field)
+        raise InputError(
+            f"{what} must be between 0 and 2**64-{count}{span} (got {first}); seeds run 0 .. 2**64-1", field=field
+        )
 
 
 class Recipe(Strict):
@@ -323,23 +328,25 @@ class Recipe(Strict):
     source: Source | None = None
     environment: Environment | None = None
 
-    def with_slot(self, slot: str, value: str) -> "Recipe":
+    def with_slot(self, slot: str, value: str) -> Recipe:
         """This recipe with one skeleton slot changed and the prompt recomposed."""
         skeleton = self.skeleton.with_slot(slot, value)
         return self.model_copy(update={"skeleton": skeleton, "prompt": skeleton.compose()})
 
     @model_validator(mode="after")
-    def _one_reference_per_role(self) -> "Recipe":
+    def _one_reference_per_role(self) -> Recipe:
         roles = [reference.role for reference in self.conditioning]
         for role in ROLES:
             if roles.count(role) > 1:
                 raise ValueError(f"a recipe takes one {role} reference (got {roles.count(role)})")
         if self.conditioning and self.source is not None:
-            raise ValueError(f"a {self.source.op} works from its parent image; reference images condition new images only")
+            raise ValueError(
+                f"a {self.source.op} works from its parent image; reference images condition new images only"
+            )
         return self
 
     @model_validator(mode="after")
-    def _prompt_matches_skeleton(self) -> "Recipe":
+    def _prompt_matches_skeleton(self) -> Recipe:
         if not self.prompt.strip():
             raise ValueError("prompt is empty; give the text to generate from")
         if not self.skeleton.is_empty() and self.skeleton.compose() != self.prompt:

@@ -51,9 +51,7 @@ def get(name: str) -> Sampler:
     try:
         return SAMPLERS[name]
     except KeyError:
-        raise InputError(
-            f"unknown scheduler {name!r}; choose one of: {', '.join(SAMPLERS)}"
-        ) from None
+        raise InputError(f"unknown scheduler {name!r}; choose one of: {', '.join(SAMPLERS)}") from None
 
 
 def a1111_label(name: str, class_name: str | None, config: dict | None) -> tuple[str, str]:

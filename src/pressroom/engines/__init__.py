@@ -17,8 +17,8 @@ frees what every made engine holds.
 from __future__ import annotations
 
 import os
-from functools import lru_cache
-from typing import Callable
+from collections.abc import Callable
+from functools import cache
 
 import pluggy
 
@@ -42,7 +42,7 @@ class Hooks:
         """Call ``register(name, factory)`` for each engine this plugin brings."""
 
 
-@lru_cache(maxsize=None)
+@cache
 def plugins() -> pluggy.PluginManager:
     """The process's plugin manager, loaded from the ``pressroom`` entry points once."""
     manager = pluggy.PluginManager(GROUP)

@@ -20,8 +20,8 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from pressroom.domain import samplers
-from pressroom.errors import InputError
 from pressroom.domain.recipes import Device, Dtype, Guidance, LoraRef, ModelRef, Reference, Seed, Sha256, Size, Steps
+from pressroom.errors import InputError
 
 if TYPE_CHECKING:
     from PIL.Image import Image
@@ -41,8 +41,9 @@ def job_error(exc: ValidationError) -> InputError:
 class Job(BaseModel):
     """One batch: the same settings for every image, one prompt, negative prompt and seed each."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid", protected_namespaces=(),
-                              ser_json_inf_nan="constants")  # DPM++ configs hold -inf; keep it exact
+    model_config = ConfigDict(
+        frozen=True, extra="forbid", protected_namespaces=(), ser_json_inf_nan="constants"
+    )  # DPM++ configs hold -inf; keep it exact
 
     engine: str = "diffusers"  # the engine that runs it (``pressroom.engines.get``)
     model: ModelRef  # the weights by name, format and file hashes (``ModelRef.identity()``); the cache key
@@ -75,25 +76,30 @@ class Job(BaseModel):
             raise job_error(exc) from None
 
     @model_validator(mode="after")
-    def _consistent(self) -> "Job":
+    def _consistent(self) -> Job:
         if any(lora != lora.identity() for lora in self.loras):
             raise ValueError("loras name each LoRA by name, file hash and weight only: pass LoraRef.identity()")
         if any(reference != reference.identity() for reference in self.conditioning):
-            raise ValueError("conditioning names each adapter by name, kind and file hashes only: "
-                             "pass Reference.identity()")
+            raise ValueError(
+                "conditioning names each adapter by name, kind and file hashes only: pass Reference.identity()"
+            )
         if self.conditioning and self.mode != "text":
             raise ValueError(f"a {self.mode} job works from its parent; reference images condition text jobs only")
         roles = [reference.role for reference in self.conditioning]
         if len(set(roles)) != len(roles):
             raise ValueError("a job takes one reference of each role")
         if self.model != self.model.identity():
-            raise ValueError("model names the weights by name, format and files only "
-                             "(no source, licence or path): pass ModelRef.identity()")
+            raise ValueError(
+                "model names the weights by name, format and files only "
+                "(no source, licence or path): pass ModelRef.identity()"
+            )
         if not self.seeds:
             raise ValueError("a job needs at least one seed")
         if not len(self.prompts) == len(self.negatives) == len(self.seeds):
-            raise ValueError(f"a job needs one prompt, one negative prompt and one seed per image "
-                             f"(got {len(self.prompts)}, {len(self.negatives)} and {len(self.seeds)})")
+            raise ValueError(
+                f"a job needs one prompt, one negative prompt and one seed per image "
+                f"(got {len(self.prompts)}, {len(self.negatives)} and {len(self.seeds)})"
+            )
         if (self.scheduler_class is None) != (self.scheduler_config is None):
             raise ValueError("scheduler_class and scheduler_config go together; give both or neither")
         if self.scheduler_class is None and self.scheduler != "default":
@@ -108,7 +114,7 @@ class Job(BaseModel):
         return self.model_dump_json()
 
     @classmethod
-    def from_json(cls, text: str | bytes) -> "Job":
+    def from_json(cls, text: str | bytes) -> Job:
         try:
             return cls.model_validate_json(text)
         except ValidationError as exc:
@@ -119,7 +125,7 @@ class Job(BaseModel):
 class Output:
     """What a job made, and the facts the engine settled while making it."""
 
-    images: list["Image"]
+    images: list[Image]
     warnings: list[list[str]]  # one list per image
     scheduler_class: str
     scheduler_config: dict[str, Any]
@@ -133,7 +139,7 @@ class Engine(Protocol):
 
     name: str
 
-    def run(self, job: Job, resolver: "Resolver") -> Output:
+    def run(self, job: Job, resolver: Resolver) -> Output:
         """Make ``len(job.seeds)`` images, image i from seed i alone, whatever the batch."""
 
     def close(self) -> None:

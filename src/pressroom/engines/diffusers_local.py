@@ -19,16 +19,16 @@ from typing import TYPE_CHECKING, Any
 
 os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
 
+import inspect  # noqa: E402
+
 import diffusers  # noqa: E402
 import torch  # noqa: E402
 import transformers  # noqa: E402
 from diffusers.utils import logging as diffusers_logging  # noqa: E402
 
-import inspect  # noqa: E402
-
 from pressroom.domain import families, samplers  # noqa: E402
-from pressroom.errors import EngineError, InputError, ModelError  # noqa: E402
 from pressroom.engines.base import Job, Output  # noqa: E402
+from pressroom.errors import EngineError, InputError, ModelError  # noqa: E402
 
 if TYPE_CHECKING:
     from pressroom.store.resolver import Resolver
@@ -111,8 +111,11 @@ def _absent(folder) -> dict[str, None]:
         index = json.loads((folder / "model_index.json").read_text())
     except (OSError, ValueError):
         return {}
-    return {name: None for name, value in index.items()
-            if not name.startswith("_") and isinstance(value, list) and all(v is None for v in value)}
+    return {
+        name: None
+        for name, value in index.items()
+        if not name.startswith("_") and isinstance(value, list) and all(v is None for v in value)
+    }
 
 
 def family_of(pipeline) -> families.Family:
@@ -144,9 +147,11 @@ def check_job(pipeline, job: Job) -> None:
         families.check_size(job.width, job.height, size_multiple(pipeline), family)
     if job.scheduler_class is not None:
         if family.flow and not job.scheduler_class.startswith("FlowMatch"):
-            raise InputError(f"the card's scheduler {job.scheduler_class} cannot drive a {family.label} model "
-                             f"(it samples by flow matching); use the model's own: scheduler {families.DEFAULT_SCHEDULER}",
-                             field="scheduler")
+            raise InputError(
+                f"the card's scheduler {job.scheduler_class} cannot drive a {family.label} model "
+                f"(it samples by flow matching); use the model's own: scheduler {families.DEFAULT_SCHEDULER}",
+                field="scheduler",
+            )
     else:
         families.check_scheduler(job.scheduler, family)
     for negative in job.negatives:
@@ -154,7 +159,7 @@ def check_job(pipeline, job: Job) -> None:
 
 
 @contextmanager
-def applied_loras(pipeline, job: Job, resolver: "Resolver"):
+def applied_loras(pipeline, job: Job, resolver: Resolver):
     """The job's LoRAs loaded into the (cached) pipeline at their weights for this call only, and
     taken out again after it, so the next job runs on the bare model."""
     if not job.loras:
@@ -180,7 +185,7 @@ def reference(job: Job, role: str):
 
 
 @contextmanager
-def applied_ip_adapter(pipeline, job: Job, resolver: "Resolver"):
+def applied_ip_adapter(pipeline, job: Job, resolver: Resolver):
     """The job's IP-Adapter (and its image encoder) loaded into the cached pipeline at its scale for
     this call only; yields the reference image, or None when the job has no IP-Adapter."""
     found = reference(job, "ip-adapter")
@@ -189,14 +194,22 @@ def applied_ip_adapter(pipeline, job: Job, resolver: "Resolver"):
         return
     family = family_of(pipeline)
     if family.name not in ("sd", "sdxl") or not hasattr(pipeline, "load_ip_adapter"):
-        raise InputError(f"a {family.label} model takes no IP-Adapter of the UNet kind; IP-Adapter references "
-                         "work on SD 1.x/2.x and SDXL", field="reference")
+        raise InputError(
+            f"a {family.label} model takes no IP-Adapter of the UNet kind; IP-Adapter references "
+            "work on SD 1.x/2.x and SDXL",
+            field="reference",
+        )
     folder, weight_name = resolver.adapter(found.adapter)
     had_extractor = getattr(pipeline, "feature_extractor", None) is not None
     try:
         try:
-            pipeline.load_ip_adapter(str(folder), subfolder="", weight_name=weight_name, local_files_only=True,
-                                     image_encoder_folder="image_encoder")
+            pipeline.load_ip_adapter(
+                str(folder),
+                subfolder="",
+                weight_name=weight_name,
+                local_files_only=True,
+                image_encoder_folder="image_encoder",
+            )
         except (OSError, ValueError, KeyError, RuntimeError) as exc:
             raise ModelError(f"IP-Adapter {found.adapter.name!r} does not fit this model: {exc}") from exc
         pipeline.set_ip_adapter_scale(found.weight)
@@ -220,7 +233,7 @@ def _load_controlnet(folder, dtype: str, device: str):
         raise ModelError(f"cannot load the ControlNet at {folder}: {exc}") from exc
 
 
-def _load(job: Job, resolver: "Resolver", dtype: str, device: str):
+def _load(job: Job, resolver: Resolver, dtype: str, device: str):
     weights = resolver.weights(job.model)
     kwargs = {"dtype": DTYPES[dtype]}
     try:
@@ -228,7 +241,8 @@ def _load(job: Job, resolver: "Resolver", dtype: str, device: str):
             if weights.config is None:
                 raise ModelError(
                     f"{weights.path} is a single-file checkpoint and no local config folder is known; "
-                    "register the model again with its config folder", field="config"
+                    "register the model again with its config folder",
+                    field="config",
                 )
             index = json.loads((weights.config / "model_index.json").read_text())
             cls = getattr(diffusers, index["_class_name"])
@@ -263,7 +277,7 @@ class DiffusersEngine:
         self._pipelines: OrderedDict[tuple[str, str, str], Any] = OrderedDict()
         self._controlnets: OrderedDict[tuple[str, str, str], Any] = OrderedDict()
 
-    def pipeline(self, job: Job, resolver: "Resolver", dtype: str, device: str):
+    def pipeline(self, job: Job, resolver: Resolver, dtype: str, device: str):
         """The job's pipeline: the cached one (now the most recently used), or a newly loaded one."""
         if job.fresh:
             return _load(job, resolver, dtype, device)
@@ -278,7 +292,7 @@ class DiffusersEngine:
             _release(evicted_device)
         return pipeline
 
-    def controlnet(self, job: Job, resolver: "Resolver", dtype: str, device: str):
+    def controlnet(self, job: Job, resolver: Resolver, dtype: str, device: str):
         """The job's ControlNet, loaded once and kept like a pipeline (the ``max_pipelines`` last used)."""
         adapter = reference(job, "controlnet").adapter
         key = (adapter.fingerprint, dtype, device)
@@ -290,7 +304,7 @@ class DiffusersEngine:
         self._controlnets.move_to_end(key)
         return self._controlnets[key]
 
-    def conditioned(self, pipeline, job: Job, resolver: "Resolver", dtype: str, device: str, arguments: dict):
+    def conditioned(self, pipeline, job: Job, resolver: Resolver, dtype: str, device: str, arguments: dict):
         """The pipeline a text job with img2img or ControlNet references runs on, and their images
         put into ``arguments``: the img2img reference at the job's size (the output takes its size)."""
         start, control = reference(job, "img2img"), reference(job, "controlnet")
@@ -303,8 +317,9 @@ class DiffusersEngine:
             runner = auto.from_pipe(pipeline, **extra)
         except (ValueError, KeyError) as exc:
             what = " and ".join(r for r, on in (("img2img", start), ("ControlNet", control)) if on)
-            raise InputError(f"a {family_of(pipeline).label} model cannot take this {what} reference: {exc}",
-                             field="reference") from None
+            raise InputError(
+                f"a {family_of(pipeline).label} model cannot take this {what} reference: {exc}", field="reference"
+            ) from None
         from PIL import Image
 
         if start is not None:
@@ -328,8 +343,9 @@ class DiffusersEngine:
     def environment(self, pipeline, device: str, determinism: dict[str, Any]) -> dict[str, Any]:
         from pressroom import __version__
 
-        processors = getattr(getattr(pipeline, "unet", None) or getattr(pipeline, "transformer", None),
-                             "attn_processors", {})
+        processors = getattr(
+            getattr(pipeline, "unet", None) or getattr(pipeline, "transformer", None), "attn_processors", {}
+        )
         return {
             "python": platform.python_version(),
             "pressroom": __version__,
@@ -360,11 +376,13 @@ class DiffusersEngine:
                 continue
             seen.add((kind, limit))
             kept = tokenizer.decode(ids[(0 if t5 else 1) : limit - 1])
-            warnings.append(f"prompt is {len(ids)} tokens; the text encoder sees {limit} ({kind}), so the tail "
-                            f"after {kept[-40:]!r} is dropped there")
+            warnings.append(
+                f"prompt is {len(ids)} tokens; the text encoder sees {limit} ({kind}), so the tail "
+                f"after {kept[-40:]!r} is dropped there"
+            )
         return warnings
 
-    def run(self, job: Job, resolver: "Resolver") -> Output:
+    def run(self, job: Job, resolver: Resolver) -> Output:
         device = resolve_device(job.device)
         dtype = resolve_dtype(job.dtype, device)
         determinism = set_determinism()
@@ -412,11 +430,15 @@ class DiffusersEngine:
                 raise EngineError(f"generation failed: {exc}") from exc
         images = list(result.images)
         if job.mode == "upscale" and images[0].size != (parent.width * job.factor, parent.height * job.factor):
-            raise EngineError(f"the upscaler made {images[0].width}x{images[0].height} from "
-                              f"{parent.width}x{parent.height}, not the {job.factor}x the job asks for")
+            raise EngineError(
+                f"the upscaler made {images[0].width}x{images[0].height} from "
+                f"{parent.width}x{parent.height}, not the {job.factor}x the job asks for"
+            )
         if job.mode != "upscale" and images[0].size != (job.width, job.height):
-            raise EngineError(f"the {type(runner).__name__} made {images[0].width}x{images[0].height}, not the "
-                              f"{job.width}x{job.height} the job asks for; nothing was stored")
+            raise EngineError(
+                f"the {type(runner).__name__} made {images[0].width}x{images[0].height}, not the "
+                f"{job.width}x{job.height} the job asks for; nothing was stored"
+            )
         return Output(
             images=images,
             warnings=[self.token_warnings(pipeline, p) for p in job.prompts],

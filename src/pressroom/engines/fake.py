@@ -22,9 +22,9 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from pressroom.domain import samplers
-from pressroom.errors import EngineError
 from pressroom.engines import hookimpl
 from pressroom.engines.base import Job, Output
+from pressroom.errors import EngineError
 
 if TYPE_CHECKING:
     from PIL.Image import Image
@@ -42,8 +42,9 @@ def _scheduler_config(job: Job) -> dict[str, Any]:
     if job.scheduler_class is None:
         return {"sampler": job.scheduler}
     if job.scheduler_class != SCHEDULER_CLASS:
-        raise EngineError(f"the fake engine has no scheduler class {job.scheduler_class!r}; "
-                          f"its only class is {SCHEDULER_CLASS}")
+        raise EngineError(
+            f"the fake engine has no scheduler class {job.scheduler_class!r}; its only class is {SCHEDULER_CLASS}"
+        )
     sampler = (job.scheduler_config or {}).get("sampler")
     if sampler != "default" and sampler not in samplers.SAMPLERS:
         raise EngineError(f"the {SCHEDULER_CLASS} config names no known sampler (got {sampler!r})")
@@ -55,11 +56,13 @@ def _token_warnings(prompt: str) -> list[str]:
     if len(tokens) + 2 <= TOKEN_LIMIT:  # start and end tokens
         return []
     kept = " ".join(tokens[: TOKEN_LIMIT - 2])
-    return [f"prompt is {len(tokens) + 2} tokens; the text encoder sees {TOKEN_LIMIT}, so the tail after "
-            f"{kept[-40:]!r} is dropped"]
+    return [
+        f"prompt is {len(tokens) + 2} tokens; the text encoder sees {TOKEN_LIMIT}, so the tail after "
+        f"{kept[-40:]!r} is dropped"
+    ]
 
 
-def _field(key: bytes, width: int, height: int) -> "Image":
+def _field(key: bytes, width: int, height: int) -> Image:
     """A smooth colour field of ``width`` x ``height`` drawn from ``key``."""
     from PIL import Image
 
@@ -71,7 +74,7 @@ def _field(key: bytes, width: int, height: int) -> "Image":
 class FakeEngine:
     name = "fake"
 
-    def run(self, job: Job, resolver: "Resolver") -> Output:
+    def run(self, job: Job, resolver: Resolver) -> Output:
         from PIL import Image
 
         scheduler = _scheduler_config(job)
@@ -84,15 +87,29 @@ class FakeEngine:
         if "img2img" in references:
             start = pictures["img2img"].convert("RGB").resize((job.width, job.height), Image.Resampling.LANCZOS)
             start_strength = references["img2img"].weight
-        shared = job.model_dump(mode="json", exclude={"engine", "prompts", "negatives", "seeds", "fresh",
-                                                      "scheduler", "scheduler_class", "scheduler_config",
-                                                      "dtype", "device", "model"})
+        shared = job.model_dump(
+            mode="json",
+            exclude={
+                "engine",
+                "prompts",
+                "negatives",
+                "seeds",
+                "fresh",
+                "scheduler",
+                "scheduler_class",
+                "scheduler_config",
+                "dtype",
+                "device",
+                "model",
+            },
+        )
         # the model by its files; a model without any (a fake one) by its name
         model = job.model.fingerprint if job.model.files else f"name:{job.model.name}"
         images = []
         for prompt, negative, seed in zip(job.prompts, job.negatives, job.seeds):
-            key = json.dumps([VERSION, model, scheduler, dtype, shared, prompt, negative, seed],
-                             sort_keys=True).encode()
+            key = json.dumps(
+                [VERSION, model, scheduler, dtype, shared, prompt, negative, seed], sort_keys=True
+            ).encode()
             if job.mode == "text" and start is not None:  # img2img from a reference: blended like a refine
                 image = Image.blend(start, _field(key, job.width, job.height), start_strength)
             elif job.mode == "text":
@@ -104,8 +121,9 @@ class FakeEngine:
                 image = Image.composite(repaint, parent, mask.resize(parent.size))
             else:
                 size = (parent.width * job.factor, parent.height * job.factor)
-                image = Image.blend(parent.resize(size, Image.Resampling.LANCZOS), _field(key, *size),
-                                    min(job.noise_level, 100) / 1000)
+                image = Image.blend(
+                    parent.resize(size, Image.Resampling.LANCZOS), _field(key, *size), min(job.noise_level, 100) / 1000
+                )
             images.append(image)
         return Output(
             images=images,

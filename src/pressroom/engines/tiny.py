@@ -12,7 +12,7 @@ means for a real CLIP tokenizer.
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -40,9 +40,7 @@ blurry lowres deformed extra fingers watermark signature ugly noise""".split()
 def _bytes_to_unicode() -> dict[int, str]:
     """CLIP's reversible byte-to-printable-character table."""
     printable = (
-        list(range(ord("!"), ord("~") + 1))
-        + list(range(ord("¡"), ord("¬") + 1))
-        + list(range(ord("®"), ord("ÿ") + 1))
+        list(range(ord("!"), ord("~") + 1)) + list(range(ord("¡"), ord("¬") + 1)) + list(range(ord("®"), ord("ÿ") + 1))
     )
     chars = printable[:]
     extra = 0
@@ -150,8 +148,11 @@ def save(target: Path, seed: int = SEED) -> Path:
     from huggingface_hub.utils import disable_progress_bars
     from transformers.utils import logging as transformers_logging
 
-    for quiet in (diffusers_logging.disable_progress_bar, transformers_logging.disable_progress_bar,
-                  disable_progress_bars):
+    for quiet in (
+        diffusers_logging.disable_progress_bar,
+        transformers_logging.disable_progress_bar,
+        disable_progress_bars,
+    ):
         quiet()
     pipeline = build_pipeline(seed)
     pipeline.save_pretrained(target, safe_serialization=True)
@@ -176,9 +177,18 @@ def ensure(studio: Studio) -> models.Manifest:
             (work / "tiny").rename(target)
     files, stamps = models.hash_weights(target)
     manifest = models.Manifest(
-        name=models.TINY, format="diffusers", path=studio.relative(target), license="Apache-2.0", commercial=True,
-        size=256, family="sd", builtin=True, files=files, stamps=stamps, pipeline=models.pipeline_class(target / "model_index.json"),
-        added_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        name=models.TINY,
+        format="diffusers",
+        path=studio.relative(target),
+        license="Apache-2.0",
+        commercial=True,
+        size=256,
+        family="sd",
+        builtin=True,
+        files=files,
+        stamps=stamps,
+        pipeline=models.pipeline_class(target / "model_index.json"),
+        added_at=datetime.now(UTC).isoformat(timespec="seconds"),
         note="built-in: random weights from a fixed seed; its images are noise-like",
     ).located(studio.root)
     models.save(studio, manifest)

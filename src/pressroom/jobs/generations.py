@@ -9,24 +9,25 @@ from __future__ import annotations
 
 import itertools
 import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Iterable, Iterator, Sequence
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
 from pressroom import engines
 from pressroom.domain import families
-from pressroom.store import metadata, models, renditions
 from pressroom.domain.compare import fingerprint
+from pressroom.domain.recipes import Environment, ModelRef, Recipe, SchedulerSpec
 from pressroom.engines.base import Job
 from pressroom.errors import EngineError, InputError
-from pressroom.domain.recipes import Environment, ModelRef, Recipe, SchedulerSpec
-from pressroom.store.resolver import Resolver
-from pressroom.store.studio import Studio
 from pressroom.ledger import rows
 from pressroom.ledger.tables import Generation
+from pressroom.store import metadata, models, renditions
+from pressroom.store.resolver import Resolver
+from pressroom.store.studio import Studio
 
 if TYPE_CHECKING:
     from PIL.Image import Image
@@ -42,7 +43,7 @@ Guard = Callable[["Session", Generation], bool]
 @dataclass
 class Rendered:
     recipe: Recipe  # complete: every field the engine settled is filled in
-    image: "Image"
+    image: Image
     warnings: list[str]
     elapsed_s: float
 
@@ -73,14 +74,15 @@ def batches(recipes: Iterable[Recipe], size: int) -> Iterator[list[Recipe]]:
         yield batch
 
 
-def _derived(recipe: Recipe, resolver: Resolver) -> "Image":
+def _derived(recipe: Recipe, resolver: Resolver) -> Image:
     """An upscale: the parent resized, no model involved."""
     from PIL import Image
 
     source = recipe.source
     parent = resolver.image(source.parent_sha256)
-    return parent.convert("RGB").resize((parent.width * source.factor, parent.height * source.factor),
-                                        Image.Resampling.LANCZOS)
+    return parent.convert("RGB").resize(
+        (parent.width * source.factor, parent.height * source.factor), Image.Resampling.LANCZOS
+    )
 
 
 def job_for(batch: Sequence[Recipe], model: ModelRef, *, fresh: bool = False) -> Job:
@@ -147,14 +149,17 @@ def render(
         engine = engines.get(first.engine)
         output = engine.run(job_for(batch, model, fresh=fresh), resolver)
         if not len(output.images) == len(output.warnings) == len(batch):
-            raise EngineError(f"engine {engine.name!r} returned {len(output.images)} images and "
-                              f"{len(output.warnings)} warnings lists for {len(batch)} seeds")
+            raise EngineError(
+                f"engine {engine.name!r} returned {len(output.images)} images and "
+                f"{len(output.warnings)} warnings lists for {len(batch)} seeds"
+            )
         each = (time.perf_counter() - started) / len(batch)
         settled = dict(
             model=model,
             engine=engine.name,
-            scheduler=SchedulerSpec(name=first.scheduler.name, class_name=output.scheduler_class,
-                                    config=output.scheduler_config),
+            scheduler=SchedulerSpec(
+                name=first.scheduler.name, class_name=output.scheduler_class, config=output.scheduler_config
+            ),
             dtype=output.dtype,
             device=output.device,
             environment=Environment.model_validate(output.environment),
@@ -162,13 +167,17 @@ def render(
         )
         for index, (recipe, image, warnings) in enumerate(zip(batch, output.images, output.warnings, strict=True)):
             if image.size != (recipe.width, recipe.height):  # the recorded size is always the file's
-                raise EngineError(f"engine {engine.name!r} made a {image.width}x{image.height} image for a "
-                                  f"{recipe.width}x{recipe.height} recipe; nothing was stored")
+                raise EngineError(
+                    f"engine {engine.name!r} made a {image.width}x{image.height} image for a "
+                    f"{recipe.width}x{recipe.height} recipe; nothing was stored"
+                )
             complete = recipe.model_copy(update={**settled, "batch_index": index})
             yield Rendered(complete, renditions.apply(image, recipe.post), warnings, each)
 
 
-def store(studio: Studio, rendered: Rendered, labels: dict | None = None, guard: Guard | None = None) -> Generation | None:
+def store(
+    studio: Studio, rendered: Rendered, labels: dict | None = None, guard: Guard | None = None
+) -> Generation | None:
     """Write the image (with its metadata) to the asset store and its row to the ledger.
 
     ``labels`` are the playbook columns (brief_id, recipe_id, play, style, slot_value ...).
@@ -183,7 +192,7 @@ def store(studio: Studio, rendered: Rendered, labels: dict | None = None, guard:
     prints = fingerprint(rendered.image)
     recipe = rendered.recipe
     row = Generation(
-        created_at=datetime.now(timezone.utc),
+        created_at=datetime.now(UTC),
         model=recipe.model.name,
         seed=recipe.seed,
         prompt=recipe.prompt,
@@ -223,7 +232,7 @@ def generate(
     progress: Callable[[Generation], None] | None = None,
     labels: Iterable[dict] | dict | None = None,
     guard: Guard | Sequence[Guard] | None = None,
-    renderer: "Renderer | None" = None,
+    renderer: Renderer | None = None,
 ) -> list[Generation]:
     """Render and keep each recipe's image, each with the model and engine its recipe names.
 
@@ -255,19 +264,24 @@ def generate(
     return made
 
 
-def made_by(actor: "Actor") -> dict:
+def made_by(actor: Actor) -> dict:
     """The labels that record who made an image (nothing known when the actor is unknown)."""
     return {"operator": actor.name, "maker_id": actor.id}
 
 
-def make(ctx: "Context", recipes: Sequence[Recipe], *, batch_size: int = 1,
-         progress: Callable[[Generation], None] | None = None) -> list[dict]:
+def make(
+    ctx: Context,
+    recipes: Sequence[Recipe],
+    *,
+    batch_size: int = 1,
+    progress: Callable[[Generation], None] | None = None,
+) -> list[dict]:
     """Plain generation, outside any brief: each image recorded with its maker when known."""
     rows = generate(ctx.studio, recipes, batch_size=batch_size, progress=progress, labels=made_by(ctx.actor))
     return [row.summary(ctx.studio) for row in rows]
 
 
-def images(ctx: "Context", limit: int | None = None, **filters) -> list[dict]:
+def images(ctx: Context, limit: int | None = None, **filters) -> list[dict]:
     return [row.summary(ctx.studio) for row in listing(ctx.studio, limit, **filters)]
 
 
@@ -282,8 +296,14 @@ def get(studio: Studio, generation_id: int) -> Generation:
 STATUSES = ("new", "kept", "rejected")
 
 
-def listing(studio: Studio, limit: int | None = None, *, brief_id: int | None = None,
-            recipe_id: int | None = None, status: str | None = None) -> list[Generation]:
+def listing(
+    studio: Studio,
+    limit: int | None = None,
+    *,
+    brief_id: int | None = None,
+    recipe_id: int | None = None,
+    status: str | None = None,
+) -> list[Generation]:
     if status is not None and status not in STATUSES:
         raise InputError(f"status must be one of {', '.join(STATUSES)} (got {status!r})", field="status")
     with studio.session() as session:
@@ -328,34 +348,53 @@ def plan(
 
     from pydantic import ValidationError
 
-    from pressroom.store import cards
     from pressroom.domain import samplers
-    from pressroom.store import loras as lora_refs
     from pressroom.domain.recipes import MAX_RUN, Skeleton, check_run, check_seeds
+    from pressroom.store import cards
+    from pressroom.store import loras as lora_refs
 
     if count < 1:
         raise InputError(f"count must be at least 1 (got {count})", field="count")
     check_run(count, "count", f"split it: count {MAX_RUN} from seed S, then from seed S+{MAX_RUN}, and so on")
     if card is not None:
-        chosen = {k: v for k, v in dict(model=model, prompt=prompt, steps=steps, guidance=guidance, width=width,
-                                         height=height, scheduler=scheduler, dtype=dtype, device=device,
-                                         lora=list(loras) or None, reference=list(references) or None).items()
-                  if v is not None}
+        chosen = {
+            k: v
+            for k, v in dict(
+                model=model,
+                prompt=prompt,
+                steps=steps,
+                guidance=guidance,
+                width=width,
+                height=height,
+                scheduler=scheduler,
+                dtype=dtype,
+                device=device,
+                lora=list(loras) or None,
+                reference=list(references) or None,
+            ).items()
+            if v is not None
+        }
         given = [*chosen, *(["negative"] if negative else []), *(slot for slot, text in slots.items() if text)]
         if given:
-            raise InputError(f"{', '.join(given)} cannot be combined with a card, which fixes every setting "
-                             "(only seed and count may change it)", field=given[0])
+            raise InputError(
+                f"{', '.join(given)} cannot be combined with a card, which fixes every setting "
+                "(only seed and count may change it)",
+                field=given[0],
+            )
         base = cards.read(card).recipe
         first = base.seed if seed is None else seed
     else:
         skeleton = Skeleton(**slots)
         if prompt and not skeleton.is_empty():
-            raise InputError("prompt and skeleton slots (subject, style ...) were both given; give either, not both",
-                             field="prompt")
+            raise InputError(
+                "prompt and skeleton slots (subject, style ...) were both given; give either, not both", field="prompt"
+            )
         text = prompt or skeleton.compose()
         if not text.strip():
-            raise InputError("prompt and skeleton slots are all empty: nothing to generate; give a prompt or a "
-                             "subject", field="prompt")
+            raise InputError(
+                "prompt and skeleton slots are all empty: nothing to generate; give a prompt or a subject",
+                field="prompt",
+            )
         if scheduler not in (None, families.DEFAULT_SCHEDULER):
             samplers.get(scheduler)
         manifest = models.load(studio, model or studio.default_model)
@@ -366,12 +405,20 @@ def plan(
         first = secrets.randbelow(2**32) if seed is None else seed
         try:
             base = Recipe(
-                prompt=text, negative=negative, skeleton=skeleton, model=manifest.ref(), engine=manifest.engine, seed=first,
-                steps=steps or manifest.steps, guidance=7.0 if guidance is None else guidance,
-                width=width or manifest.size, height=height or manifest.size,
+                prompt=text,
+                negative=negative,
+                skeleton=skeleton,
+                model=manifest.ref(),
+                engine=manifest.engine,
+                seed=first,
+                steps=steps or manifest.steps,
+                guidance=7.0 if guidance is None else guidance,
+                width=width or manifest.size,
+                height=height or manifest.size,
                 scheduler=SchedulerSpec(name=scheduler or families.DEFAULT_SCHEDULER),
                 loras=lora_refs.refs(studio, list(loras)),
-                dtype=dtype or "auto", device=device or "auto",
+                dtype=dtype or "auto",
+                device=device or "auto",
             )
         except ValidationError as exc:
             raise invalid(exc) from exc

@@ -7,7 +7,8 @@ before they start a worker. The kind is stored on every job row, so its name nev
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Callable
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from pressroom.errors import InputError
 
@@ -36,8 +37,10 @@ def handles(kind: str) -> Callable[[Handler], Handler]:
 def handler(kind: str) -> Handler:
     """The handler of ``kind``, or a one-line refusal naming the kinds known."""
     if kind not in _HANDLERS:
-        raise InputError(f"no worker handler for jobs of kind {kind!r} (known: {', '.join(sorted(_HANDLERS)) or 'none'})",
-                         field="kind")
+        raise InputError(
+            f"no worker handler for jobs of kind {kind!r} (known: {', '.join(sorted(_HANDLERS)) or 'none'})",
+            field="kind",
+        )
     return _HANDLERS[kind]
 
 

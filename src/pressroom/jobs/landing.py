@@ -9,15 +9,15 @@ event) go through ``Lease.once`` so that they, too, happen once.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Callable, Sequence
+from typing import TYPE_CHECKING
 
-from pressroom.jobs import generations
 from pressroom.domain.recipes import Recipe
-from pressroom.store.studio import Studio
-from pressroom.jobs import queue
-from pressroom.ledger.tables import Generation, Job
+from pressroom.jobs import generations, queue
 from pressroom.ledger import actors
+from pressroom.ledger.tables import Generation, Job
+from pressroom.store.studio import Studio
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from pressroom.context import Actor
 
 
-def requester(session: "Session", job: Job, role: str, action: str) -> "Actor":
+def requester(session: Session, job: Job, role: str, action: str) -> Actor:
     """The person the job acts as (the one who asked for it), if they still hold ``role``."""
     return actors.by_id(session, job.requester_id, "worker").require(role, action)
 
@@ -36,11 +36,20 @@ class Landed:
     made: list[Generation]  # the images this attempt made
 
 
-def land(studio: Studio, lease: queue.Lease, recipes: Sequence[Recipe], labels: Sequence[dict],
-         keys: Sequence[str], *, batch_size: int = 1, done: int = 0,
-         wanted: Callable[["Session", Generation], bool] | None = None,
-         each: Callable[[Generation], None] | None = None,
-         renderer: generations.Renderer | None = None, step_aside: bool = False) -> Landed:
+def land(
+    studio: Studio,
+    lease: queue.Lease,
+    recipes: Sequence[Recipe],
+    labels: Sequence[dict],
+    keys: Sequence[str],
+    *,
+    batch_size: int = 1,
+    done: int = 0,
+    wanted: Callable[[Session, Generation], bool] | None = None,
+    each: Callable[[Generation], None] | None = None,
+    renderer: generations.Renderer | None = None,
+    step_aside: bool = False,
+) -> Landed:
     """Make the images of ``recipes`` (each named on the job by its key) that the job has not noted.
 
     ``done``: images of the job's plan made before it (counted in its progress, not in
@@ -82,9 +91,15 @@ def land(studio: Studio, lease: queue.Lease, recipes: Sequence[Recipe], labels: 
         if step_aside and lease.share and between_batches and lease.others_waiting():
             raise queue.Yielded(f"job {lease.job_id} steps aside after {count} image(s) for another person's job")
 
-    made = generations.generate(studio, [recipes[i] for i in todo], batch_size=batch_size,
-                                labels=[labels[i] for i in todo], guard=[guard(keys[i]) for i in todo],
-                                progress=landed, renderer=renderer)
+    made = generations.generate(
+        studio,
+        [recipes[i] for i in todo],
+        batch_size=batch_size,
+        labels=[labels[i] for i in todo],
+        guard=[guard(keys[i]) for i in todo],
+        progress=landed,
+        renderer=renderer,
+    )
     return Landed(ids, made)
 
 
@@ -93,6 +108,5 @@ def rows(studio: Studio, ids: Sequence[int]) -> list[Generation]:
     from sqlalchemy import select
 
     with studio.session() as session:
-        found = {row.id: row for row in session.scalars(
-            select(Generation).where(Generation.id.in_(list(ids))))}
+        found = {row.id: row for row in session.scalars(select(Generation).where(Generation.id.in_(list(ids))))}
     return [found[i] for i in ids]

@@ -24,21 +24,22 @@ import json
 import os
 import secrets
 import socket
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
-from pressroom.ledger import db, rows
 from pressroom import errors
 from pressroom.errors import JobFailed, JobStateError, StudioError
-from pressroom.store.studio import CONFIG_NAME, Studio
+from pressroom.ledger import db, rows
 from pressroom.ledger.tables import Job
+from pressroom.store.studio import CONFIG_NAME, Studio
 
 if TYPE_CHECKING:
     from pressroom.context import Actor
@@ -117,8 +118,17 @@ def request_key(kind: str, request: dict) -> str:
     return f"{kind}:" + hashlib.sha256(json.dumps(request, sort_keys=True).encode()).hexdigest()
 
 
-def enqueue(studio: Studio, kind: str, payload: dict, *, key: str, requester: "Actor", total: int = 0,
-            done: int = 0, fresh: bool = False) -> Job:
+def enqueue(
+    studio: Studio,
+    kind: str,
+    payload: dict,
+    *,
+    key: str,
+    requester: Actor,
+    total: int = 0,
+    done: int = 0,
+    fresh: bool = False,
+) -> Job:
     """Queue a job, or return the one with this key (queued again if it had finished).
 
     A job queued again keeps what it recorded unless it was done. With ``fresh``, a done job keeps
@@ -134,9 +144,19 @@ def enqueue(studio: Studio, kind: str, payload: dict, *, key: str, requester: "A
                 session.flush()
                 job = None
             if job is None:
-                job = Job(kind=kind, idempotency_key=key, payload=payload, state="queued", attempts=0,
-                          requester=requester.name, requester_id=requester.id, progress_done=done, progress_total=total, created_at=now,
-                          updated_at=now)
+                job = Job(
+                    kind=kind,
+                    idempotency_key=key,
+                    payload=payload,
+                    state="queued",
+                    attempts=0,
+                    requester=requester.name,
+                    requester_id=requester.id,
+                    progress_done=done,
+                    progress_total=total,
+                    created_at=now,
+                    updated_at=now,
+                )
                 session.add(job)
                 session.flush()
             elif job.state in FINISHED:
@@ -172,13 +192,21 @@ def claim(studio: Studio, owner: str, *, job_id: int | None = None) -> Job | Non
     when someone else's job waits: ``landing.land``)."""
     lease = timedelta(seconds=settings(studio).lease_s)
     other = aliased(Job)
-    served = (select(func.max(other.heartbeat_at))
-              .where(other.requester_id.is_not_distinct_from(Job.requester_id))
-              .correlate(Job).scalar_subquery())
+    served = (
+        select(func.max(other.heartbeat_at))
+        .where(other.requester_id.is_not_distinct_from(Job.requester_id))
+        .correlate(Job)
+        .scalar_subquery()
+    )
     with studio.session() as session:
         db.begin_immediate(session)
-        query = (select(Job).where(Job.state == "queued").order_by(served.asc().nulls_first(), Job.id).limit(1)
-                 .with_for_update(skip_locked=True))
+        query = (
+            select(Job)
+            .where(Job.state == "queued")
+            .order_by(served.asc().nulls_first(), Job.id)
+            .limit(1)
+            .with_for_update(skip_locked=True)
+        )
         if job_id is not None:
             query = query.where(Job.id == job_id)
         job = session.scalars(query).first()
@@ -230,8 +258,10 @@ def result(job: Job) -> dict:
     if job.state == "done":
         return job.result or {}
     if job.state == "cancelled":
-        raise JobFailed(f"job {job.id} ({job.kind}) was cancelled after {job.progress_done} of "
-                        f"{job.progress_total}; run the command again to finish it")
+        raise JobFailed(
+            f"job {job.id} ({job.kind}) was cancelled after {job.progress_done} of "
+            f"{job.progress_total}; run the command again to finish it"
+        )
     kind = getattr(errors, (job.result or {}).get("error_kind") or "", None)
     if isinstance(kind, type) and issubclass(kind, errors.PressroomError) and not issubclass(kind, JobFailed):
         raise kind(job.error or f"job {job.id} ({job.kind}) failed", field=(job.result or {}).get("error_field"))
@@ -296,8 +326,11 @@ class Lease:
         """Whether a job of someone other than this job's requester is queued."""
         with self.studio.session() as session:
             mine = select(Job.requester_id).where(Job.id == self.job_id).scalar_subquery()
-            waiting = select(func.count()).select_from(Job).where(Job.state == "queued",
-                                                                    Job.requester_id.is_distinct_from(mine))
+            waiting = (
+                select(func.count())
+                .select_from(Job)
+                .where(Job.state == "queued", Job.requester_id.is_distinct_from(mine))
+            )
             return session.scalar(waiting) > 0
 
     def beat(self) -> bool:
@@ -335,14 +368,23 @@ def recorded(job: Job) -> dict:
 def complete(studio: Studio, job_id: int, owner: str, outcome: dict) -> bool:
     """Record a job's outcome; what it recorded as it went (``recorded``) stays beside it, so a
     done job still names every image it landed."""
+
     def done(job: Job) -> None:
         job.state, job.result, job.error = "done", {**outcome, RECORDED: recorded(job)}, None
 
     return _settle(studio, job_id, owner, done) is not None
 
 
-def fail(studio: Studio, job_id: int, owner: str, error: str, *, retry: bool, kind: str | None = None,
-         field: str | None = None) -> str | None:
+def fail(
+    studio: Studio,
+    job_id: int,
+    owner: str,
+    error: str,
+    *,
+    retry: bool,
+    kind: str | None = None,
+    field: str | None = None,
+) -> str | None:
     """Record a failed attempt: queued again when ``retry`` and attempts remain, else failed.
 
     ``kind``: the class of pressroom error that failed it (see ``errors``), and ``field`` the input
@@ -394,14 +436,14 @@ def _unlease(job: Job, now: datetime) -> None:
 
 
 def _now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def _utc(value: datetime | None) -> datetime | None:
     """SQLite hands timestamps back without their zone; every one pressroom writes is UTC."""
     if value is None or value.tzinfo is not None:
         return value
-    return value.replace(tzinfo=timezone.utc)
+    return value.replace(tzinfo=UTC)
 
 
 def _iso(value: datetime | None) -> str | None:

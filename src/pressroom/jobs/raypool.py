@@ -18,13 +18,14 @@ import os
 import secrets
 import socket
 from collections import deque
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any
 
-from pressroom.jobs import generations
-from pressroom.errors import InputError, Unavailable
 from pressroom.domain.recipes import Recipe
+from pressroom.errors import InputError, Unavailable
+from pressroom.jobs import generations
 
 # tests only: an actor whose environment sets this makes every pixel this many levels brighter,
 # a real actor that does not reproduce its recipes (see tests/test_ray_workers.py)
@@ -48,8 +49,13 @@ class Renderer:
 
         gpus = [str(g) for g in ray.get_gpu_ids()]
         name = device_name("cuda" if gpus else "cpu")
-        return {"host": socket.gethostname(), "pid": os.getpid(), "node": ray.get_runtime_context().get_node_id()[:12],
-                "gpus": gpus, "device": name}
+        return {
+            "host": socket.gethostname(),
+            "pid": os.getpid(),
+            "node": ray.get_runtime_context().get_node_id()[:12],
+            "gpus": gpus,
+            "device": name,
+        }
 
     def render(self, recipes: list[str]) -> list[dict]:
         """One engine job: recipes (as JSON) that share a pipeline call; their images as plain data."""
@@ -63,8 +69,16 @@ class Renderer:
                 from PIL import ImageChops
 
                 image = ImageChops.add(image.convert("RGB"), _flat(image.size, self.skew))
-            out.append({"recipe": rendered.recipe.model_dump_json(), "mode": image.mode, "size": image.size,
-                        "pixels": image.tobytes(), "warnings": rendered.warnings, "elapsed_s": rendered.elapsed_s})
+            out.append(
+                {
+                    "recipe": rendered.recipe.model_dump_json(),
+                    "mode": image.mode,
+                    "size": image.size,
+                    "pixels": image.tobytes(),
+                    "warnings": rendered.warnings,
+                    "elapsed_s": rendered.elapsed_s,
+                }
+            )
         return out
 
 
@@ -78,9 +92,12 @@ def rendered(item: dict) -> generations.Rendered:
     """An actor's image back as this process's ``Rendered``."""
     from PIL import Image
 
-    return generations.Rendered(Recipe.model_validate_json(item["recipe"]),
-                                Image.frombytes(item["mode"], tuple(item["size"]), item["pixels"]),
-                                list(item["warnings"]), float(item["elapsed_s"]))
+    return generations.Rendered(
+        Recipe.model_validate_json(item["recipe"]),
+        Image.frombytes(item["mode"], tuple(item["size"]), item["pixels"]),
+        list(item["warnings"]),
+        float(item["elapsed_s"]),
+    )
 
 
 @dataclass
@@ -130,7 +147,9 @@ class Pool:
                 self.died(member)
         return answers
 
-    def render(self, recipes: Iterable[Recipe], batch_size: int, names: Iterable[str]) -> Iterator[generations.Rendered]:
+    def render(
+        self, recipes: Iterable[Recipe], batch_size: int, names: Iterable[str]
+    ) -> Iterator[generations.Rendered]:
         """Render ``recipes`` on the actors ``names`` (two batches in flight per actor), yielding
         the images in the order of the recipes; a batch whose actor died goes to another."""
         from ray.exceptions import RayActorError

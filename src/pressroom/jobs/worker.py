@@ -16,25 +16,28 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import datetime, timedelta, timezone
-from typing import Callable, Iterator
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import delete, select
 from sqlalchemy.exc import SQLAlchemyError
 
-from pressroom.ledger import db
 from pressroom.errors import PressroomError
-from pressroom.store.studio import Studio
 from pressroom.jobs import kinds, queue
-from pressroom.ledger.tables import Worker
-from pressroom.ledger.tables import Job
+from pressroom.ledger import db
+from pressroom.ledger.tables import Job, Worker
+from pressroom.store.studio import Studio
 
 
-
-
-def serve(studio: Studio, *, until_idle: bool = False, poll_s: float = 1.0,
-          log: Callable[[str], None] = lambda line: None, pool=None) -> int:
+def serve(
+    studio: Studio,
+    *,
+    until_idle: bool = False,
+    poll_s: float = 1.0,
+    log: Callable[[str], None] = lambda line: None,
+    pool=None,
+) -> int:
     """Run jobs until interrupted (or, with ``until_idle``, until none is queued or running
     under a live lease); returns how many it ran. Long runs take turns with other people's
     jobs. ``pool``: a Ray actor pool (``jobs.raypool``) that renders volume images."""
@@ -52,8 +55,7 @@ def serve(studio: Studio, *, until_idle: bool = False, poll_s: float = 1.0,
             job = queue.claim(studio, owner)
             if job is not None:
                 log(f"job {job.id} ({job.kind}): running, attempt {job.attempts}")
-                state = execute(studio, job, owner, on_beat=lambda: _beat(studio, owner, job.id), pool=pool,
-                                share=True)
+                state = execute(studio, job, owner, on_beat=lambda: _beat(studio, owner, job.id), pool=pool, share=True)
                 log(f"job {job.id}: {state}")
                 ran += 1
                 if pool is not None:
@@ -68,8 +70,9 @@ def serve(studio: Studio, *, until_idle: bool = False, poll_s: float = 1.0,
             session.execute(delete(Worker).where(Worker.id == owner))
 
 
-def finish(studio: Studio, job_id: int, *, progress: Callable[[int, int], None] | None = None,
-           poll_s: float = 0.5) -> Job:
+def finish(
+    studio: Studio, job_id: int, *, progress: Callable[[int, int], None] | None = None, poll_s: float = 0.5
+) -> Job:
     """See a job through: run it here unless live workers will, wait for its end, return it."""
     owner = queue.owner_id()
     while True:
@@ -91,8 +94,16 @@ def finish(studio: Studio, job_id: int, *, progress: Callable[[int, int], None] 
         time.sleep(poll_s)
 
 
-def execute(studio: Studio, job: Job, owner: str, *, progress: Callable[[int, int], None] | None = None,
-            on_beat: Callable[[], None] | None = None, pool=None, share: bool = False) -> str:
+def execute(
+    studio: Studio,
+    job: Job,
+    owner: str,
+    *,
+    progress: Callable[[int, int], None] | None = None,
+    on_beat: Callable[[], None] | None = None,
+    pool=None,
+    share: bool = False,
+) -> str:
     """Run a claimed job to its end here; returns done, failed, queued (to retry), cancelled,
     yielded (back in the queue for its turn) or lost. ``pool`` and ``share``: see ``queue.Lease``."""
     lease = queue.Lease(studio, job.id, owner, on_progress=progress, pool=pool, share=share)
@@ -113,14 +124,24 @@ def execute(studio: Studio, job: Job, owner: str, *, progress: Callable[[int, in
     except Exception as exc:  # noqa: BLE001 - any failure of a job is recorded on the job
         # a PressroomError is the user's to fix (a refusal, a missing recipe): retrying cannot help
         ours = isinstance(exc, PressroomError)
-        return queue.fail(studio, job.id, owner, one_line(exc), retry=not ours,
-                          kind=type(exc).__name__ if ours else None, field=exc.field if ours else None) or "lost"
+        return (
+            queue.fail(
+                studio,
+                job.id,
+                owner,
+                one_line(exc),
+                retry=not ours,
+                kind=type(exc).__name__ if ours else None,
+                field=exc.field if ours else None,
+            )
+            or "lost"
+        )
     return "done" if queue.complete(studio, job.id, owner, {**outcome, "worker": owner}) else "lost"
 
 
 def live(studio: Studio) -> int:
     """How many workers heartbeated within a lease and are not known to be gone."""
-    since = datetime.now(timezone.utc) - timedelta(seconds=queue.settings(studio).lease_s)
+    since = datetime.now(UTC) - timedelta(seconds=queue.settings(studio).lease_s)
     with studio.session() as session:
         owners = session.scalars(select(Worker.id).where(Worker.heartbeat_at > since))
         return sum(1 for owner in owners if not queue.gone(owner))
@@ -134,7 +155,7 @@ def one_line(exc: BaseException) -> str:
 
 
 def _beat(studio: Studio, owner: str, job_id: int | None, *, started: bool = False) -> None:
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     with studio.session() as session:
         db.begin_immediate(session)
         row = session.get(Worker, owner)

@@ -22,8 +22,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import datetime, timezone
-from typing import Iterable
+from collections.abc import Iterable
+from datetime import UTC, datetime
 
 import sqlalchemy as sa
 from sqlalchemy import Integer, String, Text, event
@@ -37,37 +37,74 @@ CHAIN_LOCK = 0x63686169  # the PostgreSQL advisory lock appenders take ("chai")
 ACCEPT = "accept"  # a director's acknowledged break: what it found and the chain as it stood
 
 
-LINKS = sa.table("chain", sa.column("seq", Integer), sa.column("kind", String), sa.column("ref", Integer),
-                 sa.column("facts", Text), sa.column("prev", String), sa.column("hash", String),
-                 sa.column("at", UTCDateTime()))
+LINKS = sa.table(
+    "chain",
+    sa.column("seq", Integer),
+    sa.column("kind", String),
+    sa.column("ref", Integer),
+    sa.column("facts", Text),
+    sa.column("prev", String),
+    sa.column("hash", String),
+    sa.column("at", UTCDateTime()),
+)
 
 # the rows the chain records, as light table shapes (the migration that made the chain uses them too)
 _T = {
-    "events": sa.table("events", *(sa.column(c) for c in ("id", "actor", "actor_id", "channel", "action",
-                                                          "brief_id")),
-                       sa.column("at", UTCDateTime()), sa.column("objects", sa.JSON), sa.column("detail", sa.JSON)),
-    "reviews": sa.table("reviews", *(sa.column(c) for c in ("id", "generation_id", "reviewer", "reviewer_id",
-                                                           "decision", "note", "alt_text", "stakes")),
-                        sa.column("at", UTCDateTime())),
-    "review_checks": sa.table("review_checks", *(sa.column(c) for c in ("id", "review_id", "item", "result",
-                                                                       "reason"))),
-    "generations": sa.table("generations", *(sa.column(c) for c in ("id", "maker_id", "parent_id", "recipe_id",
-                                                                   "file_sha256", "pixel_sha256")),
-                            sa.column("recipe", sa.JSON)),
-    "recipes": sa.table("recipes", *(sa.column(c) for c in ("id", "brief_id", "version", "parent_id", "status",
-                                                           "slot", "hero_generation_id", "locked_by_id")),
-                        sa.column("recipe", sa.JSON)),
+    "events": sa.table(
+        "events",
+        *(sa.column(c) for c in ("id", "actor", "actor_id", "channel", "action", "brief_id")),
+        sa.column("at", UTCDateTime()),
+        sa.column("objects", sa.JSON),
+        sa.column("detail", sa.JSON),
+    ),
+    "reviews": sa.table(
+        "reviews",
+        *(
+            sa.column(c)
+            for c in ("id", "generation_id", "reviewer", "reviewer_id", "decision", "note", "alt_text", "stakes")
+        ),
+        sa.column("at", UTCDateTime()),
+    ),
+    "review_checks": sa.table(
+        "review_checks", *(sa.column(c) for c in ("id", "review_id", "item", "result", "reason"))
+    ),
+    "generations": sa.table(
+        "generations",
+        *(sa.column(c) for c in ("id", "maker_id", "parent_id", "recipe_id", "file_sha256", "pixel_sha256")),
+        sa.column("recipe", sa.JSON),
+    ),
+    "recipes": sa.table(
+        "recipes",
+        *(
+            sa.column(c)
+            for c in ("id", "brief_id", "version", "parent_id", "status", "slot", "hero_generation_id", "locked_by_id")
+        ),
+        sa.column("recipe", sa.JSON),
+    ),
     "users": sa.table("users", sa.column("id"), sa.column("name")),
     "user_roles": sa.table("user_roles", sa.column("user_id"), sa.column("role")),
 }
 # which kind of link a table's rows belong to, and the column naming that link's row
-KIND_OF = {"events": ("event", "id"), "reviews": ("review", "id"), "review_checks": ("review", "review_id"),
-           "generations": ("generation", "id"), "recipes": ("recipe", "id"), "users": ("user", "id"),
-           "user_roles": ("user", "user_id")}
+KIND_OF = {
+    "events": ("event", "id"),
+    "reviews": ("review", "id"),
+    "review_checks": ("review", "review_id"),
+    "generations": ("generation", "id"),
+    "recipes": ("recipe", "id"),
+    "users": ("user", "id"),
+    "user_roles": ("user", "user_id"),
+}
 KINDS = ("user", "generation", "recipe", "review", "event")  # the order a backfill writes them in
 # each chained table's key, and the columns ``stored`` reads of it: the key, then the rest its facts use
-KEYS = {"events": ("id",), "reviews": ("id",), "review_checks": ("id",), "generations": ("id",),
-        "recipes": ("id",), "users": ("id",), "user_roles": ("user_id", "role")}
+KEYS = {
+    "events": ("id",),
+    "reviews": ("id",),
+    "review_checks": ("id",),
+    "generations": ("id",),
+    "recipes": ("id",),
+    "users": ("id",),
+    "user_roles": ("user_id", "role"),
+}
 STORED = {table: (*keys, *(c.name for c in _T[table].c if c.name not in keys)) for table, keys in KEYS.items()}
 # rows whose facts change with the work (a person renamed, given a role) get a new link each time
 RESTATED = ("users", "user_roles")
@@ -76,7 +113,7 @@ RESTATED = ("users", "user_roles")
 def canonical(value) -> str:
     def plain(item):
         if isinstance(item, datetime):
-            return item.astimezone(timezone.utc).isoformat()
+            return item.astimezone(UTC).isoformat()
         raise TypeError(f"{type(item).__name__} is not a ledger value")
 
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=plain)
@@ -105,8 +142,11 @@ def facts(connection: Connection, kind: str, ids: Iterable[int] | None = None) -
             found[row["id"]] = dict(row)
     elif kind == "review":
         t, g, c = _T["reviews"], _T["generations"], _T["review_checks"]
-        query = (sa.select(t, g.c.maker_id, g.c.recipe_id, g.c.recipe.label("generation_recipe"))
-                 .select_from(t.outerjoin(g, g.c.id == t.c.generation_id)).where(_where(t.c.id, ids)))
+        query = (
+            sa.select(t, g.c.maker_id, g.c.recipe_id, g.c.recipe.label("generation_recipe"))
+            .select_from(t.outerjoin(g, g.c.id == t.c.generation_id))
+            .where(_where(t.c.id, ids))
+        )
         for row in connection.execute(query).mappings():
             item = dict(row)
             item["generation_recipe"] = digest(canonical(item["generation_recipe"]))
@@ -132,7 +172,8 @@ def facts(connection: Connection, kind: str, ids: Iterable[int] | None = None) -
             found[row["id"]] = {**row, "roles": []}
         for row in connection.execute(sa.select(r).where(_where(r.c.user_id, ids))).mappings():
             found.setdefault(row["user_id"], {"id": row["user_id"], "name": None, "roles": []})["roles"].append(
-                row["role"])
+                row["role"]
+            )
         for item in found.values():
             item["roles"].sort()
     else:
@@ -155,10 +196,12 @@ def stored(connection: Connection, table: str) -> list[tuple]:
     driver hands them back. Cheaper than ``facts`` (nothing is parsed or made canonical): what the
     audit reads to tell whether rows changed since it last found them whole."""
     t, keys = _T[table], KEYS[table]
-    columns = [sa.column(n) if isinstance(t.c[n].type, sa.types.NullType) else sa.cast(sa.column(n), Text)
-               for n in STORED[table]]
+    columns = [
+        sa.column(n) if isinstance(t.c[n].type, sa.types.NullType) else sa.cast(sa.column(n), Text)
+        for n in STORED[table]
+    ]
     rows = _rows(connection, sa.select(*columns).select_from(sa.table(table)).order_by(*(sa.column(k) for k in keys)))
-    rows.sort(key=lambda row: row[:len(keys)])  # Python's order, whatever the collation (cheap: near sorted)
+    rows.sort(key=lambda row: row[: len(keys)])  # Python's order, whatever the collation (cheap: near sorted)
     return rows
 
 
@@ -190,7 +233,7 @@ def append(connection: Connection, entries: Iterable[tuple[str, int | None, str]
     if not locked:
         lock(connection)
     seq, prev = head(connection)
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     rows = []
     for kind, ref, text in entries:
         seq += 1

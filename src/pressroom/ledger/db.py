@@ -15,16 +15,22 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
-from typing import Iterator
 
 from sqlalchemy import BigInteger, DateTime, create_engine, event, inspect
 from sqlalchemy.engine import URL, Engine, make_url
-from sqlalchemy.exc import (ArgumentError, DataError, DisconnectionError, IntegrityError, OperationalError,
-                            SQLAlchemyError)
+from sqlalchemy.exc import (
+    ArgumentError,
+    DataError,
+    DisconnectionError,
+    IntegrityError,
+    OperationalError,
+    SQLAlchemyError,
+)
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -32,8 +38,7 @@ from pressroom.errors import Conflict, InputError, StudioError, Unavailable
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 DIALECTS = ("sqlite", "postgresql")
-URL_FIX = ('give a URL like "sqlite:///ledger.sqlite" (a file in the studio) or '
-           '"postgresql+psycopg://user@host:5432/db"')
+URL_FIX = 'give a URL like "sqlite:///ledger.sqlite" (a file in the studio) or "postgresql+psycopg://user@host:5432/db"'
 
 
 class Base(DeclarativeBase):
@@ -55,13 +60,13 @@ class UTCDateTime(TypeDecorator):
             return None
         if value.tzinfo is None:
             raise ValueError(f"naive timestamp {value.isoformat()}: the ledger stores aware (UTC) times only")
-        value = value.astimezone(timezone.utc)
+        value = value.astimezone(UTC)
         return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
 
     def process_result_value(self, value: datetime | None, dialect) -> datetime | None:
         if value is None:
             return None
-        return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 # -- ledger URLs ---------------------------------------------------------------------------------
@@ -78,23 +83,30 @@ def parse_url(text: str, *, relative_to: Path) -> URL:
         raise StudioError(f"ledger URL {text!r} is not a database URL; {URL_FIX}") from None
     backend = url.get_backend_name()
     if backend not in DIALECTS:
-        raise StudioError(f"ledger URL {describe(url)} names {backend!r}; pressroom keeps its ledger in SQLite "
-                          f"or PostgreSQL: {URL_FIX}")
+        raise StudioError(
+            f"ledger URL {describe(url)} names {backend!r}; pressroom keeps its ledger in SQLite "
+            f"or PostgreSQL: {URL_FIX}"
+        )
     if backend == "sqlite":
         if url.get_driver_name() != "pysqlite":
             raise StudioError(f"ledger URL {describe(url)}: use the plain sqlite:/// driver")
         if not url.database or url.database == ":memory:":
-            raise StudioError(f"ledger URL {describe(url)} names no file; give sqlite:///FILE, e.g. "
-                              "sqlite:///ledger.sqlite for a file in the studio")
+            raise StudioError(
+                f"ledger URL {describe(url)} names no file; give sqlite:///FILE, e.g. "
+                "sqlite:///ledger.sqlite for a file in the studio"
+            )
         return url.set(database=str(relative_to / url.database))  # an absolute path stays as it is
     if url.drivername == "postgresql":  # the plain scheme means psycopg (3) here, the driver pressroom ships
         url = url.set(drivername="postgresql+psycopg")
     if url.get_driver_name() != "psycopg":
-        raise StudioError(f"ledger URL {describe(url)}: use the postgresql+psycopg:// driver "
-                          "(psycopg 3, installed with pressroom)")
+        raise StudioError(
+            f"ledger URL {describe(url)}: use the postgresql+psycopg:// driver (psycopg 3, installed with pressroom)"
+        )
     if not url.database:
-        raise StudioError(f"ledger URL {describe(url)} names no database; add it after the host, e.g. "
-                          "postgresql+psycopg://user@host:5432/pressroom")
+        raise StudioError(
+            f"ledger URL {describe(url)} names no database; add it after the host, e.g. "
+            "postgresql+psycopg://user@host:5432/pressroom"
+        )
     return url
 
 
@@ -184,9 +196,12 @@ def reach(engine: Engine) -> None:
     except SQLAlchemyError as exc:
         if full_disk(exc, engine.url):
             raise Unavailable(FULL) from exc
-        where = ("check that its folder exists and is writable" if engine.url.get_backend_name() == "sqlite" else
-                 "check that the server runs, the database exists and the user may connect, or fix "
-                 "[ledger] url in pressroom.toml")
+        where = (
+            "check that its folder exists and is writable"
+            if engine.url.get_backend_name() == "sqlite"
+            else "check that the server runs, the database exists and the user may connect, or fix "
+            "[ledger] url in pressroom.toml"
+        )
         raise StudioError(f"cannot reach the ledger {describe(engine.url)}: {_first_line(exc)}; {where}") from exc
 
 
@@ -262,8 +277,10 @@ def taken(message: str, field: str | None = None) -> Iterator[None]:
 LARGEST = 2**63 - 1  # the largest whole number a ledger column holds (SQLite and PostgreSQL)
 
 
-FULL = ("the disk holding the ledger is full: nothing of this step was stored; "
-        "free some space and run the same command again")
+FULL = (
+    "the disk holding the ledger is full: nothing of this step was stored; "
+    "free some space and run the same command again"
+)
 
 
 @contextmanager
@@ -275,8 +292,9 @@ def translated(url: URL | None = None) -> Iterator[None]:
     except OverflowError as exc:  # SQLite's driver refuses integers past 64 bits before sending them
         if "SQLite INTEGER" not in str(exc):
             raise
-        raise InputError(f"a number given is larger than the ledger holds (at most {LARGEST}); "
-                         "check the ids and counts given") from exc
+        raise InputError(
+            f"a number given is larger than the ledger holds (at most {LARGEST}); check the ids and counts given"
+        ) from exc
     except DataError as exc:  # PostgreSQL: a value out of its column's range
         raise InputError(f"the ledger refused a value: {_first_line(exc.orig or exc)}") from exc
     except OperationalError as exc:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from sqlalchemy import select
@@ -14,10 +14,19 @@ if TYPE_CHECKING:
     from pressroom.context import Actor, Context
 
 
-def record(session: Session, actor: "Actor", action: str, *, brief_id: int | None = None,
-           objects: dict | None = None, **detail) -> Event:
-    event = Event(at=datetime.now(timezone.utc), actor=actor.name, actor_id=actor.id, channel=actor.channel,
-                  action=action, brief_id=brief_id, objects=objects or {}, detail=detail)
+def record(
+    session: Session, actor: Actor, action: str, *, brief_id: int | None = None, objects: dict | None = None, **detail
+) -> Event:
+    event = Event(
+        at=datetime.now(UTC),
+        actor=actor.name,
+        actor_id=actor.id,
+        channel=actor.channel,
+        action=action,
+        brief_id=brief_id,
+        objects=objects or {},
+        detail=detail,
+    )
     session.add(event)
     session.flush()
     return event
@@ -32,7 +41,7 @@ def listing(session: Session, brief_id: int | None = None, actions: tuple[str, .
     return list(session.scalars(query))
 
 
-def log(ctx: "Context", brief_id: int | None = None, actions: tuple[str, ...] = ()) -> list[dict]:
+def log(ctx: Context, brief_id: int | None = None, actions: tuple[str, ...] = ()) -> list[dict]:
     """The event log (of one brief, or all; of some actions, or all), oldest first."""
     with ctx.unit() as session:
         return [event.as_dict() for event in listing(session, brief_id, actions)]

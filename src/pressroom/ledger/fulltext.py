@@ -48,8 +48,13 @@ def add(session: Session, release_id: int, *, prompt: str, brief: str, tags: str
 def add_many(session: Session, entries: list[dict]) -> None:
     """File many assets at once: dicts of id, prompt, brief, tags and alt (one statement, many rows)."""
     rowid = "rowid, " if session.get_bind().dialect.name == "sqlite" else ""  # the release id (see 0017)
-    session.execute(text(f"INSERT INTO library ({rowid}release_id, prompt, brief, tags, alt_text) "
-                         f"VALUES ({':id, ' if rowid else ''}:id, :prompt, :brief, :tags, :alt)"), entries)
+    session.execute(
+        text(
+            f"INSERT INTO library ({rowid}release_id, prompt, brief, tags, alt_text) "
+            f"VALUES ({':id, ' if rowid else ''}:id, :prompt, :brief, :tags, :alt)"
+        ),
+        entries,
+    )
 
 
 NONE = np.zeros(0, np.int64)
@@ -92,13 +97,16 @@ class Postings:
     def arrays(self) -> dict[str, np.ndarray]:
         names = list(self.lists)
         sizes = np.array([len(self.lists[name]) for name in names], dtype=np.int64)
-        return {"word_names": np.array(names, dtype=str), "word_sizes": sizes,
-                "word_ids": np.concatenate([self.lists[name] for name in names]) if names else NONE}
+        return {
+            "word_names": np.array(names, dtype=str),
+            "word_sizes": sizes,
+            "word_ids": np.concatenate([self.lists[name] for name in names]) if names else NONE,
+        }
 
     @classmethod
-    def from_arrays(cls, names: np.ndarray, sizes: np.ndarray, ids: np.ndarray) -> "Postings":
+    def from_arrays(cls, names: np.ndarray, sizes: np.ndarray, ids: np.ndarray) -> Postings:
         ends = np.cumsum(sizes)
-        return cls({str(name): ids[end - size:end] for name, size, end in zip(names, sizes.tolist(), ends.tolist())})
+        return cls({str(name): ids[end - size : end] for name, size, end in zip(names, sizes.tolist(), ends.tolist())})
 
 
 def matches(session: Session, query: str, postings: Postings | None = None) -> tuple[np.ndarray, str]:
@@ -114,10 +122,11 @@ def matches(session: Session, query: str, postings: Postings | None = None) -> t
         ranked = "SELECT rowid FROM library WHERE library MATCH :q ORDER BY rank, rowid"
     else:
         q = " ".join(terms)
-        every = ("SELECT string_agg(release_id::text, ',') FROM library "
-                 "WHERE document @@ plainto_tsquery('english', :q)")
-        ranked = ("SELECT release_id FROM library, plainto_tsquery('english', :q) AS query "
-                  "WHERE document @@ query ORDER BY ts_rank(document, query) DESC, release_id")
+        every = "SELECT string_agg(release_id::text, ',') FROM library WHERE document @@ plainto_tsquery('english', :q)"
+        ranked = (
+            "SELECT release_id FROM library, plainto_tsquery('english', :q) AS query "
+            "WHERE document @@ query ORDER BY ts_rank(document, query) DESC, release_id"
+        )
     if postings is not None and not sqlite:
         lexemes = session.execute(text(LEXEMES), {"q": q}).scalar()
         ids = postings.holding(lexemes.split(SEP) if lexemes else [])
@@ -129,4 +138,3 @@ def matches(session: Session, query: str, postings: Postings | None = None) -> t
     if len(ids) > 1:
         ids = np.fromiter((row[0] for row in session.execute(text(ranked), {"q": q})), np.int64)
     return ids, "relevance"
-

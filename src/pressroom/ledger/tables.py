@@ -8,11 +8,11 @@ are the schema's: a change is an Alembic revision under ``pressroom/ledger/migra
 from __future__ import annotations
 
 from dataclasses import asdict
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Boolean, Float, ForeignKey, Index, Integer, JSON, String, Text
+from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from pressroom.domain.brief import CONTENT_TYPES, BriefSpec, PlayDefaults
@@ -22,14 +22,38 @@ from pressroom.ledger.db import Base, Unsigned64, UTCDateTime
 if TYPE_CHECKING:
     from pressroom.store.studio import Studio
 
-__all__ = ['ApiToken', 'AuthSession', 'Brief', 'Cull', 'Event', 'Generation', 'Imported', 'Invite', 'Job', 'Link', 'LockedRecipe', 'Mark', 'Precheck', 'Ranking', 'Release', 'Review', 'ReviewCheck', 'SignInFailure', 'StoredFile', 'Style', 'User', 'UserRole', 'Worker']
+__all__ = [
+    "ApiToken",
+    "AuthSession",
+    "Brief",
+    "Cull",
+    "Event",
+    "Generation",
+    "Imported",
+    "Invite",
+    "Job",
+    "Link",
+    "LockedRecipe",
+    "Mark",
+    "Precheck",
+    "Ranking",
+    "Release",
+    "Review",
+    "ReviewCheck",
+    "SignInFailure",
+    "StoredFile",
+    "Style",
+    "User",
+    "UserRole",
+    "Worker",
+]
 
 
 def _iso(value: datetime | None) -> str | None:
     """A timestamp as ISO 8601 in UTC (SQLite hands back naive values, which are UTC)."""
     if value is None:
         return None
-    return (value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value).isoformat()
+    return (value.replace(tzinfo=UTC) if value.tzinfo is None else value).isoformat()
 
 
 # -- the asset store's index (StoredFile) -----------------------------------------------------
@@ -84,9 +108,17 @@ class Event(Base):
     detail: Mapped[dict] = mapped_column(JSON)
 
     def as_dict(self) -> dict:
-        return {"id": self.id, "at": self.at.isoformat(), "actor": self.actor, "actor_id": self.actor_id,
-                "channel": self.channel, "action": self.action,
-                "brief": self.brief_id, "objects": self.objects, "detail": self.detail}
+        return {
+            "id": self.id,
+            "at": self.at.isoformat(),
+            "actor": self.actor,
+            "actor_id": self.actor_id,
+            "channel": self.channel,
+            "action": self.action,
+            "brief": self.brief_id,
+            "objects": self.objects,
+            "detail": self.detail,
+        }
 
 
 # -- the hash chain (Link) --------------------------------------------------------------------
@@ -126,9 +158,14 @@ class ApiToken(Base):
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
     def as_dict(self, owner: str) -> dict:
-        return {"id": self.id, "owner": owner, "label": self.label, "created_at": self.created_at.isoformat(),
-                "last_used_at": self.last_used_at.isoformat() if self.last_used_at else None,
-                "revoked": self.revoked_at is not None}
+        return {
+            "id": self.id,
+            "owner": owner,
+            "label": self.label,
+            "created_at": self.created_at.isoformat(),
+            "last_used_at": self.last_used_at.isoformat() if self.last_used_at else None,
+            "revoked": self.revoked_at is not None,
+        }
 
 
 class SignInFailure(Base):
@@ -186,14 +223,24 @@ class Brief(Base):
 
     def as_dict(self) -> dict:
         return {
-            "id": self.id, "title": self.title, "status": self.status, "pause_reason": self.pause_reason,
-            "missing": self.missing, "content_type": self.content_type, "stakes": self.stakes,
-            "intended_use": self.intended_use, "director": self.director, "director_id": self.director_id,
-            "created_at": self.created_at.isoformat(), "created_by": self.created_by,
-            "created_by_id": self.created_by_id, "direction": self.direction_generation_id,
+            "id": self.id,
+            "title": self.title,
+            "status": self.status,
+            "pause_reason": self.pause_reason,
+            "missing": self.missing,
+            "content_type": self.content_type,
+            "stakes": self.stakes,
+            "intended_use": self.intended_use,
+            "director": self.director,
+            "director_id": self.director_id,
+            "created_at": self.created_at.isoformat(),
+            "created_by": self.created_by,
+            "created_by_id": self.created_by_id,
+            "direction": self.direction_generation_id,
             "direction_approved_by": self.direction_approved_by,
             "direction_approved_by_id": self.direction_approved_by_id,
-            "defaults": asdict(self.defaults) if self.content_type else None, "spec": self.spec,
+            "defaults": asdict(self.defaults) if self.content_type else None,
+            "spec": self.spec,
         }
 
 
@@ -210,8 +257,14 @@ class Style(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
     def as_dict(self) -> dict:
-        return {"id": self.id, "name": self.name, "style": self.style, "negative": self.negative,
-                "note": self.note, "loras": list(self.loras or [])}
+        return {
+            "id": self.id,
+            "name": self.name,
+            "style": self.style,
+            "negative": self.negative,
+            "note": self.note,
+            "loras": list(self.loras or []),
+        }
 
     def lora_refs(self) -> list:
         from pressroom.domain.recipes import LoraRef
@@ -326,13 +379,25 @@ class LockedRecipe(Base):
 
     def as_dict(self, studio: Studio) -> dict:
         card = self.card_file(studio)
-        return {"recipe": self.id, "brief": self.brief_id, "version": self.version, "parent": self.parent_id,
-                "status": self.status, "slot": self.slot, "hero": self.hero_generation_id,
-                "verdict": self.verdict, "card": str(card) if card else None, "locked_by": self.locked_by,
-                "locked_by_id": self.locked_by_id,
-                "template": self.template, "created_at": self.created_at.isoformat(), "flag": self.flag,
-                "flag_cleared_by": self.flag_cleared_by, "flag_cleared_by_id": self.flag_cleared_by_id,
-                "flag_cleared_reason": self.flag_cleared_reason}
+        return {
+            "recipe": self.id,
+            "brief": self.brief_id,
+            "version": self.version,
+            "parent": self.parent_id,
+            "status": self.status,
+            "slot": self.slot,
+            "hero": self.hero_generation_id,
+            "verdict": self.verdict,
+            "card": str(card) if card else None,
+            "locked_by": self.locked_by,
+            "locked_by_id": self.locked_by_id,
+            "template": self.template,
+            "created_at": self.created_at.isoformat(),
+            "flag": self.flag,
+            "flag_cleared_by": self.flag_cleared_by,
+            "flag_cleared_by_id": self.flag_cleared_by_id,
+            "flag_cleared_reason": self.flag_cleared_reason,
+        }
 
 
 # -- culls (Cull) -----------------------------------------------------------------------------
@@ -366,10 +431,20 @@ class Mark(Base):
     resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
 
     def as_dict(self) -> dict:
-        return {"mark": self.id, "generation": self.generation_id, "author": self.author, "author_id": self.author_id,
-                "kind": "rectangle" if self.width or self.height else "point", "x": self.x, "y": self.y,
-                "width": self.width, "height": self.height, "comment": self.comment, "at": self.at.isoformat(),
-                "resolved": self.resolved_at is not None}
+        return {
+            "mark": self.id,
+            "generation": self.generation_id,
+            "author": self.author,
+            "author_id": self.author_id,
+            "kind": "rectangle" if self.width or self.height else "point",
+            "x": self.x,
+            "y": self.y,
+            "width": self.width,
+            "height": self.height,
+            "comment": self.comment,
+            "at": self.at.isoformat(),
+            "resolved": self.resolved_at is not None,
+        }
 
 
 # -- the review gate: decisions, checklist answers, pre-check findings (Review, ReviewCheck, Precheck) ---
@@ -438,12 +513,24 @@ class Release(Base):
         return studio.resolve(self.path)
 
     def as_dict(self, studio: Studio) -> dict:
-        return {"asset": self.id, "path": str(self.file(studio)), "format": self.format, "rendition": self.rendition,
-                "generation": self.generation_id, "brief": self.brief_id, "parent": self.parent_id,
-                "sha256": self.sha256, "width": self.width, "height": self.height, "alt_text": self.alt_text,
-                "digital_source_type": self.source_type, "released_by": self.released_by,
-                "released_by_id": self.released_by_id, "at": self.at.isoformat(),
-                "imported": self.rendition == "imported"}  # brought in by `pressroom import` (imports.py)
+        return {
+            "asset": self.id,
+            "path": str(self.file(studio)),
+            "format": self.format,
+            "rendition": self.rendition,
+            "generation": self.generation_id,
+            "brief": self.brief_id,
+            "parent": self.parent_id,
+            "sha256": self.sha256,
+            "width": self.width,
+            "height": self.height,
+            "alt_text": self.alt_text,
+            "digital_source_type": self.source_type,
+            "released_by": self.released_by,
+            "released_by_id": self.released_by_id,
+            "at": self.at.isoformat(),
+            "imported": self.rendition == "imported",
+        }  # brought in by `pressroom import` (imports.py)
 
 
 # -- files imported from other tools (Imported) -----------------------------------------------
@@ -464,8 +551,14 @@ class Imported(Base):
     at: Mapped[datetime] = mapped_column(UTCDateTime())
 
     def as_dict(self) -> dict:
-        return {"source": self.source, "sha256": self.sha256, "pixel_sha256": self.pixel_sha256,
-                "tool": self.tool or None, "reproducible": self.reproducible, "reason": self.reason}
+        return {
+            "source": self.source,
+            "sha256": self.sha256,
+            "pixel_sha256": self.pixel_sha256,
+            "tool": self.tool or None,
+            "reproducible": self.reproducible,
+            "reason": self.reason,
+        }
 
 
 # -- the job queue (Job) ----------------------------------------------------------------------

@@ -35,18 +35,37 @@ APPEND_ONLY = "the event log is append-only"
 RULES = (
     Rule("events_no_update", "events", "UPDATE", APPEND_ONLY),
     Rule("events_no_delete", "events", "DELETE", APPEND_ONLY),
-    Rule("recipes_immutable", "recipes", "UPDATE", "a locked recipe is immutable: lock a new version",
-         ("recipe", "slot", "version", "parent_id"), "OLD.status = 'locked'"),
-    *(Rule(f"{table}_no_{operation.lower()}", table, operation, AUDIT_TRAIL)
-      for table in ("reviews", "review_checks") for operation in ("UPDATE", "DELETE")),
+    Rule(
+        "recipes_immutable",
+        "recipes",
+        "UPDATE",
+        "a locked recipe is immutable: lock a new version",
+        ("recipe", "slot", "version", "parent_id"),
+        "OLD.status = 'locked'",
+    ),
+    *(
+        Rule(f"{table}_no_{operation.lower()}", table, operation, AUDIT_TRAIL)
+        for table in ("reviews", "review_checks")
+        for operation in ("UPDATE", "DELETE")
+    ),
     # made with the hash chain (0009)
     Rule("chain_no_update", "chain", "UPDATE", "the ledger's hash chain is append-only"),
     Rule("chain_no_delete", "chain", "DELETE", "the ledger's hash chain is append-only"),
-    Rule("generations_maker_fixed", "generations", "UPDATE",
-         "who made an image and from what is fixed once it is recorded",
-         ("maker_id", "parent_id", "file_sha256", "pixel_sha256")),
-    Rule("recipes_status_fixed", "recipes", "UPDATE", "a locked recipe stays locked: lock a new version",
-         ("status",), "OLD.status = 'locked'"),
+    Rule(
+        "generations_maker_fixed",
+        "generations",
+        "UPDATE",
+        "who made an image and from what is fixed once it is recorded",
+        ("maker_id", "parent_id", "file_sha256", "pixel_sha256"),
+    ),
+    Rule(
+        "recipes_status_fixed",
+        "recipes",
+        "UPDATE",
+        "a locked recipe stays locked: lock a new version",
+        ("status",),
+        "OLD.status = 'locked'",
+    ),
 )
 
 
@@ -56,15 +75,21 @@ def statements(rule: Rule, dialect: str) -> list[str]:
     quoted = rule.message.replace("'", "''")
     if dialect == "sqlite":
         condition = f"WHEN {rule.when} " if rule.when else ""
-        return [f"CREATE TRIGGER {rule.name} BEFORE {event} ON {rule.table} {condition}"
-                f"BEGIN SELECT RAISE(ABORT, '{quoted}'); END"]
+        return [
+            f"CREATE TRIGGER {rule.name} BEFORE {event} ON {rule.table} {condition}"
+            f"BEGIN SELECT RAISE(ABORT, '{quoted}'); END"
+        ]
     condition = f"WHEN ({rule.when}) " if rule.when else ""
-    return [POSTGRES_FUNCTION, f"CREATE TRIGGER {rule.name} BEFORE {event} ON {rule.table} FOR EACH ROW "
-                               f"{condition}EXECUTE FUNCTION pressroom_refuse('{quoted}')"]
+    return [
+        POSTGRES_FUNCTION,
+        f"CREATE TRIGGER {rule.name} BEFORE {event} ON {rule.table} FOR EACH ROW "
+        f"{condition}EXECUTE FUNCTION pressroom_refuse('{quoted}')",
+    ]
 
 
-def refuse(name: str, table: str, operation: str, message: str, *, columns: tuple[str, ...] = (),
-           when: str | None = None) -> None:
+def refuse(
+    name: str, table: str, operation: str, message: str, *, columns: tuple[str, ...] = (), when: str | None = None
+) -> None:
     """Create trigger ``name`` (in a migration): the ledger refuses ``operation`` (UPDATE or DELETE)
     on ``table``. ``columns`` limits an UPDATE rule to changes naming those columns; ``when`` is a
     condition on ``OLD`` (the same SQL in both dialects)."""
@@ -86,9 +111,13 @@ def missing(connection) -> list[tuple[Rule, str]]:
                 found.append((rule, "was changed"))
         return found
     body = connection.exec_driver_sql("SELECT prosrc FROM pg_proc WHERE proname = 'pressroom_refuse'").scalar()
-    have = {(name, table): (enabled, function) for name, table, enabled, function in connection.exec_driver_sql(
-        "SELECT t.tgname, c.relname, t.tgenabled, p.proname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
-        "JOIN pg_proc p ON p.oid = t.tgfoid WHERE NOT t.tgisinternal")}
+    have = {
+        (name, table): (enabled, function)
+        for name, table, enabled, function in connection.exec_driver_sql(
+            "SELECT t.tgname, c.relname, t.tgenabled, p.proname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
+            "JOIN pg_proc p ON p.oid = t.tgfoid WHERE NOT t.tgisinternal"
+        )
+    }
     for rule in RULES:
         state = have.get((rule.name, rule.table))
         if state is None:
@@ -103,6 +132,8 @@ def missing(connection) -> list[tuple[Rule, str]]:
 def restore(connection, rule: Rule) -> None:
     """Put ``rule``'s trigger back as it should be."""
     dialect = connection.dialect.name
-    connection.exec_driver_sql(f"DROP TRIGGER IF EXISTS {rule.name}" + ("" if dialect == "sqlite" else f" ON {rule.table}"))
+    connection.exec_driver_sql(
+        f"DROP TRIGGER IF EXISTS {rule.name}" + ("" if dialect == "sqlite" else f" ON {rule.table}")
+    )
     for sql in statements(rule, dialect):
         connection.exec_driver_sql(sql)

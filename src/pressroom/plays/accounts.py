@@ -16,26 +16,24 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Callable
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
-from pressroom.ledger import events, rows
-from pressroom.plays import people
 from pressroom.context import Actor, Context
 from pressroom.errors import Forbidden, InputError, NotFound, SignInRequired, TooManyAttempts
-from pressroom.ledger.tables import AuthSession, ApiToken, SignInFailure
-from pressroom.ledger.tables import User, UserRole
-from pressroom.ledger import actors
+from pressroom.ledger import actors, events, rows
+from pressroom.ledger.tables import ApiToken, AuthSession, SignInFailure, User, UserRole
+from pressroom.plays import people
 
 TOKEN_VAR = "PRESSROOM_TOKEN"
 TOKEN_PREFIX = "prt_"
 SESSION_HOURS = 12
-MAX_FAILURES = 5          # failed sign-ins for one name ...
-FAILURE_WINDOW_MIN = 15   # ... within this many minutes, then 429 until the oldest ages out
+MAX_FAILURES = 5  # failed sign-ins for one name ...
+FAILURE_WINDOW_MIN = 15  # ... within this many minutes, then 429 until the oldest ages out
 MIN_PASSWORD = 10
 
 
@@ -88,15 +86,13 @@ def _decoy() -> str:
 
 
 # -- use cases ------------------------------------------------------------------------------------
-def add_account(ctx: Context, name: str, roles: list[str], *, password: str | None = None,
-                admin: bool = False) -> dict:
+def add_account(ctx: Context, name: str, roles: list[str], *, password: str | None = None, admin: bool = False) -> dict:
     """Add a person (or give them more roles), with a password and admin flag when given.
 
     The studio's first person with a password becomes its admin when it has none."""
     hashed = hash_password(password) if password is not None else None
     with ctx.unit() as session:
-        no_admin = session.scalar(select(func.count()).select_from(User)
-                                  .where(User.admin.is_(True))) == 0
+        no_admin = session.scalar(select(func.count()).select_from(User).where(User.admin.is_(True))) == 0
         admin = admin or (hashed is not None and no_admin)
         user = people.enrol(session, ctx.actor, name, roles, password=hashed is not None, admin=admin)
         if hashed is not None:
@@ -109,14 +105,18 @@ def add_account(ctx: Context, name: str, roles: list[str], *, password: str | No
 
 def _recent_failures(session: Session, name: str, now: datetime) -> int:
     since = now - timedelta(minutes=FAILURE_WINDOW_MIN)
-    return session.scalar(select(func.count()).select_from(SignInFailure)
-                          .where(SignInFailure.name == name, SignInFailure.at > since)) or 0
+    return (
+        session.scalar(
+            select(func.count()).select_from(SignInFailure).where(SignInFailure.name == name, SignInFailure.at > since)
+        )
+        or 0
+    )
 
 
 @dataclass(frozen=True)
 class SignedIn:
-    secret: str       # the session cookie's value, shown once
-    csrf: str         # the token a state-changing request echoes in X-CSRF-Token
+    secret: str  # the session cookie's value, shown once
+    csrf: str  # the token a state-changing request echoes in X-CSRF-Token
     expires_at: datetime
     person: dict
 
@@ -126,8 +126,10 @@ def sign_in(ctx: Context, name: str, password: str) -> SignedIn:
     now = ctx.now()
     with ctx.unit() as session:
         if _recent_failures(session, name, now) >= MAX_FAILURES:
-            raise TooManyAttempts(f"too many failed sign-ins for {name!r}; wait {FAILURE_WINDOW_MIN} minutes "
-                                  "and try again", field="password")
+            raise TooManyAttempts(
+                f"too many failed sign-ins for {name!r}; wait {FAILURE_WINDOW_MIN} minutes and try again",
+                field="password",
+            )
         user = session.scalar(select(User).where(User.name == name))
         stored = user.password_hash if user is not None else None
         if not password_matches(stored or _decoy(), password) or stored is None:
@@ -222,11 +224,11 @@ def token_actor(ctx: Context, secret: str, channel: str = "api", *, later: Calla
     wait its turn behind a worker's writes before answering."""
     with ctx.glance() as session:
         rows = session.execute(
-            select(ApiToken.id, ApiToken.user_id, ApiToken.revoked_at, ApiToken.last_used_at, User.name,
-                   UserRole.role)
+            select(ApiToken.id, ApiToken.user_id, ApiToken.revoked_at, ApiToken.last_used_at, User.name, UserRole.role)
             .join(User, User.id == ApiToken.user_id)
             .outerjoin(UserRole, UserRole.user_id == ApiToken.user_id)
-            .where(ApiToken.secret_sha256 == digest(secret))).all()
+            .where(ApiToken.secret_sha256 == digest(secret))
+        ).all()
     if not rows or rows[0].revoked_at is not None:
         raise SignInRequired("the token is unknown or revoked; use a live one", field="token")
     token, now = rows[0], ctx.now()

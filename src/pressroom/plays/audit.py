@@ -36,12 +36,14 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
-from pressroom.ledger import chain, events, triggers
 from pressroom.context import Context, utc_now
 from pressroom.errors import InputError, Refused
+from pressroom.ledger import chain, events, triggers
 
-RESOLVE = ("run `pressroom audit` to see what it finds; the director resolves it with "
-           "`pressroom audit accept --reason WHY --as DIRECTOR`")
+RESOLVE = (
+    "run `pressroom audit` to see what it finds; the director resolves it with "
+    "`pressroom audit accept --reason WHY --as DIRECTOR`"
+)
 
 
 @dataclass(frozen=True)
@@ -59,8 +61,9 @@ class Finding:
 
 def _load(connection: Connection) -> list:
     L = chain.LINKS
-    return list(connection.execute(sa.select(L.c.seq, L.c.kind, L.c.ref, L.c.facts, L.c.prev, L.c.hash)
-                                   .order_by(L.c.seq)))
+    return list(
+        connection.execute(sa.select(L.c.seq, L.c.kind, L.c.ref, L.c.facts, L.c.prev, L.c.hash).order_by(L.c.seq))
+    )
 
 
 def prefix_digest(links: list) -> str:
@@ -84,8 +87,11 @@ def _links(links: list) -> list[Finding]:
         except (ValueError, AttributeError):
             vouched = None
         if vouched != prefix_digest(links[:accepted]):
-            found.append(Finding("link", f"the links before the break accepted at link {mark.seq} were changed "
-                                         "since it was accepted"))
+            found.append(
+                Finding(
+                    "link", f"the links before the break accepted at link {mark.seq} were changed since it was accepted"
+                )
+            )
         if chain.link_hash(mark.prev, mark.seq, mark.kind, mark.ref, mark.facts) != mark.hash:
             found.append(Finding("link", f"link {mark.seq} (the accepted break) was rewritten"))
     for i in range(start, len(links)):
@@ -93,11 +99,21 @@ def _links(links: list) -> list[Finding]:
         before = links[i - 1] if i else None
         seq, prev = (before.seq + 1, before.hash) if before else (1, chain.GENESIS)
         if (link.seq, link.prev) != (seq, prev):
-            found.append(Finding("link", f"link {link.seq} ({_name(link.kind, link.ref)}) does not follow the link "
-                                         "before it: a link was deleted, inserted or moved"))
+            found.append(
+                Finding(
+                    "link",
+                    f"link {link.seq} ({_name(link.kind, link.ref)}) does not follow the link "
+                    "before it: a link was deleted, inserted or moved",
+                )
+            )
         if chain.link_hash(link.prev, link.seq, link.kind, link.ref, link.facts) != link.hash:
-            found.append(Finding("link", f"link {link.seq} ({_name(link.kind, link.ref)}) was rewritten: its hash "
-                                         "does not match what it records"))
+            found.append(
+                Finding(
+                    "link",
+                    f"link {link.seq} ({_name(link.kind, link.ref)}) was rewritten: its hash "
+                    "does not match what it records",
+                )
+            )
     return found
 
 
@@ -143,8 +159,10 @@ def _rows(connection: Connection, links: list) -> list[Finding]:
 
 def findings(connection: Connection) -> list[Finding]:
     """Everything the audit finds wrong (none: the ledger is whole). Hold the chain lock first."""
-    found = [Finding("trigger", f"the rule {rule.name} on {rule.table} ({rule.message}) {why}", rule=rule)
-             for rule, why in triggers.missing(connection)]
+    found = [
+        Finding("trigger", f"the rule {rule.name} on {rule.table} ({rule.message}) {why}", rule=rule)
+        for rule, why in triggers.missing(connection)
+    ]
     links = _load(connection)
     return found + _links(links) + _rows(connection, links)
 
@@ -195,14 +213,17 @@ def _read(connection: Connection) -> tuple[list[tuple], dict[str, list[tuple]]]:
 
 
 def _last(table: str, rows: list[tuple]) -> tuple | None:
-    return rows[-1][:len(chain.KEYS[table])] if rows else None
+    return rows[-1][: len(chain.KEYS[table])] if rows else None
 
 
 def _state(links: list[tuple], tables: dict[str, list[tuple]]) -> Verified:
     seq, head = (links[-1][0], links[-1][5]) if links else (0, chain.GENESIS)
-    return Verified(seq, head, _fold(hashlib.sha256(), links).hexdigest(),
-                    {table: (_last(table, rows), _fold(hashlib.sha256(), rows).hexdigest())
-                     for table, rows in tables.items()})
+    return Verified(
+        seq,
+        head,
+        _fold(hashlib.sha256(), links).hexdigest(),
+        {table: (_last(table, rows), _fold(hashlib.sha256(), rows).hexdigest()) for table, rows in tables.items()},
+    )
 
 
 def _since(connection: Connection, known: Verified) -> Verified | None:
@@ -217,8 +238,11 @@ def _since(connection: Connection, known: Verified) -> Verified | None:
     seq, prev, latest = known.seq, known.hash, {}
     for link in links[split:]:
         at, kind, ref, facts, before, hashed = link
-        if kind == chain.ACCEPT or (at, before) != (seq + 1, prev) or \
-                chain.link_hash(before, at, kind, ref, facts) != hashed:
+        if (
+            kind == chain.ACCEPT
+            or (at, before) != (seq + 1, prev)
+            or chain.link_hash(before, at, kind, ref, facts) != hashed
+        ):
             return None
         seq, prev = at, hashed
         latest[(kind, ref)] = facts
@@ -263,8 +287,7 @@ def require_intact(session: Session, doing: str) -> None:
     found = intact(connection)
     if found:
         more = f" and {len(found) - 1} more" if len(found) > 1 else ""
-        raise Refused(f"cannot {doing}: the ledger shows tampering ({found[0].text}{more}); {RESOLVE}",
-                      field="ledger")
+        raise Refused(f"cannot {doing}: the ledger shows tampering ({found[0].text}{more}); {RESOLVE}", field="ledger")
 
 
 # -- use cases ------------------------------------------------------------------------------------
@@ -297,10 +320,23 @@ def accept(ctx: Context, reason: str) -> dict:
                 triggers.restore(connection, finding.rule)
         chain.append(connection, [(f.kind, f.ref, f.present) for f in found if f.what == "row"], locked=True)
         vouched = prefix_digest(_load(connection))
-        mark = chain.canonical({"by": director.id, "name": director.name, "reason": reason, "at": ctx.now(),
-                                "findings": [f.text for f in found], "prefix": vouched})
+        mark = chain.canonical(
+            {
+                "by": director.id,
+                "name": director.name,
+                "reason": reason,
+                "at": ctx.now(),
+                "findings": [f.text for f in found],
+                "prefix": vouched,
+            }
+        )
         head = chain.append(connection, [(chain.ACCEPT, None, mark)], locked=True)
         events.record(session, director, "audit.accept", findings=[f.text for f in found], reason=reason)
         _remember(connection, None)
-    return {"accepted": [f.as_dict() for f in found], "by": director.name, "reason": reason, "head": head,
-            "at": utc_now().isoformat()}
+    return {
+        "accepted": [f.as_dict() for f in found],
+        "by": director.name,
+        "reason": reason,
+        "head": head,
+        "at": utc_now().isoformat(),
+    }

@@ -8,18 +8,18 @@ is not one sentence pauses the brief with that reason.
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from pressroom.ledger import events, rows
-from pressroom.plays import people
 from pressroom.context import Actor, Context
+from pressroom.domain.brief import BriefSpec, parse, status_of
 from pressroom.errors import BriefNotReady, InputError
-from pressroom.domain.brief import (BriefSpec, parse, status_of)
+from pressroom.ledger import events, rows
 from pressroom.ledger.tables import Brief, LockedRecipe, Ranking
+from pressroom.plays import people
 
 
 def read(path: Path) -> BriefSpec:
@@ -39,15 +39,33 @@ def create(session: Session, spec: BriefSpec, actor: Actor) -> Brief:
     """Store a brief: active when complete, a draft listing what is missing, or paused."""
     actor.require("director", "open a brief")
     status, reason = status_of(spec)
-    brief = Brief(title=spec.title or "(untitled)", status=status, pause_reason=reason,
-                  content_type=spec.content_type, stakes=spec.stakes, intended_use=spec.intended_use,
-                  director=spec.director, director_id=_director(session, spec),
-                  spec=spec.model_dump(mode="json"), missing=spec.missing(),
-                  created_at=datetime.now(timezone.utc), created_by=actor.name, created_by_id=actor.id)
+    brief = Brief(
+        title=spec.title or "(untitled)",
+        status=status,
+        pause_reason=reason,
+        content_type=spec.content_type,
+        stakes=spec.stakes,
+        intended_use=spec.intended_use,
+        director=spec.director,
+        director_id=_director(session, spec),
+        spec=spec.model_dump(mode="json"),
+        missing=spec.missing(),
+        created_at=datetime.now(UTC),
+        created_by=actor.name,
+        created_by_id=actor.id,
+    )
     session.add(brief)
     session.flush()
-    events.record(session, actor, "brief.new", brief_id=brief.id, objects={"brief": brief.id},
-                  status=status, missing=brief.missing, reason=reason)
+    events.record(
+        session,
+        actor,
+        "brief.new",
+        brief_id=brief.id,
+        objects={"brief": brief.id},
+        status=status,
+        missing=brief.missing,
+        reason=reason,
+    )
     return brief
 
 
@@ -56,8 +74,16 @@ def update(session: Session, brief: Brief, spec: BriefSpec, actor: Actor) -> Bri
     actor.require("director", "change a brief")
     status, reason = status_of(spec)
     director_id = _director(session, spec)
-    events.record(session, actor, "brief.update", brief_id=brief.id, objects={"brief": brief.id},
-                  previous=brief.spec, status=status, missing=spec.missing())
+    events.record(
+        session,
+        actor,
+        "brief.update",
+        brief_id=brief.id,
+        objects={"brief": brief.id},
+        previous=brief.spec,
+        status=status,
+        missing=spec.missing(),
+    )
     brief.spec, brief.missing = spec.model_dump(mode="json"), spec.missing()
     brief.title, brief.content_type, brief.stakes = spec.title or brief.title, spec.content_type, spec.stakes
     brief.intended_use, brief.director, brief.director_id = spec.intended_use, spec.director, director_id
@@ -140,10 +166,13 @@ def show(ctx: Context, brief_id: int) -> dict:
     """A brief with its direction, the director's ranking and its recipe versions."""
     with ctx.unit() as session:
         brief = get(session, brief_id)
-        return {**brief.as_dict(),
-                "rankings": [{"rank": r.rank, "generation": r.generation_id, "by": r.ranked_by}
-                             for r in rankings(session, brief_id)],
-                "recipes": [r.as_dict(ctx.studio) for r in recipes_of(session, brief_id)]}
+        return {
+            **brief.as_dict(),
+            "rankings": [
+                {"rank": r.rank, "generation": r.generation_id, "by": r.ranked_by} for r in rankings(session, brief_id)
+            ],
+            "recipes": [r.as_dict(ctx.studio) for r in recipes_of(session, brief_id)],
+        }
 
 
 def briefs(ctx: Context) -> list[dict]:
@@ -151,7 +180,7 @@ def briefs(ctx: Context) -> list[dict]:
         return [brief.as_dict() for brief in listing(session)]
 
 
-TEMPLATE = '''\
+TEMPLATE = """\
 # pressroom brief. Fill in every item: a brief with an item missing is kept as a draft, and
 # no generation starts until it is complete. Create it with `pressroom brief new --file THIS.toml`.
 title = "Spring trail shoe launch"
@@ -185,7 +214,7 @@ subject = "a trail running shoe"
 context = "on a mossy rock by a mountain stream"
 composition = "low angle, copy space top right"
 technical = "sharp focus, soft morning light"
-'''
+"""
 
 
 def rankings(session: Session, brief_id: int) -> list[Ranking]:
@@ -193,5 +222,6 @@ def rankings(session: Session, brief_id: int) -> list[Ranking]:
 
 
 def recipes_of(session: Session, brief_id: int) -> list[LockedRecipe]:
-    return list(session.scalars(select(LockedRecipe).where(LockedRecipe.brief_id == brief_id)
-                                .order_by(LockedRecipe.version)))
+    return list(
+        session.scalars(select(LockedRecipe).where(LockedRecipe.brief_id == brief_id).order_by(LockedRecipe.version))
+    )

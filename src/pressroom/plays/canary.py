@@ -16,12 +16,12 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
+from pressroom.domain.compare import Fingerprint
+from pressroom.domain.recipes import Recipe
+from pressroom.errors import InputError, PressroomError
+from pressroom.ledger.tables import Generation, LockedRecipe, Release
 from pressroom.plays import releases
 from pressroom.store.cards import Card
-from pressroom.domain.compare import Fingerprint
-from pressroom.errors import InputError, PressroomError
-from pressroom.domain.recipes import Recipe
-from pressroom.ledger.tables import Generation, LockedRecipe, Release
 
 if TYPE_CHECKING:
     from pressroom.context import Context
@@ -39,8 +39,13 @@ def _version(package: str) -> str:
 
 def here() -> dict:
     """The software this process runs (the device is known once an item has run)."""
-    return {"python": platform.python_version(), "torch": _version("torch"), "diffusers": _version("diffusers"),
-            "transformers": _version("transformers"), "platform": platform.platform()}
+    return {
+        "python": platform.python_version(),
+        "torch": _version("torch"),
+        "diffusers": _version("diffusers"),
+        "transformers": _version("transformers"),
+        "platform": platform.platform(),
+    }
 
 
 def _spread(ids: list[int], count: int) -> list[int]:
@@ -51,31 +56,39 @@ def _spread(ids: list[int], count: int) -> list[int]:
     return [ids[round(i * step)] for i in range(count)]
 
 
-def sample(ctx: "Context", count: int, brief_id: int | None = None) -> list[tuple[str, int]]:
+def sample(ctx: Context, count: int, brief_id: int | None = None) -> list[tuple[str, int]]:
     """Which items the canary runs: about half locked heroes, the rest released files."""
     from pressroom.ledger.tables import Imported
 
     with ctx.unit() as session:
-        heroes = select(LockedRecipe.hero_generation_id).where(
-            LockedRecipe.hero_generation_id.is_not(None)).distinct()
-        assets = select(Release.id).where(Release.id.not_in(
-            select(Imported.release_id).where(Imported.reproducible.is_(False))))
+        heroes = select(LockedRecipe.hero_generation_id).where(LockedRecipe.hero_generation_id.is_not(None)).distinct()
+        assets = select(Release.id).where(
+            Release.id.not_in(select(Imported.release_id).where(Imported.reproducible.is_(False)))
+        )
         if brief_id is not None:
             heroes = heroes.where(LockedRecipe.brief_id == brief_id)
             assets = assets.where(Release.brief_id == brief_id)
         hero_ids = sorted(session.scalars(heroes))
         asset_ids = sorted(session.scalars(assets))
     take_heroes = min(len(hero_ids), max(count - len(asset_ids), (count + 1) // 2))
-    return ([("hero", i) for i in _spread(hero_ids, take_heroes)]
-            + [("asset", i) for i in _spread(asset_ids, count - take_heroes)])
+    return [("hero", i) for i in _spread(hero_ids, take_heroes)] + [
+        ("asset", i) for i in _spread(asset_ids, count - take_heroes)
+    ]
 
 
-def _card(ctx: "Context", kind: str, item: int) -> tuple[Card, str]:
+def _card(ctx: Context, kind: str, item: int) -> tuple[Card, str]:
     with ctx.unit() as session:
         if kind == "hero":
             row = session.get(Generation, item)
-            return (Card(recipe=row.parsed_recipe(), expect=Fingerprint(row.pixel_sha256, row.phash, row.dhash),
-                         file_sha256=row.file_sha256, generation=row.id), row.file_sha256)
+            return (
+                Card(
+                    recipe=row.parsed_recipe(),
+                    expect=Fingerprint(row.pixel_sha256, row.phash, row.dhash),
+                    file_sha256=row.file_sha256,
+                    generation=row.id,
+                ),
+                row.file_sha256,
+            )
         asset = releases.get(session, item)
         return Card(recipe=Recipe.model_validate(asset.recipe), expect=None), str(asset.file(ctx.studio))
 
@@ -83,11 +96,14 @@ def _card(ctx: "Context", kind: str, item: int) -> tuple[Card, str]:
 def _changes(made: Recipe, now: dict) -> dict[str, list[str]]:
     """What differs between the environment an item was made in and this one: field -> [then, now]."""
     then = made.environment.model_dump() if made.environment else {}
-    return {key: [then.get(key) or "", now.get(key) or ""] for key in WATCHED
-            if key in now and (then.get(key) or "") != (now.get(key) or "") and then.get(key)}
+    return {
+        key: [then.get(key) or "", now.get(key) or ""]
+        for key in WATCHED
+        if key in now and (then.get(key) or "") != (now.get(key) or "") and then.get(key)
+    }
 
 
-def run(ctx: "Context", count: int, brief_id: int | None = None, progress=None) -> dict:
+def run(ctx: Context, count: int, brief_id: int | None = None, progress=None) -> dict:
     """Re-reproduce ``count`` sampled items; ``progress(total, item)`` after each one."""
     from pressroom.plays.reproduction import reproduce
 
@@ -113,10 +129,15 @@ def run(ctx: "Context", count: int, brief_id: int | None = None, progress=None) 
             ran = done.recipe.environment.model_dump() if done.recipe.environment else {}
             now["device_name"] = ran.get("device_name") or now.get("device_name", "")
             comparison = done.comparison
-            entry.update(verdict=comparison.verdict, ssim=comparison.ssim, phash_distance=comparison.phash_distance,
-                         dhash_distance=comparison.dhash_distance,
-                         max_pixel_difference=comparison.max_pixel_difference, compared_with=done.expected,
-                         changed=_changes(card.recipe, ran))
+            entry.update(
+                verdict=comparison.verdict,
+                ssim=comparison.ssim,
+                phash_distance=comparison.phash_distance,
+                dhash_distance=comparison.dhash_distance,
+                max_pixel_difference=comparison.max_pixel_difference,
+                compared_with=done.expected,
+                changed=_changes(card.recipe, ran),
+            )
         entry["seconds"] = round(time.perf_counter() - started, 3)
         items.append(entry)
         if progress:
@@ -126,6 +147,12 @@ def run(ctx: "Context", count: int, brief_id: int | None = None, progress=None) 
     for entry in items:
         for key, (then, _now) in entry.get("changed", {}).items():
             changed.setdefault(key, set()).add(then)
-    return {"items": items, "totals": totals, "sampled": len(items), "environment": now,
-            "changed_since_made": {key: {"then": sorted(values), "now": now.get(key, "")}
-                                   for key, values in changed.items()}}
+    return {
+        "items": items,
+        "totals": totals,
+        "sampled": len(items),
+        "environment": now,
+        "changed_since_made": {
+            key: {"then": sorted(values), "now": now.get(key, "")} for key, values in changed.items()
+        },
+    }

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from pressroom.errors import InputError
 from pressroom.jobs.generations import get
 from pressroom.store import files
-from pressroom.errors import InputError
 from pressroom.store.cards import images_beside, stored_facts, write
 from pressroom.store.studio import Studio
 
@@ -28,11 +28,15 @@ def export(studio: Studio, generation_id: int, output: str | Path | None = None)
         try:
             folder.mkdir(exist_ok=True)
         except OSError as exc:
-            raise InputError(f"cannot make {folder} for the images the card reads: {exc.strerror or exc}; "
-                            "write the card somewhere else", field="output") from None
+            raise InputError(
+                f"cannot make {folder} for the images the card reads: {exc.strerror or exc}; "
+                "write the card somewhere else",
+                field="output",
+            ) from None
         for sha in recipe.references:
             stored = studio.assets.find(sha)
             if stored is not None:
                 files.write(folder / stored.name, stored.read_bytes(), field="output")
-    return write(path, recipe, **stored_facts(row), scratch=studio.root if kept else None,
-                 field=None if kept else "output")
+    return write(
+        path, recipe, **stored_facts(row), scratch=studio.root if kept else None, field=None if kept else "output"
+    )

@@ -15,27 +15,45 @@ import tempfile
 import time
 from pathlib import Path
 
-from pressroom.plays import briefs, concepts, culls, fixes, library, lockin, metrics, people, releases, reviews, styles, volume
-from pressroom.store import cards, models, provenance, signing
 from pressroom.context import Context
-from pressroom.plays.reproduction import reproduce
-from pressroom.store.studio import Studio
-from pressroom.domain.brief import CONTENT_TYPES, parse
 from pressroom.domain import gate
+from pressroom.domain.brief import CONTENT_TYPES, parse
+from pressroom.plays import (
+    briefs,
+    concepts,
+    culls,
+    fixes,
+    library,
+    lockin,
+    metrics,
+    people,
+    releases,
+    reviews,
+    styles,
+    volume,
+)
+from pressroom.plays.reproduction import reproduce
+from pressroom.store import cards, models, provenance, signing
+from pressroom.store.studio import Studio
 
 DIRECTOR, OPERATOR, REVIEWER, KEEPER = "dana", "omar", "rita", "kim"
 # (concept, lock) steps: sketch's pictures need a dozen to settle; tiny's noise needs none
 STEPS = {models.SKETCH: (12, 12), models.TINY: (4, 8)}
-ABOUT = {models.SKETCH: "sketch is small: it draws emoji-like subjects at 32x32, shown at 128x128.",
-         models.TINY: "this install ships no sketch weights (scripts/train_sketch.py trains them): the tiny model "
-                      "stands in, its images noise-like, but every step is real."}
+ABOUT = {
+    models.SKETCH: "sketch is small: it draws emoji-like subjects at 32x32, shown at 128x128.",
+    models.TINY: "this install ships no sketch weights (scripts/train_sketch.py trains them): the tiny model "
+    "stands in, its images noise-like, but every step is real.",
+}
 VALUES = ["a red trail shoe", "a blue trail shoe", "a grey trail shoe"]
 # The sample brief, its prompt written the way the sketch model was taught to read one: subject,
 # background (the style slot), position and scale, finish.
-BRIEF = briefs.TEMPLATE[:briefs.TEMPLATE.index("[prompt]")] + """[prompt]
+BRIEF = (
+    briefs.TEMPLATE[: briefs.TEMPLATE.index("[prompt]")]
+    + """[prompt]
 subject = "a trail shoe"
 technical = "centred, close-up, flat colours"
 """
+)
 # Three styles of background for the concept sprint (name, style text).
 BACKDROPS = [("on-grass", "on grass"), ("by-the-sea", "by the sea"), ("yellow-backdrop", "on a yellow background")]
 
@@ -60,8 +78,9 @@ def run(keep: Path | None, out) -> Path:
         people.add_person(ctx, name, [role])
         out.print(f"{name}: {role}")
     # each person acts in their own context, as they would signed in on their own machine
-    director, operator, reviewer, keeper = (ctx.acting_as(people.actor(ctx, name, "python"))
-                                            for name in (DIRECTOR, OPERATOR, REVIEWER, KEEPER))
+    director, operator, reviewer, keeper = (
+        ctx.acting_as(people.actor(ctx, name, "python")) for name in (DIRECTOR, OPERATOR, REVIEWER, KEEPER)
+    )
 
     play("1. intake", DIRECTOR)
     spec = parse(BRIEF)
@@ -69,8 +88,10 @@ def run(keep: Path | None, out) -> Path:
     brief_id = brief["id"]
     out.print(f"brief {brief_id} {brief['title']!r}: {brief['status']}; intent: {spec.intent}")
     d = CONTENT_TYPES[brief["content_type"]]
-    out.print(f"{brief['content_type']} defaults: {d.concept_styles} styles x {d.per_style} per style at "
-              f"{d.concept_steps} steps, {d.gate} review gate, volume batches of {d.volume_batch}")
+    out.print(
+        f"{brief['content_type']} defaults: {d.concept_styles} styles x {d.per_style} per style at "
+        f"{d.concept_steps} steps, {d.gate} review gate, volume batches of {d.volume_batch}"
+    )
 
     play("2. concept sprint", OPERATOR)
     for style_name, text in BACKDROPS:
@@ -86,8 +107,10 @@ def run(keep: Path | None, out) -> Path:
 
     play("4. lock-in pass", OPERATOR)
     lock = lockin.lock(operator, brief_id, steps=lock_steps, width=128, height=160, slot="subject")
-    out.print(f"recipe {lock.row.id} v{lock.row.version}: hero #{lock.row.hero_generation_id} reproduced "
-              f"in a fresh pipeline: [bold]{lock.row.verdict}[/bold] -> {lock.row.status}")
+    out.print(
+        f"recipe {lock.row.id} v{lock.row.version}: hero #{lock.row.hero_generation_id} reproduced "
+        f"in a fresh pipeline: [bold]{lock.row.verdict}[/bold] -> {lock.row.status}"
+    )
     out.print(f"card {lock.row.card_file(studio)}")
 
     play("5. volume run over three slot values", OPERATOR)
@@ -114,8 +137,10 @@ def run(keep: Path | None, out) -> Path:
     checked = {item: "pass" for item in gate.CHECKLIST}
     reviews.decide(reviewer, keepers[1], "changes-required", {**checked, "hands": ("fail", "six toes on the sole")})
     out.print(f"#{keepers[1]}: changes required (hands: six toes on the sole)")
-    for generation, alt in ((keepers[0], "A red trail shoe, drawn flat, centred"),
-                            (fixed.id, "A red trail shoe, refined, drawn flat")):
+    for generation, alt in (
+        (keepers[0], "A red trail shoe, drawn flat, centred"),
+        (fixed.id, "A red trail shoe, refined, drawn flat"),
+    ):
         standing = reviews.decide(reviewer, generation, "approved", checked, alt_text=alt)
         out.print(f"#{generation}: {standing.result} by {REVIEWER}, alt text {alt!r}")
 
@@ -124,17 +149,21 @@ def run(keep: Path | None, out) -> Path:
     for asset in files:
         out.print(f"asset {asset.id}: {asset.rendition} {asset.format} {asset.file(studio).name}")
     check = provenance.verify(files[-1].file(studio), signing.trust_anchors(studio))
-    out.print(f"verify {files[-1].file(studio).name}: [bold]{check.state}[/bold], {', '.join(check.actions)}, "
-              f"made from {check.ingredients[0]['title']}")
+    out.print(
+        f"verify {files[-1].file(studio).name}: [bold]{check.state}[/bold], {', '.join(check.actions)}, "
+        f"made from {check.ingredients[0]['title']}"
+    )
     hits = library.find(ctx, "red trail shoe")
     out.print(f"search 'red trail shoe': {len(hits)} released files")
 
     play("10. metrics")
     numbers = metrics.report(ctx, brief_id)
     row = numbers["briefs"][0]
-    out.print(f"generated {row['generated']}, kept {row['kept']}, keep rate {row['keep_rate']:.0%}, "
-              f"iterations per final {row['iterations_per_final']}, rework after review "
-              f"{row['rework_after_review']:.0%}, time to hero {row['time_to_hero_s']}s ({row['time_to_hero_basis']})")
+    out.print(
+        f"generated {row['generated']}, kept {row['kept']}, keep rate {row['keep_rate']:.0%}, "
+        f"iterations per final {row['iterations_per_final']}, rework after review "
+        f"{row['rework_after_review']:.0%}, time to hero {row['time_to_hero_s']}s ({row['time_to_hero_basis']})"
+    )
     for value in numbers["slot_values"]:
         if value["slot_value"] in VALUES:
             out.print(f"  {value['slot_value']}: keep rate {value['keep_rate']:.0%}")
@@ -147,16 +176,20 @@ def run(keep: Path | None, out) -> Path:
             ledger.rename(hidden)
     result = reproduce(cards.read(lock.row.card_file(studio)), studio=Studio(studio.root))
     figures = result.comparison
-    out.print(f"verdict [bold]{figures.verdict}[/bold]: ssim {figures.ssim}, pHash distance "
-              f"{figures.phash_distance}, dHash distance {figures.dhash_distance}")
+    out.print(
+        f"verdict [bold]{figures.verdict}[/bold]: ssim {figures.ssim}, pHash distance "
+        f"{figures.phash_distance}, dHash distance {figures.dhash_distance}"
+    )
     for ledger, hidden in aside:
         if hidden.exists():
             hidden.rename(ledger)
 
     play("done")
-    out.print(f"brief {brief_id}: {len(sprint.rows)} concepts, recipe v{lock.row.version} locked, "
-              f"{len(run_.made)} volume images, {len(keepers)} keepers + 1 fix, {len(files)} files released; "
-              f"reproduction {figures.verdict}; {time.perf_counter() - started:.0f}s")
+    out.print(
+        f"brief {brief_id}: {len(sprint.rows)} concepts, recipe v{lock.row.version} locked, "
+        f"{len(run_.made)} volume images, {len(keepers)} keepers + 1 fix, {len(files)} files released; "
+        f"reproduction {figures.verdict}; {time.perf_counter() - started:.0f}s"
+    )
     out.print(f"studio:        {studio.root}")
     out.print(f"images:        {studio.assets.root}")
     out.print(f"contact sheet: {sprint.sheet}")

@@ -14,23 +14,20 @@ parameters, so its card reproduces it from the parent image in the studio's asse
 from __future__ import annotations
 
 import io
-from typing import Callable
+from collections.abc import Callable
 
-from pressroom.plays import briefs
+from pressroom.context import Context
+from pressroom.domain.recipes import Recipe, SchedulerSpec, Skeleton, Source, check_denoising, check_seeds
+from pressroom.errors import FixRefused, InputError
+from pressroom.jobs import generations, kinds, landing, queue
 from pressroom.ledger import events, rows
-from pressroom.jobs import kinds
-from pressroom.jobs import generations
+from pressroom.ledger.tables import Generation, Job
+from pressroom.plays import briefs
 from pressroom.store import imagefiles, ledgerfiles, models
 from pressroom.store.assets import sha256_bytes
-from pressroom.context import Context
-from pressroom.errors import FixRefused, InputError
-from pressroom.jobs import landing, queue
-from pressroom.domain.recipes import Recipe, SchedulerSpec, Skeleton, Source, check_denoising, check_seeds
 from pressroom.store.studio import Studio
-from pressroom.ledger.tables import Generation, Job
 
 MAX_MASK_SHARE = 1 / 3
-
 
 
 def mask_share(mask) -> float:
@@ -59,30 +56,44 @@ def submit(
     """Check the fix now (the person, the image, the mask, the settings), keep the mask in the
     studio and queue the fix as a job, the mask named by its SHA-256. The same fix asked for again
     while it is queued or running is the same job; once it is done, asking again is another fix."""
-    chosen = [name for name, on in (("inpaint", inpaint is not None), ("refine", refine),
-                                    ("upscale", upscale is not None)) if on]
+    chosen = [
+        name
+        for name, on in (("inpaint", inpaint is not None), ("refine", refine), ("upscale", upscale is not None))
+        if on
+    ]
     if len(chosen) != 1:
-        raise InputError("choose exactly one fix: inpaint (with a mask), refine, or upscale (with a factor)",
-                         field="op")
+        raise InputError(
+            "choose exactly one fix: inpaint (with a mask), refine, or upscale (with a factor)", field="op"
+        )
     studio, actor = ctx.studio, ctx.actor.require("operator", "fix an image")
     mask = b""
     with ctx.unit() as session:
         parent = _parent(session, generation_id)
         if inpaint is not None:
             mask = _mask(inpaint, parent, force)
-        request = {"generation": generation_id, "op": chosen[0],
-                   "mask": sha256_bytes(mask) if mask else "", "factor": upscale, "prompt": prompt, "strength": strength, "seed": seed, "steps": steps,
-                   "upscaler": upscaler}
+        request = {
+            "generation": generation_id,
+            "op": chosen[0],
+            "mask": sha256_bytes(mask) if mask else "",
+            "factor": upscale,
+            "prompt": prompt,
+            "strength": strength,
+            "seed": seed,
+            "steps": steps,
+            "upscaler": upscaler,
+        }
         _prepare(studio, parent, request)
     if mask:
         with ctx.unit() as session:
             ledgerfiles.put(studio, session, mask, "png", "mask")
-    return queue.enqueue(studio, KIND, request, key=queue.request_key(KIND, request), requester=actor, total=1,
-                         fresh=True)
+    return queue.enqueue(
+        studio, KIND, request, key=queue.request_key(KIND, request), requester=actor, total=1, fresh=True
+    )
 
 
-def fix(ctx: Context, generation_id: int, *, progress: Callable[[int, int], None] | None = None,
-        **settings) -> Generation:
+def fix(
+    ctx: Context, generation_id: int, *, progress: Callable[[int, int], None] | None = None, **settings
+) -> Generation:
     """Queue the fix (settings as ``submit`` takes them) and see it through, in this process unless
     workers are running; returns the derivative."""
     from pressroom.jobs import worker
@@ -105,14 +116,29 @@ def run_job(studio: Studio, job: Job, lease: queue.Lease) -> dict:
         parent = _parent(session, request["generation"])
     recipe, strength = _prepare(studio, parent, request)
     op = recipe.source.op
-    labels = dict(brief_id=parent.brief_id, recipe_id=parent.recipe_id, parent_id=parent.id, play="fix",
-                  operation=op, slot_value=parent.slot_value, style=parent.style, **generations.made_by(actor))
+    labels = dict(
+        brief_id=parent.brief_id,
+        recipe_id=parent.recipe_id,
+        parent_id=parent.id,
+        play="fix",
+        operation=op,
+        slot_value=parent.slot_value,
+        style=parent.style,
+        **generations.made_by(actor),
+    )
     made = landing.land(studio, lease, [recipe], [labels], ["derivative"]).ids["derivative"]
 
     def record(session) -> int:
-        events.record(session, actor, f"fix.{op}", brief_id=parent.brief_id,
-                      objects={"parent": parent.id, "generation": made}, strength=strength,
-                      mask=request["mask"], factor=request["factor"])
+        events.record(
+            session,
+            actor,
+            f"fix.{op}",
+            brief_id=parent.brief_id,
+            objects={"parent": parent.id, "generation": made},
+            strength=strength,
+            mask=request["mask"],
+            factor=request["factor"],
+        )
         return made
 
     return {"generation": lease.once("event", record)}
@@ -129,12 +155,15 @@ def _mask(data: bytes, parent: Generation, force: bool) -> bytes:
     """The mask as a greyscale PNG, once it is readable, at the image's size and not over a third of it."""
     mask = imagefiles.load(data, "the mask", field="mask", hint="paint it as a PNG, white where to repaint")
     if mask.size != (parent.width, parent.height):
-        raise InputError(f"the mask is {mask.width}x{mask.height} but the image is {parent.width}x{parent.height}; "
-                         "paint the mask at the image's size")
+        raise InputError(
+            f"the mask is {mask.width}x{mask.height} but the image is {parent.width}x{parent.height}; "
+            "paint the mask at the image's size"
+        )
     share = mask_share(mask)
     if share > MAX_MASK_SHARE and not force:
-        raise FixRefused(f"the mask covers {share:.0%} of the image, more than a third: regenerate instead",
-                         field="force")
+        raise FixRefused(
+            f"the mask covers {share:.0%} of the image, more than a third: regenerate instead", field="force"
+        )
     buffer = io.BytesIO()
     mask.convert("L").save(buffer, format="PNG")
     return buffer.getvalue()
@@ -167,15 +196,23 @@ def _prepare(studio: Studio, parent: Generation, request: dict) -> tuple[Recipe,
     else:
         if upscale not in (2, 3, 4):
             raise InputError(f"upscale takes 2, 3 or 4 (got {upscale})", field="upscale")
-        imagefiles.check_size(parent.width * upscale, parent.height * upscale, f"a {upscale}x upscale",
-                              "upscale", "use a smaller factor, or upscale a crop")
+        imagefiles.check_size(
+            parent.width * upscale,
+            parent.height * upscale,
+            f"a {upscale}x upscale",
+            "upscale",
+            "use a smaller factor, or upscale a crop",
+        )
         strength = 1.0
         updates.update(width=parent.width * upscale, height=parent.height * upscale)
         model = None if upscaler == "lanczos" else models.upscaler(studio, upscaler)
         if model is not None and models.UPSCALERS[model.pipeline] != upscale:
             if upscaler:
-                raise InputError(f"upscaler {model.name!r} enlarges {models.UPSCALERS[model.pipeline]}x; use upscale "
-                                 f"{models.UPSCALERS[model.pipeline]} or the lanczos upscaler", field="upscaler")
+                raise InputError(
+                    f"upscaler {model.name!r} enlarges {models.UPSCALERS[model.pipeline]}x; use upscale "
+                    f"{models.UPSCALERS[model.pipeline]} or the lanczos upscaler",
+                    field="upscaler",
+                )
             model = None  # the factor asked for is not the model's: a plain resize, recorded as such
         if model is not None:
             updates.update(model=model.ref(), engine=model.engine, scheduler=SchedulerSpec(name="default"))
@@ -185,7 +222,14 @@ def _prepare(studio: Studio, parent: Generation, request: dict) -> tuple[Recipe,
     if op != "upscale":
         check_denoising(strength, fix_steps, "strength", "strength")
     method = ("model" if "model" in updates else "lanczos") if op == "upscale" else ""
-    updates["source"] = Source(op=op, strength=strength, mask_sha256=mask_sha, factor=upscale or 1, method=method,
-                               parent_sha256=parent.file_sha256, parent_pixel_sha256=parent.pixel_sha256)
+    updates["source"] = Source(
+        op=op,
+        strength=strength,
+        mask_sha256=mask_sha,
+        factor=upscale or 1,
+        method=method,
+        parent_sha256=parent.file_sha256,
+        parent_pixel_sha256=parent.pixel_sha256,
+    )
     updates["references"] = [parent.file_sha256] + ([mask_sha] if mask_sha else [])
     return base.model_copy(update=updates), strength

@@ -18,32 +18,37 @@ from __future__ import annotations
 
 import io
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from pressroom.plays import briefs
-from pressroom.ledger import events, fulltext
-from pressroom.jobs import generations
-from pressroom.store import imagefiles, models, provenance
 from pressroom.domain import samplers
 from pressroom.domain.compare import fingerprint
-from pressroom.errors import InputError, NotFound, PressroomError, Refused
 from pressroom.domain.recipes import ModelRef, Recipe
-from pressroom.ledger.tables import Imported
-from pressroom.ledger.tables import Generation, Release
+from pressroom.errors import InputError, NotFound, PressroomError, Refused
+from pressroom.jobs import generations
+from pressroom.ledger import events, fulltext
+from pressroom.ledger.tables import Generation, Imported, Release
+from pressroom.plays import briefs
+from pressroom.store import imagefiles, models, provenance
 
 if TYPE_CHECKING:
     from pressroom.context import Context
 
 SUFFIXES = {".png": "png", ".jpg": "jpeg", ".jpeg": "jpeg", ".webp": "webp"}
 RENDITION = "imported"
-TOOLS = {"AUTOMATIC1111": "a1111", "ComfyUI": "comfyui", "InvokeAI": "invokeai", "Fooocus": "fooocus",
-         "NovelAI": "novelai"}
+TOOLS = {
+    "AUTOMATIC1111": "a1111",
+    "ComfyUI": "comfyui",
+    "InvokeAI": "invokeai",
+    "Fooocus": "fooocus",
+    "NovelAI": "novelai",
+}
 WHY_NOT = {
     "comfyui": "a ComfyUI graph is not one recipe pressroom can run; its prompt and workflow graphs are kept whole",
     "novelai": "made by a hosted service (NovelAI) whose model cannot be run here",
@@ -106,10 +111,17 @@ def parse(data: bytes) -> Parsed:
     tool = TOOLS.get(info.generator.value, info.generator.value.lower())
     sampler = info.samplers[0] if info.samplers else None
     model = next(iter(info.models), None)
-    return Parsed(tool, prompt=info.full_prompt or "", negative=info.full_negative_prompt or "",
-                  model=(model.name or "") if model else "", model_hash=(model.hash or "") if model else "",
-                  sampler=sampler.name if sampler else "", parameters=dict(sampler.parameters) if sampler else {},
-                  size=str(info.metadata.get("Size", "")), raw=_whole(info.raw_parameters))
+    return Parsed(
+        tool,
+        prompt=info.full_prompt or "",
+        negative=info.full_negative_prompt or "",
+        model=(model.name or "") if model else "",
+        model_hash=(model.hash or "") if model else "",
+        sampler=sampler.name if sampler else "",
+        parameters=dict(sampler.parameters) if sampler else {},
+        size=str(info.metadata.get("Size", "")),
+        raw=_whole(info.raw_parameters),
+    )
 
 
 def _whole(raw: dict) -> dict:
@@ -132,29 +144,38 @@ def _size(parsed: Parsed) -> tuple[int, int] | None:
     return (int(width), int(height)) if width.isdigit() and height.isdigit() else None
 
 
-def recipe_for(ctx: "Context", parsed: Parsed, width: int, height: int) -> tuple[Recipe | None, str]:
+def recipe_for(ctx: Context, parsed: Parsed, width: int, height: int) -> tuple[Recipe | None, str]:
     """A recipe ``reproduce`` can run, or None and why not."""
     if parsed.tool != "a1111":
         return None, WHY_NOT.get(parsed.tool, f"made by {parsed.tool}, whose pipeline pressroom does not run")
     if not parsed.model_hash:
         return None, "the parameters name no model hash, so the weights cannot be identified"
-    manifest = next((m for m in models.all_models(ctx.studio) if m.ref().short_hash == parsed.model_hash.lower()),
-                    None)
+    manifest = next((m for m in models.all_models(ctx.studio) if m.ref().short_hash == parsed.model_hash.lower()), None)
     if manifest is None:
-        return None, (f"no registered model has hash {parsed.model_hash} (named {parsed.model or 'nothing'}); "
-                      "register that model and import again")
+        return None, (
+            f"no registered model has hash {parsed.model_hash} (named {parsed.model or 'nothing'}); "
+            "register that model and import again"
+        )
     name, schedule = parsed.sampler, str(parsed.parameters.get("scheduler") or "Automatic")
     if name.endswith(" Karras"):  # A1111 before 1.9 named the schedule in the sampler
-        name, schedule = name[:-len(" Karras")], "Karras"
+        name, schedule = name[: -len(" Karras")], "Karras"
     sampler = next((s for s in samplers.SAMPLERS.values() if s.a1111 == name and s.schedule == schedule), None)
     if sampler is None:
         return None, f"sampler {parsed.sampler!r} ({schedule}) has no diffusers scheduler pressroom runs"
     size = _size(parsed) or (width, height)
     try:
-        [recipe] = generations.plan(ctx.studio, model=manifest.name, prompt=parsed.prompt, negative=parsed.negative,
-                                    seed=int(parsed.parameters["seed"]), steps=int(parsed.parameters["steps"]),
-                                    guidance=float(parsed.parameters["cfg_scale"]), width=size[0], height=size[1],
-                                    scheduler=sampler.name)
+        [recipe] = generations.plan(
+            ctx.studio,
+            model=manifest.name,
+            prompt=parsed.prompt,
+            negative=parsed.negative,
+            seed=int(parsed.parameters["seed"]),
+            steps=int(parsed.parameters["steps"]),
+            guidance=float(parsed.parameters["cfg_scale"]),
+            width=size[0],
+            height=size[1],
+            scheduler=sampler.name,
+        )
     except (KeyError, ValueError) as exc:
         return None, f"the parameters lack a usable {exc.args[0] if exc.args else 'value'}"
     except PressroomError as exc:
@@ -165,15 +186,20 @@ def recipe_for(ctx: "Context", parsed: Parsed, width: int, height: int) -> tuple
 def _placeholder(parsed: Parsed, width: int, height: int) -> dict:
     """The recipe column of an asset that cannot be reproduced: what is known, no weights named."""
     seed = parsed.parameters.get("seed")
-    return Recipe(prompt=parsed.prompt or "(no prompt recorded)", negative=parsed.negative,
-                  model=ModelRef(name=parsed.model or "unknown", format="none"),
-                  seed=int(seed) if str(seed or "").isdigit() and int(seed) < 2**64 else 0,
-                  width=min(8192, max(8, width - width % 8)), height=min(8192, max(8, height - height % 8))).model_dump(mode="json", exclude_none=True)
+    return Recipe(
+        prompt=parsed.prompt or "(no prompt recorded)",
+        negative=parsed.negative,
+        model=ModelRef(name=parsed.model or "unknown", format="none"),
+        seed=int(seed) if str(seed or "").isdigit() and int(seed) < 2**64 else 0,
+        width=min(8192, max(8, width - width % 8)),
+        height=min(8192, max(8, height - height % 8)),
+    ).model_dump(mode="json", exclude_none=True)
 
 
 # -- the use case -----------------------------------------------------------------------------------
-def run(ctx: "Context", paths: list[Path], *, brief_id: int | None = None,
-        progress: Callable[[int, Path], None] | None = None) -> Report:
+def run(
+    ctx: Context, paths: list[Path], *, brief_id: int | None = None, progress: Callable[[int, Path], None] | None = None
+) -> Report:
     """Import the images at ``paths``; ``progress(total, file)`` after each file."""
     actor = ctx.actor.require("keeper", "import images into the library")
     found = files_in(paths)
@@ -196,8 +222,16 @@ def run(ctx: "Context", paths: list[Path], *, brief_id: int | None = None,
         if progress:
             progress(len(found), path)
     with ctx.unit() as session:
-        events.record(session, actor, "import", brief_id=brief_id, objects={"assets": [e["asset"] for e in report.read]},
-                      read=len(report.read), skipped=len(report.skipped), unparsed=len(report.unparsed))
+        events.record(
+            session,
+            actor,
+            "import",
+            brief_id=brief_id,
+            objects={"assets": [e["asset"] for e in report.read]},
+            read=len(report.read),
+            skipped=len(report.skipped),
+            unparsed=len(report.unparsed),
+        )
     return report
 
 
@@ -206,12 +240,11 @@ def _duplicate(session: Session, pixel_sha256: str) -> str | None:
     asset = session.scalar(select(Release.id).where(Release.pixel_sha256 == pixel_sha256).limit(1))
     if asset is not None:
         return f"asset {asset}"
-    made = session.scalar(select(Generation.id)
-                          .where(Generation.pixel_sha256 == pixel_sha256).limit(1))
+    made = session.scalar(select(Generation.id).where(Generation.pixel_sha256 == pixel_sha256).limit(1))
     return None if made is None else f"generation {made}"
 
 
-def _one(ctx: "Context", path: Path, brief_id: int | None) -> dict:
+def _one(ctx: Context, path: Path, brief_id: int | None) -> dict:
     from pressroom.store.userfiles import read_bytes
 
     data = read_bytes(path, "image")
@@ -226,36 +259,91 @@ def _one(ctx: "Context", path: Path, brief_id: int | None) -> dict:
         return {"file": str(path), "duplicate_of": seen}
     parsed = parse(data)
     recipe, reason = recipe_for(ctx, parsed, image.width, image.height)
-    recipe_doc = recipe.model_dump(mode="json", exclude_none=True) if recipe else _placeholder(
-        parsed, image.width, image.height)
+    recipe_doc = (
+        recipe.model_dump(mode="json", exclude_none=True) if recipe else _placeholder(parsed, image.width, image.height)
+    )
     sha = ctx.studio.assets.put(data, "jpg" if fmt == "jpeg" else fmt)  # the original's bytes, unchanged
     stored = ctx.studio.assets.path(sha, "jpg" if fmt == "jpeg" else fmt)
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     with ctx.unit() as session:
         if (seen := _duplicate(session, prints.pixel_sha256)) is not None:  # another import got there first
             return {"file": str(path), "duplicate_of": seen}
         made = Generation(
-            created_at=now, model=parsed.model or "unknown", seed=recipe_doc["seed"], prompt=parsed.prompt,
-            recipe=recipe_doc, file_sha256=sha, pixel_sha256=prints.pixel_sha256, phash=prints.phash,
-            dhash=prints.dhash, ext=stored.suffix.lstrip("."), width=image.width, height=image.height, warnings=[],
-            elapsed_s=0.0, brief_id=brief_id, play="import", status="new", operator="", maker_id=None)
+            created_at=now,
+            model=parsed.model or "unknown",
+            seed=recipe_doc["seed"],
+            prompt=parsed.prompt,
+            recipe=recipe_doc,
+            file_sha256=sha,
+            pixel_sha256=prints.pixel_sha256,
+            phash=prints.phash,
+            dhash=prints.dhash,
+            ext=stored.suffix.lstrip("."),
+            width=image.width,
+            height=image.height,
+            warnings=[],
+            elapsed_s=0.0,
+            brief_id=brief_id,
+            play="import",
+            status="new",
+            operator="",
+            maker_id=None,
+        )
         session.add(made)
         session.flush()
-        row = Release(brief_id=brief_id, generation_id=made.id, parent_id=None, rendition=RENDITION, format=fmt,
-                      path=ctx.studio.relative(stored), sha256=sha, pixel_sha256=prints.pixel_sha256,
-                      phash=prints.phash, width=image.width, height=image.height, recipe=recipe_doc, alt_text="",
-                      source_type=provenance.TRAINED if parsed.tool else "", released_by=ctx.actor.name,
-                      released_by_id=ctx.actor.id, at=now)
+        row = Release(
+            brief_id=brief_id,
+            generation_id=made.id,
+            parent_id=None,
+            rendition=RENDITION,
+            format=fmt,
+            path=ctx.studio.relative(stored),
+            sha256=sha,
+            pixel_sha256=prints.pixel_sha256,
+            phash=prints.phash,
+            width=image.width,
+            height=image.height,
+            recipe=recipe_doc,
+            alt_text="",
+            source_type=provenance.TRAINED if parsed.tool else "",
+            released_by=ctx.actor.name,
+            released_by_id=ctx.actor.id,
+            at=now,
+        )
         session.add(row)
         session.flush()
-        session.add(Imported(release_id=row.id, source=str(path), sha256=sha, pixel_sha256=prints.pixel_sha256,
-                             tool=parsed.tool or "", parameters=parsed.raw, reproducible=recipe is not None,
-                             reason=reason, imported_by=ctx.actor.name, imported_by_id=ctx.actor.id, at=now))
+        session.add(
+            Imported(
+                release_id=row.id,
+                source=str(path),
+                sha256=sha,
+                pixel_sha256=prints.pixel_sha256,
+                tool=parsed.tool or "",
+                parameters=parsed.raw,
+                reproducible=recipe is not None,
+                reason=reason,
+                imported_by=ctx.actor.name,
+                imported_by_id=ctx.actor.id,
+                at=now,
+            )
+        )
         extra = [parsed.tool or "", parsed.sampler, RENDITION, fmt, path.stem.replace("_", " ").replace("-", " ")]
-        fulltext.add(session, row.id, prompt=f"{parsed.prompt} {parsed.negative}", brief="",
-                     tags=" ".join([parsed.model, *extra]), alt_text="")
-    return {"asset": row.id, "file": str(path), "tool": parsed.tool, "model": parsed.model or None,
-            "reproducible": recipe is not None, "reason": reason}
+        fulltext.add(
+            session,
+            row.id,
+            prompt=f"{parsed.prompt} {parsed.negative}",
+            brief="",
+            tags=" ".join([parsed.model, *extra]),
+            alt_text="",
+        )
+    return {
+        "asset": row.id,
+        "file": str(path),
+        "tool": parsed.tool,
+        "model": parsed.model or None,
+        "reproducible": recipe is not None,
+        "reason": reason,
+    }
 
 
 def why_not(session: Session, asset_id: int) -> str | None:

@@ -14,13 +14,11 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from pressroom.plays import accounts, people
-from pressroom.ledger import db, events
 from pressroom.context import Context
 from pressroom.errors import Forbidden, InputError, NotFound
-from pressroom.ledger.tables import Invite
-from pressroom.ledger.tables import User
-from pressroom.ledger import actors
+from pressroom.ledger import actors, db, events
+from pressroom.ledger.tables import Invite, User
+from pressroom.plays import accounts, people
 
 INVITE_HOURS = 72
 PATH = "/invite"  # the page a link opens (the web app's); the API takes the code at /api/invites/accept
@@ -29,8 +27,10 @@ PATH = "/invite"  # the page a link opens (the web app's); the API takes the cod
 def _hours(ctx: Context) -> float:
     hours = ctx.studio.config.get("team", {}).get("invite_hours", INVITE_HOURS)
     if isinstance(hours, bool) or not isinstance(hours, (int, float)) or hours <= 0:
-        raise InputError(f"[team] invite_hours in pressroom.toml must be a number of hours above 0 (got {hours!r})",
-                         field="invite_hours")
+        raise InputError(
+            f"[team] invite_hours in pressroom.toml must be a number of hours above 0 (got {hours!r})",
+            field="invite_hours",
+        )
     return float(hours)
 
 
@@ -63,18 +63,28 @@ def roster(ctx: Context) -> list[dict]:
         out = []
         for user in people.listing(session):
             row = latest.get(user.id)
-            state = None if row is None else ("accepted" if row.used_at is not None
-                                              else "expired" if row.expires_at <= now else "open")
-            out.append({**user.as_dict(), "password": user.password_hash is not None,
-                        "invite": None if row is None else {"state": state, "expires_at": row.expires_at.isoformat()}})
+            state = (
+                None
+                if row is None
+                else ("accepted" if row.used_at is not None else "expired" if row.expires_at <= now else "open")
+            )
+            out.append(
+                {
+                    **user.as_dict(),
+                    "password": user.password_hash is not None,
+                    "invite": None if row is None else {"state": state, "expires_at": row.expires_at.isoformat()},
+                }
+            )
         return out
 
 
 def invite(ctx: Context, name: str, base_url: str) -> dict:
     """A one-time link for ``name`` to set their password (admins only, through the server)."""
     if not base_url.startswith(("http://", "https://")):
-        raise InputError(f"url must start with http:// or https:// (got {base_url!r}): the server's address as "
-                         "people reach it", field="url")
+        raise InputError(
+            f"url must start with http:// or https:// (got {base_url!r}): the server's address as people reach it",
+            field="url",
+        )
     hours = _hours(ctx)
     _admin_only(ctx, "invite people")
     secret = secrets.token_urlsafe(32)
@@ -84,17 +94,33 @@ def invite(ctx: Context, name: str, base_url: str) -> dict:
         user = session.scalar(select(User).where(User.name == name))
         if user is None:
             raise NotFound(f"no user {name!r} in this studio; add them first", field="name")
-        for earlier in session.scalars(select(Invite).where(Invite.user_id == user.id, Invite.used_at.is_(None),
-                                                            Invite.expires_at > now)):
+        for earlier in session.scalars(
+            select(Invite).where(Invite.user_id == user.id, Invite.used_at.is_(None), Invite.expires_at > now)
+        ):
             earlier.expires_at = now
-        row = Invite(user_id=user.id, secret_sha256=accounts.digest(secret), created_at=now,
-                     created_by_id=ctx.actor.id if ctx.actor.known else None, expires_at=now + timedelta(hours=hours))
+        row = Invite(
+            user_id=user.id,
+            secret_sha256=accounts.digest(secret),
+            created_at=now,
+            created_by_id=ctx.actor.id if ctx.actor.known else None,
+            expires_at=now + timedelta(hours=hours),
+        )
         session.add(row)
         session.flush()
-        events.record(session, ctx.actor, "invite.create", objects={"user": user.id, "invite": row.id},
-                      expires_at=row.expires_at.isoformat())
-        return {"person": user.name, "invite": row.id, "link": f"{base_url.rstrip('/')}{PATH}?code={secret}",
-                "code": secret, "expires_at": row.expires_at.isoformat()}
+        events.record(
+            session,
+            ctx.actor,
+            "invite.create",
+            objects={"user": user.id, "invite": row.id},
+            expires_at=row.expires_at.isoformat(),
+        )
+        return {
+            "person": user.name,
+            "invite": row.id,
+            "link": f"{base_url.rstrip('/')}{PATH}?code={secret}",
+            "code": secret,
+            "expires_at": row.expires_at.isoformat(),
+        }
 
 
 SPENT = "this invite is unknown, used or expired; ask an admin for a new one"
@@ -108,8 +134,11 @@ def about(ctx: Context, code: str) -> dict | None:
         if row is None or row.used_at is not None or row.expires_at <= ctx.now():
             return None
         by = session.get(User, row.created_by_id) if row.created_by_id is not None else None
-        return {"person": session.get(User, row.user_id).name, "by": by.name if by else None,
-                "expires_at": row.expires_at.isoformat(timespec="minutes")}
+        return {
+            "person": session.get(User, row.user_id).name,
+            "by": by.name if by else None,
+            "expires_at": row.expires_at.isoformat(timespec="minutes"),
+        }
 
 
 def accept(ctx: Context, code: str, password: str) -> dict:
@@ -118,13 +147,18 @@ def accept(ctx: Context, code: str, password: str) -> dict:
     now = ctx.now()
     with ctx.unit() as session:
         db.begin_immediate(session)
-        row = session.scalar(select(Invite).where(Invite.secret_sha256 == accounts.digest(code.strip()))
-                             .with_for_update())
+        row = session.scalar(
+            select(Invite).where(Invite.secret_sha256 == accounts.digest(code.strip())).with_for_update()
+        )
         if row is None or row.used_at is not None or row.expires_at <= now:
             raise NotFound(SPENT, field="code")
         row.used_at = now
         user = session.get(User, row.user_id)
         user.password_hash = hashed
-        events.record(session, actors.by_id(session, user.id, ctx.actor.channel), "invite.accept",
-                      objects={"user": user.id, "invite": row.id})
+        events.record(
+            session,
+            actors.by_id(session, user.id, ctx.actor.channel),
+            "invite.accept",
+            objects={"user": user.id, "invite": row.id},
+        )
         return user.as_dict()

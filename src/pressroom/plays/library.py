@@ -14,13 +14,13 @@ from typing import TYPE_CHECKING
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
-from pressroom.ledger import fulltext
-from pressroom.store import imagefiles, shelves
-from pressroom.plays import releases
 from pressroom.domain.compare import fingerprint
-from pressroom.ledger.db import LARGEST
 from pressroom.errors import InputError
+from pressroom.ledger import fulltext
+from pressroom.ledger.db import LARGEST
 from pressroom.ledger.tables import Release
+from pressroom.plays import releases
+from pressroom.store import imagefiles, shelves
 
 if TYPE_CHECKING:
     from pressroom.context import Context
@@ -42,9 +42,15 @@ class Page:
     facets: dict[str, dict[str, int]]
 
     def as_dict(self, studio) -> dict:
-        return {"total": self.total, "page": self.page, "limit": self.limit,
-                "pages": max(1, -(-self.total // self.limit)), "order": self.order,
-                "assets": [row.as_dict(studio) for row in self.releases], "facets": self.facets}
+        return {
+            "total": self.total,
+            "page": self.page,
+            "limit": self.limit,
+            "pages": max(1, -(-self.total // self.limit)),
+            "order": self.order,
+            "assets": [row.as_dict(studio) for row in self.releases],
+            "facets": self.facets,
+        }
 
 
 def _since(since: str | None) -> date | None:
@@ -74,9 +80,20 @@ def _columns(session: Session, studio=None) -> shelves.Shelves:
     return shelves.current(session, studio.root / "cache" / name, studio.root)
 
 
-def search(session: Session, query: str, *, model: str | None = None, status: str | None = None,
-           reviewer: str | None = None, since: str | None = None, brief: int | None = None,
-           channel: str | None = None, limit: int = 20, page: int = 1, studio=None) -> Page:
+def search(
+    session: Session,
+    query: str,
+    *,
+    model: str | None = None,
+    status: str | None = None,
+    reviewer: str | None = None,
+    since: str | None = None,
+    brief: int | None = None,
+    channel: str | None = None,
+    limit: int = 20,
+    page: int = 1,
+    studio=None,
+) -> Page:
     """One page of the released assets matching every word of ``query`` (all of them when it holds
     none) and every filter given."""
     start = _since(since)
@@ -88,15 +105,23 @@ def search(session: Session, query: str, *, model: str | None = None, status: st
         ids, order = fulltext.matches(session, query, held.words)
     else:  # no words: the whole library, newest first (what its page opens with)
         ids, order = held.ids[::-1], "newest"
-    rows = held.where(held.rows_of(ids), model=model, status=status, reviewer=reviewer, since=start,
-                      brief=brief, channel=channel)
-    chosen = held.ids[rows[(page - 1) * limit: page * limit]].tolist()
+    rows = held.where(
+        held.rows_of(ids), model=model, status=status, reviewer=reviewer, since=start, brief=brief, channel=channel
+    )
+    chosen = held.ids[rows[(page - 1) * limit : page * limit]].tolist()
     found = {row.id: row for row in session.scalars(BY_IDS, {"ids": chosen})} if chosen else {}
     return Page([found[i] for i in chosen if i in found], len(rows), page, limit, order, held.facets(rows))
 
 
-def similar(session: Session, path: Path | None = None, limit: int = 10, max_distance: int = 12, *,
-            asset_id: int | None = None, studio=None) -> list[tuple[int, Release]]:
+def similar(
+    session: Session,
+    path: Path | None = None,
+    limit: int = 10,
+    max_distance: int = 12,
+    *,
+    asset_id: int | None = None,
+    studio=None,
+) -> list[tuple[int, Release]]:
     """Released assets within ``max_distance`` bits of pHash of the image at ``path`` or of the
     asset ``asset_id`` (the asset itself left out), nearest first."""
     if not 1 <= limit <= MAX_LIMIT:
@@ -109,35 +134,38 @@ def similar(session: Session, path: Path | None = None, limit: int = 10, max_dis
         probe = releases.get(session, asset_id).phash
     else:
         probe = fingerprint(imagefiles.load(path, "image")).phash
-    near = _columns(session, studio).nearest(shelves.phash_int(probe), limit=limit, max_distance=max_distance,
-                                            exclude=asset_id)
+    near = _columns(session, studio).nearest(
+        shelves.phash_int(probe), limit=limit, max_distance=max_distance, exclude=asset_id
+    )
     rows = {row.id: row for row in session.scalars(BY_IDS, {"ids": [i for _, i in near]})} if near else {}
     return [(distance, rows[i]) for distance, i in near if i in rows]
 
 
 # -- use cases ------------------------------------------------------------------------------------
-def browse(ctx: "Context", query: str, **filters) -> dict:
+def browse(ctx: Context, query: str, **filters) -> dict:
     """A page of released assets matching every word (prompts, briefs, tags, alt text), best first,
     with the total and the facet counts (model, brief, reviewer, status, channel, date)."""
     with ctx.unit() as session:
         return search(session, query, studio=ctx.studio, **filters).as_dict(ctx.studio)
 
 
-def find(ctx: "Context", query: str, **filters) -> list[dict]:
+def find(ctx: Context, query: str, **filters) -> list[dict]:
     """The assets of one page of ``browse``."""
     return browse(ctx, query, **filters)["assets"]
 
 
-def look_alike(ctx: "Context", path: Path | None = None, limit: int = 10, *, asset_id: int | None = None,
-               max_distance: int = 12) -> list[dict]:
+def look_alike(
+    ctx: Context, path: Path | None = None, limit: int = 10, *, asset_id: int | None = None, max_distance: int = 12
+) -> list[dict]:
     """Released assets that look like the image at ``path`` (or like asset ``asset_id``), nearest first."""
     with ctx.unit() as session:
-        return [{**row.as_dict(ctx.studio), "distance": distance}
-                for distance, row in similar(session, path, limit, max_distance, asset_id=asset_id,
-                                             studio=ctx.studio)]
+        return [
+            {**row.as_dict(ctx.studio), "distance": distance}
+            for distance, row in similar(session, path, limit, max_distance, asset_id=asset_id, studio=ctx.studio)
+        ]
 
 
-def verify_file(ctx: "Context | None", path: Path) -> dict:
+def verify_file(ctx: Context | None, path: Path) -> dict:
     """The provenance of any file; a studio adds its root as the trust anchor."""
     from pressroom.store import provenance, signing
 

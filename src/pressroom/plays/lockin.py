@@ -9,33 +9,30 @@ are not deterministic) the lock fails and the brief is paused with the reason.
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from math import gcd
 from pathlib import Path
-from typing import Callable
 
 from pydantic import ValidationError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from pressroom.context import Actor, Context
+from pressroom.domain import names, samplers
+from pressroom.domain.compare import Comparison, Fingerprint, compare
+from pressroom.domain.recipes import SLOTS, Recipe, Reference, SchedulerSpec
+from pressroom.errors import Conflict, EngineError, InputError, LockRefused, ModelError, NotFound, Refused
+from pressroom.jobs import generations, kinds, landing, queue
+from pressroom.ledger import events, rows
+from pressroom.ledger.db import taken
+from pressroom.ledger.tables import Brief, Generation, Job, LockedRecipe
 from pressroom.plays import briefs
 from pressroom.store import cards, imagefiles
-from pressroom.ledger import events, rows
-from pressroom.jobs import kinds
-from pressroom.jobs import generations
-from pressroom.domain import names, samplers
 from pressroom.store import references as references_
-from pressroom.domain.compare import Comparison, Fingerprint, compare
-from pressroom.context import Actor, Context
-from pressroom.ledger.db import taken
-from pressroom.errors import Conflict, EngineError, InputError, LockRefused, ModelError, NotFound, Refused
-from pressroom.jobs import landing, queue
-from pressroom.domain.recipes import SLOTS, Recipe, Reference, SchedulerSpec
 from pressroom.store.resolver import Resolver
 from pressroom.store.studio import Studio
-from pressroom.ledger.tables import LockedRecipe
-from pressroom.ledger.tables import Brief, Generation, Job
 
 
 @dataclass
@@ -49,10 +46,17 @@ class LockResult:
 
     def as_dict(self) -> dict:
         row, card = self.row, self.card
-        return {"recipe": row.id, "hero": row.hero_generation_id, "verdict": row.verdict,
-                "card": str(card) if card else None,
-                "status": row.status, "version": row.version, "parent": row.parent_id, "slot": row.slot,
-                "figures": self.figures}
+        return {
+            "recipe": row.id,
+            "hero": row.hero_generation_id,
+            "verdict": row.verdict,
+            "card": str(card) if card else None,
+            "status": row.status,
+            "version": row.version,
+            "parent": row.parent_id,
+            "slot": row.slot,
+            "figures": self.figures,
+        }
 
 
 def get(session: Session, recipe_id: int) -> LockedRecipe:
@@ -71,14 +75,18 @@ def _aspect(width: int, height: int) -> str:
     return f"{width // d}:{height // d}"
 
 
-def _starting_recipe(session: Session, brief: Brief, from_generation: int | None,
-                     template: str | None) -> tuple[Recipe, dict]:
+def _starting_recipe(
+    session: Session, brief: Brief, from_generation: int | None, template: str | None
+) -> tuple[Recipe, dict]:
     if template:
         return by_template(session, template).parsed, {"template": template}
     source_id = from_generation or brief.direction_generation_id
     if brief.direction_generation_id is None:
-        raise LockRefused(f"brief {brief.id} has no approved direction: the director approves one of its concepts "
-                          "before the lock-in pass", field="direction")
+        raise LockRefused(
+            f"brief {brief.id} has no approved direction: the director approves one of its concepts "
+            "before the lock-in pass",
+            field="direction",
+        )
     row = rows.get(session, Generation, source_id, field="from_generation" if from_generation else None)
     return row.parsed_recipe(), {"from": row.id}
 
@@ -105,9 +113,20 @@ def submit(
     """Check the lock now (the person, the brief, its direction or template, the settings) and queue
     it as a job. Each lock asked for is a job of its own: two locks of one brief make two versions."""
     actor = ctx.actor.require("operator", "lock a recipe")
-    request = {"brief": brief_id, "from": from_generation, "template": template, "slot": slot, "seed": seed,
-               "steps": steps, "guidance": guidance, "width": width, "height": height, "scheduler": scheduler,
-               "negative": negative, "conditioning": []}
+    request = {
+        "brief": brief_id,
+        "from": from_generation,
+        "template": template,
+        "slot": slot,
+        "seed": seed,
+        "steps": steps,
+        "guidance": guidance,
+        "width": width,
+        "height": height,
+        "scheduler": scheduler,
+        "negative": negative,
+        "conditioning": [],
+    }
     if references:  # the images stored now; the job names them by hash
         with ctx.unit() as session:
             built = references_.build(ctx.studio, session, list(references))
@@ -117,8 +136,7 @@ def submit(
     return queue.enqueue(ctx.studio, KIND, request, key=f"{KIND}:{secrets.token_hex(16)}", requester=actor, total=1)
 
 
-def lock(ctx: Context, brief_id: int, *, progress: Callable[[int, int], None] | None = None,
-         **settings) -> LockResult:
+def lock(ctx: Context, brief_id: int, *, progress: Callable[[int, int], None] | None = None, **settings) -> LockResult:
     """Queue the lock-in pass (settings as ``submit`` takes them) and see it through, in this
     process unless workers are running: the hero, its reproduction in a fresh pipeline, the lock."""
     from pressroom.jobs import worker
@@ -176,13 +194,19 @@ def _prepare(session: Session, request: dict) -> tuple[Recipe, dict, datetime]:
     base, origin = _starting_recipe(session, brief, request["from"], request["template"])
     defaults, slot = brief.defaults, request["slot"]
     if slot in ("style", "technical"):
-        raise LockRefused(f"slot {slot} is not a variable a volume run may change; use subject, "
-                          "context, composition or a named free slot", field="slot")
+        raise LockRefused(
+            f"slot {slot} is not a variable a volume run may change; use subject, "
+            "context, composition or a named free slot",
+            field="slot",
+        )
     if not slot.replace("_", "").replace("-", "").isalnum():
         raise InputError(f"slot {slot!r} is not a slot name", field="slot")
     if defaults.fixed_variable and slot != defaults.fixed_variable:
-        raise LockRefused(f"a {brief.content_type} brief fixes the variable to {defaults.fixed_variable!r}; "
-                          f"slot {slot!r} is not allowed", field="slot")
+        raise LockRefused(
+            f"a {brief.content_type} brief fixes the variable to {defaults.fixed_variable!r}; "
+            f"slot {slot!r} is not allowed",
+            field="slot",
+        )
     updates: dict = {"batch_size": 1, "batch_index": 0}
     for name in ("seed", "steps", "guidance", "width", "height", "negative"):
         if request[name] is not None:
@@ -199,8 +223,11 @@ def _prepare(session: Session, request: dict) -> tuple[Recipe, dict, datetime]:
         final = references_.with_references(final, conditioning)
     if slot == references_.SLOT:
         if not final.conditioning:
-            raise LockRefused("slot reference varies the recipe's first reference image, and this recipe has "
-                              "none; give a reference image with it", field="slot")
+            raise LockRefused(
+                "slot reference varies the recipe's first reference image, and this recipe has "
+                "none; give a reference image with it",
+                field="slot",
+            )
     elif slot not in SLOTS and slot not in final.skeleton.free:
         final = final.with_slot(slot, "")
     spec = brief.parsed
@@ -208,7 +235,8 @@ def _prepare(session: Session, request: dict) -> tuple[Recipe, dict, datetime]:
         raise LockRefused(
             f"a {brief.content_type} brief needs the deliverable aspect {spec.deliverables.aspect}; "
             f"{final.width}x{final.height} is {_aspect(final.width, final.height)}: choose a width and height of "
-            "that aspect", field="width"
+            "that aspect",
+            field="width",
         )
     return final, origin, brief.created_at
 
@@ -216,22 +244,42 @@ def _prepare(session: Session, request: dict) -> tuple[Recipe, dict, datetime]:
 VERSION_TRIES = 5
 
 
-def _record_lock(session: Session, studio: Studio, actor: Actor, brief_id: int, slot: str, hero, result,
-                 passed: bool, origin: dict, brief_created: datetime) -> int:
+def _record_lock(
+    session: Session,
+    studio: Studio,
+    actor: Actor,
+    brief_id: int,
+    slot: str,
+    hero,
+    result,
+    passed: bool,
+    origin: dict,
+    brief_created: datetime,
+) -> int:
     """Record the lock under the brief's next version number, taken in this transaction; its id.
 
     Two locks of one brief at once may both read the same highest version; the unique index on
     (brief, version) lets only one of them have it, and the other takes the next one.
     """
-    previous = session.scalar(select(LockedRecipe).where(LockedRecipe.brief_id == brief_id,
-                                                         LockedRecipe.status == "locked")
-                              .order_by(LockedRecipe.version.desc()))
-    version = (session.scalar(select(func.max(LockedRecipe.version))
-                              .where(LockedRecipe.brief_id == brief_id)) or 0) + 1
-    row = LockedRecipe(brief_id=brief_id, version=version, parent_id=previous.id if previous else None,
-                       status="locked" if passed else "failed", slot=slot,
-                       recipe=hero.recipe, hero_generation_id=hero.id, verdict=result.verdict,
-                       locked_by=actor.name, locked_by_id=actor.id, created_at=datetime.now(timezone.utc))
+    previous = session.scalar(
+        select(LockedRecipe)
+        .where(LockedRecipe.brief_id == brief_id, LockedRecipe.status == "locked")
+        .order_by(LockedRecipe.version.desc())
+    )
+    version = (session.scalar(select(func.max(LockedRecipe.version)).where(LockedRecipe.brief_id == brief_id)) or 0) + 1
+    row = LockedRecipe(
+        brief_id=brief_id,
+        version=version,
+        parent_id=previous.id if previous else None,
+        status="locked" if passed else "failed",
+        slot=slot,
+        recipe=hero.recipe,
+        hero_generation_id=hero.id,
+        verdict=result.verdict,
+        locked_by=actor.name,
+        locked_by_id=actor.id,
+        created_at=datetime.now(UTC),
+    )
     session.add(row)
     with taken(f"brief {brief_id}'s version {version} was taken by another lock at the same time"):
         session.flush()
@@ -239,21 +287,44 @@ def _record_lock(session: Session, studio: Studio, actor: Actor, brief_id: int, 
     brief = briefs.get(session, brief_id)
     if passed:
         card = studio.cards_dir / f"brief-{brief_id}-recipe-{row.id}-v{version}.toml"
-        cards.write(card, hero.parsed_recipe(), expect=Fingerprint(hero.pixel_sha256, hero.phash, hero.dhash),
-                    file_sha256=hero.file_sha256, generation=hero.id, scratch=studio.root)
+        cards.write(
+            card,
+            hero.parsed_recipe(),
+            expect=Fingerprint(hero.pixel_sha256, hero.phash, hero.dhash),
+            file_sha256=hero.file_sha256,
+            generation=hero.id,
+            scratch=studio.root,
+        )
         row.card = studio.relative(card)
-        events.record(session, actor, "recipe.lock", brief_id=brief_id,
-                      objects={"recipe": row.id, "hero": hero.id, **origin}, version=version,
-                      verdict=result.verdict, figures=result.as_dict(), slot=slot,
-                      since_brief_s=round((row.created_at - brief_created).total_seconds(), 1))
+        events.record(
+            session,
+            actor,
+            "recipe.lock",
+            brief_id=brief_id,
+            objects={"recipe": row.id, "hero": hero.id, **origin},
+            version=version,
+            verdict=result.verdict,
+            figures=result.as_dict(),
+            slot=slot,
+            since_brief_s=round((row.created_at - brief_created).total_seconds(), 1),
+        )
     else:
-        reason = (f"the hero of recipe {row.id} did not reproduce in a fresh pipeline "
-                  f"(verdict {result.verdict}, ssim {result.ssim}); check the determinism settings"
-                  if result.verdict != "error" else f"the hero of recipe {row.id} did not reproduce: {result.note}")
+        reason = (
+            f"the hero of recipe {row.id} did not reproduce in a fresh pipeline "
+            f"(verdict {result.verdict}, ssim {result.ssim}); check the determinism settings"
+            if result.verdict != "error"
+            else f"the hero of recipe {row.id} did not reproduce: {result.note}"
+        )
         briefs.pause(session, brief, reason, actor)
-        events.record(session, actor, "recipe.lock_failed", brief_id=brief_id,
-                      objects={"recipe": row.id, "hero": hero.id}, verdict=result.verdict,
-                      figures=result.as_dict())
+        events.record(
+            session,
+            actor,
+            "recipe.lock_failed",
+            brief_id=brief_id,
+            objects={"recipe": row.id, "hero": hero.id},
+            verdict=result.verdict,
+            figures=result.as_dict(),
+        )
     return row.id
 
 
@@ -269,8 +340,7 @@ def promote(session: Session, recipe_id: int, name: str, actor: Actor) -> Locked
     row.template = name
     with taken(f"a template named {name!r} was just made by someone else; choose another name", "name"):
         session.flush()
-    events.record(session, actor, "template.promote", brief_id=row.brief_id, objects={"recipe": row.id},
-                  template=name)
+    events.record(session, actor, "template.promote", brief_id=row.brief_id, objects={"recipe": row.id}, template=name)
     return row
 
 
@@ -286,9 +356,16 @@ def waiting(ctx: Context) -> dict[str, list[dict]]:
     volume_made = select(made.id).where(made.recipe_id == LockedRecipe.id, made.play == "volume").exists()
     shown = select(LockedRecipe, Brief.title).join(Brief, Brief.id == LockedRecipe.brief_id)
     with ctx.unit() as session:
-        ready = session.execute(shown.where(LockedRecipe.status == "locked", LockedRecipe.flag == "",
-                                            Brief.status == "active", ~volume_made).order_by(LockedRecipe.id))
+        ready = session.execute(
+            shown.where(
+                LockedRecipe.status == "locked", LockedRecipe.flag == "", Brief.status == "active", ~volume_made
+            ).order_by(LockedRecipe.id)
+        )
         flagged = session.execute(shown.where(LockedRecipe.flag != "").order_by(LockedRecipe.id))
-        return {name: [{"recipe": row.id, "version": row.version, "brief": row.brief_id, "title": title,
-                        "flag": row.flag} for row, title in rows]
-                for name, rows in (("volume", ready), ("flagged", flagged))}
+        return {
+            name: [
+                {"recipe": row.id, "version": row.version, "brief": row.brief_id, "title": title, "flag": row.flag}
+                for row, title in rows
+            ]
+            for name, rows in (("volume", ready), ("flagged", flagged))
+        }

@@ -17,10 +17,10 @@ from typing import TYPE_CHECKING
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
-from pressroom.plays import briefs
+from pressroom.domain import gate
 from pressroom.ledger import events
 from pressroom.ledger.tables import Brief, Generation, User
-from pressroom.domain import gate
+from pressroom.plays import briefs
 
 if TYPE_CHECKING:
     from pressroom.context import Context
@@ -37,8 +37,9 @@ def _rates(generated: int, kept: int) -> dict:
 
 def _grouped(session: Session, *keys, where=()) -> list[tuple]:
     kept = func.sum(case((Generation.status == "kept", 1), else_=0))
-    query = select(*keys, func.count(Generation.id), kept).where(Generation.brief_id.is_not(None),
-                                                                Generation.play != "import", *where)  # made here only
+    query = select(*keys, func.count(Generation.id), kept).where(
+        Generation.brief_id.is_not(None), Generation.play != "import", *where
+    )  # made here only
     return [tuple(row) for row in session.execute(query.group_by(*keys).order_by(*keys))]
 
 
@@ -58,9 +59,11 @@ def _per_operator(session: Session, where) -> list[tuple]:
 def _time_to_hero(session: Session, brief: Brief) -> tuple[float | None, str | None]:
     from pressroom.ledger.tables import Review
 
-    approved = session.scalar(select(func.min(Review.at)).join(Generation, Generation.id == Review.generation_id)
-                              .where(Generation.brief_id == brief.id, Generation.play == "lock",
-                                     Review.decision.in_(gate.APPROVING)))
+    approved = session.scalar(
+        select(func.min(Review.at))
+        .join(Generation, Generation.id == Review.generation_id)
+        .where(Generation.brief_id == brief.id, Generation.play == "lock", Review.decision.in_(gate.APPROVING))
+    )
     if approved is not None:
         return round((approved - brief.created_at).total_seconds(), 1), "approved"
     for event in events.listing(session, brief.id):
@@ -74,40 +77,67 @@ def compute(session: Session, brief_id: int | None = None) -> dict:
     chosen = [briefs.get(session, brief_id)] if brief_id is not None else briefs.listing(session)
     from pressroom.plays.reviews import rework
 
-    sent_back = {kind: {row["key"]: row["rework_after_review"] for row in rows} for kind, rows in rework(session).items()}
+    sent_back = {
+        kind: {row["key"]: row["rework_after_review"] for row in rows} for kind, rows in rework(session).items()
+    }
     per_brief = {b: (g, k) for b, g, k in _grouped(session, Generation.brief_id, where=where)}
     briefs_out = []
     for brief in chosen:
         generated, kept = per_brief.get(brief.id, (0, 0))
         budget = brief.parsed.iteration_budget
         hero_s, basis = _time_to_hero(session, brief)
-        briefs_out.append({"brief": brief.id, "title": brief.title, "created_at": brief.created_at.isoformat(),
-                           **_rates(generated, kept), "iteration_budget_per_final": budget,
-                           "time_to_hero_s": hero_s, "time_to_hero_basis": basis,
-                           "rework_after_review": sent_back["brief"].get(brief.id)})
-    recipes = [{"recipe": r, **_rates(g, k), "rework_after_review": sent_back["recipe"].get(r)}
-               for r, g, k in _grouped(session, Generation.recipe_id, where=(*where, Generation.recipe_id.is_not(None)))]
-    slot_values = [{"recipe": r, "slot_value": v, **_rates(g, k)}
-                   for r, v, g, k in _grouped(session, Generation.recipe_id, Generation.slot_value,
-                                              where=(*where, Generation.recipe_id.is_not(None)))]
+        briefs_out.append(
+            {
+                "brief": brief.id,
+                "title": brief.title,
+                "created_at": brief.created_at.isoformat(),
+                **_rates(generated, kept),
+                "iteration_budget_per_final": budget,
+                "time_to_hero_s": hero_s,
+                "time_to_hero_basis": basis,
+                "rework_after_review": sent_back["brief"].get(brief.id),
+            }
+        )
+    recipes = [
+        {"recipe": r, **_rates(g, k), "rework_after_review": sent_back["recipe"].get(r)}
+        for r, g, k in _grouped(session, Generation.recipe_id, where=(*where, Generation.recipe_id.is_not(None)))
+    ]
+    slot_values = [
+        {"recipe": r, "slot_value": v, **_rates(g, k)}
+        for r, v, g, k in _grouped(
+            session, Generation.recipe_id, Generation.slot_value, where=(*where, Generation.recipe_id.is_not(None))
+        )
+    ]
     prompts = [{"prompt": p, **_rates(g, k)} for p, g, k in _grouped(session, Generation.prompt, where=where)]
-    operators = [{"operator": name, "operator_id": person, **_rates(g, k),
-                  "rework_after_review": sent_back["operator"].get(person if person is not None else name)}
-                 for person, name, g, k in _per_operator(session, where)]
+    operators = [
+        {
+            "operator": name,
+            "operator_id": person,
+            **_rates(g, k),
+            "rework_after_review": sent_back["operator"].get(person if person is not None else name),
+        }
+        for person, name, g, k in _per_operator(session, where)
+    ]
     return {
         "briefs": briefs_out,
         "recipes": recipes,
         "slot_values": slot_values,
         "prompts": prompts,
         "operators": operators,
-        "trend": [{"brief": b["brief"], "keep_rate": b["keep_rate"],
-                   "iterations_per_final": b["iterations_per_final"], "time_to_hero_s": b["time_to_hero_s"],
-                   "rework_after_review": b["rework_after_review"]}
-                  for b in briefs_out],
+        "trend": [
+            {
+                "brief": b["brief"],
+                "keep_rate": b["keep_rate"],
+                "iterations_per_final": b["iterations_per_final"],
+                "time_to_hero_s": b["time_to_hero_s"],
+                "rework_after_review": b["rework_after_review"],
+            }
+            for b in briefs_out
+        ],
     }
 
 
-def report(ctx: "Context", brief_id: int | None = None) -> dict:
+def report(ctx: Context, brief_id: int | None = None) -> dict:
     """Keep rate, iterations per final, rework after review and time to hero (one brief or all)."""
     with ctx.unit() as session:
         return compute(session, brief_id)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from pressroom import engines
@@ -32,26 +32,44 @@ def add(
     all (``engine="fake"``: a model for rule tests and dry runs, registered in milliseconds).
     """
     if manifest_path(studio, name).exists() and not replace:
-        raise InputError(f"a model named {name!r} is registered already; replace it to register it again",
-                         field="replace")
+        raise InputError(
+            f"a model named {name!r} is registered already; replace it to register it again", field="replace"
+        )
     if engine not in engines.names():
-        raise InputError(f"engine {engine!r} is not an installed engine; choose one of: {', '.join(engines.names())}", field="engine")
+        raise InputError(
+            f"engine {engine!r} is not an installed engine; choose one of: {', '.join(engines.names())}", field="engine"
+        )
     weightless = path is None and hub_id is None and engine != "diffusers"
     if (path is None) == (hub_id is None) and not weightless:
-        raise InputError("give exactly one of a path (a local folder or .safetensors file) or a hub id",
-                         field="hub_id")
+        raise InputError("give exactly one of a path (a local folder or .safetensors file) or a hub id", field="hub_id")
     if size is not None and size % 8:
         raise InputError(f"size must be a multiple of 8 (got {size})", field="size")
-    now = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    now = datetime.now(UTC).isoformat(timespec="seconds")
     if weightless:
-        manifest = Manifest(name=name, format="none", engine=engine, license=license, commercial=commercial,
-                            size=size or 512, added_at=now, note=f"no weights: the {engine} engine needs none")
+        manifest = Manifest(
+            name=name,
+            format="none",
+            engine=engine,
+            license=license,
+            commercial=commercial,
+            size=size or 512,
+            added_at=now,
+            note=f"no weights: the {engine} engine needs none",
+        )
         save(studio, manifest)
         return manifest
     if hub_id is not None:
-        manifest = Manifest(name=name, format="hub", engine=engine, hub_id=hub_id, license=license,
-                            commercial=commercial, size=size or 512, added_at=now,
-                            note="hashed when first downloaded").located(studio.root)
+        manifest = Manifest(
+            name=name,
+            format="hub",
+            engine=engine,
+            hub_id=hub_id,
+            license=license,
+            commercial=commercial,
+            size=size or 512,
+            added_at=now,
+            note="hashed when first downloaded",
+        ).located(studio.root)
         save(studio, manifest)
         return manifest
     path = Path(path).expanduser().resolve()
@@ -63,7 +81,8 @@ def add(
         if config is None:
             raise InputError(
                 "config missing: a single-file checkpoint needs a local diffusers config folder "
-                "(model_index.json and component configs), so loading never reaches the network", field="config"
+                "(model_index.json and component configs), so loading never reaches the network",
+                field="config",
             )
         config = Path(config).expanduser().resolve()
         if not (config / "model_index.json").is_file():
@@ -73,20 +92,36 @@ def add(
         if not (path / "model_index.json").is_file():
             raise InputError(
                 f"path {path} is not a diffusers folder (no model_index.json); "
-                "give such a folder or a .safetensors checkpoint", field="path"
+                "give such a folder or a .safetensors checkpoint",
+                field="path",
             )
         fmt = "diffusers"
     files, stamps = hash_weights(path)
     index = (config if fmt == "single_file" else path) / "model_index.json"
     facts = families.detect(index.parent)
     if size is not None and size % facts.multiple:
-        raise InputError(f"size must be a multiple of {facts.multiple} for a {families.get(facts.family).label} "
-                         f"model (got {size})", field="size")
-    manifest = Manifest(name=name, format=fmt, engine=engine, path=studio.relative(path),
-                        config=studio.relative(config) if config else "", license=license,
-                        commercial=commercial, size=size or facts.size, family=facts.family, variant=facts.variant,
-                        steps=facts.steps, multiple=facts.multiple, added_at=now, files=files, stamps=stamps,
-                        pipeline=pipeline_class(index)).located(studio.root)
+        raise InputError(
+            f"size must be a multiple of {facts.multiple} for a {families.get(facts.family).label} model (got {size})",
+            field="size",
+        )
+    manifest = Manifest(
+        name=name,
+        format=fmt,
+        engine=engine,
+        path=studio.relative(path),
+        config=studio.relative(config) if config else "",
+        license=license,
+        commercial=commercial,
+        size=size or facts.size,
+        family=facts.family,
+        variant=facts.variant,
+        steps=facts.steps,
+        multiple=facts.multiple,
+        added_at=now,
+        files=files,
+        stamps=stamps,
+        pipeline=pipeline_class(index),
+    ).located(studio.root)
     save(studio, manifest)
     return manifest
 

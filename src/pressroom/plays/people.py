@@ -8,16 +8,16 @@ resolved here to an :class:`~pressroom.context.Actor`; the ledger refers to peop
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from pressroom.ledger import events
-from pressroom.domain import names
 from pressroom.context import Actor, Context
+from pressroom.domain import names
 from pressroom.errors import Conflict, InputError, NotFound
-from pressroom.ledger.tables import UserRole, User
+from pressroom.ledger import events
+from pressroom.ledger.tables import User, UserRole
 
 ROLES = ("director", "operator", "reviewer", "keeper")  # keeper: the library keeper, who releases
 
@@ -32,7 +32,7 @@ def add(session: Session, name: str, roles: list[str]) -> User:
             raise InputError(f"unknown role {role!r}; choose from {', '.join(ROLES)}", field="role")
     user = session.scalar(select(User).where(User.name == name))
     if user is None:
-        user = User(name=name, created_at=datetime.now(timezone.utc))
+        user = User(name=name, created_at=datetime.now(UTC))
         session.add(user)
     for role in roles:
         if role not in user.roles:
@@ -57,11 +57,14 @@ def holding(session: Session, name: str, role: str, field: str) -> User:
     """The person called ``name``, who must hold ``role`` (a brief's director is one)."""
     user = session.scalar(select(User).where(User.name == name))
     if user is None:
-        raise InputError(f"{name!r} is not a person in this studio; add them with the {role} role, or name "
-                         "someone who is", field=field)
+        raise InputError(
+            f"{name!r} is not a person in this studio; add them with the {role} role, or name someone who is",
+            field=field,
+        )
     if role not in user.roles:
-        raise InputError(f"{name} does not hold the {role} role; give it to them, or name someone who does",
-                         field=field)
+        raise InputError(
+            f"{name} does not hold the {role} role; give it to them, or name someone who does", field=field
+        )
     return user
 
 
@@ -87,11 +90,20 @@ def enrol(session: Session, actor: Actor, name: str, roles: list[str], **account
     had = set(before.roles) if before is not None else None
     user = add(session, name, roles)
     if had is None:
-        events.record(session, actor, "user.add", objects={"user": user.id}, name=user.name, roles=user.roles,
-                      **account)
+        events.record(
+            session, actor, "user.add", objects={"user": user.id}, name=user.name, roles=user.roles, **account
+        )
     elif set(user.roles) != had:
-        events.record(session, actor, "user.roles", objects={"user": user.id}, name=user.name,
-                      added=sorted(set(user.roles) - had), roles=user.roles, **account)
+        events.record(
+            session,
+            actor,
+            "user.roles",
+            objects={"user": user.id},
+            name=user.name,
+            added=sorted(set(user.roles) - had),
+            roles=user.roles,
+            **account,
+        )
     elif account:
         events.record(session, actor, "user.account", objects={"user": user.id}, name=user.name, **account)
     return user

@@ -12,9 +12,9 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from pressroom.store import files, imagefiles
-from pressroom.jobs import generations
 from pressroom.errors import InputError, Refused
+from pressroom.jobs import generations
+from pressroom.store import files, imagefiles
 
 if TYPE_CHECKING:
     from pressroom.context import Context
@@ -39,8 +39,7 @@ def _measure(number: str, unit: str, what: str, text: str, field: str) -> float:
 def _inches(text: str, what: str) -> float:
     match = re.fullmatch(rf"\s*{NUMBER}\s*(in|ft|cm|mm|m)\s*", text)
     if not match:
-        raise InputError(f"{what} {text!r} needs a number and a unit (in, ft, cm, mm, m), e.g. 5ft",
-                         field="distance")
+        raise InputError(f"{what} {text!r} needs a number and a unit (in, ft, cm, mm, m), e.g. 5ft", field="distance")
     return _measure(match.group(1), match.group(2), what, text, "distance")
 
 
@@ -48,8 +47,10 @@ def parse_size(text: str) -> tuple[float, float]:
     match = re.fullmatch(rf"\s*{NUMBER}\s*x\s*{NUMBER}\s*(in|cm|mm)\s*", text)
     if not match:
         raise InputError(f"size {text!r} must look like 36x48in or 90x120cm", field="size")
-    return (_measure(match.group(1), match.group(3), "size", text, "size"),
-            _measure(match.group(2), match.group(3), "size", text, "size"))
+    return (
+        _measure(match.group(1), match.group(3), "size", text, "size"),
+        _measure(match.group(2), match.group(3), "size", text, "size"),
+    )
 
 
 def needed_ppi(distance_in: float) -> float:
@@ -64,13 +65,16 @@ def detailed_regions(image, count: int) -> list[tuple[int, int, int, int, float]
     gray = cv2.cvtColor(np.asarray(image.convert("RGB")), cv2.COLOR_RGB2GRAY)
     lap = cv2.Laplacian(gray, cv2.CV_64F)
     tile = min(TILE, image.width, image.height)
-    scored = [(float(lap[y : y + tile, x : x + tile].var()), x, y)
-              for y in range(0, image.height - tile + 1, tile) for x in range(0, image.width - tile + 1, tile)]
+    scored = [
+        (float(lap[y : y + tile, x : x + tile].var()), x, y)
+        for y in range(0, image.height - tile + 1, tile)
+        for x in range(0, image.width - tile + 1, tile)
+    ]
     scored.sort(reverse=True)
     return [(x, y, x + tile, y + tile, round(score, 1)) for score, x, y in scored[:count]]
 
 
-def proof(ctx: "Context", generation_id: int, size: str, distance: str, crops: int = 3) -> dict:
+def proof(ctx: Context, generation_id: int, size: str, distance: str, crops: int = 3) -> dict:
     """The large-format proof of an image: its ppi at a print size against a viewing distance, and 1:1 crops."""
     from PIL import Image
 
@@ -88,9 +92,11 @@ def proof(ctx: "Context", generation_id: int, size: str, distance: str, crops: i
     scale = max(1.0, needed / ppi)
     if crops and scale > MAX_CROP_SCALE:
         nearest = VIEWING_CONSTANT / (ppi * MAX_CROP_SCALE)
-        raise Refused(f"at {distance} the 1:1 crops would be enlarged {scale:.0f}x, more than {MAX_CROP_SCALE}x; "
-                      f"judge from {nearest:.1f} in or further, or ask for 0 crops for the figures alone",
-                      field="crops")
+        raise Refused(
+            f"at {distance} the 1:1 crops would be enlarged {scale:.0f}x, more than {MAX_CROP_SCALE}x; "
+            f"judge from {nearest:.1f} in or further, or ask for 0 crops for the figures alone",
+            field="crops",
+        )
     folder = studio.inside(Path("proofs") / f"gen-{row.id}", "the proof folder")
     written = []
     for index, (x0, y0, x1, y1, detail) in enumerate(detailed_regions(image, crops), 1):
@@ -102,8 +108,13 @@ def proof(ctx: "Context", generation_id: int, size: str, distance: str, crops: i
         files.write(path, buffer.getvalue(), scratch=studio.root)
         written.append({"path": str(path), "box": [x0, y0, x1, y1], "detail": detail})
     return {
-        "generation": row.id, "pixels": f"{image.width}x{image.height}",
-        "size_in": f"{width_in:g}x{height_in:g}", "distance_in": round(distance_in, 1),
-        "ppi": round(ppi, 1), "needed_ppi": round(needed, 1), "enough": ppi >= needed,
-        "upscale_needed": round(needed / ppi, 2) if ppi < needed else 1.0, "crops": written,
+        "generation": row.id,
+        "pixels": f"{image.width}x{image.height}",
+        "size_in": f"{width_in:g}x{height_in:g}",
+        "distance_in": round(distance_in, 1),
+        "ppi": round(ppi, 1),
+        "needed_ppi": round(needed, 1),
+        "enough": ppi >= needed,
+        "upscale_needed": round(needed / ppi, 2) if ppi < needed else 1.0,
+        "crops": written,
     }

@@ -14,26 +14,25 @@ File names: ``b{brief}-r{recipe}v{version}-s{seed}-g{generation}-{rendition}.{ex
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from pressroom.plays import audit, briefs, reviews
+from pressroom.context import Actor, Context
+from pressroom.domain import gate
+from pressroom.domain.compare import fingerprint
+from pressroom.domain.recipes import Recipe
+from pressroom.errors import InputError, ReleaseBlocked
 from pressroom.ledger import events, fulltext, rows
+from pressroom.ledger.tables import Generation, LockedRecipe, Release
+from pressroom.plays import audit, briefs, reviews
 from pressroom.store import imagefiles, metadata, provenance, renditions, scratch, signing
 from pressroom.store.assets import sha256_bytes
 from pressroom.store.files import room, write
-from pressroom.domain.compare import fingerprint
-from pressroom.context import Actor, Context
-from pressroom.errors import InputError, ReleaseBlocked
-from pressroom.domain.recipes import Recipe
 from pressroom.store.studio import Studio
-from pressroom.ledger.tables import Release
-from pressroom.ledger.tables import Generation, LockedRecipe
-from pressroom.domain import gate
 
 FORMATS = ("png", "jpeg", "webp")
 EXTENSIONS = {"png": "png", "jpeg": "jpg", "webp": "webp"}
@@ -62,51 +61,87 @@ def _source_type(session: Session, row: Generation) -> str:
 
 
 def candidates(studio: Studio, session: Session, brief_id: int) -> list[Candidate]:
-    made = list(session.scalars(select(Generation).where(Generation.brief_id == brief_id)
-                                .order_by(Generation.id)))
+    made = list(session.scalars(select(Generation).where(Generation.brief_id == brief_id).order_by(Generation.id)))
     approved = [r for r in made if gate.approves(reviews.status(studio, session, r.id).result)]
     if not approved:
-        raise ReleaseBlocked(f"export stays blocked until approval: no image of brief {brief_id} is approved "
-                             "by the review gate")
+        raise ReleaseBlocked(
+            f"export stays blocked until approval: no image of brief {brief_id} is approved by the review gate"
+        )
     culled = [r.id for r in approved if r.status == "rejected"]
     if culled:
-        raise ReleaseBlocked(f"generation {culled[0]} is approved but was culled as rejected; an operator keeps it "
-                             "again, or a reviewer sends it back, before the brief is released", field="cull")
+        raise ReleaseBlocked(
+            f"generation {culled[0]} is approved but was culled as rejected; an operator keeps it "
+            "again, or a reviewer sends it back, before the brief is released",
+            field="cull",
+        )
     missing_alt = [r.id for r in approved if not reviews.alt_text_of(session, r.id)]
     if missing_alt:
-        raise ReleaseBlocked(f"approved images without alt text: {', '.join(map(str, missing_alt))}; "
-                             "a reviewer gives it in a review", field="alt_text")
+        raise ReleaseBlocked(
+            f"approved images without alt text: {', '.join(map(str, missing_alt))}; a reviewer gives it in a review",
+            field="alt_text",
+        )
     found = []
     for row in approved:
         locked = session.get(LockedRecipe, row.recipe_id) if row.recipe_id else None
         version = f"r{locked.id}v{locked.version}" if locked else "r0v0"
         parent = session.get(Generation, row.parent_id) if row.parent_id else None
-        found.append(Candidate(row, row.parsed_recipe(), reviews.alt_text_of(session, row.id), version,
-                               _source_type(session, row), parent.path(studio) if parent else None,
-                               reviews.record_of(studio, session, row.id)))
+        found.append(
+            Candidate(
+                row,
+                row.parsed_recipe(),
+                reviews.alt_text_of(session, row.id),
+                version,
+                _source_type(session, row),
+                parent.path(studio) if parent else None,
+                reviews.record_of(studio, session, row.id),
+            )
+        )
     return found
 
 
 def file_name(brief_id: int | None, candidate: Candidate, rendition: str, fmt: str) -> str:
-    return (f"b{brief_id or 0}-{candidate.recipe_version}-s{candidate.row.seed}-g{candidate.row.id}-"
-            f"{rendition}.{EXTENSIONS[fmt]}")
+    return (
+        f"b{brief_id or 0}-{candidate.recipe_version}-s{candidate.row.seed}-g{candidate.row.id}-"
+        f"{rendition}.{EXTENSIONS[fmt]}"
+    )
 
 
-def _signed(studio: Studio, identity, target: Path, data: bytes, *, title: str, recipe: Recipe,
-            source_type: str, parent: Path | None, edit: str, review: dict) -> bytes:
+def _signed(
+    studio: Studio,
+    identity,
+    target: Path,
+    data: bytes,
+    *,
+    title: str,
+    recipe: Recipe,
+    source_type: str,
+    parent: Path | None,
+    edit: str,
+    review: dict,
+) -> bytes:
     """``data`` with its C2PA manifest signed in (the bytes that go to ``target``); the unsigned
     copy lives in the studio's temporary place, where a sweep finds it if the release is killed."""
     with room(target.parent), scratch.folder(studio.root) as work:
         unsigned = Path(work) / f"unsigned{target.suffix}"
         signed = Path(work) / f"signed{target.suffix}"
         unsigned.write_bytes(data)
-        provenance.sign(unsigned, signed, identity=identity, title=title, recipe_json=metadata.recipe_json(recipe),
-                        source_type=source_type, parent=parent, edit=edit, review=review)
+        provenance.sign(
+            unsigned,
+            signed,
+            identity=identity,
+            title=title,
+            recipe_json=metadata.recipe_json(recipe),
+            source_type=source_type,
+            parent=parent,
+            edit=edit,
+            review=review,
+        )
         return signed.read_bytes()
 
 
-def release(ctx: Context, brief_id: int, channel_names: list[str] | None = None,
-            formats: list[str] | None = None, progress=None) -> list[Release]:
+def release(
+    ctx: Context, brief_id: int, channel_names: list[str] | None = None, formats: list[str] | None = None, progress=None
+) -> list[Release]:
     """Release every approved image of the brief; ``progress(total, release)`` after each file.
 
     Files already released (same image, rendition and format) are skipped, so a release that was
@@ -119,22 +154,30 @@ def release(ctx: Context, brief_id: int, channel_names: list[str] | None = None,
     presets = renditions.channels(studio.config)
     unknown = [c for c in channel_names or [] if c not in presets]
     if unknown:
-        raise InputError(f"unknown channel {unknown[0]!r}; choose from {', '.join(presets)} or add "
-                         f"[channels.{unknown[0]}] to pressroom.toml")
+        raise InputError(
+            f"unknown channel {unknown[0]!r}; choose from {', '.join(presets)} or add "
+            f"[channels.{unknown[0]}] to pressroom.toml"
+        )
     chosen = [presets[c] for c in channel_names or []]
     scratch.sweep(studio.root)  # what a killed release (or any other command) left half-made
     with ctx.unit() as session:
         audit.require_intact(session, f"release brief {brief_id}")
         brief = briefs.get(session, brief_id)
         found = candidates(studio, session, brief.id)
-        done = {(r.generation_id, r.rendition, r.format): r for r in
-                session.scalars(select(Release).where(Release.brief_id == brief.id))}
+        done = {
+            (r.generation_id, r.rendition, r.format): r
+            for r in session.scalars(select(Release).where(Release.brief_id == brief.id))
+        }
         spec = brief.parsed
-        shelf = Shelf(brief.id, f"{spec.title} {spec.purpose} {spec.intent}",
-                      " ".join([*spec.channels, *spec.mood, brief.content_type]))
+        shelf = Shelf(
+            brief.id,
+            f"{spec.title} {spec.purpose} {spec.intent}",
+            " ".join([*spec.channels, *spec.mood, brief.content_type]),
+        )
     identity = signing.identity(studio)
     wanted = [(item.row.id, "master", "png") for item in found] + [
-        (item.row.id, channel.name, fmt) for item in found for channel in chosen for fmt in formats]
+        (item.row.id, channel.name, fmt) for item in found for channel in chosen for fmt in formats
+    ]
     total = sum(1 for key in wanted if key not in done)  # the files this run writes
     folder = studio.inside(Path("releases") / f"brief-{brief_id}", "the release folder")
     written: list[Release] = []
@@ -148,8 +191,18 @@ def release(ctx: Context, brief_id: int, channel_names: list[str] | None = None,
             data = metadata.encode(image, "png", master_recipe, xmp=xmp)
             target = studio.inside(folder / file_name(brief_id, item, "master", "png"), "a released file")
             edit = f"{item.recipe.source.op} of the parent image" if item.recipe.source else ""
-            body = _signed(studio, identity, target, data, title=title, recipe=master_recipe,
-                           source_type=item.source_type, parent=item.parent_path, edit=edit, review=item.review)
+            body = _signed(
+                studio,
+                identity,
+                target,
+                data,
+                title=title,
+                recipe=master_recipe,
+                source_type=item.source_type,
+                parent=item.parent_path,
+                edit=edit,
+                review=item.review,
+            )
             master = _record(ctx, shelf, item, None, "master", "png", target, body, image, master_recipe)
             if master is None:  # a release running at the same time wrote it first
                 master = _existing(ctx, item.row.id, "master", "png")
@@ -167,10 +220,18 @@ def release(ctx: Context, brief_id: int, channel_names: list[str] | None = None,
                 data = metadata.encode(pixels, fmt, recipe, xmp=xmp)
                 target = studio.inside(folder / file_name(brief_id, item, channel.name, fmt), "a released file")
                 box = steps[0].params["box"]
-                body = _signed(studio, identity, target, data, title=f"{title} ({channel.name})",
-                               recipe=recipe, source_type=item.source_type, parent=master.file(studio),
-                               edit=f"cropped to {box} and resized to {channel.width}x{channel.height} for "
-                                    f"{channel.name}, {fmt}", review=item.review)
+                body = _signed(
+                    studio,
+                    identity,
+                    target,
+                    data,
+                    title=f"{title} ({channel.name})",
+                    recipe=recipe,
+                    source_type=item.source_type,
+                    parent=master.file(studio),
+                    edit=f"cropped to {box} and resized to {channel.width}x{channel.height} for {channel.name}, {fmt}",
+                    review=item.review,
+                )
                 decoded = imagefiles.load(body, f"the signed {channel.name} {fmt} rendition").convert("RGB")
                 row = _record(ctx, shelf, item, master.id, channel.name, fmt, target, body, decoded, recipe)
                 if row is None:
@@ -179,8 +240,15 @@ def release(ctx: Context, brief_id: int, channel_names: list[str] | None = None,
                 if progress:
                     progress(total, row)
     with ctx.unit() as session:
-        events.record(session, actor, "release", brief_id=brief_id,
-                      objects={"assets": [r.id for r in written]}, channels=[c.name for c in chosen], formats=formats)
+        events.record(
+            session,
+            actor,
+            "release",
+            brief_id=brief_id,
+            objects={"assets": [r.id for r in written]},
+            channels=[c.name for c in chosen],
+            formats=formats,
+        )
     return written
 
 
@@ -191,8 +259,11 @@ def _keeper(actor: Actor) -> Actor:
 
 def _existing(ctx: Context, generation_id: int, rendition: str, fmt: str) -> Release:
     with ctx.unit() as session:
-        return session.scalar(select(Release).where(Release.generation_id == generation_id,
-                                                    Release.rendition == rendition, Release.format == fmt))
+        return session.scalar(
+            select(Release).where(
+                Release.generation_id == generation_id, Release.rendition == rendition, Release.format == fmt
+            )
+        )
 
 
 @dataclass(frozen=True)
@@ -204,8 +275,18 @@ class Shelf:
     tags: str
 
 
-def _record(ctx: Context, shelf: Shelf, item: Candidate, parent_id: int | None, rendition: str, fmt: str,
-            target: Path, body: bytes, image, recipe: Recipe) -> Release | None:
+def _record(
+    ctx: Context,
+    shelf: Shelf,
+    item: Candidate,
+    parent_id: int | None,
+    rendition: str,
+    fmt: str,
+    target: Path,
+    body: bytes,
+    image,
+    recipe: Recipe,
+) -> Release | None:
     """Claim the file in the ledger, write it, then commit: None when another release has it.
 
     The row is flushed before the file is put in place, in one transaction, so two releases at
@@ -213,11 +294,25 @@ def _record(ctx: Context, shelf: Shelf, item: Candidate, parent_id: int | None, 
     (generation, rendition, format) constraint, and it leaves the file alone.
     """
     prints = fingerprint(image)
-    row = Release(brief_id=shelf.brief_id, generation_id=item.row.id, parent_id=parent_id, rendition=rendition, format=fmt,
-                  path=ctx.studio.relative(target), sha256=sha256_bytes(body), pixel_sha256=prints.pixel_sha256, phash=prints.phash,
-                  width=image.width, height=image.height, recipe=recipe.model_dump(mode="json", exclude_none=True),
-                  alt_text=item.alt_text, source_type=item.source_type, released_by=ctx.actor.name, released_by_id=ctx.actor.id,
-                  at=datetime.now(timezone.utc))
+    row = Release(
+        brief_id=shelf.brief_id,
+        generation_id=item.row.id,
+        parent_id=parent_id,
+        rendition=rendition,
+        format=fmt,
+        path=ctx.studio.relative(target),
+        sha256=sha256_bytes(body),
+        pixel_sha256=prints.pixel_sha256,
+        phash=prints.phash,
+        width=image.width,
+        height=image.height,
+        recipe=recipe.model_dump(mode="json", exclude_none=True),
+        alt_text=item.alt_text,
+        source_type=item.source_type,
+        released_by=ctx.actor.name,
+        released_by_id=ctx.actor.id,
+        at=datetime.now(UTC),
+    )
     try:
         with ctx.unit() as session:
             session.add(row)
@@ -232,8 +327,14 @@ def _record(ctx: Context, shelf: Shelf, item: Candidate, parent_id: int | None, 
 def _index(session: Session, row: Release, item: Candidate, shelf: Shelf, rendition: str, fmt: str) -> None:
     """File the release in the library's full-text index."""
     tags = " ".join([item.row.style, item.row.slot_value or "", rendition, fmt, item.row.model, shelf.tags])
-    fulltext.add(session, row.id, prompt=f"{item.recipe.prompt} {item.recipe.negative}", brief=shelf.words,
-                 tags=tags, alt_text=item.alt_text)
+    fulltext.add(
+        session,
+        row.id,
+        prompt=f"{item.recipe.prompt} {item.recipe.negative}",
+        brief=shelf.words,
+        tags=tags,
+        alt_text=item.alt_text,
+    )
 
 
 def get(session: Session, asset_id: int) -> Release:
@@ -252,12 +353,19 @@ def _lineage(session: Session, row: Release) -> dict:
     made = session.get(Generation, row.generation_id)
     locked = session.get(LockedRecipe, made.recipe_id) if made and made.recipe_id else None
     recipe = row.recipe or {}
-    return {"generation": row.generation_id, "play": made.play if made else None,
-            "generation_parent": made.parent_id if made else None,
-            "recipe": locked.id if locked else None, "recipe_version": locked.version if locked else None,
-            "model": (recipe.get("model") or {}).get("name"), "seed": recipe.get("seed"),
-            "steps": recipe.get("steps"), "prompt": recipe.get("prompt", ""),
-            "post": [step.get("op") for step in recipe.get("post", [])], "rendered_from": row.parent_id}
+    return {
+        "generation": row.generation_id,
+        "play": made.play if made else None,
+        "generation_parent": made.parent_id if made else None,
+        "recipe": locked.id if locked else None,
+        "recipe_version": locked.version if locked else None,
+        "model": (recipe.get("model") or {}).get("name"),
+        "seed": recipe.get("seed"),
+        "steps": recipe.get("steps"),
+        "prompt": recipe.get("prompt", ""),
+        "post": [step.get("op") for step in recipe.get("post", [])],
+        "rendered_from": row.parent_id,
+    }
 
 
 def released(ctx: Context, brief_id: int) -> list[dict]:
@@ -281,13 +389,22 @@ def waiting(ctx: Context) -> list[dict]:
 
     with ctx.unit() as session:
         made = Generation
-        unreleased = (select(made.id, made.brief_id).join(Review, Review.generation_id == made.id)
-                      .where(Review.decision.in_(gate.APPROVING), made.brief_id.is_not(None),
-                             ~select(Release.id).where(Release.generation_id == made.id).exists())
-                      .distinct().order_by(made.id))
+        unreleased = (
+            select(made.id, made.brief_id)
+            .join(Review, Review.generation_id == made.id)
+            .where(
+                Review.decision.in_(gate.APPROVING),
+                made.brief_id.is_not(None),
+                ~select(Release.id).where(Release.generation_id == made.id).exists(),
+            )
+            .distinct()
+            .order_by(made.id)
+        )
         counts: dict[int, int] = {}
         for generation_id, brief_id in session.execute(unreleased).all():
             if gate.approves(reviews.status(ctx.studio, session, generation_id).result):
                 counts[brief_id] = counts.get(brief_id, 0) + 1
-        return [{"brief": brief.id, "title": brief.parsed.title, "images": counts[brief.id]}
-                for brief in (briefs.get(session, i) for i in sorted(counts))]
+        return [
+            {"brief": brief.id, "title": brief.parsed.title, "images": counts[brief.id]}
+            for brief in (briefs.get(session, i) for i in sorted(counts))
+        ]

@@ -12,12 +12,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from pressroom.store import imagefiles
-from pressroom.store.cards import Card
 from pressroom.domain.compare import Comparison, Fingerprint, compare, compare_to_fingerprint, pixel_sha256
+from pressroom.domain.recipes import Recipe
 from pressroom.errors import InputError
 from pressroom.jobs.generations import render
-from pressroom.domain.recipes import Recipe
+from pressroom.store import imagefiles
+from pressroom.store.cards import Card
 from pressroom.store.resolver import Resolver
 from pressroom.store.studio import Studio
 
@@ -32,8 +32,8 @@ SHA256 = re.compile(r"^[0-9a-f]{64}$")
 @dataclass
 class Reproduction:
     comparison: Comparison
-    image: "Image"
-    recipe: "Recipe"  # the card's recipe as run here (this machine's environment)
+    image: Image
+    recipe: Recipe  # the card's recipe as run here (this machine's environment)
     expected: str  # what the result was compared with, in words
     weights: Path | None  # None for a model whose engine needs no weights (fake)
     warnings: list[str]
@@ -46,11 +46,11 @@ class Reproduction:
         return files.write(path, png_bytes(self.image, self.recipe), field="output")
 
 
-def _open(path: Path) -> "Image":
+def _open(path: Path) -> Image:
     return imagefiles.load(path, "expect", field="expect")
 
 
-def expected(card: Card, studio: Studio | None, expect: str | None = None) -> tuple["Image | Fingerprint", str]:
+def expected(card: Card, studio: Studio | None, expect: str | None = None) -> tuple[Image | Fingerprint, str]:
     """What the card's image should be (the stored or given image, else only its hashes), and that in words."""
     if expect and not SHA256.match(expect.lower()):
         return _open(Path(expect)), f"image {expect}"
@@ -69,12 +69,17 @@ def expected(card: Card, studio: Studio | None, expect: str | None = None) -> tu
             return stored, f"stored image {card.file_sha256[:12]}"
     if card.expect:
         return card.expect, "the card's hashes"
-    raise InputError("the card records no expected image; give the expected image or its pixel SHA-256",
-                     field="expect")
+    raise InputError("the card records no expected image; give the expected image or its pixel SHA-256", field="expect")
 
 
-def reproduce(card: Card, *, studio: Studio | None = None, model_path: Path | None = None,
-              expect: str | None = None, images: Path | None = None) -> Reproduction:
+def reproduce(
+    card: Card,
+    *,
+    studio: Studio | None = None,
+    model_path: Path | None = None,
+    expect: str | None = None,
+    images: Path | None = None,
+) -> Reproduction:
     target, described = expected(card, studio, expect)
     resolver = Resolver(studio, model_path=model_path, images=images)
     manifest = resolver.manifest(card.recipe.model)
@@ -91,14 +96,14 @@ def reproduce(card: Card, *, studio: Studio | None = None, model_path: Path | No
     return Reproduction(result, rendered.image, rendered.recipe, described, weights, warnings)
 
 
-def judge(image: "Image", target: "Image | Fingerprint") -> Comparison:
+def judge(image: Image, target: Image | Fingerprint) -> Comparison:
     """The verdict on a reproduced image against what it should be (see ``expected``)."""
     if isinstance(target, Fingerprint):
         return compare_to_fingerprint(image, target)
     return compare(image, target)
 
 
-def reproduce_asset(ctx: "Context", asset_id: int, expect: str | None = None) -> Reproduction:
+def reproduce_asset(ctx: Context, asset_id: int, expect: str | None = None) -> Reproduction:
     """Regenerate a released file from the recipe it carries (renditions included) and judge it."""
     from pressroom.plays import imports, releases
 

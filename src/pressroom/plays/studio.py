@@ -19,18 +19,27 @@ def create(path: Path, *, name: str | None = None, database_url: str | None = No
         notes = []
         try:
             sketch = models.ensure_sketch(studio)
-            notes.append(f"built-in model sketch registered ({sketch.ref().short_hash}; the default: draws "
-                         "the subjects, backgrounds and places a prompt names)")
+            notes.append(
+                f"built-in model sketch registered ({sketch.ref().short_hash}; the default: draws "
+                "the subjects, backgrounds and places a prompt names)"
+            )
         except ModelError as exc:
             notes.append(f"sketch model not registered: {exc}")
         try:
             built = tiny.ensure(studio)
-            notes.append(f"built-in model tiny registered ({built.ref().short_hash}; random weights, noise-like images)")
+            notes.append(
+                f"built-in model tiny registered ({built.ref().short_hash}; random weights, noise-like images)"
+            )
         except ModelError as exc:
             notes.append(f"tiny model not built: {exc}")
         made["note"] = "; ".join(notes)
 
     studio = Studio.init(path, name=name, database_url=database_url, finish=finish)
     keys, note = made["keys"], made["note"]
-    return {"studio": str(studio.root), "ledger": studio.ledger_label, "assets": str(studio.assets.root),
-            "keys": str(keys), "note": note}
+    return {
+        "studio": str(studio.root),
+        "ledger": studio.ledger_label,
+        "assets": str(studio.assets.root),
+        "keys": str(keys),
+        "note": note,
+    }

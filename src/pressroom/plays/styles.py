@@ -7,29 +7,36 @@ that kept well, and extend negatives with the failures reviewers caught.
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from pressroom.ledger import events
-from pressroom.domain import names
 from pressroom.context import Actor, Context
-from pressroom.ledger.db import taken
+from pressroom.domain import names
 from pressroom.errors import Conflict, InputError, NotFound
+from pressroom.ledger import events
+from pressroom.ledger.db import taken
 from pressroom.ledger.tables import Style
 
 
-def add(session: Session, name: str, style: str, negative: str, actor: Actor, note: str = "",
-        loras: list | None = None) -> Style:
+def add(
+    session: Session, name: str, style: str, negative: str, actor: Actor, note: str = "", loras: list | None = None
+) -> Style:
     actor.require("operator", "add a style")
     if not name.strip() or not style.strip():
         raise InputError("a style needs a name and its style text", field="text")
     names.check(name, "style name", field="name")
     if session.scalar(select(Style).where(Style.name == name)):
         raise Conflict(f"style {name!r} exists already; choose another name", field="name")
-    row = Style(name=name, style=style, negative=negative, note=note, created_at=datetime.now(timezone.utc),
-                loras=[lora.model_dump(mode="json") for lora in loras or []])
+    row = Style(
+        name=name,
+        style=style,
+        negative=negative,
+        note=note,
+        created_at=datetime.now(UTC),
+        loras=[lora.model_dump(mode="json") for lora in loras or []],
+    )
     session.add(row)
     with taken(f"style {name!r} exists already (added just now by someone else); choose another name", "name"):
         session.flush()
@@ -50,8 +57,9 @@ def listing(session: Session) -> list[Style]:
 
 
 # -- use cases ------------------------------------------------------------------------------------
-def add_style(ctx: Context, name: str, style: str, negative: str = "", note: str = "",
-              loras: list[str] | None = None) -> dict:
+def add_style(
+    ctx: Context, name: str, style: str, negative: str = "", note: str = "", loras: list[str] | None = None
+) -> dict:
     """Add a style; ``loras`` are ``NAME[:WEIGHT]`` of registered LoRAs, kept by their hashes."""
     from pressroom.store import loras as registry
 

@@ -9,24 +9,21 @@ it, ``run_job`` is the handler a worker runs, ``run`` sees it through from a com
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
-from typing import Callable, Iterator, Sequence
 
 from sqlalchemy import select
 
-from pressroom.plays import briefs, concepts, lockin
-from pressroom.ledger import events
-from pressroom.jobs import kinds
-from pressroom.jobs import generations
-from pressroom.domain import names
-from pressroom.store import references
 from pressroom.context import Context
-from pressroom.errors import InputError, VolumeRefused
-from pressroom.jobs import landing, queue
+from pressroom.domain import names
 from pressroom.domain.recipes import MAX_RUN, Recipe, check_run, check_seeds, parse_assignment
-from pressroom.store.studio import Studio
+from pressroom.errors import InputError, VolumeRefused
+from pressroom.jobs import generations, kinds, landing, queue
+from pressroom.ledger import events
 from pressroom.ledger.tables import Generation, Job, LockedRecipe
-
+from pressroom.plays import briefs, concepts, lockin
+from pressroom.store import references
+from pressroom.store.studio import Studio
 
 
 @dataclass
@@ -87,7 +84,8 @@ def plan(locked: LockedRecipe, pairs: list[tuple[str, str]], seeds: int) -> Plan
     if others:
         raise VolumeRefused(
             f"recipe {locked.id} declares {locked.slot!r} as its only variable; varying {others[0]!r} would "
-            f"change a second slot: lock a new version with {others[0]!r} as its slot to vary it instead", field="vary"
+            f"change a second slot: lock a new version with {others[0]!r} as its slot to vary it instead",
+            field="vary",
         )
     if not 1 <= seeds <= MAX_SEEDS:
         raise InputError(f"seeds must be 1 to {MAX_SEEDS:,} per value (got {seeds})", field="seeds")
@@ -99,8 +97,15 @@ def plan(locked: LockedRecipe, pairs: list[tuple[str, str]], seeds: int) -> Plan
 KIND = "volume"
 
 
-def submit(ctx: Context, recipe_id: int, vary: Sequence[tuple[str, str]], seeds: int, *,
-           batch_size: int | None = None, prechecks: bool = False) -> Job:
+def submit(
+    ctx: Context,
+    recipe_id: int,
+    vary: Sequence[tuple[str, str]],
+    seeds: int,
+    *,
+    batch_size: int | None = None,
+    prechecks: bool = False,
+) -> Job:
     """Check the run now (the person, the lock, the slot, the seeds) and queue it as a job.
 
     The same run asked for again is the same job (its idempotency key is the request).
@@ -112,14 +117,34 @@ def submit(ctx: Context, recipe_id: int, vary: Sequence[tuple[str, str]], seeds:
         _, wanted, _, missing, _ = _prepare(session, recipe_id, pairs, seeds)
     # the job's request is plain data, stored as it always was (SLOT=VALUE): the same run asked for
     # again is the same job, whichever release queued it
-    payload = {"recipe": recipe_id, "vary": [f"{slot}={value}" for slot, value in pairs], "seeds": seeds,
-               "batch_size": batch_size, "prechecks": prechecks}
-    return queue.enqueue(ctx.studio, KIND, payload, key=queue.request_key(KIND, payload), requester=actor,
-                         total=len(wanted), done=len(wanted) - missing)
+    payload = {
+        "recipe": recipe_id,
+        "vary": [f"{slot}={value}" for slot, value in pairs],
+        "seeds": seeds,
+        "batch_size": batch_size,
+        "prechecks": prechecks,
+    }
+    return queue.enqueue(
+        ctx.studio,
+        KIND,
+        payload,
+        key=queue.request_key(KIND, payload),
+        requester=actor,
+        total=len(wanted),
+        done=len(wanted) - missing,
+    )
 
 
-def run(ctx: Context, recipe_id: int, vary: Sequence[tuple[str, str]], seeds: int, *, batch_size: int | None = None,
-        progress: Callable[[int, int], None] | None = None, prechecks: bool = False) -> VolumeRun:
+def run(
+    ctx: Context,
+    recipe_id: int,
+    vary: Sequence[tuple[str, str]],
+    seeds: int,
+    *,
+    batch_size: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    prechecks: bool = False,
+) -> VolumeRun:
     """Queue the run and see it through (in this process unless workers are running); with
     ``prechecks``, run the pre-checks on each image as it lands and report the ones that warn or
     fail before the cull. ``progress(done, total)`` follows the images."""
@@ -146,13 +171,21 @@ def run_job(studio: Studio, job: Job, lease: queue.Lease) -> dict:
         actor = landing.requester(session, job, "operator", "run a volume batch")
         locked, wanted, existing, missing, batch_size = _prepare(session, recipe_id, pairs, request["seeds"])
         if wanted.slot == references.SLOT:  # each stored reference made into its recipe (maps computed again)
-            wanted = replace(wanted, bases={value: references.varied(
-                studio, session, wanted.base, *references.read(studio, value)) for value in wanted.values})
+            wanted = replace(
+                wanted,
+                bases={
+                    value: references.varied(studio, session, wanted.base, *references.read(studio, value))
+                    for value in wanted.values
+                },
+            )
     # the plan streams; what it still misses is at most MAX_RUN images (``_prepare`` checked)
     todo = [(value, seed) for value, seed in wanted.identities() if (value, seed) not in existing]
-    labels = [dict(brief_id=locked.brief_id, recipe_id=recipe_id, play="volume", slot_value=value,
-                   **generations.made_by(actor))
-              for value, _ in todo]
+    labels = [
+        dict(
+            brief_id=locked.brief_id, recipe_id=recipe_id, play="volume", slot_value=value, **generations.made_by(actor)
+        )
+        for value, _ in todo
+    ]
     flagged: list[str] = []
     renderer = None
     if lease.pool is not None and todo:  # a worker with Ray actors: only those that reproduce the hero render
@@ -168,20 +201,39 @@ def run_job(studio: Studio, job: Job, lease: queue.Lease) -> dict:
                 if finding.result in ("warn", "fail"):
                     flagged.append(f"#{row.id} {finding.name} {finding.result}: {finding.detail}")
 
-    made = landing.land(studio, lease, [wanted.recipe(value, seed) for value, seed in todo], labels,
-                        [json.dumps([value, seed]) for value, seed in todo],
-                        batch_size=request["batch_size"] or batch_size, done=len(wanted) - len(todo),
-                        # an image an overlapping run made meanwhile is not made again
-                        wanted=lambda session, row: not _existing(session, recipe_id, row),
-                        each=checked, renderer=renderer, step_aside=True).made
+    made = landing.land(
+        studio,
+        lease,
+        [wanted.recipe(value, seed) for value, seed in todo],
+        labels,
+        [json.dumps([value, seed]) for value, seed in todo],
+        batch_size=request["batch_size"] or batch_size,
+        done=len(wanted) - len(todo),
+        # an image an overlapping run made meanwhile is not made again
+        wanted=lambda session, row: not _existing(session, recipe_id, row),
+        each=checked,
+        renderer=renderer,
+        step_aside=True,
+    ).made
     with studio.session() as session:
-        events.record(session, actor, "volume.run", brief_id=locked.brief_id,
-                      objects={"recipe": recipe_id, "generations": [r.id for r in made]},
-                      values=[v for _, v in pairs], seeds=request["seeds"],
-                      skipped=len(wanted) - len(made))
+        events.record(
+            session,
+            actor,
+            "volume.run",
+            brief_id=locked.brief_id,
+            objects={"recipe": recipe_id, "generations": [r.id for r in made]},
+            values=[v for _, v in pairs],
+            seeds=request["seeds"],
+            skipped=len(wanted) - len(made),
+        )
         warnings = concepts.budget_warnings(session, locked.brief_id) if locked.brief_id else []
-    done = {"recipe": recipe_id, "made": [r.id for r in made], "skipped": len(wanted) - len(made),
-            "warnings": warnings, "flagged": flagged}
+    done = {
+        "recipe": recipe_id,
+        "made": [r.id for r in made],
+        "skipped": len(wanted) - len(made),
+        "warnings": warnings,
+        "flagged": flagged,
+    }
     if lease.pool is not None:
         from pressroom.plays import qualification
 
@@ -197,8 +249,12 @@ def _prepare(session, recipe_id: int, pairs: list[tuple[str, str]], seeds: int):
     batch_size = briefs.ready(session, locked.brief_id).defaults.volume_batch if locked.brief_id is not None else 1
     existing = _existing(session, recipe_id)
     missing = sum(1 for identity in wanted.identities() if identity not in existing)
-    check_run(missing, "seeds", f"split it: fewer values per run, or seeds {MAX_RUN // len(wanted.values)} first "
-                                "and then the full number (a run skips the images that exist)")
+    check_run(
+        missing,
+        "seeds",
+        f"split it: fewer values per run, or seeds {MAX_RUN // len(wanted.values)} first "
+        "and then the full number (a run skips the images that exist)",
+    )
     return locked, wanted, existing, missing, batch_size
 
 
@@ -211,16 +267,18 @@ def _stored_references(studio: Studio, session, recipe_id: int, pairs: list[tupl
     base, out = locked.parsed, []
     for slot, value in pairs:
         if slot == references.SLOT:
-            value = references.varied(studio, session, base, *references.read(studio, value)).conditioning[0].image_sha256
+            value = (
+                references.varied(studio, session, base, *references.read(studio, value)).conditioning[0].image_sha256
+            )
         out.append((slot, value))
     return out
 
 
 def _existing(session, recipe_id: int, row: Generation | None = None) -> set[tuple[str, int]]:
     """The (slot value, seed) of the recipe's volume images (only ``row``'s identity, if given)."""
-    query = (select(Generation.slot_value, Generation.seed)
-             .where(Generation.recipe_id == recipe_id, Generation.play == "volume"))
+    query = select(Generation.slot_value, Generation.seed).where(
+        Generation.recipe_id == recipe_id, Generation.play == "volume"
+    )
     if row is not None:
-        query = query.where(Generation.slot_value == row.slot_value,
-                            Generation.seed == row.seed)
+        query = query.where(Generation.slot_value == row.slot_value, Generation.seed == row.seed)
     return {tuple(found) for found in session.execute(query)}

@@ -14,8 +14,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as AnyHTTPException
 
-from pressroom.ledger import db
 from pressroom.errors import PressroomError, SignInRequired
+from pressroom.ledger import db
 from pressroom.store.studio import Studio
 
 MAX_BODY_MB = 32  # [server] max_body_mb in pressroom.toml
@@ -39,9 +39,17 @@ class BodyLimit:
 
     async def _refuse(self, send) -> None:
         body = json.dumps(error_body(too_large(self.limit))).encode()
-        await send({"type": "http.response.start", "status": 413,
-                    "headers": [(b"content-type", b"application/json"), (b"connection", b"close"),
-                                (b"content-length", str(len(body)).encode())]})
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 413,
+                "headers": [
+                    (b"content-type", b"application/json"),
+                    (b"connection", b"close"),
+                    (b"content-length", str(len(body)).encode()),
+                ],
+            }
+        )
         await send({"type": "http.response.body", "body": body})
 
     async def __call__(self, scope, receive, send):
@@ -92,9 +100,14 @@ def create_app(studio: Studio) -> FastAPI:
         anyio.to_thread.current_default_thread_limiter().total_tokens = REQUEST_THREADS
         yield
 
-    app = FastAPI(lifespan=lifespan, title="pressroom", version="1", summary="AI image generation as a governed team function",
-                  description="Sign in with POST /api/session (a cookie; state-changing requests echo the "
-                              "pressroom_csrf cookie in X-CSRF-Token) or send Authorization: Bearer TOKEN.")
+    app = FastAPI(
+        lifespan=lifespan,
+        title="pressroom",
+        version="1",
+        summary="AI image generation as a governed team function",
+        description="Sign in with POST /api/session (a cookie; state-changing requests echo the "
+        "pressroom_csrf cookie in X-CSRF-Token) or send Authorization: Bearer TOKEN.",
+    )
     app.state.studio = studio
 
     @app.exception_handler(PressroomError)

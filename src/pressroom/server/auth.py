@@ -13,9 +13,9 @@ from typing import Annotated
 
 from fastapi import BackgroundTasks, Depends, Request, Response
 
-from pressroom.plays import accounts
 from pressroom.context import Actor, Context
 from pressroom.errors import Forbidden, SignInRequired
+from pressroom.plays import accounts
 
 SESSION_COOKIE = "pressroom_session"
 CSRF_COOKIE = "pressroom_csrf"
@@ -38,8 +38,9 @@ def signed_in(request: Request, after: BackgroundTasks | None = None) -> Context
         if scheme.lower() != "bearer" or not secret.strip():
             raise SignInRequired("the Authorization header must be 'Bearer TOKEN'")
         base = Context(studio, Actor.unknown("api"))
-        return base.acting_as(accounts.token_actor(base, secret.strip(), "api",
-                                                    later=after.add_task if after is not None else None))
+        return base.acting_as(
+            accounts.token_actor(base, secret.strip(), "api", later=after.add_task if after is not None else None)
+        )
     cookie = request.cookies.get(SESSION_COOKIE)
     if not cookie:
         raise SignInRequired("sign in (POST /api/session) or send Authorization: Bearer TOKEN")
@@ -48,8 +49,10 @@ def signed_in(request: Request, after: BackgroundTasks | None = None) -> Context
     if request.method not in SAFE_METHODS:
         sent = request.headers.get(CSRF_HEADER, "")
         if not sent or not hmac.compare_digest(sent, accounts.csrf_token(cookie)):
-            raise Forbidden(f"a signed-in change needs the {CSRF_HEADER} header: the value of the "
-                            f"{CSRF_COOKIE} cookie", field="csrf")
+            raise Forbidden(
+                f"a signed-in change needs the {CSRF_HEADER} header: the value of the {CSRF_COOKIE} cookie",
+                field="csrf",
+            )
     return base.acting_as(actor)
 
 
@@ -64,10 +67,12 @@ Anonymous = Annotated[Context, Depends(anonymous)]
 def start_session(request: Request, response: Response, signed: accounts.SignedIn) -> None:
     """Give the browser a new session: the HttpOnly session cookie and the CSRF cookie scripts read."""
     secure = request.url.scheme == "https"
-    response.set_cookie(SESSION_COOKIE, signed.secret, expires=signed.expires_at, httponly=True, secure=secure,
-                        samesite="lax", path="/")
-    response.set_cookie(CSRF_COOKIE, signed.csrf, expires=signed.expires_at, httponly=False, secure=secure,
-                        samesite="lax", path="/")
+    response.set_cookie(
+        SESSION_COOKIE, signed.secret, expires=signed.expires_at, httponly=True, secure=secure, samesite="lax", path="/"
+    )
+    response.set_cookie(
+        CSRF_COOKIE, signed.csrf, expires=signed.expires_at, httponly=False, secure=secure, samesite="lax", path="/"
+    )
 
 
 def end_session(request: Request, response: Response, ctx: Context) -> None:

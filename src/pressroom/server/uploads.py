@@ -4,9 +4,9 @@ as it is looked at: the API and the pages take uploads the same way."""
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
 from fastapi import UploadFile
 

@@ -11,17 +11,16 @@ from __future__ import annotations
 import re
 import tomllib
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
 
-from pressroom.store import tomlout
-from pressroom.store import files
 from pressroom.domain.compare import Fingerprint
-from pressroom.errors import CardError
 from pressroom.domain.recipes import Recipe
+from pressroom.errors import CardError
+from pressroom.store import files, tomlout
 
 CARD_VERSION = 1
 
@@ -48,8 +47,9 @@ class Card:
     generation: int | None = None
 
 
-def to_toml(recipe: Recipe, *, expect: Fingerprint | None = None, file_sha256: str = "",
-            generation: int | None = None) -> str:
+def to_toml(
+    recipe: Recipe, *, expect: Fingerprint | None = None, file_sha256: str = "", generation: int | None = None
+) -> str:
     body = recipe.model_dump(exclude_none=True)
     scheduler = body.get("scheduler", {})
     config = scheduler.get("config")
@@ -61,7 +61,7 @@ def to_toml(recipe: Recipe, *, expect: Fingerprint | None = None, file_sha256: s
         body["scheduler"] = scheduler
     card: dict[str, Any] = {
         "version": CARD_VERSION,
-        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
     }
     if generation is not None:
         card["generation"] = generation
@@ -77,8 +77,7 @@ def to_toml(recipe: Recipe, *, expect: Fingerprint | None = None, file_sha256: s
     return tomlout.dumps({"card": card, **body}, COMMENTS, header)
 
 
-def write(path: str | Path, recipe: Recipe, *, scratch: Path | None = None, field: str | None = None,
-          **kwargs) -> Path:
+def write(path: str | Path, recipe: Recipe, *, scratch: Path | None = None, field: str | None = None, **kwargs) -> Path:
     """Write a card with ``files.write`` (``scratch``: the studio, for a card it keeps itself)."""
     return files.write(path, to_toml(recipe, **kwargs).encode(), scratch=scratch, field=field)
 
@@ -157,5 +156,8 @@ def text_of(row) -> str:
 
 def stored_facts(row) -> dict:
     """What a card says of a stored image besides its recipe: its fingerprint, file and id."""
-    return {"expect": Fingerprint(row.pixel_sha256, row.phash, row.dhash), "file_sha256": row.file_sha256,
-            "generation": row.id}
+    return {
+        "expect": Fingerprint(row.pixel_sha256, row.phash, row.dhash),
+        "file_sha256": row.file_sha256,
+        "generation": row.id,
+    }

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import io
-from typing import TYPE_CHECKING, Sequence
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from PIL.Image import Image
@@ -13,7 +14,7 @@ LABEL = 34
 PAD = 8
 
 
-def make(cells: Sequence[tuple["Image", list[str]]], columns: int, title: str = "") -> bytes:
+def make(cells: Sequence[tuple[Image, list[str]]], columns: int, title: str = "") -> bytes:
     """Cells of (image, label lines) in rows of ``columns``; returns PNG bytes."""
     from PIL import Image, ImageDraw, ImageFont
 

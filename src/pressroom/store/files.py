@@ -17,9 +17,9 @@ import errno
 import os
 import stat
 import tempfile
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
 from pressroom.errors import InputError, Unavailable
 
@@ -44,21 +44,31 @@ def target(path: str | os.PathLike, *, field: str | None = None) -> Path:
         raise InputError(f"cannot write {where}: {exc.strerror}", field=field) from None
     if found is not None:
         if stat.S_ISLNK(found.st_mode):
-            raise InputError(f"{where} is a symbolic link; pressroom does not write through links: name the "
-                             "file itself or a new path", field=field)
+            raise InputError(
+                f"{where} is a symbolic link; pressroom does not write through links: name the "
+                "file itself or a new path",
+                field=field,
+            )
         if stat.S_ISDIR(found.st_mode):
             raise InputError(f"{where} is a folder; name a file inside it, e.g. {where / 'out'}", field=field)
         if not stat.S_ISREG(found.st_mode):
-            raise InputError(f"{where} is not a regular file (a FIFO, device or socket); name a regular file "
-                             "to write", field=field)
+            raise InputError(
+                f"{where} is not a regular file (a FIFO, device or socket); name a regular file to write", field=field
+            )
     parent = where.parent
     if not parent.is_dir():
         raise InputError(f"cannot write {where}: the folder {parent} does not exist; create it first", field=field)
     return where
 
 
-def write(path: str | os.PathLike, data: bytes, *, scratch: Path | None = None, private: bool = False,
-          field: str | None = None) -> Path:
+def write(
+    path: str | os.PathLike,
+    data: bytes,
+    *,
+    scratch: Path | None = None,
+    private: bool = False,
+    field: str | None = None,
+) -> Path:
     """Write ``data`` to ``path`` atomically; returns the path written.
 
     ``scratch``: the studio folder whose temporary place holds the temporary file; the write is
@@ -119,8 +129,11 @@ def room(path: Path) -> Iterator[None]:
 
 def _failed(where: Path, exc: OSError, field: str | None) -> Exception:
     if exc.errno in (errno.ENOSPC, errno.EDQUOT):
-        return Unavailable(f"the disk holding {where} is full: nothing was written there; free some space and "
-                           "run the same command again", field=field)
+        return Unavailable(
+            f"the disk holding {where} is full: nothing was written there; free some space and "
+            "run the same command again",
+            field=field,
+        )
     if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
         return InputError(f"cannot write {where}: {exc.strerror}; choose a place you may write to", field=field)
     return InputError(f"cannot write {where}: {exc.strerror or exc}", field=field)

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import io
 import struct
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterator
+from typing import TYPE_CHECKING
 
 from pressroom.errors import InputError, NotFound
 
@@ -32,17 +33,22 @@ def _name(source: Path | bytes, what: str) -> str:
     return what if isinstance(source, (bytes, bytearray)) else f"{what} {source}"
 
 
-def check_size(width: int, height: int, name: str = "the image", field: str | None = None,
-               fix: str = "use a smaller image") -> None:
+def check_size(
+    width: int, height: int, name: str = "the image", field: str | None = None, fix: str = "use a smaller image"
+) -> None:
     """Refuse an image over the project's pixel limit (also for images pressroom is asked to make)."""
     if width * height > MAX_PIXELS:
-        raise InputError(f"{name} is {width}x{height} pixels, over pressroom's limit of {MAX_PIXELS:,} "
-                         f"({MAX_SIDE}x{MAX_SIDE}); {fix}", field=field)
+        raise InputError(
+            f"{name} is {width}x{height} pixels, over pressroom's limit of {MAX_PIXELS:,} "
+            f"({MAX_SIDE}x{MAX_SIDE}); {fix}",
+            field=field,
+        )
 
 
 @contextmanager
-def opened(source: Path | bytes, what: str = "image", *, field: str | None = None,
-           hint: str = "give a PNG, JPEG or WebP") -> Iterator["Image"]:
+def opened(
+    source: Path | bytes, what: str = "image", *, field: str | None = None, hint: str = "give a PNG, JPEG or WebP"
+) -> Iterator[Image]:
     """The image at ``source`` (a path, or the file's bytes), its header read and its size checked,
     no pixel decoded yet; ``hint`` says what to give instead of a file that is no image. Decoding
     failures inside the block are the caller's to handle."""
@@ -63,8 +69,11 @@ def opened(source: Path | bytes, what: str = "image", *, field: str | None = Non
     except PermissionError:
         raise InputError(f"{name} cannot be read (permission denied)", field=field) from None
     except Image.DecompressionBombError:
-        raise InputError(f"{name} declares more pixels than pressroom's limit of {MAX_PIXELS:,} "
-                         f"({MAX_SIDE}x{MAX_SIDE}); use a smaller image", field=field) from None
+        raise InputError(
+            f"{name} declares more pixels than pressroom's limit of {MAX_PIXELS:,} "
+            f"({MAX_SIDE}x{MAX_SIDE}); use a smaller image",
+            field=field,
+        ) from None
     except UnidentifiedImageError:
         raise InputError(f"{name} is not a readable image; {hint}", field=field) from None
     except DAMAGED as exc:
@@ -74,13 +83,16 @@ def opened(source: Path | bytes, what: str = "image", *, field: str | None = Non
         yield image
 
 
-def load(source: Path | bytes, what: str = "image", *, field: str | None = None,
-         hint: str = "give a PNG, JPEG or WebP") -> "Image":
+def load(
+    source: Path | bytes, what: str = "image", *, field: str | None = None, hint: str = "give a PNG, JPEG or WebP"
+) -> Image:
     """The image at ``source``, checked (see :func:`opened`) and fully decoded."""
     with opened(source, what, field=field, hint=hint) as image:
         try:
             image.load()
         except DAMAGED as exc:
-            raise InputError(f"{_name(source, what)} is damaged or truncated ({exc}); "
-                             "give an image that opens in a viewer", field=field) from None
+            raise InputError(
+                f"{_name(source, what)} is damaged or truncated ({exc}); give an image that opens in a viewer",
+                field=field,
+            ) from None
         return image

@@ -11,17 +11,17 @@ record: every file it finds unrecorded is garbage, whatever its age.
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from pressroom.ledger import db
-from pressroom.store.assets import sha256_bytes
 from pressroom.errors import NotFound
-from pressroom.store.studio import NEW_FILES, Studio
+from pressroom.ledger import db
 from pressroom.ledger.tables import StoredFile
+from pressroom.store.assets import sha256_bytes
+from pressroom.store.studio import NEW_FILES, Studio
 
 # the PostgreSQL advisory lock that writers share and the sweep takes alone ("pres" in ASCII)
 STORE_LOCK = 0x70726573
@@ -45,7 +45,7 @@ def put(studio: Studio, session: Session, data: bytes, ext: str, kind: str) -> s
     lock(session)
     sha = sha256_bytes(data)
     if session.get(StoredFile, sha) is None:
-        session.add(StoredFile(sha256=sha, ext=ext, kind=kind, created_at=datetime.now(timezone.utc)))
+        session.add(StoredFile(sha256=sha, ext=ext, kind=kind, created_at=datetime.now(UTC)))
     session.flush()
     target = studio.assets.path(sha, ext)
     if not target.exists():
@@ -66,6 +66,8 @@ def stored(studio: Studio, sha256: str, kind: str | tuple[str, ...]) -> Path:
 
 
 SHA256 = re.compile(r"[0-9a-f]{64}")
+
+
 def sweep(studio: Studio) -> int:
     """Remove files the ledger does not know (left by a killed process); returns how many."""
     with studio.session() as session:

@@ -12,17 +12,17 @@ from __future__ import annotations
 
 import hashlib
 import struct
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from pressroom.domain.recipes import LoraRef
+from pressroom.errors import InputError, ModelMismatch, NotFound
 from pressroom.store import manifests
 from pressroom.store.assets import sha256_file
-from pressroom.errors import InputError, ModelMismatch, NotFound
 from pressroom.store.models import stamp
-from pressroom.domain.recipes import LoraRef
 
 if TYPE_CHECKING:
     from pressroom.context import Context
@@ -44,8 +44,14 @@ class Manifest(BaseModel):
 
     def ref(self, weight: float = 1.0) -> LoraRef:
         try:
-            return LoraRef(name=self.name, sha256=self.sha256, weight=weight, a1111_hash=self.a1111_hash,
-                           license=self.license, commercial=self.commercial)
+            return LoraRef(
+                name=self.name,
+                sha256=self.sha256,
+                weight=weight,
+                a1111_hash=self.a1111_hash,
+                license=self.license,
+                commercial=self.commercial,
+            )
         except ValidationError as exc:
             raise InputError(f"LoRA weight {weight} is out of range: {exc.errors()[0]['msg']}", field="lora") from None
 
@@ -67,28 +73,45 @@ def tensor_hash(path: Path) -> str:
     return digest.hexdigest()[:12]
 
 
-def add(studio: "Studio", name: str, *, path: Path, license: str = "unknown", commercial: bool | None = None,
-        trigger: str = "", replace: bool = False) -> Manifest:
+def add(
+    studio: Studio,
+    name: str,
+    *,
+    path: Path,
+    license: str = "unknown",
+    commercial: bool | None = None,
+    trigger: str = "",
+    replace: bool = False,
+) -> Manifest:
     """Register a LoRA file: hashed now, its licence and trigger words recorded."""
     if not replace and REGISTRY.path(studio, name).exists():
-        raise InputError(f"a LoRA named {name!r} is registered already; replace it to register it again",
-                         field="replace")
+        raise InputError(
+            f"a LoRA named {name!r} is registered already; replace it to register it again", field="replace"
+        )
     path = Path(path).expanduser().resolve()
     if not path.is_file():
         raise NotFound(f"path {path} is not a file; give the LoRA's .safetensors file", field="path")
     if path.suffix != ".safetensors":
         raise InputError(f"path {path} is not a .safetensors file; LoRAs are registered as safetensors", field="path")
-    manifest = Manifest(name=name, path=studio.relative(path), sha256=sha256_file(path), a1111_hash=tensor_hash(path),
-                        license=license, commercial=commercial, trigger=trigger.strip(), stamp=stamp(path.stat()),
-                        added_at=datetime.now(timezone.utc).isoformat(timespec="seconds"))
+    manifest = Manifest(
+        name=name,
+        path=studio.relative(path),
+        sha256=sha256_file(path),
+        a1111_hash=tensor_hash(path),
+        license=license,
+        commercial=commercial,
+        trigger=trigger.strip(),
+        stamp=stamp(path.stat()),
+        added_at=datetime.now(UTC).isoformat(timespec="seconds"),
+    )
     return REGISTRY.save(studio, manifest, replace=True)
 
 
-def all_loras(studio: "Studio") -> list[Manifest]:
+def all_loras(studio: Studio) -> list[Manifest]:
     return REGISTRY.all(studio)
 
 
-def load(studio: "Studio", name: str) -> Manifest:
+def load(studio: Studio, name: str) -> Manifest:
     return REGISTRY.load(studio, name)
 
 
@@ -98,11 +121,12 @@ def parse(option: str) -> tuple[str, float]:
     try:
         return name.strip(), float(weight) if weight else 1.0
     except ValueError:
-        raise InputError(f"lora {option!r}: the weight after ':' must be a number, e.g. {name}:0.8",
-                         field="lora") from None
+        raise InputError(
+            f"lora {option!r}: the weight after ':' must be a number, e.g. {name}:0.8", field="lora"
+        ) from None
 
 
-def refs(studio: "Studio", options: list[str]) -> list[LoraRef]:
+def refs(studio: Studio, options: list[str]) -> list[LoraRef]:
     """The LoRAs ``--lora NAME[:WEIGHT]`` options name, each once."""
     chosen = [parse(option) for option in options]
     seen = [name for name, _ in chosen]
@@ -112,7 +136,7 @@ def refs(studio: "Studio", options: list[str]) -> list[LoraRef]:
     return [load(studio, name).ref(weight) for name, weight in chosen]
 
 
-def file_for(studio: "Studio | None", lora: LoraRef) -> Path:
+def file_for(studio: Studio | None, lora: LoraRef) -> Path:
     """The LoRA's file, checked against the SHA-256 the recipe names: a registered LoRA with that
     hash (its own name first); one registered under the name with another hash is refused."""
     if studio is None:
@@ -122,17 +146,22 @@ def file_for(studio: "Studio | None", lora: LoraRef) -> Path:
     if not same:
         named = next((m for m in found if m.name == lora.name), None)
         if named is not None:
-            raise ModelMismatch(f"LoRA {lora.name!r} is registered with sha256 {named.sha256}, but the recipe names "
-                                f"{lora.sha256}: use the exact LoRA file the card names")
-        raise NotFound(f"no LoRA with sha256 {lora.sha256} ({lora.name!r}) is registered; register that file "
-                       "first", field="lora")
+            raise ModelMismatch(
+                f"LoRA {lora.name!r} is registered with sha256 {named.sha256}, but the recipe names "
+                f"{lora.sha256}: use the exact LoRA file the card names"
+            )
+        raise NotFound(
+            f"no LoRA with sha256 {lora.sha256} ({lora.name!r}) is registered; register that file first", field="lora"
+        )
     manifest = same[0]
     path = studio.resolve(manifest.path) if not Path(manifest.path).is_absolute() else Path(manifest.path)
     if not path.is_file():
         raise NotFound(f"LoRA {manifest.name!r}'s file is gone from {path}")
     if stamp(path.stat()) != manifest.stamp and sha256_file(path) != lora.sha256:
-        raise ModelMismatch(f"LoRA {manifest.name!r}'s file {path} changed since it was registered (its sha256 is no "
-                            f"longer {lora.sha256}); use the exact LoRA file the card names")
+        raise ModelMismatch(
+            f"LoRA {manifest.name!r}'s file {path} changed since it was registered (its sha256 is no "
+            f"longer {lora.sha256}); use the exact LoRA file the card names"
+        )
     return path
 
 
@@ -141,9 +170,9 @@ def summary(manifest: Manifest) -> dict:
     return manifest.model_dump(exclude={"stamp"})
 
 
-def register(ctx: "Context", name: str, **options) -> dict:
+def register(ctx: Context, name: str, **options) -> dict:
     return summary(add(ctx.studio, name, **options))
 
 
-def catalogue(ctx: "Context") -> list[dict]:
+def catalogue(ctx: Context) -> list[dict]:
     return [summary(m) for m in all_loras(ctx.studio)]

@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING, Generic, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from pressroom.domain import names
-from pressroom.store import tomlout
 from pressroom.errors import InputError, ModelError, NotFound
+from pressroom.store import tomlout
 from pressroom.store.files import write
 
 if TYPE_CHECKING:
@@ -30,18 +30,22 @@ class Registry(Generic[M]):
     manifest: type[M]
     field: str  # the option that names one (errors point at it)
 
-    def path(self, studio: "Studio", name: str) -> Path:
+    def path(self, studio: Studio, name: str) -> Path:
         """Where ``name``'s manifest is: every name, from any command or card, comes here."""
         names.check(name, f"{self.what} name", file=True, limit=64)
         return studio.inside(studio.root / self.folder / f"{name}.toml", f"{self.what} {name!r}")
 
-    def save(self, studio: "Studio", manifest: M, *, replace: bool) -> M:
+    def save(self, studio: Studio, manifest: M, *, replace: bool) -> M:
         target = self.path(studio, manifest.name)
         if target.exists() and not replace:
-            raise InputError(f"a {self.what} named {manifest.name!r} is registered already; replace it to register "
-                             "it again", field="replace")
-        text = tomlout.dumps(manifest.model_dump(), header=f"pressroom {self.what} manifest for {manifest.name!r}. "
-                                                           f"Written by `{self.command}`.")
+            raise InputError(
+                f"a {self.what} named {manifest.name!r} is registered already; replace it to register it again",
+                field="replace",
+            )
+        text = tomlout.dumps(
+            manifest.model_dump(),
+            header=f"pressroom {self.what} manifest for {manifest.name!r}. Written by `{self.command}`.",
+        )
         write(target, text.encode(), scratch=studio.root)
         return manifest
 
@@ -51,11 +55,11 @@ class Registry(Generic[M]):
         except (tomllib.TOMLDecodeError, ValidationError) as exc:
             raise ModelError(f"{self.what} manifest {path} is damaged: {exc}") from exc
 
-    def all(self, studio: "Studio") -> list[M]:
+    def all(self, studio: Studio) -> list[M]:
         folder = studio.root / self.folder
         return [self.read(p) for p in sorted(folder.glob("*.toml"))] if folder.is_dir() else []
 
-    def load(self, studio: "Studio", name: str) -> M:
+    def load(self, studio: Studio, name: str) -> M:
         path = self.path(studio, name)
         if not path.is_file():
             known = ", ".join(m.name for m in self.all(studio)) or "none yet"

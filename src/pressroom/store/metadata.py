@@ -43,7 +43,9 @@ def _inert(text: str) -> str:
 def a1111_parameters(recipe: Recipe) -> str:
     from pressroom import __version__
 
-    sampler, schedule = samplers.a1111_label(recipe.scheduler.name, recipe.scheduler.class_name, recipe.scheduler.config)
+    sampler, schedule = samplers.a1111_label(
+        recipe.scheduler.name, recipe.scheduler.class_name, recipe.scheduler.config
+    )
     fields = {
         "Steps": str(recipe.steps),
         "Sampler": sampler,
@@ -53,8 +55,11 @@ def a1111_parameters(recipe: Recipe) -> str:
         "Size": f"{recipe.width}x{recipe.height}",
         "Model hash": recipe.model.short_hash,
         "Model": recipe.model.name,
-        **({"Lora hashes": ", ".join(f"{lora.name}: {lora.a1111_hash}" for lora in recipe.loras)}
-           if recipe.loras else {}),
+        **(
+            {"Lora hashes": ", ".join(f"{lora.name}: {lora.a1111_hash}" for lora in recipe.loras)}
+            if recipe.loras
+            else {}
+        ),
         **_references(recipe),
         "RNG": "CPU",
         "Version": f"pressroom {__version__}",
@@ -79,8 +84,11 @@ def _references(recipe: Recipe) -> dict[str, str]:
             continue
         adapter = reference.adapter
         module = "ip-adapter_clip" if reference.role == "ip-adapter" else adapter.control
-        parts = [f"Module: {module}", f"Model: {adapter.name} [{adapter.fingerprint[:8]}]",
-                 f"Weight: {reference.weight:g}"]
+        parts = [
+            f"Module: {module}",
+            f"Model: {adapter.name} [{adapter.fingerprint[:8]}]",
+            f"Weight: {reference.weight:g}",
+        ]
         if reference.canny:
             parts += [f"Threshold A: {reference.canny[0]}", f"Threshold B: {reference.canny[1]}"]
         fields[f"ControlNet {unit}"] = ", ".join(parts)
@@ -92,7 +100,7 @@ def recipe_json(recipe: Recipe) -> str:
     return recipe.model_dump_json(exclude_none=True)
 
 
-def png_bytes(image: "Image", recipe: Recipe) -> bytes:
+def png_bytes(image: Image, recipe: Recipe) -> bytes:
     """The image as PNG with both text chunks."""
     from PIL.PngImagePlugin import PngInfo
 
@@ -104,7 +112,7 @@ def png_bytes(image: "Image", recipe: Recipe) -> bytes:
     return buffer.getvalue()
 
 
-def read_recipe(image: "Image") -> Recipe | None:
+def read_recipe(image: Image) -> Recipe | None:
     """The recipe embedded by pressroom, or None for images from elsewhere."""
     text = image.info.get(RECIPE_CHUNK)
     return Recipe.model_validate_json(text) if text else None
@@ -152,7 +160,7 @@ def xmp_packet(source_type: str, alt_text: str, title: str) -> str:
     return XMP_TEMPLATE.format(source_type=escape(source_type), alt_text=escape(alt_text), title=escape(title))
 
 
-def encode(image: "Image", fmt: str, recipe: Recipe, *, xmp: str, quality: int = 95) -> bytes:
+def encode(image: Image, fmt: str, recipe: Recipe, *, xmp: str, quality: int = 95) -> bytes:
     """A released file: the A1111 parameters where the format allows, the recipe (PNG), then XMP."""
     from PIL.PngImagePlugin import PngInfo
 
@@ -165,25 +173,29 @@ def encode(image: "Image", fmt: str, recipe: Recipe, *, xmp: str, quality: int =
         info.add_itxt("XML:com.adobe.xmp", xmp, zip=False)
         image.save(buffer, format="PNG", pnginfo=info)
     else:
-        image.convert("RGB").save(buffer, format=FORMATS[fmt], quality=quality, exif=exif_user_comment(parameters),
-                                  xmp=xmp.encode("utf-8"))
+        image.convert("RGB").save(
+            buffer, format=FORMATS[fmt], quality=quality, exif=exif_user_comment(parameters), xmp=xmp.encode("utf-8")
+        )
     return buffer.getvalue()
 
 
-def read_xmp(image: "Image") -> dict:
+def read_xmp(image: Image) -> dict:
     """DigitalSourceType, alt text and title from an image's XMP packet (empty when absent)."""
     packet = image.info.get("xmp") or image.info.get("XML:com.adobe.xmp") or b""
     text = packet.decode("utf-8", "replace") if isinstance(packet, bytes) else str(packet)
     source = re.search(r'DigitalSourceType="([^"]*)"', text) or re.search(
-        r"<Iptc4xmpExt:DigitalSourceType>([^<]*)<", text)
+        r"<Iptc4xmpExt:DigitalSourceType>([^<]*)<", text
+    )
     alt = re.search(r"<Iptc4xmpCore:AltTextAccessibility>.*?<rdf:li[^>]*>(.*?)</rdf:li>", text, re.S)
     from xml.sax.saxutils import unescape
 
-    return {"digital_source_type": unescape(source.group(1)) if source else "",
-            "alt_text": unescape(alt.group(1)) if alt else ""}
+    return {
+        "digital_source_type": unescape(source.group(1)) if source else "",
+        "alt_text": unescape(alt.group(1)) if alt else "",
+    }
 
 
-def read_parameters(image: "Image") -> str:
+def read_parameters(image: Image) -> str:
     """The A1111 parameters text, from a PNG chunk or the EXIF UserComment."""
     text = image.info.get(A1111_CHUNK)
     if text:

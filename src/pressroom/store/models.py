@@ -17,24 +17,25 @@ from __future__ import annotations
 
 import os
 import tomllib
-from datetime import datetime, timezone
+from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
 
 from pressroom.domain import families, names
+from pressroom.domain.recipes import ModelRef
+from pressroom.errors import InputError, ModelError, ModelMismatch, NotFound
 from pressroom.store import tomlout
 from pressroom.store.assets import sha256_file
 from pressroom.store.files import write
-from pressroom.errors import InputError, ModelError, ModelMismatch, NotFound
-from pressroom.domain.recipes import ModelRef
 
 if TYPE_CHECKING:
     from pressroom.store.studio import Studio
 
 # built-in models made on first use, by name: their builders live with the engine that can make them
-BUILDERS: dict[str, Callable[["Studio"], "Manifest"]] = {}
+BUILDERS: dict[str, Callable[[Studio], Manifest]] = {}
 SKIP_SUFFIXES = (".md", ".lock", ".metadata")
 TINY = "tiny"
 SKETCH = "sketch"
@@ -59,7 +60,9 @@ class Manifest(BaseModel):
     license: str = "unknown"
     commercial: bool | None = None
     size: int = 512  # the default width and height: the model's native size unless --size says otherwise
-    steps: int = families.DEFAULT_STEPS  # the default denoising steps of an image made with it (FLUX schnell: 4; sketch: its own)
+    steps: int = (
+        families.DEFAULT_STEPS
+    )  # the default denoising steps of an image made with it (FLUX schnell: 4; sketch: its own)
     family: str = ""  # ``families``: sd, sdxl, sd3, flux, other ("" before families were recorded: sd)
     variant: str = ""  # flux: dev or schnell
     multiple: int = 8  # width and height must be multiples of this (16 for SD3 and FLUX)
@@ -71,7 +74,7 @@ class Manifest(BaseModel):
     stamps: dict[str, list[int]] = Field(default_factory=dict)
     _root: Path | None = PrivateAttr(default=None)  # the studio folder that relative paths are in
 
-    def located(self, root: Path) -> "Manifest":
+    def located(self, root: Path) -> Manifest:
         """This manifest, its relative paths taken inside the studio folder ``root``."""
         self._root = root
         return self
@@ -84,7 +87,7 @@ class Manifest(BaseModel):
         return "diffusers" if self.format == "hub" else self.format
 
     @property
-    def kind(self) -> "families.Family":
+    def kind(self) -> families.Family:
         return families.get(self.family)
 
     def ref(self) -> ModelRef:
@@ -198,8 +201,10 @@ def upscaler(studio: Studio, name: str | None = None) -> Manifest | None:
     if name:
         manifest = load(studio, name, field="upscaler")
         if manifest.pipeline not in UPSCALERS:
-            raise InputError(f"upscaler {name!r} is a {manifest.pipeline or 'model'}, not an upscaler "
-                             f"({', '.join(UPSCALERS)})", field="upscaler")
+            raise InputError(
+                f"upscaler {name!r} is a {manifest.pipeline or 'model'}, not an upscaler ({', '.join(UPSCALERS)})",
+                field="upscaler",
+            )
         return manifest
     return next((m for m in all_models(studio) if m.pipeline in UPSCALERS), None)
 
@@ -218,9 +223,11 @@ def sketch_card(folder: Path | None = None) -> dict:
         text = (folder / SKETCH_CARD).read_text(encoding="utf-8")
         return json.loads(text[text.index("```json") + 7 : text.rindex("```")])
     except (OSError, ValueError) as exc:
-        raise ModelError(f"the built-in sketch model's training card {folder / SKETCH_CARD} is missing or "
-                         f"damaged ({exc}); this install ships no sketch weights: train them with "
-                         "scripts/train_sketch.py, or use the tiny model") from exc
+        raise ModelError(
+            f"the built-in sketch model's training card {folder / SKETCH_CARD} is missing or "
+            f"damaged ({exc}); this install ships no sketch weights: train them with "
+            "scripts/train_sketch.py, or use the tiny model"
+        ) from exc
 
 
 def ensure_sketch(studio: Studio) -> Manifest:
@@ -241,15 +248,27 @@ def ensure_sketch(studio: Studio) -> Manifest:
     files, stamps = hash_weights(SKETCH_DIR)
     if files != card["files"]:
         changed = sorted(set(files.items()) ^ set(card["files"].items()))
-        raise ModelMismatch(f"the built-in sketch model's files differ from its training card "
-                            f"({', '.join(sorted({rel for rel, _ in changed}))}); reinstall pressroom")
+        raise ModelMismatch(
+            f"the built-in sketch model's files differ from its training card "
+            f"({', '.join(sorted({rel for rel, _ in changed}))}); reinstall pressroom"
+        )
     manifest = Manifest(
-        name=SKETCH, format="diffusers", path=studio.relative(SKETCH_DIR), license="Apache-2.0", commercial=True,
-        size=128, steps=SKETCH_STEPS, builtin=True, files=files, stamps=stamps,
+        name=SKETCH,
+        format="diffusers",
+        path=studio.relative(SKETCH_DIR),
+        license="Apache-2.0",
+        commercial=True,
+        size=128,
+        steps=SKETCH_STEPS,
+        builtin=True,
+        files=files,
+        stamps=stamps,
         pipeline=pipeline_class(SKETCH_DIR / "model_index.json"),
-        added_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        note=(f"built-in: draws {card['data']['subjects']} emoji subjects on named backgrounds at 32x32, shown at "
-              f"4x; trained by scripts/train_sketch.py ({card['steps']} steps); see {SKETCH_CARD} in its folder"),
+        added_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        note=(
+            f"built-in: draws {card['data']['subjects']} emoji subjects on named backgrounds at 32x32, shown at "
+            f"4x; trained by scripts/train_sketch.py ({card['steps']} steps); see {SKETCH_CARD} in its folder"
+        ),
     ).located(studio.root)
     save(studio, manifest)
     return manifest
@@ -258,8 +277,11 @@ def ensure_sketch(studio: Studio) -> Manifest:
 def local_path(studio: Studio, manifest: Manifest) -> Path:
     """Where the weights are on disk, downloading (and then hashing) a hub model on first use."""
     if manifest.format == "none":
-        raise ModelError(f"model {manifest.name!r} has no weights (the {manifest.engine} engine runs it without); "
-                         "register it again with its weights", field="model")
+        raise ModelError(
+            f"model {manifest.name!r} has no weights (the {manifest.engine} engine runs it without); "
+            "register it again with its weights",
+            field="model",
+        )
     if manifest.format != "hub":
         return manifest.where(manifest.path)
     if manifest.path and manifest.where(manifest.path).exists():
@@ -271,7 +293,9 @@ def local_path(studio: Studio, manifest: Manifest) -> Path:
     except Exception as exc:  # network, auth, offline mode: all end the same for the user
         raise ModelError(f"cannot download {manifest.hub_id!r} for model {manifest.name!r}: {exc}") from exc
     files, stamps = hash_weights(folder)
-    updated = manifest.model_copy(update={"path": studio.relative(folder), "files": files, "stamps": stamps, "note": ""})
+    updated = manifest.model_copy(
+        update={"path": studio.relative(folder), "files": files, "stamps": stamps, "note": ""}
+    )
     save(studio, updated)
     manifest.__dict__.update(updated.__dict__)
     return folder
@@ -317,11 +341,14 @@ def manifest_for(studio: Studio | None, ref: ModelRef, model_path: Path | None =
         if not root.exists():
             raise NotFound(f"model-path {root} does not exist", field="model_path")
         fmt = "single_file" if root.is_file() else "diffusers"
-        return Manifest(name=ref.name, format=fmt, path=str(root), files=ref.files,
-                        license=ref.license, commercial=ref.commercial)
+        return Manifest(
+            name=ref.name, format=fmt, path=str(root), files=ref.files, license=ref.license, commercial=ref.commercial
+        )
     if studio is None:
-        raise InputError(f"no studio to find model {ref.name!r} in; give the path of its weights or a studio that "
-                         "has them", field="model_path")
+        raise InputError(
+            f"no studio to find model {ref.name!r} in; give the path of its weights or a studio that has them",
+            field="model_path",
+        )
     if ref.files:
         same = [m for m in all_models(studio) if m.files and m.ref().fingerprint == ref.fingerprint]
         same.sort(key=lambda m: m.name != ref.name)  # the same name first, then any with these hashes
@@ -350,5 +377,3 @@ def summary(manifest: Manifest) -> dict:
         "files": manifest.files,
         "note": manifest.note,
     }
-
-

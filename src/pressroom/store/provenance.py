@@ -27,7 +27,6 @@ PASSING = ("Trusted", "Valid")  # a signature that holds; Invalid or none (no ma
 MIME = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".webp": "image/webp"}
 
 
-
 def _settings(trust_anchors: bytes) -> dict:
     settings = {
         "verify": {"remote_manifest_fetch": False, "ocsp_fetch": False, "verify_trust": True},
@@ -45,8 +44,18 @@ def mime_of(path: Path) -> str:
         raise InputError(f"{path}: C2PA signing here covers PNG, JPEG and WebP files") from None
 
 
-def sign(src: Path, dst: Path, *, identity, title: str, recipe_json: str, source_type: str = TRAINED,
-         parent: Path | None = None, edit: str = "", review: dict | None = None) -> None:
+def sign(
+    src: Path,
+    dst: Path,
+    *,
+    identity,
+    title: str,
+    recipe_json: str,
+    source_type: str = TRAINED,
+    parent: Path | None = None,
+    edit: str = "",
+    review: dict | None = None,
+) -> None:
     """Sign ``src`` into ``dst``: created, or opened (``parent`` as ingredient) and edited; ``review``
     (``reviews.record_of``) goes in as its own assertion."""
     from c2pa import Builder, C2paError, C2paSignerInfo, C2paSigningAlg, Context, Signer
@@ -54,12 +63,23 @@ def sign(src: Path, dst: Path, *, identity, title: str, recipe_json: str, source
     from pressroom import __version__
 
     if parent is None:
-        actions = [{"action": "c2pa.created", "digitalSourceType": source_type,
-                    "softwareAgent": {"name": "pressroom", "version": __version__}}]
+        actions = [
+            {
+                "action": "c2pa.created",
+                "digitalSourceType": source_type,
+                "softwareAgent": {"name": "pressroom", "version": __version__},
+            }
+        ]
     else:
-        actions = [{"action": "c2pa.opened", "parameters": {"ingredientIds": ["parent"]}},
-                   {"action": "c2pa.edited", "description": edit or "edited", "digitalSourceType": source_type,
-                    "softwareAgent": {"name": "pressroom", "version": __version__}}]
+        actions = [
+            {"action": "c2pa.opened", "parameters": {"ingredientIds": ["parent"]}},
+            {
+                "action": "c2pa.edited",
+                "description": edit or "edited",
+                "digitalSourceType": source_type,
+                "softwareAgent": {"name": "pressroom", "version": __version__},
+            },
+        ]
     manifest = {
         "claim_generator_info": [{"name": "pressroom", "version": __version__}],
         "title": title,
@@ -72,14 +92,18 @@ def sign(src: Path, dst: Path, *, identity, title: str, recipe_json: str, source
         manifest["assertions"].append({"label": REVIEW_LABEL, "data": {"review_json": json.dumps(review)}})
     try:
         with Context.from_dict(_settings(identity.trust_anchors_pem)) as context:
-            info = C2paSignerInfo(alg=C2paSigningAlg.ES256, sign_cert=identity.chain_pem,
-                                  private_key=identity.key_pem, ta_url=None)
+            info = C2paSignerInfo(
+                alg=C2paSigningAlg.ES256, sign_cert=identity.chain_pem, private_key=identity.key_pem, ta_url=None
+            )
             with Signer.from_info(info) as signer:
                 builder = Builder(manifest, context)
                 if parent is not None:
                     with open(parent, "rb") as stream:
-                        builder.add_ingredient({"title": Path(parent).name, "relationship": "parentOf",
-                                                "label": "parent"}, mime_of(parent), stream)
+                        builder.add_ingredient(
+                            {"title": Path(parent).name, "relationship": "parentOf", "label": "parent"},
+                            mime_of(parent),
+                            stream,
+                        )
                 with open(src, "rb") as source, open(dst, "w+b") as target:
                     builder.sign(signer, mime_of(src), source, target)
     except C2paError as exc:
@@ -119,8 +143,10 @@ def verify(path: Path, trust_anchors: bytes = b"") -> Verification:
         raise InputError(f"{path} cannot be read (permission denied)", field="file") from None
     except C2paError as exc:
         return Verification("Invalid", [str(exc)])
-    failures = [f"{item['code']}: {item.get('explanation', '')}".rstrip(": ")
-                for item in (results.get("activeManifest") or {}).get("failure", [])]
+    failures = [
+        f"{item['code']}: {item.get('explanation', '')}".rstrip(": ")
+        for item in (results.get("activeManifest") or {}).get("failure", [])
+    ]
     active = store.get("manifests", {}).get(store.get("active_manifest"), {})
     result = Verification(state, failures)
     result.signer = (active.get("signature_info") or {}).get("common_name", "")
@@ -137,9 +163,14 @@ def verify(path: Path, trust_anchors: bytes = b"") -> Verification:
                 setattr(result, key, None)
     for ingredient in active.get("ingredients", []):
         parent_manifest = store.get("manifests", {}).get(ingredient.get("active_manifest"), {})
-        result.ingredients.append({"title": ingredient.get("title"), "relationship": ingredient.get("relationship"),
-                                   "format": ingredient.get("format"),
-                                   "signed_by": (parent_manifest.get("signature_info") or {}).get("common_name")})
+        result.ingredients.append(
+            {
+                "title": ingredient.get("title"),
+                "relationship": ingredient.get("relationship"),
+                "format": ingredient.get("format"),
+                "signed_by": (parent_manifest.get("signature_info") or {}).get("common_name"),
+            }
+        )
     return result
 
 
@@ -169,10 +200,19 @@ def describe(path: Path, trust_anchors: bytes = b"") -> dict:
         result.failures.append(f"the file no longer reads as an image: its bytes were damaged after signing ({exc})")
         decodes, xmp, parameters, embedded = False, {"digital_source_type": "", "alt_text": ""}, None, None
     recipe = result.recipe or (embedded.model_dump(mode="json") if embedded else None)
-    return {"file": str(path), "c2pa": result.state, "failures": result.failures, "decodes": decodes,
-            # what the file says outside a valid signature is a claim anyone could have written
-            "metadata_verified": result.state in PASSING,
-            "signer": result.signer, "actions": result.actions,
-            "digital_source_type": xmp["digital_source_type"] or result.source_type,
-            "alt_text": xmp["alt_text"], "parameters": parameters, "recipe": recipe, "review": result.review,
-            "lineage": result.ingredients}
+    return {
+        "file": str(path),
+        "c2pa": result.state,
+        "failures": result.failures,
+        "decodes": decodes,
+        # what the file says outside a valid signature is a claim anyone could have written
+        "metadata_verified": result.state in PASSING,
+        "signer": result.signer,
+        "actions": result.actions,
+        "digital_source_type": xmp["digital_source_type"] or result.source_type,
+        "alt_text": xmp["alt_text"],
+        "parameters": parameters,
+        "recipe": recipe,
+        "review": result.review,
+        "lineage": result.ingredients,
+    }

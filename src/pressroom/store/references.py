@@ -19,16 +19,15 @@ import io
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from pressroom.store import adapters, imagefiles, ledgerfiles, userfiles
-from pressroom.errors import InputError
 from pressroom.domain.recipes import Recipe, Reference, check_denoising
+from pressroom.errors import InputError
+from pressroom.store import adapters, imagefiles, ledgerfiles, userfiles
 
 if TYPE_CHECKING:
     from PIL import Image
     from sqlalchemy.orm import Session
 
     from pressroom.context import Context
-
     from pressroom.store.studio import Studio
 
 SLOT = "reference"  # the volume slot that varies the recipe's first reference
@@ -42,19 +41,24 @@ def parse(option: str) -> tuple[str, Path, float | None]:
     """``NAME:FILE[:WEIGHT]`` as the adapter's name (or img2img), the file and the weight."""
     name, sep, rest = option.partition(":")
     if not sep or not name.strip() or not rest.strip():
-        raise InputError(f"reference {option!r} must look like NAME:FILE[:WEIGHT], e.g. img2img:shoe.png:0.6 or "
-                         "a registered adapter's name: style-ip:mood.jpg:0.5", field="reference")
+        raise InputError(
+            f"reference {option!r} must look like NAME:FILE[:WEIGHT], e.g. img2img:shoe.png:0.6 or "
+            "a registered adapter's name: style-ip:mood.jpg:0.5",
+            field="reference",
+        )
     path, sep, weight = rest.rpartition(":")
     if not sep:
         return name.strip(), Path(rest), None
     try:
         return name.strip(), Path(path), float(weight)
     except ValueError:
-        raise InputError(f"reference {option!r}: the weight after the last ':' must be a number, "
-                         f"e.g. {name}:{path}:0.6", field="reference") from None
+        raise InputError(
+            f"reference {option!r}: the weight after the last ':' must be a number, e.g. {name}:{path}:0.6",
+            field="reference",
+        ) from None
 
 
-def canny_map(image: "Image.Image", thresholds: tuple[int, int] = CANNY) -> bytes:
+def canny_map(image: Image.Image, thresholds: tuple[int, int] = CANNY) -> bytes:
     """The canny edge map of an image as an RGB PNG (white edges on black)."""
     import cv2
     import numpy as np
@@ -66,7 +70,7 @@ def canny_map(image: "Image.Image", thresholds: tuple[int, int] = CANNY) -> byte
     return out.getvalue()
 
 
-def keep(studio: "Studio", session: "Session", data: bytes, what: str) -> tuple[str, "Image.Image"]:
+def keep(studio: Studio, session: Session, data: bytes, what: str) -> tuple[str, Image.Image]:
     """A reference image checked (readable, a PNG, JPEG or WebP, within the pixel limit) and stored
     in this transaction as it was given; its SHA-256 and the decoded image."""
     image = imagefiles.load(data, what, field="reference")
@@ -76,14 +80,14 @@ def keep(studio: "Studio", session: "Session", data: bytes, what: str) -> tuple[
     return ledgerfiles.put(studio, session, data, ext, "reference"), image
 
 
-def read(studio: "Studio", file: str) -> tuple[bytes, str]:
+def read(studio: Studio, file: str) -> tuple[bytes, str]:
     """A reference's bytes and how errors name it: a file, or (from the API) a stored reference's SHA-256."""
     if ledgerfiles.SHA256.fullmatch(file) and (stored := studio.assets.find(file)) is not None:
         return stored.read_bytes(), f"stored reference {file[:12]}"
     return userfiles.read_bytes(Path(file), "reference image"), f"reference image {file}"
 
 
-def take(studio: "Studio", session: "Session", template: Reference, data: bytes, what: str) -> Reference:
+def take(studio: Studio, session: Session, template: Reference, data: bytes, what: str) -> Reference:
     """``template`` with its image (and, for a ControlNet, its control map) made from ``data``,
     both stored in this transaction."""
     image_sha, image = keep(studio, session, data, what)
@@ -97,7 +101,7 @@ def take(studio: "Studio", session: "Session", template: Reference, data: bytes,
     return template.model_copy(update={"image_sha256": image_sha, "control_sha256": control, "canny": canny})
 
 
-def build(studio: "Studio", session: "Session", options: list[str]) -> list[Reference]:
+def build(studio: Studio, session: Session, options: list[str]) -> list[Reference]:
     """The references ``--reference`` options name, their files stored."""
     built = []
     for option in options:
@@ -109,8 +113,13 @@ def build(studio: "Studio", session: "Session", options: list[str]) -> list[Refe
             role = adapter.kind
         weight = DEFAULT_WEIGHT[role] if weight is None else weight
         try:
-            template = Reference(role=role, image_sha256="0" * 64, weight=weight, adapter=adapter,
-                                 control_sha256="0" * 64 if role == "controlnet" else None)
+            template = Reference(
+                role=role,
+                image_sha256="0" * 64,
+                weight=weight,
+                adapter=adapter,
+                control_sha256="0" * 64 if role == "controlnet" else None,
+            )
         except ValueError as exc:
             raise InputError(f"reference {option!r}: {_reason(exc)}", field="reference") from None
         built.append(take(studio, session, template, *read(studio, str(path))))
@@ -121,7 +130,7 @@ def build(studio: "Studio", session: "Session", options: list[str]) -> list[Refe
     return built
 
 
-def upload(ctx: "Context", data: bytes) -> dict:
+def upload(ctx: Context, data: bytes) -> dict:
     """Keep an uploaded reference image; a lock or a volume run then names it by its SHA-256
     (``--reference NAME:SHA256``, ``--vary reference=SHA256``)."""
     ctx.actor.require("operator", "store a reference image")
@@ -155,10 +164,11 @@ def with_references(recipe: Recipe, conditioning: list[Reference]) -> Recipe:
     return recipe.model_copy(update={"conditioning": kept, "references": stored})
 
 
-def varied(studio: "Studio", session: "Session", recipe: Recipe, data: bytes, what: str) -> Recipe:
+def varied(studio: Studio, session: Session, recipe: Recipe, data: bytes, what: str) -> Recipe:
     """``recipe`` with its first reference's image replaced by ``data`` (a volume slot value)."""
     if not recipe.conditioning:
-        raise InputError("this recipe has no reference image to vary; lock a version with a reference image first",
-                         field="vary")
+        raise InputError(
+            "this recipe has no reference image to vary; lock a version with a reference image first", field="vary"
+        )
     first = take(studio, session, recipe.conditioning[0], data, what)
     return with_references(recipe, [first])

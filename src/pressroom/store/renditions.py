@@ -11,10 +11,10 @@ import io
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from pressroom.store import imagefiles
 from pressroom.domain import names
-from pressroom.errors import InputError
 from pressroom.domain.recipes import PostStep
+from pressroom.errors import InputError
+from pressroom.store import imagefiles
 
 if TYPE_CHECKING:
     from PIL.Image import Image
@@ -30,13 +30,16 @@ class Channel:
     dpi: int = 72
 
 
-CHANNELS = {c.name: c for c in (
-    Channel("instagram-feed", 1080, 1350),
-    Channel("instagram-story", 1080, 1920),
-    Channel("linkedin", 1200, 628),
-    Channel("youtube-thumbnail", 1280, 720),
-    Channel("print-a4-300dpi", 2480, 3508, 300),
-)}
+CHANNELS = {
+    c.name: c
+    for c in (
+        Channel("instagram-feed", 1080, 1350),
+        Channel("instagram-story", 1080, 1920),
+        Channel("linkedin", 1200, 628),
+        Channel("youtube-thumbnail", 1280, 720),
+        Channel("print-a4-300dpi", 2480, 3508, 300),
+    )
+}
 
 
 def channels(config: dict) -> dict[str, Channel]:
@@ -53,8 +56,10 @@ def channels(config: dict) -> dict[str, Channel]:
         except (KeyError, TypeError, ValueError) as exc:
             raise InputError(f"{where} needs integer width and height") from exc
         if not (0 < channel.width <= imagefiles.MAX_SIDE and 0 < channel.height <= imagefiles.MAX_SIDE):
-            raise InputError(f"{where}: width and height must be 1 to {imagefiles.MAX_SIDE} pixels "
-                             f"(got {channel.width}x{channel.height}); fix the studio's config")
+            raise InputError(
+                f"{where}: width and height must be 1 to {imagefiles.MAX_SIDE} pixels "
+                f"(got {channel.width}x{channel.height}); fix the studio's config"
+            )
         if not 0 < channel.dpi <= 10_000:
             raise InputError(f"{where}: dpi must be 1 to 10000 (got {channel.dpi}); fix the studio's config")
         found[name] = channel
@@ -69,15 +74,17 @@ def fit(width: int, height: int, target: Channel) -> list[PostStep]:
     else:
         crop_w, crop_h = width, round(width / aspect)
     left, top = (width - crop_w) // 2, (height - crop_h) // 2
-    return [PostStep(op="crop", params={"box": [left, top, left + crop_w, top + crop_h]}),
-            PostStep(op="resize", params={"width": target.width, "height": target.height, "method": "lanczos"})]
+    return [
+        PostStep(op="crop", params={"box": [left, top, left + crop_w, top + crop_h]}),
+        PostStep(op="resize", params={"width": target.width, "height": target.height, "method": "lanczos"}),
+    ]
 
 
 def encode_step(fmt: str) -> PostStep:
     return PostStep(op="encode", params={"format": fmt, **({"quality": QUALITY} if fmt != "png" else {})})
 
 
-def apply(image: "Image", steps: list[PostStep]) -> "Image":
+def apply(image: Image, steps: list[PostStep]) -> Image:
     from PIL import Image
 
     for step in steps:

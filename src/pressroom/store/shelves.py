@@ -33,7 +33,7 @@ EPOCH = date(1970, 1, 1)
 FACETS = ("model", "brief", "reviewer", "status", "channel", "date")
 
 
-def _stamp(session: "Session") -> tuple:
+def _stamp(session: Session) -> tuple:
     row = session.execute(text("SELECT (SELECT max(id) FROM events), (SELECT max(id) FROM releases)")).one()
     return tuple(value or 0 for value in row)
 
@@ -73,8 +73,9 @@ class Shelves:
     # reviewers, one pair per (asset, reviewer): the asset's position in ``ids`` and the reviewer's code
     reviewed_row: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
     reviewed_by: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int32))
-    codes: dict[str, Codes] = field(default_factory=lambda: {"model": Codes(), "channel": Codes(),
-                                                            "status": Codes(), "reviewer": Codes()})
+    codes: dict[str, Codes] = field(
+        default_factory=lambda: {"model": Codes(), "channel": Codes(), "status": Codes(), "reviewer": Codes()}
+    )
     words: fulltext.Postings | None = None  # PostgreSQL: the full-text index's lexemes (``fulltext``)
 
     # -- reading ------------------------------------------------------------------------------
@@ -85,8 +86,17 @@ class Shelves:
         rows = np.minimum(np.searchsorted(self.ids, release_ids), len(self.ids) - 1)
         return rows[self.ids[rows] == release_ids]
 
-    def where(self, rows: np.ndarray, *, model=None, brief=None, status=None, channel=None, reviewer=None,
-              since: date | None = None) -> np.ndarray:
+    def where(
+        self,
+        rows: np.ndarray,
+        *,
+        model=None,
+        brief=None,
+        status=None,
+        channel=None,
+        reviewer=None,
+        since: date | None = None,
+    ) -> np.ndarray:
         """The rows among ``rows`` that pass every filter given (order kept)."""
         keep = np.ones(len(rows), dtype=bool)
         for name, wanted in (("model", model), ("status", status), ("channel", channel)):
@@ -113,19 +123,24 @@ class Shelves:
         chosen = np.zeros(len(self.ids), dtype=bool)
         chosen[rows] = True
         by = self.reviewed_by[chosen[self.reviewed_row]]
-        out["reviewer"] = _named(np.bincount(by, minlength=len(self.codes["reviewer"].names)),
-                                 self.codes["reviewer"].names)
+        out["reviewer"] = _named(
+            np.bincount(by, minlength=len(self.codes["reviewer"].names)), self.codes["reviewer"].names
+        )
         for name, column in (("brief", self.brief[rows]), ("date", self.day[rows])):
             low = int(column.min()) if len(column) else 0
             counts = np.bincount(column - low)
             values = np.flatnonzero(counts) + low
-            labels = (values.astype("datetime64[D]").astype(str).tolist() if name == "date" else
-                      ["none" if v == 0 else str(v) for v in values.tolist()])
+            labels = (
+                values.astype("datetime64[D]").astype(str).tolist()
+                if name == "date"
+                else ["none" if v == 0 else str(v) for v in values.tolist()]
+            )
             out[name] = _named(counts[values - low], labels)
         return out
 
-    def nearest(self, probe: int, *, limit: int, max_distance: int, exclude: int | None = None
-                ) -> list[tuple[int, int]]:
+    def nearest(
+        self, probe: int, *, limit: int, max_distance: int, exclude: int | None = None
+    ) -> list[tuple[int, int]]:
         """(distance, release id) of the assets whose pHash is within ``max_distance`` bits, nearest first."""
         distance = np.bitwise_count(self.phash ^ np.uint64(probe & ((1 << 64) - 1))).astype(np.int64)
         near = np.flatnonzero(distance <= max_distance)
@@ -135,7 +150,7 @@ class Shelves:
         return [(int(distance[i]), int(self.ids[i])) for i in order]
 
     # -- filling ------------------------------------------------------------------------------
-    def _append(self, session: "Session", after: int, words_after: int | None = None) -> None:
+    def _append(self, session: Session, after: int, words_after: int | None = None) -> None:
         """Add the releases after release ``after``: each column read as one aggregated string (no
         Python object per row), then parsed by numpy. ``words_after``: the newest release whose
         lexemes are held already, when they were kept from columns read before."""
@@ -143,8 +158,10 @@ class Shelves:
         row = session.execute(text(COLUMNS_SQLITE if sqlite else COLUMNS_POSTGRES), {"after": after}).one()
         if not row.n:
             return
-        ints = {name: np.fromstring(getattr(row, name), dtype=np.int64, sep=",")
-                for name in ("ids", "generations", "briefs", "days")}
+        ints = {
+            name: np.fromstring(getattr(row, name), dtype=np.int64, sep=",")
+            for name in ("ids", "generations", "briefs", "days")
+        }
         self.ids = np.concatenate([self.ids, ints["ids"]])
         self.generation = np.concatenate([self.generation, ints["generations"]])
         self.brief = np.concatenate([self.brief, ints["briefs"]])
@@ -154,8 +171,9 @@ class Shelves:
             setattr(self, name, np.concatenate([getattr(self, name), self._coded(name, joined)]))
         pairs = session.execute(text(REVIEWERS_SQLITE if sqlite else REVIEWERS_POSTGRES), {"after": after}).one()
         if pairs.ids:
-            self.reviewed_row = np.concatenate([self.reviewed_row, np.searchsorted(
-                self.ids, np.fromstring(pairs.ids, dtype=np.int64, sep=","))])
+            self.reviewed_row = np.concatenate(
+                [self.reviewed_row, np.searchsorted(self.ids, np.fromstring(pairs.ids, dtype=np.int64, sep=","))]
+            )
             self.reviewed_by = np.concatenate([self.reviewed_by, self._coded("reviewer", pairs.names)])
         if not sqlite:
             self.words = self.words or fulltext.Postings()
@@ -205,7 +223,7 @@ _held: dict[str, Shelves] = {}
 _lock = threading.Lock()
 
 
-def current(session: "Session", cache: Path | None = None, scratch: Path | None = None) -> Shelves:
+def current(session: Session, cache: Path | None = None, scratch: Path | None = None) -> Shelves:
     """The columns of this ledger's library as they are now (read again only where it changed).
 
     ``cache``: a file the columns are kept in between processes (a command line reads them from it
@@ -255,7 +273,7 @@ def _saved(path: Path) -> Shelves | None:
     return held if len(held.stamp) == 2 and all(len(getattr(held, n)) == len(held.ids) for n in ARRAYS[:8]) else None
 
 
-def _agrees(session: "Session", held: Shelves) -> bool:
+def _agrees(session: Session, held: Shelves) -> bool:
     """Whether the ledger holds as many releases up to the newest held as ``held`` does (and, on
     PostgreSQL, whether ``held`` has their lexemes: a file written before it kept them has not)."""
     if session.get_bind().dialect.name != "sqlite" and held.words is None and len(held.ids):
@@ -265,20 +283,24 @@ def _agrees(session: "Session", held: Shelves) -> bool:
 
 
 def _save(path: Path, held: Shelves, scratch: Path | None) -> None:
-    from pressroom.store import files
     from pressroom.errors import PressroomError
+    from pressroom.store import files
 
     buffer = io.BytesIO()
-    np.savez(buffer, stamp=np.array(held.stamp, dtype=np.int64), **{name: getattr(held, name) for name in ARRAYS},
-             **{f"names_{name}": np.array(codes.names, dtype=str) for name, codes in held.codes.items()},
-             **(held.words.arrays() if held.words is not None else {}))
+    np.savez(
+        buffer,
+        stamp=np.array(held.stamp, dtype=np.int64),
+        **{name: getattr(held, name) for name in ARRAYS},
+        **{f"names_{name}": np.array(codes.names, dtype=str) for name, codes in held.codes.items()},
+        **(held.words.arrays() if held.words is not None else {}),
+    )
     try:
         files.write(path, buffer.getvalue(), scratch=scratch)
     except (OSError, PressroomError):
         pass  # a read-only or full studio: the next process reads the ledger instead
 
 
-def _grown(session: "Session", held: Shelves, stamp: tuple) -> bool:
+def _grown(session: Session, held: Shelves, stamp: tuple) -> bool:
     """Whether the ledger changed since ``held`` was read only by new releases after the newest held."""
     events, newest = stamp
     if newest < held.stamp[1] or (events != held.stamp[0] and not _only_releases(session, held.stamp[0])):
@@ -287,14 +309,15 @@ def _grown(session: "Session", held: Shelves, stamp: tuple) -> bool:
     return len(held.ids) + _count_after(session, held.stamp[1]) == count
 
 
-def _only_releases(session: "Session", since_event: int) -> bool:
+def _only_releases(session: Session, since_event: int) -> bool:
     """Whether every event after ``since_event`` is a release (nothing else changed what is held)."""
-    other = session.execute(text("SELECT count(*) FROM events WHERE id > :e AND action <> 'release'"),
-                            {"e": since_event}).scalar()
+    other = session.execute(
+        text("SELECT count(*) FROM events WHERE id > :e AND action <> 'release'"), {"e": since_event}
+    ).scalar()
     return not other
 
 
-def _count_after(session: "Session", newest: int) -> int:
+def _count_after(session: Session, newest: int) -> int:
     return session.execute(text("SELECT count(*) FROM releases WHERE id > :n"), {"n": newest}).scalar() or 0
 
 

@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from pressroom.store.files import write
 from pressroom.errors import InputError, Refused
+from pressroom.store.files import write
 from pressroom.store.studio import Studio
 
 if TYPE_CHECKING:
@@ -38,7 +38,9 @@ def _name(common_name: str, organisation: str):
     from cryptography.x509 import Name, NameAttribute
     from cryptography.x509.oid import NameOID
 
-    return Name([NameAttribute(NameOID.ORGANIZATION_NAME, organisation), NameAttribute(NameOID.COMMON_NAME, common_name)])
+    return Name(
+        [NameAttribute(NameOID.ORGANIZATION_NAME, organisation), NameAttribute(NameOID.COMMON_NAME, common_name)]
+    )
 
 
 def _certificate(subject, key, issuer, issuer_key, *, ca: bool, path_length: int | None):
@@ -46,24 +48,38 @@ def _certificate(subject, key, issuer, issuer_key, *, ca: bool, path_length: int
     from cryptography.hazmat.primitives import hashes
     from cryptography.x509.oid import ExtendedKeyUsageOID
 
-    now = dt.datetime.now(dt.timezone.utc)
-    usage = dict(content_commitment=False, key_encipherment=False, data_encipherment=False, key_agreement=False,
-                 encipher_only=False, decipher_only=False)
-    builder = (x509.CertificateBuilder().subject_name(subject).issuer_name(issuer).public_key(key.public_key())
-               .serial_number(x509.random_serial_number())
-               .not_valid_before(now - dt.timedelta(days=1)).not_valid_after(now + dt.timedelta(days=VALID_DAYS))
-               .add_extension(x509.BasicConstraints(ca=ca, path_length=path_length), critical=True)
-               .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False))
+    now = dt.datetime.now(dt.UTC)
+    usage = dict(
+        content_commitment=False,
+        key_encipherment=False,
+        data_encipherment=False,
+        key_agreement=False,
+        encipher_only=False,
+        decipher_only=False,
+    )
+    builder = (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(issuer)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(days=1))
+        .not_valid_after(now + dt.timedelta(days=VALID_DAYS))
+        .add_extension(x509.BasicConstraints(ca=ca, path_length=path_length), critical=True)
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
+    )
     if issuer_key is not key:
-        builder = builder.add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer_key.public_key()),
-                                        critical=False)
+        builder = builder.add_extension(
+            x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer_key.public_key()), critical=False
+        )
     if ca:
-        builder = builder.add_extension(x509.KeyUsage(digital_signature=False, key_cert_sign=True, crl_sign=True,
-                                                      **usage), critical=True)
+        builder = builder.add_extension(
+            x509.KeyUsage(digital_signature=False, key_cert_sign=True, crl_sign=True, **usage), critical=True
+        )
     else:
-        builder = (builder.add_extension(x509.KeyUsage(digital_signature=True, key_cert_sign=False, crl_sign=False,
-                                                       **usage), critical=True)
-                   .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.EMAIL_PROTECTION]), critical=False))
+        builder = builder.add_extension(
+            x509.KeyUsage(digital_signature=True, key_cert_sign=False, crl_sign=False, **usage), critical=True
+        ).add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.EMAIL_PROTECTION]), critical=False)
     return builder.sign(issuer_key, hashes.SHA256())
 
 
@@ -78,13 +94,16 @@ def create(studio: Studio) -> Path:
     root_key, middle_key, leaf_key = (ec.generate_private_key(ec.SECP256R1()) for _ in range(3))
     root_name = _name(f"{organisation} root", organisation)
     root = _certificate(root_name, root_key, root_name, root_key, ca=True, path_length=1)
-    middle = _certificate(_name(f"{organisation} intermediate", organisation), middle_key, root.subject, root_key,
-                          ca=True, path_length=0)
-    leaf = _certificate(_name(f"{organisation} signer", organisation), leaf_key, middle.subject, middle_key,
-                        ca=False, path_length=None)
+    middle = _certificate(
+        _name(f"{organisation} intermediate", organisation), middle_key, root.subject, root_key, ca=True, path_length=0
+    )
+    leaf = _certificate(
+        _name(f"{organisation} signer", organisation), leaf_key, middle.subject, middle_key, ca=False, path_length=None
+    )
     pem = lambda cert: cert.public_bytes(serialization.Encoding.PEM)  # noqa: E731
-    key_pem = leaf_key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                     serialization.NoEncryption())
+    key_pem = leaf_key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
     # the key first and private from the moment its file exists: a kill at any point leaves no
     # readable key, and a chain is only complete once its certificates are written after it
     write(folder / "signer.key", key_pem, scratch=studio.root, private=True)
@@ -132,9 +151,11 @@ def missing_key(studio: Studio) -> str | None:
     released = (studio.root / "releases").is_dir() and any(p.is_file() for p in (studio.root / "releases").rglob("*"))
     if not released and not anchors(studio):
         return ""  # never made, or half made by a killed init: nothing was signed with them, make them
-    return (f"the studio's signing key is incomplete (keys/{', keys/'.join(missing)} missing): restore the keys folder "
-            f"from a backup so releases keep verifying as Trusted, or, if the key is lost for good, the director "
-            f"starts a new one (files signed before stay Trusted)")
+    return (
+        f"the studio's signing key is incomplete (keys/{', keys/'.join(missing)} missing): restore the keys folder "
+        f"from a backup so releases keep verifying as Trusted, or, if the key is lost for good, the director "
+        f"starts a new one (files signed before stay Trusted)"
+    )
 
 
 def identity(studio: Studio) -> Identity:
@@ -145,9 +166,14 @@ def identity(studio: Studio) -> Identity:
     if configured:
         missing = [k for k in ("chain", "key", "trust_anchors") if k not in configured]
         if missing:
-            raise InputError(f"[signing] in pressroom.toml needs chain, key and trust_anchors (missing {', '.join(missing)})")
-        return Identity(_read(configured["chain"], "chain"), _read(configured["key"], "key"),
-                        _read(configured["trust_anchors"], "trust_anchors"))
+            raise InputError(
+                f"[signing] in pressroom.toml needs chain, key and trust_anchors (missing {', '.join(missing)})"
+            )
+        return Identity(
+            _read(configured["chain"], "chain"),
+            _read(configured["key"], "key"),
+            _read(configured["trust_anchors"], "trust_anchors"),
+        )
     problem = missing_key(studio)
     if problem:
         raise Refused(problem, field="signing")
@@ -156,8 +182,9 @@ def identity(studio: Studio) -> Identity:
             if missing_key(studio) == "":  # another process may have made them while this one waited
                 create(studio)
     with _keys_locked(studio, exclusive=False) as folder:
-        return Identity((folder / "chain.pem").read_bytes(), (folder / "signer.key").read_bytes(),
-                        trust_anchors(studio))
+        return Identity(
+            (folder / "chain.pem").read_bytes(), (folder / "signer.key").read_bytes(), trust_anchors(studio)
+        )
 
 
 def anchors(studio: Studio) -> list[Path]:
@@ -172,8 +199,10 @@ def rotate(studio: Studio) -> dict:
     Used when the key is lost (restoring a backup is better, when there is one) or suspected
     known to others. Files signed with the old key still verify as Trusted in this studio."""
     if studio.config.get("signing", {}):
-        raise Refused("this studio signs with the organisation's certificate ([signing] in pressroom.toml); "
-                      "rotate it there", field="signing")
+        raise Refused(
+            "this studio signs with the organisation's certificate ([signing] in pressroom.toml); rotate it there",
+            field="signing",
+        )
     with _keys_locked(studio, exclusive=True) as folder:
         kept = None
         root = folder / "root.pem"
@@ -181,12 +210,19 @@ def rotate(studio: Studio) -> dict:
             from cryptography import x509
 
             certificate = x509.load_pem_x509_certificate(root.read_bytes())
-            kept = folder / "anchors" / f"root-{certificate.fingerprint(certificate.signature_hash_algorithm).hex()[:16]}.pem"
+            kept = (
+                folder
+                / "anchors"
+                / f"root-{certificate.fingerprint(certificate.signature_hash_algorithm).hex()[:16]}.pem"
+            )
             kept.parent.mkdir(parents=True, exist_ok=True)
             write(kept, root.read_bytes(), scratch=studio.root)
         create(studio)
-    return {"keys": str(folder), "kept_anchor": str(kept) if kept else None,
-            "anchors": [str(p) for p in anchors(studio)]}
+    return {
+        "keys": str(folder),
+        "kept_anchor": str(kept) if kept else None,
+        "anchors": [str(p) for p in anchors(studio)],
+    }
 
 
 def trust_anchors(studio: Studio | None) -> bytes:

@@ -22,17 +22,17 @@ from __future__ import annotations
 
 import os
 import tomllib
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import cached_property
 from pathlib import Path
-from typing import Callable, Iterator
 
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
+from pressroom.errors import StudioError
 from pressroom.store.assets import AssetStore
 from pressroom.store.files import write
-from pressroom.errors import StudioError
 
 CONFIG_NAME = "pressroom.toml"
 UNFINISHED = ".init-unfinished"  # there while `pressroom init` has not finished making the studio
@@ -79,8 +79,10 @@ class Studio:
         self.root = Path(root).resolve()
         config_path = self.root / CONFIG_NAME
         if not unfinished and (self.root / UNFINISHED).exists():
-            raise StudioError(f"the studio at {self.root} was not finished (pressroom init was stopped); run "
-                              f"`pressroom init {self.root}` again to finish it")
+            raise StudioError(
+                f"the studio at {self.root} was not finished (pressroom init was stopped); run "
+                f"`pressroom init {self.root}` again to finish it"
+            )
         try:
             self.config = tomllib.loads(config_path.read_text(encoding="utf-8"))
         except FileNotFoundError as exc:
@@ -92,7 +94,7 @@ class Studio:
 
     # -- places -------------------------------------------------------------------------
     @cached_property
-    def ledger_url(self) -> "URL":  # noqa: F821
+    def ledger_url(self) -> URL:  # noqa: F821
         """The ledger's URL from ``[ledger] url`` (default: ``ledger.sqlite`` in the studio)."""
         from pressroom.ledger import db
 
@@ -131,8 +133,9 @@ class Studio:
         proof) goes through here, so no name, link or config entry can send a write elsewhere."""
         resolved = (self.root / path).resolve()
         if not resolved.is_relative_to(self.root):
-            raise StudioError(f"{what} {path} leads outside the studio ({resolved}); pressroom writes only "
-                              f"inside {self.root}")
+            raise StudioError(
+                f"{what} {path} leads outside the studio ({resolved}); pressroom writes only inside {self.root}"
+            )
         return resolved
 
     def resolve(self, stored: str) -> Path:
@@ -176,7 +179,7 @@ class Studio:
         return self._sessionmaker.kw["bind"].execution_options(isolation_level="AUTOCOMMIT")
 
     @contextmanager
-    def session(self, *, autocommit: bool = False) -> Iterator["Session"]:  # noqa: F821
+    def session(self, *, autocommit: bool = False) -> Iterator[Session]:  # noqa: F821
         """A ledger session that commits on success and rolls back on any error.
 
         ``autocommit``: every statement commits as it runs, with no BEGIN or COMMIT around them
@@ -201,8 +204,15 @@ class Studio:
 
     # -- creation and discovery ------------------------------------------------------------
     @classmethod
-    def init(cls, path: Path, *, name: str | None = None, database_url: str | None = None,
-             finish: "Callable[[Studio], None] | None" = None, default_model: str | None = None) -> "Studio":
+    def init(
+        cls,
+        path: Path,
+        *,
+        name: str | None = None,
+        database_url: str | None = None,
+        finish: Callable[[Studio], None] | None = None,
+        default_model: str | None = None,
+    ) -> Studio:
         """Create a studio at ``path`` (the folder may exist but must not hold a studio).
 
         ``database_url`` names the ledger (default: ``ledger.sqlite`` in the studio); ``default_model`` the
@@ -229,8 +239,10 @@ class Studio:
         ledger_file = db.ledger_file(url)
         if ledger_file is not None:
             if not ledger_file.parent.is_relative_to(root) and not ledger_file.parent.is_dir():
-                raise StudioError(f"ledger URL {db.describe(url)}: the folder {ledger_file.parent} does not exist; "
-                                  "create it or give another path")
+                raise StudioError(
+                    f"ledger URL {db.describe(url)}: the folder {ledger_file.parent} does not exist; "
+                    "create it or give another path"
+                )
         else:
             engine = db.connect(url)
             try:
@@ -240,8 +252,11 @@ class Studio:
         try:
             root.mkdir(parents=True, exist_ok=True)
             if not resuming:
-                write(root / UNFINISHED, b"pressroom init has not finished this studio; run it again to finish\n",
-                      scratch=root)
+                write(
+                    root / UNFINISHED,
+                    b"pressroom init has not finished this studio; run it again to finish\n",
+                    scratch=root,
+                )
             for folder in ("assets", "models", "weights", "cards"):
                 (root / folder).mkdir(exist_ok=True)
             if ledger_file is not None:
@@ -249,8 +264,11 @@ class Studio:
             if not (root / CONFIG_NAME).exists():
                 from pressroom.store.models import builtin_default
 
-                config = CONFIG_TEMPLATE.format(name=_toml_string(name or root.name), url=_toml_string(url_text),
-                                                model=_toml_string(default_model or builtin_default()))
+                config = CONFIG_TEMPLATE.format(
+                    name=_toml_string(name or root.name),
+                    url=_toml_string(url_text),
+                    model=_toml_string(default_model or builtin_default()),
+                )
                 write(root / CONFIG_NAME, config.encode(), scratch=root)
         except OSError as exc:
             raise StudioError(f"cannot create a studio at {root}: {exc.strerror}") from exc
@@ -262,7 +280,7 @@ class Studio:
         return studio
 
     @classmethod
-    def find(cls, explicit: Path | None = None, start: Path | None = None) -> "Studio":
+    def find(cls, explicit: Path | None = None, start: Path | None = None) -> Studio:
         if explicit is not None:
             return cls(explicit)
         env = os.environ.get(ENV_VAR)
@@ -273,8 +291,5 @@ class Studio:
             if (folder / CONFIG_NAME).is_file():
                 return cls(folder)
         raise StudioError(
-            f"no studio in {here} or its parents; run `pressroom init`, pass --studio PATH "
-            f"or set {ENV_VAR}"
+            f"no studio in {here} or its parents; run `pressroom init`, pass --studio PATH or set {ENV_VAR}"
         )
-
-

@@ -10,7 +10,8 @@ from __future__ import annotations
 import json
 import math
 import re
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
 

@@ -30,5 +30,6 @@ def read_text(path: Path, what: str, *, hint: str = "") -> str:
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise InputError(f"{what} {path} is not UTF-8 text (byte {exc.start} is {data[exc.start]:#04x}); "
-                         "save it as UTF-8") from None
+        raise InputError(
+            f"{what} {path} is not UTF-8 text (byte {exc.start} is {data[exc.start]:#04x}); save it as UTF-8"
+        ) from None

@@ -23,8 +23,10 @@ def person_ids(columns: tuple[tuple[str, str, str], ...], guarded: dict[str, str
         op.create_index(f"ix_{table}_{id_column}", table, [id_column])
         if table in guarded:
             op.execute(f"DROP TRIGGER IF EXISTS {table}_no_update" + ("" if sqlite else f" ON {table}"))
-        op.execute(f"UPDATE {table} SET {id_column} = (SELECT users.id FROM users "
-                   f"WHERE users.name = {table}.{name_column}) WHERE {name_column} <> ''")
+        op.execute(
+            f"UPDATE {table} SET {id_column} = (SELECT users.id FROM users "
+            f"WHERE users.name = {table}.{name_column}) WHERE {name_column} <> ''"
+        )
         if table in guarded:
             refuse(f"{table}_no_update", table, "UPDATE", guarded[table])
 

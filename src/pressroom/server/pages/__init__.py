@@ -14,8 +14,25 @@ from __future__ import annotations
 
 from pathlib import Path
 
-PAGES = ("signin", "home", "intake", "brief", "sheet", "sprint", "recipe", "cull", "review", "fix", "thumbs", "release",
-         "library", "verify", "metrics", "people", "tokens")
+PAGES = (
+    "signin",
+    "home",
+    "intake",
+    "brief",
+    "sheet",
+    "sprint",
+    "recipe",
+    "cull",
+    "review",
+    "fix",
+    "thumbs",
+    "release",
+    "library",
+    "verify",
+    "metrics",
+    "people",
+    "tokens",
+)
 
 
 def mount(app) -> None:

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Form, Request, Response
 
-from pressroom.plays import briefs, styles
-from pressroom.ledger import events
-from pressroom.jobs import generations
 from pressroom.context import Context
-from pressroom.server.pages import render, timeline
+from pressroom.jobs import generations
+from pressroom.ledger import events
+from pressroom.plays import briefs, styles
 from pressroom.plays import models as model_plays
+from pressroom.server.pages import render, timeline
 
 router = APIRouter(include_in_schema=False)
 
@@ -19,8 +19,13 @@ def _standing(ctx: Context, brief_id: int) -> dict:
     shown = briefs.show(ctx, brief_id)
     log = events.log(ctx, brief_id)
     images = generations.images(ctx, brief_id=brief_id)
-    return {"brief": shown, "images": images, "steps": timeline.standing(shown, log, images),
-            "versions": timeline.versions(log), "timeline": timeline.timeline(log)}
+    return {
+        "brief": shown,
+        "images": images,
+        "steps": timeline.standing(shown, log, images),
+        "versions": timeline.versions(log),
+        "timeline": timeline.timeline(log),
+    }
 
 
 @router.get("/briefs/{brief_id:int}")
@@ -28,15 +33,24 @@ def brief(request: Request, brief_id: int) -> Response:
     def build(ctx: Context) -> dict:
         found = _standing(ctx, brief_id)
         ranks = {row["generation"]: row["rank"] for row in found["brief"]["rankings"]}
-        sheet = sorted((image for image in found["images"] if image["play"] == "concept"),
-                       key=lambda image: (ranks.get(image["id"], len(ranks) + 1), image["id"]))
-        return {**found, "sheet": sheet, "ranks": ranks, "styles": styles.styles(ctx), "models": model_plays.catalogue(ctx)}
+        sheet = sorted(
+            (image for image in found["images"] if image["play"] == "concept"),
+            key=lambda image: (ranks.get(image["id"], len(ranks) + 1), image["id"]),
+        )
+        return {
+            **found,
+            "sheet": sheet,
+            "ranks": ranks,
+            "styles": styles.styles(ctx),
+            "models": model_plays.catalogue(ctx),
+        }
 
     return render.shown(request, "brief.html", build)
 
 
 def _changed(request: Request, brief_id: int, change) -> Response:
     """Pause or resume (``change``, with the reason) and show where the brief stands now."""
+
     def act(ctx: Context):
         change(ctx)
         return render.fragment("_standing.html", **_standing(ctx, brief_id))

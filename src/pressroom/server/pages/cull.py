@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Form, Request, Response
 
-from pressroom.plays import culls
-from pressroom.jobs import generations
 from pressroom.context import Context
 from pressroom.errors import NotFound
+from pressroom.jobs import generations
+from pressroom.plays import culls
 from pressroom.server.pages import render
 
 router = APIRouter(include_in_schema=False)
@@ -33,8 +33,9 @@ def cull_page(request: Request, recipe_id: int) -> Response:
 
 
 @router.post("/recipes/{recipe_id:int}/cull")
-def cull(request: Request, recipe_id: int, generation: int = Form(...), keep: bool = Form(...),
-         reason: str = Form("")) -> Response:
+def cull(
+    request: Request, recipe_id: int, generation: int = Form(...), keep: bool = Form(...), reason: str = Form("")
+) -> Response:
     def act(ctx: Context):
         if generations.get(ctx.studio, generation).recipe_id != recipe_id:
             raise NotFound(f"generation {generation} is not from recipe {recipe_id}")

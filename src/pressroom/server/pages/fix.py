@@ -7,10 +7,10 @@ from __future__ import annotations
 
 from fastapi import APIRouter, File, Form, Request, Response, UploadFile
 
-from pressroom.plays import fixes
-from pressroom.jobs import generations
 from pressroom.context import Context
 from pressroom.errors import InputError
+from pressroom.jobs import generations
+from pressroom.plays import fixes
 from pressroom.server.pages import fields, follow, render
 
 router = APIRouter(include_in_schema=False)
@@ -27,9 +27,18 @@ def fix_page(request: Request, generation_id: int) -> Response:
 
 
 @router.post("/images/{generation_id:int}/fix")
-def fix(request: Request, generation_id: int, op: str = Form(""), mask: UploadFile | None = File(None),
-        prompt: str = Form(""), strength: str = Form(""), seed: str = Form(""), steps: str = Form(""),
-        factor: str = Form(""), force: bool = Form(False)) -> Response:
+def fix(
+    request: Request,
+    generation_id: int,
+    op: str = Form(""),
+    mask: UploadFile | None = File(None),
+    prompt: str = Form(""),
+    strength: str = Form(""),
+    seed: str = Form(""),
+    steps: str = Form(""),
+    factor: str = Form(""),
+    force: bool = Form(False),
+) -> Response:
     # a plain def: FastAPI runs it in its thread pool, so the mask (already spooled) is read there too
     painted = mask.file.read() if mask is not None else None
 
@@ -38,10 +47,18 @@ def fix(request: Request, generation_id: int, op: str = Form(""), mask: UploadFi
             raise InputError(f"choose inpaint, refine or upscale (got {op!r})", field="op")
         if op == "inpaint" and not painted:
             raise InputError("paint the mask on the image first: white where to repaint", field="mask")
-        job = fixes.submit(ctx, generation_id, inpaint=painted if op == "inpaint" else None, refine=op == "refine",
-                           upscale=(fields.whole(factor, "factor") or 2) if op == "upscale" else None,
-                           prompt=prompt.strip() or None, strength=fields.fraction(strength, "strength"),
-                           seed=fields.whole(seed, "seed"), steps=fields.whole(steps, "steps"), force=force)
+        job = fixes.submit(
+            ctx,
+            generation_id,
+            inpaint=painted if op == "inpaint" else None,
+            refine=op == "refine",
+            upscale=(fields.whole(factor, "factor") or 2) if op == "upscale" else None,
+            prompt=prompt.strip() or None,
+            strength=fields.fraction(strength, "strength"),
+            seed=fields.whole(seed, "seed"),
+            steps=fields.whole(steps, "steps"),
+            force=force,
+        )
         return follow.following(job, then="/images/{generation}", label=op.capitalize())
 
     return render.acted(request, act)

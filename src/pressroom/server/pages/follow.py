@@ -6,12 +6,13 @@ from __future__ import annotations
 
 from fastapi.responses import HTMLResponse
 
-from pressroom.server.pages import render
 from pressroom.ledger.tables import Job
+from pressroom.server.pages import render
 
 
 def following(job: Job, *, then: str = "", label: str, done_link: str = "", done_text: str = "") -> HTMLResponse:
     """The fragment that follows ``job``: ``then`` is "reload", a URL (``{recipe}``, ``{generation}``
     stand for what its result names) or empty (stay, and show ``done_text`` linking to ``done_link``)."""
-    return render.fragment("_follow.html", 202, job=job.as_dict(), then=then, label=label, done_link=done_link,
-                           done_text=done_text)
+    return render.fragment(
+        "_follow.html", 202, job=job.as_dict(), then=then, label=label, done_link=done_link, done_text=done_text
+    )

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
 
-from pressroom.plays import briefs, lockin, releases
-from pressroom.jobs import generations
 from pressroom.context import Context
-from pressroom.jobs import queue
+from pressroom.jobs import generations, queue
+from pressroom.plays import briefs, lockin, releases
 from pressroom.server.pages import render
 
 router = APIRouter(include_in_schema=False)
@@ -20,15 +19,19 @@ def home(request: Request) -> Response:
         everything = briefs.briefs(ctx)
         waiting = {}
         if "director" in roles:
-            waiting["director"] = [b for b in everything if b["direction"] is None and b["status"] == "active"
-                                   and b["director_id"] == ctx.actor.id]
+            waiting["director"] = [
+                b
+                for b in everything
+                if b["direction"] is None and b["status"] == "active" and b["director_id"] == ctx.actor.id
+            ]
         recipes = lockin.waiting(ctx) if roles & {"operator", "reviewer"} else {}
         if "operator" in roles:
             waiting["volume"] = recipes["volume"]
             waiting["operator"] = generations.images(ctx, 60, status="new")
         if "reviewer" in roles:
-            waiting["reviewer"] = [image for image in generations.images(ctx, 60, status="kept")
-                                   if image["operator"] != ctx.actor.name]
+            waiting["reviewer"] = [
+                image for image in generations.images(ctx, 60, status="kept") if image["operator"] != ctx.actor.name
+            ]
             waiting["flagged"] = recipes["flagged"]
         if "keeper" in roles:
             waiting["keeper"] = releases.waiting(ctx)

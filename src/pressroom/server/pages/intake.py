@@ -6,25 +6,40 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, Response
 from starlette.concurrency import run_in_threadpool
 
-from pressroom.plays import briefs, people
 from pressroom.context import Context
-from pressroom.errors import PressroomError
-from pressroom.server.pages import render
 from pressroom.domain.brief import sentences, status_of, validate
+from pressroom.errors import PressroomError
+from pressroom.plays import briefs, people
+from pressroom.server.pages import render
 
 router = APIRouter(include_in_schema=False)
 
 LISTS = {"channels": ",", "mood": ",", "must_haves": "\n", "constraints.palette": ","}  # a list field: its separator
 NUMBERS = ("iteration_budget", "deliverables.count")
-CHOICES = {"intended_use": ("internal", "editorial", "commercial"), "stakes": ("low", "standard", "high"),
-           "content_type": ("campaign", "social", "ecommerce")}
+CHOICES = {
+    "intended_use": ("internal", "editorial", "commercial"),
+    "stakes": ("low", "standard", "high"),
+    "content_type": ("campaign", "social", "ecommerce"),
+}
 LABELS = {  # every checklist item (those BriefSpec.missing() names), as the form and the checklist name it
-    "title": "Title", "purpose": "Purpose", "intent": "Intent (one sentence)", "channels": "Channels",
-    "mood": "Mood", "must_haves": "Must-haves", "consistency": "Consistency", "intended_use": "Intended use",
-    "stakes": "Stakes", "content_type": "Content type", "due": "Due", "director": "Director",
-    "constraints.no_real_people": "No real people", "constraints.palette": "Palette",
-    "constraints.aspect": "Aspect (constraint)", "deliverables.aspect": "Deliverable aspect",
-    "deliverables.size": "Deliverable size", "deliverables.count": "Deliverable count",
+    "title": "Title",
+    "purpose": "Purpose",
+    "intent": "Intent (one sentence)",
+    "channels": "Channels",
+    "mood": "Mood",
+    "must_haves": "Must-haves",
+    "consistency": "Consistency",
+    "intended_use": "Intended use",
+    "stakes": "Stakes",
+    "content_type": "Content type",
+    "due": "Due",
+    "director": "Director",
+    "constraints.no_real_people": "No real people",
+    "constraints.palette": "Palette",
+    "constraints.aspect": "Aspect (constraint)",
+    "deliverables.aspect": "Deliverable aspect",
+    "deliverables.size": "Deliverable size",
+    "deliverables.count": "Deliverable count",
     "prompt.subject": "Subject",
 }
 
@@ -76,11 +91,19 @@ def checklist(form) -> dict:
         spec = validate(data, "the brief")
     except PressroomError as exc:
         given = {name for name in LABELS if _given(data, name)}
-        return {"items": [(name, label, name in given) for name, label in LABELS.items()], "error": str(exc),
-                "sentences": sentences(str(data.get("intent", ""))), "status": "not valid yet"}
+        return {
+            "items": [(name, label, name in given) for name, label in LABELS.items()],
+            "error": str(exc),
+            "sentences": sentences(str(data.get("intent", ""))),
+            "status": "not valid yet",
+        }
     missing = set(spec.missing())
-    return {"items": [(name, label, name not in missing) for name, label in LABELS.items()], "error": "",
-            "sentences": sentences(spec.intent), "status": status_of(spec)[0]}
+    return {
+        "items": [(name, label, name not in missing) for name, label in LABELS.items()],
+        "error": "",
+        "sentences": sentences(spec.intent),
+        "status": status_of(spec)[0],
+    }
 
 
 def _given(data: dict, name: str) -> bool:
@@ -90,14 +113,23 @@ def _given(data: dict, name: str) -> bool:
 
 def _form(ctx: Context, values: dict, brief: dict | None) -> dict:
     directors = [p["name"] for p in people.people(ctx) if "director" in p["roles"]]
-    return {"values": values, "brief": brief, "choices": CHOICES, "directors": directors, "lists": LISTS,
-            "check": checklist(values)}
+    return {
+        "values": values,
+        "brief": brief,
+        "choices": CHOICES,
+        "directors": directors,
+        "lists": LISTS,
+        "check": checklist(values),
+    }
 
 
 @router.get("/briefs/new")
 def new_page(request: Request) -> Response:
-    return render.shown(request, "intake.html", lambda ctx: _form(ctx, {"director": ctx.actor.name}
-                                                                  if "director" in ctx.actor.roles else {}, None))
+    return render.shown(
+        request,
+        "intake.html",
+        lambda ctx: _form(ctx, {"director": ctx.actor.name} if "director" in ctx.actor.roles else {}, None),
+    )
 
 
 @router.get("/briefs/{brief_id:int}/edit")
@@ -114,8 +146,9 @@ def edit_page(request: Request, brief_id: int) -> Response:
 @router.post("/briefs/checklist")
 async def live_checklist(request: Request) -> Response:
     form = await request.form()
-    return await run_in_threadpool(render.acted, request,
-                                   lambda ctx: render.fragment("_checklist.html", check=checklist(form)))
+    return await run_in_threadpool(
+        render.acted, request, lambda ctx: render.fragment("_checklist.html", check=checklist(form))
+    )
 
 
 def _stored(brief: dict) -> Response:
@@ -125,12 +158,16 @@ def _stored(brief: dict) -> Response:
 @router.post("/briefs")
 async def open_brief(request: Request) -> Response:
     form = await request.form()
-    return await run_in_threadpool(render.acted, request, lambda ctx: _stored(briefs.open_brief(
-        ctx, validate(spec_data(form), "the brief"))))
+    return await run_in_threadpool(
+        render.acted, request, lambda ctx: _stored(briefs.open_brief(ctx, validate(spec_data(form), "the brief")))
+    )
 
 
 @router.post("/briefs/{brief_id:int}")
 async def replace_brief(request: Request, brief_id: int) -> Response:
     form = await request.form()
-    return await run_in_threadpool(render.acted, request, lambda ctx: _stored(briefs.replace_brief(
-        ctx, brief_id, validate(spec_data(form), "the brief"))))
+    return await run_in_threadpool(
+        render.acted,
+        request,
+        lambda ctx: _stored(briefs.replace_brief(ctx, brief_id, validate(spec_data(form), "the brief"))),
+    )

@@ -9,16 +9,22 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, File, Request, Response, UploadFile
 
-from pressroom.plays import library, releases, reproduction
 from pressroom.context import Context
 from pressroom.errors import InputError
-from pressroom.server.uploads import uploaded
+from pressroom.plays import library, releases, reproduction
 from pressroom.server.pages import fields, render
 from pressroom.server.pages.release import named
+from pressroom.server.uploads import uploaded
 
 router = APIRouter(include_in_schema=False)
-FACET_FILTER = {"model": "model", "brief": "brief", "reviewer": "reviewer", "status": "status",
-                "channel": "channel", "date": "since"}  # a date facet filters from that day on
+FACET_FILTER = {
+    "model": "model",
+    "brief": "brief",
+    "reviewer": "reviewer",
+    "status": "status",
+    "channel": "channel",
+    "date": "since",
+}  # a date facet filters from that day on
 PER_PAGE = 24
 SIMILAR = 12
 
@@ -37,20 +43,50 @@ def _link(query: dict, **changes) -> str:
 
 
 @router.get("/library")
-def search_page(request: Request, q: str = "", model: str = "", brief: str = "", reviewer: str = "",
-                status: str = "", channel: str = "", since: str = "", page: str = "1", limit: str = "") -> Response:
-    filters = {"model": model, "brief": brief, "reviewer": reviewer, "status": status, "channel": channel,
-               "since": since}
+def search_page(
+    request: Request,
+    q: str = "",
+    model: str = "",
+    brief: str = "",
+    reviewer: str = "",
+    status: str = "",
+    channel: str = "",
+    since: str = "",
+    page: str = "1",
+    limit: str = "",
+) -> Response:
+    filters = {
+        "model": model,
+        "brief": brief,
+        "reviewer": reviewer,
+        "status": status,
+        "channel": channel,
+        "since": since,
+    }
     query = {"q": q, **filters, "limit": limit}
 
     def build(ctx: Context) -> dict:
-        shown = {"query": query, "link": lambda **changes: _link(query, **changes), "facet_filter": FACET_FILTER,
-                 "found": None, "failed": "",
-                 "active": [(name, value) for name, value in filters.items() if value]}
+        shown = {
+            "query": query,
+            "link": lambda **changes: _link(query, **changes),
+            "facet_filter": FACET_FILTER,
+            "found": None,
+            "failed": "",
+            "active": [(name, value) for name, value in filters.items() if value],
+        }
         try:  # no words: the whole library, newest first
-            found = library.browse(ctx, q, model=model or None, status=status or None, reviewer=reviewer or None,
-                                   since=since or None, brief=fields.whole(brief, "brief"), channel=channel or None,
-                                   limit=fields.whole(limit, "limit") or PER_PAGE, page=fields.whole(page, "page") or 1)
+            found = library.browse(
+                ctx,
+                q,
+                model=model or None,
+                status=status or None,
+                reviewer=reviewer or None,
+                since=since or None,
+                brief=fields.whole(brief, "brief"),
+                channel=channel or None,
+                limit=fields.whole(limit, "limit") or PER_PAGE,
+                page=fields.whole(page, "page") or 1,
+            )
         except InputError as exc:  # a mistake in the search is shown beside the form, not as a page of its own
             return {**shown, "failed": str(exc)}
         return {**shown, "found": found}
@@ -71,8 +107,9 @@ def asset_page(request: Request, asset_id: int) -> Response:
 def reproduce(request: Request, asset_id: int) -> Response:
     def act(ctx: Context):
         done = reproduction.reproduce_asset(ctx, asset_id)
-        return render.fragment("_reproduced.html", asset=asset_id, comparison=done.comparison.as_dict(),
-                               warnings=done.warnings)
+        return render.fragment(
+            "_reproduced.html", asset=asset_id, comparison=done.comparison.as_dict(), warnings=done.warnings
+        )
 
     return render.acted(request, act)
 
@@ -80,6 +117,7 @@ def reproduce(request: Request, asset_id: int) -> Response:
 @router.get("/assets/{asset_id:int}/verified")
 def verified(request: Request, asset_id: int) -> Response:
     """A released file's verify status (``pressroom verify`` on the file as it is now)."""
+
     def look(ctx: Context):
         doc = library.verify_file(ctx, Path(releases.asset(ctx, asset_id)["path"]))
         return render.fragment("_verified.html", verify=doc)

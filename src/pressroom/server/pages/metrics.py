@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
 
-from pressroom.plays import briefs
-from pressroom.plays import metrics as numbers
 from pressroom.context import Context
 from pressroom.errors import InputError
+from pressroom.plays import briefs
+from pressroom.plays import metrics as numbers
 from pressroom.server.pages import charts, render
 
 router = APIRouter(include_in_schema=False)
@@ -39,10 +39,12 @@ def duration(seconds: float | None) -> str:
 
 
 # (key in the trend, title, how a figure is written, the axis's top: rates end at 100 %)
-TRENDS = (("keep_rate", "Keep rate", percent, 1.0),
-          ("iterations_per_final", "Iterations per final", times, None),
-          ("rework_after_review", "Rework after review", percent, 1.0),
-          ("time_to_hero_s", "Time to hero", duration, None))
+TRENDS = (
+    ("keep_rate", "Keep rate", percent, 1.0),
+    ("iterations_per_final", "Iterations per final", times, None),
+    ("rework_after_review", "Rework after review", percent, 1.0),
+    ("time_to_hero_s", "Time to hero", duration, None),
+)
 
 
 def trends(trend: list[dict]) -> list[dict]:
@@ -51,9 +53,15 @@ def trends(trend: list[dict]) -> list[dict]:
     for key, title, shown, top in TRENDS:
         points = [(f"#{row['brief']}", row[key]) for row in trend]
         chart_id = "trend-" + key.replace("_", "-")
-        made.append({"id": chart_id, "key": key, "title": f"{title} across briefs",
-                     "svg": charts.trend(chart_id, f"{title} across briefs", points, shown, top),
-                     "rows": [(row["brief"], row[key], shown(row[key])) for row in trend]})
+        made.append(
+            {
+                "id": chart_id,
+                "key": key,
+                "title": f"{title} across briefs",
+                "svg": charts.trend(chart_id, f"{title} across briefs", points, shown, top),
+                "rows": [(row["brief"], row[key], shown(row[key])) for row in trend],
+            }
+        )
     return made
 
 
@@ -71,8 +79,14 @@ def metrics_page(request: Request, brief: str = "") -> Response:
     def build(ctx: Context) -> dict:
         one = chosen(brief)
         report = numbers.report(ctx, one)
-        return {"report": report, "charts": trends(report["trend"]), "chosen": one,
-                "briefs": [{"brief": b["id"], "title": b["title"]} for b in briefs.briefs(ctx)],
-                "percent": percent, "times": times, "duration": duration}
+        return {
+            "report": report,
+            "charts": trends(report["trend"]),
+            "chosen": one,
+            "briefs": [{"brief": b["id"], "title": b["title"]} for b in briefs.briefs(ctx)],
+            "percent": percent,
+            "times": times,
+            "duration": duration,
+        }
 
     return render.shown(request, "metrics.html", build)

@@ -11,9 +11,9 @@ from __future__ import annotations
 from fastapi import APIRouter, Form, Request, Response
 from fastapi.responses import RedirectResponse
 
-from pressroom.plays import accounts, invites, people
 from pressroom.context import Context
 from pressroom.errors import InputError, PressroomError
+from pressroom.plays import accounts, invites, people
 from pressroom.server import auth
 from pressroom.server.pages import render
 
@@ -28,6 +28,7 @@ def people_page(request: Request) -> Response:
 @router.post("/people/add")
 def add(request: Request, name: str = Form(""), role: list[str] = Form([])) -> Response:
     """Add a person with the roles ticked; the roster and the invite list show them at once."""
+
     def act(ctx: Context):
         added = invites.add_person(ctx, name.strip(), role)
         return render.fragment("_added.html", 201, added=added, people=invites.roster(ctx))
@@ -47,8 +48,16 @@ def invite(request: Request, name: str = Form("")) -> Response:
 @router.get("/invite")
 def accept_page(request: Request, code: str = "") -> Response:
     invite = invites.about(auth.anonymous(request), code)
-    return render.page(request, None, "accept.html", status_code=200 if invite else 404, code=code, invite=invite,
-                       failed="" if invite else invites.SPENT, min_password=accounts.MIN_PASSWORD)
+    return render.page(
+        request,
+        None,
+        "accept.html",
+        status_code=200 if invite else 404,
+        code=code,
+        invite=invite,
+        failed="" if invite else invites.SPENT,
+        min_password=accounts.MIN_PASSWORD,
+    )
 
 
 @router.post("/invite")
@@ -61,8 +70,16 @@ def accept(request: Request, code: str = Form(""), password: str = Form(""), aga
         person = invites.accept(anyone, code, password)
         signed = accounts.sign_in(anyone, person["name"], password)
     except PressroomError as exc:
-        return render.page(request, None, "accept.html", status_code=exc.http_status, code=code,
-                           invite=invites.about(anyone, code), failed=str(exc), min_password=accounts.MIN_PASSWORD)
+        return render.page(
+            request,
+            None,
+            "accept.html",
+            status_code=exc.http_status,
+            code=code,
+            invite=invites.about(anyone, code),
+            failed=str(exc),
+            min_password=accounts.MIN_PASSWORD,
+        )
     answer = RedirectResponse("/", status_code=303)
     auth.start_session(request, answer, signed)
     return answer

@@ -7,21 +7,33 @@ from __future__ import annotations
 from fastapi import APIRouter, Form, Request, Response
 from fastapi.responses import FileResponse
 
-from pressroom.ledger import events
-from pressroom.plays import lockin, volume
 from pressroom.context import Context
 from pressroom.errors import InputError, NotFound
+from pressroom.ledger import events
+from pressroom.plays import lockin, volume
 from pressroom.server.pages import fields, follow, render
 
 router = APIRouter(include_in_schema=False)
 
 
 @router.post("/briefs/{brief_id:int}/lock")
-def lock(request: Request, brief_id: int, steps: str = Form(""), width: str = Form(""), height: str = Form(""),
-         seed: str = Form("")) -> Response:
+def lock(
+    request: Request,
+    brief_id: int,
+    steps: str = Form(""),
+    width: str = Form(""),
+    height: str = Form(""),
+    seed: str = Form(""),
+) -> Response:
     def act(ctx: Context):
-        job = lockin.submit(ctx, brief_id, steps=fields.whole(steps, "steps"), width=fields.whole(width, "width"),
-                            height=fields.whole(height, "height"), seed=fields.whole(seed, "seed"))
+        job = lockin.submit(
+            ctx,
+            brief_id,
+            steps=fields.whole(steps, "steps"),
+            width=fields.whole(width, "width"),
+            height=fields.whole(height, "height"),
+            seed=fields.whole(seed, "seed"),
+        )
         return follow.following(job, then="/recipes/{recipe}", label="Lock-in")
 
     return render.acted(request, act)
@@ -32,8 +44,11 @@ def _recipe(ctx: Context, recipe_id: int) -> dict:
         row = lockin.get(session, recipe_id)
         recipe = row.as_dict(ctx.studio)
         recipe["prompt"] = row.recipe.get("prompt", "")
-    said = [e for e in events.log(ctx, recipe["brief"], ("recipe.lock", "recipe.lock_failed"))
-            if e["objects"].get("recipe") == recipe_id]
+    said = [
+        e
+        for e in events.log(ctx, recipe["brief"], ("recipe.lock", "recipe.lock_failed"))
+        if e["objects"].get("recipe") == recipe_id
+    ]
     return {"recipe": recipe, "figures": said[-1]["detail"].get("figures") if said else None}
 
 
@@ -63,7 +78,8 @@ def run_volume(request: Request, recipe_id: int, values: str = Form(""), seeds: 
         if not vary:
             raise InputError(f"give at least one value of the slot {slot!r}, one per line", field="values")
         job = volume.submit(ctx, recipe_id, vary, fields.whole(seeds, "seeds") or 4)
-        return follow.following(job, label="Volume run", done_link=f"/recipes/{recipe_id}/cull",
-                                done_text="Cull this run")
+        return follow.following(
+            job, label="Volume run", done_link=f"/recipes/{recipe_id}/cull", done_text="Cull this run"
+        )
 
     return render.acted(request, act)

@@ -7,17 +7,17 @@ from __future__ import annotations
 import shutil
 import tempfile
 import zipfile
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 from fastapi import APIRouter, Form, Request, Response
 from fastapi.responses import StreamingResponse
 
-from pressroom.plays import briefs, releases
-from pressroom.store import renditions
 from pressroom.context import Context
 from pressroom.errors import NotFound
+from pressroom.plays import briefs, releases
 from pressroom.server.pages import render
+from pressroom.store import renditions
 
 router = APIRouter(include_in_schema=False)
 CHUNK = 1 << 20
@@ -39,8 +39,13 @@ def release_page(request: Request, brief_id: int) -> Response:
     def build(ctx: Context) -> dict:
         brief = briefs.show(ctx, brief_id)
         presets = renditions.channels(ctx.studio.config)
-        return {"brief": brief, "channels": list(presets.values()), "wanted": set((brief["spec"] or {}).get("channels") or []),
-                "formats": releases.FORMATS, "files": _files(ctx, brief_id)}
+        return {
+            "brief": brief,
+            "channels": list(presets.values()),
+            "wanted": set((brief["spec"] or {}).get("channels") or []),
+            "formats": releases.FORMATS,
+            "files": _files(ctx, brief_id),
+        }
 
     return render.shown(request, "release.html", build)
 
@@ -49,8 +54,9 @@ def release_page(request: Request, brief_id: int) -> Response:
 def release(request: Request, brief_id: int, channel: list[str] = Form([]), format: list[str] = Form([])) -> Response:
     def act(ctx: Context):
         made = releases.release(ctx, brief_id, channel, format)
-        return render.fragment("_released.html", 201, brief_id=brief_id, files=_files(ctx, brief_id),
-                               made=len(made), by=ctx.actor.name)
+        return render.fragment(
+            "_released.html", 201, brief_id=brief_id, files=_files(ctx, brief_id), made=len(made), by=ctx.actor.name
+        )
 
     return render.acted(request, act)
 
@@ -58,13 +64,17 @@ def release(request: Request, brief_id: int, channel: list[str] = Form([]), form
 @router.get("/briefs/{brief_id:int}/release.zip")
 def release_zip(request: Request, brief_id: int) -> Response:
     """Every file released for the brief in one zip (stored as they are: they are compressed already)."""
+
     def answer(ctx: Context) -> Response:
         docs = releases.released(ctx, brief_id)
         if not docs:
             raise NotFound(f"brief {brief_id} has no released file yet; the library keeper releases it first")
         name = f"brief-{brief_id}-release.zip"
-        return StreamingResponse(_chunks(_zipped(ctx, docs)), media_type="application/zip",
-                                 headers={"Content-Disposition": f'attachment; filename="{name}"'})
+        return StreamingResponse(
+            _chunks(_zipped(ctx, docs)),
+            media_type="application/zip",
+            headers={"Content-Disposition": f'attachment; filename="{name}"'},
+        )
 
     return render.answered(request, answer)
 

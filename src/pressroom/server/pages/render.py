@@ -7,17 +7,17 @@ sign-in, CSRF and refusal rules as every other.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 from urllib.parse import quote
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
-from pressroom.plays import accounts
 from pressroom.context import Context
 from pressroom.errors import PressroomError, SignInRequired
+from pressroom.plays import accounts
 from pressroom.server import auth
 
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
@@ -39,8 +39,12 @@ def page(request: Request, ctx: Context | None, template: str, status_code: int 
     cookie = request.cookies.get(auth.SESSION_COOKIE)
     csrf = accounts.csrf_token(cookie) if ctx is not None and cookie else ""
     admin = ctx is not None and accounts.is_admin(ctx)  # the header links to the People page for admins
-    return templates.TemplateResponse(request, template, {"me": ctx.actor if ctx else None, "csrf": csrf,
-                                                          "admin": admin, **values}, status_code=status_code)
+    return templates.TemplateResponse(
+        request,
+        template,
+        {"me": ctx.actor if ctx else None, "csrf": csrf, "admin": admin, **values},
+        status_code=status_code,
+    )
 
 
 def fragment(template: str, status_code: int = 200, **values) -> HTMLResponse:

@@ -7,13 +7,13 @@ from __future__ import annotations
 from fastapi import APIRouter, Form, Request, Response
 from starlette.concurrency import run_in_threadpool
 
-from pressroom.store import cards
-from pressroom.jobs import generations
-from pressroom.plays import marks, reviews
 from pressroom.context import Context
-from pressroom.server.pages import render
-from pressroom.ledger.tables import Generation
 from pressroom.domain import gate
+from pressroom.jobs import generations
+from pressroom.ledger.tables import Generation
+from pressroom.plays import marks, reviews
+from pressroom.server.pages import render
+from pressroom.store import cards
 
 router = APIRouter(include_in_schema=False)
 CHOICES = ("pass", "n/a", "fail")
@@ -35,9 +35,16 @@ def image(request: Request, generation_id: int, against: int | None = None) -> R
         row = generations.get(ctx.studio, generation_id)
         earlier = earlier_versions(ctx, row)
         chosen = next((e for e in earlier if e["id"] == against), earlier[0] if earlier else None)
-        return {"image": row.summary(ctx.studio), "recipe": row.parsed_recipe(), "sheet": reviews.sheet(ctx, generation_id),
-                "choices": CHOICES, "decisions": gate.DECISIONS, "marks": marks.on(ctx, generation_id),
-                "earlier": earlier, "against": chosen}
+        return {
+            "image": row.summary(ctx.studio),
+            "recipe": row.parsed_recipe(),
+            "sheet": reviews.sheet(ctx, generation_id),
+            "choices": CHOICES,
+            "decisions": gate.DECISIONS,
+            "marks": marks.on(ctx, generation_id),
+            "earlier": earlier,
+            "against": chosen,
+        }
 
     return render.shown(request, "image.html", build)
 
@@ -45,10 +52,14 @@ def image(request: Request, generation_id: int, against: int | None = None) -> R
 @router.get("/images/{generation_id:int}/card")
 def card(request: Request, generation_id: int) -> Response:
     """The image's recipe card, to download (made from the ledger; nothing is written)."""
+
     def answer(ctx: Context) -> Response:
         text = cards.text_of(generations.get(ctx.studio, generation_id))
-        return Response(text, media_type="application/toml",
-                        headers={"Content-Disposition": f'attachment; filename="gen-{generation_id}.toml"'})
+        return Response(
+            text,
+            media_type="application/toml",
+            headers={"Content-Disposition": f'attachment; filename="gen-{generation_id}.toml"'},
+        )
 
     return render.answered(request, answer)
 
@@ -60,20 +71,31 @@ async def decide(request: Request, generation_id: int) -> Response:
     form = await request.form()
 
     def act(ctx: Context) -> Response:
-        checks = {item: (str(form.get(f"check:{item}", "")), str(form.get(f"reason:{item}", "")))
-                  for item in reviews.checklist(ctx, generation_id)}
+        checks = {
+            item: (str(form.get(f"check:{item}", "")), str(form.get(f"reason:{item}", "")))
+            for item in reviews.checklist(ctx, generation_id)
+        }
         decision = str(form.get("decision", ""))
-        status = reviews.decide(ctx, generation_id, decision, checks, note=str(form.get("note", "")),
-                                alt_text=str(form.get("alt_text", "")))
-        return render.fragment("_decided.html", 201, decision=decision, reviewer=ctx.actor.name,
-                               status=status.as_dict())
+        status = reviews.decide(
+            ctx, generation_id, decision, checks, note=str(form.get("note", "")), alt_text=str(form.get("alt_text", ""))
+        )
+        return render.fragment(
+            "_decided.html", 201, decision=decision, reviewer=ctx.actor.name, status=status.as_dict()
+        )
 
     return await run_in_threadpool(render.acted, request, act)
 
 
 @router.post("/images/{generation_id:int}/marks")
-def place_mark(request: Request, generation_id: int, x: float = Form(...), y: float = Form(...),
-               width: float = Form(0.0), height: float = Form(0.0), comment: str = Form("")) -> Response:
+def place_mark(
+    request: Request,
+    generation_id: int,
+    x: float = Form(...),
+    y: float = Form(...),
+    width: float = Form(0.0),
+    height: float = Form(0.0),
+    comment: str = Form(""),
+) -> Response:
     def act(ctx: Context):
         marks.place(ctx, generation_id, x, y, comment, width=width, height=height)
         return render.fragment("_marks.html", 201, marks=marks.on(ctx, generation_id), oob=True)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Form, Request, Response
 
-from pressroom.plays import briefs, concepts
 from pressroom.context import Context
+from pressroom.plays import briefs, concepts
 from pressroom.server.pages import render
 
 router = APIRouter(include_in_schema=False)

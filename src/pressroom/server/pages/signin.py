@@ -5,8 +5,8 @@ from __future__ import annotations
 from fastapi import APIRouter, Form, Request, Response
 from fastapi.responses import RedirectResponse
 
-from pressroom.plays import accounts
 from pressroom.errors import PressroomError
+from pressroom.plays import accounts
 from pressroom.server import auth
 from pressroom.server.pages import render
 
@@ -23,8 +23,9 @@ def sign_in(request: Request, name: str = Form(""), password: str = Form(""), ne
     try:
         signed = accounts.sign_in(auth.anonymous(request), name.strip(), password)
     except PressroomError as exc:
-        return render.page(request, None, "sign_in.html", status_code=exc.http_status, next=local(next),
-                           failed=str(exc), name=name)
+        return render.page(
+            request, None, "sign_in.html", status_code=exc.http_status, next=local(next), failed=str(exc), name=name
+        )
     answer = RedirectResponse(local(next), status_code=303)
     auth.start_session(request, answer, signed)
     return answer

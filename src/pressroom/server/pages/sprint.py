@@ -6,22 +6,34 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Form, Request, Response
 
-from pressroom.plays import concepts
 from pressroom.context import Context
 from pressroom.errors import InputError
+from pressroom.plays import concepts
 from pressroom.server.pages import fields, follow, render
 
 router = APIRouter(include_in_schema=False)
 
 
 @router.post("/briefs/{brief_id:int}/sprint")
-def launch(request: Request, brief_id: int, styles: list[str] = Form([]), per_style: str = Form(""),
-           steps: str = Form(""), models: list[str] = Form([])) -> Response:
+def launch(
+    request: Request,
+    brief_id: int,
+    styles: list[str] = Form([]),
+    per_style: str = Form(""),
+    steps: str = Form(""),
+    models: list[str] = Form([]),
+) -> Response:
     def act(ctx: Context):
         if not styles:
             raise InputError("choose the styles the sprint spans (3 to 5)", field="styles")
-        job = concepts.submit(ctx, brief_id, styles, per_style=fields.whole(per_style, "per_style"),
-                              steps=fields.whole(steps, "steps"), model_names=models or None)
+        job = concepts.submit(
+            ctx,
+            brief_id,
+            styles,
+            per_style=fields.whole(per_style, "per_style"),
+            steps=fields.whole(steps, "steps"),
+            model_names=models or None,
+        )
         return follow.following(job, then="reload", label="Concept sprint")
 
     return render.acted(request, act)

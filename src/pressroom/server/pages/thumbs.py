@@ -12,12 +12,12 @@ from pathlib import Path
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import FileResponse
 
-from pressroom.store import files, imagefiles
+from pressroom.errors import InputError, PressroomError
 from pressroom.jobs import generations
 from pressroom.plays import releases
-from pressroom.errors import InputError, PressroomError
-from pressroom.store.studio import Studio
 from pressroom.server.pages import render
+from pressroom.store import files, imagefiles
+from pressroom.store.studio import Studio
 
 EDGES = (256, 768)  # the longest side: a sheet's tile, a page's large view
 FOLDER = Path("cache") / "thumbs"
@@ -46,6 +46,7 @@ def thumbnail(studio: Studio, source: Path, sha256: str, edge: int) -> Path:
 @router.get("/thumbs/{generation_id:int}/{edge:int}.webp")
 def served(request: Request, generation_id: int, edge: int) -> Response:
     """A generation's thumbnail, for a signed-in browser, with headers that let it keep the file."""
+
     def source(ctx):
         row = generations.get(ctx.studio, generation_id)
         return row.path(ctx.studio), row.file_sha256
@@ -56,6 +57,7 @@ def served(request: Request, generation_id: int, edge: int) -> Response:
 @router.get("/thumbs/assets/{asset_id:int}/{edge:int}.webp")
 def served_asset(request: Request, asset_id: int, edge: int) -> Response:
     """A released file's thumbnail (a channel's rendition shows as it was cropped)."""
+
     def source(ctx):
         doc = releases.asset(ctx, asset_id)
         return Path(doc["path"]), doc["sha256"]

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from fastapi import APIRouter, File, Request, Response, UploadFile
 
-from pressroom.plays import library
-from pressroom.store import provenance
 from pressroom.context import Context
-from pressroom.server.uploads import uploaded
+from pressroom.plays import library
 from pressroom.server.pages import render
 from pressroom.server.pages.library import upload
+from pressroom.server.uploads import uploaded
+from pressroom.store import provenance
 
 router = APIRouter(include_in_schema=False)
 
@@ -25,7 +25,8 @@ def verify(request: Request, file: UploadFile | None = File(None)) -> Response:
     def act(ctx: Context):
         with uploaded(upload(file)) as path:
             doc = library.verify_file(ctx, path)
-        return render.fragment("_verdict.html", doc={**doc, "file": path.name},
-                               passes=doc["c2pa"] in provenance.PASSING)
+        return render.fragment(
+            "_verdict.html", doc={**doc, "file": path.name}, passes=doc["c2pa"] in provenance.PASSING
+        )
 
     return render.acted(request, act)

@@ -7,16 +7,18 @@ from typing import Any
 from fastapi import APIRouter, Body
 from pydantic import BaseModel
 
+from pressroom.domain.brief import validate
 from pressroom.plays import briefs
 from pressroom.server.auth import Ctx
 from pressroom.server.routes.files import public
-from pressroom.domain.brief import validate
 
 router = APIRouter(prefix="/api/briefs", tags=["briefs"])
 
 
 @router.post("", status_code=201)
-def new(ctx: Ctx, spec: dict[str, Any] = Body(..., description="The brief's items, as in `pressroom brief template`.")) -> dict:
+def new(
+    ctx: Ctx, spec: dict[str, Any] = Body(..., description="The brief's items, as in `pressroom brief template`.")
+) -> dict:
     """Open a brief; an incomplete one is stored as a draft with its missing items listed."""
     return public(ctx, briefs.open_brief(ctx, validate(spec, "the brief")))
 

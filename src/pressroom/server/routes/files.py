@@ -11,12 +11,12 @@ from pathlib import Path
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import FileResponse
 
-from pressroom.jobs import generations
-from pressroom.store import ledgerfiles
-from pressroom.plays import releases
 from pressroom.context import Context
 from pressroom.errors import NotFound
+from pressroom.jobs import generations
+from pressroom.plays import releases
 from pressroom.server.auth import Ctx
+from pressroom.store import ledgerfiles
 
 router = APIRouter(prefix="/api", tags=["files"])
 TYPES = {"png": "image/png", "jpg": "image/jpeg", "jpeg": "image/jpeg", "webp": "image/webp"}
@@ -30,7 +30,7 @@ def public(ctx: Context, value):
     if isinstance(value, (list, tuple)):
         return [public(ctx, item) for item in value]
     if isinstance(value, str) and value.startswith(root):
-        return value[len(root):]
+        return value[len(root) :]
     return value
 
 
@@ -50,8 +50,9 @@ def _send(ctx: Context, request: Request, path: Path, sha256: str, what: str) ->
     headers = {"ETag": etag, "Cache-Control": "private, max-age=31536000, immutable"}
     if etag in [tag.strip() for tag in request.headers.get("if-none-match", "").split(",")]:
         return Response(status_code=304, headers=headers)
-    return FileResponse(path, media_type=TYPES.get(path.suffix.lstrip(".").lower(), "application/octet-stream"),
-                        headers=headers)
+    return FileResponse(
+        path, media_type=TYPES.get(path.suffix.lstrip(".").lower(), "application/octet-stream"), headers=headers
+    )
 
 
 @router.get("/images/{generation_id:int}/file", response_class=FileResponse)
@@ -75,5 +76,6 @@ def contact_sheet(sha256: str, request: Request, ctx: Ctx) -> Response:
 @router.get("/references/{sha256}/file", response_class=FileResponse)
 def reference_file(sha256: str, request: Request, ctx: Ctx) -> Response:
     """A reference image, or the control map pressroom made from one, by the SHA-256 a recipe names."""
-    return _send(ctx, request, ledgerfiles.stored(ctx.studio, sha256, ("reference", "control")), sha256,
-                 "the reference")
+    return _send(
+        ctx, request, ledgerfiles.stored(ctx.studio, sha256, ("reference", "control")), sha256, "the reference"
+    )

@@ -9,16 +9,16 @@ from __future__ import annotations
 
 import asyncio
 import json
-from typing import AsyncIterator
+from collections.abc import AsyncIterator
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
 from pressroom.jobs import landing, queue
+from pressroom.ledger.tables import Job
 from pressroom.server.auth import Ctx
 from pressroom.server.routes.files import image
-from pressroom.ledger.tables import Job
 
 router = APIRouter(prefix="/api/jobs", tags=["jobs"])
 POLL_S = 0.25  # how often a stream looks at its job in the ledger
@@ -27,9 +27,14 @@ POLL_S = 0.25  # how often a stream looks at its job in the ledger
 def job_doc(job: Job) -> dict:
     doc = job.as_dict()
     result = {key: value for key, value in doc["result"].items() if key != queue.RECORDED} if doc["result"] else None
-    return {"job": doc.pop("id"), **{key: doc[key] for key in ("kind", "state", "progress", "attempts", "requester",
-                                                              "error", "created_at", "updated_at")},
-            "result": result}
+    return {
+        "job": doc.pop("id"),
+        **{
+            key: doc[key]
+            for key in ("kind", "state", "progress", "attempts", "requester", "error", "created_at", "updated_at")
+        },
+        "result": result,
+    }
 
 
 def queued(job: Job, response: Response) -> dict:
@@ -58,9 +63,13 @@ def _event(name: str, data: dict) -> str:
     return f"event: {name}\ndata: {json.dumps(data)}\n\n"
 
 
-@router.get("/{job_id}/events", response_class=StreamingResponse,
-            responses={200: {"content": {"text/event-stream": {}},
-                             "description": "progress, image and end events until the job ends"}})
+@router.get(
+    "/{job_id}/events",
+    response_class=StreamingResponse,
+    responses={
+        200: {"content": {"text/event-stream": {}}, "description": "progress, image and end events until the job ends"}
+    },
+)
 async def events(job_id: int, request: Request, ctx: Ctx) -> StreamingResponse:
     """Follow a job live: its progress, each image as it lands, and its end."""
     first = await run_in_threadpool(queue.get, ctx.studio, job_id)  # an unknown job is a 404, not a stream
@@ -74,13 +83,17 @@ async def events(job_id: int, request: Request, ctx: Ctx) -> StreamingResponse:
             new = [i for i in landed(job) if i not in sent]
             for doc in await run_in_threadpool(images, new) if new else []:
                 sent.add(doc["id"])
-                yield _event("image", {"job": job_id, "id": doc["id"], "url": doc["url"], "sha256": doc["sha256"],
-                                       "seed": doc["seed"]})
+                yield _event(
+                    "image",
+                    {"job": job_id, "id": doc["id"], "url": doc["url"], "sha256": doc["sha256"], "seed": doc["seed"]},
+                )
             now = (job.state, job.progress_done, job.progress_total)
             if now != last:
                 last = now
-                yield _event("progress", {"job": job_id, "state": job.state,
-                                          "done": job.progress_done, "total": job.progress_total})
+                yield _event(
+                    "progress",
+                    {"job": job_id, "state": job.state, "done": job.progress_done, "total": job.progress_total},
+                )
             if job.state in queue.FINISHED:
                 yield _event("end", job_doc(job))
                 return
@@ -89,5 +102,6 @@ async def events(job_id: int, request: Request, ctx: Ctx) -> StreamingResponse:
             await asyncio.sleep(POLL_S)
             job = await run_in_threadpool(queue.get, ctx.studio, job_id)
 
-    return StreamingResponse(stream(), media_type="text/event-stream",
-                             headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+    return StreamingResponse(
+        stream(), media_type="text/event-stream", headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
+    )

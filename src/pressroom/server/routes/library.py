@@ -6,12 +6,12 @@ from __future__ import annotations
 from fastapi import APIRouter, UploadFile
 from pydantic import BaseModel
 
+from pressroom.errors import InputError
 from pressroom.ledger import events
 from pressroom.plays import library, metrics, releases, reproduction
-from pressroom.errors import InputError
 from pressroom.server.auth import Ctx
-from pressroom.server.uploads import uploaded
 from pressroom.server.routes.files import asset
+from pressroom.server.uploads import uploaded
 
 router = APIRouter(prefix="/api", tags=["library"])
 
@@ -28,22 +28,62 @@ def release(brief_id: int, body: Release, ctx: Ctx) -> list[dict]:
 
 
 @router.get("/library")
-def search(ctx: Ctx, q: str = "", model: str | None = None, status: str | None = None,
-           reviewer: str | None = None, since: str | None = None, brief: int | None = None,
-           channel: str | None = None, limit: int = 20, page: int = 1) -> list[dict]:
+def search(
+    ctx: Ctx,
+    q: str = "",
+    model: str | None = None,
+    status: str | None = None,
+    reviewer: str | None = None,
+    since: str | None = None,
+    brief: int | None = None,
+    channel: str | None = None,
+    limit: int = 20,
+    page: int = 1,
+) -> list[dict]:
     """One page of the matching assets (the total and facets: ``/api/library/page``)."""
-    return [asset(ctx, doc) for doc in library.find(ctx, q, model=model, status=status, reviewer=reviewer,
-                                                     since=since, brief=brief, channel=channel, limit=limit,
-                                                     page=page)]
+    return [
+        asset(ctx, doc)
+        for doc in library.find(
+            ctx,
+            q,
+            model=model,
+            status=status,
+            reviewer=reviewer,
+            since=since,
+            brief=brief,
+            channel=channel,
+            limit=limit,
+            page=page,
+        )
+    ]
 
 
 @router.get("/library/page")
-def search_page(ctx: Ctx, q: str = "", model: str | None = None, status: str | None = None,
-                reviewer: str | None = None, since: str | None = None, brief: int | None = None,
-                channel: str | None = None, limit: int = 20, page: int = 1) -> dict:
+def search_page(
+    ctx: Ctx,
+    q: str = "",
+    model: str | None = None,
+    status: str | None = None,
+    reviewer: str | None = None,
+    since: str | None = None,
+    brief: int | None = None,
+    channel: str | None = None,
+    limit: int = 20,
+    page: int = 1,
+) -> dict:
     """One page of the matching assets with the total and the facet counts."""
-    doc = library.browse(ctx, q, model=model, status=status, reviewer=reviewer, since=since, brief=brief,
-                         channel=channel, limit=limit, page=page)
+    doc = library.browse(
+        ctx,
+        q,
+        model=model,
+        status=status,
+        reviewer=reviewer,
+        since=since,
+        brief=brief,
+        channel=channel,
+        limit=limit,
+        page=page,
+    )
     return {**doc, "assets": [asset(ctx, a) for a in doc["assets"]]}
 
 
@@ -73,8 +113,12 @@ def reproduce(asset_id: int, ctx: Ctx) -> dict:
     """Regenerate a released file from the recipe it carries and judge it against the file:
     the verdict (exact, close, different) and all its figures."""
     done = reproduction.reproduce_asset(ctx, asset_id)
-    return {"asset": asset_id, **done.comparison.as_dict(), "expected": f"asset {asset_id}'s released file",
-            "warnings": done.warnings}
+    return {
+        "asset": asset_id,
+        **done.comparison.as_dict(),
+        "expected": f"asset {asset_id}'s released file",
+        "warnings": done.warnings,
+    }
 
 
 @router.get("/metrics")

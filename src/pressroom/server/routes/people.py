@@ -20,8 +20,13 @@ class NewPerson(BaseModel):
 
 @router.get("/me")
 def me(ctx: Ctx) -> dict:
-    return {"id": ctx.actor.id, "name": ctx.actor.name, "roles": sorted(ctx.actor.roles),
-            "admin": accounts.is_admin(ctx), "channel": ctx.actor.channel}
+    return {
+        "id": ctx.actor.id,
+        "name": ctx.actor.name,
+        "roles": sorted(ctx.actor.roles),
+        "admin": accounts.is_admin(ctx),
+        "channel": ctx.actor.channel,
+    }
 
 
 @router.get("")

@@ -12,15 +12,15 @@ from typing import Annotated
 from fastapi import APIRouter, File, Form, Response, UploadFile
 from pydantic import BaseModel, Field
 
-from pressroom.plays import concepts, culls, fixes, lockin, volume
-from pressroom.jobs import generations
-from pressroom.store import references
+from pressroom.domain.recipes import parse_assignment
 from pressroom.errors import InputError
+from pressroom.jobs import generations
+from pressroom.plays import concepts, culls, fixes, lockin, volume
 from pressroom.server.auth import Ctx
-from pressroom.server.uploads import uploaded
 from pressroom.server.routes.files import image, public
 from pressroom.server.routes.jobs import queued
-from pressroom.domain.recipes import parse_assignment
+from pressroom.server.uploads import uploaded
+from pressroom.store import references
 
 router = APIRouter(prefix="/api", tags=["plays"])
 
@@ -52,13 +52,18 @@ class Lock(BaseModel):
     height: int | None = None
     scheduler: str | None = None
     negative: str | None = None
-    references: list[str] = Field(default_factory=list, description="NAME:SHA256[:WEIGHT]: a registered IP-Adapter "
-                                  "or ControlNet (or img2img) and a reference uploaded to /api/references.")
+    references: list[str] = Field(
+        default_factory=list,
+        description="NAME:SHA256[:WEIGHT]: a registered IP-Adapter "
+        "or ControlNet (or img2img) and a reference uploaded to /api/references.",
+    )
 
 
 class Volume(BaseModel):
-    vary: list[str] = Field(description="SLOT=VALUE, one per value of the declared slot (reference=SHA256 for a "
-                                        "reference slot: an image uploaded to /api/references).")
+    vary: list[str] = Field(
+        description="SLOT=VALUE, one per value of the declared slot (reference=SHA256 for a "
+        "reference slot: an image uploaded to /api/references)."
+    )
     seeds: int = 4
     batch_size: int | None = None
     check: bool = False
@@ -74,8 +79,9 @@ class Cull(BaseModel):
 def sprint(brief_id: int, body: Sprint, response: Response, ctx: Ctx) -> dict:
     """Queue a concept sprint (cheap variations across 3 to 5 styles); its result names the images
     and the contact sheet."""
-    job = concepts.submit(ctx, brief_id, body.styles, per_style=body.per_style, steps=body.steps,
-                          model_names=body.models, seed=body.seed)
+    job = concepts.submit(
+        ctx, brief_id, body.styles, per_style=body.per_style, steps=body.steps, model_names=body.models, seed=body.seed
+    )
     return queued(job, response)
 
 
@@ -99,7 +105,14 @@ def lock(brief_id: int, body: Lock, response: Response, ctx: Ctx) -> dict:
 @router.post("/recipes/{recipe_id}/volume", status_code=202)
 def run_volume(recipe_id: int, body: Volume, response: Response, ctx: Ctx) -> dict:
     """Queue a volume run (checked now, run by `pressroom worker`); follow it at /api/jobs/{id}."""
-    job = volume.submit(ctx, recipe_id, [parse_assignment(item) for item in body.vary], body.seeds, batch_size=body.batch_size, prechecks=body.check)
+    job = volume.submit(
+        ctx,
+        recipe_id,
+        [parse_assignment(item) for item in body.vary],
+        body.seeds,
+        batch_size=body.batch_size,
+        prechecks=body.check,
+    )
     return queued(job, response)
 
 
@@ -117,8 +130,10 @@ def fix(
     response: Response,
     ctx: Ctx,
     op: Annotated[str, Form(description="inpaint (with a mask), refine or upscale")],
-    mask: Annotated[UploadFile | None, File(description="For inpaint: a PNG at the image's size, white where "
-                                                        "to repaint (at most a third of it).")] = None,
+    mask: Annotated[
+        UploadFile | None,
+        File(description="For inpaint: a PNG at the image's size, white where to repaint (at most a third of it)."),
+    ] = None,
     factor: Annotated[int | None, Form(description="For upscale: the factor.")] = None,
     prompt: Annotated[str | None, Form()] = None,
     strength: Annotated[float | None, Form()] = None,
@@ -135,15 +150,26 @@ def fix(
         raise InputError("an inpaint needs a mask file (and only an inpaint takes one)", field="mask")
     if op == "upscale" and factor is None:
         raise InputError("an upscale needs its factor (e.g. 2 or 4)", field="factor")
-    job = fixes.submit(ctx, generation_id, inpaint=mask.file.read() if mask is not None else None,
-                       refine=op == "refine", upscale=factor if op == "upscale" else None, prompt=prompt,
-                       strength=strength, seed=seed, steps=steps, upscaler=upscaler, force=force)
+    job = fixes.submit(
+        ctx,
+        generation_id,
+        inpaint=mask.file.read() if mask is not None else None,
+        refine=op == "refine",
+        upscale=factor if op == "upscale" else None,
+        prompt=prompt,
+        strength=strength,
+        seed=seed,
+        steps=steps,
+        upscaler=upscaler,
+        force=force,
+    )
     return queued(job, response)
 
 
 @router.get("/images")
-def images(ctx: Ctx, brief: int | None = None, recipe: int | None = None, status: str | None = None,
-           limit: int | None = None) -> list[dict]:
+def images(
+    ctx: Ctx, brief: int | None = None, recipe: int | None = None, status: str | None = None, limit: int | None = None
+) -> list[dict]:
     """Images, newest first: a brief's, a recipe's, by cull status."""
     return [image(ctx, doc) for doc in generations.images(ctx, limit, brief_id=brief, recipe_id=recipe, status=status)]
 

@@ -27,5 +27,9 @@ def sheet(generation_id: int, ctx: Ctx) -> dict:
 @router.post("/{generation_id}/review", status_code=201)
 def decide(generation_id: int, body: Decision, ctx: Ctx) -> dict:
     """Record a decision; the service layer checks the reviewer role and separation of duties."""
-    return public(ctx, reviews.decide(ctx, generation_id, body.decision, body.checks, note=body.note,
-                                      alt_text=body.alt_text).as_dict())
+    return public(
+        ctx,
+        reviews.decide(
+            ctx, generation_id, body.decision, body.checks, note=body.note, alt_text=body.alt_text
+        ).as_dict(),
+    )
