@@ -15,9 +15,26 @@ from typing import NamedTuple
 
 from pressroom.errors import InputError
 
-CHECKLIST = ("hands", "faces", "text", "edges", "duplicates", "reflections", "jewellery", "lighting", "palette",
-             "proportions", "real-people", "logos", "artist-mimicry", "licence", "offensive", "alt-text",
-             "contrast", "recipe-logged")
+CHECKLIST = (
+    "hands",
+    "faces",
+    "text",
+    "edges",
+    "duplicates",
+    "reflections",
+    "jewellery",
+    "lighting",
+    "palette",
+    "proportions",
+    "real-people",
+    "logos",
+    "artist-mimicry",
+    "licence",
+    "offensive",
+    "alt-text",
+    "contrast",
+    "recipe-logged",
+)
 SHORT_LIST = ("hands", "faces", "text", "real-people", "logos", "licence", "offensive", "alt-text")
 DECISIONS = ("approved", "approved-with-changes", "changes-required", "rejected")  # mildest first
 APPROVING = DECISIONS[:2]  # the decisions that let an image out
@@ -72,8 +89,9 @@ def answers(given: Mapping[str, Answer | tuple[str, str] | str]) -> dict[str, An
         if item not in CHECKLIST:
             raise InputError(f"checklist item {item!r} is not one of {', '.join(CHECKLIST)}", field="check")
         if answer.result not in RESULTS:
-            raise InputError(f"checklist item {item}: the result must be pass, fail or n/a (got {answer.result!r})",
-                             field="check")
+            raise InputError(
+                f"checklist item {item}: the result must be pass, fail or n/a (got {answer.result!r})", field="check"
+            )
         if answer.result == "fail" and not answer.reason.strip():
             raise InputError(f"checklist item {item} failed with no reason; say what is wrong", field="check")
         checked[item] = Answer(answer.result, answer.reason.strip())
@@ -112,12 +130,13 @@ def level(stakes: str, tightness: str) -> str:
     return {("standard", "light"): "low", ("low", "strict"): "standard"}.get((stakes, tightness), stakes)
 
 
-def configured(stakes: str, custom: Mapping) -> Gate:
-    """The gate of a level, with a studio's own ``[gate.LEVEL]`` items and reviewers where it sets them."""
+def configured(stakes: str, *, items: Iterable[str] | None = None, reviewers: int | None = None) -> Gate:
+    """The gate of a level, with a studio's own items and number of reviewers where it sets them."""
     base = DEFAULT_GATES.get(stakes or "standard", DEFAULT_GATES["standard"])
-    items = tuple(custom.get("items", base.items))
+    items = tuple(base.items if items is None else items)
     unknown = [i for i in items if i not in CHECKLIST]
     if unknown:
-        raise InputError(f"[gate.{base.stakes}] in pressroom.toml names unknown items: {', '.join(unknown)}",
-                         field="gate")
-    return Gate(base.stakes, items, int(custom.get("reviewers", base.reviewers)))
+        raise InputError(
+            f"[gate.{base.stakes}] in pressroom.toml names unknown items: {', '.join(unknown)}", field="gate"
+        )
+    return Gate(base.stakes, items, base.reviewers if reviewers is None else int(reviewers))

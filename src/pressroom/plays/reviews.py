@@ -16,27 +16,28 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from pressroom.plays import audit, briefs, lockin
 from pressroom import checks
-from pressroom.ledger import events, rows
-from pressroom.store import imagefiles, models
 from pressroom.context import Actor, Context
 from pressroom.domain import gate
 from pressroom.domain.gate import Gate
 from pressroom.errors import Forbidden, InputError, NotFound, Refused
+from pressroom.ledger import events, rows
+from pressroom.ledger.tables import Event, Generation, LockedRecipe, Precheck, Review, ReviewCheck
+from pressroom.plays import audit, briefs, lockin
+from pressroom.store import imagefiles, models
 from pressroom.store.studio import Studio
-from pressroom.ledger.tables import Review, ReviewCheck, Precheck
-from pressroom.ledger.tables import Event, Generation, LockedRecipe
+
 
 def gate_for(studio: Studio, stakes: str) -> Gate:
     """The gate of a level as this studio sets it (``[gate.LEVEL]`` in pressroom.toml)."""
     level = stakes if stakes in gate.DEFAULT_GATES else "standard"
-    return gate.configured(level, studio.config.get("gate", {}).get(level, {}))
+    custom = studio.config.get("gate", {}).get(level, {})
+    return gate.configured(level, items=custom.get("items"), reviewers=custom.get("reviewers"))
 
 
 def gate_of(studio: Studio, session: Session, row: Generation) -> Gate:
@@ -53,15 +54,22 @@ def gate_of(studio: Studio, session: Session, row: Generation) -> Gate:
     applied = gate_for(studio, level)
     if level == stakes:
         return applied
-    return Gate(applied.stakes, applied.items, applied.reviewers, f"{stakes}-stakes {brief.content_type} ({tightness} gate)")
+    return Gate(
+        applied.stakes, applied.items, applied.reviewers, f"{stakes}-stakes {brief.content_type} ({tightness} gate)"
+    )
 
 
 # -- context and pre-checks --------------------------------------------------------------------------
 def alt_text_of(session: Session, generation_id: int) -> str:
     """The image's alt text, from its latest review that gave one (whitespace alone is none)."""
-    return session.scalar(select(Review.alt_text).where(Review.generation_id == generation_id,
-                                                        func.trim(Review.alt_text) != "")
-                          .order_by(Review.id.desc())) or ""
+    return (
+        session.scalar(
+            select(Review.alt_text)
+            .where(Review.generation_id == generation_id, func.trim(Review.alt_text) != "")
+            .order_by(Review.id.desc())
+        )
+        or ""
+    )
 
 
 def _judged_with(studio: Studio, session: Session, row: Generation):
@@ -75,18 +83,26 @@ def _judged_with(studio: Studio, session: Session, row: Generation):
     return recipe, brief, manifest
 
 
-def context_for(studio: Studio, session: Session, row: Generation,
-                print_size_in: tuple[float, float] | None = None) -> checks.Context:
+def context_for(
+    studio: Studio, session: Session, row: Generation, print_size_in: tuple[float, float] | None = None
+) -> checks.Context:
     image = imagefiles.load(row.path(studio), f"generation {row.id}'s file")
     recipe, brief, manifest = _judged_with(studio, session, row)
     siblings = {}
     if row.brief_id:
-        query = select(Generation.id, Generation.phash).where(
-            Generation.brief_id == row.brief_id)
+        query = select(Generation.id, Generation.phash).where(Generation.brief_id == row.brief_id)
         siblings = dict(session.execute(query).all())
-    return checks.Context(image=image, recipe=recipe, generation_id=row.id, brief=brief, manifest=manifest,
-                          alt_text=alt_text_of(session, row.id), siblings=siblings,
-                          config=studio.config.get("checks", {}), print_size_in=print_size_in)
+    return checks.Context(
+        image=image,
+        recipe=recipe,
+        generation_id=row.id,
+        brief=brief,
+        manifest=manifest,
+        alt_text=alt_text_of(session, row.id),
+        siblings=siblings,
+        config=studio.config.get("checks", {}),
+        print_size_in=print_size_in,
+    )
 
 
 def _looked_at(studio: Studio, session: Session, generation_id: int) -> checks.Context:
@@ -103,10 +119,19 @@ def precheck(studio: Studio, generation_ids: list[int]) -> dict[int, list[checks
             context = _looked_at(studio, session, generation_id)
         findings = checks.run_all(context)  # (no ledger connection held while OCR and the others run)
         with studio.session() as session:
-            now = datetime.now(timezone.utc)
+            now = datetime.now(UTC)
             for f in findings:
-                session.add(Precheck(generation_id=generation_id, name=f.name, result=f.result, score=f.score,
-                                     detail=f.detail, looked_at=f.looked_at, at=now))
+                session.add(
+                    Precheck(
+                        generation_id=generation_id,
+                        name=f.name,
+                        result=f.result,
+                        score=f.score,
+                        detail=f.detail,
+                        looked_at=f.looked_at,
+                        at=now,
+                    )
+                )
         out[generation_id] = findings
     return out
 
@@ -114,8 +139,7 @@ def precheck(studio: Studio, generation_ids: list[int]) -> dict[int, list[checks
 # -- decisions ------------------------------------------------------------------------------------------
 def _newest_fix_at(session: Session, generation_id: int) -> datetime | None:
     """When the image's newest derivative (a fix) was made, if it has one: a review older than that is stale."""
-    return session.scalar(select(func.max(Generation.created_at))
-                          .where(Generation.parent_id == generation_id))
+    return session.scalar(select(func.max(Generation.created_at)).where(Generation.parent_id == generation_id))
 
 
 @dataclass
@@ -137,13 +161,23 @@ def _as_dicts(session: Session, reviews: list[Review]) -> list[dict]:
     """Reviews as a sheet shows them, each with its checklist answers (one query for them all)."""
     answers: dict[int, dict] = {review.id: {} for review in reviews}
     if reviews:
-        for c in session.scalars(select(ReviewCheck).where(ReviewCheck.review_id.in_(list(answers)))
-                                 .order_by(ReviewCheck.id)):
+        for c in session.scalars(
+            select(ReviewCheck).where(ReviewCheck.review_id.in_(list(answers))).order_by(ReviewCheck.id)
+        ):
             answers[c.review_id][c.item] = {"result": c.result, "reason": c.reason} if c.reason else c.result
-    return [{"review": review.id, "reviewer": review.reviewer, "reviewer_id": review.reviewer_id,
-             "decision": review.decision, "note": review.note,
-             "alt_text": review.alt_text, "at": review.at.isoformat(), "checks": answers[review.id]}
-            for review in reviews]
+    return [
+        {
+            "review": review.id,
+            "reviewer": review.reviewer,
+            "reviewer_id": review.reviewer_id,
+            "decision": review.decision,
+            "note": review.note,
+            "alt_text": review.alt_text,
+            "at": review.at.isoformat(),
+            "checks": answers[review.id],
+        }
+        for review in reviews
+    ]
 
 
 def status(studio: Studio, session: Session, generation_id: int) -> GateStatus:
@@ -158,8 +192,16 @@ def status(studio: Studio, session: Session, generation_id: int) -> GateStatus:
         latest[review.reviewer_id or review.reviewer] = review
     approvals = sorted(r.reviewer for r in latest.values() if gate.approves(r.decision))
     result = gate.result([r.decision for r in latest.values()], len(approvals), applied.reviewers)
-    return GateStatus(generation_id, applied.describe(), list(applied.items), result, approvals, applied.reviewers,
-                      _as_dicts(session, list(latest.values())), _as_dicts(session, stale))
+    return GateStatus(
+        generation_id,
+        applied.describe(),
+        list(applied.items),
+        result,
+        approvals,
+        applied.reviewers,
+        _as_dicts(session, list(latest.values())),
+        _as_dicts(session, stale),
+    )
 
 
 def record_of(studio: Studio, session: Session, generation_id: int) -> dict:
@@ -175,22 +217,43 @@ def record_of(studio: Studio, session: Session, generation_id: int) -> dict:
     context = checks.Context(image=None, recipe=recipe, generation_id=row.id, brief=brief, manifest=manifest)
     use = licence.intended_use(context)
     return {
-        "generation": row.id, "stakes": applied.stakes, "gate": found.gate, "items": found.items,
-        "reviewers_needed": found.needed, "maker": row.operator, "maker_id": row.maker_id,
-        "reviewers": [{"reviewer": r["reviewer"], "reviewer_id": r["reviewer_id"], "decision": r["decision"],
-                       "at": r["at"], "note": r["note"],
-                       "checks": {item: (c if isinstance(c, dict) else {"result": c}) for item, c in r["checks"].items()}}
-                      for r in found.current],
+        "generation": row.id,
+        "stakes": applied.stakes,
+        "gate": found.gate,
+        "items": found.items,
+        "reviewers_needed": found.needed,
+        "maker": row.operator,
+        "maker_id": row.maker_id,
+        "reviewers": [
+            {
+                "reviewer": r["reviewer"],
+                "reviewer_id": r["reviewer_id"],
+                "decision": r["decision"],
+                "at": r["at"],
+                "note": r["note"],
+                "checks": {item: (c if isinstance(c, dict) else {"result": c}) for item, c in r["checks"].items()},
+            }
+            for r in found.current
+        ],
         "decision": found.result,
         "intended_use": use,
-        "licence": [{"weights": w.kind, "name": w.name, "sha256": w.sha256, "license": w.license,
-                     "commercial": w.commercial, "verdict": verdict, "detail": detail}
-                    for w in licence.weights_of(context) for verdict, detail in [licence.judge(w, use)]],
+        "licence": [
+            {
+                "weights": w.kind,
+                "name": w.name,
+                "sha256": w.sha256,
+                "license": w.license,
+                "commercial": w.commercial,
+                "verdict": verdict,
+                "detail": detail,
+            }
+            for w in licence.weights_of(context)
+            for verdict, detail in [licence.judge(w, use)]
+        ],
     }
 
 
-def _separate(session: Session, row: Generation, reviewer: Actor, decision: str
-              ) -> LockedRecipe | None:
+def _separate(session: Session, row: Generation, reviewer: Actor, decision: str) -> LockedRecipe | None:
     """Refuse a reviewer who made the image (or any image it was made from) or locked its recipe.
 
     People are compared by id, so a renamed person is still the same person. An image whose maker
@@ -203,23 +266,37 @@ def _separate(session: Session, row: Generation, reviewer: Actor, decision: str
         current = session.get(Generation, current.parent_id) if current.parent_id else None
     for made in lineage:
         if made.maker_id == reviewer.id:
-            what = f"generation {row.id}" if made is row else \
-                f"generation {made.id}, which generation {row.id} was made from,"
-            raise Forbidden(f"{reviewer.name} made {what} and may not review it; "
-                            "a reviewer never approves their own work")
+            what = (
+                f"generation {row.id}"
+                if made is row
+                else f"generation {made.id}, which generation {row.id} was made from,"
+            )
+            raise Forbidden(
+                f"{reviewer.name} made {what} and may not review it; a reviewer never approves their own work"
+            )
         if made.maker_id is None and gate.approves(decision):
-            raise Forbidden(f"generation {made.id} has no recorded maker, so no reviewer can be shown not to have "
-                            f"made it; it can be sent back but not approved. Regenerate it with the acting person "
-                            f"named", field="generation")
+            raise Forbidden(
+                f"generation {made.id} has no recorded maker, so no reviewer can be shown not to have "
+                f"made it; it can be sent back but not approved. Regenerate it with the acting person "
+                f"named",
+                field="generation",
+            )
     locked = session.get(LockedRecipe, row.recipe_id) if row.recipe_id else None
     if locked is not None and locked.locked_by_id == reviewer.id:
-        raise Forbidden(f"{reviewer.name} locked recipe {locked.id}, which made generation {row.id}, "
-                        "and may not review it")
+        raise Forbidden(
+            f"{reviewer.name} locked recipe {locked.id}, which made generation {row.id}, and may not review it"
+        )
     return locked
 
 
-def decide(ctx: Context, generation_id: int, decision: str, answers: Mapping[str, gate.Answer | tuple[str, str] | str],
-           note: str = "", alt_text: str = "") -> GateStatus:
+def decide(
+    ctx: Context,
+    generation_id: int,
+    decision: str,
+    answers: Mapping[str, gate.Answer | tuple[str, str] | str],
+    note: str = "",
+    alt_text: str = "",
+) -> GateStatus:
     """Record a reviewer's decision with an answer for every checklist item of the image's gate
     (``{"hands": "pass", "text": ("fail", "a stray word"), ...}``, see :func:`gate.answers`)."""
     gate.check_decision(decision)
@@ -234,31 +311,52 @@ def decide(ctx: Context, generation_id: int, decision: str, answers: Mapping[str
         applied = gate_of(studio, session, row)
         missing = [item for item in applied.items if item not in results]
         if missing:
-            raise InputError(f"a {applied.describe()} review answers every checklist item; missing: "
-                             f"{', '.join(missing)}", field="check")
+            raise InputError(
+                f"a {applied.describe()} review answers every checklist item; missing: {', '.join(missing)}",
+                field="check",
+            )
         failed = [item for item, (result, _) in results.items() if result == "fail"]
         if decision == "approved" and failed:
-            raise InputError(f"'approved' cannot carry failed items ({', '.join(failed)}); "
-                             "use approved-with-changes or changes-required")
-        if decision == "approved" and results.get("alt-text", ("n/a",))[0] == "pass" and not \
-                (alt_text or alt_text_of(session, row.id)):
-            raise InputError("alt-text is checked as pass but the image has none; write its alt text",
-                             field="alt_text")
+            raise InputError(
+                f"'approved' cannot carry failed items ({', '.join(failed)}); "
+                "use approved-with-changes or changes-required"
+            )
+        if (
+            decision == "approved"
+            and results.get("alt-text", ("n/a",))[0] == "pass"
+            and not (alt_text or alt_text_of(session, row.id))
+        ):
+            raise InputError("alt-text is checked as pass but the image has none; write its alt text", field="alt_text")
         if gate.approves(decision):
             from pressroom.checks import licence
 
             verdict = licence.run(context_for(studio, session, row))
             if verdict.result == "fail":
                 raise Refused(f"generation {row.id} cannot be approved: {verdict.detail}")
-        review = Review(generation_id=row.id, reviewer=reviewer.name, reviewer_id=reviewer.id, decision=decision, note=note, alt_text=alt_text,
-                        stakes=applied.stakes, at=datetime.now(timezone.utc))  # the gate level applied
+        review = Review(
+            generation_id=row.id,
+            reviewer=reviewer.name,
+            reviewer_id=reviewer.id,
+            decision=decision,
+            note=note,
+            alt_text=alt_text,
+            stakes=applied.stakes,
+            at=datetime.now(UTC),
+        )  # the gate level applied
         session.add(review)
         session.flush()
         for item, (result, reason) in results.items():
             session.add(ReviewCheck(review_id=review.id, item=item, result=result, reason=reason))
         session.flush()
-        events.record(session, reviewer, "review.decide", brief_id=row.brief_id,
-                      objects={"generation": row.id, "review": review.id}, decision=decision, failed=failed)
+        events.record(
+            session,
+            reviewer,
+            "review.decide",
+            brief_id=row.brief_id,
+            objects={"generation": row.id, "review": review.id},
+            decision=decision,
+            failed=failed,
+        )
         if locked is not None and failed:
             _flag_if_repeated(session, locked, failed, reviewer)
         return status(studio, session, row.id)
@@ -267,24 +365,38 @@ def decide(ctx: Context, generation_id: int, decision: str, answers: Mapping[str
 def _flag_if_repeated(session: Session, locked: LockedRecipe, failed: list[str], reviewer: Actor) -> None:
     if locked.flag:
         return
-    cleared_at = session.scalar(select(Event.at).where(Event.action == "recipe.clear_flag")
-                                .where(Event.objects["recipe"].as_integer() == locked.id)
-                                .order_by(Event.id.desc()))
+    cleared_at = session.scalar(
+        select(Event.at)
+        .where(Event.action == "recipe.clear_flag")
+        .where(Event.objects["recipe"].as_integer() == locked.id)
+        .order_by(Event.id.desc())
+    )
     for item in failed:
-        query = (select(ReviewCheck.id).join(Review, Review.id == ReviewCheck.review_id)
-                 .join(Generation, Generation.id == Review.generation_id)
-                 .where(Generation.recipe_id == locked.id, ReviewCheck.item == item,
-                        ReviewCheck.result == "fail"))
+        query = (
+            select(ReviewCheck.id)
+            .join(Review, Review.id == ReviewCheck.review_id)
+            .join(Generation, Generation.id == Review.generation_id)
+            .where(Generation.recipe_id == locked.id, ReviewCheck.item == item, ReviewCheck.result == "fail")
+        )
         if cleared_at is not None:
             query = query.where(Review.at > cleared_at)
         count = len(session.scalars(query).all())
         if count >= gate.FLAG_AFTER:
-            locked.flag = (f"fix in the recipe: reviewers failed '{item}' {count} times; lock a new version "
-                           "(e.g. with an extended negative prompt) or have the director clear the flag")
+            locked.flag = (
+                f"fix in the recipe: reviewers failed '{item}' {count} times; lock a new version "
+                "(e.g. with an extended negative prompt) or have the director clear the flag"
+            )
             locked.flag_cleared_by = locked.flag_cleared_by_id = None
             locked.flag_cleared_reason = None
-            events.record(session, reviewer, "recipe.flag", brief_id=locked.brief_id, objects={"recipe": locked.id},
-                          item=item, count=count)
+            events.record(
+                session,
+                reviewer,
+                "recipe.flag",
+                brief_id=locked.brief_id,
+                objects={"recipe": locked.id},
+                item=item,
+                count=count,
+            )
             return
 
 
@@ -298,16 +410,19 @@ def clear_flag(ctx: Context, recipe_id: int, reason: str) -> dict:
             raise Refused(f"recipe {recipe_id} is not flagged")
         locked.flag, locked.flag_cleared_by, locked.flag_cleared_reason = "", actor.name, reason
         locked.flag_cleared_by_id = actor.id
-        events.record(session, actor, "recipe.clear_flag", brief_id=locked.brief_id, objects={"recipe": locked.id},
-                      reason=reason)
+        events.record(
+            session, actor, "recipe.clear_flag", brief_id=locked.brief_id, objects={"recipe": locked.id}, reason=reason
+        )
         return locked.as_dict(ctx.studio)
 
 
 def rework(session: Session) -> dict:
     """Share of review decisions that send work back, per recipe and per operator."""
-    rows = session.execute(select(Review.decision, Generation.recipe_id, Generation.maker_id,
-                                  Generation.operator, Generation.brief_id)
-                           .join(Generation, Generation.id == Review.generation_id)).all()
+    rows = session.execute(
+        select(
+            Review.decision, Generation.recipe_id, Generation.maker_id, Generation.operator, Generation.brief_id
+        ).join(Generation, Generation.id == Review.generation_id)
+    ).all()
 
     def share(key) -> list[dict]:
         groups: dict = {}
@@ -318,11 +433,16 @@ def rework(session: Session) -> dict:
                 continue
             total, back = groups.get(k, (0, 0))
             groups[k] = (total + 1, back + gate.sends_back(decision))
-        return [{"key": k, "decisions": t, "sent_back": b, "rework_after_review": round(b / t, 4)}
-                for k, (t, b) in sorted(groups.items(), key=lambda kv: str(kv[0]))]
+        return [
+            {"key": k, "decisions": t, "sent_back": b, "rework_after_review": round(b / t, 4)}
+            for k, (t, b) in sorted(groups.items(), key=lambda kv: str(kv[0]))
+        ]
 
-    return {"brief": share(lambda r, o, b: b), "recipe": share(lambda r, o, b: r),
-            "operator": share(lambda r, o, b: o or None)}
+    return {
+        "brief": share(lambda r, o, b: b),
+        "recipe": share(lambda r, o, b: r),
+        "operator": share(lambda r, o, b: o or None),
+    }
 
 
 # -- use cases ------------------------------------------------------------------------------------
