@@ -11,8 +11,7 @@ import pytest
 from browsing import serious_violations, signed_in, studio_ctx, team_site
 
 from pressroom.domain.brief import BriefSpec
-from pressroom.ledger import events
-from pressroom.plays import briefs
+from pressroom.plays import briefs, events
 
 FILLED = {  # label -> value, every checklist item but the intent
     "Title": "Autumn boot drop",

@@ -28,8 +28,8 @@ import pressroom.plays  # noqa: F401 - registers the job kinds the plays own wit
 from pressroom.context import Context
 from pressroom.jobs import generations as generations_
 from pressroom.jobs import kinds, queue, worker
-from pressroom.ledger import db, events
-from pressroom.plays import audit, briefs, library, people, releases, reproduction, reviews, volume
+from pressroom.ledger import db
+from pressroom.plays import audit, briefs, events, library, people, releases, reproduction, reviews, volume
 from pressroom.store import cards, provenance, signing
 from pressroom.store.studio import Studio
 

@@ -33,6 +33,7 @@ from fastapi.routing import APIRoute
 from starlette.concurrency import run_in_threadpool
 
 from pressroom.jobs import queue
+from pressroom.plays import jobs as job_plays
 from pressroom.plays import reviews
 from pressroom.server import auth
 from pressroom.server.app import create_app
@@ -50,7 +51,7 @@ OPENS_LEDGER = ("unit", "session", "connection", "execute")  # ctx.unit(), studi
 BLOCKING_CALLS = (open, time.sleep)
 THREAD_POOL = (run_in_threadpool, anyio.to_thread.run_sync, asyncio.to_thread)
 # in a blocking layer, yet only reads a value already in hand
-PURE = (queue.recorded,)
+PURE = (queue.recorded, job_plays.landed, job_plays.shown)
 
 Defs = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
 

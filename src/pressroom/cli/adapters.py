@@ -34,9 +34,9 @@ def add(
     json_out: JsonOpt = False,
 ) -> None:
     """Register an IP-Adapter or a ControlNet and record the SHA-256 of every file."""
-    from pressroom.store import adapters
+    from pressroom.plays import models
 
-    row = adapters.register(
+    row = models.register_adapter(
         context(studio, acting=False),
         name,
         path=path,
@@ -57,10 +57,10 @@ def add(
 @app.command("list")
 def list_(studio: StudioOpt = None, json_out: JsonOpt = False) -> None:
     """List registered IP-Adapters and ControlNets with their fingerprints and licences."""
-    from pressroom.store import adapters
+    from pressroom.plays import models
 
     listing(
-        adapters.catalogue(context(studio, acting=False)),
+        models.adapters(context(studio, acting=False)),
         {
             "name": lambda r: r["name"],
             "kind": lambda r: r["kind"],

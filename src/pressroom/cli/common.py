@@ -81,6 +81,7 @@ FLAGS = {
     "prechecks": "`pressroom check GEN` runs them",
     "cull": "`pressroom cull GEN --keep` keeps it; `pressroom review GEN --decision rejected` sends it back",
     "signing": "a director starts a new key with `pressroom keys rotate --as DIRECTOR`",
+    "ledger": "`pressroom audit` shows it; `pressroom audit accept --reason WHY --as DIRECTOR` resolves it",
 }
 
 
@@ -106,9 +107,9 @@ def context(studio: Path | None, as_: str | None = None, *, acting: bool = True)
     """
     from pressroom.context import Actor, Context
     from pressroom.plays import people
-    from pressroom.store.studio import Studio
+    from pressroom.plays import studio as studio_plays
 
-    ctx = Context(Studio.find(studio), Actor.unknown("cli"))
+    ctx = Context(studio_plays.find(studio), Actor.unknown("cli"))
     if not acting:
         return ctx
     from pressroom.plays import accounts
@@ -122,9 +123,7 @@ def context(studio: Path | None, as_: str | None = None, *, acting: bool = True)
                 f"set {accounts.TOKEN_VAR} to your token instead",
                 field="as",
             )
-        from pressroom.store import logins
-
-        kept = logins.stored(ctx.studio.config.get("server", {}).get("url"))
+        kept = accounts.kept_login(ctx.studio.config.get("server", {}).get("url"))
         token = os.environ.get(accounts.TOKEN_VAR, "") or (kept or {}).get("token", "")
         if not token:
             raise SignInRequired(
@@ -139,10 +138,10 @@ def optional_context(studio: Path | None) -> Context | None:
     """The Context if a studio is named or found; None when none is around and none was asked for."""
     from pressroom.context import Context
     from pressroom.errors import StudioError
-    from pressroom.store.studio import Studio
+    from pressroom.plays import studio as studio_plays
 
     try:
-        return Context(Studio.find(studio))
+        return Context(studio_plays.find(studio))
     except StudioError:
         if studio is not None:
             raise
@@ -201,6 +200,6 @@ def warn(warnings: list[str]) -> None:
 
 def read_bytes(path: Path, what: str) -> bytes:
     """The bytes of a file the user named (the adapter's job: plays take content, not paths)."""
-    from pressroom.store.userfiles import read_bytes
+    from pressroom.plays import imports
 
-    return read_bytes(path, what)
+    return imports.read_bytes(path, what)

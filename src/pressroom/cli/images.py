@@ -67,11 +67,11 @@ def generate(
     json_out: JsonOpt = False,
 ) -> None:
     """Generate images; each is stored with its complete recipe in the ledger and in the PNG."""
-    from pressroom.jobs import generations
+    from pressroom.plays import images
 
     ctx = context(studio, as_)  # who made it, when known: the review gate will not let them review it
-    recipes = generations.plan(
-        ctx.studio,
+    recipes = images.plan(
+        ctx,
         model=model,
         prompt=prompt,
         subject=subject,
@@ -95,7 +95,7 @@ def generate(
     )
     with progress(count, json_out) as bar:
         task = bar.add_task("generate", total=count)
-        made = generations.make(ctx, recipes, batch_size=batch_size, progress=lambda _row: bar.advance(task))
+        made = images.make(ctx, recipes, batch_size=batch_size, progress=lambda _row: bar.advance(task))
     if json_out:
         print_json(made)
         return
@@ -113,9 +113,9 @@ def generations_list(
     json_out: JsonOpt = False,
 ) -> None:
     """List generated images, with their play, slot value and cull status."""
-    from pressroom.jobs import generations
+    from pressroom.plays import images
 
-    rows = generations.images(context(studio, acting=False), limit, brief_id=brief, recipe_id=recipe, status=status)
+    rows = images.listing(context(studio, acting=False), limit, brief_id=brief, recipe_id=recipe, status=status)
     listing(
         rows,
         {
@@ -146,23 +146,16 @@ def reproduce(
     """Regenerate an image from its card alone and compare: exact, close or different (exit 1)."""
     from pressroom.errors import StudioError
     from pressroom.plays import reproduction
-    from pressroom.store import cards, files
 
     if output is not None:
-        files.target(output, field="output")  # refused before the work, not after
+        reproduction.check_output(output)  # refused before the work, not after
     ctx = optional_context(studio)  # a card with --model-path needs no studio at all
     if card.isdigit() and not Path(card).exists():
         if ctx is None:
             raise StudioError(f"asset {card} lives in a studio: pass --studio or run inside one")
         result = reproduction.reproduce_asset(ctx, int(card), expect)
     else:
-        result = reproduction.reproduce(
-            cards.read(Path(card)),
-            studio=ctx.studio if ctx else None,
-            model_path=model_path,
-            expect=expect,
-            images=cards.images_beside(Path(card)),
-        )
+        result = reproduction.reproduce_card_file(ctx, Path(card), model_path=model_path, expect=expect)
     if output is not None:
         output = str(result.save(output))
     figures = result.comparison.as_dict()

@@ -37,10 +37,10 @@ def print_job(job, json_out: bool) -> None:
 def jobs(command: typer.Context, studio: StudioOpt = None, json_out: JsonOpt = False) -> None:
     """List the jobs: id, kind, state, progress, attempts, who asked, the last error."""
     if command.invoked_subcommand is None:
-        from pressroom.jobs import queue
+        from pressroom.plays import jobs as job_plays
 
         listing(
-            [job.as_dict() for job in queue.listing(context(studio, acting=False).studio)],
+            [job.as_dict() for job in job_plays.listing(context(studio, acting=False))],
             {
                 "id": lambda r: r["id"],
                 "kind": lambda r: r["kind"],
@@ -59,9 +59,9 @@ def cancel(
     job_id: Annotated[int, typer.Argument(metavar="JOB")], studio: StudioOpt = None, json_out: JsonOpt = False
 ) -> None:
     """Cancel a queued job, or a running one (it stops after the image in flight)."""
-    from pressroom.jobs import queue
+    from pressroom.plays import jobs as job_plays
 
-    print_job(queue.cancel(context(studio, acting=False).studio, job_id), json_out)
+    print_job(job_plays.cancel(context(studio, acting=False), job_id), json_out)
 
 
 def worker(
@@ -86,9 +86,8 @@ def worker(
     recipe's hero and takes part in its volume runs only if it gets `exact`."""
     import signal
 
-    import pressroom.plays  # noqa: F401 - the plays register the kinds of job they own
     from pressroom.errors import InputError
-    from pressroom.jobs import worker as jobs_worker
+    from pressroom.plays import jobs as job_plays
 
     if actors is not None and ray is None:
         raise InputError("--actors sets the size of a Ray pool; add --ray ADDRESS (or --ray local)", field="actors")
@@ -102,19 +101,7 @@ def worker(
     signal.signal(signal.SIGTERM, stop)
 
     err = console(stderr=True)
-    found = context(studio, acting=False).studio
-    pool = None
-    if ray is not None:
-        from pressroom.jobs import raypool
-
-        pool = raypool.start(found.root, address=ray, actors=actors)
-        for member in pool.members:
-            err.print(f"{member.name}: {member.device.get('device')} on {member.device.get('host')}")
-    try:
-        ran = jobs_worker.serve(found, until_idle=until_idle, log=err.print, pool=pool)
-    finally:
-        if pool is not None:
-            pool.close()
+    ran = job_plays.work(context(studio, acting=False), until_idle=until_idle, ray=ray, actors=actors, log=err.print)
     err.print(f"idle: {ran} job(s) run")
 
 

@@ -61,14 +61,13 @@ def verify(
 
     Exits 1 when the file is Invalid or carries no manifest, so `verify F && publish F` publishes only signed files."""
     from pressroom.plays import library
-    from pressroom.store import provenance
 
     doc = library.verify_file(optional_context(studio), file)  # a studio adds its trust anchor
     if json_out:
         print_json(doc)
     else:
         _describe(doc)
-    if doc["c2pa"] not in provenance.PASSING:
+    if not library.passes(doc):
         raise typer.Exit(1)
 
 

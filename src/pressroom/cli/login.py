@@ -25,7 +25,7 @@ ServerOpt = Annotated[
 
 def server_url(server: str | None, studio: Path | None) -> str:
     from pressroom.errors import InputError
-    from pressroom.store import logins
+    from pressroom.plays import accounts
 
     if not server:
         ctx = optional_context(studio)
@@ -34,7 +34,7 @@ def server_url(server: str | None, studio: Path | None) -> str:
         raise InputError(
             "which server? pass --server URL, or set [server] url in the studio's pressroom.toml", field="server"
         )
-    return logins.normal(server)
+    return accounts.server_address(server)
 
 
 def _call(method: str, url: str, **kwargs):
@@ -72,7 +72,7 @@ def login(
 ) -> None:
     """Sign in to a team server and keep a personal token for this CLI (a file only you can read)."""
     from pressroom.errors import InputError
-    from pressroom.store import logins
+    from pressroom.plays import accounts
 
     base = server_url(server, studio)
     name = name or typer.prompt("name")
@@ -89,8 +89,8 @@ def login(
         headers={"X-CSRF-Token": csrf},
     ).json()
     _call("DELETE", f"{base}/api/session", cookies=cookies, headers={"X-CSRF-Token": csrf})  # the token stays
-    previous = logins.stored(base)
-    where = logins.store(base, made)
+    previous = accounts.kept_login(base)
+    where = accounts.keep_login(base, made)
     if previous and previous["id"] != made["id"]:  # a login again replaces the token it kept
         try:
             _call("DELETE", f"{base}/api/tokens/{previous['id']}", headers={"Authorization": f"Bearer {made['token']}"})
@@ -105,17 +105,17 @@ def login(
 def logout(server: ServerOpt = None, studio: StudioOpt = None) -> None:
     """Revoke the token `pressroom login` kept for the server, and forget it."""
     from pressroom.errors import NotFound, SignInRequired
-    from pressroom.store import logins
+    from pressroom.plays import accounts
 
     base = server_url(server, studio)
-    kept = logins.stored(base)
+    kept = accounts.kept_login(base)
     if kept is None:
         raise NotFound(f"not logged in to {base} (`pressroom login --server {base}`)", field="server")
     try:
         _call("DELETE", f"{base}/api/tokens/{kept['id']}", headers={"Authorization": f"Bearer {kept['token']}"})
     except SignInRequired:
         pass  # revoked already (by an admin, or `token revoke`): nothing left to end there
-    logins.forget(base)
+    accounts.forget_login(base)
     console().print(f"logged out of {base}: token {kept['id']} of {kept['owner']} is revoked")
 
 

@@ -28,9 +28,9 @@ def add(
     json_out: JsonOpt = False,
 ) -> None:
     """Register a LoRA and record the SHA-256 of its file."""
-    from pressroom.store import loras
+    from pressroom.plays import models
 
-    row = loras.register(
+    row = models.register_lora(
         context(studio, acting=False),
         name,
         path=path,
@@ -49,10 +49,10 @@ def add(
 @app.command("list")
 def list_(studio: StudioOpt = None, json_out: JsonOpt = False) -> None:
     """List registered LoRAs with their hashes, licences and trigger words."""
-    from pressroom.store import loras
+    from pressroom.plays import models
 
     listing(
-        loras.catalogue(context(studio, acting=False)),
+        models.loras(context(studio, acting=False)),
         {
             "name": lambda r: r["name"],
             "sha256": lambda r: r["sha256"][:16],

@@ -103,7 +103,7 @@ def log(
     json_out: JsonOpt = False,
 ) -> None:
     """The append-only event log: who did what, when, through which channel, to which objects."""
-    from pressroom.ledger import events
+    from pressroom.plays import events
 
     listing(
         events.log(context(studio, acting=False), brief),

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from pressroom.ledger.tables import Event
 
 if TYPE_CHECKING:
-    from pressroom.context import Actor, Context
+    from pressroom.context import Actor
 
 
 def record(
@@ -39,9 +39,3 @@ def listing(session: Session, brief_id: int | None = None, actions: tuple[str, .
     if actions:
         query = query.where(Event.action.in_(actions))
     return list(session.scalars(query))
-
-
-def log(ctx: Context, brief_id: int | None = None, actions: tuple[str, ...] = ()) -> list[dict]:
-    """The event log (of one brief, or all; of some actions, or all), oldest first."""
-    with ctx.unit() as session:
-        return [event.as_dict() for event in listing(session, brief_id, actions)]

@@ -19,6 +19,7 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from pathlib import Path
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
@@ -250,3 +251,32 @@ def is_admin(ctx: Context) -> bool:
     with ctx.unit() as session:
         user = session.get(User, ctx.actor.id) if ctx.actor.known else None
         return bool(user and user.admin)
+
+
+# -- the CLI's logins: the personal token `pressroom login` keeps for a server, in a file only its owner reads --
+def server_address(url: str) -> str:
+    """A server URL as a login is kept under: scheme and host as given, no trailing slash."""
+    from pressroom.store import logins
+
+    return logins.normal(url)
+
+
+def kept_login(server: str | None) -> dict | None:
+    """The login (``token``, ``id``, ``owner``) kept for ``server``, if any."""
+    from pressroom.store import logins
+
+    return logins.stored(server)
+
+
+def keep_login(server: str, token: dict) -> Path:
+    """Keep ``token`` (``token``, ``id``, ``owner``) as the login for ``server``; the file it is in."""
+    from pressroom.store import logins
+
+    return logins.store(server, token)
+
+
+def forget_login(server: str) -> None:
+    """Forget the login kept for ``server``."""
+    from pressroom.store import logins
+
+    logins.forget(server)

@@ -40,10 +40,7 @@ from pressroom.context import Context, utc_now
 from pressroom.errors import InputError, Refused
 from pressroom.ledger import chain, events, triggers
 
-RESOLVE = (
-    "run `pressroom audit` to see what it finds; the director resolves it with "
-    "`pressroom audit accept --reason WHY --as DIRECTOR`"
-)
+RESOLVE = "the audit shows what it finds, and a director resolves it by accepting it with a reason"
 
 
 @dataclass(frozen=True)
@@ -314,7 +311,7 @@ def accept(ctx: Context, reason: str) -> dict:
         chain.lock(connection)
         found = findings(connection)
         if not found:
-            raise Refused("nothing to accept: the audit finds the ledger whole", field="ledger")
+            raise Refused("nothing to accept: the audit finds the ledger whole")
         for finding in found:
             if finding.rule is not None:
                 triggers.restore(connection, finding.rule)

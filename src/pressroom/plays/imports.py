@@ -358,3 +358,10 @@ def refuse_unreproducible(session: Session, asset_id: int) -> None:
     reason = why_not(session, asset_id)
     if reason is not None:
         raise Refused(f"asset {asset_id} was imported and cannot be reproduced: {reason}")
+
+
+def read_bytes(path: Path, what: str) -> bytes:
+    """The bytes of a file a person named (plays take content, not paths), ``what`` naming it in errors."""
+    from pressroom.store import userfiles
+
+    return userfiles.read_bytes(path, what)

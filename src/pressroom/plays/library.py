@@ -170,3 +170,10 @@ def verify_file(ctx: Context | None, path: Path) -> dict:
     from pressroom.store import provenance, signing
 
     return provenance.describe(path, signing.trust_anchors(ctx.studio if ctx else None))
+
+
+def passes(doc: dict) -> bool:
+    """Whether a file's provenance (``verify_file``) holds: its signature is Trusted or Valid."""
+    from pressroom.store import provenance
+
+    return doc["c2pa"] in provenance.PASSING

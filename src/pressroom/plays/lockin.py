@@ -63,6 +63,33 @@ def get(session: Session, recipe_id: int) -> LockedRecipe:
     return rows.get(session, LockedRecipe, recipe_id)
 
 
+def shown(ctx: Context, recipe_id: int) -> dict:
+    """A locked recipe as its page shows it: ``recipe``, its fields and prompt, and ``figures``, what
+    its lock's reproduction recorded (None when nothing was)."""
+    with ctx.unit() as session:
+        row = get(session, recipe_id)
+        recipe = row.as_dict(ctx.studio)
+        recipe["prompt"] = row.recipe.get("prompt", "")
+        said = [
+            event
+            for event in events.listing(session, recipe["brief"], ("recipe.lock", "recipe.lock_failed"))
+            if event.objects.get("recipe") == recipe_id
+        ]
+    return {"recipe": recipe, "figures": said[-1].detail.get("figures") if said else None}
+
+
+def card_file(ctx: Context, recipe_id: int) -> Path | None:
+    """Where a locked recipe's card is written (None for a failed lock, which writes none)."""
+    with ctx.unit() as session:
+        return get(session, recipe_id).card_file(ctx.studio)
+
+
+def slot_of(ctx: Context, recipe_id: int) -> str:
+    """The slot a locked recipe's volume runs vary."""
+    with ctx.unit() as session:
+        return get(session, recipe_id).slot
+
+
 def by_template(session: Session, name: str) -> LockedRecipe:
     row = session.scalar(select(LockedRecipe).where(LockedRecipe.template == name))
     if row is None:

@@ -9,6 +9,8 @@ from pressroom import engines
 from pressroom.context import Context
 from pressroom.domain import families
 from pressroom.errors import InputError, NotFound
+from pressroom.store import adapters as adapter_store
+from pressroom.store import loras as lora_store
 from pressroom.store.models import Manifest, all_models, hash_weights, manifest_path, pipeline_class, save, summary
 from pressroom.store.studio import Studio
 
@@ -133,3 +135,23 @@ def register(ctx: Context, name: str, **options) -> dict:
 
 def catalogue(ctx: Context) -> list[dict]:
     return [summary(manifest) for manifest in all_models(ctx.studio)]
+
+
+def register_lora(ctx: Context, name: str, **options) -> dict:
+    """Register a LoRA: the SHA-256 of its file, its licence and trigger words."""
+    return lora_store.summary(lora_store.add(ctx.studio, name, **options))
+
+
+def loras(ctx: Context) -> list[dict]:
+    """The registered LoRAs."""
+    return [lora_store.summary(manifest) for manifest in lora_store.all_loras(ctx.studio)]
+
+
+def register_adapter(ctx: Context, name: str, **options) -> dict:
+    """Register an adapter (IP-Adapter or ControlNet): its files hashed, its licence recorded."""
+    return adapter_store.summary(adapter_store.add(ctx.studio, name, **options))
+
+
+def adapters(ctx: Context) -> list[dict]:
+    """The registered adapters."""
+    return [adapter_store.summary(manifest) for manifest in adapter_store.REGISTRY.all(ctx.studio)]

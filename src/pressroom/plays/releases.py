@@ -341,6 +341,11 @@ def get(session: Session, asset_id: int) -> Release:
     return rows.get(session, Release, asset_id)
 
 
+def channels(ctx: Context) -> dict[str, renditions.Channel]:
+    """The channels a release can render for: the built-in presets and the studio's own."""
+    return renditions.channels(ctx.studio.config)
+
+
 def asset(ctx: Context, asset_id: int) -> dict:
     """One released asset: its file, hashes, alt text and who released it."""
     with ctx.unit() as session:

@@ -103,6 +103,29 @@ def judge(image: Image, target: Image | Fingerprint) -> Comparison:
     return compare(image, target)
 
 
+def reproduce_card_file(
+    ctx: Context | None, card: Path, *, model_path: Path | None = None, expect: str | None = None
+) -> Reproduction:
+    """Regenerate the image of a recipe card file (the images its recipe reads are looked for beside
+    it too) and judge it; with no studio, ``model_path`` names the weights."""
+    from pressroom.store import cards
+
+    return reproduce(
+        cards.read(card),
+        studio=ctx.studio if ctx else None,
+        model_path=model_path,
+        expect=expect,
+        images=cards.images_beside(card),
+    )
+
+
+def check_output(output: str | Path) -> None:
+    """Refuse, before any work, a place the reproduced image could not be saved to."""
+    from pressroom.store import files
+
+    files.target(output, field="output")
+
+
 def reproduce_asset(ctx: Context, asset_id: int, expect: str | None = None) -> Reproduction:
     """Regenerate a released file from the recipe it carries (renditions included) and judge it."""
     from pressroom.plays import imports, releases

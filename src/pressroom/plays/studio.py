@@ -6,8 +6,12 @@ from pathlib import Path
 
 from pressroom.engines import tiny
 from pressroom.errors import ModelError
+from pressroom.ledger import db
 from pressroom.store import models, signing
+from pressroom.store.studio import ENV_VAR as ENV_VAR  # the variable naming the studio a process serves
 from pressroom.store.studio import Studio
+
+POOL_SIZE, POOL_OVERFLOW = db.POOL_SIZE, db.POOL_OVERFLOW  # the ledger connections a process keeps, and opens beyond
 
 
 def create(path: Path, *, name: str | None = None, database_url: str | None = None) -> dict:
@@ -43,3 +47,14 @@ def create(path: Path, *, name: str | None = None, database_url: str | None = No
         "keys": str(keys),
         "note": note,
     }
+
+
+def open(path: Path) -> Studio:  # noqa: A001 - a studio is opened, as a file is
+    """The studio in the folder ``path`` (a server process opens the one it serves)."""
+    return Studio(path)
+
+
+def find(path: Path | None = None) -> Studio:
+    """The studio a command names (``--studio``), else the one ``PRESSROOM_STUDIO`` names, else the
+    one the working folder is in; StudioError if there is none."""
+    return Studio.find(path)

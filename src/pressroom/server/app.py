@@ -15,11 +15,13 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as AnyHTTPException
 
 from pressroom.errors import PressroomError, SignInRequired
-from pressroom.ledger import db
-from pressroom.store.studio import Studio
+from pressroom.plays import studio as studio_plays
+from pressroom.plays.studio import ENV_VAR, Studio
 
 MAX_BODY_MB = 32  # [server] max_body_mb in pressroom.toml
-REQUEST_THREADS = db.POOL_SIZE + db.POOL_OVERFLOW // 2  # requests handled at once per server process
+REQUEST_THREADS = (
+    studio_plays.POOL_SIZE + studio_plays.POOL_OVERFLOW // 2
+)  # requests handled at once per server process
 
 
 def error_body(message: str, field: str | None = None) -> dict:
@@ -135,9 +137,7 @@ def create_app(studio: Studio) -> FastAPI:
 
 def from_environment() -> FastAPI:
     """The app of the studio ``PRESSROOM_STUDIO`` names: each process of ``serve --workers N`` builds its own."""
-    from pressroom.store.studio import ENV_VAR
-
-    return create_app(Studio(Path(os.environ[ENV_VAR])))
+    return create_app(studio_plays.open(Path(os.environ[ENV_VAR])))
 
 
 def run(studio: Studio, *, host: str, port: int, workers: int = 1) -> None:
@@ -149,7 +149,5 @@ def run(studio: Studio, *, host: str, port: int, workers: int = 1) -> None:
     if workers == 1:
         uvicorn.run(create_app(studio), **options)
         return
-    from pressroom.store.studio import ENV_VAR
-
     os.environ[ENV_VAR] = str(studio.root)
     uvicorn.run(f"{__name__}:from_environment", factory=True, workers=workers, **options)

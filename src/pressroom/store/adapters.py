@@ -23,7 +23,6 @@ from pressroom.errors import InputError, ModelMismatch, NotFound
 from pressroom.store import manifests, models
 
 if TYPE_CHECKING:
-    from pressroom.context import Context
     from pressroom.store.studio import Studio
 
 KINDS = ("ip-adapter", "controlnet")
@@ -165,14 +164,5 @@ def folder_for(studio: Studio | None, adapter: AdapterRef) -> tuple[Path, Manife
     return root, manifest
 
 
-# -- use cases ------------------------------------------------------------------------------------
 def summary(manifest: Manifest) -> dict:
     return {**manifest.model_dump(exclude={"stamps"}), "fingerprint": manifest.ref().fingerprint}
-
-
-def register(ctx: Context, name: str, **options) -> dict:
-    return summary(add(ctx.studio, name, **options))
-
-
-def catalogue(ctx: Context) -> list[dict]:
-    return [summary(m) for m in REGISTRY.all(ctx.studio)]

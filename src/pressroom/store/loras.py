@@ -25,7 +25,6 @@ from pressroom.store.assets import sha256_file
 from pressroom.store.models import stamp
 
 if TYPE_CHECKING:
-    from pressroom.context import Context
     from pressroom.store.studio import Studio
 
 
@@ -165,14 +164,5 @@ def file_for(studio: Studio | None, lora: LoraRef) -> Path:
     return path
 
 
-# -- use cases ------------------------------------------------------------------------------------
 def summary(manifest: Manifest) -> dict:
     return manifest.model_dump(exclude={"stamp"})
-
-
-def register(ctx: Context, name: str, **options) -> dict:
-    return summary(add(ctx.studio, name, **options))
-
-
-def catalogue(ctx: Context) -> list[dict]:
-    return [summary(m) for m in all_loras(ctx.studio)]

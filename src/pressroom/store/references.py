@@ -27,7 +27,6 @@ if TYPE_CHECKING:
     from PIL import Image
     from sqlalchemy.orm import Session
 
-    from pressroom.context import Context
     from pressroom.store.studio import Studio
 
 SLOT = "reference"  # the volume slot that varies the recipe's first reference
@@ -128,15 +127,6 @@ def build(studio: Studio, session: Session, options: list[str]) -> list[Referenc
         if roles.count(role) > 1:
             raise InputError(f"a recipe takes one {role} reference; {roles.count(role)} were given", field="reference")
     return built
-
-
-def upload(ctx: Context, data: bytes) -> dict:
-    """Keep an uploaded reference image; a lock or a volume run then names it by its SHA-256
-    (``--reference NAME:SHA256``, ``--vary reference=SHA256``)."""
-    ctx.actor.require("operator", "store a reference image")
-    with ctx.unit() as session:
-        sha, image = keep(ctx.studio, session, data, "the uploaded reference")
-    return {"sha256": sha, "width": image.width, "height": image.height}
 
 
 def _reason(exc: ValueError) -> str:

@@ -6,9 +6,8 @@ from __future__ import annotations
 from fastapi import APIRouter, Form, Request, Response
 
 from pressroom.context import Context
-from pressroom.jobs import generations
-from pressroom.ledger import events
-from pressroom.plays import briefs, styles
+from pressroom.plays import briefs, events, styles
+from pressroom.plays import images as image_plays
 from pressroom.plays import models as model_plays
 from pressroom.server.pages import render, timeline
 
@@ -18,7 +17,7 @@ router = APIRouter(include_in_schema=False)
 def _standing(ctx: Context, brief_id: int) -> dict:
     shown = briefs.show(ctx, brief_id)
     log = events.log(ctx, brief_id)
-    images = generations.images(ctx, brief_id=brief_id)
+    images = image_plays.listing(ctx, brief_id=brief_id)
     return {
         "brief": shown,
         "images": images,

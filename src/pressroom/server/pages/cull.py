@@ -6,8 +6,8 @@ from fastapi import APIRouter, Form, Request, Response
 
 from pressroom.context import Context
 from pressroom.errors import NotFound
-from pressroom.jobs import generations
 from pressroom.plays import culls
+from pressroom.plays import images as image_plays
 from pressroom.server.pages import render
 
 router = APIRouter(include_in_schema=False)
@@ -20,7 +20,7 @@ def keep_rate(images: list[dict]) -> dict:
 
 
 def _volume(ctx: Context, recipe_id: int) -> list[dict]:
-    return [image for image in generations.images(ctx, recipe_id=recipe_id) if image["play"] == "volume"]
+    return [image for image in image_plays.listing(ctx, recipe_id=recipe_id) if image["play"] == "volume"]
 
 
 @router.get("/recipes/{recipe_id:int}/cull")
@@ -37,7 +37,7 @@ def cull(
     request: Request, recipe_id: int, generation: int = Form(...), keep: bool = Form(...), reason: str = Form("")
 ) -> Response:
     def act(ctx: Context):
-        if generations.get(ctx.studio, generation).recipe_id != recipe_id:
+        if image_plays.get(ctx, generation).recipe_id != recipe_id:
             raise NotFound(f"generation {generation} is not from recipe {recipe_id}")
         culls.cull(ctx, [generation], keep=keep, reason="" if keep else reason)
         images = _volume(ctx, recipe_id)

@@ -9,8 +9,8 @@ from fastapi import APIRouter, File, Form, Request, Response, UploadFile
 
 from pressroom.context import Context
 from pressroom.errors import InputError
-from pressroom.jobs import generations
 from pressroom.plays import fixes
+from pressroom.plays import images as image_plays
 from pressroom.server.pages import fields, follow, render
 
 router = APIRouter(include_in_schema=False)
@@ -20,7 +20,7 @@ OPS = ("inpaint", "refine", "upscale")
 @router.get("/images/{generation_id:int}/fix")
 def fix_page(request: Request, generation_id: int) -> Response:
     def build(ctx: Context) -> dict:
-        row = generations.get(ctx.studio, generation_id)
+        row = image_plays.get(ctx, generation_id)
         return {"image": row.summary(ctx.studio), "limit": fixes.MAX_MASK_SHARE}
 
     return render.shown(request, "fix.html", build)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from fastapi.responses import HTMLResponse
 
-from pressroom.ledger.tables import Job
+from pressroom.plays.jobs import Job
 from pressroom.server.pages import render
 
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, Response
 
 from pressroom.context import Context
-from pressroom.jobs import generations, queue
 from pressroom.plays import briefs, lockin, releases
+from pressroom.plays import images as image_plays
+from pressroom.plays import jobs as job_plays
 from pressroom.server.pages import render
 
 router = APIRouter(include_in_schema=False)
@@ -27,15 +28,15 @@ def home(request: Request) -> Response:
         recipes = lockin.waiting(ctx) if roles & {"operator", "reviewer"} else {}
         if "operator" in roles:
             waiting["volume"] = recipes["volume"]
-            waiting["operator"] = generations.images(ctx, 60, status="new")
+            waiting["operator"] = image_plays.listing(ctx, 60, status="new")
         if "reviewer" in roles:
             waiting["reviewer"] = [
-                image for image in generations.images(ctx, 60, status="kept") if image["operator"] != ctx.actor.name
+                image for image in image_plays.listing(ctx, 60, status="kept") if image["operator"] != ctx.actor.name
             ]
             waiting["flagged"] = recipes["flagged"]
         if "keeper" in roles:
             waiting["keeper"] = releases.waiting(ctx)
-        running = [job.as_dict() for job in queue.listing(ctx.studio) if job.state in ("queued", "running")]
+        running = [job.as_dict() for job in job_plays.listing(ctx) if job.state in ("queued", "running")]
         return {"briefs": everything, "waiting": waiting, "jobs": running}
 
     return render.shown(request, "home.html", build)

@@ -9,7 +9,6 @@ from fastapi.responses import FileResponse
 
 from pressroom.context import Context
 from pressroom.errors import InputError, NotFound
-from pressroom.ledger import events
 from pressroom.plays import lockin, volume
 from pressroom.server.pages import fields, follow, render
 
@@ -40,16 +39,7 @@ def lock(
 
 
 def _recipe(ctx: Context, recipe_id: int) -> dict:
-    with ctx.unit() as session:
-        row = lockin.get(session, recipe_id)
-        recipe = row.as_dict(ctx.studio)
-        recipe["prompt"] = row.recipe.get("prompt", "")
-    said = [
-        e
-        for e in events.log(ctx, recipe["brief"], ("recipe.lock", "recipe.lock_failed"))
-        if e["objects"].get("recipe") == recipe_id
-    ]
-    return {"recipe": recipe, "figures": said[-1]["detail"].get("figures") if said else None}
+    return lockin.shown(ctx, recipe_id)
 
 
 @router.get("/recipes/{recipe_id:int}")
@@ -60,8 +50,7 @@ def recipe_page(request: Request, recipe_id: int) -> Response:
 @router.get("/recipes/{recipe_id:int}/card")
 def card(request: Request, recipe_id: int) -> Response:
     def answer(ctx: Context) -> Response:
-        with ctx.unit() as session:
-            path = lockin.get(session, recipe_id).card_file(ctx.studio)
+        path = lockin.card_file(ctx, recipe_id)
         if path is None or not path.is_file():
             raise NotFound(f"recipe {recipe_id} has no card (a failed lock writes none)")
         return FileResponse(path, media_type="application/toml", filename=path.name)
@@ -72,8 +61,7 @@ def card(request: Request, recipe_id: int) -> Response:
 @router.post("/recipes/{recipe_id:int}/volume")
 def run_volume(request: Request, recipe_id: int, values: str = Form(""), seeds: str = Form("")) -> Response:
     def act(ctx: Context):
-        with ctx.unit() as session:
-            slot = lockin.get(session, recipe_id).slot
+        slot = lockin.slot_of(ctx, recipe_id)
         vary = [(slot, line.strip()) for line in values.splitlines() if line.strip()]
         if not vary:
             raise InputError(f"give at least one value of the slot {slot!r}, one per line", field="values")

@@ -17,7 +17,6 @@ from pressroom.context import Context
 from pressroom.errors import NotFound
 from pressroom.plays import briefs, releases
 from pressroom.server.pages import render
-from pressroom.store import renditions
 
 router = APIRouter(include_in_schema=False)
 CHUNK = 1 << 20
@@ -38,7 +37,7 @@ def _files(ctx: Context, brief_id: int) -> list[dict]:
 def release_page(request: Request, brief_id: int) -> Response:
     def build(ctx: Context) -> dict:
         brief = briefs.show(ctx, brief_id)
-        presets = renditions.channels(ctx.studio.config)
+        presets = releases.channels(ctx)
         return {
             "brief": brief,
             "channels": list(presets.values()),

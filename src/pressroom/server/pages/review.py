@@ -9,11 +9,10 @@ from starlette.concurrency import run_in_threadpool
 
 from pressroom.context import Context
 from pressroom.domain import gate
-from pressroom.jobs import generations
-from pressroom.ledger.tables import Generation
+from pressroom.plays import images as image_plays
 from pressroom.plays import marks, reviews
+from pressroom.plays.images import Generation
 from pressroom.server.pages import render
-from pressroom.store import cards
 
 router = APIRouter(include_in_schema=False)
 CHOICES = ("pass", "n/a", "fail")
@@ -23,7 +22,7 @@ def earlier_versions(ctx: Context, row: Generation) -> list[dict]:
     """The image's ancestors, its parent first: what it can be compared with."""
     found, seen = [], {row.id}
     while row.parent_id is not None and row.parent_id not in seen:
-        row = generations.get(ctx.studio, row.parent_id)
+        row = image_plays.get(ctx, row.parent_id)
         seen.add(row.id)
         found.append({"id": row.id, "operation": row.operation})
     return found
@@ -32,7 +31,7 @@ def earlier_versions(ctx: Context, row: Generation) -> list[dict]:
 @router.get("/images/{generation_id:int}")
 def image(request: Request, generation_id: int, against: int | None = None) -> Response:
     def build(ctx: Context) -> dict:
-        row = generations.get(ctx.studio, generation_id)
+        row = image_plays.get(ctx, generation_id)
         earlier = earlier_versions(ctx, row)
         chosen = next((e for e in earlier if e["id"] == against), earlier[0] if earlier else None)
         return {
@@ -54,7 +53,7 @@ def card(request: Request, generation_id: int) -> Response:
     """The image's recipe card, to download (made from the ledger; nothing is written)."""
 
     def answer(ctx: Context) -> Response:
-        text = cards.text_of(generations.get(ctx.studio, generation_id))
+        text = image_plays.card_text(ctx, generation_id)
         return Response(
             text,
             media_type="application/toml",

@@ -10,7 +10,6 @@ from pressroom.plays import library
 from pressroom.server.pages import render
 from pressroom.server.pages.library import upload
 from pressroom.server.uploads import uploaded
-from pressroom.store import provenance
 
 router = APIRouter(include_in_schema=False)
 
@@ -25,8 +24,6 @@ def verify(request: Request, file: UploadFile | None = File(None)) -> Response:
     def act(ctx: Context):
         with uploaded(upload(file)) as path:
             doc = library.verify_file(ctx, path)
-        return render.fragment(
-            "_verdict.html", doc={**doc, "file": path.name}, passes=doc["c2pa"] in provenance.PASSING
-        )
+        return render.fragment("_verdict.html", doc={**doc, "file": path.name}, passes=library.passes(doc))
 
     return render.acted(request, act)

@@ -13,10 +13,9 @@ from fastapi.responses import FileResponse
 
 from pressroom.context import Context
 from pressroom.errors import NotFound
-from pressroom.jobs import generations
+from pressroom.plays import images as image_plays
 from pressroom.plays import releases
 from pressroom.server.auth import Ctx
-from pressroom.store import ledgerfiles
 
 router = APIRouter(prefix="/api", tags=["files"])
 TYPES = {"png": "image/png", "jpg": "image/jpeg", "jpeg": "image/jpeg", "webp": "image/webp"}
@@ -57,7 +56,7 @@ def _send(ctx: Context, request: Request, path: Path, sha256: str, what: str) ->
 
 @router.get("/images/{generation_id:int}/file", response_class=FileResponse)
 def image_file(generation_id: int, request: Request, ctx: Ctx) -> Response:
-    row = generations.get(ctx.studio, generation_id)
+    row = image_plays.get(ctx, generation_id)
     return _send(ctx, request, row.path(ctx.studio), row.file_sha256, f"generation {generation_id}")
 
 
@@ -70,12 +69,10 @@ def asset_file(asset_id: int, request: Request, ctx: Ctx) -> Response:
 @router.get("/contact-sheets/{sha256}/file", response_class=FileResponse)
 def contact_sheet(sha256: str, request: Request, ctx: Ctx) -> Response:
     """A concept sprint's contact sheet, by the SHA-256 its job's result names."""
-    return _send(ctx, request, ledgerfiles.stored(ctx.studio, sha256, "contact-sheet"), sha256, "the contact sheet")
+    return _send(ctx, request, image_plays.stored_file(ctx, sha256, "contact-sheet"), sha256, "the contact sheet")
 
 
 @router.get("/references/{sha256}/file", response_class=FileResponse)
 def reference_file(sha256: str, request: Request, ctx: Ctx) -> Response:
     """A reference image, or the control map pressroom made from one, by the SHA-256 a recipe names."""
-    return _send(
-        ctx, request, ledgerfiles.stored(ctx.studio, sha256, ("reference", "control")), sha256, "the reference"
-    )
+    return _send(ctx, request, image_plays.stored_file(ctx, sha256, ("reference", "control")), sha256, "the reference")

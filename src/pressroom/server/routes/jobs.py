@@ -15,8 +15,9 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
-from pressroom.jobs import landing, queue
-from pressroom.ledger.tables import Job
+from pressroom.plays import images as image_plays
+from pressroom.plays import jobs as job_plays
+from pressroom.plays.jobs import Job
 from pressroom.server.auth import Ctx
 from pressroom.server.routes.files import image
 
@@ -24,39 +25,20 @@ router = APIRouter(prefix="/api/jobs", tags=["jobs"])
 POLL_S = 0.25  # how often a stream looks at its job in the ledger
 
 
-def job_doc(job: Job) -> dict:
-    doc = job.as_dict()
-    result = {key: value for key, value in doc["result"].items() if key != queue.RECORDED} if doc["result"] else None
-    return {
-        "job": doc.pop("id"),
-        **{
-            key: doc[key]
-            for key in ("kind", "state", "progress", "attempts", "requester", "error", "created_at", "updated_at")
-        },
-        "result": result,
-    }
-
-
 def queued(job: Job, response: Response) -> dict:
     """The answer to a play that queued a job: 202, the job, and where to follow it."""
     response.headers["Location"] = f"/api/jobs/{job.id}"
-    return job_doc(job)
+    return job_plays.shown(job)
 
 
 @router.get("")
 def jobs(ctx: Ctx) -> list[dict]:
-    return [job_doc(row) for row in queue.listing(ctx.studio)]
+    return [job_plays.shown(row) for row in job_plays.listing(ctx)]
 
 
 @router.get("/{job_id}")
 def job(job_id: int, ctx: Ctx) -> dict:
-    return job_doc(queue.get(ctx.studio, job_id))
-
-
-def landed(job: Job) -> list[int]:
-    """The images a job has landed so far, in the order it noted them."""
-    ids = [value for value in queue.recorded(job).values() if isinstance(value, int) and not isinstance(value, bool)]
-    return list(dict.fromkeys(ids))  # (a fix notes its derivative twice: the image, then its event)
+    return job_plays.shown(job_plays.get(ctx, job_id))
 
 
 def _event(name: str, data: dict) -> str:
@@ -72,15 +54,15 @@ def _event(name: str, data: dict) -> str:
 )
 async def events(job_id: int, request: Request, ctx: Ctx) -> StreamingResponse:
     """Follow a job live: its progress, each image as it lands, and its end."""
-    first = await run_in_threadpool(queue.get, ctx.studio, job_id)  # an unknown job is a 404, not a stream
+    first = await run_in_threadpool(job_plays.get, ctx, job_id)  # an unknown job is a 404, not a stream
 
     def images(ids: list[int]) -> list[dict]:
-        return [image(ctx, row.summary(ctx.studio)) for row in landing.rows(ctx.studio, ids)]
+        return [image(ctx, doc) for doc in image_plays.landed(ctx, ids)]
 
     async def stream() -> AsyncIterator[str]:
         job, sent, last = first, set(), None
         while True:
-            new = [i for i in landed(job) if i not in sent]
+            new = [i for i in job_plays.landed(job) if i not in sent]
             for doc in await run_in_threadpool(images, new) if new else []:
                 sent.add(doc["id"])
                 yield _event(
@@ -94,13 +76,13 @@ async def events(job_id: int, request: Request, ctx: Ctx) -> StreamingResponse:
                     "progress",
                     {"job": job_id, "state": job.state, "done": job.progress_done, "total": job.progress_total},
                 )
-            if job.state in queue.FINISHED:
-                yield _event("end", job_doc(job))
+            if job.state in job_plays.FINISHED:
+                yield _event("end", job_plays.shown(job))
                 return
             if await request.is_disconnected():
                 return
             await asyncio.sleep(POLL_S)
-            job = await run_in_threadpool(queue.get, ctx.studio, job_id)
+            job = await run_in_threadpool(job_plays.get, ctx, job_id)
 
     return StreamingResponse(
         stream(), media_type="text/event-stream", headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}

@@ -7,8 +7,7 @@ from fastapi import APIRouter, UploadFile
 from pydantic import BaseModel
 
 from pressroom.errors import InputError
-from pressroom.ledger import events
-from pressroom.plays import library, metrics, releases, reproduction
+from pressroom.plays import events, library, metrics, releases, reproduction
 from pressroom.server.auth import Ctx
 from pressroom.server.routes.files import asset
 from pressroom.server.uploads import uploaded

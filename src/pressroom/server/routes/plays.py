@@ -14,13 +14,12 @@ from pydantic import BaseModel, Field
 
 from pressroom.domain.recipes import parse_assignment
 from pressroom.errors import InputError
-from pressroom.jobs import generations
 from pressroom.plays import concepts, culls, fixes, lockin, volume
+from pressroom.plays import images as image_plays
 from pressroom.server.auth import Ctx
 from pressroom.server.routes.files import image, public
 from pressroom.server.routes.jobs import queued
 from pressroom.server.uploads import uploaded
-from pressroom.store import references
 
 router = APIRouter(prefix="/api", tags=["plays"])
 
@@ -121,7 +120,7 @@ def reference(file: UploadFile, ctx: Ctx) -> dict:
     """Keep a reference image (PNG, JPEG or WebP) in the studio; a lock's references and a volume run's
     reference slot name it by the SHA-256 this answers."""
     with uploaded(file) as path:
-        return references.upload(ctx, path.read_bytes())
+        return image_plays.upload_reference(ctx, path.read_bytes())
 
 
 @router.post("/images/{generation_id}/fix", status_code=202)
@@ -171,7 +170,7 @@ def images(
     ctx: Ctx, brief: int | None = None, recipe: int | None = None, status: str | None = None, limit: int | None = None
 ) -> list[dict]:
     """Images, newest first: a brief's, a recipe's, by cull status."""
-    return [image(ctx, doc) for doc in generations.images(ctx, limit, brief_id=brief, recipe_id=recipe, status=status)]
+    return [image(ctx, doc) for doc in image_plays.listing(ctx, limit, brief_id=brief, recipe_id=recipe, status=status)]
 
 
 @router.post("/cull")
