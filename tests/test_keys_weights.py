@@ -77,7 +77,7 @@ def _weight(studio):
     so that the "unchanged" shortcut applies to it."""
     manifest = models.load(studio, models.TINY)
     root = models.local_path(studio, manifest)
-    models.save(studio, manifest.model_copy(update={"stamps": models.hash_weights(root)[1]}))
+    models.REGISTRY.save(studio, manifest.model_copy(update={"stamps": models.hash_weights(root)[1]}), replace=True)
     models.checked_path(studio, models.load(studio, models.TINY))  # as registered: used
     files = sorted(p for p in root.rglob("*.safetensors") if p.is_file())
     assert files, "the tiny model has weights"

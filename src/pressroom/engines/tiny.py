@@ -161,9 +161,9 @@ def save(target: Path, seed: int = SEED) -> Path:
 
 def ensure(studio: Studio) -> models.Manifest:
     """Build the built-in tiny model into the studio once, and register it like any other."""
-    path = models.manifest_path(studio, models.TINY)
+    path = models.REGISTRY.path(studio, models.TINY)
     if path.is_file():
-        return models.read_manifest(studio, path)
+        return models.REGISTRY.read(studio, path)
     target = studio.weights_dir / f"tiny-v{VERSION}"
     if not target.is_dir():  # built in the temporary place and renamed in whole: a kill leaves no half model
         with scratch.folder(studio.root) as work:
@@ -191,7 +191,7 @@ def ensure(studio: Studio) -> models.Manifest:
         added_at=datetime.now(UTC).isoformat(timespec="seconds"),
         note="built-in: random weights from a fixed seed; its images are noise-like",
     ).located(studio.root)
-    models.save(studio, manifest)
+    models.REGISTRY.save(studio, manifest, replace=True)
     return manifest
 
 

@@ -150,7 +150,9 @@ def recipe_for(ctx: Context, parsed: Parsed, width: int, height: int) -> tuple[R
         return None, WHY_NOT.get(parsed.tool, f"made by {parsed.tool}, whose pipeline pressroom does not run")
     if not parsed.model_hash:
         return None, "the parameters name no model hash, so the weights cannot be identified"
-    manifest = next((m for m in models.all_models(ctx.studio) if m.ref().short_hash == parsed.model_hash.lower()), None)
+    manifest = next(
+        (m for m in models.REGISTRY.all(ctx.studio) if m.ref().short_hash == parsed.model_hash.lower()), None
+    )
     if manifest is None:
         return None, (
             f"no registered model has hash {parsed.model_hash} (named {parsed.model or 'nothing'}); "

@@ -11,7 +11,7 @@ from pressroom.domain import families
 from pressroom.errors import InputError, NotFound
 from pressroom.store import adapters as adapter_store
 from pressroom.store import loras as lora_store
-from pressroom.store.models import Manifest, all_models, hash_weights, manifest_path, pipeline_class, save, summary
+from pressroom.store.models import REGISTRY, Manifest, hash_weights, pipeline_class, summary
 from pressroom.store.studio import Studio
 
 
@@ -33,7 +33,7 @@ def add(
     ``engine`` names the engine that runs it; one other than diffusers may take no weights at
     all (``engine="fake"``: a model for rule tests and dry runs, registered in milliseconds).
     """
-    if manifest_path(studio, name).exists() and not replace:
+    if REGISTRY.path(studio, name).exists() and not replace:
         raise InputError(
             f"a model named {name!r} is registered already; replace it to register it again", field="replace"
         )
@@ -58,7 +58,7 @@ def add(
             added_at=now,
             note=f"no weights: the {engine} engine needs none",
         )
-        save(studio, manifest)
+        REGISTRY.save(studio, manifest, replace=True)
         return manifest
     if hub_id is not None:
         manifest = Manifest(
@@ -72,7 +72,7 @@ def add(
             added_at=now,
             note="hashed when first downloaded",
         ).located(studio.root)
-        save(studio, manifest)
+        REGISTRY.save(studio, manifest, replace=True)
         return manifest
     path = Path(path).expanduser().resolve()
     if not path.exists():
@@ -124,7 +124,7 @@ def add(
         stamps=stamps,
         pipeline=pipeline_class(index),
     ).located(studio.root)
-    save(studio, manifest)
+    REGISTRY.save(studio, manifest, replace=True)
     return manifest
 
 
@@ -134,7 +134,7 @@ def register(ctx: Context, name: str, **options) -> dict:
 
 
 def catalogue(ctx: Context) -> list[dict]:
-    return [summary(manifest) for manifest in all_models(ctx.studio)]
+    return [summary(manifest) for manifest in REGISTRY.all(ctx.studio)]
 
 
 def register_lora(ctx: Context, name: str, **options) -> dict:

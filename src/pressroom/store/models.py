@@ -16,20 +16,18 @@ model whose engine needs no weights (``fake``) is registered without any (format
 from __future__ import annotations
 
 import os
-import tomllib
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
-from pressroom.domain import families, names
+from pressroom.domain import families
 from pressroom.domain.recipes import ModelRef
 from pressroom.errors import InputError, ModelError, ModelMismatch, NotFound
-from pressroom.store import tomlout
+from pressroom.store import manifests
 from pressroom.store.assets import sha256_file
-from pressroom.store.files import write
 
 if TYPE_CHECKING:
     from pressroom.store.studio import Studio
@@ -137,51 +135,27 @@ def hash_weights(root: Path) -> tuple[dict[str, str], dict[str, list[int]]]:
     return hashes, stamps
 
 
-def manifest_path(studio: Studio, name: str) -> Path:
-    """Where a model's manifest is: every model name, from any command, config or card, comes here."""
-    names.check(name, "model name", file=True, limit=64)
-    return studio.inside(studio.models_dir / f"{name}.toml", f"model {name!r}")
-
-
-def save(studio: Studio, manifest: Manifest) -> None:
-    body = manifest.model_dump(exclude_none=True)
-    text = tomlout.dumps(
-        body,
-        comments={
-            "files": "SHA-256 of every file; the first 10 hex digits of a checkpoint's are A1111's short hash.",
-            "stamps": "size, mtime, ctime and inode of each file when it was hashed: a change triggers a re-hash.",
-        },
-        header=f"pressroom model manifest for {manifest.name!r}. Written by `pressroom model add`.",
-    )
-    write(manifest_path(studio, manifest.name), text.encode(), scratch=studio.root)
+REGISTRY = manifests.Registry(
+    "models",
+    "model",
+    "pressroom model add",
+    Manifest,
+    "model",
+    comments={
+        "files": "SHA-256 of every file; the first 10 hex digits of a checkpoint's are A1111's short hash.",
+        "stamps": "size, mtime, ctime and inode of each file when it was hashed: a change triggers a re-hash.",
+    },
+    exclude_none=True,
+)
 
 
 def load(studio: Studio, name: str, *, field: str = "model") -> Manifest:
     """The model registered as ``name`` (``field`` names the input it came from, for the error)."""
-    path = manifest_path(studio, name)
     if name == SKETCH:  # registered on first use, and kept pointing at the installed package
         return ensure_sketch(studio)
-    if not path.is_file():
-        if name in BUILDERS:  # a built-in model built on first use (engines.tiny registers tiny's builder)
-            return BUILDERS[name](studio)
-        known = ", ".join(m.name for m in all_models(studio)) or "none yet"
-        raise NotFound(f"unknown model {name!r} (registered: {known}); register it first", field=field)
-    return read_manifest(studio, path)
-
-
-def read_manifest(studio: Studio, path: Path) -> Manifest:
-    try:
-        manifest = Manifest.model_validate(tomllib.loads(path.read_text(encoding="utf-8")))
-        names.check(manifest.name, "its model name", file=True, limit=64)
-    except (tomllib.TOMLDecodeError, ValidationError, InputError) as exc:
-        raise ModelError(f"model manifest {path} is damaged: {exc}") from exc
-    return manifest.located(studio.root)
-
-
-def all_models(studio: Studio) -> list[Manifest]:
-    if not studio.models_dir.is_dir():
-        return []
-    return [read_manifest(studio, p) for p in sorted(studio.models_dir.glob("*.toml"))]
+    if name in BUILDERS and not REGISTRY.path(studio, name).is_file():
+        return BUILDERS[name](studio)  # a built-in model built on first use (engines.tiny registers tiny's)
+    return REGISTRY.load(studio, name, field=field)
 
 
 UPSCALERS = {"StableDiffusionUpscalePipeline": 4}
@@ -206,7 +180,7 @@ def upscaler(studio: Studio, name: str | None = None) -> Manifest | None:
                 field="upscaler",
             )
         return manifest
-    return next((m for m in all_models(studio) if m.pipeline in UPSCALERS), None)
+    return next((m for m in REGISTRY.all(studio) if m.pipeline in UPSCALERS), None)
 
 
 def builtin_default() -> str:
@@ -233,16 +207,16 @@ def sketch_card(folder: Path | None = None) -> dict:
 def ensure_sketch(studio: Studio) -> Manifest:
     """Register the built-in sketch model (its weights stay in the package) once, every file hashed
     and checked against the hashes its training card recorded."""
-    path = manifest_path(studio, SKETCH)
+    path = REGISTRY.path(studio, SKETCH)
     if path.is_file():
-        manifest = read_manifest(studio, path)
+        manifest = REGISTRY.read(studio, path)
         if not manifest.builtin or manifest.where(manifest.path) == SKETCH_DIR or not SKETCH_DIR.is_dir():
             return manifest  # a model of the studio's own registered under this name is left alone
         if manifest.files != sketch_card()["files"]:  # another version of pressroom shipped other weights
             return manifest
         # the same weights, installed elsewhere (a new virtual environment): point at them there
         manifest = manifest.model_copy(update={"path": studio.relative(SKETCH_DIR), "stamps": {}}).located(studio.root)
-        save(studio, manifest)
+        REGISTRY.save(studio, manifest, replace=True)
         return manifest
     card = sketch_card()
     files, stamps = hash_weights(SKETCH_DIR)
@@ -270,7 +244,7 @@ def ensure_sketch(studio: Studio) -> Manifest:
             f"4x; trained by scripts/train_sketch.py ({card['steps']} steps); see {SKETCH_CARD} in its folder"
         ),
     ).located(studio.root)
-    save(studio, manifest)
+    REGISTRY.save(studio, manifest, replace=True)
     return manifest
 
 
@@ -296,7 +270,7 @@ def local_path(studio: Studio, manifest: Manifest) -> Path:
     updated = manifest.model_copy(
         update={"path": studio.relative(folder), "files": files, "stamps": stamps, "note": ""}
     )
-    save(studio, updated)
+    REGISTRY.save(studio, updated, replace=True)
     manifest.__dict__.update(updated.__dict__)
     return folder
 
@@ -350,7 +324,7 @@ def manifest_for(studio: Studio | None, ref: ModelRef, model_path: Path | None =
             field="model_path",
         )
     if ref.files:
-        same = [m for m in all_models(studio) if m.files and m.ref().fingerprint == ref.fingerprint]
+        same = [m for m in REGISTRY.all(studio) if m.files and m.ref().fingerprint == ref.fingerprint]
         same.sort(key=lambda m: m.name != ref.name)  # the same name first, then any with these hashes
         if same:
             return same[0]
