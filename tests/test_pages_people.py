@@ -233,4 +233,4 @@ def test_the_metrics_page_shows_the_service_figures(browser, site):
     assert page.locator("#briefs-table tbody tr").count() == len(report["briefs"]) == 2
     assert page.goto("/metrics?brief=latest").status == 400
     refusal = page.get_by_role("alert").inner_text()
-    assert refusal == "brief must be a brief's number (got 'latest'); choose one from the list"
+    assert refusal == "Brief must be a brief's number (got 'latest'); choose one from the list"

@@ -3,7 +3,7 @@ given", a wrong one a one-line refusal naming the field."""
 
 from __future__ import annotations
 
-from pressroom.errors import InputError
+from pressroom.errors import InputError, PressroomError
 
 
 def whole(text: str, name: str) -> int | None:
@@ -23,3 +23,62 @@ def fraction(text: str, name: str) -> float | None:
         return float(text)
     except ValueError:
         raise InputError(f"{name} must be a number like 0.35 (got {text!r})", field=name) from None
+
+
+# how a page names the input an error is about (the service layer names its field)
+LABELS = {
+    "alt_text": "Alt text",
+    "asset": "Asset",
+    "brief": "Brief",
+    "check": "Checklist",
+    "comment": "Comment",
+    "count": "Images",
+    "crops": "Crops",
+    "decision": "Decision",
+    "director": "Director",
+    "distance": "Viewing distance",
+    "expect": "Expected image",
+    "file": "File",
+    "format": "Format",
+    "generation": "Image",
+    "generations": "Images",
+    "job": "Job",
+    "lora": "LoRAs",
+    "mark": "Mark",
+    "mask": "Mask",
+    "model": "Model",
+    "name": "Name",
+    "negative": "Negative prompt",
+    "password": "Password",
+    "per_style": "Images per style",
+    "prompt": "Prompt",
+    "reason": "Reason",
+    "recipe": "Recipe",
+    "reference": "Reference image",
+    "role": "Roles",
+    "scheduler": "Sampler",
+    "seed": "Seed",
+    "seeds": "Seeds per value",
+    "size": "Size",
+    "slot": "Variable slot",
+    "steps": "Steps",
+    "strength": "Strength",
+    "styles": "Styles",
+    "template": "Template",
+    "text": "Text",
+    "upscale": "Factor",
+    "upscaler": "Upscaler",
+    "url": "Server address",
+    "vary": "Values",
+    "width": "Width",
+}
+
+
+def said(exc: PressroomError) -> str:
+    """An error as a page says it: a message that starts with the field it is about starts with
+    that field's label instead (``per_style asks for ...`` -> ``Images per style asks for ...``)."""
+    text, field = str(exc), exc.field or ""
+    label = LABELS.get(field)
+    if label and text.startswith(field) and not text[len(field) : len(field) + 1].isalnum():
+        return label + text[len(field) :]
+    return text

@@ -10,7 +10,7 @@ from pressroom.context import Context
 from pressroom.domain.brief import sentences, status_of, validate
 from pressroom.errors import PressroomError
 from pressroom.plays import briefs, people
-from pressroom.server.pages import render
+from pressroom.server.pages import fields, render
 
 router = APIRouter(include_in_schema=False)
 
@@ -93,7 +93,7 @@ def checklist(form) -> dict:
         given = {name for name in LABELS if _given(data, name)}
         return {
             "items": [(name, label, name in given) for name, label in LABELS.items()],
-            "error": str(exc),
+            "error": fields.said(exc),
             "sentences": sentences(str(data.get("intent", ""))),
             "status": "not valid yet",
         }

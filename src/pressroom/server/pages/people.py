@@ -15,7 +15,7 @@ from pressroom.context import Context
 from pressroom.errors import InputError, PressroomError
 from pressroom.plays import accounts, invites, people
 from pressroom.server import auth
-from pressroom.server.pages import render
+from pressroom.server.pages import fields, render
 
 router = APIRouter(include_in_schema=False)
 
@@ -77,7 +77,7 @@ def accept(request: Request, code: str = Form(""), password: str = Form(""), aga
             status_code=exc.http_status,
             code=code,
             invite=invites.about(anyone, code),
-            failed=str(exc),
+            failed=fields.said(exc),
             min_password=accounts.MIN_PASSWORD,
         )
     answer = RedirectResponse("/", status_code=303)

@@ -19,6 +19,7 @@ from pressroom.context import Context
 from pressroom.errors import PressroomError, SignInRequired
 from pressroom.plays import accounts
 from pressroom.server import auth
+from pressroom.server.pages import fields
 
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
 
@@ -54,7 +55,7 @@ def fragment(template: str, status_code: int = 200, **values) -> HTMLResponse:
 
 def refusal(exc: PressroomError) -> HTMLResponse:
     """A fragment for htmx: the service layer's message, with the refusal's own status."""
-    return fragment("_refusal.html", exc.http_status, message=str(exc))
+    return fragment("_refusal.html", exc.http_status, message=fields.said(exc))
 
 
 def answered(request: Request, answer: Callable[[Context], Response]) -> Response:
@@ -66,7 +67,7 @@ def answered(request: Request, answer: Callable[[Context], Response]) -> Respons
     try:
         return answer(ctx)
     except PressroomError as exc:
-        return page(request, ctx, "error.html", status_code=exc.http_status, message=str(exc))
+        return page(request, ctx, "error.html", status_code=exc.http_status, message=fields.said(exc))
 
 
 def shown(request: Request, template: str, build: Callable[[Context], dict]) -> Response:
