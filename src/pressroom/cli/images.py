@@ -22,7 +22,9 @@ from pressroom.cli.common import (
 
 
 def generate(
-    model: Annotated[str | None, typer.Option(help="Model name (default: the studio's default, tiny).")] = None,
+    model: Annotated[
+        str | None, typer.Option(help="Model name (default: the studio's default model, sketch in a new studio).")
+    ] = None,
     prompt: Annotated[str | None, typer.Option(help="The prompt text.")] = None,
     subject: Annotated[str, typer.Option(help="Skeleton slot: what the image shows.")] = "",
     context_: Annotated[str, typer.Option("--context", help="Skeleton slot: where and when.")] = "",

@@ -24,7 +24,8 @@ def init(
     ] = None,
     json_out: JsonOpt = False,
 ) -> None:
-    """Create a studio: config, ledger (SQLite, or PostgreSQL with --database), asset store, tiny model."""
+    """Create a studio: config, ledger (SQLite, or PostgreSQL with --database), asset store, signing keys
+    and the built-in models (sketch, the default, and tiny)."""
     from pressroom.plays.studio import create
 
     made = create(path, name=name, database_url=database)
@@ -44,7 +45,8 @@ def demo(
         Path | None, typer.Option(help="Create the demo studio here instead of a temporary folder.")
     ] = None,
 ) -> None:
-    """Run the whole playbook on a sample brief in a temporary studio with the built-in tiny model."""
+    """Run the whole playbook on a sample brief in a temporary studio with the built-in sketch model
+    (tiny where this install ships no sketch weights)."""
     from pressroom.plays.demo import run
 
     run(keep, console())
