@@ -16,6 +16,7 @@ from browsing import password, serious_violations, signed_in, studio_ctx, team_s
 from pressroom.domain.brief import parse
 from pressroom.jobs import generations
 from pressroom.plays import briefs, concepts, lockin, marks, reviews, volume
+from pressroom.plays import images as image_plays
 from pressroom.store import cards
 
 STYLES = ["watercolor", "flat-vector", "cinematic"]
@@ -175,7 +176,7 @@ def test_the_operator_culls_with_the_keyboard(browser, site):
     )
     page.screenshot(path=site["shots"] / "cull.png", full_page=True)
     ctx = studio_ctx(site)
-    statuses = {image["id"]: image["status"] for image in generations.images(ctx, recipe_id=site["recipe"])}
+    statuses = {image["id"]: image["status"] for image in image_plays.listing(ctx, recipe_id=site["recipe"])}
     assert [statuses[i] for i in site["volume"][:4]] == ["kept", "rejected", "kept", "new"]
     ctx.studio.close()
 

@@ -12,9 +12,9 @@ import pytest
 from browsing import serious_violations, signed_in, studio_ctx, team_site
 
 from pressroom.domain.brief import parse
-from pressroom.jobs import generations
 from pressroom.ledger.tables import Generation
 from pressroom.plays import briefs, concepts, fixes, lockin, volume
+from pressroom.plays import images as image_plays
 from pressroom.store.resolver import Resolver
 
 STYLES = ["watercolor", "flat-vector", "cinematic"]
@@ -62,7 +62,7 @@ def derived_on_page(page, site, parent: int):
 
 def derivatives(site, parent: int) -> list[dict]:
     ctx = studio_ctx(site)
-    made = [image for image in generations.images(ctx) if image["parent"] == parent]
+    made = [image for image in image_plays.listing(ctx) if image["parent"] == parent]
     ctx.studio.close()
     return made
 

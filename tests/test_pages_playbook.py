@@ -12,8 +12,8 @@ import pytest
 from browsing import lock_on_page, signed_in, studio_ctx, team_site
 from test_pages_intake import CHOSEN, FILLED
 
-from pressroom.jobs import generations
 from pressroom.plays import briefs, releases
+from pressroom.plays import images as image_plays
 
 # the built-in model's part is the same on either ledger; each page's flow runs on PostgreSQL in the
 # other page tests (on the fake engine)
@@ -101,7 +101,7 @@ def test_three_people_run_the_whole_playbook_on_the_built_in_model(browser, site
 
     ctx = studio_ctx(site)
     shown = briefs.show(ctx, brief)
-    made = generations.images(ctx, brief_id=brief)
+    made = image_plays.listing(ctx, brief_id=brief)
     released = releases.released(ctx, brief)
     ctx.studio.close()
     assert shown["direction"] == concepts[2] and [r["status"] for r in shown["recipes"]] == ["locked"]

@@ -13,8 +13,8 @@ import pytest
 from browsing import all_loaded, lock_on_page, serious_violations, signed_in, studio_ctx, team_site
 
 from pressroom.domain.brief import parse
-from pressroom.jobs import generations
 from pressroom.plays import briefs, concepts, lockin
+from pressroom.plays import images as image_plays
 
 STYLES = ["watercolor", "flat-vector", "cinematic"]
 
@@ -47,7 +47,7 @@ def test_a_sprint_fills_the_sheet_and_the_director_ranks_by_keys_and_dragging(br
     omar.wait_for_load_state()  # the worker runs it; the page reloads when the job ends
     omar.locator("#ranking .candidate").nth(2).wait_for(timeout=60_000)
     ctx = studio_ctx(site)
-    made = [image["id"] for image in generations.images(ctx, brief_id=site["brief"]) if image["play"] == "concept"]
+    made = [image["id"] for image in image_plays.listing(ctx, brief_id=site["brief"]) if image["play"] == "concept"]
     ctx.studio.close()
     assert len(made) == len(STYLES)
     assert omar.locator("#ranking .candidate").evaluate_all("items => items.map(i => +i.dataset.id)") == made
@@ -116,7 +116,7 @@ def test_the_operator_locks_then_runs_a_volume_batch_with_its_progress(browser, 
     assert serious_violations(omar) == []
     omar.screenshot(path=site["shots"] / "volume-run.png", full_page=True)
     ctx = studio_ctx(site)
-    made = [image for image in generations.images(ctx, recipe_id=recipe_id) if image["play"] == "volume"]
+    made = [image for image in image_plays.listing(ctx, recipe_id=recipe_id) if image["play"] == "volume"]
     ctx.studio.close()
     assert sorted(image["slot_value"] for image in made) == ["a blue boot"] * 3 + ["a red boot"] * 3
     assert sorted(

@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     from PIL.Image import Image
     from sqlalchemy.orm import Session
 
-    from pressroom.context import Actor, Context
+    from pressroom.context import Actor
 
 
 # checks an image's transaction before its file is written (see ``store``)
@@ -267,22 +267,6 @@ def generate(
 def made_by(actor: Actor) -> dict:
     """The labels that record who made an image (nothing known when the actor is unknown)."""
     return {"operator": actor.name, "maker_id": actor.id}
-
-
-def make(
-    ctx: Context,
-    recipes: Sequence[Recipe],
-    *,
-    batch_size: int = 1,
-    progress: Callable[[Generation], None] | None = None,
-) -> list[dict]:
-    """Plain generation, outside any brief: each image recorded with its maker when known."""
-    rows = generate(ctx.studio, recipes, batch_size=batch_size, progress=progress, labels=made_by(ctx.actor))
-    return [row.summary(ctx.studio) for row in rows]
-
-
-def images(ctx: Context, limit: int | None = None, **filters) -> list[dict]:
-    return [row.summary(ctx.studio) for row in listing(ctx.studio, limit, **filters)]
 
 
 def get(studio: Studio, generation_id: int) -> Generation:

@@ -19,7 +19,7 @@ STATUSES = generations.STATUSES
 
 def listing(ctx: Context, limit: int | None = None, **filters) -> list[dict]:
     """The stored images, oldest first, filtered by ``brief_id``, ``recipe_id`` or ``status``."""
-    return generations.images(ctx, limit, **filters)
+    return [row.summary(ctx.studio) for row in generations.listing(ctx.studio, limit, **filters)]
 
 
 def get(ctx: Context, generation_id: int) -> Generation:
@@ -75,5 +75,8 @@ def make(
     batch_size: int = 1,
     progress: Callable[[Generation], None] | None = None,
 ) -> list[dict]:
-    """Generate and keep the images of ``recipes``, made by the acting person."""
-    return generations.make(ctx, recipes, batch_size=batch_size, progress=progress)
+    """Plain generation, outside any brief: each image kept with its recipe and recorded as made by
+    the acting person, when known."""
+    labels = generations.made_by(ctx.actor)
+    rows = generations.generate(ctx.studio, recipes, batch_size=batch_size, progress=progress, labels=labels)
+    return [row.summary(ctx.studio) for row in rows]
