@@ -30,6 +30,7 @@ from pressroom.jobs import generations as generations_
 from pressroom.jobs import kinds, queue, worker
 from pressroom.ledger import db
 from pressroom.plays import audit, briefs, events, library, people, releases, reproduction, reviews, volume
+from pressroom.plays import images as image_plays
 from pressroom.store import cards, provenance, signing
 from pressroom.store.studio import Studio
 
@@ -153,7 +154,7 @@ def test_the_ledger_reads_back_through_the_new_plays(opened):
     _holds(_relative(people.people(ctx), root), was["people"], "people")
     _holds(_relative(events.log(ctx), root), was["events"], "events")
     _holds(_relative(briefs.show(ctx, expected["brief"]), root), was["brief"], "brief")
-    _holds(_relative(generations_.images(ctx), root), was["images"], "generations")
+    _holds(_relative(image_plays.listing(ctx), root), was["images"], "generations")
     _holds(_relative(releases.released(as_["kim"], expected["brief"]), root), was["released"], "released")
     jobs = [
         {k: j[k] for k in ("id", "kind", "state", "progress", "requester", "payload", "result", "error")}
