@@ -5,8 +5,8 @@ import pytest
 from test_rules import _brief, _checks, _locked, room, rules_template  # noqa: F401 (fixtures)
 
 from pressroom.domain.brief import parse
-from pressroom.errors import Forbidden, InputError, ReleaseBlocked
-from pressroom.plays import briefs, culls, fixes, people, releases, reviews, volume
+from pressroom.errors import Forbidden, InputError, Refused, ReleaseBlocked
+from pressroom.plays import accounts, briefs, culls, fixes, people, releases, reviews, volume
 
 pytestmark = pytest.mark.ledger_contract("the review gate's rules under attempts to get around them")
 
@@ -72,3 +72,47 @@ def test_release_is_the_keepers_play_and_never_ships_a_rejected_image(room):
     culls.cull(room["omar"], [lock["hero"]], keep=True, reason="")
     [master] = releases.release(kim, brief)
     assert (master.generation_id, master.released_by_id) == (lock["hero"], kim.actor.id)
+
+
+def test_only_a_briefs_own_director_or_an_admin_changes_it(room):
+    brief = _brief(room)
+    other = _acting(room, "dmitri", ["director"])
+    takeover = parse(briefs.TEMPLATE.replace('director = "dana"', 'director = "dmitri"').replace("standard", "low"))
+    for attempt in (
+        lambda: briefs.replace_brief(other, brief, takeover),
+        lambda: briefs.pause_brief(other, brief, "mine now"),
+    ):
+        with pytest.raises(Forbidden, match=f"dmitri may not .* brief {brief} is dana's; only its own director") as no:
+            attempt()
+        assert no.value.field == "actor"
+    briefs.pause_brief(room["dana"], brief, "waiting for the product shots")
+    with pytest.raises(Forbidden, match="dmitri may not resume this brief"):
+        briefs.resume_brief(other, brief, "go")
+    with room["dana"].unit() as session:
+        row = briefs.get(session, brief)
+        assert (row.director, row.stakes, row.status) == ("dana", "standard", "paused")
+    # an admin may step in: the studio's admin hands the brief over to dmitri
+    people.add_person(room["dana"], "ada", ["director"])
+    accounts.add_account(room["dana"], "ada", ["director"], password="a long pass phrase", admin=True)
+    ada = room["dana"].acting_as(people.actor(room["dana"], "ada", "python"))
+    assert briefs.resume_brief(ada, brief, "back on")["status"] == "active"
+    assert briefs.replace_brief(ada, brief, takeover)["director"] == "dmitri"
+    assert briefs.pause_brief(other, brief, "now it is mine")["status"] == "paused"
+    with pytest.raises(Forbidden, match=f"dana may not pause this brief: brief {brief} is dmitri's"):
+        briefs.pause_brief(room["dana"], brief, "no")
+
+
+def test_a_briefs_stakes_are_not_lowered_once_an_image_was_judged(room):
+    brief, lock = _locked(room, stakes="high")
+    high = briefs.TEMPLATE.replace('stakes = "standard"', 'stakes = "high"')
+    assert briefs.replace_brief(room["dana"], brief, parse(high))["stakes"] == "high"  # unchanged: fine
+    reviews.decide(room["rita"], lock["hero"], "approved", _checks(), alt_text="A red shoe on moss")
+    for lower in ("standard", "low"):
+        with pytest.raises(Refused, match=f"keeps high stakes: its images have review decisions.* to {lower}") as no:
+            briefs.replace_brief(room["dana"], brief, parse(briefs.TEMPLATE.replace("standard", lower)))
+        assert no.value.field == "stakes"
+    with room["dana"].unit() as session:
+        assert briefs.get(session, brief).stakes == "high"
+    # raising the stakes stays open, and a brief with no decision yet may still be lowered
+    fresh = _brief(room, stakes="high")
+    assert briefs.replace_brief(room["dana"], fresh, parse(briefs.TEMPLATE))["stakes"] == "standard"

@@ -125,6 +125,15 @@ DEFAULT_GATES = {
 }
 
 
+STAKES = ("low", "standard", "high")  # lowest first
+
+
+def lowers(stakes: str, before: str) -> bool:
+    """Whether ``stakes`` is a looser gate than ``before`` (an unset one counts as standard)."""
+    order = {name: rank for rank, name in enumerate(STAKES)}
+    return order.get(stakes or "standard", 1) < order.get(before or "standard", 1)
+
+
 def level(stakes: str, tightness: str) -> str:
     """The gate level for a brief's stakes and its content type's gate (full, light or strict)."""
     return {("standard", "light"): "low", ("low", "strict"): "standard"}.get((stakes, tightness), stakes)

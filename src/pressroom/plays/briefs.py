@@ -15,10 +15,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from pressroom.context import Actor, Context
+from pressroom.domain import gate
 from pressroom.domain.brief import BriefSpec, parse, status_of
-from pressroom.errors import BriefNotReady, InputError
+from pressroom.errors import BriefNotReady, Forbidden, InputError, Refused
 from pressroom.ledger import events, rows
-from pressroom.ledger.tables import Brief, LockedRecipe, Ranking
+from pressroom.ledger.tables import Brief, Generation, LockedRecipe, Ranking, Review, User
 from pressroom.plays import people
 
 
@@ -69,9 +70,38 @@ def create(session: Session, spec: BriefSpec, actor: Actor) -> Brief:
     return brief
 
 
+def owned(session: Session, brief: Brief, actor: Actor, doing: str) -> None:
+    """Refuse ``doing`` unless ``actor`` is the brief's own director (its maker while it names
+    none) or an admin: holding the director role is not enough to take over another's brief."""
+    actor.require("director", doing)
+    owner = brief.director_id if brief.director_id is not None else brief.created_by_id
+    if actor.id == owner:
+        return
+    acting = session.get(User, actor.id)
+    if acting is not None and acting.admin:
+        return
+    who = brief.director or brief.created_by or "its director"
+    raise Forbidden(
+        f"{actor.name} may not {doing}: brief {brief.id} is {who}'s; only its own director or an admin may",
+        field="actor",
+    )
+
+
+def _decided(session: Session, brief_id: int) -> bool:
+    """Whether any image of the brief has a review decision."""
+    query = select(Review.id).join(Generation, Generation.id == Review.generation_id)
+    return session.scalar(query.where(Generation.brief_id == brief_id).limit(1)) is not None
+
+
 def update(session: Session, brief: Brief, spec: BriefSpec, actor: Actor) -> Brief:
     """Replace the brief's content (the old one stays in the event log)."""
-    actor.require("director", "change a brief")
+    owned(session, brief, actor, "change this brief")
+    if gate.lowers(spec.stakes, brief.stakes) and _decided(session, brief.id):
+        raise Refused(
+            f"brief {brief.id} keeps {brief.stakes or 'standard'} stakes: its images have review decisions, "
+            f"and lowering the stakes to {spec.stakes or 'standard'} would loosen the gate they were judged by",
+            field="stakes",
+        )
     status, reason = status_of(spec)
     director_id = _director(session, spec)
     events.record(
@@ -92,12 +122,13 @@ def update(session: Session, brief: Brief, spec: BriefSpec, actor: Actor) -> Bri
 
 
 def pause(session: Session, brief: Brief, reason: str, actor: Actor) -> None:
+    """Stop generation for the brief (a play's own stop, as a failed lock-in; people use ``pause_brief``)."""
     brief.status, brief.pause_reason = "paused", reason
     events.record(session, actor, "brief.pause", brief_id=brief.id, objects={"brief": brief.id}, reason=reason)
 
 
 def resume(session: Session, brief: Brief, reason: str, actor: Actor) -> None:
-    actor.require("director", "resume a brief")
+    owned(session, brief, actor, "resume this brief")
     if brief.status != "paused":
         raise InputError(f"brief {brief.id} is {brief.status}, not paused")
     status, why = status_of(brief.parsed)
@@ -149,6 +180,7 @@ def pause_brief(ctx: Context, brief_id: int, reason: str) -> dict:
         raise InputError("say why the brief pauses (a reason)", field="reason")
     with ctx.unit() as session:
         brief = get(session, brief_id)
+        owned(session, brief, ctx.actor, "pause this brief")
         if brief.status != "active":
             raise InputError(f"brief {brief.id} is {brief.status}; only an active brief can be paused")
         pause(session, brief, reason, ctx.actor)
