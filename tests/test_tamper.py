@@ -211,6 +211,57 @@ def test_a_role_granted_in_sql_is_found(cli, studio):
     assert any("roles" in f and '"director", "reviewer"' in f for f in findings), findings
 
 
+def test_power_changed_in_sql_is_found_and_blocks_approval_until_accepted(cli, studio, tmp_path):
+    """An admin flag set, a password hash copied, a token or session written or un-revoked, an invite
+    reopened: each outside pressroom is an audit finding, and approval waits for a director."""
+    from pressroom.context import Actor, Context
+    from pressroom.plays import accounts, invites
+
+    brief, lock = locked(cli, tmp_path)
+    ctx = Context(studio, Actor.unknown("cli"))
+    accounts.add_account(ctx, "rita", ["reviewer"], password="rita-correct-horse")
+    accounts.add_account(ctx, "omar", ["operator"], password="omar-correct-horse")
+    made = accounts.create_token(ctx, "omar", "laptop")
+    accounts.revoke_token(ctx, made["id"])
+    accounts.sign_out(ctx, accounts.sign_in(ctx, "omar", "omar-correct-horse").secret)
+    invites.invite(ctx, "rita", "https://press.example")
+    assert audited(cli)["intact"]  # all of that went through pressroom: chained as it was written
+    edits = {
+        "admin": (
+            "UPDATE users SET admin = true WHERE name = 'omar'",
+            "account {omar} was changed: admin false -> true",
+        ),
+        "password": (
+            "UPDATE users SET password_hash = (SELECT password_hash FROM users WHERE name = 'rita') WHERE name = 'omar'",
+            "account {omar} was changed: password",
+        ),
+        "token": ("UPDATE api_tokens SET revoked_at = NULL", "token {token} was changed: revoked_at"),
+        "session": ("UPDATE auth_sessions SET revoked_at = NULL", "session 1 was changed: revoked_at"),
+        "invite": ("UPDATE invites SET expires_at = '2999-01-01 00:00:00'", "invite 1 was changed: expires_at"),
+        "forged token": (
+            "INSERT INTO api_tokens (user_id, label, secret_sha256, created_at) "
+            "SELECT id, 'x', 'ab', '2026-01-01 00:00:00' FROM users WHERE name = 'omar'",
+            "token {next} is not in the chain: it was written around pressroom",
+        ),
+    }
+    omar = [p["id"] for p in json.loads(cli("user", "list", "--json").out) if p["name"] == "omar"]
+    ids = {"omar": omar[0], "token": made["id"], "next": made["id"] + 1}
+    for what, (statement, expected) in edits.items():
+        sql(studio, statement)
+        findings = found(cli)
+        assert any(
+            f.startswith(expected.format(**ids).split(": ")[0]) and expected.split(": ")[1] in f for f in findings
+        ), (
+            what,
+            findings,
+        )
+    own = cli("review", lock["hero"], "--decision", "approved", *every(), "--alt-text", ALT, "--as", "rita")
+    assert own.code == Refused.exit_code and "ledger shows tampering" in own.err
+    assert cli("audit", "accept", "--reason", "omar was made admin in SQL; revoked", "--as", "dana").code == 0
+    assert audited(cli)["intact"]
+    approve(cli, lock["hero"])
+
+
 def test_a_disabled_or_hollowed_trigger_is_found(cli, studio):
     people(cli)
     if dialect(studio) == "postgresql":
@@ -255,7 +306,7 @@ def test_two_writers_at_once_never_fork_the_chain(studio):
         worker.join(120)
         assert worker.exitcode == 0
     links = _links(studio)
-    assert len(links) == before + 2 * 12 * 2  # a person and an event each
+    assert len(links) == before + 2 * 12 * 3  # a person, their account (admin, password) and an event each
     assert [seq for seq, _, _ in links] == list(range(1, len(links) + 1))
     assert all(prev == links[i - 1][2] for i, (_, prev, _) in enumerate(links) if i)
     from pressroom.context import Context
@@ -295,7 +346,7 @@ def test_an_older_ledger_gets_its_chain_when_upgraded(tmp_path, new_ledger):
         command.upgrade(db._alembic_config(engine), "head")
         with engine.begin() as connection:
             kinds = [k for (k,) in connection.exec_driver_sql("SELECT kind FROM chain ORDER BY seq")]
-            assert kinds == ["user", "event", "event"]
+            assert kinds == ["user", "event", "event", "account"]  # revision 0019 chains the account
             assert audit.findings(connection) == []
             connection.exec_driver_sql(
                 "DROP TRIGGER events_no_update" + ("" if url.get_backend_name() == "sqlite" else " ON events")

@@ -81,20 +81,42 @@ _T = {
         ),
         sa.column("recipe", sa.JSON),
     ),
-    "users": sa.table("users", sa.column("id"), sa.column("name")),
+    "users": sa.table("users", *(sa.column(c) for c in ("id", "name", "admin", "password_hash"))),
     "user_roles": sa.table("user_roles", sa.column("user_id"), sa.column("role")),
+    "api_tokens": sa.table(
+        "api_tokens",
+        *(sa.column(c) for c in ("id", "user_id", "label", "secret_sha256")),
+        *(sa.column(c, UTCDateTime()) for c in ("created_at", "revoked_at")),
+    ),
+    "auth_sessions": sa.table(
+        "auth_sessions",
+        *(sa.column(c) for c in ("id", "user_id", "secret_sha256")),
+        *(sa.column(c, UTCDateTime()) for c in ("created_at", "expires_at", "revoked_at")),
+    ),
+    "invites": sa.table(
+        "invites",
+        *(sa.column(c) for c in ("id", "user_id", "secret_sha256", "created_by_id")),
+        *(sa.column(c, UTCDateTime()) for c in ("created_at", "expires_at", "used_at")),
+    ),
 }
+# the kinds whose facts are their table's row as it stands, column for column
+WHOLE_ROWS = {"token": "api_tokens", "session": "auth_sessions", "invite": "invites"}
 # which kind of link a table's rows belong to, and the column naming that link's row
 KIND_OF = {
-    "events": ("event", "id"),
-    "reviews": ("review", "id"),
-    "review_checks": ("review", "review_id"),
-    "generations": ("generation", "id"),
-    "recipes": ("recipe", "id"),
-    "users": ("user", "id"),
-    "user_roles": ("user", "user_id"),
+    "events": (("event", "id"),),
+    "reviews": (("review", "id"),),
+    "review_checks": (("review", "review_id"),),
+    "generations": (("generation", "id"),),
+    "recipes": (("recipe", "id"),),
+    "users": (("user", "id"), ("account", "id")),
+    "user_roles": (("user", "user_id"),),
+    "api_tokens": (("token", "id"),),
+    "auth_sessions": (("session", "id"),),
+    "invites": (("invite", "id"),),
 }
-KINDS = ("user", "generation", "recipe", "review", "event")  # the order a backfill writes them in
+# the order a backfill writes them in; "account" (a person's admin right and password), "token",
+# "session" and "invite" are the facts that grant power, chained since migration 0019
+KINDS = ("user", "account", "token", "session", "invite", "generation", "recipe", "review", "event")
 # each chained table's key, and the columns ``stored`` reads of it: the key, then the rest its facts use
 KEYS = {
     "events": ("id",),
@@ -104,10 +126,14 @@ KEYS = {
     "recipes": ("id",),
     "users": ("id",),
     "user_roles": ("user_id", "role"),
+    "api_tokens": ("id",),
+    "auth_sessions": ("id",),
+    "invites": ("id",),
 }
 STORED = {table: (*keys, *(c.name for c in _T[table].c if c.name not in keys)) for table, keys in KEYS.items()}
-# rows whose facts change with the work (a person renamed, given a role) get a new link each time
-RESTATED = ("users", "user_roles")
+# rows whose facts change with the work (a person renamed, given a role or a password, a token or a
+# session revoked, an invite used) get a new link each time
+RESTATED = ("users", "user_roles", "api_tokens", "auth_sessions", "invites")
 
 
 def canonical(value) -> str:
@@ -166,9 +192,23 @@ def facts(connection: Connection, kind: str, ids: Iterable[int] | None = None) -
         t = _T["recipes"]
         for row in connection.execute(sa.select(t).where(_where(t.c.id, ids))).mappings():
             found[row["id"]] = {**row, "recipe": digest(canonical(row["recipe"]))}
+    elif kind in WHOLE_ROWS:
+        t = _T[WHOLE_ROWS[kind]]
+        for row in connection.execute(sa.select(t).where(_where(t.c.id, ids))).mappings():
+            found[row["id"]] = dict(row)
+    elif kind == "account":  # the password as a digest of its hash: the link need not hold the hash
+        t = _T["users"]
+        query = sa.select(t.c.id, t.c.admin, t.c.password_hash).where(_where(t.c.id, ids))
+        for row in connection.execute(query).mappings():
+            hashed = row["password_hash"]
+            found[row["id"]] = {
+                "id": row["id"],
+                "admin": bool(row["admin"]),
+                "password": None if hashed is None else digest(hashed),
+            }
     elif kind == "user":
         t, r = _T["users"], _T["user_roles"]
-        for row in connection.execute(sa.select(t).where(_where(t.c.id, ids))).mappings():
+        for row in connection.execute(sa.select(t.c.id, t.c.name).where(_where(t.c.id, ids))).mappings():
             found[row["id"]] = {**row, "roles": []}
         for row in connection.execute(sa.select(r).where(_where(r.c.user_id, ids))).mappings():
             found.setdefault(row["user_id"], {"id": row["user_id"], "name": None, "roles": []})["roles"].append(
@@ -257,9 +297,9 @@ def record(connection: Connection, pending: dict[str, set[int]], *, locked: bool
     append(connection, entries, locked=locked)
 
 
-def backfill(connection: Connection) -> None:
-    """Chain every row already in the ledger (once, when the chain is made)."""
-    record(connection, {kind: set(facts(connection, kind)) for kind in KINDS}, locked=True)
+def backfill(connection: Connection, kinds: Iterable[str] = KINDS) -> None:
+    """Chain every row of ``kinds`` already in the ledger (once, when the chain or a kind is made)."""
+    record(connection, {kind: set(facts(connection, kind)) for kind in kinds}, locked=True)
 
 
 # -- the session hook ----------------------------------------------------------------------------------
@@ -279,10 +319,10 @@ def _collect(session: Session, _context) -> None:
         table = _table(obj)
         if table not in KIND_OF:
             continue
-        kind, column = KIND_OF[table]
-        ref = getattr(obj, column)
-        if ref is not None:
-            pending.setdefault(kind, set()).add(ref)
+        for kind, column in KIND_OF[table]:
+            ref = getattr(obj, column)
+            if ref is not None:
+                pending.setdefault(kind, set()).add(ref)
 
 
 @event.listens_for(Session, "before_commit")

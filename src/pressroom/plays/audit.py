@@ -250,9 +250,9 @@ def _since(connection: Connection, known: Verified) -> Verified | None:
         folded = _fold(hashlib.sha256(), rows[:cut])
         if folded.hexdigest() != then:  # a row changed, deleted or slipped in among those verified
             return None
-        kind, column = chain.KIND_OF[table]
-        where = chain.STORED[table].index(column)
-        touched |= {(kind, row[where]) for row in rows[cut:]}  # added since: each needs its new link
+        for kind, column in chain.KIND_OF[table]:  # added since: each needs its new link
+            where = chain.STORED[table].index(column)
+            touched |= {(kind, row[where]) for row in rows[cut:]}
         rows_now[table] = (_last(table, rows), _fold(folded, rows[cut:]).hexdigest())
     for kind in chain.KINDS:
         refs = {ref for k, ref in touched if k == kind}

@@ -19,6 +19,7 @@ down_revision = "0008"
 branch_labels = None
 depends_on = None
 
+KINDS = ("user", "generation", "recipe", "review", "event")  # the kinds chained then (more came later)
 NEW_RULES = ("chain_no_update", "chain_no_delete", "generations_maker_fixed", "recipes_status_fixed")
 
 
@@ -36,7 +37,7 @@ def upgrade() -> None:
         sa.UniqueConstraint("hash", name="uq_chain_hash"),
     )
     op.create_index("ix_chain_kind_ref", "chain", ["kind", "ref"])
-    chain.backfill(op.get_bind())
+    chain.backfill(op.get_bind(), KINDS)
     for rule in RULES:
         if rule.name in NEW_RULES:
             refuse(rule.name, rule.table, rule.operation, rule.message, columns=rule.columns, when=rule.when)
