@@ -356,3 +356,14 @@ def begin_immediate(session: Session) -> None:
     connection = session.connection()
     if connection.dialect.name == "sqlite" and not connection.connection.driver_connection.in_transaction:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def serialize(session: Session, key: int) -> None:
+    """Hold a lock named ``key`` until this session's transaction ends, so two transactions that
+    read and then write the same thing (a count, then a row) take turns: a PostgreSQL advisory
+    lock, SQLite's write lock (one for the whole file)."""
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({int(key)})")
+    else:
+        begin_immediate(session)

@@ -169,11 +169,17 @@ class ApiToken(Base):
 
 
 class SignInFailure(Base):
+    """A sign-in attempt that failed, or is being checked (counted before its password is)."""
+
     __tablename__ = "sign_in_failures"
-    __table_args__ = (Index("ix_sign_in_failures_name_at", "name", "at"),)
+    __table_args__ = (
+        Index("ix_sign_in_failures_name_at", "name", "at"),
+        Index("ix_sign_in_failures_address_at", "address", "at"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(100))
+    address: Mapped[str] = mapped_column(String(64), default="")
     at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 

@@ -5,8 +5,10 @@ given a password in a studio with no admin becomes its first admin. Signing in w
 password opens a session; a person can also hold named API tokens. Session and token secrets are
 shown once and stored only as SHA-256, so a copy of the ledger signs nobody in; both carry the
 owner's roles as they are now (an Actor is resolved from the ledger on every request), expire or
-are revoked. Failed sign-ins are counted per name: too many in a short time and sign-in is refused
-(429) whatever the password, so guessing stays slow.
+are revoked. Sign-in attempts are counted per name and per address, each as a failure until its
+password proves right, under a lock: too many in a short time and sign-in is refused (429)
+whatever the password, so guessing stays slow however many attempts are sent at once. A
+password must be hard to guess (zxcvbn, offline), and a new one ends the person's sessions.
 
 ``[team] sign_in = "required"`` in pressroom.toml makes a studio a team studio: the CLI takes the
 acting person from a token (``PRESSROOM_TOKEN``) instead of ``--as``.
@@ -21,21 +23,25 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from pressroom.context import Actor, Context
 from pressroom.errors import Forbidden, InputError, NotFound, SignInRequired, TooManyAttempts
-from pressroom.ledger import actors, events, rows
+from pressroom.ledger import actors, db, events, rows
 from pressroom.ledger.tables import ApiToken, AuthSession, SignInFailure, User, UserRole
 from pressroom.plays import people
 
 TOKEN_VAR = "PRESSROOM_TOKEN"
 TOKEN_PREFIX = "prt_"
 SESSION_HOURS = 12
+SIGN_IN_LOCK = 0x7369676E  # the PostgreSQL advisory lock sign-in attempts are counted under ("sign")
 MAX_FAILURES = 5  # failed sign-ins for one name ...
 FAILURE_WINDOW_MIN = 15  # ... within this many minutes, then 429 until the oldest ages out
+MAX_ADDRESS_FAILURES = 20  # failed sign-ins from one address (any names) within the window
 MIN_PASSWORD = 10
+MAX_PASSWORD = 200  # what the strength estimate reads (argon2 takes the whole)
+MIN_STRENGTH = 3  # zxcvbn's score, 0 to 4: 3 holds against an offline guesser of a slow hash
 
 
 def digest(secret: str) -> str:
@@ -58,9 +64,24 @@ def _hasher():
     return PasswordHasher()
 
 
-def hash_password(password: str) -> str:
+def strength(password: str, name: str, studio_name: str = "") -> None:
+    """Refuse a password that is short or easy to guess: zxcvbn's estimate, offline, with the
+    person's and the studio's names counted as words a guesser tries first."""
+    from zxcvbn import zxcvbn
+
     if len(password) < MIN_PASSWORD:
         raise InputError(f"a password must be at least {MIN_PASSWORD} characters", field="password")
+    found = zxcvbn(password[:MAX_PASSWORD], user_inputs=[w for w in (name, studio_name, "pressroom") if w])
+    if found["score"] < MIN_STRENGTH:
+        why = (found["feedback"].get("warning") or "it is a common pattern").rstrip(".")
+        raise InputError(
+            f"the password is too easy to guess ({why[0].lower()}{why[1:]}); use a few uncommon words together",
+            field="password",
+        )
+
+
+def hash_password(password: str, name: str, studio_name: str = "") -> str:
+    strength(password, name, studio_name)
     return _hasher().hash(password)
 
 
@@ -73,6 +94,21 @@ def password_matches(stored: str | None, password: str) -> bool:
         return _hasher().verify(stored, password)
     except (VerificationError, InvalidHashError):
         return False
+
+
+def studio_name(ctx: Context) -> str:
+    return str(ctx.studio.config.get("studio", {}).get("name", ""))
+
+
+def end_other_sessions(session: Session, user: User, keep: int | None, now: datetime) -> int:
+    """Revoke every live session of ``user`` but ``keep``: a new password shuts out whoever held the old."""
+    ended = 0
+    live = select(AuthSession).where(AuthSession.user_id == user.id, AuthSession.revoked_at.is_(None))
+    for row in session.scalars(live):
+        if row.id != keep and row.expires_at > now:
+            row.revoked_at = now
+            ended += 1
+    return ended
 
 
 # spent on unknown names too, so timing does not tell which names exist
@@ -90,28 +126,44 @@ def _decoy() -> str:
 def add_account(ctx: Context, name: str, roles: list[str], *, password: str | None = None, admin: bool = False) -> dict:
     """Add a person (or give them more roles), with a password and admin flag when given.
 
-    The studio's first person with a password becomes its admin when it has none."""
-    hashed = hash_password(password) if password is not None else None
+    The studio's first person with a password becomes its admin when it has none. A new password
+    ends every session the person had."""
+    hashed = hash_password(password, name, studio_name(ctx)) if password is not None else None
     with ctx.unit() as session:
         no_admin = session.scalar(select(func.count()).select_from(User).where(User.admin.is_(True))) == 0
         admin = admin or (hashed is not None and no_admin)
         user = people.enrol(session, ctx.actor, name, roles, password=hashed is not None, admin=admin)
         if hashed is not None:
             user.password_hash = hashed
+            end_other_sessions(session, user, None, ctx.now())
         if admin:
             user.admin = True
         session.flush()
         return user.as_dict()
 
 
-def _recent_failures(session: Session, name: str, now: datetime) -> int:
+def _attempt(ctx: Context, name: str, address: str, now: datetime) -> int:
+    """Count a sign-in attempt as failed before its password is checked, atomically: the count and
+    the new row under one lock, so attempts sent at once cannot all slip under the limit. Returns
+    the row, which a right password takes back."""
     since = now - timedelta(minutes=FAILURE_WINDOW_MIN)
-    return (
-        session.scalar(
-            select(func.count()).select_from(SignInFailure).where(SignInFailure.name == name, SignInFailure.at > since)
-        )
-        or 0
-    )
+    with ctx.unit() as session:
+        db.serialize(session, SIGN_IN_LOCK)
+        recent = select(func.count()).select_from(SignInFailure).where(SignInFailure.at > since)
+        if (session.scalar(recent.where(SignInFailure.name == name)) or 0) >= MAX_FAILURES:
+            raise TooManyAttempts(
+                f"too many failed sign-ins for {name!r}; wait {FAILURE_WINDOW_MIN} minutes and try again",
+                field="password",
+            )
+        if address and (session.scalar(recent.where(SignInFailure.address == address)) or 0) >= MAX_ADDRESS_FAILURES:
+            raise TooManyAttempts(
+                f"too many failed sign-ins from this address; wait {FAILURE_WINDOW_MIN} minutes and try again",
+                field="password",
+            )
+        row = SignInFailure(name=name, address=address, at=now)
+        session.add(row)
+        session.flush()
+        return row.id
 
 
 @dataclass(frozen=True)
@@ -122,35 +174,29 @@ class SignedIn:
     person: dict
 
 
-def sign_in(ctx: Context, name: str, password: str) -> SignedIn:
-    """A new session for the person, if the password is theirs; failures are counted per name."""
-    now = ctx.now()
+def sign_in(ctx: Context, name: str, password: str, address: str = "") -> SignedIn:
+    """A new session for the person, if the password is theirs. Each attempt counts as a failure
+    until the password proves right, per name and per ``address`` (the client's)."""
+    name, address, now = name[:100], address[:64], ctx.now()
+    attempt = _attempt(ctx, name, address, now)
+    with ctx.glance() as session:
+        stored = session.scalar(select(User.password_hash).where(User.name == name))
+    if not password_matches(stored or _decoy(), password) or stored is None:
+        raise SignInRequired("wrong name or password", field="password")  # the attempt stays counted
     with ctx.unit() as session:
-        if _recent_failures(session, name, now) >= MAX_FAILURES:
-            raise TooManyAttempts(
-                f"too many failed sign-ins for {name!r}; wait {FAILURE_WINDOW_MIN} minutes and try again",
-                field="password",
-            )
         user = session.scalar(select(User).where(User.name == name))
-        stored = user.password_hash if user is not None else None
-        if not password_matches(stored or _decoy(), password) or stored is None:
-            session.add(SignInFailure(name=name[:100], at=now))
-            failed = True
-        else:
-            failed = False
-            session.execute(delete(SignInFailure).where(SignInFailure.name == name))
-            secret = secrets.token_urlsafe(32)
-            hours = ctx.studio.config.get("team", {}).get("session_hours", SESSION_HOURS)
-            expires = now + timedelta(hours=hours)
-            row = AuthSession(user_id=user.id, secret_sha256=digest(secret), created_at=now, expires_at=expires)
-            session.add(row)
-            session.flush()
-            actor = actors.by_id(session, user.id, ctx.actor.channel)
-            events.record(session, actor, "session.start", objects={"user": user.id, "session": row.id})
-            signed = SignedIn(secret, csrf_token(secret), expires, user.as_dict())
-    if failed:  # the failure is committed above; only then is the caller told
-        raise SignInRequired("wrong name or password", field="password")
-    return signed
+        if user is None or user.password_hash != stored:  # changed while it was checked
+            raise SignInRequired("wrong name or password", field="password")
+        session.execute(delete(SignInFailure).where(or_(SignInFailure.name == name, SignInFailure.id == attempt)))
+        secret = secrets.token_urlsafe(32)
+        hours = ctx.studio.config.get("team", {}).get("session_hours", SESSION_HOURS)
+        expires = now + timedelta(hours=hours)
+        row = AuthSession(user_id=user.id, secret_sha256=digest(secret), created_at=now, expires_at=expires)
+        session.add(row)
+        session.flush()
+        actor = actors.by_id(session, user.id, ctx.actor.channel)
+        events.record(session, actor, "session.start", objects={"user": user.id, "session": row.id})
+        return SignedIn(secret, csrf_token(secret), expires, user.as_dict())
 
 
 def sign_out(ctx: Context, secret: str) -> None:
@@ -171,14 +217,22 @@ def session_actor(ctx: Context, secret: str, channel: str = "web") -> Actor:
 
 
 def _owner(session: Session, ctx: Context, name: str, action: str) -> User:
-    """The person whose tokens are touched; only they or an admin may (anyone with the studio
-    folder itself, when nobody is named: it holds the ledger anyway)."""
+    """The person whose tokens are touched; only they or an admin may, through the server and in a
+    team studio's CLI alike. Elsewhere anyone with the studio folder may (it holds the ledger
+    anyway), and so may the CLI of a team studio that has no token yet: its first one is made so."""
     user = session.scalar(select(User).where(User.name == name))
     if user is None:
         raise NotFound(f"no user {name!r} in this studio", field="name")
     acting = session.get(User, ctx.actor.id) if ctx.actor.known else None
-    if ctx.actor.channel in ("api", "web") and (acting is None or (acting.id != user.id and not acting.admin)):
-        raise Forbidden(f"only {name} or an admin may {action}", field="actor")
+    if ctx.actor.channel in ("api", "web"):
+        guarded = True
+    elif team_mode(ctx.studio.config):
+        guarded = acting is not None or session.scalar(select(ApiToken.id).limit(1)) is not None
+    else:
+        guarded = False
+    if guarded and (acting is None or (acting.id != user.id and not acting.admin)):
+        who = f"in a team studio, set {TOKEN_VAR} to your own token: " if acting is None else ""
+        raise Forbidden(f"{who}only {name} or an admin may {action}", field="actor")
     return user
 
 

@@ -143,7 +143,7 @@ def about(ctx: Context, code: str) -> dict | None:
 
 def accept(ctx: Context, code: str, password: str) -> dict:
     """Set the invited person's password with the invite's code; the invite is spent."""
-    hashed = accounts.hash_password(password)  # a short password leaves the invite unspent
+    accounts.strength(password, "", accounts.studio_name(ctx))  # a weak one leaves the invite unspent
     now = ctx.now()
     with ctx.unit() as session:
         db.begin_immediate(session)
@@ -154,7 +154,9 @@ def accept(ctx: Context, code: str, password: str) -> dict:
             raise NotFound(SPENT, field="code")
         row.used_at = now
         user = session.get(User, row.user_id)
+        hashed = accounts.hash_password(password, user.name, accounts.studio_name(ctx))
         user.password_hash = hashed
+        accounts.end_other_sessions(session, user, None, now)  # a reset shuts out the old password's sessions
         events.record(
             session,
             actors.by_id(session, user.id, ctx.actor.channel),

@@ -23,6 +23,12 @@ CSRF_HEADER = "X-CSRF-Token"
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 
 
+def address(request: Request) -> str:
+    """The client's address, as the sign-in limit counts it (uvicorn reads X-Forwarded-For from a
+    trusted proxy)."""
+    return request.client.host if request.client else ""
+
+
 def anonymous(request: Request) -> Context:
     """A Context with nobody signed in (for signing in)."""
     return Context(request.app.state.studio, Actor.unknown("web"))

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel
 
 from pressroom.plays import accounts, invites
-from pressroom.server.auth import Anonymous, Ctx, end_session, start_session
+from pressroom.server.auth import Anonymous, Ctx, address, end_session, start_session
 
 router = APIRouter(prefix="/api", tags=["session"])
 
@@ -29,7 +29,7 @@ class NewToken(BaseModel):
 @router.post("/session")
 def sign_in(body: SignIn, request: Request, response: Response, ctx: Anonymous) -> dict:
     """Sign in: sets the HttpOnly session cookie and the CSRF cookie to echo in X-CSRF-Token."""
-    signed = accounts.sign_in(ctx, body.name, body.password)
+    signed = accounts.sign_in(ctx, body.name, body.password, address(request))
     start_session(request, response, signed)
     return {"person": signed.person, "csrf": signed.csrf, "expires_at": signed.expires_at.isoformat()}
 
