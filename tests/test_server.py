@@ -81,7 +81,8 @@ def team(tmp_path_factory, ledgers):
     assert done.returncode == 0, done.stderr
     tokens = {first: json.loads(done.stdout)["token"]}
     studio = Studio(root)
-    admin = Context(studio, Actor.unknown("cli"))
+    cli_ctx = Context(studio, Actor.unknown("cli"))
+    admin = cli_ctx.acting_as(accounts.token_actor(cli_ctx, tokens[first], "cli"))  # a team CLI acts as its token
     for name in others:
         assert accounts.add_account(admin, name, PEOPLE[name], password=password(name))["admin"] is False
         tokens[name] = accounts.create_token(admin, name, "tests")["token"]
@@ -257,14 +258,20 @@ def test_a_cookie_session_needs_its_csrf_token_to_change_anything_and_ends_when_
 
 
 def test_a_revoked_token_signs_nobody_in(team):
-    made = cli(team["root"], "token", "create", "rita", "--label", "laptop", "--json")
+    # the team CLI keeps the server's rules: a token for another person only by an admin's own token
+    for who in (None, "omar"):
+        refused = cli(team["root"], "token", "create", "rita", "--label", "stolen", token=who and team["tokens"][who])
+        assert refused.returncode != 0 and "only rita or an admin may create their tokens" in refused.stderr
+        assert "Traceback" not in refused.stderr
+    made = cli(team["root"], "token", "create", "rita", "--label", "laptop", "--json", token=team["tokens"]["dana"])
     token = json.loads(made.stdout)["token"]
     listed = json.loads(cli(team["root"], "token", "list", "rita", "--json").stdout)
     assert token not in json.dumps(listed)  # only the hash is kept
     mine = [row for row in listed if row["label"] == "laptop"]
     assert len(mine) == 1 and mine[0]["revoked"] is False
     assert httpx.get(team["url"] + "/api/people/me", headers={"Authorization": f"Bearer {token}"}).status_code == 200
-    assert cli(team["root"], "token", "revoke", mine[0]["id"]).returncode == 0
+    assert cli(team["root"], "token", "revoke", mine[0]["id"]).returncode != 0  # nobody signed in
+    assert cli(team["root"], "token", "revoke", mine[0]["id"], token=team["tokens"]["rita"]).returncode == 0
     after = httpx.get(team["url"] + "/api/people/me", headers={"Authorization": f"Bearer {token}"})
     assert after.status_code == 401 and "revoked" in after.json()["error"]
     # through the API, a person may revoke only their own tokens (dana is the admin)

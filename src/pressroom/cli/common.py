@@ -123,8 +123,7 @@ def context(studio: Path | None, as_: str | None = None, *, acting: bool = True)
                 f"set {accounts.TOKEN_VAR} to your token instead",
                 field="as",
             )
-        kept = accounts.kept_login(ctx.studio.config.get("server", {}).get("url"))
-        token = os.environ.get(accounts.TOKEN_VAR, "") or (kept or {}).get("token", "")
+        token = team_token(ctx)
         if not token:
             raise SignInRequired(
                 f"this is a team studio: set {accounts.TOKEN_VAR} to your token or run `pressroom login`", field="token"
@@ -132,6 +131,26 @@ def context(studio: Path | None, as_: str | None = None, *, acting: bool = True)
         return ctx.acting_as(accounts.token_actor(ctx, token, "cli"))
     name = as_ or os.environ.get(USER_VAR) or ctx.studio.config.get("studio", {}).get("user", "")
     return ctx.acting_as(people.actor(ctx, name, "cli"))
+
+
+def team_token(ctx: Context) -> str:
+    """The token the CLI acts with in a team studio: ``PRESSROOM_TOKEN``, else the kept login ("": none)."""
+    from pressroom.plays import accounts
+
+    kept = accounts.kept_login(ctx.studio.config.get("server", {}).get("url"))
+    return os.environ.get(accounts.TOKEN_VAR, "") or (kept or {}).get("token", "")
+
+
+def token_context(studio: Path | None) -> Context:
+    """The Context of a command on tokens: in a team studio the person its token names, who obeys
+    the server's rules (their own tokens, or anyone's as an admin); nobody only while the studio
+    has no token at all, to make the first one. Elsewhere anyone with the studio folder."""
+    from pressroom.plays import accounts
+
+    ctx = context(studio, acting=False)
+    if accounts.team_mode(ctx.studio.config) and team_token(ctx):
+        return context(studio)
+    return ctx
 
 
 def optional_context(studio: Path | None) -> Context | None:

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from pressroom.cli.common import JsonOpt, StudioOpt, console, context, listing, print_json
+from pressroom.cli.common import JsonOpt, StudioOpt, console, context, listing, print_json, token_context
 
 app = typer.Typer(help="Personal API tokens for the team server and a team studio's CLI.", no_args_is_help=True)
 
@@ -21,7 +21,7 @@ def create(
     """Create a token for NAME and print it once (only its SHA-256 is stored)."""
     from pressroom.plays import accounts
 
-    doc = accounts.create_token(context(studio, acting=False), name, label)
+    doc = accounts.create_token(token_context(studio), name, label)
     if json_out:
         print_json({"token": doc["token"], "id": doc["id"], "owner": doc["owner"], "label": doc["label"]})
     else:
@@ -55,7 +55,7 @@ def revoke(
     """Revoke a token by its id; it signs nobody in from then on."""
     from pressroom.plays import accounts
 
-    doc = accounts.revoke_token(context(studio, acting=False), token_id)
+    doc = accounts.revoke_token(token_context(studio), token_id)
     print_json(doc) if json_out else console().print(f"token {doc['id']} of {doc['owner']} is revoked")
 
 
