@@ -77,6 +77,16 @@ def team_site(
             ledgers.drop(url)
 
 
+def form_sign_in(client, name: str, secret: str | None = None):
+    """Sign ``client`` (an httpx.Client on the site) in through the sign-in form, as a browser does:
+    the form first, its secret sent back with the name and password."""
+    form = client.get("/sign-in")
+    found = re.search(r'name="form_secret" value="([^"]+)"', form.text)
+    assert form.status_code == 200 and found, form.text[:300]
+    data = {"name": name, "password": secret or password(name), "form_secret": found.group(1)}
+    return client.post("/sign-in", data=data)
+
+
 def signed_in(browser, site, name: str):
     """A browser context of its own for ``name``, signed in through the sign-in page."""
     context = browser.new_context(base_url=site["url"])

@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from browsing import password, serious_violations, signed_in, studio_ctx, team_site
+from browsing import form_sign_in, password, serious_violations, signed_in, studio_ctx, team_site
 
 from pressroom.domain.brief import parse
 from pressroom.jobs import generations
@@ -131,8 +131,15 @@ def test_another_reviewer_decides_on_the_page(browser, site):
 def test_a_change_without_the_csrf_header_is_refused(site):
     import httpx
 
+    with httpx.Client(base_url=site["url"]) as elsewhere:  # another site's page posting to the form
+        forged = elsewhere.post("/sign-in", data={"name": "rita", "password": password("rita")})
+        assert forged.status_code == 403 and "expired or was sent from another site" in forged.text
+        assert "pressroom_session" not in elsewhere.cookies
+        elsewhere.cookies.set("pressroom_sign_in", "chosen-by-the-attacker")  # a cookie it cannot set here
+        forged = elsewhere.post("/sign-in", data={"name": "rita", "password": password("rita"), "form_secret": "x"})
+        assert forged.status_code == 403 and "pressroom_session" not in elsewhere.cookies
     with httpx.Client(base_url=site["url"]) as anyone:
-        answer = anyone.post("/sign-in", data={"name": "rita", "password": password("rita")})
+        answer = form_sign_in(anyone, "rita")
         assert answer.status_code == 303 and "pressroom_session" in anyone.cookies
         forged = anyone.post(f"/images/{site['concepts'][0]}/review", data={"decision": "approved"})
     assert forged.status_code == 403 and "X-CSRF-Token" in forged.text
@@ -142,7 +149,7 @@ def test_thumbnails_are_small_webp_files_cached_by_content(site):
     import httpx
 
     with httpx.Client(base_url=site["url"]) as rita:
-        rita.post("/sign-in", data={"name": "rita", "password": password("rita")})
+        form_sign_in(rita, "rita")
         first = rita.get(f"/thumbs/{site['concepts'][0]}/256.webp")
         assert first.status_code == 200 and first.headers["content-type"] == "image/webp"
         assert "immutable" in first.headers["cache-control"] and first.content[8:12] == b"WEBP"
