@@ -7,6 +7,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from pressroom.context import Context
+from pressroom.domain import paging
 from pressroom.domain.recipes import Recipe
 from pressroom.jobs import generations, landing
 from pressroom.ledger.tables import Generation
@@ -18,8 +19,9 @@ STATUSES = generations.STATUSES
 
 
 def listing(ctx: Context, limit: int | None = None, **filters) -> list[dict]:
-    """The stored images, oldest first, filtered by ``brief_id``, ``recipe_id`` or ``status``."""
-    return [row.summary(ctx.studio) for row in generations.listing(ctx.studio, limit, **filters)]
+    """The stored images, oldest first, filtered by ``brief_id``, ``recipe_id`` or ``status``; at most
+    ``limit`` (all, when None: the CLI lists a whole studio)."""
+    return [row.summary(ctx.studio) for row in generations.listing(ctx.studio, paging.checked(limit), **filters)]
 
 
 def get(ctx: Context, generation_id: int) -> Generation:

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
+from pressroom.domain import paging
 from pressroom.domain.compare import fingerprint
 from pressroom.errors import InputError
 from pressroom.ledger import fulltext
@@ -25,8 +26,6 @@ from pressroom.store import imagefiles, shelves
 if TYPE_CHECKING:
     from pressroom.context import Context
 
-MAX_LIMIT = 500  # assets on one page at most
-MAX_PAGE = 1_000_000
 BY_IDS = select(Release).where(Release.id.in_(bindparam("ids", expanding=True)))  # compiled once, cached
 
 
@@ -62,13 +61,6 @@ def _since(since: str | None) -> date | None:
         raise InputError(f"since {since!r} must be a date like 2026-11-01", field="since") from None
 
 
-def _paging(limit: int, page: int) -> None:
-    if not 1 <= limit <= MAX_LIMIT:
-        raise InputError(f"limit must be 1..{MAX_LIMIT}", field="limit")
-    if not 1 <= page <= MAX_PAGE:
-        raise InputError(f"page must be 1..{MAX_PAGE}", field="page")
-
-
 def _columns(session: Session, studio=None) -> shelves.Shelves:
     """The library's columns, kept between processes in the studio's ``cache`` folder."""
     if studio is None:
@@ -97,7 +89,7 @@ def search(
     """One page of the released assets matching every word of ``query`` (all of them when it holds
     none) and every filter given."""
     start = _since(since)
-    _paging(limit, page)
+    paging.checked(limit, page)
     if brief is not None and not 0 < brief <= LARGEST:
         raise InputError(f"brief must be 1..{LARGEST}", field="brief")
     held = _columns(session, studio)
@@ -124,8 +116,7 @@ def similar(
 ) -> list[tuple[int, Release]]:
     """Released assets within ``max_distance`` bits of pHash of the image at ``path`` or of the
     asset ``asset_id`` (the asset itself left out), nearest first."""
-    if not 1 <= limit <= MAX_LIMIT:
-        raise InputError(f"limit must be 1..{MAX_LIMIT}", field="limit")
+    paging.checked(limit)
     if not 0 <= max_distance <= 64:
         raise InputError("max_distance must be 0..64 (bits of a 64-bit pHash)", field="max_distance")
     if (path is None) == (asset_id is None):

@@ -47,6 +47,7 @@ def checked_values(vary: Sequence[tuple[str, str]]) -> list[tuple[str, str]]:
     return pairs
 
 
+MAX_BATCH = 64  # images drawn in one pipeline call at most
 MAX_SEEDS = 1_000_000  # seeds per value one run may plan (what it makes is bounded by MAX_RUN)
 
 
@@ -111,6 +112,8 @@ def submit(
     The same run asked for again is the same job (its idempotency key is the request).
     """
     pairs = checked_values(vary)
+    if batch_size is not None and not 1 <= batch_size <= MAX_BATCH:
+        raise InputError(f"batch_size must be 1 to {MAX_BATCH} images at once (got {batch_size})", field="batch_size")
     actor = ctx.actor.require("operator", "run a volume batch")
     with ctx.unit() as session:  # a refused run keeps none of the reference images it was given
         pairs = _stored_references(ctx.studio, session, recipe_id, pairs)

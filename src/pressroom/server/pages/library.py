@@ -137,8 +137,8 @@ def similar_to_asset(request: Request, asset_id: int) -> Response:
 @router.post("/library/similar")
 def similar_to_upload(request: Request, file: UploadFile | None = File(None)) -> Response:
     def act(ctx: Context):
-        with uploaded(upload(file)) as path:
-            found = library.look_alike(ctx, path, SIMILAR)
-        return render.fragment("_similar.html", found=found, like=path.name)
+        with uploaded(upload(file)) as sent:
+            found = library.look_alike(ctx, sent.path, SIMILAR)
+        return render.fragment("_similar.html", found=found, like=sent.name)
 
     return render.acted(request, act)

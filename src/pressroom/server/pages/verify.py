@@ -22,8 +22,8 @@ def verify_page(request: Request) -> Response:
 @router.post("/verify")
 def verify(request: Request, file: UploadFile | None = File(None)) -> Response:
     def act(ctx: Context):
-        with uploaded(upload(file)) as path:
-            doc = library.verify_file(ctx, path)
-        return render.fragment("_verdict.html", doc={**doc, "file": path.name}, passes=library.passes(doc))
+        with uploaded(upload(file)) as sent:
+            doc = sent.said(library.verify_file(ctx, sent.path))
+        return render.fragment("_verdict.html", doc={**doc, "file": sent.name}, passes=library.passes(doc))
 
     return render.acted(request, act)

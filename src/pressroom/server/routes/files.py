@@ -22,15 +22,21 @@ TYPES = {"png": "image/png", "jpg": "image/jpeg", "jpeg": "image/jpeg", "webp": 
 
 
 def public(ctx: Context, value):
-    """An answer without the server's own paths: paths inside the studio become studio-relative."""
-    root = str(ctx.studio.root) + "/"
+    """An answer without the server's own paths: paths inside the studio become studio-relative,
+    wherever in a text they stand (a message quoting a file as well as a path on its own)."""
     if isinstance(value, dict):
         return {key: public(ctx, item) for key, item in value.items()}
     if isinstance(value, (list, tuple)):
         return [public(ctx, item) for item in value]
-    if isinstance(value, str) and value.startswith(root):
-        return value[len(root) :]
+    if isinstance(value, str):
+        return unrooted(value, ctx.studio.root)
     return value
+
+
+def unrooted(text: str, root) -> str:
+    """``text`` with the studio folder's absolute path taken out of every path it starts."""
+    folder = str(root)
+    return text.replace(folder + "/", "").replace(folder, "the studio folder") if folder in text else text
 
 
 def image(ctx: Context, summary: dict) -> dict:

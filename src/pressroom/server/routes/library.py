@@ -94,8 +94,8 @@ def show_asset(asset_id: int, ctx: Ctx) -> dict:
 @router.post("/verify")
 def verify(file: UploadFile, ctx: Ctx) -> dict:
     """The provenance of an uploaded PNG, JPEG or WebP, against this studio's trust anchor."""
-    with uploaded(file) as path:
-        return {**library.verify_file(ctx, path), "file": path.name}
+    with uploaded(file) as sent:
+        return {**sent.said(library.verify_file(ctx, sent.path)), "file": sent.name}
 
 
 @router.post("/library/similar")
@@ -103,8 +103,8 @@ def similar(file: UploadFile, ctx: Ctx, limit: int = 10) -> list[dict]:
     """Released assets that look like the uploaded image, nearest first (with their pHash distance)."""
     if not 1 <= limit <= 100:
         raise InputError(f"limit must be 1..100 (got {limit})", field="limit")
-    with uploaded(file) as path:
-        return [asset(ctx, doc) for doc in library.look_alike(ctx, path, limit)]
+    with uploaded(file) as sent:
+        return [asset(ctx, doc) for doc in library.look_alike(ctx, sent.path, limit)]
 
 
 @router.post("/assets/{asset_id}/reproduce")

@@ -119,8 +119,8 @@ def run_volume(recipe_id: int, body: Volume, response: Response, ctx: Ctx) -> di
 def reference(file: UploadFile, ctx: Ctx) -> dict:
     """Keep a reference image (PNG, JPEG or WebP) in the studio; a lock's references and a volume run's
     reference slot name it by the SHA-256 this answers."""
-    with uploaded(file) as path:
-        return image_plays.upload_reference(ctx, path.read_bytes())
+    with uploaded(file) as sent:
+        return image_plays.upload_reference(ctx, sent.path.read_bytes())
 
 
 @router.post("/images/{generation_id}/fix", status_code=202)
