@@ -180,6 +180,19 @@ def test_plain_diffusers_draws_the_same_pixels_from_the_card_alone(cli, built, t
         assert not np.array_equal(from_card(path, text, max_sequence_length=128), stored)
 
 
+def test_at_a_guidance_of_1_the_card_says_the_negative_prompt_is_ignored(cli, built, tmp_path):
+    path = model_folder(cli, built, "tiny")  # SD 1.x: the negative works only through classifier-free guidance
+    made = generate(cli, "tiny", "--guidance", "1", "--negative", "blurry")  # the last --guidance counts
+    card = tmp_path / "card.toml"
+    assert cli("recipe", "export", made["id"], "-o", card).code == 0
+    text = card.read_text()
+    recorded = tomllib.loads(text)
+    assert recorded["guidance"] == 1.0 and recorded["negative"] == "blurry" and recorded["ignored"] == ["negative"]
+    stored = np.asarray(Image.open(made["path"]).convert("RGB"))
+    assert np.array_equal(from_card(path, text), stored)
+    assert np.array_equal(from_card(path, text, negative_prompt="a red fox"), stored)
+
+
 T5 = ["sd3", "sd3-no-t5", "flux-dev", "flux-schnell"]  # the families whose pipelines take max_sequence_length
 
 
