@@ -72,3 +72,38 @@ def test_toml_syntax_errors_give_the_line():
 def test_a_prompt_that_disagrees_with_its_skeleton_is_refused():
     with pytest.raises(ValidationError, match="does not match its skeleton"):
         recipe(prompt="something else")
+
+
+def test_the_t5_tokens_and_the_ignored_settings_round_trip_and_are_said_in_words():
+    original = recipe(negative="", max_sequence_length=256, ignored=["guidance", "negative"])
+    text = cards.to_toml(original)
+    assert cards.parse(text).recipe == original
+    lines = text.splitlines()
+    for setting in ("guidance", "negative"):  # the comment just above the setting says it is ignored
+        at = next(i for i, line in enumerate(lines) if line.startswith(f"{setting} = "))
+        assert lines[at - 1].startswith("# IGNORED by this model"), lines[at - 2 : at + 1]
+    assert 'ignored = ["guidance", "negative"]' in lines and "max_sequence_length = 256" in lines
+    plain = cards.to_toml(recipe())
+    assert "IGNORED" not in plain and "max_sequence_length" not in plain and "ignored =" not in plain
+
+
+def test_a_recipe_written_before_the_t5_tokens_were_recorded_stores_the_same_json():
+    # the ledger's hash chain digests a recipe's stored JSON: an old recipe read and written again is unchanged
+    stored = recipe().model_dump(mode="json", exclude_none=True)
+    assert "max_sequence_length" not in stored and "ignored" not in stored
+    assert Recipe.model_validate(stored).model_dump(mode="json", exclude_none=True) == stored
+
+
+@pytest.mark.parametrize(
+    "line,named",
+    [
+        ("max_sequence_length = 1000", r"max_sequence_length \(line \d+\) Input should be less than or equal to 512"),
+        ("max_sequence_length = 0", r"max_sequence_length \(line \d+\) Input should be greater than or equal to 1"),
+        ('ignored = ["steps"]', r"ignored.0 \(line \d+\) Input should be 'guidance' or 'negative'"),
+    ],
+)
+def test_a_bad_t5_token_count_or_ignored_setting_names_the_field(line, named):
+    text = cards.to_toml(recipe()).replace("width = 64", f"{line}\nwidth = 64")
+    with pytest.raises(CardError, match=named) as caught:
+        cards.parse(text)
+    assert "\n" not in str(caught.value)

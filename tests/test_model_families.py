@@ -2,7 +2,8 @@
 dev-like and schnell-like, as tiny random-weight pipelines built once per session (``families.py``).
 
 For each: `model add` records the family and native size; generate -> export card -> reproduce gives
-`exact`, and the pixels equal a plain diffusers call with the same settings; a refine and an
+`exact`, and the pixels equal a plain diffusers call with the same settings, and one built from the
+card's text alone (``from_card``), which also proves what the card calls ignored is; a refine and an
 inpaint keep the parent's size."""
 
 import json
@@ -113,6 +114,126 @@ def test_each_family_generates_reproduces_exactly_and_matches_plain_diffusers(cl
     assert json.loads(again.out)["verdict"] == "exact"
     plain = plain_diffusers(built[name], family, variant, "a red fox in snow, soft light", 11, 64, 96)
     assert np.array_equal(np.asarray(stored.convert("RGB")), plain)
+
+
+def from_card(path, text, **changed):
+    """The pixels a stranger draws with plain diffusers from the card's text alone and the weights at
+    ``path``: every setting read from the card (``changed`` overrides some), none known beforehand.
+    A setting the card lists in ``ignored`` is left out unless ``changed`` names it."""
+    import diffusers
+    import torch
+
+    card = tomllib.loads(text)
+    settings = {
+        "prompt": card["prompt"],
+        "negative_prompt": card["negative"],
+        "num_inference_steps": card["steps"],
+        "guidance_scale": card["guidance"],
+        "width": card["width"],
+        "height": card["height"],
+    }
+    if "max_sequence_length" in card:
+        settings["max_sequence_length"] = card["max_sequence_length"]
+    ignored = {"guidance": "guidance_scale", "negative": "negative_prompt"}
+    for name in card.get("ignored", []):
+        settings.pop(ignored[name])
+    settings.update(changed)
+    index = json.loads((path / "model_index.json").read_text())  # the weights folder, not the card
+    absent = {k: None for k, v in index.items() if isinstance(v, list) and v == [None, None]}
+    pipeline = diffusers.DiffusionPipeline.from_pretrained(
+        path, local_files_only=True, dtype=getattr(torch, card["dtype"]), **absent
+    )
+    scheduler = card["scheduler"]
+    config = {**scheduler["config"], **dict.fromkeys(scheduler.get("unset", []))}
+    pipeline.scheduler = getattr(diffusers, scheduler["class_name"]).from_config(config)
+    pipeline.set_progress_bar_config(disable=True)
+    generator = torch.Generator("cpu").manual_seed(card["seed"])
+    image = pipeline(**settings, generator=generator, output_type="pil").images[0]
+    return np.asarray(image)
+
+
+def model_folder(cli, built, name):
+    """The weights of ``name``: the built-in tiny model (SD 1.x) is in the studio already."""
+    if name == "tiny":
+        from pressroom.engines import tiny
+
+        return cli.studio.weights_dir / f"tiny-v{tiny.VERSION}"
+    add(cli, built, name)
+    return built[name]
+
+
+@pytest.mark.parametrize("name", ["tiny", *FAMILY])
+def test_plain_diffusers_draws_the_same_pixels_from_the_card_alone(cli, built, tmp_path, name):
+    path = model_folder(cli, built, name)
+    made = generate(cli, name)
+    card = tmp_path / "card.toml"
+    assert cli("recipe", "export", made["id"], "-o", card).code == 0
+    text = card.read_text()
+    stored = np.asarray(Image.open(made["path"]).convert("RGB"))
+    assert np.array_equal(from_card(path, text), stored)
+    # what the card says is ignored is: any value draws the same pixels; what it does not list is used
+    recorded = tomllib.loads(text)
+    for setting, argument, other in (("guidance", "guidance_scale", 9.0), ("negative", "negative_prompt", "blurry")):
+        same = np.array_equal(from_card(path, text, **{argument: other}), stored)
+        assert same == (setting in recorded.get("ignored", [])), (setting, recorded.get("ignored"))
+    if "max_sequence_length" in recorded:  # the tokens it records matter: another number, other pixels
+        assert not np.array_equal(from_card(path, text, max_sequence_length=128), stored)
+
+
+def test_at_a_guidance_of_1_the_card_says_the_negative_prompt_is_ignored(cli, built, tmp_path):
+    path = model_folder(cli, built, "tiny")  # SD 1.x: the negative works only through classifier-free guidance
+    made = generate(cli, "tiny", "--guidance", "1", "--negative", "blurry")  # the last --guidance counts
+    card = tmp_path / "card.toml"
+    assert cli("recipe", "export", made["id"], "-o", card).code == 0
+    text = card.read_text()
+    recorded = tomllib.loads(text)
+    assert recorded["guidance"] == 1.0 and recorded["negative"] == "blurry" and recorded["ignored"] == ["negative"]
+    stored = np.asarray(Image.open(made["path"]).convert("RGB"))
+    assert np.array_equal(from_card(path, text), stored)
+    assert np.array_equal(from_card(path, text, negative_prompt="a red fox"), stored)
+
+
+T5 = ["sd3", "sd3-no-t5", "flux-dev", "flux-schnell"]  # the families whose pipelines take max_sequence_length
+
+
+def exported(cli, built, tmp_path, name) -> tuple[dict, str]:
+    add(cli, built, name)
+    made = generate(cli, name)
+    assert cli("recipe", "export", made["id"], "-o", tmp_path / "card.toml").code == 0
+    return made, (tmp_path / "card.toml").read_text()
+
+
+def reproduced(cli, tmp_path, text) -> tuple[dict, np.ndarray]:
+    card, out = tmp_path / "edited.toml", tmp_path / "again.png"
+    card.write_text(text)
+    result = cli("reproduce", card, "-o", out, "--json")
+    assert result.code in (0, 1), result.err
+    return json.loads(result.out), np.asarray(Image.open(out).convert("RGB"))
+
+
+@pytest.mark.parametrize("name", T5)
+def test_a_card_written_before_the_t5_tokens_were_recorded_reproduces_as_before(cli, built, tmp_path, name):
+    made, text = exported(cli, built, tmp_path, name)
+    old = "\n".join(line for line in text.splitlines() if not line.startswith(("max_sequence_length =", "ignored =")))
+    assert "max_sequence_length" not in tomllib.loads(old) and "ignored" not in tomllib.loads(old)
+    figures, image = reproduced(cli, tmp_path, old)
+    assert figures["verdict"] == "exact"
+    assert np.array_equal(image, np.asarray(Image.open(made["path"]).convert("RGB")))
+
+
+def test_reproduce_runs_the_cards_t5_tokens_and_is_not_fooled_by_an_ignored_setting(cli, built, tmp_path):
+    made, text = exported(cli, built, tmp_path, "flux-schnell")
+    assert "max_sequence_length = 256" in text and "guidance = 4.0" in text
+    # the card's number of T5 tokens is the one the engine gives the pipeline: another one, other pixels
+    fewer = text.replace("max_sequence_length = 256", "max_sequence_length = 128")
+    figures, image = reproduced(cli, tmp_path, fewer)
+    assert not figures["pixels_identical"]
+    assert np.array_equal(image, from_card(built["flux-schnell"], fewer))
+    # schnell ignores the guidance: another value on the card is still the same image, and says so again
+    figures, _ = reproduced(cli, tmp_path, text.replace("guidance = 4.0", "guidance = 9.0"))
+    assert figures["verdict"] == "exact"
+    rerun = tmp_path / "again.png"
+    assert json.loads(Image.open(rerun).text["pressroom"])["ignored"] == ["guidance", "negative"]
 
 
 @pytest.mark.parametrize("name", list(FAMILY))

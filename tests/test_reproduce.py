@@ -233,3 +233,26 @@ def test_a_card_whose_pixel_hash_disagrees_with_its_file_gets_one_verdict_with_o
     assert (in_studio.code, stranger.returncode) == (1, 1), (in_studio.err, stranger.stderr)
     verdicts = json.loads(in_studio.out)["verdict"], json.loads(stranger.stdout)["verdict"]
     assert verdicts == ("different", "different")
+
+
+def test_a_card_that_calls_a_used_setting_ignored_is_still_judged_by_its_pixels(cli, tmp_path):
+    [row] = generate(cli)  # the tiny model (SD 1.x) at guidance 7: guidance and negative prompt are both used
+    card = tmp_path / "c.toml"
+    cli("recipe", "export", row["id"], "-o", card)
+    text = card.read_text()
+    assert "ignored =" not in text and "max_sequence_length" not in text
+    edited = text.replace("guidance = 7.0", 'guidance = 3.0\nignored = ["guidance"]')
+    assert edited != text
+    card.write_text(edited)
+    figures = json.loads(cli("reproduce", card, "--json").out)
+    assert figures["verdict"] != "exact" and not figures["pixels_identical"]  # the guidance was used all the same
+
+
+def test_t5_tokens_on_a_card_for_a_model_without_t5_are_refused_in_one_line(cli, tmp_path):
+    [row] = generate(cli)
+    card = tmp_path / "c.toml"
+    cli("recipe", "export", row["id"], "-o", card)
+    card.write_text(card.read_text().replace("width = 64", "max_sequence_length = 256\nwidth = 64"))
+    result = cli("reproduce", card)
+    assert result.code == 2 and "Traceback" not in result.err and len(result.err.strip().splitlines()) == 1
+    assert "max_sequence_length 256" in result.err and "StableDiffusionPipeline takes none" in result.err

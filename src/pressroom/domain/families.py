@@ -10,6 +10,9 @@ engine checks every job against the pipeline it loaded.
 - Flow-matching families (SD3, FLUX) run only on their own scheduler: a DDPM-style one (Euler,
   DPM++) either fails or silently makes wrong images. pressroom's sampler names fit SD and SDXL.
 - FLUX.1 ignores the negative prompt (pressroom runs it without true CFG): one is refused.
+  FLUX.1 schnell has no guidance embedding, so it ignores the guidance too; SD, SDXL and SD3 use
+  the negative prompt only through classifier-free guidance, which is off at a guidance of 1 or
+  less. A card records what its model ignored (``ignored``).
 - Text encoders see a fixed number of tokens each: CLIP 77; T5 256 (SD3, FLUX schnell) or 512
   (FLUX dev).
 """
@@ -29,14 +32,15 @@ class Family:
     label: str
     flow: bool = False  # flow matching: only the model's own scheduler drives it
     negative: bool = True  # the negative prompt is used
+    cfg: bool = False  # the negative prompt works through classifier-free guidance: only above guidance 1
     patch: int = 1  # latent patch size: sizes are multiples of the latent factor times this
     default_sample: int = 64  # the denoiser's sample size when its config names none
 
 
 FAMILIES = {
-    "sd": Family("sd", "Stable Diffusion 1.x/2.x"),
-    "sdxl": Family("sdxl", "SDXL", default_sample=128),
-    "sd3": Family("sd3", "Stable Diffusion 3/3.5", flow=True, patch=2, default_sample=128),
+    "sd": Family("sd", "Stable Diffusion 1.x/2.x", cfg=True),
+    "sdxl": Family("sdxl", "SDXL", cfg=True, default_sample=128),
+    "sd3": Family("sd3", "Stable Diffusion 3/3.5", flow=True, cfg=True, patch=2, default_sample=128),
     "flux": Family("flux", "FLUX.1", flow=True, negative=False, patch=2, default_sample=128),
     "other": Family("other", "another diffusers pipeline"),
 }
@@ -97,15 +101,31 @@ def detect(folder: Path) -> Facts:
     if isinstance(sample, list):
         sample = sample[0]
     multiple = max(8, factor * family.patch)
-    variant = ""
-    if family.name == "flux":
-        variant = "dev" if denoiser.get("guidance_embeds", True) else "schnell"
-    return Facts(family.name, int(sample) * factor, multiple, variant)
+    return Facts(family.name, int(sample) * factor, multiple, variant(family, denoiser.get("guidance_embeds", True)))
+
+
+def variant(family: Family, guidance_embeds: bool) -> str:
+    """FLUX.1's variant from its transformer's ``guidance_embeds``: "dev" is guidance distilled (it has
+    a guidance embedding), "schnell" has none; "" for the other families."""
+    if family.name != "flux":
+        return ""
+    return "dev" if guidance_embeds else "schnell"
 
 
 def t5_tokens(family: Family, variant: str) -> int:
     """How many T5 tokens the family's pipeline is given (its ``max_sequence_length``)."""
     return 512 if family.name == "flux" and variant != "schnell" else 256
+
+
+def ignored(family: Family, variant: str, guidance: float) -> list[str]:
+    """The recipe settings a model of ``family`` (``variant``) is given at ``guidance`` but does not use:
+    any value of them draws the same pixels, so a card says so rather than let them look meaningful."""
+    found = []
+    if family.name == "flux" and variant == "schnell":  # no guidance embedding
+        found.append("guidance")
+    if not family.negative or (family.cfg and guidance <= 1):
+        found.append("negative")
+    return found
 
 
 def check_size(width: int, height: int, multiple: int, family: Family) -> None:

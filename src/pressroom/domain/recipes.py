@@ -52,6 +52,10 @@ Size = Annotated[int, Field(ge=8, le=8192), AfterValidator(_multiple_of_8)]
 Dtype = Annotated[str, AfterValidator(_one_of(DTYPES))]
 Device = Annotated[str, AfterValidator(_one_of(DEVICES))]
 Sha256 = Annotated[str, AfterValidator(_sha256)]
+# T5 tokens a pipeline is given (diffusers' ``max_sequence_length``; its SD3 and FLUX pipelines take at most 512)
+SequenceLength = Annotated[int, Field(ge=1, le=512)]
+# settings a model can be given and not use (``families.ignored`` says which, for a model and its settings)
+Ignorable = Literal["guidance", "negative"]
 ENGINE = "diffusers"  # the engine of a recipe that names none (every card written before engines had names)
 
 
@@ -315,6 +319,12 @@ class Recipe(Strict):
     guidance: Guidance = 7.0
     width: Size = 512
     height: Size = 512
+    # the T5 tokens the pipeline was given; absent (a recipe written before it was recorded, or a model
+    # with no T5 input): the engine's own choice, ``families.t5_tokens``
+    max_sequence_length: SequenceLength | None = None
+    # what the engine settled: settings this model is given but does not use (any value draws the same
+    # pixels); written for the reader of the card, never read back as a setting
+    ignored: list[Ignorable] | None = None
     scheduler: SchedulerSpec = Field(default_factory=SchedulerSpec)
     loras: list[LoraRef] = Field(default_factory=list)  # applied in this order, each at its weight
     dtype: Dtype = "auto"

@@ -20,7 +20,19 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from pressroom.domain import samplers
-from pressroom.domain.recipes import Device, Dtype, Guidance, LoraRef, ModelRef, Reference, Seed, Sha256, Size, Steps
+from pressroom.domain.recipes import (
+    Device,
+    Dtype,
+    Guidance,
+    LoraRef,
+    ModelRef,
+    Reference,
+    Seed,
+    SequenceLength,
+    Sha256,
+    Size,
+    Steps,
+)
 from pressroom.errors import InputError
 
 if TYPE_CHECKING:
@@ -55,6 +67,7 @@ class Job(BaseModel):
     width: Size
     height: Size
     scheduler: str = "euler"  # a sampler name, or "default": the model's own scheduler
+    max_sequence_length: SequenceLength | None = None  # T5 tokens; None: the engine's choice for the model
     scheduler_class: str | None = None  # with scheduler_config: rebuild exactly this scheduler
     scheduler_config: dict[str, Any] | None = None
     loras: tuple[LoraRef, ...] = ()  # by name, file SHA-256 and weight (``LoraRef.identity()``)
@@ -132,6 +145,8 @@ class Output:
     dtype: str
     device: str
     environment: dict[str, Any] = field(default_factory=dict)
+    max_sequence_length: int | None = None  # the T5 tokens the pipeline was given, if it takes them
+    ignored: list[str] = field(default_factory=list)  # settings the model was given but did not use
 
 
 class Engine(Protocol):

@@ -133,16 +133,32 @@ def size_multiple(pipeline) -> int:
     return max(8, factor)
 
 
-def t5_tokens(pipeline) -> int:
-    family = family_of(pipeline)
-    transformer = getattr(pipeline, "transformer", None)
-    variant = "dev" if getattr(getattr(transformer, "config", None), "guidance_embeds", True) else "schnell"
-    return families.t5_tokens(family, variant)
+def variant(pipeline) -> str:
+    """FLUX.1's variant, "dev" or "schnell", from the loaded transformer; "" for other families."""
+    config = getattr(getattr(pipeline, "transformer", None), "config", None)
+    return families.variant(family_of(pipeline), getattr(config, "guidance_embeds", True))
+
+
+def t5_tokens(pipeline, job: Job) -> int:
+    """The T5 tokens the pipeline is given (``max_sequence_length``): the job's (its recipe's), or,
+    for a recipe that records none, the model's own number (``families.t5_tokens``)."""
+    if job.max_sequence_length is not None:
+        return job.max_sequence_length
+    return families.t5_tokens(family_of(pipeline), variant(pipeline))
 
 
 def check_job(pipeline, job: Job) -> None:
-    """Refuse a job the loaded model cannot run as asked: size, scheduler, negative prompt."""
+    """Refuse a job the loaded model cannot run as asked: size, scheduler, negative prompt, T5 tokens."""
     family = family_of(pipeline)
+    if (
+        job.max_sequence_length is not None
+        and "max_sequence_length" not in inspect.signature(pipeline.__call__).parameters
+    ):
+        raise InputError(
+            f"the recipe's max_sequence_length {job.max_sequence_length} is a number of T5 tokens, which "
+            f"SD3 and FLUX pipelines take; a {type(pipeline).__name__} takes none, so remove it from the card",
+            field="max_sequence_length",
+        )
     if job.mode in ("text", "refine", "inpaint"):
         families.check_size(job.width, job.height, size_multiple(pipeline), family)
     if job.scheduler_class is not None:
@@ -358,9 +374,9 @@ class DiffusersEngine:
             "determinism": determinism,
         }
 
-    def token_warnings(self, pipeline, prompt: str) -> list[str]:
+    def token_warnings(self, pipeline, prompt: str, t5_limit: int) -> list[str]:
         """One warning per text encoder that drops the prompt's tail, each counted with its own
-        tokenizer against its own limit (CLIP 77; T5 256 or 512, as the pipeline is given)."""
+        tokenizer against its own limit (CLIP 77; T5 ``t5_limit``, the tokens the pipeline is given)."""
         if not prompt:
             return []
         warnings, seen = [], set()
@@ -370,7 +386,7 @@ class DiffusersEngine:
                 continue
             t5 = type(tokenizer).__name__.startswith("T5")
             kind = "T5" if t5 else "CLIP"
-            limit = t5_tokens(pipeline) if t5 else tokenizer.model_max_length
+            limit = t5_limit if t5 else tokenizer.model_max_length
             ids = tokenizer(prompt, truncation=False).input_ids
             if len(ids) <= limit or (kind, limit) in seen:
                 continue
@@ -421,8 +437,8 @@ class DiffusersEngine:
             accepted = inspect.signature(runner.__call__).parameters
             if job.mode != "upscale" and "width" in accepted:  # refine and inpaint keep the job's (the parent's) size
                 arguments.update(width=job.width, height=job.height)
-            if "max_sequence_length" in accepted:
-                arguments["max_sequence_length"] = t5_tokens(pipeline)
+            if "max_sequence_length" in accepted:  # SD3 (with or without T5: it pads to it) and FLUX
+                arguments["max_sequence_length"] = t5_tokens(pipeline, job)
             runner.set_progress_bar_config(disable=True)
             try:
                 result = runner(**arguments)
@@ -441,12 +457,14 @@ class DiffusersEngine:
             )
         return Output(
             images=images,
-            warnings=[self.token_warnings(pipeline, p) for p in job.prompts],
+            warnings=[self.token_warnings(pipeline, p, t5_tokens(pipeline, job)) for p in job.prompts],
             scheduler_class=type(pipeline.scheduler).__name__,
             scheduler_config=_plain(pipeline.scheduler.config),
             dtype=dtype,
             device=device,
             environment=self.environment(pipeline, device, determinism),
+            max_sequence_length=arguments.get("max_sequence_length"),
+            ignored=families.ignored(family_of(pipeline), variant(pipeline), job.guidance),
         )
 
 

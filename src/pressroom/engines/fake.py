@@ -101,6 +101,7 @@ class FakeEngine:
                 "dtype",
                 "device",
                 "model",
+                "max_sequence_length",  # no text encoder here; and the images of jobs without it stay as they were
             },
         )
         # the model by its files; a model without any (a fake one) by its name

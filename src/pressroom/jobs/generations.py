@@ -101,6 +101,7 @@ def job_for(batch: Sequence[Recipe], model: ModelRef, *, fresh: bool = False) ->
         width=first.width,
         height=first.height,
         scheduler=scheduler.name,
+        max_sequence_length=first.max_sequence_length,
         # a class without its config (a hand-written card) means the scheduler by name, as it always has
         scheduler_class=scheduler.class_name if scheduler.config is not None else None,
         scheduler_config=scheduler.config,
@@ -164,6 +165,9 @@ def render(
             device=output.device,
             environment=Environment.model_validate(output.environment),
             batch_size=len(batch),
+            # every argument the engine settled for the pipeline is recorded, and what the model ignored
+            max_sequence_length=output.max_sequence_length,
+            ignored=output.ignored or None,
         )
         for index, (recipe, image, warnings) in enumerate(zip(batch, output.images, output.warnings, strict=True)):
             if image.size != (recipe.width, recipe.height):  # the recorded size is always the file's

@@ -27,6 +27,7 @@ CARD_VERSION = 1
 COMMENTS = {
     "card": "What the image should be: reproduce compares against these hashes (pixels, not file bytes).",
     "prompt": "The exact text sent to the text encoder.",
+    "guidance": "The guidance scale (classifier-free guidance; FLUX.1 dev: its guidance embedding).",
     "negative": "The exact negative prompt (empty: none).",
     "seed": "Initial noise: one torch.Generator('cpu') per image, seeded with this number.",
     "batch_size": "The batch this image was made in. Batched and single runs differ by float rounding;\n"
@@ -34,6 +35,11 @@ COMMENTS = {
     "skeleton": "The prompt slots, composed in this order (subject, context, composition, style, technical).",
     "model": "The weights, by the SHA-256 of every file. Reproduce refuses weights that differ.",
     "engine": "The engine that ran it (a name in pressroom's engine registry); reproduce runs the same one.",
+    "max_sequence_length": "T5 tokens the pipeline is given (diffusers' max_sequence_length): the prompt is\n"
+    "padded or cut to this many (SD3 without T5 pads its empty T5 input to it).",
+    "ignored": "Settings this model is given but does not use: any value of them draws the same pixels.\n"
+    "FLUX.1 has no negative prompt (pressroom runs it without true CFG); FLUX.1 schnell has no\n"
+    "guidance embedding; SD, SDXL and SD3 use the negative prompt only at a guidance above 1.",
     "scheduler": "The scheduler's class and full config; `unset` lists config keys whose value is None.",
     "environment": "Where it ran. Exact pixels are promised only on the same software and hardware.",
 }
@@ -74,7 +80,14 @@ def to_toml(
         "which are named below by SHA-256. Reproduce it with\n"
         "    pressroom reproduce THIS_CARD.toml [--model-path WEIGHTS]"
     )
-    return tomlout.dumps({"card": card, **body}, COMMENTS, header)
+    comments = dict(COMMENTS)
+    for name in recipe.ignored or ():  # said again where the setting is written, in plain words
+        comments[name] = "\n".join(
+            filter(
+                None, (COMMENTS.get(name), "IGNORED by this model (see `ignored`): any value draws the same pixels.")
+            )
+        )
+    return tomlout.dumps({"card": card, **body}, comments, header)
 
 
 def write(path: str | Path, recipe: Recipe, *, scratch: Path | None = None, field: str | None = None, **kwargs) -> Path:
