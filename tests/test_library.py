@@ -72,9 +72,9 @@ def test_search_pages_count_and_facets_follow_the_ledger(cli, studio, tmp_path):
     assert found(cli, "crimson", "--status", "kept")["total"] == 0
 
     bad = cli("search", "crimson", "--limit", "0")
-    assert bad.code == 2 and bad.err.strip() == "error: --limit must be 1..500"
+    assert bad.code == 2 and bad.err.strip() == "error: --limit must be 1 to 500 (got 0)"
     bad = cli("search", "crimson", "--page", "0")
-    assert bad.code == 2 and bad.err.strip() == "error: --page must be 1..1000000"
+    assert bad.code == 2 and bad.err.strip() == "error: --page must be 1 to 1000000 (got 0)"
 
 
 def test_similar_by_asset_id_leaves_the_asset_out(cli, tmp_path):
