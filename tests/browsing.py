@@ -87,6 +87,25 @@ def form_sign_in(client, name: str, secret: str | None = None):
     return client.post("/sign-in", data=data)
 
 
+def decide_on_page(page, decision: str, alt_text: str = "", fails: dict[str, str] | None = None) -> None:
+    """Answer every checklist item on an image page (pass, or fail with the reason given) and record
+    ``decision``, as a reviewer does: nothing on the form is answered before they answer it."""
+    fails = fails or {}
+    assert page.locator("form input[type=radio]:checked").count() == 0
+    assert page.get_by_label("Decision").input_value() == ""
+    for fieldset in page.locator("form fieldset").all():
+        item = fieldset.locator("legend").inner_text().strip()
+        if item in fails:
+            fieldset.get_by_label("fail").check()
+            fieldset.get_by_label("Reason if it fails").fill(fails[item])
+        else:
+            fieldset.get_by_label("pass").check()
+    page.get_by_label("Decision").select_option(decision)
+    if alt_text:
+        page.get_by_label("Alt text").fill(alt_text)
+    page.get_by_role("button", name="Record the decision").click()
+
+
 def signed_in(browser, site, name: str):
     """A browser context of its own for ``name``, signed in through the sign-in page."""
     context = browser.new_context(base_url=site["url"])

@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from browsing import form_sign_in, password, serious_violations, signed_in, studio_ctx, team_site
+from browsing import decide_on_page, form_sign_in, password, serious_violations, signed_in, studio_ctx, team_site
 
 from pressroom.domain.brief import parse
 from pressroom.jobs import generations
@@ -91,12 +91,16 @@ def test_self_review_is_refused_on_the_page_with_the_cli_message(browser, site):
     page.goto(f"/images/{image}")
     page.wait_for_function("document.querySelector('figure.large img').naturalWidth > 0")
     assert serious_violations(page) == []
-    page.get_by_label("Alt text").fill("A trail shoe on wet rock")
-    page.get_by_role("button", name="Record the decision").click()
-    refusal = page.locator("#decision-outcome").get_by_role("alert")
-    assert (
-        refusal.inner_text()
-        == f"omar made generation {image} and may not review it; a reviewer never approves their own work"
+    assert page.get_by_role("button", name="Record the decision").count() == 0  # no form for the maker
+    csrf = next(c["value"] for c in page.context.cookies() if c["name"] == "pressroom_csrf")
+    forged = page.request.post(  # the form sent anyway: the play refuses with the CLI's message
+        f"{site['url']}/images/{image}/review",
+        form={"decision": "approved", "alt_text": "A trail shoe on wet rock"},
+        headers={"X-CSRF-Token": csrf},
+    )
+    assert forged.status == 403
+    assert f"omar made generation {image} and may not review it; a reviewer never approves their own work" in (
+        forged.text()
     )
     page.screenshot(path=site["shots"] / "self-review-refused.png", full_page=True)
     ctx = studio_ctx(site)
@@ -118,8 +122,15 @@ def test_another_reviewer_decides_on_the_page(browser, site):
     card = cards.read(Path(download.value.path()))
     assert card.recipe == made.parsed_recipe() and card.generation == image
     assert card.expect.pixel_sha256 == made.pixel_sha256
-    page.get_by_label("Alt text").fill("A trail shoe on wet rock")
+    page.get_by_label("Decision").select_option("approved")  # a decision alone: the items are missing
     page.get_by_role("button", name="Record the decision").click()
+    assert page.locator("input[type=radio]:invalid").count() > 0  # the browser asks for every item first
+    page.evaluate("document.querySelector('#review ~ form, form[hx-post$=\"/review\"]').noValidate = true")
+    page.get_by_role("button", name="Record the decision").click()
+    missing = page.locator("#decision-outcome").get_by_role("alert")
+    assert "answers every checklist item; missing: " in missing.inner_text()
+    page.reload()
+    decide_on_page(page, "approved", alt_text="A trail shoe on wet rock")
     page.locator("#decision-outcome").get_by_text("Recorded: approved by rita").wait_for()
     page.screenshot(path=site["shots"] / "review.png", full_page=True)
     ctx = studio_ctx(site)
@@ -233,10 +244,29 @@ def test_a_reviewer_marks_a_region_that_the_operator_then_sees(browser, site):
     operator.goto(f"/images/{image}")
     assert operator.locator("#marks-layer .box").count() == 1
     assert "the sole is cut off here" in operator.locator("#marks-list").inner_text()
-    operator.locator("#mark-form [name=x]").fill("0.1")
-    operator.locator("#mark-form [name=y]").fill("0.1")
-    operator.locator("#mark-comment").fill("an operator's note")
-    operator.get_by_role("button", name="Pin the mark").click()
-    refusal = operator.locator("#mark-outcome").get_by_role("alert")
-    assert "ola may not mark images: it needs the reviewer or director role" in refusal.inner_text()
-    assert operator.locator("#marks-list li").count() == 1
+    assert operator.locator("#mark-form").count() == 0  # no form for what the person may not do
+    assert operator.get_by_role("button", name="Resolve mark 1").count() == 0  # ola made neither it nor a fix
+    csrf = next(c["value"] for c in operator.context.cookies() if c["name"] == "pressroom_csrf")
+    forged = operator.request.post(
+        f"{site['url']}/images/{image}/marks",
+        form={"x": "0.1", "y": "0.1", "comment": "an operator's note"},
+        headers={"X-CSRF-Token": csrf},
+    )
+    assert forged.status == 403 and "ola may not mark images: it needs the reviewer or director role" in forged.text()
+    # a mark is a conversation: the operator answers, the maker resolves, a reviewer reopens
+    operator.get_by_label("Reply to mark 1").fill("moving the camera up a little")
+    operator.get_by_role("button", name="Reply").click()
+    operator.locator("#marks-list .replies").get_by_text("moving the camera up a little").wait_for()
+    assert "answered" in operator.locator("#marks-list li").first.inner_text()
+    assert serious_violations(operator) == []
+    maker = signed_in(browser, site, "omar")  # omar made the concepts
+    maker.goto(f"/images/{image}")
+    maker.get_by_role("button", name="Resolve mark 1").click()
+    maker.locator("#marks-list").get_by_text("resolved").wait_for()
+    page.reload()
+    page.get_by_role("button", name="Reopen mark 1").click()
+    page.get_by_role("button", name="Resolve mark 1").wait_for()  # rita wrote it: she may resolve it again
+    ctx = studio_ctx(site)
+    [mark] = marks.on(ctx, image)
+    assert mark["resolved"] is False and [r["author"] for r in mark["replies"]] == ["ola"]
+    ctx.studio.close()

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from browsing import lock_on_page, signed_in, studio_ctx, team_site
+from browsing import decide_on_page, lock_on_page, signed_in, studio_ctx, team_site
 from test_pages_intake import CHOSEN, FILLED
 
 from pressroom.plays import briefs, releases
@@ -85,8 +85,7 @@ def test_three_people_run_the_whole_playbook_on_the_built_in_model(browser, site
     rita.get_by_role("region", name="Kept images to review").get_by_role("link").first.click()
     rita.wait_for_url(re.compile(r"/images/\d+$"))
     approved = int(rita.url.rsplit("/", 1)[1])
-    rita.get_by_label("Alt text").fill("A brown leather boot on a frosty trail")
-    rita.get_by_role("button", name="Record the decision").click()
+    decide_on_page(rita, "approved", alt_text="A brown leather boot on a frosty trail")
     rita.locator("#decision-outcome").get_by_text("Recorded: approved by rita").wait_for()
 
     # release: dana, from her home page

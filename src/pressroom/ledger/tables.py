@@ -453,6 +453,28 @@ class Mark(Base):
         }
 
 
+class MarkReply(Base):
+    """A reply in a mark's conversation (the maker's "fixed in #31", a reviewer's "not yet")."""
+
+    __tablename__ = "mark_replies"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    mark_id: Mapped[int] = mapped_column(ForeignKey("marks.id"), index=True)
+    author: Mapped[str] = mapped_column(String(100))  # the name at the time
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    text: Mapped[str] = mapped_column(Text)
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    def as_dict(self) -> dict:
+        return {
+            "reply": self.id,
+            "author": self.author,
+            "author_id": self.author_id,
+            "text": self.text,
+            "at": self.at.isoformat(),
+        }
+
+
 # -- the review gate: decisions, checklist answers, pre-check findings (Review, ReviewCheck, Precheck) ---
 class Review(Base):
     __tablename__ = "reviews"

@@ -3,8 +3,11 @@
 What proofing tools taught reviewers to expect: instead of "the left hand is wrong" in a note,
 a mark on the hand. Places are stored as fractions of the image's width and height (0 to 1), so a
 mark lands on the same spot in a thumbnail, the full file or an upscaled derivative. Anyone who
-may judge an image (a reviewer or a director) marks it; everyone sees the marks; the author
-resolves their own, or the operator who made the image resolves them once fixed.
+may judge an image (a reviewer or a director) marks it; everyone sees the marks. A mark is a
+conversation: reviewers, directors and operators reply; the author resolves their own, or the
+operator who made the image (or its fix) resolves it once fixed; a reviewer or director reopens
+one whose fix did not hold. A mark raised on an image holds for every version made from it, and
+an approval waits until each open mark is resolved or answered.
 """
 
 from __future__ import annotations
@@ -12,11 +15,12 @@ from __future__ import annotations
 import math
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from pressroom.context import Context
 from pressroom.errors import Forbidden, InputError
-from pressroom.ledger import events, rows
-from pressroom.ledger.tables import Generation, Mark
+from pressroom.ledger import events, lineage, rows
+from pressroom.ledger.tables import Generation, Mark, MarkReply
 
 MAX_COMMENT = 2000
 MARKERS = ("reviewer", "director")
@@ -71,15 +75,47 @@ def place(
         return mark.as_dict()
 
 
-def resolve(ctx: Context, mark_id: int) -> dict:
-    """Close a mark: its author, or the operator who made the image."""
+def _conversed(ctx: Context, action: str) -> None:
+    """Anyone who works on images (a reviewer, a director, an operator) takes part in a mark's conversation."""
+    if not ctx.actor.known or not ctx.actor.roles & {*MARKERS, "operator"}:
+        raise Forbidden(
+            f"{ctx.actor.name or 'nobody'} may not {action}: it needs the reviewer, director or operator role",
+            field="actor",
+        )
+
+
+def reply(ctx: Context, mark_id: int, text: str) -> dict:
+    """Answer a mark ("fixed in the next version", "not yet: the thumb"); the mark stays open until resolved."""
+    text = (text or "").strip()
+    if not text:
+        raise InputError("a reply needs some text", field="text")
+    if len(text) > MAX_COMMENT:
+        raise InputError(f"the reply is {len(text)} characters long; keep it to {MAX_COMMENT}", field="text")
+    _conversed(ctx, "reply to marks")
     with ctx.unit() as session:
         mark = rows.get(session, Mark, mark_id)
-        maker = session.get(Generation, mark.generation_id).maker_id
-        if ctx.actor.id not in (mark.author_id, maker):
+        row = MarkReply(mark_id=mark.id, author=ctx.actor.name, author_id=ctx.actor.id, text=text, at=ctx.now())
+        session.add(row)
+        session.flush()
+        brief = session.get(Generation, mark.generation_id).brief_id
+        events.record(
+            session,
+            ctx.actor,
+            "mark.reply",
+            brief_id=brief,
+            objects={"generation": mark.generation_id, "mark": mark.id},
+        )
+        return _shown(session, mark, mark.generation_id)
+
+
+def resolve(ctx: Context, mark_id: int) -> dict:
+    """Close a mark: its author, or whoever made the image or a version made from it (the fix)."""
+    with ctx.unit() as session:
+        mark = rows.get(session, Mark, mark_id)
+        if ctx.actor.id is None or ctx.actor.id not in _resolvers(session, mark):
             raise Forbidden(
                 f"{ctx.actor.name or 'nobody'} may not resolve mark {mark_id}: only its author or the "
-                "image's maker may",
+                "maker of the image (or of its fix) may",
                 field="actor",
             )
         if mark.resolved_at is None:
@@ -87,14 +123,62 @@ def resolve(ctx: Context, mark_id: int) -> dict:
             events.record(
                 session, ctx.actor, "mark.resolve", objects={"generation": mark.generation_id, "mark": mark.id}
             )
-        return mark.as_dict()
+        return _shown(session, mark, mark.generation_id)
+
+
+def reopen(ctx: Context, mark_id: int) -> dict:
+    """Open a resolved mark again (the fix did not hold): its author, a reviewer or a director."""
+    if not ctx.actor.known or not ctx.actor.roles & set(MARKERS):
+        raise Forbidden(
+            f"{ctx.actor.name or 'nobody'} may not reopen marks: it needs the reviewer or director role", field="actor"
+        )
+    with ctx.unit() as session:
+        mark = rows.get(session, Mark, mark_id)
+        if mark.resolved_at is not None:
+            mark.resolved_at, mark.resolved_by_id = None, None
+            events.record(
+                session, ctx.actor, "mark.reopen", objects={"generation": mark.generation_id, "mark": mark.id}
+            )
+        return _shown(session, mark, mark.generation_id)
+
+
+def _resolvers(session: Session, mark: Mark) -> set[int]:
+    """Who may resolve ``mark``: its author, and whoever made its image or a version made from it."""
+    made = [mark.generation_id, *lineage.descendants(session, mark.generation_id)]
+    makers = session.scalars(select(Generation.maker_id).where(Generation.id.in_(made)))
+    return {mark.author_id, *(m for m in makers if m is not None)}
+
+
+def _shown(session: Session, mark: Mark, viewed: int, replies: list[MarkReply] | None = None) -> dict:
+    if replies is None:
+        replies = list(session.scalars(select(MarkReply).where(MarkReply.mark_id == mark.id).order_by(MarkReply.id)))
+    return {
+        **mark.as_dict(),
+        "raised_on": mark.generation_id if mark.generation_id != viewed else None,
+        "replies": [r.as_dict() for r in replies],
+        "answered": any(r.author_id != mark.author_id for r in replies),
+        "resolvers": sorted(_resolvers(session, mark)),
+    }
+
+
+def of(session: Session, row: Generation) -> list[dict]:
+    """The marks on ``row`` and on the images it was made from (a mark raised on a parent holds for
+    its fix), oldest first, each with its replies and where it was raised."""
+    ids = [row.id, *(a.id for a in lineage.ancestors(session, row))]
+    found = list(session.scalars(select(Mark).where(Mark.generation_id.in_(ids)).order_by(Mark.id)))
+    replies: dict[int, list[MarkReply]] = {m.id: [] for m in found}
+    if found:
+        for r in session.scalars(select(MarkReply).where(MarkReply.mark_id.in_(replies)).order_by(MarkReply.id)):
+            replies[r.mark_id].append(r)
+    return [_shown(session, m, row.id, replies[m.id]) for m in found]
+
+
+def unsettled(session: Session, row: Generation) -> list[dict]:
+    """The marks an approval of ``row`` waits on: open, and answered by nobody but their author."""
+    return [m for m in of(session, row) if not m["resolved"] and not m["answered"]]
 
 
 def on(ctx: Context, generation_id: int) -> list[dict]:
-    """The image's marks, oldest first."""
+    """The image's marks and those raised on the images it was made from, oldest first."""
     with ctx.unit() as session:
-        rows.get(session, Generation, generation_id)
-        return [
-            m.as_dict()
-            for m in session.scalars(select(Mark).where(Mark.generation_id == generation_id).order_by(Mark.id))
-        ]
+        return of(session, rows.get(session, Generation, generation_id))

@@ -26,9 +26,9 @@ from pressroom.context import Actor, Context
 from pressroom.domain import gate
 from pressroom.domain.gate import Gate
 from pressroom.errors import Forbidden, InputError, NotFound, Refused
-from pressroom.ledger import events, rows
+from pressroom.ledger import events, lineage, rows
 from pressroom.ledger.tables import Event, Generation, LockedRecipe, Precheck, Review, ReviewCheck
-from pressroom.plays import audit, briefs, lockin
+from pressroom.plays import audit, briefs, lockin, marks
 from pressroom.store import imagefiles, models
 from pressroom.store.studio import Studio
 
@@ -260,11 +260,7 @@ def _separate(session: Session, row: Generation, reviewer: Actor, decision: str)
     is unknown may have been made by anyone, so no one can be shown not to have made it: it can
     be sent back, never approved.
     """
-    lineage, current = [], row
-    while current is not None:
-        lineage.append(current)
-        current = session.get(Generation, current.parent_id) if current.parent_id else None
-    for made in lineage:
+    for made in [row, *lineage.ancestors(session, row)]:
         if made.maker_id == reviewer.id:
             what = (
                 f"generation {row.id}"
@@ -289,6 +285,23 @@ def _separate(session: Session, row: Generation, reviewer: Actor, decision: str)
     return locked
 
 
+def may_decide(ctx: Context, generation_id: int) -> bool:
+    """Whether the acting person may record a decision on the image at all (a reviewer who made
+    neither it nor anything it was made from, nor locked its recipe): what a page offers them."""
+    if not ctx.actor.known or "reviewer" not in ctx.actor.roles:
+        return False
+    with ctx.unit() as session:
+        try:
+            _separate(session, rows.get(session, Generation, generation_id), ctx.actor, gate.SENDS_BACK[0])
+        except Forbidden:
+            return False
+    return True
+
+
+def _short(text: str, limit: int = 60) -> str:
+    return repr(text if len(text) <= limit else text[: limit - 3] + "...")
+
+
 def decide(
     ctx: Context,
     generation_id: int,
@@ -308,6 +321,20 @@ def decide(
             audit.require_intact(session, f"approve generation {generation_id}")
         row = rows.get(session, Generation, generation_id)
         locked = _separate(session, row, reviewer, decision)
+        if gate.approves(decision):
+            waiting = marks.unsettled(session, row)
+            if waiting:
+                listed = "; ".join(
+                    f"mark {m['mark']} by {m['author']}"
+                    + (f" on image {m['raised_on']}" if m["raised_on"] else "")
+                    + f": {_short(m['comment'])}"
+                    for m in waiting
+                )
+                raise Refused(
+                    f"generation {row.id} cannot be approved while marks are open and unanswered ({listed}); "
+                    "resolve them or answer them first",
+                    field="marks",
+                )
         applied = gate_of(studio, session, row)
         missing = [item for item in applied.items if item not in results]
         if missing:

@@ -9,6 +9,7 @@ from starlette.concurrency import run_in_threadpool
 
 from pressroom.context import Context
 from pressroom.domain import gate
+from pressroom.errors import NotFound
 from pressroom.plays import images as image_plays
 from pressroom.plays import marks, reviews
 from pressroom.plays.images import Generation
@@ -16,6 +17,8 @@ from pressroom.server.pages import render
 
 router = APIRouter(include_in_schema=False)
 CHOICES = ("pass", "n/a", "fail")
+MARKERS = frozenset(marks.MARKERS)  # who places and reopens marks
+TALKERS = frozenset({*marks.MARKERS, "operator"})  # who replies
 
 
 def earlier_versions(ctx: Context, row: Generation) -> list[dict]:
@@ -38,9 +41,10 @@ def image(request: Request, generation_id: int, against: int | None = None) -> R
             "image": row.summary(ctx.studio),
             "recipe": row.parsed_recipe(),
             "sheet": reviews.sheet(ctx, generation_id),
+            "can_review": reviews.may_decide(ctx, generation_id),
             "choices": CHOICES,
             "decisions": gate.DECISIONS,
-            "marks": marks.on(ctx, generation_id),
+            **mark_values(ctx, generation_id),
             "earlier": earlier,
             "against": chosen,
         }
@@ -70,9 +74,10 @@ async def decide(request: Request, generation_id: int) -> Response:
     form = await request.form()
 
     def act(ctx: Context) -> Response:
-        checks = {
-            item: (str(form.get(f"check:{item}", "")), str(form.get(f"reason:{item}", "")))
+        checks = {  # an item left unanswered stays out: the play names what is missing
+            item: (str(form.get(f"check:{item}")), str(form.get(f"reason:{item}", "")))
             for item in reviews.checklist(ctx, generation_id)
+            if form.get(f"check:{item}")
         }
         decision = str(form.get("decision", ""))
         status = reviews.decide(
@@ -83,6 +88,40 @@ async def decide(request: Request, generation_id: int) -> Response:
         )
 
     return await run_in_threadpool(render.acted, request, act)
+
+
+def marks_shown(ctx: Context, generation_id: int, status_code: int = 200) -> Response:
+    """The image's marks as the page lists them, for the person looking (what they may do with each)."""
+    return render.fragment("_marks.html", status_code, oob=True, **mark_values(ctx, generation_id))
+
+
+def mark_values(ctx: Context, generation_id: int) -> dict:
+    return {
+        "marks": marks.on(ctx, generation_id),
+        "viewed": generation_id,
+        "me": ctx.actor,
+        "can_talk": bool(ctx.actor.roles & TALKERS),
+        "can_mark": bool(ctx.actor.roles & MARKERS),
+    }
+
+
+@router.post("/images/{generation_id:int}/marks/{mark_id:int}/{action}")
+def mark_action(request: Request, generation_id: int, mark_id: int, action: str, text: str = Form("")) -> Response:
+    """Reply to a mark, resolve it or reopen it, from the page of an image it shows on; that image's
+    marks come back."""
+
+    def act(ctx: Context):
+        done = {
+            "replies": lambda: marks.reply(ctx, mark_id, text),
+            "resolve": lambda: marks.resolve(ctx, mark_id),
+            "reopen": lambda: marks.reopen(ctx, mark_id),
+        }.get(action)
+        if done is None:
+            raise NotFound(f"a mark can be replied to, resolved or reopened, not {action!r}")
+        done()
+        return marks_shown(ctx, generation_id, 201 if action == "replies" else 200)
+
+    return render.acted(request, act)
 
 
 @router.post("/images/{generation_id:int}/marks")
@@ -97,6 +136,6 @@ def place_mark(
 ) -> Response:
     def act(ctx: Context):
         marks.place(ctx, generation_id, x, y, comment, width=width, height=height)
-        return render.fragment("_marks.html", 201, marks=marks.on(ctx, generation_id), oob=True)
+        return marks_shown(ctx, generation_id, 201)
 
     return render.acted(request, act)

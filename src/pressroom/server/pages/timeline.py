@@ -25,6 +25,8 @@ SAID = {  # an event's action, as the timeline says it
     "release": "released images",
     "mark.place": "pinned a mark",
     "mark.resolve": "resolved a mark",
+    "mark.reply": "replied to a mark",
+    "mark.reopen": "reopened a mark",
     "template.promote": "promoted a recipe to a template",
 }
 

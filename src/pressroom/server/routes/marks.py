@@ -1,4 +1,5 @@
-"""Marks pinned to a region of an image: place one, list an image's, resolve one."""
+"""Marks pinned to a region of an image: place one, list an image's (with those raised on the images
+it was made from), reply to one, resolve or reopen one."""
 
 from __future__ import annotations
 
@@ -32,3 +33,17 @@ def place(generation_id: int, body: NewMark, ctx: Ctx) -> dict:
 @router.post("/marks/{mark_id}/resolve")
 def resolve(mark_id: int, ctx: Ctx) -> dict:
     return marks.resolve(ctx, mark_id)
+
+
+class Reply(BaseModel):
+    text: str
+
+
+@router.post("/marks/{mark_id}/replies", status_code=201)
+def reply(mark_id: int, body: Reply, ctx: Ctx) -> dict:
+    return marks.reply(ctx, mark_id, body.text)
+
+
+@router.post("/marks/{mark_id}/reopen")
+def reopen(mark_id: int, ctx: Ctx) -> dict:
+    return marks.reopen(ctx, mark_id)

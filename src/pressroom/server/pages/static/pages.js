@@ -10,3 +10,16 @@ document.addEventListener("htmx:beforeSwap", (event) => {
     event.detail.swapOverride = "innerHTML";
   }
 });
+
+// Times in the viewer's own time zone and language: the server writes <time datetime="ISO">, each
+// is shown as the reader's local date and time (what swaps in later is shown so too).
+function localTimes(root) {
+  for (const time of (root || document).querySelectorAll("time[datetime]:not([data-local])")) {
+    const when = new Date(time.getAttribute("datetime"));
+    if (isNaN(when)) continue;
+    time.textContent = when.toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" });
+    time.dataset.local = "yes";
+  }
+}
+document.addEventListener("DOMContentLoaded", () => localTimes());
+document.addEventListener("htmx:afterSettle", (event) => localTimes(event.detail.elt));
