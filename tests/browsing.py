@@ -96,14 +96,25 @@ def decide_on_page(page, decision: str, alt_text: str = "", fails: dict[str, str
     for fieldset in page.locator("form fieldset").all():
         item = fieldset.locator("legend").inner_text().strip()
         if item in fails:
-            fieldset.get_by_label("fail").check()
+            fieldset.get_by_label("fail", exact=True).check()
             fieldset.get_by_label("Reason if it fails").fill(fails[item])
         else:
-            fieldset.get_by_label("pass").check()
+            fieldset.get_by_label("pass", exact=True).check()
     page.get_by_label("Decision").select_option(decision)
     if alt_text:
         page.get_by_label("Alt text").fill(alt_text)
     page.get_by_role("button", name="Record the decision").click()
+
+
+def sideways(page) -> list[str]:
+    """What makes the page wider than its window (empty: nothing scrolls sideways)."""
+    if page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"):
+        return []
+    return page.evaluate(
+        "[...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right > innerWidth + 1)"
+        ".map(e => `${e.tagName.toLowerCase()}.${e.className} ends at ${Math.round(e.getBoundingClientRect().right)}`)"
+        ".slice(0, 8)"
+    ) or ["the page is wider than the window"]
 
 
 def signed_in(browser, site, name: str):

@@ -11,11 +11,20 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from browsing import decide_on_page, form_sign_in, password, serious_violations, signed_in, studio_ctx, team_site
+from browsing import (
+    decide_on_page,
+    form_sign_in,
+    password,
+    serious_violations,
+    sideways,
+    signed_in,
+    studio_ctx,
+    team_site,
+)
 
 from pressroom.domain.brief import parse
 from pressroom.jobs import generations
-from pressroom.plays import briefs, concepts, lockin, marks, reviews, volume
+from pressroom.plays import briefs, concepts, culls, fixes, lockin, marks, people, reviews, volume
 from pressroom.plays import images as image_plays
 from pressroom.store import cards
 
@@ -58,7 +67,7 @@ def test_a_wrong_password_is_refused_on_the_page(browser, site):
 
 def test_the_director_approves_a_direction_on_the_contact_sheet(browser, site):
     page = signed_in(browser, site, "dana")
-    waiting = page.get_by_role("region", name="Briefs needing a direction")
+    waiting = page.get_by_role("region", name="Briefs waiting for your direction")
     waiting.get_by_role("link").first.click()
     page.wait_for_url(f"{site['url']}/briefs/{site['brief']}")
     tiles = page.locator(".sheet img")
@@ -270,3 +279,81 @@ def test_a_reviewer_marks_a_region_that_the_operator_then_sees(browser, site):
     [mark] = marks.on(ctx, image)
     assert mark["resolved"] is False and [r["author"] for r in mark["replies"]] == ["ola"]
     ctx.studio.close()
+
+
+def test_feedback_reaches_the_maker_and_the_review_list_moves(browser, site):
+    """After "changes required" the maker's home says what to fix; the reviewer's list loses the
+    image; after the fix the fix waits for review, not its parent (a brief of the test's own)."""
+    ctx = studio_ctx(site)
+    as_ = {name: ctx.acting_as(people.actor(ctx, name, "python")) for name in ("dana", "omar")}
+    brief = briefs.open_brief(as_["dana"], parse(briefs.TEMPLATE))["id"]
+    sprint = concepts.sprint(as_["omar"], brief, STYLES, per_style=1, steps=2)
+    concepts.approve_direction(as_["dana"], brief, sprint.rows[0].id)
+    lock = lockin.lock(as_["omar"], brief, steps=2, width=64, height=64)
+    [image] = [row.id for row in volume.run(as_["omar"], lock.row.id, [("subject", "green shoe")], 1).made]
+    culls.cull(as_["omar"], [image], keep=True, reason="")
+    ctx.studio.close()
+
+    rita = signed_in(browser, site, "rita")
+    assert rita.locator(f'#wait-review ~ ul a[href="/images/{image}"]').count() >= 1
+    rita.goto(f"/images/{image}")
+    decide_on_page(rita, "changes-required", fails={"hands": "the thumb bends backwards"})
+    rita.locator("#decision-outcome").get_by_text("Recorded: changes-required by rita").wait_for()
+    rita.goto("/")
+    assert rita.locator(f'.worklist a[href="/images/{image}"]').count() == 0  # decided: it left her list
+
+    omar = signed_in(browser, site, "omar")
+    waiting = omar.get_by_role("region", name="Your images with changes requested")
+    assert "hands failed: the thumb bends backwards (rita)" in waiting.inner_text()
+    assert serious_violations(omar) == []
+    omar.set_viewport_size({"width": 390, "height": 844})
+    assert sideways(omar) == []
+    omar.screenshot(path=site["shots"] / "home-changes-requested-390.png", full_page=True)
+    waiting.get_by_role("link", name="Fix it").click()
+    omar.wait_for_url(f"{site['url']}/images/{image}/fix")
+
+    ctx = studio_ctx(site)
+    fixed = fixes.fix(ctx.acting_as(people.actor(ctx, "omar", "python")), image, refine=True, strength=0.5)
+    ctx.studio.close()
+    rita.goto("/")
+    assert rita.locator(f'.worklist a[href="/images/{fixed.id}"]').count() >= 1
+    assert rita.locator(f'.worklist a[href="/images/{image}"]').count() == 0  # the fix supersedes it
+    assert serious_violations(rita) == []
+
+
+@pytest.mark.parametrize(
+    ("who", "path"),
+    [
+        ("dana", "/"),
+        ("omar", "/"),
+        ("rita", "/"),
+        ("dana", "/briefs/new"),
+        ("dana", "/briefs/{brief}"),
+        ("dana", "/briefs/{brief}/edit"),
+        ("dana", "/briefs/{brief}/release"),
+        ("rita", "/images/{image}"),
+        ("omar", "/images/{image}/fix"),
+        ("omar", "/recipes/{recipe}"),
+        ("omar", "/recipes/{recipe}/cull"),
+        ("dana", "/library"),
+        ("dana", "/metrics"),
+        ("dana", "/people"),
+        ("dana", "/tokens"),
+        ("dana", "/verify"),
+        (None, "/sign-in"),
+    ],
+)
+def test_every_page_fits_a_phone(browser, site, who, path):
+    """At 390 x 844 no page scrolls sideways, and nothing on it breaks the accessibility rules."""
+    url = path.format(brief=site["brief"], image=site["volume"][0], recipe=site["recipe"])
+    if who is None:
+        page = browser.new_context(base_url=site["url"], viewport={"width": 390, "height": 844}).new_page()
+    else:
+        page = signed_in(browser, site, who)
+        page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(url)
+    page.wait_for_load_state("networkidle")
+    assert sideways(page) == [], url
+    assert serious_violations(page) == [], url
+    name = path.strip("/").replace("/", "-").replace("{", "").replace("}", "") or "home"
+    page.screenshot(path=site["shots"] / f"{name}-{who or 'anyone'}-390.png", full_page=True)

@@ -65,9 +65,9 @@ def sha256(data: bytes) -> str:
 def test_the_keeper_releases_and_downloads(browser, site):
     brief = site["brief"]
     page = signed_in(browser, site, "dana")
-    waiting = page.get_by_role("region", name="Approved images to release")
-    assert "2 approved image(s) not released yet" in waiting.inner_text()
-    waiting.get_by_role("link", name=f"Brief {brief}: Spring trail shoe launch").click()
+    waiting = page.get_by_role("region", name="Approved images to release (2)")
+    assert waiting.locator("li").count() == 2  # one line per approved image not released yet
+    waiting.get_by_role("link", name=f"Release from brief {brief}: Spring trail shoe launch").first.click()
     page.wait_for_url(f"{site['url']}/briefs/{brief}/release")
     assert page.get_by_text("Nothing released yet.").is_visible()
     page.get_by_label("instagram-feed").uncheck()  # the brief's channels come checked; one is enough here

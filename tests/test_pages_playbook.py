@@ -82,7 +82,7 @@ def test_three_people_run_the_whole_playbook_on_the_built_in_model(browser, site
 
     # review: rita approves the first kept image, from her home page
     rita.reload()
-    rita.get_by_role("region", name="Kept images to review").get_by_role("link").first.click()
+    rita.get_by_role("region", name="Images to review").get_by_role("link").first.click()
     rita.wait_for_url(re.compile(r"/images/\d+$"))
     approved = int(rita.url.rsplit("/", 1)[1])
     decide_on_page(rita, "approved", alt_text="A brown leather boot on a frosty trail")
@@ -90,7 +90,9 @@ def test_three_people_run_the_whole_playbook_on_the_built_in_model(browser, site
 
     # release: dana, from her home page
     dana.goto("/")
-    dana.get_by_role("region", name="Approved images to release").get_by_role("link").first.click()
+    dana.get_by_role("region", name="Approved images to release").get_by_role(
+        "link", name=re.compile("Release from brief")
+    ).first.click()
     dana.get_by_role("button", name="Release the approved images").click()
     dana.get_by_role("status").get_by_text("released by dana").wait_for(timeout=120_000)
     first = dana.locator("#released article").first

@@ -288,13 +288,18 @@ def _separate(session: Session, row: Generation, reviewer: Actor, decision: str)
 def may_decide(ctx: Context, generation_id: int) -> bool:
     """Whether the acting person may record a decision on the image at all (a reviewer who made
     neither it nor anything it was made from, nor locked its recipe): what a page offers them."""
-    if not ctx.actor.known or "reviewer" not in ctx.actor.roles:
-        return False
     with ctx.unit() as session:
-        try:
-            _separate(session, rows.get(session, Generation, generation_id), ctx.actor, gate.SENDS_BACK[0])
-        except Forbidden:
-            return False
+        return may_judge(session, rows.get(session, Generation, generation_id), ctx.actor)
+
+
+def may_judge(session: Session, row: Generation, actor: Actor) -> bool:
+    """Whether ``actor`` is a reviewer the separation of duties lets decide on ``row``."""
+    if not actor.known or "reviewer" not in actor.roles:
+        return False
+    try:
+        _separate(session, row, actor, gate.SENDS_BACK[0])
+    except Forbidden:
+        return False
     return True
 
 

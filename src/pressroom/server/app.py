@@ -95,7 +95,19 @@ class _TooLarge(HTTPException):
 
 def create_app(studio: Studio) -> FastAPI:
     from pressroom.server import pages as web
-    from pressroom.server.routes import briefs, files, jobs, library, marks, people, plays, review, session, styles
+    from pressroom.server.routes import (
+        briefs,
+        files,
+        jobs,
+        library,
+        marks,
+        people,
+        plays,
+        review,
+        session,
+        styles,
+        worklist,
+    )
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI):
@@ -130,7 +142,7 @@ def create_app(studio: Studio) -> FastAPI:
         where = ".".join(str(part) for part in first["loc"] if part != "body")
         return JSONResponse(error_body(f"{where} {first['msg']}".strip(), where or None), status_code=400)
 
-    for group in (session, people, briefs, styles, plays, jobs, review, marks, library, files):
+    for group in (session, people, briefs, styles, plays, jobs, review, marks, library, files, worklist):
         app.include_router(group.router)
     web.mount(app)
     limit = int(studio.config.get("server", {}).get("max_body_mb", MAX_BODY_MB)) << 20

@@ -1,0 +1,95 @@
+"""What waits on each person (the worklist), against the service layer on the fake engine: the
+list moves as the work does. A reviewer's list holds the newest version of each image to judge;
+the maker's holds what the gate sent back, with what to fix; the director's and keeper's theirs."""
+
+from datetime import timedelta
+
+import pytest
+from test_rules import _brief, _checks, _locked, room, rules_template  # noqa: F401 (fixtures)
+
+from pressroom.errors import Forbidden, InputError
+from pressroom.plays import briefs, concepts, culls, fixes, marks, people, reviews, volume, worklist
+
+pytestmark = pytest.mark.ledger_contract("the worklist: what waits on whom, as the plays move the work")
+
+
+def _kinds(ctx, kind: str) -> list[dict]:
+    return [i for i in worklist.worklist(ctx, limit=500)["items"] if i["kind"] == kind]
+
+
+def _images(ctx, kind: str) -> list[int]:
+    return [i["image"] for i in _kinds(ctx, kind)]
+
+
+def test_the_review_list_holds_the_newest_version_and_moves_with_each_decision(room):
+    brief, lock = _locked(room)
+    run = volume.run(room["omar"], lock["recipe"], [("subject", "a red boot")], 3)
+    made = [row.id for row in run.made]
+    assert [i["detail"]["images"] for i in _kinds(room["omar"], "cull")] == [3]  # omar culls his run
+    culls.cull(room["omar"], made[:2], keep=True, reason="")
+    culls.cull(room["omar"], made[2:], keep=False, reason="composition")
+    assert _kinds(room["omar"], "cull") == []
+    first, second = made[:2]
+    waiting = _images(room["rita"], "review")
+    assert first in waiting and second in waiting and made[2] not in waiting
+    assert _images(room["omar"], "review") == []  # omar made them: never his to judge
+
+    marks.place(room["rita"], first, 0.3, 0.6, "the thumb bends backwards")
+    reviews.decide(room["rita"], first, "changes-required", _checks(hands="fail:six fingers"), note="redo the hand")
+    assert first not in _images(room["rita"], "review")  # her decision is current: it leaves her list
+    assert first not in _images(room["ravi"], "review")  # sent back: it waits on its maker now
+    [back] = _kinds(room["omar"], "changes_requested")
+    assert (back["image"], back["status"]) == (first, "changes required")
+    assert back["detail"]["failed"] == [{"item": "hands", "reason": "six fingers", "by": "rita"}]
+    assert back["detail"]["notes"] == [{"by": "rita", "note": "redo the hand"}]
+    assert [m["comment"] for m in back["detail"]["marks"]] == ["the thumb bends backwards"]
+
+    fixed = fixes.fix(room["omar"], first, refine=True, strength=0.5)
+    assert _kinds(room["omar"], "changes_requested") == []  # the fix answers it
+    for reviewer in ("rita", "ravi"):  # the fix, not its stale parent, is what waits
+        waiting = _images(room[reviewer], "review")
+        assert fixed.id in waiting and first not in waiting, reviewer
+    [item] = [i for i in _kinds(room["rita"], "review") if i["image"] == fixed.id]
+    assert item["status"] == "0 of 1 approvals"
+    marks.reply(room["omar"], marks.on(room["omar"], fixed.id)[0]["mark"], "fixed: five fingers now")
+    reviews.decide(room["ravi"], fixed.id, "approved", _checks(), alt_text="A red boot on moss")
+    assert fixed.id not in _images(room["rita"], "review") and fixed.id not in _images(room["ravi"], "review")
+    people.add_person(room["dana"], "kim", ["keeper"])
+    kim = room["dana"].acting_as(people.actor(room["dana"], "kim", "python"))
+    assert fixed.id in _images(kim, "release") and first not in _images(kim, "release")
+
+
+def test_the_directors_list_holds_directions_paused_and_due_briefs(room):
+    soon = room["dana"].now().date() + timedelta(days=2)
+    brief = _brief(room)
+    with room["dana"].unit() as session:  # the template's due date is long past: set one two days out
+        row = briefs.get(session, brief)
+        row.spec = {**row.spec, "due": soon.isoformat()}
+    [due] = _kinds(room["dana"], "due")
+    assert (due["brief"], due["due"], due["status"]) == (brief, soon.isoformat(), f"due {soon.isoformat()}")
+    assert _kinds(room["dana"], "direction") == []  # no concepts yet
+    sprint = concepts.sprint(room["omar"], brief, ["watercolor", "flat-vector", "cinematic"], per_style=1, steps=2)
+    [direction] = _kinds(room["dana"], "direction")
+    assert direction["brief"] == brief and direction["status"] == "concepts wait for a direction"
+    concepts.approve_direction(room["dana"], brief, sprint.rows[0].id)
+    assert _kinds(room["dana"], "direction") == []
+    briefs.pause_brief(room["dana"], brief, "waiting for the product shots")
+    [paused] = _kinds(room["dana"], "paused")
+    assert paused["status"] == "paused: waiting for the product shots"
+    assert _kinds(room["omar"], "paused") == []  # omar directs nothing
+
+
+def test_a_worklist_is_paged_and_belongs_to_someone(room):
+    brief, lock = _locked(room)
+    run = volume.run(room["omar"], lock["recipe"], [("subject", "a red boot"), ("subject", "a blue boot")], 3)
+    culls.cull(room["omar"], [row.id for row in run.made], keep=True, reason="")
+    whole = worklist.worklist(room["rita"], limit=500)
+    first, second = worklist.worklist(room["rita"], page=1, limit=4), worklist.worklist(room["rita"], page=2, limit=4)
+    assert first["total"] == whole["total"] >= 6 and first["pages"] == -(-whole["total"] // 4)
+    assert first["items"] + second["items"] == whole["items"][:8]
+    assert whole["counts"]["review"] == whole["total"]
+    for bad in ({"limit": 0}, {"limit": -1}, {"page": 0}):
+        with pytest.raises(InputError):
+            worklist.worklist(room["rita"], **bad)
+    with pytest.raises(Forbidden):
+        worklist.worklist(room["rita"].acting_as(room["rita"].actor.unknown()))
