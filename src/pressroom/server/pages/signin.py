@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Form, Request, Response
 from fastapi.responses import RedirectResponse
 
-from pressroom.errors import PressroomError
+from pressroom.errors import LedgerAway, PressroomError
 from pressroom.plays import accounts
 from pressroom.server import auth
 from pressroom.server.pages import render
@@ -22,6 +22,8 @@ def sign_in_page(request: Request, next: str = "/") -> Response:
 def sign_in(request: Request, name: str = Form(""), password: str = Form(""), next: str = Form("/")) -> Response:
     try:
         signed = accounts.sign_in(auth.anonymous(request), name.strip(), password)
+    except LedgerAway:
+        raise  # the app's handler answers it
     except PressroomError as exc:
         return render.page(
             request, None, "sign_in.html", status_code=exc.http_status, next=local(next), failed=str(exc), name=name
@@ -41,6 +43,8 @@ def sign_out(request: Request) -> Response:
     answer = Response(status_code=204, headers={"HX-Redirect": "/sign-in"})
     try:
         auth.end_session(request, answer, auth.signed_in(request))
+    except LedgerAway:
+        raise
     except PressroomError as exc:
         return render.refusal(exc)
     return answer
