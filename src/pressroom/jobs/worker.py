@@ -45,8 +45,8 @@ class Outage:
     through, waiting between tries; the first failure of an outage logs one line, the first
     success after it another, and nothing is logged in between."""
 
-    def __init__(self, log: Callable[[str], None] = lambda line: None, *, sleep=time.sleep) -> None:
-        self.log, self.sleep = log, sleep
+    def __init__(self, log: Callable[[str], None] = lambda line: None) -> None:
+        self.log = log
         self.since: float | None = None
 
     def begin(self, exc: LedgerAway, waiting: str = "the worker waits for it") -> None:
@@ -66,7 +66,7 @@ class Outage:
                 value = step()
             except LedgerAway as exc:
                 self.begin(exc, waiting)
-                self.sleep(wait)
+                time.sleep(wait)
                 wait = min(wait * 2, LONGEST_WAIT_S)
                 continue
             self.end()
