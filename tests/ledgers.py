@@ -85,8 +85,23 @@ class PostgresLedgers:
             f"-p {PORT} -k {self.folder} -c listen_addresses='' -c fsync=off -c full_page_writes=off "
             "-c synchronous_commit=off -c max_connections=200"
         )
-        self._run([bindir / "pg_ctl", "-D", data, "-o", options, "-l", self.folder / "server.log", "-w", "start"])
         self.pg_ctl = [bindir / "pg_ctl", "-D", data]
+        self.options = options
+        self.start()
+
+    # the server's own output goes to its log, never to a pipe of ours (pg_ctl would wait on it)
+    def start(self) -> None:
+        """Start the server (again), with this cluster's options; returns once it takes connections."""
+        self._run([*self.pg_ctl, "-o", self.options, "-l", self.folder / "server.log", "-w", "start"])
+
+    def shut(self) -> None:
+        """Stop the server as an administrator does (``-m fast``: every session is ended), keeping
+        its databases; ``start`` brings it back."""
+        self._run([*self.pg_ctl, "-m", "fast", "-w", "stop"])
+
+    def restart(self) -> None:
+        """``pg_ctl -m fast restart``: every session is ended, and the server is back when it returns."""
+        self._run([*self.pg_ctl, "-o", self.options, "-l", self.folder / "server.log", "-m", "fast", "-w", "restart"])
 
     def _run(self, command: list) -> None:
         done = subprocess.run([*self.runas, *map(str, command)], capture_output=True, text=True)

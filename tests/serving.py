@@ -21,13 +21,19 @@ def free_port() -> int:
 
 
 def start(
-    root: Path, *args: str, port: int | None = None, env: dict | None = None, timeout_s: float = 120
+    root: Path,
+    *args: str,
+    port: int | None = None,
+    env: dict | None = None,
+    timeout_s: float = 120,
+    head: list[str] | None = None,
 ) -> tuple[subprocess.Popen, str]:
     """Start serving the studio at ``root`` (extra ``args`` to `serve`); returns the process and its
-    base URL once it answers."""
+    base URL once it answers. ``head``: what runs the command line instead of ``-m pressroom.cli``
+    (a script of the tests that wraps it, such as ``readonly.py FLAG --``)."""
     port = port or free_port()
     server = subprocess.Popen(
-        [sys.executable, "-m", "pressroom.cli", "serve", "--port", str(port), *args],
+        [sys.executable, *(head or ["-m", "pressroom.cli"]), "serve", "--port", str(port), *args],
         env=env or {**os.environ, "PRESSROOM_STUDIO": str(root)},
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,

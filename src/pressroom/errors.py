@@ -18,6 +18,8 @@ Each kind of problem maps to one exit code (the CLI) and one HTTP status (the se
         │   └── ModelMismatch                     weights whose SHA-256 differs from what a card recorded
         ├── EngineError                           the generation engine failed or is not installed
         ├── ProvenanceError                       signing or reading provenance failed
+        ├── LedgerAway                            the ledger cannot be reached or written for now (503
+        │                                         with Retry-After; workers wait for it)
         └── JobFailed                             a job waited for failed or was cancelled
 
 A message names the field in plain words (``seed must be ...``); the CLI adds flag names where it
@@ -140,6 +142,20 @@ class EngineError(Unavailable):
 
 class ProvenanceError(Unavailable):
     """Signing a file or reading its provenance failed."""
+
+
+class LedgerAway(Unavailable):
+    """The ledger cannot be reached or written for now: its database server is down or restarting,
+    its connection was cut, or it is read-only. Nothing is wrong with what was asked; the same
+    request succeeds once the ledger is back (``ledger.db.away`` says which database errors these
+    are). The server answers 503 with ``Retry-After: retry_after_s``; a worker waits and goes on.
+    ``reason``: what is away and why, for a log line (the message adds what to do)."""
+
+    retry_after_s = 5
+
+    def __init__(self, message: str, *, field: str | None = None, reason: str | None = None) -> None:
+        super().__init__(message, field=field)
+        self.reason = reason or message
 
 
 class JobFailed(Unavailable):

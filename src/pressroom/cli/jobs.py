@@ -101,7 +101,11 @@ def worker(
     signal.signal(signal.SIGTERM, stop)
 
     err = console(stderr=True)
-    ran = job_plays.work(context(studio, acting=False), until_idle=until_idle, ray=ray, actors=actors, log=err.print)
+
+    def log(line: str) -> None:
+        err.print(line, markup=False)  # a line may quote the database: "[" there is no markup
+
+    ran = job_plays.work(context(studio, acting=False), until_idle=until_idle, ray=ray, actors=actors, log=log)
     err.print(f"idle: {ran} job(s) run")
 
 

@@ -189,7 +189,11 @@ def claim(studio: Studio, owner: str, *, job_id: int | None = None) -> Job | Non
     Round-robin between the people who asked: the oldest queued job of the requester served
     least recently (a worker last worked on one of their jobs longest ago, or never), so one
     person's long run and another's sprint take turns (a volume run steps aside between batches
-    when someone else's job waits: ``landing.land``)."""
+    when someone else's job waits: ``landing.land``).
+
+    A running job already leased to ``owner`` is taken again (its lease renewed, no attempt
+    counted): a claim whose COMMIT the ledger received but whose answer the connection lost (the
+    ledger went away at that moment; the worker tried again) is not left to run out its lease."""
     lease = timedelta(seconds=settings(studio).lease_s)
     other = aliased(Job)
     served = (
@@ -209,6 +213,11 @@ def claim(studio: Studio, owner: str, *, job_id: int | None = None) -> Job | Non
         )
         if job_id is not None:
             query = query.where(Job.id == job_id)
+        held = session.scalars(select(Job).where(Job.state == "running", Job.lease_owner == owner).limit(1)).first()
+        if held is not None:
+            now = _now()
+            held.lease_expires_at, held.heartbeat_at, held.updated_at = now + lease, now, now
+            return held
         job = session.scalars(query).first()
         if job is not None:
             now = _now()

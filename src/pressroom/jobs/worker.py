@@ -10,6 +10,12 @@ A handler is ``handler(studio, job, lease) -> dict`` (the job's result, plain da
 its work in transactions that call ``lease.hold(session)`` (one image per transaction) and calls
 ``lease.landed()`` after each commits; ``jobs.landing`` does this for images, ``Lease.once`` for
 a step after them.
+
+A worker rides out its ledger being away (``ledger.db.away``: a database server restarting, a
+connection cut, a read-only ledger): ``Outage`` logs one line as it begins and one as it ends, and
+retries what failed with a growing wait in between. A job whose handler met the outage keeps its
+lease and is run again from what it recorded, as a killed worker's job is, so an image whose
+transaction failed is made again once and never twice.
 """
 
 from __future__ import annotations
@@ -19,15 +25,52 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
+from typing import TypeVar
 
 from sqlalchemy import delete, select
 from sqlalchemy.exc import SQLAlchemyError
 
-from pressroom.errors import PressroomError
+from pressroom.errors import LedgerAway, PressroomError
 from pressroom.jobs import kinds, queue
 from pressroom.ledger import db
 from pressroom.ledger.tables import Job, Worker
 from pressroom.store.studio import Studio
+
+T = TypeVar("T")
+FIRST_WAIT_S, LONGEST_WAIT_S = 0.5, 10.0  # the wait before trying the ledger again, doubled each time up to this
+
+
+class Outage:
+    """The ledger being away, as a worker rides it out: ``ride(step)`` runs ``step`` until it gets
+    through, waiting between tries; the first failure of an outage logs one line, the first
+    success after it another, and nothing is logged in between."""
+
+    def __init__(self, log: Callable[[str], None] = lambda line: None) -> None:
+        self.log = log
+        self.since: float | None = None
+
+    def begin(self, exc: LedgerAway, waiting: str = "the worker waits for it") -> None:
+        if self.since is None:
+            self.since = time.monotonic()
+            self.log(f"{db.away_message(exc)}: {waiting}")
+
+    def end(self) -> None:
+        if self.since is not None:
+            self.log(f"the ledger is back after {time.monotonic() - self.since:.1f} s; the worker goes on")
+            self.since = None
+
+    def ride(self, step: Callable[[], T], waiting: str = "the worker waits for it") -> T:
+        wait = FIRST_WAIT_S
+        while True:
+            try:
+                value = step()
+            except LedgerAway as exc:
+                self.begin(exc, waiting)
+                time.sleep(wait)
+                wait = min(wait * 2, LONGEST_WAIT_S)
+                continue
+            self.end()
+            return value
 
 
 def serve(
@@ -42,20 +85,29 @@ def serve(
     under a live lease); returns how many it ran. Long runs take turns with other people's
     jobs. ``pool``: a Ray actor pool (``jobs.raypool``) that renders volume images."""
     owner = queue.owner_id()
-    _beat(studio, owner, None, started=True)
+    outage = Outage(log)
+    outage.ride(lambda: _beat(studio, owner, None, started=True))
     ran = 0
     try:
         while True:
             # idle is judged before the reclaim: a lease that runs out after the look is taken back
             # below, never left behind by a worker that ends in between (found by a killed worker's test)
-            idle = until_idle and not queue.pending(studio)
-            for job in queue.reclaim(studio):
+            idle = until_idle and not outage.ride(lambda: queue.pending(studio))
+            for job in outage.ride(lambda: queue.reclaim(studio)):
                 log(f"job {job.id}: its worker stopped; {job.state}")
                 idle = False
-            job = queue.claim(studio, owner)
+            job = outage.ride(lambda: queue.claim(studio, owner))
             if job is not None:
                 log(f"job {job.id} ({job.kind}): running, attempt {job.attempts}")
-                state = execute(studio, job, owner, on_beat=lambda: _beat(studio, owner, job.id), pool=pool, share=True)
+                state = execute(
+                    studio,
+                    job,
+                    owner,
+                    on_beat=lambda: _beat(studio, owner, job.id),
+                    pool=pool,
+                    share=True,
+                    outage=outage,
+                )
                 log(f"job {job.id}: {state}")
                 ran += 1
                 if pool is not None:
@@ -64,10 +116,13 @@ def serve(
                 return ran
             else:
                 time.sleep(poll_s)
-            _beat(studio, owner, None)
+            outage.ride(lambda: _beat(studio, owner, None))
     finally:
-        with studio.session() as session:
-            session.execute(delete(Worker).where(Worker.id == owner))
+        try:
+            with studio.session() as session:
+                session.execute(delete(Worker).where(Worker.id == owner))
+        except LedgerAway as exc:  # stopping while the ledger is away: the row ages out (``live``)
+            log(f"{db.away_message(exc)}: the worker stops without removing its row")
 
 
 def finish(
@@ -103,40 +158,55 @@ def execute(
     on_beat: Callable[[], None] | None = None,
     pool=None,
     share: bool = False,
+    outage: Outage | None = None,
 ) -> str:
     """Run a claimed job to its end here; returns done, failed, queued (to retry), cancelled,
-    yielded (back in the queue for its turn) or lost. ``pool`` and ``share``: see ``queue.Lease``."""
+    yielded (back in the queue for its turn) or lost. ``pool`` and ``share``: see ``queue.Lease``.
+
+    ``outage``: ride out the ledger being away (a worker does): the job keeps its lease and its
+    handler runs again from what it recorded once the ledger is back, or the job is lost if another
+    worker took it over meanwhile. Without it (a command running its own job), ``LedgerAway``
+    reaches the caller, the job left under its lease for the next worker to take back."""
     lease = queue.Lease(studio, job.id, owner, on_progress=progress, pool=pool, share=share)
+    ride = outage.ride if outage is not None else _once
     try:
-        with _heartbeat(queue.settings(studio).lease_s / 3, lease, on_beat):
-            outcome = kinds.handler(job.kind)(studio, job, lease)
+        while True:
+            try:
+                with _heartbeat(queue.settings(studio).lease_s / 3, lease, on_beat):
+                    outcome = kinds.handler(job.kind)(studio, job, lease)
+                break
+            except LedgerAway as exc:
+                if outage is None:
+                    raise
+                outage.begin(exc, f"job {job.id} waits for it under its lease, then goes on from what it recorded")
+                if not outage.ride(lease.beat):  # the first write that gets through renews the lease
+                    return "lost"  # another worker took the job over while the ledger was away
     except queue.LeaseLost:
         return "lost"
     except queue.Cancelled:
-        queue.stop(studio, job.id, owner)
+        ride(lambda: queue.stop(studio, job.id, owner))
         return "cancelled"
     except queue.Yielded:
-        queue.release(studio, job.id, owner)
+        ride(lambda: queue.release(studio, job.id, owner))
         return "yielded"
     except KeyboardInterrupt:
-        queue.release(studio, job.id, owner)
+        try:
+            queue.release(studio, job.id, owner)
+        except LedgerAway:
+            pass  # the lease runs out and another worker takes the job back
+        raise
+    except LedgerAway:
         raise
     except Exception as exc:  # noqa: BLE001 - any failure of a job is recorded on the job
         # a PressroomError is the user's to fix (a refusal, a missing recipe): retrying cannot help
         ours = isinstance(exc, PressroomError)
-        return (
-            queue.fail(
-                studio,
-                job.id,
-                owner,
-                one_line(exc),
-                retry=not ours,
-                kind=type(exc).__name__ if ours else None,
-                field=exc.field if ours else None,
-            )
-            or "lost"
-        )
-    return "done" if queue.complete(studio, job.id, owner, {**outcome, "worker": owner}) else "lost"
+        line, kind, field = one_line(exc), type(exc).__name__ if ours else None, exc.field if ours else None
+        return ride(lambda: queue.fail(studio, job.id, owner, line, retry=not ours, kind=kind, field=field)) or "lost"
+    return "done" if ride(lambda: queue.complete(studio, job.id, owner, {**outcome, "worker": owner})) else "lost"
+
+
+def _once(step: Callable[[], T]) -> T:
+    return step()
 
 
 def live(studio: Studio) -> int:
@@ -180,8 +250,8 @@ def _heartbeat(interval: float, lease: queue.Lease, on_beat: Callable[[], None] 
                     return
                 if on_beat:
                     on_beat()
-            except SQLAlchemyError:  # a busy ledger: try again next time; the lease tells if it was too long
-                continue
+            except (SQLAlchemyError, LedgerAway):  # a busy or absent ledger: try again next time; the
+                continue  # lease tells if it was too long
 
     thread = threading.Thread(target=beat, name=f"heartbeat-job-{lease.job_id}", daemon=True)
     thread.start()

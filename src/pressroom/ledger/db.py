@@ -5,7 +5,9 @@ studio's own SQLite file, or a PostgreSQL database a team shares
 (``postgresql+psycopg://user@host:5432/db``, or ``...@/db?host=/socket/dir`` over a socket).
 A SQLite connection turns foreign keys on and uses WAL, so a reader never blocks the writer
 and a killed process leaves the ledger consistent; a PostgreSQL pool checks a connection
-that has sat idle before it hands it out. Every table is declared in ``pressroom.ledger.tables``
+that has sat idle before it hands it out. A ledger that is away for now (a server restarting, a
+connection cut, a read-only ledger: ``away``) is ``LedgerAway`` to the layers above
+(``translated``). Every table is declared in ``pressroom.ledger.tables``
 on the one ``Base`` defined here, with ``UTCDateTime`` for
 every timestamp; schema changes are Alembic revisions under ``pressroom/migrations/versions``,
 one history for both databases.
@@ -26,6 +28,7 @@ from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.exc import (
     ArgumentError,
     DataError,
+    DBAPIError,
     DisconnectionError,
     IntegrityError,
     OperationalError,
@@ -34,7 +37,7 @@ from sqlalchemy.exc import (
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
-from pressroom.errors import Conflict, InputError, StudioError, Unavailable
+from pressroom.errors import Conflict, InputError, LedgerAway, StudioError, Unavailable
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 DIALECTS = ("sqlite", "postgresql")
@@ -297,10 +300,57 @@ def translated(url: URL | None = None) -> Iterator[None]:
         ) from exc
     except DataError as exc:  # PostgreSQL: a value out of its column's range
         raise InputError(f"the ledger refused a value: {_first_line(exc.orig or exc)}") from exc
-    except OperationalError as exc:
-        if not full_disk(exc, url):
-            raise
-        raise Unavailable(FULL) from exc
+    except DBAPIError as exc:
+        if away(exc):
+            reason = away_message(exc)
+            raise LedgerAway(f"{reason}; try again in a moment", reason=reason) from exc
+        if isinstance(exc, OperationalError) and full_disk(exc, url):
+            raise Unavailable(FULL) from exc
+        raise
+
+
+# SQLSTATEs of a PostgreSQL server that is away for now: a connection exception (08...), the server
+# shutting down, restarting or starting up (57P01 .. 57P05), no connection slot left (53300)
+AWAY_SQLSTATES = ("08", "57P", "53300")
+READ_ONLY_SQLSTATE = "25006"  # a read-only transaction: a hot standby, default_transaction_read_only
+
+
+def away(exc: BaseException) -> bool:
+    """Whether an error means the ledger is away for now rather than that anything asked was wrong:
+    its server cannot be reached, has cut the connection or is restarting, or the ledger is
+    read-only (a read-only SQLite file or file system; a PostgreSQL standby or read-only
+    transaction). The one place this is decided: ``translated`` turns these into ``LedgerAway``
+    (which counts as away too), the server answers them 503 and a worker waits them out.
+
+    A pool that lost its connections this way is renewed by itself: SQLAlchemy invalidates the
+    whole pool on a disconnection, and a connection that rested is pinged (``_ping_when_rested``)."""
+    return _away_as(exc) is not None
+
+
+def away_message(exc: BaseException) -> str:
+    """An error that ``away`` recognises in one line: what is away and the database's own words."""
+    if isinstance(exc, LedgerAway):
+        return exc.reason
+    return f"the ledger is {_away_as(exc) or 'out of reach'} for now ({_first_line(exc)})"
+
+
+def _away_as(exc: BaseException) -> str | None:
+    """'read-only', 'out of reach', or None when the error is not the ledger being away."""
+    if isinstance(exc, LedgerAway):
+        return "out of reach"
+    if not isinstance(exc, DBAPIError):
+        return None
+    orig = exc.orig
+    if str(getattr(orig, "sqlite_errorname", "")).startswith("SQLITE_READONLY"):
+        return "read-only"  # "attempt to write a readonly database"
+    state = getattr(orig, "sqlstate", "")  # "" for SQLite, whose errors carry none
+    if state == READ_ONLY_SQLSTATE:
+        return "read-only"
+    if exc.connection_invalidated or (state and state.startswith(AWAY_SQLSTATES)):
+        return "out of reach"
+    if state is None and isinstance(exc, OperationalError) and type(orig).__module__.startswith("psycopg"):
+        return "out of reach"  # libpq's own: no server at the address, or the connection lost mid-way
+    return None
 
 
 def full_disk(exc: BaseException, url: URL | None = None) -> bool:

@@ -1,5 +1,6 @@
-"""The FastAPI application: every PressroomError as JSON with its HTTP status, a limit on request
-bodies that answers 413 before reading past it, and the routers of each group of plays."""
+"""The FastAPI application: every PressroomError as JSON with its HTTP status (the ledger away: 503
+with Retry-After, see ``away``), a limit on request bodies that answers 413 before reading past it,
+and the routers of each group of plays."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as AnyHTTPException
 
-from pressroom.errors import PressroomError, SignInRequired
+from pressroom.errors import LedgerAway, PressroomError, SignInRequired
 from pressroom.plays import studio as studio_plays
 from pressroom.plays.studio import ENV_VAR, Studio
 from pressroom.server import guards
@@ -94,7 +95,9 @@ class _TooLarge(HTTPException):
 
 
 def create_app(studio: Studio) -> FastAPI:
+    from pressroom.server import away
     from pressroom.server import pages as web
+    from pressroom.server.pages import render
     from pressroom.server.routes import (
         briefs,
         files,
@@ -131,6 +134,22 @@ def create_app(studio: Studio) -> FastAPI:
         headers = {"WWW-Authenticate": "Bearer"} if isinstance(exc, SignInRequired) else None
         said = unrooted(str(exc), studio.root)  # a message never shows where the studio is on the server
         return JSONResponse(error_body(said, exc.field), status_code=exc.http_status, headers=headers)
+
+    @app.exception_handler(LedgerAway)
+    async def ledger_away(request: Request, exc: LedgerAway):
+        """503 with Retry-After, and the outage's one log line: an /api request as JSON, a page as
+        the error page (an htmx request: the refusal fragment), shown to nobody in particular since
+        the ledger that says who is asking is away."""
+        away.OUTAGE.met(exc)
+        headers = {"Retry-After": str(exc.retry_after_s)}
+        if request.url.path.startswith("/api/") or request.url.path == "/openapi.json":
+            return JSONResponse(error_body(str(exc), exc.field), status_code=exc.http_status, headers=headers)
+        if request.headers.get("hx-request"):
+            response = render.refusal(exc)
+        else:
+            response = render.page(request, None, "error.html", status_code=exc.http_status, message=str(exc))
+        response.headers.update(headers)
+        return response
 
     @app.exception_handler(AnyHTTPException)
     async def http_error(_request: Request, exc: AnyHTTPException):  # 404 for no route, 405, 413 ...

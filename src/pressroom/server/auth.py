@@ -16,6 +16,7 @@ from fastapi import BackgroundTasks, Depends, Request, Response
 from pressroom.context import Actor, Context
 from pressroom.errors import Forbidden, SignInRequired
 from pressroom.plays import accounts
+from pressroom.server import away
 
 SESSION_COOKIE = "pressroom_session"
 CSRF_COOKIE = "pressroom_csrf"
@@ -45,7 +46,7 @@ def signed_in(request: Request, after: BackgroundTasks | None = None) -> Context
             raise SignInRequired("the Authorization header must be 'Bearer TOKEN'")
         base = Context(studio, Actor.unknown("api"))
         return base.acting_as(
-            accounts.token_actor(base, secret.strip(), "api", later=after.add_task if after is not None else None)
+            accounts.token_actor(base, secret.strip(), "api", later=_later(after) if after is not None else None)
         )
     cookie = request.cookies.get(SESSION_COOKIE)
     if not cookie:
@@ -60,6 +61,11 @@ def signed_in(request: Request, after: BackgroundTasks | None = None) -> Context
                 field="csrf",
             )
     return base.acting_as(actor)
+
+
+def _later(after: BackgroundTasks):
+    """Run a write after the answer; with the ledger away it is left undone (``away.quietly``)."""
+    return lambda task, *args: after.add_task(away.quietly(task), *args)
 
 
 def _signed_in(request: Request, after: BackgroundTasks) -> Context:

@@ -2,8 +2,10 @@
 
 A file is written (atomically) only once its rows are flushed, inside the transaction that records
 it and while that transaction holds the store lock (``lock``): a row the ledger refuses never leaves
-a file behind, and a transaction that rolls back removes the files it newly wrote. A crash between
-writing the file and committing leaves a file with no row, which ``sweep`` removes. The sweep holds
+a file behind, and a transaction that rolls back removes the files it newly wrote, unless the ledger
+went away (``db.away``: the COMMIT may have landed, and the file is kept). A crash between writing
+the file and committing, or a COMMIT that did not land, leaves a file with no row, which ``sweep``
+removes. The sweep holds
 the same lock exclusively, so it never sees a file that a live process has written and is about to
 record: every file it finds unrecorded is garbage, whatever its age.
 """

@@ -21,6 +21,7 @@ such paths are stored relative to the studio folder (``relative``) and found thr
 from __future__ import annotations
 
 import os
+import sys
 import tomllib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -70,7 +71,14 @@ def _keep_new_files(session: Session) -> None:
 
 @event.listens_for(Session, "after_rollback")
 def _remove_new_files(session: Session) -> None:
-    for path in session.info.pop(NEW_FILES, []):
+    from pressroom.ledger import db
+
+    new = session.info.pop(NEW_FILES, [])
+    if db.away(sys.exc_info()[1]):
+        # the connection was lost, perhaps during the COMMIT, which may have landed: the files stay,
+        # and the next sweep (``ledgerfiles.sweep``) removes those that no row recorded
+        return
+    for path in new:
         path.unlink(missing_ok=True)
 
 

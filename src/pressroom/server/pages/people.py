@@ -12,7 +12,7 @@ from fastapi import APIRouter, Form, Request, Response
 from fastapi.responses import RedirectResponse
 
 from pressroom.context import Context
-from pressroom.errors import InputError, PressroomError
+from pressroom.errors import InputError, LedgerAway, PressroomError
 from pressroom.plays import accounts, invites, people
 from pressroom.server import auth
 from pressroom.server.pages import fields, render
@@ -69,6 +69,8 @@ def accept(request: Request, code: str = Form(""), password: str = Form(""), aga
             raise InputError("the two passwords differ; type the same password in both fields", field="password")
         person = invites.accept(anyone, code, password)
         signed = accounts.sign_in(anyone, person["name"], password)
+    except LedgerAway:
+        raise  # the app's handler answers it
     except PressroomError as exc:
         return render.page(
             request,

@@ -16,7 +16,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from pressroom.context import Context
-from pressroom.errors import PressroomError, SignInRequired
+from pressroom.errors import LedgerAway, PressroomError, SignInRequired
 from pressroom.plays import accounts
 from pressroom.server import auth
 from pressroom.server.pages import fields
@@ -66,6 +66,8 @@ def answered(request: Request, answer: Callable[[Context], Response]) -> Respons
         return to_sign_in(request)
     try:
         return answer(ctx)
+    except LedgerAway:
+        raise  # the app's handler answers it (503, Retry-After) without looking anyone up
     except PressroomError as exc:
         return page(request, ctx, "error.html", status_code=exc.http_status, message=fields.said(exc))
 
@@ -80,5 +82,7 @@ def acted(request: Request, act: Callable[[Context], HTMLResponse]) -> HTMLRespo
     comes back as its fragment."""
     try:
         return act(auth.signed_in(request))
+    except LedgerAway:
+        raise
     except PressroomError as exc:
         return refusal(exc)

@@ -8,7 +8,7 @@ import secrets
 from fastapi import APIRouter, Form, Request, Response
 from fastapi.responses import RedirectResponse
 
-from pressroom.errors import PressroomError
+from pressroom.errors import LedgerAway, PressroomError
 from pressroom.plays import accounts
 from pressroom.server import auth
 from pressroom.server.pages import render
@@ -50,6 +50,8 @@ def sign_in(
         return _form(request, 403, next=local(next), failed=FORGED, name=name)
     try:
         signed = accounts.sign_in(auth.anonymous(request), name.strip(), password, auth.address(request))
+    except LedgerAway:
+        raise  # the app's handler answers it
     except PressroomError as exc:
         return _form(request, exc.http_status, next=local(next), failed=str(exc), name=name)
     answer = RedirectResponse(local(next), status_code=303)
@@ -68,6 +70,8 @@ def sign_out(request: Request) -> Response:
     answer = Response(status_code=204, headers={"HX-Redirect": "/sign-in"})
     try:
         auth.end_session(request, answer, auth.signed_in(request))
+    except LedgerAway:
+        raise
     except PressroomError as exc:
         return render.refusal(exc)
     return answer

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import FileResponse
 
 from pressroom.context import Context
-from pressroom.errors import PressroomError
+from pressroom.errors import LedgerAway, PressroomError
 from pressroom.plays import images as image_plays
 from pressroom.server.pages import render
 
@@ -35,6 +35,8 @@ def _answer(request: Request, made: Callable[[Context], Path]) -> Response:
         return Response(status_code=401)
     try:
         path = made(ctx)
+    except LedgerAway:
+        raise  # the app's handler answers it
     except PressroomError as exc:
         return Response(str(exc), status_code=exc.http_status, media_type="text/plain")
     etag = f'"{path.stem}"'

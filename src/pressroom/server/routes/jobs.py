@@ -2,7 +2,8 @@
 
 ``GET /api/jobs/{id}/events`` (text/event-stream) sends ``progress`` when the count of work done
 changes, ``image`` for each image the job lands (its id and URL, once each, those landed before
-the stream opened first), and ``end`` with the finished job, then closes.
+the stream opened first), and ``end`` with the finished job, then closes. While the ledger is
+away the stream stays open and sends nothing new until it is back.
 """
 
 from __future__ import annotations
@@ -15,9 +16,11 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
+from pressroom.errors import LedgerAway
 from pressroom.plays import images as image_plays
 from pressroom.plays import jobs as job_plays
 from pressroom.plays.jobs import Job
+from pressroom.server import away
 from pressroom.server.auth import Ctx
 from pressroom.server.routes.files import image
 
@@ -59,11 +62,21 @@ async def events(job_id: int, request: Request, ctx: Ctx) -> StreamingResponse:
     def images(ids: list[int]) -> list[dict]:
         return [image(ctx, doc) for doc in image_plays.landed(ctx, ids)]
 
+    async def through(asked):
+        """What ``asked()`` (a call handed to the thread pool) answers; with the ledger away, asked
+        again once it may be back (the stream has begun: it waits and sends nothing meanwhile)."""
+        while True:
+            try:
+                return await asked()
+            except LedgerAway as exc:
+                away.OUTAGE.met(exc)
+                await asyncio.sleep(exc.retry_after_s)
+
     async def stream() -> AsyncIterator[str]:
         job, sent, last = first, set(), None
         while True:
             new = [i for i in job_plays.landed(job) if i not in sent]
-            for doc in await run_in_threadpool(images, new) if new else []:
+            for doc in await through(lambda: run_in_threadpool(images, new)) if new else []:
                 sent.add(doc["id"])
                 yield _event(
                     "image",
@@ -82,7 +95,7 @@ async def events(job_id: int, request: Request, ctx: Ctx) -> StreamingResponse:
             if await request.is_disconnected():
                 return
             await asyncio.sleep(POLL_S)
-            job = await run_in_threadpool(job_plays.get, ctx, job_id)
+            job = await through(lambda: run_in_threadpool(job_plays.get, ctx, job_id))
 
     return StreamingResponse(
         stream(), media_type="text/event-stream", headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
