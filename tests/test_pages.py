@@ -89,9 +89,15 @@ def test_the_operator_cannot_approve_the_direction(browser, site):
     page = signed_in(browser, site, "omar")
     page.goto(f"/briefs/{site['brief']}")
     first = site["concepts"][0]
-    page.get_by_role("button", name=f"Approve #{first} as the direction").click()
-    refusal = page.locator(f"#outcome-{first}").get_by_role("alert")
-    assert "needs the director role" in refusal.inner_text()
+    assert page.get_by_role("button", name=f"Approve #{first} as the direction").count() == 0  # not offered
+    assert "Spring trail shoe launch" in page.locator("#brief-at-hand").inner_text()  # the brief itself is shown
+    csrf = next(c["value"] for c in page.context.cookies() if c["name"] == "pressroom_csrf")
+    forged = page.request.post(
+        f"{site['url']}/briefs/{site['brief']}/direction",
+        form={"generation": str(first)},
+        headers={"X-CSRF-Token": csrf},
+    )
+    assert forged.status == 403 and "needs the director role" in forged.text()
 
 
 def test_self_review_is_refused_on_the_page_with_the_cli_message(browser, site):

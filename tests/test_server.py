@@ -194,7 +194,8 @@ def test_a_reviewer_may_not_approve_their_own_image_through_the_api(team):
 def test_a_tokens_last_use_is_recorded(team):
     studio = Studio(team["root"])
     try:
-        admin = Context(studio, Actor.unknown("cli"))
+        cli_ctx = Context(studio, Actor.unknown("cli"))
+        admin = cli_ctx.acting_as(accounts.token_actor(cli_ctx, team["tokens"]["dana"], "cli"))  # as a team CLI
         made = accounts.create_token(admin, "rita", "last-use")
 
         def last_use() -> str | None:

@@ -478,6 +478,34 @@ def rework(session: Session) -> dict:
 
 
 # -- use cases ------------------------------------------------------------------------------------
+def history(ctx: Context, generation_id: int) -> list[dict]:
+    """Every decision on the image and on the images it was made from, newest first: who, when,
+    the decision, each failed item with its reason, the note, and whether a fix made it stale."""
+    with ctx.unit() as session:
+        row = rows.get(session, Generation, generation_id)
+        found = []
+        for made in [row, *lineage.ancestors(session, row)]:
+            status_ = status(ctx.studio, session, made.id)
+            for review, stale in [*((r, False) for r in status_.current), *((r, True) for r in status_.stale)]:
+                failed = [
+                    {"item": item, "reason": answer["reason"]}
+                    for item, answer in review["checks"].items()
+                    if isinstance(answer, dict) and answer.get("result") == "fail"
+                ]
+                found.append(
+                    {
+                        "image": made.id,
+                        "reviewer": review["reviewer"],
+                        "at": review["at"],
+                        "decision": review["decision"],
+                        "failed": failed,
+                        "note": review["note"],
+                        "stale": stale,
+                    }
+                )
+        return sorted(found, key=lambda d: d["at"], reverse=True)
+
+
 def sheet(ctx: Context, generation_id: int) -> dict:
     """What a reviewer looks at: the gate, its checklist, the decisions so far and the pre-check
     findings (run, not kept: a look writes nothing; no ledger connection is held while they run)."""

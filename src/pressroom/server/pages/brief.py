@@ -42,6 +42,7 @@ def brief(request: Request, brief_id: int) -> Response:
             "ranks": ranks,
             "styles": styles.styles(ctx),
             "models": model_plays.catalogue(ctx),
+            "directs": "director" in ctx.actor.roles,  # who may approve a direction (concepts.approve_direction)
         }
 
     return render.shown(request, "brief.html", build)

@@ -10,8 +10,8 @@ from starlette.concurrency import run_in_threadpool
 from pressroom.context import Context
 from pressroom.domain import gate
 from pressroom.errors import NotFound
+from pressroom.plays import briefs, marks, reviews
 from pressroom.plays import images as image_plays
-from pressroom.plays import marks, reviews
 from pressroom.plays.images import Generation
 from pressroom.server.pages import render
 
@@ -41,6 +41,9 @@ def image(request: Request, generation_id: int, against: int | None = None) -> R
             "image": row.summary(ctx.studio),
             "recipe": row.parsed_recipe(),
             "sheet": reviews.sheet(ctx, generation_id),
+            "history": reviews.history(ctx, generation_id),
+            "brief": briefs.show(ctx, row.brief_id) if row.brief_id is not None else None,
+            "gate": gate,
             "can_review": reviews.may_decide(ctx, generation_id),
             "choices": CHOICES,
             "decisions": gate.DECISIONS,
