@@ -112,3 +112,12 @@ def test_no_answer_shows_the_studios_folder(server, studio):
     missing = server.post("/api/verify", files={"file": ("shoe.png", b"\x89PNG\r\n\x1a\n broken", "image/png")})
     for answer in (missing, server.get("/api/images/999999/file"), server.get("/api/models")):
         assert folder not in answer.text, answer.text
+
+
+def test_the_worklist_answers_the_signed_in_person_paged(server):
+    answer = server.get("/api/worklist")
+    assert answer.status_code == 200
+    body = answer.json()
+    assert set(body) >= {"items", "total", "page"} and body["page"] == 1 and body["items"] == []
+    refused(server.get("/api/worklist?limit=0"), 400, "limit", "limit must be 1 to 500")
+    assert TestClient(server.app).get("/api/worklist").status_code == 401  # nobody signed in

@@ -93,3 +93,22 @@ def test_a_worklist_is_paged_and_belongs_to_someone(room):
             worklist.worklist(room["rita"], **bad)
     with pytest.raises(Forbidden):
         worklist.worklist(room["rita"].acting_as(room["rita"].actor.unknown()))
+
+
+def test_an_images_history_holds_every_decision_on_it_and_its_earlier_versions(room):
+    brief, lock = _locked(room)
+    hero = lock["hero"]
+    reviews.decide(room["rita"], hero, "changes-required", _checks(hands="fail:six fingers"), note="redo the hand")
+    fixed = fixes.fix(room["omar"], hero, refine=True, strength=0.5)
+    reviews.decide(room["ravi"], fixed.id, "approved", _checks(), alt_text="A red boot on moss")
+    newest, oldest = reviews.history(room["omar"], fixed.id)
+    assert (newest["image"], newest["reviewer"], newest["decision"], newest["stale"]) == (
+        fixed.id,
+        "ravi",
+        "approved",
+        False,
+    )
+    assert (oldest["image"], oldest["reviewer"], oldest["decision"]) == (hero, "rita", "changes-required")
+    assert oldest["stale"] is True  # the fix came after it
+    assert oldest["failed"] == [{"item": "hands", "reason": "six fingers"}] and oldest["note"] == "redo the hand"
+    assert [d["image"] for d in reviews.history(room["omar"], hero)] == [hero]  # a parent does not see its fixes
