@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
-from pressroom.domain import gate
+from pressroom.domain import gate, rates
 from pressroom.ledger import events
 from pressroom.ledger.tables import Brief, Generation, User
 from pressroom.plays import briefs
@@ -30,8 +30,8 @@ def _rates(generated: int, kept: int) -> dict:
     return {
         "generated": generated,
         "kept": kept,
-        "keep_rate": round(kept / generated, 4) if generated else None,
-        "iterations_per_final": round(generated / kept, 2) if kept else None,
+        "keep_rate": rates.keep_rate(generated, kept),
+        "iterations_per_final": rates.iterations_per_final(generated, kept),
     }
 
 
@@ -70,6 +70,20 @@ def _time_to_hero(session: Session, brief: Brief) -> tuple[float | None, str | N
         if event.action == "recipe.lock":
             return event.detail.get("since_brief_s"), "locked"
     return None, None
+
+
+def recipe_rates(ctx: Context, recipe_id: int) -> dict:
+    """A recipe's run as the metrics page counts it (every image made from the recipe), with how
+    many of its volume images are still to cull: what the cull page shows as it goes."""
+    with ctx.unit() as session:
+        found = _grouped(session, Generation.recipe_id, where=(Generation.recipe_id == recipe_id,))
+        _, generated, kept = found[0] if found else (recipe_id, 0, 0)
+        to_cull = session.scalar(
+            select(func.count()).where(
+                Generation.recipe_id == recipe_id, Generation.play == "volume", Generation.status == "new"
+            )
+        )
+        return {**_rates(generated, kept), "to_cull": to_cull or 0, "definition": rates.KEEP_RATE}
 
 
 def compute(session: Session, brief_id: int | None = None) -> dict:

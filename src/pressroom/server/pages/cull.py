@@ -6,17 +6,11 @@ from fastapi import APIRouter, Form, Request, Response
 
 from pressroom.context import Context
 from pressroom.errors import NotFound
-from pressroom.plays import culls
+from pressroom.plays import culls, metrics
 from pressroom.plays import images as image_plays
 from pressroom.server.pages import render
 
 router = APIRouter(include_in_schema=False)
-
-
-def keep_rate(images: list[dict]) -> dict:
-    kept = sum(image["status"] == "kept" for image in images)
-    judged = kept + sum(image["status"] == "rejected" for image in images)
-    return {"kept": kept, "judged": judged, "total": len(images), "rate": kept / judged if judged else None}
 
 
 def _volume(ctx: Context, recipe_id: int) -> list[dict]:
@@ -27,7 +21,8 @@ def _volume(ctx: Context, recipe_id: int) -> list[dict]:
 def cull_page(request: Request, recipe_id: int) -> Response:
     def build(ctx: Context) -> dict:
         images = _volume(ctx, recipe_id)
-        return {"recipe": recipe_id, "images": images, "reasons": culls.REASONS, "rate": keep_rate(images)}
+        rate = metrics.recipe_rates(ctx, recipe_id)
+        return {"recipe": recipe_id, "images": images, "reasons": culls.REASONS, "rate": rate}
 
     return render.shown(request, "cull.html", build)
 
@@ -42,6 +37,6 @@ def cull(
         culls.cull(ctx, [generation], keep=keep, reason="" if keep else reason)
         images = _volume(ctx, recipe_id)
         image = next(image for image in images if image["id"] == generation)
-        return render.fragment("_culled.html", image=image, rate=keep_rate(images))
+        return render.fragment("_culled.html", image=image, rate=metrics.recipe_rates(ctx, recipe_id))
 
     return render.acted(request, act)
