@@ -213,10 +213,23 @@ def test_the_operator_culls_with_the_keyboard(browser, site):
     )
     assert shown.startswith(expected + ", 3 still to cull"), shown
     assert "kept ÷ made" in shown
+    # by pointer or finger as well as keys: Reject on the fourth with a reason, Keep on the fifth
+    page.get_by_label("Reason for r and Reject").select_option("composition")
+    page.get_by_role("button", name=f"Reject image {site['volume'][3]}").click()
+    rejected = page.locator(f"#tile-{site['volume'][3]}.rejected")
+    rejected.wait_for()
+    assert "rejected: composition" in rejected.inner_text()  # the reason stays on the tile
+    page.get_by_role("button", name=f"Keep image {site['volume'][4]}").click()
+    page.locator(f"#tile-{site['volume'][4]}.kept").wait_for()
+    page.reload()
+    assert "rejected: composition" in page.locator(f"#tile-{site['volume'][3]}").inner_text()
+    assert "rejected: hands" in page.locator(f"#tile-{site['volume'][1]}").inner_text()
     page.screenshot(path=site["shots"] / "cull.png", full_page=True)
+    page.get_by_role("link", name=f"open image {site['volume'][3]}").click()
+    page.wait_for_url(f"{site['url']}/images/{site['volume'][3]}")
     ctx = studio_ctx(site)
     statuses = {image["id"]: image["status"] for image in image_plays.listing(ctx, recipe_id=site["recipe"])}
-    assert [statuses[i] for i in site["volume"][:4]] == ["kept", "rejected", "kept", "new"]
+    assert [statuses[i] for i in site["volume"][:6]] == ["kept", "rejected", "kept", "rejected", "kept", "new"]
     ctx.studio.close()
 
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 
+from sqlalchemy import select
+
 from pressroom.context import Context
 from pressroom.errors import InputError, Refused
 from pressroom.ledger import events, rows
@@ -75,3 +77,13 @@ def cull(ctx: Context, generation_ids: list[int], *, keep: bool, reason: str) ->
                 reason=reason,
             )
     return done
+
+
+def reasons(ctx: Context, generation_ids: list[int]) -> dict[int, str]:
+    """The reason each rejected image was last culled with (what its tile says)."""
+    with ctx.unit() as session:
+        found: dict[int, str] = {}
+        query = select(Cull.generation_id, Cull.reason).where(Cull.generation_id.in_(generation_ids)).order_by(Cull.id)
+        for generation_id, reason in session.execute(query):
+            found[generation_id] = reason
+        return {k: v for k, v in found.items() if v}

@@ -22,7 +22,15 @@ def cull_page(request: Request, recipe_id: int) -> Response:
     def build(ctx: Context) -> dict:
         images = _volume(ctx, recipe_id)
         rate = metrics.recipe_rates(ctx, recipe_id)
-        return {"recipe": recipe_id, "images": images, "reasons": culls.REASONS, "rate": rate}
+        said = culls.reasons(ctx, [image["id"] for image in images])
+        return {
+            "recipe": recipe_id,
+            "images": images,
+            "choices": culls.REASONS,
+            "reasons": said,
+            "rate": rate,
+            "can_cull": "operator" in ctx.actor.roles,  # who may cull (culls.cull)
+        }
 
     return render.shown(request, "cull.html", build)
 
@@ -37,6 +45,8 @@ def cull(
         culls.cull(ctx, [generation], keep=keep, reason="" if keep else reason)
         images = _volume(ctx, recipe_id)
         image = next(image for image in images if image["id"] == generation)
-        return render.fragment("_culled.html", image=image, rate=metrics.recipe_rates(ctx, recipe_id))
+        said = culls.reasons(ctx, [generation])
+        rate = metrics.recipe_rates(ctx, recipe_id)
+        return render.fragment("_culled.html", image=image, reasons=said, rate=rate, can_cull=True)
 
     return render.acted(request, act)

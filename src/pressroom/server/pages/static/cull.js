@@ -1,6 +1,7 @@
-// The cull grid's keys: arrows move the focus through the tiles (up and down by a row as laid
-// out), k keeps the focused image, r rejects it with the reason chosen in the toolbar. Each
-// decision is an htmx post whose answer replaces the tile and the keep rate.
+// The cull grid: each tile's Keep and Reject buttons (a click or a tap), and its keys: arrows move
+// the focus through the tiles (up and down by a row as laid out), k keeps the focused image, r
+// rejects it with the reason chosen in the toolbar. Each decision is an htmx post whose answer
+// replaces the tile (its state and reason shown on it) and the keep rate.
 (function () {
   const grid = document.getElementById("cull-grid");
   if (!grid) return;
@@ -25,7 +26,13 @@
       .then(() => { const again = document.getElementById(`tile-${values.generation}`);
                     (next || again).focus(); });
   };
+  grid.addEventListener("click", (event) => {  // the Keep and Reject buttons, for a pointer or a finger
+    const button = event.target.closest("button[data-keep]");
+    if (!button) return;
+    decide(button.closest(".tile"), button.dataset.keep === "true");
+  });
   grid.addEventListener("keydown", (event) => {
+    if (event.target.closest("button, a")) return;  // a focused button or link keeps its own keys
     const tile = event.target.closest(".tile");
     if (!tile || event.altKey || event.ctrlKey || event.metaKey) return;
     const steps = { ArrowRight: 1, ArrowLeft: -1, ArrowDown: perRow(), ArrowUp: -perRow() };
