@@ -101,8 +101,8 @@ def test_the_director_opens_a_brief_as_the_checklist_fills_then_pauses_resumes_a
     said = page.locator(".timeline li").all_inner_texts()
     assert [line.split(" dana ", 1)[1] for line in said] == [
         "stored a new version of the brief",
-        "resumed the brief (reason legal cleared the name)",
-        "paused the brief (reason legal is checking the boot's name)",
+        "resumed the brief (because: legal cleared the name)",
+        "paused the brief (because: legal is checking the boot's name)",
         "opened the brief",
     ]
     page.screenshot(path=site["shots"] / "brief-timeline.png", full_page=True)

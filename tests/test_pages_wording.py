@@ -25,3 +25,32 @@ def test_a_page_says_the_label_where_the_message_starts_with_its_field(error, sa
 def test_every_label_is_plain_words():
     for field, label in fields.LABELS.items():
         assert label[0].isupper() and "_" not in label and "-" not in label, (field, label)
+
+
+def _event(action: str, actor: str = "omar", **detail) -> dict:
+    objects = detail.pop("objects", {})
+    return {"action": action, "actor": actor, "at": "2026-12-07T09:30:00+00:00", "detail": detail, "objects": objects}
+
+
+def test_the_timeline_says_each_event_in_words_and_groups_a_cull():
+    from pressroom.server.pages import timeline
+
+    log = [
+        _event("volume.run"),
+        _event("cull.keep", objects={"generations": [1, 2, 3]}),
+        _event("cull.reject", reason="hands", objects={"generations": [4]}),
+        _event("cull.keep", objects={"generations": [5]}),
+        _event("cull.reject", reason="composition", objects={"generations": [6, 7]}),
+        _event("review.decide", actor="rita", decision="approved-with-changes"),
+        _event("fix.inpaint"),
+        _event("some.future_thing"),
+    ]
+    said = [(e["who"], e["what"], e["extra"]) for e in timeline.timeline(log)]
+    assert said == [
+        ("omar", "did something", ""),  # an action with no words yet never shows its internal name
+        ("omar", "repainted part of an image", ""),
+        ("rita", "recorded a review decision", "approved with changes"),
+        ("omar", "kept 4 and rejected 3 images in the cull", "rejected for: composition, hands"),
+        ("omar", "ran a volume run", ""),
+    ]
+    assert not any("." in what for _, what, _ in said)

@@ -28,7 +28,17 @@ SAID = {  # an event's action, as the timeline says it
     "mark.reply": "replied to a mark",
     "mark.reopen": "reopened a mark",
     "template.promote": "promoted a recipe to a template",
+    "fix.inpaint": "repainted part of an image",
+    "fix.refine": "refined an image",
+    "fix.upscale": "upscaled an image",
+    "cull.keep": "kept images",
+    "cull.reject": "rejected images",
+    "volume.actor_refused": "was refused a volume run",
+    "style.add": "added a style",
+    "audit.accept": "accepted what the audit found",
 }
+UNSAID = "did something"  # an action with no words here yet: never its internal name
+DECISION_WORDS = {"approved": "approved", "approved-with-changes": "approved with changes"}
 
 
 def standing(brief: dict, log: list[dict], images: list[dict]) -> list[dict]:
@@ -83,24 +93,60 @@ def versions(log: list[dict]) -> list[dict]:
     ]
 
 
+def _culls(events: list[dict]) -> dict:
+    """One line for a person's culls in a row: how many they kept and rejected, and why."""
+    kept = sum(len(e["objects"].get("generations", [])) for e in events if e["action"] == "cull.keep")
+    rejected = [e for e in events if e["action"] == "cull.reject"]
+    count = sum(len(e["objects"].get("generations", [])) for e in rejected)
+    why = sorted({e["detail"].get("reason", "") for e in rejected} - {""})
+    parts = [f"kept {kept}"] if kept else []
+    if count:
+        parts.append(f"rejected {count}")
+    what = " and ".join(parts) + f" image{'s' if kept + count != 1 else ''} in the cull"
+    return {"what": what, "extra": f"rejected for: {', '.join(why)}" if why else ""}
+
+
+def _said(event: dict) -> dict:
+    detail = event["detail"]
+    extra = []
+    if detail.get("decision"):
+        extra.append(DECISION_WORDS.get(detail["decision"], str(detail["decision"]).replace("-", " ")))
+    if detail.get("verdict"):
+        extra.append(f"reproduced {detail['verdict']}")
+    if detail.get("reason"):
+        extra.append(f"because: {detail['reason']}")
+    if detail.get("version"):
+        extra.append(f"version {detail['version']}")
+    return {"what": SAID.get(event["action"], UNSAID), "extra": "; ".join(extra)}
+
+
 def timeline(log: list[dict]) -> list[dict]:
-    """The brief's events, newest first, each said in words with its reason or decision."""
-    said = []
-    for event in reversed(log):
-        detail = event["detail"]
-        extra = "; ".join(
-            f"{key} {detail[key]}"
-            for key in ("decision", "verdict", "reason", "version")
-            if detail.get(key) not in (None, "")
-        )
+    """The brief's events, newest first, each said in words with its reason or decision; one
+    person's culls in a row are one line ("kept 9 and rejected 3 images in the cull")."""
+    said, newest_first = [], list(reversed(log))
+    i = 0
+    while i < len(newest_first):
+        event = newest_first[i]
+        if event["action"].startswith("cull."):
+            j = i
+            while (
+                j + 1 < len(newest_first)
+                and newest_first[j + 1]["action"].startswith("cull.")
+                and newest_first[j + 1]["actor"] == event["actor"]
+            ):
+                j += 1
+            group, words = newest_first[i : j + 1], _culls(newest_first[i : j + 1])
+            i = j + 1
+        else:
+            group, words = [event], _said(event)
+            i += 1
         said.append(
             {
                 "at": datetime.fromisoformat(event["at"]).astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC"),
                 "iso": event["at"],
                 "who": event["actor"],
-                "what": SAID.get(event["action"], event["action"]),
-                "extra": extra,
-                "objects": event["objects"],
+                **words,
+                "objects": {k: v for e in group for k, v in e["objects"].items()},
             }
         )
     return said
