@@ -267,13 +267,26 @@ def test_a_reviewer_marks_a_region_that_the_operator_then_sees(browser, site):
     assert mark["author"] == "rita" and mark["kind"] == "rectangle"
     assert [round(mark[k], 2) for k in ("x", "y", "width", "height")] == [0.25, 0.5, 0.5, 0.25]
     ctx.studio.close()
+    fitted = stage.bounding_box()["width"]
+    assert page.locator("#zoom-tools .zoom").inner_text().startswith("fitted (")
     page.get_by_role("button", name="Zoom in").click()  # the image doubles; the mark stays on its spot
-    assert page.locator("#zoom-tools .zoom").inner_text() == "200 %"
+    natural = generations.get(studio_ctx(site).studio, image).width
+    percent = round(2 * fitted * page.evaluate("devicePixelRatio") / natural * 100)
+    assert page.locator("#zoom-tools .zoom").inner_text() == f"{percent} % of actual pixels"
     frame = page.locator("#frame").bounding_box()
     shown, box = stage.bounding_box(), page.locator("#marks-layer .box").bounding_box()
     assert shown["width"] > 1.9 * frame["width"]
     assert round(box["x"] - shown["x"]) == round(shown["width"] * 0.25)
     assert round(box["width"]) == round(shown["width"] * 0.5)
+    page.get_by_role("button", name="Actual pixels (1:1)").click()  # the file itself, one pixel to one pixel
+    page.wait_for_function("document.querySelector('#stage img').src.endsWith('/file')")
+    page.wait_for_function("document.querySelector('#stage img').complete")
+    assert page.evaluate("document.querySelector('#stage img').naturalWidth") == natural
+    ratio = page.evaluate("devicePixelRatio")
+    assert round(stage.bounding_box()["width"] * ratio) == natural
+    assert page.locator("#zoom-tools .zoom").inner_text() == "100 % of actual pixels"
+    page.get_by_role("button", name="Fit").click()
+    assert round(stage.bounding_box()["width"]) == round(fitted)
     operator = signed_in(browser, site, "ola")  # an operator only: sees marks, may not make them
     operator.goto(f"/images/{image}")
     assert operator.locator("#marks-layer .box").count() == 1
@@ -382,3 +395,18 @@ def test_every_page_fits_a_phone(browser, site, who, path):
     assert serious_violations(page) == [], url
     name = path.strip("/").replace("/", "-").replace("{", "").replace("}", "") or "home"
     page.screenshot(path=site["shots"] / f"{name}-{who or 'anyone'}-390.png", full_page=True)
+
+
+def test_any_two_images_of_a_brief_are_compared_side_by_side_or_overlaid(browser, site):
+    first, other = site["volume"][0], site["volume"][1]
+    page = signed_in(browser, site, "rita")
+    page.goto(f"/images/{first}")
+    page.get_by_label("Compare with another image of this brief").select_option(str(other))
+    page.get_by_role("button", name="Compare").click()
+    page.wait_for_url(f"{site['url']}/images/{first}?against={other}")
+    compare = page.locator("#compare")
+    assert compare.get_by_role("img", name=f"The other image, #{other}").count() == 1
+    assert compare.get_by_role("img", name=f"This image, #{first}").count() == 1
+    compare.get_by_label("Overlay").check()
+    assert compare.get_attribute("data-mode") == "overlay"
+    assert serious_violations(page) == []

@@ -36,7 +36,16 @@ def image(request: Request, generation_id: int, against: int | None = None) -> R
     def build(ctx: Context) -> dict:
         row = image_plays.get(ctx, generation_id)
         earlier = earlier_versions(ctx, row)
-        chosen = next((e for e in earlier if e["id"] == against), earlier[0] if earlier else None)
+        others = [  # any other image of the same brief can be compared with it too
+            {
+                "id": i["id"],
+                "operation": "",
+                "label": f"#{i['id']} ({i['play']}{', ' + i['status'] if i['status'] != 'new' else ''})",
+            }
+            for i in (image_plays.listing(ctx, brief_id=row.brief_id) if row.brief_id is not None else [])
+            if i["id"] != row.id and i["id"] not in {e["id"] for e in earlier}
+        ][-200:]
+        chosen = next((e for e in [*earlier, *others] if e["id"] == against), earlier[0] if earlier else None)
         return {
             "image": row.summary(ctx.studio),
             "recipe": row.parsed_recipe(),
@@ -49,6 +58,7 @@ def image(request: Request, generation_id: int, against: int | None = None) -> R
             "decisions": gate.DECISIONS,
             **mark_values(ctx, generation_id),
             "earlier": earlier,
+            "others": others,
             "against": chosen,
         }
 
