@@ -54,7 +54,7 @@ def site(tmp_path_factory, ledgers):
             ]
         return {"brief": a, "approved": made, "shelved": shelved}
 
-    with team_site(tmp_path_factory, ledgers, prepare) as served_site:
+    with team_site(tmp_path_factory, ledgers, prepare, worker=True) as served_site:  # a release is a job
         yield served_site
 
 
@@ -73,9 +73,17 @@ def test_the_keeper_releases_and_downloads(browser, site):
     page.get_by_label("instagram-feed").uncheck()  # the brief's channels come checked; one is enough here
     page.get_by_label("linkedin").check()
     page.get_by_label("jpeg").check()
+    page.get_by_role("button", name="Preview what goes out").click()  # seen before it happens
+    preview = page.locator("#release-preview")
+    preview.get_by_role("heading", name="What goes out: 6 new files, 2 with a warning").wait_for()
+    assert preview.locator(".planned").count() == 2 and preview.locator(".crop").count() == 2
+    assert preview.get_by_text("upscaled").count() == 2  # the 64 px masters blown up for linkedin
+    assert serious_violations(page) == []
+    assert page.get_by_text("Nothing released yet.").is_visible()  # a preview writes nothing
     page.get_by_role("button", name="Release the approved images").click()
-    page.get_by_role("status").get_by_text("6 file(s) released by dana.").wait_for()
+    page.locator("#release-outcome .follow").wait_for()  # a job, followed live, then the page again
     files = page.locator("#released article")
+    files.nth(5).wait_for(timeout=120_000)
     assert files.count() == 6  # for each approved image: the master, and linkedin in PNG and JPEG
     for article in files.all():  # each file's verify status comes as it scrolls into view
         article.scroll_into_view_if_needed()
@@ -119,9 +127,13 @@ def test_a_person_without_the_keeper_role_is_refused(browser, site):
     page = signed_in(browser, site, "rita")
     assert page.get_by_role("region", name="Approved images to release").count() == 0  # not a keeper's home
     page.goto(f"/briefs/{site['brief']}/release")
-    page.get_by_role("button", name="Release the approved images").click()
-    refusal = page.locator("#release-outcome").get_by_role("alert")
-    assert refusal.inner_text() == "rita may not release images: it needs the keeper role (rita has: reviewer)"
+    assert page.get_by_role("button", name="Release the approved images").count() == 0  # not offered
+    csrf = next(c["value"] for c in page.context.cookies() if c["name"] == "pressroom_csrf")
+    refused = page.request.post(
+        f"{site['url']}/briefs/{site['brief']}/release", form={"channel": "linkedin"}, headers={"X-CSRF-Token": csrf}
+    )
+    assert refused.status == 403
+    assert "rita may not release images: it needs the keeper role (rita has: reviewer)" in refused.text()
     page.screenshot(path=site["shots"] / "release-refused.png", full_page=True)
     assert len(releases.released(ctx, site["brief"])) == before  # nothing was released
     ctx.studio.close()

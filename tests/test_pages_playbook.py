@@ -98,8 +98,9 @@ def test_three_people_run_the_whole_playbook_on_the_built_in_model(browser, site
         "link", name=re.compile("Release from brief")
     ).first.click()
     dana.get_by_role("button", name="Release the approved images").click()
-    dana.get_by_role("status").get_by_text("released by dana").wait_for(timeout=120_000)
+    dana.locator("#release-outcome .follow").wait_for()  # the release runs as a job, followed live
     first = dana.locator("#released article").first
+    first.wait_for(timeout=120_000)
     first.scroll_into_view_if_needed()
     first.locator(".verify.pass").wait_for()
     dana.screenshot(path=site["shots"] / "playbook-release.png", full_page=True)

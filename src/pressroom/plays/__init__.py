@@ -4,4 +4,4 @@ Importing this package loads every play, so the job kinds the plays own are regi
 worker (``pressroom.jobs.kinds``)."""
 
 # the plays that own a kind of job: importing them registers their handlers with the worker
-from pressroom.plays import concepts, fixes, lockin, volume  # noqa: E402, F401
+from pressroom.plays import concepts, fixes, lockin, release_plan, volume  # noqa: E402, F401

@@ -139,14 +139,10 @@ def _signed(
         return signed.read_bytes()
 
 
-def release(
-    ctx: Context, brief_id: int, channel_names: list[str] | None = None, formats: list[str] | None = None, progress=None
-) -> list[Release]:
-    """Release every approved image of the brief; ``progress(total, release)`` after each file.
-
-    Files already released (same image, rendition and format) are skipped, so a release that was
-    interrupted is finished by running it again."""
-    studio, actor = ctx.studio, _keeper(ctx.actor)
+def choices(
+    studio: Studio, channel_names: list[str] | None, formats: list[str] | None
+) -> tuple[list[renditions.Channel], list[str]]:
+    """The channel presets and formats a release asks for, checked (PNG when no format is named)."""
     formats = formats or ["png"]
     bad = [f for f in formats if f not in FORMATS]
     if bad:
@@ -156,9 +152,21 @@ def release(
     if unknown:
         raise InputError(
             f"unknown channel {unknown[0]!r}; choose from {', '.join(presets)} or add "
-            f"[channels.{unknown[0]}] to pressroom.toml"
+            f"[channels.{unknown[0]}] to pressroom.toml",
+            field="channel",
         )
-    chosen = [presets[c] for c in channel_names or []]
+    return [presets[c] for c in channel_names or []], formats
+
+
+def release(
+    ctx: Context, brief_id: int, channel_names: list[str] | None = None, formats: list[str] | None = None, progress=None
+) -> list[Release]:
+    """Release every approved image of the brief; ``progress(total, release)`` after each file.
+
+    Files already released (same image, rendition and format) are skipped, so a release that was
+    interrupted is finished by running it again."""
+    studio, actor = ctx.studio, keeper(ctx.actor)
+    chosen, formats = choices(studio, channel_names, formats)
     scratch.sweep(studio.root)  # what a killed release (or any other command) left half-made
     with ctx.unit() as session:
         audit.require_intact(session, f"release brief {brief_id}")
@@ -252,7 +260,7 @@ def release(
     return written
 
 
-def _keeper(actor: Actor) -> Actor:
+def keeper(actor: Actor) -> Actor:
     """Release is the library keeper's play."""
     return actor.require("keeper", "release images")
 

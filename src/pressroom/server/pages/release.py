@@ -15,8 +15,8 @@ from fastapi.responses import StreamingResponse
 
 from pressroom.context import Context
 from pressroom.errors import NotFound
-from pressroom.plays import briefs, releases
-from pressroom.server.pages import render
+from pressroom.plays import briefs, release_plan, releases
+from pressroom.server.pages import follow, render
 
 router = APIRouter(include_in_schema=False)
 CHUNK = 1 << 20
@@ -49,13 +49,23 @@ def release_page(request: Request, brief_id: int) -> Response:
     return render.shown(request, "release.html", build)
 
 
+@router.post("/briefs/{brief_id:int}/release/preview")
+def preview(request: Request, brief_id: int, channel: list[str] = Form([]), format: list[str] = Form([])) -> Response:
+    """Which images, crops and formats the release would write, with its warnings; nothing written."""
+
+    def act(ctx: Context):
+        return render.fragment("_preview.html", plan=release_plan.preview(ctx, brief_id, channel, format))
+
+    return render.acted(request, act)
+
+
 @router.post("/briefs/{brief_id:int}/release")
 def release(request: Request, brief_id: int, channel: list[str] = Form([]), format: list[str] = Form([])) -> Response:
+    """Queue the release; the page follows it file by file and shows the files when it ends."""
+
     def act(ctx: Context):
-        made = releases.release(ctx, brief_id, channel, format)
-        return render.fragment(
-            "_released.html", 201, brief_id=brief_id, files=_files(ctx, brief_id), made=len(made), by=ctx.actor.name
-        )
+        job = release_plan.submit(ctx, brief_id, channel, format)
+        return follow.following(job, then="reload", label="Release")
 
     return render.acted(request, act)
 

@@ -7,7 +7,7 @@ from fastapi import APIRouter, UploadFile
 from pydantic import BaseModel
 
 from pressroom.errors import InputError
-from pressroom.plays import events, library, metrics, releases, reproduction
+from pressroom.plays import events, library, metrics, release_plan, releases, reproduction
 from pressroom.server.auth import Ctx
 from pressroom.server.routes.files import asset
 from pressroom.server.uploads import uploaded
@@ -24,6 +24,13 @@ class Release(BaseModel):
 def release(brief_id: int, body: Release, ctx: Ctx) -> list[dict]:
     """Release the brief's approved images (the library keeper's play)."""
     return [asset(ctx, row.as_dict(ctx.studio)) for row in releases.release(ctx, brief_id, body.channels, body.formats)]
+
+
+@router.post("/briefs/{brief_id}/release/preview")
+def release_preview(brief_id: int, body: Release, ctx: Ctx) -> dict:
+    """What the release would write, nothing written: each approved image's renditions with their
+    crop box, enlargement and warnings, and how many files are new."""
+    return release_plan.preview(ctx, brief_id, body.channels, body.formats)
 
 
 @router.get("/library")
