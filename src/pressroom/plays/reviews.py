@@ -14,7 +14,7 @@ Decisions are an audit trail: the ledger refuses to change or delete them.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -137,11 +137,6 @@ def precheck(studio: Studio, generation_ids: list[int]) -> dict[int, list[checks
 
 
 # -- decisions ------------------------------------------------------------------------------------------
-def _newest_fix_at(session: Session, generation_id: int) -> datetime | None:
-    """When the image's newest derivative (a fix) was made, if it has one: a review older than that is stale."""
-    return session.scalar(select(func.max(Generation.created_at)).where(Generation.parent_id == generation_id))
-
-
 @dataclass
 class GateStatus:
     generation: int
@@ -160,10 +155,9 @@ class GateStatus:
 def _as_dicts(session: Session, reviews: list[Review]) -> list[dict]:
     """Reviews as a sheet shows them, each with its checklist answers (one query for them all)."""
     answers: dict[int, dict] = {review.id: {} for review in reviews}
-    if reviews:
-        for c in session.scalars(
-            select(ReviewCheck).where(ReviewCheck.review_id.in_(list(answers))).order_by(ReviewCheck.id)
-        ):
+    keys = list(answers)
+    for part in (keys[n : n + CHUNK] for n in range(0, len(keys), CHUNK)):
+        for c in session.scalars(select(ReviewCheck).where(ReviewCheck.review_id.in_(part)).order_by(ReviewCheck.id)):
             answers[c.review_id][c.item] = {"result": c.result, "reason": c.reason} if c.reason else c.result
     return [
         {
@@ -181,27 +175,51 @@ def _as_dicts(session: Session, reviews: list[Review]) -> list[dict]:
 
 
 def status(studio: Studio, session: Session, generation_id: int) -> GateStatus:
-    row = rows.get(session, Generation, generation_id)
-    applied = gate_of(studio, session, row)
-    reviews = list(session.scalars(select(Review).where(Review.generation_id == generation_id).order_by(Review.id)))
-    fixed_at = _newest_fix_at(session, generation_id)
-    current = [r for r in reviews if fixed_at is None or fixed_at <= r.at]
-    stale = [r for r in reviews if r not in current]
-    latest: dict[object, Review] = {}
-    for review in current:  # a reviewer's newest decision replaces their earlier one
-        latest[review.reviewer_id or review.reviewer] = review
-    approvals = sorted(r.reviewer for r in latest.values() if gate.approves(r.decision))
-    result = gate.result([r.decision for r in latest.values()], len(approvals), applied.reviewers)
-    return GateStatus(
-        generation_id,
-        applied.describe(),
-        list(applied.items),
-        result,
-        approvals,
-        applied.reviewers,
-        _as_dicts(session, list(latest.values())),
-        _as_dicts(session, stale),
-    )
+    return statuses(studio, session, [rows.get(session, Generation, generation_id)])[generation_id]
+
+
+CHUNK = 500  # ids per IN (...) list
+
+
+def statuses(studio: Studio, session: Session, images: Sequence[Generation]) -> dict[int, GateStatus]:
+    """Where each image stands at the gate, by id: its gate, its current decisions (a reviewer's
+    newest replaces their earlier one; a decision older than the image's newest fix is stale) and
+    the result. A few queries whatever the number of images (a worklist asks for thousands)."""
+    ids = [row.id for row in images]
+    found: dict[int, list[Review]] = {i: [] for i in ids}
+    fixed: dict[int, datetime] = {}
+    for part in (ids[n : n + CHUNK] for n in range(0, len(ids), CHUNK)):
+        for review in session.scalars(select(Review).where(Review.generation_id.in_(part)).order_by(Review.id)):
+            found[review.generation_id].append(review)
+        newest = select(Generation.parent_id, func.max(Generation.created_at)).where(Generation.parent_id.in_(part))
+        fixed.update(dict(session.execute(newest.group_by(Generation.parent_id)).all()))
+    gates: dict[int | None, Gate] = {}
+    judged: dict[int, tuple[Gate, list[Review], list[Review]]] = {}
+    for row in images:
+        if row.brief_id not in gates:
+            gates[row.brief_id] = gate_of(studio, session, row)
+        fixed_at = fixed.get(row.id)
+        current = [r for r in found[row.id] if fixed_at is None or fixed_at <= r.at]
+        latest: dict[object, Review] = {}
+        for review in current:  # a reviewer's newest decision replaces their earlier one
+            latest[review.reviewer_id or review.reviewer] = review
+        judged[row.id] = (gates[row.brief_id], list(latest.values()), [r for r in found[row.id] if r not in current])
+    shown = _as_dicts(session, [r for _, latest, stale in judged.values() for r in (*latest, *stale)])
+    by_review = {doc["review"]: doc for doc in shown}
+    out = {}
+    for generation_id, (applied, latest, stale) in judged.items():
+        approvals = sorted(r.reviewer for r in latest if gate.approves(r.decision))
+        out[generation_id] = GateStatus(
+            generation_id,
+            applied.describe(),
+            list(applied.items),
+            gate.result([r.decision for r in latest], len(approvals), applied.reviewers),
+            approvals,
+            applied.reviewers,
+            [by_review[r.id] for r in latest],
+            [by_review[r.id] for r in stale],
+        )
+    return out
 
 
 def record_of(studio: Studio, session: Session, generation_id: int) -> dict:
@@ -290,6 +308,18 @@ def may_decide(ctx: Context, generation_id: int) -> bool:
     neither it nor anything it was made from, nor locked its recipe): what a page offers them."""
     with ctx.unit() as session:
         return may_judge(session, rows.get(session, Generation, generation_id), ctx.actor)
+
+
+def judged_by(session: Session, images: Sequence[Generation], actor: Actor) -> list[Generation]:
+    """The images ``actor`` may decide on (``may_judge`` for many at once: the recipes they come
+    from are read in one query, so the identity map keeps them while the rule reads them)."""
+    if not actor.known or "reviewer" not in actor.roles:
+        return []
+    recipe_ids = sorted({row.recipe_id for row in images if row.recipe_id is not None})
+    kept = list(session.scalars(select(LockedRecipe).where(LockedRecipe.id.in_(recipe_ids)))) if recipe_ids else []
+    found = [row for row in images if may_judge(session, row, actor)]
+    del kept  # held until the rule has read every one of them
+    return found
 
 
 def may_judge(session: Session, row: Generation, actor: Actor) -> bool:

@@ -62,7 +62,10 @@ class Item:
 
 
 def _due(brief: Brief | None) -> date | None:
-    return brief.parsed.due if brief is not None else None
+    if brief is None:
+        return None
+    due = (brief.spec or {}).get("due")  # read as stored: parsing the whole brief per item is slow
+    return date.fromisoformat(due) if isinstance(due, str) and due else None
 
 
 def _newest(session: Session, candidates: list[Generation]) -> list[Generation]:
@@ -94,10 +97,10 @@ def _in_review(session: Session) -> list[Generation]:
 
 def _to_review(ctx: Context, session: Session, briefs: dict[int, Brief]) -> list[Item]:
     found = []
-    for row in _in_review(session):
-        if not reviews.may_judge(session, row, ctx.actor):
-            continue
-        status = reviews.status(ctx.studio, session, row.id)
+    judged = reviews.judged_by(session, _in_review(session), ctx.actor)
+    standing = reviews.statuses(ctx.studio, session, judged)
+    for row in judged:
+        status = standing[row.id]
         if status.result != gate.PENDING:  # approved, or sent back to its maker
             continue
         if any(r["reviewer_id"] == ctx.actor.id for r in status.current):
@@ -116,10 +119,10 @@ def _to_review(ctx: Context, session: Session, briefs: dict[int, Brief]) -> list
 def _changes_requested(ctx: Context, session: Session, briefs: dict[int, Brief]) -> list[Item]:
     mine = list(session.scalars(select(Generation).where(Generation.maker_id == ctx.actor.id).order_by(Generation.id)))
     found = []
-    for row in _newest(session, mine):
-        if row.status == "rejected":
-            continue
-        status = reviews.status(ctx.studio, session, row.id)
+    newest = [row for row in _newest(session, mine) if row.status != "rejected"]
+    standing = reviews.statuses(ctx.studio, session, newest)
+    for row in newest:
+        status = standing[row.id]
         if not gate.sends_back(status.result):
             continue
         back = [r for r in status.current if gate.sends_back(r["decision"])]
@@ -130,13 +133,8 @@ def _changes_requested(ctx: Context, session: Session, briefs: dict[int, Brief])
             if isinstance(answer, dict) and answer.get("result") == "fail"
         ]
         notes = [{"by": r["reviewer"], "note": r["note"]} for r in back if r["note"]]
-        open_marks = [
-            {"mark": m["mark"], "by": m["author"], "comment": m["comment"], "raised_on": m["raised_on"]}
-            for m in marks.of(session, row)
-            if not m["resolved"]
-        ]
         since = max(datetime.fromisoformat(r["at"]) for r in back)
-        detail = {"failed": failed, "notes": notes, "marks": open_marks, "decision": status.result}
+        detail = {"failed": failed, "notes": notes, "decision": status.result}  # the marks: for the page shown
         words = status.result.replace("-", " ")
         found.append(
             Item("changes_requested", row.brief_id, row.id, words, since, _due(briefs.get(row.brief_id)), detail)
@@ -238,8 +236,10 @@ def _to_release(ctx: Context, session: Session, briefs: dict[int, Brief]) -> lis
         .order_by(Generation.id)
     )
     found = []
-    for row in session.scalars(query):
-        status = reviews.status(ctx.studio, session, row.id)
+    approved = list(session.scalars(query))
+    standing = reviews.statuses(ctx.studio, session, approved)
+    for row in approved:
+        status = standing[row.id]
         if gate.approves(status.result):
             since = max(datetime.fromisoformat(r["at"]) for r in status.current)
             found.append(
@@ -277,12 +277,31 @@ def items(ctx: Context) -> list[Item]:
     return sorted(found, key=lambda i: KINDS.index(i.kind))
 
 
+def _with_marks(ctx: Context, shown: list[Item]) -> list[Item]:
+    """The open marks of each image sent back, for the items on the page (read for those alone)."""
+    if not any(i.kind == "changes_requested" for i in shown):
+        return shown
+    with ctx.unit() as session:
+        out = []
+        for item in shown:
+            if item.kind == "changes_requested":
+                row = session.get(Generation, item.image)
+                found = [
+                    {"mark": m["mark"], "by": m["author"], "comment": m["comment"], "raised_on": m["raised_on"]}
+                    for m in marks.of(session, row)
+                    if not m["resolved"]
+                ]
+                item = Item(**{**item.__dict__, "detail": {**item.detail, "marks": found}})
+            out.append(item)
+        return out
+
+
 def worklist(ctx: Context, page: int = 1, limit: int = PAGE) -> dict:
     """One page of what waits on the acting person, with the total and a count per kind."""
     limit = paging.checked(limit, page)
     every = items(ctx)
     counts = {kind: sum(i.kind == kind for i in every) for kind in KINDS}
-    shown = every[(page - 1) * limit : page * limit]
+    shown = _with_marks(ctx, every[(page - 1) * limit : page * limit])
     return {
         "items": [i.as_dict() for i in shown],
         "total": len(every),
