@@ -287,6 +287,14 @@ def test_a_reviewer_marks_a_region_that_the_operator_then_sees(browser, site):
     assert page.locator("#zoom-tools .zoom").inner_text() == "100 % of actual pixels"
     page.get_by_role("button", name="Fit").click()
     assert round(stage.bounding_box()["width"]) == round(fitted)
+    page.get_by_role("button", name="View alone").click()  # a lightbox: the image over the whole window
+    figure = page.locator("figure.large")
+    view = page.viewport_size
+    assert figure.bounding_box() == {"x": 0, "y": 0, "width": view["width"], "height": view["height"]}
+    assert page.get_by_role("button", name="Back to the page").get_attribute("aria-pressed") == "true"
+    assert serious_violations(page) == []
+    page.keyboard.press("Escape")
+    assert "alone" not in (figure.get_attribute("class") or "")
     operator = signed_in(browser, site, "ola")  # an operator only: sees marks, may not make them
     operator.goto(f"/images/{image}")
     assert operator.locator("#marks-layer .box").count() == 1

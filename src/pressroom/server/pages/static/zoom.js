@@ -34,6 +34,20 @@
   tools.querySelector("[data-zoom=fit]").addEventListener("click", () => {
     stage.style.width = "100%"; stage.dataset.scale = "fit"; say();
   });
+  // "View alone": the image over the whole window (a lightbox), zoom and pan as before; Esc or the
+  // same button brings the page back
+  const figure = tools.closest("figure"), alone = tools.querySelector("[data-zoom=alone]");
+  function lightbox(on) {
+    figure.classList.toggle("alone", on);
+    alone.setAttribute("aria-pressed", String(on));
+    alone.textContent = on ? "Back to the page" : "View alone";
+    if (on) frame.focus();
+    say();
+  }
+  alone.addEventListener("click", () => lightbox(!figure.classList.contains("alone")));
+  document.addEventListener("keydown", (event) => {
+    if (event.key === "Escape" && figure.classList.contains("alone")) lightbox(false);
+  });
   stage.dataset.scale = "fit";
   if (img.complete) say(); else img.addEventListener("load", say, { once: true });
   window.addEventListener("resize", say);
