@@ -15,6 +15,7 @@ from sqlalchemy import inspect, select, text
 from sqlalchemy.exc import IntegrityError, OperationalError, StatementError
 from test_release import approve, released
 
+from pressroom.errors import LedgerAway
 from pressroom.ledger import db
 from pressroom.store.studio import Studio
 
@@ -373,8 +374,9 @@ def test_a_connection_back_in_the_pool_moments_ago_goes_out_unchecked(studio, le
     _backend(studio)
     _end_connections(ledgers, studio)
     monkeypatch.setattr(db, "PING_AFTER_S", 3600.0)
-    with pytest.raises(OperationalError):  # not pinged: the statement itself meets the ended connection
+    with pytest.raises(LedgerAway) as away:  # not pinged: the statement itself meets the ended connection
         _backend(studio)
+    assert isinstance(away.value.__cause__, OperationalError)  # said as the ledger away for now (503, exit 7)
     _backend(studio)  # which the pool then replaced
 
 

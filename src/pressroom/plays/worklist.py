@@ -224,15 +224,14 @@ def _directors(ctx: Context, session: Session, briefs: dict[int, Brief], today: 
 
 
 def _to_release(ctx: Context, session: Session, briefs: dict[int, Brief]) -> list[Item]:
-    query = (
+    approving = select(Review.generation_id).where(Review.decision.in_(gate.APPROVING))
+    query = (  # by id, not DISTINCT rows: PostgreSQL compares no JSON columns
         select(Generation)
-        .join(Review, Review.generation_id == Generation.id)
         .where(
-            Review.decision.in_(gate.APPROVING),
+            Generation.id.in_(approving),
             Generation.brief_id.is_not(None),
             ~select(Release.id).where(Release.generation_id == Generation.id).exists(),
         )
-        .distinct()
         .order_by(Generation.id)
     )
     found = []

@@ -33,17 +33,26 @@ def _files(ctx: Context, brief_id: int) -> list[dict]:
     return named(releases.released(ctx, brief_id))
 
 
+PAGE = 24  # released files on one page (a release of hundreds stays a short page on a phone)
+
+
 @router.get("/briefs/{brief_id:int}/release")
-def release_page(request: Request, brief_id: int) -> Response:
+def release_page(request: Request, brief_id: int, page: int = 1) -> Response:
     def build(ctx: Context) -> dict:
         brief = briefs.show(ctx, brief_id)
         presets = releases.channels(ctx)
+        files = _files(ctx, brief_id)
+        pages = max(1, -(-len(files) // PAGE))
+        page_ = min(max(1, page), pages)
         return {
             "brief": brief,
             "channels": list(presets.values()),
             "wanted": set((brief["spec"] or {}).get("channels") or []),
             "formats": releases.FORMATS,
-            "files": _files(ctx, brief_id),
+            "files": files[(page_ - 1) * PAGE : page_ * PAGE],
+            "total": len(files),
+            "page": page_,
+            "pages": pages,
         }
 
     return render.shown(request, "release.html", build)
