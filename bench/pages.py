@@ -13,6 +13,8 @@ cold load makes each WebP thumbnail on the server; the warm one is a second brow
 images (a quarter of them with a decision) and 20 reviewers: each reviewer's home (their
 worklist), the brief's page, and an image's page (the review page), timed over HTTP as a
 signed-in browser asks for them, p50 and p95 (the goal: p95 under 300 ms on the 2-core machine).
+An image page asks for its pre-check findings (faces, text, sharpness ...) once it is shown; they
+are timed on their own, on images whose findings were never asked for.
 
     python bench/pages.py server [--images 2000] [--reviewers 20] [--runs 40]
 """
@@ -137,10 +139,15 @@ def server_times(args) -> int:
                 signed = client.post("/api/session", json={"name": name, "password": PASSWORD})
                 assert signed.status_code == 200, signed.text
                 clients[name] = client
+            image = lambda n: f"/images/{room['images'][(n * 37) % len(room['images'])]}"  # noqa: E731
             pages = {
                 "home (a reviewer's worklist)": lambda n: f"/?page={1 + n % 3}",
                 "brief": lambda n: f"/briefs/{room['brief']}",
-                "image (the review page)": lambda n: f"/images/{room['images'][(n * 37) % len(room['images'])]}",
+                "image, first view (the review page)": image,
+                "image, later views": image,
+                "an image's pre-check findings, first time (asked for once the page shows)": lambda n: (
+                    f"/images/{room['images'][(n * 41 + 7) % len(room['images'])]}/prechecks"
+                ),
             }
             for label, path in pages.items():
                 times = []

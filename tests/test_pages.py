@@ -130,6 +130,12 @@ def test_another_reviewer_decides_on_the_page(browser, site):
     ctx = studio_ctx(site)
     made = generations.get(ctx.studio, image)
     ctx.studio.close()
+    page.locator("#prechecks li").first.wait_for()  # the pre-checks arrive once the page is shown
+    ctx = studio_ctx(site)
+    expected = [f["name"] for f in reviews.findings(ctx, image)]
+    ctx.studio.close()
+    shown = page.locator("#prechecks li").all_inner_texts()
+    assert len(shown) == len(expected) and all(t.startswith(n) for t, n in zip(shown, expected, strict=True))
     recipe = dict(zip(page.locator("#recipe dt").all_inner_texts(), page.locator("#recipe dd").all_inner_texts()))
     assert (recipe["Prompt"], recipe["Seed"], recipe["Steps"]) == (made.prompt, str(made.seed), "2")
     with page.expect_download() as download:  # the card, as `pressroom recipe export` writes it

@@ -291,6 +291,7 @@ def listing(
     brief_id: int | None = None,
     recipe_id: int | None = None,
     status: str | None = None,
+    play: str | None = None,
 ) -> list[Generation]:
     if status is not None and status not in STATUSES:
         raise InputError(f"status must be one of {', '.join(STATUSES)} (got {status!r})", field="status")
@@ -302,6 +303,8 @@ def listing(
             query = query.where(Generation.recipe_id == recipe_id)
         if status is not None:
             query = query.where(Generation.status == status)
+        if play is not None:
+            query = query.where(Generation.play == play)
         if limit:
             query = query.limit(limit)
         return list(session.scalars(query))

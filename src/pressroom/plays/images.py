@@ -6,6 +6,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from sqlalchemy import select
+
 from pressroom.context import Context
 from pressroom.domain import paging
 from pressroom.domain.recipes import Recipe
@@ -22,6 +24,15 @@ def listing(ctx: Context, limit: int | None = None, **filters) -> list[dict]:
     """The stored images, oldest first, filtered by ``brief_id``, ``recipe_id`` or ``status``; at most
     ``limit`` (all, when None: the CLI lists a whole studio)."""
     return [row.summary(ctx.studio) for row in generations.listing(ctx.studio, paging.checked(limit), **filters)]
+
+
+def of_brief(ctx: Context, brief_id: int, limit: int | None = 200) -> list[dict]:
+    """The brief's images, newest first, as ``id``, ``play`` and ``status`` alone (all of them when
+    ``limit`` is None): what a page counts, or offers to compare with, without reading each recipe."""
+    with ctx.unit() as session:
+        query = select(Generation.id, Generation.play, Generation.status).where(Generation.brief_id == brief_id)
+        query = query.order_by(Generation.id.desc())
+        return [dict(row._mapping) for row in session.execute(query if limit is None else query.limit(limit))]
 
 
 def get(ctx: Context, generation_id: int) -> Generation:

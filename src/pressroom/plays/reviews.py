@@ -152,13 +152,14 @@ class GateStatus:
         return self.__dict__.copy()
 
 
-def _as_dicts(session: Session, reviews: list[Review]) -> list[dict]:
-    """Reviews as a sheet shows them, each with its checklist answers (one query for them all)."""
-    answers: dict[int, dict] = {review.id: {} for review in reviews}
-    keys = list(answers)
+def _as_dicts(session: Session, reviews: list[Review], *, answers: bool = True) -> list[dict]:
+    """Reviews as a sheet shows them, each with its checklist answers (one query for them all;
+    none read, and ``checks`` empty, without ``answers``)."""
+    found: dict[int, dict] = {review.id: {} for review in reviews}
+    keys = list(found) if answers else []
     for part in (keys[n : n + CHUNK] for n in range(0, len(keys), CHUNK)):
         for c in session.scalars(select(ReviewCheck).where(ReviewCheck.review_id.in_(part)).order_by(ReviewCheck.id)):
-            answers[c.review_id][c.item] = {"result": c.result, "reason": c.reason} if c.reason else c.result
+            found[c.review_id][c.item] = {"result": c.result, "reason": c.reason} if c.reason else c.result
     return [
         {
             "review": review.id,
@@ -168,7 +169,7 @@ def _as_dicts(session: Session, reviews: list[Review]) -> list[dict]:
             "note": review.note,
             "alt_text": review.alt_text,
             "at": review.at.isoformat(),
-            "checks": answers[review.id],
+            "checks": found[review.id],
         }
         for review in reviews
     ]
@@ -181,7 +182,9 @@ def status(studio: Studio, session: Session, generation_id: int) -> GateStatus:
 CHUNK = 500  # ids per IN (...) list
 
 
-def statuses(studio: Studio, session: Session, images: Sequence[Generation]) -> dict[int, GateStatus]:
+def statuses(
+    studio: Studio, session: Session, images: Sequence[Generation], *, answers: bool = True
+) -> dict[int, GateStatus]:
     """Where each image stands at the gate, by id: its gate, its current decisions (a reviewer's
     newest replaces their earlier one; a decision older than the image's newest fix is stale) and
     the result. A few queries whatever the number of images (a worklist asks for thousands)."""
@@ -204,7 +207,8 @@ def statuses(studio: Studio, session: Session, images: Sequence[Generation]) -> 
         for review in current:  # a reviewer's newest decision replaces their earlier one
             latest[review.reviewer_id or review.reviewer] = review
         judged[row.id] = (gates[row.brief_id], list(latest.values()), [r for r in found[row.id] if r not in current])
-    shown = _as_dicts(session, [r for _, latest, stale in judged.values() for r in (*latest, *stale)])
+    every = [r for _, latest, stale in judged.values() for r in (*latest, *stale)]
+    shown = _as_dicts(session, every, answers=answers)
     by_review = {doc["review"]: doc for doc in shown}
     out = {}
     for generation_id, (applied, latest, stale) in judged.items():
@@ -536,13 +540,21 @@ def history(ctx: Context, generation_id: int) -> list[dict]:
         return sorted(found, key=lambda d: d["at"], reverse=True)
 
 
-def sheet(ctx: Context, generation_id: int) -> dict:
+def sheet(ctx: Context, generation_id: int, *, prechecks: bool = True) -> dict:
     """What a reviewer looks at: the gate, its checklist, the decisions so far and the pre-check
-    findings (run, not kept: a look writes nothing; no ledger connection is held while they run)."""
+    findings (run, not kept: a look writes nothing; no ledger connection is held while they run).
+    Without ``prechecks`` the findings are left out (None), for a page that asks for them apart."""
+    with ctx.unit() as session:
+        context = _looked_at(ctx.studio, session, generation_id) if prechecks else None
+        standing = status(ctx.studio, session, generation_id).as_dict()
+    return {"status": standing, "findings": [f.as_dict() for f in checks.run_all(context)] if prechecks else None}
+
+
+def findings(ctx: Context, generation_id: int) -> list[dict]:
+    """The pre-check findings on an image, run now (as ``sheet`` runs them)."""
     with ctx.unit() as session:
         context = _looked_at(ctx.studio, session, generation_id)
-        standing = status(ctx.studio, session, generation_id).as_dict()
-    return {"status": standing, "findings": [f.as_dict() for f in checks.run_all(context)]}
+    return [f.as_dict() for f in checks.run_all(context)]
 
 
 def checklist(ctx: Context, generation_id: int) -> list[str]:

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, load_only
 
 from pressroom.context import Context
 from pressroom.domain import gate, paging
@@ -34,6 +34,16 @@ from pressroom.errors import Forbidden
 from pressroom.ledger.tables import Brief, Event, Generation, LockedRecipe, Release, Review
 from pressroom.plays import marks, reviews
 
+LIGHT = (  # the columns of an image the worklist's rules read
+    Generation.id,
+    Generation.parent_id,
+    Generation.maker_id,
+    Generation.recipe_id,
+    Generation.brief_id,
+    Generation.status,
+    Generation.play,
+    Generation.created_at,
+)
 KINDS = ("review", "changes_requested", "cull", "lock_failed", "direction", "paused", "due", "release")
 DUE_SOON_DAYS = 3
 PAGE = 20
@@ -86,6 +96,7 @@ def _in_review(session: Session) -> list[Generation]:
     fix of one (a fix is reviewed as it lands)."""
     query = (
         select(Generation)
+        .options(load_only(*LIGHT))  # no recipe JSON: thousands of rows are read here
         .where(
             Generation.brief_id.is_not(None),
             (Generation.status == "kept") | ((Generation.play == "fix") & (Generation.status != "rejected")),
@@ -98,7 +109,7 @@ def _in_review(session: Session) -> list[Generation]:
 def _to_review(ctx: Context, session: Session, briefs: dict[int, Brief]) -> list[Item]:
     found = []
     judged = reviews.judged_by(session, _in_review(session), ctx.actor)
-    standing = reviews.statuses(ctx.studio, session, judged)
+    standing = reviews.statuses(ctx.studio, session, judged, answers=False)  # who decided is enough here
     for row in judged:
         status = standing[row.id]
         if status.result != gate.PENDING:  # approved, or sent back to its maker
@@ -117,7 +128,8 @@ def _to_review(ctx: Context, session: Session, briefs: dict[int, Brief]) -> list
 
 
 def _changes_requested(ctx: Context, session: Session, briefs: dict[int, Brief]) -> list[Item]:
-    mine = list(session.scalars(select(Generation).where(Generation.maker_id == ctx.actor.id).order_by(Generation.id)))
+    query = select(Generation).options(load_only(*LIGHT)).where(Generation.maker_id == ctx.actor.id)
+    mine = list(session.scalars(query.order_by(Generation.id)))
     found = []
     newest = [row for row in _newest(session, mine) if row.status != "rejected"]
     standing = reviews.statuses(ctx.studio, session, newest)

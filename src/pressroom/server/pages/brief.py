@@ -17,11 +17,10 @@ router = APIRouter(include_in_schema=False)
 def _standing(ctx: Context, brief_id: int) -> dict:
     shown = briefs.show(ctx, brief_id)
     log = events.log(ctx, brief_id)
-    images = image_plays.listing(ctx, brief_id=brief_id)
+    counted = image_plays.of_brief(ctx, brief_id, limit=None)  # play and status are all standing() reads
     return {
         "brief": shown,
-        "images": images,
-        "steps": timeline.standing(shown, log, images),
+        "steps": timeline.standing(shown, log, counted),
         "versions": timeline.versions(log),
         "timeline": timeline.timeline(log),
     }
@@ -33,7 +32,7 @@ def brief(request: Request, brief_id: int) -> Response:
         found = _standing(ctx, brief_id)
         ranks = {row["generation"]: row["rank"] for row in found["brief"]["rankings"]}
         sheet = sorted(
-            (image for image in found["images"] if image["play"] == "concept"),
+            image_plays.listing(ctx, brief_id=brief_id, play="concept"),
             key=lambda image: (ranks.get(image["id"], len(ranks) + 1), image["id"]),
         )
         return {

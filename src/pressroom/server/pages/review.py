@@ -42,14 +42,14 @@ def image(request: Request, generation_id: int, against: int | None = None) -> R
                 "operation": "",
                 "label": f"#{i['id']} ({i['play']}{', ' + i['status'] if i['status'] != 'new' else ''})",
             }
-            for i in (image_plays.listing(ctx, brief_id=row.brief_id) if row.brief_id is not None else [])
+            for i in (image_plays.of_brief(ctx, row.brief_id) if row.brief_id is not None else [])
             if i["id"] != row.id and i["id"] not in {e["id"] for e in earlier}
-        ][-200:]
+        ]
         chosen = next((e for e in [*earlier, *others] if e["id"] == against), earlier[0] if earlier else None)
         return {
             "image": row.summary(ctx.studio),
             "recipe": row.parsed_recipe(),
-            "sheet": reviews.sheet(ctx, generation_id),
+            "sheet": reviews.sheet(ctx, generation_id, prechecks=False),  # the findings come apart
             "history": reviews.history(ctx, generation_id),
             "brief": briefs.show(ctx, row.brief_id) if row.brief_id is not None else None,
             "gate": gate,
@@ -63,6 +63,14 @@ def image(request: Request, generation_id: int, against: int | None = None) -> R
         }
 
     return render.shown(request, "image.html", build)
+
+
+@router.get("/images/{generation_id:int}/prechecks")
+def prechecks(request: Request, generation_id: int) -> Response:
+    """The pre-check findings, asked for once the page is shown (they may take a moment to run)."""
+    return render.answered(
+        request, lambda ctx: render.fragment("_prechecks.html", findings=reviews.findings(ctx, generation_id))
+    )
 
 
 @router.get("/images/{generation_id:int}/card")
