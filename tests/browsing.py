@@ -14,6 +14,7 @@ import subprocess
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 from quickmodel import default_to_fake, small_tiny
 from serving import served, stop
@@ -59,7 +60,13 @@ def team_site(
         accounts.add_account(admin, name, roles, password=password(name))
     known = prepare({name: admin.acting_as(people.actor(admin, name, "python")) for name in PEOPLE})
     studio.close()
-    shots = tmp_path_factory.mktemp("screenshots")
+    # where screenshots go: PRESSROOM_SHOTS (docs/pages/ keeps a set the pages doc shows), else a temporary folder
+    shots = (
+        Path(os.environ["PRESSROOM_SHOTS"])
+        if os.environ.get("PRESSROOM_SHOTS")
+        else tmp_path_factory.mktemp("screenshots")
+    )
+    shots.mkdir(parents=True, exist_ok=True)
     running = None
     try:
         if worker:
