@@ -62,6 +62,14 @@ def test_a_sprint_fills_the_sheet_and_the_director_ranks_by_keys_and_dragging(br
     dana.locator(f"#ranking [data-id='{made[1]}'] img").drag_to(dana.locator(f"#ranking [data-id='{made[0]}'] img"))
     order = [made[2], made[1], made[0]]
     assert dana.locator("#ranking .candidate").evaluate_all("items => items.map(i => +i.dataset.id)") == order
+    dana.get_by_role("button", name=f"Move #{made[0]} earlier").click()  # by tap: one place at a time
+    assert dana.locator("#ranking .candidate").evaluate_all("items => items.map(i => +i.dataset.id)") == [
+        made[2],
+        made[0],
+        made[1],
+    ]
+    dana.get_by_role("button", name=f"Move #{made[0]} later").click()
+    assert dana.locator("#ranking .candidate").evaluate_all("items => items.map(i => +i.dataset.id)") == order
     assert dana.locator("#ranking .place").all_inner_texts() == ["1", "2", "3"]
     dana.get_by_role("button", name="Save this ranking").click()
     dana.locator("#rank-outcome").get_by_text(

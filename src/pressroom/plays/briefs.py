@@ -87,6 +87,16 @@ def owned(session: Session, brief: Brief, actor: Actor, doing: str) -> None:
     )
 
 
+def may_change(ctx: Context, brief_id: int) -> bool:
+    """Whether the acting person may change, pause or resume the brief (``owned``): what a page offers."""
+    with ctx.unit() as session:
+        try:
+            owned(session, get(session, brief_id), ctx.actor, "change this brief")
+        except Forbidden:
+            return False
+    return True
+
+
 def _decided(session: Session, brief_id: int) -> bool:
     """Whether any image of the brief has a review decision."""
     query = select(Review.id).join(Generation, Generation.id == Review.generation_id)

@@ -16,10 +16,12 @@ router = APIRouter(include_in_schema=False)
 
 def _standing(ctx: Context, brief_id: int) -> dict:
     shown = briefs.show(ctx, brief_id)
+    steers = briefs.may_change(ctx, brief_id)  # its own director or an admin: the pause form and edit link
     log = events.log(ctx, brief_id)
     counted = image_plays.of_brief(ctx, brief_id, limit=None)  # play and status are all standing() reads
     return {
         "brief": shown,
+        "steers": steers,
         "steps": timeline.standing(shown, log, counted),
         "versions": timeline.versions(log),
         "timeline": timeline.timeline(log),

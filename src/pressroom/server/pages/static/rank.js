@@ -1,5 +1,5 @@
-// Ranking concepts on a contact sheet (ol#ranking): drag a candidate onto another's place, or
-// focus one and move it with Shift+Left / Shift+Right (plain arrows move the focus). The order is
+// Ranking concepts on a contact sheet (ol#ranking): drag a candidate onto another's place, tap its
+// arrow buttons, or focus one and move it with Shift+Left / Shift+Right (plain arrows move the focus). The order is
 // what the ranking form sends, best first.
 (() => {
   function renumber(list) {
@@ -26,6 +26,16 @@
       onto[items.indexOf(dragged) < items.indexOf(onto) ? "after" : "before"](dragged);
       dragged = null;
       renumber(list);
+    });
+    list.addEventListener("click", (event) => {  // the arrow buttons: a tap or a click moves it one place
+      const button = event.target.closest("button[data-move]");
+      if (!button) return;
+      const item = button.closest(".candidate");
+      const next = button.dataset.move === "1" ? item.nextElementSibling : item.previousElementSibling;
+      if (!next) return;
+      next[button.dataset.move === "1" ? "after" : "before"](item);
+      renumber(list);
+      button.focus();
     });
     list.addEventListener("keydown", (event) => {
       const item = event.target.closest(".candidate");
