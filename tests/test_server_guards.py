@@ -121,3 +121,29 @@ def test_the_worklist_answers_the_signed_in_person_paged(server):
     assert set(body) >= {"items", "total", "page"} and body["page"] == 1 and body["items"] == []
     refused(server.get("/api/worklist?limit=0"), 400, "limit", "limit must be 1 to 500")
     assert TestClient(server.app).get("/api/worklist").status_code == 401  # nobody signed in
+
+
+def test_no_page_or_json_answer_shows_the_studio_folder_whatever_says_it(tmp_path):
+    """Whatever a route or a message says, the answer leaves the studio's folder out; files and
+    event streams pass untouched."""
+    from starlette.applications import Starlette
+    from starlette.responses import HTMLResponse, JSONResponse, Response
+    from starlette.routing import Route
+
+    from pressroom.server.guards import NoServerPaths
+
+    root = tmp_path / "studio"
+    said = f"cannot read {root}/assets/ab/cd.png; the studio is {root}"
+    app = Starlette(
+        routes=[
+            Route("/page", lambda request: HTMLResponse(f"<p>{said}</p>")),
+            Route("/json", lambda request: JSONResponse({"error": said})),
+            Route("/file", lambda request: Response(said.encode(), media_type="image/png")),
+        ]
+    )
+    client = TestClient(NoServerPaths(app, root))
+    page, doc, file = client.get("/page"), client.get("/json"), client.get("/file")
+    assert page.text == "<p>cannot read assets/ab/cd.png; the studio is the studio folder</p>"
+    assert int(page.headers["content-length"]) == len(page.content)
+    assert doc.json() == {"error": "cannot read assets/ab/cd.png; the studio is the studio folder"}
+    assert file.content == said.encode()  # a file's bytes are its own

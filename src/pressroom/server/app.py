@@ -19,7 +19,6 @@ from pressroom.errors import LedgerAway, PressroomError, SignInRequired
 from pressroom.plays import studio as studio_plays
 from pressroom.plays.studio import ENV_VAR, Studio
 from pressroom.server import guards
-from pressroom.server.routes.files import unrooted
 
 MAX_BODY_MB = 32  # [server] max_body_mb in pressroom.toml
 REQUEST_THREADS = (
@@ -132,8 +131,7 @@ def create_app(studio: Studio) -> FastAPI:
     @app.exception_handler(PressroomError)
     async def pressroom_error(_request: Request, exc: PressroomError):
         headers = {"WWW-Authenticate": "Bearer"} if isinstance(exc, SignInRequired) else None
-        said = unrooted(str(exc), studio.root)  # a message never shows where the studio is on the server
-        return JSONResponse(error_body(said, exc.field), status_code=exc.http_status, headers=headers)
+        return JSONResponse(error_body(str(exc), exc.field), status_code=exc.http_status, headers=headers)
 
     @app.exception_handler(LedgerAway)
     async def ledger_away(request: Request, exc: LedgerAway):
@@ -165,6 +163,7 @@ def create_app(studio: Studio) -> FastAPI:
         app.include_router(group.router)
     web.mount(app)
     limit = int(studio.config.get("server", {}).get("max_body_mb", MAX_BODY_MB)) << 20
+    app.add_middleware(guards.NoServerPaths, root=studio.root)
     app.add_middleware(guards.StorableText)
     app.add_middleware(BodyLimit, limit=limit)  # outside StorableText: a body is bounded before it is read
     app.add_middleware(guards.SafetyHeaders)  # added last: the outermost, so even a 413 carries them

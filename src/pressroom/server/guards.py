@@ -3,6 +3,8 @@
 - ``SafetyHeaders``: no other site may frame a page (clickjacking), a served file is never sniffed
   into something its type does not say (an image that is really HTML), and a link followed from a
   page tells another site nothing past this server's name.
+- ``NoServerPaths``: no page or JSON answer shows where the studio lies on the server: its folder's
+  absolute path is taken out of every path it starts (a message quoting a file becomes relative).
 - ``StorableText``: a JSON body whose text the ledger cannot store (a lone surrogate such as
   ``"\\ud800"``, which no UTF-8 database takes, or a NUL, which PostgreSQL refuses) is answered 400
   naming the field, before any route reads it.
@@ -120,3 +122,46 @@ def _replay(messages: list[dict], then=None):
         return await then()
 
     return receive
+
+
+def unrooted(text: str, root) -> str:
+    """``text`` with the studio folder's absolute path taken out of every path it starts."""
+    folder = str(root)
+    return text.replace(folder + "/", "").replace(folder, "the studio folder") if folder in text else text
+
+
+TEXT_TYPES = (b"text/html", b"application/json", b"text/plain")
+
+
+class NoServerPaths:
+    """Pages, fragments and JSON answers pass through ``unrooted``; files and event streams do not."""
+
+    def __init__(self, app, root) -> None:
+        self.app, self.root = app, str(root)
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        start, chunks = None, []
+
+        async def scrubbed(message):
+            nonlocal start
+            if message["type"] == "http.response.start":
+                kind = dict(message.get("headers", [])).get(b"content-type", b"")
+                if not kind.startswith(TEXT_TYPES):
+                    start = False
+                    return await send(message)
+                start = message
+                return None
+            if start is False or message["type"] != "http.response.body":
+                return await send(message)
+            chunks.append(message.get("body", b""))
+            if message.get("more_body", False):
+                return None
+            body = unrooted(b"".join(chunks).decode("utf-8", "surrogateescape"), self.root)
+            data = body.encode("utf-8", "surrogateescape")
+            headers = [(k, v) for k, v in start.get("headers", []) if k.lower() != b"content-length"]
+            await send({**start, "headers": [*headers, (b"content-length", str(len(data)).encode())]})
+            await send({"type": "http.response.body", "body": data})
+
+        await self.app(scope, receive, scrubbed)

@@ -16,6 +16,7 @@ from pressroom.errors import NotFound
 from pressroom.plays import images as image_plays
 from pressroom.plays import releases
 from pressroom.server.auth import Ctx
+from pressroom.server.guards import unrooted
 
 router = APIRouter(prefix="/api", tags=["files"])
 TYPES = {"png": "image/png", "jpg": "image/jpeg", "jpeg": "image/jpeg", "webp": "image/webp"}
@@ -31,12 +32,6 @@ def public(ctx: Context, value):
     if isinstance(value, str):
         return unrooted(value, ctx.studio.root)
     return value
-
-
-def unrooted(text: str, root) -> str:
-    """``text`` with the studio folder's absolute path taken out of every path it starts."""
-    folder = str(root)
-    return text.replace(folder + "/", "").replace(folder, "the studio folder") if folder in text else text
 
 
 def image(ctx: Context, summary: dict) -> dict:
