@@ -392,6 +392,7 @@ def test_feedback_reaches_the_maker_and_the_review_list_moves(browser, site):
         ("dana", "/people"),
         ("dana", "/tokens"),
         ("dana", "/verify"),
+        ("omar", "/inbox"),
         (None, "/sign-in"),
     ],
 )

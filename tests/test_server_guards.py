@@ -147,3 +147,23 @@ def test_no_page_or_json_answer_shows_the_studio_folder_whatever_says_it(tmp_pat
     assert int(page.headers["content-length"]) == len(page.content)
     assert doc.json() == {"error": "cannot read assets/ab/cd.png; the studio is the studio folder"}
     assert file.content == said.encode()  # a file's bytes are its own
+
+
+def test_notices_are_read_and_marked_read_through_the_api(server, studio):
+    from pressroom.plays import marks, people
+
+    ctx = Context(studio, Actor.unknown("cli"))
+    people.add_person(ctx, "rita", ["reviewer"])
+    rita = ctx.acting_as(people.actor(ctx, "rita", "python"))
+    from pressroom.plays import images as image_plays
+
+    dana = ctx.acting_as(people.actor(ctx, "dana", "python"))
+    [made] = image_plays.make(dana, image_plays.plan(dana, prompt="a red fox", seed=3))
+    marks.place(rita, made["id"], 0.2, 0.2, "@dana is this the right fox?")
+    answer = server.get("/api/notifications")
+    assert answer.status_code == 200
+    body = answer.json()
+    assert body["unread"] == 1 and body["notices"][0]["kind"] == "mark.mention"
+    assert server.post(f"/api/notifications/{body['notices'][0]['id']}/read").json() == {"marked": 1}
+    assert server.get("/api/notifications?unread=true").json() == {"notices": [], "unread": 0}
+    refused(server.get("/api/notifications?limit=0"), 400, "limit", "limit must be 1 to 500")

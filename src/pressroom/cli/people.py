@@ -18,7 +18,10 @@ app = typer.Typer(
 @app.command("add")
 def add(
     name: Annotated[str, typer.Argument(help="The person's name (used with --as).")],
-    role: Annotated[list[str], typer.Option(help="director, operator, reviewer or keeper; repeat for several.")],
+    role: Annotated[
+        list[str],
+        typer.Option(help="director, operator, reviewer or keeper; repeat for several (a new person needs one)."),
+    ] = [],  # noqa: B006 - typer reads the default, never mutates it
     as_: AsOpt = None,
     admin: Annotated[
         bool, typer.Option("--admin", help="May manage people and everyone's tokens on the server.")
@@ -30,14 +33,19 @@ def add(
             help="Read a sign-in password from stdin (the studio's first person with one becomes its admin).",
         ),
     ] = False,
+    email: Annotated[
+        str | None, typer.Option(help="Where their notices are mailed (set or change it; an empty one clears it).")
+    ] = None,
     studio: StudioOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
-    """Add a person, or give an existing person more roles (and a password, for the team server)."""
+    """Add a person, or give an existing person more roles, a password (for the team server) or an e-mail address."""
     from pressroom.plays import accounts
 
     password = sys.stdin.readline().rstrip("\r\n") if password_stdin else None
-    row = accounts.add_account(context(studio, as_, acting=bool(as_)), name, role, password=password, admin=admin)
+    row = accounts.add_account(
+        context(studio, as_, acting=bool(as_)), name, role, password=password, admin=admin, email=email
+    )
     print_json(row) if json_out else console().print(f"{row['name']}: {', '.join(row['roles'])}")
 
 

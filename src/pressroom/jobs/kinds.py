@@ -1,4 +1,5 @@
-"""The kinds of job a worker runs, each with the handler of the play that owns it.
+"""The kinds of job a worker runs, each with the handler of the play that owns it, and the chores it
+does between jobs.
 
 A play registers its handler when it is imported (``@kinds.handles("volume")`` in
 ``pressroom.plays.volume``); importing ``pressroom.plays`` loads them all, which the front ends do
@@ -46,3 +47,19 @@ def handler(kind: str) -> Handler:
 
 def known() -> list[str]:
     return sorted(_HANDLERS)
+
+
+# -- chores: what a worker does between jobs (the outbox's deliveries) ------------------------------
+Chore = Callable[["Studio", Callable[[str], None]], None]
+_CHORES: list[Chore] = []
+
+
+def chore(work: Chore) -> Chore:
+    """Register ``work(studio, log)``, which a worker runs each time it looks for a job."""
+    if work not in _CHORES:
+        _CHORES.append(work)
+    return work
+
+
+def chores() -> list[Chore]:
+    return list(_CHORES)

@@ -96,6 +96,8 @@ def serve(
             for job in outage.ride(lambda: queue.reclaim(studio)):
                 log(f"job {job.id}: its worker stopped; {job.state}")
                 idle = False
+            for work in kinds.chores():  # between jobs: deliveries that wait (the outbox)
+                outage.ride(lambda work=work: work(studio, log))
             job = outage.ride(lambda: queue.claim(studio, owner))
             if job is not None:
                 log(f"job {job.id} ({job.kind}): running, attempt {job.attempts}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
@@ -12,6 +13,18 @@ from pressroom.ledger.tables import Event
 
 if TYPE_CHECKING:
     from pressroom.context import Actor
+
+
+Listener = Callable[[Session, Event], None]
+_LISTENERS: list[Listener] = []
+
+
+def listens(listener: Listener) -> Listener:
+    """Have ``listener(session, event)`` called for every event recorded, in the event's own
+    transaction (the notices register themselves so: what an event causes is written with it)."""
+    if listener not in _LISTENERS:
+        _LISTENERS.append(listener)
+    return listener
 
 
 def record(
@@ -29,6 +42,8 @@ def record(
     )
     session.add(event)
     session.flush()
+    for listener in _LISTENERS:
+        listener(session, event)
     return event
 
 

@@ -83,6 +83,7 @@ class User(Base):
     # sign-in for the team server (see accounts.py): an argon2 hash, None until a password is set
     password_hash: Mapped[str | None] = mapped_column(String(200), nullable=True, default=None)
     admin: Mapped[bool] = mapped_column(Boolean, default=False)
+    email: Mapped[str | None] = mapped_column(String(254), nullable=True, default=None)  # where notices go
     role_rows: Mapped[list[UserRole]] = relationship(lazy="selectin", cascade="all, delete-orphan")
 
     @property
@@ -90,7 +91,7 @@ class User(Base):
         return sorted(r.role for r in self.role_rows)
 
     def as_dict(self) -> dict:
-        return {"id": self.id, "name": self.name, "roles": self.roles, "admin": bool(self.admin)}
+        return {"id": self.id, "name": self.name, "roles": self.roles, "admin": bool(self.admin), "email": self.email}
 
 
 # -- the event log (Event) --------------------------------------------------------------------
@@ -638,3 +639,66 @@ class Worker(Base):
     job_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     started_at: Mapped[datetime] = mapped_column(UTCDateTime())
     heartbeat_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+# -- notices: the inbox, and the outbox of mail and webhook posts (Notice, Outgoing) ------------
+class Notice(Base):
+    """A line in a person's inbox: something that happened that they should know of."""
+
+    __tablename__ = "notices"
+    __table_args__ = (Index("ix_notices_user_read", "user_id", "read_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id"))
+    kind: Mapped[str] = mapped_column(String(40))  # review.changes_requested, concepts.ready ...
+    text: Mapped[str] = mapped_column(Text)
+    link: Mapped[str] = mapped_column(String(300), default="")  # the page it is about, from the server's root
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    read_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+    def as_dict(self) -> dict:
+        return {
+            "id": self.id,
+            "kind": self.kind,
+            "text": self.text,
+            "link": self.link,
+            "at": self.at.isoformat(),
+            "read": self.read_at is not None,
+        }
+
+
+class Outgoing(Base):
+    """A mail or a webhook post to send: written in the transaction of the event that causes it,
+    sent by a worker, retried with backoff, marked sent once."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_state_next", "state", "next_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    channel: Mapped[str] = mapped_column(String(10))  # email | webhook
+    target: Mapped[str] = mapped_column(String(254))  # an address, or a webhook's name
+    kind: Mapped[str] = mapped_column(String(40))
+    subject: Mapped[str] = mapped_column(Text, default="")
+    body: Mapped[dict] = mapped_column(JSON)  # what is sent: the text and link, or the webhook's payload
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id"))
+    state: Mapped[str] = mapped_column(String(10), default="pending")  # pending | sending | sent | failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    error: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    def as_dict(self) -> dict:
+        return {
+            "id": self.id,
+            "channel": self.channel,
+            "target": self.target,
+            "kind": self.kind,
+            "state": self.state,
+            "attempts": self.attempts,
+            "next_at": self.next_at.isoformat(),
+            "sent_at": self.sent_at.isoformat() if self.sent_at else None,
+            "error": self.error,
+        }

@@ -3,5 +3,6 @@
 Importing this package loads every play, so the job kinds the plays own are registered with the
 worker (``pressroom.jobs.kinds``)."""
 
-# the plays that own a kind of job: importing them registers their handlers with the worker
-from pressroom.plays import concepts, fixes, lockin, release_plan, volume  # noqa: E402, F401
+# the plays that own a kind of job or a worker's chore, or listen to the events (the notices):
+# importing them registers them
+from pressroom.plays import concepts, fixes, lockin, notices, outbox, release_plan, volume  # noqa: E402, F401

@@ -123,16 +123,29 @@ def _decoy() -> str:
 
 
 # -- use cases ------------------------------------------------------------------------------------
-def add_account(ctx: Context, name: str, roles: list[str], *, password: str | None = None, admin: bool = False) -> dict:
+def add_account(
+    ctx: Context,
+    name: str,
+    roles: list[str],
+    *,
+    password: str | None = None,
+    admin: bool = False,
+    email: str | None = None,
+) -> dict:
     """Add a person (or give them more roles), with a password and admin flag when given.
 
     The studio's first person with a password becomes its admin when it has none. A new password
-    ends every session the person had."""
+    ends every session the person had. ``email`` sets (or, empty, clears) where notices are mailed."""
     hashed = hash_password(password, name, studio_name(ctx)) if password is not None else None
     with ctx.unit() as session:
         no_admin = session.scalar(select(func.count()).select_from(User).where(User.admin.is_(True))) == 0
         admin = admin or (hashed is not None and no_admin)
-        user = people.enrol(session, ctx.actor, name, roles, password=hashed is not None, admin=admin)
+        address = people.checked_email(email) if email is not None else None
+        user = people.enrol(
+            session, ctx.actor, name, roles, password=hashed is not None, admin=admin, email=address is not None
+        )
+        if address is not None:
+            user.email = address or None
         if hashed is not None:
             user.password_hash = hashed
             end_other_sessions(session, user, None, ctx.now())

@@ -40,11 +40,19 @@ def _admin_only(ctx: Context, action: str) -> None:
         raise Forbidden(f"{ctx.actor.name} may not {action}: only an admin may", field="actor")
 
 
-def add_person(ctx: Context, name: str, roles: list[str], *, password: str | None = None, admin: bool = False) -> dict:
+def add_person(
+    ctx: Context,
+    name: str,
+    roles: list[str],
+    *,
+    password: str | None = None,
+    admin: bool = False,
+    email: str | None = None,
+) -> dict:
     """Add a person (or give them more roles); through the server only an admin may. Without a
     password they sign in once they accept an invite."""
     _admin_only(ctx, "add people")
-    return accounts.add_account(ctx, name, roles, password=password, admin=admin)
+    return accounts.add_account(ctx, name, roles, password=password, admin=admin, email=email)
 
 
 def link_base(ctx: Context, this_server: str) -> str:

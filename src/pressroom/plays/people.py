@@ -8,6 +8,7 @@ resolved here to an :class:`~pressroom.context.Actor`; the ledger refers to peop
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 
 from sqlalchemy import select
@@ -25,12 +26,12 @@ ROLES = ("director", "operator", "reviewer", "keeper")  # keeper: the library ke
 def add(session: Session, name: str, roles: list[str]) -> User:
     """Add a person, or give an existing person more roles."""
     name = names.check(name.strip(), "a user's name", limit=100)
-    if not roles:
-        raise InputError(f"give at least one role ({', '.join(ROLES)})", field="role")
     for role in roles:
         if role not in ROLES:
             raise InputError(f"unknown role {role!r}; choose from {', '.join(ROLES)}", field="role")
     user = session.scalar(select(User).where(User.name == name))
+    if user is None and not roles:
+        raise InputError(f"give a new person at least one role ({', '.join(ROLES)})", field="role")
     if user is None:
         user = User(name=name, created_at=datetime.now(UTC))
         session.add(user)
@@ -39,6 +40,17 @@ def add(session: Session, name: str, roles: list[str]) -> User:
             user.role_rows.append(UserRole(role=role))
     session.flush()
     return user
+
+
+EMAIL = re.compile(r"^[^@\s<>\x00-\x1f]{1,64}@[^@\s<>\x00-\x1f]{1,189}\.[^@\s<>\x00-\x1f.]{1,63}$")
+
+
+def checked_email(email: str) -> str:
+    """An e-mail address as stored: trimmed, one ``@``, a dot in its domain, no spaces (or "" to clear it)."""
+    email = email.strip()
+    if email and not EMAIL.match(email):
+        raise InputError(f"email {email!r} is not an address like name@example.com", field="email")
+    return email
 
 
 def listing(session: Session) -> list[User]:

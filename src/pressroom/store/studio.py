@@ -38,6 +38,7 @@ from pressroom.store.files import write
 CONFIG_NAME = "pressroom.toml"
 UNFINISHED = ".init-unfinished"  # there while `pressroom init` has not finished making the studio
 ENV_VAR = "PRESSROOM_STUDIO"
+CONFIG_KEY = "pressroom.config"  # the studio's settings, on each of its ledger sessions
 
 CONFIG_TEMPLATE = """\
 # pressroom studio configuration.
@@ -196,6 +197,7 @@ class Studio:
         from pressroom.ledger import db
 
         session = self._sessionmaker(bind=self._autocommit) if autocommit else self._sessionmaker()
+        session.info[CONFIG_KEY] = self.config  # for what runs inside a transaction (the notices' webhooks)
         with session, db.translated(self.ledger_url):
             with session.begin():
                 yield session

@@ -32,6 +32,7 @@ PAGES = (
     "metrics",
     "people",
     "tokens",
+    "inbox",
 )
 
 

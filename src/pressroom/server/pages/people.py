@@ -26,11 +26,11 @@ def people_page(request: Request) -> Response:
 
 
 @router.post("/people/add")
-def add(request: Request, name: str = Form(""), role: list[str] = Form([])) -> Response:
+def add(request: Request, name: str = Form(""), role: list[str] = Form([]), email: str = Form("")) -> Response:
     """Add a person with the roles ticked; the roster and the invite list show them at once."""
 
     def act(ctx: Context):
-        added = invites.add_person(ctx, name.strip(), role)
+        added = invites.add_person(ctx, name.strip(), role, email=email.strip() or None)
         return render.fragment("_added.html", 201, added=added, people=invites.roster(ctx))
 
     return render.acted(request, act)

@@ -17,7 +17,7 @@ from fastapi.templating import Jinja2Templates
 
 from pressroom.context import Context
 from pressroom.errors import LedgerAway, PressroomError, SignInRequired
-from pressroom.plays import accounts
+from pressroom.plays import accounts, notices
 from pressroom.server import auth
 from pressroom.server.pages import fields
 
@@ -40,10 +40,11 @@ def page(request: Request, ctx: Context | None, template: str, status_code: int 
     cookie = request.cookies.get(auth.SESSION_COOKIE)
     csrf = accounts.csrf_token(cookie) if ctx is not None and cookie else ""
     admin = ctx is not None and accounts.is_admin(ctx)  # the header links to the People page for admins
+    unread = notices.unread(ctx) if ctx is not None else 0  # the header's count of unread notices
     return templates.TemplateResponse(
         request,
         template,
-        {"me": ctx.actor if ctx else None, "csrf": csrf, "admin": admin, **values},
+        {"me": ctx.actor if ctx else None, "csrf": csrf, "admin": admin, "unread": unread, **values},
         status_code=status_code,
     )
 

@@ -13,9 +13,10 @@ router = APIRouter(prefix="/api/people", tags=["people"])
 
 class NewPerson(BaseModel):
     name: str
-    roles: list[str]
+    roles: list[str] = []
     password: str | None = None
     admin: bool = False
+    email: str | None = None
 
 
 @router.get("/me")
@@ -37,7 +38,7 @@ def listing(ctx: Ctx) -> list[dict]:
 @router.post("", status_code=201)
 def add(body: NewPerson, ctx: Ctx) -> dict:
     """Add a person or give them more roles (admins only)."""
-    return invites.add_person(ctx, body.name, body.roles, password=body.password, admin=body.admin)
+    return invites.add_person(ctx, body.name, body.roles, password=body.password, admin=body.admin, email=body.email)
 
 
 @router.post("/{name}/invite", status_code=201)

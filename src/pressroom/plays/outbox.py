@@ -1,0 +1,190 @@
+"""The outbox: mail and webhook posts the notices wrote, sent by a worker between jobs.
+
+A row is claimed (``sending``) in a short transaction of its own, sent, and marked ``sent`` in
+another; a failure waits 30 s, 1, 2, 4 ... minutes (at most an hour) before the next try and gives
+up after ``MAX_ATTEMPTS`` (``failed``, its error kept). A claim older than ``CLAIM_S`` belongs to a
+worker that stopped: the row is tried again. Each mail carries the row's ``Message-ID`` and each post
+its ``X-Pressroom-Delivery`` id, so a receiver can tell a repeat.
+
+Mail: ``[mail]`` in pressroom.toml (``host``, ``port`` 587, ``from``, ``starttls`` true,
+``username``) with the password in ``PRESSROOM_SMTP_PASSWORD``; plain text and HTML, with a link to
+the page under ``[server] url``. Webhooks: ``[webhooks.NAME]`` with ``url``, ``events`` (all kinds
+when absent), ``secret_env`` (the environment variable holding the secret) and ``format`` ("json" or
+"slack"); each post is signed ``X-Pressroom-Signature: sha256=<hex HMAC-SHA256 of
+"<timestamp>.<body>">`` with ``X-Pressroom-Timestamp``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import html
+import json
+import os
+import smtplib
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from email.message import EmailMessage
+
+from sqlalchemy import or_, select, update
+
+from pressroom.context import Context
+from pressroom.errors import InputError
+from pressroom.jobs import kinds
+from pressroom.ledger.tables import Outgoing
+from pressroom.store.studio import Studio
+
+PASSWORD_VAR = "PRESSROOM_SMTP_PASSWORD"
+MAX_ATTEMPTS = 8
+CLAIM_S = 300
+BATCH = 50
+STATES = ("pending", "sending", "sent", "failed")
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def backoff(attempts: int) -> timedelta:
+    return timedelta(seconds=min(3600, 30 * 2 ** max(0, attempts - 1)))
+
+
+def signature(secret: str, timestamp: str, body: bytes) -> str:
+    """The value of ``X-Pressroom-Signature`` for ``body`` sent at ``timestamp``."""
+    mac = hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256)
+    return "sha256=" + mac.hexdigest()
+
+
+def _link(config: dict, path: str) -> str:
+    base = str(config.get("server", {}).get("url", "")).rstrip("/")
+    return f"{base}{path}" if base and path else path
+
+
+def _mail(config: dict, row: Outgoing) -> None:
+    mail = config.get("mail", {})
+    host = mail.get("host")
+    if not host:
+        raise InputError("[mail] host is not set in pressroom.toml: nothing can be mailed", field="mail")
+    link = _link(config, row.body.get("link", ""))
+    message = EmailMessage()
+    message["Subject"] = row.subject
+    message["From"] = mail.get("from", "pressroom@localhost")
+    message["To"] = row.target
+    message["Message-ID"] = f"<outbox-{row.id}.{row.event_id}@pressroom>"
+    text = row.body.get("text", "")
+    message.set_content(f"{text}\n\n{link}\n")
+    message.add_alternative(
+        f'<p>{html.escape(text)}</p><p><a href="{html.escape(link)}">Open it in pressroom</a></p>', subtype="html"
+    )
+    with smtplib.SMTP(host, int(mail.get("port", 587)), timeout=30) as smtp:
+        if mail.get("starttls", True):
+            smtp.starttls()
+        if mail.get("username"):
+            smtp.login(mail["username"], os.environ.get(PASSWORD_VAR, ""))
+        smtp.send_message(message)
+
+
+def _post(config: dict, row: Outgoing) -> None:
+    import httpx
+
+    hook = config.get("webhooks", {}).get(row.target)
+    if not isinstance(hook, dict) or not hook.get("url"):
+        raise InputError(f"[webhooks.{row.target}] has no url in pressroom.toml", field="webhooks")
+    payload = dict(row.body)
+    if hook.get("format", "json") == "slack":
+        payload = {"text": f"{payload.get('text', '')} {_link(config, payload.get('link', ''))}".strip()}
+    else:
+        payload["link"] = _link(config, payload.get("link", ""))
+    body = json.dumps(payload, sort_keys=True).encode()
+    stamp = str(int(time.time()))
+    headers = {"Content-Type": "application/json", "X-Pressroom-Timestamp": stamp, "X-Pressroom-Delivery": str(row.id)}
+    secret = os.environ.get(str(hook.get("secret_env", "")), "") if hook.get("secret_env") else ""
+    if secret:
+        headers["X-Pressroom-Signature"] = signature(secret, stamp, body)
+    answer = httpx.post(hook["url"], content=body, headers=headers, timeout=15)
+    if answer.status_code >= 300:
+        raise RuntimeError(f"the receiver answered {answer.status_code}")
+
+
+SENDERS: dict[str, Callable[[dict, Outgoing], None]] = {"email": _mail, "webhook": _post}
+
+
+def _claim(studio: Studio, now: datetime) -> list[int]:
+    """Rows due to be sent, each taken by this worker (a row another worker holds is left alone)."""
+    stale = now - timedelta(seconds=CLAIM_S)
+    with studio.session() as session:
+        due = session.scalars(
+            select(Outgoing.id)
+            .where(
+                or_(
+                    (Outgoing.state == "pending") & (Outgoing.next_at <= now),
+                    (Outgoing.state == "sending") & (Outgoing.claimed_at < stale),
+                )
+            )
+            .order_by(Outgoing.id)
+            .limit(BATCH)
+        ).all()
+    taken = []
+    for row_id in due:
+        with studio.session() as session:
+            done = session.execute(
+                update(Outgoing)
+                .where(
+                    Outgoing.id == row_id,
+                    or_(Outgoing.state == "pending", (Outgoing.state == "sending") & (Outgoing.claimed_at < stale)),
+                )
+                .values(state="sending", claimed_at=now)
+            )
+            if done.rowcount:
+                taken.append(row_id)
+    return taken
+
+
+def deliver(studio: Studio, log: Callable[[str], None] = lambda line: None) -> dict[str, int]:
+    """Send what is due; how many were sent, will be tried again and failed for good."""
+    now, counts = _now(), {"sent": 0, "retry": 0, "failed": 0}
+    for row_id in _claim(studio, now):
+        with studio.session() as session:
+            row = session.get(Outgoing, row_id)
+            session.expunge(row)
+        try:
+            SENDERS[row.channel](studio.config, row)
+        except Exception as exc:  # noqa: BLE001 - a receiver's or a mail server's fault is the row's, not the worker's
+            why = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"[:500]
+            with studio.session() as session:
+                held = session.get(Outgoing, row_id)
+                held.attempts += 1
+                held.error = why
+                if held.attempts >= MAX_ATTEMPTS:
+                    held.state = "failed"
+                    counts["failed"] += 1
+                    log(
+                        f"outbox {row_id} ({row.channel} to {row.target}): failed for good after {held.attempts} tries: {why}"
+                    )
+                else:
+                    held.state, held.next_at = "pending", _now() + backoff(held.attempts)
+                    counts["retry"] += 1
+            continue
+        with studio.session() as session:
+            held = session.get(Outgoing, row_id)
+            held.state, held.sent_at, held.attempts, held.error = "sent", _now(), held.attempts + 1, ""
+        counts["sent"] += 1
+    return counts
+
+
+kinds.chore(deliver)
+
+
+def listing(ctx: Context, state: str | None = None) -> list[dict]:
+    """The outbox's rows, newest first: those pending and failed by default (``state`` one of STATES)."""
+    if state is not None and state not in STATES:
+        raise InputError(f"state must be one of {', '.join(STATES)} (got {state!r})", field="state")
+    with ctx.unit() as session:
+        query = select(Outgoing)
+        query = (
+            query.where(Outgoing.state == state)
+            if state
+            else query.where(Outgoing.state.in_(("pending", "sending", "failed")))
+        )
+        return [row.as_dict() for row in session.scalars(query.order_by(Outgoing.id.desc()).limit(500))]
