@@ -193,7 +193,8 @@ def test_a_failing_job_records_its_error_and_is_tried_at_most_max_attempts(cli, 
         "error_field": "recipe",
     }  # the CLI's hint: its field
     assert (
-        docs[unknown.id]["error"] == "no worker handler for jobs of kind 'resize' (known: concept, fix, lock, release, volume)"
+        docs[unknown.id]["error"]
+        == "no worker handler for jobs of kind 'resize' (known: concept, fix, lock, release, volume)"
     )
     shown = cli("jobs")
     assert shown.code == 0 and "failed" in shown.out and "TypeError" in shown.out

@@ -192,3 +192,11 @@ def test_an_email_address_is_checked_and_can_be_cleared(room):
     assert accounts.add_account(room["dana"], "omar", [], email="")["email"] is None
     with pytest.raises(InputError, match="give a new person at least one role"):
         accounts.add_account(room["dana"], "newcomer", [])
+
+
+def test_a_notice_that_is_not_there_or_not_yours_is_one_line(room):
+    from pressroom.errors import NotFound
+
+    with pytest.raises(NotFound, match="no notice 999") as missing:
+        notices.mark_read(room["omar"], 999)
+    assert missing.value.field == "notice"

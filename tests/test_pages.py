@@ -74,6 +74,10 @@ def test_the_director_approves_a_direction_on_the_contact_sheet(browser, site):
     assert tiles.count() == len(STYLES)
     page.wait_for_function("[...document.querySelectorAll('.sheet img')].every(i => i.complete && i.naturalWidth > 0)")
     assert serious_violations(page) == []
+    page.get_by_label("Reviewer", exact=True).fill("rita")  # the director gives the reviews to rita
+    page.get_by_label("Due (optional)").fill("2026-12-24")
+    page.get_by_role("button", name="Assign the reviews").click()
+    page.locator("#assignments").get_by_text("rita, due 2026-12-24").wait_for()
     chosen = site["concepts"][1]
     page.get_by_role("button", name=f"Approve #{chosen} as the direction").click()
     outcome = page.locator(f"#outcome-{chosen}")
@@ -91,6 +95,7 @@ def test_the_operator_cannot_approve_the_direction(browser, site):
     first = site["concepts"][0]
     assert page.get_by_role("button", name=f"Approve #{first} as the direction").count() == 0  # not offered
     assert "Spring trail shoe launch" in page.locator("#brief-at-hand").inner_text()  # the brief itself is shown
+    assert page.get_by_role("button", name="Assign the reviews").count() == 0  # omar does not direct it
     csrf = next(c["value"] for c in page.context.cookies() if c["name"] == "pressroom_csrf")
     forged = page.request.post(
         f"{site['url']}/briefs/{site['brief']}/direction",

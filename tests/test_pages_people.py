@@ -64,7 +64,12 @@ def test_the_admin_invites_a_person_who_accepts_and_signs_in(browser, site):
     # a person added on the page, with the roles ticked, is in the roster and the invite list at once
     admin.get_by_label("Name", exact=True).fill("sam")
     admin.get_by_role("button", name="Add the person").click()
-    assert admin.locator("#add-outcome").get_by_role("alert").inner_text().startswith("give a new person at least one role")
+    assert (
+        admin.locator("#add-outcome")
+        .get_by_role("alert")
+        .inner_text()
+        .startswith("give a new person at least one role")
+    )
     admin.get_by_label("Name", exact=True).fill("sam")
     admin.get_by_label("reviewer").check()
     admin.get_by_label("keeper").check()

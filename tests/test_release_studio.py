@@ -130,6 +130,7 @@ UPGRADES = {
         "columns": {"users": {"email"}},
         "indexes": {"ix_notices_user_read", "ix_outbox_state_next"},
     },
+    "0022": {"tables": {"assignments"}, "indexes": {"ix_assignments_brief"}},
 }
 
 

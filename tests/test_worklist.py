@@ -8,7 +8,19 @@ import pytest
 from test_rules import _brief, _checks, _locked, room, rules_template  # noqa: F401 (fixtures)
 
 from pressroom.errors import Forbidden, InputError
-from pressroom.plays import briefs, concepts, culls, fixes, marks, people, reviews, volume, worklist
+from pressroom.plays import (
+    assignments,
+    briefs,
+    concepts,
+    culls,
+    fixes,
+    marks,
+    notices,
+    people,
+    reviews,
+    volume,
+    worklist,
+)
 
 pytestmark = pytest.mark.ledger_contract("the worklist: what waits on whom, as the plays move the work")
 
@@ -112,3 +124,32 @@ def test_an_images_history_holds_every_decision_on_it_and_its_earlier_versions(r
     assert oldest["stale"] is True  # the fix came after it
     assert oldest["failed"] == [{"item": "hands", "reason": "six fingers"}] and oldest["note"] == "redo the hand"
     assert [d["image"] for d in reviews.history(room["omar"], hero)] == [hero]  # a parent does not see its fixes
+
+
+def test_assigned_reviews_reach_only_their_reviewers_with_the_due_date(room):
+    brief, lock = _locked(room)
+    run = volume.run(room["omar"], lock["recipe"], [("subject", "a red boot")], 2)
+    made = [row.id for row in run.made]
+    with pytest.raises(Forbidden, match="omar may not assign this brief's reviews"):
+        assignments.assign(room["omar"], brief, "ravi")
+    with pytest.raises(InputError) as bad:
+        assignments.assign(room["dana"], brief, "ravi", "next tuesday")
+    assert bad.value.field == "due"
+    with pytest.raises(InputError, match="omar does not hold the reviewer role"):
+        assignments.assign(room["dana"], brief, "omar")
+    row = assignments.assign(room["dana"], brief, "ravi", "2026-12-24")
+    assert (row["reviewer"], row["due"]) == ("ravi", "2026-12-24")
+    assert assignments.assign(room["dana"], brief, "ravi", "2026-12-20")["assignment"] == row["assignment"]  # moved
+    told = notices.inbox(room["ravi"])["notices"]
+    culls.cull(room["omar"], made, keep=True, reason="")
+    asked = [n for n in notices.inbox(room["ravi"])["notices"] if n["kind"] == "review.requested"]
+    assert len(asked) == 1 and "2 images" in asked[0]["text"] and len(told) == 0
+    assert [n for n in notices.inbox(room["rita"])["notices"] if n["kind"] == "review.requested"] == []
+    waiting = _kinds(room["ravi"], "review")
+    assert {i["image"] for i in waiting} >= set(made) and {i["due"] for i in waiting if i["image"] in made} == {
+        "2026-12-20"
+    }
+    assert not set(made) & set(_images(room["rita"], "review"))  # not assigned: not on her list
+    assert [a["reviewer"] for a in assignments.of_brief(room["rita"], brief)] == ["ravi"]
+    assignments.end(room["dana"], row["assignment"])
+    assert set(made) <= set(_images(room["rita"], "review"))  # no assignment: any reviewer again

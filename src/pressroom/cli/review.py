@@ -108,6 +108,41 @@ def proof(
         out.print(f"  crop {crop['box']} (detail {crop['detail']}): {crop['path']}")
 
 
+def assign(
+    brief: Annotated[int, typer.Argument(metavar="BRIEF")],
+    reviewer: Annotated[str, typer.Option(help="The reviewer the brief's reviews go to (one with the reviewer role).")],
+    due: Annotated[str | None, typer.Option(help="When their reviews are due, as YYYY-MM-DD.")] = None,
+    as_: AsOpt = None,
+    studio: StudioOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Give a brief's reviews to a named reviewer, with a due date (the brief's director or an admin);
+    again for the same reviewer: a new due date. A brief with assignments waits on those reviewers only."""
+    from pressroom.plays import assignments
+
+    row = assignments.assign(context(studio, as_), brief, reviewer, due)
+    if json_out:
+        print_json(row)
+    else:
+        console().print(
+            f"assignment {row['assignment']}: brief {row['brief']}'s reviews to {row['reviewer']}"
+            + (f", due {row['due']}" if row["due"] else "")
+        )
+
+
+def unassign(
+    assignment: Annotated[int, typer.Argument(metavar="ASSIGNMENT_ID")],
+    as_: AsOpt = None,
+    studio: StudioOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """End an assignment: the brief leaves that reviewer's list."""
+    from pressroom.plays import assignments
+
+    row = assignments.end(context(studio, as_), assignment)
+    print_json(row) if json_out else console().print(f"assignment {row['assignment']} ended")
+
+
 def register(root: typer.Typer) -> None:
-    for command in (review, check, proof):
+    for command in (review, check, proof, assign, unassign):
         root.command()(command)

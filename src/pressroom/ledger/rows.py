@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 from sqlalchemy.orm import Session
 
 from pressroom.errors import NotFound
-from pressroom.ledger.tables import ApiToken, Brief, Generation, Job, LockedRecipe, Mark, Release
+from pressroom.ledger.tables import ApiToken, Assignment, Brief, Generation, Job, LockedRecipe, Mark, Notice, Release
 
 T = TypeVar("T")
 
@@ -26,6 +26,8 @@ NOUNS: dict[type, tuple[str, str]] = {
     Mark: ("mark", "mark"),
     Release: ("released asset", "asset"),
     ApiToken: ("token", "token"),
+    Assignment: ("assignment", "assignment"),
+    Notice: ("notice", "notice"),
 }
 
 

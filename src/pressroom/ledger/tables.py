@@ -8,11 +8,11 @@ are the schema's: a change is an Alembic revision under ``pressroom/ledger/migra
 from __future__ import annotations
 
 from dataclasses import asdict
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, Boolean, Date, Float, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from pressroom.domain.brief import CONTENT_TYPES, BriefSpec, PlayDefaults
@@ -702,3 +702,17 @@ class Outgoing(Base):
             "sent_at": self.sent_at.isoformat() if self.sent_at else None,
             "error": self.error,
         }
+
+
+# -- assignments: a brief's reviews given to named reviewers, with a due date (Assignment) -------
+class Assignment(Base):
+    __tablename__ = "assignments"
+    __table_args__ = (Index("ix_assignments_brief", "brief_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    brief_id: Mapped[int] = mapped_column(ForeignKey("briefs.id"))
+    reviewer_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    due: Mapped[date | None] = mapped_column(Date, nullable=True)
+    assigned_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)

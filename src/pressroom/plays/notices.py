@@ -5,6 +5,8 @@ Written in the event's own transaction (``events.listens``): the inbox rows and 
 mail, a webhook post) commit with the event or not at all, and a worker sends the outbox
 (``plays.outbox``). The kinds and whom they reach:
 
+- ``review.requested``: images were kept in a cull, or a fix landed; the reviewers assigned to the
+  brief, else every reviewer (never the image's maker).
 - ``concepts.ready``: a concept sprint landed; the brief's director.
 - ``direction.approved``: the direction is chosen; everyone who made an image for the brief.
 - ``lock.failed``: a lock-in did not reproduce; the operator who ran it and the brief's director.
@@ -31,9 +33,11 @@ from pressroom.domain import gate
 from pressroom.errors import NotFound
 from pressroom.ledger import events, rows
 from pressroom.ledger.tables import Brief, Event, Generation, Mark, MarkReply, Notice, Outgoing, User, UserRole
+from pressroom.plays import assignments
 from pressroom.store.studio import CONFIG_KEY
 
 KINDS = (
+    "review.requested",
     "concepts.ready",
     "direction.approved",
     "lock.failed",
@@ -72,6 +76,20 @@ def said(session: Session, event: Event) -> list[Said]:
     """What ``event`` tells whom (none for most events)."""
     action, objects, detail, brief = event.action, event.objects or {}, event.detail or {}, event.brief_id
     where = _title(session, brief)
+    if action == "cull.keep" or action.startswith("fix."):
+        ids = objects.get("generations") or [objects.get("generation")]
+        makers = set(session.scalars(select(Generation.maker_id).where(Generation.id.in_([i for i in ids if i]))))
+        assigned = {a.reviewer_id for a in assignments.live(session, [brief])} if brief is not None else set()
+        what = f"{len(ids)} image{'s' if len(ids) != 1 else ''} of {where}" if len(ids) != 1 else f"image #{ids[0]}"
+        link = f"/images/{ids[0]}" if len(ids) == 1 else "/"
+        return [
+            Said(
+                "review.requested",
+                f"{what} wait for your review",
+                link,
+                (assigned or _holding(session, "reviewer")) - makers,
+            )
+        ]
     if action == "concept.sprint":
         return [
             Said(

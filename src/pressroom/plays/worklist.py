@@ -1,6 +1,7 @@
 """What waits on the signed-in person: one list across the plays, by role, newest need first.
 
-- ``review`` (a reviewer): an image of a brief awaiting their decision. What is reviewed is the
+- ``review`` (a reviewer): an image of a brief awaiting their decision (a brief with assignments
+  reaches only the reviewers assigned to it, with their own due date). What is reviewed is the
   newest version of an image (a fix supersedes its parent; a rejected fix does not); an image
   leaves the list once the reviewer's decision on it is current, or once the gate has its result
   (approved, or sent back: then it waits on its maker); a decision made stale by a fix is no
@@ -32,7 +33,7 @@ from pressroom.context import Context
 from pressroom.domain import gate, paging
 from pressroom.errors import Forbidden
 from pressroom.ledger.tables import Brief, Event, Generation, LockedRecipe, Release, Review
-from pressroom.plays import marks, reviews
+from pressroom.plays import assignments, marks, reviews
 
 LIGHT = (  # the columns of an image the worklist's rules read
     Generation.id,
@@ -108,7 +109,13 @@ def _in_review(session: Session) -> list[Generation]:
 
 def _to_review(ctx: Context, session: Session, briefs: dict[int, Brief]) -> list[Item]:
     found = []
-    judged = reviews.judged_by(session, _in_review(session), ctx.actor)
+    given: dict[int, dict[int, date | None]] = {}  # brief -> its assigned reviewers and their due dates
+    for row in assignments.live(session):
+        given.setdefault(row.brief_id, {})[row.reviewer_id] = row.due
+    candidates = [  # a brief with assignments is reviewed by its assigned reviewers only
+        row for row in _in_review(session) if row.brief_id not in given or ctx.actor.id in given[row.brief_id]
+    ]
+    judged = reviews.judged_by(session, candidates, ctx.actor)
     standing = reviews.statuses(ctx.studio, session, judged, answers=False)  # who decided is enough here
     for row in judged:
         status = standing[row.id]
@@ -122,8 +129,8 @@ def _to_review(ctx: Context, session: Session, briefs: dict[int, Brief]) -> list
             else ""
         )
         words = f"{len(status.approvals)} of {status.needed} approvals{stale}"
-        brief = briefs.get(row.brief_id)
-        found.append(Item("review", row.brief_id, row.id, words, row.created_at, _due(brief)))
+        due = given.get(row.brief_id, {}).get(ctx.actor.id) or _due(briefs.get(row.brief_id))
+        found.append(Item("review", row.brief_id, row.id, words, row.created_at, due))
     return found
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Form, Request, Response
 
 from pressroom.context import Context
-from pressroom.plays import briefs, events, styles
+from pressroom.plays import assignments, briefs, events, styles
 from pressroom.plays import images as image_plays
 from pressroom.plays import models as model_plays
 from pressroom.server.pages import render, timeline
@@ -22,6 +22,7 @@ def _standing(ctx: Context, brief_id: int) -> dict:
     return {
         "brief": shown,
         "steers": steers,
+        "assigned": assignments.of_brief(ctx, brief_id),
         "steps": timeline.standing(shown, log, counted),
         "versions": timeline.versions(log),
         "timeline": timeline.timeline(log),
@@ -67,3 +68,17 @@ def pause(request: Request, brief_id: int, reason: str = Form("")) -> Response:
 @router.post("/briefs/{brief_id:int}/resume")
 def resume(request: Request, brief_id: int, reason: str = Form("")) -> Response:
     return _changed(request, brief_id, lambda ctx: briefs.resume_brief(ctx, brief_id, reason))
+
+
+@router.post("/briefs/{brief_id:int}/assign")
+def assign(request: Request, brief_id: int, reviewer: str = Form(""), due: str = Form("")) -> Response:
+    """Give the brief's reviews to a reviewer (its director or an admin); the reviewers list comes back."""
+
+    def act(ctx: Context):
+        assignments.assign(ctx, brief_id, reviewer, due or None)
+        shown = briefs.show(ctx, brief_id)
+        return render.fragment(
+            "_assignments.html", brief=shown, assigned=assignments.of_brief(ctx, brief_id), steers=True
+        )
+
+    return render.acted(request, act)

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Body
 from pydantic import BaseModel
 
 from pressroom.domain.brief import validate
-from pressroom.plays import briefs
+from pressroom.plays import assignments, briefs
 from pressroom.server.auth import Ctx
 from pressroom.server.routes.files import public
 
@@ -53,3 +53,24 @@ def listing(ctx: Ctx) -> list[dict]:
 @router.get("/{brief_id}")
 def show(brief_id: int, ctx: Ctx) -> dict:
     return public(ctx, briefs.show(ctx, brief_id))
+
+
+class Assign(BaseModel):
+    reviewer: str
+    due: str | None = None
+
+
+@router.get("/briefs/{brief_id}/assignments")
+def assigned(brief_id: int, ctx: Ctx) -> list[dict]:
+    return assignments.of_brief(ctx, brief_id)
+
+
+@router.post("/briefs/{brief_id}/assignments", status_code=201)
+def assign(brief_id: int, body: Assign, ctx: Ctx) -> dict:
+    """Give the brief's reviews to a reviewer, with a due date (YYYY-MM-DD); the brief's director or an admin."""
+    return assignments.assign(ctx, brief_id, body.reviewer, body.due)
+
+
+@router.delete("/assignments/{assignment_id}")
+def unassign(assignment_id: int, ctx: Ctx) -> dict:
+    return assignments.end(ctx, assignment_id)
