@@ -119,7 +119,7 @@ def test_self_review_is_refused_on_the_page_with_the_cli_message(browser, site):
         headers={"X-CSRF-Token": csrf},
     )
     assert forged.status == 403
-    assert f"omar made generation {image} and may not review it; a reviewer never approves their own work" in (
+    assert f"omar made image #{image} and may not review it; a reviewer never approves their own work" in (
         forged.text()
     )
     page.screenshot(path=site["shots"] / "self-review-refused.png", full_page=True)

@@ -90,7 +90,7 @@ def test_the_keeper_releases_and_downloads(browser, site):
         article.locator(".verify.pass").wait_for()
     all_loaded(page, "#released img")
     for generation in site["approved"]:
-        shown = page.locator("#released article", has_text=f"generation #{generation}")
+        shown = page.locator("#released article", has_text=f"image #{generation}")
         assert shown.count() == 3
         for text in (
             "Trusted, signed by pages signer",

@@ -12,7 +12,7 @@ from pressroom.server.pages import fields
         (InputError("per_style asks for 40 images; lower it", field="per_style"), "Images per style asks for 40"),
         (InputError("seeds must be 1 to 1,000,000 per value (got 0)", field="seeds"), "Seeds per value must be 1"),
         (InputError("alt_text is empty", field="alt_text"), "Alt text is empty"),
-        (NotFound("no generation 7", field="generation"), "no generation 7"),  # does not start with its field
+        (NotFound("no generation 7", field="generation"), "no image #7"),  # an image, as the pages call it
         (InputError("seedsmanship is not a word", field="seeds"), "seedsmanship is not a word"),  # a longer word
         (InputError("gate items unknown", field="gate"), "gate items unknown"),  # a field with no label
         (InputError("nothing to say"), "nothing to say"),  # no field at all

@@ -3,6 +3,8 @@ given", a wrong one a one-line refusal naming the field."""
 
 from __future__ import annotations
 
+import re
+
 from pressroom.errors import InputError, PressroomError
 
 
@@ -80,10 +82,16 @@ LABELS = {
 }
 
 
+IMAGE_WORDS = ((re.compile(r"\bgenerations (\d+)"), r"images #\1"), (re.compile(r"\bgeneration (\d+)"), r"image #\1"))
+
+
 def said(exc: PressroomError) -> str:
     """An error as a page says it: a message that starts with the field it is about starts with
-    that field's label instead (``per_style asks for ...`` -> ``Images per style asks for ...``)."""
+    that field's label instead (``per_style asks for ...`` -> ``Images per style asks for ...``),
+    and an image is called an image (``generation 27`` -> ``image #27``), as the pages name it."""
     text, field = str(exc), exc.field or ""
+    for pattern, words in IMAGE_WORDS:
+        text = pattern.sub(words, text)
     label = LABELS.get(field)
     if label and text.startswith(field) and not text[len(field) : len(field) + 1].isalnum():
         return label + text[len(field) :]
