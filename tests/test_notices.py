@@ -200,3 +200,19 @@ def test_a_notice_that_is_not_there_or_not_yours_is_one_line(room):
     with pytest.raises(NotFound, match="no notice 999") as missing:
         notices.mark_read(room["omar"], 999)
     assert missing.value.field == "notice"
+
+
+def test_the_webhook_log_holds_every_post_sent_or_not(wired, cli):
+    room, _, got, _ = wired
+    brief, lock = _locked(room)
+    reviews.decide(room["rita"], lock["hero"], "changes-required", _checks(hands="fail:six fingers"))
+    outbox.deliver(room["dana"].studio)
+    [post] = outbox.listing(room["dana"], channel="webhook")
+    assert (post["target"], post["kind"], post["state"]) == ("team", "review.changes_requested", "sent")
+    root = str(room["dana"].studio.root)
+    shown = cli("webhooks", "log", "--json", "--studio", root)
+    assert shown.code == 0, shown.err
+    assert [(r["target"], r["state"]) for r in json.loads(shown.out)] == [("team", "sent")]
+    assert json.loads(cli("outbox", "--json", "--studio", root).out) == []  # nothing pending or failed
+    bad = cli("outbox", "--state", "lost", "--studio", root)
+    assert bad.code == 2 and "state must be one of pending, sending, sent, failed" in bad.err

@@ -30,5 +30,30 @@ def outbox(
     )
 
 
+webhooks = typer.Typer(help="Webhooks: what was posted to each receiver.", no_args_is_help=True)
+
+
+@webhooks.command("log")
+def log(
+    state: Annotated[
+        str | None, typer.Option(help="Only posts in this state: pending, sending, sent or failed.")
+    ] = None,
+    studio: StudioOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Every webhook post, newest first: the receiver, the notice's kind, its state, tries and last error."""
+    from pressroom.plays import outbox as outbox_plays
+
+    listing(
+        outbox_plays.listing(context(studio, acting=False), state, channel="webhook"),
+        {
+            key: (lambda row, key=key: row[key])
+            for key in ("id", "target", "kind", "state", "attempts", "sent_at", "error")
+        },
+        json_out,
+    )
+
+
 def register(root: typer.Typer) -> None:
     root.command()(outbox)
+    root.add_typer(webhooks, name="webhooks")

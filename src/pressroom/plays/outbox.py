@@ -176,15 +176,19 @@ def deliver(studio: Studio, log: Callable[[str], None] = lambda line: None) -> d
 kinds.chore(deliver)
 
 
-def listing(ctx: Context, state: str | None = None) -> list[dict]:
-    """The outbox's rows, newest first: those pending and failed by default (``state`` one of STATES)."""
+def listing(ctx: Context, state: str | None = None, *, channel: str | None = None) -> list[dict]:
+    """The outbox's rows, newest first (at most 500): without ``state``, those pending, being sent
+    and failed, or with ``channel`` ("email" or "webhook") every row of it, sent ones too: a delivery log."""
     if state is not None and state not in STATES:
         raise InputError(f"state must be one of {', '.join(STATES)} (got {state!r})", field="state")
+    if channel is not None and channel not in SENDERS:
+        raise InputError(f"channel must be one of {', '.join(SENDERS)} (got {channel!r})", field="channel")
     with ctx.unit() as session:
         query = select(Outgoing)
-        query = (
-            query.where(Outgoing.state == state)
-            if state
-            else query.where(Outgoing.state.in_(("pending", "sending", "failed")))
-        )
+        if state:
+            query = query.where(Outgoing.state == state)
+        elif channel is None:
+            query = query.where(Outgoing.state.in_(("pending", "sending", "failed")))
+        if channel is not None:
+            query = query.where(Outgoing.channel == channel)
         return [row.as_dict() for row in session.scalars(query.order_by(Outgoing.id.desc()).limit(500))]
