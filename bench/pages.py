@@ -45,8 +45,8 @@ LOADED = "[...document.querySelectorAll('#cull-grid img')].every(i => i.complete
 PAINT = "performance.getEntriesByName('first-contentful-paint').map(e => e.startTime)[0] || null"
 
 
-def build(root: Path, sizes: list[int]) -> dict[int, int]:
-    """A studio whose recipes each have a volume run of one of ``sizes`` images; size -> recipe id."""
+def _studio(root: Path) -> tuple[Studio, Context]:
+    """A studio on the fake engine with dana (director, operator, keeper); the studio and a CLI context."""
     studio = Studio.init(root, name="bench")
     model_plays.add(studio, "sketch", engine="fake", license="apache-2.0", commercial=True, size=64)
     config = root / "pressroom.toml"
@@ -55,6 +55,12 @@ def build(root: Path, sizes: list[int]) -> dict[int, int]:
     studio = Studio(root)
     admin = Context(studio, Actor.unknown("cli"))
     accounts.add_account(admin, "dana", ["director", "operator", "keeper"], password=PASSWORD)
+    return studio, admin
+
+
+def build(root: Path, sizes: list[int]) -> dict[int, int]:
+    """A studio whose recipes each have a volume run of one of ``sizes`` images; size -> recipe id."""
+    studio, admin = _studio(root)
     dana = admin.acting_as(people.actor(admin, "dana", "python"))
     recipes = {}
     for size in sizes:
@@ -93,14 +99,7 @@ def build_room(root: Path, images: int, reviewers: int) -> dict:
     from pressroom.domain.gate import CHECKLIST
     from pressroom.plays import culls, reviews
 
-    studio = Studio.init(root, name="bench")
-    model_plays.add(studio, "sketch", engine="fake", license="apache-2.0", commercial=True, size=64)
-    config = root / "pressroom.toml"
-    config.write_text(config.read_text().replace('default_model = "tiny"', 'default_model = "sketch"'))
-    studio.close()
-    studio = Studio(root)
-    admin = Context(studio, Actor.unknown("cli"))
-    accounts.add_account(admin, "dana", ["director", "operator", "keeper"], password=PASSWORD)
+    studio, admin = _studio(root)
     names = [f"reviewer-{n:02d}" for n in range(reviewers)]
     for name in names:
         accounts.add_account(admin, name, ["reviewer"], password=PASSWORD)

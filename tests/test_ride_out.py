@@ -173,7 +173,7 @@ def test_a_worker_rides_out_postgresql_going_away_mid_run_and_makes_every_image_
     away = away_lines(err)
     began = [line for line in away if " for now (" in line]
     ended = [line for line in away if "is back after" in line]
-    assert 1 <= len(began) <= 2 and len(ended) == len(began), err
+    assert len(began) in (1, 2) and len(ended) == len(began), err  # one outage met, or both
     assert began[0].startswith("the ledger is out of reach for now (")
     assert began[0].endswith(f"job {job_id} waits for it under its lease, then goes on from what it recorded"), err
 
