@@ -40,19 +40,12 @@ def _admin_only(ctx: Context, action: str) -> None:
         raise Forbidden(f"{ctx.actor.name} may not {action}: only an admin may", field="actor")
 
 
-def add_person(
-    ctx: Context,
-    name: str,
-    roles: list[str],
-    *,
-    password: str | None = None,
-    admin: bool = False,
-    email: str | None = None,
-) -> dict:
-    """Add a person (or give them more roles); through the server only an admin may. Without a
-    password they sign in once they accept an invite."""
+def add_person(ctx: Context, name: str, roles: list[str], **account) -> dict:
+    """Add a person (or give them more roles); through the server only an admin may. ``account``:
+    ``password``, ``admin``, ``email`` as ``accounts.add_account`` takes them. Without a password
+    they sign in once they accept an invite."""
     _admin_only(ctx, "add people")
-    return accounts.add_account(ctx, name, roles, password=password, admin=admin, email=email)
+    return accounts.add_account(ctx, name, roles, **account)
 
 
 def link_base(ctx: Context, this_server: str) -> str:

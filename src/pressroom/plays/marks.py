@@ -142,22 +142,33 @@ def reopen(ctx: Context, mark_id: int) -> dict:
         return _shown(session, mark, mark.generation_id)
 
 
+def _makers(session: Session, generation_id: int) -> set[int]:
+    """Whoever made the image or a version made from it."""
+    made = [generation_id, *lineage.descendants(session, generation_id)]
+    return {m for m in session.scalars(select(Generation.maker_id).where(Generation.id.in_(made))) if m is not None}
+
+
 def _resolvers(session: Session, mark: Mark) -> set[int]:
     """Who may resolve ``mark``: its author, and whoever made its image or a version made from it."""
-    made = [mark.generation_id, *lineage.descendants(session, mark.generation_id)]
-    makers = session.scalars(select(Generation.maker_id).where(Generation.id.in_(made)))
-    return {mark.author_id, *(m for m in makers if m is not None)}
+    return {mark.author_id, *_makers(session, mark.generation_id)}
 
 
-def _shown(session: Session, mark: Mark, viewed: int, replies: list[MarkReply] | None = None) -> dict:
+def _shown(
+    session: Session,
+    mark: Mark,
+    viewed: int,
+    replies: list[MarkReply] | None = None,
+    makers: set[int] | None = None,
+) -> dict:
     if replies is None:
         replies = list(session.scalars(select(MarkReply).where(MarkReply.mark_id == mark.id).order_by(MarkReply.id)))
+    resolvers = {mark.author_id, *makers} if makers is not None else _resolvers(session, mark)
     return {
         **mark.as_dict(),
         "raised_on": mark.generation_id if mark.generation_id != viewed else None,
         "replies": [r.as_dict() for r in replies],
         "answered": any(r.author_id != mark.author_id for r in replies),
-        "resolvers": sorted(_resolvers(session, mark)),
+        "resolvers": sorted(resolvers),
     }
 
 
@@ -170,7 +181,8 @@ def of(session: Session, row: Generation) -> list[dict]:
     if found:
         for r in session.scalars(select(MarkReply).where(MarkReply.mark_id.in_(replies)).order_by(MarkReply.id)):
             replies[r.mark_id].append(r)
-    return [_shown(session, m, row.id, replies[m.id]) for m in found]
+    makers = {g: _makers(session, g) for g in {m.generation_id for m in found}}  # once per image, not per mark
+    return [_shown(session, m, row.id, replies[m.id], makers[m.generation_id]) for m in found]
 
 
 def unsettled(session: Session, row: Generation) -> list[dict]:

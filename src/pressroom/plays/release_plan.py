@@ -32,9 +32,12 @@ def _cut(box: list[int], found: list[tuple[int, int, int, int]]) -> int:
     return sum(x < left or y < top or x + w > right or y + h > bottom for x, y, w, h in found)
 
 
-def preview(ctx: Context, brief_id: int, channel_names: list[str] | None, formats: list[str] | None) -> dict:
+def preview(
+    ctx: Context, brief_id: int, channel_names: list[str] | None, formats: list[str] | None, *, look: bool = True
+) -> dict:
     """Each approved image with its renditions (channel, crop box, enlargement, formats, warnings)
-    and how many files the release would write (those released before are not written again)."""
+    and how many files the release would write (those released before are not written again).
+    Without ``look`` no image is opened (no face warnings): the count and the crops alone."""
     releases.keeper(ctx.actor)
     chosen, formats = releases.choices(ctx.studio, channel_names, formats)
     with ctx.unit() as session:
@@ -44,7 +47,11 @@ def preview(ctx: Context, brief_id: int, channel_names: list[str] | None, format
     images, to_write, warned = [], 0, 0
     for item in found:
         row = item.row
-        seen = faces.detect(imagefiles.load(row.path(ctx.studio), f"generation {row.id}'s file").convert("RGB"))
+        seen = (
+            faces.detect(imagefiles.load(row.path(ctx.studio), f"generation {row.id}'s file").convert("RGB"))
+            if look
+            else []
+        )
         master_new = (row.id, "master", "png") not in done
         to_write += master_new
         shown = []
@@ -89,7 +96,7 @@ def preview(ctx: Context, brief_id: int, channel_names: list[str] | None, format
 
 def submit(ctx: Context, brief_id: int, channel_names: list[str] | None, formats: list[str] | None) -> Job:
     """Queue the release as a job (checked now: the keeper, the channels and formats, what is approved)."""
-    planned = preview(ctx, brief_id, channel_names, formats)
+    planned = preview(ctx, brief_id, channel_names, formats, look=False)  # the checks and the count
     chosen, formats = releases.choices(ctx.studio, channel_names, formats)
     payload = {"brief": brief_id, "channels": [c.name for c in chosen], "formats": formats}
     return queue.enqueue(

@@ -320,10 +320,9 @@ def judged_by(session: Session, images: Sequence[Generation], actor: Actor) -> l
     if not actor.known or "reviewer" not in actor.roles:
         return []
     recipe_ids = sorted({row.recipe_id for row in images if row.recipe_id is not None})
-    kept = list(session.scalars(select(LockedRecipe).where(LockedRecipe.id.in_(recipe_ids)))) if recipe_ids else []
-    found = [row for row in images if may_judge(session, row, actor)]
-    del kept  # held until the rule has read every one of them
-    return found
+    # held in this frame while the rule runs: the identity map keeps only what something refers to
+    _held = list(session.scalars(select(LockedRecipe).where(LockedRecipe.id.in_(recipe_ids)))) if recipe_ids else []
+    return [row for row in images if may_judge(session, row, actor)]
 
 
 def may_judge(session: Session, row: Generation, actor: Actor) -> bool:
