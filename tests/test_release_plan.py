@@ -1,11 +1,15 @@
 """A release seen before it happens, then run as a job, against the service layer on the fake
 engine: which images, crops and formats go out, the warnings, and the job writing them."""
 
+import numpy as np
 import pytest
+from PIL import Image, ImageDraw
 from test_rules import _checks, _locked, room, rules_template  # noqa: F401 (fixtures)
 
+from pressroom.checks import saliency
 from pressroom.errors import Forbidden, InputError, ReleaseBlocked
 from pressroom.jobs import queue, worker
+from pressroom.ledger.tables import Generation
 from pressroom.plays import people, release_plan, releases, reviews
 
 pytestmark = pytest.mark.ledger_contract("a release's preview and its job")
@@ -52,6 +56,38 @@ def test_the_preview_shows_each_crop_and_warns_of_an_upscale_before_anything_is_
 def test_a_crop_that_cuts_into_a_face_is_named():
     assert release_plan._cut([10, 0, 50, 64], [(20, 10, 10, 10)]) == 0  # inside
     assert release_plan._cut([10, 0, 50, 64], [(5, 10, 10, 10), (45, 0, 10, 10), (20, 20, 5, 5)]) == 2
+
+
+def _product(width, height, left, top, right, bottom):
+    picture = Image.new("RGB", (width, height), (200, 200, 190))
+    ImageDraw.Draw(picture).ellipse((left, top, right, bottom), fill=(200, 30, 30))
+    return picture
+
+
+def test_the_subject_is_found_where_it_stands_out_and_nowhere_in_an_even_picture():
+    x, y, w, h = saliency.box(_product(400, 200, 20, 60, 110, 150))
+    assert x <= 20 and y <= 60 and x + w >= 110 and y + h >= 150 and x + w < 200  # the product, on the left
+    assert saliency.box(Image.new("RGB", (300, 300), (120, 120, 120))) is None  # a blank frame
+    noise = np.random.default_rng(7).integers(0, 255, (256, 256, 3), dtype=np.uint8)
+    assert saliency.box(Image.fromarray(noise)) is None  # an even texture: nothing stands out
+    assert saliency.outside([0, 0, 100, 100], (10, 10, 50, 50)) == 0
+    assert saliency.outside([0, 0, 100, 100], (50, 10, 100, 50)) == 0.5
+
+
+def test_a_square_crop_of_a_wide_picture_warns_that_it_leaves_the_subject_out(room):
+    brief, lock = _locked(room)
+    kim = _keeper(room)
+    reviews.decide(room["rita"], lock["hero"], "approved", _checks(), alt_text="A red shoe on moss")
+    with room["dana"].unit() as session:  # the hero's master, replaced by a wide one with the product at the edge
+        row = session.get(Generation, lock["hero"])
+        _product(256, 128, 6, 30, 60, 100).save(row.path(room["dana"].studio))
+        row.width, row.height = 256, 128
+    [image] = release_plan.preview(kim, brief, ["instagram-feed"], ["png"])["images"]
+    [feed] = image["renditions"]
+    assert feed["box"][0] > 60  # the centred square starts right of the product
+    assert any(w.startswith("the crop leaves out ") and w.endswith("% of the subject") for w in feed["warnings"])
+    [unlooked] = release_plan.preview(kim, brief, ["instagram-feed"], ["png"], look=False)["images"]
+    assert not any("subject" in w for w in unlooked["renditions"][0]["warnings"])
 
 
 def test_the_release_runs_as_a_job_and_a_second_one_writes_nothing_new(room):

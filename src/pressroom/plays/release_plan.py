@@ -2,8 +2,9 @@
 
 The preview: for each approved image, the master and each
 channel's rendition with its crop box and how far it is enlarged, and a warning where a rendition
-is upscaled more than twice (a 128 px master blown up to a 1080 px post) or where its crop cuts into
-a face the pre-check finds (a face box reaching outside the crop). Nothing is written.
+is upscaled more than twice (a 128 px master blown up to a 1080 px post), where its crop cuts into
+a face the pre-check finds (a face box reaching outside the crop) and where it cuts into the subject
+(more than a tenth of the saliency box outside the crop: ``checks.saliency``). Nothing is written.
 
 The release queued runs as a job (kind ``release``) with live progress: a worker writes the
 files, each counted as it is signed and recorded; a file written before is kept, not written
@@ -13,7 +14,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from pressroom.checks import faces
+from pressroom.checks import faces, saliency
 from pressroom.context import Context
 from pressroom.jobs import kinds, landing, queue
 from pressroom.jobs.queue import Job
@@ -24,6 +25,7 @@ from pressroom.store.studio import Studio
 
 KIND = "release"
 UPSCALE_WARN = 2.0  # a rendition enlarged more than this many times is flagged
+SUBJECT_CUT = 0.1  # a crop leaving out more than this share of the subject box is flagged
 
 
 def _cut(box: list[int], found: list[tuple[int, int, int, int]]) -> int:
@@ -37,7 +39,7 @@ def preview(
 ) -> dict:
     """Each approved image with its renditions (channel, crop box, enlargement, formats, warnings)
     and how many files the release would write (those released before are not written again).
-    Without ``look`` no image is opened (no face warnings): the count and the crops alone."""
+    Without ``look`` no image is opened (no face or subject warnings): the count and the crops alone."""
     releases.keeper(ctx.actor)
     chosen, formats = releases.choices(ctx.studio, channel_names, formats)
     with ctx.unit() as session:
@@ -47,11 +49,10 @@ def preview(
     images, to_write, warned = [], 0, 0
     for item in found:
         row = item.row
-        seen = (
-            faces.detect(imagefiles.load(row.path(ctx.studio), f"generation {row.id}'s file").convert("RGB"))
-            if look
-            else []
-        )
+        seen, subject = [], None
+        if look:
+            picture = imagefiles.load(row.path(ctx.studio), f"image #{row.id}'s file").convert("RGB")
+            seen, subject = faces.detect(picture), saliency.box(picture)
         master_new = (row.id, "master", "png") not in done
         to_write += master_new
         shown = []
@@ -66,6 +67,8 @@ def preview(
             cut = _cut(box, seen)
             if cut:
                 warnings.append(f"the crop cuts into {cut} face{'s' if cut > 1 else ''}")
+            if subject and (share := saliency.outside(box, subject)) > SUBJECT_CUT:
+                warnings.append(f"the crop leaves out {share:.0%} of the subject")
             new = [f for f in formats if (row.id, channel.name, f) not in done]
             to_write += len(new)
             warned += bool(warnings)
