@@ -124,9 +124,13 @@ def sideways(page) -> list[str]:
     ) or ["the page is wider than the window"]
 
 
-def signed_in(browser, site, name: str):
-    """A browser context of its own for ``name``, signed in through the sign-in page."""
-    context = browser.new_context(base_url=site["url"])
+PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True, "device_scale_factor": 3}
+
+
+def signed_in(browser, site, name: str, *, phone: bool = False):
+    """A browser context of its own for ``name``, signed in through the sign-in page; with ``phone``,
+    a 390 x 844 touch screen."""
+    context = browser.new_context(base_url=site["url"], **(PHONE if phone else {}))
     page = context.new_page()
     page.goto("/")
     assert page.url.endswith("/sign-in?next=/"), "an anonymous visitor is sent to sign in"

@@ -2,7 +2,8 @@
 three people signed in from three browser contexts (dana directs and keeps the library, omar
 operates, rita reviews), a real `pressroom serve` and a real `pressroom worker` rendering with the
 tiny diffusers model. Intake, concept sprint, direction, lock-in, volume, cull, review and release,
-each on its page; the ledger is checked at the end."""
+each on its page, reached by links and buttons from each person's home page: no URL is typed. The
+ledger is checked at the end."""
 
 from __future__ import annotations
 
@@ -41,8 +42,10 @@ def test_three_people_run_the_whole_playbook_on_the_built_in_model(browser, site
     dana.wait_for_url(re.compile(r"/briefs/\d+$"))
     brief = int(dana.url.rsplit("/", 1)[1])
 
-    # concept sprint: omar, on the built-in model
-    omar.goto(f"/briefs/{brief}")
+    # concept sprint: omar, on the built-in model, finds the brief on his home page
+    omar.reload()
+    omar.get_by_role("region", name="Briefs").get_by_role("link", name=f"{brief}: {FILLED['Title']}").click()
+    omar.wait_for_url(f"{site['url']}/briefs/{brief}")
     for style in ("watercolor", "flat-vector", "cinematic"):
         omar.get_by_label(style).check()
     omar.get_by_label("Images per style").fill("1")
@@ -93,7 +96,7 @@ def test_three_people_run_the_whole_playbook_on_the_built_in_model(browser, site
     rita.locator("#decision-outcome").get_by_text("Recorded: approved by rita").wait_for()
 
     # release: dana, from her home page
-    dana.goto("/")
+    dana.get_by_role("link", name="pressroom").click()
     dana.get_by_role("region", name="Approved images to release").get_by_role(
         "link", name=re.compile("Release from brief")
     ).first.click()
