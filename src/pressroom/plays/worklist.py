@@ -92,16 +92,16 @@ def _newest(session: Session, candidates: list[Generation]) -> list[Generation]:
     return [row for row in candidates if row.id not in superseded]
 
 
+# an image is up for review once kept after culling, or as it lands when it is a fix (not rejected)
+UP_FOR_REVIEW = (Generation.status == "kept") | ((Generation.play == "fix") & (Generation.status != "rejected"))
+
+
 def _in_review(session: Session) -> list[Generation]:
-    """The newest version of every image of a brief that is up for review: kept after culling, or a
-    fix of one (a fix is reviewed as it lands)."""
+    """The newest version of every image of a brief that is up for review (``UP_FOR_REVIEW``)."""
     query = (
         select(Generation)
         .options(load_only(*LIGHT))  # no recipe JSON: thousands of rows are read here
-        .where(
-            Generation.brief_id.is_not(None),
-            (Generation.status == "kept") | ((Generation.play == "fix") & (Generation.status != "rejected")),
-        )
+        .where(Generation.brief_id.is_not(None), UP_FOR_REVIEW)
         .order_by(Generation.id)
     )
     return _newest(session, list(session.scalars(query)))
