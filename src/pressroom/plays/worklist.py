@@ -1,7 +1,8 @@
 """What waits on the signed-in person: one list across the plays, by role, newest need first.
 
 - ``review`` (a reviewer): an image of a brief awaiting their decision (a brief with assignments
-  reaches only the reviewers assigned to it, with their own due date). What is reviewed is the
+  reaches only the reviewers assigned to it, with their own due date; where its gate takes them in
+  order, ``[gate.LEVEL] order = "sequential"``, only the one whose turn it is). What is reviewed is the
   newest version of an image (a fix supersedes its parent; a rejected fix does not); an image
   leaves the list once the reviewer's decision on it is current, or once the gate has its result
   (approved, or sent back: then it waits on its maker); a decision made stale by a fix is no
@@ -123,6 +124,10 @@ def _to_review(ctx: Context, session: Session, briefs: dict[int, Brief]) -> list
             continue
         if any(r["reviewer_id"] == ctx.actor.id for r in status.current):
             continue
+        if status.order == "sequential" and row.brief_id in given:  # the assigned reviewers in turn
+            due = reviews.in_turn(session, row, status, list(given[row.brief_id]))
+            if due is not None and due.id != ctx.actor.id:
+                continue
         stale = (
             f", {len(status.stale)} earlier decision{'s' if len(status.stale) > 1 else ''} went stale"
             if status.stale
