@@ -99,6 +99,7 @@ def test_the_pdf_holds_every_decision_reason_mark_release_and_the_chain_head(cli
     assert f"{done['links']} links" in text
 
 
+@pytest.mark.ledger_contract("the audit report reads every decision, mark and release at the chain's head")
 def test_the_csv_has_a_row_per_checklist_answer_mark_and_release(cli, reviewed, tmp_path):
     out = tmp_path / "report.CSV"  # the ending picks the format, in any case
     made = cli("report", reviewed["brief"], "--output", out)
