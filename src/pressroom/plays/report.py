@@ -78,14 +78,8 @@ def decisions(session: Session, studio: Studio, row: Generation) -> Section:
         for item, answer in review["checks"].items():
             result, reason = (answer["result"], answer["reason"]) if isinstance(answer, dict) else (answer, "")
             lines.append(Line(at, who, decision, item, result, reason))
-    return Section(
-        "decisions",
-        "Review decisions",
-        {"at": "When", "who": "Reviewer", "what": "Decision", "item": "Checklist item", "result": "Result",
-         "detail": "Reason or note"},
-        lines,
-        empty="No decision yet.",
-    )  # fmt: skip
+    headings = {"at": "When", "who": "Reviewer", "what": "Decision", "item": "Checklist item", "result": "Result"}
+    return Section("decisions", "Review decisions", {**headings, "detail": "Reason or note"}, lines, "No decision yet.")
 
 
 def mark_threads(session: Session, studio: Studio, row: Generation) -> Section:
