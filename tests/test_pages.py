@@ -378,6 +378,37 @@ def test_feedback_reaches_the_maker_and_the_review_list_moves(browser, site):
     assert serious_violations(rita) == []
 
 
+def test_the_brief_page_offers_its_audit_report_to_download(browser, site, tmp_path):
+    import shutil
+    import subprocess
+
+    import httpx
+
+    page = signed_in(browser, site, "omar")  # anyone signed in: not only its director
+    page.goto(f"/briefs/{site['brief']}")
+    link = page.get_by_role("link", name="download the PDF")
+    with page.expect_download() as started:
+        link.click()
+    download = started.value
+    assert download.suggested_filename == f"brief-{site['brief']}-audit-report.pdf"
+    saved = tmp_path / download.suggested_filename
+    download.save_as(saved)
+    assert saved.read_bytes()[:5] == b"%PDF-"
+    if shutil.which("pdftotext"):
+        text = subprocess.run(["pdftotext", saved, "-"], capture_output=True, text=True, check=True).stdout
+        assert f"brief {site['brief']}" in text and "No image of this brief has reached review yet." in text
+    with httpx.Client(base_url=site["url"]) as rita:
+        form_sign_in(rita, "rita")
+        sheet = rita.get(f"/briefs/{site['brief']}/report.csv")
+        assert sheet.status_code == 200 and sheet.headers["content-type"].startswith("text/csv")
+        assert sheet.text.lstrip("\ufeff").startswith("brief,image,section,at,who,what,item,result,detail")
+        assert rita.get("/briefs/999/report.pdf").status_code == 404
+        wrong = rita.get(f"/briefs/{site['brief']}/report.txt")
+        assert wrong.status_code == 400 and "must be pdf or csv" in wrong.text
+    anyone = httpx.get(f"{site['url']}/briefs/{site['brief']}/report.pdf")
+    assert anyone.status_code == 303 and anyone.headers["location"].startswith("/sign-in")  # signed out: nothing
+
+
 @pytest.mark.parametrize(
     ("who", "path"),
     [

@@ -2,12 +2,13 @@
 list moves as the work does. A reviewer's list holds the newest version of each image to judge;
 the maker's holds what the gate sent back, with what to fix; the director's and keeper's theirs."""
 
+import tomllib
 from datetime import timedelta
 
 import pytest
 from test_rules import _brief, _checks, _locked, room, rules_template  # noqa: F401 (fixtures)
 
-from pressroom.errors import Forbidden, InputError
+from pressroom.errors import Forbidden, InputError, Refused
 from pressroom.plays import (
     assignments,
     briefs,
@@ -153,3 +154,79 @@ def test_assigned_reviews_reach_only_their_reviewers_with_the_due_date(room):
     assert [a["reviewer"] for a in assignments.of_brief(room["rita"], brief)] == ["ravi"]
     assignments.end(room["dana"], row["assignment"])
     assert set(made) <= set(_images(room["rita"], "review"))  # no assignment: any reviewer again
+
+
+def _in_order(room) -> None:
+    """This studio's high-stakes gate takes the assigned reviewers in order (as pressroom.toml says it)."""
+    studio = room["dana"].studio
+    config = studio.root / "pressroom.toml"
+    config.write_text(config.read_text() + '\n[gate.high]\norder = "sequential"\n')
+    studio.config = tomllib.loads(config.read_text())
+
+
+def _kept(room, recipe: int, subject: str = "a red boot") -> list[int]:
+    made = [row.id for row in volume.run(room["omar"], recipe, [("subject", subject)], 1).made]
+    culls.cull(room["omar"], made, keep=True, reason="")
+    return made
+
+
+def test_a_sequential_gate_takes_the_assigned_reviewers_in_the_order_they_were_assigned(room):
+    _in_order(room)
+    brief, lock = _locked(room, stakes="high")
+    assignments.assign(room["dana"], brief, "ravi")  # ravi first, then rita
+    assignments.assign(room["dana"], brief, "rita")
+    [image] = _kept(room, lock["recipe"])
+    assert image in _images(room["ravi"], "review") and image not in _images(room["rita"], "review")
+    for decision, answers in (("approved", _checks()), ("changes-required", _checks(hands="fail:six fingers"))):
+        with pytest.raises(Refused) as early:
+            reviews.decide(room["rita"], image, decision, answers, alt_text="A red boot on moss")
+        assert str(early.value) == (
+            f"generation {image} waits on ravi first: its high-stakes gate takes the assigned reviewers in order "
+            "(ravi, then rita); rita decides once ravi has approved"
+        )
+        assert early.value.field == "reviewer"
+    first = reviews.decide(room["ravi"], image, "approved", _checks(), alt_text="A red boot on moss")
+    assert (first.result, first.order, first.approvals) == ("pending", "sequential", ["ravi"])
+    assert image in _images(room["rita"], "review") and image not in _images(room["ravi"], "review")  # her turn
+    second = reviews.decide(room["rita"], image, "approved", _checks())
+    assert (second.result, second.approvals) == ("approved", ["ravi", "rita"])
+
+    [sent_back] = _kept(
+        room, lock["recipe"], "a blue boot"
+    )  # the first reviewer sending an image back: it goes to its maker
+    reviews.decide(room["ravi"], sent_back, "changes-required", _checks(hands="fail:six fingers"))
+    assert sent_back not in _images(room["rita"], "review")
+    with pytest.raises(Refused, match=f"generation {sent_back} waits on ravi first"):
+        reviews.decide(room["rita"], sent_back, "approved", _checks(), alt_text="A red boot on moss")
+    fixed = fixes.fix(room["omar"], sent_back, refine=True, strength=0.5)  # a new version: ravi first again
+    assert fixed.id in _images(room["ravi"], "review") and fixed.id not in _images(room["rita"], "review")
+
+
+def test_a_sequential_gate_without_assignments_or_a_parallel_one_takes_reviewers_in_any_order(room):
+    brief, lock = _locked(room, stakes="high")
+    assignments.assign(room["dana"], brief, "ravi")
+    assignments.assign(room["dana"], brief, "rita")
+    [parallel] = _kept(room, lock["recipe"])  # the default: both assigned reviewers see it and decide at once
+    assert parallel in _images(room["ravi"], "review") and parallel in _images(room["rita"], "review")
+    assert reviews.decide(room["rita"], parallel, "approved", _checks(), alt_text="A red boot").order == "parallel"
+    assert reviews.decide(room["ravi"], parallel, "approved", _checks()).result == "approved"
+
+    _in_order(room)
+    other, _ = _locked(room, stakes="high")
+    recipe = briefs.show(room["dana"], other)["recipes"][0]["recipe"]
+    [image] = _kept(room, recipe)  # sequential, nobody assigned: any reviewer first, then a different one
+    assert image in _images(room["rita"], "review") and image in _images(room["ravi"], "review")
+    first = reviews.decide(room["rita"], image, "approved", _checks(), alt_text="A red boot")
+    assert reviews.decide(room["rita"], image, "approved", _checks()).result == "pending"  # the same one twice
+    assert first.order == "sequential"
+    assert reviews.decide(room["ravi"], image, "approved", _checks()).approvals == ["ravi", "rita"]
+
+
+def test_an_unknown_review_order_is_refused_naming_the_setting(room):
+    studio = room["dana"].studio
+    studio.config = {**studio.config, "gate": {"high": {"order": "round-robin"}}}
+    brief, lock = _locked(room, stakes="high")
+    [image] = _kept(room, lock["recipe"])
+    with pytest.raises(InputError) as wrong:
+        reviews.decide(room["rita"], image, "approved", _checks(), alt_text="A red boot")
+    assert str(wrong.value) == "[gate.high] order in pressroom.toml must be parallel or sequential (got 'round-robin')"

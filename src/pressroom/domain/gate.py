@@ -9,7 +9,7 @@ it. Pure rules: the review play (``pressroom.plays.reviews``) records decisions 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -107,12 +107,16 @@ def parse_answer(text: str) -> tuple[str, Answer]:
     return item, answer[item]
 
 
+ORDERS = ("parallel", "sequential")  # how a brief's assigned reviewers take their turns: at once, or in order
+
+
 @dataclass(frozen=True)
 class Gate:
     stakes: str  # the level applied: low | standard | high
     items: tuple[str, ...]
     reviewers: int
     label: str = ""  # how it was chosen, for messages
+    order: str = "parallel"  # sequential: the assigned reviewers decide one after another (``turn``)
 
     def describe(self) -> str:
         return self.label or f"{self.stakes}-stakes"
@@ -139,8 +143,10 @@ def level(stakes: str, tightness: str) -> str:
     return {("standard", "light"): "low", ("low", "strict"): "standard"}.get((stakes, tightness), stakes)
 
 
-def configured(stakes: str, *, items: Iterable[str] | None = None, reviewers: int | None = None) -> Gate:
-    """The gate of a level, with a studio's own items and number of reviewers where it sets them."""
+def configured(
+    stakes: str, *, items: Iterable[str] | None = None, reviewers: int | None = None, order: str | None = None
+) -> Gate:
+    """The gate of a level, with a studio's own items, number of reviewers and order where it sets them."""
     base = DEFAULT_GATES.get(stakes or "standard", DEFAULT_GATES["standard"])
     items = tuple(base.items if items is None else items)
     unknown = [i for i in items if i not in CHECKLIST]
@@ -148,4 +154,21 @@ def configured(stakes: str, *, items: Iterable[str] | None = None, reviewers: in
         raise InputError(
             f"[gate.{base.stakes}] in pressroom.toml names unknown items: {', '.join(unknown)}", field="gate"
         )
-    return Gate(base.stakes, items, base.reviewers if reviewers is None else int(reviewers))
+    order = base.order if order is None else order
+    if order not in ORDERS:
+        raise InputError(
+            f"[gate.{base.stakes}] order in pressroom.toml must be parallel or sequential (got {order!r})", field="gate"
+        )
+    return Gate(base.stakes, items, base.reviewers if reviewers is None else int(reviewers), order=order)
+
+
+def turn(order: str, queue: Iterable[int], approved: Iterable[int], able: Callable[[int], bool]) -> int | None:
+    """Whose turn it is to decide on an image, at a gate taking its reviewers in ``order``: with
+    ``sequential``, the first of the assigned reviewers (``queue``, in the order they were assigned)
+    who has not approved the image's current version and may judge it (``able``); each one after
+    waits until those before have approved. None when anyone may decide now: a parallel gate, no
+    one assigned, or every assigned reviewer has approved."""
+    if order != "sequential":
+        return None
+    done = set(approved)
+    return next((person for person in queue if person not in done and able(person)), None)

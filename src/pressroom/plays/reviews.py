@@ -2,8 +2,11 @@
 
 Rules, all enforced here so every front end inherits them:
 - a reviewer may not review an image they made, nor one whose recipe they locked;
-- the stakes set the gate (which items must be checked, how many distinct reviewers approve);
-  studios may change it in ``[gate.low|standard|high]`` of their config;
+- the stakes set the gate (which items must be checked, how many distinct reviewers approve, in
+  which order); studios may change it in ``[gate.low|standard|high]`` of their config;
+- where the gate takes reviewers in order (``order = "sequential"``), a brief's assigned reviewers
+  decide one after another, in the order they were assigned: each waits until those before have
+  approved (with no one assigned, it changes nothing: distinct reviewers, in any order);
 - a failed item needs a reason; ``approved`` cannot carry a failed item;
 - the result is the strictest current decision; a new version of an image (a fix made from it)
   makes the decisions on it stale;
@@ -26,9 +29,9 @@ from pressroom.context import Actor, Context
 from pressroom.domain import gate
 from pressroom.domain.gate import Gate
 from pressroom.errors import Forbidden, InputError, NotFound, Refused
-from pressroom.ledger import events, lineage, rows
+from pressroom.ledger import actors, events, lineage, rows
 from pressroom.ledger.tables import Event, Generation, LockedRecipe, Precheck, Review, ReviewCheck
-from pressroom.plays import audit, briefs, lockin, marks
+from pressroom.plays import assignments, audit, briefs, lockin, marks
 from pressroom.store import imagefiles, models
 from pressroom.store.studio import Studio
 
@@ -37,7 +40,9 @@ def gate_for(studio: Studio, stakes: str) -> Gate:
     """The gate of a level as this studio sets it (``[gate.LEVEL]`` in pressroom.toml)."""
     level = stakes if stakes in gate.DEFAULT_GATES else "standard"
     custom = studio.config.get("gate", {}).get(level, {})
-    return gate.configured(level, items=custom.get("items"), reviewers=custom.get("reviewers"))
+    return gate.configured(
+        level, items=custom.get("items"), reviewers=custom.get("reviewers"), order=custom.get("order")
+    )
 
 
 def gate_of(studio: Studio, session: Session, row: Generation) -> Gate:
@@ -55,7 +60,11 @@ def gate_of(studio: Studio, session: Session, row: Generation) -> Gate:
     if level == stakes:
         return applied
     return Gate(
-        applied.stakes, applied.items, applied.reviewers, f"{stakes}-stakes {brief.content_type} ({tightness} gate)"
+        applied.stakes,
+        applied.items,
+        applied.reviewers,
+        f"{stakes}-stakes {brief.content_type} ({tightness} gate)",
+        applied.order,
     )
 
 
@@ -147,6 +156,7 @@ class GateStatus:
     needed: int
     current: list[dict]
     stale: list[dict]
+    order: str = "parallel"  # how the assigned reviewers take turns (gate.ORDERS)
 
     def as_dict(self) -> dict:
         return self.__dict__.copy()
@@ -222,6 +232,7 @@ def statuses(
             applied.reviewers,
             [by_review[r.id] for r in latest],
             [by_review[r.id] for r in stale],
+            applied.order,
         )
     return out
 
@@ -336,6 +347,36 @@ def may_judge(session: Session, row: Generation, actor: Actor) -> bool:
     return True
 
 
+def in_turn(session: Session, row: Generation, standing: GateStatus, queue: Sequence[int]) -> Actor | None:
+    """The reviewer whose turn it is on ``row`` at a gate that takes the brief's assigned reviewers
+    (``queue``, oldest assignment first) in order, or None when anyone may decide (``gate.turn``)."""
+    approved = [r["reviewer_id"] for r in standing.current if gate.approves(r["decision"])]
+    found: dict[int, Actor] = {}
+
+    def able(person: int) -> bool:
+        found[person] = actors.by_id(session, person)
+        return may_judge(session, row, found[person])
+
+    person = gate.turn(standing.order, queue, approved, able)
+    return found[person] if person is not None else None
+
+
+def _wait_turn(studio: Studio, session: Session, row: Generation, applied: Gate, reviewer: Actor) -> None:
+    """Refuse a decision out of turn where the gate takes the brief's assigned reviewers in order."""
+    if applied.order != "sequential" or row.brief_id is None:
+        return
+    queue = [a.reviewer_id for a in assignments.live(session, [row.brief_id])]
+    due = in_turn(session, row, status(studio, session, row.id), queue) if queue else None
+    if due is None or due.id == reviewer.id:
+        return
+    names = ", then ".join(actors.by_id(session, person).name for person in queue)
+    raise Refused(
+        f"generation {row.id} waits on {due.name} first: its {applied.describe()} gate takes the assigned "
+        f"reviewers in order ({names}); {reviewer.name} decides once {due.name} has approved",
+        field="reviewer",
+    )
+
+
 def _short(text: str, limit: int = 60) -> str:
     return repr(text if len(text) <= limit else text[: limit - 3] + "...")
 
@@ -359,6 +400,8 @@ def decide(
             audit.require_intact(session, f"approve generation {generation_id}")
         row = rows.get(session, Generation, generation_id)
         locked = _separate(session, row, reviewer, decision)
+        applied = gate_of(studio, session, row)
+        _wait_turn(studio, session, row, applied, reviewer)
         if gate.approves(decision):
             waiting = marks.unsettled(session, row)
             if waiting:
@@ -373,7 +416,6 @@ def decide(
                     "resolve them or answer them first",
                     field="marks",
                 )
-        applied = gate_of(studio, session, row)
         missing = [item for item in applied.items if item not in results]
         if missing:
             raise InputError(

@@ -1,7 +1,8 @@
 """What waits on the signed-in person: one list across the plays, by role, newest need first.
 
 - ``review`` (a reviewer): an image of a brief awaiting their decision (a brief with assignments
-  reaches only the reviewers assigned to it, with their own due date). What is reviewed is the
+  reaches only the reviewers assigned to it, with their own due date; where its gate takes them in
+  order, ``[gate.LEVEL] order = "sequential"``, only the one whose turn it is). What is reviewed is the
   newest version of an image (a fix supersedes its parent; a rejected fix does not); an image
   leaves the list once the reviewer's decision on it is current, or once the gate has its result
   (approved, or sent back: then it waits on its maker); a decision made stale by a fix is no
@@ -92,16 +93,16 @@ def _newest(session: Session, candidates: list[Generation]) -> list[Generation]:
     return [row for row in candidates if row.id not in superseded]
 
 
+# an image is up for review once kept after culling, or as it lands when it is a fix (not rejected)
+UP_FOR_REVIEW = (Generation.status == "kept") | ((Generation.play == "fix") & (Generation.status != "rejected"))
+
+
 def _in_review(session: Session) -> list[Generation]:
-    """The newest version of every image of a brief that is up for review: kept after culling, or a
-    fix of one (a fix is reviewed as it lands)."""
+    """The newest version of every image of a brief that is up for review (``UP_FOR_REVIEW``)."""
     query = (
         select(Generation)
         .options(load_only(*LIGHT))  # no recipe JSON: thousands of rows are read here
-        .where(
-            Generation.brief_id.is_not(None),
-            (Generation.status == "kept") | ((Generation.play == "fix") & (Generation.status != "rejected")),
-        )
+        .where(Generation.brief_id.is_not(None), UP_FOR_REVIEW)
         .order_by(Generation.id)
     )
     return _newest(session, list(session.scalars(query)))
@@ -123,6 +124,10 @@ def _to_review(ctx: Context, session: Session, briefs: dict[int, Brief]) -> list
             continue
         if any(r["reviewer_id"] == ctx.actor.id for r in status.current):
             continue
+        if status.order == "sequential" and row.brief_id in given:  # the assigned reviewers in turn
+            due = reviews.in_turn(session, row, status, list(given[row.brief_id]))
+            if due is not None and due.id != ctx.actor.id:
+                continue
         stale = (
             f", {len(status.stale)} earlier decision{'s' if len(status.stale) > 1 else ''} went stale"
             if status.stale

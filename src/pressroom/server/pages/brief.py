@@ -1,5 +1,6 @@
 """A brief's page: where it stands in the plays, its versions, its contact sheet and recipes, its
-event log as a timeline; the director pauses and resumes it here."""
+event log as a timeline; the director pauses and resumes it here, and anyone signed in downloads its
+audit report."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from pressroom.context import Context
 from pressroom.plays import assignments, briefs, events, styles
 from pressroom.plays import images as image_plays
 from pressroom.plays import models as model_plays
+from pressroom.plays import report as reports
 from pressroom.server.pages import render, timeline
 
 router = APIRouter(include_in_schema=False)
@@ -82,3 +84,21 @@ def assign(request: Request, brief_id: int, reviewer: str = Form(""), due: str =
         )
 
     return render.acted(request, act)
+
+
+REPORT_TYPES = {"pdf": "application/pdf", "csv": "text/csv; charset=utf-8"}
+
+
+@router.get("/briefs/{brief_id:int}/report.{fmt:str}")
+def report(request: Request, brief_id: int, fmt: str) -> Response:
+    """The brief's audit report as a PDF or a CSV file, for anyone signed in."""
+
+    def answer(ctx: Context) -> Response:
+        data = reports.render(ctx, brief_id, fmt)
+        return Response(
+            data,
+            media_type=REPORT_TYPES[fmt],
+            headers={"Content-Disposition": f'attachment; filename="brief-{brief_id}-audit-report.{fmt}"'},
+        )
+
+    return render.answered(request, answer)
