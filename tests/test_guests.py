@@ -1,0 +1,219 @@
+"""Client review by link: a director shares images with a guest, who marks them and gives a client
+decision through the link alone; the decision is chained, tells the director, and goes into the
+released file's review assertion as the client's sign-off (never instead of the gate)."""
+
+from __future__ import annotations
+
+import io
+import json
+import tomllib
+from datetime import timedelta
+
+import pytest
+from PIL import Image
+from sqlalchemy import select
+from test_notices import Mailbox, mailbox  # noqa: F401 (fixture)
+from test_rules import _checks, _locked, room, rules_template  # noqa: F401 (fixtures)
+
+from pressroom.domain.brief import parse
+from pressroom.errors import Forbidden, InputError, NotFound, ReleaseBlocked
+from pressroom.ledger import chain
+from pressroom.ledger.tables import GuestShare
+from pressroom.plays import (
+    accounts,
+    audit,
+    briefs,
+    concepts,
+    guests,
+    lockin,
+    notices,
+    outbox,
+    people,
+    releases,
+    reviews,
+    volume,
+)
+
+pytestmark = pytest.mark.ledger_contract("guest links, client decisions in the chain, release with client sign-off")
+URL = "https://press.example.com"
+
+
+def _served(room) -> None:
+    studio = room["dana"].studio
+    (studio.root / "pressroom.toml").write_text(
+        (studio.root / "pressroom.toml").read_text() + f'\n[server]\nurl = "{URL}"\n'
+    )
+    studio.config.update(tomllib.loads((studio.root / "pressroom.toml").read_text()))
+
+
+def _token(link: str) -> str:
+    assert link.startswith(f"{URL}/guest/")
+    return link.rsplit("/", 1)[1]
+
+
+def _two_images(room, **changes) -> tuple[int, int, int]:
+    """A brief with a locked hero and one volume image (client sign-off with ``signoff``)."""
+    brief, lock = _locked(room, **changes)
+    made = volume.run(room["omar"], lock["recipe"], [("subject", "a blue boot")], 1).made
+    return brief, lock["hero"], made[0].id
+
+
+def _signoff_brief(room) -> tuple[int, int]:
+    text = briefs.TEMPLATE.replace("client_signoff = false", "client_signoff = true")
+    brief = briefs.open_brief(room["dana"], parse(text))["id"]
+    sprint = concepts.sprint(room["omar"], brief, ["watercolor", "flat-vector", "cinematic"], per_style=1, steps=2)
+    concepts.approve_direction(room["dana"], brief, sprint.rows[0].id)
+    from test_rules import SIZE
+
+    lock = lockin.lock(room["omar"], brief, steps=2, width=SIZE, height=SIZE)
+    return brief, lock.as_dict()["hero"]
+
+
+def test_a_link_keeps_only_its_hash_expires_and_can_be_revoked(room):
+    _served(room)
+    brief, hero, other = _two_images(room)
+    made = guests.share(room["dana"], brief, [hero], "Ann Lee", "ann@client.example", days=3)
+    token = _token(made["link"])
+    assert len(token) >= 43 and made["mailed"] is False and made["images"] == [hero]
+    with room["dana"].unit() as session:
+        row = session.get(GuestShare, made["share"])
+        assert row.secret_sha256 == accounts.digest(token) and token not in json.dumps(row.as_dict())
+    page = guests.opened(room["dana"], token)
+    assert page["brief"]["title"] and page["brief"]["intent"] and [i["image"] for i in page["images"]] == [hero]
+    assert page["author"] == "Ann Lee (client)"
+
+    later = room["dana"].acting_as(room["dana"].actor)
+    later.clock = lambda: room["dana"].now() + timedelta(days=3, seconds=1)
+    with pytest.raises(NotFound, match="unknown, expired or revoked"):
+        guests.opened(later, token)
+    [listed] = guests.listing(later, brief)
+    assert listed["state"] == "expired"
+
+    again = guests.share(room["dana"], brief, [hero, other], "Ann Lee", "ann@client.example")
+    assert guests.revoke(room["dana"], again["share"])["state"] == "revoked"
+    with pytest.raises(NotFound, match="unknown, expired or revoked"):
+        guests.review_copy(room["dana"], _token(again["link"]), hero)
+    with pytest.raises(NotFound, match="unknown, expired or revoked"):
+        guests.opened(room["dana"], "not-a-token")
+    assert [s["state"] for s in guests.listing(room["dana"], brief)] == ["revoked", "open"]
+
+
+def test_only_the_briefs_director_shares_and_every_mistake_is_named(room):
+    _served(room)
+    brief, hero, _ = _two_images(room)
+    with pytest.raises(Forbidden, match="needs the director role"):
+        guests.share(room["omar"], brief, [hero], "Ann", "ann@client.example")
+    people.add_person(room["dana"], "dora", ["director"])
+    dora = room["dana"].acting_as(people.actor(room["dana"], "dora", "python"))
+    with pytest.raises(Forbidden, match="only its own director or an admin"):
+        guests.share(dora, brief, [hero], "Ann", "ann@client.example")
+    cases = [
+        (dict(images=[999]), "image", "no image #999"),
+        (dict(email="ann at client"), "email", "is not an address"),
+        (dict(days=0), "days", "from 1 to 90"),
+        (dict(days=91), "days", "from 1 to 90"),
+        (dict(guest=" "), "guest", "name the guest"),
+        (dict(images=[]), "image", "at least one image"),
+    ]
+    for change, field, said in cases:
+        given = {"images": [hero], "guest": "Ann", "email": "ann@client.example", "days": 7, **change}
+        with pytest.raises((InputError, NotFound), match=said) as bad:
+            guests.share(room["dana"], brief, given["images"], given["guest"], given["email"], days=given["days"])
+        assert bad.value.field == field
+    second, _ = _locked(room)
+    with pytest.raises(InputError, match=f"is not an image of brief {second}") as foreign:
+        guests.share(room["dana"], second, [hero], "Ann", "ann@client.example")
+    assert foreign.value.field == "image"
+
+
+def test_the_guest_marks_replies_and_decides_on_its_images_only(room):
+    _served(room)
+    brief, hero, other = _two_images(room)
+    token = _token(guests.share(room["dana"], brief, [hero], "Ann Lee", "ann@client.example")["link"])
+
+    copy = Image.open(io.BytesIO(guests.review_copy(room["dana"], token, hero)))
+    assert copy.format == "JPEG" and max(copy.size) <= 1024
+    [mark] = guests.mark(room["dana"], token, hero, 0.2, 0.3, "make the sky warmer")
+    assert mark["author"] == "Ann Lee (client)" and mark["guest"] is True
+    reviews_marks = guests.reply(room["dana"], token, hero, mark["mark"], "and the shoe a little larger")
+    assert [r["author"] for r in reviews_marks[0]["replies"]] == ["Ann Lee (client)"]
+    assert not reviews_marks[0]["answered"]  # the client's own reply answers nothing
+    for refused in (
+        lambda: guests.mark(room["dana"], token, other, 0.1, 0.1, "not mine to mark"),
+        lambda: guests.review_copy(room["dana"], token, other),
+        lambda: guests.decide(room["dana"], token, other, "approved"),
+    ):
+        with pytest.raises(NotFound, match="unknown, expired or revoked"):
+            refused()
+    with pytest.raises(InputError, match="which changes") as bare:
+        guests.decide(room["dana"], token, hero, "changes")
+    assert bare.value.field == "note"
+    changes = guests.decide(room["dana"], token, hero, "changes", "warmer sky, please")
+    assert changes["guest"] == "Ann Lee" and changes["email"] == "ann@client.example"
+    told = notices.inbox(room["dana"])["notices"][0]
+    assert told["kind"] == "client.decided" and "Ann Lee (client) asked for changes" in told["text"]
+    approved = guests.decide(room["dana"], token, hero, "approved", "lovely")
+    assert guests.opened(room["dana"], token)["images"][0]["decision"]["decision"] == "approved"
+
+    with room["dana"].unit() as session:  # each decision and the link are links of the chain
+        links = session.execute(select(chain.LINKS.c.kind, chain.LINKS.c.ref)).all()
+    assert ("guest_share", 1) in links and ("client_decision", 1) in links and ("client_decision", 2) in links
+    with room["dana"].unit() as session:
+        assert guests.signoff(session, hero)["note"] == approved["note"]
+    assert audit.audit(room["dana"])["intact"]
+
+
+def test_a_brief_asking_for_client_signoff_is_released_only_with_it_and_the_file_names_it(room):
+    _served(room)
+    brief, hero = _signoff_brief(room)
+    people.add_person(room["dana"], "kim", ["keeper"])
+    kim = room["dana"].acting_as(people.actor(room["dana"], "kim", "python"))
+    token = _token(guests.share(room["dana"], brief, [hero], "Ann Lee", "ann@client.example")["link"])
+    guests.decide(room["dana"], token, hero, "approved", "ship it")
+    with pytest.raises(ReleaseBlocked, match="no image of brief"):  # the client never replaces the gate
+        releases.release(kim, brief, ["linkedin"], ["png"])
+    guests.decide(room["dana"], token, hero, "changes", "one more try on the sky")
+    reviews.decide(room["rita"], hero, "approved", _checks(), alt_text="A red shoe on moss")
+    with pytest.raises(ReleaseBlocked, match=rf"images #{hero} have no approving client decision") as blocked:
+        releases.release(kim, brief, ["linkedin"], ["png"])
+    assert blocked.value.field == "client_signoff"
+    from pressroom.plays import release_plan
+
+    with pytest.raises(ReleaseBlocked, match="client's sign-off"):
+        release_plan.preview(kim, brief, ["linkedin"], ["png"], look=False)
+    guests.decide(room["dana"], token, hero, "approved", "ship it")
+    written = releases.release(kim, brief, ["linkedin"], ["png"])
+    from c2pa import Reader
+
+    master = [r for r in written if r.rendition == "master"][0]
+    path = releases.asset(kim, master.id)["path"]
+    with open(path, "rb") as stream, Reader("image/png", stream) as reader:
+        store = json.loads(reader.json())
+    active = store["manifests"][store["active_manifest"]]
+    [assertion] = [a for a in active["assertions"] if a["label"] == "com.pressroom.review"]
+    review = json.loads(assertion["data"]["review_json"])
+    assert [r["reviewer"] for r in review["reviewers"]] == ["rita"]
+    assert review["client"]["guest"] == "Ann Lee" and review["client"]["decision"] == "approved"
+    assert review["client"]["note"] == "ship it" and review["client"]["email"] == "ann@client.example"
+
+
+def test_the_link_is_mailed_to_the_guest_and_forgotten_once_sent(room, mailbox):  # noqa: F811
+    box, port = mailbox
+    studio = room["dana"].studio
+    (studio.root / "pressroom.toml").write_text(
+        (studio.root / "pressroom.toml").read_text()
+        + f'\n[mail]\nhost = "127.0.0.1"\nport = {port}\nfrom = "press@example.com"\nstarttls = false\n'
+        + f'\n[server]\nurl = "{URL}"\n'
+    )
+    studio.config.update(tomllib.loads((studio.root / "pressroom.toml").read_text()))
+    brief, hero, _ = _two_images(room)
+    made = guests.share(room["dana"], brief, [hero], "Ann Lee", "ann@client.example")
+    assert made["mailed"] is True
+    assert outbox.deliver(studio)["sent"] >= 1
+    [(to, mail)] = [m for m in box.messages if m[0] == ["ann@client.example"]]
+    assert made["link"] in mail.get_body(("plain",)).get_content()
+    with studio.session() as session:
+        from pressroom.ledger.tables import Outgoing
+
+        [row] = session.scalars(select(Outgoing).where(Outgoing.target == "ann@client.example")).all()
+        assert row.state == "sent" and row.body["link"] == "" and _token(made["link"]) not in json.dumps(row.body)
