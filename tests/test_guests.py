@@ -217,3 +217,40 @@ def test_the_link_is_mailed_to_the_guest_and_forgotten_once_sent(room, mailbox):
 
         [row] = session.scalars(select(Outgoing).where(Outgoing.target == "ann@client.example")).all()
         assert row.state == "sent" and row.body["link"] == "" and _token(made["link"]) not in json.dumps(row.body)
+
+
+def test_the_share_command_prints_the_link_once_and_names_each_mistake_in_one_line(cli, tmp_path):
+    from playbook import locked, open_brief
+
+    brief, lock = locked(cli, tmp_path)
+    hero = lock["hero"]
+    config = cli.studio.root / "pressroom.toml"
+    config.write_text(config.read_text() + f'\n[server]\nurl = "{URL}"\n')
+    made = cli("share", brief, hero, "--guest", "Ann Lee", "--email", "ann@client.example", "--as", "dana")
+    assert made.code == 0, made.err
+    link = made.out.strip().splitlines()[-1]
+    assert link.startswith(f"{URL}/guest/") and "for Ann Lee" in made.out
+    listed = cli("share", "list", brief, "--as", "dana")
+    assert listed.code == 0 and "Ann Lee <ann@client.example>" in listed.out and "open" in listed.out
+    assert _token(link) not in listed.out
+    mistakes = [
+        (("share", brief, 999, "--guest", "Ann", "--email", "ann@client.example"), "no image #999"),
+        (("share", brief, hero, "--guest", "Ann", "--email", "ann at client"), "--email 'ann at client' is not"),
+        (("share", brief, hero, "--guest", "Ann", "--email", "a@b.example", "--days", "0"), "--days must be"),
+        (("share", brief, hero, "--guest", "Ann", "--email", "a@b.example", "--days", "120"), "from 1 to 90"),
+        (("share", brief, hero, "--email", "a@b.example"), "--guest"),
+        (("share", "revoke", 77), "no client link 77"),
+    ]
+    other = open_brief(cli, tmp_path)
+    mistakes.append(
+        (("share", other, hero, "--guest", "A", "--email", "a@b.example"), f"is not an image of brief {other}")
+    )
+    for args, said in mistakes:
+        result = cli(*args, "--as", "dana")
+        assert result.code != 0 and said in result.err, (args, result.err)
+        assert len(result.err.strip().splitlines()) == 1 and "Traceback" not in result.err, result.err
+    share_id = json.loads(cli("share", "list", brief, "--as", "dana", "--json").out)[0]["share"]
+    revoked = cli("share", "revoke", share_id, "--as", "dana")
+    assert revoked.code == 0 and "revoked" in revoked.out
+    refused = cli("share", "revoke", share_id, "--as", "omar")
+    assert refused.code != 0 and "needs the director role" in refused.err
