@@ -18,7 +18,7 @@ from test_rules import _checks, _locked, room, rules_template  # noqa: F401 (fix
 from pressroom.domain.brief import parse
 from pressroom.errors import Forbidden, InputError, NotFound, ReleaseBlocked
 from pressroom.ledger import chain
-from pressroom.ledger.tables import GuestShare
+from pressroom.ledger.tables import Brief, GuestShare
 from pressroom.plays import (
     accounts,
     audit,
@@ -254,3 +254,146 @@ def test_the_share_command_prints_the_link_once_and_names_each_mistake_in_one_li
     assert revoked.code == 0 and "revoked" in revoked.out
     refused = cli("share", "revoke", share_id, "--as", "omar")
     assert refused.code != 0 and "needs the director role" in refused.err
+
+
+def test_a_review_copy_is_at_most_1024_px_and_carries_its_mark_in_the_pixels(tmp_path):
+    from pressroom.store import reviewcopy
+
+    source = tmp_path / "large.png"
+    Image.new("RGB", (2400, 1600), (40, 160, 90)).save(source)
+    copy = Image.open(io.BytesIO(reviewcopy.review_copy(source))).convert("RGB")
+    assert copy.size == (1024, 683)
+    upper = copy.crop((0, 0, 1024, 400)).get_flattened_data()
+    assert all(abs(p[1] - 160) < 12 for p in upper)  # the picture itself, untouched above the band
+    lower = list(copy.crop((0, 455, 1024, 683)).get_flattened_data())
+    white, dark = sum(sum(p) > 600 for p in lower), sum(sum(p) < 150 for p in lower)
+    assert white > 2000 and dark > 20000  # white words on a dark band across the lower part
+
+
+# -- in a real browser, signed out -------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def site(tmp_path_factory, ledgers):
+    """A brief asking for client sign-off, taken to a locked hero and a volume run of two."""
+    from browsing import team_site
+
+    def prepare(ctx):
+        text = briefs.TEMPLATE.replace("client_signoff = false", "client_signoff = true")
+        brief = briefs.open_brief(ctx["dana"], parse(text))["id"]
+        styles = ["watercolor", "flat-vector", "cinematic"]
+        sprint = concepts.sprint(ctx["omar"], brief, styles, per_style=1, steps=2)
+        concepts.approve_direction(ctx["dana"], brief, sprint.rows[0].id)
+        lock = lockin.lock(ctx["omar"], brief, steps=2, width=64, height=64)
+        run = volume.run(ctx["omar"], lock.row.id, [("subject", "red shoe"), ("subject", "blue shoe")], 1)
+        return {"brief": brief, "hero": lock.row.hero_generation_id, "volume": sorted(r.id for r in run.made)}
+
+    with team_site(tmp_path_factory, ledgers, prepare) as served_site:
+        yield served_site
+
+
+def test_a_signed_out_client_marks_and_decides_through_the_link_and_nothing_else(browser, site):
+    from browsing import serious_violations, signed_in, studio_ctx
+
+    brief, (first, second), hero = site["brief"], site["volume"], site["hero"]
+    dana = signed_in(browser, site, "dana")
+    dana.goto(f"/briefs/{brief}")
+    shares = dana.locator("#shares")
+    shares.get_by_label(f"image #{first}", exact=True).check()
+    shares.get_by_label(f"image #{second}", exact=True).check()
+    shares.get_by_label("Client's name").fill("Ann Lee")
+    shares.get_by_label("Client's e-mail address").fill("ann@client.example")
+    shares.get_by_role("button", name="Share with the client").click()
+    link = dana.locator("#share-link").input_value()
+    assert link.startswith(f"{site['url']}/guest/") and len(link.rsplit("/", 1)[1]) >= 43
+    assert "Ann Lee (ann@client.example)" in dana.locator("#shares").inner_text()
+    assert serious_violations(dana) == []
+
+    client = browser.new_context(base_url=site["url"])  # signed out: no cookie at all
+    page = client.new_page()
+    page.goto(link)
+    assert "For your review" in page.locator("h1").inner_text()
+    with studio_ctx(site).unit() as session:
+        intent = session.get(Brief, brief).spec["intent"]
+    assert intent in page.locator("main").inner_text()
+    assert page.locator("header").inner_text().strip() == "pressroom"  # no one's menu, no link into the studio
+    assert serious_violations(page) == []
+
+    page.locator(f'a[href$="/images/{first}"]', has_text="Comment and decide").click()
+    page.wait_for_url(f"{link}/images/{first}")
+    page.locator("#stage").click(position={"x": 8, "y": 8})
+    page.get_by_label("Comment", exact=True).fill("warmer light on the toe")
+    page.get_by_role("button", name="Pin the comment").click()
+    mark = page.locator("#marks-list li.mark")
+    mark.first.wait_for()
+    assert "Ann Lee (client)" in mark.first.inner_text() and "warmer light on the toe" in mark.first.inner_text()
+    page.get_by_label("Reply to mark 1").fill("or a touch brighter")
+    page.get_by_role("button", name="Reply").click()
+    page.locator("#marks-list .replies li").wait_for()
+    assert "or a touch brighter" in page.locator("#marks-list .replies").inner_text()
+    page.get_by_label("Approve").check()
+    page.get_by_label("Note (say which changes you need)").fill("lovely")
+    page.get_by_role("button", name="Send my decision as Ann Lee").click()
+    page.locator("#client-decision", has_text="approved").wait_for()
+    assert serious_violations(page) == []
+
+    page.goto(f"{link}/images/{second}")
+    page.get_by_label("Request changes").check()
+    page.get_by_role("button", name="Send my decision as Ann Lee").click()
+    assert "say which changes" in page.locator("#decision-outcome").inner_text()
+    page.get_by_label("Note (say which changes you need)").fill("the laces should be white")
+    page.get_by_role("button", name="Send my decision as Ann Lee").click()
+    page.locator("#client-decision", has_text="changes requested").wait_for()
+
+    copy = page.request.get(f"{link}/images/{first}/review-copy.jpg")
+    assert copy.status == 200 and copy.headers["content-type"] == "image/jpeg"
+    assert max(Image.open(io.BytesIO(copy.body())).size) <= 1024
+    assert copy.headers["cache-control"] == "no-store" and copy.headers["referrer-policy"] == "no-referrer"
+    other_token = link.rsplit("/", 1)[0] + "/" + "x" * 43
+    refused = {
+        f"{link}/images/{hero}": 404,  # an image of the brief the link does not hold
+        f"{link}/images/{hero}/review-copy.jpg": 404,
+        other_token: 404,
+        f"/api/images/{first}/file": 401,
+        f"/api/briefs/{brief}": 401,
+        "/api/images": 401,
+    }
+    for path, status in refused.items():
+        answer = page.request.get(path, max_redirects=0)
+        assert answer.status == status, (path, answer.status)
+        assert "Ann" not in answer.text() and "laces" not in answer.text(), path
+    for path in (f"/images/{first}", f"/briefs/{brief}", f"/thumbs/{first}/768.webp", "/"):
+        answer = page.request.get(path, max_redirects=0)
+        assert answer.status in (303, 401, 404) and "sign-in" in answer.headers.get("location", "/sign-in"), path
+    posted = page.request.post(f"{link}/images/{hero}/decision", form={"decision": "approved"})
+    assert posted.status == 404
+
+    ctx = studio_ctx(site)  # the gate still needs a reviewer who is not the maker, then the release
+    rita = ctx.acting_as(people.actor(ctx, "rita", "python"))
+    omar = ctx.acting_as(people.actor(ctx, "omar", "python"))
+    dana_ctx = ctx.acting_as(people.actor(ctx, "dana", "python"))
+    from pressroom.plays import marks as mark_plays
+
+    [guest_mark] = mark_plays.on(ctx, first)
+    mark_plays.reply(omar, guest_mark["mark"], "warmed in the final grade")
+    with pytest.raises(Forbidden, match="made"):
+        reviews.decide(omar, first, "approved", _gate_checks(rita, first), alt_text="A red shoe")
+    reviews.decide(rita, first, "approved", _gate_checks(rita, first), alt_text="A red shoe on moss")
+    written = releases.release(dana_ctx, brief, ["linkedin"], ["png"])
+    from c2pa import Reader
+
+    master = next(r for r in written if r.rendition == "master")
+    with open(releases.asset(dana_ctx, master.id)["path"], "rb") as stream, Reader("image/png", stream) as reader:
+        store = json.loads(reader.json())
+    active = store["manifests"][store["active_manifest"]]
+    [assertion] = [a for a in active["assertions"] if a["label"] == "com.pressroom.review"]
+    review = json.loads(assertion["data"]["review_json"])
+    assert [r["reviewer"] for r in review["reviewers"]] == ["rita"] and review["maker"] == "omar"
+    assert (review["client"]["guest"], review["client"]["decision"], review["client"]["note"]) == (
+        "Ann Lee",
+        "approved",
+        "lovely",
+    )
+    ctx.studio.close()
+
+
+def _gate_checks(ctx, image: int) -> dict[str, str]:
+    return {item: "pass" for item in reviews.sheet(ctx, image)["status"]["items"]}
