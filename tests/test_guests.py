@@ -240,6 +240,9 @@ def test_the_share_command_prints_the_link_once_and_names_each_mistake_in_one_li
         (("share", brief, hero, "--guest", "Ann", "--email", "a@b.example", "--days", "120"), "from 1 to 90"),
         (("share", brief, hero, "--email", "a@b.example"), "--guest"),
         (("share", "revoke", 77), "no client link 77"),
+        (("share", "revoke"), "give the link's ID alone"),
+        (("share", "list", brief, "again"), "give the brief alone"),
+        (("share", "seven", hero, "--guest", "A", "--email", "a@b.example"), "must be numbers like 12"),
     ]
     other = open_brief(cli, tmp_path)
     mistakes.append(
@@ -338,7 +341,7 @@ def test_a_signed_out_client_marks_and_decides_through_the_link_and_nothing_else
     page.goto(f"{link}/images/{second}")
     page.get_by_label("Request changes").check()
     page.get_by_role("button", name="Send my decision as Ann Lee").click()
-    assert "say which changes" in page.locator("#decision-outcome").inner_text()
+    page.locator("#decision-outcome", has_text="say which changes").wait_for()  # a note is needed
     page.get_by_label("Note (say which changes you need)").fill("the laces should be white")
     page.get_by_role("button", name="Send my decision as Ann Lee").click()
     page.locator("#client-decision", has_text="changes requested").wait_for()

@@ -11,6 +11,14 @@ from pressroom.cli.common import AsOpt, JsonOpt, StudioOpt, console, context, pr
 USAGE = "give BRIEF IMAGE..., `revoke ID` or `list BRIEF`"
 
 
+def _one(words: list[str], what: str) -> int:
+    from pressroom.errors import InputError
+
+    if len(words) != 1:
+        raise InputError(f"give {what} alone; {USAGE}", field="share")
+    return _numbers(words, what)[0]
+
+
 def _numbers(words: list[str], what: str) -> list[int]:
     from pressroom.errors import InputError
 
@@ -42,12 +50,11 @@ def share(
 
     ctx = context(studio, as_)
     if what[0] == "revoke":
-        [share_id] = _numbers(what[1:2], "the link's ID") or [None]
-        row = guests.revoke(ctx, share_id)
+        row = guests.revoke(ctx, _one(what[1:], "the link's ID"))
         print_json(row) if json_out else console().print(f"link {row['share']} for {row['guest']} is revoked")
         return
     if what[0] == "list":
-        [brief] = _numbers(what[1:2], "the brief") or [None]
+        brief = _one(what[1:], "the brief")
         found = guests.listing(ctx, brief)
         if json_out:
             print_json(found)
