@@ -96,6 +96,7 @@ def test_a_link_keeps_only_its_hash_expires_and_can_be_revoked(room):
     with pytest.raises(NotFound, match="unknown, expired or revoked"):
         guests.opened(room["dana"], "not-a-token")
     assert [s["state"] for s in guests.listing(room["dana"], brief)] == ["revoked", "open"]
+    assert audit.audit(room["dana"])["intact"]  # a revoked link is restated in the chain, not broken
 
 
 def test_only_the_briefs_director_shares_and_every_mistake_is_named(room):
@@ -174,7 +175,7 @@ def test_a_brief_asking_for_client_signoff_is_released_only_with_it_and_the_file
         releases.release(kim, brief, ["linkedin"], ["png"])
     guests.decide(room["dana"], token, hero, "changes", "one more try on the sky")
     reviews.decide(room["rita"], hero, "approved", _checks(), alt_text="A red shoe on moss")
-    with pytest.raises(ReleaseBlocked, match=rf"images #{hero} have no approving client decision") as blocked:
+    with pytest.raises(ReleaseBlocked, match=rf"image #{hero} has no approving client decision") as blocked:
         releases.release(kim, brief, ["linkedin"], ["png"])
     assert blocked.value.field == "client_signoff"
     from pressroom.plays import release_plan
@@ -368,6 +369,9 @@ def test_a_signed_out_client_marks_and_decides_through_the_link_and_nothing_else
         assert answer.status in (303, 401, 404) and "sign-in" in answer.headers.get("location", "/sign-in"), path
     posted = page.request.post(f"{link}/images/{hero}/decision", form={"decision": "approved"})
     assert posted.status == 404
+
+    dana.goto(f"/images/{second}")  # the studio's own page shows the client's decision beside the gate's
+    assert "Ann Lee asked for changes: the laces should be white" in dana.locator("main").inner_text()
 
     ctx = studio_ctx(site)  # the gate still needs a reviewer who is not the maker, then the release
     rita = ctx.acting_as(people.actor(ctx, "rita", "python"))

@@ -325,6 +325,12 @@ def decide(ctx: Context, token: str, generation_id: int, decision: str, note: st
 
 
 # -- for the gate and the release -------------------------------------------------------------------
+def client_decision(ctx: Context, generation_id: int) -> dict | None:
+    """The client's latest decision on the image, for the studio's own image page (None: none yet)."""
+    with ctx.unit() as session:
+        return signoff(session, generation_id)
+
+
 def signoff(session: Session, generation_id: int) -> dict | None:
     """The client's latest decision on the image (through any link), as released files carry it."""
     return _latest(session, [generation_id]).get(generation_id)

@@ -83,8 +83,13 @@ def candidates(studio: Studio, session: Session, brief_id: int) -> list[Candidat
     unsigned = guests.unsigned(session, brief_id, [r.id for r in approved])
     if unsigned:
         raise ReleaseBlocked(
-            f"brief {brief_id} needs the client's sign-off: images {', '.join(f'#{i}' for i in unsigned)} have no "
-            "approving client decision; share them with the client (pressroom share) and wait for approval",
+            f"brief {brief_id} needs the client's sign-off: "
+            + (
+                f"image #{unsigned[0]} has"
+                if len(unsigned) == 1
+                else f"images {', '.join(f'#{i}' for i in unsigned)} have"
+            )
+            + " no approving client decision; share them with the client (pressroom share) and wait for approval",
             field="client_signoff",
         )
     found = []
