@@ -7,7 +7,8 @@ may judge an image (a reviewer or a director) marks it; everyone sees the marks.
 conversation: reviewers, directors and operators reply; the author resolves their own, or the
 operator who made the image (or its fix) resolves it once fixed; a reviewer or director reopens
 one whose fix did not hold. A mark raised on an image holds for every version made from it, and
-an approval waits until each open mark is resolved or answered.
+an approval waits until each open mark is resolved or answered. A client marks and replies
+through a review link (``plays.guests``, by ``pin`` and ``answer``) as "Name (client)".
 """
 
 from __future__ import annotations
