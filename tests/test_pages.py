@@ -24,7 +24,7 @@ from browsing import (
 
 from pressroom.domain.brief import parse
 from pressroom.jobs import generations
-from pressroom.plays import briefs, concepts, culls, fixes, lockin, marks, metrics, people, reviews, volume
+from pressroom.plays import briefs, concepts, culls, fixes, guests, lockin, marks, metrics, people, reviews, volume
 from pressroom.plays import images as image_plays
 from pressroom.store import cards
 
@@ -44,7 +44,10 @@ def site(tmp_path_factory, ledgers):
         )
         lock = lockin.lock(ctx["omar"], produced, steps=2, width=64, height=64)
         run = volume.run(ctx["omar"], lock.row.id, [("subject", "red shoe"), ("subject", "blue shoe")], 3)
+        shared = min(row.id for row in run.made)  # shown to a client through a review link
+        link = guests.share(ctx["dana"], produced, [shared], "Ann Lee", "ann@client.example", base_url="http://x")
         return {
+            "guest": link["link"].rsplit("/", 1)[1],
             "brief": brief["id"],
             "concepts": [row.id for row in sprint.rows],
             "recipe": lock.row.id,
@@ -430,13 +433,15 @@ def test_the_brief_page_offers_its_audit_report_to_download(browser, site, tmp_p
         ("dana", "/verify"),
         ("omar", "/inbox"),
         (None, "/sign-in"),
+        (None, "/guest/{guest}"),
+        (None, "/guest/{guest}/images/{image}"),
     ],
 )
 @pytest.mark.parametrize(("width", "height"), [(1440, 900), (390, 844)], ids=["desktop", "phone"])
 def test_every_page_fits_a_desktop_and_a_phone(browser, site, who, path, width, height):
     """At 1440 x 900 and at 390 x 844 no page scrolls sideways, and nothing on it breaks the
     accessibility rules (axe: no serious or critical violation). Each is screenshotted at both."""
-    url = path.format(brief=site["brief"], image=site["volume"][0], recipe=site["recipe"])
+    url = path.format(brief=site["brief"], image=site["volume"][0], recipe=site["recipe"], guest=site["guest"])
     if who is None:
         page = browser.new_context(base_url=site["url"], viewport={"width": width, "height": height}).new_page()
     else:

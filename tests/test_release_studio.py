@@ -131,6 +131,11 @@ UPGRADES = {
         "indexes": {"ix_notices_user_read", "ix_outbox_state_next"},
     },
     "0022": {"tables": {"assignments"}, "indexes": {"ix_assignments_brief"}},
+    "0023": {
+        "tables": {"guest_shares", "client_decisions"},
+        "columns": {"marks": {"guest_share_id"}},  # and mark_replies, made since the release (0020)
+        "indexes": {"ix_guest_shares_brief", "ix_client_decisions_generation", "sqlite_autoindex_guest_shares_1"},
+    },
 }
 
 
@@ -159,7 +164,7 @@ def test_the_studio_opens_with_only_the_upgrades_since_the_release(old):
     assert added_columns == {t: c for u in UPGRADES.values() for t, c in u.get("columns", {}).items()}
     indexes = {row[1] for row in _schema(root) if row[0] == "index"} - {row[1] for row in before if row[0] == "index"}
     assert indexes == set().union(*(u["indexes"] for u in UPGRADES.values()))
-    changed = {"sign_in_failures", "users", *made}
+    changed = {"sign_in_failures", *made, *(t for u in UPGRADES.values() for t in u.get("columns", {}))}
     untouched = [row for row in before if row[2] not in changed]
     assert [row for row in _schema(root) if row[2] not in changed] == untouched
     counts = _counts(root, tables)

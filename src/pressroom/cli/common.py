@@ -43,6 +43,8 @@ FLAGS = {
     "force": "or pass --force to inpaint anyway",
     "alt_text": "give --alt-text TEXT",
     "text": "give --text",
+    "guest": 'give --guest "NAME"',
+    "share": "see `pressroom share --help`",
     "password": "give it on stdin with --password-stdin",
     # inputs
     "replace": "pass --replace",

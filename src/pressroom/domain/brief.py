@@ -109,6 +109,7 @@ class BriefSpec(BaseModel):
     due: date | None = None
     director: str = ""
     iteration_budget: int = Field(default=12, ge=1)
+    client_signoff: bool = False  # release waits for the client's approval through a guest link
     constraints: Constraints = Field(default_factory=Constraints)
     deliverables: Deliverables = Field(default_factory=Deliverables)
     prompt: PromptStart = Field(default_factory=PromptStart)

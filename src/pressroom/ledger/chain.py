@@ -98,9 +98,26 @@ _T = {
         *(sa.column(c) for c in ("id", "user_id", "secret_sha256", "created_by_id")),
         *(sa.column(c, UTCDateTime()) for c in ("created_at", "expires_at", "used_at")),
     ),
+    "guest_shares": sa.table(
+        "guest_shares",
+        *(sa.column(c) for c in ("id", "brief_id", "guest", "email", "secret_sha256", "created_by_id")),
+        sa.column("images", sa.JSON),
+        *(sa.column(c, UTCDateTime()) for c in ("created_at", "expires_at", "revoked_at")),
+    ),
+    "client_decisions": sa.table(
+        "client_decisions",
+        *(sa.column(c) for c in ("id", "share_id", "generation_id", "decision", "note", "guest", "email")),
+        sa.column("at", UTCDateTime()),
+    ),
 }
 # the kinds whose facts are their table's row as it stands, column for column
-WHOLE_ROWS = {"token": "api_tokens", "session": "auth_sessions", "invite": "invites"}
+WHOLE_ROWS = {
+    "token": "api_tokens",
+    "session": "auth_sessions",
+    "invite": "invites",
+    "guest_share": "guest_shares",
+    "client_decision": "client_decisions",
+}
 # which kind of link a table's rows belong to, and the column naming that link's row
 KIND_OF = {
     "events": (("event", "id"),),
@@ -113,10 +130,25 @@ KIND_OF = {
     "api_tokens": (("token", "id"),),
     "auth_sessions": (("session", "id"),),
     "invites": (("invite", "id"),),
+    "guest_shares": (("guest_share", "id"),),
+    "client_decisions": (("client_decision", "id"),),
 }
 # the order a backfill writes them in; "account" (a person's admin right and password), "token",
-# "session" and "invite" are the facts that grant power, chained since migration 0019
-KINDS = ("user", "account", "token", "session", "invite", "generation", "recipe", "review", "event")
+# "session" and "invite" are the facts that grant power, chained since migration 0019; a guest
+# share (a link that opens images to a client) and a client's decision since 0023
+KINDS = (
+    "user",
+    "account",
+    "token",
+    "session",
+    "invite",
+    "guest_share",
+    "generation",
+    "recipe",
+    "review",
+    "client_decision",
+    "event",
+)
 # each chained table's key, and the columns ``stored`` reads of it: the key, then the rest its facts use
 KEYS = {
     "events": ("id",),
@@ -129,11 +161,13 @@ KEYS = {
     "api_tokens": ("id",),
     "auth_sessions": ("id",),
     "invites": ("id",),
+    "guest_shares": ("id",),
+    "client_decisions": ("id",),
 }
 STORED = {table: (*keys, *(c.name for c in _T[table].c if c.name not in keys)) for table, keys in KEYS.items()}
 # rows whose facts change with the work (a person renamed, given a role or a password, a token or a
-# session revoked, an invite used) get a new link each time
-RESTATED = ("users", "user_roles", "api_tokens", "auth_sessions", "invites")
+# session revoked, an invite used, a guest link revoked) get a new link each time
+RESTATED = ("users", "user_roles", "api_tokens", "auth_sessions", "invites", "guest_shares")
 
 
 def canonical(value) -> str:

@@ -13,7 +13,18 @@ from typing import Any, TypeVar
 from sqlalchemy.orm import Session
 
 from pressroom.errors import NotFound
-from pressroom.ledger.tables import ApiToken, Assignment, Brief, Generation, Job, LockedRecipe, Mark, Notice, Release
+from pressroom.ledger.tables import (
+    ApiToken,
+    Assignment,
+    Brief,
+    Generation,
+    GuestShare,
+    Job,
+    LockedRecipe,
+    Mark,
+    Notice,
+    Release,
+)
 
 T = TypeVar("T")
 
@@ -28,6 +39,7 @@ NOUNS: dict[type, tuple[str, str]] = {
     ApiToken: ("token", "token"),
     Assignment: ("assignment", "assignment"),
     Notice: ("notice", "notice"),
+    GuestShare: ("client link", "share"),
 }
 
 

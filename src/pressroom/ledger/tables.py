@@ -26,9 +26,11 @@ __all__ = [
     "ApiToken",
     "AuthSession",
     "Brief",
+    "ClientDecision",
     "Cull",
     "Event",
     "Generation",
+    "GuestShare",
     "Imported",
     "Invite",
     "Job",
@@ -434,6 +436,8 @@ class Mark(Base):
     height: Mapped[float] = mapped_column(Float, default=0.0)
     comment: Mapped[str] = mapped_column(Text)
     at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # a client's mark through a guest link: author is "Name (client)", author_id the link's maker
+    guest_share_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
 
@@ -451,6 +455,7 @@ class Mark(Base):
             "comment": self.comment,
             "at": self.at.isoformat(),
             "resolved": self.resolved_at is not None,
+            "guest": self.guest_share_id is not None,
         }
 
 
@@ -465,6 +470,7 @@ class MarkReply(Base):
     author_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     text: Mapped[str] = mapped_column(Text)
     at: Mapped[datetime] = mapped_column(UTCDateTime())
+    guest_share_id: Mapped[int | None] = mapped_column(Integer, nullable=True)  # a client's, as on Mark
 
     def as_dict(self) -> dict:
         return {
@@ -716,3 +722,63 @@ class Assignment(Base):
     assigned_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime())
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
+# -- client review by link: a guest's link to some images, and the client's decisions (GuestShare, ClientDecision)
+class GuestShare(Base):
+    """Images of a brief shared with a guest (a client without a seat) by a link; only the link's
+    secret's SHA-256 is kept."""
+
+    __tablename__ = "guest_shares"
+    __table_args__ = (Index("ix_guest_shares_brief", "brief_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    brief_id: Mapped[int] = mapped_column(ForeignKey("briefs.id"))
+    guest: Mapped[str] = mapped_column(String(100))
+    email: Mapped[str] = mapped_column(String(254))
+    images: Mapped[list] = mapped_column(JSON)  # the generation ids the link opens
+    secret_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+    def as_dict(self) -> dict:
+        return {
+            "share": self.id,
+            "brief": self.brief_id,
+            "guest": self.guest,
+            "email": self.email,
+            "images": list(self.images),
+            "created_at": self.created_at.isoformat(),
+            "expires_at": self.expires_at.isoformat(),
+            "revoked_at": self.revoked_at.isoformat() if self.revoked_at else None,
+        }
+
+
+class ClientDecision(Base):
+    """A client's decision on a shared image, under the name and address its link was made for
+    (append-only: a later one supersedes)."""
+
+    __tablename__ = "client_decisions"
+    __table_args__ = (Index("ix_client_decisions_generation", "generation_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    share_id: Mapped[int] = mapped_column(ForeignKey("guest_shares.id"))
+    generation_id: Mapped[int] = mapped_column(ForeignKey("generations.id"))
+    decision: Mapped[str] = mapped_column(String(20))  # approved | changes
+    note: Mapped[str] = mapped_column(Text, default="")
+    guest: Mapped[str] = mapped_column(String(100))
+    email: Mapped[str] = mapped_column(String(254))
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    def as_dict(self) -> dict:
+        return {
+            "decision": self.decision,
+            "image": self.generation_id,
+            "share": self.share_id,
+            "note": self.note,
+            "guest": self.guest,
+            "email": self.email,
+            "at": self.at.isoformat(),
+        }

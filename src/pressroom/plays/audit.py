@@ -69,7 +69,11 @@ def prefix_digest(links: list) -> str:
 
 
 def _name(kind: str, ref) -> str:
-    return f"{'review decision' if kind == 'review' else kind} {ref}" if ref is not None else f"{kind} link"
+    return (
+        f"{'review decision' if kind == 'review' else kind.replace('_', ' ')} {ref}"
+        if ref is not None
+        else f"{kind} link"
+    )
 
 
 def _links(links: list) -> list[Finding]:

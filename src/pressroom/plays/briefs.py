@@ -239,6 +239,7 @@ content_type = "campaign"            # campaign | social | ecommerce: sets the p
 due = 2026-12-15
 director = "dana"                    # a user with the director role
 iteration_budget = 12                # generations allowed per final image before a warning
+client_signoff = false               # true: release waits for the client's approval by link
 
 [constraints]
 no_real_people = true

@@ -7,17 +7,19 @@ may judge an image (a reviewer or a director) marks it; everyone sees the marks.
 conversation: reviewers, directors and operators reply; the author resolves their own, or the
 operator who made the image (or its fix) resolves it once fixed; a reviewer or director reopens
 one whose fix did not hold. A mark raised on an image holds for every version made from it, and
-an approval waits until each open mark is resolved or answered.
+an approval waits until each open mark is resolved or answered. A client marks and replies
+through a review link (``plays.guests``, by ``pin`` and ``answer``) as "Name (client)".
 """
 
 from __future__ import annotations
 
 import math
+from datetime import UTC, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from pressroom.context import Context
+from pressroom.context import Actor, Context
 from pressroom.errors import Forbidden, InputError
 from pressroom.ledger import events, lineage, rows
 from pressroom.ledger.tables import Generation, Mark, MarkReply
@@ -41,6 +43,19 @@ def place(
     ctx: Context, generation_id: int, x: float, y: float, comment: str, *, width: float = 0.0, height: float = 0.0
 ) -> dict:
     """Pin a comment to a point (``width`` and ``height`` 0) or a rectangle of the image."""
+    actor = ctx.actor
+    if not actor.known or not actor.roles & set(MARKERS):
+        _placed(x, y, width, height, comment)  # a malformed mark is named before who may not place it
+        raise Forbidden(
+            f"{actor.name or 'nobody'} may not mark images: it needs the reviewer or director role", field="actor"
+        )
+    with ctx.unit() as session:
+        row = rows.get(session, Generation, generation_id)
+        return pin(session, actor, row, x, y, comment, width=width, height=height, at=ctx.now()).as_dict()
+
+
+def _placed(x: float, y: float, width: float, height: float, comment: str) -> tuple[float, float, float, float, str]:
+    """A mark's place and comment, checked."""
     x, y, width, height = (_fraction(v, name) for v, name in ((x, "x"), (y, "y"), (width, "width"), (height, "height")))
     if x + width > 1 + 1e-9 or y + height > 1 + 1e-9:
         raise InputError("the rectangle runs off the image: x + width and y + height must stay within 1", field="width")
@@ -49,30 +64,43 @@ def place(
         raise InputError("a mark needs a comment saying what is wrong there", field="comment")
     if len(comment) > MAX_COMMENT:
         raise InputError(f"the comment is {len(comment)} characters long; keep it to {MAX_COMMENT}", field="comment")
-    actor = ctx.actor
-    if not actor.known or not actor.roles & set(MARKERS):
-        raise Forbidden(
-            f"{actor.name or 'nobody'} may not mark images: it needs the reviewer or director role", field="actor"
-        )
-    with ctx.unit() as session:
-        row = rows.get(session, Generation, generation_id)
-        mark = Mark(
-            generation_id=row.id,
-            author=actor.name,
-            author_id=actor.id,
-            x=x,
-            y=y,
-            width=width,
-            height=height,
-            comment=comment,
-            at=ctx.now(),
-        )
-        session.add(mark)
-        session.flush()
-        events.record(
-            session, actor, "mark.place", brief_id=row.brief_id, objects={"generation": row.id, "mark": mark.id}
-        )
-        return mark.as_dict()
+    return x, y, width, height, comment
+
+
+def pin(
+    session: Session,
+    actor: Actor,
+    row: Generation,
+    x: float,
+    y: float,
+    comment: str,
+    *,
+    width: float = 0.0,
+    height: float = 0.0,
+    author_id: int | None = None,
+    guest_share_id: int | None = None,
+    at: datetime | None = None,
+) -> Mark:
+    """Write a mark by ``actor`` on ``row`` (the caller decided they may). A client's mark through a
+    guest link (``guest_share_id``) names the client as its author and the link's maker as
+    ``author_id``."""
+    x, y, width, height, comment = _placed(x, y, width, height, comment)
+    mark = Mark(
+        generation_id=row.id,
+        author=actor.name,
+        author_id=author_id if author_id is not None else actor.id,
+        guest_share_id=guest_share_id,
+        x=x,
+        y=y,
+        width=width,
+        height=height,
+        comment=comment,
+        at=at or datetime.now(UTC),
+    )
+    session.add(mark)
+    session.flush()
+    events.record(session, actor, "mark.place", brief_id=row.brief_id, objects={"generation": row.id, "mark": mark.id})
+    return mark
 
 
 def _conversed(ctx: Context, action: str) -> None:
@@ -86,26 +114,49 @@ def _conversed(ctx: Context, action: str) -> None:
 
 def reply(ctx: Context, mark_id: int, text: str) -> dict:
     """Answer a mark ("fixed in the next version", "not yet: the thumb"); the mark stays open until resolved."""
+    _replied(text)
+    _conversed(ctx, "reply to marks")
+    with ctx.unit() as session:
+        mark = rows.get(session, Mark, mark_id)
+        answer(session, ctx.actor, mark, text, at=ctx.now())
+        return _shown(session, mark, mark.generation_id)
+
+
+def _replied(text: str) -> str:
     text = (text or "").strip()
     if not text:
         raise InputError("a reply needs some text", field="text")
     if len(text) > MAX_COMMENT:
         raise InputError(f"the reply is {len(text)} characters long; keep it to {MAX_COMMENT}", field="text")
-    _conversed(ctx, "reply to marks")
-    with ctx.unit() as session:
-        mark = rows.get(session, Mark, mark_id)
-        row = MarkReply(mark_id=mark.id, author=ctx.actor.name, author_id=ctx.actor.id, text=text, at=ctx.now())
-        session.add(row)
-        session.flush()
-        brief = session.get(Generation, mark.generation_id).brief_id
-        events.record(
-            session,
-            ctx.actor,
-            "mark.reply",
-            brief_id=brief,
-            objects={"generation": mark.generation_id, "mark": mark.id},
-        )
-        return _shown(session, mark, mark.generation_id)
+    return text
+
+
+def answer(
+    session: Session,
+    actor: Actor,
+    mark: Mark,
+    text: str,
+    *,
+    author_id: int | None = None,
+    guest_share_id: int | None = None,
+    at: datetime | None = None,
+) -> MarkReply:
+    """Write a reply by ``actor`` to ``mark`` (the caller decided they may; a client's as in ``pin``)."""
+    row = MarkReply(
+        mark_id=mark.id,
+        author=actor.name,
+        author_id=author_id if author_id is not None else actor.id,
+        guest_share_id=guest_share_id,
+        text=_replied(text),
+        at=at or datetime.now(UTC),
+    )
+    session.add(row)
+    session.flush()
+    brief = session.get(Generation, mark.generation_id).brief_id
+    events.record(
+        session, actor, "mark.reply", brief_id=brief, objects={"generation": mark.generation_id, "mark": mark.id}
+    )
+    return row
 
 
 def resolve(ctx: Context, mark_id: int) -> dict:
@@ -167,7 +218,7 @@ def _shown(
         **mark.as_dict(),
         "raised_on": mark.generation_id if mark.generation_id != viewed else None,
         "replies": [r.as_dict() for r in replies],
-        "answered": any(r.author_id != mark.author_id for r in replies),
+        "answered": any((r.author_id, r.guest_share_id) != (mark.author_id, mark.guest_share_id) for r in replies),
         "resolvers": sorted(resolvers),
     }
 

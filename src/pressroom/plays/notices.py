@@ -15,6 +15,11 @@ mail, a webhook post) commit with the event or not at all, and a worker sends th
 - ``review.approved``: an approving decision; the image's maker and every keeper.
 - ``release.done``: a brief was released; its director and every keeper.
 - ``mark.mention``: a mark or a reply names ``@someone``; that person.
+- ``client.decided``: a client approved a shared image or asked for changes through a guest link
+  (``plays.guests``); the brief's director.
+
+A guest's link is mailed to the guest's address alone (``mail_to``): a guest is not a person of the
+studio and has no inbox.
 
 Nobody is told of their own action.
 """
@@ -46,6 +51,7 @@ KINDS = (
     "review.approved",
     "release.done",
     "mark.mention",
+    "client.decided",
 )
 MENTION = re.compile(r"@([A-Za-z0-9._-]+)")
 
@@ -160,6 +166,18 @@ def said(session: Session, event: Event) -> list[Said]:
                 _director(session, brief) | _holding(session, "keeper"),
             )
         ]
+    if action == "client.decide":
+        image = objects.get("generation")
+        said_ = "approved" if detail.get("decision") == "approved" else "asked for changes to"
+        note = f": {str(detail.get('note', ''))[:200]}" if detail.get("note") else ""
+        return [
+            Said(
+                "client.decided",
+                f"{event.actor} {said_} image #{image} of {where}{note}",
+                f"/images/{image}",
+                _director(session, brief),
+            )
+        ]
     if action in ("mark.place", "mark.reply"):
         mark = session.get(Mark, objects.get("mark"))
         if mark is None:
@@ -219,6 +237,15 @@ def notify(session: Session, event: Event) -> None:
                     "at": event.at.isoformat(),
                 }
                 session.add(_outgoing(event, "webhook", name, notice, payload))
+
+
+def mail_to(
+    session: Session, event: Event, address: str, kind: str, text: str, link: str, *, forget_link: bool = False
+) -> None:
+    """A mail about ``event`` to an address that is no person of the studio (a guest), in the
+    event's transaction; ``forget_link``: the outbox blanks the link once sent (it holds a secret)."""
+    body = {"text": text, "link": link, **({"forget_link": True} if forget_link else {})}
+    session.add(_outgoing(event, "email", address, Said(kind, text, link, set()), body))
 
 
 def _outgoing(event: Event, channel: str, target: str, notice: Said, body: dict) -> Outgoing:

@@ -169,6 +169,8 @@ def deliver(studio: Studio, log: Callable[[str], None] = lambda line: None) -> d
         with studio.session() as session:
             held = session.get(Outgoing, row_id)
             held.state, held.sent_at, held.attempts, held.error = "sent", _now(), held.attempts + 1, ""
+            if held.body.get("forget_link"):  # a guest's link holds its secret: kept only until sent
+                held.body = {**held.body, "link": ""}
         counts["sent"] += 1
     return counts
 

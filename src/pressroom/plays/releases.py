@@ -28,7 +28,7 @@ from pressroom.domain.recipes import Recipe
 from pressroom.errors import InputError, ReleaseBlocked
 from pressroom.ledger import events, fulltext, rows
 from pressroom.ledger.tables import Generation, LockedRecipe, Release
-from pressroom.plays import audit, briefs, reviews
+from pressroom.plays import audit, briefs, guests, reviews
 from pressroom.store import imagefiles, metadata, provenance, renditions, scratch, signing
 from pressroom.store.assets import sha256_bytes
 from pressroom.store.files import room, write
@@ -80,6 +80,18 @@ def candidates(studio: Studio, session: Session, brief_id: int) -> list[Candidat
             f"approved images without alt text: {', '.join(map(str, missing_alt))}; a reviewer gives it in a review",
             field="alt_text",
         )
+    unsigned = guests.unsigned(session, brief_id, [r.id for r in approved])
+    if unsigned:
+        raise ReleaseBlocked(
+            f"brief {brief_id} needs the client's sign-off: "
+            + (
+                f"image #{unsigned[0]} has"
+                if len(unsigned) == 1
+                else f"images {', '.join(f'#{i}' for i in unsigned)} have"
+            )
+            + " no approving client decision; share them with the client (pressroom share) and wait for approval",
+            field="client_signoff",
+        )
     found = []
     for row in approved:
         locked = session.get(LockedRecipe, row.recipe_id) if row.recipe_id else None
@@ -93,10 +105,17 @@ def candidates(studio: Studio, session: Session, brief_id: int) -> list[Candidat
                 version,
                 _source_type(session, row),
                 parent.path(studio) if parent else None,
-                reviews.record_of(studio, session, row.id),
+                _with_client(reviews.record_of(studio, session, row.id), guests.signoff(session, row.id)),
             )
         )
     return found
+
+
+def _with_client(review: dict, client: dict | None) -> dict:
+    """The review a file carries, with the client's sign-off beside the reviewers where there is one."""
+    if client is None:
+        return review
+    return {**review, "client": {k: client[k] for k in ("guest", "email", "decision", "note", "at")}}
 
 
 def file_name(brief_id: int | None, candidate: Candidate, rendition: str, fmt: str) -> str:

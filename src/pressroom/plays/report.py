@@ -3,12 +3,13 @@
 It covers every image of the brief that reached review (one with a decision, or one put up for
 review: kept after culling, or a fix), each with its thumbnail, its facts and a section per
 concern (``SECTIONS``): its versions, every decision with each checklist item's result and reason,
-the marks and their replies, and what was released to which channel. The brief's facts come first
+the marks and their replies, the client's sign-offs given through a review link, and what was
+released to which channel. The brief's facts come first
 and the hash chain's head at export last, with what the ledger's audit found then.
 
 Everything is read in one transaction holding the chain lock, so the report shows the ledger as it
 stood at that head and no later. A section is one function ``(session, studio, image) -> Section``
-in ``SECTIONS``; adding one (a client's sign-offs, say) adds it to both files. The files themselves
+in ``SECTIONS``; adding one adds it to both files. The files themselves
 are written by ``store.reportfiles``.
 """
 
@@ -24,7 +25,7 @@ from sqlalchemy.orm import Session
 from pressroom.context import Context
 from pressroom.errors import InputError, PressroomError
 from pressroom.ledger import chain, lineage, rows
-from pressroom.ledger.tables import Brief, Generation, Release, Review
+from pressroom.ledger.tables import Brief, ClientDecision, Generation, Release, Review
 from pressroom.plays import audit, marks, reviews, worklist
 from pressroom.store import files, reportfiles, thumbnails
 from pressroom.store.reportfiles import Entry, Line, Report, Section
@@ -124,10 +125,36 @@ def releases(session: Session, studio: Studio, row: Generation) -> Section:
     )
 
 
+def client_signoffs(session: Session, studio: Studio, row: Generation) -> Section:
+    """Each decision a client gave through a review link: who (the name and address the link was
+    made for), when, approved or changes, and the note."""
+    found = session.scalars(
+        select(ClientDecision).where(ClientDecision.generation_id == row.id).order_by(ClientDecision.id)
+    )
+    return Section(
+        "client_signoffs",
+        "Client sign-offs",
+        {"at": "When", "who": "Client", "what": "Decision", "item": "Address", "result": "Link", "detail": "Note"},
+        [
+            Line(
+                _iso(d.at),
+                f"{d.guest} (client)",
+                "approved" if d.decision == "approved" else "changes requested",
+                d.email,
+                f"link {d.share_id}",
+                d.note,
+            )
+            for d in found
+        ],
+        empty="No client decision.",
+    )
+
+
 SECTIONS: tuple[Callable[[Session, Studio, Generation], Section], ...] = (
     versions,
     decisions,
     mark_threads,
+    client_signoffs,
     releases,
 )
 

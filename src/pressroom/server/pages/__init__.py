@@ -33,6 +33,7 @@ PAGES = (
     "people",
     "tokens",
     "inbox",
+    "guests",
 )
 
 

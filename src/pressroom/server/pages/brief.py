@@ -11,6 +11,7 @@ from pressroom.plays import assignments, briefs, events, styles
 from pressroom.plays import images as image_plays
 from pressroom.plays import models as model_plays
 from pressroom.plays import report as reports
+from pressroom.server.pages import guests as guest_pages
 from pressroom.server.pages import render, timeline
 
 router = APIRouter(include_in_schema=False)
@@ -47,6 +48,7 @@ def brief(request: Request, brief_id: int) -> Response:
             "styles": styles.styles(ctx),
             "models": model_plays.catalogue(ctx),
             "directs": "director" in ctx.actor.roles,  # who may approve a direction (concepts.approve_direction)
+            **guest_pages.share_values(ctx, brief_id),  # its director's or an admin's client links
         }
 
     return render.shown(request, "brief.html", build)

@@ -16,6 +16,7 @@ router = APIRouter(include_in_schema=False)
 
 LISTS = {"channels": ",", "mood": ",", "must_haves": "\n", "constraints.palette": ","}  # a list field: its separator
 NUMBERS = ("iteration_budget", "deliverables.count")
+YES_NO = ("client_signoff",)  # optional yes/no items (not on the checklist): "yes" or anything else
 CHOICES = {
     "intended_use": ("internal", "editorial", "commercial"),
     "stakes": ("low", "standard", "high"),
@@ -49,7 +50,7 @@ def spec_data(form) -> dict:
     ``constraints``); an empty field is left out, so it counts as missing, not as a wrong value."""
     data: dict = {}
     for name, raw in form.items():
-        if name not in LABELS and name not in NUMBERS and not name.startswith("prompt."):
+        if name not in LABELS and name not in NUMBERS and name not in YES_NO and not name.startswith("prompt."):
             continue
         text = str(raw).strip()
         if not text:
@@ -58,7 +59,7 @@ def spec_data(form) -> dict:
             value = [part.strip() for part in text.split(LISTS[name]) if part.strip()]
         elif name in NUMBERS:
             value = int(text) if text.lstrip("-").isdigit() else text
-        elif name == "constraints.no_real_people":
+        elif name == "constraints.no_real_people" or name in YES_NO:
             value = text == "yes"
         else:
             value = text
@@ -70,14 +71,14 @@ def spec_data(form) -> dict:
 def form_values(spec: dict) -> dict:
     """A stored brief's items as the form shows them (the inverse of ``spec_data``)."""
     values = {}
-    for name in (*LABELS, *NUMBERS, "prompt.context", "prompt.composition", "prompt.technical"):
+    for name in (*LABELS, *NUMBERS, *YES_NO, "prompt.context", "prompt.composition", "prompt.technical"):
         group, _, key = name.rpartition(".")
         value = (spec.get(group) or {}).get(key) if group else spec.get(name)
         if value is None or value == "" or value == []:
             continue
         if name in LISTS:
             value = ("\n" if LISTS[name] == "\n" else ", ").join(value)
-        elif name == "constraints.no_real_people":
+        elif name == "constraints.no_real_people" or name in YES_NO:
             value = "yes" if value else "no"
         values[name] = str(value)
     return values

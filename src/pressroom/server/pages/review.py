@@ -10,7 +10,7 @@ from starlette.concurrency import run_in_threadpool
 from pressroom.context import Context
 from pressroom.domain import gate
 from pressroom.errors import NotFound
-from pressroom.plays import briefs, marks, reviews
+from pressroom.plays import briefs, guests, marks, reviews
 from pressroom.plays import images as image_plays
 from pressroom.plays.images import Generation
 from pressroom.server.pages import render
@@ -54,6 +54,7 @@ def image(request: Request, generation_id: int, against: int | None = None) -> R
             "brief": briefs.show(ctx, row.brief_id) if row.brief_id is not None else None,
             "gate": gate,
             "can_review": reviews.may_decide(ctx, generation_id),
+            "client": guests.client_decision(ctx, generation_id),
             "choices": CHOICES,
             "decisions": gate.DECISIONS,
             **mark_values(ctx, generation_id),

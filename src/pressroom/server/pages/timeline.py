@@ -36,6 +36,9 @@ SAID = {  # an event's action, as the timeline says it
     "volume.actor_refused": "was refused a volume run",
     "style.add": "added a style",
     "audit.accept": "accepted what the audit found",
+    "guest.share": "shared images with a client",
+    "guest.revoke": "ended a client's review link",
+    "client.decide": "gave a client decision",
 }
 UNSAID = "did something"  # an action with no words here yet: never its internal name
 DECISION_WORDS = {"approved": "approved", "approved-with-changes": "approved with changes"}
