@@ -398,6 +398,7 @@ def test_feedback_reaches_the_maker_and_the_review_list_moves(browser, site):
         ("dana", "/tokens"),
         ("dana", "/verify"),
         ("omar", "/inbox"),
+        ("omar", "/inbox/settings"),
         (None, "/sign-in"),
     ],
 )
