@@ -77,10 +77,20 @@ ABOUT = {  # each kind in the words its settings show
     "review.approved": "An image was approved",
     "release.done": "A brief was released",
     "mark.mention": "Someone mentioned you in a mark or a reply",
-    "due.soon": "Work waiting on you is due within a day",
+    "due.soon": "Work waiting on you is due soon",
     "due.overdue": "Work waiting on you is overdue",
 }
 CHANNELS = ("both", "inbox", "email", "off")
+DUE_WORK = {  # what a due date is for, by the worklist's kind of item, in a reminder's words
+    "review": "your review of {where}",
+    "changes_requested": "an image of {where} sent back to you",
+    "cull": "your cull of {where}",
+    "lock_failed": "the lock-in of {where}",
+    "direction": "the direction of {where}",
+    "paused": "{where}, paused,",
+    "due": "{where}",
+    "release": "the release of {where}",
+}
 DEFAULT = "both"
 MENTION = re.compile(r"@([A-Za-z0-9._-]+)")
 
@@ -216,7 +226,7 @@ def said(session: Session, event: Event) -> list[Said]:
             )
         ]
     if action in ("due.soon", "due.overdue"):
-        due, what = detail.get("due", ""), detail.get("what", f"work on {where}")
+        due, what = detail.get("due", ""), DUE_WORK.get(str(detail.get("work")), "work on {where}").format(where=where)
         words = f"is due {due}" if action == "due.soon" else f"was due {due} and is overdue"
         return [Said(action, f"{what} {words}", f"/briefs/{brief}", {objects.get("user")} - {None})]
     return []

@@ -32,16 +32,6 @@ from pressroom.store.studio import Studio
 SOON_HOURS = 24
 EVERY_S = 300
 CHECKER = Actor(None, "pressroom", frozenset(), "worker")  # who records a reminder: the studio itself
-WHAT = {  # what waits, in the words of a reminder
-    "review": "your review of brief {brief}",
-    "changes_requested": "a sent-back image of brief {brief}",
-    "cull": "a cull of brief {brief}",
-    "lock_failed": "a lock-in of brief {brief}",
-    "direction": "the direction of brief {brief}",
-    "paused": "brief {brief}, paused,",
-    "due": "brief {brief}",
-    "release": "the release of brief {brief}",
-}
 
 
 def soon_hours(config: dict) -> float:
@@ -65,7 +55,7 @@ def standing(due: date, now: datetime, hours: float) -> str | None:
 
 
 def waiting(ctx: Context) -> list[tuple[int, int, str, date, str]]:
-    """(person, brief, kind, due date, what) for each reminder that is due now, written or not."""
+    """(person, brief, kind, due date, the worklist's kind of work) for each reminder due now, written or not."""
     hours, now = soon_hours(ctx.studio.config), ctx.now()
     with ctx.unit() as session:
         everyone = [(user.id, user.name) for user in session.scalars(select(User).order_by(User.id)) if user.roles]
@@ -74,14 +64,14 @@ def waiting(ctx: Context) -> list[tuple[int, int, str, date, str]]:
         for item in worklist.items(ctx.acting_as(people.actor(ctx, name, "worker"))):
             kind = standing(item.due, now, hours) if item.due is not None and item.brief is not None else None
             if kind is not None:
-                found.setdefault((user_id, item.brief, kind, item.due), WHAT[item.kind].format(brief=item.brief))
+                found.setdefault((user_id, item.brief, kind, item.due), item.kind)
     return [(*key, what) for key, what in found.items()]
 
 
 def check(ctx: Context) -> int:
     """Write each reminder due now that is not written yet; how many were written."""
     written = 0
-    for user_id, brief_id, kind, due, what in waiting(ctx):
+    for user_id, brief_id, kind, due, work in waiting(ctx):
         try:
             with ctx.unit() as session:
                 key = (Reminder.user_id == user_id, Reminder.brief_id == brief_id, Reminder.kind == kind)
@@ -94,7 +84,7 @@ def check(ctx: Context) -> int:
                     brief_id=brief_id,
                     objects={"user": user_id, "brief": brief_id},
                     due=due.isoformat(),
-                    what=what,
+                    work=work,
                 )
                 session.add(
                     Reminder(user_id=user_id, brief_id=brief_id, kind=kind, due=due, event_id=event.id, at=ctx.now())
