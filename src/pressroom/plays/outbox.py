@@ -235,7 +235,7 @@ def digests(studio: Studio, log: Callable[[str], None] = lambda line: None, now:
     written = 0
     for address in waiting:
         with studio.session() as session:
-            db.begin_immediate(session)  # one writer at a time: two workers write one digest
+            db.begin_immediate(session)  # SQLite: one writer at a time, so two workers write one digest
             sent_today = session.scalar(
                 select(func.count())
                 .select_from(Outgoing)
@@ -245,7 +245,10 @@ def digests(studio: Studio, log: Callable[[str], None] = lambda line: None, now:
                 continue
             held = list(
                 session.scalars(
-                    select(Outgoing).where(Outgoing.target == address, Outgoing.state == "held").order_by(Outgoing.id)
+                    select(Outgoing)
+                    .where(Outgoing.target == address, Outgoing.state == "held")
+                    .order_by(Outgoing.id)
+                    .with_for_update()  # PostgreSQL: a second worker waits, then finds them digested
                 )
             )
             if not held:
