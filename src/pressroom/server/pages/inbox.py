@@ -53,7 +53,7 @@ CHANNELS = {"both": "Inbox and e-mail", "inbox": "Inbox only", "email": "E-mail 
 @router.post("/inbox/settings")
 async def choose(request: Request) -> Response:
     form = await request.form()
-    choices = {key: str(value) for key, value in form.items() if key in notices.KINDS}
+    choices = {key: str(value) for key, value in form.items() if key in notices.KINDS and value}
     digest = form.get("digest") == "on"
 
     def act(ctx: Context):
