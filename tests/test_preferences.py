@@ -6,7 +6,10 @@ server (aiosmtpd) and HTTP receiver of ``test_notices``."""
 from __future__ import annotations
 
 import json
+import os
 import re
+import subprocess
+import sys
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
@@ -107,6 +110,33 @@ def test_a_digest_holds_the_mails_and_sends_one_a_day(wired):
     assert "mentioned you" in _mails(box.messages, "omar@example.com")[-1]["Subject"]
 
 
+def test_a_worker_process_sends_the_digest_and_the_reminders_once(wired):
+    """The chores as a team runs them: `pressroom worker --until-idle`, started three times."""
+    room, box, _, _ = wired
+    root = room["dana"].studio.root
+    config = root / "pressroom.toml"
+    config.write_text(config.read_text().replace("starttls = false\n", "starttls = false\ndigest_hour = 0\n", 1))
+    accounts.add_account(room["dana"], "dana", [], email="dana@example.com")
+    notices.choose(room["omar"], {}, digest=True)
+    brief, lock = _locked(room)  # omar is told the direction was approved: held for his digest
+    _due(room, brief, datetime.now(UTC).date())  # due by the end of today: its director is reminded
+    for _ in range(3):
+        ran = subprocess.run(
+            [sys.executable, "-m", "pressroom.cli", "worker", "--until-idle"],
+            env={**os.environ, "PRESSROOM_STUDIO": str(root)},
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        assert ran.returncode == 0, ran.stderr
+    [digest] = _mails(box.messages, "omar@example.com")
+    assert digest["Subject"] == "pressroom: your daily digest, 1 notice"
+    reminded = [m["Subject"] for m in _mails(box.messages, "dana@example.com") if " is due " in m["Subject"]]
+    assert reminded == [f"pressroom: brief {brief} (Spring trail shoe launch) is due {datetime.now(UTC).date()}"]
+    with room["dana"].unit() as session:
+        assert session.execute(select(Reminder.kind)).scalars().all() == ["due.soon"]
+
+
 def _due(room, brief: int, due: date) -> None:
     with room["dana"].unit() as session:
         row = session.get(Brief, brief)
@@ -134,7 +164,7 @@ def test_due_reminders_reach_whom_the_work_waits_on_once(room):
     assert reminders.check(replace(eve, studio=Studio(room["dana"].studio.root))) == 0  # and after a restart
     [told] = [n for n in notices.inbox(room["ravi"])["notices"] if n["kind"].startswith("due.")]
     assert told["kind"] == "due.soon" and told["link"] == f"/briefs/{brief}"
-    assert told["text"] == f"your review of brief {brief} is due 2027-03-09"
+    assert told["text"] == f"your review of brief {brief} (Spring trail shoe launch) is due 2027-03-09"
     assert "due.soon" not in _kinds(room["rita"])  # not assigned: not hers
 
     late = _at(checker, datetime(2027, 3, 10, 9, tzinfo=UTC))  # ravi's date passed; the brief is due today
@@ -142,7 +172,8 @@ def test_due_reminders_reach_whom_the_work_waits_on_once(room):
     assert reminders.check(late) == 0
     assert _kinds(room["ravi"])[0] == "due.overdue"
     assert "was due 2027-03-09 and is overdue" in notices.inbox(room["ravi"])["notices"][0]["text"]
-    assert _kinds(room["dana"])[0] == "due.soon"  # the director, for the brief's own date
+    [soon] = [n for n in notices.inbox(room["dana"])["notices"] if n["kind"] == "due.soon"]
+    assert soon["text"] == f"brief {brief} (Spring trail shoe launch) is due 2027-03-10"  # its director
     with room["dana"].unit() as session:
         written = session.execute(select(Reminder.kind, Reminder.due)).all()
     assert sorted((k, d.isoformat()) for k, d in written) == [
@@ -220,6 +251,16 @@ def test_the_preferences_through_the_api(wired):
             assert bad.status_code == 400 and bad.json()["field"] == field, bad.text
         assert client.put("/api/notifications/preferences", json={"digets": True}).json()["field"] == "digets"
         assert client.get("/api/notifications/preferences").json() == put.json()
+    accounts.add_account(room["dana"], "dana", [], admin=True)
+    dana = accounts.create_token(Context(studio, Actor.unknown("cli")), "dana", "tests")["token"]
+    with TestClient(create_app(studio), headers={"Authorization": f"Bearer {dana}"}) as client:
+        accounts.add_account(room["dana"], "pia", ["reviewer"])
+        plain = client.post("/api/people/pia/invite")  # no body: a link only
+        assert plain.status_code == 201 and plain.json()["mailed"] is None, plain.text
+        mailed = client.post("/api/people/pia/invite", json={"email": "pia@example.com"})
+        assert mailed.status_code == 201 and mailed.json()["mailed"] == "pia@example.com", mailed.text
+        bad = client.post("/api/people/pia/invite", json={"email": "pia at example"})
+        assert bad.status_code == 400 and bad.json()["field"] == "email"
 
 
 def test_the_commands_set_and_show_preferences_and_mail_an_invite(wired, cli):
