@@ -7,13 +7,15 @@ from __future__ import annotations
 
 import re
 import socket
+from datetime import UTC, datetime, timedelta
 from email import message_from_bytes, policy
 
 import pytest
 from aiosmtpd.controller import Controller
 from browsing import password, serious_violations, signed_in, studio_ctx, team_site
 
-from pressroom.plays import accounts, notices, outbox, people
+from pressroom.domain.brief import parse
+from pressroom.plays import accounts, assignments, briefs, notices, outbox, people
 
 NEWCOMER = "pia"
 
@@ -52,7 +54,11 @@ def site(tmp_path_factory, ledgers, smtp):
         )
         accounts.add_account(ctx["dana"], "omar", [], email="omar@example.com")
         accounts.add_account(ctx["dana"], NEWCOMER, ["reviewer"])
-        return {}
+        today = datetime.now(UTC).date()
+        late = briefs.TEMPLATE.replace("due = 2026-12-15", f"due = {today - timedelta(days=1)}")
+        brief = briefs.open_brief(ctx["dana"], parse(late))["id"]
+        assignments.assign(ctx["dana"], brief, "rita", (today + timedelta(days=1)).isoformat())
+        return {"brief": brief}
 
     with team_site(tmp_path_factory, ledgers, prepare) as served_site:
         yield served_site
@@ -137,3 +143,12 @@ def test_an_invite_mailed_from_the_people_page_arrives_and_shows_in_the_delivery
     assert other.goto("/people").status == 403
     assert other.get_by_role("region", name="Mail and webhook deliveries").count() == 0
     assert "pia@example.com" not in other.content()
+
+
+def test_the_brief_page_marks_its_due_dates(browser, site):
+    page = signed_in(browser, site, "dana")
+    page.goto(f"/briefs/{site['brief']}")
+    due = page.locator(".brief-at-hand dd", has_text="overdue")
+    assert due.count() == 1 and "(overdue)" in due.inner_text()
+    assert "rita, due" in page.locator("#assignments").inner_text()
+    assert "(due soon)" in page.locator("#assignments").inner_text()
