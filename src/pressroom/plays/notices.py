@@ -15,8 +15,8 @@ mail, a webhook post) commit with the event or not at all, and a worker sends th
 - ``review.approved``: an approving decision; the image's maker and every keeper.
 - ``release.done``: a brief was released; its director and every keeper.
 - ``mark.mention``: a mark or a reply names ``@someone``; that person.
-- ``due.soon`` and ``due.overdue``: work waiting on a person is due within a day, or its date has
-  passed (``plays.reminders`` writes them, once each).
+- ``due.soon`` and ``due.overdue``: work waiting on a person is due soon (``[notices]
+  due_soon_hours``), or its date has passed; that person (``plays.reminders`` writes them, once each).
 - ``invite``: an invite link mailed to the person invited (``plays.invites``; never to a webhook).
 
 Nobody is told of their own action. Each person chooses, per kind, how they are told (``CHANNELS``:
