@@ -228,7 +228,11 @@ def test_the_link_is_mailed_to_the_guest_and_forgotten_once_sent(room, mailbox):
         from pressroom.ledger.tables import Outgoing
 
         [row] = session.scalars(select(Outgoing).where(Outgoing.target == "ann@client.example")).all()
-        assert row.state == "sent" and row.body["link"] == "" and _token(made["link"]) not in json.dumps(row.body)
+        assert (
+            row.state == "sent"
+            and row.body["link"] == outbox.UNKEPT
+            and _token(made["link"]) not in json.dumps(row.body)
+        )
 
 
 def test_the_share_command_prints_the_link_once_and_names_each_mistake_in_one_line(cli, tmp_path):

@@ -432,6 +432,7 @@ def test_the_brief_page_offers_its_audit_report_to_download(browser, site, tmp_p
         ("dana", "/tokens"),
         ("dana", "/verify"),
         ("omar", "/inbox"),
+        ("omar", "/inbox/settings"),
         (None, "/sign-in"),
         (None, "/guest/{guest}"),
         (None, "/guest/{guest}/images/{image}"),

@@ -12,12 +12,15 @@ from pressroom.cli.common import JsonOpt, StudioOpt, context, listing
 def outbox(
     state: Annotated[
         str | None,
-        typer.Option(help="Only rows in this state: pending, sending, sent or failed (default: all but sent)."),
+        typer.Option(
+            help="Only rows in this state: pending, sending, sent, failed, held (for a daily digest) or digested "
+            "(default: pending, sending, failed and held)."
+        ),
     ] = None,
     studio: StudioOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
-    """List what waits to be sent, or failed: each mail and webhook post, its tries and its last error."""
+    """List what waits to be sent, is held for a digest, or failed: each mail and webhook post, its tries and its last error."""
     from pressroom.plays import outbox as outbox_plays
 
     listing(

@@ -56,10 +56,13 @@ def invite(
         str | None,
         typer.Option(help="The team server's address, as people reach it (default: [server] url in pressroom.toml)."),
     ] = None,
+    email: Annotated[
+        str | None, typer.Option(help="Also mail the link to this address (needs [mail] in pressroom.toml).")
+    ] = None,
     studio: StudioOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
-    """Print a one-time, expiring link with which NAME sets their password for the team server."""
+    """Print a one-time, expiring link with which NAME sets their password for the team server (and mail it)."""
     from pressroom.errors import InputError
     from pressroom.plays import invites
 
@@ -69,12 +72,14 @@ def invite(
         raise InputError(
             "which address do people reach the server at? pass --url or set [server] url in pressroom.toml", field="url"
         )
-    doc = invites.invite(ctx, name, base)
+    doc = invites.invite(ctx, name, base, email=email)
     if json_out:
-        print_json({key: doc[key] for key in ("person", "invite", "link", "expires_at")})
+        print_json({key: doc[key] for key in ("person", "invite", "link", "expires_at", "mailed")})
     else:
         console().print(f"invite for {doc['person']}, once, until {doc['expires_at'][:16]} UTC:")
         print(doc["link"])
+        if doc["mailed"]:
+            console().print(f"mailed to {doc['mailed']} by the next worker (`pressroom outbox` shows it until sent)")
 
 
 @app.command("rename")

@@ -86,6 +86,7 @@ class User(Base):
     password_hash: Mapped[str | None] = mapped_column(String(200), nullable=True, default=None)
     admin: Mapped[bool] = mapped_column(Boolean, default=False)
     email: Mapped[str | None] = mapped_column(String(254), nullable=True, default=None)  # where notices go
+    digest: Mapped[bool] = mapped_column(Boolean, default=False)  # their mails held for one a day
     role_rows: Mapped[list[UserRole]] = relationship(lazy="selectin", cascade="all, delete-orphan")
 
     @property
@@ -708,6 +709,34 @@ class Outgoing(Base):
             "sent_at": self.sent_at.isoformat() if self.sent_at else None,
             "error": self.error,
         }
+
+
+class NoticePref(Base):
+    """How a person is told of one kind of notice: inbox, email, both or off (no row: both)."""
+
+    __tablename__ = "notice_prefs"
+    __table_args__ = (Index("ux_notice_prefs_user_kind", "user_id", "kind", unique=True),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    kind: Mapped[str] = mapped_column(String(40))
+    channel: Mapped[str] = mapped_column(String(10))
+
+
+class Reminder(Base):
+    """A due date's notice (due.soon or due.overdue) as written once to one person: the unique
+    index keeps a second worker, or the same one after a restart, from writing it again."""
+
+    __tablename__ = "reminders"
+    __table_args__ = (Index("ux_reminders_once", "user_id", "brief_id", "kind", "due", unique=True),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    brief_id: Mapped[int] = mapped_column(ForeignKey("briefs.id"))
+    kind: Mapped[str] = mapped_column(String(20))  # due.soon | due.overdue
+    due: Mapped[date] = mapped_column(Date)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 # -- assignments: a brief's reviews given to named reviewers, with a due date (Assignment) -------

@@ -5,4 +5,4 @@ worker (``pressroom.jobs.kinds``)."""
 
 # the plays that own a kind of job or a worker's chore, or listen to the events (the notices):
 # importing them registers them
-from pressroom.plays import concepts, fixes, lockin, notices, outbox, release_plan, volume  # noqa: E402, F401
+from pressroom.plays import concepts, fixes, lockin, notices, outbox, release_plan, reminders, volume  # noqa: E402, F401

@@ -131,7 +131,7 @@ def share(
                 f"{ctx.actor.name} shares {len(chosen)} image{'s' if len(chosen) != 1 else ''} of "
                 f'"{brief.title}" with you for review, until {row.expires_at:%Y-%m-%d}'
             )
-            notices.mail_to(session, event, address, "guest.share", text, f"{PATH}/{secret}", forget_link=True)
+            notices.mail(session, event, "guest.share", address, text, f"{PATH}/{secret}", secret=True)
         return {**row.as_dict(), "link": link, "mailed": mailed}
 
 

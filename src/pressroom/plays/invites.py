@@ -4,7 +4,9 @@ An admin (or anyone with the studio folder, from the CLI: it holds the ledger an
 person already in the studio; the link carries a secret that is stored only as SHA-256, works
 once, and expires after ``[team] invite_hours`` (default 72). A new invite for the same person
 ends their earlier unused ones. Following the link, the person chooses a password and can then
-sign in like anyone else.
+sign in like anyone else. With an e-mail address the link is also mailed to the person, through
+the outbox in the invite's own transaction (``invite`` notice); the outbox forgets the link once
+the mail is sent.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from pressroom.context import Context
 from pressroom.errors import Forbidden, InputError, NotFound
 from pressroom.ledger import actors, db, events
 from pressroom.ledger.tables import Invite, User
-from pressroom.plays import accounts, people
+from pressroom.plays import accounts, notices, people
 
 INVITE_HOURS = 72
 PATH = "/invite"  # the page a link opens (the web app's); the API takes the code at /api/invites/accept
@@ -79,8 +81,15 @@ def roster(ctx: Context) -> list[dict]:
         return out
 
 
-def invite(ctx: Context, name: str, base_url: str) -> dict:
-    """A one-time link for ``name`` to set their password (admins only, through the server)."""
+def invite(ctx: Context, name: str, base_url: str, email: str | None = None) -> dict:
+    """A one-time link for ``name`` to set their password (admins only, through the server), mailed
+    to ``email`` when one is given."""
+    address = people.checked_email(email or "")
+    if address and not ctx.studio.config.get("mail", {}).get("host"):
+        raise InputError(
+            "email: [mail] host is not set in pressroom.toml, so nothing can be mailed; send the link yourself",
+            field="email",
+        )
     if not base_url.startswith(("http://", "https://")):
         raise InputError(
             f"url must start with http:// or https:// (got {base_url!r}): the server's address as people reach it",
@@ -108,19 +117,32 @@ def invite(ctx: Context, name: str, base_url: str) -> dict:
         )
         session.add(row)
         session.flush()
-        events.record(
+        event = events.record(
             session,
             ctx.actor,
             "invite.create",
             objects={"user": user.id, "invite": row.id},
             expires_at=row.expires_at.isoformat(),
+            **({"mailed": address} if address else {}),
         )
+        link = f"{base_url.rstrip('/')}{PATH}?code={secret}"
+        if address:
+            by = f"{ctx.actor.name} invites you" if ctx.actor.known else "You are invited"
+            until = row.expires_at.isoformat(timespec="minutes").replace("T", " ")[:16]
+            studio = accounts.studio_name(ctx)
+            text = (
+                f"{by} to {f'the {studio} studio' if studio else 'a studio'} in pressroom as {user.name}: "
+                "open the link to choose "
+                f"your password. It works once, until {until} UTC."
+            )
+            notices.mail(session, event, notices.INVITE, address, text, link, secret=True)
         return {
             "person": user.name,
             "invite": row.id,
-            "link": f"{base_url.rstrip('/')}{PATH}?code={secret}",
+            "link": link,
             "code": secret,
             "expires_at": row.expires_at.isoformat(),
+            "mailed": address or None,
         }
 
 

@@ -17,11 +17,17 @@ mail, a webhook post) commit with the event or not at all, and a worker sends th
 - ``mark.mention``: a mark or a reply names ``@someone``; that person.
 - ``client.decided``: a client approved a shared image or asked for changes through a guest link
   (``plays.guests``); the brief's director.
+- ``due.soon`` and ``due.overdue``: work waiting on a person is due soon (``[notices]
+  due_soon_hours``), or its date has passed; that person (``plays.reminders`` writes them, once each).
+- ``invite``: an invite link mailed to the person invited (``plays.invites``; never to a webhook).
 
-A guest's link is mailed to the guest's address alone (``mail_to``): a guest is not a person of the
+A guest's link is mailed to the guest's address alone (``mail``): a guest is not a person of the
 studio and has no inbox.
 
-Nobody is told of their own action.
+Nobody is told of their own action. Each person chooses, per kind, how they are told (``CHANNELS``:
+the inbox, e-mail, both or off; both when they never chose), and may have their mails held for one
+daily digest (``plays.outbox``). A mail goes only where the person has an address: without one,
+"e-mail" reaches their inbox instead, so nothing they asked for is lost.
 """
 
 from __future__ import annotations
@@ -30,14 +36,25 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from pressroom.context import Context
 from pressroom.domain import gate
-from pressroom.errors import NotFound
+from pressroom.errors import InputError, NotFound
 from pressroom.ledger import events, rows
-from pressroom.ledger.tables import Brief, Event, Generation, Mark, MarkReply, Notice, Outgoing, User, UserRole
+from pressroom.ledger.tables import (
+    Brief,
+    Event,
+    Generation,
+    Mark,
+    MarkReply,
+    Notice,
+    NoticePref,
+    Outgoing,
+    User,
+    UserRole,
+)
 from pressroom.plays import assignments
 from pressroom.store.studio import CONFIG_KEY
 
@@ -52,7 +69,36 @@ KINDS = (
     "release.done",
     "mark.mention",
     "client.decided",
+    "due.soon",
+    "due.overdue",
 )
+INVITE = "invite"  # mailed to the person invited, who has no inbox yet: no preference, no webhook
+ABOUT = {  # each kind in the words its settings show
+    "review.requested": "Images wait for your review",
+    "concepts.ready": "Concepts are ready for your direction",
+    "direction.approved": "A direction was approved for a brief you made images for",
+    "lock.failed": "A lock-in did not reproduce",
+    "volume.done": "Your volume run finished",
+    "review.changes_requested": "One of your images was sent back",
+    "review.approved": "An image was approved",
+    "release.done": "A brief was released",
+    "mark.mention": "Someone mentioned you in a mark or a reply",
+    "due.soon": "Work waiting on you is due soon",
+    "due.overdue": "Work waiting on you is overdue",
+    "client.decided": "A client decided on an image shared with them",
+}
+CHANNELS = ("both", "inbox", "email", "off")
+DUE_WORK = {  # what a due date is for, by the worklist's kind of item, in a reminder's words
+    "review": "your review of {where}",
+    "changes_requested": "an image of {where} sent back to you",
+    "cull": "your cull of {where}",
+    "lock_failed": "the lock-in of {where}",
+    "direction": "the direction of {where}",
+    "paused": "{where}, paused,",
+    "due": "{where}",
+    "release": "the release of {where}",
+}
+DEFAULT = "both"
 MENTION = re.compile(r"@([A-Za-z0-9._-]+)")
 
 
@@ -198,6 +244,10 @@ def said(session: Session, event: Event) -> list[Said]:
                 named,
             )
         ]
+    if action in ("due.soon", "due.overdue"):
+        due, what = detail.get("due", ""), DUE_WORK.get(str(detail.get("work")), "work on {where}").format(where=where)
+        words = f"is due {due}" if action == "due.soon" else f"was due {due} and is overdue"
+        return [Said(action, f"{what} {words}", f"/briefs/{brief}", {objects.get("user")} - {None})]
     return []
 
 
@@ -212,20 +262,29 @@ def notify(session: Session, event: Event) -> None:
         return
     config = session.info.get(CONFIG_KEY, {})
     for notice in found:
-        for user_id in sorted(notice.to - {event.actor_id, None}):
-            session.add(
-                Notice(
-                    user_id=user_id,
-                    event_id=event.id,
-                    kind=notice.kind,
-                    text=notice.text,
-                    link=notice.link,
-                    at=event.at,
-                )
-            )
+        told = sorted(notice.to - {event.actor_id, None})
+        chosen = _chosen(session, told, notice.kind)
+        for user_id in told:
             person = session.get(User, user_id)
-            if person is not None and person.email:
-                session.add(_outgoing(event, "email", person.email, notice, {"text": notice.text, "link": notice.link}))
+            if person is None:
+                continue
+            channel = chosen.get(user_id, DEFAULT)
+            mailed = channel in ("email", "both") and bool(person.email)
+            if channel in ("inbox", "both") or (channel == "email" and not mailed):
+                session.add(
+                    Notice(
+                        user_id=user_id,
+                        event_id=event.id,
+                        kind=notice.kind,
+                        text=notice.text,
+                        link=notice.link,
+                        at=event.at,
+                    )
+                )
+            if mailed:
+                row = _outgoing(event, "email", person.email, notice, {"text": notice.text, "link": notice.link})
+                row.state = "held" if person.digest else "pending"  # held: for their daily digest
+                session.add(row)
         for name, hook in _hooks(config).items():
             if notice.kind in (hook.get("events") or KINDS):
                 payload = {
@@ -239,13 +298,22 @@ def notify(session: Session, event: Event) -> None:
                 session.add(_outgoing(event, "webhook", name, notice, payload))
 
 
-def mail_to(
-    session: Session, event: Event, address: str, kind: str, text: str, link: str, *, forget_link: bool = False
-) -> None:
-    """A mail about ``event`` to an address that is no person of the studio (a guest), in the
-    event's transaction; ``forget_link``: the outbox blanks the link once sent (it holds a secret)."""
-    body = {"text": text, "link": link, **({"forget_link": True} if forget_link else {})}
-    session.add(_outgoing(event, "email", address, Said(kind, text, link, set()), body))
+def _chosen(session: Session, user_ids: list[int], kind: str) -> dict[int, str]:
+    """How each of ``user_ids`` chose to be told of ``kind`` (those who never chose are absent)."""
+    if not user_ids:
+        return {}
+    query = select(NoticePref.user_id, NoticePref.channel).where(
+        NoticePref.user_id.in_(user_ids), NoticePref.kind == kind
+    )
+    return dict(session.execute(query).all())
+
+
+def mail(session: Session, event: Event, kind: str, address: str, text: str, link: str, **body) -> Outgoing:
+    """A mail to ``address`` through the outbox, in ``event``'s transaction, outside anyone's
+    preferences (an invite to a person who has none yet); ``body`` joins what the mail carries."""
+    row = _outgoing(event, "email", address, Said(kind, text, link, set()), {"text": text, "link": link, **body})
+    session.add(row)
+    return row
 
 
 def _outgoing(event: Event, channel: str, target: str, notice: Said, body: dict) -> Outgoing:
@@ -267,6 +335,81 @@ events.listens(notify)
 
 
 # -- use cases ------------------------------------------------------------------------------------
+def _person(session: Session, ctx: Context) -> User:
+    if not ctx.actor.known:
+        raise NotFound("nobody is signed in: notice settings belong to a person", field="actor")
+    return rows.get(session, User, ctx.actor.id)
+
+
+def _settings(session: Session, person: User) -> dict:
+    chosen = dict(
+        session.execute(select(NoticePref.kind, NoticePref.channel).where(NoticePref.user_id == person.id)).all()
+    )
+    return {
+        "person": person.name,
+        "email": person.email,
+        "digest": bool(person.digest),
+        "kinds": [{"kind": kind, "about": ABOUT[kind], "channel": chosen.get(kind, DEFAULT)} for kind in KINDS],
+    }
+
+
+def preferences(ctx: Context) -> dict:
+    """How the acting person is told of each kind of notice, their address and their digest switch."""
+    with ctx.unit() as session:
+        return _settings(session, _person(session, ctx))
+
+
+def checked_kind(kind: str) -> str:
+    if kind not in KINDS:
+        raise InputError(f"unknown kind of notice {kind!r}; choose from {', '.join(KINDS)}", field="kind")
+    return kind
+
+
+def choose(ctx: Context, choices: dict[str, str], digest: bool | None = None) -> dict:
+    """Set how the acting person is told of each kind named (``{kind: channel}``) and, unless None,
+    their daily digest (on: mails held for one a day; off: what was held goes out at once); all or nothing."""
+    for kind, channel in choices.items():
+        checked_kind(kind)
+        if channel not in CHANNELS:
+            raise InputError(f"unknown channel {channel!r}; choose from {', '.join(CHANNELS)}", field="channel")
+    with ctx.unit() as session:
+        person = _person(session, ctx)
+        if not person.email and any(channel == "email" for channel in choices.values()):
+            raise InputError(
+                f"{person.name} has no e-mail address to mail notices to (an admin adds one on the People page); "
+                "choose inbox or both",
+                field="channel",
+            )
+        if digest and not person.email:
+            raise InputError(
+                f"{person.name} has no e-mail address to send a digest to (an admin adds one on the People page)",
+                field="digest",
+            )
+        changed = {}
+        for kind, channel in choices.items():
+            row = session.scalar(select(NoticePref).where(NoticePref.user_id == person.id, NoticePref.kind == kind))
+            if row is None:
+                session.add(NoticePref(user_id=person.id, kind=kind, channel=channel))
+            elif row.channel != channel:
+                row.channel = channel
+            else:
+                continue
+            changed[kind] = channel
+        session.flush()
+        if changed:
+            events.record(session, ctx.actor, "notices.choose", objects={"user": person.id}, choices=changed)
+        if digest is not None and bool(person.digest) != digest:
+            person.digest = digest
+            if not digest and person.email:  # what was held goes out now
+                session.execute(
+                    update(Outgoing)
+                    .where(Outgoing.target == person.email, Outgoing.state == "held")
+                    .values(state="pending", next_at=ctx.now())
+                )
+            events.record(session, ctx.actor, "notices.digest", objects={"user": person.id}, on=digest)
+        return _settings(session, person)
+
+
 def inbox(ctx: Context, *, unread: bool = False, limit: int = 50) -> dict:
     """The acting person's notices, newest first, and how many are unread."""
     actor = ctx.actor

@@ -12,6 +12,11 @@ the page under ``[server] url``. Webhooks: ``[webhooks.NAME]`` with ``url``, ``e
 when absent), ``secret_env`` (the environment variable holding the secret) and ``format`` ("json" or
 "slack"); each post is signed ``X-Pressroom-Signature: sha256=<hex HMAC-SHA256 of
 "<timestamp>.<body>">`` with ``X-Pressroom-Timestamp``.
+
+A person who chose the daily digest has their mails written ``held``; once a day, at the first
+chore after ``[mail] digest_hour`` (UTC, default 8), their held mails become ``digested`` and one
+mail listing them all is written to be sent (``digests``). A mail whose body carries a secret (an
+invite's link) loses it once sent or given up on: the outbox keeps no working link.
 """
 
 from __future__ import annotations
@@ -27,19 +32,32 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import func, or_, select, update
 
 from pressroom.context import Context
-from pressroom.errors import InputError
+from pressroom.errors import Forbidden, InputError
 from pressroom.jobs import kinds
+from pressroom.ledger import db
 from pressroom.ledger.tables import Outgoing
+from pressroom.plays import accounts
 from pressroom.store.studio import Studio
 
 PASSWORD_VAR = "PRESSROOM_SMTP_PASSWORD"
 MAX_ATTEMPTS = 8
 CLAIM_S = 300
 BATCH = 50
-STATES = ("pending", "sending", "sent", "failed")
+STATES = ("pending", "sending", "sent", "failed", "held", "digested")
+WAITING = ("pending", "sending", "failed", "held")  # what `pressroom outbox` lists unless asked
+DIGEST_HOUR = 8
+SAID = {  # each state in the words the delivery log shows
+    "pending": "waiting to be sent",
+    "sending": "being sent",
+    "sent": "sent",
+    "failed": "gave up",
+    "held": "held for the daily digest",
+    "digested": "sent in a daily digest",
+}
+UNKEPT = "(sent: the link is not kept)"
 
 
 def _now() -> datetime:
@@ -58,6 +76,8 @@ def signature(secret: str, timestamp: str, body: bytes) -> str:
 
 def _link(config: dict, path: str) -> str:
     base = str(config.get("server", {}).get("url", "")).rstrip("/")
+    if path.startswith(("http://", "https://")):  # whole already (an invite's link)
+        return path
     return f"{base}{path}" if base and path else path
 
 
@@ -73,9 +93,14 @@ def _mail(config: dict, row: Outgoing) -> None:
     message["To"] = row.target
     message["Message-ID"] = f"<outbox-{row.id}.{row.event_id}@pressroom>"
     text = row.body.get("text", "")
-    message.set_content(f"{text}\n\n{link}\n")
+    listed = [(item.get("text", ""), _link(config, item.get("link", ""))) for item in row.body.get("items", [])]
+    plain = "".join(f"- {said}\n  {where}\n" for said, where in listed)
+    message.set_content(f"{text}\n\n{plain}{chr(10) if plain else ''}{link}\n")
+    lines = "".join(f'<li><a href="{html.escape(where)}">{html.escape(said)}</a></li>' for said, where in listed)
     message.add_alternative(
-        f'<p>{html.escape(text)}</p><p><a href="{html.escape(link)}">Open it in pressroom</a></p>', subtype="html"
+        f"<p>{html.escape(text)}</p>{f'<ul>{lines}</ul>' if lines else ''}"
+        f'<p><a href="{html.escape(link)}">Open it in pressroom</a></p>',
+        subtype="html",
     )
     with smtplib.SMTP(host, int(mail.get("port", 587)), timeout=30) as smtp:
         if mail.get("starttls", True):
@@ -158,6 +183,7 @@ def deliver(studio: Studio, log: Callable[[str], None] = lambda line: None) -> d
                 held.error = why
                 if held.attempts >= MAX_ATTEMPTS:
                     held.state = "failed"
+                    _forget_secret(held)
                     counts["failed"] += 1
                     log(
                         f"outbox {row_id} ({row.channel} to {row.target}): failed for good after {held.attempts} tries: {why}"
@@ -169,18 +195,93 @@ def deliver(studio: Studio, log: Callable[[str], None] = lambda line: None) -> d
         with studio.session() as session:
             held = session.get(Outgoing, row_id)
             held.state, held.sent_at, held.attempts, held.error = "sent", _now(), held.attempts + 1, ""
-            if held.body.get("forget_link"):  # a guest's link holds its secret: kept only until sent
-                held.body = {**held.body, "link": ""}
+            _forget_secret(held)
         counts["sent"] += 1
     return counts
+
+
+def _forget_secret(row: Outgoing) -> None:
+    if row.body.get("secret"):
+        row.body = {"text": row.body.get("text", ""), "link": UNKEPT}
 
 
 kinds.chore(deliver)
 
 
+def _digest_hour(config: dict) -> int:
+    hour = config.get("mail", {}).get("digest_hour", DIGEST_HOUR)
+    if isinstance(hour, bool) or not isinstance(hour, int) or not 0 <= hour <= 23:
+        raise InputError(
+            f"[mail] digest_hour in pressroom.toml must be an hour from 0 to 23 (UTC; got {hour!r})",
+            field="digest_hour",
+        )
+    return hour
+
+
+def digests(studio: Studio, log: Callable[[str], None] = lambda line: None, now: datetime | None = None) -> int:
+    """Each address's held mails as one digest mail, once a day from ``[mail] digest_hour`` on; how
+    many digests were written (the outbox sends them as it sends any mail)."""
+    now = now or _now()
+    try:
+        hour = _digest_hour(studio.config)
+    except InputError as exc:  # a setting's mistake is told, and stops no worker
+        log(f"outbox: no digests: {exc}")
+        return 0
+    start = now.replace(hour=hour, minute=0, second=0, microsecond=0)
+    if now < start:
+        return 0
+    with studio.session() as session:
+        waiting = session.scalars(select(Outgoing.target).where(Outgoing.state == "held").distinct()).all()
+    written = 0
+    for address in waiting:
+        with studio.session() as session:
+            db.begin_immediate(session)  # SQLite: one writer at a time, so two workers write one digest
+            sent_today = session.scalar(
+                select(func.count())
+                .select_from(Outgoing)
+                .where(Outgoing.target == address, Outgoing.kind == "digest", Outgoing.created_at >= start)
+            )
+            if sent_today:
+                continue
+            held = list(
+                session.scalars(
+                    select(Outgoing)
+                    .where(Outgoing.target == address, Outgoing.state == "held")
+                    .order_by(Outgoing.id)
+                    .with_for_update()  # PostgreSQL: a second worker waits, then finds them digested
+                )
+            )
+            if not held:
+                continue
+            items = [{"text": row.body.get("text", ""), "link": row.body.get("link", "")} for row in held]
+            count = f"{len(held)} notice{'s' if len(held) != 1 else ''}"
+            session.add(
+                Outgoing(
+                    channel="email",
+                    target=address,
+                    kind="digest",
+                    subject=f"pressroom: your daily digest, {count}",
+                    body={"text": f"Since your last digest: {count}.", "link": "/inbox", "items": items},
+                    event_id=held[-1].event_id,  # the newest event it tells of
+                    state="pending",
+                    attempts=0,
+                    next_at=min(now, _now()),  # at once
+                    created_at=now,
+                )
+            )
+            for row in held:
+                row.state = "digested"
+            written += 1
+        log(f"outbox: a daily digest of {len(held)} to {address}")
+    return written
+
+
+kinds.chore(digests)
+
+
 def listing(ctx: Context, state: str | None = None, *, channel: str | None = None) -> list[dict]:
-    """The outbox's rows, newest first (at most 500): without ``state``, those pending, being sent
-    and failed, or with ``channel`` ("email" or "webhook") every row of it, sent ones too: a delivery log."""
+    """The outbox's rows, newest first (at most 500): without ``state``, those pending, being sent,
+    failed and held for a digest, or with ``channel`` ("email" or "webhook") every row of it, sent ones too: a delivery log."""
     if state is not None and state not in STATES:
         raise InputError(f"state must be one of {', '.join(STATES)} (got {state!r})", field="state")
     if channel is not None and channel not in SENDERS:
@@ -190,7 +291,24 @@ def listing(ctx: Context, state: str | None = None, *, channel: str | None = Non
         if state:
             query = query.where(Outgoing.state == state)
         elif channel is None:
-            query = query.where(Outgoing.state.in_(("pending", "sending", "failed")))
+            query = query.where(Outgoing.state.in_(WAITING))
         if channel is not None:
             query = query.where(Outgoing.channel == channel)
         return [row.as_dict() for row in session.scalars(query.order_by(Outgoing.id.desc()).limit(500))]
+
+
+def delivery_log(ctx: Context, limit: int = 50) -> list[dict]:
+    """The newest mails and webhook posts, whatever their state, in words (through the server: admins only)."""
+    if ctx.actor.channel in ("api", "web") and not accounts.is_admin(ctx):
+        raise Forbidden(f"{ctx.actor.name} may not see the delivery log: only an admin may", field="actor")
+    with ctx.unit() as session:
+        found = session.scalars(select(Outgoing).order_by(Outgoing.id.desc()).limit(limit))
+        return [
+            {
+                **row.as_dict(),
+                "created_at": row.created_at.isoformat(),
+                "said": SAID.get(row.state, row.state),
+                "what": row.kind.replace(".", " ").replace("_", " "),
+            }
+            for row in found
+        ]

@@ -73,6 +73,18 @@ class Item:
         }
 
 
+def urgency(due: date | str | None, today: date) -> str:
+    """How a due date reads beside it: "overdue" once past, "due soon" within ``DUE_SOON_DAYS``, else ""."""
+    if isinstance(due, str):
+        try:
+            due = date.fromisoformat(due)
+        except ValueError:
+            return ""
+    if due is None:
+        return ""
+    return "overdue" if due < today else "due soon" if due <= today + timedelta(days=DUE_SOON_DAYS) else ""
+
+
 def _due(brief: Brief | None) -> date | None:
     if brief is None:
         return None

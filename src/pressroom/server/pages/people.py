@@ -1,5 +1,7 @@
 """People and invites on the pages: an admin lists the studio's people, adds one with their roles
-and makes a person an invite link; the person opens the link, sets their password and is signed in.
+and makes a person an invite link (mailed to them if an address is given); the person opens the
+link, sets their password and is signed in. Below, the delivery log: the newest mails and webhook
+posts and how they went.
 
 The same functions as ``pressroom user invite`` and ``POST /api/people/{name}/invite``
 (``invites.py``), so a refusal (not an admin, a used or expired invite, a short password) is the
@@ -13,7 +15,7 @@ from fastapi.responses import RedirectResponse
 
 from pressroom.context import Context
 from pressroom.errors import InputError, LedgerAway, PressroomError
-from pressroom.plays import accounts, invites, people
+from pressroom.plays import accounts, invites, outbox, people
 from pressroom.server import auth
 from pressroom.server.pages import fields, render
 
@@ -22,7 +24,11 @@ router = APIRouter(include_in_schema=False)
 
 @router.get("/people")
 def people_page(request: Request) -> Response:
-    return render.shown(request, "people.html", lambda ctx: {"people": invites.roster(ctx), "roles": people.ROLES})
+    return render.shown(
+        request,
+        "people.html",
+        lambda ctx: {"people": invites.roster(ctx), "roles": people.ROLES, "deliveries": outbox.delivery_log(ctx)},
+    )
 
 
 @router.post("/people/add")
@@ -37,9 +43,10 @@ def add(request: Request, name: str = Form(""), role: list[str] = Form([]), emai
 
 
 @router.post("/people/invite")
-def invite(request: Request, name: str = Form("")) -> Response:
+def invite(request: Request, name: str = Form(""), email: str = Form("")) -> Response:
     def act(ctx: Context):
-        made = invites.invite(ctx, name.strip(), invites.link_base(ctx, str(request.base_url)))
+        base = invites.link_base(ctx, str(request.base_url))
+        made = invites.invite(ctx, name.strip(), base, email=email.strip() or None)
         return render.fragment("_invited.html", 201, invite=made, people=invites.roster(ctx))
 
     return render.acted(request, act)

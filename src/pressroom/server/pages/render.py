@@ -15,13 +15,21 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
-from pressroom.context import Context
+from pressroom.context import Context, utc_now
 from pressroom.errors import LedgerAway, PressroomError, SignInRequired
-from pressroom.plays import accounts, notices
+from pressroom.plays import accounts, notices, worklist
 from pressroom.server import auth
 from pressroom.server.pages import fields
 
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
+
+
+def _urgency(due) -> str:
+    """A due date's mark on a page ("overdue", "due soon" or ""), as the worklist reads it."""
+    return worklist.urgency(due, utc_now().date())
+
+
+templates.env.globals["urgency"] = _urgency
 
 
 def viewer(request: Request) -> Context | None:

@@ -41,8 +41,14 @@ def add(body: NewPerson, ctx: Ctx) -> dict:
     return invites.add_person(ctx, body.name, body.roles, password=body.password, admin=body.admin, email=body.email)
 
 
+class Invitation(BaseModel):
+    email: str | None = None
+
+
 @router.post("/{name}/invite", status_code=201)
-def invite(name: str, request: Request, ctx: Ctx) -> dict:
+def invite(name: str, request: Request, ctx: Ctx, body: Invitation | None = None) -> dict:
     """A one-time, expiring link with which the person sets their password (admins only); the
-    link is in this answer only. Its base is `[server] url` in pressroom.toml, else this server's."""
-    return invites.invite(ctx, name, invites.link_base(ctx, str(request.base_url)))
+    link is in this answer, and mailed to ``email`` if given. Its base is `[server] url` in
+    pressroom.toml, else this server's."""
+    email = body.email if body is not None else None
+    return invites.invite(ctx, name, invites.link_base(ctx, str(request.base_url)), email=email)
