@@ -170,6 +170,10 @@ def _kept(room, recipe: int, subject: str = "a red boot") -> list[int]:
     return made
 
 
+def _requests(ctx) -> list[str]:
+    return [n["text"] for n in notices.inbox(ctx)["notices"] if n["kind"] == "review.requested"]
+
+
 def test_a_sequential_gate_takes_the_assigned_reviewers_in_the_order_they_were_assigned(room):
     _in_order(room)
     brief, lock = _locked(room, stakes="high")
@@ -177,6 +181,8 @@ def test_a_sequential_gate_takes_the_assigned_reviewers_in_the_order_they_were_a
     assignments.assign(room["dana"], brief, "rita")
     [image] = _kept(room, lock["recipe"])
     assert image in _images(room["ravi"], "review") and image not in _images(room["rita"], "review")
+    assert _requests(room["ravi"]) == [f"image #{image} waits for your review"]  # told: it is his turn
+    assert _requests(room["rita"]) == []  # not yet hers
     for decision, answers in (("approved", _checks()), ("changes-required", _checks(hands="fail:six fingers"))):
         with pytest.raises(Refused) as early:
             reviews.decide(room["rita"], image, decision, answers, alt_text="A red boot on moss")
@@ -188,6 +194,7 @@ def test_a_sequential_gate_takes_the_assigned_reviewers_in_the_order_they_were_a
     first = reviews.decide(room["ravi"], image, "approved", _checks(), alt_text="A red boot on moss")
     assert (first.result, first.order, first.approvals) == ("pending", "sequential", ["ravi"])
     assert image in _images(room["rita"], "review") and image not in _images(room["ravi"], "review")  # her turn
+    assert _requests(room["rita"]) == [f"image #{image} waits for your review: ravi approved it, and it is your turn"]
     second = reviews.decide(room["rita"], image, "approved", _checks())
     assert (second.result, second.approvals) == ("approved", ["ravi", "rita"])
 

@@ -6,7 +6,8 @@ mail, a webhook post) commit with the event or not at all, and a worker sends th
 (``plays.outbox``). The kinds and whom they reach:
 
 - ``review.requested``: images were kept in a cull, or a fix landed; the reviewers assigned to the
-  brief, else every reviewer (never the image's maker).
+  brief, else every reviewer (never the image's maker). At a gate taking the assigned reviewers in
+  order, only the one whose turn it is; each next one when the one before approves.
 - ``concepts.ready``: a concept sprint landed; the brief's director.
 - ``direction.approved``: the direction is chosen; everyone who made an image for the brief.
 - ``lock.failed``: a lock-in did not reproduce; the operator who ran it and the brief's director.
@@ -42,7 +43,7 @@ from sqlalchemy.orm import Session
 from pressroom.context import Context
 from pressroom.domain import gate
 from pressroom.errors import InputError, NotFound
-from pressroom.ledger import events, rows
+from pressroom.ledger import actors, events, rows
 from pressroom.ledger.tables import (
     Brief,
     Event,
@@ -55,7 +56,7 @@ from pressroom.ledger.tables import (
     User,
     UserRole,
 )
-from pressroom.plays import assignments
+from pressroom.plays import assignments, reviews
 from pressroom.store.studio import CONFIG_KEY
 
 KINDS = (
@@ -119,6 +120,25 @@ def _holding(session: Session, role: str) -> set[int]:
     return set(session.scalars(select(UserRole.user_id).where(UserRole.role == role)))
 
 
+def _first_in_turn(session: Session, ids: list[int], queue: list[int]) -> set[int]:
+    """At a gate taking the assigned reviewers (``queue``) in order, the ones whose turn it is on the
+    new images ``ids`` (the others are told when it comes: ``waits_on`` on an approval). Empty when
+    the gate takes them in parallel or nobody is assigned."""
+    if not queue:
+        return set()
+    config = session.info.get(CONFIG_KEY, {})
+    first: set[int] = set()
+    for row in session.scalars(select(Generation).where(Generation.id.in_(ids))):
+        applied = reviews.gate_of(config, session, row)
+        if applied.order != "sequential":
+            return set()
+        person = gate.turn(
+            applied.order, queue, [], lambda p: reviews.may_judge(session, row, actors.by_id(session, p))
+        )
+        first |= {person} - {None}
+    return first
+
+
 def _title(session: Session, brief_id: int | None) -> str:
     brief = session.get(Brief, brief_id) if brief_id is not None else None
     return f"brief {brief.id} ({brief.title})" if brief is not None else "a brief"
@@ -131,15 +151,16 @@ def said(session: Session, event: Event) -> list[Said]:
     if action == "cull.keep" or action.startswith("fix."):
         ids = objects.get("generations") or [objects.get("generation")]
         makers = set(session.scalars(select(Generation.maker_id).where(Generation.id.in_([i for i in ids if i]))))
-        assigned = {a.reviewer_id for a in assignments.live(session, [brief])} if brief is not None else set()
+        queue = [a.reviewer_id for a in assignments.live(session, [brief])] if brief is not None else []
         what = f"{len(ids)} image{'s' if len(ids) != 1 else ''} of {where}" if len(ids) != 1 else f"image #{ids[0]}"
         link = f"/images/{ids[0]}" if len(ids) == 1 else "/"
         return [
             Said(
                 "review.requested",
-                f"{what} wait for your review",
+                f"{what} {'waits' if len(ids) == 1 else 'wait'} for your review",
                 link,
-                (assigned or _holding(session, "reviewer")) - makers,
+                (_first_in_turn(session, [i for i in ids if i], queue) or set(queue) or _holding(session, "reviewer"))
+                - makers,
             )
         ]
     if action == "concept.sprint":
@@ -195,14 +216,16 @@ def said(session: Session, event: Event) -> list[Said]:
                 )
             ]
         if gate.approves(decision):
-            return [
-                Said(
-                    "review.approved",
-                    f"{event.actor} approved image #{image.id} ({decision.replace('-', ' ')})",
-                    f"/images/{image.id}",
-                    maker | _holding(session, "keeper"),
-                )
-            ]
+            approved = Said(
+                "review.approved",
+                f"{event.actor} approved image #{image.id} ({decision.replace('-', ' ')})",
+                f"/images/{image.id}",
+                maker | _holding(session, "keeper"),
+            )
+            if detail.get("waits_on") is None:
+                return [approved]
+            turn = f"image #{image.id} waits for your review: {event.actor} approved it, and it is your turn"
+            return [approved, Said("review.requested", turn, f"/images/{image.id}", {detail["waits_on"]})]
     if action == "release":
         return [
             Said(

@@ -36,16 +36,16 @@ from pressroom.store import imagefiles, models
 from pressroom.store.studio import Studio
 
 
-def gate_for(studio: Studio, stakes: str) -> Gate:
-    """The gate of a level as this studio sets it (``[gate.LEVEL]`` in pressroom.toml)."""
+def gate_for(config: Mapping, stakes: str) -> Gate:
+    """The gate of a level as the studio's settings set it (``[gate.LEVEL]`` in pressroom.toml)."""
     level = stakes if stakes in gate.DEFAULT_GATES else "standard"
-    custom = studio.config.get("gate", {}).get(level, {})
+    custom = config.get("gate", {}).get(level, {})
     return gate.configured(
         level, items=custom.get("items"), reviewers=custom.get("reviewers"), order=custom.get("order")
     )
 
 
-def gate_of(studio: Studio, session: Session, row: Generation) -> Gate:
+def gate_of(config: Mapping, session: Session, row: Generation) -> Gate:
     """The gate an image passes: its brief's stakes, tightened or lightened by the content type.
 
     High stakes always get the full gate. A social brief (light gate) at standard stakes is
@@ -56,7 +56,7 @@ def gate_of(studio: Studio, session: Session, row: Generation) -> Gate:
     stakes = (brief.stakes if brief else "") or "standard"
     tightness = brief.defaults.gate if brief and brief.content_type else "full"
     level = gate.level(stakes, tightness)
-    applied = gate_for(studio, level)
+    applied = gate_for(config, level)
     if level == stakes:
         return applied
     return Gate(
@@ -210,7 +210,7 @@ def statuses(
     judged: dict[int, tuple[Gate, list[Review], list[Review]]] = {}
     for row in images:
         if row.brief_id not in gates:
-            gates[row.brief_id] = gate_of(studio, session, row)
+            gates[row.brief_id] = gate_of(studio.config, session, row)
         fixed_at = fixed.get(row.id)
         current = [r for r in found[row.id] if fixed_at is None or fixed_at <= r.at]
         latest: dict[object, Review] = {}
@@ -244,7 +244,7 @@ def record_of(studio: Studio, session: Session, generation_id: int) -> dict:
     from pressroom.checks import licence
 
     row = session.get(Generation, generation_id)
-    applied = gate_of(studio, session, row)
+    applied = gate_of(studio.config, session, row)
     found = status(studio, session, generation_id)
     recipe, brief, manifest = _judged_with(studio, session, row)
     context = checks.Context(image=None, recipe=recipe, generation_id=row.id, brief=brief, manifest=manifest)
@@ -400,7 +400,7 @@ def decide(
             audit.require_intact(session, f"approve generation {generation_id}")
         row = rows.get(session, Generation, generation_id)
         locked = _separate(session, row, reviewer, decision)
-        applied = gate_of(studio, session, row)
+        applied = gate_of(studio.config, session, row)
         _wait_turn(studio, session, row, applied, reviewer)
         if gate.approves(decision):
             waiting = marks.unsettled(session, row)
@@ -455,6 +455,11 @@ def decide(
         for item, (result, reason) in results.items():
             session.add(ReviewCheck(review_id=review.id, item=item, result=result, reason=reason))
         session.flush()
+        turn = {}  # at a gate taking its reviewers in order, an approval hands the image to the next
+        if applied.order == "sequential" and gate.approves(decision) and row.brief_id is not None:
+            queue = [a.reviewer_id for a in assignments.live(session, [row.brief_id])]
+            after = in_turn(session, row, status(studio, session, row.id), queue) if queue else None
+            turn = {"waits_on": after.id} if after is not None and after.id != reviewer.id else {}
         events.record(
             session,
             reviewer,
@@ -463,6 +468,7 @@ def decide(
             objects={"generation": row.id, "review": review.id},
             decision=decision,
             failed=failed,
+            **turn,
         )
         if locked is not None and failed:
             _flag_if_repeated(session, locked, failed, reviewer)
