@@ -55,7 +55,7 @@ def site(tmp_path_factory, ledgers, smtp):
         accounts.add_account(ctx["dana"], "omar", [], email="omar@example.com")
         accounts.add_account(ctx["dana"], NEWCOMER, ["reviewer"])
         today = datetime.now(UTC).date()
-        late = briefs.TEMPLATE.replace("due = 2026-12-15", f"due = {today - timedelta(days=1)}")
+        late = re.sub(r"(?m)^due = .*$", f"due = {today - timedelta(days=1)}", briefs.TEMPLATE)
         brief = briefs.open_brief(ctx["dana"], parse(late))["id"]
         assignments.assign(ctx["dana"], brief, "rita", (today + timedelta(days=1)).isoformat())
         return {"brief": brief}

@@ -8,7 +8,7 @@ is not one sentence pauses the brief with that reason.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import select
@@ -222,7 +222,8 @@ def briefs(ctx: Context) -> list[dict]:
         return [brief.as_dict() for brief in listing(session)]
 
 
-TEMPLATE = """\
+TEMPLATE_LEAD = timedelta(weeks=4)  # the template's due date: four weeks after the day pressroom started
+TEMPLATE = f"""\
 # pressroom brief. Fill in every item: a brief with an item missing is kept as a draft, and
 # no generation starts until it is complete. Create it with `pressroom brief new --file THIS.toml`.
 title = "Spring trail shoe launch"
@@ -236,7 +237,7 @@ consistency = "the same shoe and colourway in every image"
 intended_use = "commercial"          # internal | editorial | commercial
 stakes = "standard"                  # low | standard | high: how tight the review gate is
 content_type = "campaign"            # campaign | social | ecommerce: sets the plays' defaults
-due = 2026-12-15
+due = {(datetime.now(UTC).date() + TEMPLATE_LEAD).isoformat()}
 director = "dana"                    # a user with the director role
 iteration_budget = 12                # generations allowed per final image before a warning
 client_signoff = false               # true: release waits for the client's approval by link
