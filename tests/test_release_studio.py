@@ -131,6 +131,10 @@ UPGRADES = {
         "indexes": {"ix_notices_user_read", "ix_outbox_state_next"},
     },
     "0022": {"tables": {"assignments"}, "indexes": {"ix_assignments_brief"}},
+    "0026": {
+        "tables": {"post_handouts", "post_returns"},
+        "indexes": {"ix_post_handouts_generation", "ix_post_returns_generation", "ix_post_returns_parent"},
+    },
 }
 
 
