@@ -168,6 +168,12 @@ def test_a_retouched_file_goes_out_comes_back_is_reviewed_by_another_and_ships_w
         assert report["validation_state"] == "Trusted"
         _the_whole_chain_as_encypher_reads_it(report["manifest_report"])
 
+    # the canary re-reproduces the hero, never the files of the retouch: those cannot be regenerated
+    canary = cli("audit", "--sample", "4", "--json")
+    assert canary.code == 0, canary.err
+    items = json.loads(canary.out)["canary"]["items"]
+    assert [(i["kind"], i["id"]) for i in items] == [("hero", hero)] and items[0]["verdict"] == "exact"
+
 
 def _the_whole_chain(store: dict) -> None:
     """release -> (the retouch in the other tool -> pressroom's hand-out), and the review in the release."""
@@ -345,3 +351,20 @@ def test_the_tool_must_be_named_and_only_an_operator_brings_a_file_back(cli, tmp
     assert reviewer.code == 4 and "needs the operator role" in reviewer.err
     bad = cli("post", "out", lock["hero"], "--format", "gif", "--as", RETOUCHER)
     assert bad.code == 2 and "format 'gif' is not one of png, tiff" in bad.err
+
+
+def test_a_retouch_of_an_odd_size_is_not_fixed_by_a_model_but_can_be_cropped_and_brought_back(cli, tmp_path):
+    brief, lock = locked(cli, tmp_path)
+    _team(cli)
+    edited = tmp_path / "edited.png"
+    Image.new("RGB", (67, 81), (20, 200, 10)).save(edited)
+    odd = _bring_in(cli, lock["hero"], edited)
+    refused = cli("fix", odd["id"], "--refine", "--as", RETOUCHER)
+    assert refused.code == 6 and refused.err.count("\n") == 1
+    assert f"image {odd['id']} is 67x81; a fix needs each side a multiple of 8" in refused.err
+    assert "crop it to 64x80" in refused.err
+    Image.new("RGB", (64, 80), (20, 200, 10)).save(edited)
+    again = _bring_in(cli, odd["id"], edited)  # a version of the version: its lineage goes back to the hero
+    assert again["parent"] == odd["id"] and again["post"]["parent_width"] == 67
+    fixed = cli("fix", again["id"], "--refine", "--strength", "0.5", "--as", RETOUCHER, "--json")
+    assert fixed.code == 0, fixed.err
