@@ -47,7 +47,8 @@ class Candidate:
     source_type: str
     parent_path: Path | None
     review: dict  # the review that lets it out (reviews.record_of), signed into every file
-    credentials: Path | None = None  # its stored source file, when that carries a C2PA manifest of its own
+    # its stored source file, when that carries a C2PA manifest of its own (read by the release alone)
+    credentials: Path | None = None
 
 
 def source_type(session: Session, row: Generation) -> str:
@@ -67,11 +68,10 @@ def credentials(studio: Studio, session: Session, row: Generation) -> Path | Non
     elsewhere keeps its Content Credentials). Every file released from the image carries it as an
     ingredient, so a reader sees that history too. None for pressroom's own images."""
     came_back = session.scalar(select(PostReturn).where(PostReturn.generation_id == row.id))
-    kept = [studio.assets.path(came_back.sha256, came_back.ext)] if came_back is not None else []
-    for path in [*kept, row.path(studio)]:
-        if path.is_file() and provenance.carries(path):
-            return path
-    return None
+    if came_back is not None:  # whether it carries one was read when it came back
+        return studio.assets.path(came_back.sha256, came_back.ext) if came_back.credentials else None
+    own = row.path(studio)
+    return own if own.is_file() and provenance.carries(own) else None
 
 
 def candidates(studio: Studio, session: Session, brief_id: int) -> list[Candidate]:
@@ -108,7 +108,6 @@ def candidates(studio: Studio, session: Session, brief_id: int) -> list[Candidat
                 source_type(session, row),
                 parent.path(studio) if parent else None,
                 reviews.record_of(studio, session, row.id),
-                credentials(studio, session, row),
             )
         )
     return found
@@ -189,6 +188,8 @@ def release(
         audit.require_intact(session, f"release brief {brief_id}")
         brief = briefs.get(session, brief_id)
         found = candidates(studio, session, brief.id)
+        for item in found:
+            item.credentials = credentials(studio, session, item.row)
         done = {
             (r.generation_id, r.rendition, r.format): r
             for r in session.scalars(select(Release).where(Release.brief_id == brief.id))
