@@ -61,8 +61,8 @@ def _file_name(row: Generation, fmt: str) -> str:
 
 
 def _encode(image, fmt: str, recipe, xmp: str) -> bytes:
-    """The master as PNG (with its parameters, recipe and XMP) or as TIFF (the parameters in its
-    ImageDescription, the recipe as JSON in Software's neighbour, XMP in its own tag)."""
+    """The master as PNG (its parameters and recipe in text chunks, and XMP) or as TIFF (the
+    parameters in its ImageDescription, XMP in its own tag; the recipe rides in the C2PA manifest)."""
     if fmt == "png":
         return metadata.encode(image, "png", recipe, xmp=xmp)
     import io
