@@ -311,6 +311,13 @@ def test_a_16_bit_adobe_rgb_tiff_and_a_layered_psd_come_back_in(cli, tmp_path):
     assert Image.open(came["path"]).getpixel((40, 40)) == base.getpixel((40, 40))
     assert came["post"]["changes"]["in_words"] == f"{came['post']['changes']['share'] * 100:.1f} % of pixels changed"
 
+    # WebP and an 8-bit TIFF with no profile come in as they are
+    for name, fmt, kind in (("edited.webp", "WEBP", "WebP"), ("edited-8bit.tif", "TIFF", "TIFF")):
+        path = tmp_path / name
+        base.save(path, format=fmt, **({"lossless": True} if fmt == "WEBP" else {}))
+        came_in = _bring_in(cli, hero, path)["post"]
+        assert (came_in["kind"], came_in["profile"]) == (kind, "") and came_in["changes"]["share"] == 0.0
+
     # the retoucher of either may not review it
     for image in (came["id"],):
         mine = cli("review", image, "--decision", "approved", *every(), "--alt-text", ALT, "--as", RETOUCHER)
