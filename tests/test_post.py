@@ -95,6 +95,7 @@ def _sign_as_the_tool(identity, handed: Path, edited: Path, target: Path) -> Non
             builder.sign(signer, "image/png", source, out)
 
 
+@pytest.mark.ledger_contract("post: a hand-out and a retouch recorded, reviewed and released from the ledger")
 def test_a_retouched_file_goes_out_comes_back_is_reviewed_by_another_and_ships_with_its_history(
     cli, tmp_path, new_ledger
 ):
