@@ -141,6 +141,10 @@ UPGRADES = {
         "columns": {"users": {"digest"}},
         "indexes": {"ux_notice_prefs_user_kind", "ux_reminders_once"},
     },
+    "0025": {
+        "tables": {"post_handouts", "post_returns"},
+        "indexes": {"ix_post_handouts_generation", "ix_post_returns_generation", "ix_post_returns_parent"},
+    },
 }
 
 

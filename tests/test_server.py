@@ -910,3 +910,44 @@ def test_serve_with_two_processes_answers_on_one_port(team):
         serving.stop(server, timeout_s=30)
     bad = cli(team["root"], "serve", "--port", str(port), "--workers", "0")
     assert bad.returncode == 2 and "--workers" in bad.stderr
+
+
+def test_an_image_goes_out_to_post_and_its_retouch_comes_back_through_the_api(team):
+    import io
+
+    from PIL import Image
+
+    omar, rita = client(team, "omar"), client(team, "rita")
+    brief, lock = locked(team, "Retouched boots")
+    hero = lock["hero"]
+    out = omar.post(f"/api/images/{hero}/post-out", data={"format": "tiff"})
+    assert out.status_code == 200 and out.headers["content-type"] == "image/tiff"
+    assert out.headers["content-disposition"].endswith('-for-post.tif"')
+    handed = Image.open(io.BytesIO(out.content))
+    assert handed.size == (SIZE, SIZE)
+    retouched = io.BytesIO()
+    handed.convert("RGB").resize((SIZE * 2, SIZE * 2)).save(retouched, format="JPEG", quality=92)
+    route = f"/api/images/{hero}/post-in"
+    sent = {"file": ("retouched.jpg", retouched.getvalue(), "image/jpeg")}
+    for answer, status, field, words in (
+        (rita.post(route, data={"tool": "GIMP 3.0"}, files=sent), 403, "actor", "operator"),
+        (omar.post(route, files=sent), 400, "tool", "name the tool"),
+        (
+            omar.post(route, data={"tool": "GIMP 3.0"}, files={"file": ("r.bmp", b"BM", "image/bmp")}),
+            400,
+            "file",
+            "PNG, JPEG, WebP, TIFF or PSD",
+        ),
+        (rita.post(f"/api/images/{hero}/post-out"), 403, "actor", "operator"),
+    ):
+        assert answer.status_code == status, (status, answer.text)
+        assert answer.json()["field"] == field and words in answer.json()["error"], answer.json()
+    came = ok(omar.post(route, data={"tool": "GIMP 3.0", "note": "upresed"}, files=sent), 201)
+    assert came["parent"] == hero and came["play"] == "post" and (came["width"], came["height"]) == (SIZE * 2,) * 2
+    assert came["post"]["tool"] == "GIMP 3.0" and came["post"]["kind"] == "JPEG" and came["post"]["by"] == "omar"
+    assert not came["path"].startswith("/")  # no server path in the answer
+    checks = {item: "pass" for item in CHECKLIST}
+    review = {"decision": "approved", "checks": checks, "alt_text": "A retouched boot"}
+    refused = omar.post(f"/api/images/{came['id']}/review", json=review)  # the retoucher made it
+    assert refused.status_code == 403 and f"omar made generation {came['id']}" in refused.json()["error"]
+    assert ok(rita.post(f"/api/images/{came['id']}/review", json=review), 201)["result"] == "approved"

@@ -66,6 +66,7 @@ FLAGS = {
     "op": "give one of --inpaint MASK.png, --refine or --upscale N",
     "expect": "pass --expect IMAGE_OR_PIXEL_SHA256",
     "crops": "--crops 0 gives the figures alone",
+    "tool": 'give --tool "NAME VERSION", e.g. --tool "Photoshop 27.1"',
     "role": "pass --role ROLE, once for each role",
     "director": "`pressroom user add NAME --role director` adds a person or gives them the role",
     "url": "pass --url or set [server] url in pressroom.toml",

@@ -248,7 +248,7 @@ class PostStep(Strict):
 class Source(Strict):
     """For a derivative: the parent image (by hash) and the operation that made this one from it."""
 
-    op: Literal["refine", "inpaint", "upscale"]
+    op: Literal["refine", "inpaint", "upscale", "post"]
     parent_sha256: str  # the parent's file in the asset store
     parent_pixel_sha256: str
     mask_sha256: str = ""  # inpaint: the mask's file in the asset store (white = repaint)
@@ -256,6 +256,27 @@ class Source(Strict):
     factor: int = 1  # upscale
     method: str = ""  # upscale: "lanczos", or "model" (the recipe's model is a diffusers upscaler)
     noise_level: int = 20  # upscale by model: the noise added to the low-resolution image
+    # post: edited by hand outside pressroom, so never regenerated: the tool, the retoucher's note,
+    # the edited file as it came back (by SHA-256, kept in the asset store) and its size
+    tool: str = ""
+    note: str = ""
+    edited_sha256: str = ""
+    width: int = 0
+    height: int = 0
+
+    @property
+    def by_hand(self) -> bool:
+        """Whether the image was edited outside pressroom (and so cannot be regenerated)."""
+        return self.op == "post"
+
+    def why_not_reproducible(self) -> str:
+        """Why an image edited by hand cannot be regenerated, in one line."""
+        return (
+            f"this image was edited by hand in {self.tool or 'another tool'} outside pressroom, so it cannot be "
+            f"regenerated: only its parent's recipe is known (parent file {self.parent_sha256[:12]}); reproduce "
+            "the parent instead, and compare the edited file by its SHA-256 "
+            f"({self.edited_sha256[:12]})"
+        )
 
 
 class Environment(Strict):

@@ -135,6 +135,8 @@ def render(
     for batch in batches(recipes, batch_size):
         first = batch[0]
         source = first.source
+        if source is not None and source.by_hand:
+            raise InputError(source.why_not_reproducible())
         started = time.perf_counter()
         if source is not None and source.op == "upscale" and source.method != "model":
             image = renditions.apply(_derived(first, resolver), first.post)

@@ -811,3 +811,62 @@ class ClientDecision(Base):
             "email": self.email,
             "at": self.at.isoformat(),
         }
+
+
+# -- post: an image handed out to another tool, and an edited file brought back (PostHandout, PostReturn)
+class PostHandout(Base):
+    """Who took an image's full-size master out to post (retouching, compositing) and when."""
+
+    __tablename__ = "post_handouts"
+    __table_args__ = (Index("ix_post_handouts_generation", "generation_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    generation_id: Mapped[int] = mapped_column(ForeignKey("generations.id"))
+    format: Mapped[str] = mapped_column(String(8))  # png | tiff
+    sha256: Mapped[str] = mapped_column(String(64))  # the signed file handed out, kept in the asset store
+    by: Mapped[str] = mapped_column(String(100))  # the name the person had then
+    by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class PostReturn(Base):
+    """An edited file brought back as a new version of its parent: the facts of the edit, in one place."""
+
+    __tablename__ = "post_returns"
+    __table_args__ = (
+        Index("ix_post_returns_generation", "generation_id", unique=True),
+        Index("ix_post_returns_parent", "parent_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    generation_id: Mapped[int] = mapped_column(ForeignKey("generations.id"))  # the new version
+    parent_id: Mapped[int] = mapped_column(ForeignKey("generations.id"))
+    tool: Mapped[str] = mapped_column(String(200))
+    note: Mapped[str] = mapped_column(Text, default="")
+    sha256: Mapped[str] = mapped_column(String(64))  # the edited file as it came, kept byte for byte
+    ext: Mapped[str] = mapped_column(String(8))
+    kind: Mapped[str] = mapped_column(String(60))  # "16-bit TIFF", "layered PSD (3 layers)" ...
+    profile: Mapped[str] = mapped_column(String(200), default="")  # its colour profile ("" none: sRGB)
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+    credentials: Mapped[bool] = mapped_column(Boolean, default=False)  # it carries its own C2PA manifest
+    by: Mapped[str] = mapped_column(String(100))
+    by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    def as_dict(self) -> dict:
+        return {
+            "generation": self.generation_id,
+            "parent": self.parent_id,
+            "tool": self.tool,
+            "note": self.note,
+            "sha256": self.sha256,
+            "format": self.ext,
+            "kind": self.kind,
+            "profile": self.profile,
+            "width": self.width,
+            "height": self.height,
+            "credentials": self.credentials,
+            "by": self.by,
+            "at": self.at.isoformat(timespec="seconds"),
+        }

@@ -58,12 +58,14 @@ def _spread(ids: list[int], count: int) -> list[int]:
 
 def sample(ctx: Context, count: int, brief_id: int | None = None) -> list[tuple[str, int]]:
     """Which items the canary runs: about half locked heroes, the rest released files."""
-    from pressroom.ledger.tables import Imported
+    from pressroom.ledger.tables import Imported, PostReturn
 
     with ctx.unit() as session:
         heroes = select(LockedRecipe.hero_generation_id).where(LockedRecipe.hero_generation_id.is_not(None)).distinct()
         assets = select(Release.id).where(
-            Release.id.not_in(select(Imported.release_id).where(Imported.reproducible.is_(False)))
+            Release.id.not_in(select(Imported.release_id).where(Imported.reproducible.is_(False))),
+            # a file released from an image edited by hand in another tool cannot be regenerated
+            Release.generation_id.not_in(select(PostReturn.generation_id)),
         )
         if brief_id is not None:
             heroes = heroes.where(LockedRecipe.brief_id == brief_id)

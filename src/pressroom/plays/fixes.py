@@ -172,6 +172,13 @@ def _mask(data: bytes, parent: Generation, force: bool) -> bytes:
 def _prepare(studio: Studio, parent: Generation, request: dict) -> tuple[Recipe, float]:
     """The derivative's recipe (its source naming the parent, and the mask by SHA-256) and strength."""
     base = parent.parsed_recipe()
+    if parent.width % 8 or parent.height % 8:  # an image that came back from another tool may be any size
+        raise FixRefused(
+            f"image {parent.id} is {parent.width}x{parent.height}; a fix needs each side a multiple of 8 "
+            f"(the size a model draws at): crop it to {parent.width // 8 * 8}x{parent.height // 8 * 8} in the "
+            "other tool and bring it back, then fix that version",
+            field="generation",
+        )
     op, mask_sha, upscale, upscaler = request["op"], request["mask"], request["factor"], request["upscaler"]
     strength = request["strength"]
     # the parent already holds what its references gave it: a derivative works from the parent alone

@@ -148,7 +148,7 @@ def said(session: Session, event: Event) -> list[Said]:
     """What ``event`` tells whom (none for most events)."""
     action, objects, detail, brief = event.action, event.objects or {}, event.detail or {}, event.brief_id
     where = _title(session, brief)
-    if action == "cull.keep" or action.startswith("fix."):
+    if action in ("cull.keep", "post.in") or action.startswith("fix."):
         ids = objects.get("generations") or [objects.get("generation")]
         makers = set(session.scalars(select(Generation.maker_id).where(Generation.id.in_([i for i in ids if i]))))
         queue = [a.reviewer_id for a in assignments.live(session, [brief])] if brief is not None else []

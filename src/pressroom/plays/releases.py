@@ -27,7 +27,7 @@ from pressroom.domain.compare import fingerprint
 from pressroom.domain.recipes import Recipe
 from pressroom.errors import InputError, ReleaseBlocked
 from pressroom.ledger import events, fulltext, rows
-from pressroom.ledger.tables import Generation, LockedRecipe, Release
+from pressroom.ledger.tables import Generation, LockedRecipe, PostReturn, Release
 from pressroom.plays import audit, briefs, guests, reviews
 from pressroom.store import imagefiles, metadata, provenance, renditions, scratch, signing
 from pressroom.store.assets import sha256_bytes
@@ -47,17 +47,31 @@ class Candidate:
     source_type: str
     parent_path: Path | None
     review: dict  # the review that lets it out (reviews.record_of), signed into every file
+    # its stored source file, when that carries a C2PA manifest of its own (read by the release alone)
+    credentials: Path | None = None
 
 
-def _source_type(session: Session, row: Generation) -> str:
-    """Composite when the image or any ancestor was inpainted or refined."""
+def source_type(session: Session, row: Generation) -> str:
+    """Composite when the image or any ancestor was inpainted, refined or edited by hand in another tool."""
     current = row
     while current is not None:
         source = current.parsed_recipe().source
-        if source is not None and source.op in ("inpaint", "refine"):
+        if source is not None and source.op in ("inpaint", "refine", "post"):
             return provenance.COMPOSITE
         current = session.get(Generation, current.parent_id) if current.parent_id else None
     return provenance.TRAINED
+
+
+def credentials(studio: Studio, session: Session, row: Generation) -> Path | None:
+    """The stored file an image came from, when it carries a C2PA manifest of its own: the file an
+    image edited in another tool came back as, else the image's own stored file (a file made
+    elsewhere keeps its Content Credentials). Every file released from the image carries it as an
+    ingredient, so a reader sees that history too. None for pressroom's own images."""
+    came_back = session.scalar(select(PostReturn).where(PostReturn.generation_id == row.id))
+    if came_back is not None:  # whether it carries one was read when it came back
+        return studio.assets.path(came_back.sha256, came_back.ext) if came_back.credentials else None
+    own = row.path(studio)
+    return own if own.is_file() and provenance.carries(own) else None
 
 
 def candidates(studio: Studio, session: Session, brief_id: int) -> list[Candidate]:
@@ -103,7 +117,7 @@ def candidates(studio: Studio, session: Session, brief_id: int) -> list[Candidat
                 row.parsed_recipe(),
                 reviews.alt_text_of(session, row.id),
                 version,
-                _source_type(session, row),
+                source_type(session, row),
                 parent.path(studio) if parent else None,
                 _with_client(reviews.record_of(studio, session, row.id), guests.signoff(session, row.id)),
             )
@@ -125,7 +139,7 @@ def file_name(brief_id: int | None, candidate: Candidate, rendition: str, fmt: s
     )
 
 
-def _signed(
+def signed(
     studio: Studio,
     identity,
     target: Path,
@@ -136,7 +150,8 @@ def _signed(
     source_type: str,
     parent: Path | None,
     edit: str,
-    review: dict,
+    review: dict | None,
+    credentials: Path | None = None,
 ) -> bytes:
     """``data`` with its C2PA manifest signed in (the bytes that go to ``target``); the unsigned
     copy lives in the studio's temporary place, where a sweep finds it if the release is killed."""
@@ -154,6 +169,7 @@ def _signed(
             parent=parent,
             edit=edit,
             review=review,
+            credentials=credentials,
         )
         return signed.read_bytes()
 
@@ -191,6 +207,8 @@ def release(
         audit.require_intact(session, f"release brief {brief_id}")
         brief = briefs.get(session, brief_id)
         found = candidates(studio, session, brief.id)
+        for item in found:
+            item.credentials = credentials(studio, session, item.row)
         done = {
             (r.generation_id, r.rendition, r.format): r
             for r in session.scalars(select(Release).where(Release.brief_id == brief.id))
@@ -217,8 +235,8 @@ def release(
             master_recipe = item.recipe.model_copy(update={"post": [*item.recipe.post, renditions.encode_step("png")]})
             data = metadata.encode(image, "png", master_recipe, xmp=xmp)
             target = studio.inside(folder / file_name(brief_id, item, "master", "png"), "a released file")
-            edit = f"{item.recipe.source.op} of the parent image" if item.recipe.source else ""
-            body = _signed(
+            edit = edit_of(item.recipe)
+            body = signed(
                 studio,
                 identity,
                 target,
@@ -229,6 +247,7 @@ def release(
                 parent=item.parent_path,
                 edit=edit,
                 review=item.review,
+                credentials=item.credentials,
             )
             master = _record(ctx, shelf, item, None, "master", "png", target, body, image, master_recipe)
             if master is None:  # a release running at the same time wrote it first
@@ -247,7 +266,7 @@ def release(
                 data = metadata.encode(pixels, fmt, recipe, xmp=xmp)
                 target = studio.inside(folder / file_name(brief_id, item, channel.name, fmt), "a released file")
                 box = steps[0].params["box"]
-                body = _signed(
+                body = signed(
                     studio,
                     identity,
                     target,
@@ -258,6 +277,7 @@ def release(
                     parent=master.file(studio),
                     edit=f"cropped to {box} and resized to {channel.width}x{channel.height} for {channel.name}, {fmt}",
                     review=item.review,
+                    credentials=item.credentials,
                 )
                 decoded = imagefiles.load(body, f"the signed {channel.name} {fmt} rendition").convert("RGB")
                 row = _record(ctx, shelf, item, master.id, channel.name, fmt, target, body, decoded, recipe)
@@ -277,6 +297,16 @@ def release(
             formats=formats,
         )
     return written
+
+
+def edit_of(recipe: Recipe) -> str:
+    """What a derivative's master says was done to its parent (nothing for a generated image)."""
+    source = recipe.source
+    if source is None:
+        return ""
+    if source.by_hand:
+        return f"edited by hand in {source.tool} outside pressroom" + (f": {source.note}" if source.note else "")
+    return f"{source.op} of the parent image"
 
 
 def keeper(actor: Actor) -> Actor:

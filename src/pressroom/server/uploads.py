@@ -14,6 +14,10 @@ from fastapi import UploadFile
 from pressroom.errors import InputError, PressroomError
 
 SUFFIXES = (".png", ".jpg", ".jpeg", ".webp")
+KINDS = "a PNG, JPEG or WebP"
+# what an edited image may come back from another tool as (``plays.post``)
+POST_SUFFIXES = (*SUFFIXES, ".tif", ".tiff", ".psd")
+POST_KINDS = "a PNG, JPEG, WebP, TIFF or PSD"
 
 
 MAX_NAME = 255  # characters of an upload's file name
@@ -56,13 +60,14 @@ class Upload:
 
 
 @contextmanager
-def uploaded(file: UploadFile) -> Iterator[Upload]:
-    """An uploaded PNG, JPEG or WebP as a file in a temporary folder of its own (named by the server,
-    never by the upload); errors about it name the upload, not the server's folder."""
+def uploaded(file: UploadFile, suffixes: tuple[str, ...] = SUFFIXES, kinds: str = KINDS) -> Iterator[Upload]:
+    """An uploaded PNG, JPEG or WebP (or the ``suffixes`` named, ``kinds`` in words) as a file in a
+    temporary folder of its own (named by the server, never by the upload); errors about it name
+    the upload, not the server's folder."""
     name = shown_name(file)
     suffix = Path(name).suffix.lower()
-    if suffix not in SUFFIXES:
-        raise InputError(f"file must be a PNG, JPEG or WebP (got {name!r})", field="file")
+    if suffix not in suffixes:
+        raise InputError(f"file must be {kinds} (got {name!r})", field="file")
     with tempfile.TemporaryDirectory() as folder:
         upload = Upload(Path(folder) / f"upload{suffix}", name)
         with upload.path.open("wb") as out:

@@ -81,6 +81,14 @@ def to_toml(
         "    pressroom reproduce THIS_CARD.toml [--model-path WEIGHTS]"
     )
     comments = dict(COMMENTS)
+    if recipe.source is not None and recipe.source.by_hand:  # the card says plainly what it cannot do
+        source = recipe.source
+        comments["source"] = (
+            f"EDITED BY HAND in {source.tool} outside pressroom, then brought back: this image CANNOT be\n"
+            "regenerated. The recipe above is its parent's (the parent file is parent_sha256); the edited\n"
+            f"file is named by edited_sha256 and came back at {source.width}x{source.height}."
+            + (f"\nThe retoucher's note: {source.note}" if source.note else "")
+        )
     for name in recipe.ignored or ():  # said again where the setting is written, in plain words
         comments[name] = "\n".join(
             filter(

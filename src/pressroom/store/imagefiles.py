@@ -13,6 +13,7 @@ import io
 import struct
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -96,3 +97,98 @@ def load(
                 field=field,
             ) from None
         return image
+
+
+# the files an image may come back in from another tool, by the name Pillow gives their format
+ACCEPTED = {"PNG": "png", "JPEG": "jpg", "WEBP": "webp", "TIFF": "tiff", "PSD": "psd"}
+ACCEPTED_WORDS = "PNG, JPEG, WebP, TIFF (8 or 16 bit) or PSD"
+
+
+@dataclass(frozen=True)
+class Incoming:
+    """A file from another tool: its pixels in sRGB (8 bit, RGB) and what it was."""
+
+    image: Image
+    ext: str  # the extension it is kept under: png, jpg, webp, tiff or psd
+    kind: str  # in words: "PNG", "16-bit TIFF", "layered PSD" ...
+    profile: str  # the colour profile it carries, by its description ("" when none)
+
+
+def incoming(data: bytes, what: str = "the file", *, field: str | None = "file") -> Incoming:
+    """A file brought back from another tool: PNG, JPEG, WebP, TIFF (8 or 16 bit) or PSD (its
+    flattened composite), read and converted to sRGB from the colour profile it carries. The file
+    itself is kept as it came; only the pixels pressroom shows and renders are converted. Any other
+    file is refused in one line naming the formats."""
+    hint = f"bring it back as a {ACCEPTED_WORDS}"
+    with opened(data, what, field=field, hint=hint) as image:
+        fmt = image.format or ""
+        if fmt not in ACCEPTED:
+            raise InputError(f"{what} is a {fmt or 'file of another kind'}; {hint}", field=field)
+        deep = image.mode.startswith("I;16")
+        try:
+            if fmt == "PSD":
+                picture, icc, layers = _psd(data)
+            else:
+                image.load()
+                picture, icc, layers = image, image.info.get("icc_profile"), 0
+        except DAMAGED as exc:
+            raise InputError(f"{what} is damaged or truncated ({exc}); {hint}", field=field) from None
+        bits = _bits(data, fmt) if fmt in ("TIFF", "PNG") else 8
+        kind = {"JPEG": "JPEG", "WEBP": "WebP"}.get(fmt, fmt)
+        if bits > 8 or deep:
+            kind = f"16-bit {kind}"
+        if layers > 1:
+            kind = f"layered {kind} ({layers} layers)"
+        converted, profile = to_srgb(picture, icc, what, field)
+        return Incoming(converted, ACCEPTED[fmt], kind, profile)
+
+
+def _psd(data: bytes):
+    """A PSD's flattened composite, its ICC profile and how many layers it has."""
+    from psd_tools import PSDImage
+    from psd_tools.constants import Resource
+
+    psd = PSDImage.open(io.BytesIO(data))
+    icc = psd.image_resources.get_data(Resource.ICC_PROFILE) if psd.image_resources else None
+    return psd.composite(), icc, len(list(psd.descendants()))
+
+
+def _bits(data: bytes, fmt: str) -> int:
+    """Bits per channel as the file declares them (Pillow reads 16-bit colour into 8 bits)."""
+    if fmt == "PNG" and len(data) > 25:
+        return data[24]
+    if fmt == "TIFF":
+        from PIL import Image
+
+        with Image.open(io.BytesIO(data)) as image:
+            declared = image.tag_v2.get(258, (8,))
+            return max(declared) if isinstance(declared, tuple) else int(declared)
+    return 8
+
+
+def to_srgb(image: Image, icc: bytes | None, what: str = "the file", field: str | None = "file") -> tuple[Image, str]:
+    """``image`` as 8-bit RGB in sRGB, converted from its ICC profile ``icc`` (none: taken as sRGB);
+    returns it and the profile's description."""
+    from PIL import Image as PILImage
+    from PIL import ImageCms
+
+    if image.mode in ("I;16", "I;16B", "I;16L", "I", "F"):  # 16-bit greyscale: scaled to 8 bits
+        import numpy as np
+
+        values = np.asarray(image, dtype=np.float64)
+        image = PILImage.fromarray(np.clip(values / 257.0, 0, 255).astype("uint8"), "L")
+    if not icc:
+        return image.convert("RGB"), ""
+    try:
+        source = ImageCms.ImageCmsProfile(io.BytesIO(icc))
+        name = (ImageCms.getProfileDescription(source) or "").strip()
+        base = image.convert("RGB") if image.mode not in ("RGB", "CMYK", "L") else image
+        converted = ImageCms.profileToProfile(
+            base, source, ImageCms.createProfile("sRGB"), renderingIntent=ImageCms.Intent.PERCEPTUAL, outputMode="RGB"
+        )
+    except (ImageCms.PyCMSError, OSError, ValueError) as exc:
+        raise InputError(
+            f"{what} carries a colour profile pressroom cannot read ({exc}); save it with an RGB profile",
+            field=field,
+        ) from None
+    return converted, name

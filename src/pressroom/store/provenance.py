@@ -24,7 +24,14 @@ IPTC = "http://cv.iptc.org/newscodes/digitalsourcetype/"
 TRAINED = IPTC + "trainedAlgorithmicMedia"
 COMPOSITE = IPTC + "compositeWithTrainedAlgorithmicMedia"
 PASSING = ("Trusted", "Valid")  # a signature that holds; Invalid or none (no manifest) fails `verify`
-MIME = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".webp": "image/webp"}
+MIME = {
+    ".png": "image/png",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".webp": "image/webp",
+    ".tif": "image/tiff",
+    ".tiff": "image/tiff",
+}
 
 
 def _settings(trust_anchors: bytes) -> dict:
@@ -41,7 +48,26 @@ def mime_of(path: Path) -> str:
     try:
         return MIME[Path(path).suffix.lower()]
     except KeyError:
-        raise InputError(f"{path}: C2PA signing here covers PNG, JPEG and WebP files") from None
+        raise InputError(f"{path}: C2PA signing here covers PNG, JPEG, WebP and TIFF files") from None
+
+
+def carries(path: Path) -> bool:
+    """Whether the file at ``path`` holds a C2PA manifest of its own (signed anywhere, valid or not):
+    one pressroom keeps as an ingredient of what it makes from the file. A format C2PA cannot hold
+    here (a PSD) carries none."""
+    from c2pa import C2paError, Context, Reader
+
+    if Path(path).suffix.lower() not in MIME:
+        return False
+    try:
+        with Context.from_dict(_settings(b"")) as context, open(path, "rb") as stream:
+            reader = Reader.try_create(mime_of(path), stream, None, context)
+            if reader is None:
+                return False
+            with reader:
+                return bool(json.loads(reader.json()).get("active_manifest"))
+    except (C2paError, OSError, ValueError):
+        return False
 
 
 def sign(
@@ -55,9 +81,12 @@ def sign(
     parent: Path | None = None,
     edit: str = "",
     review: dict | None = None,
+    credentials: Path | None = None,
 ) -> None:
     """Sign ``src`` into ``dst``: created, or opened (``parent`` as ingredient) and edited; ``review``
-    (``reviews.record_of``) goes in as its own assertion."""
+    (``reviews.record_of``) goes in as its own assertion. ``credentials``: a file that carries its own
+    C2PA manifest (an image edited in another tool, as it came back), attached as a further ingredient
+    so a reader sees its history too."""
     from c2pa import Builder, C2paError, C2paSignerInfo, C2paSigningAlg, Context, Signer
 
     from pressroom import __version__
@@ -102,6 +131,13 @@ def sign(
                         builder.add_ingredient(
                             {"title": Path(parent).name, "relationship": "parentOf", "label": "parent"},
                             mime_of(parent),
+                            stream,
+                        )
+                if credentials is not None:
+                    with open(credentials, "rb") as stream:
+                        builder.add_ingredient(
+                            {"title": Path(credentials).name, "relationship": "componentOf", "label": "credentials"},
+                            mime_of(credentials),
                             stream,
                         )
                 with open(src, "rb") as source, open(dst, "w+b") as target:

@@ -25,6 +25,7 @@ PAGES = (
     "cull",
     "review",
     "fix",
+    "post",
     "thumbs",
     "release",
     "library",

@@ -45,6 +45,7 @@ LABELS = {
     "expect": "Expected image",
     "file": "File",
     "format": "Format",
+    "tool": "Edited in",
     "generation": "Image",
     "generations": "Images",
     "job": "Job",

@@ -10,7 +10,7 @@ from starlette.concurrency import run_in_threadpool
 from pressroom.context import Context
 from pressroom.domain import gate
 from pressroom.errors import NotFound
-from pressroom.plays import briefs, guests, marks, reviews
+from pressroom.plays import briefs, guests, marks, post, reviews
 from pressroom.plays import images as image_plays
 from pressroom.plays.images import Generation
 from pressroom.server.pages import render
@@ -61,6 +61,8 @@ def image(request: Request, generation_id: int, against: int | None = None) -> R
             "earlier": earlier,
             "others": others,
             "against": chosen,
+            "came_back": post.facts(ctx, generation_id),  # what a version edited outside pressroom says
+            "handouts": post.handouts(ctx, generation_id) if "operator" in ctx.actor.roles else [],
         }
 
     return render.shown(request, "image.html", build)

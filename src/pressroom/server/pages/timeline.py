@@ -31,6 +31,8 @@ SAID = {  # an event's action, as the timeline says it
     "fix.inpaint": "repainted part of an image",
     "fix.refine": "refined an image",
     "fix.upscale": "upscaled an image",
+    "post.out": "took an image out to retouch",
+    "post.in": "brought a retouched image back",
     "cull.keep": "kept images",
     "cull.reject": "rejected images",
     "volume.actor_refused": "was refused a volume run",

@@ -1,4 +1,5 @@
-"""The making plays: concept sprint, rank, direction, lock (with reference images uploaded first), volume, fix, cull.
+"""The making plays: concept sprint, rank, direction, lock (with reference images uploaded first), volume, fix,
+post (an image handed out to another tool and the edited file brought back), cull.
 
 The long plays (concept sprint, lock, volume, fix) are checked now and queued: they answer 202
 with the job and its URL in Location, and `pressroom worker` runs them. `GET /api/jobs/{id}`
@@ -14,12 +15,12 @@ from pydantic import BaseModel, Field
 
 from pressroom.domain.recipes import parse_assignment
 from pressroom.errors import InputError
-from pressroom.plays import concepts, culls, fixes, lockin, volume
+from pressroom.plays import concepts, culls, fixes, lockin, post, volume
 from pressroom.plays import images as image_plays
 from pressroom.server.auth import Ctx
 from pressroom.server.routes.files import image, public
 from pressroom.server.routes.jobs import queued
-from pressroom.server.uploads import uploaded
+from pressroom.server.uploads import POST_KINDS, POST_SUFFIXES, uploaded
 
 router = APIRouter(prefix="/api", tags=["plays"])
 
@@ -121,6 +122,35 @@ def reference(file: UploadFile, ctx: Ctx) -> dict:
     reference slot name it by the SHA-256 this answers."""
     with uploaded(file) as sent:
         return image_plays.upload_reference(ctx, sent.path.read_bytes())
+
+
+@router.post("/images/{generation_id}/post-out")
+def post_out(
+    generation_id: int,
+    ctx: Ctx,
+    format: Annotated[str, Form(description="png or tiff")] = "png",  # noqa: A002
+) -> Response:
+    """The image's full-size master, signed, to retouch in another tool (operator); who took it is recorded."""
+    handout = post.hand_out(ctx, generation_id, format)
+    return Response(
+        handout.data,
+        media_type="image/tiff" if format == "tiff" else "image/png",
+        headers={"Content-Disposition": f'attachment; filename="{handout.name}"', "X-Handout": str(handout.id)},
+    )
+
+
+@router.post("/images/{generation_id}/post-in", status_code=201)
+def post_in(
+    generation_id: int,
+    ctx: Ctx,
+    file: Annotated[UploadFile, File(description="The edited file: PNG, JPEG, WebP, TIFF (8 or 16 bit) or PSD.")],
+    tool: Annotated[str, Form(description='The tool it was edited in, with its version: "Photoshop 27.1".')] = "",
+    note: Annotated[str, Form()] = "",
+) -> dict:
+    """Bring an edited file back as a new version of the image (operator), made by the acting person."""
+    with uploaded(file, POST_SUFFIXES, POST_KINDS) as sent:
+        row = post.take_in(ctx, generation_id, sent.path.read_bytes(), sent.name, tool, note)
+    return {**image(ctx, row.summary(ctx.studio)), "post": post.facts(ctx, row.id)}
 
 
 @router.post("/images/{generation_id}/fix", status_code=202)
