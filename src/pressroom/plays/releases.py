@@ -28,8 +28,8 @@ from pressroom.domain.recipes import Recipe
 from pressroom.errors import InputError, ReleaseBlocked
 from pressroom.ledger import events, fulltext, rows
 from pressroom.ledger.tables import Generation, LockedRecipe, Release
-from pressroom.plays import audit, briefs, reviews
-from pressroom.store import imagefiles, metadata, provenance, renditions, scratch, signing
+from pressroom.plays import audit, briefs, imports, reviews
+from pressroom.store import imagefiles, metadata, provenance, renditions, scratch, signing, tools
 from pressroom.store.assets import sha256_bytes
 from pressroom.store.files import room, write
 from pressroom.store.studio import Studio
@@ -47,6 +47,7 @@ class Candidate:
     source_type: str
     parent_path: Path | None
     review: dict  # the review that lets it out (reviews.record_of), signed into every file
+    tool: str = ""  # the tool an image from elsewhere came from (searchable by its name)
 
 
 def _source_type(session: Session, row: Generation) -> str:
@@ -94,6 +95,7 @@ def candidates(studio: Studio, session: Session, brief_id: int) -> list[Candidat
                 _source_type(session, row),
                 parent.path(studio) if parent else None,
                 reviews.record_of(studio, session, row.id),
+                tools.shown(imports.tool_of(session, row) or ""),
             )
         )
     return found
@@ -334,7 +336,7 @@ def _record(
 
 def _index(session: Session, row: Release, item: Candidate, shelf: Shelf, rendition: str, fmt: str) -> None:
     """File the release in the library's full-text index."""
-    tags = " ".join([item.row.style, item.row.slot_value or "", rendition, fmt, item.row.model, shelf.tags])
+    tags = " ".join([item.row.style, item.row.slot_value or "", rendition, fmt, item.row.model, item.tool, shelf.tags])
     fulltext.add(
         session,
         row.id,
