@@ -386,6 +386,7 @@ def test_feedback_reaches_the_maker_and_the_review_list_moves(browser, site):
         ("rita", "/"),
         ("dana", "/briefs/new"),
         ("dana", "/briefs/{brief}"),
+        ("omar", "/briefs/{brief}"),  # an operator's brief page: the sprint and the upload of outside images
         ("dana", "/briefs/{brief}/edit"),
         ("dana", "/briefs/{brief}/release"),
         ("rita", "/images/{image}"),

@@ -9,7 +9,7 @@ from pressroom.context import Context
 from pressroom.plays import assignments, briefs, events, styles
 from pressroom.plays import images as image_plays
 from pressroom.plays import models as model_plays
-from pressroom.server.pages import render, timeline
+from pressroom.server.pages import outside, render, timeline
 
 router = APIRouter(include_in_schema=False)
 
@@ -45,6 +45,7 @@ def brief(request: Request, brief_id: int) -> Response:
             "styles": styles.styles(ctx),
             "models": model_plays.catalogue(ctx),
             "directs": "director" in ctx.actor.roles,  # who may approve a direction (concepts.approve_direction)
+            **outside.candidates(ctx, brief_id),
         }
 
     return render.shown(request, "brief.html", build)
