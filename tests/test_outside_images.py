@@ -165,7 +165,9 @@ def test_images_from_other_tools_join_a_brief_pass_the_gate_and_are_counted_per_
     by_name = {Path(e["file"]).name: e for e in report["read"]}
     assert sorted(by_name) == ["firefly.png", "kettle.png", "lighthouse.png"]
     [not_filed] = report["unparsed"]
-    assert Path(not_filed["file"]).name == "plain.png" and "--tool" in not_filed["why"]
+    assert Path(not_filed["file"]).name == "plain.png" and not_filed["field"] == "tool"
+    said = cli("import", files["plain"], "--brief", brief, "--as", "omar")
+    assert said.code == 0 and "does not say which tool made it" in said.out and "--tool NAME" in said.out
     plain = json.loads(
         cli("import", files["plain"], "--brief", brief, "--tool", "Midjourney", "--as", "omar", "--json").out
     )["read"]
@@ -248,6 +250,20 @@ def test_images_from_other_tools_join_a_brief_pass_the_gate_and_are_counted_per_
     assert sorted(masters) == sorted(image.values())
     verified = json.loads(cli("verify", masters[image["plain.png"]]["path"], "--json").out)
     assert verified["c2pa"] == "Trusted"
+
+    # the card says what is known and how far it can be made again; reproduce says why not
+    card = tmp_path / "plain-card.toml"
+    assert cli("recipe", "export", image["plain.png"], "-o", card).code == 0
+    text = card.read_text()
+    assert 'made_with = "Midjourney"' in text and 'reproducibility = "none"' in text
+    assert "records no seed or settings" in text
+    refused = cli("reproduce", card)
+    assert refused.code == 6 and "cannot be reproduced: made by Midjourney" in refused.err, refused.err
+    refused = cli("reproduce", masters[image["lighthouse.png"]]["asset"])
+    assert refused.code == 6 and "cannot be reproduced: a ComfyUI graph" in refused.err, refused.err
+    comfy_card = tmp_path / "comfy-card.toml"
+    assert cli("recipe", "export", image["lighthouse.png"], "-o", comfy_card).code == 0
+    assert 'reproducibility = "recorded"' in comfy_card.read_text() and PROMPT in comfy_card.read_text()
 
     # search finds the ComfyUI API image by its prompt and says how far it can be made again
     found = json.loads(cli("search", "basalt lighthouse", "--json").out)

@@ -63,6 +63,7 @@ FLAGS = {
     "another slot",
     "op": "give one of --inpaint MASK.png, --refine or --upscale N",
     "expect": "pass --expect IMAGE_OR_PIXEL_SHA256",
+    "tool": "give --tool NAME, e.g. --tool Midjourney",
     "crops": "--crops 0 gives the figures alone",
     "role": "pass --role ROLE, once for each role",
     "director": "`pressroom user add NAME --role director` adds a person or gives them the role",

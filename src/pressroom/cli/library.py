@@ -13,6 +13,7 @@ from pressroom.cli.common import (
     StudioOpt,
     console,
     context,
+    hint,
     optional_context,
     print_assets,
     print_json,
@@ -235,7 +236,8 @@ def import_(
     for entry in report.skipped:
         out.print(f"  [dim]skipped {entry['file']}: the same pixels as {entry['duplicate_of']}[/dim]")
     for entry in report.unparsed:
-        out.print(f"  [yellow]unparsed {entry['file']}: {entry['why']}[/yellow]")
+        fix = hint(entry.get("field"))
+        out.print(f"  [yellow]unparsed {entry['file']}: {entry['why']}{f' ({fix})' if fix else ''}[/yellow]")
 
 
 def register(root: typer.Typer) -> None:

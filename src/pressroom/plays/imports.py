@@ -261,7 +261,7 @@ def run(
 
             entry = _one(ctx, read_bytes(path, "image"), str(path), brief_id, tool)
         except InputError as exc:  # not an image, damaged, too large, no tool: said, and the import goes on
-            report.unparsed.append({"file": str(path), "why": str(exc)})
+            report.unparsed.append({"file": str(path), "why": str(exc), **({"field": exc.field} if exc.field else {})})
         else:
             _filed(report, entry)
         if progress:
@@ -330,7 +330,7 @@ def _one(ctx: Context, data: bytes, source: str, brief_id: int | None, tool: str
         parsed.tool = tool
     if parsed.tool is None and brief_id is not None:
         raise InputError(
-            f"image {source} does not say which tool made it; name it with --tool (e.g. --tool Midjourney)",
+            f"image {source} does not say which tool made it; name the tool (such as Midjourney) to bring it in",
             field="tool",
         )
     recipe, reason = recipe_for(ctx, parsed, image.width, image.height)

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from pressroom.domain.compare import Comparison, Fingerprint, compare, compare_to_fingerprint, pixel_sha256
 from pressroom.domain.recipes import Recipe
-from pressroom.errors import InputError
+from pressroom.errors import InputError, Refused
 from pressroom.jobs.generations import render
 from pressroom.store import imagefiles
 from pressroom.store.cards import Card
@@ -80,6 +80,8 @@ def reproduce(
     expect: str | None = None,
     images: Path | None = None,
 ) -> Reproduction:
+    if card.why_not:  # an image from elsewhere, or edited by hand: its card says why not
+        raise Refused(f"this image cannot be reproduced: {card.why_not}", field="card")
     target, described = expected(card, studio, expect)
     resolver = Resolver(studio, model_path=model_path, images=images)
     manifest = resolver.manifest(card.recipe.model)
