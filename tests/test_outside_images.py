@@ -338,6 +338,7 @@ def test_images_uploaded_on_the_brief_page_are_culled_reviewed_released_and_coun
         assert "is now a candidate of this brief" in outcome.inner_text()
         outcome.evaluate("node => node.replaceChildren()")
     omar.reload()
+    assert "brought in images made with other tools" in omar.locator(".timeline").inner_text()
     tiles = omar.locator("#cull-grid .tile")
     assert tiles.count() == 4
     assert sideways(omar) == [] and serious_violations(omar) == []
