@@ -151,12 +151,21 @@ def compute(session: Session, brief_id: int | None = None) -> dict:
         }
         for person, name, g, k in _per_operator(session, where)
     ]
+    # which tool or model serves this kind of brief: its rework counted on the same images as its rates
+    scoped = (
+        sent_back
+        if brief_id is None
+        else {
+            kind: {row["key"]: row["rework_after_review"] for row in rows}
+            for kind, rows in rework(session, brief_id).items()
+        }
+    )
     tools = [
-        {"tool": t, **_rates(g, k), "rework_after_review": sent_back["tool"].get(t)}
+        {"tool": t, **_rates(g, k), "rework_after_review": scoped["tool"].get(t)}
         for t, g, k in _per_tool(session, where)
     ]
     models = [
-        {"model": m, **_rates(g, k), "rework_after_review": sent_back["model"].get(m)}
+        {"model": m, **_rates(g, k), "rework_after_review": scoped["model"].get(m)}
         for m, g, k in _grouped(session, Generation.model, where=where)
     ]
     return {

@@ -487,11 +487,13 @@ def clear_flag(ctx: Context, recipe_id: int, reason: str) -> dict:
         return locked.as_dict(ctx.studio)
 
 
-def rework(session: Session) -> dict:
+def rework(session: Session, brief_id: int | None = None) -> dict:
     """Share of review decisions that send work back, per brief, recipe, operator, tool and model
-    (an image made here: tool ``pressroom``; one from elsewhere: the tool it came from)."""
+    (an image made here: tool ``pressroom``; one from elsewhere: the tool it came from); of one
+    brief's images when ``brief_id`` is given."""
     from pressroom.ledger.tables import Imported
 
+    scope = () if brief_id is None else (Generation.brief_id == brief_id,)
     rows = session.execute(
         select(
             Review.decision,
@@ -504,6 +506,7 @@ def rework(session: Session) -> dict:
         )
         .join(Generation, Generation.id == Review.generation_id)
         .outerjoin(Imported, Imported.generation_id == Generation.id)
+        .where(*scope)
     ).all()
 
     def share(key) -> list[dict]:
