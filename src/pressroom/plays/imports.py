@@ -66,9 +66,12 @@ HIDDEN = "made by {tool}, which records no seed or settings in the file"
 
 @dataclass
 class Report:
-    read: list[dict] = field(default_factory=list)  # imported: asset, file, tool, reproducible, reason
+    # imported: asset (None for a brief's candidate), image, brief, file, tool, model, reproducible,
+    # reproducibility, reason
+    read: list[dict] = field(default_factory=list)
     skipped: list[dict] = field(default_factory=list)  # duplicates: file, duplicate_of ("asset 12")
-    unparsed: list[dict] = field(default_factory=list)  # imported without parameters, or not imported: file, why
+    # imported without parameters, or not imported: file, why (and the field it is about)
+    unparsed: list[dict] = field(default_factory=list)
 
     def as_dict(self) -> dict:
         return {"read": self.read, "skipped": self.skipped, "unparsed": self.unparsed}
