@@ -456,6 +456,7 @@ def test_the_brief_page_offers_its_audit_report_to_download(browser, site, tmp_p
         ("rita", "/"),
         ("dana", "/briefs/new"),
         ("dana", "/briefs/{brief}"),
+        ("omar", "/briefs/{brief}"),  # an operator's brief page: the sprint and the upload of outside images
         ("dana", "/briefs/{brief}/edit"),
         ("dana", "/briefs/{brief}/release"),
         ("rita", "/images/{image}"),

@@ -145,6 +145,8 @@ UPGRADES = {
         "tables": {"post_handouts", "post_returns"},
         "indexes": {"ix_post_handouts_generation", "ix_post_returns_generation", "ix_post_returns_parent"},
     },
+    # release_id may be empty and tool is longer, so the imports table is rebuilt (its rows kept)
+    "0026": {"columns": {"imports": {"generation_id", "reproducibility"}}, "indexes": {"ix_imports_generation"}},
 }
 
 

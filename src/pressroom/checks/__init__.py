@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from pressroom.domain.brief import BriefSpec
     from pressroom.domain.recipes import Recipe
     from pressroom.store.models import Manifest
+    from pressroom.store.tools import Terms
 
 RESULTS = ("pass", "warn", "fail", "n/a")
 
@@ -56,6 +57,7 @@ class Context:
     siblings: dict[int, str] = field(default_factory=dict)  # other images of the set: id -> pHash
     config: dict[str, Any] = field(default_factory=dict)  # the studio's [checks] table
     print_size_in: tuple[float, float] | None = None  # the target physical size, for print
+    tool: Terms | None = None  # the tool an image from elsewhere was made with, and its licence terms
 
 
 def all_checks() -> list:

@@ -1,5 +1,7 @@
 """The licences of the model and of every LoRA, IP-Adapter and ControlNet the recipe applies, against
-the brief's intended use."""
+the brief's intended use. An image made elsewhere is judged by its tool's licence (``[tools.NAME]``
+in pressroom.toml), and by its model's where the file names one: a tool the studio records no
+licence for fails, as weights with no licence terms would."""
 
 from __future__ import annotations
 
@@ -9,18 +11,20 @@ from pressroom.checks import Context, Finding
 
 NAME, ITEM = "licence", "licence"
 NO_USE = "no brief, so no intended use to check against"
-LABELS = {"model": "model", "lora": "LoRA", "ip-adapter": "IP-Adapter", "controlnet": "ControlNet"}
+LABELS = {"model": "model", "lora": "LoRA", "ip-adapter": "IP-Adapter", "controlnet": "ControlNet", "tool": "tool"}
+UNKNOWN_MODEL = "unknown"  # the model of an image from elsewhere whose file names none
 
 
 @dataclass(frozen=True)
 class Weights:
     """One set of weights the image was drawn with (the model, a LoRA or an adapter) and its licence terms."""
 
-    kind: str  # "model", "lora", "ip-adapter" or "controlnet"
+    kind: str  # "model", "lora", "ip-adapter", "controlnet" or "tool"
     name: str
     sha256: str | None  # a LoRA's file; a model's fingerprint over all its files
     license: str
     commercial: bool | None
+    known: bool = True  # False: a tool the studio records no licence for
 
     @property
     def label(self) -> str:
@@ -28,17 +32,20 @@ class Weights:
 
 
 def weights_of(context: Context) -> list[Weights]:
-    """The model first, then each LoRA in the order the recipe applies them, then each adapter."""
-    model = context.recipe.model
-    found = [
-        Weights(
-            "model",
-            model.name,
-            model.fingerprint if model.files else None,
-            context.manifest.license if context.manifest else model.license,
-            context.manifest.commercial if context.manifest else model.commercial,
+    """The tool of an image made elsewhere, then the model (left out when such an image names none),
+    then each LoRA in the order the recipe applies them, then each adapter."""
+    model, tool = context.recipe.model, context.tool
+    found = [] if tool is None else [Weights("tool", tool.name, None, tool.license, tool.commercial, tool.known)]
+    if tool is None or context.manifest is not None or model.name != UNKNOWN_MODEL:
+        found.append(
+            Weights(
+                "model",
+                model.name,
+                model.fingerprint if model.files else None,
+                context.manifest.license if context.manifest else model.license,
+                context.manifest.commercial if context.manifest else model.commercial,
+            )
         )
-    ]
     found += [Weights("lora", lora.name, lora.sha256, lora.license, lora.commercial) for lora in context.recipe.loras]
     return found + [
         Weights(r.adapter.kind, r.adapter.name, r.adapter.fingerprint, r.adapter.license, r.adapter.commercial)
@@ -51,6 +58,11 @@ def judge(weights: Weights, use: str) -> tuple[str, str]:
     """One set of weights against the intended use: (pass, warn, fail or n/a, why)."""
     if not use:
         return "n/a", NO_USE
+    if not weights.known:
+        return "fail", (
+            f'{weights.label} has no licence on record; add [tools."{weights.name}"] with license and '
+            "commercial to pressroom.toml"
+        )
     if use == "commercial" and weights.commercial is False:
         return (
             "fail",

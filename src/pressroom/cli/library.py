@@ -13,6 +13,7 @@ from pressroom.cli.common import (
     StudioOpt,
     console,
     context,
+    hint,
     optional_context,
     print_assets,
     print_json,
@@ -193,36 +194,50 @@ def import_(
     paths: Annotated[
         list[Path], typer.Argument(metavar="PATH...", help="Image files or folders (walked recursively).")
     ],
-    brief: Annotated[int | None, typer.Option(help="File the images under this brief.")] = None,
+    brief: Annotated[
+        int | None,
+        typer.Option(help="File the images as this brief's candidates, to cull, review and release (not the library)."),
+    ] = None,
+    tool: Annotated[
+        str | None,
+        typer.Option(help="The tool that made the images, where a file's metadata does not say (e.g. Midjourney)."),
+    ] = None,
     as_: AsOpt = None,
     studio: StudioOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
-    """Bring images made with A1111/Forge, ComfyUI, InvokeAI, Fooocus or NovelAI into the library
-    (PNG, JPEG, WebP): their parameters read, the originals left as they are, duplicates skipped."""
+    """Bring images made with other tools (A1111/Forge, ComfyUI, InvokeAI, Fooocus, NovelAI, files with
+    Content Credentials, or any tool named with --tool) into the library, or into a brief with
+    --brief (PNG, JPEG, WebP): their parameters read, the originals kept as they are, duplicates skipped."""
     from pressroom.plays import imports
 
     ctx = context(studio, as_)
     with progress(2, json_out, "importing") as bar:
         task = bar.add_task("import", total=None)
         report = imports.run(
-            ctx, paths, brief_id=brief, progress=lambda total, _f: bar.update(task, total=total, advance=1)
+            ctx,
+            paths,
+            brief_id=brief,
+            tool=tool,
+            progress=lambda total, _f: bar.update(task, total=total, advance=1),
         )
     if json_out:
         print_json(report.as_dict())
         return
     out = console()
     out.print(
-        f"{len(report.read)} read, {len(report.skipped)} skipped (already in the library), "
-        f"{len(report.unparsed)} could not be parsed"
+        f"{len(report.read)} read, {len(report.skipped)} skipped (already in the studio), "
+        f"{len(report.unparsed)} could not be parsed or were not imported"
     )
     for entry in report.read:
         how = "reproducible" if entry["reproducible"] else f"not reproducible: {entry['reason']}"
-        out.print(f"  asset {entry['asset']:>4}  {entry['tool'] or '-':<9} {entry['file']}  ({how})")
+        filed = f"asset {entry['asset']:>4}" if entry["asset"] else f"image #{entry['image']} of brief {entry['brief']}"
+        out.print(f"  {filed}  {entry['tool'] or '-':<9} {entry['file']}  ({entry['reproducibility']}; {how})")
     for entry in report.skipped:
         out.print(f"  [dim]skipped {entry['file']}: the same pixels as {entry['duplicate_of']}[/dim]")
     for entry in report.unparsed:
-        out.print(f"  [yellow]unparsed {entry['file']}: {entry['why']}[/yellow]")
+        fix = hint(entry.get("field"))
+        out.print(f"  [yellow]unparsed {entry['file']}: {entry['why']}{f' ({fix})' if fix else ''}[/yellow]")
 
 
 def register(root: typer.Typer) -> None:

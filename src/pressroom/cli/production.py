@@ -211,7 +211,7 @@ def metrics(
     studio: StudioOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
-    """Keep rate, iterations per final, time to hero; per brief, recipe, operator, and the trend."""
+    """Keep rate, iterations per final, time to hero; per brief, recipe, operator, tool and model, and the trend."""
     from rich.table import Table
 
     from pressroom.plays import metrics as numbers
@@ -220,12 +220,24 @@ def metrics(
     if json_out:
         print_json(doc)
         return
-    for title, key in (("per brief", "brief"), ("per recipe", "recipe"), ("per operator", "operator")):
-        table = Table(key, "generated", "kept", "keep rate", "iterations/final", title=title)
+    for title, key in (
+        ("per brief", "brief"),
+        ("per recipe", "recipe"),
+        ("per operator", "operator"),
+        ("per tool", "tool"),
+        ("per model", "model"),
+    ):
+        table = Table(key, "generated", "kept", "keep rate", "iterations/final", "rework after review", title=title)
         for row in doc[key + "s"]:
             rate = "" if row["keep_rate"] is None else f"{row['keep_rate']:.0%}"
+            rework = row.get("rework_after_review")
             table.add_row(
-                str(row[key]), str(row["generated"]), str(row["kept"]), rate, str(row["iterations_per_final"] or "")
+                str(row[key]),
+                str(row["generated"]),
+                str(row["kept"]),
+                rate,
+                str(row["iterations_per_final"] or ""),
+                "" if rework is None else f"{rework:.0%}",
             )
         console().print(table)
     for row in doc["briefs"]:

@@ -49,6 +49,8 @@ def review(
             f"[bold]generation {generation}[/bold]: {gate['gate']} gate, {gate['needed']} reviewer(s) "
             f"needed; result so far: {gate['result']}"
         )
+        origin = sheet["origin"]
+        out.print(f"made with {origin['tool']}: {origin['reproducibility']} ({origin['reproducibility_words']})")
         out.print("checklist: " + ", ".join(gate["items"]))
         out.print(_findings_table(sheet["findings"], "automated pre-checks (they assist; the reviewer decides)"))
         for current in gate["current"]:

@@ -572,16 +572,22 @@ class Release(Base):
 # -- files imported from other tools (Imported) -----------------------------------------------
 class Imported(Base):
     __tablename__ = "imports"
+    __table_args__ = (Index("ix_imports_generation", "generation_id", unique=True),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    release_id: Mapped[int] = mapped_column(ForeignKey("releases.id"), unique=True)
-    source: Mapped[str] = mapped_column(Text)  # the original's path when it was imported
+    # the library file of an import outside any brief; None for a brief's candidate until released
+    release_id: Mapped[int | None] = mapped_column(ForeignKey("releases.id"), unique=True, nullable=True)
+    generation_id: Mapped[int | None] = mapped_column(ForeignKey("generations.id"), nullable=True)  # the image
+    source: Mapped[str] = mapped_column(Text)  # the original's path (an upload: its name) when it was imported
     sha256: Mapped[str] = mapped_column(String(64))  # of the original file's bytes
     pixel_sha256: Mapped[str] = mapped_column(String(64), unique=True)
-    tool: Mapped[str] = mapped_column(String(20))  # a1111 | comfyui | invokeai | fooocus | novelai | "" (none)
+    # a1111 | comfyui | invokeai | fooocus | novelai, the C2PA claim generator ("Adobe Firefly") or
+    # the tool the importer named ("Midjourney"); "" none
+    tool: Mapped[str] = mapped_column(String(100))
     parameters: Mapped[dict] = mapped_column(JSON)  # what the tool wrote, as it wrote it
     reproducible: Mapped[bool] = mapped_column(Boolean)
     reason: Mapped[str] = mapped_column(Text, default="")  # why not, when not
+    reproducibility: Mapped[str] = mapped_column(String(10), default="none", server_default="none")  # see domain
     imported_by: Mapped[str] = mapped_column(String(100))
     imported_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime())
@@ -594,6 +600,7 @@ class Imported(Base):
             "tool": self.tool or None,
             "reproducible": self.reproducible,
             "reason": self.reason,
+            "reproducibility": self.reproducibility,
         }
 
 

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from pressroom.errors import InputError
 from pressroom.jobs.generations import get
+from pressroom.plays import imports
 from pressroom.store import files
 from pressroom.store.cards import images_beside, stored_facts, write
 from pressroom.store.studio import Studio
@@ -37,6 +38,13 @@ def export(studio: Studio, generation_id: int, output: str | Path | None = None)
             stored = studio.assets.find(sha)
             if stored is not None:
                 files.write(folder / stored.name, stored.read_bytes(), field="output")
+    with studio.session() as session:
+        origin = imports.card_of(session, row)
     return write(
-        path, recipe, **stored_facts(row), scratch=studio.root if kept else None, field=None if kept else "output"
+        path,
+        recipe,
+        **stored_facts(row),
+        origin=origin,
+        scratch=studio.root if kept else None,
+        field=None if kept else "output",
     )

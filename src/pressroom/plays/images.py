@@ -13,7 +13,7 @@ from pressroom.domain import paging
 from pressroom.domain.recipes import Recipe
 from pressroom.jobs import generations, landing
 from pressroom.ledger.tables import Generation
-from pressroom.plays import releases
+from pressroom.plays import imports, releases
 from pressroom.store import cards, ledgerfiles, thumbnails
 from pressroom.store.references import keep
 
@@ -47,7 +47,10 @@ def landed(ctx: Context, ids: Sequence[int]) -> list[dict]:
 
 def card_text(ctx: Context, generation_id: int) -> str:
     """The recipe card of a stored image, as ``export`` writes it."""
-    return cards.text_of(get(ctx, generation_id))
+    row = get(ctx, generation_id)
+    with ctx.unit() as session:
+        origin = imports.card_of(session, row)
+    return cards.text_of(row, origin)
 
 
 def thumbnail(ctx: Context, generation_id: int, edge: int) -> Path:

@@ -20,7 +20,7 @@ from pressroom.errors import InputError
 from pressroom.ledger import fulltext
 from pressroom.ledger.db import LARGEST
 from pressroom.ledger.tables import Release
-from pressroom.plays import releases
+from pressroom.plays import imports, releases
 from pressroom.store import imagefiles, shelves
 
 if TYPE_CHECKING:
@@ -135,9 +135,14 @@ def similar(
 # -- use cases ------------------------------------------------------------------------------------
 def browse(ctx: Context, query: str, **filters) -> dict:
     """A page of released assets matching every word (prompts, briefs, tags, alt text), best first,
-    with the total and the facet counts (model, brief, reviewer, status, channel, date)."""
+    with the total and the facet counts (model, brief, reviewer, status, channel, date); each asset
+    says its reproducibility class."""
     with ctx.unit() as session:
-        return search(session, query, studio=ctx.studio, **filters).as_dict(ctx.studio)
+        doc = search(session, query, studio=ctx.studio, **filters).as_dict(ctx.studio)
+        known = imports.classes(session, [asset["generation"] for asset in doc["assets"]])
+    for asset in doc["assets"]:  # how far each can be made again (domain/reproducibility.py)
+        asset["reproducibility"] = known[asset["generation"]]
+    return doc
 
 
 def find(ctx: Context, query: str, **filters) -> list[dict]:

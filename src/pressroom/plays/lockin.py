@@ -28,7 +28,7 @@ from pressroom.jobs import generations, kinds, landing, queue
 from pressroom.ledger import events, rows
 from pressroom.ledger.db import taken
 from pressroom.ledger.tables import Brief, Generation, Job, LockedRecipe
-from pressroom.plays import briefs
+from pressroom.plays import briefs, imports
 from pressroom.store import cards, imagefiles
 from pressroom.store import references as references_
 from pressroom.store.resolver import Resolver
@@ -320,6 +320,7 @@ def _record_lock(
             expect=Fingerprint(hero.pixel_sha256, hero.phash, hero.dhash),
             file_sha256=hero.file_sha256,
             generation=hero.id,
+            origin=imports.card_of(session, session.get(Generation, hero.id)),
             scratch=studio.root,
         )
         row.card = studio.relative(card)

@@ -6,8 +6,10 @@
   (``time_to_hero_basis`` "approved"); before any approval, to the first locked hero ("locked");
 - rework after review: the share of review decisions that send work back (changes required or
   rejected); null where nothing was reviewed.
-Grouped per brief, per recipe (with per slot value and per prompt), per operator, and as a
-trend across briefs in the order they were opened.
+Grouped per brief, per recipe (with per slot value and per prompt), per operator, per tool and per
+model (which answers which model or tool serves a kind of brief: images brought in from other tools
+count under their tool, pressroom's own under ``pressroom``), and as a trend across briefs in the
+order they were opened. Every image filed under a brief counts, imported ones included.
 """
 
 from __future__ import annotations
@@ -37,10 +39,27 @@ def _rates(generated: int, kept: int) -> dict:
 
 def _grouped(session: Session, *keys, where=()) -> list[tuple]:
     kept = func.sum(case((Generation.status == "kept", 1), else_=0))
-    query = select(*keys, func.count(Generation.id), kept).where(
-        Generation.brief_id.is_not(None), Generation.play != "import", *where
-    )  # made here only
+    query = select(*keys, func.count(Generation.id), kept).where(Generation.brief_id.is_not(None), *where)
     return [tuple(row) for row in session.execute(query.group_by(*keys).order_by(*keys))]
+
+
+def _per_tool(session: Session, where) -> list[tuple]:
+    """(tool, generated, kept) per tool, by the name people call it (``reviews.made_with``)."""
+    from pressroom.ledger.tables import Imported
+    from pressroom.plays.reviews import made_with
+
+    kept = func.sum(case((Generation.status == "kept", 1), else_=0))
+    query = (
+        select(Imported.tool, func.count(Generation.id), kept)
+        .outerjoin(Imported, Imported.generation_id == Generation.id)
+        .where(Generation.brief_id.is_not(None), *where)
+        .group_by(Imported.tool)
+    )
+    totals: dict[str, tuple[int, int]] = {}
+    for tool, generated, made_kept in session.execute(query):
+        g, k = totals.get(made_with(tool), (0, 0))
+        totals[made_with(tool)] = (g + generated, k + made_kept)
+    return sorted((name, g, k) for name, (g, k) in totals.items())
 
 
 def _per_operator(session: Session, where) -> list[tuple]:
@@ -132,9 +151,28 @@ def compute(session: Session, brief_id: int | None = None) -> dict:
         }
         for person, name, g, k in _per_operator(session, where)
     ]
+    # which tool or model serves this kind of brief: its rework counted on the same images as its rates
+    scoped = (
+        sent_back
+        if brief_id is None
+        else {
+            kind: {row["key"]: row["rework_after_review"] for row in rows}
+            for kind, rows in rework(session, brief_id).items()
+        }
+    )
+    tools = [
+        {"tool": t, **_rates(g, k), "rework_after_review": scoped["tool"].get(t)}
+        for t, g, k in _per_tool(session, where)
+    ]
+    models = [
+        {"model": m, **_rates(g, k), "rework_after_review": scoped["model"].get(m)}
+        for m, g, k in _grouped(session, Generation.model, where=where)
+    ]
     return {
         "briefs": briefs_out,
         "recipes": recipes,
+        "tools": tools,
+        "models": models,
         "slot_values": slot_values,
         "prompts": prompts,
         "operators": operators,

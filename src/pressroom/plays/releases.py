@@ -28,8 +28,8 @@ from pressroom.domain.recipes import Recipe
 from pressroom.errors import InputError, ReleaseBlocked
 from pressroom.ledger import events, fulltext, rows
 from pressroom.ledger.tables import Generation, LockedRecipe, PostReturn, Release
-from pressroom.plays import audit, briefs, guests, reviews
-from pressroom.store import imagefiles, metadata, provenance, renditions, scratch, signing
+from pressroom.plays import audit, briefs, guests, imports, reviews
+from pressroom.store import imagefiles, metadata, provenance, renditions, scratch, signing, tools
 from pressroom.store.assets import sha256_bytes
 from pressroom.store.files import room, write
 from pressroom.store.studio import Studio
@@ -49,6 +49,7 @@ class Candidate:
     review: dict  # the review that lets it out (reviews.record_of), signed into every file
     # its stored source file, when that carries a C2PA manifest of its own (read by the release alone)
     credentials: Path | None = None
+    tool: str = ""  # the tool an image from elsewhere came from (searchable by its name)
 
 
 def source_type(session: Session, row: Generation) -> str:
@@ -120,6 +121,7 @@ def candidates(studio: Studio, session: Session, brief_id: int) -> list[Candidat
                 source_type(session, row),
                 parent.path(studio) if parent else None,
                 _with_client(reviews.record_of(studio, session, row.id), guests.signoff(session, row.id)),
+                tool=tools.shown(imports.tool_of(session, row) or ""),
             )
         )
     return found
@@ -383,7 +385,7 @@ def _record(
 
 def _index(session: Session, row: Release, item: Candidate, shelf: Shelf, rendition: str, fmt: str) -> None:
     """File the release in the library's full-text index."""
-    tags = " ".join([item.row.style, item.row.slot_value or "", rendition, fmt, item.row.model, shelf.tags])
+    tags = " ".join([item.row.style, item.row.slot_value or "", rendition, fmt, item.row.model, item.tool, shelf.tags])
     fulltext.add(
         session,
         row.id,

@@ -82,6 +82,8 @@ def reproduce(
 ) -> Reproduction:
     if card.recipe.source is not None and card.recipe.source.by_hand:
         raise Refused(card.recipe.source.why_not_reproducible())
+    if card.why_not:  # an image from elsewhere, or edited by hand: its card says why not
+        raise Refused(f"this image cannot be reproduced: {card.why_not}", field="card")
     target, described = expected(card, studio, expect)
     resolver = Resolver(studio, model_path=model_path, images=images)
     manifest = resolver.manifest(card.recipe.model)

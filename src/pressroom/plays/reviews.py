@@ -31,8 +31,8 @@ from pressroom.domain.gate import Gate
 from pressroom.errors import Forbidden, InputError, NotFound, Refused
 from pressroom.ledger import actors, events, lineage, rows
 from pressroom.ledger.tables import Event, Generation, LockedRecipe, Precheck, Review, ReviewCheck
-from pressroom.plays import assignments, audit, briefs, lockin, marks
-from pressroom.store import imagefiles, models
+from pressroom.plays import assignments, audit, briefs, imports, lockin, marks
+from pressroom.store import imagefiles, models, tools
 from pressroom.store.studio import Studio
 
 
@@ -82,21 +82,24 @@ def alt_text_of(session: Session, generation_id: int) -> str:
 
 
 def _judged_with(studio: Studio, session: Session, row: Generation):
-    """What an image is judged against: its recipe, its brief (if any) and its model's manifest (if registered)."""
+    """What an image is judged against: its recipe, its brief (if any), its model's manifest (if
+    registered) and, for an image from elsewhere, its tool's licence terms."""
     recipe = row.parsed_recipe()
     brief = briefs.get(session, row.brief_id).parsed if row.brief_id else None
     try:
         manifest = models.load(studio, recipe.model.name)
     except NotFound:
         manifest = None
-    return recipe, brief, manifest
+    made_with = imports.tool_of(session, row)
+    terms = tools.terms(studio.config, made_with) if made_with is not None else None
+    return recipe, brief, manifest, terms
 
 
 def context_for(
     studio: Studio, session: Session, row: Generation, print_size_in: tuple[float, float] | None = None
 ) -> checks.Context:
     image = imagefiles.load(row.path(studio), f"generation {row.id}'s file")
-    recipe, brief, manifest = _judged_with(studio, session, row)
+    recipe, brief, manifest, terms = _judged_with(studio, session, row)
     siblings = {}
     if row.brief_id:
         query = select(Generation.id, Generation.phash).where(Generation.brief_id == row.brief_id)
@@ -111,6 +114,7 @@ def context_for(
         siblings=siblings,
         config=studio.config.get("checks", {}),
         print_size_in=print_size_in,
+        tool=terms,
     )
 
 
@@ -246,8 +250,10 @@ def record_of(studio: Studio, session: Session, generation_id: int) -> dict:
     row = session.get(Generation, generation_id)
     applied = gate_of(studio.config, session, row)
     found = status(studio, session, generation_id)
-    recipe, brief, manifest = _judged_with(studio, session, row)
-    context = checks.Context(image=None, recipe=recipe, generation_id=row.id, brief=brief, manifest=manifest)
+    recipe, brief, manifest, terms = _judged_with(studio, session, row)
+    context = checks.Context(
+        image=None, recipe=recipe, generation_id=row.id, brief=brief, manifest=manifest, tool=terms
+    )
     use = licence.intended_use(context)
     return {
         "generation": row.id,
@@ -529,19 +535,33 @@ def clear_flag(ctx: Context, recipe_id: int, reason: str) -> dict:
         return locked.as_dict(ctx.studio)
 
 
-def rework(session: Session) -> dict:
-    """Share of review decisions that send work back, per recipe and per operator."""
+def rework(session: Session, brief_id: int | None = None) -> dict:
+    """Share of review decisions that send work back, per brief, recipe, operator, tool and model
+    (an image made here: tool ``pressroom``; one from elsewhere: the tool it came from); of one
+    brief's images when ``brief_id`` is given."""
+    from pressroom.ledger.tables import Imported
+
+    scope = () if brief_id is None else (Generation.brief_id == brief_id,)
     rows = session.execute(
         select(
-            Review.decision, Generation.recipe_id, Generation.maker_id, Generation.operator, Generation.brief_id
-        ).join(Generation, Generation.id == Review.generation_id)
+            Review.decision,
+            Generation.recipe_id,
+            Generation.maker_id,
+            Generation.operator,
+            Generation.brief_id,
+            Generation.model,
+            Imported.tool,
+        )
+        .join(Generation, Generation.id == Review.generation_id)
+        .outerjoin(Imported, Imported.generation_id == Generation.id)
+        .where(*scope)
     ).all()
 
     def share(key) -> list[dict]:
         groups: dict = {}
-        for decision, recipe, maker_id, name, brief in rows:
+        for decision, recipe, maker_id, name, brief, model, tool in rows:
             # an operator is a person (by id); work by an unknown maker, by the name it was recorded under
-            k = key(recipe, maker_id if maker_id is not None else (name or None), brief)
+            k = key(recipe, maker_id if maker_id is not None else (name or None), brief, model, tool)
             if k is None:
                 continue
             total, back = groups.get(k, (0, 0))
@@ -552,10 +572,17 @@ def rework(session: Session) -> dict:
         ]
 
     return {
-        "brief": share(lambda r, o, b: b),
-        "recipe": share(lambda r, o, b: r),
-        "operator": share(lambda r, o, b: o or None),
+        "brief": share(lambda r, o, b, m, t: b),
+        "recipe": share(lambda r, o, b, m, t: r),
+        "operator": share(lambda r, o, b, m, t: o or None),
+        "tool": share(lambda r, o, b, m, t: made_with(t)),
+        "model": share(lambda r, o, b, m, t: m),
     }
+
+
+def made_with(tool: str | None) -> str:
+    """The tool an image counts under in the metrics: ``pressroom`` for its own, else the tool's name."""
+    return tools.MADE_HERE if tool is None else tools.shown(tool) or "an unnamed tool"
 
 
 # -- use cases ------------------------------------------------------------------------------------
@@ -594,7 +621,12 @@ def sheet(ctx: Context, generation_id: int, *, prechecks: bool = True) -> dict:
     with ctx.unit() as session:
         context = _looked_at(ctx.studio, session, generation_id) if prechecks else None
         standing = status(ctx.studio, session, generation_id).as_dict()
-    return {"status": standing, "findings": [f.as_dict() for f in checks.run_all(context)] if prechecks else None}
+        origin = imports.card_of(session, rows.get(session, Generation, generation_id))
+    return {
+        "status": standing,
+        "findings": [f.as_dict() for f in checks.run_all(context)] if prechecks else None,
+        "origin": origin,
+    }
 
 
 def findings(ctx: Context, generation_id: int) -> list[dict]:

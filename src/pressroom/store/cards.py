@@ -42,6 +42,10 @@ COMMENTS = {
     "guidance embedding; SD, SDXL and SD3 use the negative prompt only at a guidance above 1.",
     "scheduler": "The scheduler's class and full config; `unset` lists config keys whose value is None.",
     "environment": "Where it ran. Exact pixels are promised only on the same software and hardware.",
+    "card.reproducibility": "How far the image can be made again: exact (drawn here from this recipe),\n"
+    "recorded (made elsewhere, its settings read from the file, not made again here) or none (a tool\n"
+    "that hides its seed, a file with no metadata, an image edited by hand).",
+    "card.why_not": "Why reproduce cannot make this image again: it refuses this card, saying so.",
 }
 
 
@@ -51,11 +55,19 @@ class Card:
     expect: Fingerprint | None
     file_sha256: str = ""
     generation: int | None = None
+    why_not: str = ""  # why the image cannot be made again from this card ("" when it can)
 
 
 def to_toml(
-    recipe: Recipe, *, expect: Fingerprint | None = None, file_sha256: str = "", generation: int | None = None
+    recipe: Recipe,
+    *,
+    expect: Fingerprint | None = None,
+    file_sha256: str = "",
+    generation: int | None = None,
+    origin: dict | None = None,
 ) -> str:
+    """The card's text; ``origin`` (the tool, the reproducibility class and why the image cannot be
+    made again, where it cannot) goes into its ``[card]`` table."""
     body = recipe.model_dump(exclude_none=True)
     scheduler = body.get("scheduler", {})
     config = scheduler.get("config")
@@ -75,6 +87,10 @@ def to_toml(
         card["file_sha256"] = file_sha256
     if expect is not None:
         card.update(pixel_sha256=expect.pixel_sha256, phash=expect.phash, dhash=expect.dhash)
+    if origin:
+        card.update(made_with=origin["tool"], reproducibility=origin["reproducibility"])
+        if origin.get("reason") and origin["reproducibility"] != "exact":
+            card["why_not"] = origin["reason"]
     header = (
         "pressroom recipe card: everything needed to reproduce this image but the weights,\n"
         "which are named below by SHA-256. Reproduce it with\n"
@@ -156,7 +172,7 @@ def parse(text: str, source: str = "card") -> Card:
     expect = None
     if meta.get("pixel_sha256"):
         expect = Fingerprint(str(meta["pixel_sha256"]), str(meta.get("phash", "")), str(meta.get("dhash", "")))
-    return Card(recipe, expect, str(meta.get("file_sha256", "")), meta.get("generation"))
+    return Card(recipe, expect, str(meta.get("file_sha256", "")), meta.get("generation"), str(meta.get("why_not", "")))
 
 
 def read(path: Path) -> Card:
@@ -170,9 +186,9 @@ def images_beside(card: Path) -> Path:
     return card.with_name(card.stem + ".images")
 
 
-def text_of(row) -> str:
+def text_of(row, origin: dict | None = None) -> str:
     """The card of a stored generation (``row``), as ``export`` writes it."""
-    return to_toml(row.parsed_recipe(), **stored_facts(row))
+    return to_toml(row.parsed_recipe(), **stored_facts(row), origin=origin)
 
 
 def stored_facts(row) -> dict:

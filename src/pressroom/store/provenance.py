@@ -210,6 +210,32 @@ def verify(path: Path, trust_anchors: bytes = b"") -> Verification:
     return result
 
 
+def claim_generator(data: bytes, mime: str) -> str | None:
+    """The tool a file's own C2PA manifest names as its maker (its active manifest's
+    ``claim_generator_info`` name, else the product in ``claim_generator``), or None when the file
+    carries no manifest that reads. The signature is not judged here: this names the tool only."""
+    import io
+
+    from c2pa import C2paError, Context, Reader
+
+    try:
+        with Context.from_dict(_settings(b"")) as context:
+            reader = Reader.try_create(mime, io.BytesIO(data), None, context)
+            if reader is None:
+                return None
+            with reader:
+                store = json.loads(reader.json())
+    except (C2paError, ValueError):
+        return None
+    active = store.get("manifests", {}).get(store.get("active_manifest"), {})
+    info = active.get("claim_generator_info")
+    info = info[0] if isinstance(info, list) and info else info
+    if isinstance(info, dict) and str(info.get("name") or "").strip():
+        return str(info["name"]).strip()
+    generator = str(active.get("claim_generator") or "").strip()
+    return generator.split("/")[0].replace("_", " ").strip() or None
+
+
 def describe(path: Path, trust_anchors: bytes = b"") -> dict:
     """Everything a file says about where it came from: C2PA state, source type, alt text, recipe, lineage.
 

@@ -19,6 +19,7 @@ PAGES = (
     "home",
     "intake",
     "brief",
+    "outside",
     "sheet",
     "sprint",
     "recipe",

@@ -12,7 +12,7 @@ from pressroom.plays import images as image_plays
 from pressroom.plays import models as model_plays
 from pressroom.plays import report as reports
 from pressroom.server.pages import guests as guest_pages
-from pressroom.server.pages import render, timeline
+from pressroom.server.pages import outside, render, timeline
 
 router = APIRouter(include_in_schema=False)
 
@@ -49,6 +49,7 @@ def brief(request: Request, brief_id: int) -> Response:
             "models": model_plays.catalogue(ctx),
             "directs": "director" in ctx.actor.roles,  # who may approve a direction (concepts.approve_direction)
             **guest_pages.share_values(ctx, brief_id),  # its director's or an admin's client links
+            **outside.candidates(ctx, brief_id),
         }
 
     return render.shown(request, "brief.html", build)

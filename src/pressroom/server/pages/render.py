@@ -16,12 +16,14 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from pressroom.context import Context, utc_now
+from pressroom.domain import reproducibility
 from pressroom.errors import LedgerAway, PressroomError, SignInRequired
 from pressroom.plays import accounts, notices, worklist
 from pressroom.server import auth
 from pressroom.server.pages import fields
 
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
+templates.env.filters["remade"] = reproducibility.words  # a reproducibility class in plain words
 
 
 def _urgency(due) -> str:

@@ -23,6 +23,7 @@ SAID = {  # an event's action, as the timeline says it
     "recipe.flag": "flagged a recipe to fix in the recipe",
     "recipe.clear_flag": "cleared a recipe's flag",
     "release": "released images",
+    "import": "brought in images made with other tools",
     "mark.place": "pinned a mark",
     "mark.resolve": "resolved a mark",
     "mark.reply": "replied to a mark",

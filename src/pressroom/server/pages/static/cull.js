@@ -1,7 +1,8 @@
 // The cull grid: each tile's Keep and Reject buttons (a click or a tap), and its keys: arrows move
 // the focus through the tiles (up and down by a row as laid out), k keeps the focused image, r
 // rejects it with the reason chosen in the toolbar. Each decision is an htmx post whose answer
-// replaces the tile (its state and reason shown on it) and the keep rate.
+// replaces the tile (its state and reason shown on it) and the keep rate. The grid names where its
+// decisions go (data-action): a recipe's volume run, or a brief's images from other tools.
 (function () {
   const grid = document.getElementById("cull-grid");
   if (!grid) return;
@@ -22,7 +23,7 @@
     const values = { generation: tile.dataset.id, keep: keep ? "true" : "false" };
     if (!keep) values.reason = document.getElementById("reason").value;
     const next = tiles()[tiles().indexOf(tile) + 1];
-    htmx.ajax("POST", `/recipes/${grid.dataset.recipe}/cull`, { source: tile, target: tile, swap: "outerHTML", values })
+    htmx.ajax("POST", grid.dataset.action, { source: tile, target: tile, swap: "outerHTML", values })
       .then(() => { const again = document.getElementById(`tile-${values.generation}`);
                     (next || again).focus(); });
   };
