@@ -192,24 +192,12 @@ def store(
     may add and flush the row itself, to record its id with the work it belongs to.
     """
     from pressroom.store import ledgerfiles
-    from pressroom.store.assets import sha256_bytes
 
     data = metadata.png_bytes(rendered.image, rendered.recipe)
-    prints = fingerprint(rendered.image)
-    recipe = rendered.recipe
-    row = Generation(
-        created_at=datetime.now(UTC),
-        model=recipe.model.name,
-        seed=recipe.seed,
-        prompt=recipe.prompt,
-        recipe=recipe.model_dump(mode="json", exclude_none=True),
-        file_sha256=sha256_bytes(data),
-        pixel_sha256=prints.pixel_sha256,
-        phash=prints.phash,
-        dhash=prints.dhash,
-        ext="png",
-        width=rendered.image.width,
-        height=rendered.image.height,
+    row = row_of(
+        rendered.image,
+        rendered.recipe,
+        data,
         warnings=list(rendered.warnings),
         elapsed_s=round(rendered.elapsed_s, 4),
         **(labels or {}),
@@ -221,6 +209,32 @@ def store(
         session.add(row)
         ledgerfiles.put(studio, session, data, "png", "image")
     return row
+
+
+def row_of(image, recipe: Recipe, data: bytes, **columns) -> Generation:
+    """The ledger row of ``image``, made by ``recipe`` and stored as ``data`` (its PNG with the
+    recipe written in), its hashes taken here; ``columns`` are the rest (the playbook's labels, who
+    made it, the engine's warnings and time)."""
+    from pressroom.store.assets import sha256_bytes
+
+    prints = fingerprint(image)
+    made = {
+        "created_at": datetime.now(UTC),
+        "model": recipe.model.name,
+        "seed": recipe.seed,
+        "prompt": recipe.prompt,
+        "recipe": recipe.model_dump(mode="json", exclude_none=True),
+        "file_sha256": sha256_bytes(data),
+        "pixel_sha256": prints.pixel_sha256,
+        "phash": prints.phash,
+        "dhash": prints.dhash,
+        "ext": "png",
+        "width": image.width,
+        "height": image.height,
+        "warnings": [],
+        "elapsed_s": 0.0,
+    }
+    return Generation(**(made | columns))
 
 
 def sweep_orphans(studio: Studio) -> int:

@@ -20,7 +20,6 @@ from sqlalchemy import select
 
 from pressroom.context import Context
 from pressroom.domain import changes, names
-from pressroom.domain.compare import fingerprint
 from pressroom.domain.recipes import Source
 from pressroom.errors import InputError, NotFound
 from pressroom.jobs import generations
@@ -183,23 +182,11 @@ def take_in(ctx: Context, generation_id: int, data: bytes, name: str, tool: str,
             }
         )
         working = metadata.png_bytes(image, recipe)
-        prints = fingerprint(image)
         ledgerfiles.lock(session)
-        row = Generation(
-            created_at=datetime.now(UTC),
-            model=recipe.model.name,
-            seed=recipe.seed,
-            prompt=recipe.prompt,
-            recipe=recipe.model_dump(mode="json", exclude_none=True),
-            file_sha256=sha256_bytes(working),
-            pixel_sha256=prints.pixel_sha256,
-            phash=prints.phash,
-            dhash=prints.dhash,
-            ext="png",
-            width=image.width,
-            height=image.height,
-            warnings=[],
-            elapsed_s=0.0,
+        row = generations.row_of(
+            image,
+            recipe,
+            working,
             brief_id=parent.brief_id,
             recipe_id=parent.recipe_id,
             parent_id=parent.id,
