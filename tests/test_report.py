@@ -3,7 +3,6 @@ with pdftotext (poppler-utils) for the PDF and the csv module for the CSV."""
 
 import csv
 import json
-import shutil
 import subprocess
 
 import pytest
@@ -13,8 +12,6 @@ from test_reviews import every, volume_images
 from pressroom.context import Context
 from pressroom.errors import InputError, NotFound
 from pressroom.plays import marks, people
-
-pytestmark = pytest.mark.skipif(shutil.which("pdftotext") is None, reason="scripts/system-packages.sh installs it")
 
 ALT = "A red trail running shoe on a mossy rock"
 FORMULA = '=HYPERLINK("https://example.com")'
