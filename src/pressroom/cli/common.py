@@ -44,7 +44,7 @@ FLAGS = {
     "alt_text": "give --alt-text TEXT",
     "text": "give --text",
     "guest": 'give --guest "NAME"',
-    "share": "see `pressroom share --help`",
+    "share": "`pressroom share list BRIEF` lists a brief's links with their numbers",
     "password": "give it on stdin with --password-stdin",
     # inputs
     "replace": "pass --replace",

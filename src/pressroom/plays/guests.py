@@ -78,7 +78,7 @@ def share(
     guest, days = _guest_name(guest), _days(days)
     address = people.checked_email(email or "")
     if not address:
-        raise InputError("give the guest's e-mail address (--email), like name@example.com", field="email")
+        raise InputError("give the guest's e-mail address, like name@example.com", field="email")
     base = str(ctx.studio.config.get("server", {}).get("url") or base_url)
     if not base.startswith(("http://", "https://")):
         raise InputError(

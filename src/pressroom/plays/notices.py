@@ -270,7 +270,7 @@ def said(session: Session, event: Event) -> list[Said]:
     if action in ("due.soon", "due.overdue"):
         due, what = detail.get("due", ""), DUE_WORK.get(str(detail.get("work")), "work on {where}").format(where=where)
         words = f"is due {due}" if action == "due.soon" else f"was due {due} and is overdue"
-        return [Said(action, f"{what} {words}", f"/briefs/{brief}", {objects.get("user")} - {None})]
+        return [Said(action, f"{what} {words}", f"/briefs/{brief}", {objects.get("person")} - {None})]
     return []
 
 

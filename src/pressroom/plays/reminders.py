@@ -82,7 +82,7 @@ def check(ctx: Context) -> int:
                     CHECKER,
                     kind,
                     brief_id=brief_id,
-                    objects={"user": user_id, "brief": brief_id},
+                    objects={"person": user_id, "brief": brief_id},
                     due=due.isoformat(),
                     work=work,
                 )
