@@ -11,9 +11,10 @@ import tomllib
 from datetime import timedelta
 
 import pytest
+from mailing import mail_settings
 from PIL import Image
 from sqlalchemy import select
-from test_notices import Mailbox, mailbox  # noqa: F401 (fixture)
+from test_notices import mailbox  # noqa: F401 (fixture)
 from test_rules import _checks, _locked, room, rules_template  # noqa: F401 (fixtures)
 
 from pressroom.domain.brief import parse
@@ -213,9 +214,7 @@ def test_the_link_is_mailed_to_the_guest_and_forgotten_once_sent(room, mailbox):
     box, port = mailbox
     studio = room["dana"].studio
     (studio.root / "pressroom.toml").write_text(
-        (studio.root / "pressroom.toml").read_text()
-        + f'\n[mail]\nhost = "127.0.0.1"\nport = {port}\nfrom = "press@example.com"\nstarttls = false\n'
-        + f'\n[server]\nurl = "{URL}"\n'
+        (studio.root / "pressroom.toml").read_text() + mail_settings(port) + f'\n[server]\nurl = "{URL}"\n'
     )
     studio.config.update(tomllib.loads((studio.root / "pressroom.toml").read_text()))
     brief, hero, _ = _two_images(room)

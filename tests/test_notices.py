@@ -10,11 +10,10 @@ import json
 import threading
 import tomllib
 from datetime import UTC, datetime, timedelta
-from email import message_from_bytes, policy
 from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
-from aiosmtpd.controller import Controller
+from mailing import mail_settings, smtp_server
 from sqlalchemy import update
 from test_rules import _checks, _locked, room, rules_template  # noqa: F401 (fixtures)
 
@@ -28,27 +27,10 @@ SECRET_VAR = "PRESSROOM_TEST_HOOK_SECRET"
 SECRET = "a shared secret"
 
 
-class Mailbox:
-    def __init__(self) -> None:
-        self.messages: list = []
-
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's name
-        self.messages.append((list(envelope.rcpt_tos), message_from_bytes(envelope.content, policy=policy.default)))
-        return "250 OK"
-
-
 @pytest.fixture
 def mailbox():
-    import socket
-
-    with socket.socket() as probe:  # a free port (aiosmtpd checks its own port on start, so not 0)
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    box = Mailbox()
-    controller = Controller(box, hostname="127.0.0.1", port=port)
-    controller.start()
-    yield box, port
-    controller.stop()
+    with smtp_server() as running:
+        yield running
 
 
 @pytest.fixture
@@ -79,8 +61,7 @@ def wired(room, mailbox, receiver, monkeypatch):
     got, url, answer = receiver
     studio = room["dana"].studio
     settings = (  # in pressroom.toml, where a worker started later reads them too
-        f'\n[mail]\nhost = "127.0.0.1"\nport = {port}\nfrom = "press@example.com"\nstarttls = false\n'
-        f'\n[server]\nurl = "https://press.example.com"\n'
+        mail_settings(port) + f'\n[server]\nurl = "https://press.example.com"\n'
         f'\n[webhooks.team]\nurl = "{url}"\nevents = ["review.changes_requested"]\nsecret_env = "{SECRET_VAR}"\n'
     )
     (studio.root / "pressroom.toml").write_text((studio.root / "pressroom.toml").read_text() + settings)

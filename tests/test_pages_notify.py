@@ -6,13 +6,11 @@ log what was mailed. Each flow checks the ledger (or the mailbox), not only the 
 from __future__ import annotations
 
 import re
-import socket
 from datetime import UTC, datetime, timedelta
-from email import message_from_bytes, policy
 
 import pytest
-from aiosmtpd.controller import Controller
 from browsing import password, serious_violations, signed_in, studio_ctx, team_site
+from mailing import mail_settings, smtp_server
 
 from pressroom.domain.brief import parse
 from pressroom.plays import accounts, assignments, briefs, notices, outbox, people
@@ -20,25 +18,10 @@ from pressroom.plays import accounts, assignments, briefs, notices, outbox, peop
 NEWCOMER = "pia"
 
 
-class Mailbox:
-    def __init__(self) -> None:
-        self.messages: list = []
-
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's name
-        self.messages.append((list(envelope.rcpt_tos), message_from_bytes(envelope.content, policy=policy.default)))
-        return "250 OK"
-
-
 @pytest.fixture(scope="module")
 def smtp():
-    with socket.socket() as probe:  # a free port (aiosmtpd checks its own port on start, so not 0)
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    box = Mailbox()
-    controller = Controller(box, hostname="127.0.0.1", port=port)
-    controller.start()
-    yield box, port
-    controller.stop()
+    with smtp_server() as running:
+        yield running
 
 
 @pytest.fixture(scope="module")
@@ -48,10 +31,7 @@ def site(tmp_path_factory, ledgers, smtp):
 
     def prepare(ctx):
         config = ctx["dana"].studio.root / "pressroom.toml"
-        config.write_text(
-            config.read_text()
-            + f'\n[mail]\nhost = "127.0.0.1"\nport = {port}\nfrom = "press@example.com"\nstarttls = false\n'
-        )
+        config.write_text(config.read_text() + mail_settings(port))
         accounts.add_account(ctx["dana"], "omar", [], email="omar@example.com")
         accounts.add_account(ctx["dana"], NEWCOMER, ["reviewer"])
         today = datetime.now(UTC).date()
