@@ -237,3 +237,27 @@ def test_an_unknown_review_order_is_refused_naming_the_setting(room):
     with pytest.raises(InputError) as wrong:
         reviews.decide(room["rita"], image, "approved", _checks(), alt_text="A red boot")
     assert str(wrong.value) == "[gate.high] order in pressroom.toml must be parallel or sequential (got 'round-robin')"
+
+
+def test_assignments_through_the_api_at_the_paths_the_docs_name(room):
+    from fastapi.testclient import TestClient
+
+    from pressroom.context import Actor, Context
+    from pressroom.plays import accounts
+    from pressroom.server.app import create_app
+
+    brief, _ = _locked(room)
+    studio = room["dana"].studio
+    accounts.add_account(room["dana"], "dana", [])
+    token = accounts.create_token(Context(studio, Actor.unknown("cli")), "dana", "tests")["token"]
+    with TestClient(create_app(studio), headers={"Authorization": f"Bearer {token}"}) as client:
+        made = client.post(f"/api/briefs/{brief}/assignments", json={"reviewer": "ravi", "due": "2026-12-24"})
+        assert made.status_code == 201, made.text
+        assert [(a["reviewer"], a["due"]) for a in client.get(f"/api/briefs/{brief}/assignments").json()] == [
+            ("ravi", "2026-12-24")
+        ]
+        bad = client.post(f"/api/briefs/{brief}/assignments", json={"reviewer": "ravi", "due": "next tuesday"})
+        assert bad.status_code == 400 and bad.json()["field"] == "due"
+        ended = client.delete(f"/api/assignments/{made.json()['assignment']}")
+        assert ended.status_code == 200, ended.text
+        assert client.get(f"/api/briefs/{brief}/assignments").json() == []

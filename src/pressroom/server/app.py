@@ -161,6 +161,7 @@ def create_app(studio: Studio) -> FastAPI:
 
     for group in (session, people, briefs, styles, plays, jobs, review, marks, library, files, worklist):
         app.include_router(group.router)
+    app.include_router(briefs.assignment_router)
     web.mount(app)
     limit = int(studio.config.get("server", {}).get("max_body_mb", MAX_BODY_MB)) << 20
     app.add_middleware(guards.NoServerPaths, root=studio.root)

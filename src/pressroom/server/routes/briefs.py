@@ -13,6 +13,7 @@ from pressroom.server.auth import Ctx
 from pressroom.server.routes.files import public
 
 router = APIRouter(prefix="/api/briefs", tags=["briefs"])
+assignment_router = APIRouter(prefix="/api/assignments", tags=["briefs"])  # an assignment by its own id
 
 
 @router.post("", status_code=201)
@@ -60,17 +61,17 @@ class Assign(BaseModel):
     due: str | None = None
 
 
-@router.get("/briefs/{brief_id}/assignments")
+@router.get("/{brief_id}/assignments")
 def assigned(brief_id: int, ctx: Ctx) -> list[dict]:
     return assignments.of_brief(ctx, brief_id)
 
 
-@router.post("/briefs/{brief_id}/assignments", status_code=201)
+@router.post("/{brief_id}/assignments", status_code=201)
 def assign(brief_id: int, body: Assign, ctx: Ctx) -> dict:
     """Give the brief's reviews to a reviewer, with a due date (YYYY-MM-DD); the brief's director or an admin."""
     return assignments.assign(ctx, brief_id, body.reviewer, body.due)
 
 
-@router.delete("/assignments/{assignment_id}")
+@assignment_router.delete("/{assignment_id}")
 def unassign(assignment_id: int, ctx: Ctx) -> dict:
     return assignments.end(ctx, assignment_id)
