@@ -333,14 +333,19 @@ def client_decision(ctx: Context, generation_id: int) -> dict | None:
 
 def signoff(session: Session, generation_id: int) -> dict | None:
     """The client's latest decision on the image (through any link), as released files carry it."""
-    return _latest(session, [generation_id]).get(generation_id)
+    return signoffs(session, [generation_id]).get(generation_id)
 
 
-def unsigned(session: Session, brief_id: int, images: list[int]) -> list[int]:
+def signoffs(session: Session, images: list[int]) -> dict[int, dict]:
+    """The client's latest decision on each of ``images`` that has one (through any link), by id."""
+    return _latest(session, images)
+
+
+def unsigned(session: Session, brief_id: int, decided: dict[int, dict], images: list[int]) -> list[int]:
     """Those of ``images`` a brief asking for client sign-off (``client_signoff = true``) may not
-    release yet: without an approving client decision. None when the brief does not ask."""
+    release yet: without an approving client decision in ``decided`` (``signoffs``). None when the
+    brief does not ask."""
     brief = session.get(Brief, brief_id)
     if brief is None or not (brief.spec or {}).get("client_signoff"):
         return []
-    decided = _latest(session, images)
     return [i for i in images if (decided.get(i) or {}).get("decision") != "approved"]

@@ -260,8 +260,6 @@ def run(
     report = Report()
     for path in found:
         try:
-            from pressroom.store.userfiles import read_bytes
-
             entry = _one(ctx, read_bytes(path, "image"), str(path), brief_id, tool)
         except InputError as exc:  # not an image, damaged, too large, no tool: said, and the import goes on
             report.unparsed.append({"file": str(path), "why": str(exc), **({"field": exc.field} if exc.field else {})})

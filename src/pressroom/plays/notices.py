@@ -43,7 +43,7 @@ from sqlalchemy.orm import Session
 from pressroom.context import Context
 from pressroom.domain import gate
 from pressroom.errors import InputError, NotFound
-from pressroom.ledger import actors, events, rows
+from pressroom.ledger import events, rows
 from pressroom.ledger.tables import (
     Brief,
     Event,
@@ -132,10 +132,8 @@ def _first_in_turn(session: Session, ids: list[int], queue: list[int]) -> set[in
         applied = reviews.gate_of(config, session, row)
         if applied.order != "sequential":
             return set()
-        person = gate.turn(
-            applied.order, queue, [], lambda p: reviews.may_judge(session, row, actors.by_id(session, p))
-        )
-        first |= {person} - {None}
+        person = reviews.next_in_turn(session, row, applied.order, queue, [])
+        first |= {person.id} if person is not None else set()
     return first
 
 
@@ -144,9 +142,28 @@ def _title(session: Session, brief_id: int | None) -> str:
     return f"brief {brief.id} ({brief.title})" if brief is not None else "a brief"
 
 
+TELLING = {  # the events (besides every ``fix.*``) that may tell someone, each handled in ``said``
+    "cull.keep",
+    "post.in",
+    "concept.sprint",
+    "direction.approve",
+    "recipe.lock_failed",
+    "volume.run",
+    "review.decide",
+    "release",
+    "client.decide",
+    "mark.place",
+    "mark.reply",
+    "due.soon",
+    "due.overdue",
+}
+
+
 def said(session: Session, event: Event) -> list[Said]:
     """What ``event`` tells whom (none for most events)."""
     action, objects, detail, brief = event.action, event.objects or {}, event.detail or {}, event.brief_id
+    if action not in TELLING and not action.startswith("fix."):
+        return []  # most events tell nobody: no query for them
     where = _title(session, brief)
     if action in ("cull.keep", "post.in") or action.startswith("fix."):
         ids = objects.get("generations") or [objects.get("generation")]
@@ -287,8 +304,9 @@ def notify(session: Session, event: Event) -> None:
     for notice in found:
         told = sorted(notice.to - {event.actor_id, None})
         chosen = _chosen(session, told, notice.kind)
+        people_told = {u.id: u for u in session.scalars(select(User).where(User.id.in_(told)))} if told else {}
         for user_id in told:
-            person = session.get(User, user_id)
+            person = people_told.get(user_id)
             if person is None:
                 continue
             channel = chosen.get(user_id, DEFAULT)

@@ -230,8 +230,11 @@ def digests(studio: Studio, log: Callable[[str], None] = lambda line: None, now:
     start = now.replace(hour=hour, minute=0, second=0, microsecond=0)
     if now < start:
         return 0
-    with studio.session() as session:
-        waiting = session.scalars(select(Outgoing.target).where(Outgoing.state == "held").distinct()).all()
+    with studio.session() as session:  # the addresses with mail held and no digest yet today
+        digested = select(Outgoing.target).where(Outgoing.kind == "digest", Outgoing.created_at >= start)
+        waiting = session.scalars(
+            select(Outgoing.target).where(Outgoing.state == "held", Outgoing.target.not_in(digested)).distinct()
+        ).all()
     written = 0
     for address in waiting:
         with studio.session() as session:

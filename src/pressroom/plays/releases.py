@@ -68,9 +68,11 @@ def credentials(studio: Studio, session: Session, row: Generation) -> Path | Non
     image edited in another tool came back as, else the image's own stored file (a file made
     elsewhere keeps its Content Credentials). Every file released from the image carries it as an
     ingredient, so a reader sees that history too. None for pressroom's own images."""
-    came_back = session.scalar(select(PostReturn).where(PostReturn.generation_id == row.id))
-    if came_back is not None:  # whether it carries one was read when it came back
-        return studio.assets.path(came_back.sha256, came_back.ext) if came_back.credentials else None
+    if row.play == "post":  # whether it carries one was read when it came back
+        came_back = session.scalar(select(PostReturn).where(PostReturn.generation_id == row.id))
+        return studio.assets.path(came_back.sha256, came_back.ext) if came_back and came_back.credentials else None
+    if row.play != imports.PLAY:  # pressroom drew it: its file carries pressroom's own metadata, no manifest
+        return None
     own = row.path(studio)
     return own if own.is_file() and provenance.carries(own) else None
 
@@ -95,7 +97,8 @@ def candidates(studio: Studio, session: Session, brief_id: int) -> list[Candidat
             f"approved images without alt text: {', '.join(map(str, missing_alt))}; a reviewer gives it in a review",
             field="alt_text",
         )
-    unsigned = guests.unsigned(session, brief_id, [r.id for r in approved])
+    decided = guests.signoffs(session, [r.id for r in approved])  # the clients' decisions, read once
+    unsigned = guests.unsigned(session, brief_id, decided, [r.id for r in approved])
     if unsigned:
         raise ReleaseBlocked(
             f"brief {brief_id} needs the client's sign-off: "
@@ -120,7 +123,7 @@ def candidates(studio: Studio, session: Session, brief_id: int) -> list[Candidat
                 version,
                 source_type(session, row),
                 parent.path(studio) if parent else None,
-                _with_client(reviews.record_of(studio, session, row.id), guests.signoff(session, row.id)),
+                _with_client(reviews.record_of(studio, session, row.id), decided.get(row.id)),
                 tool=tools.shown(imports.tool_of(session, row) or ""),
             )
         )

@@ -357,13 +357,21 @@ def in_turn(session: Session, row: Generation, standing: GateStatus, queue: Sequ
     """The reviewer whose turn it is on ``row`` at a gate that takes the brief's assigned reviewers
     (``queue``, oldest assignment first) in order, or None when anyone may decide (``gate.turn``)."""
     approved = [r["reviewer_id"] for r in standing.current if gate.approves(r["decision"])]
+    return next_in_turn(session, row, standing.order, queue, approved)
+
+
+def next_in_turn(
+    session: Session, row: Generation, order: str, queue: Sequence[int], approved: Sequence[int]
+) -> Actor | None:
+    """The first of ``queue`` who has not approved ``row`` (``approved``) and may judge it, at a gate
+    taking its reviewers in ``order`` (``gate.turn``); None when anyone may decide."""
     found: dict[int, Actor] = {}
 
     def able(person: int) -> bool:
         found[person] = actors.by_id(session, person)
         return may_judge(session, row, found[person])
 
-    person = gate.turn(standing.order, queue, approved, able)
+    person = gate.turn(order, queue, approved, able)
     return found[person] if person is not None else None
 
 

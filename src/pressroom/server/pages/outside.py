@@ -49,8 +49,7 @@ def cull(
         if row.brief_id != brief_id or row.play != imports.PLAY:
             raise NotFound(f"image {generation} is not an image brief {brief_id} brought in from another tool")
         culls.cull(ctx, [generation], keep=keep, reason="" if keep else reason)
-        image = image_plays.listing(ctx, brief_id=brief_id, play=imports.PLAY)
-        shown = next(found for found in image if found["id"] == generation)
+        [shown] = image_plays.landed(ctx, [generation])  # the tile as it stands after the cull
         return render.fragment("_culltile.html", image=shown, reasons=culls.reasons(ctx, [generation]), can_cull=True)
 
     return render.acted(request, act)
