@@ -7,6 +7,7 @@ Errors deriving from ``PressroomError`` end as one line on stderr with the kind'
 
 from __future__ import annotations
 
+import functools
 import sys
 
 import typer
@@ -72,6 +73,13 @@ for group in (
     group.register(app)
 
 
+@functools.cache
+def _command():
+    """The click command tree typer builds from ``app``: built once per process, since building it
+    reads every command's signature (about 0.2 s) and it holds no state between invocations."""
+    return typer.main.get_command(app)
+
+
 def main(argv: list[str] | None = None) -> int:
     import click
     from typer.exceptions import TyperException  # typer's own copy of click's usage errors
@@ -79,7 +87,7 @@ def main(argv: list[str] | None = None) -> int:
     from pressroom.cli.common import message
     from pressroom.errors import PressroomError
 
-    command = typer.main.get_command(app)
+    command = _command()
     try:
         # without standalone mode click returns an Exit's code instead of raising it
         code = command.main(args=argv, prog_name="pressroom", standalone_mode=False)
