@@ -154,14 +154,17 @@ def _identity(root):
 
 
 def test_processes_that_sign_at_once_on_a_new_studio_make_one_key_and_all_use_it(studio):
-    """Found by two releases at once in CI: both made keys, one signed with the other's chain."""
+    """Found by two releases at once in CI: both made keys, one signed with the other's chain.
+
+    The signers are spawned, not forked: a test process may hold threads (a browser's driver), and a
+    child forked while one of them held a lock waits on it forever (seen once in CI)."""
     import multiprocessing
 
     from cryptography import x509
     from cryptography.hazmat.primitives import serialization
 
     assert not (studio.root / "keys").exists()  # never made (nothing released): the first signer makes them
-    with multiprocessing.get_context("fork").Pool(6) as pool:
+    with multiprocessing.get_context("spawn").Pool(6) as pool:
         made = pool.map(_identity, [studio.root] * 12)
     assert len(set(made)) == 1
     chain, key = made[0]
