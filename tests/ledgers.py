@@ -119,9 +119,11 @@ class PostgresLedgers:
         ) as connection:
             connection.execute(statement)
 
+    # copies use PostgreSQL's default strategy (WAL_LOG from version 15): FILE_COPY checkpoints
+    # the whole server on each copy, and took 0.45 s a test under load against 0.13 s
     def new_url(self, template: str | None = None) -> str:
         name = f"ledger_{next(self.names)}"
-        self.admin(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}" STRATEGY FILE_COPY' if template else ""))
+        self.admin(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else ""))
         return self.url(name)
 
     def clone(self, template: Path, root: Path) -> str:
@@ -145,7 +147,7 @@ class PostgresLedgers:
 
         source = make_url(url).database
         self.admin(f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{source}'")
-        self.admin(f'CREATE DATABASE "{name}" TEMPLATE "{source}" STRATEGY FILE_COPY')
+        self.admin(f'CREATE DATABASE "{name}" TEMPLATE "{source}"')
         return name
 
     def replace(self, url: str, template: str) -> None:
@@ -154,7 +156,7 @@ class PostgresLedgers:
 
         name = make_url(url).database
         self.admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        self.admin(f'CREATE DATABASE "{name}" TEMPLATE "{template}" STRATEGY FILE_COPY')
+        self.admin(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
 
     def wipe(self, root: Path) -> None:
         """Lose the ledger: drop the database and make an empty one of the same name."""
