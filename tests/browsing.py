@@ -40,8 +40,8 @@ def team_site(
     model: str = "fake",
 ) -> Iterator[dict]:
     """A team studio (sign-in required) with ``PEOPLE``; ``prepare`` gets each person's context and
-    returns what the tests need to know, which comes back with the served ``url``, ``root`` and a
-    ``shots`` folder for screenshots. With ``worker``, a `pressroom worker` process runs the jobs
+    returns what the tests need to know, which comes back with the served ``url``, ``root`` and
+    ``shots``, the folder screenshots go to (None: none are taken; see ``shoot``). With ``worker``, a `pressroom worker` process runs the jobs
     the pages queue, as a team's would. The studio draws on the fake engine, or with
     ``model="tiny"`` on the built-in tiny diffusers model (at 64 px)."""
     root = tmp_path_factory.mktemp("pages") / "studio"
@@ -60,13 +60,11 @@ def team_site(
         accounts.add_account(admin, name, roles, password=password(name))
     known = prepare({name: admin.acting_as(people.actor(admin, name, "python")) for name in PEOPLE})
     studio.close()
-    # where screenshots go: PRESSROOM_SHOTS (docs/pages/ keeps a set the pages doc shows), else a temporary folder
-    shots = (
-        Path(os.environ["PRESSROOM_SHOTS"])
-        if os.environ.get("PRESSROOM_SHOTS")
-        else tmp_path_factory.mktemp("screenshots")
-    )
-    shots.mkdir(parents=True, exist_ok=True)
+    # where screenshots go: PRESSROOM_SHOTS (scripts/page_pictures.py makes docs/pages/ from them), else
+    # nowhere: a full-page screenshot cost a sixth of the browser's time, for files nobody looked at
+    shots = Path(os.environ["PRESSROOM_SHOTS"]) if os.environ.get("PRESSROOM_SHOTS") else None
+    if shots is not None:
+        shots.mkdir(parents=True, exist_ok=True)
     running = None
     try:
         if worker:
@@ -77,7 +75,10 @@ def team_site(
                 stderr=subprocess.DEVNULL,
             )
         with served(root) as base:
-            yield {**known, "url": base, "root": root, "shots": shots}
+            try:
+                yield {**known, "url": base, "root": root, "shots": shots}
+            finally:
+                forget(base)
     finally:
         stop(running)
         if url:
@@ -127,9 +128,24 @@ def sideways(page) -> list[str]:
 PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True, "device_scale_factor": 3}
 
 
-def signed_in(browser, site, name: str, *, phone: bool = False):
-    """A browser context of its own for ``name``, signed in through the sign-in page; with ``phone``,
-    a 390 x 844 touch screen."""
+# each person's signed-in browser context, per site: made once, through the sign-in page, and shared by
+# the tests of a module, each of which gets a new page in it (measured: a new context cost about a
+# second of CPU, most of the browser's time in a page check; a new page in one a tenth of that)
+_CONTEXTS: dict[tuple[str, str, bool], object] = {}
+
+
+def signed_in(browser, site, name: str, *, phone: bool = False, home: bool = True):
+    """A new page at ``name``'s home page, signed in; with ``phone``, on a 390 x 844 touch screen.
+
+    The first call for a person on a site signs in through the sign-in page in a browser context of
+    their own; later calls open a new page in that context (the same session), at the home page
+    unless ``home`` is false (then it may be blank: the caller goes where it means to)."""
+    key = (site["url"], name, phone)
+    if key in _CONTEXTS:
+        page = _CONTEXTS[key].new_page()
+        if home:
+            page.goto("/")
+        return page
     context = browser.new_context(base_url=site["url"], **(PHONE if phone else {}))
     page = context.new_page()
     page.goto("/")
@@ -139,7 +155,28 @@ def signed_in(browser, site, name: str, *, phone: bool = False):
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url(site["url"] + "/")
     assert f"Signed in as {name}" in page.locator("header").inner_text()
+    _CONTEXTS[key] = context
     return page
+
+
+def close_pages() -> None:
+    """Close the pages tests opened in the shared contexts (after each test: the next opens its own),
+    all but each context's first: while it is open, a new page starts in half the time."""
+    for context in _CONTEXTS.values():
+        for page in context.pages[1:]:
+            page.close()
+
+
+def forget(url: str) -> None:
+    """Close the shared contexts of the site at ``url`` (its server is about to stop)."""
+    for key in [key for key in _CONTEXTS if key[0] == url]:
+        _CONTEXTS.pop(key).close()
+
+
+def shoot(page, site, name: str) -> None:
+    """Save a full-page screenshot as ``name``.png where ``PRESSROOM_SHOTS`` says; else take none."""
+    if site["shots"] is not None:
+        page.screenshot(path=site["shots"] / f"{name}.png", full_page=True)
 
 
 def serious_violations(page) -> list[str]:

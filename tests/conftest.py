@@ -171,6 +171,16 @@ def cli(capsys, monkeypatch, studio, snapshots):
     return run
 
 
+@pytest.fixture(autouse=True)
+def _pages_closed(request):
+    """After a browser test, close the pages it opened in the people's shared contexts (browsing.py)."""
+    yield
+    if "browser" in request.fixturenames:
+        import browsing
+
+        browsing.close_pages()
+
+
 @pytest.fixture(scope="session")
 def browser():
     """Debian's Chromium under Playwright, one per test process (the page tests share it)."""

@@ -2,8 +2,8 @@
 `pressroom serve` process, on the run's ledger and the fake engine, one browser context per person.
 
 The studio's work before the browser arrives (a brief, its concept sprint) is done through the
-service layer; everything the people then do, they do on the pages. Each flow saves a screenshot
-of its main page under the test's folder, and axe-core checks each page for serious violations.
+service layer; everything the people then do, they do on the pages. Each flow screenshots its main
+page where ``PRESSROOM_SHOTS`` says, and axe-core checks each page for serious violations.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from browsing import (
     form_sign_in,
     password,
     serious_violations,
+    shoot,
     sideways,
     signed_in,
     studio_ctx,
@@ -119,7 +120,7 @@ def test_the_director_approves_a_direction_on_the_contact_sheet(browser, site):
     outcome = page.locator(f"#outcome-{chosen}")
     outcome.get_by_text(f"Direction approved: image #{chosen}, by dana.").wait_for()
     assert page.locator("#direction").inner_text().strip() == f"Direction approved: image #{chosen}, by dana."
-    page.screenshot(path=site["shots"] / "contact-sheet.png", full_page=True)
+    shoot(page, site, "contact-sheet")
     ctx = studio_ctx(site)
     assert briefs.show(ctx, site["brief"])["direction"] == chosen  # the ledger, not only the page
     ctx.studio.close()
@@ -158,7 +159,7 @@ def test_self_review_is_refused_on_the_page_with_the_cli_message(browser, site):
     assert f"omar made image #{image} and may not review it; a reviewer never approves their own work" in (
         forged.text()
     )
-    page.screenshot(path=site["shots"] / "self-review-refused.png", full_page=True)
+    shoot(page, site, "self-review-refused")
     ctx = studio_ctx(site)
     assert reviews.sheet(ctx, image)["status"]["current"] == []  # nothing was recorded
     ctx.studio.close()
@@ -194,7 +195,7 @@ def test_another_reviewer_decides_on_the_page(browser, site):
     page.reload()
     decide_on_page(page, "approved", alt_text="A trail shoe on wet rock")
     page.locator("#decision-outcome").get_by_text("Recorded: approved by rita").wait_for()
-    page.screenshot(path=site["shots"] / "review.png", full_page=True)
+    shoot(page, site, "review")
     ctx = studio_ctx(site)
     decided = reviews.sheet(ctx, image)["status"]["current"]
     assert [(row["reviewer"], row["decision"]) for row in decided] == [("rita", "approved")]
@@ -271,7 +272,7 @@ def test_the_operator_culls_with_the_keyboard(browser, site):
     page.reload()
     assert "rejected: composition" in page.locator(f"#tile-{site['volume'][3]}").inner_text()
     assert "rejected: hands" in page.locator(f"#tile-{site['volume'][1]}").inner_text()
-    page.screenshot(path=site["shots"] / "cull.png", full_page=True)
+    shoot(page, site, "cull")
     page.get_by_role("link", name=f"open image {site['volume'][3]}").click()
     page.wait_for_url(f"{site['url']}/images/{site['volume'][3]}")
     ctx = studio_ctx(site)
@@ -308,7 +309,7 @@ def test_a_reviewer_marks_a_region_that_the_operator_then_sees(browser, site):
     page.locator("#marks-list").get_by_text("the sole is cut off here").wait_for()
     assert page.locator("#marks-layer .box").count() == 1
     assert serious_violations(page) == []
-    page.screenshot(path=site["shots"] / "marks.png", full_page=True)
+    shoot(page, site, "marks")
     ctx = studio_ctx(site)
     [mark] = marks.on(ctx, image)
     assert mark["author"] == "rita" and mark["kind"] == "rectangle"
@@ -401,7 +402,7 @@ def test_feedback_reaches_the_maker_and_the_review_list_moves(browser, site):
     assert serious_violations(omar) == []
     omar.set_viewport_size({"width": 390, "height": 844})
     assert sideways(omar) == []
-    omar.screenshot(path=site["shots"] / "home-changes-requested-390.png", full_page=True)
+    shoot(omar, site, "home-changes-requested-390")
     waiting.get_by_role("link", name="Fix it").click()
     omar.wait_for_url(f"{site['url']}/images/{image}/fix")
 
@@ -480,7 +481,8 @@ def test_the_brief_page_offers_its_audit_report_to_download(browser, site, tmp_p
 @pytest.mark.parametrize(("width", "height"), [(1440, 900), (390, 844)], ids=["desktop", "phone"])
 def test_every_page_fits_a_desktop_and_a_phone(browser, site, who, path, width, height):
     """At 1440 x 900 and at 390 x 844 no page scrolls sideways, and nothing on it breaks the
-    accessibility rules (axe: no serious or critical violation). Each is screenshotted at both."""
+    accessibility rules (axe: no serious or critical violation). Each is screenshotted at both
+    where ``PRESSROOM_SHOTS`` says (scripts/page_pictures.py)."""
     url = path.format(
         brief=site["brief"],
         image=site["volume"][0],
@@ -492,14 +494,16 @@ def test_every_page_fits_a_desktop_and_a_phone(browser, site, who, path, width, 
     if who is None:
         page = browser.new_context(base_url=site["url"], viewport={"width": width, "height": height}).new_page()
     else:
-        page = signed_in(browser, site, who)
+        page = signed_in(browser, site, who, home=False)
         page.set_viewport_size({"width": width, "height": height})
     page.goto(url)
     page.wait_for_load_state("networkidle")
     assert sideways(page) == [], url
     assert serious_violations(page) == [], url
     name = path.strip("/").replace("/", "-").replace("{", "").replace("}", "") or "home"
-    page.screenshot(path=site["shots"] / f"{name}-{who or 'anyone'}-{width}.png", full_page=True)
+    shoot(page, site, f"{name}-{who or 'anyone'}-{width}")
+    if who is None:
+        page.context.close()
 
 
 def test_any_two_images_of_a_brief_are_compared_side_by_side_or_overlaid(browser, site):

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from browsing import serious_violations, signed_in, studio_ctx, team_site
+from browsing import serious_violations, shoot, signed_in, studio_ctx, team_site
 
 from pressroom.domain.brief import parse
 from pressroom.ledger.tables import Generation
@@ -78,7 +78,7 @@ def test_the_operator_paints_a_mask_inpaints_and_compares_the_derivative_with_it
     shown = covered(omar)
     assert 0 < shown <= 33
     omar.get_by_label("What to paint there (blank: the image's own prompt)").fill("a red shoe with white laces")
-    omar.screenshot(path=site["shots"] / "mask-painter.png", full_page=True)
+    shoot(omar, site, "mask-painter")
     omar.get_by_role("button", name="Inpaint under the mask").click()
     recipe = derived_on_page(omar, site, parent)
     ctx = studio_ctx(site)
@@ -100,7 +100,7 @@ def test_the_operator_paints_a_mask_inpaints_and_compares_the_derivative_with_it
     assert compare.get_attribute("data-mode") == "overlay"
     compare.get_by_label("Earlier image showing through").fill("30")
     assert compare.locator(".view.over").evaluate("v => getComputedStyle(v).opacity") == "0.3"
-    omar.screenshot(path=site["shots"] / "compare.png", full_page=True)
+    shoot(omar, site, "compare")
 
 
 def test_a_mask_over_a_third_is_refused_and_a_refine_needs_none(browser, site):

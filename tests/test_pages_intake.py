@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from browsing import serious_violations, signed_in, studio_ctx, team_site
+from browsing import serious_violations, shoot, signed_in, studio_ctx, team_site
 
 from pressroom.domain.brief import BriefSpec
 from pressroom.plays import briefs, events
@@ -68,7 +68,7 @@ def test_the_director_opens_a_brief_as_the_checklist_fills_then_pauses_resumes_a
     page.locator("#intent-rule").get_by_text("The intent is one sentence.").wait_for()
     page.locator("#would-be").get_by_text("active").wait_for()
     assert serious_violations(page) == []
-    page.screenshot(path=site["shots"] / "intake.png", full_page=True)
+    shoot(page, site, "intake")
     page.get_by_role("button", name="Open the brief").click()
     page.wait_for_url(re.compile(r"/briefs/\d+$"))
     brief_id = int(page.url.rsplit("/", 1)[1])
@@ -105,7 +105,7 @@ def test_the_director_opens_a_brief_as_the_checklist_fills_then_pauses_resumes_a
         "paused the brief (because: legal is checking the boot's name)",
         "opened the brief",
     ]
-    page.screenshot(path=site["shots"] / "brief-timeline.png", full_page=True)
+    shoot(page, site, "brief-timeline")
     ctx = studio_ctx(site)
     assert [e["action"] for e in events.log(ctx, brief_id)] == [
         "brief.new",

@@ -14,7 +14,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from browsing import all_loaded, serious_violations, signed_in, studio_ctx, team_site
+from browsing import all_loaded, serious_violations, shoot, signed_in, studio_ctx, team_site
 from PIL import Image
 from test_release import flip_pixel_byte
 
@@ -100,7 +100,7 @@ def test_the_keeper_releases_and_downloads(browser, site):
         ):
             assert all(text in one for one in shown.all_inner_texts()), text
     assert serious_violations(page) == []
-    page.screenshot(path=site["shots"] / "release.png", full_page=True)
+    shoot(page, site, "release")
 
     ctx = studio_ctx(site)
     released = releases.released(ctx, brief)
@@ -134,7 +134,7 @@ def test_a_person_without_the_keeper_role_is_refused(browser, site):
     )
     assert refused.status == 403
     assert "rita may not release images: it needs the keeper role (rita has: reviewer)" in refused.text()
-    page.screenshot(path=site["shots"] / "release-refused.png", full_page=True)
+    shoot(page, site, "release-refused")
     assert len(releases.released(ctx, site["brief"])) == before  # nothing was released
     ctx.studio.close()
 
@@ -170,7 +170,7 @@ def test_a_facet_narrows_the_search_and_an_asset_reproduces(browser, site):
     assert f"remove brief {second}" in page.locator("main").inner_text()
     all_loaded(page, "#results img")
     assert serious_violations(page) == []
-    page.screenshot(path=site["shots"] / "library.png", full_page=True)
+    shoot(page, site, "library")
     ctx = studio_ctx(site)
     assert library.browse(ctx, "shoe", brief=second)["total"] == 2 < library.browse(ctx, "shoe")["total"] == everything
     ctx.studio.close()
@@ -183,7 +183,7 @@ def test_a_facet_narrows_the_search_and_an_asset_reproduces(browser, site):
     verdict.wait_for()
     assert "exact" in verdict.inner_text()
     assert serious_violations(page) == []
-    page.screenshot(path=site["shots"] / "asset-reproduced.png", full_page=True)
+    shoot(page, site, "asset-reproduced")
 
 
 def test_similar_images_from_an_upload(browser, site):
@@ -208,14 +208,14 @@ def test_the_verify_page_passes_a_released_file_and_fails_a_tampered_or_foreign_
     verdict = page.locator("#verdict").inner_text()
     assert "trainedAlgorithmicMedia" in verdict and "A trail shoe on wet rock" in verdict
     assert "approved at the" in verdict  # the review it was let out by, as signed into the file
-    page.screenshot(path=site["shots"] / "verify-pass.png", full_page=True)
+    shoot(page, site, "verify-pass")
 
     tampered = tmp_path / f"tampered-{master.name}"
     flip_pixel_byte(master, tampered)
     drop(page, tampered)  # dropped on the box, as a person drags it from their desktop
     heading.get_by_text(f"{tampered.name}: fails — Invalid").wait_for()
     assert page.locator("#verdict .refusal").count() >= 1
-    page.screenshot(path=site["shots"] / "verify-tampered.png", full_page=True)
+    shoot(page, site, "verify-tampered")
 
     foreign = tmp_path / "from-elsewhere.png"
     Image.new("RGB", (32, 32), (200, 40, 40)).save(foreign)

@@ -9,7 +9,7 @@ import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from browsing import password, serious_violations, signed_in, studio_ctx, team_site
+from browsing import password, serious_violations, shoot, signed_in, studio_ctx, team_site
 from mailing import mail_settings, smtp_server
 
 from pressroom.domain.brief import parse
@@ -56,7 +56,7 @@ def test_a_person_chooses_how_they_are_told(browser, site):
     page.get_by_label("Send me one digest mail a day instead of each mail as it comes").check()
     page.get_by_role("button", name="Save").click()
     assert page.locator("#notify-outcome").get_by_role("status").inner_text() == "Saved."
-    page.screenshot(path=site["shots"] / "inbox-settings.png", full_page=True)
+    shoot(page, site, "inbox-settings")
     ctx = studio_ctx(site)
     try:
         omar = ctx.acting_as(people.actor(ctx, "omar", "python"))
@@ -117,7 +117,7 @@ def test_an_invite_mailed_from_the_people_page_arrives_and_shows_in_the_delivery
     row = log.locator("tbody tr").first.inner_text()
     assert "mail to pia@example.com" in row and "invite" in row and "sent" in row
     assert serious_violations(admin) == []
-    admin.screenshot(path=site["shots"] / "people-deliveries.png", full_page=True)
+    shoot(admin, site, "people-deliveries")
 
     other = signed_in(browser, site, "omar")  # not an admin: no People page, no log
     assert other.goto("/people").status == 403

@@ -3,14 +3,15 @@ Chromium through Playwright) against a real `pressroom serve`, on the run's ledg
 
 The work before the browser arrives (two briefs, a lock, a volume run culled, two reviews) is
 done through the service layer; the people then invite, accept, make tokens and read the numbers
-on the pages. Each flow saves a screenshot and checks the ledger (or the API), not only the page.
+on the pages. Each flow checks the ledger (or the API), not only the page, and screenshots its page
+where ``PRESSROOM_SHOTS`` says.
 """
 
 from __future__ import annotations
 
 import httpx
 import pytest
-from browsing import password, serious_violations, signed_in, studio_ctx, team_site
+from browsing import password, serious_violations, shoot, signed_in, studio_ctx, team_site
 
 from pressroom.domain.brief import parse
 from pressroom.plays import accounts, briefs, concepts, culls, invites, lockin, metrics, people, reviews, volume
@@ -85,7 +86,7 @@ def test_the_admin_invites_a_person_who_accepts_and_signs_in(browser, site):
     link = admin.get_by_label(f"Invite link for {NEWCOMER}").input_value()
     assert link.startswith(site["url"] + "/invite?code=")
     assert admin.locator(f"#person-{NEWCOMER}").inner_text().split("\t")[4].startswith("open until")
-    admin.screenshot(path=site["shots"] / "people.png", full_page=True)
+    shoot(admin, site, "people")
 
     newcomer = browser.new_context().new_page()
     newcomer.goto(link)
@@ -96,13 +97,13 @@ def test_the_admin_invites_a_person_who_accepts_and_signs_in(browser, site):
     newcomer.get_by_label("The same password again").fill("short")
     newcomer.get_by_role("button", name="Set my password and sign in").click()
     assert newcomer.get_by_role("alert").inner_text() == "a password must be at least 10 characters"
-    newcomer.screenshot(path=site["shots"] / "invite-short-password.png", full_page=True)
+    shoot(newcomer, site, "invite-short-password")
     newcomer.get_by_label("New password").fill(password(NEWCOMER))
     newcomer.get_by_label("The same password again").fill(password(NEWCOMER))
     newcomer.get_by_role("button", name="Set my password and sign in").click()
     newcomer.wait_for_url(site["url"] + "/")
     assert f"Signed in as {NEWCOMER}" in newcomer.locator("header").inner_text()
-    newcomer.screenshot(path=site["shots"] / "invite-accepted.png", full_page=True)
+    shoot(newcomer, site, "invite-accepted")
 
     again = browser.new_context().new_page()  # the link works once: its page says so before any password
     answer = again.goto(link)
@@ -122,7 +123,7 @@ def test_a_person_who_is_not_an_admin_is_refused(browser, site):
     answer = page.goto("/people")
     assert answer.status == 403
     assert page.get_by_role("alert").inner_text() == "omar may not see who is invited: only an admin may"
-    page.screenshot(path=site["shots"] / "people-refused.png", full_page=True)
+    shoot(page, site, "people-refused")
     csrf = page.evaluate("JSON.parse(document.body.getAttribute('hx-headers'))['X-CSRF-Token']")
     forged = page.request.post("/people/invite", form={"name": NEWCOMER}, headers={"X-CSRF-Token": csrf})
     assert forged.status == 403 and "omar may not invite people: only an admin may" in forged.text()
@@ -143,7 +144,7 @@ def test_a_person_makes_a_token_that_works_until_revoked(browser, site):
     secret = secret_box.input_value()
     assert secret.startswith(accounts.TOKEN_PREFIX)
     assert serious_violations(page) == []
-    page.screenshot(path=site["shots"] / "tokens.png", full_page=True)
+    shoot(page, site, "tokens")
     bearer = {"Authorization": f"Bearer {secret}"}
     me = httpx.get(f"{site['url']}/api/people/me", headers=bearer)
     assert me.status_code == 200 and me.json()["name"] == "rita" and me.json()["channel"] == "api"
@@ -172,7 +173,7 @@ def test_the_metrics_page_shows_the_service_figures(browser, site):
     page.wait_for_url(site["url"] + "/metrics")
     assert page.get_by_role("link", name="Metrics").get_attribute("aria-current") == "page"
     assert serious_violations(page) == []
-    page.screenshot(path=site["shots"] / "metrics.png", full_page=True)
+    shoot(page, site, "metrics")
 
     first, second = site["briefs"]
     for row in report["briefs"]:

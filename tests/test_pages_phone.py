@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from browsing import serious_violations, sideways, signed_in, studio_ctx, team_site
+from browsing import serious_violations, shoot, sideways, signed_in, studio_ctx, team_site
 
 from pressroom.domain.brief import parse
 from pressroom.plays import briefs, concepts, lockin, marks, reviews, volume
@@ -125,4 +125,4 @@ def test_each_role_does_its_part_by_touch_on_a_phone(browser, site):
     omar.wait_for_url(f"{site['url']}/images/{kept}")
     assert "six fingers on the left hand" in omar.locator("main").inner_text()
     _fits(omar)
-    omar.screenshot(path=site["shots"] / "phone-what-to-fix.png", full_page=True)
+    shoot(omar, site, "phone-what-to-fix")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from browsing import decide_on_page, lock_on_page, signed_in, studio_ctx, team_site
+from browsing import decide_on_page, lock_on_page, shoot, signed_in, studio_ctx, team_site
 from test_pages_intake import CHOSEN, FILLED
 
 from pressroom.plays import briefs, metrics, releases
@@ -106,7 +106,7 @@ def test_three_people_run_the_whole_playbook_on_the_built_in_model(browser, site
     first.wait_for(timeout=120_000)
     first.scroll_into_view_if_needed()
     first.locator(".verify.pass").wait_for()
-    dana.screenshot(path=site["shots"] / "playbook-release.png", full_page=True)
+    shoot(dana, site, "playbook-release")
 
     ctx = studio_ctx(site)
     shown = briefs.show(ctx, brief)

@@ -10,7 +10,7 @@ import re
 import tomllib
 
 import pytest
-from browsing import all_loaded, lock_on_page, serious_violations, signed_in, studio_ctx, team_site
+from browsing import all_loaded, lock_on_page, serious_violations, shoot, signed_in, studio_ctx, team_site
 
 from pressroom.domain.brief import parse
 from pressroom.plays import briefs, concepts, lockin
@@ -77,7 +77,7 @@ def test_a_sprint_fills_the_sheet_and_the_director_ranks_by_keys_and_dragging(br
     ).wait_for()
     dana.get_by_role("button", name=f"Approve #{order[0]} as the direction").click()
     dana.locator("#direction").get_by_text(f"Direction approved: image #{order[0]}, by dana.").wait_for()
-    dana.screenshot(path=site["shots"] / "ranked-sheet.png", full_page=True)
+    shoot(dana, site, "ranked-sheet")
     ctx = studio_ctx(site)
     shown = briefs.show(ctx, site["brief"])
     ctx.studio.close()
@@ -122,7 +122,7 @@ def test_the_operator_locks_then_runs_a_volume_batch_with_its_progress(browser, 
     assert follow.locator("progress").evaluate("bar => [bar.value, bar.max]") == [6, 6]
     assert follow.locator(".live img").count() == 6  # each image as it landed
     assert serious_violations(omar) == []
-    omar.screenshot(path=site["shots"] / "volume-run.png", full_page=True)
+    shoot(omar, site, "volume-run")
     ctx = studio_ctx(site)
     made = [image for image in image_plays.listing(ctx, recipe_id=recipe_id) if image["play"] == "volume"]
     ctx.studio.close()
