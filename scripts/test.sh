@@ -8,7 +8,17 @@ began=$(date +%s)
 took() { echo "== $1: $(( $(date +%s) - began )) s since the start"; }
 sh scripts/system-packages.sh
 python3 -m venv .venv
-.venv/bin/pip install -q -c constraints.txt -e '.[diffusers,dev]'
+# uv installs the same pinned versions as pip, faster: 38 s here against pip's 100 to 145 s, most of
+# it compiling every module once (the environment may forbid Python to keep what it compiles, and
+# then each of the tests' processes would compile torch again). uv reads no pip configuration, so it
+# is given the package sources pip is configured with (a CPU build of torch may come from find-links).
+.venv/bin/pip install -q -c constraints.txt uv
+sources() { .venv/bin/pip config list 2>/dev/null | sed -n "s/^[^.]*\.$1='\(.*\)'\$/\1/p" | tr ' ' '\n' | awk '!seen[$0]++' | paste -sd "$2" -; }
+links=$(sources find-links ,); [ -z "$links" ] || export UV_FIND_LINKS="$links"
+index=$(sources index-url ' '); [ -z "$index" ] || export UV_INDEX_URL="$index"
+extra=$(sources extra-index-url ' '); [ -z "$extra" ] || export UV_EXTRA_INDEX_URL="$extra"
+.venv/bin/uv pip install -q --python .venv/bin/python --index-strategy unsafe-best-match --compile-bytecode \
+  -c constraints.txt -e '.[diffusers,dev]'
 took "set-up"
 .venv/bin/ruff check src tests bench scripts
 .venv/bin/ruff format --check src tests bench scripts
