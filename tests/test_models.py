@@ -1,13 +1,23 @@
 import hashlib
 import json
 import shutil
+import subprocess
+import sys
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import pytest
 
 from pressroom.cli.common import message
+from pressroom.context import Actor, Context
+from pressroom.engines import tiny as tiny_model
 from pressroom.errors import InputError, ModelMismatch, NotFound
 from pressroom.plays import models as model_plays
 from pressroom.store import models
+from pressroom.store.studio import Studio
+
+CRASHPOINT = Path(__file__).parent / "crashpoint.py"
 
 
 def test_tiny_is_registered_and_hashed_like_any_model(studio):
@@ -16,6 +26,67 @@ def test_tiny_is_registered_and_hashed_like_any_model(studio):
     weights = studio.weights_dir / "tiny-v1" / "unet" / "diffusion_pytorch_model.safetensors"
     assert tiny.files["unet/diffusion_pytorch_model.safetensors"] == hashlib.sha256(weights.read_bytes()).hexdigest()
     assert "noise-like" in tiny.note
+
+
+def test_a_new_studio_lists_tiny_before_making_it_and_makes_the_same_weights_on_first_use(studio, tmp_path):
+    fresh = Studio.init(tmp_path / "new")  # as `pressroom init` leaves it: tiny is not made yet
+    try:
+        waiting = {m.name: m for m in models.catalogue(fresh)}["tiny"]
+        assert waiting.builtin and not waiting.files and "first time it is used" in waiting.note
+        assert not (fresh.weights_dir / "tiny-v1").exists() and not models.REGISTRY.path(fresh, "tiny").exists()
+        assert "tiny" in {row["name"] for row in model_plays.catalogue(Context(fresh, Actor.unknown("cli")))}
+        made = models.load(fresh, "tiny")
+        assert made.files == models.hash_weights(fresh.weights_dir / "tiny-v1")[0]
+        assert made.files == models.load(studio, "tiny").files  # fixed seeds: the same weights in every studio
+        assert [m.files for m in models.catalogue(fresh) if m.name == "tiny"] == [made.files]
+    finally:
+        fresh.close()
+
+
+def test_two_makers_of_tiny_at_once_both_get_the_whole_model(tmp_path, monkeypatch):
+    """Two commands that first use tiny at the same moment: both build it, the second to move its
+    copy in finds the first's there and uses it."""
+    fresh = Studio.init(tmp_path / "new")
+    one_at_a_time, both_built = threading.Lock(), threading.Barrier(2, timeout=120)
+    save = tiny_model.save
+
+    def build_then_wait(target, seed=tiny_model.SEED):
+        with one_at_a_time:  # torch's seed is per process: threads take turns, as processes need not
+            save(target, seed)
+        both_built.wait()  # then both move their copy in at once
+        return target
+
+    monkeypatch.setattr(tiny_model, "save", build_then_wait)
+    try:
+        with ThreadPoolExecutor(2) as pool:
+            first, second = pool.map(lambda _: tiny_model.ensure(fresh), range(2))
+        assert first.files == second.files == models.hash_weights(fresh.weights_dir / "tiny-v1")[0]
+        assert list(fresh.weights_dir.iterdir()) == [fresh.weights_dir / "tiny-v1"]
+        assert not list((fresh.root / "tmp").iterdir())  # the loser's copy is gone
+    finally:
+        fresh.close()
+
+
+def test_a_command_killed_while_it_makes_tiny_leaves_no_half_model_and_the_next_makes_it_whole(tmp_path, cli):
+    root = tmp_path / "new"
+    Studio.init(root).close()
+    draw = ["generate", "--model", "tiny", "--prompt", "a shoe", "--steps", "1", "--width", "64", "--height", "64"]
+    killed = subprocess.run(  # SIGKILLed with the model built in the temporary place, not yet moved in
+        [sys.executable, CRASHPOINT, "os:rename:/weights/:1", "--", *draw, "--studio", str(root)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert killed.returncode == -9, killed.stderr[-2000:]
+    assert list((root / "tmp").iterdir()) and not (root / "weights" / "tiny-v1").exists()
+    assert cli(*draw, "--studio", root).code == 0  # the next use sweeps the dead one's copy and makes it again
+    studio = Studio(root)
+    try:
+        made = models.load(studio, "tiny")
+        assert made.files == models.hash_weights(studio.weights_dir / "tiny-v1")[0]
+        assert not list((root / "tmp").iterdir())
+    finally:
+        studio.close()
 
 
 def test_add_a_diffusers_folder_records_every_file(studio, tmp_path, cli):

@@ -25,7 +25,7 @@ def init(
     json_out: JsonOpt = False,
 ) -> None:
     """Create a studio: config, ledger (SQLite, or PostgreSQL with --database), asset store, signing keys
-    and the built-in models (sketch, the default, and tiny)."""
+    and the built-in sketch model (the default); the built-in tiny model is made on first use."""
     from pressroom.plays.studio import create
 
     made = create(path, name=name, database_url=database)

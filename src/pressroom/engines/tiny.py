@@ -159,8 +159,31 @@ def save(target: Path, seed: int = SEED) -> Path:
     return target
 
 
+def manifest(studio: Studio, files: dict[str, str] | None = None, stamps: dict | None = None) -> models.Manifest:
+    """The tiny model's manifest: with its files' hashes once it is built, without them before."""
+    made = files is not None
+    return models.Manifest(
+        name=models.TINY,
+        format="diffusers",
+        path=studio.relative(studio.weights_dir / f"tiny-v{VERSION}"),
+        license="Apache-2.0",
+        commercial=True,
+        size=256,
+        family="sd",
+        builtin=True,
+        files=files or {},
+        stamps=stamps or {},
+        pipeline="StableDiffusionPipeline",  # what build_pipeline makes
+        added_at=datetime.now(UTC).isoformat(timespec="seconds") if made else "",
+        note="built-in: random weights from a fixed seed; its images are noise-like"
+        + ("" if made else "; made in the studio the first time it is used (a few seconds)"),
+    ).located(studio.root)
+
+
 def ensure(studio: Studio) -> models.Manifest:
-    """Build the built-in tiny model into the studio once, and register it like any other."""
+    """Build the built-in tiny model into the studio once, and register it like any other. Two
+    processes that build it at once both succeed: the weights are the same (fixed seeds), and the
+    second finds the first's already moved in."""
     path = models.REGISTRY.path(studio, models.TINY)
     if path.is_file():
         return models.REGISTRY.read(studio, path)
@@ -174,25 +197,14 @@ def ensure(studio: Studio) -> models.Manifest:
                     "the built-in tiny model needs the diffusers extra: pip install 'pressroom[diffusers]'"
                 ) from exc
             target.parent.mkdir(parents=True, exist_ok=True)
-            (work / "tiny").rename(target)
-    files, stamps = models.hash_weights(target)
-    manifest = models.Manifest(
-        name=models.TINY,
-        format="diffusers",
-        path=studio.relative(target),
-        license="Apache-2.0",
-        commercial=True,
-        size=256,
-        family="sd",
-        builtin=True,
-        files=files,
-        stamps=stamps,
-        pipeline=models.pipeline_class(target / "model_index.json"),
-        added_at=datetime.now(UTC).isoformat(timespec="seconds"),
-        note="built-in: random weights from a fixed seed; its images are noise-like",
-    ).located(studio.root)
-    models.REGISTRY.save(studio, manifest, replace=True)
-    return manifest
+            try:
+                (work / "tiny").rename(target)
+            except OSError:
+                if not target.is_dir():  # not another process's tiny moved in first
+                    raise
+    made = manifest(studio, *models.hash_weights(target))
+    models.REGISTRY.save(studio, made, replace=True)
+    return made
 
 
-models.BUILDERS[models.TINY] = ensure
+models.BUILDERS[models.TINY] = models.Builtin(make=ensure, listed=manifest)

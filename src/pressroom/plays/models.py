@@ -11,6 +11,7 @@ from pressroom.domain import families
 from pressroom.errors import InputError, NotFound
 from pressroom.store import adapters as adapter_store
 from pressroom.store import loras as lora_store
+from pressroom.store import models
 from pressroom.store.models import REGISTRY, Manifest, hash_weights, pipeline_class, summary
 from pressroom.store.studio import Studio
 
@@ -134,7 +135,8 @@ def register(ctx: Context, name: str, **options) -> dict:
 
 
 def catalogue(ctx: Context) -> list[dict]:
-    return [summary(manifest) for manifest in REGISTRY.all(ctx.studio)]
+    """Every model a recipe may name: the registered ones, and the built-in ones not made yet."""
+    return [summary(manifest) for manifest in models.catalogue(ctx.studio)]
 
 
 def register_lora(ctx: Context, name: str, **options) -> dict:

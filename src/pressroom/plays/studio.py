@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pressroom.engines import tiny
 from pressroom.errors import ModelError
 from pressroom.ledger import db
 from pressroom.store import models, signing
@@ -15,7 +14,8 @@ POOL_SIZE, POOL_OVERFLOW = db.POOL_SIZE, db.POOL_OVERFLOW  # the ledger connecti
 
 
 def create(path: Path, *, name: str | None = None, database_url: str | None = None) -> dict:
-    """A new studio, ready to use: its ledger, its signing chain and the built-in models (sketch, tiny)."""
+    """A new studio, ready to use: its ledger, its signing chain and the built-in sketch model (the
+    built-in tiny model is made the first time it is used: building it needs torch, and takes seconds)."""
     made: dict = {}
 
     def finish(studio: Studio) -> None:
@@ -29,13 +29,7 @@ def create(path: Path, *, name: str | None = None, database_url: str | None = No
             )
         except ModelError as exc:
             notes.append(f"sketch model not registered: {exc}")
-        try:
-            built = tiny.ensure(studio)
-            notes.append(
-                f"built-in model tiny registered ({built.ref().short_hash}; random weights, noise-like images)"
-            )
-        except ModelError as exc:
-            notes.append(f"tiny model not built: {exc}")
+        notes.append("built-in model tiny: made the first time it is used (random weights, noise-like images)")
         made["note"] = "; ".join(notes)
 
     studio = Studio.init(path, name=name, database_url=database_url, finish=finish)

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
@@ -32,8 +33,18 @@ from pressroom.store.assets import sha256_file
 if TYPE_CHECKING:
     from pressroom.store.studio import Studio
 
-# built-in models made on first use, by name: their builders live with the engine that can make them
-BUILDERS: dict[str, Callable[[Studio], Manifest]] = {}
+
+@dataclass(frozen=True)
+class Builtin:
+    """A built-in model made in the studio on first use: ``make`` builds and registers it; ``listed``
+    is its manifest before that, without files (so that the model is listed, and picked, before it is made)."""
+
+    make: Callable[[Studio], Manifest]
+    listed: Callable[[Studio], Manifest]
+
+
+# the built-in models made on first use, by name: they live with the engine that can make them
+BUILDERS: dict[str, Builtin] = {}
 SKIP_SUFFIXES = (".md", ".lock", ".metadata")
 TINY = "tiny"
 SKETCH = "sketch"
@@ -154,8 +165,15 @@ def load(studio: Studio, name: str, *, field: str = "model") -> Manifest:
     if name == SKETCH:  # registered on first use, and kept pointing at the installed package
         return ensure_sketch(studio)
     if name in BUILDERS and not REGISTRY.path(studio, name).is_file():
-        return BUILDERS[name](studio)  # a built-in model built on first use (engines.tiny registers tiny's)
+        return BUILDERS[name].make(studio)  # a built-in model built on first use (engines.tiny registers tiny's)
     return REGISTRY.load(studio, name, field=field)
+
+
+def catalogue(studio: Studio) -> list[Manifest]:
+    """Every model a command may name, by name: the registered ones and the built-in ones not made yet."""
+    made = {manifest.name: manifest for manifest in REGISTRY.all(studio)}
+    waiting = {name: builtin.listed(studio) for name, builtin in BUILDERS.items() if name not in made}
+    return [manifest for _, manifest in sorted({**waiting, **made}.items())]
 
 
 UPSCALERS = {"StableDiffusionUpscalePipeline": 4}
