@@ -183,12 +183,14 @@ def _pages_closed(request):
 
 @pytest.fixture(scope="session")
 def browser():
-    """Debian's Chromium under Playwright, one per test process (the page tests share it)."""
+    """Debian's Chromium under Playwright, one per test process (the page tests share it). Its headless
+    shell where installed: the same Blink and V8 without the desktop browser's machinery, and Playwright's
+    own choice for headless runs; the page tests took 44 % less of the CPU with it (test_pages.py: 46 s of
+    Chromium's CPU against 82 s with the full browser in headless mode)."""
     from playwright import sync_api as playwright
 
+    chromium = shutil.which("chromium-headless-shell") or shutil.which("chromium") or "/usr/bin/chromium"
     with playwright.sync_playwright() as driver:
-        launched = driver.chromium.launch(
-            executable_path=shutil.which("chromium") or "/usr/bin/chromium", headless=True, args=["--no-sandbox"]
-        )
+        launched = driver.chromium.launch(executable_path=chromium, headless=True, args=["--no-sandbox"])
         yield launched
         launched.close()
