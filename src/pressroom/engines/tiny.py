@@ -159,13 +159,18 @@ def save(target: Path, seed: int = SEED) -> Path:
     return target
 
 
+def folder(studio: Studio) -> Path:
+    """Where the studio keeps the tiny model's weights (one folder per version)."""
+    return studio.weights_dir / f"tiny-v{VERSION}"
+
+
 def manifest(studio: Studio, files: dict[str, str] | None = None, stamps: dict | None = None) -> models.Manifest:
     """The tiny model's manifest: with its files' hashes once it is built, without them before."""
     made = files is not None
     return models.Manifest(
         name=models.TINY,
         format="diffusers",
-        path=studio.relative(studio.weights_dir / f"tiny-v{VERSION}"),
+        path=studio.relative(folder(studio)),
         license="Apache-2.0",
         commercial=True,
         size=256,
@@ -187,7 +192,7 @@ def ensure(studio: Studio) -> models.Manifest:
     path = models.REGISTRY.path(studio, models.TINY)
     if path.is_file():
         return models.REGISTRY.read(studio, path)
-    target = studio.weights_dir / f"tiny-v{VERSION}"
+    target = folder(studio)
     if not target.is_dir():  # built in the temporary place and renamed in whole: a kill leaves no half model
         with scratch.folder(studio.root) as work:
             try:
