@@ -42,8 +42,8 @@ def team_site(
     """A team studio (sign-in required) with ``PEOPLE``; ``prepare`` gets each person's context and
     returns what the tests need to know, which comes back with the served ``url``, ``root`` and
     ``shots``, the folder screenshots go to (None: none are taken; see ``shoot``). With ``worker``,
-    a `pressroom worker` process runs the jobs the pages queue, as a team's would. The studio draws on the fake engine, or with
-    ``model="tiny"`` on the built-in tiny diffusers model (at 64 px)."""
+    a `pressroom worker` process runs the jobs the pages queue, as a team's would. The studio draws
+    on the fake engine, or with ``model="tiny"`` on the built-in tiny diffusers model (at 64 px)."""
     root = tmp_path_factory.mktemp("pages") / "studio"
     url = ledgers.new_url()
     studio = Studio.init(root, name="pages", database_url=url, default_model="tiny")

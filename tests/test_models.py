@@ -33,10 +33,10 @@ def test_a_new_studio_lists_tiny_before_making_it_and_makes_the_same_weights_on_
     try:
         waiting = {m.name: m for m in models.catalogue(fresh)}["tiny"]
         assert waiting.builtin and not waiting.files and "first time it is used" in waiting.note
-        assert not (fresh.weights_dir / "tiny-v1").exists() and not models.REGISTRY.path(fresh, "tiny").exists()
+        assert not tiny_model.folder(fresh).exists() and not models.REGISTRY.path(fresh, "tiny").exists()
         assert "tiny" in {row["name"] for row in model_plays.catalogue(Context(fresh, Actor.unknown("cli")))}
         made = models.load(fresh, "tiny")
-        assert made.files == models.hash_weights(fresh.weights_dir / "tiny-v1")[0]
+        assert made.files == models.hash_weights(tiny_model.folder(fresh))[0]
         assert made.files == models.load(studio, "tiny").files  # fixed seeds: the same weights in every studio
         assert [m.files for m in models.catalogue(fresh) if m.name == "tiny"] == [made.files]
     finally:
@@ -60,8 +60,8 @@ def test_two_makers_of_tiny_at_once_both_get_the_whole_model(tmp_path, monkeypat
     try:
         with ThreadPoolExecutor(2) as pool:
             first, second = pool.map(lambda _: tiny_model.ensure(fresh), range(2))
-        assert first.files == second.files == models.hash_weights(fresh.weights_dir / "tiny-v1")[0]
-        assert list(fresh.weights_dir.iterdir()) == [fresh.weights_dir / "tiny-v1"]
+        assert first.files == second.files == models.hash_weights(tiny_model.folder(fresh))[0]
+        assert list(fresh.weights_dir.iterdir()) == [tiny_model.folder(fresh)]
         assert not list((fresh.root / "tmp").iterdir())  # the loser's copy is gone
     finally:
         fresh.close()
@@ -83,7 +83,7 @@ def test_a_command_killed_while_it_makes_tiny_leaves_no_half_model_and_the_next_
     studio = Studio(root)
     try:
         made = models.load(studio, "tiny")
-        assert made.files == models.hash_weights(studio.weights_dir / "tiny-v1")[0]
+        assert made.files == models.hash_weights(tiny_model.folder(studio))[0]
         assert not list((root / "tmp").iterdir())
     finally:
         studio.close()
