@@ -30,7 +30,14 @@ from quickmodel import small_tiny  # noqa: E402
 from snapshots import Snapshots  # noqa: E402
 
 from pressroom.cli import main  # noqa: E402
+from pressroom.plays import accounts  # noqa: E402
 from pressroom.store.studio import Studio  # noqa: E402
+
+# passwords hashed in the tests' own processes use argon2-cffi's profile for tests (the same argon2id,
+# 8 KiB and one pass): the real one costs 0.3 s of CPU a hash or a check, and the suite made 200 of
+# them, a twentieth of its CPU. The processes tests start (a server, a CLI command) hash with the real
+# profile; test_server.py checks what a server process stores.
+accounts.PASSWORD_PROFILE = "CHEAPEST"
 
 
 def pytest_configure(config):
