@@ -69,6 +69,21 @@ def pytest_report_header(config):
     return f"ledger database: {ledger_kinds.KIND} (PRESSROOM_TEST_DATABASE)"
 
 
+def pytest_ignore_collect(collection_path, config):
+    """On the PostgreSQL run, a test module that names neither ``ledger_contract`` nor
+    ``postgresql_only`` holds no test the run keeps (see below): it is not even imported. Importing
+    the 41 such modules took each test process 9 of the 12 s it spent collecting."""
+    if (
+        ledger_kinds.KIND == "postgresql"
+        and collection_path.name.startswith("test_")
+        and collection_path.suffix == ".py"
+    ):
+        text = collection_path.read_text(encoding="utf-8")
+        if "ledger_contract" not in text and "postgresql_only" not in text:
+            return True
+    return None
+
+
 def pytest_collection_modifyitems(config, items):
     """The SQLite run runs every test but those marked ``postgresql_only``. The PostgreSQL run runs
     the ledger's contract: the tests marked ``ledger_contract`` (every play's flow, concurrency,
