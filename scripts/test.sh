@@ -1,7 +1,7 @@
 #!/bin/sh
 # The README's command 2, and what CI runs (.ci/run): install what the tests need, check the code
 # (lint, format, the layers of src/pressroom), then run the tests on a SQLite ledger and on PostgreSQL.
-# Offline; about a quarter of an hour on a 2-core machine. Each step stops the run when it fails.
+# Offline; about 11 minutes on a 2-core machine. Each step stops the run when it fails.
 set -e
 cd "$(dirname "$0")/.."
 began=$(date +%s)
