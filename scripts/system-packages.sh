@@ -1,8 +1,9 @@
 #!/bin/sh
 # The Debian packages pressroom's pre-checks and tests use: Tesseract OCR (text in images),
 # exiftool (an independent reader of released files' metadata), Chromium and its headless shell (the
-# browser tests drive the shell through Playwright; bench/pages.py the browser), PostgreSQL (the tests start a throwaway server to run the suite against a
-# PostgreSQL ledger), the Noto colour emoji font (scripts/train_sketch.py and
+# browser tests drive the shell through Playwright; bench/pages.py the browser), PostgreSQL (the
+# tests start a throwaway server to run the suite against a PostgreSQL ledger), the Noto colour
+# emoji font (scripts/train_sketch.py and
 # bench/sketch_quality.py draw the sketch model's subjects from it) and poppler-utils (pdftotext: the
 # tests read the audit report's PDF back as text). Installs only what is missing.
 set -e

@@ -69,6 +69,9 @@ def pytest_report_header(config):
     return f"ledger database: {ledger_kinds.KIND} (PRESSROOM_TEST_DATABASE)"
 
 
+ON_POSTGRESQL = ("ledger_contract", "postgresql_only")  # the marks that put a test in the PostgreSQL run
+
+
 def pytest_ignore_collect(collection_path, config):
     """On the PostgreSQL run, a test module that names neither ``ledger_contract`` nor
     ``postgresql_only`` holds no test the run keeps (see below): it is not even imported. Importing
@@ -79,7 +82,7 @@ def pytest_ignore_collect(collection_path, config):
         and collection_path.suffix == ".py"
     ):
         text = collection_path.read_text(encoding="utf-8")
-        if "ledger_contract" not in text and "postgresql_only" not in text:
+        if not any(mark in text for mark in ON_POSTGRESQL):
             return True
     return None
 
@@ -96,9 +99,8 @@ def pytest_collection_modifyitems(config, items):
         if ledger_kinds.KIND == "sqlite":
             runs = not item.get_closest_marker("postgresql_only")
         else:
-            runs = bool(
-                item.get_closest_marker("ledger_contract") or item.get_closest_marker("postgresql_only")
-            ) and not item.get_closest_marker("sqlite_only")
+            marked = any(item.get_closest_marker(mark) for mark in ON_POSTGRESQL)
+            runs = marked and not item.get_closest_marker("sqlite_only")
         (kept if runs else dropped).append(item)
     if dropped:
         config.hook.pytest_deselected(items=dropped)
